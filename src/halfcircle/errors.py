@@ -1,0 +1,39 @@
+"""Our own exception types.
+
+Every message is one plain sentence a person can act on. The library raises;
+only the command line turns an error into a printed line and an exit code.
+"""
+
+from __future__ import annotations
+
+
+class HalfcircleError(Exception):
+    """Base class of every error halfcircle raises on purpose."""
+
+    exit_code: int = 1
+
+
+class InputError(HalfcircleError):
+    """A file or argument given by the user cannot be used."""
+
+    exit_code = 2
+
+
+class VideoSourceError(InputError):
+    """A video file, camera or stream cannot be opened or read."""
+
+
+class CameraLostError(VideoSourceError):
+    """A camera or stream that was working stopped delivering frames."""
+
+    exit_code = 3
+
+
+class ModelError(HalfcircleError):
+    """A pose model bundle is missing, damaged or cannot be loaded."""
+
+    exit_code = 4
+
+
+class ValidationError(HalfcircleError, ValueError):
+    """Arrays handed to a halfcircle function have the wrong shape or values."""
