@@ -1,0 +1,173 @@
+"""The ``halfcircle`` command line.
+
+A thin layer: it parses options, calls the library, and turns our own errors
+into one plain line on stderr and an exit code. Exit codes:
+
+* 0: done.
+* 1: halfcircle could not finish for a reason it names.
+* 2: the input cannot be used (missing, not a video, damaged, unsupported codec).
+* 3: the camera or stream stopped mid-session (what was measured is kept).
+* 4: a pose model is missing or damaged.
+* 130: interrupted with Ctrl-C (what was measured is kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+
+from halfcircle import __version__
+from halfcircle.errors import HalfcircleError, InputError
+
+EXIT_INTERRUPTED = 130
+
+
+def _quiet_opencv() -> None:
+    """Keep OpenCV's and FFmpeg's own log lines out of the user's terminal."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+    import cv2
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
+def _cmd_pose(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from halfcircle.capture import open_source
+    from halfcircle.landmarks import PoseFrame, PoseSequence
+    from halfcircle.pose import PoseEstimator
+    from halfcircle.posefile import PoseCsvWriter, iter_poses
+
+    out: Path = args.out
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".npz"):
+        raise InputError(f"The output file must end in .csv or .npz, got {out.name}.")
+    if not out.parent.exists():
+        raise InputError(f"The folder {out.parent} does not exist.")
+
+    frames: list[PoseFrame] = []
+    interrupted = False
+    with ExitStack() as stack:
+        source = stack.enter_context(open_source(args.video))
+        estimator = stack.enter_context(PoseEstimator(args.model, "video"))
+        writer = stack.enter_context(PoseCsvWriter(out)) if suffix == ".csv" else None
+        size, fps = source.size, source.fps
+        bar = stack.enter_context(
+            tqdm(total=source.frame_count, unit="frame", desc="pose", disable=args.quiet or None)
+        )
+        try:
+            for frame, pose in iter_poses(source, estimator):
+                frames.append(pose)
+                if writer is not None:
+                    writer.write(frame.index, pose)
+                bar.update(1)
+        except KeyboardInterrupt:
+            interrupted = True
+    seq = PoseSequence.from_frames(frames, size, fps, source=str(args.video))
+    if suffix == ".npz":
+        seq.save_npz(out)
+    n_detected = int(seq.detected.sum())
+    others = int((seq.n_people > 1).sum())
+    print(f"{len(seq)} frames, a person found in {n_detected}; poses written to {out}.")
+    if others:
+        print(f"Someone else was in view in {others} frames; the tracked person was kept.")
+    if n_detected == 0 and len(seq) > 0:
+        print("No person was found in this video: stand so your whole body is in view.")
+    if interrupted:
+        print("Stopped with Ctrl-C; the frames measured so far were kept.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from halfcircle.models import list_models
+
+    if args.action == "build":
+        from halfcircle.models.build import build_bundle
+
+        for variant in args.variants:
+            path = build_bundle(variant, tarball=args.tarball, out_dir=args.out)
+            print(f"Built {variant}: {path}")
+        return 0
+    for info in list_models():
+        state = (
+            "ok"
+            if info.installed and info.sha256_ok
+            else ("damaged" if info.installed else "not installed")
+        )
+        size = f"{info.size / 1e6:.1f} MB" if info.installed else "-"
+        print(f"{info.name:6s} {state:14s} {size:>8s}  {info.path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``halfcircle`` command."""
+    parser = argparse.ArgumentParser(
+        prog="halfcircle",
+        description="Coach and measure the wall-supported lumbar half circle.",
+    )
+    parser.add_argument("--version", action="version", version=f"halfcircle {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("pose", help="write per-frame pose landmarks of a video to a file")
+    p.add_argument("video", type=str, help="video file to read")
+    p.add_argument("--out", type=Path, required=True, help="output file, .csv or .npz")
+    p.add_argument(
+        "--model",
+        type=str,
+        default="full",
+        help="lite, full, heavy or a .task file",
+    )
+    p.add_argument("--quiet", action="store_true", default=False, help="no progress bar")
+    p.set_defaults(func=_cmd_pose)
+
+    m = sub.add_parser("models", help="list the installed pose models, or build them")
+    m.add_argument(
+        "action",
+        nargs="?",
+        choices=("list", "build"),
+        default="list",
+        help="what to do",
+    )
+    m.add_argument(
+        "variants", nargs="*", default=["heavy"], help="variants to build: lite, full, heavy"
+    )
+    m.add_argument(
+        "--tarball", type=Path, default=None, help="@mediapipe/pose npm tarball (default: npm pack)"
+    )
+    m.add_argument(
+        "--out", type=Path, default=None, help="folder for built bundles (default: user models dir)"
+    )
+    m.set_defaults(func=_cmd_models)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _quiet_opencv()
+    try:
+        return int(args.func(args))
+    except HalfcircleError as err:
+        print(f"halfcircle: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("halfcircle: stopped with Ctrl-C.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as err:
+        where = f" ({err.filename})" if err.filename else ""
+        print(
+            f"halfcircle: could not read or write a file{where}: {err.strerror or err}.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""The pose stage: MediaPipe PoseLandmarker turned into our own arrays.
+
+This is the only module of halfcircle that imports mediapipe. Nothing it
+returns carries a MediaPipe type: each frame becomes a
+:class:`~halfcircle.landmarks.PoseFrame` of NumPy arrays.
+
+Two running modes:
+
+* ``"video"`` (files): :meth:`PoseEstimator.process` runs synchronously on each
+  frame and returns its pose; the landmarker tracks the person between frames.
+* ``"live"`` (cameras): :meth:`PoseEstimator.submit` hands a frame over and
+  returns at once; finished poses are collected with :meth:`PoseEstimator.poll`.
+  The landmarker may drop frames to keep latency low.
+
+The landmarker is asked for two poses so that a second person in view is
+noticed (``PoseFrame.n_people == 2``). The *primary* person is the one closest to
+the primary of the previous frame, or the largest one when tracking starts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+from mediapipe.tasks.python.core.base_options import BaseOptions
+from mediapipe.tasks.python.vision.core import image as mp_image
+from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
+    VisionTaskRunningMode,
+)
+from mediapipe.tasks.python.vision.pose_landmarker import (
+    PoseLandmarker,
+    PoseLandmarkerOptions,
+    PoseLandmarkerResult,
+)
+from numpy.typing import NDArray
+
+from halfcircle.errors import ModelError, ValidationError
+from halfcircle.landmarks import N_LANDMARKS, FloatArray, PoseFrame
+from halfcircle.models import model_path
+
+Mode = Literal["video", "live"]
+_RUNNING_MODES = {"video": VisionTaskRunningMode.VIDEO, "live": VisionTaskRunningMode.LIVE_STREAM}
+
+#: Landmarks whose mean image position locates a person (shoulders and hips).
+_TORSO = np.array([11, 12, 23, 24])
+
+
+class PoseEstimator:
+    """A context-managed MediaPipe PoseLandmarker for one stream.
+
+    Args:
+        model: ``"lite"``, ``"full"``, ``"heavy"`` or a path to a ``.task`` bundle.
+        mode: ``"video"`` for files (synchronous), ``"live"`` for cameras (asynchronous).
+        max_people: Poses asked of the model; 2 notices a second person in view.
+        min_detection_confidence: Detector score needed to start tracking, in [0, 1].
+        min_tracking_confidence: Score needed to keep tracking, in [0, 1].
+
+    Raises:
+        ModelError: The bundle is missing, damaged or cannot be loaded.
+    """
+
+    def __init__(
+        self,
+        model: str | Path = "full",
+        mode: Mode = "video",
+        *,
+        max_people: int = 2,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        if mode not in ("video", "live"):
+            raise ValidationError(f"Pose mode must be 'video' or 'live', got {mode!r}.")
+        self.mode: Mode = mode
+        self.model_path = model_path(str(model))
+        self._last_ms = -1
+        self._primary_centre: NDArray[np.float64] | None = None
+        self._lock = threading.Lock()
+        self._results: deque[PoseFrame] = deque()
+        options = PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=(
+                VisionTaskRunningMode.VIDEO
+                if mode == "video"
+                else VisionTaskRunningMode.LIVE_STREAM
+            ),
+            num_poses=max_people,
+            min_pose_detection_confidence=min_detection_confidence,
+            min_pose_presence_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+            result_callback=self._on_result if mode == "live" else None,
+        )
+        try:
+            self._landmarker: PoseLandmarker | None = PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError, OSError) as err:
+            raise ModelError(
+                f"The pose model {self.model_path} could not be loaded by MediaPipe ({err})."
+            ) from err
+
+    # -- lifetime ---------------------------------------------------------------------
+    def close(self) -> None:
+        """Release the landmarker (safe to call twice)."""
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- frames -----------------------------------------------------------------------
+    def process(self, image_bgr: NDArray[np.uint8], time_s: float) -> PoseFrame:
+        """Find the pose in one frame of a file (``"video"`` mode).
+
+        Args:
+            image_bgr: ``(height, width, 3)`` uint8 BGR pixels, as OpenCV decodes them.
+            time_s: Time of the frame in seconds; must increase from call to call.
+        """
+        if self.mode != "video":
+            raise ValidationError("process() needs a 'video' mode estimator; use submit().")
+        landmarker = self._require()
+        ts = self._timestamp_ms(time_s)
+        result = landmarker.detect_for_video(_to_mp_image(image_bgr), ts)
+        return self._convert(result, time_s)
+
+    def submit(self, image_bgr: NDArray[np.uint8], time_s: float) -> None:
+        """Hand one camera frame to the model (``"live"`` mode); returns at once."""
+        if self.mode != "live":
+            raise ValidationError("submit() needs a 'live' mode estimator; use process().")
+        landmarker = self._require()
+        landmarker.detect_async(_to_mp_image(image_bgr), self._timestamp_ms(time_s))
+
+    def poll(self) -> list[PoseFrame]:
+        """Poses finished since the last call, oldest first (``"live"`` mode)."""
+        with self._lock:
+            out = list(self._results)
+            self._results.clear()
+        return out
+
+    # -- internals --------------------------------------------------------------------
+    def _require(self) -> PoseLandmarker:
+        if self._landmarker is None:
+            raise ValidationError("This pose estimator is closed.")
+        return self._landmarker
+
+    def _timestamp_ms(self, time_s: float) -> int:
+        # MediaPipe needs strictly increasing integer milliseconds.
+        ts = max(round(time_s * 1000.0), self._last_ms + 1)
+        self._last_ms = ts
+        return ts
+
+    def _on_result(self, result: PoseLandmarkerResult, _image: Any, timestamp_ms: int) -> None:
+        frame = self._convert(result, timestamp_ms / 1000.0)
+        with self._lock:
+            self._results.append(frame)
+
+    def _convert(self, result: PoseLandmarkerResult, time_s: float) -> PoseFrame:
+        n = len(result.pose_landmarks)
+        if n == 0:
+            self._primary_centre = None
+            return PoseFrame.empty(time_s)
+        people = [_landmarks_array(lms) for lms in result.pose_landmarks]
+        pick = self._pick_primary(people)
+        image = people[pick]
+        world = np.array(
+            [(p.x, p.y, p.z) for p in result.pose_world_landmarks[pick]], dtype=np.float64
+        )
+        return PoseFrame(
+            time_s=time_s,
+            image=image[:, :3],
+            world=world,
+            visibility=image[:, 3],
+            presence=image[:, 4],
+            n_people=n,
+        )
+
+    def _pick_primary(self, people: list[FloatArray]) -> int:
+        centres = [p[_TORSO, :2].mean(axis=0) for p in people]
+        if self._primary_centre is None or len(people) == 1:
+            if len(people) == 1:
+                pick = 0
+            else:
+                sizes = [float(np.ptp(p[:, 0]) * np.ptp(p[:, 1])) for p in people]
+                pick = int(np.argmax(sizes))
+        else:
+            dists = [float(np.linalg.norm(c - self._primary_centre)) for c in centres]
+            pick = int(np.argmin(dists))
+        self._primary_centre = centres[pick]
+        return pick
+
+
+def _landmarks_array(landmarks: list[Any]) -> FloatArray:
+    """``(33, 5)``: x, y, z, visibility, presence of one MediaPipe pose."""
+    arr = np.array([(p.x, p.y, p.z, p.visibility, p.presence) for p in landmarks], dtype=np.float64)
+    if arr.shape != (N_LANDMARKS, 5):
+        raise ModelError(
+            f"The pose model returned {arr.shape[0]} landmarks, expected {N_LANDMARKS}."
+        )
+    # MediaPipe leaves visibility/presence as None on some builds: treat as unknown.
+    return np.where(np.isfinite(arr), arr, np.nan)
+
+
+def _to_mp_image(image_bgr: NDArray[np.uint8]) -> mp_image.Image:
+    if image_bgr.ndim != 3 or image_bgr.shape[2] != 3 or image_bgr.dtype != np.uint8:
+        raise ValidationError(
+            f"Frames must be (height, width, 3) uint8 BGR, got {image_bgr.shape} {image_bgr.dtype}."
+        )
+    rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+    return mp_image.Image(image_format=mp_image.ImageFormat.SRGB, data=rgb)
