@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from halfcircle.errors import ValidationError
 from halfcircle.smoothness import (
@@ -61,6 +61,7 @@ __all__ = [
     "ScoreConfig",
     "compare_with_best",
     "compute_rep_metrics",
+    "half_circle_path",
     "infer_direction",
     "score_rep",
 ]
@@ -552,3 +553,50 @@ def compare_with_best(
         real_range_changes=tuple(n for n, d in deltas.items() if abs(d) > mdc_deg),
         sparc_delta=metrics.sparc - best.sparc,
     )
+
+
+def half_circle_path(
+    s: ArrayLike,
+    lateral_peak_deg: float,
+    forward_peak_deg: float,
+    *,
+    direction: Direction = "right_first",
+    from_upright: bool = True,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The ideal half circle, as lateral and forward flexion along the path.
+
+    With ``from_upright`` the path runs upright -> first side (straight) -> the
+    elliptical arc ``(L cos phi, F sin phi)`` through the front -> other side ->
+    upright; otherwise the arc only. ``s`` is the fraction of the path's length
+    (in degree units) covered, in [0, 1], so a smooth ``s(t)`` gives a smooth
+    movement. Used for the guide drawn behind traces and for synthetic tests.
+
+    Args:
+        s: Path fraction(s), clipped to [0, 1].
+        lateral_peak_deg: Lateral flexion at each side, ``L`` (deg, > 0).
+        forward_peak_deg: Forward flexion at the front, ``F`` (deg, > 0).
+        direction: ``"right_first"`` starts at the person's right (positive lateral).
+        from_upright: Include the segments from and back to upright.
+
+    Returns:
+        ``(lateral_deg, forward_deg)`` arrays shaped like ``s``.
+    """
+    n = 721
+    phi = np.radians(np.linspace(0.0, 180.0, n))
+    arc = np.stack([lateral_peak_deg * np.cos(phi), forward_peak_deg * np.sin(phi)], axis=1)
+    if from_upright:
+        a = np.linspace(0.0, 1.0, n)[:, None]
+        start = a * arc[0]
+        end = (1.0 - a) * arc[-1]
+        pts = np.concatenate([start, arc[1:], end[1:]])
+    else:
+        pts = arc
+    seg = np.hypot(*np.diff(pts, axis=0).T)
+    length = np.concatenate([[0.0], np.cumsum(seg)])
+    frac = length / length[-1]
+    u = np.clip(np.asarray(s, dtype=np.float64), 0.0, 1.0)
+    lat = np.interp(u, frac, pts[:, 0])
+    fwd = np.interp(u, frac, pts[:, 1])
+    if direction == "left_first":
+        lat = -lat
+    return lat, fwd

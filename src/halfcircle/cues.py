@@ -1,0 +1,338 @@
+"""Coaching cues: rules as data, and a selector that shows one cue at a time.
+
+A :class:`CueRule` is a cue sentence plus conditions on named values: after a rep
+the fields of :class:`~halfcircle.scoring.RepMetrics` and ``score`` (see
+:func:`rep_context`); during a rep the fields of
+:class:`~halfcircle.reps.LiveSnapshot`. All conditions of a rule must hold; a
+value that is None or NaN (not measured) never satisfies one, so missing inputs
+never trigger a cue.
+
+Tone: short, specific, encouraging sentences that invite movement; nothing
+alarming. Left and right are the person's own.
+
+:class:`CueSelector` shows at most one cue at a time: a cue stays up for
+``display_s``, then no new cue comes for ``cooldown_s``, and the same cue is not
+repeated within ``repeat_cooldown_s``. Among candidates the highest priority wins.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Final, Literal
+
+from halfcircle.errors import ValidationError
+from halfcircle.reps import LiveSnapshot
+from halfcircle.scoring import RepMetrics
+
+__all__ = [
+    "LIVE_CUE_RULES",
+    "REP_CUE_RULES",
+    "Condition",
+    "Cue",
+    "CueRule",
+    "CueSelector",
+    "live_context",
+    "live_cues",
+    "matching_cues",
+    "rep_context",
+    "rep_cues",
+]
+
+Op = Literal["<", "<=", ">", ">=", "==", "!=", "in", "abs>"]
+
+_OPS: Final[dict[str, Callable[[Any, Any], bool]]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "in": lambda a, b: a in b,
+    "abs>": lambda a, b: abs(a) > b,
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``context[field] <op> value``; ``abs>`` compares the absolute value."""
+
+    field: str
+    op: Op
+    value: Any
+
+    def holds(self, context: Mapping[str, Any]) -> bool:
+        """True when the field is present, measured (not None/NaN) and satisfies the test."""
+        x = context.get(self.field)
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return False
+        return bool(_OPS[self.op](x, self.value))
+
+
+@dataclass(frozen=True)
+class CueRule:
+    """One cue and when to give it.
+
+    Attributes:
+        id: Stable identifier (for cooldowns, tests and reports).
+        text: The sentence shown or spoken.
+        when: Conditions that must all hold.
+        priority: Larger wins when several rules match.
+    """
+
+    id: str
+    text: str
+    when: tuple[Condition, ...]
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A cue chosen for display: its rule id, text and priority."""
+
+    id: str
+    text: str
+    priority: int = 0
+
+
+def _c(field: str, op: Op, value: Any) -> Condition:
+    return Condition(field, op, value)
+
+
+#: Feedback after a rep; conditions on :func:`rep_context` keys.
+REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
+    CueRule(
+        "aborted",
+        "Nice start. Next time keep rolling through the front to the other side.",
+        (_c("outcome", "==", "aborted"),),
+        100,
+    ),
+    CueRule(
+        "incomplete",
+        "I lost sight of you for a moment. Stay in view and go again.",
+        (_c("outcome", "==", "incomplete"),),
+        95,
+    ),
+    CueRule(
+        "hips_wall",
+        "Keep your hips against the wall.",
+        (_c("pelvis_shift_max_cm", ">", 3.0),),
+        90,
+    ),
+    CueRule(
+        "pelvis_level",
+        "Let your pelvis stay level against the wall.",
+        (_c("pelvis_tilt_max_deg", ">", 8.0),),
+        85,
+    ),
+    CueRule(
+        "soft_knees",
+        "Keep a soft bend in your knees.",
+        (_c("knees_locked", "==", True),),
+        80,
+    ),
+    CueRule(
+        "one_direction",
+        "Keep rolling one way round, no need to go back.",
+        (_c("outcome", "==", "complete"), _c("reversals", ">=", 1)),
+        70,
+    ),
+    CueRule(
+        "slow_front",
+        "Slow down through the front.",
+        (_c("outcome", "==", "complete"), _c("front_speed_deg_s", ">", 75.0)),
+        65,
+    ),
+    CueRule(
+        "more_time",
+        "Take a little more time for each half circle.",
+        (_c("outcome", "==", "complete"), _c("duration_s", "<", 4.0)),
+        60,
+    ),
+    CueRule(
+        "further_left",
+        "Go a little further to the left.",
+        (_c("outcome", "==", "complete"), _c("lateral_asymmetry_deg", ">", 6.0)),
+        55,
+    ),
+    CueRule(
+        "further_right",
+        "Go a little further to the right.",
+        (_c("outcome", "==", "complete"), _c("lateral_asymmetry_deg", "<", -6.0)),
+        55,
+    ),
+    CueRule(
+        "full_sweep",
+        "Sweep all the way from one side to the other.",
+        (_c("outcome", "==", "complete"), _c("arc_coverage_deg", "<", 150.0)),
+        50,
+    ),
+    CueRule(
+        "flow",
+        "Try one steady, flowing movement.",
+        (_c("outcome", "==", "complete"), _c("sparc", "<", -3.0)),
+        45,
+    ),
+    CueRule(
+        "lovely",
+        "Lovely, smooth half circle.",
+        (_c("outcome", "==", "complete"), _c("score", ">=", 85.0)),
+        10,
+    ),
+    CueRule(
+        "good",
+        "Good one. Keep it easy and steady.",
+        (_c("outcome", "==", "complete"), _c("score", "<", 85.0)),
+        5,
+    ),
+)
+
+_REP_STATES: Final = ("side_a", "front", "side_b", "returning")
+
+#: Cues during the movement; conditions on :func:`live_context` keys.
+LIVE_CUE_RULES: Final[tuple[CueRule, ...]] = (
+    CueRule(
+        "step_into_view",
+        "Step back into view when you're ready.",
+        (_c("state", "==", "paused"), _c("state_elapsed_s", ">=", 1.0)),
+        100,
+    ),
+    CueRule(
+        "hold_still",
+        "Stand tall against the wall and hold still for a moment.",
+        (_c("state", "==", "calibrating"),),
+        90,
+    ),
+    CueRule(
+        "hips_wall",
+        "Keep your hips against the wall.",
+        (_c("state", "in", _REP_STATES), _c("pelvis_shift_cm", "abs>", 3.0)),
+        80,
+    ),
+    CueRule(
+        "soft_knees",
+        "Keep a soft bend in your knees.",
+        (_c("state", "in", _REP_STATES), _c("knee_flexion_deg", "<", 5.0)),
+        70,
+    ),
+    CueRule(
+        "slow_front",
+        "Slow down through the front.",
+        (_c("state", "==", "front"), _c("speed_deg_s", ">", 90.0)),
+        60,
+    ),
+    CueRule(
+        "easy_pace",
+        "Nice and easy, no need to hurry.",
+        (_c("state", "in", ("side_a", "side_b")), _c("speed_deg_s", ">", 120.0)),
+        50,
+    ),
+    CueRule(
+        "start_gently",
+        "When you're ready, bend gently to one side.",
+        (_c("state", "==", "ready"), _c("state_elapsed_s", ">=", 8.0)),
+        10,
+    ),
+)
+
+
+def rep_context(metrics: RepMetrics, score: float | None = None) -> dict[str, Any]:
+    """Values the per-rep rules read: every :class:`RepMetrics` field plus ``score``."""
+    ctx = asdict(metrics)
+    ctx["score"] = score
+    return ctx
+
+
+def live_context(snapshot: LiveSnapshot) -> dict[str, Any]:
+    """Values the live rules read: every :class:`LiveSnapshot` field."""
+    return asdict(snapshot)
+
+
+def matching_cues(context: Mapping[str, Any], rules: Iterable[CueRule]) -> list[Cue]:
+    """Cues of all rules whose conditions hold, highest priority first (stable)."""
+    hits = [Cue(r.id, r.text, r.priority) for r in rules if all(c.holds(context) for c in r.when)]
+    return sorted(hits, key=lambda c: -c.priority)
+
+
+def rep_cues(
+    metrics: RepMetrics,
+    score: float | None = None,
+    rules: Sequence[CueRule] = REP_CUE_RULES,
+    *,
+    limit: int | None = 2,
+) -> list[Cue]:
+    """Feedback cues for a finished rep, best first (at most ``limit``; None for all)."""
+    hits = matching_cues(rep_context(metrics, score), rules)
+    return hits if limit is None else hits[:limit]
+
+
+def live_cues(snapshot: LiveSnapshot, rules: Sequence[CueRule] = LIVE_CUE_RULES) -> list[Cue]:
+    """Cues that apply right now, best first."""
+    return matching_cues(live_context(snapshot), rules)
+
+
+class CueSelector:
+    """Choose at most one cue at a time, with a cooldown.
+
+    Args:
+        display_s: How long a cue stays up (s).
+        cooldown_s: Quiet time after a cue before the next (s).
+        repeat_cooldown_s: Shortest time before the same cue is shown again (s).
+
+    Feed it the candidates of each frame (live cues, and the rep's feedback cues
+    when a rep ends); it returns what to show now.
+    """
+
+    def __init__(
+        self, display_s: float = 3.0, cooldown_s: float = 2.0, repeat_cooldown_s: float = 15.0
+    ) -> None:
+        problems = [
+            f"{name} must be >= 0, got {value}"
+            for name, value in (
+                ("display_s", display_s),
+                ("cooldown_s", cooldown_s),
+                ("repeat_cooldown_s", repeat_cooldown_s),
+            )
+            if not value >= 0
+        ]
+        if problems:
+            raise ValidationError("Invalid cue selector: " + "; ".join(problems) + ".")
+        self.display_s = display_s
+        self.cooldown_s = cooldown_s
+        self.repeat_cooldown_s = repeat_cooldown_s
+        self._current: Cue | None = None
+        self._shown_at = -math.inf
+        self._last_shown: dict[str, float] = {}
+
+    def current(self, time_s: float) -> Cue | None:
+        """The cue on display at ``time_s``, if any."""
+        if self._current is not None and time_s - self._shown_at < self.display_s:
+            return self._current
+        return None
+
+    def update(self, time_s: float, candidates: Iterable[Cue]) -> Cue | None:
+        """Offer candidate cues at ``time_s`` (s); return the one to show now, or None.
+
+        A cue on display stays until its time is up, then the cooldown runs; after
+        that the highest-priority candidate not shown within ``repeat_cooldown_s``
+        is shown.
+        """
+        shown = self.current(time_s)
+        if shown is not None:
+            return shown
+        if time_s - self._shown_at < self.display_s + self.cooldown_s:
+            return None
+        ready = [
+            c
+            for c in candidates
+            if time_s - self._last_shown.get(c.id, -math.inf) >= self.repeat_cooldown_s
+        ]
+        if not ready:
+            return None
+        best = max(ready, key=lambda c: c.priority)  # first of equal priority wins
+        self._current = best
+        self._shown_at = time_s
+        self._last_shown[best.id] = time_s
+        return best
