@@ -36,13 +36,16 @@ States (:class:`RepState`)::
 Hysteresis everywhere (upright 8/12 deg, front band 25/35 deg, returning 0.5/0.7
 of the peak) keeps angles that hover on a threshold from inflating counts.
 
-Rep boundaries: the start is backdated to the last frame at rest before the trunk
-left upright (rest = the median inclination of the upright frames just before,
-plus ``onset_margin_deg`` or ``onset_noise_factor`` robust standard deviations),
-and the end is the first frame back at that level, or where the inclination
-stopped falling (``settle_stall_deg`` within ``settle_stall_s``), at most
-``settle_timeout_s`` after dropping below ``enter_upright_deg``. The rep's events
-come when it has settled, a few tenths of a second after.
+Rep boundaries: the start is backdated to where the trunk left rest. Rest is a low
+percentile of the inclination of the upright frames just before, plus
+``onset_margin_deg`` or ``onset_noise_factor`` robust standard deviations of its
+frame-to-frame changes, whichever is larger; the rising flank above that margin
+is extrapolated back to rest (a power-law departure, see ``_flank_zero_time``), at
+most ``onset_max_extrapolation_s``. The end is found the same way on the falling
+flank once the trunk is back at rest, or where the inclination stopped falling
+(``settle_stall_deg`` within ``settle_stall_s``), at most ``settle_timeout_s``
+after dropping below ``enter_upright_deg``. The rep's closing events come when it
+has settled, a few tenths of a second after its end.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 from enum import Enum
-from typing import Literal, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -140,10 +143,10 @@ class RepThresholds:
     return_leave_fraction: float = 0.7
     min_attempt_peak_deg: float = 15.0
     max_gap_s: float = 1.0
-    pre_buffer_s: float = 2.0
+    pre_buffer_s: float = 3.0
     onset_margin_deg: float = 1.0
     onset_noise_factor: float = 3.0
-    onset_max_extrapolation_s: float = 0.6
+    onset_max_extrapolation_s: float = 1.0
     settle_stall_deg: float = 0.3
     settle_stall_s: float = 0.3
     settle_timeout_s: float = 1.5
@@ -313,23 +316,37 @@ class _Frame(NamedTuple):
 
 _NAN = float("nan")
 
+#: Powers of the rest-departure model tried by :func:`_flank_zero_time`.
+_FLANK_POWERS: Final = (1.0, 1.5, 2.0, 3.0)
+
 
 def _flank_zero_time(frames: list[_Frame], rest: float, margin: float) -> float | None:
     """Time where an inclination flank meets ``rest``, extrapolated.
 
-    A line is fitted to ``sqrt(incl - rest)`` over the flank's frames at least
-    ``margin`` above rest, i.e. the departure from rest is taken as locally
-    quadratic in time (a smooth start from standstill). None if under two frames.
+    The departure from rest is modelled as ``a |t - t0| ** p``: for each ``p`` in
+    :data:`_FLANK_POWERS` a line is fitted to ``(incl - rest) ** (1 / p)`` over the
+    flank's frames at least ``margin`` above rest, and the best fit (largest R^2)
+    gives ``t0``. ``p = 3`` is a minimum-jerk start from standstill, ``p = 1`` a
+    sudden one. None if under three frames or no fit crosses rest.
     """
     pts = [(f.t, f.incl - rest) for f in frames if f.valid and f.incl - rest >= margin]
-    if len(pts) < 2:
+    if len(pts) < 3:
         return None
     x = np.array([p[0] for p in pts])
-    y = np.sqrt(np.array([p[1] for p in pts]))
-    slope, intercept = np.polyfit(x - x[0], y, 1)
-    if slope == 0 or not np.isfinite(slope):
-        return None
-    return float(x[0] - intercept / slope)
+    x = x - x[0]
+    y = np.array([p[1] for p in pts])
+    best: tuple[float, float] | None = None
+    for power in _FLANK_POWERS:
+        z = y ** (1.0 / power)
+        slope, intercept = np.polyfit(x, z, 1)
+        if slope == 0 or not np.isfinite(slope):
+            continue
+        ss_tot = float(np.sum((z - z.mean()) ** 2))
+        ss_res = float(np.sum((z - (slope * x + intercept)) ** 2))
+        r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else 0.0
+        if best is None or r2 > best[0]:
+            best = (r2, float(pts[0][0] - intercept / slope))
+    return None if best is None else best[1]
 
 
 class RepCounter:
@@ -640,10 +657,12 @@ class RepCounter:
     def _start_rep(self, frame: _Frame, events: list[RepEvent]) -> None:
         th = self.thresholds
         pre = list(self._pre)
+        # Rest level and noise from the upright frames before: a low percentile and the
+        # spread of frame-to-frame changes, both robust to a slow start of the movement.
         rest = np.array([f.incl for f in pre if f.valid and f.incl < th.enter_upright_deg])
-        if rest.size:
-            level = float(np.median(rest))
-            noise = 1.4826 * float(np.median(np.abs(rest - level)))
+        if rest.size >= 2:
+            level = float(np.percentile(rest, 10))
+            noise = 1.4826 * float(np.median(np.abs(np.diff(rest)))) / math.sqrt(2)
         else:
             level, noise = 0.0, 0.0
         self._rest_thr = level + max(th.onset_margin_deg, th.onset_noise_factor * noise)
@@ -724,14 +743,28 @@ class RepCounter:
     def _settle_end_index(self) -> int:
         """Best end of the settling rep so far (index into the rep's frames).
 
-        The frame nearest the extrapolated end once known, else the last clear fall
-        of inclination.
+        The frame nearest the extrapolated end once known; otherwise the falling
+        flank is extrapolated to rest now, between the last clear fall of
+        inclination and the latest frame.
         """
+        valid = [i for i, f in enumerate(self._rep) if f.valid]
         target = self._end_target
         if target is None:
-            return self._settle_min_i
-        valid = [i for i, f in enumerate(self._rep) if f.valid]
+            te = self._falling_flank_end()
+            if te is None:
+                return self._settle_min_i
+            target = min(max(te, self._rep[self._settle_min_i].t), self._rep[valid[-1]].t)
         return min(valid, key=lambda i: abs(self._rep[i].t - target))
+
+    def _falling_flank_end(self) -> float | None:
+        th = self.thresholds
+        last_out = max(
+            (k for k, f in enumerate(self._rep) if f.valid and f.incl >= th.leave_upright_deg),
+            default=0,
+        )
+        return _flank_zero_time(
+            self._rep[last_out:], self._rest_level, self._rest_thr - self._rest_level
+        )
 
     def _settle(self, frame: _Frame, events: list[RepEvent]) -> None:
         th = self.thresholds
@@ -739,13 +772,7 @@ class RepCounter:
         moving_on = frame.incl > th.leave_upright_deg
         if self._end_target is None and frame.incl <= self._rest_thr:
             # Back at rest: extrapolate the falling flank to where it meets rest.
-            last_out = max(
-                (k for k, f in enumerate(self._rep) if f.valid and f.incl >= th.leave_upright_deg),
-                default=0,
-            )
-            te = _flank_zero_time(
-                self._rep[last_out:], self._rest_level, self._rest_thr - self._rest_level
-            )
+            te = self._falling_flank_end()
             te = frame.t if te is None else te
             self._end_target = max(frame.t, min(te, frame.t + th.onset_max_extrapolation_s))
         if self._end_target is not None:
