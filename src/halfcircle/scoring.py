@@ -119,11 +119,14 @@ class RepMetrics:
         peak_forward_deg: Largest forward flexion (deg, >= 0).
         peak_inclination_deg: Largest trunk inclination (deg).
         arc_coverage_deg: How much of phi's 0-180 the rep swept while on the arc (deg).
-        mean_inclination_deg: Mean trunk inclination along the arc, averaged per
-            phi bin so slow passages do not dominate (deg); NaN when never on the arc.
-        circularity_cv: Coefficient of variation of the per-bin inclination along
-            the arc; 0 is a perfect circle (an ellipse that goes deeper at the
-            front than at the sides gives more).
+        mean_inclination_deg: Mean radius of the arc: the largest inclination in
+            each ``arc_bin_deg`` bin of phi (how far the trunk went in that
+            direction), averaged over the bins reached, so neither slow passages
+            nor the way in and out from upright weigh in (deg); NaN when never on
+            the arc.
+        circularity_cv: Coefficient of variation of those per-bin inclinations;
+            0 is a perfect circle (an ellipse that goes deeper at the front than
+            at the sides gives more).
         symmetry: ``min(right, left) / max(right, left)`` of the lateral peaks, 0-1.
         lateral_asymmetry_deg: ``right - left`` lateral peak (deg); positive when
             the rep went further to the person's right.
@@ -294,7 +297,7 @@ def compute_rep_metrics(
         coverage = float(np.max(phi_arc) - np.min(phi_arc))
         edges = np.arange(0.0, 180.0 + cfg.arc_bin_deg, cfg.arc_bin_deg)
         idx = np.clip(np.digitize(phi_arc, edges) - 1, 0, edges.size - 2)
-        per_bin = np.array([np.mean(incl_u[on_arc][idx == k]) for k in np.unique(idx)])
+        per_bin = np.array([np.max(incl_u[on_arc][idx == k]) for k in np.unique(idx)])
         mean_incl = float(np.mean(per_bin))
         circ = float(np.std(per_bin) / mean_incl) if mean_incl > 0 else float("nan")
         reversals = count_reversals(
