@@ -411,3 +411,13 @@ def test_finish_closes_a_rep_in_progress_as_incomplete() -> None:
         "rep_incomplete",
     ]
     assert counter.state is RepState.READY and not counter.rep_in_progress
+
+
+def test_per_frame_geometry_matches_the_array_functions() -> None:
+    from halfcircle.reps import _phi_scalar, _unit_scalar
+    from halfcircle.smoothness import phase_angle_deg, trunk_direction
+
+    rng = np.random.default_rng(0)
+    for lat, fwd in rng.uniform(-80, 80, size=(50, 2)):
+        assert np.allclose(_unit_scalar(lat, fwd), trunk_direction(lat, fwd))
+        assert _phi_scalar(lat, fwd) == pytest.approx(float(phase_angle_deg(lat, fwd)))

@@ -246,8 +246,8 @@ def rep_context(metrics: RepMetrics, score: float | None = None) -> dict[str, An
 
 
 def live_context(snapshot: LiveSnapshot) -> dict[str, Any]:
-    """Values the live rules read: every :class:`LiveSnapshot` field."""
-    return asdict(snapshot)
+    """Values the live rules read: every :class:`LiveSnapshot` field (a shallow copy)."""
+    return dict(vars(snapshot))
 
 
 def matching_cues(context: Mapping[str, Any], rules: Iterable[CueRule]) -> list[Cue]:

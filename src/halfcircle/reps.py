@@ -71,7 +71,6 @@ from halfcircle.scoring import (
     infer_direction,
     score_rep,
 )
-from halfcircle.smoothness import inclination_deg, phase_angle_deg, trunk_direction
 
 __all__ = [
     "EventKind",
@@ -320,6 +319,20 @@ _NAN = float("nan")
 _FLANK_POWERS: Final = (1.0, 1.5, 2.0, 3.0)
 
 
+def _unit_scalar(lateral_deg: float, forward_deg: float) -> tuple[float, float, float]:
+    """Scalar twin of :func:`halfcircle.smoothness.trunk_direction` (fast per frame)."""
+    a, b = math.radians(lateral_deg), math.radians(forward_deg)
+    x, y, z = math.sin(a) * math.cos(b), math.cos(a) * math.sin(b), math.cos(a) * math.cos(b)
+    n = math.sqrt(x * x + y * y + z * z)
+    return x / n, y / n, z / n
+
+
+def _phi_scalar(lateral_deg: float, forward_deg: float) -> float:
+    """Scalar twin of :func:`halfcircle.smoothness.phase_angle_deg`, in [-90, 270)."""
+    phi = math.degrees(math.atan2(forward_deg, lateral_deg))
+    return phi + 360.0 if phi < -90.0 else phi
+
+
 def _flank_zero_time(frames: list[_Frame], rest: float, margin: float) -> float | None:
     """Time where an inclination flank meets ``rest``, extrapolated.
 
@@ -389,6 +402,9 @@ class RepCounter:
         self._paused_at = _NAN
         self._pre: deque[_Frame] = deque()
         self._rep: list[_Frame] = []
+        self._trace: list[tuple[float, float]] = []
+        self._trace_arr = np.zeros((0, 2))
+        self._trace_n = 0
         self._side = 0
         self._peak_incl = 0.0
         self._peak_b = 0.0
@@ -400,7 +416,7 @@ class RepCounter:
         self._below_since = _NAN
         self._settle_min = math.inf
         self._settle_min_i = 0
-        self._speed_hist: deque[tuple[float, NDArray[np.float64]]] = deque()
+        self._speed_hist: deque[tuple[float, tuple[float, float, float]]] = deque()
         self._records: list[RepRecord] = []
         self._aborted: list[RepRecord] = []
 
@@ -440,8 +456,10 @@ class RepCounter:
     @property
     def current_trace(self) -> NDArray[np.float64]:
         """``(k, 2)`` lateral and forward degrees of the rep in progress (valid frames)."""
-        pts = [(f.lat, f.fwd) for f in self._rep if f.valid]
-        return np.asarray(pts, dtype=np.float64).reshape(-1, 2)
+        if len(self._trace) != self._trace_n:
+            self._trace_arr = np.asarray(self._trace, dtype=np.float64).reshape(-1, 2)
+            self._trace_n = len(self._trace)
+        return self._trace_arr
 
     @property
     def last_trace(self) -> NDArray[np.float64] | None:
@@ -480,7 +498,8 @@ class RepCounter:
         if len(self._speed_hist) >= 2:
             (t0, u0), (t1, u1) = self._speed_hist[0], self._speed_hist[-1]
             if t1 > t0:
-                ang = math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u0, u1))))))
+                dot = u0[0] * u1[0] + u0[1] * u1[1] + u0[2] * u1[2]
+                ang = math.degrees(math.acos(max(-1.0, min(1.0, dot))))
                 speed = ang / (t1 - t0)
         return LiveSnapshot(
             time_s=t,
@@ -491,7 +510,7 @@ class RepCounter:
             lateral_deg=f.lat if f else _NAN,
             forward_deg=f.fwd if f else _NAN,
             inclination_deg=f.incl if f else _NAN,
-            phi_deg=float(phase_angle_deg(f.lat, f.fwd)) if f else _NAN,
+            phi_deg=_phi_scalar(f.lat, f.fwd) if f else _NAN,
             speed_deg_s=speed,
             state_elapsed_s=t - self._state_since if src else 0.0,
             pelvis_shift_cm=src.shift if src else _NAN,
@@ -564,7 +583,8 @@ class RepCounter:
         self._last_t = t
         lat, fwd = float(lateral_deg), float(forward_deg)
         ok = bool(valid) and math.isfinite(lat) and math.isfinite(fwd)
-        incl = float(inclination_deg(lat, fwd)) if ok else _NAN
+        unit = _unit_scalar(lat, fwd) if ok else None
+        incl = math.degrees(math.acos(max(-1.0, min(1.0, unit[2])))) if unit else _NAN
         frame = _Frame(
             t,
             lat if ok else _NAN,
@@ -577,9 +597,9 @@ class RepCounter:
         )
         self._last_input = frame
         events: list[RepEvent] = []
-        if ok:
+        if unit is not None:
             self._last_valid = frame
-            self._track_speed(frame)
+            self._track_speed(t, unit)
         if self._state is RepState.CALIBRATING:
             return events
         if not ok:
@@ -593,6 +613,7 @@ class RepCounter:
             self._set_state(self._resume_state, t, events)
         if self._rep:
             self._rep.append(frame)
+            self._trace.append((frame.lat, frame.fwd))
             if self._settling:
                 self._settle(frame, events)
             else:
@@ -608,13 +629,12 @@ class RepCounter:
                 return f.t
         return self._paused_at
 
-    def _track_speed(self, frame: _Frame) -> None:
-        u = trunk_direction(frame.lat, frame.fwd)
+    def _track_speed(self, t: float, unit: tuple[float, float, float]) -> None:
         hist = self._speed_hist
-        if hist and frame.t - hist[-1][0] > self.thresholds.max_gap_s:
+        if hist and t - hist[-1][0] > self.thresholds.max_gap_s:
             hist.clear()
-        hist.append((frame.t, u))
-        while len(hist) > 2 and frame.t - hist[1][0] >= self.thresholds.live_speed_window_s:
+        hist.append((t, unit))
+        while len(hist) > 2 and t - hist[1][0] >= self.thresholds.live_speed_window_s:
             hist.popleft()
 
     def _set_state(self, new: RepState, t: float, events: list[RepEvent]) -> None:
@@ -678,6 +698,7 @@ class RepCounter:
             while start > 0 and abs(pre[start - 1].t - t0) < abs(pre[start].t - t0):
                 start -= 1
         self._rep = pre[start:]
+        self._trace = [(f.lat, f.fwd) for f in self._rep if f.valid]
         self._pre.clear()
         self._side = 0
         self._peak_incl = 0.0
@@ -714,7 +735,7 @@ class RepCounter:
             return
         if incl < th.leave_upright_deg:
             return  # phi is not trusted this close to upright
-        phi = float(phase_angle_deg(frame.lat, frame.fwd))
+        phi = _phi_scalar(frame.lat, frame.fwd)
         if self._side == 0:
             if phi <= th.side_band_deg:
                 self._side = 1
@@ -806,6 +827,7 @@ class RepCounter:
         th = self.thresholds
         frames, rest = self._rep[: last + 1], self._rep[last + 1 :]
         self._rep = []
+        self._trace = []
         self._settling = False
         self._pre = deque(f for f in rest if f.valid)
         if set_state:
