@@ -421,3 +421,41 @@ def test_per_frame_geometry_matches_the_array_functions() -> None:
     for lat, fwd in rng.uniform(-80, 80, size=(50, 2)):
         assert np.allclose(_unit_scalar(lat, fwd), trunk_direction(lat, fwd))
         assert _phi_scalar(lat, fwd) == pytest.approx(float(phase_angle_deg(lat, fwd)))
+
+
+def test_crossing_then_going_back_is_still_one_complete_rep() -> None:
+    there_and_back = knots_profile([(0, 0), (0.4, 0.75), (0.7, 0.25), (1.0, 0.0)])
+    m = movement(profile=there_and_back, duration=8.0)
+    counter = RepCounter(calibrated=True)
+    _, states = feed(counter, m.t, m.lateral, m.forward)
+    assert counter.complete_count == 1 and counter.aborted == []
+    assert state_runs(states).count("front") == 2
+    assert counter.reps[0].metrics.reversals == 1
+
+
+def test_record_as_dict_is_json_ready() -> None:
+    import json
+
+    m = movement()
+    counter = RepCounter(calibrated=True)
+    feed(counter, m.t, m.lateral, m.forward)
+    d = counter.reps[0].as_dict()
+    json.dumps(d, allow_nan=False)
+    for key in (
+        "index",
+        "direction",
+        "complete",
+        "start_s",
+        "end_s",
+        "peak_lateral_right_deg",
+        "peak_lateral_left_deg",
+        "peak_forward_deg",
+        "arc_coverage_deg",
+        "sparc",
+        "ldlj",
+        "reversals",
+        "score",
+    ):
+        assert key in d
+    assert d["complete"] is True and d["direction"] == "right_first"
+    assert 0 <= d["score"] <= 100

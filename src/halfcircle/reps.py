@@ -21,7 +21,9 @@ States (:class:`RepState`)::
 * ``front``: phi within ``front_enter_band_deg`` of 90 with enough forward flexion;
   it is left for ``side_b`` (or back to ``side_a``) only beyond ``front_leave_band_deg``,
   so hovering near a band edge never flickers.
-* ``side_b``: the other side, reached by crossing the front.
+* ``side_b``: the other side, reached by crossing the front. Once crossed, the
+  rep is complete when the trunk is back upright, even if it went back through
+  the front on the way (that shows as a phi reversal in the metrics).
 * ``returning``: inclination down to ``return_fraction`` of its side-B peak, then
   below ``enter_upright_deg``: the rep ends once the trunk has settled.
 * ``aborted``: shown for ``aborted_display_s`` after an attempt that came back to
@@ -54,7 +56,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 from enum import Enum
-from typing import Final, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -240,6 +242,24 @@ class RepRecord:
         """True for a complete half circle."""
         return self.outcome == "complete"
 
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary of the rep, without its frames.
+
+        Keys: ``index``, ``direction``, ``outcome``, ``complete``, every
+        :class:`RepMetrics` field (NaN as None), ``score`` (total rounded to 0.1,
+        or None) and ``score_parts``.
+        """
+        out: dict[str, Any] = {
+            "index": self.index,
+            "direction": self.direction,
+            "outcome": self.outcome,
+            "complete": self.complete,
+        }
+        out.update(self.metrics.as_dict())
+        out["score"] = None if self.score is None else round(self.score.total, 1)
+        out["score_parts"] = None if self.score is None else self.score.as_dict()
+        return out
+
 
 @dataclass(frozen=True)
 class RepEvent:
@@ -406,6 +426,7 @@ class RepCounter:
         self._trace_arr = np.zeros((0, 2))
         self._trace_n = 0
         self._side = 0
+        self._crossed = False
         self._peak_incl = 0.0
         self._peak_b = 0.0
         self._rest_thr = self.thresholds.onset_margin_deg
@@ -701,6 +722,7 @@ class RepCounter:
         self._trace = [(f.lat, f.fwd) for f in self._rep if f.valid]
         self._pre.clear()
         self._side = 0
+        self._crossed = False
         self._peak_incl = 0.0
         self._peak_b = 0.0
         self._settling = False
@@ -714,9 +736,8 @@ class RepCounter:
         self._peak_incl = max(self._peak_incl, incl)
         state = self._state
         if incl < th.enter_upright_deg:
-            reached_b = state in (RepState.SIDE_B, RepState.RETURNING)
             self._settling = True
-            self._settle_outcome = "complete" if reached_b else "aborted"
+            self._settle_outcome = "complete" if self._crossed else "aborted"
             self._below_since = t
             self._settle_min = incl
             self._settle_min_i = len(self._rep) - 1
@@ -755,6 +776,7 @@ class RepCounter:
         elif state is RepState.FRONT:
             if q >= th.front_leave_band_deg:
                 self._peak_b = incl
+                self._crossed = True
                 self._set_state(RepState.SIDE_B, t, events)
             elif q <= -th.front_leave_band_deg:
                 self._set_state(RepState.SIDE_A, t, events)
