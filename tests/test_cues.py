@@ -251,3 +251,32 @@ def test_matching_cues_sorted_by_priority() -> None:
     ]
     assert [c.id for c in matching_cues({"v": 1}, rules)] == ["hi", "lo"]
     assert [c.id for c in matching_cues({"v": -1}, rules)] == ["no"]
+
+
+def test_posted_feedback_waits_for_a_free_slot_then_expires() -> None:
+    sel = CueSelector(display_s=3.0, cooldown_s=2.0, repeat_cooldown_s=15.0)
+    assert sel.update(0.0, [C]) == C
+    sel.post(1.0, [A, B], ttl_s=10.0)
+    assert sel.update(2.0, []) == C  # C still up
+    assert sel.update(5.0, []) == B  # slot free: best posted cue
+    assert sel.update(10.0, []) == A  # next slot, A still within its time
+    sel.post(11.0, [Cue("late", "Late.", 1)], ttl_s=1.0)
+    assert sel.update(15.5, []) is None  # expired before a slot came
+
+
+def test_record_cues_and_selector_with_a_counter() -> None:
+    from halfcircle.cues import record_cues
+
+    t = np.arange(0.0, 12.0, 1 / 30)
+    lat, fwd = half_circle_path(min_jerk((t - 2.0) / 6.0), 30.0, 50.0)
+    counter = RepCounter(calibrated=True)
+    sel = CueSelector()
+    shown = []
+    for ti, a, b in zip(t, lat, fwd, strict=True):
+        for event in counter.update(float(ti), float(a), float(b)):
+            if event.record is not None:
+                sel.post(float(ti), record_cues(event.record))
+        cue = sel.update(float(ti), live_cues(counter.snapshot()))
+        if cue and (not shown or shown[-1] != cue.id):
+            shown.append(cue.id)
+    assert shown == ["lovely"]

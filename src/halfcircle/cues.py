@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final, Literal
 
 from halfcircle.errors import ValidationError
-from halfcircle.reps import LiveSnapshot
+from halfcircle.reps import LiveSnapshot, RepRecord
 from halfcircle.scoring import RepMetrics
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "live_context",
     "live_cues",
     "matching_cues",
+    "record_cues",
     "rep_context",
     "rep_cues",
 ]
@@ -268,6 +269,14 @@ def rep_cues(
     return hits if limit is None else hits[:limit]
 
 
+def record_cues(
+    record: RepRecord, rules: Sequence[CueRule] = REP_CUE_RULES, *, limit: int | None = 2
+) -> list[Cue]:
+    """Feedback cues for a finished :class:`~halfcircle.reps.RepRecord` (metrics and score)."""
+    score = None if record.score is None else record.score.total
+    return rep_cues(record.metrics, score, rules, limit=limit)
+
+
 def live_cues(snapshot: LiveSnapshot, rules: Sequence[CueRule] = LIVE_CUE_RULES) -> list[Cue]:
     """Cues that apply right now, best first."""
     return matching_cues(live_context(snapshot), rules)
@@ -281,8 +290,14 @@ class CueSelector:
         cooldown_s: Quiet time after a cue before the next (s).
         repeat_cooldown_s: Shortest time before the same cue is shown again (s).
 
-    Feed it the candidates of each frame (live cues, and the rep's feedback cues
-    when a rep ends); it returns what to show now.
+    Feed it the live candidates of each frame with :meth:`update`; :meth:`post`
+    a finished rep's feedback cues once, and they wait (up to ``ttl_s``) for a
+    free slot. Example::
+
+        for event in events:
+            if event.record is not None:
+                selector.post(t, record_cues(event.record))
+        cue = selector.update(t, live_cues(counter.snapshot()))
     """
 
     def __init__(
@@ -305,6 +320,15 @@ class CueSelector:
         self._current: Cue | None = None
         self._shown_at = -math.inf
         self._last_shown: dict[str, float] = {}
+        self._queue: list[tuple[float, Cue]] = []
+
+    def post(self, time_s: float, cues: Iterable[Cue], ttl_s: float = 5.0) -> None:
+        """Queue cues (e.g. a rep's feedback) until ``time_s + ttl_s`` (s).
+
+        Queued cues compete with the live candidates of each :meth:`update` by
+        priority; one that is shown leaves the queue.
+        """
+        self._queue += [(time_s + ttl_s, c) for c in cues]
 
     def current(self, time_s: float) -> Cue | None:
         """The cue on display at ``time_s``, if any."""
@@ -319,6 +343,7 @@ class CueSelector:
         that the highest-priority candidate not shown within ``repeat_cooldown_s``
         is shown.
         """
+        self._queue = [(until, c) for until, c in self._queue if time_s <= until]
         shown = self.current(time_s)
         if shown is not None:
             return shown
@@ -326,7 +351,7 @@ class CueSelector:
             return None
         ready = [
             c
-            for c in candidates
+            for c in [*candidates, *(c for _, c in self._queue)]
             if time_s - self._last_shown.get(c.id, -math.inf) >= self.repeat_cooldown_s
         ]
         if not ready:
@@ -335,4 +360,5 @@ class CueSelector:
         self._current = best
         self._shown_at = time_s
         self._last_shown[best.id] = time_s
+        self._queue = [(until, c) for until, c in self._queue if c.id != best.id]
         return best
