@@ -130,6 +130,7 @@ def state_runs(states: list[str]) -> list[str]:
         ({"profile": STOP_AND_GO}, "right_first"),
         ({"fps": 15.0, "direction": "left_first"}, "left_first"),
         ({"lateral": 15.0, "forward": 25.0, "noise": 0.2}, "right_first"),
+        ({"lateral": 13.0, "forward": 20.0, "noise": 0.2, "direction": "left_first"}, "left_first"),
     ],
 )
 def test_one_rep_found_with_direction_and_boundaries(kwargs, direction) -> None:

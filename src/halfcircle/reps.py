@@ -111,6 +111,8 @@ class RepThresholds:
     Attributes:
         enter_upright_deg: Inclination below which the trunk is upright again.
         leave_upright_deg: Inclination above which a rep starts (> enter).
+        phi_min_inclination_deg: Phi (the direction of the bend) is only read from
+            this inclination on; below it, it is too noisy to trust.
         side_band_deg: Phi within this of 0 or 180 is "at a side" (decides side A).
         front_enter_band_deg: Phi within this of 90 enters the front.
         front_leave_band_deg: Phi beyond this from 90 leaves the front (> enter band).
@@ -136,6 +138,7 @@ class RepThresholds:
 
     enter_upright_deg: float = 8.0
     leave_upright_deg: float = 12.0
+    phi_min_inclination_deg: float = 8.0
     side_band_deg: float = 45.0
     front_enter_band_deg: float = 25.0
     front_leave_band_deg: float = 35.0
@@ -165,6 +168,10 @@ class RepThresholds:
             problems.append(
                 f"need 0 < front_enter_band_deg < front_leave_band_deg < 90, got "
                 f"{self.front_enter_band_deg} and {self.front_leave_band_deg}"
+            )
+        if not self.phi_min_inclination_deg > 0:
+            problems.append(
+                f"phi_min_inclination_deg must be positive, got {self.phi_min_inclination_deg}"
             )
         if not 0 < self.side_band_deg < 90:
             problems.append(f"need 0 < side_band_deg < 90, got {self.side_band_deg}")
@@ -754,7 +761,7 @@ class RepCounter:
             if incl > th.return_leave_fraction * self._peak_b:
                 self._set_state(RepState.SIDE_B, t, events)
             return
-        if incl < th.leave_upright_deg:
+        if incl < th.phi_min_inclination_deg:
             return  # phi is not trusted this close to upright
         phi = _phi_scalar(frame.lat, frame.fwd)
         if self._side == 0:
