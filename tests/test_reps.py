@@ -38,6 +38,15 @@ def knots_profile(knots: list[tuple[float, float]]) -> Callable[[np.ndarray], np
 STOP_AND_GO = knots_profile(
     [(0, 0), (0.25, 0.5), (0.35, 0.42), (0.45, 0.42), (0.6, 0.7), (0.7, 0.7), (1.0, 1.0)]
 )
+
+
+def _smoothstep(tau: np.ndarray) -> np.ndarray:
+    x = np.clip(tau, 0.0, 1.0)
+    return 3 * x**2 - 2 * x**3
+
+
+#: A constant-acceleration start and stop (smoothstep) instead of minimum jerk.
+SMOOTHSTEP = _smoothstep
 #: To the right side and a little towards the front, then straight back up.
 ABORT_AT_SIDE = knots_profile([(0, 0), (0.5, 0.3), (1.0, 0.0)])
 #: Down to the front and back up the same side.
@@ -128,6 +137,7 @@ def state_runs(states: list[str]) -> list[str]:
         ({"duration": 3.0}, "right_first"),
         ({"duration": 10.0, "lateral": 20.0, "forward": 35.0}, "right_first"),
         ({"profile": STOP_AND_GO}, "right_first"),
+        ({"profile": SMOOTHSTEP, "duration": 5.0, "noise": 0.2}, "right_first"),
         ({"fps": 15.0, "direction": "left_first"}, "left_first"),
         ({"lateral": 15.0, "forward": 25.0, "noise": 0.2}, "right_first"),
         ({"lateral": 13.0, "forward": 20.0, "noise": 0.2, "direction": "left_first"}, "left_first"),
