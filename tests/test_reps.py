@@ -470,3 +470,18 @@ def test_record_as_dict_is_json_ready() -> None:
         assert key in d
     assert d["complete"] is True and d["direction"] == "right_first"
     assert 0 <= d["score"] <= 100
+
+
+def test_recalibrate_closes_the_rep_and_waits_for_calibration() -> None:
+    m = movement()
+    n = int(np.searchsorted(m.t, 5.0))
+    counter = RepCounter(calibrated=True)
+    for i in range(n):
+        counter.update(float(m.t[i]), float(m.lateral[i]), float(m.forward[i]))
+    events = counter.recalibrate()
+    assert [e.kind for e in events] == ["rep_incomplete", "state", "state"]
+    assert counter.state is RepState.CALIBRATING and not counter.rep_in_progress
+    rest = movement(t0=m.t[-1] + 1.0)
+    counter.set_calibrated()
+    feed(counter, rest.t, rest.lateral, rest.forward)
+    assert counter.complete_count == 1 and len(counter.records) == 2

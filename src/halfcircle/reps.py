@@ -549,6 +549,18 @@ class RepCounter:
         self._armed = False
         return events
 
+    def recalibrate(self) -> list[RepEvent]:
+        """Go back to ``calibrating`` (e.g. the camera moved); a rep in progress ends first.
+
+        Finished reps are kept; call :meth:`set_calibrated` once the new neutral is set.
+        """
+        events = self.finish()
+        t = self._last_t if self._last_t is not None else 0.0
+        self._set_state(RepState.CALIBRATING, t, events)
+        self._pre.clear()
+        self._armed = False
+        return events
+
     def finish(self) -> list[RepEvent]:
         """End of input: close a rep in progress (complete if it was settling, else incomplete)."""
         events: list[RepEvent] = []
