@@ -100,7 +100,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
             if info.installed and info.sha256_ok
             else ("damaged" if info.installed else "not installed")
         )
-        size = f"{info.size / 1e6:.1f} MB" if info.installed else "-"
+        size = f"{info.size / 1e6:.1f} MB" if info.size is not None else "-"
         print(f"{info.name:6s} {state:14s} {size:>8s}  {info.path}")
     return 0
 

@@ -1,0 +1,241 @@
+"""The coaching overlay: skeleton, angle gauges, the half-circle trace and cues.
+
+Drawing only: every number comes in through :class:`OverlayInfo`; nothing here
+measures or decides. The same function draws the live window and the annotated
+video of ``analyze``, so both look the same. It draws into the given BGR image
+in place, with OpenCV primitives only (no GUI calls).
+
+The trace panel shows the trunk as the person sees it in a mirror when the view
+is mirrored, and as the camera sees it otherwise: the side marked "R" is where
+the person's right side appears on screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from halfcircle.landmarks import SKELETON_EDGES, PoseFrame
+
+BGR = tuple[int, int, int]
+
+#: Colours (BGR).
+WHITE: Final[BGR] = (255, 255, 255)
+BLACK: Final[BGR] = (0, 0, 0)
+TEAL: Final[BGR] = (170, 200, 40)
+ORANGE: Final[BGR] = (40, 150, 250)
+GREY: Final[BGR] = (150, 150, 150)
+SOFT: Final[BGR] = (120, 120, 120)
+
+#: Landmarks on the person's left (drawn teal) and right (drawn orange).
+_LEFT = frozenset((1, 2, 3, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31))
+_FONT: Final = cv2.FONT_HERSHEY_SIMPLEX
+_MIN_VISIBILITY: Final = 0.5
+
+
+@dataclass(frozen=True)
+class OverlayInfo:
+    """What the overlay shows for one frame.
+
+    Attributes:
+        lateral_deg: Lateral flexion, positive to the person's right (None: not measured).
+        forward_deg: Forward flexion, positive in flexion (None: not measured).
+        phase: Name of the rep state ("ready", "side_a", ...).
+        reps: Complete reps so far.
+        score: Score of the last rep, 0-100, or None.
+        cue: One short cue sentence, or None.
+        trace: ``(k, 2)`` lateral and forward degrees of the rep in progress.
+        last_trace: ``(k, 2)`` the previous rep's trace, drawn faded.
+        ideal_deg: ``(lateral, forward)`` peaks of the ideal half circle drawn as a guide.
+        status: Small text under the gauges (view, notes).
+        fps: Frames per second to show, or None.
+        latency_ms: Capture-to-display latency to show, or None.
+        help_text: Key help shown at the bottom, or None.
+    """
+
+    lateral_deg: float | None = None
+    forward_deg: float | None = None
+    phase: str = ""
+    reps: int = 0
+    score: float | None = None
+    cue: str | None = None
+    trace: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
+    last_trace: NDArray[np.float64] | None = None
+    ideal_deg: tuple[float, float] = (30.0, 60.0)
+    status: str = ""
+    fps: float | None = None
+    latency_ms: float | None = None
+    help_text: str | None = None
+
+
+def draw_overlay(
+    image: NDArray[np.uint8], pose: PoseFrame | None, info: OverlayInfo, *, mirrored: bool = False
+) -> NDArray[np.uint8]:
+    """Draw skeleton, gauges, trace, phase, reps and cue onto ``image`` (BGR, in place).
+
+    Args:
+        image: The frame to draw on, already mirrored if ``mirrored``.
+        pose: The pose of this frame (normalised coordinates of the unmirrored frame).
+        info: The numbers and texts to show.
+        mirrored: Whether ``image`` is shown mirrored (x flipped) to the user.
+
+    Returns:
+        ``image``, for chaining.
+    """
+    h, w = image.shape[:2]
+    scale = max(0.5, min(w, h) / 480.0)
+    if pose is not None and pose.detected:
+        draw_skeleton(image, pose, mirrored=mirrored, scale=scale)
+    _draw_gauges(image, info, scale)
+    _draw_trace_panel(image, info, mirrored=mirrored, scale=scale)
+    if info.cue:
+        _draw_cue(image, info.cue, scale)
+    if info.help_text:
+        _text(image, info.help_text, (int(8 * scale), h - int(8 * scale)), 0.45 * scale, GREY)
+    return image
+
+
+def draw_skeleton(
+    image: NDArray[np.uint8], pose: PoseFrame, *, mirrored: bool = False, scale: float = 1.0
+) -> None:
+    """Draw the pose's bones and joints (person's left teal, right orange)."""
+    h, w = image.shape[:2]
+    xy = pose.image[:, :2].copy()
+    if mirrored:
+        xy[:, 0] = 1.0 - xy[:, 0]
+    pts = np.round(xy * (w, h)).astype(np.int32)
+    vis = np.nan_to_num(pose.visibility, nan=0.0) >= _MIN_VISIBILITY
+    ok = vis & np.isfinite(xy).all(axis=1)
+    thick = max(1, int(round(2 * scale)))
+    for a, b in SKELETON_EDGES:
+        if ok[a] and ok[b]:
+            colour = (
+                TEAL
+                if (a in _LEFT and b in _LEFT)
+                else ORANGE
+                if not (a in _LEFT or b in _LEFT)
+                else WHITE
+            )
+            cv2.line(image, tuple(pts[a]), tuple(pts[b]), colour, thick, cv2.LINE_AA)
+    radius = max(2, int(round(3 * scale)))
+    for i in np.flatnonzero(ok):
+        cv2.circle(image, tuple(pts[i]), radius, TEAL if i in _LEFT else ORANGE, -1, cv2.LINE_AA)
+    # the trunk vector: mid-hips to mid-shoulders
+    if ok[[11, 12, 23, 24]].all():
+        top = ((pts[11] + pts[12]) // 2).tolist()
+        bottom = ((pts[23] + pts[24]) // 2).tolist()
+        cv2.line(image, tuple(bottom), tuple(top), WHITE, thick + 1, cv2.LINE_AA)
+
+
+def _draw_gauges(image: NDArray[np.uint8], info: OverlayInfo, scale: float) -> None:
+    pad = int(10 * scale)
+    panel_w, panel_h = int(230 * scale), int(118 * scale)
+    _shade(image, pad, pad, panel_w, panel_h)
+    x, y = pad + int(8 * scale), pad + int(24 * scale)
+    line = int(24 * scale)
+    _text(image, f"Side bend  {_side_text(info.lateral_deg)}", (x, y), 0.55 * scale, WHITE)
+    _text(image, f"Forward    {_deg_text(info.forward_deg)}", (x, y + line), 0.55 * scale, WHITE)
+    phase = info.phase.replace("_", " ")
+    _text(image, f"Reps {info.reps}   {phase}", (x, y + 2 * line), 0.55 * scale, TEAL)
+    extra = []
+    if info.score is not None:
+        extra.append(f"last score {info.score:.0f}")
+    if info.fps is not None:
+        extra.append(f"{info.fps:.0f} fps")
+    if info.latency_ms is not None:
+        extra.append(f"{info.latency_ms:.0f} ms")
+    if extra:
+        _text(image, "  ".join(extra), (x, y + 3 * line), 0.45 * scale, GREY)
+    if info.status:
+        _text(image, info.status, (x, y + int(3.8 * line)), 0.4 * scale, GREY)
+
+
+def _draw_trace_panel(
+    image: NDArray[np.uint8], info: OverlayInfo, *, mirrored: bool, scale: float
+) -> None:
+    h, w = image.shape[:2]
+    size = int(150 * scale)
+    pad = int(10 * scale)
+    x0, y0 = w - size - pad, pad
+    _shade(image, x0, y0, size, int(size * 0.62))
+    lat_peak, fwd_peak = info.ideal_deg
+    span = max(lat_peak, fwd_peak, 1.0) * 1.25
+    cx, cy = x0 + size // 2, y0 + int(10 * scale)
+    radius = size / 2 - 8 * scale
+    # The person's right is on the image's left for an unmirrored front camera.
+    right_sign = 1.0 if mirrored else -1.0
+
+    def to_px(trace: NDArray[np.float64]) -> NDArray[np.int32]:
+        px = cx + right_sign * trace[:, 0] / span * radius
+        py = cy + trace[:, 1] / span * radius
+        return np.round(np.stack([px, py], axis=1)).astype(np.int32)
+
+    phi = np.radians(np.linspace(0.0, 180.0, 37))
+    ideal = np.stack([lat_peak * np.cos(phi), fwd_peak * np.sin(phi)], axis=1)
+    cv2.polylines(image, [to_px(ideal)], False, SOFT, 1, cv2.LINE_AA)
+    if info.last_trace is not None and len(info.last_trace) > 1:
+        _polyline(image, to_px(_finite(info.last_trace)), GREY, 1)
+    if len(info.trace) > 1:
+        _polyline(image, to_px(_finite(info.trace)), TEAL, max(2, int(2 * scale)))
+    if info.lateral_deg is not None and info.forward_deg is not None:
+        dot = to_px(np.array([[info.lateral_deg, info.forward_deg]]))[0]
+        cv2.circle(image, tuple(dot.tolist()), max(3, int(4 * scale)), ORANGE, -1, cv2.LINE_AA)
+    r_x = x0 + int(4 * scale) if right_sign < 0 else x0 + size - int(14 * scale)
+    l_x = x0 + size - int(14 * scale) if right_sign < 0 else x0 + int(4 * scale)
+    _text(image, "R", (r_x, cy + int(4 * scale)), 0.45 * scale, ORANGE)
+    _text(image, "L", (l_x, cy + int(4 * scale)), 0.45 * scale, TEAL)
+    _text(image, "front", (cx - int(18 * scale), y0 + int(size * 0.6)), 0.4 * scale, GREY)
+
+
+def _draw_cue(image: NDArray[np.uint8], cue: str, scale: float) -> None:
+    h, w = image.shape[:2]
+    font_scale = 0.9 * scale
+    thick = max(2, int(2 * scale))
+    (tw, th), base = cv2.getTextSize(cue, _FONT, font_scale, thick)
+    if tw > w - 20:
+        font_scale *= (w - 20) / tw
+        (tw, th), base = cv2.getTextSize(cue, _FONT, font_scale, thick)
+    x = (w - tw) // 2
+    y = h - int(40 * scale)
+    _shade(image, x - 10, y - th - 10, tw + 20, th + base + 20, alpha=0.6)
+    cv2.putText(image, cue, (x, y), _FONT, font_scale, WHITE, thick, cv2.LINE_AA)
+
+
+def _polyline(image: NDArray[np.uint8], pts: NDArray[np.int32], colour: BGR, thick: int) -> None:
+    if len(pts) > 1:
+        cv2.polylines(image, [pts], False, colour, thick, cv2.LINE_AA)
+
+
+def _finite(trace: NDArray[np.float64]) -> NDArray[np.float64]:
+    return trace[np.isfinite(trace).all(axis=1)]
+
+
+def _shade(image: NDArray[np.uint8], x: int, y: int, w: int, h: int, alpha: float = 0.45) -> None:
+    """Darken a rectangle so text on it stays readable over any background."""
+    H, W = image.shape[:2]  # noqa: N806
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
+    if x1 > x0 and y1 > y0:
+        roi = image[y0:y1, x0:x1]
+        roi[:] = cv2.convertScaleAbs(roi, alpha=1.0 - alpha)
+
+
+def _text(
+    image: NDArray[np.uint8], text: str, org: tuple[int, int], font_scale: float, colour: BGR
+) -> None:
+    thick = max(1, int(round(font_scale * 2)))
+    cv2.putText(image, text, org, _FONT, font_scale, colour, thick, cv2.LINE_AA)
+
+
+def _deg_text(value: float | None) -> str:
+    return "--" if value is None or not np.isfinite(value) else f"{value:+.0f} deg"
+
+
+def _side_text(lateral_deg: float | None) -> str:
+    if lateral_deg is None or not np.isfinite(lateral_deg):
+        return "--"
+    side = "right" if lateral_deg > 0 else "left"
+    return f"{abs(lateral_deg):.0f} deg {side}" if abs(lateral_deg) >= 0.5 else "0 deg"

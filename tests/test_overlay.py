@@ -1,0 +1,64 @@
+"""The overlay draws what it is given, in place, on any frame size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from halfcircle.landmarks import N_LANDMARKS, PoseFrame
+from halfcircle.overlay import OverlayInfo, draw_overlay
+
+
+def _standing_pose() -> PoseFrame:
+    image = np.zeros((N_LANDMARKS, 3))
+    image[:, 0] = 0.5
+    image[:, 1] = np.linspace(0.1, 0.9, N_LANDMARKS)
+    image[[11, 23], 0] = 0.6  # person's left appears on the image's right
+    image[[12, 24], 0] = 0.4
+    image[[11, 12], 1] = 0.3
+    image[[23, 24], 1] = 0.6
+    return PoseFrame(
+        0.0, image, np.zeros((N_LANDMARKS, 3)), np.ones(N_LANDMARKS), np.ones(N_LANDMARKS), 1
+    )
+
+
+@pytest.mark.parametrize("size", [(480, 640), (640, 480), (240, 320)])
+def test_overlay_draws_in_place_without_changing_the_frame_shape(size: tuple[int, int]) -> None:
+    frame = np.full((*size, 3), 200, np.uint8)
+    trace = np.stack([30 * np.cos(np.linspace(0, 3, 20)), 50 * np.sin(np.linspace(0, 3, 20))], 1)
+    info = OverlayInfo(
+        lateral_deg=12.0,
+        forward_deg=30.0,
+        phase="front",
+        reps=2,
+        score=81,
+        cue="Slow down through the front.",
+        trace=trace,
+        last_trace=trace * 0.8,
+        fps=30.0,
+        latency_ms=40.0,
+        help_text="q quit",
+    )
+    out = draw_overlay(frame, _standing_pose(), info)
+    assert out is frame and frame.shape == (*size, 3)
+    assert (frame != 200).any(axis=2).mean() > 0.02
+
+
+def test_mirroring_moves_the_skeleton_to_the_other_side() -> None:
+    def drawn_columns(mirrored: bool) -> np.ndarray:
+        frame = np.zeros((480, 640, 3), np.uint8)
+        pose = _standing_pose()
+        pose.image[:, 0] = 0.3  # everything on the image's left third
+        draw_overlay(frame, pose, OverlayInfo(), mirrored=mirrored)
+        band = frame[200:400]  # below the panels: only the skeleton is drawn here
+        return np.flatnonzero(band.any(axis=(0, 2)))
+
+    plain, mirrored = drawn_columns(False), drawn_columns(True)
+    assert plain.mean() < 320 < mirrored.mean()
+
+
+def test_no_person_draws_panels_but_no_skeleton() -> None:
+    frame = np.zeros((480, 640, 3), np.uint8)
+    draw_overlay(frame, PoseFrame.empty(0.0), OverlayInfo())
+    assert not frame[200:400].any()
+    assert frame[:120].any()
