@@ -28,3 +28,36 @@ def gradient_video(tmp_path: Path) -> Path:
     """A 12-frame 64x48 video at 30 fps whose frames get brighter (no person)."""
     frames = [np.full((48, 64, 3), 20 * i, np.uint8) for i in range(12)]
     return write_video(tmp_path / "gradient.mp4", frames)
+
+
+def photo_of_a_person() -> np.ndarray:
+    """A real photograph of a person (head and shoulders) shipped with matplotlib."""
+    import matplotlib
+
+    path = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
+    image = cv2.imread(str(path))
+    assert image is not None, f"cannot read {path}"
+    return image
+
+
+@pytest.fixture(scope="session")
+def person_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 15-frame 640x480 clip of a real photo of a person drifting slowly to the right."""
+    photo = cv2.resize(photo_of_a_person(), (300, 352))
+    frames = []
+    for i in range(15):
+        canvas = np.full((480, 640, 3), 90, np.uint8)
+        x = 120 + 4 * i
+        canvas[64:416, x : x + 300] = photo
+        frames.append(canvas)
+    return write_video(tmp_path_factory.mktemp("person") / "person.mp4", frames)
+
+
+@pytest.fixture(scope="session")
+def empty_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 10-frame 640x480 clip of an empty grey room with a little sensor noise."""
+    rng = np.random.default_rng(0)
+    frames = [
+        np.clip(90 + rng.normal(0, 3, (480, 640, 3)), 0, 255).astype(np.uint8) for _ in range(10)
+    ]
+    return write_video(tmp_path_factory.mktemp("empty") / "empty.mp4", frames)

@@ -110,7 +110,7 @@ def draw_skeleton(
     pts = np.round(xy * (w, h)).astype(np.int32)
     vis = np.nan_to_num(pose.visibility, nan=0.0) >= _MIN_VISIBILITY
     ok = vis & np.isfinite(xy).all(axis=1)
-    thick = max(1, int(round(2 * scale)))
+    thick = max(1, round(2 * scale))
     for a, b in SKELETON_EDGES:
         if ok[a] and ok[b]:
             colour = (
@@ -121,7 +121,7 @@ def draw_skeleton(
                 else WHITE
             )
             cv2.line(image, tuple(pts[a]), tuple(pts[b]), colour, thick, cv2.LINE_AA)
-    radius = max(2, int(round(3 * scale)))
+    radius = max(2, round(3 * scale))
     for i in np.flatnonzero(ok):
         cv2.circle(image, tuple(pts[i]), radius, TEAL if i in _LEFT else ORANGE, -1, cv2.LINE_AA)
     # the trunk vector: mid-hips to mid-shoulders
@@ -157,7 +157,7 @@ def _draw_gauges(image: NDArray[np.uint8], info: OverlayInfo, scale: float) -> N
 def _draw_trace_panel(
     image: NDArray[np.uint8], info: OverlayInfo, *, mirrored: bool, scale: float
 ) -> None:
-    h, w = image.shape[:2]
+    _h, w = image.shape[:2]
     size = int(150 * scale)
     pad = int(10 * scale)
     x0, y0 = w - size - pad, pad
@@ -216,7 +216,7 @@ def _finite(trace: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def _shade(image: NDArray[np.uint8], x: int, y: int, w: int, h: int, alpha: float = 0.45) -> None:
     """Darken a rectangle so text on it stays readable over any background."""
-    H, W = image.shape[:2]  # noqa: N806
+    H, W = image.shape[:2]
     x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
     if x1 > x0 and y1 > y0:
         roi = image[y0:y1, x0:x1]
@@ -226,7 +226,7 @@ def _shade(image: NDArray[np.uint8], x: int, y: int, w: int, h: int, alpha: floa
 def _text(
     image: NDArray[np.uint8], text: str, org: tuple[int, int], font_scale: float, colour: BGR
 ) -> None:
-    thick = max(1, int(round(font_scale * 2)))
+    thick = max(1, round(font_scale * 2))
     cv2.putText(image, text, org, _FONT, font_scale, colour, thick, cv2.LINE_AA)
 
 

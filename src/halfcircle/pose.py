@@ -19,8 +19,12 @@ the primary of the previous frame, or the largest one when tracking starts.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -94,8 +98,12 @@ class PoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
             result_callback=self._on_result if mode == "live" else None,
         )
+        self._warmed_up = False
         try:
-            self._landmarker: PoseLandmarker | None = PoseLandmarker.create_from_options(options)
+            with _native_stderr_silenced():
+                self._landmarker: PoseLandmarker | None = PoseLandmarker.create_from_options(
+                    options
+                )
         except (RuntimeError, ValueError, OSError) as err:
             raise ModelError(
                 f"The pose model {self.model_path} could not be loaded by MediaPipe ({err})."
@@ -105,7 +113,8 @@ class PoseEstimator:
     def close(self) -> None:
         """Release the landmarker (safe to call twice)."""
         if self._landmarker is not None:
-            self._landmarker.close()
+            with _native_stderr_silenced():
+                self._landmarker.close()
             self._landmarker = None
 
     def __enter__(self) -> PoseEstimator:
@@ -131,7 +140,12 @@ class PoseEstimator:
             raise ValidationError("process() needs a 'video' mode estimator; use submit().")
         landmarker = self._require()
         ts = self._timestamp_ms(time_s)
-        result = landmarker.detect_for_video(_to_mp_image(image_bgr), ts)
+        if self._warmed_up:
+            result = landmarker.detect_for_video(_to_mp_image(image_bgr), ts)
+        else:  # the runtime logs a few lines on its first inference
+            with _native_stderr_silenced():
+                result = landmarker.detect_for_video(_to_mp_image(image_bgr), ts)
+            self._warmed_up = True
         return self._convert(result, time_s)
 
     def submit(self, image_bgr: NDArray[np.uint8], time_s: float) -> None:
@@ -218,3 +232,28 @@ def _to_mp_image(image_bgr: NDArray[np.uint8]) -> mp_image.Image:
         )
     rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
     return mp_image.Image(image_format=mp_image.ImageFormat.SRGB, data=rgb)
+
+
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Hide what MediaPipe's native runtime prints to file descriptor 2 meanwhile.
+
+    Loading a model makes the runtime print dozens of INFO and WARNING lines that
+    mean nothing to a user; our own errors are raised, not printed, so nothing of
+    ours is lost.
+    """
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)

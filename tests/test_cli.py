@@ -1,0 +1,96 @@
+"""The command line: real subprocesses, one plain sentence for every user error."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from halfcircle.landmarks import PoseSequence
+from halfcircle.posefile import CSV_COLUMNS
+
+
+def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "halfcircle.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def assert_one_plain_error(proc: subprocess.CompletedProcess[str], code: int, text: str) -> None:
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("halfcircle: ") and text in lines[0]
+
+
+def test_pose_writes_a_csv_row_per_frame(person_video: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pose.csv"
+    proc = run_cli("pose", person_video, "--out", out, "--model", "lite", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert "15 frames, a person found in 15" in proc.stdout
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("# halfcircle pose dump, schema_version=")
+    rows = list(csv.DictReader(lines[1:]))
+    assert tuple(rows[0].keys()) == CSV_COLUMNS
+    assert len(rows) == 15
+    assert all(r["n_people"] == "1" for r in rows)
+    assert 0.0 < float(rows[3]["nose_x_norm"]) < 1.0
+    assert rows[3]["left_hip_world_y_m"] != ""
+
+
+def test_pose_writes_an_npz_that_loads_back(person_video: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pose.npz"
+    proc = run_cli("pose", person_video, "--out", out, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    seq = PoseSequence.load_npz(out)
+    assert len(seq) == 15 and seq.detected.all()
+    assert seq.image_size == (640, 480) and seq.fps == pytest.approx(30.0)
+    assert np.isfinite(seq.world).all()
+
+
+def test_an_empty_room_says_nobody_was_found(empty_video: Path, tmp_path: Path) -> None:
+    proc = run_cli("pose", empty_video, "--out", tmp_path / "p.csv", "--quiet")
+    assert proc.returncode == 0
+    assert "a person found in 0" in proc.stdout
+    assert "No person was found" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("make", "text"),
+    [
+        (lambda d: d / "missing.mp4", "There is no video file at"),
+        (lambda d: d, "is a folder, not a video file"),
+        (lambda d: (d / "notes.mp4", (d / "notes.mp4").write_text("hello"))[0], "not a video"),
+    ],
+    ids=["missing", "folder", "text-file"],
+)
+def test_bad_videos_give_one_sentence_and_exit_2(tmp_path: Path, make, text: str) -> None:  # type: ignore[no-untyped-def]
+    proc = run_cli("pose", make(tmp_path), "--out", tmp_path / "out.csv")
+    assert_one_plain_error(proc, 2, text)
+
+
+def test_a_bad_output_name_is_refused(person_video: Path, tmp_path: Path) -> None:
+    proc = run_cli("pose", person_video, "--out", tmp_path / "out.txt")
+    assert_one_plain_error(proc, 2, "must end in .csv or .npz")
+
+
+def test_an_unknown_model_is_refused(person_video: Path, tmp_path: Path) -> None:
+    proc = run_cli("pose", person_video, "--out", tmp_path / "o.csv", "--model", "tiny")
+    assert proc.returncode == 4
+    assert "Traceback" not in proc.stderr and "halfcircle: " in proc.stderr
+
+
+def test_models_lists_the_shipped_bundles() -> None:
+    proc = run_cli("models")
+    assert proc.returncode == 0
+    lines = {line.split()[0]: line for line in proc.stdout.splitlines()}
+    assert " ok " in lines["lite"] and " ok " in lines["full"]
+    assert "heavy" in lines

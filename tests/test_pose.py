@@ -1,0 +1,86 @@
+"""The pose stage runs real MediaPipe on real frames and returns our own arrays."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from halfcircle.capture import open_source
+from halfcircle.errors import ModelError, ValidationError
+from halfcircle.landmarks import LANDMARK, PoseSequence
+from halfcircle.pose import PoseEstimator
+from halfcircle.posefile import iter_poses
+
+
+def _poses(video: Path, model: str = "full") -> PoseSequence:
+    with open_source(video) as source, PoseEstimator(model, "video") as est:
+        frames = [pose for _, pose in iter_poses(source, est)]
+        return PoseSequence.from_frames(frames, source.size, source.fps, str(video))
+
+
+@pytest.mark.parametrize("model", ["lite", "full"])
+def test_a_person_is_found_on_every_frame(person_video: Path, model: str) -> None:
+    seq = _poses(person_video, model)
+    assert len(seq) == 15
+    assert seq.detected.all()
+    assert (seq.n_people == 1).all()
+    # our arrays, in our units: normalised image coordinates, metres, scores in [0, 1]
+    nose = seq.image[:, LANDMARK["nose"]]
+    assert np.all((nose[:, :2] > 0) & (nose[:, :2] < 1))
+    shoulders = seq.world[:, [LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]]]
+    width_m = np.linalg.norm(shoulders[:, 0] - shoulders[:, 1], axis=1)
+    assert np.all((width_m > 0.2) & (width_m < 0.6))
+    assert np.nanmin(seq.visibility) >= 0 and np.nanmax(seq.visibility) <= 1
+    # the person faces the camera: their left shoulder is on the image's right
+    assert np.all(seq.image[:, 11, 0] > seq.image[:, 12, 0])
+    # the photo drifts right by 4 px a frame; the nose follows
+    assert np.polyfit(np.arange(15), nose[:, 0] * 640, 1)[0] == pytest.approx(4.0, abs=1.0)
+
+
+def test_nobody_is_found_in_an_empty_room(empty_video: Path) -> None:
+    seq = _poses(empty_video)
+    assert len(seq) == 10
+    assert not seq.detected.any()
+    assert np.isnan(seq.image).all() and np.isnan(seq.world).all()
+
+
+def test_timestamps_come_from_the_file_clock(person_video: Path) -> None:
+    seq = _poses(person_video)
+    assert np.allclose(seq.time_s, np.arange(15) / 30.0, atol=1e-6)
+
+
+def test_live_mode_returns_poses_asynchronously(person_video: Path) -> None:
+    with open_source(person_video) as source, PoseEstimator("lite", "live") as est:
+        for frame in source:
+            est.submit(frame.image, frame.time_s)
+            time.sleep(0.03)
+        deadline = time.monotonic() + 5.0
+        got = est.poll()
+        while len(got) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            got += est.poll()
+    assert got, "the live landmarker returned nothing"
+    assert all(p.detected for p in got)
+    assert all(b.time_s > a.time_s for a, b in itertools.pairwise(got))
+
+
+def test_modes_are_not_mixed_up() -> None:
+    frame = np.zeros((48, 64, 3), np.uint8)
+    with PoseEstimator("lite", "video") as est, pytest.raises(ValidationError):
+        est.submit(frame, 0.0)
+    with PoseEstimator("lite", "live") as est, pytest.raises(ValidationError):
+        est.process(frame, 0.0)
+
+
+def test_frames_of_the_wrong_type_are_refused() -> None:
+    with PoseEstimator("lite", "video") as est, pytest.raises(ValidationError, match="uint8 BGR"):
+        est.process(np.zeros((48, 64), np.float32), 0.0)  # type: ignore[arg-type]
+
+
+def test_a_missing_model_file_is_a_model_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError):
+        PoseEstimator(tmp_path / "nothing.task")
