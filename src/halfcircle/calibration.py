@@ -1,0 +1,427 @@
+"""Neutral calibration: a quiet upright stance defines zero for every angle.
+
+A :class:`NeutralCalibration` is a frozen record of the body axes seen during a
+second or so of quiet standing, plus the neutral offsets of the angles that are
+not zeroed by the axes themselves (rotation, pelvis tilt), the neutral pelvis
+position and the image scale. The same object serves the live view and the
+offline analysis, and round-trips through :meth:`NeutralCalibration.to_dict`.
+
+Body axes (camera frame, see :mod:`halfcircle.geometry`):
+
+* ``u`` (up) is the mean direction of the trunk vector in the window, so the
+  neutral stance reads 0 lateral and 0 forward whatever the camera's tilt and
+  whatever MediaPipe's constant offsets.
+* ``r`` (person's right) is the mean of the hip and shoulder lines, made
+  perpendicular to ``u``; ``f = u x r`` (forward). When the hip line is mostly
+  along the camera axis (side views, where MediaPipe may swap left and right),
+  the sign of ``f`` is taken from where the feet and the nose point instead.
+* When the resulting azimuth (:mod:`halfcircle.view`) is within ``snap_deg`` of a
+  front or side view, ``r`` and ``f`` are turned to that exact view, so the angle
+  that lies in the image plane is read from the image alone.
+
+Quiet stance (:class:`NeutralDetector`): every frame of the last ``window_s``
+seconds valid, the trunk within ``max_tilt_deg`` of the image vertical, its image
+angle varying by at most ``max_sway_deg``, and the mid-hip point moving by at
+most ``max_shift_fraction`` of the trunk's image length. The detector is fed one
+frame at a time both live and offline, so both find the same window.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from halfcircle.errors import InputError, ValidationError
+from halfcircle.geometry import (
+    L_EAR,
+    L_FOOT,
+    L_HEEL,
+    L_HIP,
+    L_SHOULDER,
+    NOSE,
+    R_EAR,
+    R_FOOT,
+    R_HEEL,
+    R_HIP,
+    R_SHOULDER,
+    FloatArray,
+    hip_line,
+    midpoint,
+    shoulder_line,
+    to_body,
+    trunk_vector,
+    unit,
+)
+from halfcircle.view import ViewEstimate, azimuth_from_axes
+
+CALIBRATION_SCHEMA_VERSION: Final = 1
+
+#: Standing nose height as a fraction of stature (anthropometric average).
+NOSE_HEIGHT_FRACTION: Final = 0.935
+
+
+class CalibrationError(InputError):
+    """No quiet upright stance could be found to calibrate on."""
+
+
+@dataclass(frozen=True)
+class CalibrationConfig:
+    """How a neutral stance is recognised and used.
+
+    Attributes:
+        window_s: Length of quiet standing needed (s).
+        max_tilt_deg: Largest trunk angle from the image vertical that counts as upright.
+        max_sway_deg: Largest range of the trunk's image angle within the window.
+        max_shift_fraction: Largest range of the mid-hip image position within the
+            window, as a fraction of the trunk's image length.
+        min_visibility: Visibility every shoulder and hip needs, in [0, 1].
+        snap_deg: Tolerance (deg) within which a view is treated as exactly front or side.
+        body_height_m: The person's height (m) if known; sharpens the metric scale
+            of fingertip heights and pelvis shifts.
+    """
+
+    window_s: float = 1.0
+    max_tilt_deg: float = 30.0
+    max_sway_deg: float = 2.0
+    max_shift_fraction: float = 0.03
+    min_visibility: float = 0.5
+    snap_deg: float = 12.0
+    body_height_m: float | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not self.window_s > 0:
+            problems.append(f"window_s must be positive, got {self.window_s}")
+        if not 0 < self.max_tilt_deg <= 90:
+            problems.append(f"max_tilt_deg must be in (0, 90], got {self.max_tilt_deg}")
+        if not self.max_sway_deg > 0:
+            problems.append(f"max_sway_deg must be positive, got {self.max_sway_deg}")
+        if not self.max_shift_fraction > 0:
+            problems.append(f"max_shift_fraction must be positive, got {self.max_shift_fraction}")
+        if not 0 <= self.min_visibility <= 1:
+            problems.append(f"min_visibility must be in [0, 1], got {self.min_visibility}")
+        if not 0 <= self.snap_deg < 45:
+            problems.append(f"snap_deg must be in [0, 45), got {self.snap_deg}")
+        if self.body_height_m is not None and not 0.5 < self.body_height_m < 2.8:
+            problems.append(f"body_height_m must be in (0.5, 2.8) m, got {self.body_height_m}")
+        if problems:
+            raise ValidationError("Invalid calibration config: " + "; ".join(problems) + ".")
+
+
+@dataclass(frozen=True, eq=False)
+class NeutralCalibration:
+    """The neutral stance that zeroes every angle (reusable live and offline).
+
+    Attributes:
+        axes: ``(3, 3)`` rows ``r, f, u`` (person's right, forward, up) as unit
+            vectors in the fused camera frame.
+        view: The camera's view estimated on the stance.
+        rotation_offset_deg: Neutral shoulder-to-hip twist (deg), subtracted from rotation.
+        pelvis_tilt_offset_deg: Neutral hip-line tilt (deg), subtracted from pelvis tilt.
+        pelvis_centre_px: ``(2,)`` neutral mid-hip image position (px, x right, y down).
+        metres_per_pixel: Image scale at the neutral stance (m/px).
+        metric_scale: Factor applied to metric lengths (1 unless the body height was given).
+        trunk_length_m: Neutral trunk length (mid hips to mid shoulders, m).
+        start_s: Start of the calibration window (s).
+        end_s: End of the calibration window (s).
+        n_frames: Frames averaged.
+    """
+
+    axes: FloatArray
+    view: ViewEstimate
+    rotation_offset_deg: float
+    pelvis_tilt_offset_deg: float
+    pelvis_centre_px: FloatArray
+    metres_per_pixel: float
+    metric_scale: float = 1.0
+    trunk_length_m: float = float("nan")
+    start_s: float = float("nan")
+    end_s: float = float("nan")
+    n_frames: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        axes = np.asarray(self.axes, dtype=np.float64)
+        if axes.shape != (3, 3) or not np.all(np.isfinite(axes)):
+            raise ValidationError(f"Calibration axes must be a finite (3, 3) array, got {axes}.")
+        if not np.allclose(axes @ axes.T, np.eye(3), atol=1e-6):
+            raise ValidationError("Calibration axes must be orthonormal rows (r, f, u).")
+        object.__setattr__(self, "axes", axes)
+        object.__setattr__(
+            self, "pelvis_centre_px", np.asarray(self.pelvis_centre_px, dtype=np.float64)
+        )
+
+    @property
+    def azimuth_deg(self) -> float:
+        """Camera azimuth (deg, 0 front, positive towards the person's right)."""
+        return self.view.azimuth_deg
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (see :meth:`from_dict`)."""
+        return {
+            "schema_version": CALIBRATION_SCHEMA_VERSION,
+            "axes": self.axes.tolist(),
+            "azimuth_deg": self.view.azimuth_deg,
+            "snapped_azimuth_deg": self.view.snapped_deg,
+            "view": self.view.kind,
+            "rotation_offset_deg": self.rotation_offset_deg,
+            "pelvis_tilt_offset_deg": self.pelvis_tilt_offset_deg,
+            "pelvis_centre_px": self.pelvis_centre_px.tolist(),
+            "metres_per_pixel": self.metres_per_pixel,
+            "metric_scale": self.metric_scale,
+            "trunk_length_m": self.trunk_length_m,
+            "start_s": self.start_s,
+            "end_s": self.end_s,
+            "n_frames": self.n_frames,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], snap_deg: float = 12.0) -> NeutralCalibration:
+        """Rebuild a calibration written by :meth:`to_dict`."""
+        version = int(data.get("schema_version", -1))
+        if version != CALIBRATION_SCHEMA_VERSION:
+            raise InputError(
+                f"Calibration schema version {version} cannot be read; "
+                f"this halfcircle reads version {CALIBRATION_SCHEMA_VERSION}."
+            )
+        view = ViewEstimate.from_azimuth(float(data["azimuth_deg"]), snap_deg)
+        return cls(
+            axes=np.array(data["axes"], dtype=np.float64),
+            view=view,
+            rotation_offset_deg=float(data["rotation_offset_deg"]),
+            pelvis_tilt_offset_deg=float(data["pelvis_tilt_offset_deg"]),
+            pelvis_centre_px=np.array(data["pelvis_centre_px"], dtype=np.float64),
+            metres_per_pixel=float(data["metres_per_pixel"]),
+            metric_scale=float(data["metric_scale"]),
+            trunk_length_m=float(data["trunk_length_m"]),
+            start_s=float(data["start_s"]),
+            end_s=float(data["end_s"]),
+            n_frames=int(data["n_frames"]),
+            notes=tuple(data.get("notes", ())),
+        )
+
+
+# ------------------------------------------------------------------ quiet stance
+def stance_features(pixels: FloatArray) -> FloatArray:
+    """Per-frame features the quiet-stance detector reads.
+
+    Args:
+        pixels: ``(..., 33, 2)`` image coordinates in pixels (x right, y down).
+
+    Returns:
+        ``(..., 4)``: trunk angle from the image vertical (deg, positive when the
+        shoulders are to the image right of the hips), mid-hip ``x`` and ``y`` (px),
+        and the trunk's image length (px). NaN where a landmark is missing.
+    """
+    hip = 0.5 * (pixels[..., L_HIP, :] + pixels[..., R_HIP, :])
+    sh = 0.5 * (pixels[..., L_SHOULDER, :] + pixels[..., R_SHOULDER, :])
+    d = sh - hip
+    tilt = np.degrees(np.arctan2(d[..., 0], -d[..., 1]))
+    length = np.hypot(d[..., 0], d[..., 1])
+    return np.stack([tilt, hip[..., 0], hip[..., 1], length], axis=-1)
+
+
+class NeutralDetector:
+    """Finds the first quiet upright stance in a stream of frames.
+
+    Feed every frame to :meth:`update`; it returns True on the frame that
+    completes the first qualifying window, after which :attr:`window` holds the
+    indices (as counted by :meth:`update` calls) of the window's frames.
+    """
+
+    def __init__(self, config: CalibrationConfig | None = None) -> None:
+        self.config = config or CalibrationConfig()
+        self._recent: deque[tuple[int, float, FloatArray]] = deque()
+        self._count = 0
+        self.window: tuple[int, int] | None = None
+
+    @property
+    def found(self) -> bool:
+        """Whether a quiet stance has been found."""
+        return self.window is not None
+
+    def update(self, time_s: float, valid: bool, features: FloatArray) -> bool:
+        """Feed one frame; True when this frame completes the first quiet window.
+
+        Args:
+            time_s: Frame time (s), increasing.
+            valid: Whether shoulders and hips are all visible in this frame.
+            features: ``(4,)`` from :func:`stance_features`.
+        """
+        index = self._count
+        self._count += 1
+        if self.window is not None:
+            return False
+        cfg = self.config
+        if not valid or not np.all(np.isfinite(features)) or abs(features[0]) > cfg.max_tilt_deg:
+            self._recent.clear()
+            return False
+        self._recent.append((index, float(time_s), features))
+        while len(self._recent) > 1 and time_s - self._recent[1][1] >= cfg.window_s:
+            self._recent.popleft()
+        if time_s - self._recent[0][1] < cfg.window_s * 0.999:
+            return False
+        f = np.array([r[2] for r in self._recent])
+        length = float(np.mean(f[:, 3]))
+        sway = float(np.ptp(f[:, 0]))
+        shift = max(float(np.ptp(f[:, 1])), float(np.ptp(f[:, 2])))
+        if sway <= cfg.max_sway_deg and shift <= cfg.max_shift_fraction * length:
+            self.window = (self._recent[0][0], index + 1)
+            return True
+        return False
+
+
+def find_neutral_window(
+    time_s: FloatArray,
+    valid: NDArray[np.bool_],
+    features: FloatArray,
+    config: CalibrationConfig | None = None,
+) -> tuple[int, int] | None:
+    """Frame indices ``[start, stop)`` of the first quiet upright stance, or None.
+
+    Runs :class:`NeutralDetector` over the frames, so it finds exactly the window
+    the streaming path finds.
+    """
+    det = NeutralDetector(config)
+    for i in range(time_s.shape[0]):
+        if det.update(float(time_s[i]), bool(valid[i]), features[i]):
+            return det.window
+    return None
+
+
+# ------------------------------------------------------------------ calibration
+def _axes_for_azimuth(up: FloatArray, azimuth_deg: float) -> tuple[FloatArray, FloatArray]:
+    """Right and forward axes perpendicular to ``up`` that give the wanted azimuth."""
+    ref = np.array([1.0, 0.0, 0.0]) if abs(up[0]) < 0.9 else np.array([0.0, 0.0, 1.0])
+    e1 = unit(ref - (ref @ up) * up)
+    e2 = np.cross(up, e1)
+    beta = math.atan2(float(e2[2]), float(e1[2]))
+    alpha = math.radians(azimuth_deg) + math.pi / 2 + beta
+    right = math.cos(alpha) * e1 + math.sin(alpha) * e2
+    return right, np.cross(up, right)
+
+
+def rotation_deg(shoulder_body: FloatArray, hip_body: FloatArray) -> FloatArray:
+    """Shoulder-line angle relative to the hip line in the horizontal plane (deg).
+
+    Both lines point to the person's right, in body components ``(r, f, u)``.
+    Positive when the shoulders turn towards the person's left; wrapped to
+    [-180, 180). Not zeroed: subtract the calibration's offset.
+    """
+    a = np.arctan2(shoulder_body[..., 1], shoulder_body[..., 0])
+    b = np.arctan2(hip_body[..., 1], hip_body[..., 0])
+    return np.asarray((np.degrees(a - b) + 180.0) % 360.0 - 180.0, dtype=np.float64)
+
+
+def pelvis_tilt_deg(hip_body: FloatArray) -> FloatArray:
+    """Hip-line tilt from horizontal (deg), positive when the right hip is lower.
+
+    ``hip_body`` is the hip line (right minus left hip) in body components. Not zeroed.
+    """
+    return np.asarray(
+        np.degrees(np.arctan2(-hip_body[..., 2], np.hypot(hip_body[..., 0], hip_body[..., 1]))),
+        dtype=np.float64,
+    )
+
+
+def calibrate_from_points(
+    points: FloatArray,
+    pixels: FloatArray,
+    scale: FloatArray,
+    time_s: FloatArray,
+    config: CalibrationConfig | None = None,
+) -> NeutralCalibration:
+    """Build the neutral calibration from the frames of a quiet stance.
+
+    Args:
+        points: ``(m, 33, 3)`` fused camera-frame points (m), see
+            :func:`halfcircle.geometry.fused_points`.
+        pixels: ``(m, 33, 2)`` image coordinates (px).
+        scale: ``(m,)`` metres per pixel of each frame.
+        time_s: ``(m,)`` frame times (s).
+        config: Calibration settings.
+
+    Raises:
+        CalibrationError: The frames do not show shoulders and hips.
+    """
+    cfg = config or CalibrationConfig()
+    trunk = trunk_vector(points)
+    ok = np.all(np.isfinite(trunk), axis=-1) & np.all(
+        np.isfinite(hip_line(points)) & np.isfinite(shoulder_line(points)), axis=-1
+    )
+    if not np.any(ok):
+        raise CalibrationError("The calibration frames do not show the shoulders and hips.")
+    pts, px, k = points[ok], pixels[ok], scale[ok]
+    up = unit(np.mean(unit(trunk_vector(pts)), axis=0))
+    side = np.mean(unit(hip_line(pts)), axis=0) + np.mean(unit(shoulder_line(pts)), axis=0)
+    right0 = unit(side - (side @ up) * up)
+    fwd0 = np.cross(up, right0)
+    notes: list[str] = []
+    if abs(right0[2]) > math.sqrt(0.5):
+        facing = _facing_direction(pts)
+        if np.all(np.isfinite(facing)) and float(facing @ fwd0) < 0:
+            right0, fwd0 = -right0, -fwd0
+            notes.append(
+                "Left and right landmarks looked swapped; facing taken from feet and nose."
+            )
+    azimuth = float(azimuth_from_axes(right0, fwd0))
+    view = ViewEstimate.from_azimuth(azimuth, cfg.snap_deg)
+    if view.snapped_deg != view.azimuth_deg:
+        right, fwd = _axes_for_azimuth(up, view.snapped_deg)
+    else:
+        right, fwd = right0, fwd0
+    axes = np.stack([right, fwd, up])
+    hip_b = to_body(hip_line(pts), axes)
+    sh_b = to_body(shoulder_line(pts), axes)
+    rot0 = _circular_mean_deg(rotation_deg(sh_b, hip_b))
+    tilt0 = float(np.nanmean(pelvis_tilt_deg(hip_b)))
+    centre = np.nanmean(0.5 * (px[:, L_HIP] + px[:, R_HIP]), axis=0)
+    metric_scale = 1.0
+    if cfg.body_height_m is not None:
+        up_pts = to_body(pts, axes)[..., 2]
+        floor = np.nanmean(up_pts[:, [L_HEEL, R_HEEL, L_FOOT, R_FOOT]], axis=1)
+        nose_h = float(np.nanmean(up_pts[:, NOSE] - floor))
+        if nose_h > 0:
+            metric_scale = cfg.body_height_m * NOSE_HEIGHT_FRACTION / nose_h
+    return NeutralCalibration(
+        axes=axes,
+        view=view,
+        rotation_offset_deg=rot0,
+        pelvis_tilt_offset_deg=tilt0,
+        pelvis_centre_px=centre,
+        metres_per_pixel=float(np.nanmean(k)),
+        metric_scale=metric_scale,
+        trunk_length_m=float(np.nanmean(np.linalg.norm(trunk_vector(pts), axis=-1))),
+        start_s=float(time_s[0]),
+        end_s=float(time_s[-1]),
+        n_frames=int(np.count_nonzero(ok)),
+        notes=(*notes, *view.notes),
+    )
+
+
+def _facing_direction(points: FloatArray) -> FloatArray:
+    """Mean horizontal-ish direction the feet and the nose point to (camera frame)."""
+    feet = np.concatenate(
+        [
+            unit(points[:, L_FOOT] - points[:, L_HEEL]),
+            unit(points[:, R_FOOT] - points[:, R_HEEL]),
+            unit(points[:, NOSE] - midpoint(points, L_EAR, R_EAR)),
+        ]
+    )
+    feet = feet[np.all(np.isfinite(feet), axis=-1)]
+    if feet.shape[0] == 0:
+        return np.full(3, np.nan)
+    return unit(np.mean(feet, axis=0))
+
+
+def _circular_mean_deg(angles: FloatArray) -> float:
+    a = np.radians(angles[np.isfinite(angles)])
+    if a.size == 0:
+        return 0.0
+    return float(np.degrees(np.arctan2(np.mean(np.sin(a)), np.mean(np.cos(a)))))

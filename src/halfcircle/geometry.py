@@ -1,0 +1,145 @@
+"""Landmark geometry shared by calibration and kinematics: fused camera-frame points.
+
+MediaPipe gives two views of one pose: image landmarks, whose ``x`` and ``y`` are
+precise but flat, and world landmarks, which carry depth but are noisy along it.
+:func:`fused_points` keeps the best of each: ``x`` and ``y`` from the image
+(converted to metres with a per-frame scale fitted on the torso) and ``z`` from
+the world landmarks. Every angle of halfcircle is measured on these points.
+
+Camera frame (as :mod:`halfcircle.landmarks`): metres, origin between the hips,
+``x`` image right, ``y`` down, ``z`` away from the camera.
+
+Body frame (after :mod:`halfcircle.calibration`): ``(r, f, u)`` with ``r`` towards
+the person's right, ``f`` forward (where they face) and ``u`` up; it is
+right-handed (``r x f = u``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from halfcircle.landmarks import LANDMARK
+
+FloatArray = NDArray[np.float64]
+
+L_SHOULDER: Final = LANDMARK["left_shoulder"]
+R_SHOULDER: Final = LANDMARK["right_shoulder"]
+L_HIP: Final = LANDMARK["left_hip"]
+R_HIP: Final = LANDMARK["right_hip"]
+L_KNEE: Final = LANDMARK["left_knee"]
+R_KNEE: Final = LANDMARK["right_knee"]
+L_ANKLE: Final = LANDMARK["left_ankle"]
+R_ANKLE: Final = LANDMARK["right_ankle"]
+L_INDEX: Final = LANDMARK["left_index"]
+R_INDEX: Final = LANDMARK["right_index"]
+L_HEEL: Final = LANDMARK["left_heel"]
+R_HEEL: Final = LANDMARK["right_heel"]
+L_FOOT: Final = LANDMARK["left_foot_index"]
+R_FOOT: Final = LANDMARK["right_foot_index"]
+NOSE: Final = LANDMARK["nose"]
+L_EAR: Final = LANDMARK["left_ear"]
+R_EAR: Final = LANDMARK["right_ear"]
+
+#: Shoulders and hips: the landmarks every trunk angle needs.
+TORSO: Final = np.array([L_SHOULDER, R_SHOULDER, L_HIP, R_HIP])
+
+
+def image_pixels(image: FloatArray, image_size: tuple[int, int]) -> FloatArray:
+    """Image ``x, y`` in pixels (``(..., 33, 2)``, x right, y down) from normalised coordinates."""
+    w, h = image_size
+    return np.asarray(image[..., :2] * np.array([float(w), float(h)]), dtype=np.float64)
+
+
+def metres_per_pixel(pixels: FloatArray, world: FloatArray) -> FloatArray:
+    """Per-frame scale (m/px) that best maps the torso's image layout onto its world layout.
+
+    Least squares over shoulders and hips, both centred on the mid-hip point:
+    ``k = sum(w_xy . p) / sum(p . p)``.
+
+    Args:
+        pixels: ``(..., 33, 2)`` image coordinates in pixels.
+        world: ``(..., 33, 3)`` world coordinates in metres.
+
+    Returns:
+        ``(...)`` metres per pixel; NaN where a torso landmark is missing.
+    """
+    p = pixels[..., TORSO, :]
+    w = world[..., TORSO, :2]
+    p = p - 0.5 * (p[..., 2:3, :] + p[..., 3:4, :])
+    w = w - 0.5 * (w[..., 2:3, :] + w[..., 3:4, :])
+    num = np.sum(p * w, axis=(-1, -2))
+    den = np.sum(p * p, axis=(-1, -2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(num / den, dtype=np.float64)
+
+
+def fused_points(
+    image: FloatArray, world: FloatArray, image_size: tuple[int, int]
+) -> tuple[FloatArray, FloatArray]:
+    """Camera-frame points in metres: ``x, y`` from the image, ``z`` from world landmarks.
+
+    Args:
+        image: ``(..., 33, 3)`` normalised image coordinates (x right, y down).
+        world: ``(..., 33, 3)`` world coordinates (m, x right, y down, z away).
+        image_size: ``(width, height)`` of the frames in pixels.
+
+    Returns:
+        ``(points, scale)``: ``(..., 33, 3)`` metres with the origin between the
+        hips, and ``(...)`` the metres per pixel used. NaN where missing.
+    """
+    px = image_pixels(image, image_size)
+    k = metres_per_pixel(px, world)
+    mid = 0.5 * (px[..., L_HIP : L_HIP + 1, :] + px[..., R_HIP : R_HIP + 1, :])
+    xy = (px - mid) * k[..., None, None]
+    wmid = 0.5 * (world[..., L_HIP : L_HIP + 1, 2] + world[..., R_HIP : R_HIP + 1, 2])
+    z = world[..., 2] - wmid
+    return np.concatenate([xy, z[..., None]], axis=-1), k
+
+
+def midpoint(points: FloatArray, a: int, b: int) -> FloatArray:
+    """Midpoint of landmarks ``a`` and ``b`` (``(..., 3)``)."""
+    return np.asarray(0.5 * (points[..., a, :] + points[..., b, :]), dtype=np.float64)
+
+
+def trunk_vector(points: FloatArray) -> FloatArray:
+    """Trunk vector ``mid(shoulders) - mid(hips)`` (``(..., 3)``, same frame as ``points``)."""
+    return midpoint(points, L_SHOULDER, R_SHOULDER) - midpoint(points, L_HIP, R_HIP)
+
+
+def hip_line(points: FloatArray) -> FloatArray:
+    """Hip line ``right_hip - left_hip``, pointing to the person's right (``(..., 3)``)."""
+    return np.asarray(points[..., R_HIP, :] - points[..., L_HIP, :], dtype=np.float64)
+
+
+def shoulder_line(points: FloatArray) -> FloatArray:
+    """Shoulder line ``right_shoulder - left_shoulder``, to the person's right (``(..., 3)``)."""
+    return np.asarray(points[..., R_SHOULDER, :] - points[..., L_SHOULDER, :], dtype=np.float64)
+
+
+def to_body(vectors: FloatArray, axes: FloatArray) -> FloatArray:
+    """Express camera-frame vectors in the body frame.
+
+    Args:
+        vectors: ``(..., 3)`` camera-frame vectors.
+        axes: ``(3, 3)`` rows ``r, f, u`` (person's right, forward, up) as camera-frame
+            unit vectors.
+
+    Returns:
+        ``(..., 3)`` components ``(r, f, u)``.
+    """
+    return np.asarray(vectors @ axes.T, dtype=np.float64)
+
+
+def unit(v: FloatArray) -> FloatArray:
+    """``v`` scaled to unit length along its last axis (NaN for zero or NaN vectors)."""
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(n > 0, v / n, np.nan), dtype=np.float64)
+
+
+def wrap_deg(angle: FloatArray) -> FloatArray:
+    """Angles wrapped to [-180, 180) degrees."""
+    return np.asarray((angle + 180.0) % 360.0 - 180.0, dtype=np.float64)

@@ -1,0 +1,773 @@
+"""Trunk, pelvis, knee and fingertip measures from poses: offline and streaming.
+
+Conventions (the person's left and right, never the image's):
+
+* ``lateral_deg``: angle of the trunk vector from vertical in the frontal plane,
+  **positive when the trunk bends to the person's right**; ``atan(r / u)`` of the
+  trunk vector's body components ``(r, f, u)`` (stays near 0 in a toe touch past 90).
+* ``forward_deg``: angle from vertical in the sagittal plane, **positive in
+  flexion**; ``atan2(f, u)`` (may exceed 90 in a toe touch).
+* ``inclination_deg``: total angle from vertical, in [0, 180].
+* ``phi_deg``: ``atan2(forward, lateral)`` in [-90, 270): 0 at the person's right
+  side, 90 at the front, 180 at the left side.
+* ``rotation_deg``: shoulder line against hip line in the horizontal plane,
+  **positive when the shoulders turn towards the person's left**, zeroed on the
+  neutral stance.
+* ``pelvis_shift_cm``: horizontal distance (cm, >= 0) the mid-hip point moved in
+  the image plane since the neutral stance (a shift along the camera axis is not
+  seen). ``pelvis_tilt_deg``: hip-line tilt from neutral, positive when the
+  person's right hip drops.
+* ``knee_flexion_deg``: 0 with straight knees, mean of the visible knees.
+* ``fingertip_height_cm``: lowest index fingertip above the floor under the feet
+  (cm; mean of heels and toes), negative below it.
+
+The trunk vector is measured on fused points (:mod:`halfcircle.geometry`) in the
+body frame of the :class:`~halfcircle.calibration.NeutralCalibration`, whose axes
+already pick the estimator that suits the view (:mod:`halfcircle.view`): the image
+alone for the angle that lies in the image plane of a front or side view, image
+plus world depth otherwise. Every measure comes with a confidence in [0, 1]
+(landmark visibility times the view's observability) and is NaN where it cannot
+be measured; lateral flexion (and with it inclination and phi) is NaN from a view
+that cannot observe it, with a note saying so.
+
+Two paths, one set of numbers:
+
+* :func:`compute_kinematics`: whole arrays, for recorded videos; zero-phase
+  Butterworth smoothing (or none).
+* :class:`StreamingKinematics`: one :class:`~halfcircle.landmarks.PoseFrame` at a
+  time, One Euro smoothing, calibrating itself on the first quiet stance. Its raw
+  (unsmoothed) numbers equal the offline ones for the same frames and calibration,
+  and it uses no clock but the frames' own timestamps, so a file fed through it
+  gives exactly what the live view showed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field, fields
+from typing import Any, Final, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from halfcircle.calibration import (
+    CalibrationConfig,
+    NeutralCalibration,
+    NeutralDetector,
+    calibrate_from_points,
+    find_neutral_window,
+    pelvis_tilt_deg,
+    rotation_deg,
+    stance_features,
+)
+from halfcircle.errors import ValidationError
+from halfcircle.filters import OneEuroConfig, OneEuroFilter, lowpass_zero_phase
+from halfcircle.geometry import (
+    L_ANKLE,
+    L_FOOT,
+    L_HEEL,
+    L_HIP,
+    L_INDEX,
+    L_KNEE,
+    L_SHOULDER,
+    R_ANKLE,
+    R_FOOT,
+    R_HEEL,
+    R_HIP,
+    R_INDEX,
+    R_KNEE,
+    R_SHOULDER,
+    TORSO,
+    FloatArray,
+    fused_points,
+    image_pixels,
+)
+from halfcircle.landmarks import PoseFrame, PoseSequence
+from halfcircle.view import ViewEstimate, camera_axes_for_azimuth
+
+__all__ = [
+    "CHANNELS",
+    "AngleSample",
+    "KinematicsConfig",
+    "KinematicsSeries",
+    "StreamingKinematics",
+    "compute_kinematics",
+    "measure",
+    "measure_one",
+    "provisional_calibration",
+    "stream_kinematics",
+    "trunk_angles",
+]
+
+Smoothing = Literal["butterworth", "none"]
+
+#: Measures that are smoothed (inclination and phi are derived from the smoothed trunk).
+CHANNELS: Final[tuple[str, ...]] = (
+    "lateral_deg",
+    "forward_deg",
+    "rotation_deg",
+    "pelvis_shift_cm",
+    "pelvis_tilt_deg",
+    "knee_flexion_deg",
+    "fingertip_height_cm",
+)
+
+_LEG_HIPS: Final = np.array([L_HIP, R_HIP])
+_KNEES: Final = np.array([L_KNEE, R_KNEE])
+_ANKLES: Final = np.array([L_ANKLE, R_ANKLE])
+_FEET: Final = np.array([L_HEEL, R_HEEL, L_FOOT, R_FOOT])
+_TORSO_LIST: Final = (L_SHOULDER, R_SHOULDER, L_HIP, R_HIP)
+_LEG_LIST: Final = ((L_HIP, L_KNEE, L_ANKLE), (R_HIP, R_KNEE, R_ANKLE))
+_FEET_LIST: Final = (L_HEEL, R_HEEL, L_FOOT, R_FOOT)
+_HANDS_LIST: Final = (L_INDEX, R_INDEX)
+_USED: Final = (*_TORSO_LIST, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE, *_FEET_LIST, *_HANDS_LIST)
+_HANDS: Final = np.array([L_INDEX, R_INDEX])
+
+
+@dataclass(frozen=True)
+class KinematicsConfig:
+    """Settings of the kinematics stage.
+
+    Attributes:
+        calibration: How the neutral stance is found and used.
+        min_visibility: Visibility a landmark needs to be used, in [0, 1].
+        full_confidence_visibility: Visibility at which confidence reaches 1.
+        one_euro: Streaming smoothing of every channel.
+        lowpass_cutoff_hz: Offline Butterworth cut-off (Hz).
+        max_gap_s: Longest gap bridged by interpolation offline, and bridged by
+            the streaming filters (s).
+    """
+
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+    min_visibility: float = 0.5
+    full_confidence_visibility: float = 0.8
+    one_euro: OneEuroConfig = field(default_factory=OneEuroConfig)
+    lowpass_cutoff_hz: float = 4.0
+    max_gap_s: float = 0.25
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not 0 <= self.min_visibility < self.full_confidence_visibility <= 1:
+            problems.append(
+                "need 0 <= min_visibility < full_confidence_visibility <= 1, got "
+                f"{self.min_visibility} and {self.full_confidence_visibility}"
+            )
+        if not self.lowpass_cutoff_hz > 0:
+            problems.append(f"lowpass_cutoff_hz must be positive, got {self.lowpass_cutoff_hz}")
+        if not self.max_gap_s >= 0:
+            problems.append(f"max_gap_s must be >= 0, got {self.max_gap_s}")
+        if problems:
+            raise ValidationError("Invalid kinematics config: " + "; ".join(problems) + ".")
+
+
+@dataclass(frozen=True)
+class AngleSample:
+    """The measures of one frame (what the rep state machine and overlay read).
+
+    Angles in degrees and lengths in centimetres with the conventions of the module
+    docstring; NaN where not measured. Confidences are in [0, 1].
+    ``valid`` is True when the trunk was measured (shoulders and hips visible);
+    ``calibrated`` is False while the neutral stance has not been found yet (the
+    angles are then relative to a level camera, not zeroed).
+    """
+
+    time_s: float
+    lateral_deg: float
+    forward_deg: float
+    inclination_deg: float
+    phi_deg: float
+    rotation_deg: float
+    pelvis_shift_cm: float
+    pelvis_tilt_deg: float
+    knee_flexion_deg: float
+    fingertip_height_cm: float
+    confidence: float
+    lateral_conf: float
+    forward_conf: float
+    rotation_conf: float
+    pelvis_conf: float
+    knee_conf: float
+    fingertip_conf: float
+    valid: bool
+    calibrated: bool
+
+
+@dataclass(frozen=True, eq=False)
+class KinematicsSeries:
+    """Per-frame measures of a whole video, ``(n,)`` arrays (fields as :class:`AngleSample`).
+
+    Attributes:
+        calibration: The neutral calibration used, None when none was found.
+        view: The camera's view (from the calibration, or a level front camera).
+        notes: Plain sentences about what could not be measured and why.
+    """
+
+    time_s: FloatArray
+    lateral_deg: FloatArray
+    forward_deg: FloatArray
+    inclination_deg: FloatArray
+    phi_deg: FloatArray
+    rotation_deg: FloatArray
+    pelvis_shift_cm: FloatArray
+    pelvis_tilt_deg: FloatArray
+    knee_flexion_deg: FloatArray
+    fingertip_height_cm: FloatArray
+    confidence: FloatArray
+    lateral_conf: FloatArray
+    forward_conf: FloatArray
+    rotation_conf: FloatArray
+    pelvis_conf: FloatArray
+    knee_conf: FloatArray
+    fingertip_conf: FloatArray
+    valid: NDArray[np.bool_]
+    calibrated: NDArray[np.bool_]
+    calibration: NeutralCalibration | None
+    view: ViewEstimate
+    notes: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return int(self.time_s.shape[0])
+
+    def sample(self, i: int) -> AngleSample:
+        """The measures of frame ``i``."""
+        values: dict[str, Any] = {
+            f.name: getattr(self, f.name)[i].item() for f in fields(AngleSample)
+        }
+        return AngleSample(**values)
+
+    def columns(self) -> dict[str, FloatArray | NDArray[np.bool_]]:
+        """Every per-frame array by column name (units in the names)."""
+        return {f.name: getattr(self, f.name) for f in fields(AngleSample)}
+
+
+# --------------------------------------------------------------------- geometry
+def trunk_angles(trunk_body: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Lateral, forward, inclination and phi (deg) of trunk vectors in body components.
+
+    Args:
+        trunk_body: ``(..., 3)`` trunk vectors as ``(r, f, u)``.
+
+    Returns:
+        ``lateral = atan(r / u)`` (in (-90, 90], positive right),
+        ``forward = atan2(f, u)`` (positive forward), ``inclination`` in [0, 180]
+        and ``phi = atan2(forward, lateral)`` in [-90, 270). Exact inverses of
+        :func:`halfcircle.smoothness.trunk_direction`.
+    """
+    r, f, u = trunk_body[..., 0], trunk_body[..., 1], trunk_body[..., 2]
+    lateral = np.degrees(np.arctan2(r * np.where(u < 0, -1.0, 1.0), np.abs(u)))
+    forward = np.degrees(np.arctan2(f, u))
+    incl = np.degrees(np.arctan2(np.hypot(r, f), u))
+    return lateral, forward, incl, phase_angle(lateral, forward)
+
+
+def phase_angle(lateral_deg: FloatArray, forward_deg: FloatArray) -> FloatArray:
+    """Half-circle phase ``atan2(forward, lateral)`` (deg) in [-90, 270): 0 right, 90 front."""
+    phi = np.degrees(np.arctan2(forward_deg, lateral_deg))
+    return np.asarray(np.where(phi < -90.0, phi + 360.0, phi), dtype=np.float64)
+
+
+def inclination_from(lateral_deg: FloatArray, forward_deg: FloatArray) -> FloatArray:
+    """Total inclination (deg) of the trunk with these lateral and forward angles."""
+    a, b = np.radians(lateral_deg), np.radians(forward_deg)
+    x, y, z = np.sin(a) * np.cos(b), np.cos(a) * np.sin(b), np.cos(a) * np.cos(b)
+    return np.asarray(np.degrees(np.arctan2(np.hypot(x, y), z)), dtype=np.float64)
+
+
+def _incl_phi_one(lateral_deg: float, forward_deg: float) -> tuple[float, float]:
+    """Scalar twin of :func:`inclination_from` and :func:`phase_angle`."""
+    a, b = math.radians(lateral_deg), math.radians(forward_deg)
+    x, y, z = math.sin(a) * math.cos(b), math.cos(a) * math.sin(b), math.cos(a) * math.cos(b)
+    phi = math.degrees(math.atan2(forward_deg, lateral_deg))
+    return math.degrees(math.atan2(math.hypot(x, y), z)), phi + 360.0 if phi < -90.0 else phi
+
+
+def provisional_calibration() -> NeutralCalibration:
+    """Axes of a level camera facing the person, used until a neutral stance is found."""
+    right, forward = camera_axes_for_azimuth(0.0)
+    return NeutralCalibration(
+        axes=np.stack([right, forward, np.array([0.0, -1.0, 0.0])]),
+        view=ViewEstimate.from_azimuth(0.0),
+        rotation_offset_deg=0.0,
+        pelvis_tilt_offset_deg=0.0,
+        pelvis_centre_px=np.full(2, np.nan),
+        metres_per_pixel=float("nan"),
+    )
+
+
+def _confidence(vis: FloatArray, config: KinematicsConfig) -> FloatArray:
+    """Visibility mapped to [0, 1]: 0 below ``min_visibility``, 1 from ``full_confidence``."""
+    lo, hi = config.min_visibility, config.full_confidence_visibility
+    c = np.minimum(np.maximum((vis - lo) / (hi - lo), 1e-3), 1.0)
+    return np.asarray(np.where(vis >= lo, c, 0.0), dtype=np.float64)
+
+
+def measure(
+    image: FloatArray,
+    world: FloatArray,
+    visibility: FloatArray,
+    image_size: tuple[int, int],
+    calibration: NeutralCalibration,
+    config: KinematicsConfig | None = None,
+) -> dict[str, FloatArray]:
+    """Raw (unsmoothed) measures of every frame, whole-array.
+
+    Args:
+        image: ``(n, 33, 3)`` normalised image coordinates.
+        world: ``(n, 33, 3)`` world coordinates (m).
+        visibility: ``(n, 33)`` in [0, 1].
+        image_size: ``(width, height)`` in pixels.
+        calibration: Neutral calibration (axes, offsets, view).
+        config: Visibility thresholds.
+
+    Returns:
+        Arrays of shape ``(n,)`` keyed as the fields of :class:`AngleSample`
+        except ``time_s`` and ``calibrated`` (``valid`` is float 0/1).
+    """
+    cfg = config or KinematicsConfig()
+    lo = cfg.min_visibility
+    view = calibration.view
+    points, _ = fused_points(image, world, image_size)
+    body = points @ calibration.axes.T  # (n, 33, 3) as (r, f, u)
+    vis = visibility
+    nan = np.nan
+
+    torso_vis = vis[:, TORSO].min(axis=-1)
+    base_conf = _confidence(torso_vis, cfg)
+    trunk_b = 0.5 * (body[:, L_SHOULDER] + body[:, R_SHOULDER] - body[:, L_HIP] - body[:, R_HIP])
+    valid = (torso_vis >= lo) & np.isfinite(trunk_b).all(axis=-1)
+    trunk_b[~valid] = nan
+    lateral, forward, incl, phi = trunk_angles(trunk_b)
+
+    # Lateral flexion reads poorly when the trunk is near horizontal (toe touch).
+    steep = np.minimum(np.maximum(2.0 * trunk_b[:, 2] / np.linalg.norm(trunk_b, axis=-1), 0.0), 1)
+    lateral_conf = np.where(valid, base_conf * view.lateral_observability * steep, 0.0)
+    if not view.lateral_observable:
+        lateral = incl = phi = np.full_like(lateral, nan)
+        lateral_conf = np.zeros_like(lateral_conf)
+
+    hip_b = body[:, R_HIP] - body[:, L_HIP]
+    sh_b = body[:, R_SHOULDER] - body[:, L_SHOULDER]
+    rotation = rotation_deg(sh_b, hip_b) - calibration.rotation_offset_deg
+    rotation = np.where(valid, (rotation + 180.0) % 360.0 - 180.0, nan)
+    tilt = np.where(valid, pelvis_tilt_deg(hip_b) - calibration.pelvis_tilt_offset_deg, nan)
+
+    hip_vis = np.minimum(vis[:, L_HIP], vis[:, R_HIP])
+    w, h = image_size
+    mid = 0.5 * (image[:, L_HIP, :2] + image[:, R_HIP, :2]) * (float(w), float(h))
+    d_px = mid - calibration.pelvis_centre_px
+    metres = calibration.metres_per_pixel * calibration.metric_scale * 100.0
+    d_body = d_px @ calibration.axes[:, :2].T
+    shift = np.where(hip_vis >= lo, np.hypot(d_body[:, 0], d_body[:, 1]) * metres, nan)
+
+    # Knees: thigh and shank of both legs at once.
+    thigh = body[:, _KNEES] - body[:, _LEG_HIPS]
+    shank = body[:, _ANKLES] - body[:, _KNEES]
+    cos = (thigh * shank).sum(axis=-1) / (
+        np.linalg.norm(thigh, axis=-1) * np.linalg.norm(shank, axis=-1)
+    )
+    knee_angle = np.degrees(np.arccos(np.minimum(np.maximum(cos, -1.0), 1.0)))
+    leg_vis = np.minimum(np.minimum(vis[:, _LEG_HIPS], vis[:, _KNEES]), vis[:, _ANKLES])
+    leg_ok = (leg_vis >= lo) & np.isfinite(knee_angle)
+    n_legs = leg_ok.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        knees = np.where(n_legs > 0, np.where(leg_ok, knee_angle, 0.0).sum(axis=-1) / n_legs, nan)
+    knee_vis = np.where(leg_ok, leg_vis, 0.0).max(axis=-1)
+
+    up = body[..., 2]
+    feet_vis = vis[:, _FEET]
+    feet_ok = feet_vis >= lo
+    n_feet = feet_ok.sum(axis=-1)
+    hands_ok = vis[:, _HANDS] >= lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        floor = np.where(feet_ok, up[:, _FEET], 0.0).sum(axis=-1) / n_feet
+        tip = np.where(hands_ok, up[:, _HANDS], np.inf).min(axis=-1)
+        fingertip = np.where(np.isfinite(tip), tip - floor, nan) * (
+            100.0 * calibration.metric_scale
+        )
+    hand_vis = np.where(hands_ok, vis[:, _HANDS], 0.0).max(axis=-1)
+    tip_vis = np.minimum(hand_vis, np.where(feet_ok, feet_vis, 1.0).min(axis=-1))
+
+    return {
+        "lateral_deg": lateral,
+        "forward_deg": forward,
+        "inclination_deg": incl,
+        "phi_deg": phi,
+        "rotation_deg": rotation,
+        "pelvis_shift_cm": shift,
+        "pelvis_tilt_deg": tilt,
+        "knee_flexion_deg": knees,
+        "fingertip_height_cm": fingertip,
+        "confidence": np.where(valid, base_conf, 0.0),
+        "lateral_conf": lateral_conf,
+        "forward_conf": np.where(valid, base_conf * view.forward_observability, 0.0),
+        "rotation_conf": np.where(valid, base_conf * view.rotation_observability, 0.0),
+        "pelvis_conf": np.where(np.isfinite(shift), _confidence(hip_vis, cfg), 0.0),
+        "knee_conf": np.where(np.isfinite(knees), _confidence(knee_vis, cfg), 0.0),
+        "fingertip_conf": np.where(np.isfinite(fingertip), _confidence(tip_vis, cfg), 0.0),
+        "valid": valid.astype(np.float64),
+    }
+
+
+def _conf1(vis: float, lo: float, hi: float) -> float:
+    """Scalar twin of :func:`_confidence`."""
+    if not vis >= lo:
+        return 0.0
+    return min(max((vis - lo) / (hi - lo), 1e-3), 1.0)
+
+
+def _deg(x: float) -> float:
+    return x * (180.0 / math.pi)
+
+
+def measure_one(
+    frame: PoseFrame,
+    image_size: tuple[int, int],
+    calibration: NeutralCalibration,
+    config: KinematicsConfig | None = None,
+) -> dict[str, float]:
+    """Scalar twin of :func:`measure` for one frame (about ten times faster per frame).
+
+    Same keys and, to rounding, the same numbers as ``measure`` on a one-frame
+    array (a test holds them equal); used by :class:`StreamingKinematics`.
+    """
+    cfg = config or KinematicsConfig()
+    lo, hi = cfg.min_visibility, cfg.full_confidence_visibility
+    nan = math.nan
+    w, h = float(image_size[0]), float(image_size[1])
+    img = frame.image.tolist()
+    wld = frame.world.tolist()
+    vis = frame.visibility.tolist()
+    ax = calibration.axes.tolist()
+    view = calibration.view
+
+    # metres per pixel (geometry.metres_per_pixel) and fused points
+    mx = 0.5 * (img[L_HIP][0] + img[R_HIP][0]) * w
+    my = 0.5 * (img[L_HIP][1] + img[R_HIP][1]) * h
+    wx = 0.5 * (wld[L_HIP][0] + wld[R_HIP][0])
+    wy = 0.5 * (wld[L_HIP][1] + wld[R_HIP][1])
+    wz = 0.5 * (wld[L_HIP][2] + wld[R_HIP][2])
+    num = den = 0.0
+    for i in _TORSO_LIST:
+        px, py = img[i][0] * w - mx, img[i][1] * h - my
+        num += px * (wld[i][0] - wx) + py * (wld[i][1] - wy)
+        den += px * px + py * py
+    k = num / den if den > 0 else nan
+
+    def body(i: int) -> tuple[float, float, float]:
+        x, y, z = k * (img[i][0] * w - mx), k * (img[i][1] * h - my), wld[i][2] - wz
+        return (
+            ax[0][0] * x + ax[0][1] * y + ax[0][2] * z,
+            ax[1][0] * x + ax[1][1] * y + ax[1][2] * z,
+            ax[2][0] * x + ax[2][1] * y + ax[2][2] * z,
+        )
+
+    pts = {i: body(i) for i in _USED}
+    ls, rs, lh, rh = pts[L_SHOULDER], pts[R_SHOULDER], pts[L_HIP], pts[R_HIP]
+    torso_vis = min(vis[L_SHOULDER], vis[R_SHOULDER], vis[L_HIP], vis[R_HIP])
+    if any(v != v for v in (vis[L_SHOULDER], vis[R_SHOULDER], vis[L_HIP], vis[R_HIP])):
+        torso_vis = nan
+    base = _conf1(torso_vis, lo, hi)
+    tr = 0.5 * (ls[0] + rs[0] - lh[0] - rh[0])
+    tf = 0.5 * (ls[1] + rs[1] - lh[1] - rh[1])
+    tu = 0.5 * (ls[2] + rs[2] - lh[2] - rh[2])
+    valid = torso_vis >= lo and math.isfinite(tr + tf + tu)
+    if valid:
+        lateral = _deg(math.atan2(-tr if tu < 0 else tr, abs(tu)))
+        forward = _deg(math.atan2(tf, tu))
+        incl = _deg(math.atan2(math.hypot(tr, tf), tu))
+        phi = _deg(math.atan2(forward, lateral))
+        phi = phi + 360.0 if phi < -90.0 else phi
+        norm = math.sqrt(tr * tr + tf * tf + tu * tu)
+        steep = min(max(2.0 * tu / norm, 0.0), 1.0) if norm > 0 else nan
+        lateral_conf = base * view.lateral_observability * steep
+    else:
+        lateral = forward = incl = phi = nan
+        lateral_conf = 0.0
+    if not view.lateral_observable:
+        lateral = incl = phi = nan
+        lateral_conf = 0.0
+
+    hr, hf, hu = rh[0] - lh[0], rh[1] - lh[1], rh[2] - lh[2]
+    sr, sf = rs[0] - ls[0], rs[1] - ls[1]
+    if valid:
+        rot = _deg(math.atan2(sf, sr) - math.atan2(hf, hr)) - calibration.rotation_offset_deg
+        rot = (rot + 180.0) % 360.0 - 180.0
+        tilt = _deg(math.atan2(-hu, math.hypot(hr, hf))) - calibration.pelvis_tilt_offset_deg
+    else:
+        rot = tilt = nan
+
+    hip_vis = min(vis[L_HIP], vis[R_HIP])
+    if hip_vis >= lo:
+        cx, cy = calibration.pelvis_centre_px.tolist()
+        dx, dy = mx - cx, my - cy
+        dr = ax[0][0] * dx + ax[0][1] * dy
+        df = ax[1][0] * dx + ax[1][1] * dy
+        metres = calibration.metres_per_pixel * calibration.metric_scale * 100.0
+        shift = math.hypot(dr, df) * metres
+    else:
+        shift = nan
+
+    knee_sum, n_legs, knee_vis = 0.0, 0, 0.0
+    for hip, knee, ankle in _LEG_LIST:
+        a, b, c = pts[hip], pts[knee], pts[ankle]
+        t0, t1, t2 = b[0] - a[0], b[1] - a[1], b[2] - a[2]
+        s0, s1, s2 = c[0] - b[0], c[1] - b[1], c[2] - b[2]
+        nn = math.sqrt(t0 * t0 + t1 * t1 + t2 * t2) * math.sqrt(s0 * s0 + s1 * s1 + s2 * s2)
+        cos = (t0 * s0 + t1 * s1 + t2 * s2) / nn if nn > 0 else nan
+        angle = _deg(math.acos(min(max(cos, -1.0), 1.0))) if cos == cos else nan
+        lv = min(vis[hip], vis[knee], vis[ankle])
+        if lv >= lo and angle == angle:
+            knee_sum += angle
+            n_legs += 1
+            knee_vis = max(knee_vis, lv)
+    knees = knee_sum / n_legs if n_legs else nan
+
+    floor_sum, n_feet, feet_vis = 0.0, 0, 1.0
+    for i in _FEET_LIST:
+        if vis[i] >= lo:
+            floor_sum += pts[i][2]
+            n_feet += 1
+            feet_vis = min(feet_vis, vis[i])
+    tip, hand_vis = math.inf, 0.0
+    for i in _HANDS_LIST:
+        if vis[i] >= lo:
+            tip = min(tip, pts[i][2])
+            hand_vis = max(hand_vis, vis[i])
+    if n_feet and math.isfinite(tip):
+        fingertip = (tip - floor_sum / n_feet) * (100.0 * calibration.metric_scale)
+    else:
+        fingertip = nan
+    tip_vis = min(hand_vis, feet_vis)
+
+    return {
+        "lateral_deg": lateral,
+        "forward_deg": forward,
+        "inclination_deg": incl,
+        "phi_deg": phi,
+        "rotation_deg": rot,
+        "pelvis_shift_cm": shift,
+        "pelvis_tilt_deg": tilt,
+        "knee_flexion_deg": knees,
+        "fingertip_height_cm": fingertip,
+        "confidence": base if valid else 0.0,
+        "lateral_conf": lateral_conf,
+        "forward_conf": base * view.forward_observability if valid else 0.0,
+        "rotation_conf": base * view.rotation_observability if valid else 0.0,
+        "pelvis_conf": _conf1(hip_vis, lo, hi) if shift == shift else 0.0,
+        "knee_conf": _conf1(knee_vis, lo, hi) if knees == knees else 0.0,
+        "fingertip_conf": _conf1(tip_vis, lo, hi) if fingertip == fingertip else 0.0,
+        "valid": 1.0 if valid else 0.0,
+    }
+
+
+# ---------------------------------------------------------------------- offline
+def compute_kinematics(
+    seq: PoseSequence,
+    config: KinematicsConfig | None = None,
+    calibration: NeutralCalibration | None = None,
+    smoothing: Smoothing = "butterworth",
+) -> KinematicsSeries:
+    """Every measure of a recorded pose sequence (whole-array).
+
+    Args:
+        seq: The poses.
+        config: Kinematics settings.
+        calibration: A neutral calibration to use; by default the first quiet
+            upright stance of ``seq`` is found and used (the same one the
+            streaming path finds). Without one, angles are relative to a level
+            front camera and a note says so.
+        smoothing: ``"butterworth"`` (zero-phase low-pass, short gaps bridged) or
+            ``"none"`` (raw).
+
+    Returns:
+        The per-frame measures; ``calibrated`` is True on every frame when a
+        calibration was given or found.
+    """
+    cfg = config or KinematicsConfig()
+    notes: list[str] = []
+    if calibration is None:
+        calibration = calibrate_sequence(seq, cfg)
+        if calibration is None:
+            notes.append(
+                "No quiet upright stance was found to calibrate on; "
+                "angles are relative to the camera and may be offset."
+            )
+    calib = calibration or provisional_calibration()
+    raw = measure(seq.image, seq.world, seq.visibility, seq.image_size, calib, cfg)
+    valid = (raw.pop("valid") > 0) & seq.detected
+    if smoothing == "butterworth":
+        for name in CHANNELS:
+            raw[name] = lowpass_zero_phase(
+                seq.time_s, raw[name], cfg.lowpass_cutoff_hz, max_gap_s=cfg.max_gap_s
+            )
+        _derive_trunk(raw)
+    elif smoothing != "none":
+        raise ValidationError(f"smoothing must be 'butterworth' or 'none', got {smoothing!r}.")
+    notes.extend(n for n in calib.notes if n not in notes)
+    n = len(seq)
+    return KinematicsSeries(
+        time_s=seq.time_s.copy(),
+        **raw,
+        valid=valid,
+        calibrated=np.full(n, calibration is not None),
+        calibration=calibration,
+        view=calib.view,
+        notes=tuple(notes),
+    )
+
+
+def _derive_trunk(values: dict[str, FloatArray]) -> None:
+    """Inclination and phi from (smoothed) lateral and forward, in place."""
+    values["inclination_deg"] = inclination_from(values["lateral_deg"], values["forward_deg"])
+    values["phi_deg"] = phase_angle(values["lateral_deg"], values["forward_deg"])
+
+
+def calibrate_sequence(
+    seq: PoseSequence,
+    config: KinematicsConfig | None = None,
+    window: tuple[float, float] | None = None,
+) -> NeutralCalibration | None:
+    """Calibrate on a sequence's first quiet upright stance, or on an explicit window.
+
+    Args:
+        seq: The poses.
+        config: Kinematics settings (visibility threshold, calibration settings).
+        window: ``(start_s, end_s)`` to calibrate on instead of searching.
+
+    Returns:
+        The calibration, or None when no quiet stance was found (or the window
+        holds no usable frame).
+    """
+    cfg = config or KinematicsConfig()
+    pixels = image_pixels(seq.image, seq.image_size)
+    ok = seq.detected & (np.min(seq.visibility[:, TORSO], axis=-1) >= cfg.min_visibility)
+    if window is None:
+        found = find_neutral_window(seq.time_s, ok, stance_features(pixels), cfg.calibration)
+        if found is None:
+            return None
+        sel = np.zeros(len(seq), dtype=bool)
+        sel[found[0] : found[1]] = True
+    else:
+        sel = (seq.time_s >= window[0]) & (seq.time_s <= window[1])
+    sel &= ok
+    if not np.any(sel):
+        return None
+    points, k = fused_points(seq.image[sel], seq.world[sel], seq.image_size)
+    return calibrate_from_points(points, pixels[sel], k, seq.time_s[sel], cfg.calibration)
+
+
+# -------------------------------------------------------------------- streaming
+class StreamingKinematics:
+    """Per-frame kinematics for the live view (and for files, with the same numbers).
+
+    Feed every frame to :meth:`update`. Until a quiet upright stance has been seen
+    (or a calibration was given), samples are relative to a level front camera and
+    ``calibrated`` is False; the first quiet stance calibrates the stream, after
+    which every channel is One Euro filtered (inclination and phi derived from the
+    filtered lateral and forward angles).
+
+    Args:
+        image_size: ``(width, height)`` of the frames in pixels.
+        config: Kinematics settings.
+        calibration: A calibration to use from the first frame (e.g. one saved
+            from an earlier session with the same camera).
+        smooth: False to get the raw measures (as :func:`compute_kinematics`
+            with ``smoothing="none"``).
+    """
+
+    def __init__(
+        self,
+        image_size: tuple[int, int],
+        config: KinematicsConfig | None = None,
+        calibration: NeutralCalibration | None = None,
+        smooth: bool = True,
+    ) -> None:
+        w, h = image_size
+        if w <= 0 or h <= 0:
+            raise ValidationError(f"image_size must be positive, got {image_size}.")
+        self.image_size = (int(w), int(h))
+        self.config = config or KinematicsConfig()
+        self.smooth = smooth
+        self._calibration = calibration
+        self._provisional = provisional_calibration()
+        self._detector = NeutralDetector(self.config.calibration)
+        self._recent: deque[tuple[float, PoseFrame]] = deque()
+        self._filters = {
+            name: OneEuroFilter(self.config.one_euro, self.config.max_gap_s) for name in CHANNELS
+        }
+
+    @property
+    def calibration(self) -> NeutralCalibration | None:
+        """The calibration in use, None until the neutral stance has been found."""
+        return self._calibration
+
+    def recalibrate(self) -> None:
+        """Forget the calibration and look for a new quiet stance."""
+        self._calibration = None
+        self._detector = NeutralDetector(self.config.calibration)
+        self._recent.clear()
+        for f in self._filters.values():
+            f.reset()
+
+    def update(self, frame: PoseFrame) -> AngleSample:
+        """Measure one frame (frames in time order)."""
+        cfg = self.config
+        t = float(frame.time_s)
+        if self._calibration is None:
+            self._look_for_stance(frame)
+        calib = self._calibration or self._provisional
+        values = measure_one(frame, self.image_size, calib, cfg)
+        valid = frame.detected and values.pop("valid") > 0
+        if self.smooth and self._calibration is not None:
+            for name in CHANNELS:
+                values[name] = self._filters[name](t, values[name])
+            lat, fwd = values["lateral_deg"], values["forward_deg"]
+            values["inclination_deg"], values["phi_deg"] = _incl_phi_one(lat, fwd)
+        return AngleSample(
+            time_s=t, valid=valid, calibrated=self._calibration is not None, **values
+        )
+
+    def _look_for_stance(self, frame: PoseFrame) -> None:
+        cfg = self.config
+        t = float(frame.time_s)
+        ok = frame.detected and bool(np.min(frame.visibility[TORSO]) >= cfg.min_visibility)
+        pixels = image_pixels(frame.image, self.image_size)
+        self._recent.append((t, frame))
+        while self._recent and t - self._recent[0][0] > cfg.calibration.window_s + 1.0:
+            self._recent.popleft()
+        if not self._detector.update(t, ok, stance_features(pixels)):
+            return
+        assert self._detector.window is not None
+        start, stop = self._detector.window
+        n_window = stop - start
+        frames = [f for _, f in list(self._recent)[-n_window:]]
+        image = np.stack([f.image for f in frames])
+        world = np.stack([f.world for f in frames])
+        points, k = fused_points(image, world, self.image_size)
+        self._calibration = calibrate_from_points(
+            points,
+            image_pixels(image, self.image_size),
+            k,
+            np.array([f.time_s for f in frames]),
+            cfg.calibration,
+        )
+
+
+def stream_kinematics(
+    seq: PoseSequence,
+    config: KinematicsConfig | None = None,
+    calibration: NeutralCalibration | None = None,
+    smooth: bool = True,
+) -> KinematicsSeries:
+    """Run :class:`StreamingKinematics` over a recorded sequence (what the live view shows)."""
+    sk = StreamingKinematics(seq.image_size, config, calibration, smooth)
+    samples = [sk.update(seq.frame(i)) for i in range(len(seq))]
+    calib = sk.calibration
+    view = (calib or provisional_calibration()).view
+    cols: dict[str, NDArray[np.float64] | NDArray[np.bool_]] = {}
+    for f in fields(AngleSample):
+        dtype = bool if f.name in ("valid", "calibrated") else np.float64
+        cols[f.name] = np.array([getattr(s, f.name) for s in samples], dtype=dtype)
+    notes = calib.notes if calib is not None else ()
+    return KinematicsSeries(**cols, calibration=calib, view=view, notes=notes)  # type: ignore[arg-type]
