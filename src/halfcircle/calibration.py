@@ -20,9 +20,10 @@ Body axes (camera frame, see :mod:`halfcircle.geometry`):
   that lies in the image plane is read from the image alone.
 
 Quiet stance (:class:`NeutralDetector`): every frame of the last ``window_s``
-seconds valid, the trunk within ``max_tilt_deg`` of the image vertical, its image
-angle varying by at most ``max_sway_deg``, and the mid-hip point moving by at
-most ``max_shift_fraction`` of the trunk's image length. The detector is fed one
+seconds valid, the trunk within ``max_tilt_deg`` of the image vertical, the
+standard deviation of its image angle at most ``max_sway_deg``, and that of the
+mid-hip point at most ``max_shift_fraction`` of the trunk's image length
+(standard deviations, so that landmark jitter alone never blocks it). The detector is fed one
 frame at a time both live and offline, so both find the same window.
 """
 
@@ -76,9 +77,10 @@ class CalibrationConfig:
     Attributes:
         window_s: Length of quiet standing needed (s).
         max_tilt_deg: Largest trunk angle from the image vertical that counts as upright.
-        max_sway_deg: Largest range of the trunk's image angle within the window.
-        max_shift_fraction: Largest range of the mid-hip image position within the
-            window, as a fraction of the trunk's image length.
+        max_sway_deg: Largest standard deviation of the trunk's image angle within
+            the window (deg).
+        max_shift_fraction: Largest standard deviation of the mid-hip image position
+            within the window, as a fraction of the trunk's image length.
         min_visibility: Visibility every shoulder and hip needs, in [0, 1].
         snap_deg: Tolerance (deg) within which a view is treated as exactly front or side.
         body_height_m: The person's height (m) if known; sharpens the metric scale
@@ -87,8 +89,8 @@ class CalibrationConfig:
 
     window_s: float = 1.0
     max_tilt_deg: float = 30.0
-    max_sway_deg: float = 2.0
-    max_shift_fraction: float = 0.03
+    max_sway_deg: float = 1.0
+    max_shift_fraction: float = 0.01
     min_visibility: float = 0.5
     snap_deg: float = 12.0
     body_height_m: float | None = None
@@ -269,8 +271,8 @@ class NeutralDetector:
             return False
         f = np.array([r[2] for r in self._recent])
         length = float(np.mean(f[:, 3]))
-        sway = float(np.ptp(f[:, 0]))
-        shift = max(float(np.ptp(f[:, 1])), float(np.ptp(f[:, 2])))
+        sway = float(np.std(f[:, 0]))
+        shift = max(float(np.std(f[:, 1])), float(np.std(f[:, 2])))
         if sway <= cfg.max_sway_deg and shift <= cfg.max_shift_fraction * length:
             self.window = (self._recent[0][0], index + 1)
             return True

@@ -35,8 +35,8 @@ class OneEuroConfig:
         d_cutoff_hz: Cut-off of the speed estimate (Hz).
     """
 
-    min_cutoff_hz: float = 1.5
-    beta: float = 0.02
+    min_cutoff_hz: float = 1.0
+    beta: float = 0.05
     d_cutoff_hz: float = 1.0
 
     def __post_init__(self) -> None:

@@ -3,7 +3,7 @@
 Conventions (the person's left and right, never the image's):
 
 * ``lateral_deg``: angle of the trunk vector from vertical in the frontal plane,
-  **positive when the trunk bends to the person's right**; ``atan(r / u)`` of the
+  **positive when the trunk bends to the person's right**; ``atan2(r, |u|)`` of the
   trunk vector's body components ``(r, f, u)`` (stays near 0 in a toe touch past 90).
 * ``forward_deg``: angle from vertical in the sagittal plane, **positive in
   flexion**; ``atan2(f, u)`` (may exceed 90 in a toe touch).
@@ -249,13 +249,15 @@ def trunk_angles(trunk_body: FloatArray) -> tuple[FloatArray, FloatArray, FloatA
         trunk_body: ``(..., 3)`` trunk vectors as ``(r, f, u)``.
 
     Returns:
-        ``lateral = atan(r / u)`` (in (-90, 90], positive right),
-        ``forward = atan2(f, u)`` (positive forward), ``inclination`` in [0, 180]
-        and ``phi = atan2(forward, lateral)`` in [-90, 270). Exact inverses of
-        :func:`halfcircle.smoothness.trunk_direction`.
+        ``lateral = atan2(r, |u|)`` (in [-90, 90], positive right, stays near 0 in a
+        toe touch past 90), ``forward = atan2(f, u)`` (positive forward, may exceed
+        90), ``inclination`` in [0, 180] and ``phi = atan2(forward, lateral)`` in
+        [-90, 270). For ``u > 0`` these invert
+        :func:`halfcircle.smoothness.trunk_direction`; the fixture renderer
+        (``tools/fixtures/motion.py``) defines its truth the same way.
     """
     r, f, u = trunk_body[..., 0], trunk_body[..., 1], trunk_body[..., 2]
-    lateral = np.degrees(np.arctan2(r * np.where(u < 0, -1.0, 1.0), np.abs(u)))
+    lateral = np.degrees(np.arctan2(r, np.abs(u)))
     forward = np.degrees(np.arctan2(f, u))
     incl = np.degrees(np.arctan2(np.hypot(r, f), u))
     return lateral, forward, incl, phase_angle(lateral, forward)
@@ -473,7 +475,7 @@ def measure_one(
     tu = 0.5 * (ls[2] + rs[2] - lh[2] - rh[2])
     valid = torso_vis >= lo and math.isfinite(tr + tf + tu)
     if valid:
-        lateral = _deg(math.atan2(-tr if tu < 0 else tr, abs(tu)))
+        lateral = _deg(math.atan2(tr, abs(tu)))
         forward = _deg(math.atan2(tf, tu))
         incl = _deg(math.atan2(math.hypot(tr, tf), tu))
         phi = _deg(math.atan2(forward, lateral))
@@ -663,9 +665,9 @@ class StreamingKinematics:
 
     Feed every frame to :meth:`update`. Until a quiet upright stance has been seen
     (or a calibration was given), samples are relative to a level front camera and
-    ``calibrated`` is False; the first quiet stance calibrates the stream, after
-    which every channel is One Euro filtered (inclination and phi derived from the
-    filtered lateral and forward angles).
+    ``calibrated`` is False; the first quiet stance calibrates the stream (and
+    restarts the filters). Every channel is One Euro filtered; inclination and phi
+    are derived from the filtered lateral and forward angles.
 
     Args:
         image_size: ``(width, height)`` of the frames in pixels.
@@ -714,12 +716,13 @@ class StreamingKinematics:
         """Measure one frame (frames in time order)."""
         cfg = self.config
         t = float(frame.time_s)
-        if self._calibration is None:
-            self._look_for_stance(frame)
+        if self._calibration is None and self._look_for_stance(frame):
+            for f in self._filters.values():
+                f.reset()
         calib = self._calibration or self._provisional
         values = measure_one(frame, self.image_size, calib, cfg)
         valid = frame.detected and values.pop("valid") > 0
-        if self.smooth and self._calibration is not None:
+        if self.smooth:
             for name in CHANNELS:
                 values[name] = self._filters[name](t, values[name])
             lat, fwd = values["lateral_deg"], values["forward_deg"]
@@ -728,7 +731,8 @@ class StreamingKinematics:
             time_s=t, valid=valid, calibrated=self._calibration is not None, **values
         )
 
-    def _look_for_stance(self, frame: PoseFrame) -> None:
+    def _look_for_stance(self, frame: PoseFrame) -> bool:
+        """Feed the stance detector; True when this frame calibrated the stream."""
         cfg = self.config
         t = float(frame.time_s)
         ok = frame.detected and bool(np.min(frame.visibility[TORSO]) >= cfg.min_visibility)
@@ -737,7 +741,7 @@ class StreamingKinematics:
         while self._recent and t - self._recent[0][0] > cfg.calibration.window_s + 1.0:
             self._recent.popleft()
         if not self._detector.update(t, ok, stance_features(pixels)):
-            return
+            return False
         assert self._detector.window is not None
         start, stop = self._detector.window
         n_window = stop - start
@@ -752,6 +756,7 @@ class StreamingKinematics:
             np.array([f.time_s for f in frames]),
             cfg.calibration,
         )
+        return True
 
 
 def stream_kinematics(

@@ -8,8 +8,9 @@ floor at ``u = -floor_depth``). The trunk is turned so that its vector
 asked rotation (positive towards the person's left), arms hang under gravity.
 
 A pinhole camera stands ``distance_m`` from the hips at ``azimuth_deg`` (0 in
-front, positive towards the person's right, as :mod:`halfcircle.view`), level,
-at ``camera_height_m`` above the floor, looking horizontally at the person. Image
+front, positive towards the person's right, as :mod:`halfcircle.view`),
+``camera_height_m`` above the hips, looking at the person (level, or pitched
+down by ``pitch_deg``). Image
 landmarks are its perspective projection (normalised, y down); world landmarks
 are the exact 3-D points in camera-aligned axes with the origin between the hips,
 as MediaPipe defines them.
@@ -113,8 +114,8 @@ def body_points(
     return p + np.asarray(pelvis_shift_m)
 
 
-def camera_rotation(azimuth_deg: float) -> tuple[FloatArray, FloatArray]:
-    """A level camera at ``azimuth_deg``: its axes and its direction from the hips.
+def camera_rotation(azimuth_deg: float, pitch_deg: float = 0.0) -> tuple[FloatArray, FloatArray]:
+    """A camera at ``azimuth_deg``, pitched down by ``pitch_deg``: axes and direction from the hips.
 
     Returns:
         ``(3, 3)`` rows ``x, y, z`` (image right, down, viewing direction) as body-frame
@@ -122,9 +123,10 @@ def camera_rotation(azimuth_deg: float) -> tuple[FloatArray, FloatArray]:
     """
     a = math.radians(azimuth_deg)
     towards = np.array([math.sin(a), math.cos(a), 0.0])  # from hips to camera
-    z = -towards
-    y = np.array([0.0, 0.0, -1.0])
-    x = np.cross(y, z)
+    x = np.cross(np.array([0.0, 0.0, -1.0]), -towards)
+    p = math.radians(pitch_deg)
+    z = -math.cos(p) * towards + math.sin(p) * np.array([0.0, 0.0, -1.0])
+    y = np.cross(z, x)
     return np.stack([x, y, z]), towards
 
 
@@ -134,6 +136,7 @@ def synthetic_clip(
     rotation_deg: ArrayLike = 0.0,
     *,
     azimuth_deg: float = 0.0,
+    pitch_deg: float = 0.0,
     fps: float = 30.0,
     image_size: tuple[int, int] = (640, 480),
     focal_px: float = 600.0,
@@ -153,6 +156,8 @@ def synthetic_clip(
         forward_deg: ``(n,)`` forward flexion (deg, positive forward).
         rotation_deg: ``(n,)`` or scalar shoulder twist (deg, positive towards the left).
         azimuth_deg: Camera azimuth (deg, 0 front, positive towards the person's right).
+        pitch_deg: Camera tilt (deg, positive looking down); MediaPipe's world axes
+            then tilt with the camera.
         fps: Frame rate; frame ``i`` is at ``i / fps`` seconds.
         image_size: ``(width, height)`` in pixels.
         focal_px: Focal length in pixels.
@@ -174,7 +179,7 @@ def synthetic_clip(
     body = np.stack(
         [body_points(lat[i], fwd[i], rot[i], knee[i], tuple(shift[i])) for i in range(n)]
     )
-    rc, towards = camera_rotation(azimuth_deg)
+    rc, towards = camera_rotation(azimuth_deg, pitch_deg)
     cam_pos = distance_m * towards + np.array([0.0, 0.0, camera_height_m])
     cam = (body - cam_pos) @ rc.T  # (n, 33, 3) camera coordinates, z forward
     w, h = image_size

@@ -1,0 +1,186 @@
+"""Neutral calibration: finding a quiet stance, body axes, view, offsets, reuse."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from halfcircle.calibration import (
+    CalibrationConfig,
+    NeutralCalibration,
+    NeutralDetector,
+    _axes_for_azimuth,
+    find_neutral_window,
+    stance_features,
+)
+from halfcircle.errors import InputError, ValidationError
+from halfcircle.geometry import TORSO, image_pixels
+from halfcircle.kinematics import calibrate_sequence, compute_kinematics
+from halfcircle.synthetic import synthetic_clip
+from halfcircle.view import azimuth_from_axes
+
+FPS = 30.0
+
+
+def _features(clip_seq):  # type: ignore[no-untyped-def]
+    px = image_pixels(clip_seq.image, clip_seq.image_size)
+    ok = np.min(clip_seq.visibility[:, TORSO], axis=-1) >= 0.5
+    return clip_seq.time_s, ok, stance_features(px)
+
+
+def test_detector_finds_the_first_quiet_second() -> None:
+    lat = np.concatenate([np.linspace(0, 20, 30), np.full(60, 20.0) * 0, np.zeros(30)])
+    lat[:30] = 20 * np.sin(np.linspace(0, 6, 30))  # moving first
+    seq = synthetic_clip(lat, np.zeros_like(lat)).seq
+    window = find_neutral_window(*_features(seq))
+    assert window is not None
+    start, stop = window
+    assert start >= 29  # not while moving
+    assert (stop - 1 - start) / FPS == pytest.approx(1.0, abs=1.5 / FPS)
+
+
+def test_detector_rejects_swaying_and_bent_stances() -> None:
+    t = np.arange(120) / FPS
+    sway = synthetic_clip(3.0 * np.sin(2 * np.pi * 0.7 * t), np.zeros(120)).seq
+    bent = synthetic_clip(np.full(120, 40.0), np.zeros(120)).seq
+    assert find_neutral_window(*_features(sway)) is None
+    assert find_neutral_window(*_features(bent)) is None
+
+
+def test_detector_restarts_its_window_after_an_invalid_frame() -> None:
+    seq = synthetic_clip(np.zeros(60), np.zeros(60)).seq
+    time_s, ok, feats = _features(seq)
+    ok[20] = False
+    window = find_neutral_window(time_s, ok, feats)
+    assert window is not None and window[0] == 21
+
+
+def test_detector_reports_found_once() -> None:
+    seq = synthetic_clip(np.zeros(100), np.zeros(100)).seq
+    time_s, ok, feats = _features(seq)
+    det = NeutralDetector()
+    hits = [det.update(float(time_s[i]), bool(ok[i]), feats[i]) for i in range(100)]
+    assert sum(hits) == 1
+    assert det.found
+
+
+@pytest.mark.parametrize("azimuth", [0.0, 25.0, 45.0, -45.0, 60.0, 90.0, -90.0])
+def test_calibration_estimates_the_camera_azimuth(azimuth: float) -> None:
+    seq = synthetic_clip(np.zeros(40), np.zeros(40), azimuth_deg=azimuth).seq
+    calib = calibrate_sequence(seq)
+    assert calib is not None
+    assert calib.azimuth_deg == pytest.approx(azimuth, abs=1.0)
+    axes = calib.axes
+    np.testing.assert_allclose(axes @ axes.T, np.eye(3), atol=1e-9)
+    np.testing.assert_allclose(np.cross(axes[0], axes[1]), axes[2], atol=1e-9)
+
+
+def test_side_view_with_swapped_left_right_labels_keeps_the_forward_direction() -> None:
+    seq = synthetic_clip(np.zeros(40), np.zeros(40), azimuth_deg=90.0).seq
+    swap = np.arange(33)
+    for a, b in [(11, 12), (23, 24), (13, 14), (15, 16), (25, 26), (27, 28), (29, 30), (31, 32)]:
+        swap[a], swap[b] = b, a
+    # MediaPipe sometimes swaps sides in a side view; the depth order is then reversed
+    swapped = type(seq)(
+        seq.time_s, seq.image[:, swap], seq.world[:, swap], seq.visibility, seq.presence,
+        seq.n_people, seq.image_size, seq.fps,
+    )  # fmt: skip
+    a, b = calibrate_sequence(seq), calibrate_sequence(swapped)
+    assert a is not None and b is not None
+    np.testing.assert_allclose(a.axes[1], b.axes[1], atol=1e-6)
+
+
+def test_snapping_turns_a_near_front_view_to_exactly_front() -> None:
+    seq = synthetic_clip(np.zeros(40), np.zeros(40), azimuth_deg=8.0).seq
+    calib = calibrate_sequence(seq)
+    assert calib is not None
+    assert calib.view.snapped_deg == 0.0
+    assert float(azimuth_from_axes(calib.axes[0], calib.axes[1])) == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("azimuth", [0.0, 33.0, -120.0, 90.0])
+def test_axes_for_azimuth_are_perpendicular_to_a_tilted_up(azimuth: float) -> None:
+    up = np.array([0.0, -np.cos(0.3), np.sin(0.3)])
+    right, forward = _axes_for_azimuth(up, azimuth)
+    assert float(right @ up) == pytest.approx(0.0, abs=1e-12)
+    np.testing.assert_allclose(np.cross(right, forward), up, atol=1e-12)
+    assert float(azimuth_from_axes(right, forward)) == pytest.approx(azimuth, abs=1e-9)
+
+
+def test_calibration_zeroes_a_leaning_neutral_stance() -> None:
+    # the person's neutral leans 4 deg forward and 2 deg right; calibration makes it zero
+    lat = np.full(60, 2.0)
+    fwd = np.full(60, 4.0)
+    fwd[40:] = 34.0
+    k = compute_kinematics(synthetic_clip(lat, fwd).seq, smoothing="none")
+    np.testing.assert_allclose(k.lateral_deg[:30], 0.0, atol=1e-6)
+    np.testing.assert_allclose(k.forward_deg[:30], 0.0, atol=1e-6)
+    assert k.forward_deg[50] == pytest.approx(30.0, abs=0.6)
+
+
+def test_calibration_removes_camera_pitch() -> None:
+    fwd = np.concatenate([np.zeros(40), np.full(20, 40.0)])
+    k = compute_kinematics(synthetic_clip(np.zeros(60), fwd, pitch_deg=12).seq, smoothing="none")
+    assert k.forward_deg[10] == pytest.approx(0.0, abs=1e-6)
+    # weak perspective: the image part of the fused points is off by ~1.5 deg here
+    assert k.forward_deg[50] == pytest.approx(40.0, abs=2.0)
+
+
+def test_explicit_window_is_used_instead_of_searching() -> None:
+    fwd = np.concatenate([np.full(30, 10.0), np.zeros(30)])
+    seq = synthetic_clip(np.zeros(60), fwd).seq
+    calib = calibrate_sequence(seq, window=(0.0, 0.9))
+    assert calib is not None and calib.end_s < 1.0
+    k = compute_kinematics(seq, calibration=calib, smoothing="none")
+    assert k.forward_deg[45] == pytest.approx(-10.0, abs=0.5)
+
+
+def test_body_height_sets_the_metric_scale() -> None:
+    seq = synthetic_clip(np.zeros(40), np.zeros(40)).seq
+    from halfcircle.kinematics import KinematicsConfig
+
+    plain = calibrate_sequence(seq)
+    tall = calibrate_sequence(
+        seq, KinematicsConfig(calibration=CalibrationConfig(body_height_m=2.5))
+    )
+    assert plain is not None and tall is not None
+    assert plain.metric_scale == 1.0
+    assert tall.metric_scale > 1.2
+
+
+def test_calibration_round_trips_through_json() -> None:
+    seq = synthetic_clip(np.zeros(40), np.zeros(40), azimuth_deg=45.0).seq
+    calib = calibrate_sequence(seq)
+    assert calib is not None
+    back = NeutralCalibration.from_dict(json.loads(json.dumps(calib.to_dict())))
+    np.testing.assert_allclose(back.axes, calib.axes)
+    assert back.view == calib.view
+    assert back.metres_per_pixel == calib.metres_per_pixel
+
+
+def test_calibration_from_a_newer_schema_is_refused() -> None:
+    seq = synthetic_clip(np.zeros(40), np.zeros(40)).seq
+    calib = calibrate_sequence(seq)
+    assert calib is not None
+    data = calib.to_dict() | {"schema_version": 99}
+    with pytest.raises(InputError, match="version 99"):
+        NeutralCalibration.from_dict(data)
+
+
+def test_calibration_axes_must_be_orthonormal() -> None:
+    seq = synthetic_clip(np.zeros(40), np.zeros(40)).seq
+    calib = calibrate_sequence(seq)
+    assert calib is not None
+    with pytest.raises(ValidationError, match="orthonormal"):
+        NeutralCalibration.from_dict(calib.to_dict() | {"axes": [[1, 0, 0], [1, 0, 0], [0, 0, 1]]})
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"window_s": 0}, {"max_tilt_deg": 120}, {"snap_deg": 50}, {"body_height_m": 4.0}],
+)
+def test_calibration_config_rejects_bad_values(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ValidationError):
+        CalibrationConfig(**kwargs)

@@ -1,0 +1,323 @@
+"""Kinematics: trunk angles with the documented signs from every view, and the other measures."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from halfcircle.kinematics import (
+    CHANNELS,
+    AngleSample,
+    KinematicsConfig,
+    StreamingKinematics,
+    compute_kinematics,
+    measure,
+    measure_one,
+    provisional_calibration,
+    stream_kinematics,
+)
+from halfcircle.landmarks import LANDMARK, PoseFrame, PoseSequence
+from halfcircle.reps import RepCounter
+from halfcircle.smoothness import inclination_deg
+from halfcircle.synthetic import half_circle, synthetic_clip
+from halfcircle.view import NOTE_LATERAL_UNOBSERVABLE
+
+#: A far camera with a long lens: almost no perspective, so answers are exact.
+FAR = {"distance_m": 40.0, "focal_px": 8000.0}
+REST = 40  # frames of quiet standing before the movement (calibration needs 1 s)
+
+
+def _pose(lateral: float, forward: float, rotation: float = 0.0, **kw: float):  # type: ignore[no-untyped-def]
+    """Calibrate on a rest, then hold the pose; return the kinematics of the last frame."""
+    lat = np.concatenate([np.zeros(REST), [lateral]])
+    fwd = np.concatenate([np.zeros(REST), [forward]])
+    rot = np.concatenate([np.zeros(REST), [rotation]])
+    k = compute_kinematics(synthetic_clip(lat, fwd, rot, **kw).seq, smoothing="none")
+    return k.sample(REST), k
+
+
+# ------------------------------------------------------------------ sign conventions
+@pytest.mark.parametrize("azimuth", [0.0, 30.0, 45.0, -45.0, 60.0])
+@pytest.mark.parametrize(
+    ("lateral", "forward"), [(25.0, 0.0), (-25.0, 0.0), (0.0, 40.0), (20.0, 35.0), (-30.0, 50.0)]
+)
+def test_trunk_angles_have_the_documented_signs_from_any_view(
+    azimuth: float, lateral: float, forward: float
+) -> None:
+    s, _ = _pose(lateral, forward, azimuth_deg=azimuth, **FAR)
+    assert s.lateral_deg == pytest.approx(lateral, abs=0.3)
+    assert s.forward_deg == pytest.approx(forward, abs=0.3)
+    assert s.inclination_deg == pytest.approx(float(inclination_deg(lateral, forward)), abs=0.3)
+    assert s.valid and s.calibrated
+
+
+@pytest.mark.parametrize(
+    ("lateral", "forward", "phi"),
+    [(30.0, 0.0, 0.0), (20.0, 20.0, 45.0), (0.0, 40.0, 90.0), (-30.0, 0.0, 180.0), (-20, -20, 225)],
+)
+def test_phi_is_zero_at_the_right_side_ninety_at_the_front_180_at_the_left(
+    lateral: float, forward: float, phi: float
+) -> None:
+    s, _ = _pose(lateral, forward, **FAR)
+    assert s.phi_deg == pytest.approx(phi, abs=0.5)
+
+
+@pytest.mark.parametrize("azimuth", [0.0, 45.0])
+def test_rotation_is_positive_when_the_shoulders_turn_to_the_persons_left(azimuth: float) -> None:
+    left, _ = _pose(0.0, 0.0, 30.0, azimuth_deg=azimuth, **FAR)
+    right, _ = _pose(0.0, 0.0, -30.0, azimuth_deg=azimuth, **FAR)
+    assert left.rotation_deg == pytest.approx(30.0, abs=1.0)
+    assert right.rotation_deg == pytest.approx(-30.0, abs=1.0)
+
+
+def test_perspective_of_a_near_camera_costs_under_a_degree() -> None:
+    lat, fwd = half_circle(n_rest=REST, lateral_peak_deg=30, forward_peak_deg=55)
+    for azimuth in (0.0, 45.0):
+        k = compute_kinematics(synthetic_clip(lat, fwd, azimuth_deg=azimuth).seq, smoothing="none")
+        assert np.max(np.abs(k.lateral_deg - lat)) < 1.0
+        assert np.max(np.abs(k.forward_deg - fwd)) < 1.0
+
+
+# ------------------------------------------------------------------ views
+@pytest.mark.parametrize("azimuth", [90.0, -90.0, 80.0])
+def test_side_view_measures_forward_and_reports_lateral_not_observable(azimuth: float) -> None:
+    s, k = _pose(20.0, 45.0, azimuth_deg=azimuth, **FAR)
+    assert k.view.kind == "side"
+    assert s.forward_deg == pytest.approx(45.0, abs=4.0)
+    assert np.isnan(s.lateral_deg) and np.isnan(s.phi_deg) and np.isnan(s.inclination_deg)
+    assert s.lateral_conf == 0.0
+    assert s.forward_conf > 0.9
+    assert NOTE_LATERAL_UNOBSERVABLE in k.notes
+
+
+def test_exact_side_view_reads_forward_from_the_image_alone() -> None:
+    s, _ = _pose(0.0, 45.0, azimuth_deg=90.0, **FAR)
+    assert s.forward_deg == pytest.approx(45.0, abs=0.2)
+
+
+def test_confidence_follows_the_view() -> None:
+    front, _ = _pose(10.0, 10.0, **FAR)
+    oblique, _ = _pose(10.0, 10.0, azimuth_deg=45.0, **FAR)
+    assert front.lateral_conf == pytest.approx(1.0, abs=0.01)
+    assert oblique.lateral_conf == pytest.approx(0.5, abs=0.05)
+    assert front.forward_conf < oblique.forward_conf
+
+
+def test_toe_touch_past_horizontal_reads_forward_beyond_90_and_lateral_near_zero() -> None:
+    for azimuth in (0.0, 90.0):
+        s, _ = _pose(0.0, 100.0, azimuth_deg=azimuth, **FAR)
+        assert s.forward_deg == pytest.approx(100.0, abs=0.5)
+        if azimuth == 0.0:
+            assert s.lateral_deg == pytest.approx(0.0, abs=0.5)
+            assert s.lateral_conf == 0.0  # lateral is meaningless for a horizontal trunk
+
+
+# ------------------------------------------------------------------ other measures
+def test_knee_flexion_and_fingertip_height_match_the_skeleton() -> None:
+    lat = np.zeros(REST + 1)
+    fwd = np.concatenate([np.zeros(REST), [70.0]])
+    knee = np.concatenate([np.full(REST, 20.0), [5.0]])
+    clip = synthetic_clip(lat, fwd, knee_flexion_deg=knee, azimuth_deg=30.0, **FAR)
+    k = compute_kinematics(clip.seq, smoothing="none")
+    np.testing.assert_allclose(k.knee_flexion_deg, clip.knee_flexion_deg, atol=0.5)
+    np.testing.assert_allclose(k.fingertip_height_cm, clip.fingertip_height_cm, atol=1.0)
+    assert k.fingertip_conf[-1] > 0.9
+
+
+def test_pelvis_shift_in_centimetres_from_the_neutral_position() -> None:
+    shift = np.zeros((REST + 1, 3))
+    shift[-1] = (0.05, 0.0, 0.0)  # 5 cm to the person's right
+    clip = synthetic_clip(np.zeros(REST + 1), np.zeros(REST + 1), pelvis_shift_m=shift, **FAR)
+    k = compute_kinematics(clip.seq, smoothing="none")
+    assert k.pelvis_shift_cm[0] == pytest.approx(0.0, abs=0.1)
+    assert k.pelvis_shift_cm[-1] == pytest.approx(5.0, abs=0.3)
+
+
+def test_pelvis_tilt_is_positive_when_the_right_hip_drops() -> None:
+    clip = synthetic_clip(np.zeros(REST + 1), np.zeros(REST + 1), **FAR)
+    seq = clip.seq
+    image, world = seq.image.copy(), seq.world.copy()
+    rh = LANDMARK["right_hip"]
+    image[-1, rh, 1] += 0.01  # lower in the image (y down)
+    world[-1, rh, 1] += 0.01
+    tilted = dataclasses.replace(seq, image=image, world=world)
+    k = compute_kinematics(tilted, smoothing="none")
+    assert k.pelvis_tilt_deg[0] == pytest.approx(0.0, abs=1e-6)
+    assert k.pelvis_tilt_deg[-1] > 1.0
+
+
+# ------------------------------------------------------------------ missing data
+def _with_gap(seq: PoseSequence, start: int, stop: int) -> PoseSequence:
+    image, world = seq.image.copy(), seq.world.copy()
+    vis, pres, n = seq.visibility.copy(), seq.presence.copy(), seq.n_people.copy()
+    for a in (image, world):
+        a[start:stop] = np.nan
+    vis[start:stop] = np.nan
+    pres[start:stop] = np.nan
+    n[start:stop] = 0
+    return dataclasses.replace(
+        seq, image=image, world=world, visibility=vis, presence=pres, n_people=n
+    )
+
+
+def test_frames_without_a_person_are_invalid_and_nan() -> None:
+    lat, fwd = half_circle(n_rest=REST)
+    seq = _with_gap(synthetic_clip(lat, fwd).seq, 80, 100)
+    k = compute_kinematics(seq, smoothing="none")
+    assert not k.valid[80:100].any()
+    assert k.valid[:80].all()
+    for name in (*CHANNELS, "inclination_deg", "phi_deg"):
+        assert np.isnan(getattr(k, name)[80:100]).all(), name
+    assert (k.confidence[80:100] == 0).all()
+
+
+def test_offline_smoothing_bridges_short_gaps_but_not_long_ones() -> None:
+    lat, fwd = half_circle(n_rest=REST)
+    seq = _with_gap(_with_gap(synthetic_clip(lat, fwd).seq, 80, 84), 120, 140)
+    k = compute_kinematics(seq, smoothing="butterworth")
+    assert np.isfinite(k.lateral_deg[80:84]).all()
+    assert np.isnan(k.lateral_deg[120:140]).all()
+    assert not k.valid[80:84].any()  # bridged values stay marked as not measured
+
+
+def test_hidden_shoulders_make_the_trunk_unmeasurable() -> None:
+    clip = synthetic_clip(np.zeros(REST + 5), np.zeros(REST + 5))
+    vis = clip.seq.visibility.copy()
+    vis[-5:, LANDMARK["left_shoulder"]] = 0.2
+    k = compute_kinematics(dataclasses.replace(clip.seq, visibility=vis), smoothing="none")
+    assert not k.valid[-5:].any()
+    assert np.isnan(k.lateral_deg[-5:]).all()
+    assert np.isfinite(k.knee_flexion_deg[-5:]).all()  # legs still measured
+
+
+def test_no_quiet_stance_leaves_the_series_uncalibrated_with_a_note() -> None:
+    t = np.arange(90) / 30.0
+    clip = synthetic_clip(20 * np.sin(2 * np.pi * t), 30 * np.abs(np.sin(np.pi * t)))
+    k = compute_kinematics(clip.seq)
+    assert k.calibration is None
+    assert not k.calibrated.any()
+    assert any("calibrate" in n for n in k.notes)
+
+
+# ------------------------------------------------------------------ streaming
+def test_scalar_measure_equals_the_whole_array_measure() -> None:
+    rng = np.random.default_rng(3)
+    lat, fwd = half_circle(n_rest=REST, n_rep=60)
+    clip = synthetic_clip(lat, fwd, azimuth_deg=35, noise_px=1.0, noise_depth_m=0.02)
+    seq = clip.seq
+    vis = rng.uniform(0.3, 1.0, seq.visibility.shape)  # some landmarks below threshold
+    seq = _with_gap(dataclasses.replace(seq, visibility=vis), 10, 12)
+    calib = compute_kinematics(clip.seq).calibration
+    assert calib is not None
+    whole = measure(seq.image, seq.world, seq.visibility, seq.image_size, calib)
+    for i in range(len(seq)):
+        one = measure_one(seq.frame(i), seq.image_size, calib)
+        for name, value in one.items():
+            np.testing.assert_allclose(value, whole[name][i], atol=1e-9, err_msg=name)
+
+
+def test_streaming_raw_equals_offline_raw_from_calibration_on() -> None:
+    lat, fwd = half_circle(n_rest=REST)
+    seq = synthetic_clip(lat, fwd, azimuth_deg=20, noise_px=0.7, noise_depth_m=0.01).seq
+    live = stream_kinematics(seq, smooth=False)
+    offline = compute_kinematics(seq, smoothing="none")
+    assert live.calibration is not None and offline.calibration is not None
+    np.testing.assert_allclose(live.calibration.axes, offline.calibration.axes, atol=1e-12)
+    start = int(np.argmax(live.calibrated))
+    assert 29 <= start <= 32  # one second of quiet standing
+    for name in (*CHANNELS, "inclination_deg", "phi_deg", "lateral_conf"):
+        np.testing.assert_allclose(
+            getattr(live, name)[start:], getattr(offline, name)[start:], atol=1e-9, err_msg=name
+        )
+
+
+def test_streaming_is_provisional_until_calibrated() -> None:
+    seq = synthetic_clip(np.zeros(REST), np.zeros(REST)).seq
+    sk = StreamingKinematics(seq.image_size)
+    samples = [sk.update(seq.frame(i)) for i in range(REST)]
+    assert not samples[0].calibrated and samples[0].valid
+    assert samples[-1].calibrated
+    assert sk.calibration is not None
+    sk.recalibrate()
+    assert sk.calibration is None
+
+
+def test_streaming_with_a_saved_calibration_is_calibrated_from_the_first_frame() -> None:
+    lat, fwd = half_circle(n_rest=REST)
+    seq = synthetic_clip(lat, fwd).seq
+    calib = compute_kinematics(seq).calibration
+    live = stream_kinematics(seq, calibration=calib)
+    assert live.calibrated.all()
+
+
+def test_streaming_smoothing_tracks_the_motion_and_calms_jitter() -> None:
+    lat, fwd = half_circle(n_rest=REST, n_rep=150)
+    seq = synthetic_clip(lat, fwd, noise_px=1.0, seed=4).seq
+    raw = stream_kinematics(seq, smooth=False)
+    smooth = stream_kinematics(seq, smooth=True)
+    assert smooth.calibrated[-1]
+    assert np.std(smooth.lateral_deg[-40:]) < 0.6 * np.std(raw.lateral_deg[-40:])
+    moving = slice(REST, REST + 150)
+    assert np.max(np.abs(smooth.lateral_deg[moving] - lat[moving])) < 4.0
+
+
+def test_same_frames_give_the_same_numbers_live_or_from_a_file() -> None:
+    lat, fwd = half_circle(n_rest=REST)
+    seq = synthetic_clip(lat, fwd, noise_px=1.0).seq
+    a = stream_kinematics(seq)
+    sk = StreamingKinematics(seq.image_size)
+    frames = [PoseFrame(f.time_s, f.image.copy(), f.world.copy(), f.visibility, f.presence, 1)
+              for f in (seq.frame(i) for i in range(len(seq)))]  # fmt: skip
+    b = [sk.update(f) for f in frames]
+    np.testing.assert_array_equal(a.lateral_deg, [s.lateral_deg for s in b])
+
+
+def test_offline_smoothing_is_zero_phase() -> None:
+    lat, fwd = half_circle(n_rest=REST, n_rep=150, lateral_peak_deg=30, forward_peak_deg=50)
+    seq = synthetic_clip(lat, fwd, noise_px=1.0).seq
+    k = compute_kinematics(seq)
+    assert np.argmax(k.lateral_deg) == pytest.approx(np.argmax(lat), abs=2)
+    assert np.nanmax(k.forward_deg) == pytest.approx(50.0, abs=1.5)
+
+
+# ------------------------------------------------------------------ API for the rep counter
+def test_series_sample_and_columns_agree() -> None:
+    lat, fwd = half_circle(n_rest=REST)
+    k = compute_kinematics(synthetic_clip(lat, fwd).seq)
+    s = k.sample(60)
+    assert isinstance(s, AngleSample)
+    assert s.lateral_deg == k.lateral_deg[60]
+    cols = k.columns()
+    assert list(cols) == [f.name for f in dataclasses.fields(AngleSample)]
+    assert all(len(v) == len(k) for v in cols.values())
+
+
+@pytest.mark.parametrize(("right_first", "azimuth"), [(True, 0.0), (False, 45.0)])
+def test_streamed_samples_drive_the_rep_counter(right_first: bool, azimuth: float) -> None:
+    lat, fwd = half_circle(n_rest=REST, n_rep=150, right_first=right_first)
+    seq = synthetic_clip(lat, fwd, azimuth_deg=azimuth, noise_px=0.5).seq
+    sk = StreamingKinematics(seq.image_size)
+    counter = RepCounter()
+    for i in range(len(seq)):
+        s = sk.update(seq.frame(i))
+        if s.calibrated and counter.state.value == "calibrating":
+            counter.set_calibrated()
+        counter.update(s.time_s, s.lateral_deg, s.forward_deg, s.valid)
+    counter.finish()
+    assert counter.complete_count == 1
+    assert counter.reps[0].direction == ("right_first" if right_first else "left_first")
+
+
+def test_config_rejects_bad_values() -> None:
+    with pytest.raises(ValueError, match="min_visibility"):
+        KinematicsConfig(min_visibility=0.9, full_confidence_visibility=0.8)
+    with pytest.raises(ValueError, match="image_size"):
+        StreamingKinematics((0, 480))
+
+
+def test_provisional_calibration_is_a_level_front_camera() -> None:
+    calib = provisional_calibration()
+    assert calib.view.kind == "front"
+    np.testing.assert_allclose(calib.axes[2], [0.0, -1.0, 0.0])
