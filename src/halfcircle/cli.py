@@ -8,6 +8,8 @@ into one plain line on stderr and an exit code. Exit codes:
 * 2: the input cannot be used (missing, not a video, damaged, unsupported codec).
 * 3: the camera or stream stopped mid-session (what was measured is kept).
 * 4: a pose model is missing or damaged.
+* 5: the video was read but nothing could be measured (nobody in view, or no
+  quiet upright stance to calibrate on); the files written say what was seen.
 * 130: interrupted with Ctrl-C (what was measured is kept).
 """
 
@@ -24,6 +26,7 @@ from halfcircle import __version__
 from halfcircle.errors import HalfcircleError, InputError
 
 EXIT_INTERRUPTED = 130
+EXIT_NOTHING_MEASURED = 5
 
 
 def _quiet_opencv() -> None:
@@ -84,6 +87,85 @@ def _cmd_pose(args: argparse.Namespace) -> int:
     return 0
 
 
+def _analyze_one(
+    video: Path, out: Path, model: str, annotate: bool, quiet: bool
+) -> tuple[int, str]:
+    """Analyse one video into ``out``; returns the exit code and the text to print."""
+    import json
+
+    from tqdm import tqdm
+
+    from halfcircle.analyze import (
+        analyze_poses,
+        extract_poses,
+        summary_dict,
+        text_summary,
+        write_outputs,
+    )
+    from halfcircle.capture import open_source
+
+    with open_source(video) as source:
+        total = source.frame_count
+    with tqdm(total=total, unit="frame", desc=f"pose {video.name}", disable=quiet or None) as bar:
+        poses, interrupted = extract_poses(video, model, bar.update)
+    analysis = analyze_poses(poses, model, interrupted)
+    with tqdm(
+        total=len(poses), unit="frame", desc="video", disable=quiet or not annotate or None
+    ) as bar:
+        write_outputs(analysis, out, annotate=annotate, progress=bar.update)
+    text = text_summary(analysis) + f"\nResults in {out}/ (open report.html)."
+    code = 0
+    if interrupted:
+        code = EXIT_INTERRUPTED
+    elif not analysis.measured:
+        code = EXIT_NOTHING_MEASURED
+    return code, text if not quiet else json.dumps(summary_dict(analysis), indent=2)
+
+
+def _analyze_worker(args: tuple[Path, Path, str, bool]) -> tuple[int, str]:
+    video, out, model, annotate = args
+    _quiet_opencv()
+    try:
+        return _analyze_one(video, out, model, annotate, quiet=True)
+    except HalfcircleError as err:
+        return err.exit_code, f"halfcircle: {err}"
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    import json
+
+    from halfcircle.capture import find_videos
+
+    inputs = [Path(p) for p in args.videos]
+    videos = find_videos(inputs) if any(p.is_dir() for p in inputs) else inputs
+    if not videos:
+        raise InputError("No video files were found in the given folders.")
+    if len(videos) == 1:
+        code, text = _analyze_one(videos[0], args.out, args.model, not args.no_video, args.json)
+        print(text)
+        return code
+    # Several videos: one per process, both cores busy (the model uses about one each).
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(v, args.out / v.stem, args.model, not args.no_video) for v in videos]
+    worst = 0
+    summaries = []
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        for (video, out, _, _), (code, text) in zip(
+            jobs, pool.map(_analyze_worker, jobs), strict=True
+        ):
+            worst = max(worst, code)
+            if text.startswith("halfcircle: "):
+                print(f"{video}: {text.removeprefix('halfcircle: ')}", file=sys.stderr)
+            elif args.json:
+                summaries.append(json.loads(text))
+            else:
+                print(f"{video} -> {out}/ (exit {code})")
+    if args.json:
+        print(json.dumps(summaries, indent=2))
+    return worst
+
+
 def _cmd_models(args: argparse.Namespace) -> int:
     from halfcircle.models import list_models
 
@@ -125,6 +207,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", default=False, help="no progress bar")
     p.set_defaults(func=_cmd_pose)
+
+    a = sub.add_parser("analyze", help="analyse recorded videos: reps, scores, report")
+    a.add_argument("videos", nargs="+", type=str, help="video files or folders of videos")
+    a.add_argument("--out", type=Path, required=True, help="output folder (one per video inside)")
+    a.add_argument("--model", type=str, default="full", help="lite, full, heavy or a .task file")
+    a.add_argument("--json", action="store_true", default=False, help="print the summary as JSON")
+    a.add_argument(
+        "--no-video", action="store_true", default=False, help="skip the annotated video"
+    )
+    a.add_argument("--jobs", type=int, default=2, help="videos analysed at once (default: 2)")
+    a.set_defaults(func=_cmd_analyze)
 
     m = sub.add_parser("models", help="list the installed pose models, or build them")
     m.add_argument(

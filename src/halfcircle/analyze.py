@@ -1,0 +1,396 @@
+"""Recorded-video analysis: poses, angles, reps, scores, and the files a person reads.
+
+:func:`analyze_video` runs the pipeline over one file and returns an
+:class:`Analysis`; :func:`write_outputs` writes ``frames.csv``, ``reps.json``,
+``summary.json``, ``annotated.mp4`` and ``report.html`` into a folder.
+
+Pass one decodes the video and runs the pose model; the angles are then filtered
+zero-phase over the whole recording and replayed frame by frame through the
+same :class:`~halfcircle.session.SessionLoop` the live view uses. Pass two
+decodes again to draw the overlay and encode the annotated video.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from halfcircle.capture import open_source
+from halfcircle.kinematics import KinematicsSeries, compute_kinematics
+from halfcircle.landmarks import PoseFrame, PoseSequence
+from halfcircle.overlay import OverlayInfo, draw_overlay
+from halfcircle.pose import PoseEstimator
+from halfcircle.reps import RepRecord
+from halfcircle.session import FrameState, rep_of_frames, replay
+
+SCHEMA_VERSION: Final = 1
+
+#: Columns of ``frames.csv`` (units in the names; empty cells where not measured).
+FRAME_COLUMNS: Final = (
+    "frame", "time_s", "detected", "n_people",
+    "lateral_deg", "forward_deg", "inclination_deg", "phi_deg", "rotation_deg",
+    "pelvis_shift_cm", "pelvis_tilt_deg", "knee_flexion_deg", "fingertip_height_cm",
+    "confidence", "view", "phase", "rep", "cue",
+)  # fmt: skip
+
+#: Below this inclination (deg) the trunk is upright and phi is left empty: undefined.
+PHI_MIN_INCLINATION_DEG: Final = 3.0
+
+#: Fewest frames with a second person before the summary mentions them.
+OTHERS_MIN_FRAMES: Final = 5
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Everything measured in one recording.
+
+    Attributes:
+        source: The video analysed.
+        model: The pose model used.
+        poses: Per-frame landmarks of the tracked person.
+        kinematics: Per-frame angles (calibrated, zero-phase filtered).
+        states: What the session showed on each frame (phase, reps, cue).
+        reps: Complete and incomplete reps, in order.
+        aborted: Attempts back to upright without crossing the front.
+        interrupted: True when the run was stopped early (Ctrl-C): results cover
+            the frames read until then.
+        notes: Plain sentences about what could not be measured and why.
+    """
+
+    source: str
+    model: str
+    poses: PoseSequence
+    kinematics: KinematicsSeries
+    states: list[FrameState]
+    reps: list[RepRecord]
+    aborted: list[RepRecord]
+    interrupted: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def complete_reps(self) -> list[RepRecord]:
+        """The complete half circles."""
+        return [r for r in self.reps if r.complete]
+
+    @property
+    def measured(self) -> bool:
+        """Whether a person was found and the angles could be zeroed on a stance."""
+        return bool(self.poses.detected.any()) and self.kinematics.calibration is not None
+
+
+def extract_poses(
+    video: str | Path, model: str = "full", progress: Progress | None = None
+) -> tuple[PoseSequence, bool]:
+    """Run the pose model over every frame of a video file.
+
+    Returns:
+        The poses, and whether the run was interrupted (Ctrl-C) before the end;
+        an interrupted run returns the frames read until then.
+    """
+    frames: list[PoseFrame] = []
+    interrupted = False
+    with open_source(video) as source, PoseEstimator(model, "video") as estimator:
+        size, fps = source.size, source.fps
+        try:
+            for frame in source:
+                frames.append(estimator.process(frame.image, frame.time_s))
+                if progress is not None:
+                    progress(1)
+        except KeyboardInterrupt:
+            interrupted = True
+    return PoseSequence.from_frames(frames, size, fps, source=str(video)), interrupted
+
+
+def analyze_poses(poses: PoseSequence, model: str = "full", interrupted: bool = False) -> Analysis:
+    """Angles, reps, scores and cues of a recorded pose sequence."""
+    kin = compute_kinematics(poses)
+    loop, states = replay(kin)
+    notes = list(kin.notes)
+    detected = poses.detected
+    if len(poses) and not detected.any():
+        notes.insert(0, "No person was found in this video: stand so your whole body is in view.")
+    elif detected.any() and kin.calibration is None:
+        notes.insert(
+            0,
+            "The video never shows a quiet upright stance to calibrate on: "
+            "start by standing still against the wall for two seconds.",
+        )
+    others = int((poses.n_people > 1).sum())
+    if others >= OTHERS_MIN_FRAMES:
+        notes.append(
+            f"Someone else was in view in {others} frames; the person tracked from "
+            "the start was measured."
+        )
+    for r in loop.records:
+        if not r.complete:
+            notes.append(
+                f"You left the view or stopped during rep {r.index} "
+                f"({r.start_s:.1f}-{r.end_s:.1f} s); it is kept as incomplete and not scored."
+            )
+    if interrupted:
+        notes.append("The analysis was stopped early; results cover the frames read until then.")
+    return Analysis(
+        source=poses.source,
+        model=model,
+        poses=poses,
+        kinematics=kin,
+        states=states,
+        reps=loop.records,
+        aborted=loop.aborted,
+        interrupted=interrupted,
+        notes=tuple(notes),
+    )
+
+
+def analyze_video(
+    video: str | Path, model: str = "full", progress: Progress | None = None
+) -> Analysis:
+    """Analyse one recorded video (see the module docstring)."""
+    poses, interrupted = extract_poses(video, model, progress)
+    return analyze_poses(poses, model, interrupted)
+
+
+# ----------------------------------------------------------------------------- outputs
+def rep_dicts(analysis: Analysis) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """JSON-ready reps (complete and incomplete) and aborted attempts, with their cues."""
+    from halfcircle.cues import record_cues
+
+    def one(r: RepRecord) -> dict[str, Any]:
+        d = _json_safe(r.as_dict())
+        d["cues"] = [c.text for c in record_cues(r)]
+        return d
+
+    return [one(r) for r in analysis.reps], [one(r) for r in analysis.aborted]
+
+
+def summary_dict(analysis: Analysis) -> dict[str, Any]:
+    """The facts of ``summary.json``: video, model, view, calibration, counts, means."""
+    poses, kin = analysis.poses, analysis.kinematics
+    complete = analysis.complete_reps
+    duration = float(poses.time_s[-1] - poses.time_s[0]) + 1.0 / poses.fps if len(poses) else 0.0
+
+    def mean_of(key: str) -> float | None:
+        vals = [getattr(r.metrics, key) for r in complete]
+        vals = [v for v in vals if v is not None and math.isfinite(v)]
+        return round(float(np.mean(vals)), 2) if vals else None
+
+    scores = [r.score.total for r in complete if r.score is not None]
+    return _json_safe(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "video": {
+                "path": analysis.source,
+                "frames": len(poses),
+                "fps": poses.fps,
+                "duration_s": round(duration, 3),
+                "width": poses.image_size[0],
+                "height": poses.image_size[1],
+            },
+            "model": analysis.model,
+            "view": {
+                "kind": kin.view.kind,
+                "azimuth_deg": round(kin.view.azimuth_deg, 1),
+                "lateral_observable": kin.view.lateral_observable,
+            },
+            "calibration": kin.calibration.to_dict() if kin.calibration is not None else None,
+            "counts": {
+                "frames_with_person": int(poses.detected.sum()),
+                "frames_with_someone_else": int((poses.n_people > 1).sum()),
+                "complete_reps": len(complete),
+                "incomplete_reps": len(analysis.reps) - len(complete),
+                "aborted": len(analysis.aborted),
+                "right_first": sum(r.direction == "right_first" for r in complete),
+                "left_first": sum(r.direction == "left_first" for r in complete),
+            },
+            "means": {
+                "score": round(float(np.mean(scores)), 1) if scores else None,
+                "best_score": round(float(np.max(scores)), 1) if scores else None,
+                "peak_lateral_right_deg": mean_of("peak_lateral_right_deg"),
+                "peak_lateral_left_deg": mean_of("peak_lateral_left_deg"),
+                "peak_forward_deg": mean_of("peak_forward_deg"),
+                "arc_coverage_deg": mean_of("arc_coverage_deg"),
+                "sparc": mean_of("sparc"),
+                "duration_s": mean_of("duration_s"),
+            },
+            "interrupted": analysis.interrupted,
+            "notes": list(analysis.notes),
+        }
+    )
+
+
+def text_summary(analysis: Analysis) -> str:
+    """A one-screen plain-text summary for the terminal."""
+    s = summary_dict(analysis)
+    c, m, v = s["counts"], s["means"], s["video"]
+    lines = [
+        f"{Path(analysis.source).name}: {v['frames']} frames, {v['duration_s']:.1f} s, "
+        f"{s['view']['kind']} view, model {analysis.model}.",
+        f"Half circles: {c['complete_reps']} complete"
+        + (f", {c['incomplete_reps']} incomplete" if c["incomplete_reps"] else "")
+        + (f", {c['aborted']} stopped before the front" if c["aborted"] else "")
+        + ".",
+    ]
+    for r in analysis.reps:
+        mt = r.metrics
+        score = f"score {r.score.total:.0f}" if r.score is not None else r.outcome
+        lines.append(
+            f"  rep {r.index} ({r.direction.replace('_', ' ')}, {r.start_s:.1f}-{r.end_s:.1f} s): "
+            f"right {_fmt(mt.peak_lateral_right_deg)}, left {_fmt(mt.peak_lateral_left_deg)}, "
+            f"forward {_fmt(mt.peak_forward_deg)}, {score}"
+        )
+    if m["score"] is not None:
+        lines.append(f"Mean score {m['score']:.0f}, best {m['best_score']:.0f}.")
+    lines += [f"Note: {n}" for n in analysis.notes]
+    return "\n".join(lines)
+
+
+def write_frames_csv(analysis: Analysis, path: Path) -> None:
+    """Write ``frames.csv``: one row per frame (see :data:`FRAME_COLUMNS`)."""
+    kin, poses = analysis.kinematics, analysis.poses
+    rep = rep_of_frames(poses.time_s, analysis.reps)
+    observable = {"lateral_deg": kin.view.lateral_observable}
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(FRAME_COLUMNS)
+        for i in range(len(poses)):
+            ok = bool(kin.valid[i])
+            row: list[Any] = [
+                i,
+                f"{poses.time_s[i]:.4f}",
+                int(poses.detected[i]),
+                int(poses.n_people[i]),
+            ]
+            for name in FRAME_COLUMNS[4:14]:
+                value = float(getattr(kin, name)[i])
+                shown = ok and math.isfinite(value) and observable.get(name, True)
+                if name == "phi_deg" and not kin.inclination_deg[i] >= PHI_MIN_INCLINATION_DEG:
+                    shown = False
+                row.append(f"{value:.2f}" if shown else "")
+            state = analysis.states[i]
+            row += [kin.view.kind, state.phase, rep[i] or "", state.cue or ""]
+            writer.writerow(row)
+
+
+def write_outputs(
+    analysis: Analysis,
+    out_dir: Path,
+    *,
+    annotate: bool = True,
+    progress: Progress | None = None,
+) -> dict[str, Path]:
+    """Write every output file of one analysis into ``out_dir`` (created if needed).
+
+    Returns:
+        The paths written, by name (``frames``, ``reps``, ``summary``, ``video``, ``report``).
+    """
+    from halfcircle.report import write_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "frames": out_dir / "frames.csv",
+        "reps": out_dir / "reps.json",
+        "summary": out_dir / "summary.json",
+    }
+    write_frames_csv(analysis, paths["frames"])
+    reps, aborted = rep_dicts(analysis)
+    _write_json(paths["reps"], {"schema_version": SCHEMA_VERSION, "reps": reps, "aborted": aborted})
+    _write_json(paths["summary"], summary_dict(analysis))
+    if annotate and len(analysis.poses):
+        paths["video"] = out_dir / "annotated.mp4"
+        write_annotated_video(analysis, paths["video"], progress)
+    paths["report"] = out_dir / "report.html"
+    write_report(analysis, paths["report"], video=paths.get("video"))
+    return paths
+
+
+def overlay_infos(analysis: Analysis) -> list[OverlayInfo]:
+    """What the overlay shows on each frame (the live view draws the same)."""
+    kin = analysis.kinematics
+    complete = analysis.complete_reps
+    lat_peak = max([r.metrics.peak_lateral_right_deg for r in complete] + [30.0])
+    fwd_peak = max([r.metrics.peak_forward_deg for r in complete] + [60.0])
+    trace_all = np.stack([kin.lateral_deg, kin.forward_deg], axis=1)
+    status = f"{kin.view.kind} view" + (
+        "" if kin.view.lateral_observable else ": side bend not seen"
+    )
+    infos = []
+    last_trace: np.ndarray | None = None
+    prev_reps = 0
+    for i, state in enumerate(analysis.states):
+        ok = bool(kin.valid[i])
+        if state.reps > prev_reps:
+            r = complete[state.reps - 1]
+            last_trace = r.frames.trace
+            prev_reps = state.reps
+        if state.trace_from_s is not None:
+            sel = (kin.time_s >= state.trace_from_s) & (kin.time_s <= kin.time_s[i])
+            trace = trace_all[sel]
+        else:
+            trace = np.zeros((0, 2))
+        infos.append(
+            OverlayInfo(
+                lateral_deg=float(kin.lateral_deg[i])
+                if ok and kin.view.lateral_observable
+                else None,
+                forward_deg=float(kin.forward_deg[i]) if ok else None,
+                phase=state.phase,
+                reps=state.reps,
+                score=state.score,
+                cue=state.cue,
+                trace=trace,
+                last_trace=last_trace,
+                ideal_deg=(lat_peak, fwd_peak),
+                status=status,
+            )
+        )
+    return infos
+
+
+def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | None = None) -> None:
+    """Decode the video again and write it with the overlay drawn (H.264 MP4)."""
+    from halfcircle.videowriter import H264Writer
+
+    infos = overlay_infos(analysis)
+    poses = analysis.poses
+    with (
+        open_source(analysis.source) as source,
+        H264Writer(path, source.size, source.fps) as writer,
+    ):
+        for frame in source:
+            i = frame.index
+            if i >= len(infos):
+                break
+            draw_overlay(frame.image, poses.frame(i), infos[i])
+            writer.write(frame.image)
+            if progress is not None:
+                progress(1)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def _json_safe(value: Any) -> Any:
+    """Replace NaN/inf by None and NumPy scalars by Python ones, recursively."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _fmt(deg: float | None) -> str:
+    return "--" if deg is None or not math.isfinite(deg) else f"{deg:.0f} deg"

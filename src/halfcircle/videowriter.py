@@ -1,0 +1,125 @@
+"""Browser-playable annotated video: H.264 in MP4, encoded off the main thread.
+
+OpenCV's wheels carry no H.264 encoder, so frames are piped to the ffmpeg binary
+that ships inside the ``imageio-ffmpeg`` package (libx264). Encoding runs in that
+separate process, fed by a background thread, so the pose model keeps its core.
+"""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import threading
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+from numpy.typing import NDArray
+
+from halfcircle.errors import HalfcircleError
+
+#: Frames that may wait for the encoder before :meth:`H264Writer.write` blocks.
+QUEUE_FRAMES = 16
+
+
+class VideoWriteError(HalfcircleError):
+    """The annotated video could not be written (disk full, folder gone, ...)."""
+
+
+class H264Writer:
+    """Write BGR frames to an H.264 MP4 (a context manager).
+
+    Args:
+        path: Output ``.mp4`` file.
+        size: ``(width, height)`` of every frame in pixels.
+        fps: Frames per second of the output.
+        crf: x264 quality (lower is better and bigger; 23 is x264's default).
+    """
+
+    def __init__(self, path: Path, size: tuple[int, int], fps: float, crf: int = 26) -> None:
+        self.path = Path(path)
+        self.size = size
+        self.fps = fps
+        self.crf = crf
+        self.frames = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUE_FRAMES)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def __enter__(self) -> H264Writer:
+        import imageio_ffmpeg
+
+        w, h = self.size
+        cmd = [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y", "-loglevel", "error",
+            "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{w}x{h}", "-r", f"{self.fps:.6g}",
+            "-i", "-",
+            "-an", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", str(self.crf),
+            "-pix_fmt", "yuv420p", "-movflags", "+faststart",
+            str(self.path),
+        ]  # fmt: skip
+        try:
+            self._proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+        except OSError as err:
+            raise VideoWriteError(f"The video encoder could not be started ({err}).") from err
+        self._thread = threading.Thread(target=self._pump, name="h264-writer", daemon=True)
+        self._thread.start()
+        return self
+
+    def write(self, frame: NDArray[np.uint8]) -> None:
+        """Queue one ``(height, width, 3)`` uint8 BGR frame for encoding."""
+        if self._error is not None:
+            self._raise()
+        h, w = frame.shape[:2]
+        if (w, h) != self.size:
+            raise VideoWriteError(f"Frame size {w}x{h} differs from the video's {self.size}.")
+        self._queue.put(np.ascontiguousarray(frame).tobytes())
+        self.frames += 1
+
+    def _pump(self) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        try:
+            while (data := self._queue.get()) is not None:
+                self._proc.stdin.write(data)
+        except (BrokenPipeError, OSError) as err:
+            self._error = err
+            while self._queue.get() is not None:  # drain so write() never blocks
+                pass
+
+    def _raise(self) -> None:
+        detail = ""
+        if self._proc is not None and self._proc.stderr is not None:
+            try:
+                self._proc.wait(timeout=10)
+                detail = self._proc.stderr.read().decode(errors="replace").strip()
+            except subprocess.TimeoutExpired:
+                detail = ""
+        reason = detail.splitlines()[-1] if detail else str(self._error)
+        raise VideoWriteError(f"The annotated video {self.path} could not be written: {reason}.")
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._proc is None:
+            return
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join()
+        if self._proc.stdin is not None:
+            try:
+                self._proc.stdin.close()
+            except OSError:
+                pass
+        rc = self._proc.wait()
+        if exc_type is None and (rc != 0 or self._error is not None):
+            if self._error is None:
+                self._error = OSError(f"encoder exit code {rc}")
+            self._raise()

@@ -1,0 +1,163 @@
+"""Recorded-video analysis: reps found, files written, bad input explained."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from halfcircle.analyze import FRAME_COLUMNS, analyze_poses, write_outputs
+from halfcircle.landmarks import PoseSequence
+from halfcircle.synthetic import half_circle, synthetic_clip
+from halfcircle.videowriter import H264Writer, VideoWriteError
+
+FPS = 30.0
+
+
+def _two_reps() -> tuple[PoseSequence, np.ndarray]:
+    lat1, fwd1 = half_circle(n_rest=60, n_rep=150, right_first=True)
+    lat2, fwd2 = half_circle(n_rest=45, n_rep=150, right_first=False)
+    lat, fwd = np.concatenate([lat1, lat2]), np.concatenate([fwd1, fwd2])
+    return synthetic_clip(lat, fwd, noise_px=0.5, seed=1).seq, np.hypot(lat, fwd)
+
+
+def _true_reps(inclination: np.ndarray) -> list[tuple[float, float]]:
+    moving = np.r_[False, inclination > 0.5, False].astype(int)
+    edges = np.flatnonzero(np.diff(moving))
+    return [(a / FPS, (b - 1) / FPS) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def test_two_reps_are_found_with_their_directions_and_boundaries() -> None:
+    seq, incl = _two_reps()
+    analysis = analyze_poses(seq)
+    assert [r.direction for r in analysis.complete_reps] == ["right_first", "left_first"]
+    for rep, (start, end) in zip(analysis.complete_reps, _true_reps(incl), strict=True):
+        assert rep.start_s == pytest.approx(start, abs=0.3)
+        assert rep.end_s == pytest.approx(end, abs=0.3)
+        assert rep.metrics.peak_forward_deg == pytest.approx(50, abs=3)
+        assert rep.metrics.peak_lateral_right_deg == pytest.approx(30, abs=3)
+        assert rep.metrics.peak_lateral_left_deg == pytest.approx(30, abs=3)
+    assert analysis.measured and not analysis.aborted
+
+
+def test_outputs_hold_every_frame_and_rep(tmp_path: Path) -> None:
+    seq, _ = _two_reps()
+    analysis = analyze_poses(seq)
+    paths = write_outputs(analysis, tmp_path / "out", annotate=False)
+    with paths["frames"].open() as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(rows[0].keys()) == FRAME_COLUMNS
+    assert len(rows) == len(seq)
+    reps_in_frames = {r["rep"] for r in rows} - {""}
+    assert reps_in_frames == {"1", "2"}
+    assert {r["phase"] for r in rows} >= {"calibrating", "ready", "side_a", "front", "side_b"}
+    reps = json.loads(paths["reps"].read_text())
+    assert reps["schema_version"] == 1 and reps["aborted"] == []
+    keys = {"index", "direction", "complete", "start_s", "end_s", "peak_lateral_right_deg",
+            "peak_lateral_left_deg", "peak_forward_deg", "arc_coverage_deg", "sparc", "ldlj",
+            "reversals", "score", "cues"}  # fmt: skip
+    assert all(keys <= set(r) for r in reps["reps"])
+    assert all(0 <= r["score"] <= 100 for r in reps["reps"])
+    summary = json.loads(paths["summary"].read_text())
+    assert summary["counts"]["complete_reps"] == 2
+    assert summary["view"]["kind"] == "front"
+    assert summary["calibration"] is not None
+    page = paths["report"].read_text()
+    assert page.count("<img") == 2  # angles over time, traces
+    assert page.count("<tr>") == 3  # header and two reps
+
+
+def test_a_person_leaving_mid_rep_leaves_a_note_and_no_complete_rep() -> None:
+    lat, fwd = half_circle(n_rest=60, n_rep=150, right_first=True)
+    clip = synthetic_clip(lat, fwd)
+    seq = clip.seq
+    gone = slice(60 + 60, 60 + 120)  # two seconds out of view in the middle of the rep
+    image, world = seq.image.copy(), seq.world.copy()
+    vis, pres, n = seq.visibility.copy(), seq.presence.copy(), seq.n_people.copy()
+    for arr in (image, world, vis, pres):
+        arr[gone] = np.nan
+    n[gone] = 0
+    seq = PoseSequence(seq.time_s, image, world, vis, pres, n, seq.image_size, seq.fps)
+    analysis = analyze_poses(seq)
+    assert analysis.complete_reps == []
+    assert [r.outcome for r in analysis.reps] == ["incomplete"]
+    assert any("You left the view or stopped during rep 1" in note for note in analysis.notes)
+
+
+def test_someone_else_in_view_is_reported() -> None:
+    seq, _ = _two_reps()
+    n = seq.n_people.copy()
+    n[100:130] = 2
+    seq = PoseSequence(seq.time_s, seq.image, seq.world, seq.visibility, seq.presence, n,
+                       seq.image_size, seq.fps)  # fmt: skip
+    analysis = analyze_poses(seq)
+    assert any("Someone else was in view in 30 frames" in note for note in analysis.notes)
+    assert len(analysis.complete_reps) == 2
+
+
+def test_no_stance_to_calibrate_on_counts_no_reps_and_says_why() -> None:
+    lat, fwd = half_circle(n_rest=0, n_rep=150)
+    analysis = analyze_poses(synthetic_clip(lat, fwd).seq)
+    assert not analysis.measured
+    assert analysis.complete_reps == []
+    assert "quiet upright stance" in analysis.notes[0]
+
+
+def test_the_annotated_video_is_h264_and_readable(tmp_path: Path) -> None:
+    path = tmp_path / "a.mp4"
+    with H264Writer(path, (320, 240), 30.0) as writer:
+        for i in range(20):
+            writer.write(np.full((240, 320, 3), 10 * i, np.uint8))
+    cap = cv2.VideoCapture(str(path))
+    fourcc = int(cap.get(cv2.CAP_PROP_FOURCC)).to_bytes(4, "little").decode()
+    frames = 0
+    while cap.read()[0]:
+        frames += 1
+    cap.release()
+    assert fourcc in ("avc1", "h264", "H264")
+    assert frames == 20
+
+
+def test_a_full_disk_is_a_clear_error(tmp_path: Path) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("this system has no /dev/full to simulate a full disk")
+    with pytest.raises(VideoWriteError, match="could not be written"):
+        with H264Writer(Path("/dev/full"), (320, 240), 30.0) as writer:
+            for _ in range(200):
+                writer.write(np.zeros((240, 320, 3), np.uint8))
+
+
+def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "halfcircle.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+
+
+def test_analyze_a_video_without_a_full_body_explains_and_exits_5(
+    person_video: Path, tmp_path: Path
+) -> None:
+    proc = _cli("analyze", person_video, "--out", tmp_path / "o")
+    assert proc.returncode == 5, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "Note:" in proc.stdout
+    for name in ("frames.csv", "reps.json", "summary.json", "annotated.mp4", "report.html"):
+        assert (tmp_path / "o" / name).stat().st_size > 0, name
+
+
+def test_analyze_an_empty_room_says_nobody_was_found(empty_video: Path, tmp_path: Path) -> None:
+    proc = _cli("analyze", empty_video, "--out", tmp_path / "o", "--no-video", "--json")
+    assert proc.returncode == 5
+    summary = json.loads(proc.stdout)
+    assert summary["counts"]["frames_with_person"] == 0
+    assert summary["notes"][0].startswith("No person was found")
+
+
+def test_analyze_a_folder_with_nothing_in_it_is_refused(tmp_path: Path) -> None:
+    proc = _cli("analyze", tmp_path, "--out", tmp_path / "o")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "halfcircle: No video files were found in the given folders."
