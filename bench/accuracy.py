@@ -1,0 +1,242 @@
+"""Accuracy of the kinematics on the rendered fixtures, against their exact truth.
+
+    python bench/accuracy.py [--model full] [--write] [CLIP ...]
+
+Runs the whole pipeline on every fixture clip with a person (``fixtures/NAME.mp4``
+with ``NAME.truth.csv`` and ``NAME.scene.json``): MediaPipe poses (cached under
+``.cache/halfcircle-bench/``), neutral calibration found in the clip, offline
+kinematics (zero-phase Butterworth), and, for comparison, the streaming path
+(One Euro). Prints per clip and angle the mean and max absolute error over the
+frames where the person is fully in view, and the error of each rep's and
+movement's peak angles. ``--write`` stores the figures as the regression table
+``bench/accuracy_table.json`` read by ``tests/test_accuracy_regression.py``.
+
+Error conventions: error = measured - truth (deg). Angles a view cannot observe
+(lateral flexion from a side view) are not scored; the table records that the
+pipeline reported them as not observable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from halfcircle.kinematics import KinematicsSeries, compute_kinematics, stream_kinematics
+from halfcircle.landmarks import PoseSequence
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+CACHE = ROOT / ".cache" / "halfcircle-bench"
+TABLE = Path(__file__).resolve().parent / "accuracy_table.json"
+TABLE_SCHEMA_VERSION = 1
+ANGLES = ("lateral_deg", "forward_deg", "inclination_deg", "rotation_deg")
+
+
+# ----------------------------------------------------------------------------- inputs
+def fixture_clips() -> list[str]:
+    """Names of the fixture clips that show a person, sorted."""
+    names = []
+    for scene_path in sorted(FIXTURES.glob("*.scene.json")):
+        name = scene_path.name.removesuffix(".scene.json")
+        scene = json.loads(scene_path.read_text())
+        if scene.get("person_present", True) and (FIXTURES / f"{name}.mp4").exists():
+            names.append(name)
+    return names
+
+
+def load_truth(name: str) -> dict[str, np.ndarray]:
+    """The truth CSV of a clip as float arrays (NaN for empty cells)."""
+    with (FIXTURES / f"{name}.truth.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out: dict[str, np.ndarray] = {}
+    for key in rows[0]:
+        if key in ("phase",):
+            continue
+        out[key] = np.array([float(r[key]) if r[key] != "" else np.nan for r in rows])
+    return out
+
+
+def load_scene(name: str) -> dict[str, Any]:
+    """The scene JSON of a clip."""
+    return dict(json.loads((FIXTURES / f"{name}.scene.json").read_text()))
+
+
+def poses(name: str, model: str = "full") -> PoseSequence:
+    """MediaPipe poses of a fixture clip, cached by the video's content hash."""
+    video = FIXTURES / f"{name}.mp4"
+    digest = hashlib.sha256(video.read_bytes()).hexdigest()[:16]
+    path = CACHE / f"{name}.{model}.{digest}.npz"
+    if path.exists():
+        return PoseSequence.load_npz(path)
+    from halfcircle.capture import open_source
+    from halfcircle.pose import PoseEstimator
+    from halfcircle.posefile import iter_poses
+
+    with open_source(str(video)) as source, PoseEstimator(model, "video") as estimator:
+        frames = [pose for _, pose in iter_poses(source, estimator)]
+        seq = PoseSequence.from_frames(frames, source.size, source.fps, source=str(video))
+    CACHE.mkdir(parents=True, exist_ok=True)
+    seq.save_npz(path)
+    return seq
+
+
+# ----------------------------------------------------------------------------- scoring
+def _stats(err: np.ndarray) -> dict[str, float]:
+    e = np.abs(err[np.isfinite(err)])
+    if e.size == 0:
+        return {"mean": float("nan"), "max": float("nan"), "n": 0}
+    return {"mean": round(float(e.mean()), 3), "max": round(float(e.max()), 3), "n": int(e.size)}
+
+
+def _peak(values: np.ndarray, start: int, end: int, sign: float = 1.0) -> float:
+    seg = sign * values[start : end + 1]
+    return float(np.nanmax(seg)) if np.isfinite(seg).any() else float("nan")
+
+
+def score(name: str, k: KinematicsSeries, truth: dict[str, np.ndarray], scene: dict[str, Any]
+          ) -> dict[str, Any]:  # fmt: skip
+    """Errors of one clip's kinematics against its truth."""
+    n = min(len(k), truth["frame"].shape[0])
+    in_view = truth["in_view"][:n] > 0
+    rotation_clip = any(b["type"] == "rotation" for b in scene.get("baseline", []))
+    angles: dict[str, Any] = {}
+    for angle in ANGLES:
+        if angle == "rotation_deg" and not rotation_clip:
+            continue  # rotation is only scored where the clip exercises it
+        measured = getattr(k, angle)[:n]
+        t = truth[angle][:n]
+        if angle == "lateral_deg" and not k.view.lateral_observable:
+            angles[angle] = {"observable": False}
+            continue
+        if angle == "inclination_deg" and not k.view.lateral_observable:
+            continue
+        sel = in_view & np.isfinite(t)
+        stats = _stats(measured[sel] - t[sel])
+        stats["missing"] = int(np.count_nonzero(sel & ~np.isfinite(measured)))
+        angles[angle] = stats
+    peaks: list[dict[str, Any]] = []
+    for rep in scene.get("reps", []):
+        a, b = int(rep["start_frame"]), int(rep["end_frame"])
+        checks = [("peak_forward_deg", "forward_deg", 1.0)]
+        if k.view.lateral_observable:
+            checks += [
+                ("peak_lateral_right_deg", "lateral_deg", 1.0),
+                ("peak_lateral_left_deg", "lateral_deg", -1.0),
+            ]
+        for key, angle, sign in checks:
+            true = float(rep[key])
+            if true < 5.0:
+                continue  # an aborted rep's far side: no peak to speak of
+            got = _peak(getattr(k, angle), a, b, sign)
+            peaks.append({"what": f"rep{rep['rep']}.{key}", "true": true,
+                          "error": round(got - true, 3)})  # fmt: skip
+    for i, mv in enumerate(scene.get("baseline", [])):
+        a, b = int(mv["start_frame"]), int(mv["end_frame"])
+        if mv["type"] == "side_bend" and k.view.lateral_observable:
+            sign = 1.0 if mv["side"] == "right" else -1.0
+            key, angle, true = "peak_lateral_deg", "lateral_deg", float(mv["peak_lateral_deg"])
+        elif mv["type"] == "toe_touch":
+            sign, key, angle, true = 1.0, "peak_forward_deg", "forward_deg", mv["peak_forward_deg"]
+        elif mv["type"] == "rotation":
+            sign = 1.0 if mv["side"] == "left" else -1.0
+            key, angle, true = "peak_rotation_deg", "rotation_deg", float(mv["peak_rotation_deg"])
+        else:
+            continue
+        got = _peak(getattr(k, angle), a, b, sign)
+        peaks.append({"what": f"{mv['type']}{i}.{key}", "true": float(true),
+                      "error": round(got - float(true), 3)})  # fmt: skip
+    calib = k.calibration
+    return {
+        "view": k.view.kind,
+        "azimuth_true_deg": float(scene.get("camera", {}).get("azimuth_deg", 0.0)),
+        "azimuth_est_deg": round(k.view.azimuth_deg, 2),
+        "calibrated": calib is not None,
+        "lateral_observable": k.view.lateral_observable,
+        "detected_fraction": round(float(np.mean(k.valid[:n][in_view])) if in_view.any() else 0, 3),
+        "angles": angles,
+        "peaks": peaks,
+    }
+
+
+def evaluate(name: str, model: str = "full") -> dict[str, Any]:
+    """Offline and streaming figures of one clip."""
+    seq = poses(name, model)
+    truth, scene = load_truth(name), load_scene(name)
+    offline = score(name, compute_kinematics(seq), truth, scene)
+    live = score(name, stream_kinematics(seq), truth, scene)
+    offline["streaming"] = {
+        a: v for a, v in live["angles"].items() if a in ("lateral_deg", "forward_deg")
+    }
+    return offline
+
+
+# ----------------------------------------------------------------------------- report
+def _fmt(x: float) -> str:
+    return "   -" if x != x else f"{x:5.2f}"
+
+
+def print_table(results: dict[str, dict[str, Any]]) -> None:
+    """A plain-text table of the figures."""
+    head = f"{'clip':<26}{'view':>8}{'az est':>8}"
+    for a in ("lateral", "forward", "incl", "rotation"):
+        head += f"{a + ' mean/max':>18}"
+    head += f"{'live lat/fwd mean':>20}"
+    print(head)
+    for name, r in results.items():
+        line = f"{name:<26}{r['view']:>8}{r['azimuth_est_deg']:>8.1f}"
+        for a in ANGLES:
+            s = r["angles"].get(a)
+            if s is None:
+                cell = "-"
+            elif not s.get("observable", True):
+                cell = "not observable"
+            else:
+                cell = f"{_fmt(s['mean'])} /{_fmt(s['max'])}"
+            line += f"{cell:>18}"
+        live = r.get("streaming", {})
+        lat = live.get("lateral_deg", {}).get("mean", float("nan"))
+        fwd = live.get("forward_deg", {}).get("mean", float("nan"))
+        line += f"{_fmt(lat) + ' /' + _fmt(fwd):>20}"
+        print(line)
+    print("\npeak errors (measured - truth, deg):")
+    for name, r in results.items():
+        if r["peaks"]:
+            cells = ", ".join(
+                f"{p['what']} {p['error']:+.2f} (of {p['true']:.1f})" for p in r["peaks"]
+            )
+            print(f"  {name}: {cells}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("clips", nargs="*", help="clip names (default: every fixture clip)")
+    ap.add_argument("--model", default="full", help="pose model bundle (default: full)")
+    ap.add_argument("--write", action="store_true", help=f"write the table to {TABLE.name}")
+    args = ap.parse_args(argv)
+    names = args.clips or fixture_clips()
+    if not names:
+        print("No fixture clips found in fixtures/.", file=sys.stderr)
+        return 1
+    results = {name: evaluate(name, args.model) for name in names}
+    print_table(results)
+    if args.write:
+        table = {
+            "schema_version": TABLE_SCHEMA_VERSION,
+            "model": args.model,
+            "error_convention": "measured - truth (deg); mean/max of |error| over in-view frames",
+            "clips": results,
+        }
+        TABLE.write_text(json.dumps(table, indent=1) + "\n")
+        print(f"\nwrote {TABLE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
