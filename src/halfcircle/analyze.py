@@ -119,6 +119,8 @@ def analyze_poses(poses: PoseSequence, model: str = "full", interrupted: bool = 
     if len(poses) and not detected.any():
         notes.insert(0, "No person was found in this video: stand so your whole body is in view.")
     elif detected.any() and kin.calibration is None:
+        # replaces the kinematics' own note on the missing calibration with advice
+        notes = [n for n in notes if "calibrate" not in n]
         notes.insert(
             0,
             "The video never shows a quiet upright stance to calibrate on: "

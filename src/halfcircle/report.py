@@ -73,7 +73,7 @@ def render_report(analysis: Analysis, video: Path | None = None, base: Path | No
     parts += [f"<li>{html.escape(t)}</li>" for t in feedback(analysis)]
     parts += [f"<li class='note'>{html.escape(n)}</li>" for n in analysis.notes]
     parts.append("</ul>")
-    if len(analysis.poses):
+    if analysis.kinematics.valid.any():
         parts += ["<h2>Angles over time</h2>", _img(_plot_angles(analysis), "angles over time")]
     if analysis.reps:
         parts += [

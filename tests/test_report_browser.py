@@ -1,0 +1,62 @@
+"""The report opens in a real headless browser: no console errors, and the video plays.
+
+Needs a Chromium binary (Debian's ``chromium`` package; ``.ci/run`` installs it).
+The screenshot is kept in pytest's temporary folder for a person to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from halfcircle.analyze import analyze_video, write_outputs
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium)"
+)
+
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def test_the_report_loads_without_errors_and_its_video_plays(
+    person_video: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    paths = write_outputs(analyze_video(person_video, model="lite"), tmp_path / "out")
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 1400})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(paths["report"].resolve().as_uri())
+            page.wait_for_load_state("load")
+            played = page.evaluate(
+                """async () => {
+                    const v = document.querySelector('video');
+                    v.muted = true;
+                    await v.play();
+                    await new Promise(r => setTimeout(r, 700));
+                    return {t: v.currentTime, w: v.videoWidth, error: v.error && v.error.code};
+                }"""
+            )
+            shot = tmp_path / "report.png"
+            page.screenshot(path=str(shot), full_page=True)
+            title = page.title()
+        finally:
+            browser.close()
+    assert errors == []
+    assert played["error"] is None
+    assert played["w"] == 640
+    assert played["t"] > 0.2
+    assert title.startswith("halfcircle: ")
+    assert shot.stat().st_size > 10_000
