@@ -84,3 +84,23 @@ def test_frames_of_the_wrong_type_are_refused() -> None:
 def test_a_missing_model_file_is_a_model_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError):
         PoseEstimator(tmp_path / "nothing.task")
+
+
+def test_a_second_person_is_noticed_and_the_first_stays_tracked(tmp_path: Path) -> None:
+    import cv2
+
+    from tests.conftest import photo_of_a_person, write_video
+
+    big = cv2.resize(photo_of_a_person(), (400, 470))
+    small = cv2.resize(photo_of_a_person(), (340, 400))
+    frames = []
+    for i in range(12):
+        canvas = np.full((480, 1280, 3), 90, np.uint8)
+        canvas[5:475, 20 + i : 420 + i] = big  # the tracked person, left, drifting right
+        canvas[40:440, 900:1240] = small  # someone else, right, standing still
+        frames.append(canvas)
+    seq = _poses(write_video(tmp_path / "two.mp4", frames))
+    assert seq.detected.all()
+    assert (seq.n_people == 2).mean() >= 0.5
+    # the primary person is the same one on every frame: the big one on the left
+    assert np.all(seq.image[:, LANDMARK["nose"], 0] < 0.5)
