@@ -166,6 +166,43 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return worst
 
 
+def _cmd_live(args: argparse.Namespace) -> int:
+    from halfcircle.analyze import text_summary
+    from halfcircle.live import LiveOptions, default_out_dir, run_live
+
+    if args.camera is not None and args.source is not None:
+        raise InputError("Give either --camera or --source, not both.")
+    if args.headless and args.out is None:
+        raise InputError("--headless needs --out DIR: where the session is written.")
+    source: str | int = args.source if args.source is not None else (args.camera or 0)
+    out: Path = args.out if args.out is not None else default_out_dir()
+    opts = LiveOptions(
+        source=source,
+        out_dir=out,
+        model=args.model,
+        mirror=args.mirror,
+        record=args.record,
+        headless=args.headless,
+        fast=args.fast,
+        annotate=not args.no_video,
+    )
+    result = run_live(opts)
+    if result.analysis is not None:
+        print(text_summary(result.analysis))
+    if result.advice:
+        print(result.advice)
+    print(f"Session saved in {out}/ (open report.html).")
+    if result.message:
+        print(f"halfcircle: {result.message}", file=sys.stderr)
+    if result.stop == "camera_lost" and result.error is not None:
+        return result.error.exit_code
+    if result.stop == "interrupted":
+        return EXIT_INTERRUPTED
+    if result.analysis is not None and not result.analysis.measured:
+        return EXIT_NOTHING_MEASURED
+    return 0
+
+
 def _cmd_models(args: argparse.Namespace) -> int:
     from halfcircle.models import list_models
 
@@ -218,6 +255,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--jobs", type=int, default=2, help="videos analysed at once (default: 2)")
     a.set_defaults(func=_cmd_analyze)
+
+    lv = sub.add_parser("live", help="coach half circles live from a camera (or a video file)")
+    lv.add_argument("--camera", type=int, default=None, help="camera index (default: 0)")
+    lv.add_argument(
+        "--source", type=str, default=None, help="video file or stream URL instead of a camera"
+    )
+    lv.add_argument("--model", type=str, default="full", help="lite, full, heavy or a .task file")
+    lv.add_argument(
+        "--mirror",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show the picture mirrored (default); measurements are never mirrored",
+    )
+    lv.add_argument(
+        "--record", action="store_true", default=False, help="keep the camera's raw video"
+    )
+    lv.add_argument(
+        "--headless", action="store_true", default=False, help="no window (needs --out)"
+    )
+    lv.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="session folder (default: halfcircle-sessions/DATE-TIME)",
+    )
+    lv.add_argument(
+        "--fast",
+        action="store_true",
+        default=False,
+        help="process a video file as fast as possible, every frame (not in real time)",
+    )
+    lv.add_argument(
+        "--no-video", action="store_true", default=False, help="skip the annotated video"
+    )
+    lv.set_defaults(func=_cmd_live)
 
     m = sub.add_parser("models", help="list the installed pose models, or build them")
     m.add_argument(

@@ -1,0 +1,980 @@
+"""Live coaching: camera (or a file standing in for one) to pose, angles, reps and overlay.
+
+One capture loop serves the window and headless mode. Each captured frame goes
+to the pose stage (``"live"`` mode, asynchronous, for cameras and real-time file
+playback; ``"video"`` mode, synchronous, for ``fast`` file processing); each pose
+that comes back goes through the same :class:`~halfcircle.kinematics.StreamingKinematics`
+and :class:`~halfcircle.session.SessionLoop` that ``analyze`` uses, is written to
+the session folder (:mod:`halfcircle.liverecord`) and is drawn with the same
+overlay. The frame shown is the frame the pose was found in, so the skeleton never
+lags the picture; the latency is the time from capture to that overlay drawn.
+
+The guided flow is read off the measurements, it never gates them: a positioning
+check (is the body seen from head to hips, and what to change), calibration (the
+stream calibrates itself on the first quiet upright stance), then practice.
+Keys (window only): ``c`` recalibrate, ``p`` pause, ``r`` reset the count,
+``o`` overlay on/off, ``q`` or Esc quit. After a set the window asks how the back
+feels (better, same, worse) and an optional pain rating 0-9.
+
+Only :class:`WindowUI` touches OpenCV's GUI (``imshow``, ``waitKey``); the
+headless path never imports or calls it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Final, Literal, Protocol
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from halfcircle.analyze import Analysis, analyze_poses, write_outputs
+from halfcircle.capture import CaptureFactory, Frame, FrameSource, open_source
+from halfcircle.errors import CameraLostError, HalfcircleError, InputError
+from halfcircle.kinematics import AngleSample, StreamingKinematics
+from halfcircle.landmarks import PoseFrame
+from halfcircle.liverecord import RAW_VIDEO_FILE, SessionRecorder, load_poses, previous_rating
+from halfcircle.overlay import OverlayInfo, draw_overlay
+from halfcircle.reps import RepEvent, RepRecord
+from halfcircle.session import FrameState, SessionLoop
+
+Stage = Literal["position", "calibrate", "practice"]
+StopReason = Literal["end", "quit", "window_closed", "camera_lost", "interrupted", "crashed"]
+
+#: Keys shown on screen (window mode).
+HELP_TEXT: Final = "c recalibrate   p pause   r reset   o overlay   q quit"
+
+#: Landmarks that must be seen before calibration: nose, shoulders, hips.
+_NOSE, _SHOULDERS, _HIPS = 0, (11, 12), (23, 24)
+_MIN_VISIBILITY: Final = 0.5
+#: Fraction of the frame height kept free at the top and bottom edges.
+_EDGE: Final = 0.02
+#: Smallest shoulder-to-hip height, as a fraction of the frame height.
+_MIN_TORSO: Final = 0.12
+#: The torso's centre must lie within this band of the frame width.
+_CENTRE_BAND: Final = (0.15, 0.85)
+#: Seconds the countdown runs once the person is in position.
+COUNTDOWN_S: Final = 3.0
+#: Seconds "calibrated" is shown before the cues take over.
+CALIBRATED_SHOW_S: Final = 2.0
+#: Longest wait for the pose model's last results when the stream ends (s).
+DRAIN_S: Final = 1.0
+
+FEELINGS: Final = {ord("b"): "better", ord("s"): "same", ord("w"): "worse"}
+
+
+# ------------------------------------------------------------------------- options
+@dataclass(frozen=True)
+class LiveOptions:
+    """How one live session runs.
+
+    Attributes:
+        source: Camera index, stream URL or video file path.
+        out_dir: The session folder (created).
+        model: ``"lite"``, ``"full"``, ``"heavy"`` or a ``.task`` path.
+        mirror: Show the picture mirrored (measurements are never mirrored).
+        record: Keep the captured frames of a camera or stream (``raw.mkv``).
+        headless: No window: no keys, no questions at the end.
+        fast: A file source processed as fast as possible, every frame, with the
+            synchronous pose stage (otherwise files play at their own frame rate
+            through the live pose stage, like a camera).
+        annotate: Write the annotated video at the end (when a video to draw on exists).
+    """
+
+    source: str | int
+    out_dir: Path
+    model: str = "full"
+    mirror: bool = True
+    record: bool = False
+    headless: bool = False
+    fast: bool = False
+    annotate: bool = True
+
+
+# ------------------------------------------------------------------------ guidance
+def positioning_advice(pose: PoseFrame | None) -> str | None:
+    """What the person should change so that head to hips are seen; None when fine.
+
+    Args:
+        pose: The latest pose (normalised image coordinates, y down), or None.
+    """
+    if pose is None or not pose.detected:
+        return "Step into view: the camera should see you from head to hips."
+    vis = np.nan_to_num(pose.visibility, nan=0.0)
+    xy = pose.image[:, :2]
+
+    def seen(i: int) -> bool:
+        return bool(
+            vis[i] >= _MIN_VISIBILITY
+            and np.all(np.isfinite(xy[i]))
+            and _EDGE <= xy[i, 1] <= 1 - _EDGE
+            and 0.0 <= xy[i, 0] <= 1.0
+        )
+
+    if not seen(_NOSE):
+        return "Your head is out of view: step back or tilt the camera up."
+    if not all(seen(i) for i in _HIPS):
+        return "Your hips are out of view: step back or tilt the camera down."
+    if not all(seen(i) for i in _SHOULDERS):
+        return "Face the camera so both shoulders are seen."
+    shoulders = xy[list(_SHOULDERS)].mean(axis=0)
+    hips = xy[list(_HIPS)].mean(axis=0)
+    if hips[1] - shoulders[1] < _MIN_TORSO:
+        return "Come a little closer to the camera."
+    centre = float((shoulders[0] + hips[0]) / 2)
+    if not _CENTRE_BAND[0] <= centre <= _CENTRE_BAND[1]:
+        return "Move towards the middle of the picture."
+    if pose.n_people > 1:
+        return "Only one person in view, please."
+    return None
+
+
+@dataclass(frozen=True)
+class CoachFrame:
+    """What the coach made of one pose.
+
+    Attributes:
+        sample: The frame's angles (streaming, One Euro filtered).
+        state: Phase, reps, score and cue from the session loop.
+        events: Rep events of this frame.
+        stage: ``position``, ``calibrate`` or ``practice``.
+        message: The guidance or cue to show in large type, or None.
+        rep: 1-based number of the rep in progress, 0 outside reps.
+    """
+
+    sample: AngleSample
+    state: FrameState
+    events: list[RepEvent]
+    stage: Stage
+    message: str | None
+    rep: int
+
+
+class LiveCoach:
+    """Angles, reps, cues and guidance, one pose at a time (no I/O, no drawing).
+
+    Args:
+        image_size: ``(width, height)`` of the frames in pixels.
+    """
+
+    def __init__(self, image_size: tuple[int, int]) -> None:
+        self.image_size = image_size
+        self.kinematics = StreamingKinematics(image_size)
+        self.loop = SessionLoop()
+        self.earlier_records: list[RepRecord] = []
+        self.earlier_aborted: list[RepRecord] = []
+        self._positioned_since: float | None = None
+        self._calibrated_at: float | None = None
+        self._n_events = 0
+        self.last_time_s: float | None = None
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether the neutral stance has been found."""
+        return self.kinematics.calibration is not None
+
+    @property
+    def records(self) -> list[RepRecord]:
+        """Complete and incomplete reps of the whole session (across resets)."""
+        return self.earlier_records + self.loop.records
+
+    @property
+    def aborted(self) -> list[RepRecord]:
+        """Aborted attempts of the whole session (across resets)."""
+        return self.earlier_aborted + self.loop.aborted
+
+    def update(self, pose: PoseFrame) -> CoachFrame:
+        """Measure one pose (time order) and decide what to show."""
+        t = float(pose.time_s)
+        was_calibrated = self.calibrated
+        sample = self.kinematics.update(pose)
+        state = self.loop.update(sample)
+        self.last_time_s = t
+        if self.calibrated and not was_calibrated:
+            self._calibrated_at = t
+        advice = positioning_advice(pose)
+        if advice is None:
+            if self._positioned_since is None:
+                self._positioned_since = t
+        else:
+            self._positioned_since = None
+        stage: Stage
+        if self.calibrated:
+            stage = "practice"
+            message = state.cue
+            if (
+                message is None
+                and self._calibrated_at is not None
+                and t - self._calibrated_at < CALIBRATED_SHOW_S
+                and state.reps == 0
+            ):
+                message = "Calibrated. Start your half circles when ready."
+        elif advice is not None:
+            stage, message = "position", advice
+        else:
+            stage = "calibrate"
+            assert self._positioned_since is not None
+            left = COUNTDOWN_S - (t - self._positioned_since)
+            message = (
+                f"Stand still against the wall, knees soft: {math.ceil(left)}"
+                if left > 0
+                else "Hold still against the wall..."
+            )
+        rep = len(self.loop.records) + 1 if state.trace_from_s is not None else 0
+        return CoachFrame(sample, state, self._new_events(), stage, message, rep)
+
+    def finish(self) -> list[RepEvent]:
+        """End of the session: close a rep in progress; return its events."""
+        if self.last_time_s is not None:
+            self.loop.finish(self.last_time_s)
+        return self._new_events()
+
+    def recalibrate(self) -> None:
+        """Look for a new neutral stance (the camera moved, or the person asked)."""
+        self.kinematics.recalibrate()
+        self.loop.recalibrate()
+        self._calibrated_at = None
+        self._positioned_since = None
+        self._n_events = len(self.loop.events)
+
+    def reset(self) -> None:
+        """Start the count again (keeps the calibration and the session's reps)."""
+        self.finish()
+        self.earlier_records += self.loop.records
+        self.earlier_aborted += self.loop.aborted
+        self.loop = SessionLoop()
+        self._n_events = 0
+
+    def ideal_deg(self) -> tuple[float, float]:
+        """Peaks of the guide half circle: the person's best so far, at least 30/60 deg."""
+        done = [r for r in self.records if r.complete]
+        lat = max([r.metrics.peak_lateral_right_deg for r in done] + [30.0])
+        fwd = max([r.metrics.peak_forward_deg for r in done] + [60.0])
+        return (lat if math.isfinite(lat) else 30.0, fwd if math.isfinite(fwd) else 60.0)
+
+    def _new_events(self) -> list[RepEvent]:
+        events = self.loop.events[self._n_events :]
+        self._n_events = len(self.loop.events)
+        return events
+
+
+# ------------------------------------------------------------------------------ UI
+class LiveUI(Protocol):
+    """Where frames are shown and keys come from."""
+
+    closed: bool
+
+    def show(self, image: NDArray[np.uint8], wait_ms: int = 1) -> int:
+        """Show a frame; return the key pressed (-1 for none)."""
+        ...
+
+    def ask(self, image: NDArray[np.uint8], lines: list[str], keys: set[int]) -> int | None:
+        """Show a question over ``image``; return one of ``keys`` or None (skipped)."""
+        ...
+
+    def close(self) -> None:
+        """Close the window."""
+        ...
+
+
+class HeadlessUI:
+    """No window: frames are dropped, no key is ever pressed, no question asked."""
+
+    closed = False
+
+    def show(self, image: NDArray[np.uint8], wait_ms: int = 1) -> int:
+        """Discard the frame."""
+        return -1
+
+    def ask(self, image: NDArray[np.uint8], lines: list[str], keys: set[int]) -> int | None:
+        """Skip the question."""
+        return None
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+class WindowUI:
+    """An OpenCV window (the only user of ``imshow``/``waitKey``).
+
+    Raises:
+        InputError: There is no screen to show a window on.
+    """
+
+    def __init__(self, title: str = "halfcircle live") -> None:
+        if sys.platform.startswith("linux") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        ):
+            raise InputError(
+                "There is no screen to show the live view on: run it on a desktop, "
+                "or use --headless --out DIR."
+            )
+        self.title = title
+        self.closed = False
+        try:
+            cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
+        except cv2.error as err:
+            raise InputError(f"The live window could not be opened ({err}).") from err
+        self._shown = False
+
+    def show(self, image: NDArray[np.uint8], wait_ms: int = 1) -> int:
+        """Show a frame; return the key pressed (-1 for none)."""
+        if self.closed:
+            return -1
+        cv2.imshow(self.title, image)
+        if not self._shown:
+            h, w = image.shape[:2]
+            cv2.resizeWindow(self.title, w, h)
+            self._shown = True
+        key = int(cv2.waitKey(max(1, wait_ms)))
+        if cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
+            self.closed = True
+            return -1
+        return key & 0xFF if key >= 0 else -1
+
+    def ask(
+        self, image: NDArray[np.uint8], lines: list[str], keys: set[int], timeout_s: float = 120.0
+    ) -> int | None:
+        """Show a question; wait for one of ``keys`` (Esc, q or Enter skip)."""
+        screen = question_screen(image, lines)
+        end = time.monotonic() + timeout_s
+        while not self.closed and time.monotonic() < end:
+            key = self.show(screen, wait_ms=50)
+            if key in keys:
+                return key
+            if key in (27, ord("q"), 13, 10):
+                return None
+        return None
+
+    def close(self) -> None:
+        """Close the window."""
+        try:
+            cv2.destroyWindow(self.title)
+            cv2.waitKey(1)
+        except cv2.error:
+            pass
+        self.closed = True
+
+
+def question_screen(image: NDArray[np.uint8], lines: list[str]) -> NDArray[np.uint8]:
+    """A darkened copy of ``image`` with ``lines`` of text in large type."""
+    screen: NDArray[np.uint8] = np.asarray(cv2.convertScaleAbs(image, alpha=0.3), np.uint8)
+    h, w = screen.shape[:2]
+    scale = max(0.5, min(w, h) / 480.0)
+    y = int(h * 0.3)
+    for i, line in enumerate(lines):
+        fs = (0.9 if i == 0 else 0.7) * scale
+        thick = max(1, round(2 * scale))
+        (tw, th), _ = cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, fs, thick)
+        if tw > w - 20:
+            fs *= (w - 20) / tw
+            (tw, th), _ = cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, fs, thick)
+        colour = (255, 255, 255) if i == 0 else (200, 200, 200)
+        org = ((w - tw) // 2, y)
+        cv2.putText(screen, line, org, cv2.FONT_HERSHEY_SIMPLEX, fs, colour, thick, cv2.LINE_AA)
+        y += int(th * 2.2)
+    return screen
+
+
+# ------------------------------------------------------------------------- results
+@dataclass
+class LiveStats:
+    """Timings and counts of one run.
+
+    Attributes:
+        captured: Frames read from the source.
+        posed: Frames the pose model returned a result for.
+        dropped_ours: Frames skipped by our loop because it fell behind (file
+            sources played in real time; a camera drops such frames itself).
+        dropped_model: Frames handed to the model that it dropped (live mode).
+        latency_ms: Per shown frame, capture to overlay drawn (ms).
+        own_ms: Per shown frame, time in our code: angles, reps, recording,
+            drawing, showing; not decoding and not the model (ms).
+        submit_ms: Per frame handed to the live model, time of the hand-over (ms).
+        wall_s: From the first frame captured to the last frame shown (s).
+    """
+
+    captured: int = 0
+    posed: int = 0
+    dropped_ours: int = 0
+    dropped_model: int = 0
+    latency_ms: list[float] = field(default_factory=list)
+    own_ms: list[float] = field(default_factory=list)
+    submit_ms: list[float] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    @property
+    def fps(self) -> float:
+        """Frames shown per second of wall time."""
+        return len(self.latency_ms) / self.wall_s if self.wall_s > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Counts and median/p95 figures, JSON-ready."""
+
+        def pct(values: list[float], q: float) -> float | None:
+            return round(float(np.percentile(values, q)), 2) if values else None
+
+        return {
+            "frames_captured": self.captured,
+            "frames_posed": self.posed,
+            "dropped_by_us": self.dropped_ours,
+            "dropped_by_model": self.dropped_model,
+            "fps": round(self.fps, 2),
+            "latency_ms_median": pct(self.latency_ms, 50),
+            "latency_ms_p95": pct(self.latency_ms, 95),
+            "own_ms_median": pct(self.own_ms, 50),
+            "own_ms_p95": pct(self.own_ms, 95),
+            "submit_ms_median": pct(self.submit_ms, 50),
+            "wall_s": round(self.wall_s, 3),
+        }
+
+
+@dataclass(frozen=True)
+class Rating:
+    """How the back felt after the set: ``better``/``same``/``worse``, pain 0-9 or None."""
+
+    feeling: str | None
+    pain: int | None
+
+
+@dataclass(frozen=True, eq=False)
+class LiveResult:
+    """What one live session produced.
+
+    Attributes:
+        out_dir: The session folder.
+        stop: Why it stopped: ``end`` (the file ended), ``quit``, ``window_closed``,
+            ``camera_lost`` or ``interrupted`` (Ctrl-C).
+        message: One plain sentence when it stopped on an error, else "".
+        error: The camera error that stopped it, if any.
+        analysis: The report's analysis of the recorded poses (None if it failed).
+        live_reps: Reps as the live view counted them (complete and incomplete).
+        live_aborted: Attempts the live view saw aborted.
+        stats: Timings and counts.
+        rating: The person's rating, or None (headless, skipped).
+        advice: A plain warning when the pain rating rose, else None.
+        paths: Files written at the end, by name.
+    """
+
+    out_dir: Path
+    stop: StopReason
+    message: str
+    error: HalfcircleError | None
+    analysis: Analysis | None
+    live_reps: list[RepRecord]
+    live_aborted: list[RepRecord]
+    stats: LiveStats
+    rating: Rating | None
+    advice: str | None
+    paths: dict[str, Path]
+
+
+class PoseStage(AbstractContextManager["PoseStage"], Protocol):
+    """The part of :class:`~halfcircle.pose.PoseEstimator` the loop uses."""
+
+    def process(self, image_bgr: NDArray[np.uint8], time_s: float) -> PoseFrame: ...  # noqa: D102
+    def submit(self, image_bgr: NDArray[np.uint8], time_s: float) -> None: ...  # noqa: D102
+    def poll(self) -> list[PoseFrame]: ...  # noqa: D102
+
+
+EstimatorFactory = Callable[[str, Literal["video", "live"]], Any]
+
+
+def _default_estimator(model: str, mode: Literal["video", "live"]) -> Any:
+    from halfcircle.pose import PoseEstimator
+
+    return PoseEstimator(model, mode)
+
+
+def default_out_dir(base: Path = Path("halfcircle-sessions")) -> Path:
+    """A new session folder name under ``base``: the local date and time."""
+    return base / datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+# ------------------------------------------------------------------------ the loop
+@dataclass
+class _Pending:
+    index: int
+    time_s: float
+    ts_ms: int | None  # None: skipped by our loop, no pose asked for
+    image: NDArray[np.uint8] | None
+    captured_at: float
+
+
+class _Run:
+    """State of one running session (see :func:`run_live`)."""
+
+    def __init__(
+        self,
+        opts: LiveOptions,
+        source: FrameSource,
+        estimator: Any,
+        recorder: SessionRecorder,
+        ui: LiveUI,
+    ) -> None:
+        self.opts = opts
+        self.source = source
+        self.estimator = estimator
+        self.rec = recorder
+        self.ui = ui
+        self.coach = LiveCoach(source.size)
+        self.stats = LiveStats()
+        self.pending: deque[_Pending] = deque()
+        self.last_ms = -1
+        self.overlay_on = True
+        self.stop: StopReason | None = None
+        self.paused = False
+        self.last_display: NDArray[np.uint8] | None = None
+        self.fps_ema: float | None = None
+        self.last_shown_at: float | None = None
+        self.first_capture: float | None = None
+        self.last_shown: float | None = None
+        self.written = 0  # pose rows written, the next index to write
+        self.status = ""
+        self.calibration_logged = False
+
+    # -- frames in --------------------------------------------------------------------
+    def run(self) -> None:
+        fast = self.opts.fast
+        pace = not fast and not self.source.live
+        interval = 1.0 / self.source.fps
+        t0: float | None = None
+        for frame in self.source:
+            now = time.perf_counter()
+            self.stats.captured += 1
+            if self.first_capture is None:
+                self.first_capture = now
+            self.rec.write_raw(frame.image)
+            if fast:
+                self._fast_frame(frame, now)
+            else:
+                if pace:
+                    if t0 is None:
+                        t0 = now - frame.time_s
+                    due = t0 + frame.time_s
+                    if now > due + 1.5 * interval:
+                        self._skip(frame, now)
+                        continue
+                    self._wait_until(due)
+                    now = time.perf_counter()
+                self._submit(frame, now)
+                self._wait_until(now + 0.75 * interval)
+            if self.paused:
+                self._pause_screen()
+            if self.stop is not None:
+                break
+        if self.stop is None:
+            self.stop = "end"
+
+    def _fast_frame(self, frame: Frame, captured_at: float) -> None:
+        t = time.perf_counter()
+        pose = self.estimator.process(frame.image, frame.time_s)
+        self.stats.submit_ms.append((time.perf_counter() - t) * 1000.0)
+        self.stats.posed += 1
+        self._handle(_Pending(frame.index, frame.time_s, 0, frame.image, captured_at), pose)
+
+    def _submit(self, frame: Frame, captured_at: float) -> None:
+        ts = max(round(frame.time_s * 1000.0), self.last_ms + 1)
+        self.last_ms = ts
+        self.pending.append(_Pending(frame.index, frame.time_s, ts, frame.image, captured_at))
+        t = time.perf_counter()
+        self.estimator.submit(frame.image, ts / 1000.0)
+        self.stats.submit_ms.append((time.perf_counter() - t) * 1000.0)
+
+    def _skip(self, frame: Frame, captured_at: float) -> None:
+        self.stats.dropped_ours += 1
+        self.pending.append(_Pending(frame.index, frame.time_s, None, None, captured_at))
+        self._collect()
+
+    def _wait_until(self, deadline: float) -> None:
+        """Handle poses as they come back until ``deadline`` (perf_counter seconds)."""
+        while True:
+            self._collect()
+            if self.stop is not None:
+                return
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return
+            time.sleep(min(left, 0.001))
+
+    def drain(self) -> None:
+        """Wait a little for the model's last results; what stays out counts as dropped."""
+        if self.opts.fast:
+            return
+        end = time.perf_counter() + DRAIN_S
+        while any(p.ts_ms is not None for p in self.pending) and time.perf_counter() < end:
+            self._collect()
+            time.sleep(0.002)
+        self._collect()
+        while self.pending:
+            self._write_missing(self.pending.popleft())
+
+    def _collect(self) -> None:
+        if not self.opts.fast:
+            for pose in self.estimator.poll():
+                ts = round(pose.time_s * 1000.0)
+                while self.pending and (
+                    self.pending[0].ts_ms is None or self.pending[0].ts_ms < ts
+                ):
+                    self._write_missing(self.pending.popleft())
+                if self.pending and self.pending[0].ts_ms == ts:
+                    self.stats.posed += 1
+                    self._handle(self.pending.popleft(), pose)
+        while self.pending and self.pending[0].ts_ms is None:
+            self._write_missing(self.pending.popleft())
+
+    def _write_missing(self, p: _Pending) -> None:
+        if p.ts_ms is not None:
+            self.stats.dropped_model += 1
+        self._write_pose(p.index, PoseFrame.empty(p.time_s))
+
+    def _write_pose(self, index: int, pose: PoseFrame) -> None:
+        while self.written < index:  # never leave a hole in poses.csv
+            self.rec.write_pose(self.written, PoseFrame.empty(pose.time_s))
+            self.written += 1
+        self.rec.write_pose(index, pose)
+        self.written = index + 1
+
+    # -- one pose ---------------------------------------------------------------------
+    def _handle(self, p: _Pending, pose: PoseFrame) -> None:
+        start = time.perf_counter()
+        pose = replace(pose, time_s=p.time_s)
+        self._write_pose(p.index, pose)
+        if self.paused:
+            return
+        cf = self.coach.update(pose)
+        calib = self.coach.kinematics.calibration
+        view = calib.view if calib is not None else None
+        self.rec.write_frame(
+            p.index,
+            cf.sample,
+            cf.state,
+            n_people=pose.n_people,
+            view=view.kind if view is not None else "",
+            lateral_observable=view.lateral_observable if view is not None else True,
+            rep=cf.rep,
+        )
+        self._record_events(cf.events)
+        if view is not None:
+            self.status = f"{view.kind} view" + (
+                "" if view.lateral_observable else ": side bend not seen, turn to the camera"
+            )
+        else:
+            self.status = "getting ready"
+        assert p.image is not None
+        display = self._draw(p.image, pose, cf)
+        drawn = time.perf_counter()
+        self.stats.latency_ms.append((drawn - p.captured_at) * 1000.0)
+        key = self.ui.show(display)
+        self.last_display = display
+        end = time.perf_counter()
+        self.stats.own_ms.append((end - start) * 1000.0)
+        if self.last_shown_at is not None and end > self.last_shown_at:
+            rate = 1.0 / (end - self.last_shown_at)
+            self.fps_ema = rate if self.fps_ema is None else 0.9 * self.fps_ema + 0.1 * rate
+        self.last_shown_at = end
+        self.last_shown = end
+        if self.ui.closed:
+            self.stop = "window_closed"
+        self._on_key(key, p.time_s)
+
+    def _draw(self, image: NDArray[np.uint8], pose: PoseFrame, cf: CoachFrame) -> NDArray[np.uint8]:
+        display: NDArray[np.uint8] = (image[:, ::-1] if self.opts.mirror else image).copy()
+        s = cf.sample
+        ok = s.valid and cf.stage == "practice"
+        calib = self.coach.kinematics.calibration
+        lateral_seen = calib is None or calib.view.lateral_observable
+        latency = self.stats.latency_ms[-1] if self.stats.latency_ms else None
+        help_text = None if self.opts.headless else HELP_TEXT
+        if not self.overlay_on:
+            info = OverlayInfo(cue=cf.message, help_text=help_text)
+            return _draw_minimal(display, info)
+        info = OverlayInfo(
+            lateral_deg=s.lateral_deg if ok and lateral_seen else None,
+            forward_deg=s.forward_deg if ok else None,
+            phase=cf.state.phase if cf.stage == "practice" else cf.stage,
+            reps=cf.state.reps,
+            score=cf.state.score,
+            cue=cf.message,
+            trace=self.coach.loop.counter.current_trace,
+            last_trace=self.coach.loop.counter.last_trace,
+            ideal_deg=self.coach.ideal_deg(),
+            status=self.status,
+            fps=self.fps_ema,
+            latency_ms=latency,
+            help_text=help_text,
+        )
+        return draw_overlay(display, pose, info, mirrored=self.opts.mirror)
+
+    def _record_events(self, events: list[RepEvent]) -> None:
+        from halfcircle.cues import record_cues
+
+        for e in events:
+            if e.record is None:
+                continue
+            d = e.record.as_dict()
+            d["cues"] = [c.text for c in record_cues(e.record)]
+            kind = "aborted" if e.record.outcome == "aborted" else "rep"
+            self.rec.event(kind, e.time_s, rep=d)
+        calib = self.coach.kinematics.calibration
+        if calib is not None and not self.calibration_logged:
+            self.rec.event("calibrated", self.coach.last_time_s, calibration=calib.to_dict())
+            self.calibration_logged = True
+
+    # -- keys -------------------------------------------------------------------------
+    def _on_key(self, key: int, t: float) -> None:
+        if key < 0:
+            return
+        if key in (ord("q"), 27):
+            self.stop = "quit"
+        elif key == ord("c"):
+            self.coach.recalibrate()
+            self.calibration_logged = False
+            self.rec.event("recalibrate", t)
+        elif key == ord("r"):
+            self._record_events(self.coach.finish())
+            self.coach.reset()
+            self.rec.event("reset", t)
+        elif key == ord("o"):
+            self.overlay_on = not self.overlay_on
+        elif key == ord("p"):
+            self.paused = True
+            self.rec.event("pause", t)
+
+    def _pause_screen(self) -> None:
+        """Hold everything until ``p`` again (or quit); frames are not read meanwhile."""
+        base = self.last_display
+        if base is None:
+            self.paused = False
+            return
+        screen = question_screen(base, ["Paused", "p to go on, q to stop"])
+        while self.paused and self.stop is None:
+            self._collect()
+            key = self.ui.show(screen, wait_ms=50)
+            if self.ui.closed:
+                self.stop = "window_closed"
+            elif key == ord("p"):
+                self.paused = False
+                self.rec.event("resume", self.coach.last_time_s)
+            elif key in (ord("q"), 27):
+                self.stop = "quit"
+        self.paused = False
+
+    # -- the end ----------------------------------------------------------------------
+    def ask_rating(self) -> Rating | None:
+        """Ask how the back feels and the pain now (window only)."""
+        if self.opts.headless or self.ui.closed or self.last_display is None:
+            return None
+        base = self.last_display
+        key = self.ui.ask(
+            base,
+            [
+                "How does your back feel now, compared with before?",
+                "b better     s same     w worse",
+                "Esc to skip",
+            ],
+            set(FEELINGS),
+        )
+        feeling = FEELINGS.get(key) if key is not None else None
+        digits = {ord(str(d)) for d in range(10)}
+        key = self.ui.ask(
+            base,
+            ["Pain right now, 0 (none) to 9 (worst)?", "press a digit", "Enter to skip"],
+            digits,
+        )
+        pain = key - ord("0") if key is not None else None
+        return Rating(feeling, pain)
+
+
+def _draw_minimal(image: NDArray[np.uint8], info: OverlayInfo) -> NDArray[np.uint8]:
+    """The picture with only the large message and the key help (overlay off)."""
+    return draw_overlay(image, None, info) if info.cue else _help_only(image, info)
+
+
+def _help_only(image: NDArray[np.uint8], info: OverlayInfo) -> NDArray[np.uint8]:
+    if info.help_text:
+        h, w = image.shape[:2]
+        scale = max(0.5, min(w, h) / 480.0)
+        cv2.putText(
+            image,
+            info.help_text,
+            (int(8 * scale), h - int(8 * scale)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.45 * scale,
+            (150, 150, 150),
+            1,
+            cv2.LINE_AA,
+        )
+    return image
+
+
+def pain_advice(rating: Rating | None, previous: dict[str, Any] | None) -> str | None:
+    """A plain warning when the pain rating rose since the last session, else None."""
+    if rating is None or rating.pain is None or previous is None:
+        return None
+    before = previous.get("pain")
+    if isinstance(before, int) and rating.pain > before:
+        return (
+            f"Your pain rating rose from {before} to {rating.pain} since your last session. "
+            "Stop the exercise for today, and see a clinician before you go on."
+        )
+    return None
+
+
+def run_live(
+    opts: LiveOptions,
+    *,
+    capture_factory: CaptureFactory | None = None,
+    estimator_factory: EstimatorFactory | None = None,
+    ui: LiveUI | None = None,
+) -> LiveResult:
+    """Run one live session and build its report (see the module docstring).
+
+    Args:
+        opts: What to run and how.
+        capture_factory: Stand-in for ``cv2.VideoCapture`` (tests).
+        estimator_factory: Builds the pose stage from ``(model, mode)`` (tests).
+        ui: Where frames are shown (default: a window, or nothing when headless).
+
+    Returns:
+        The session's result. A lost camera or Ctrl-C ends the session, not the
+        call: the record is complete up to the last frame, the report is built
+        from it, and :attr:`LiveResult.stop` says why it stopped.
+
+    Raises:
+        InputError: The source cannot be opened, or ``fast`` with a camera.
+        ModelError: The pose model cannot be loaded.
+    """
+    source = open_source(opts.source, capture_factory)
+    if opts.fast and source.live:
+        raise InputError(
+            "--fast needs a video file as source (--source PATH): a camera runs in real time."
+        )
+    make = estimator_factory or _default_estimator
+    source.open()
+    try:
+        size, fps = source.size, source.fps
+        if size[0] <= 0 or size[1] <= 0:
+            raise InputError(f"{source.description} reports no frame size.")
+        raw = opts.record and source.live
+        video = str(source.target) if not source.live else None
+        if raw:
+            video = str(Path(opts.out_dir) / RAW_VIDEO_FILE)
+        meta = {
+            "source": source.description,
+            "video": video,
+            "live": source.live,
+            "model": opts.model,
+            "image_size": list(size),
+            "fps": fps,
+            "mirror": opts.mirror,
+            "fast": opts.fast,
+            "headless": opts.headless,
+            "record": raw,
+        }
+        the_ui = ui if ui is not None else (HeadlessUI() if opts.headless else WindowUI())
+        with make(opts.model, "video" if opts.fast else "live") as estimator:
+            recorder = SessionRecorder(opts.out_dir, meta, raw_video=raw)
+            with recorder:
+                recorder.event("start", 0.0, source=source.description, model=opts.model)
+                run = _Run(opts, source, estimator, recorder, the_ui)
+                error: HalfcircleError | None = None
+                crash: Exception | None = None
+                message = ""
+                try:
+                    run.run()
+                except CameraLostError as err:
+                    run.stop, error = "camera_lost", err
+                except KeyboardInterrupt:
+                    run.stop = "interrupted"
+                except Exception as err:  # a bug: keep the record, build the report, re-raise
+                    crash = err
+                    run.stop = "crashed"
+                stop: StopReason = run.stop or "end"
+                try:
+                    run.drain()
+                except KeyboardInterrupt:
+                    stop = "interrupted"
+                run._record_events(run.coach.finish())
+                if run.first_capture is not None and run.last_shown is not None:
+                    run.stats.wall_s = run.last_shown - run.first_capture
+                rating = None
+                if stop in ("end", "quit", "camera_lost"):
+                    rating = run.ask_rating()
+                advice = None
+                if rating is not None:
+                    advice = pain_advice(rating, previous_rating(opts.out_dir))
+                    recorder.event(
+                        "rating",
+                        run.coach.last_time_s,
+                        feeling=rating.feeling,
+                        pain=rating.pain,
+                        at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    )
+                    if advice is not None and not the_ui.closed and run.last_display is not None:
+                        the_ui.ask(
+                            run.last_display, ["Please stop for today.", *_wrap(advice)], {13}
+                        )
+                if error is not None:
+                    message = f"{error} The session up to then is saved in {opts.out_dir}."
+                elif stop == "interrupted":
+                    message = (
+                        f"Stopped with Ctrl-C; the session up to then is saved in {opts.out_dir}."
+                    )
+                recorder.event("end", run.coach.last_time_s, reason=stop, message=message)
+                recorder.finish(stop=stop, message=message, stats=run.stats.as_dict())
+                live_reps, live_aborted = run.coach.records, run.coach.aborted
+            the_ui.close()
+    finally:
+        source.close()
+    if crash is not None:
+        try:
+            _build_report(opts, stop)
+        except Exception:  # the record on disk is what matters now
+            pass
+        raise crash
+    analysis, paths = _build_report(opts, stop)
+    return LiveResult(
+        out_dir=opts.out_dir,
+        stop=stop,
+        message=message,
+        error=error,
+        analysis=analysis,
+        live_reps=live_reps,
+        live_aborted=live_aborted,
+        stats=run.stats,
+        rating=rating,
+        advice=advice,
+        paths=paths,
+    )
+
+
+def _build_report(opts: LiveOptions, stop: StopReason) -> tuple[Analysis, dict[str, Path]]:
+    """The same report as ``analyze``, from the poses recorded on disk."""
+    poses = load_poses(opts.out_dir)
+    analysis = analyze_poses(
+        poses, opts.model, interrupted=stop in ("camera_lost", "interrupted", "crashed")
+    )
+    annotate = opts.annotate and bool(poses.source) and Path(poses.source).is_file()
+    paths = write_outputs(analysis, opts.out_dir, annotate=annotate)
+    return analysis, paths
+
+
+def _wrap(text: str, width: int = 48) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines

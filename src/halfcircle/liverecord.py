@@ -1,0 +1,274 @@
+"""The record of a live session, written to disk as it happens.
+
+A session folder holds, while the session runs (every line flushed as written):
+
+* ``session.json``: what was measured how (source, model, frame size and rate,
+  start time; the end, its reason and frame counts are added when it ends).
+* ``poses.csv``: the pose of every captured frame, in the format of
+  :mod:`halfcircle.posefile` (empty cells where nobody was found or the frame
+  was dropped), one row per frame in capture order.
+* ``live_frames.csv``: what the live view showed on each frame it processed,
+  with the columns of ``analyze``'s ``frames.csv``
+  (:data:`~halfcircle.analyze.FRAME_COLUMNS`).
+* ``events.jsonl``: one JSON object per line: ``start``, ``calibrated``,
+  ``rep`` (a rep as in ``reps.json``), ``aborted``, ``recalibrate``, ``pause``,
+  ``resume``, ``reset``, ``rating`` and ``end``; each with ``time_s``.
+* ``raw.mkv`` (``--record`` with a camera): the frames as captured. Matroska
+  stays readable up to the last frame written if the program dies.
+
+So a crash, Ctrl-C or a lost camera leaves a complete record up to that frame,
+and :func:`load_poses` rebuilds the pose sequence from it for the report.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, TextIO
+
+import numpy as np
+
+from halfcircle.analyze import FRAME_COLUMNS, PHI_MIN_INCLINATION_DEG
+from halfcircle.errors import InputError
+from halfcircle.kinematics import AngleSample
+from halfcircle.landmarks import N_LANDMARKS, PoseSequence
+from halfcircle.posefile import CSV_COLUMNS, PoseCsvWriter
+from halfcircle.session import FrameState
+from halfcircle.videowriter import H264Writer
+
+SESSION_SCHEMA_VERSION: Final = 1
+
+SESSION_FILE: Final = "session.json"
+POSES_FILE: Final = "poses.csv"
+LIVE_FRAMES_FILE: Final = "live_frames.csv"
+EVENTS_FILE: Final = "events.jsonl"
+RAW_VIDEO_FILE: Final = "raw.mkv"
+
+
+def _now_utc() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class SessionRecorder:
+    """Writes one live session's folder incrementally (a context manager).
+
+    Args:
+        folder: The session folder (created; files in it are replaced).
+        meta: Facts about the session for ``session.json`` (source, model, ...).
+            Must hold ``image_size`` (``[width, height]``) and ``fps``.
+        raw_video: Whether to keep the captured frames in ``raw.mkv``.
+    """
+
+    def __init__(self, folder: Path, meta: dict[str, Any], *, raw_video: bool = False) -> None:
+        missing = {"image_size", "fps"} - set(meta)
+        if missing:
+            raise InputError(f"Session facts need {sorted(missing)}, got {sorted(meta)}.")
+        self.folder = Path(folder)
+        self.meta = {"schema_version": SESSION_SCHEMA_VERSION, **meta, "started": _now_utc()}
+        self.raw_video = raw_video
+        self._poses: PoseCsvWriter | None = None
+        self._frames_file: TextIO | None = None
+        self._frames: Any = None
+        self._events: TextIO | None = None
+        self._raw: H264Writer | None = None
+        self.pose_rows = 0
+
+    @property
+    def raw_path(self) -> Path:
+        """Where the raw video goes (exists only with ``raw_video``)."""
+        return self.folder / RAW_VIDEO_FILE
+
+    def __enter__(self) -> SessionRecorder:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._write_meta()
+        self._poses = PoseCsvWriter(self.folder / POSES_FILE).__enter__()
+        self._frames_file = (self.folder / LIVE_FRAMES_FILE).open("w", newline="", encoding="utf-8")
+        self._frames = csv.writer(self._frames_file)
+        self._frames.writerow(FRAME_COLUMNS)
+        self._frames_file.flush()
+        self._events = (self.folder / EVENTS_FILE).open("w", encoding="utf-8")
+        if self.raw_video:
+            w, h = self.meta["image_size"]
+            self._raw = H264Writer(self.raw_path, (int(w), int(h)), float(self.meta["fps"]))
+            self._raw.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every file (safe to call twice)."""
+        if self._raw is not None:
+            raw, self._raw = self._raw, None
+            raw.__exit__(None, None, None)
+        if self._poses is not None:
+            self._poses.__exit__(None, None, None)
+            self._poses = None
+        for f in (self._frames_file, self._events):
+            if f is not None:
+                f.close()
+        self._frames_file = self._events = None
+
+    # -- writing ----------------------------------------------------------------------
+    def write_raw(self, image: np.ndarray) -> None:
+        """Append one captured frame to the raw video (no-op without ``raw_video``)."""
+        if self._raw is not None:
+            self._raw.write(image)
+
+    def write_pose(self, index: int, pose: Any) -> None:
+        """Append the pose row of frame ``index`` (frames in order, none skipped)."""
+        assert self._poses is not None, "use inside 'with'"
+        self._poses.write(index, pose)
+        self.pose_rows += 1
+
+    def write_frame(
+        self,
+        index: int,
+        sample: AngleSample,
+        state: FrameState,
+        *,
+        n_people: int,
+        view: str,
+        lateral_observable: bool,
+        rep: int,
+    ) -> None:
+        """Append what the live view showed on frame ``index`` (``frames.csv`` columns)."""
+        assert self._frames is not None and self._frames_file is not None, "use inside 'with'"
+        row: list[Any] = [index, f"{sample.time_s:.4f}", int(n_people > 0), n_people]
+        for name in FRAME_COLUMNS[4:14]:
+            value = float(getattr(sample, name))
+            shown = sample.valid and math.isfinite(value)
+            if name == "lateral_deg":
+                shown = shown and lateral_observable
+            if name == "phi_deg" and not sample.inclination_deg >= PHI_MIN_INCLINATION_DEG:
+                shown = False
+            row.append(f"{value:.2f}" if shown else "")
+        row += [view, state.phase, rep or "", state.cue or ""]
+        self._frames.writerow(row)
+        self._frames_file.flush()
+
+    def event(self, kind: str, time_s: float | None, **data: Any) -> None:
+        """Append one event line to ``events.jsonl``."""
+        assert self._events is not None, "use inside 'with'"
+        line = {"type": kind, "time_s": None if time_s is None else round(float(time_s), 4)}
+        line.update(data)
+        self._events.write(json.dumps(_json_safe(line), allow_nan=False) + "\n")
+        self._events.flush()
+
+    def finish(self, **facts: Any) -> None:
+        """Add how the session ended to ``session.json``."""
+        self.meta.update(facts)
+        self.meta["ended"] = _now_utc()
+        self._write_meta()
+
+    def _write_meta(self) -> None:
+        text = json.dumps(_json_safe(self.meta), indent=2, allow_nan=False) + "\n"
+        tmp = self.folder / (SESSION_FILE + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(self.folder / SESSION_FILE)
+
+
+# ----------------------------------------------------------------------------- reading
+def read_meta(folder: Path) -> dict[str, Any]:
+    """The facts of ``session.json``."""
+    path = Path(folder) / SESSION_FILE
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise InputError(f"{path} is missing or damaged: it is not a session folder.") from err
+    return data
+
+
+def read_events(folder: Path) -> list[dict[str, Any]]:
+    """Every complete line of ``events.jsonl`` (a torn last line is skipped)."""
+    path = Path(folder) / EVENTS_FILE
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return out
+
+
+def read_pose_csv(
+    path: Path, image_size: tuple[int, int], fps: float, source: str = ""
+) -> PoseSequence:
+    """Load a pose dump written by :class:`~halfcircle.posefile.PoseCsvWriter`.
+
+    A torn last row (the program died while writing it) is dropped.
+    """
+    with Path(path).open(newline="", encoding="utf-8") as f:
+        lines = [line for line in f if not line.startswith("#")]
+    rows = list(csv.reader(lines))
+    if not rows or tuple(rows[0]) != CSV_COLUMNS:
+        raise InputError(f"{path} is not a halfcircle pose dump (unexpected header).")
+    body = [r for r in rows[1:] if len(r) == len(CSV_COLUMNS)]
+    n = len(body)
+    values = np.array(
+        [[float(c) if c != "" else np.nan for c in r[3:]] for r in body], dtype=np.float64
+    ).reshape(n, N_LANDMARKS, 8)
+    return PoseSequence(
+        time_s=np.array([float(r[1]) for r in body], dtype=np.float64),
+        image=values[:, :, 0:3],
+        world=values[:, :, 5:8],
+        visibility=values[:, :, 3],
+        presence=values[:, :, 4],
+        n_people=np.array([int(r[2]) for r in body], dtype=np.int64),
+        image_size=image_size,
+        fps=fps,
+        source=source,
+    )
+
+
+def load_poses(folder: Path) -> PoseSequence:
+    """The pose sequence recorded in a session folder (for the report)."""
+    meta = read_meta(folder)
+    w, h = meta["image_size"]
+    return read_pose_csv(
+        Path(folder) / POSES_FILE, (int(w), int(h)), float(meta["fps"]), meta.get("video", "")
+    )
+
+
+def previous_rating(folder: Path) -> dict[str, Any] | None:
+    """The latest rating with a pain score among the sibling session folders."""
+    folder = Path(folder).resolve()
+    best: tuple[str, dict[str, Any]] | None = None
+    parent = folder.parent
+    if not parent.is_dir():
+        return None
+    for other in parent.iterdir():
+        if other == folder or not (other / EVENTS_FILE).is_file():
+            continue
+        for e in read_events(other):
+            if e.get("type") == "rating" and e.get("pain") is not None:
+                when = str(e.get("at", ""))
+                if best is None or when > best[0]:
+                    best = (when, e)
+    return best[1] if best is not None else None
+
+
+def _json_safe(value: Any) -> Any:
+    """Replace NaN/inf by None and NumPy scalars by Python ones, recursively."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
