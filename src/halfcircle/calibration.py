@@ -8,9 +8,14 @@ offline analysis, and round-trips through :meth:`NeutralCalibration.to_dict`.
 
 Body axes (camera frame, see :mod:`halfcircle.geometry`):
 
-* ``u`` (up) is the mean direction of the trunk vector in the window, so the
-  neutral stance reads 0 lateral and 0 forward whatever the camera's tilt and
-  whatever MediaPipe's constant offsets.
+* ``u`` (up) is the mean image-plane direction of the trunk in the window, so
+  the neutral stance reads 0 lateral and 0 forward whatever the camera's roll.
+  Its depth part is left out on purpose: MediaPipe's world landmarks put the
+  neutral shoulders well in front of the hips (about 17 deg of lean towards the
+  camera on the fixtures), a bias of the model, not of the person; it is kept as
+  ``trunk_depth_bias_m`` and subtracted from every frame's depth instead. (A
+  camera pitched down by a few degrees is then read as upright, which is what
+  a person standing upright expects.)
 * ``r`` (person's right) is the mean of the hip and shoulder lines, made
   perpendicular to ``u``; ``f = u x r`` (forward). When the hip line is mostly
   along the camera axis (side views, where MediaPipe may swap left and right),
@@ -128,7 +133,10 @@ class NeutralCalibration:
         pelvis_centre_px: ``(2,)`` neutral mid-hip image position (px, x right, y down).
         metres_per_pixel: Image scale at the neutral stance (m/px).
         metric_scale: Factor applied to metric lengths (1 unless the body height was given).
-        trunk_length_m: Neutral trunk length (mid hips to mid shoulders, m).
+        trunk_length_m: Neutral trunk length (mid hips to mid shoulders, world, m).
+        trunk_length_px: Neutral image length of the trunk (px).
+        trunk_depth_bias_m: Neutral world depth of the trunk vector (m, away from
+            the camera), subtracted from every frame's depth.
         start_s: Start of the calibration window (s).
         end_s: End of the calibration window (s).
         n_frames: Frames averaged.
@@ -142,6 +150,8 @@ class NeutralCalibration:
     metres_per_pixel: float
     metric_scale: float = 1.0
     trunk_length_m: float = float("nan")
+    trunk_length_px: float = float("nan")
+    trunk_depth_bias_m: float = float("nan")
     start_s: float = float("nan")
     end_s: float = float("nan")
     n_frames: int = 0
@@ -177,6 +187,8 @@ class NeutralCalibration:
             "metres_per_pixel": self.metres_per_pixel,
             "metric_scale": self.metric_scale,
             "trunk_length_m": self.trunk_length_m,
+            "trunk_length_px": self.trunk_length_px,
+            "trunk_depth_bias_m": self.trunk_depth_bias_m,
             "start_s": self.start_s,
             "end_s": self.end_s,
             "n_frames": self.n_frames,
@@ -202,6 +214,8 @@ class NeutralCalibration:
             metres_per_pixel=float(data["metres_per_pixel"]),
             metric_scale=float(data["metric_scale"]),
             trunk_length_m=float(data["trunk_length_m"]),
+            trunk_length_px=float(data["trunk_length_px"]),
+            trunk_depth_bias_m=float(data["trunk_depth_bias_m"]),
             start_s=float(data["start_s"]),
             end_s=float(data["end_s"]),
             n_frames=int(data["n_frames"]),
@@ -335,6 +349,7 @@ def pelvis_tilt_deg(hip_body: FloatArray) -> FloatArray:
 def calibrate_from_points(
     points: FloatArray,
     pixels: FloatArray,
+    world: FloatArray,
     scale: FloatArray,
     time_s: FloatArray,
     config: CalibrationConfig | None = None,
@@ -345,6 +360,7 @@ def calibrate_from_points(
         points: ``(m, 33, 3)`` fused camera-frame points (m), see
             :func:`halfcircle.geometry.fused_points`.
         pixels: ``(m, 33, 2)`` image coordinates (px).
+        world: ``(m, 33, 3)`` MediaPipe world landmarks (m).
         scale: ``(m,)`` metres per pixel of each frame.
         time_s: ``(m,)`` frame times (s).
         config: Calibration settings.
@@ -359,8 +375,11 @@ def calibrate_from_points(
     )
     if not np.any(ok):
         raise CalibrationError("The calibration frames do not show the shoulders and hips.")
-    pts, px, k = points[ok], pixels[ok], scale[ok]
-    up = unit(np.mean(unit(trunk_vector(pts)), axis=0))
+    pts, px, k, wld = points[ok], pixels[ok], scale[ok], world[ok]
+    trunk_px = midpoint(px, L_SHOULDER, R_SHOULDER) - midpoint(px, L_HIP, R_HIP)
+    up2 = unit(np.mean(unit(trunk_px), axis=0))
+    up = np.array([up2[0], up2[1], 0.0])
+    trunk_w = trunk_vector(wld)
     side = np.mean(unit(hip_line(pts)), axis=0) + np.mean(unit(shoulder_line(pts)), axis=0)
     right0 = unit(side - (side @ up) * up)
     fwd0 = np.cross(up, right0)
@@ -399,7 +418,9 @@ def calibrate_from_points(
         pelvis_centre_px=centre,
         metres_per_pixel=float(np.nanmean(k)),
         metric_scale=metric_scale,
-        trunk_length_m=float(np.nanmean(np.linalg.norm(trunk_vector(pts), axis=-1))),
+        trunk_length_m=float(np.nanmean(np.linalg.norm(trunk_w, axis=-1))),
+        trunk_length_px=float(np.nanmean(np.linalg.norm(trunk_px, axis=-1))),
+        trunk_depth_bias_m=float(np.nanmean(trunk_w[:, 2])),
         start_s=float(time_s[0]),
         end_s=float(time_s[-1]),
         n_frames=int(np.count_nonzero(ok)),

@@ -143,3 +143,42 @@ def unit(v: FloatArray) -> FloatArray:
 def wrap_deg(angle: FloatArray) -> FloatArray:
     """Angles wrapped to [-180, 180) degrees."""
     return np.asarray((angle + 180.0) % 360.0 - 180.0, dtype=np.float64)
+
+
+def fuse_depth(
+    inplane: FloatArray,
+    depth: FloatArray,
+    length_sigma: float = 0.05,
+    depth_noise: float = 0.03,
+    depth_scale_error: float = 0.35,
+) -> FloatArray:
+    """A unit-length segment from its image-plane components and a noisy depth.
+
+    The segment (e.g. the trunk) has length 1 in these units (its neutral length,
+    in the image plane at the neutral stance). Its depth is known two ways:
+    *foreshortening*, ``sqrt(1 - x^2 - y^2)``, sharp when the segment points well
+    out of the image plane and blunt near it; and MediaPipe's world *depth*, whose
+    error grows with its size (it reads depth compressed, by a third or more on
+    the fixtures). The two magnitudes are averaged with inverse-variance weights,
+    the sign is the world depth's.
+
+    Args:
+        inplane: ``(..., 2)`` image-plane components ``x, y`` (x right, y down) in
+            neutral lengths.
+        depth: ``(...)`` world depth (away from the camera) in neutral lengths,
+            neutral bias removed.
+        length_sigma: Relative error of the image-plane length.
+        depth_noise: Error of the world depth near zero (neutral lengths).
+        depth_scale_error: Relative error of the world depth.
+
+    Returns:
+        ``(..., 3)`` camera-frame vector ``x, y, z``.
+    """
+    x, y = inplane[..., 0], inplane[..., 1]
+    rho2 = x * x + y * y
+    z_fore = np.sqrt(np.maximum(1.0 - rho2, 0.0))
+    var_fore = (np.sqrt(rho2) * length_sigma / np.maximum(z_fore, 1e-3)) ** 2
+    var_depth = depth_noise**2 + (depth_scale_error * depth) ** 2
+    w_fore, w_depth = 1.0 / np.maximum(var_fore, 1e-12), 1.0 / var_depth
+    mag = (z_fore * w_fore + np.abs(depth) * w_depth) / (w_fore + w_depth)
+    return np.stack([x, y, np.copysign(mag, depth)], axis=-1)

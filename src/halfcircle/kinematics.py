@@ -80,6 +80,7 @@ from halfcircle.geometry import (
     R_SHOULDER,
     TORSO,
     FloatArray,
+    fuse_depth,
     fused_points,
     image_pixels,
 )
@@ -137,6 +138,11 @@ class KinematicsConfig:
         lowpass_cutoff_hz: Offline Butterworth cut-off (Hz).
         max_gap_s: Longest gap bridged by interpolation offline, and bridged by
             the streaming filters (s).
+        length_sigma: Relative error of the trunk's image length (foreshortening),
+            see :func:`halfcircle.geometry.fuse_depth`.
+        depth_noise: Error of MediaPipe's world depth of the trunk near zero, in
+            neutral trunk lengths.
+        depth_scale_error: Relative error of MediaPipe's world depth of the trunk.
     """
 
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
@@ -145,9 +151,16 @@ class KinematicsConfig:
     one_euro: OneEuroConfig = field(default_factory=OneEuroConfig)
     lowpass_cutoff_hz: float = 4.0
     max_gap_s: float = 0.25
+    length_sigma: float = 0.05
+    depth_noise: float = 0.03
+    depth_scale_error: float = 0.35
 
     def __post_init__(self) -> None:
         problems = []
+        if not (self.length_sigma > 0 and self.depth_noise > 0 and self.depth_scale_error >= 0):
+            problems.append(
+                "length_sigma and depth_noise must be positive and depth_scale_error >= 0"
+            )
         if not 0 <= self.min_visibility < self.full_confidence_visibility <= 1:
             problems.append(
                 "need 0 <= min_visibility < full_confidence_visibility <= 1, got "
@@ -336,7 +349,24 @@ def measure(
 
     torso_vis = vis[:, TORSO].min(axis=-1)
     base_conf = _confidence(torso_vis, cfg)
-    trunk_b = 0.5 * (body[:, L_SHOULDER] + body[:, R_SHOULDER] - body[:, L_HIP] - body[:, R_HIP])
+    if math.isfinite(calibration.trunk_length_px):
+        w, h = image_size
+        tpx = 0.5 * (image[:, L_SHOULDER, :2] + image[:, R_SHOULDER, :2])
+        tpx = (tpx - 0.5 * (image[:, L_HIP, :2] + image[:, R_HIP, :2])) * (float(w), float(h))
+        tz = 0.5 * (world[:, L_SHOULDER, 2] + world[:, R_SHOULDER, 2])
+        tz = tz - 0.5 * (world[:, L_HIP, 2] + world[:, R_HIP, 2])
+        trunk_cam = fuse_depth(
+            tpx / calibration.trunk_length_px,
+            (tz - calibration.trunk_depth_bias_m) / calibration.trunk_length_m,
+            cfg.length_sigma,
+            cfg.depth_noise,
+            cfg.depth_scale_error,
+        )
+        trunk_b = trunk_cam @ calibration.axes.T
+    else:  # provisional: fused points as they are
+        trunk_b = 0.5 * (
+            body[:, L_SHOULDER] + body[:, R_SHOULDER] - body[:, L_HIP] - body[:, R_HIP]
+        )
     valid = (torso_vis >= lo) & np.isfinite(trunk_b).all(axis=-1)
     trunk_b[~valid] = nan
     lateral, forward, incl, phi = trunk_angles(trunk_b)
@@ -418,6 +448,19 @@ def _conf1(vis: float, lo: float, hi: float) -> float:
     return min(max((vis - lo) / (hi - lo), 1e-3), 1.0)
 
 
+def _fuse_depth_one(
+    x: float, y: float, depth: float, cfg: KinematicsConfig
+) -> tuple[float, float, float]:
+    """Scalar twin of :func:`halfcircle.geometry.fuse_depth`."""
+    rho2 = x * x + y * y
+    z_fore = math.sqrt(max(1.0 - rho2, 0.0))
+    var_fore = (math.sqrt(rho2) * cfg.length_sigma / max(z_fore, 1e-3)) ** 2
+    var_depth = cfg.depth_noise**2 + (cfg.depth_scale_error * depth) ** 2
+    w_fore, w_depth = 1.0 / max(var_fore, 1e-12), 1.0 / var_depth
+    mag = (z_fore * w_fore + abs(depth) * w_depth) / (w_fore + w_depth)
+    return x, y, math.copysign(mag, depth)
+
+
 def _deg(x: float) -> float:
     return x * (180.0 / math.pi)
 
@@ -470,9 +513,23 @@ def measure_one(
     if any(v != v for v in (vis[L_SHOULDER], vis[R_SHOULDER], vis[L_HIP], vis[R_HIP])):
         torso_vis = nan
     base = _conf1(torso_vis, lo, hi)
-    tr = 0.5 * (ls[0] + rs[0] - lh[0] - rh[0])
-    tf = 0.5 * (ls[1] + rs[1] - lh[1] - rh[1])
-    tu = 0.5 * (ls[2] + rs[2] - lh[2] - rh[2])
+    if math.isfinite(calibration.trunk_length_px):
+        sx = 0.5 * (img[L_SHOULDER][0] + img[R_SHOULDER][0]) * w - mx
+        sy = 0.5 * (img[L_SHOULDER][1] + img[R_SHOULDER][1]) * h - my
+        sz = 0.5 * (wld[L_SHOULDER][2] + wld[R_SHOULDER][2]) - wz
+        x, y, z = _fuse_depth_one(
+            sx / calibration.trunk_length_px,
+            sy / calibration.trunk_length_px,
+            (sz - calibration.trunk_depth_bias_m) / calibration.trunk_length_m,
+            cfg,
+        )
+        tr = ax[0][0] * x + ax[0][1] * y + ax[0][2] * z
+        tf = ax[1][0] * x + ax[1][1] * y + ax[1][2] * z
+        tu = ax[2][0] * x + ax[2][1] * y + ax[2][2] * z
+    else:
+        tr = 0.5 * (ls[0] + rs[0] - lh[0] - rh[0])
+        tf = 0.5 * (ls[1] + rs[1] - lh[1] - rh[1])
+        tu = 0.5 * (ls[2] + rs[2] - lh[2] - rh[2])
     valid = torso_vis >= lo and math.isfinite(tr + tf + tu)
     if valid:
         lateral = _deg(math.atan2(tr, abs(tu)))
@@ -656,7 +713,9 @@ def calibrate_sequence(
     if not np.any(sel):
         return None
     points, k = fused_points(seq.image[sel], seq.world[sel], seq.image_size)
-    return calibrate_from_points(points, pixels[sel], k, seq.time_s[sel], cfg.calibration)
+    return calibrate_from_points(
+        points, pixels[sel], seq.world[sel], k, seq.time_s[sel], cfg.calibration
+    )
 
 
 # -------------------------------------------------------------------- streaming
@@ -721,7 +780,7 @@ class StreamingKinematics:
                 f.reset()
         calib = self._calibration or self._provisional
         values = measure_one(frame, self.image_size, calib, cfg)
-        valid = frame.detected and values.pop("valid") > 0
+        valid = bool(values.pop("valid") > 0) and frame.detected
         if self.smooth:
             for name in CHANNELS:
                 values[name] = self._filters[name](t, values[name])
@@ -752,6 +811,7 @@ class StreamingKinematics:
         self._calibration = calibrate_from_points(
             points,
             image_pixels(image, self.image_size),
+            world,
             k,
             np.array([f.time_s for f in frames]),
             cfg.calibration,
