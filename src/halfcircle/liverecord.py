@@ -4,9 +4,9 @@ A session folder holds, while the session runs (every line flushed as written):
 
 * ``session.json``: what was measured how (source, model, frame size and rate,
   start time; the end, its reason and frame counts are added when it ends).
-* ``poses.csv``: the pose of every captured frame, in the format of
-  :mod:`halfcircle.posefile` (empty cells where nobody was found or the frame
-  was dropped), one row per frame in capture order.
+* ``poses.csv``: the pose of every frame the pose model returned, in the format
+  of :mod:`halfcircle.posefile` (empty cells where nobody was found), in capture
+  order; a frame dropped by the model (live mode) has no row.
 * ``live_frames.csv``: what the live view showed on each frame it processed,
   with the columns of ``analyze``'s ``frames.csv``
   (:data:`~halfcircle.analyze.FRAME_COLUMNS`).
@@ -31,6 +31,7 @@ from types import TracebackType
 from typing import Any, Final, TextIO
 
 import numpy as np
+from numpy.typing import NDArray
 
 from halfcircle.analyze import FRAME_COLUMNS, PHI_MIN_INCLINATION_DEG
 from halfcircle.errors import InputError
@@ -204,10 +205,14 @@ def read_events(folder: Path) -> list[dict[str, Any]]:
 
 def read_pose_csv(
     path: Path, image_size: tuple[int, int], fps: float, source: str = ""
-) -> PoseSequence:
+) -> tuple[PoseSequence, NDArray[np.int64]]:
     """Load a pose dump written by :class:`~halfcircle.posefile.PoseCsvWriter`.
 
     A torn last row (the program died while writing it) is dropped.
+
+    Returns:
+        The poses, and ``(n,)`` the frame index of each row (a live session
+        writes no row for a frame the pose model dropped).
     """
     with Path(path).open(newline="", encoding="utf-8") as f:
         lines = [line for line in f if not line.startswith("#")]
@@ -219,7 +224,7 @@ def read_pose_csv(
     values = np.array(
         [[float(c) if c != "" else np.nan for c in r[3:]] for r in body], dtype=np.float64
     ).reshape(n, N_LANDMARKS, 8)
-    return PoseSequence(
+    seq = PoseSequence(
         time_s=np.array([float(r[1]) for r in body], dtype=np.float64),
         image=values[:, :, 0:3],
         world=values[:, :, 5:8],
@@ -230,14 +235,15 @@ def read_pose_csv(
         fps=fps,
         source=source,
     )
+    return seq, np.array([int(r[0]) for r in body], dtype=np.int64)
 
 
-def load_poses(folder: Path) -> PoseSequence:
-    """The pose sequence recorded in a session folder (for the report)."""
+def load_poses(folder: Path) -> tuple[PoseSequence, NDArray[np.int64]]:
+    """The pose sequence recorded in a session folder, and each row's frame index."""
     meta = read_meta(folder)
     w, h = meta["image_size"]
     return read_pose_csv(
-        Path(folder) / POSES_FILE, (int(w), int(h)), float(meta["fps"]), meta.get("video", "")
+        Path(folder) / POSES_FILE, (int(w), int(h)), float(meta["fps"]), meta.get("video") or ""
     )
 
 
