@@ -13,7 +13,10 @@ movement's peak angles. ``--write`` stores the figures as the regression table
 
 Error conventions: error = measured - truth (deg). Angles a view cannot observe
 (lateral flexion from a side view) are not scored; the table records that the
-pipeline reported them as not observable.
+pipeline reported them as not observable. Frames where the pipeline reports no
+value by design (lateral flexion of a trunk past 75 deg of inclination) are
+counted as ``missing``, not scored. Peaks are compared only for reps and
+movements the person did entirely in view.
 """
 
 from __future__ import annotations
@@ -124,6 +127,8 @@ def score(name: str, k: KinematicsSeries, truth: dict[str, np.ndarray], scene: d
     peaks: list[dict[str, Any]] = []
     for rep in scene.get("reps", []):
         a, b = int(rep["start_frame"]), int(rep["end_frame"])
+        if not np.all(truth["in_view"][a : b + 1] > 0):
+            continue  # the person left the view during the rep: no peak to compare
         checks = [("peak_forward_deg", "forward_deg", 1.0)]
         if k.view.lateral_observable:
             checks += [
@@ -139,6 +144,8 @@ def score(name: str, k: KinematicsSeries, truth: dict[str, np.ndarray], scene: d
                           "error": round(got - true, 3)})  # fmt: skip
     for i, mv in enumerate(scene.get("baseline", [])):
         a, b = int(mv["start_frame"]), int(mv["end_frame"])
+        if not np.all(truth["in_view"][a : b + 1] > 0):
+            continue
         if mv["type"] == "side_bend" and k.view.lateral_observable:
             sign = 1.0 if mv["side"] == "right" else -1.0
             key, angle, true = "peak_lateral_deg", "lateral_deg", float(mv["peak_lateral_deg"])

@@ -114,13 +114,30 @@ def test_confidence_follows_the_view() -> None:
     assert front.forward_conf < oblique.forward_conf
 
 
-def test_toe_touch_past_horizontal_reads_forward_beyond_90_and_lateral_near_zero() -> None:
-    for azimuth in (0.0, 90.0):
+def test_toe_touch_past_horizontal_reads_forward_beyond_90_and_no_lateral() -> None:
+    for azimuth in (0.0, 45.0, 90.0):
         s, _ = _pose(0.0, 100.0, azimuth_deg=azimuth, **FAR)
         assert s.forward_deg == pytest.approx(100.0, abs=0.5)
-        if azimuth == 0.0:
-            assert s.lateral_deg == pytest.approx(0.0, abs=0.5)
-            assert s.lateral_conf == 0.0  # lateral is meaningless for a horizontal trunk
+        assert np.isnan(s.lateral_deg) and np.isnan(s.phi_deg)  # undefined for a flat trunk
+        assert s.lateral_conf == 0.0
+        if azimuth != 90.0:
+            assert s.inclination_deg == pytest.approx(100.0, abs=0.5)
+
+
+def test_lateral_confidence_fades_between_60_and_75_deg_of_inclination() -> None:
+    confs = [_pose(0.0, fwd, **FAR)[0].lateral_conf for fwd in (50.0, 67.5, 74.0)]
+    assert confs[0] == pytest.approx(1.0, abs=1e-3)
+    assert 0.3 < confs[1] < 0.7
+    assert 0.0 < confs[2] < 0.1
+
+
+def test_smoothed_inclination_survives_where_lateral_is_not_reported() -> None:
+    fwd = np.concatenate([np.zeros(REST), np.linspace(0, 100, 40), np.full(30, 100.0)])
+    k = compute_kinematics(synthetic_clip(np.zeros_like(fwd), fwd, **FAR).seq)
+    assert np.isnan(k.lateral_deg[-10:]).all()
+    np.testing.assert_allclose(k.inclination_deg[-10:], 100.0, atol=0.5)
+    live = stream_kinematics(synthetic_clip(np.zeros_like(fwd), fwd, **FAR).seq)
+    assert live.inclination_deg[-1] == pytest.approx(100.0, abs=0.5)
 
 
 # ------------------------------------------------------------------ other measures

@@ -114,6 +114,11 @@ CHANNELS: Final[tuple[str, ...]] = (
     "fingertip_height_cm",
 )
 
+#: Lateral flexion fades out between these trunk inclinations (cosines).
+_COS_LATERAL_END: Final = math.cos(math.radians(75.0))
+_LATERAL_FADE: Final = 1.0 / (math.cos(math.radians(60.0)) - _COS_LATERAL_END)
+#: Channels smoothed: the measures, plus inclination (used where lateral is not reported).
+_SMOOTHED: Final = (*CHANNELS, "inclination_deg")
 _LEG_HIPS: Final = np.array([L_HIP, R_HIP])
 _KNEES: Final = np.array([L_KNEE, R_KNEE])
 _ANKLES: Final = np.array([L_ANKLE, R_ANKLE])
@@ -371,9 +376,13 @@ def measure(
     trunk_b[~valid] = nan
     lateral, forward, incl, phi = trunk_angles(trunk_b)
 
-    # Lateral flexion reads poorly when the trunk is near horizontal (toe touch).
-    steep = np.minimum(np.maximum(2.0 * trunk_b[:, 2] / np.linalg.norm(trunk_b, axis=-1), 0.0), 1)
+    # Lateral flexion is undefined for a horizontal trunk (toe touch): it fades out
+    # from 60 deg of inclination and is not reported from 75 deg.
+    cos_incl = trunk_b[:, 2] / np.linalg.norm(trunk_b, axis=-1)
+    steep = np.minimum(np.maximum((cos_incl - _COS_LATERAL_END) * _LATERAL_FADE, 0.0), 1.0)
     lateral_conf = np.where(valid, base_conf * view.lateral_observability * steep, 0.0)
+    lateral = np.where(steep > 0, lateral, nan)
+    phi = np.where(steep > 0, phi, nan)
     if not view.lateral_observable:
         lateral = incl = phi = np.full_like(lateral, nan)
         lateral_conf = np.zeros_like(lateral_conf)
@@ -538,8 +547,10 @@ def measure_one(
         phi = _deg(math.atan2(forward, lateral))
         phi = phi + 360.0 if phi < -90.0 else phi
         norm = math.sqrt(tr * tr + tf * tf + tu * tu)
-        steep = min(max(2.0 * tu / norm, 0.0), 1.0) if norm > 0 else nan
+        steep = min(max((tu / norm - _COS_LATERAL_END) * _LATERAL_FADE, 0.0), 1.0)
         lateral_conf = base * view.lateral_observability * steep
+        if not steep > 0:
+            lateral = phi = nan
     else:
         lateral = forward = incl = phi = nan
         lateral_conf = 0.0
@@ -656,7 +667,7 @@ def compute_kinematics(
     raw = measure(seq.image, seq.world, seq.visibility, seq.image_size, calib, cfg)
     valid = (raw.pop("valid") > 0) & seq.detected
     if smoothing == "butterworth":
-        for name in CHANNELS:
+        for name in _SMOOTHED:
             raw[name] = lowpass_zero_phase(
                 seq.time_s, raw[name], cfg.lowpass_cutoff_hz, max_gap_s=cfg.max_gap_s
             )
@@ -677,9 +688,15 @@ def compute_kinematics(
 
 
 def _derive_trunk(values: dict[str, FloatArray]) -> None:
-    """Inclination and phi from (smoothed) lateral and forward, in place."""
-    values["inclination_deg"] = inclination_from(values["lateral_deg"], values["forward_deg"])
-    values["phi_deg"] = phase_angle(values["lateral_deg"], values["forward_deg"])
+    """Inclination and phi from (smoothed) lateral and forward, in place.
+
+    Where lateral flexion is not reported (trunk near horizontal) the smoothed
+    inclination stays as it is.
+    """
+    lat, fwd = values["lateral_deg"], values["forward_deg"]
+    derived = inclination_from(lat, fwd)
+    values["inclination_deg"] = np.where(np.isfinite(lat), derived, values["inclination_deg"])
+    values["phi_deg"] = phase_angle(lat, fwd)
 
 
 def calibrate_sequence(
@@ -755,7 +772,7 @@ class StreamingKinematics:
         self._detector = NeutralDetector(self.config.calibration)
         self._recent: deque[tuple[float, PoseFrame]] = deque()
         self._filters = {
-            name: OneEuroFilter(self.config.one_euro, self.config.max_gap_s) for name in CHANNELS
+            name: OneEuroFilter(self.config.one_euro, self.config.max_gap_s) for name in _SMOOTHED
         }
 
     @property
@@ -782,10 +799,12 @@ class StreamingKinematics:
         values = measure_one(frame, self.image_size, calib, cfg)
         valid = bool(values.pop("valid") > 0) and frame.detected
         if self.smooth:
-            for name in CHANNELS:
+            for name in _SMOOTHED:
                 values[name] = self._filters[name](t, values[name])
             lat, fwd = values["lateral_deg"], values["forward_deg"]
-            values["inclination_deg"], values["phi_deg"] = _incl_phi_one(lat, fwd)
+            incl, values["phi_deg"] = _incl_phi_one(lat, fwd)
+            if lat == lat:
+                values["inclination_deg"] = incl
         return AngleSample(
             time_s=t, valid=valid, calibrated=self._calibration is not None, **values
         )
