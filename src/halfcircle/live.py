@@ -322,7 +322,7 @@ class WindowUI:
         self.title = title
         self.closed = False
         try:
-            cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
+            cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
         except cv2.error as err:
             raise InputError(f"The live window could not be opened ({err}).") from err
         self._shown = False
