@@ -7,9 +7,10 @@ with ``NAME.truth.csv`` and ``NAME.scene.json``): MediaPipe poses (cached under
 ``.cache/halfcircle-bench/``), neutral calibration found in the clip, offline
 kinematics (zero-phase Butterworth), and, for comparison, the streaming path
 (One Euro). Prints per clip and angle the mean and max absolute error over the
-frames where the person is fully in view, and the error of each rep's and
-movement's peak angles. ``--write`` stores the figures as the regression table
-``bench/accuracy_table.json`` read by ``tests/test_accuracy_regression.py``.
+frames where the person is fully in view (and, streaming, once calibrated), and
+the error of each rep's and movement's peak angles. ``--write`` stores the
+figures as the regression table ``bench/accuracy_table.json`` read by
+``tests/test_accuracy_regression.py``.
 
 Error conventions: error = measured - truth (deg). Angles a view cannot observe
 (lateral flexion from a side view) are not scored; the table records that the
@@ -107,7 +108,7 @@ def score(name: str, k: KinematicsSeries, truth: dict[str, np.ndarray], scene: d
           ) -> dict[str, Any]:  # fmt: skip
     """Errors of one clip's kinematics against its truth."""
     n = min(len(k), truth["frame"].shape[0])
-    in_view = truth["in_view"][:n] > 0
+    in_view = (truth["in_view"][:n] > 0) & k.calibrated[:n]
     rotation_clip = any(b["type"] == "rotation" for b in scene.get("baseline", []))
     angles: dict[str, Any] = {}
     for angle in ANGLES:

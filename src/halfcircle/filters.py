@@ -36,7 +36,7 @@ class OneEuroConfig:
     """
 
     min_cutoff_hz: float = 1.0
-    beta: float = 0.05
+    beta: float = 0.2
     d_cutoff_hz: float = 1.0
 
     def __post_init__(self) -> None:
