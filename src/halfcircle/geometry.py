@@ -1,10 +1,13 @@
 """Landmark geometry shared by calibration and kinematics: fused camera-frame points.
 
 MediaPipe gives two views of one pose: image landmarks, whose ``x`` and ``y`` are
-precise but flat, and world landmarks, which carry depth but are noisy along it.
-:func:`fused_points` keeps the best of each: ``x`` and ``y`` from the image
-(converted to metres with a per-frame scale fitted on the torso) and ``z`` from
-the world landmarks. Every angle of halfcircle is measured on these points.
+precise but flat, and world landmarks, which carry depth but read it compressed
+and biased. :func:`fused_points` keeps the best of each: ``x`` and ``y`` from the
+image (converted to metres with a per-frame scale fitted on the torso) and ``z``
+from the world landmarks; the body axes, pelvis, knees and fingertips are
+measured on them. The trunk, whose depth matters most, gets more:
+:func:`fuse_depth` also reads its depth from foreshortening (its image length
+against its neutral length) and weighs the two depths by their expected errors.
 
 Camera frame (as :mod:`halfcircle.landmarks`): metres, origin between the hips,
 ``x`` image right, ``y`` down, ``z`` away from the camera.

@@ -21,11 +21,14 @@ Conventions (the person's left and right, never the image's):
 * ``fingertip_height_cm``: lowest index fingertip above the floor under the feet
   (cm; mean of heels and toes), negative below it.
 
-The trunk vector is measured on fused points (:mod:`halfcircle.geometry`) in the
-body frame of the :class:`~halfcircle.calibration.NeutralCalibration`, whose axes
-already pick the estimator that suits the view (:mod:`halfcircle.view`): the image
-alone for the angle that lies in the image plane of a front or side view, image
-plus world depth otherwise. Every measure comes with a confidence in [0, 1]
+The trunk vector is measured in the body frame of the
+:class:`~halfcircle.calibration.NeutralCalibration`: its image-plane components
+from the image (in neutral trunk lengths), its depth fused from foreshortening
+and MediaPipe's world depth (:func:`halfcircle.geometry.fuse_depth`, neutral
+depth bias removed). The calibration's axes pick the estimator that suits the
+view (:mod:`halfcircle.view`): from a front or side view the angle that lies in
+the image plane is read from the image alone, the other from the fused depth;
+from an oblique view both mix image and depth. Every measure comes with a confidence in [0, 1]
 (landmark visibility times the view's observability) and is NaN where it cannot
 be measured; lateral flexion (and with it inclination and phi) is NaN from a view
 that cannot observe it, with a note saying so.
