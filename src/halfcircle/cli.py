@@ -187,6 +187,17 @@ def _cmd_live(args: argparse.Namespace) -> int:
         annotate=not args.no_video,
     )
     result = run_live(opts)
+    st = result.stats
+    if st.captured:
+        print(
+            f"Live: {st.posed} of {st.captured} frames measured"
+            + (
+                f" ({st.dropped_model} skipped while the model was busy)"
+                if st.dropped_model
+                else ""
+            )
+            + f", {st.fps:.0f} fps shown."
+        )
     if result.analysis is not None:
         print(text_summary(result.analysis))
     if result.advice:

@@ -942,7 +942,9 @@ def run_live(
                     )
                     if advice is not None and not the_ui.closed and run.last_display is not None:
                         the_ui.ask(
-                            run.last_display, ["Please stop for today.", *_wrap(advice)], {13}
+                            run.last_display,
+                            ["Please stop for today.", *_wrap(advice), "Enter to close"],
+                            {13},
                         )
                 if error is not None:
                     message = f"{error} The session up to then is saved in {opts.out_dir}."
