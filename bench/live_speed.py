@@ -11,7 +11,10 @@ rep counter, the session record on disk and the overlay, headless, exactly as
 * end-to-end latency, from the frame read to its overlay drawn (median, p95),
   and the model's part of it (capture to pose back);
 * our own time per frame, excluding decoding and the model: angles, reps,
-  cues, the record on disk, drawing.
+  cues, the record on disk, drawing;
+* for comparison, the bare model: the same frames handed to a LIVE_STREAM
+  landmarker at the same pace, with nothing else running (latency from hand-over
+  to result, and how many results came back).
 
     python bench/live_speed.py [VIDEO] [--model full] [--repeat 3] [--json]
 
@@ -24,12 +27,16 @@ import argparse
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 
+from halfcircle.capture import open_source
 from halfcircle.live import LiveOptions, run_live
+from halfcircle.pose import PoseEstimator
 
 DEFAULT = Path(__file__).resolve().parents[1] / "fixtures" / "hc_two_reps.mp4"
 
@@ -67,6 +74,34 @@ class LoopedFile:  # the cv2.VideoCapture interface: camelCase isOpened
         self._cap.release()
 
 
+def bare_model(video: Path, model: str, n: int = 200) -> dict[str, float]:
+    """Latency of the LIVE_STREAM landmarker alone, frames handed over at the clip's pace."""
+    with open_source(video) as source:
+        fps = source.fps
+        frames = [f.image for _, f in zip(range(n), source, strict=False)]
+    submitted: dict[int, float] = {}
+    returned: dict[int, float] = {}
+    with PoseEstimator(model, "live") as est:
+        t0 = time.perf_counter()
+        for i, image in enumerate(frames + [frames[-1]] * 15):  # 0.5 s more to drain
+            due = t0 + i / fps
+            while (now := time.perf_counter()) < due:
+                for pose in est.poll():
+                    returned.setdefault(round(pose.time_s * 1000), now)
+                time.sleep(0.0005)
+            if i < len(frames):
+                ts = round(i * 1000 / fps) + 1
+                submitted[ts] = time.perf_counter()
+                est.submit(image, ts / 1000)
+    lat = [(returned[k] - submitted[k]) * 1000 for k in returned if k in submitted]
+    return {
+        "bare_frames": len(frames),
+        "bare_returned": len(lat),
+        "bare_latency_ms_median": round(float(np.median(lat)), 2) if lat else float("nan"),
+        "bare_latency_ms_p95": round(float(np.percentile(lat, 95)), 2) if lat else float("nan"),
+    }
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -91,6 +126,7 @@ def main() -> None:
         else os.cpu_count(),
         **stats,
         "reps_counted_live": n_reps,
+        **bare_model(args.video, args.model),
     }
     if args.json:
         print(json.dumps(figures, indent=2))
@@ -115,6 +151,10 @@ def main() -> None:
         f"p95 {s['own_ms_p95']} ms; hand-over to the model {s['submit_ms_median']} ms"
     )
     print(f"  complete reps counted live: {n_reps}")
+    print(
+        f"bare model, same pace: {s['bare_returned']} of {s['bare_frames']} results, latency "
+        f"median {s['bare_latency_ms_median']} ms, p95 {s['bare_latency_ms_p95']} ms"
+    )
 
 
 if __name__ == "__main__":
