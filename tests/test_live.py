@@ -525,3 +525,12 @@ def test_bad_live_options_are_one_plain_line(
     assert cli.main(argv) == 2
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("halfcircle: ") and text in lines[0]
+
+
+def test_a_folder_that_holds_a_session_is_not_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "session.json").write_text("{}")
+    assert cli.main(["live", "--source", str(PERSON), "--headless", "--out", str(tmp_path)]) == 2
+    assert "already holds a session" in capsys.readouterr().err
+    assert (tmp_path / "session.json").read_text() == "{}"

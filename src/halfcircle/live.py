@@ -43,7 +43,13 @@ from halfcircle.capture import CaptureFactory, Frame, FrameSource, open_source
 from halfcircle.errors import CameraLostError, HalfcircleError, InputError
 from halfcircle.kinematics import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame
-from halfcircle.liverecord import RAW_VIDEO_FILE, SessionRecorder, load_poses, previous_rating
+from halfcircle.liverecord import (
+    RAW_VIDEO_FILE,
+    SESSION_FILE,
+    SessionRecorder,
+    load_poses,
+    previous_rating,
+)
 from halfcircle.overlay import OverlayInfo, draw_overlay
 from halfcircle.reps import RepEvent, RepRecord
 from halfcircle.session import FrameState, SessionLoop
@@ -67,6 +73,8 @@ _CENTRE_BAND: Final = (0.15, 0.85)
 COUNTDOWN_S: Final = 3.0
 #: Seconds "calibrated" is shown before the cues take over.
 CALIBRATED_SHOW_S: Final = 2.0
+#: Frames waiting for the model longer than this (s) are given up as dropped.
+MAX_PENDING_S: Final = 2.0
 #: Longest wait for the pose model's last results when the stream ends (s).
 DRAIN_S: Final = 1.0
 
@@ -593,7 +601,9 @@ class _Run:
         ts = max(round(frame.time_s * 1000.0), self.last_ms + 1)
         self.last_ms = ts
         self.pending.append(_Pending(frame.index, frame.time_s, ts, frame.image, captured_at))
-        if self.stats.submit_ms == [] and self.opts.model in ("lite", "full", "heavy"):
+        while len(self.pending) > MAX_PENDING_S * self.source.fps:  # a stalled model
+            self._write_missing(self.pending.popleft())
+        if not self.stats.submit_ms:
             # The runtime prints a few lines on its first inference, on its own thread.
             from halfcircle.pose import _native_stderr_silenced
 
@@ -878,7 +888,10 @@ def run_live(
         raise InputError(
             "--fast needs a video file as source (--source PATH): a camera runs in real time."
         )
+    if (Path(opts.out_dir) / SESSION_FILE).exists():
+        raise InputError(f"{opts.out_dir} already holds a session: choose a new folder for --out.")
     make = estimator_factory or _default_estimator
+    the_ui: LiveUI | None = None
     source.open()
     try:
         size, fps = source.size, source.fps
@@ -901,6 +914,7 @@ def run_live(
             "record": raw,
         }
         the_ui = ui if ui is not None else (HeadlessUI() if opts.headless else WindowUI())
+        assert the_ui is not None
         with make(opts.model, "video" if opts.fast else "live") as estimator:
             recorder = SessionRecorder(opts.out_dir, meta, raw_video=raw)
             with recorder:
@@ -955,9 +969,10 @@ def run_live(
                 recorder.event("end", run.coach.last_time_s, reason=stop, message=message)
                 recorder.finish(stop=stop, message=message, stats=run.stats.as_dict())
                 live_reps, live_aborted = run.coach.records, run.coach.aborted
-            the_ui.close()
     finally:
         source.close()
+        if the_ui is not None:
+            the_ui.close()
     if crash is not None:
         try:
             _build_report(opts, stop)
