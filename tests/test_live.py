@@ -534,3 +534,96 @@ def test_a_folder_that_holds_a_session_is_not_overwritten(
     assert cli.main(["live", "--source", str(PERSON), "--headless", "--out", str(tmp_path)]) == 2
     assert "already holds a session" in capsys.readouterr().err
     assert (tmp_path / "session.json").read_text() == "{}"
+
+
+class _ScriptedUI:
+    """A window stand-in: presses ``keys`` on given frames, answers questions, may close."""
+
+    def __init__(self, keys: dict[int, str], answers: list[str], close_at: int | None = None):
+        self.keys, self.answers, self.close_at = keys, list(answers), close_at
+        self.closed = False
+        self.shown = 0
+        self.questions: list[list[str]] = []
+
+    def show(self, image: np.ndarray, wait_ms: int = 1) -> int:
+        self.shown += 1
+        if self.close_at is not None and self.shown >= self.close_at:
+            self.closed = True
+            return -1
+        key = self.keys.get(self.shown)
+        return ord(key) if key else -1
+
+    def ask(self, image: np.ndarray, lines: list[str], keys: set[int]) -> int | None:
+        self.questions.append(lines)
+        answer = ord(self.answers.pop(0)) if self.answers else None
+        return answer if answer in keys else None
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _run_with_ui(tmp_path: Path, ui: _ScriptedUI, name: str = "s") -> LiveResult:
+    seq = _two_rep_seq()
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"stand-in")
+    return run_live(
+        LiveOptions(str(clip), tmp_path / name, fast=True, annotate=False),
+        capture_factory=lambda _: _BlankVideo(len(seq)),
+        estimator_factory=_ReplayPoses(seq),
+        ui=ui,
+    )
+
+
+def test_keys_and_the_questions_after_the_set(tmp_path: Path) -> None:
+    ui = _ScriptedUI({120: "o", 130: "o", 150: "c", 300: "r", 420: "q"}, answers=["s", "4"])
+    result = _run_with_ui(tmp_path, ui)
+    assert result.stop == "quit" and result.stats.captured == 420
+    assert result.rating == Rating("same", 4) and result.advice is None
+    assert "How does your back feel" in ui.questions[0][0] and "Pain" in ui.questions[1][0]
+    events = read_events(tmp_path / "s")
+    kinds = [e["type"] for e in events]
+    assert kinds.count("calibrated") == 2  # at the start and after "c"
+    assert kinds.index("recalibrate") < kinds.index("reset") < kinds.index("rating")
+    rating = next(e for e in events if e["type"] == "rating")
+    assert rating["feeling"] == "same" and rating["pain"] == 4
+    # A later session with more pain is told plainly to stop and see a clinician.
+    ui2 = _ScriptedUI({}, answers=["w", "7"])
+    later = _run_with_ui(tmp_path, ui2, name="s2")
+    assert later.advice is not None and "rose from 4 to 7" in later.advice
+    assert ui2.questions[-1][0] == "Please stop for today."
+
+
+def test_a_closed_window_ends_the_session_with_its_record(tmp_path: Path) -> None:
+    ui = _ScriptedUI({}, answers=[], close_at=200)
+    result = _run_with_ui(tmp_path, ui)
+    assert result.stop == "window_closed" and result.rating is None and ui.questions == []
+    poses, indices = load_poses(tmp_path / "s")
+    assert len(poses) == 200 and indices[-1] == 199
+    assert result.analysis is not None and (tmp_path / "s" / "report.html").exists()
+
+
+@needs_clip
+def test_a_killed_process_leaves_a_readable_record(tmp_path: Path) -> None:
+    import signal
+
+    out = tmp_path / "s"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "halfcircle.cli", "live", "--source", str(CLIP), "--headless",
+         "--model", "lite", "--out", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    poses_csv = out / "poses.csv"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if poses_csv.exists() and poses_csv.read_text().count("\n") > 40:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)  # no chance to clean up
+    proc.wait(timeout=30)
+    poses, indices = load_poses(out)
+    assert len(poses) >= 38 and np.all(np.diff(indices) > 0)
+    assert read_events(out)[0]["type"] == "start"
+    assert "stop" not in json.loads((out / "session.json").read_text())  # it never ended
+    # The report can be built afterwards from what is on disk.
+    assert cli.main(["live", "--rebuild", str(out)]) in (0, cli.EXIT_NOTHING_MEASURED)
+    assert (out / "report.html").exists() and (out / "summary.json").exists()

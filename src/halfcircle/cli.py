@@ -168,8 +168,13 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 def _cmd_live(args: argparse.Namespace) -> int:
     from halfcircle.analyze import text_summary
-    from halfcircle.live import LiveOptions, default_out_dir, run_live
+    from halfcircle.live import LiveOptions, default_out_dir, rebuild_report, run_live
 
+    if args.rebuild is not None:
+        analysis, _ = rebuild_report(args.rebuild, annotate=not args.no_video)
+        print(text_summary(analysis))
+        print(f"Report rebuilt in {args.rebuild}/ (open report.html).")
+        return 0 if analysis.measured else EXIT_NOTHING_MEASURED
     if args.camera is not None and args.source is not None:
         raise InputError("Give either --camera or --source, not both.")
     if args.headless and args.out is None:
@@ -299,6 +304,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lv.add_argument(
         "--no-video", action="store_true", default=False, help="skip the annotated video"
+    )
+    lv.add_argument(
+        "--rebuild",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="build the report of a recorded session folder again (after a crash)",
     )
     lv.set_defaults(func=_cmd_live)
 

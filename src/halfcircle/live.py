@@ -49,6 +49,7 @@ from halfcircle.liverecord import (
     SessionRecorder,
     load_poses,
     previous_rating,
+    read_meta,
 )
 from halfcircle.overlay import OverlayInfo, draw_overlay
 from halfcircle.reps import RepEvent, RepRecord
@@ -996,28 +997,52 @@ def run_live(
 
 
 def _build_report(opts: LiveOptions, stop: StopReason) -> tuple[Analysis, dict[str, Path]]:
-    """The same report as ``analyze``, from the poses recorded on disk.
+    return build_report(
+        opts.out_dir,
+        opts.model,
+        interrupted=stop in ("camera_lost", "interrupted", "crashed"),
+        annotate=opts.annotate,
+    )
+
+
+def build_report(
+    folder: Path, model: str, *, interrupted: bool, annotate: bool = True
+) -> tuple[Analysis, dict[str, Path]]:
+    """The same report as ``analyze``, from the poses recorded in a session folder.
 
     Frames the pose model dropped have no pose: the analysis runs on the frames
     that have one (at their own times), ``frames.csv`` names their real frame
     numbers, and the annotated video shows the latest pose on a dropped frame.
+    The annotated video needs a video to draw on: the file played, or the raw
+    recording of a camera.
     """
-    poses, indices = load_poses(opts.out_dir)
-    analysis = analyze_poses(
-        poses, opts.model, interrupted=stop in ("camera_lost", "interrupted", "crashed")
-    )
-    annotate = opts.annotate and bool(poses.source) and Path(poses.source).is_file()
+    folder = Path(folder)
+    poses, indices = load_poses(folder)
+    analysis = analyze_poses(poses, model, interrupted=interrupted)
+    annotate = annotate and bool(poses.source) and Path(poses.source).is_file()
     gaps = not np.array_equal(indices, np.arange(len(indices)))
-    paths = write_outputs(analysis, opts.out_dir, annotate=annotate and not gaps)
+    paths = write_outputs(analysis, folder, annotate=annotate and not gaps)
     if gaps:
         _renumber_frames_csv(paths["frames"], indices)
         if annotate and len(indices):
             from halfcircle.report import write_report
 
-            paths["video"] = opts.out_dir / "annotated.mp4"
+            paths["video"] = folder / "annotated.mp4"
             _write_annotated_sparse(analysis, indices, paths["video"])
             write_report(analysis, paths["report"], video=paths["video"])
     return analysis, paths
+
+
+def rebuild_report(folder: Path, annotate: bool = True) -> tuple[Analysis, dict[str, Path]]:
+    """Build a session's report again from its folder (after a crash, for instance).
+
+    A session that never recorded its end (the program died) counts as stopped early.
+    """
+    meta = read_meta(folder)
+    stop = meta.get("stop")
+    interrupted = stop is None or stop in ("camera_lost", "interrupted", "crashed")
+    return build_report(folder, str(meta.get("model", "full")), interrupted=interrupted,
+                        annotate=annotate)  # fmt: skip
 
 
 def _renumber_frames_csv(path: Path, indices: NDArray[np.int64]) -> None:
