@@ -61,3 +61,43 @@ def empty_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
         np.clip(90 + rng.normal(0, 3, (480, 640, 3)), 0, 255).astype(np.uint8) for _ in range(10)
     ]
     return write_video(tmp_path_factory.mktemp("empty") / "empty.mp4", frames)
+
+
+def fixture_clips(kind: str | None = None) -> list[str]:
+    """Names of the committed rendered clips (``fixtures/NAME.scene.json``), sorted.
+
+    Args:
+        kind: ``"half_circle"`` for clips with half-circle reps, ``"baseline"`` for
+            baseline tests, None for all.
+    """
+    import json
+
+    names = []
+    for scene_path in sorted(FIXTURES.glob("*.scene.json")):
+        scene = json.loads(scene_path.read_text())
+        if kind == "half_circle" and not scene.get("reps"):
+            continue
+        if kind == "baseline" and not scene.get("baseline"):
+            continue
+        names.append(scene_path.name.removesuffix(".scene.json"))
+    return names
+
+
+def fixture_scene(name: str) -> dict:  # type: ignore[type-arg]
+    """The scene file of a committed clip."""
+    import json
+
+    return json.loads((FIXTURES / f"{name}.scene.json").read_text())
+
+
+_POSE_CACHE: dict[tuple[str, str], object] = {}
+
+
+def fixture_poses(name: str, model: str = "full"):  # type: ignore[no-untyped-def]
+    """Real MediaPipe poses of a committed clip, computed once per test session."""
+    from halfcircle.analyze import extract_poses
+
+    key = (name, model)
+    if key not in _POSE_CACHE:
+        _POSE_CACHE[key], _ = extract_poses(FIXTURES / f"{name}.mp4", model)
+    return _POSE_CACHE[key]

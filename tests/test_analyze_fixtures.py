@@ -1,0 +1,125 @@
+"""Analysis of the rendered fixture clips against their exact ground truth.
+
+Real MediaPipe on the committed videos; truth from each clip's ``scene.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+
+import numpy as np
+import pytest
+
+from halfcircle.analyze import Analysis, analyze_poses
+from halfcircle.reps import RepThresholds
+from tests.conftest import FIXTURES, fixture_clips, fixture_poses, fixture_scene
+
+CLIPS = fixture_clips("half_circle")
+#: Views whose peak angles must be within PEAK_TOLERANCE_DEG of truth.
+PEAK_VIEWS = ("front", "oblique")
+BOUNDARY_TOLERANCE_S = 0.3
+PEAK_TOLERANCE_DEG = 3.0
+
+
+@functools.cache
+def analysis_of(name: str) -> Analysis:
+    return analyze_poses(fixture_poses(name))
+
+
+def _longest_time_out_of_view_s(name: str, start_s: float, end_s: float) -> float:
+    with (FIXTURES / f"{name}.truth.csv").open() as f:
+        rows = [r for r in csv.DictReader(f) if start_s <= float(r["time_s"]) <= end_s]
+    out = np.array([r["in_view"] == "0" for r in rows] + [False], dtype=int)
+    runs = np.diff(np.r_[0, out])
+    starts, stops = np.flatnonzero(runs == 1), np.flatnonzero(runs == -1)
+    fps = fixture_scene(name)["fps"]
+    return float(max((stops - starts) / fps, default=0.0))
+
+
+def _seen_whole(name: str, rep: dict) -> bool:  # type: ignore[type-arg]
+    """Whether the person stayed in view through the rep (short gaps are bridged)."""
+    gap = _longest_time_out_of_view_s(name, rep["start_s"], rep["end_s"])
+    return gap <= RepThresholds().max_gap_s
+
+
+def _true_reps(name: str, complete: bool) -> list[dict]:  # type: ignore[type-arg]
+    """True reps that can be counted complete (or not) from what the camera saw."""
+    reps = fixture_scene(name)["reps"]
+    return [r for r in reps if (bool(r["complete"]) and _seen_whole(name, r)) == complete]
+
+
+def _side_view(name: str) -> bool:
+    return abs(float(fixture_scene(name)["camera"]["azimuth_deg"])) >= 80
+
+
+def test_there_are_half_circle_fixtures() -> None:
+    assert len(CLIPS) >= 5, CLIPS
+
+
+FRONTAL_CLIPS = [n for n in CLIPS if not _side_view(n)]
+SIDE_CLIPS = [n for n in CLIPS if _side_view(n)]
+
+
+@pytest.mark.parametrize("name", SIDE_CLIPS)
+def test_from_the_side_no_rep_is_guessed_and_the_note_says_where_to_put_the_camera(
+    name: str,
+) -> None:
+    analysis = analysis_of(name)
+    assert analysis.kinematics.view.kind == "side"
+    assert analysis.complete_reps == []
+    assert any("side view" in note for note in analysis.notes)
+
+
+@pytest.mark.parametrize("name", FRONTAL_CLIPS)
+def test_a_rep_partly_out_of_view_is_kept_incomplete_with_a_note(name: str) -> None:
+    hidden = [r for r in fixture_scene(name)["reps"] if not _seen_whole(name, r)]
+    analysis = analysis_of(name)
+    for t in hidden:
+        overlapping = [
+            r for r in analysis.reps if r.start_s < t["end_s"] and r.end_s > t["start_s"]
+        ]
+        assert overlapping and not any(r.complete for r in overlapping)
+        assert any("left the view" in note for note in analysis.notes)
+
+
+@pytest.mark.parametrize("name", FRONTAL_CLIPS)
+def test_every_complete_rep_is_found_with_its_direction(name: str) -> None:
+    truth = _true_reps(name, complete=True)
+    found = analysis_of(name).complete_reps
+    assert [r.direction for r in found] == [t["direction"] for t in truth]
+
+
+@pytest.mark.parametrize("name", FRONTAL_CLIPS)
+def test_aborted_reps_are_not_counted_as_complete(name: str) -> None:
+    aborted = _true_reps(name, complete=False)
+    analysis = analysis_of(name)
+    assert len(analysis.complete_reps) == len(_true_reps(name, complete=True))
+    for t in aborted:
+        inside = [
+            r for r in analysis.complete_reps if r.start_s < t["end_s"] and r.end_s > t["start_s"]
+        ]
+        assert inside == [], f"the aborted attempt at {t['start_s']} s was counted"
+
+
+@pytest.mark.parametrize("name", FRONTAL_CLIPS)
+def test_rep_boundaries_are_within_a_third_of_a_second(name: str) -> None:
+    truth = _true_reps(name, complete=True)
+    found = analysis_of(name).complete_reps
+    for t, r in zip(truth, found, strict=False):
+        assert r.start_s == pytest.approx(t["start_s"], abs=BOUNDARY_TOLERANCE_S)
+        assert r.end_s == pytest.approx(t["end_s"], abs=BOUNDARY_TOLERANCE_S)
+
+
+@pytest.mark.skipif(
+    not {"hc_smooth", "hc_stopgo"} <= set(CLIPS), reason="smooth/stop-and-go pair not rendered"
+)
+def test_a_stop_and_go_rep_scores_clearly_lower_in_smoothness_than_a_smooth_one() -> None:
+    smooth = analysis_of("hc_smooth").complete_reps
+    jerky = analysis_of("hc_stopgo").complete_reps
+    assert len(smooth) == 1 and len(jerky) == 1
+    s, j = smooth[0], jerky[0]
+    assert j.metrics.sparc < s.metrics.sparc - 0.5
+    assert s.score is not None and j.score is not None
+    assert j.score.smoothness < s.score.smoothness - 0.2
+    assert j.score.total < s.score.total
