@@ -129,7 +129,7 @@ def test_calibration_removes_camera_pitch() -> None:
     clip = synthetic_clip(np.zeros(60), fwd, pitch_deg=12, **FAR)
     k = compute_kinematics(clip.seq, smoothing="none")
     assert k.forward_deg[10] == pytest.approx(0.0, abs=1e-6)
-    assert k.forward_deg[50] == pytest.approx(40.0, abs=0.5)
+    assert k.forward_deg[50] == pytest.approx(40.0, abs=1.0)
 
 
 def test_explicit_window_is_used_instead_of_searching() -> None:

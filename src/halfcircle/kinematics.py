@@ -159,7 +159,7 @@ class KinematicsConfig:
     one_euro: OneEuroConfig = field(default_factory=OneEuroConfig)
     lowpass_cutoff_hz: float = 4.0
     max_gap_s: float = 0.25
-    length_sigma: float = 0.05
+    length_sigma: float = 0.1
     depth_noise: float = 0.03
     depth_scale_error: float = 0.35
 
