@@ -123,3 +123,12 @@ def test_a_stop_and_go_rep_scores_clearly_lower_in_smoothness_than_a_smooth_one(
     assert s.score is not None and j.score is not None
     assert j.score.smoothness < s.score.smoothness - 0.2
     assert j.score.total < s.score.total
+    assert s.metrics.reversals == 0 and j.metrics.reversals >= 1
+
+
+@pytest.mark.parametrize("name", FRONTAL_CLIPS)
+def test_a_still_pelvis_and_a_smooth_rep_get_no_correction_cues(name: str) -> None:
+    for rep in analysis_of(name).complete_reps:
+        assert rep.metrics.compensations == []
+        if name != "hc_stopgo":
+            assert rep.metrics.reversals == 0

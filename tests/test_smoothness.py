@@ -194,3 +194,23 @@ def test_lowpass_keeps_slow_and_removes_fast() -> None:
     y = lowpass(slow + fast, 30.0, 4.0)
     assert np.max(np.abs(y - slow)[10:-10]) < 0.05
     assert np.array_equal(lowpass(np.ones(4), 30.0, 4.0), np.ones(4))  # too short: unchanged
+
+
+def test_phi_wandering_near_upright_is_not_a_reversal() -> None:
+    # out to the right with a little flexion, round the front, up from the left:
+    # phi runs back at both ends while the trunk is close to upright
+    lat = np.r_[
+        np.linspace(2, 30, 20), 30 * np.cos(np.linspace(0, np.pi, 60)), np.linspace(-30, -2, 20)
+    ]
+    fwd = np.r_[np.full(20, 4.0), 55 * np.sin(np.linspace(0, np.pi, 60)), np.full(20, 4.0)]
+    phi = np.degrees(np.arctan2(fwd, lat))
+    incl = np.hypot(lat, fwd)
+    assert count_reversals(phi, direction=1) >= 1  # without inclination: fooled
+    assert count_reversals(phi, direction=1, inclination_deg=incl) == 0
+
+
+def test_going_back_on_the_arc_is_still_a_reversal_with_inclination() -> None:
+    phase = np.r_[np.linspace(0, 0.6, 30), np.linspace(0.6, 0.4, 10), np.linspace(0.4, 1, 30)]
+    lat, fwd = 30 * np.cos(np.pi * phase), 55 * np.sin(np.pi * phase)
+    phi = np.degrees(np.arctan2(fwd, lat))
+    assert count_reversals(phi, direction=1, inclination_deg=np.hypot(lat, fwd)) == 1

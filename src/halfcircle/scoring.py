@@ -98,7 +98,9 @@ class MetricConfig:
     sparc_pad_level: int = 4
     peak_prominence: float = 0.1
     pelvis_shift_limit_cm: float = 3.0
-    pelvis_tilt_limit_deg: float = 8.0
+    # MediaPipe's hip points follow the trunk: on the rendered reps, whose pelvis is
+    # held still, the hip line read up to ~20 deg of tilt at full flexion.
+    pelvis_tilt_limit_deg: float = 25.0
     knee_locked_deg: float = 5.0
 
 
@@ -301,7 +303,10 @@ def compute_rep_metrics(
         mean_incl = float(np.mean(per_bin))
         circ = float(np.std(per_bin) / mean_incl) if mean_incl > 0 else float("nan")
         reversals = count_reversals(
-            phi_u[on_arc], direction=sign, threshold_deg=cfg.reversal_threshold_deg
+            phi_u[on_arc],
+            direction=sign,
+            threshold_deg=cfg.reversal_threshold_deg,
+            inclination_deg=incl_u[on_arc],
         )
         front = on_arc & (np.abs(phi_u - 90.0) <= cfg.front_half_width_deg)
         front_speed = float(np.mean(speed[front])) if front.any() else float("nan")

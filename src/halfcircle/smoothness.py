@@ -248,7 +248,15 @@ def count_speed_peaks(speed: ArrayLike, *, min_prominence: float = 0.1) -> int:
     return int(peaks.size)
 
 
-def count_reversals(phi_deg: ArrayLike, *, direction: int, threshold_deg: float = 10.0) -> int:
+def count_reversals(
+    phi_deg: ArrayLike,
+    *,
+    direction: int,
+    threshold_deg: float = 10.0,
+    inclination_deg: ArrayLike | None = None,
+    keep_fraction: float = 0.5,
+    stay_fraction: float = 0.8,
+) -> int:
     """Count the times ``phi`` went backwards by more than ``threshold_deg``.
 
     A zig-zag with hysteresis: a reversal is counted when ``phi`` falls back
@@ -261,22 +269,40 @@ def count_reversals(phi_deg: ArrayLike, *, direction: int, threshold_deg: float 
         direction: +1 when ``phi`` should increase (right side first), -1 when it
             should decrease (left side first).
         threshold_deg: Hysteresis (deg).
+        inclination_deg: ``(n,)`` trunk inclination (deg), optional. When given, a
+            going-back counts only if it turned on the arc (inclination at the
+            turning point at least ``keep_fraction`` of the rep's peak) and the
+            trunk stayed there (at least ``stay_fraction`` of the turning point's
+            inclination when the going-back is seen). Leaning out to the first
+            side and straightening up from the far side (phi wanders while the
+            trunk is near upright with a little flexion) are not reversals.
+        keep_fraction: See ``inclination_deg``.
+        stay_fraction: See ``inclination_deg``.
     """
     if direction not in (1, -1):
         raise ValidationError(f"direction must be +1 or -1, got {direction!r}.")
     p = np.asarray(phi_deg, dtype=np.float64)
-    p = direction * p[np.isfinite(p)]
+    incl = (
+        np.full(p.shape, np.inf)
+        if inclination_deg is None
+        else np.asarray(inclination_deg, dtype=np.float64)
+    )
+    keep = np.isfinite(p)
+    p, incl = direction * p[keep], incl[keep]
     if p.size == 0:
         return 0
+    peak = float(np.max(incl))
     count = 0
     forward = True
-    extreme = p[0]
-    for x in p[1:]:
+    extreme, extreme_incl = p[0], incl[0]
+    for x, inc in zip(p[1:], incl[1:], strict=True):
         if forward:
             if x > extreme:
-                extreme = x
+                extreme, extreme_incl = x, inc
             elif extreme - x > threshold_deg:
-                count += 1
+                on_arc = extreme_incl >= keep_fraction * peak
+                if on_arc and inc >= stay_fraction * extreme_incl:
+                    count += 1
                 forward = False
                 extreme = x
         else:
