@@ -65,7 +65,7 @@ def main() -> None:
         return (time.perf_counter() - t0) / len(frames)
 
     rows = [
-        ("streaming update (measure + 7 One Euro filters)", run_streaming),
+        ("streaming update (measure + 8 One Euro filters)", run_streaming),
         ("  of which measure_one", run_measure_only),
         ("offline compute_kinematics (Butterworth), per frame", run_offline),
     ]
