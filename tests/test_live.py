@@ -558,6 +558,8 @@ class _ScriptedUI:
 
     def show(self, image: np.ndarray, wait_ms: int = 1) -> int:
         self.shown += 1
+        if wait_ms > 1:  # the pause screen waits for keys
+            time.sleep(wait_ms / 1000)
         if self.close_at is not None and self.shown >= self.close_at:
             self.closed = True
             return -1
@@ -573,12 +575,15 @@ class _ScriptedUI:
         self.closed = True
 
 
-def _run_with_ui(tmp_path: Path, ui: _ScriptedUI, name: str = "s") -> LiveResult:
-    seq = _two_rep_seq()
+def _run_with_ui(
+    tmp_path: Path, ui: _ScriptedUI, name: str = "s", seq: PoseSequence | None = None
+) -> LiveResult:
+    seq = seq if seq is not None else _two_rep_seq()
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"stand-in")
+    fast = len(seq) > 300  # the short clip plays in real time
     return run_live(
-        LiveOptions(str(clip), tmp_path / name, fast=True, annotate=False),
+        LiveOptions(str(clip), tmp_path / name, fast=fast, annotate=False),
         capture_factory=lambda _: _BlankVideo(len(seq)),
         estimator_factory=_ReplayPoses(seq),
         ui=ui,
@@ -638,3 +643,15 @@ def test_a_killed_process_leaves_a_readable_record(tmp_path: Path) -> None:
     # The report can be built afterwards from what is on disk.
     assert cli.main(["live", "--rebuild", str(out)]) in (0, cli.EXIT_NOTHING_MEASURED)
     assert (out / "report.html").exists() and (out / "summary.json").exists()
+
+
+def test_a_pause_holds_a_file_and_its_clock(tmp_path: Path) -> None:
+    lat, fwd = half_circle(n_rest=40, n_rep=90)
+    seq = synthetic_clip(lat, fwd, noise_px=0.5, seed=3).seq
+    ui = _ScriptedUI({20: "p", 40: "p"}, answers=[])  # 19 pause-screen waits of 50 ms
+    result = _run_with_ui(tmp_path, ui, seq=seq)
+    assert result.stop == "end" and result.stats.dropped_ours == 0
+    assert result.stats.wall_s == pytest.approx(len(seq) / 30.0 + 19 * 0.05, abs=0.5)
+    kinds = [e["type"] for e in read_events(tmp_path / "s")]
+    assert kinds.index("pause") < kinds.index("resume")
+    assert [r.outcome for r in result.live_reps] == ["complete"]

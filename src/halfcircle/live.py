@@ -248,21 +248,30 @@ class LiveCoach:
             self.loop.finish(self.last_time_s)
         return self._new_events()
 
-    def recalibrate(self) -> None:
-        """Look for a new neutral stance (the camera moved, or the person asked)."""
+    def recalibrate(self) -> list[RepEvent]:
+        """Look for a new neutral stance (the camera moved, or the person asked).
+
+        Returns:
+            The events of a rep cut short by it.
+        """
         self.kinematics.recalibrate()
         self.loop.recalibrate()
         self._calibrated_at = None
         self._positioned_since = None
-        self._n_events = len(self.loop.events)
+        return self._new_events()
 
-    def reset(self) -> None:
-        """Start the count again (keeps the calibration and the session's reps)."""
-        self.finish()
+    def reset(self) -> list[RepEvent]:
+        """Start the count again (keeps the calibration and the session's reps).
+
+        Returns:
+            The events of closing the rep in progress, if any.
+        """
+        events = self.finish()
         self.earlier_records += self.loop.records
         self.earlier_aborted += self.loop.aborted
         self.loop = SessionLoop()
         self._n_events = 0
+        return events
 
     def ideal_deg(self) -> tuple[float, float]:
         """Peaks of the guide half circle: the person's best so far, at least 30/60 deg."""
@@ -556,6 +565,7 @@ class _Run:
         self.last_shown: float | None = None
         self.status = ""
         self.calibration_logged = False
+        self.paused_s = 0.0
         self._quiet: ExitStack | None = None
 
     # -- frames in --------------------------------------------------------------------
@@ -564,6 +574,7 @@ class _Run:
         pace = not fast and not self.source.live
         interval = 1.0 / self.source.fps
         t0: float | None = None
+        self.paused_s = 0.0
         for frame in self.source:
             now = time.perf_counter()
             self.stats.captured += 1
@@ -576,7 +587,7 @@ class _Run:
                 if pace:
                     if t0 is None:
                         t0 = now - frame.time_s
-                    due = t0 + frame.time_s
+                    due = t0 + self.paused_s + frame.time_s
                     if now > due + 1.5 * interval:
                         self._skip(frame, now)
                         continue
@@ -767,12 +778,11 @@ class _Run:
         if key in (ord("q"), 27):
             self.stop = "quit"
         elif key == ord("c"):
-            self.coach.recalibrate()
+            self._record_events(self.coach.recalibrate())
             self.calibration_logged = False
             self.rec.event("recalibrate", t)
         elif key == ord("r"):
-            self._record_events(self.coach.finish())
-            self.coach.reset()
+            self._record_events(self.coach.reset())
             self.rec.event("reset", t)
         elif key == ord("o"):
             self.overlay_on = not self.overlay_on
@@ -787,6 +797,7 @@ class _Run:
             self.paused = False
             return
         screen = question_screen(base, ["Paused", "p to go on, q to stop"])
+        since = time.perf_counter()
         while self.paused and self.stop is None:
             self._collect()
             key = self.ui.show(screen, wait_ms=50)
@@ -798,6 +809,7 @@ class _Run:
             elif key in (ord("q"), 27):
                 self.stop = "quit"
         self.paused = False
+        self.paused_s += time.perf_counter() - since  # a file's clock waits too
 
     # -- the end ----------------------------------------------------------------------
     def ask_rating(self) -> Rating | None:
