@@ -161,3 +161,20 @@ def test_analyze_a_folder_with_nothing_in_it_is_refused(tmp_path: Path) -> None:
     proc = _cli("analyze", tmp_path, "--out", tmp_path / "o")
     assert proc.returncode == 2
     assert proc.stderr.strip() == "halfcircle: No video files were found in the given folders."
+
+
+def test_a_folder_of_videos_is_analysed_into_one_folder_each(
+    person_video: Path, empty_video: Path, tmp_path: Path
+) -> None:
+    videos = tmp_path / "videos" / "week1"
+    videos.mkdir(parents=True)
+    (videos / "monday.mp4").write_bytes(person_video.read_bytes())
+    (videos / "tuesday.mp4").write_bytes(empty_video.read_bytes())
+    (videos / "notes.txt").write_text("not a video")
+    proc = _cli("analyze", tmp_path / "videos", "--out", tmp_path / "o", "--no-video")
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 5  # neither shows a whole body: the worst code of the set
+    for name in ("monday", "tuesday"):
+        summary = json.loads((tmp_path / "o" / name / "summary.json").read_text())
+        assert summary["video"]["path"].endswith(f"{name}.mp4")
+    assert not (tmp_path / "o" / "notes").exists()
