@@ -1,0 +1,601 @@
+"""The progress history: a local SQLite database of sessions, measures and ratings.
+
+Everything stays on the machine. The database lives in the user's data folder
+(``platformdirs.user_data_dir("halfcircle")/history.sqlite3``), or in the folder
+named by the environment variable ``HALFCIRCLE_HOME``, or at a path given
+explicitly (``--db``).
+
+Tables (schema version in ``PRAGMA user_version``, upgraded by :data:`MIGRATIONS`
+on open):
+
+* ``sessions``: one row per baseline assessment or practice session
+  (``started_at`` ISO 8601 UTC, ``kind`` baseline|practice, source, view).
+* ``measures``: baseline results, one row per measure (``test``, ``measure`` with
+  its unit in the name: ``peak_deg``, ``fingertip_floor_cm``, ...).
+* ``practice_reps``: one row per practice rep (its metrics as JSON).
+* ``ratings``: how it felt (better|same|worse than last time) and pain 0-10,
+  per test or (test NULL) for the whole session.
+
+Every write is one transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``), and the
+database runs with a write-ahead log and ``synchronous=FULL``: a process killed
+mid-write leaves the database as it was after the last commit.
+
+A change between sessions is called real only beyond the minimal detectable
+change (:data:`halfcircle.baseline.MDC`: 5 deg, 4.5 cm).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+from halfcircle.baseline import MDC, BaselineResult
+from halfcircle.errors import HalfcircleError, InputError
+
+__all__ = [
+    "FEELINGS",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "History",
+    "HistoryError",
+    "TrendRow",
+    "default_db_path",
+    "format_trend",
+    "unit_of",
+]
+
+#: Answers to "how does it feel compared with last time?".
+FEELINGS: Final = ("better", "same", "worse")
+
+#: Migrations in order; migration ``i`` takes the schema from version ``i`` to ``i + 1``.
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # 1: the tables
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('baseline', 'practice')),
+        source TEXT,
+        view TEXT,
+        note TEXT
+    );
+    CREATE TABLE measures (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        test TEXT NOT NULL,
+        measure TEXT NOT NULL,
+        value REAL NOT NULL,
+        confidence REAL
+    );
+    CREATE TABLE practice_reps (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        rep_index INTEGER NOT NULL,
+        metrics_json TEXT NOT NULL
+    );
+    CREATE TABLE ratings (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        test TEXT,
+        feels TEXT CHECK (feels IN ('better', 'same', 'worse')),
+        pain INTEGER CHECK (pain BETWEEN 0 AND 10)
+    );
+    CREATE INDEX measures_session ON measures(session_id);
+    CREATE INDEX reps_session ON practice_reps(session_id);
+    CREATE INDEX ratings_session ON ratings(session_id);
+    """,
+    # 2: body height used for the metric scale, and where a kept video lies
+    """
+    ALTER TABLE sessions ADD COLUMN height_cm REAL;
+    ALTER TABLE sessions ADD COLUMN video_path TEXT;
+    """,
+)
+
+#: Schema version this code writes.
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+DB_NAME: Final = "history.sqlite3"
+
+#: How a measure reads after its test's name in a comparison line.
+_MEASURE_LABELS: Final = {
+    "peak_deg": "",
+    "fingertip_floor_cm": " fingertip-to-floor",
+    "fingertip_travel_cm": " fingertip travel",
+}
+
+
+class HistoryError(HalfcircleError):
+    """The history database cannot be opened, read or written."""
+
+
+def default_db_path() -> Path:
+    """Where the history lives: ``$HALFCIRCLE_HOME/history.sqlite3`` or the user data dir."""
+    home = os.environ.get("HALFCIRCLE_HOME")
+    if home:
+        return Path(home) / DB_NAME
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("halfcircle", appauthor=False)) / DB_NAME
+
+
+def unit_of(measure: str) -> str:
+    """The unit at the end of a measure name (``peak_deg`` -> ``deg``)."""
+    return measure.rsplit("_", 1)[-1]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """One measure over the sessions.
+
+    Attributes:
+        key: ``TEST.MEASURE`` (unit in the name).
+        n: Sessions with this measure.
+        first: First value.
+        previous: Value of the session before the latest, None with one session.
+        latest: Latest value.
+        change: Latest minus previous (None with one session).
+        real: True when ``|change|`` is beyond the minimal detectable change.
+        latest_feels: The latest rating of this test (better|same|worse), if any.
+        latest_pain: The latest pain rating of this test (0-10), if any.
+    """
+
+    key: str
+    n: int
+    first: float
+    previous: float | None
+    latest: float
+    change: float | None
+    real: bool
+    latest_feels: str | None = None
+    latest_pain: int | None = None
+
+    @property
+    def unit(self) -> str:
+        """The measure's unit."""
+        return unit_of(self.key)
+
+
+class History:
+    """The history database; a context manager that opens, migrates and closes it.
+
+    Args:
+        path: Database file; None for :func:`default_db_path`. Its folder is
+            created when missing.
+    """
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        self._conn: sqlite3.Connection | None = None
+
+    # ----------------------------------------------------------------- lifecycle
+    def open(self) -> History:
+        """Open (creating or upgrading) the database."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            self._conn = conn
+            self._migrate()
+        except sqlite3.DatabaseError as err:
+            self.close()
+            raise HistoryError(f"Cannot open the history database {self.path}: {err}.") from err
+        return self
+
+    def close(self) -> None:
+        """Close the database (idempotent)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> History:
+        return self.open()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The open connection."""
+        if self._conn is None:
+            raise HistoryError("The history database is not open.")
+        return self._conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed on success, rolled back on any error."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        """The database's schema version."""
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"The history database {self.path} has schema version {version}; this "
+                f"halfcircle reads up to {SCHEMA_VERSION}: update halfcircle."
+            )
+        for v in range(version, SCHEMA_VERSION):
+            with self.transaction() as conn:
+                for statement in MIGRATIONS[v].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {v + 1}")
+
+    # -------------------------------------------------------------------- writes
+    def add_session(
+        self,
+        kind: str,
+        started_at: str | None = None,
+        source: str | None = None,
+        view: str | None = None,
+        height_cm: float | None = None,
+        video_path: str | None = None,
+        note: str | None = None,
+    ) -> int:
+        """Add a session (its own transaction); returns its id."""
+        with self.transaction() as conn:
+            return self._insert_session(
+                conn, kind, started_at, source, view, height_cm, video_path, note
+            )
+
+    def _insert_session(
+        self,
+        conn: sqlite3.Connection,
+        kind: str,
+        started_at: str | None,
+        source: str | None,
+        view: str | None,
+        height_cm: float | None,
+        video_path: str | None,
+        note: str | None,
+    ) -> int:
+        if kind not in ("baseline", "practice"):
+            raise InputError(f"A session is 'baseline' or 'practice', got {kind!r}.")
+        cur = conn.execute(
+            "INSERT INTO sessions (started_at, kind, source, view, height_cm, video_path, note)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (started_at or _now(), kind, source, view, height_cm, video_path, note),
+        )
+        return int(cur.lastrowid or 0)
+
+    def record_baseline(
+        self,
+        results: Sequence[BaselineResult],
+        feels: str | None = None,
+        pain: int | None = None,
+        started_at: str | None = None,
+        source: str | None = None,
+        height_cm: float | None = None,
+        test_ratings: Mapping[str, tuple[str | None, int | None]] | None = None,
+    ) -> int:
+        """Write a whole baseline session in one transaction; returns its id.
+
+        Args:
+            results: The tests measured.
+            feels: How the session felt overall, one of :data:`FEELINGS`.
+            pain: Pain 0-10 overall.
+            started_at: ISO 8601 time (default: now, UTC).
+            source: The video or camera it came from.
+            height_cm: Body height used for the metric scale.
+            test_ratings: Per-test ``(feels, pain)``.
+        """
+        view = results[0].view if results else None
+        with self.transaction() as conn:
+            sid = self._insert_session(
+                conn, "baseline", started_at, source, view, height_cm, None, None
+            )
+            for r in results:
+                self._insert_measures(conn, sid, r)
+            if feels is not None or pain is not None:
+                self._insert_rating(conn, sid, None, feels, pain)
+            for test, (f, p) in (test_ratings or {}).items():
+                self._insert_rating(conn, sid, test, f, p)
+        return sid
+
+    def add_baseline_result(self, session_id: int, result: BaselineResult) -> None:
+        """Add one test's measures to a session (its own transaction)."""
+        with self.transaction() as conn:
+            self._insert_measures(conn, session_id, result)
+
+    def _insert_measures(self, conn: sqlite3.Connection, sid: int, r: BaselineResult) -> None:
+        for key, value in r.measures().items():
+            test, measure = key.split(".", 1)
+            conn.execute(
+                "INSERT INTO measures (session_id, test, measure, value, confidence)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (sid, test, measure, float(value), r.confidence),
+            )
+
+    def add_practice_reps(
+        self, session_id: int, reps: Sequence[Mapping[str, float | int | str | None]]
+    ) -> None:
+        """Add practice reps (their metrics as JSON) in one transaction."""
+        with self.transaction() as conn:
+            for i, rep in enumerate(reps, start=1):
+                conn.execute(
+                    "INSERT INTO practice_reps (session_id, rep_index, metrics_json)"
+                    " VALUES (?, ?, ?)",
+                    (session_id, int(rep.get("index", i) or i), json.dumps(dict(rep))),
+                )
+
+    def add_rating(
+        self, session_id: int, feels: str | None, pain: int | None, test: str | None = None
+    ) -> None:
+        """Add a rating (overall when ``test`` is None) in its own transaction."""
+        with self.transaction() as conn:
+            self._insert_rating(conn, session_id, test, feels, pain)
+
+    def _insert_rating(
+        self,
+        conn: sqlite3.Connection,
+        sid: int,
+        test: str | None,
+        feels: str | None,
+        pain: int | None,
+    ) -> None:
+        if feels is not None and feels not in FEELINGS:
+            raise InputError(f"How it feels is one of {', '.join(FEELINGS)}, got {feels!r}.")
+        if pain is not None and not 0 <= pain <= 10:
+            raise InputError(f"Pain is rated 0 to 10, got {pain}.")
+        conn.execute(
+            "INSERT INTO ratings (session_id, test, feels, pain) VALUES (?, ?, ?, ?)",
+            (sid, test, feels, pain),
+        )
+
+    def delete_session(self, session_id: int) -> bool:
+        """Delete one session and everything in it; False when there was none."""
+        with self.transaction() as conn:
+            cur = conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        return cur.rowcount > 0
+
+    def delete_all(self) -> int:
+        """Delete every session; returns how many there were."""
+        with self.transaction() as conn:
+            cur = conn.execute("DELETE FROM sessions")
+        self.conn.execute("VACUUM")
+        return cur.rowcount
+
+    # --------------------------------------------------------------------- reads
+    def sessions(self) -> list[dict[str, Any]]:
+        """Every session, oldest first, with its overall rating."""
+        rows = self.conn.execute(
+            "SELECT s.*, r.feels, r.pain FROM sessions s LEFT JOIN ratings r"
+            " ON r.id = (SELECT max(id) FROM ratings WHERE session_id = s.id AND test IS NULL)"
+            " ORDER BY s.started_at, s.id"
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def measures(self) -> list[dict[str, Any]]:
+        """Every baseline measure with its session's time, oldest first."""
+        rows = self.conn.execute(
+            "SELECT m.session_id, s.started_at, m.test, m.measure, m.value, m.confidence"
+            " FROM measures m JOIN sessions s ON s.id = m.session_id"
+            " ORDER BY s.started_at, s.id, m.id"
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def ratings(self) -> list[dict[str, Any]]:
+        """Every rating with its session's time, oldest first."""
+        rows = self.conn.execute(
+            "SELECT r.session_id, s.started_at, r.test, r.feels, r.pain"
+            " FROM ratings r JOIN sessions s ON s.id = r.session_id"
+            " ORDER BY s.started_at, s.id, r.id"
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def practice_reps(self) -> list[dict[str, Any]]:
+        """Every practice rep (metrics decoded), oldest first."""
+        rows = self.conn.execute(
+            "SELECT p.session_id, s.started_at, p.rep_index, p.metrics_json"
+            " FROM practice_reps p JOIN sessions s ON s.id = p.session_id"
+            " ORDER BY s.started_at, s.id, p.rep_index"
+        ).fetchall()
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["metrics"] = json.loads(d.pop("metrics_json"))
+            out.append(d)
+        return out
+
+    def series(self) -> dict[str, list[tuple[str, float, int]]]:
+        """Each measure over time: ``TEST.MEASURE -> [(started_at, value, session_id)]``."""
+        out: dict[str, list[tuple[str, float, int]]] = {}
+        for m in self.measures():
+            out.setdefault(f"{m['test']}.{m['measure']}", []).append(
+                (m["started_at"], m["value"], m["session_id"])
+            )
+        return out
+
+    def trend(self) -> list[TrendRow]:
+        """Per measure: first, previous and latest value and whether the change is real."""
+        latest_rating: dict[str, tuple[str | None, int | None]] = {}
+        for r in self.ratings():
+            latest_rating[r["test"] or ""] = (r["feels"], r["pain"])
+        rows = []
+        for key, points in self.series().items():
+            values = [v for _, v, _ in points]
+            prev = values[-2] if len(values) > 1 else None
+            change = values[-1] - prev if prev is not None else None
+            mdc = MDC.get(unit_of(key), 0.0)
+            feels, pain = latest_rating.get(key.split(".")[0], (None, None))
+            rows.append(
+                TrendRow(
+                    key=key,
+                    n=len(values),
+                    first=values[0],
+                    previous=prev,
+                    latest=values[-1],
+                    change=change,
+                    real=change is not None and abs(change) > mdc,
+                    latest_feels=feels,
+                    latest_pain=pain,
+                )
+            )
+        return rows
+
+    def compare(self, session_id: int, with_id: int | None = None) -> list[str]:
+        """Plain lines comparing a session with an earlier one.
+
+        By default the earlier one is the first baseline of the same day, or the
+        previous baseline when the session is the day's first. Example line:
+        ``"toe touch +6 deg, feels better"``; a change within the minimal
+        detectable change reads ``"about the same"``.
+        """
+        sessions = [s for s in self.sessions() if s["kind"] == "baseline"]
+        ids = [s["id"] for s in sessions]
+        if session_id not in ids:
+            return []
+        i = ids.index(session_id)
+        if with_id is None:
+            day = sessions[i]["started_at"][:10]
+            same_day = [s for s in sessions[:i] if s["started_at"][:10] == day]
+            if same_day:
+                with_id = same_day[0]["id"]
+            elif i > 0:
+                with_id = ids[i - 1]
+            else:
+                return []
+        now = self._values(session_id)
+        then = self._values(with_id)
+        feel = {r["test"]: r["feels"] for r in self.ratings() if r["session_id"] == session_id}
+        lines = []
+        for key, value in now.items():
+            if key not in then:
+                continue
+            d = value - then[key]
+            unit = unit_of(key)
+            test, measure = key.split(".", 1)
+            label = test.replace("_", " ") + _MEASURE_LABELS.get(measure, f" {measure}")
+            what = f"{d:+.0f} {unit}" if abs(d) > MDC.get(unit, 0.0) else "about the same"
+            f = feel.get(test) or feel.get(None)
+            lines.append(f"{label} {what}" + (f", feels {f}" if f else ""))
+        return lines
+
+    def _values(self, session_id: int) -> dict[str, float]:
+        rows = self.conn.execute(
+            "SELECT test, measure, value FROM measures WHERE session_id = ?", (session_id,)
+        ).fetchall()
+        return {f"{r['test']}.{r['measure']}": r["value"] for r in rows}
+
+    def pain_advice(self, session_id: int) -> str | None:
+        """Advice when the overall pain of a session rose from the previous session's."""
+        rated = [s for s in self.sessions() if s["pain"] is not None]
+        ids = [s["id"] for s in rated]
+        if session_id not in ids:
+            return None
+        i = ids.index(session_id)
+        if i == 0 or rated[i]["pain"] <= rated[i - 1]["pain"]:
+            return None
+        return (
+            f"Your pain rose from {rated[i - 1]['pain']} to {rated[i]['pain']} out of 10 "
+            "since the last session. Stop the exercises for now and see a clinician "
+            "(doctor or physiotherapist) before you go on."
+        )
+
+    # ------------------------------------------------------------------- exports
+    def export_json(self, path: Path) -> None:
+        """Everything as one JSON document (schema version, units in the names)."""
+        data = {
+            "schema_version": self.schema_version(),
+            "exported_at": _now(),
+            "sessions": self.sessions(),
+            "measures": self.measures(),
+            "ratings": self.ratings(),
+            "practice_reps": self.practice_reps(),
+        }
+        path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+    def export_csv(self, path: Path) -> None:
+        """Everything as one long CSV: one row per measure, rating or rep metric."""
+        cols = ("session_id", "started_at", "kind", "record", "test", "name", "value")
+        kinds = {s["id"]: s["kind"] for s in self.sessions()}
+        rows: list[tuple[Any, ...]] = []
+        for m in self.measures():
+            sid = m["session_id"]
+            rows.append(
+                (sid, m["started_at"], kinds[sid], "measure", m["test"], m["measure"], m["value"])
+            )
+        for r in self.ratings():
+            sid = r["session_id"]
+            for name in ("feels", "pain"):
+                if r[name] is not None:
+                    rows.append(
+                        (sid, r["started_at"], kinds[sid], "rating", r["test"] or "", name, r[name])
+                    )
+        for p in self.practice_reps():
+            sid = p["session_id"]
+            for name, value in p["metrics"].items():
+                numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+                if numeric and math.isfinite(value):
+                    rows.append(
+                        (
+                            sid,
+                            p["started_at"],
+                            kinds[sid],
+                            "rep",
+                            f"rep {p['rep_index']}",
+                            name,
+                            value,
+                        )
+                    )
+        with path.open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(cols)
+            w.writerows(rows)
+
+
+def format_trend(rows: Sequence[TrendRow]) -> str:
+    """The trend as a plain-text table."""
+    if not rows:
+        return "No baseline results yet: run `halfcircle baseline` first."
+    head = f"{'measure':36s} {'n':>3s} {'first':>7s} {'prev':>7s} {'latest':>7s} {'change':>8s}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        prev = f"{r.previous:7.1f}" if r.previous is not None else f"{'-':>7s}"
+        if r.change is None:
+            change = f"{'-':>8s}"
+        else:
+            change = f"{r.change:+7.1f}" + ("*" if r.real else " ")
+        extra = ""
+        if r.latest_feels or r.latest_pain is not None:
+            parts = [f"feels {r.latest_feels}"] if r.latest_feels else []
+            if r.latest_pain is not None:
+                parts.append(f"pain {r.latest_pain}/10")
+            extra = "  " + ", ".join(parts)
+        lines.append(f"{r.key:36s} {r.n:3d} {r.first:7.1f} {prev} {r.latest:7.1f} {change}{extra}")
+    lines.append(
+        f"* beyond the minimal detectable change ({MDC['deg']:g} deg, {MDC['cm']:g} cm): "
+        "a real change."
+    )
+    return "\n".join(lines)
