@@ -32,15 +32,21 @@ from typing import Any, Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from halfcircle.calibration import CalibrationConfig
 from halfcircle.errors import ValidationError
-from halfcircle.kinematics import KinematicsSeries
+from halfcircle.kinematics import KinematicsConfig, KinematicsSeries, compute_kinematics
+from halfcircle.landmarks import PoseSequence
 
 __all__ = [
     "MDC",
     "TESTS",
     "BaselineConfig",
     "BaselineResult",
+    "BaselineRun",
     "TestName",
+    "baseline_from_poses",
+    "format_result",
+    "merge_runs",
     "segment_baseline",
 ]
 
@@ -147,9 +153,7 @@ class BaselineResult:
         return out
 
 
-def _excursions(
-    t: NDArray[np.float64], x: NDArray[np.float64], enter: float, leave: float
-) -> list[tuple[int, int]]:
+def _excursions(x: NDArray[np.float64], enter: float, leave: float) -> list[tuple[int, int]]:
     """Frame ranges ``[a, b)`` where ``|x|`` rose above ``enter``, extended to ``leave``.
 
     NaN frames are neither in nor out: they do not end an excursion.
@@ -221,7 +225,7 @@ def segment_baseline(
     for i, (name, (x, conf)) in enumerate(chans.items()):
         xs = np.where((conf >= cfg.min_confidence) & kin.valid, x, np.nan)
         signals[name] = xs
-        ranges += _excursions(t, xs, cfg.enter_deg[i], cfg.leave_deg[i])
+        ranges += _excursions(xs, cfg.enter_deg[i], cfg.leave_deg[i])
     results: list[BaselineResult] = []
     neutral_tip = _neutral(kin)
     for a, b in _merge(ranges):
@@ -277,3 +281,110 @@ def _neutral(kin: KinematicsSeries) -> float:
             return float(np.median(tip[sel]))
     finite = tip[np.isfinite(tip)]
     return float(np.median(finite[: max(1, len(finite) // 10)])) if finite.size else math.nan
+
+
+@dataclass(frozen=True)
+class BaselineRun:
+    """The baseline tests measured in one recording.
+
+    Attributes:
+        results: The tests found, in time order.
+        view: The camera view (front, side, oblique) and its azimuth (deg).
+        calibrated: Whether a quiet neutral stance was found to zero the angles on.
+        notes: Plain sentences about what could not be measured and why.
+    """
+
+    results: list[BaselineResult]
+    view: str
+    azimuth_deg: float
+    calibrated: bool
+    notes: tuple[str, ...] = ()
+
+    def missing(self) -> list[str]:
+        """Tests of the protocol not found in the recording."""
+        found = {r.test for r in self.results}
+        return [t for t in TESTS if t not in found]
+
+
+def baseline_from_poses(
+    poses: PoseSequence, height_cm: float | None = None, config: BaselineConfig | None = None
+) -> BaselineRun:
+    """Measure the baseline tests in a recorded pose sequence.
+
+    Args:
+        poses: The poses; the recording starts with a quiet stance (calibration).
+        height_cm: The person's height (cm), sharpens the fingertip measures.
+        config: Segmentation thresholds.
+    """
+    kcfg = KinematicsConfig(
+        calibration=CalibrationConfig(
+            body_height_m=height_cm / 100.0 if height_cm is not None else None
+        )
+    )
+    kin = compute_kinematics(poses, kcfg)
+    notes = list(kin.notes)
+    if not poses.detected.any():
+        notes.insert(0, "No person was found in this video: stand so your whole body is in view.")
+    results = segment_baseline(kin, config) if kin.calibration is not None else []
+    if kin.calibration is None and poses.detected.any():
+        notes.insert(
+            0,
+            "The video never shows a quiet upright stance to calibrate on: start each "
+            "recording by standing still for two seconds.",
+        )
+    if any(r.test.startswith("rotation") for r in results):
+        notes.append(
+            "Trunk rotation is read from the camera's depth estimate, which under-reads "
+            "it (often a third to a half of the true turn): compare it only with your "
+            "own earlier sessions filmed the same way."
+        )
+    return BaselineRun(
+        results=results,
+        view=kin.view.kind,
+        azimuth_deg=float(kin.view.azimuth_deg),
+        calibrated=kin.calibration is not None,
+        notes=tuple(notes),
+    )
+
+
+def format_result(r: BaselineResult) -> str:
+    """One plain line for a test's result."""
+    what = {
+        "toe_touch": "forward flexion",
+        "side_bend_left": "lateral flexion to the left",
+        "side_bend_right": "lateral flexion to the right",
+        "rotation_left": "trunk rotation to the left",
+        "rotation_right": "trunk rotation to the right",
+    }.get(r.test, r.test)
+    line = f"{r.test.replace('_', ' ')}: {r.peak_deg:.0f} deg {what}"
+    if r.fingertip_floor_cm is not None:
+        line += f", fingertips {r.fingertip_floor_cm:.0f} cm from the floor"
+    if r.fingertip_travel_cm is not None:
+        line += f", fingertips slid {r.fingertip_travel_cm:.0f} cm down"
+    return line + f" (at {r.peak_time_s:.1f} s)"
+
+
+def merge_runs(runs: list[BaselineRun]) -> BaselineRun:
+    """Several recordings of one assessment (one test per video, say) as one run.
+
+    The view is the first recording's; notes are kept once each; a test found in
+    more than one recording keeps its first result.
+    """
+    if not runs:
+        raise ValidationError("merge_runs needs at least one run.")
+    seen: set[str] = set()
+    results: list[BaselineResult] = []
+    notes: list[str] = []
+    for run in runs:
+        for r in run.results:
+            if r.test not in seen:
+                seen.add(r.test)
+                results.append(r)
+        notes.extend(n for n in run.notes if n not in notes)
+    return BaselineRun(
+        results=results,
+        view=runs[0].view,
+        azimuth_deg=runs[0].azimuth_deg,
+        calibrated=all(r.calibrated for r in runs),
+        notes=tuple(notes),
+    )

@@ -240,6 +240,146 @@ def _cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pain(text: str) -> int:
+    """A pain rating 0-10 (an argparse type)."""
+    try:
+        value = int(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"pain is a whole number 0-10, got {text!r}") from err
+    if not 0 <= value <= 10:
+        raise argparse.ArgumentTypeError(f"pain is rated 0 to 10, got {value}")
+    return value
+
+
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    import json
+
+    from halfcircle.baseline import baseline_from_poses, format_result
+    from halfcircle.history import History
+
+    if args.source is None:
+        from halfcircle.baselinelive import run_guided_baseline
+
+        run, ratings = run_guided_baseline(
+            args.camera or 0, args.model, args.height_cm, mirror=args.mirror
+        )
+        feels, pain = ratings.get(None, (args.feels, args.pain))
+        source = f"camera {args.camera or 0}"
+    else:
+        from tqdm import tqdm
+
+        from halfcircle.analyze import extract_poses
+        from halfcircle.baseline import merge_runs
+        from halfcircle.capture import open_source
+
+        runs = []
+        for video in args.source:
+            with open_source(video) as src:
+                total = src.frame_count
+            with tqdm(
+                total=total,
+                unit="frame",
+                desc=f"pose {Path(video).name}",
+                disable=args.json or None,
+            ) as bar:
+                poses, interrupted = extract_poses(video, args.model, bar.update)
+            if interrupted:
+                print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
+                return EXIT_INTERRUPTED
+            runs.append(baseline_from_poses(poses, args.height_cm))
+        run = merge_runs(runs)
+        ratings = {}
+        feels, pain = args.feels, args.pain
+        source = ", ".join(str(v) for v in args.source)
+    session_id = None
+    lines: list[str] = []
+    advice = None
+    if run.results and not args.no_save:
+        with History(args.db) as history:
+            test_ratings = {k: v for k, v in ratings.items() if k is not None}
+            session_id = history.record_baseline(
+                run.results,
+                feels=feels,
+                pain=pain,
+                source=source,
+                height_cm=args.height_cm,
+                test_ratings=test_ratings,
+            )
+            lines = history.compare(session_id)
+            advice = history.pain_advice(session_id)
+            where = history.path
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "view": run.view,
+                    "azimuth_deg": round(run.azimuth_deg, 1),
+                    "results": [r.to_dict() for r in run.results],
+                    "missing": run.missing(),
+                    "notes": list(run.notes),
+                    "session_id": session_id,
+                    "compared": lines,
+                    "pain_advice": advice,
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(f"Baseline ({run.view} view, camera at {run.azimuth_deg:.0f} deg):")
+        for r in run.results:
+            print("  " + format_result(r))
+        if run.missing():
+            print("Not found in this recording: " + ", ".join(run.missing()).replace("_", " "))
+        for note in run.notes:
+            print(note)
+        if lines:
+            print("Compared with your earlier baseline: " + "; ".join(lines) + ".")
+        if session_id is not None:
+            print(f"Saved as session {session_id} in {where}.")
+    if advice:
+        print(advice, file=sys.stderr if args.json else sys.stdout)
+    return 0 if run.results else EXIT_NOTHING_MEASURED
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from halfcircle.history import History, format_trend
+
+    with History(args.db) as history:
+        if args.delete_all:
+            if not args.yes:
+                raise InputError("--delete-all removes every session: add --yes to confirm.")
+            n = history.delete_all()
+            print(f"Deleted all {n} sessions from {history.path}.")
+            return 0
+        if args.delete_session is not None:
+            if not history.delete_session(args.delete_session):
+                raise InputError(f"There is no session {args.delete_session} in {history.path}.")
+            print(f"Deleted session {args.delete_session}.")
+            return 0
+        if args.export is not None:
+            if args.out is None:
+                raise InputError("--export needs --out FILE: where to write it.")
+            if args.export == "csv":
+                history.export_csv(args.out)
+            else:
+                history.export_json(args.out)
+            print(f"Exported the history to {args.out}.")
+            return 0
+        for s in history.sessions():
+            rated = ""
+            if s["feels"] or s["pain"] is not None:
+                pain = "-" if s["pain"] is None else s["pain"]
+                rated = f"  feels {s['feels'] or '-'}, pain {pain}"
+            print(f"session {s['id']:3d}  {s['started_at']}  {s['kind']:8s}{rated}")
+        print(format_trend(history.trend()))
+        if args.plot is not None:
+            from halfcircle.historyplot import plot_history
+
+            png, page = plot_history(history, args.plot)
+            print(f"Plot written to {png} and {page}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``halfcircle`` command."""
     parser = argparse.ArgumentParser(
@@ -332,6 +472,64 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=None, help="folder for built bundles (default: user models dir)"
     )
     m.set_defaults(func=_cmd_models)
+
+    b = sub.add_parser(
+        "baseline",
+        help="baseline range-of-motion tests (live, or --source VIDEO), saved to history",
+    )
+    b.add_argument(
+        "--source",
+        type=str,
+        nargs="+",
+        default=None,
+        metavar="VIDEO",
+        help="recorded assessment video(s) instead of a camera (one session)",
+    )
+    b.add_argument("--camera", type=int, default=None, help="camera index (default: 0)")
+    b.add_argument("--model", type=str, default="full", help="lite, full, heavy or a .task file")
+    b.add_argument(
+        "--height-cm", type=float, default=None, help="your height (cm): sharpens fingertip cm"
+    )
+    b.add_argument(
+        "--feels",
+        type=str,
+        choices=("better", "same", "worse"),
+        default=None,
+        help="how it felt compared with last time (with --source)",
+    )
+    b.add_argument("--pain", type=_pain, default=None, help="pain 0-10 (with --source)")
+    b.add_argument(
+        "--db", type=Path, default=None, help="history database (default: user data folder)"
+    )
+    b.add_argument(
+        "--no-save", action="store_true", default=False, help="measure only, save nothing"
+    )
+    b.add_argument(
+        "--mirror",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show the live picture mirrored (default)",
+    )
+    b.add_argument("--json", action="store_true", default=False, help="print the results as JSON")
+    b.set_defaults(func=_cmd_baseline)
+
+    h = sub.add_parser("history", help="your progress: trend, plot, export, delete")
+    h.add_argument(
+        "--db", type=Path, default=None, help="history database (default: user data folder)"
+    )
+    h.add_argument(
+        "--plot", type=Path, default=None, metavar="DIR", help="write history.png/.html here"
+    )
+    h.add_argument(
+        "--export", type=str, choices=("csv", "json"), default=None, help="export everything"
+    )
+    h.add_argument("--out", type=Path, default=None, help="file to export to")
+    h.add_argument(
+        "--delete-session", type=int, default=None, metavar="ID", help="delete one session"
+    )
+    h.add_argument("--delete-all", action="store_true", default=False, help="delete every session")
+    h.add_argument("--yes", action="store_true", default=False, help="confirm --delete-all")
+    h.set_defaults(func=_cmd_history)
     return parser
 
 

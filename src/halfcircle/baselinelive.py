@@ -1,0 +1,205 @@
+"""The guided baseline in front of a camera: prompts, hold-to-measure, ratings by keys.
+
+Two layers:
+
+* :class:`GuidedBaseline`: the flow as a pure state machine, fed one
+  :class:`~halfcircle.kinematics.AngleSample` and any key press at a time (tested
+  without a camera). For each test of :data:`halfcircle.baseline.TESTS`: an
+  instruction (space to start), the movement (it ends when the person is back
+  near neutral after a real excursion, or on space), then two questions: how it
+  felt compared with last time (``b`` better, ``s`` same, ``w`` worse) and pain
+  (``0``-``9``, ``t`` for 10).
+* :func:`run_guided_baseline`: the camera loop; the only place with ``imshow``
+  and ``waitKey``. Every pose is recorded, and the results are measured at the
+  end from the recording by :func:`halfcircle.baseline.baseline_from_poses`, so
+  a live baseline and ``--source`` of the same frames give the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from halfcircle.baseline import TESTS, BaselineRun, baseline_from_poses
+from halfcircle.kinematics import AngleSample
+
+__all__ = ["FEEL_KEYS", "GuidedBaseline", "Ratings", "run_guided_baseline"]
+
+#: Key -> answer to "how does it feel compared with last time?".
+FEEL_KEYS: Final = {"b": "better", "s": "same", "w": "worse"}
+
+#: Per test (None: the whole session) ``(feels, pain)``.
+Ratings = dict[str | None, tuple[str | None, int | None]]
+
+#: Channel (field of AngleSample) and sign of each test's movement.
+_CHANNEL: Final = {
+    "toe_touch": ("forward_deg", 1.0),
+    "side_bend_right": ("lateral_deg", 1.0),
+    "side_bend_left": ("lateral_deg", -1.0),
+    "rotation_left": ("rotation_deg", 1.0),
+    "rotation_right": ("rotation_deg", -1.0),
+}
+#: Excursion (deg) that counts as having moved, and back-to-neutral level, per channel.
+_MOVED: Final = {"forward_deg": 15.0, "lateral_deg": 6.0, "rotation_deg": 3.0}
+_BACK: Final = {"forward_deg": 5.0, "lateral_deg": 3.0, "rotation_deg": 1.5}
+
+
+@dataclass
+class GuidedBaseline:
+    """The guided flow, one sample and key at a time.
+
+    Attributes:
+        tests: Tests to run, in order.
+        state: ``calibrating``, ``instruct``, ``measuring``, ``rate_feels``,
+            ``rate_pain`` or ``done``.
+        index: Index of the current test.
+        peak_deg: Live peak of the current test (deg, in its direction).
+        ratings: Answers so far (per test).
+    """
+
+    tests: tuple[str, ...] = tuple(TESTS)
+    state: str = "calibrating"
+    index: int = 0
+    peak_deg: float = 0.0
+    ratings: Ratings = field(default_factory=dict)
+    _moved: bool = False
+    _feels: str | None = None
+
+    @property
+    def test(self) -> str | None:
+        """The current test, None when done."""
+        return self.tests[self.index] if self.index < len(self.tests) else None
+
+    def prompt(self) -> str:
+        """What the screen says now."""
+        test = self.test
+        if self.state == "calibrating":
+            return "Stand still, facing the camera, arms relaxed: calibrating..."
+        if self.state == "done" or test is None:
+            return "Done. Press q to see your results."
+        name = test.replace("_", " ")
+        if self.state == "instruct":
+            return f"{name}: {TESTS[test]} Press space to start."
+        if self.state == "measuring":
+            return f"{name}: {self.peak_deg:.0f} deg. Come back to standing (space ends)."
+        if self.state == "rate_feels":
+            return f"{name}: compared with last time it feels b better, s same, w worse?"
+        return f"{name}: pain now, 0-9 (t for 10)?"
+
+    def update(self, sample: AngleSample) -> None:
+        """Feed one sample (in time order)."""
+        if self.state == "calibrating" and sample.calibrated:
+            self.state = "instruct"
+        if self.state != "measuring" or self.test is None or not sample.valid:
+            return
+        name, sign = _CHANNEL[self.test]
+        value = sign * float(getattr(sample, name))
+        if math.isnan(value):
+            return
+        self.peak_deg = max(self.peak_deg, value)
+        if value >= _MOVED[name]:
+            self._moved = True
+        elif self._moved and abs(value) < _BACK[name]:
+            self.state = "rate_feels"
+
+    def key(self, key: str) -> None:
+        """Feed one key press (a one-character string)."""
+        test = self.test
+        if test is None:
+            return
+        if self.state == "instruct" and key == " ":
+            self.state, self.peak_deg, self._moved = "measuring", 0.0, False
+        elif self.state == "measuring" and key == " ":
+            self.state = "rate_feels"
+        elif self.state == "rate_feels" and key in FEEL_KEYS:
+            self._feels, self.state = FEEL_KEYS[key], "rate_pain"
+        elif self.state == "rate_pain" and (key.isdigit() or key == "t"):
+            self.ratings[test] = (self._feels, 10 if key == "t" else int(key))
+            self.index += 1
+            self.state = "instruct" if self.index < len(self.tests) else "done"
+
+    def overall(self) -> tuple[str | None, int | None]:
+        """The session's rating: the highest pain, and worse if any test felt worse.
+
+        Otherwise better if any felt better, else same; None when nothing was rated.
+        """
+        feels = [f for f, _ in self.ratings.values() if f]
+        pains = [p for _, p in self.ratings.values() if p is not None]
+        overall = None
+        if feels:
+            overall = "worse" if "worse" in feels else ("better" if "better" in feels else "same")
+        return overall, max(pains) if pains else None
+
+
+def run_guided_baseline(
+    camera: int | str, model: str, height_cm: float | None, mirror: bool = True
+) -> tuple[BaselineRun, Ratings]:
+    """Run the guided baseline in a window; returns the measures and the ratings.
+
+    ``q`` or Esc ends early (what was done is kept); closing the window too.
+    """
+    import cv2
+
+    from halfcircle.capture import open_source
+    from halfcircle.kinematics import StreamingKinematics
+    from halfcircle.landmarks import PoseFrame, PoseSequence
+    from halfcircle.overlay import draw_skeleton
+    from halfcircle.pose import PoseEstimator
+
+    flow = GuidedBaseline()
+    frames: list[PoseFrame] = []
+    window = "halfcircle baseline"
+    with open_source(camera) as source, PoseEstimator(model, "live") as estimator:
+        size, fps = source.size, source.fps
+        kin = StreamingKinematics(size)
+        cv2.namedWindow(window, cv2.WINDOW_NORMAL)
+        try:
+            for frame in source:
+                estimator.submit(frame.image, frame.time_s)
+                last: PoseFrame | None = None
+                for pose in estimator.poll():
+                    frames.append(pose)
+                    flow.update(kin.update(pose))
+                    last = pose
+                image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
+                if last is not None:
+                    draw_skeleton(image, last, mirrored=mirror)
+                _draw_prompt(image, flow.prompt())
+                cv2.imshow(window, image)
+                code = cv2.waitKey(1) & 0xFF
+                if code in (27, ord("q")) or cv2.getWindowProperty(window, 0) < 0:
+                    break
+                if code != 0xFF:
+                    flow.key(chr(code))
+        finally:
+            cv2.destroyWindow(window)
+    poses = PoseSequence.from_frames(frames, size, fps, source=f"camera {camera}")
+    ratings: Ratings = dict(flow.ratings)
+    ratings[None] = flow.overall()
+    return baseline_from_poses(poses, height_cm), ratings
+
+
+def _draw_prompt(image: NDArray[np.uint8], text: str) -> None:
+    """Write the prompt, wrapped, on a dark band at the top of the frame (BGR, in place)."""
+    import textwrap
+
+    import cv2
+
+    lines = textwrap.wrap(text, 60)
+    height = 24 * len(lines) + 12
+    image[:height] = (image[:height] * 0.35).astype(np.uint8)
+    for i, line in enumerate(lines):
+        cv2.putText(
+            image,
+            line,
+            (10, 26 + 24 * i),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.6,
+            (255, 255, 255),
+            1,
+            cv2.LINE_AA,
+        )
