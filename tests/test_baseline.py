@@ -1,0 +1,285 @@
+"""Baseline tests: segmentation (synthetic, exact), the rendered fixtures, the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from halfcircle.baseline import (
+    TESTS,
+    BaselineConfig,
+    BaselineResult,
+    _excursions,
+    baseline_from_poses,
+    merge_runs,
+    segment_baseline,
+)
+from halfcircle.baselinelive import GuidedBaseline
+from halfcircle.cli import main
+from halfcircle.errors import ValidationError
+from halfcircle.kinematics import compute_kinematics
+from halfcircle.synthetic import synthetic_clip
+from tests.conftest import FIXTURES, fixture_clips, fixture_poses, fixture_scene
+
+BASELINE_CLIPS = fixture_clips("baseline")
+TOLERANCE_DEG = 3.0
+
+
+def _bump(n: int, peak: float) -> np.ndarray:
+    """A minimum-jerk rise to ``peak`` and back over ``n`` frames."""
+    s = np.linspace(0.0, 1.0, n // 2)
+    up = peak * (10 * s**3 - 15 * s**4 + 6 * s**5)
+    return np.concatenate([up, np.full(n - 2 * len(up), peak), up[::-1]])
+
+
+def _protocol() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lateral, forward, rotation (deg) of a whole protocol with rests between tests."""
+    rest = np.zeros(30)
+    parts = [
+        (np.zeros(60), np.zeros(60), np.zeros(60)),  # calibration
+        (np.zeros(90), _bump(90, 60.0), np.zeros(90)),  # toe touch
+        (rest, rest, rest),
+        (_bump(90, 25.0), np.zeros(90), np.zeros(90)),  # side bend right
+        (rest, rest, rest),
+        (_bump(90, -22.0), np.zeros(90), np.zeros(90)),  # side bend left
+        (rest, rest, rest),
+        (np.zeros(90), np.zeros(90), _bump(90, 30.0)),  # rotation left
+        (rest, rest, rest),
+        (np.zeros(90), np.zeros(90), _bump(90, -35.0)),  # rotation right
+        (rest, rest, rest),
+    ]
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore[return-value]
+
+
+def test_synthetic_protocol_segmented_with_exact_peaks() -> None:
+    lat, fwd, rot = _protocol()
+    clip = synthetic_clip(lat, fwd, rot, azimuth_deg=30.0, knee_flexion_deg=0.0)
+    run = baseline_from_poses(clip.seq)
+    assert run.calibrated
+    assert [r.test for r in run.results] == [
+        "toe_touch",
+        "side_bend_right",
+        "side_bend_left",
+        "rotation_left",
+        "rotation_right",
+    ]
+    peaks = [r.peak_deg for r in run.results]
+    np.testing.assert_allclose(peaks, [60.0, 25.0, 22.0, 30.0, 35.0], atol=1.5)
+    assert run.missing() == []
+    toe = run.results[0]
+    assert toe.fingertip_floor_cm is not None and toe.fingertip_travel_cm is None
+    bend = run.results[1]
+    assert bend.fingertip_travel_cm is not None and bend.fingertip_travel_cm > 3.0
+    assert all(r.start_s < r.peak_time_s < r.end_s for r in run.results)
+
+
+def test_quiet_standing_finds_no_test() -> None:
+    z = np.zeros(150)
+    clip = synthetic_clip(z, z, z, noise_px=0.3, noise_depth_m=0.002)
+    assert segment_baseline(compute_kinematics(clip.seq)) == []
+
+
+@pytest.mark.parametrize(
+    ("signal", "expected"),
+    [
+        ([0, 5, 12, 20, 12, 5, 0], [(1, 6)]),  # one excursion, extended down to leave
+        ([0, 11, 9, 11, 9, 11, 0], [(1, 6)]),  # hovering at enter: one, not three
+        ([0, 11, 2, 11, 2, 0], [(1, 2), (3, 4)]),  # back below leave: two
+        ([0, 11, np.nan, 11, 0], [(1, 4)]),  # a missing frame does not split
+        ([0, -15, -3, 0], [(1, 2)]),  # either sign
+        ([0, 9, 8, 0], []),
+    ],
+)
+def test_excursions_have_hysteresis(signal: list[float], expected: list[tuple[int, int]]) -> None:
+    assert _excursions(np.array(signal, dtype=float), 10.0, 4.0) == expected
+
+
+def test_config_validates_every_problem_at_once() -> None:
+    with pytest.raises(ValidationError, match=r"forward.*rotation"):
+        BaselineConfig(enter_deg=(3.0, 6.0, 0.5), leave_deg=(4.0, 3.0, 1.0))
+
+
+def test_merge_runs_keeps_first_result_of_a_test() -> None:
+    lat, fwd, rot = _protocol()
+    run = baseline_from_poses(synthetic_clip(lat, fwd, rot).seq)
+    merged = merge_runs([run, run])
+    assert [r.test for r in merged.results] == [r.test for r in run.results]
+
+
+def _truth(segment: dict) -> tuple[str, float]:  # type: ignore[type-arg]
+    kind = segment["type"]
+    if kind == "toe_touch":
+        return "toe_touch", float(segment["peak_forward_deg"])
+    if kind == "side_bend":
+        return f"side_bend_{segment['side']}", abs(float(segment["peak_lateral_deg"]))
+    return f"rotation_{segment['side']}", abs(float(segment["peak_rotation_deg"]))
+
+
+CASES = [
+    (name, i) for name in BASELINE_CLIPS for i, _ in enumerate(fixture_scene(name)["baseline"])
+]
+
+#: Known misses on the rendered fixtures (measured with the full model), kept as
+#: strict xfails so that an improvement shows up. Toe touch: MediaPipe's shoulder
+#: and hip landmarks read the flexed trunk about 6 deg past the truth at the peak
+#: (101 vs 95 deg), the same with the image alone under a sagittal-plane constraint,
+#: so it is the landmarks, not the depth. Rotation: world depth under-reads axial
+#: rotation (22 of 40 deg to the left, 3 of 40 to the right from a 30 deg view).
+KNOWN_MISSES = {"toe_touch", "rotation_left", "rotation_right"}
+
+
+@pytest.mark.parametrize(("name", "index"), CASES)
+def test_fixture_peaks_within_tolerance(
+    name: str, index: int, request: pytest.FixtureRequest
+) -> None:
+    test, truth = _truth(fixture_scene(name)["baseline"][index])
+    if test in KNOWN_MISSES:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=f"{test}: known miss"))
+    run = baseline_from_poses(fixture_poses(name))
+    found = [r for r in run.results if r.test == test]
+    assert found, f"{test} not found in {name}: {[r.test for r in run.results]}"
+    assert abs(found[0].peak_deg - truth) <= TOLERANCE_DEG, (
+        f"{name} {test}: measured {found[0].peak_deg} deg, truth {truth} deg"
+    )
+
+
+@pytest.mark.parametrize("name", BASELINE_CLIPS)
+def test_fixture_tests_found_in_order_and_in_time(name: str) -> None:
+    scene = fixture_scene(name)
+    run = baseline_from_poses(fixture_poses(name))
+    assert [r.test for r in run.results] == [_truth(s)[0] for s in scene["baseline"]]
+    for r, s in zip(run.results, scene["baseline"], strict=True):
+        # the measured movement overlaps the true segment and peaks inside it
+        assert s["start_s"] - 0.2 <= r.peak_time_s <= s["end_s"] + 0.2
+        assert r.view == run.view
+
+
+def test_guided_flow_frame_by_frame() -> None:
+    """Instruction, movement, back to neutral, two questions, next test."""
+    from halfcircle.kinematics import AngleSample
+
+    def sample(t: float, lateral: float = 0.0, calibrated: bool = True) -> AngleSample:
+        nan = math.nan
+        return AngleSample(
+            t, lateral, 0.0, abs(lateral), nan, 0.0, nan, nan, nan, nan,
+            1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, True, calibrated,
+        )  # fmt: skip
+
+    flow = GuidedBaseline(tests=("side_bend_right", "side_bend_left"))
+    flow.update(sample(0.0, calibrated=False))
+    assert flow.state == "calibrating"
+    flow.update(sample(0.1))
+    assert flow.state == "instruct" and "space" in flow.prompt()
+    flow.update(sample(0.2, 20.0))  # moving before space does not count
+    flow.key(" ")
+    assert flow.state == "measuring"
+    for i, lat in enumerate([2.0, 10.0, 24.0, 26.0, 12.0, 4.0]):
+        flow.update(sample(0.3 + 0.1 * i, lat))
+        assert flow.state == "measuring"
+    assert flow.peak_deg == pytest.approx(26.0)
+    flow.update(sample(1.0, 1.0))
+    assert flow.state == "rate_feels"
+    flow.key("x")  # not an answer
+    assert flow.state == "rate_feels"
+    flow.key("b")
+    assert flow.state == "rate_pain"
+    flow.key("3")
+    assert flow.test == "side_bend_left" and flow.state == "instruct"
+    flow.key(" ")
+    flow.update(sample(2.0, 15.0))  # wrong direction: no movement of this test
+    flow.key(" ")  # space ends it anyway
+    flow.key("w")
+    flow.key("t")
+    assert flow.state == "done" and flow.test is None
+    assert flow.ratings == {"side_bend_right": ("better", 3), "side_bend_left": ("worse", 10)}
+    assert flow.overall() == ("worse", 10)
+
+
+def test_every_test_has_an_instruction() -> None:
+    assert set(TESTS) == {
+        "toe_touch",
+        "side_bend_left",
+        "side_bend_right",
+        "rotation_left",
+        "rotation_right",
+    }
+    assert all(len(text) > 20 for text in TESTS.values())
+    r = BaselineResult("toe_touch", 0.0, 2.0, 1.0, 80.0, fingertip_floor_cm=12.0)
+    assert r.measures() == {"toe_touch.peak_deg": 80.0, "toe_touch.fingertip_floor_cm": 12.0}
+
+
+@pytest.fixture
+def cached_poses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`extract_poses` answered from the test session's pose cache (MediaPipe runs once)."""
+    import halfcircle.analyze
+
+    def fake(video: str | Path, model: str = "full", progress: object = None) -> tuple:  # type: ignore[type-arg]
+        return fixture_poses(Path(video).stem, model), False
+
+    monkeypatch.setattr(halfcircle.analyze, "extract_poses", fake)
+
+
+def test_cli_baseline_source_into_history_trend_and_exports(
+    cached_poses: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "h.sqlite3"
+    videos = [str(FIXTURES / f"{n}.mp4") for n in BASELINE_CLIPS]
+    assert (
+        main(["baseline", "--source", *videos, "--db", str(db), "--feels", "same", "--pain", "2"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "side bend right:" in out and "Saved as session 1" in out
+    assert "under-reads" in out  # the rotation caveat is said plainly
+
+    # a re-assessment the same day, rated worse with more pain
+    code = main(["baseline", "--source", *videos, "--db", str(db), "--json",
+                 "--feels", "worse", "--pain", "4"])  # fmt: skip
+    assert code == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["session_id"] == 2
+    assert {r["test"] for r in data["results"]} == set(TESTS)
+    assert any("about the same, feels worse" in line for line in data["compared"])
+    assert "see a clinician" in data["pain_advice"] and "from 2 to 4" in data["pain_advice"]
+
+    assert main(["history", "--db", str(db), "--plot", str(tmp_path / "plot")]) == 0
+    out = capsys.readouterr().out
+    assert "side_bend_left.peak_deg" in out and "toe_touch.fingertip_floor_cm" in out
+    assert "feels worse, pain 4" in out
+    assert (tmp_path / "plot" / "history.png").stat().st_size > 5000
+    assert "history.png" in (tmp_path / "plot" / "history.html").read_text()
+
+    assert (
+        main(["history", "--db", str(db), "--export", "json", "--out", str(tmp_path / "h.json")])
+        == 0
+    )
+    exported = json.loads((tmp_path / "h.json").read_text())
+    assert exported["schema_version"] >= 1 and len(exported["sessions"]) == 2
+    peaks = {m["test"]: m["value"] for m in exported["measures"] if m["measure"] == "peak_deg"}
+    assert peaks["side_bend_right"] == pytest.approx(28.0, abs=TOLERANCE_DEG)
+    assert peaks["side_bend_left"] == pytest.approx(30.0, abs=TOLERANCE_DEG)
+
+    assert (
+        main(["history", "--db", str(db), "--export", "csv", "--out", str(tmp_path / "h.csv")]) == 0
+    )
+    lines = (tmp_path / "h.csv").read_text().splitlines()
+    assert lines[0] == "session_id,started_at,kind,record,test,name,value"
+    assert sum(",rating,,pain," in line for line in lines) == 2
+
+    assert main(["history", "--db", str(db), "--delete-session", "1"]) == 0
+    assert main(["history", "--db", str(db), "--delete-all"]) == 2  # needs --yes
+    assert main(["history", "--db", str(db), "--delete-all", "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["history", "--db", str(db)]) == 0
+    assert "No baseline results yet" in capsys.readouterr().out
+
+
+def test_cli_baseline_rejects_a_bad_pain_rating(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["baseline", "--source", "x.mp4", "--pain", "11"])
+    assert "0 to 10" in capsys.readouterr().err
