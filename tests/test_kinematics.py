@@ -78,13 +78,18 @@ def test_near_camera_perspective_costs_little_lateral_and_some_forward() -> None
     # that magnification on the rendered fixtures (bench/accuracy.py), so the
     # estimator does not correct for it; ideal landmarks read forward a few deg low.
     lat, fwd = half_circle(n_rest=REST, lateral_peak_deg=30, forward_peak_deg=55)
-    front = compute_kinematics(synthetic_clip(lat, fwd).seq, smoothing="none")
+    room = {"distance_m": 3.0, "focal_px": 600.0}
+    front = compute_kinematics(synthetic_clip(lat, fwd, **room).seq, smoothing="none")
     assert np.max(np.abs(front.lateral_deg - lat)) < 0.5
     assert np.mean(np.abs(front.forward_deg - fwd)) < 2.0
     assert np.max(np.abs(front.forward_deg - fwd)) < 7.0
-    side = compute_kinematics(synthetic_clip(lat, fwd, azimuth_deg=90).seq, smoothing="none")
+    side = compute_kinematics(
+        synthetic_clip(lat, fwd, azimuth_deg=90, **room).seq, smoothing="none"
+    )
     assert np.max(np.abs(side.forward_deg - fwd)) < 1.0  # forward in the image plane
-    oblique = compute_kinematics(synthetic_clip(lat, fwd, azimuth_deg=45).seq, smoothing="none")
+    oblique = compute_kinematics(
+        synthetic_clip(lat, fwd, azimuth_deg=45, **room).seq, smoothing="none"
+    )
     assert np.mean(np.abs(oblique.lateral_deg - lat)) < 2.5
     assert np.mean(np.abs(oblique.forward_deg - fwd)) < 1.5
 

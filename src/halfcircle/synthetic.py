@@ -139,8 +139,8 @@ def synthetic_clip(
     pitch_deg: float = 0.0,
     fps: float = 30.0,
     image_size: tuple[int, int] = (640, 480),
-    focal_px: float = 600.0,
-    distance_m: float = 3.0,
+    focal_px: float = 6000.0,
+    distance_m: float = 30.0,
     camera_height_m: float = 0.1,
     knee_flexion_deg: ArrayLike = 20.0,
     pelvis_shift_m: ArrayLike = (0.0, 0.0, 0.0),
@@ -161,7 +161,11 @@ def synthetic_clip(
         fps: Frame rate; frame ``i`` is at ``i / fps`` seconds.
         image_size: ``(width, height)`` in pixels.
         focal_px: Focal length in pixels.
-        distance_m: Horizontal camera distance from the hips (m).
+        distance_m: Horizontal camera distance from the hips (m). The default camera
+            stands far away with a long lens (30 m, 6000 px: the person fills the
+            frame as from 3 m with a 600 px lens) so that perspective is negligible
+            and answers are exact; pass ``distance_m=3.0, focal_px=600.0`` for the
+            perspective of a real room.
         camera_height_m: Camera height above the hips (m).
         knee_flexion_deg: ``(n,)`` or scalar knee flexion (deg, 0 straight).
         pelvis_shift_m: ``(n, 3)`` or ``(3,)`` pelvis translation in body axes ``(r, f, u)`` (m).
