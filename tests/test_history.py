@@ -1,0 +1,234 @@
+"""The progress history: schema and migrations, transactions, trend, exports, a killed writer."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from halfcircle.baseline import BaselineResult
+from halfcircle.errors import InputError
+from halfcircle.history import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    History,
+    HistoryError,
+    default_db_path,
+    format_trend,
+)
+
+DAY = "2026-11-20T"
+
+
+def _results(toe: float, bend: float, floor_cm: float = 20.0) -> list[BaselineResult]:
+    return [
+        BaselineResult("toe_touch", 1.0, 5.0, 3.0, toe, fingertip_floor_cm=floor_cm, view="side"),
+        BaselineResult("side_bend_left", 6.0, 9.0, 7.5, bend, fingertip_travel_cm=12.0),
+    ]
+
+
+def test_new_database_has_the_current_schema(tmp_path: Path) -> None:
+    with History(tmp_path / "sub" / "h.sqlite3") as h:
+        assert h.schema_version() == SCHEMA_VERSION
+        cols = {r[1] for r in h.conn.execute("PRAGMA table_info(sessions)")}
+        assert {"started_at", "kind", "height_cm", "video_path"} <= cols
+        assert h.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_version_1_database_is_migrated_keeping_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO sessions (started_at, kind) VALUES ('2026-01-01T00:00:00', 'baseline')"
+    )
+    conn.execute(
+        "INSERT INTO measures (session_id, test, measure, value)"
+        " VALUES (1, 'toe_touch', 'peak_deg', 70)"
+    )
+    conn.commit()
+    conn.close()
+    with History(path) as h:
+        assert h.schema_version() == SCHEMA_VERSION
+        assert h.series() == {"toe_touch.peak_deg": [("2026-01-01T00:00:00", 70.0, 1)]}
+        assert h.sessions()[0]["height_cm"] is None
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(HistoryError, match="update halfcircle"):
+        History(path).open()
+
+
+def test_not_a_database_is_a_plain_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(HistoryError, match="Cannot open"):
+        History(path).open()
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        with pytest.raises(InputError, match="0 to 10"):
+            h.record_baseline(_results(80, 25), feels="same", pain=11)
+        assert h.sessions() == [] and h.measures() == []
+        with pytest.raises(InputError, match="better, same, worse"):
+            h.record_baseline(_results(80, 25), test_ratings={"toe_touch": ("great", 1)})
+        assert h.sessions() == []
+
+
+def test_trend_compare_and_pain_advice(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        first = h.record_baseline(
+            _results(80, 25, 20.0), feels="same", pain=3, started_at=DAY + "09:00:00+00:00"
+        )
+        assert h.compare(first) == [] and h.pain_advice(first) is None
+        second = h.record_baseline(
+            _results(86, 27, 14.0),
+            feels="better",
+            pain=2,
+            started_at=DAY + "10:00:00+00:00",
+            test_ratings={"toe_touch": ("better", 2)},
+        )
+        rows = {r.key: r for r in h.trend()}
+        toe = rows["toe_touch.peak_deg"]
+        assert (toe.n, toe.first, toe.previous, toe.latest) == (2, 80.0, 80.0, 86.0)
+        assert toe.change == pytest.approx(6.0) and toe.real  # beyond 5 deg
+        assert not rows["side_bend_left.peak_deg"].real  # 2 deg: within the MDC
+        assert rows["toe_touch.fingertip_floor_cm"].real  # 6 cm > 4.5 cm
+        assert toe.latest_feels == "better"
+        lines = h.compare(second)
+        assert "toe touch +6 deg, feels better" in lines
+        assert "side bend left about the same, feels better" in lines
+        assert "toe touch fingertip-to-floor -6 cm, feels better" in lines
+        assert h.pain_advice(second) is None  # pain fell
+        table = format_trend(h.trend())
+        assert "+6.0*" in table and "minimal detectable change" in table
+
+        # the next day: compared with the previous baseline; pain rose
+        third = h.record_baseline(
+            _results(84, 26), feels="worse", pain=5, started_at="2026-11-21T09:00:00+00:00"
+        )
+        assert "toe touch about the same, feels worse" in h.compare(third)
+        advice = h.pain_advice(third)
+        assert advice is not None and "from 2 to 5" in advice and "clinician" in advice
+
+
+def test_exports_hold_everything(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        h.record_baseline(_results(80, 25), feels="same", pain=3, height_cm=172.0)
+        sid = h.add_session("practice", source="camera 0")
+        h.add_practice_reps(sid, [{"index": 1, "sparc": -1.7, "peak_forward_deg": 41.0}])
+        h.add_rating(sid, "better", 1)
+        h.export_json(tmp_path / "h.json")
+        h.export_csv(tmp_path / "h.csv")
+    data = json.loads((tmp_path / "h.json").read_text())
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert [s["kind"] for s in data["sessions"]] == ["baseline", "practice"]
+    assert data["sessions"][0]["height_cm"] == 172.0
+    assert len(data["measures"]) == 4 and len(data["ratings"]) == 2
+    assert data["practice_reps"][0]["metrics"]["sparc"] == -1.7
+    csv_text = (tmp_path / "h.csv").read_text()
+    assert "baseline,measure,toe_touch,peak_deg,80.0" in csv_text
+    assert "practice,rep,rep 1,sparc,-1.7" in csv_text
+    assert "practice,rating,,feels,better" in csv_text
+
+
+def test_delete_one_session_or_everything(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        a = h.record_baseline(_results(80, 25), feels="same", pain=3)
+        b = h.record_baseline(_results(82, 25), feels="same", pain=3)
+        assert h.delete_session(a) and not h.delete_session(a)
+        assert [s["id"] for s in h.sessions()] == [b]
+        assert all(m["session_id"] == b for m in h.measures())  # cascaded
+        assert {r["session_id"] for r in h.ratings()} == {b}
+        assert h.delete_all() == 1
+        assert h.sessions() == [] and h.measures() == [] and h.ratings() == []
+
+
+def test_default_path_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HALFCIRCLE_HOME", str(tmp_path / "home"))
+    assert default_db_path() == tmp_path / "home" / "history.sqlite3"
+    monkeypatch.delenv("HALFCIRCLE_HOME")
+    assert default_db_path().name == "history.sqlite3"
+    assert "halfcircle" in str(default_db_path().parent)
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from halfcircle.baseline import BaselineResult
+    from halfcircle.history import History
+
+    with History(sys.argv[1]) as h:
+        for s in range(1000):
+            sid = h.add_session("baseline", source="writer")
+            print("session", sid, flush=True)
+            for k in range(5):
+                r = BaselineResult(f"test{k}", 0.0, 1.0, 0.5, 10.0 * s + k)
+                h.add_baseline_result(sid, r)
+                print("result", sid, k, flush=True)
+                time.sleep(0.002)
+            h.add_rating(sid, "same", s % 11)
+            print("rating", sid, flush=True)
+    """
+)
+
+
+def test_killed_writer_leaves_an_intact_database(tmp_path: Path) -> None:
+    """SIGKILL mid-session: the database is intact and holds every commit made before."""
+    db = tmp_path / "h.sqlite3"
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(db)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    done: list[list[str]] = []
+    deadline = time.monotonic() + 30.0
+    try:
+        # kill in the middle of a session, after a few sessions were complete
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline().split()
+            if not line:
+                break
+            done.append(line)
+            if line[0] == "result" and int(line[1]) >= 4 and line[2] == "2":
+                break
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    assert done and done[-1][0] == "result", f"the writer did not get far enough: {done[-3:]}"
+
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    measures = set(conn.execute("SELECT session_id, test FROM measures").fetchall())
+    sessions = {r[0] for r in conn.execute("SELECT id FROM sessions")}
+    ratings = {r[0] for r in conn.execute("SELECT session_id FROM ratings")}
+    conn.close()
+    for line in done:  # everything reported as written is there
+        if line[0] == "session":
+            assert int(line[1]) in sessions
+        elif line[0] == "result":
+            assert (int(line[1]), f"test{line[2]}") in measures
+        else:
+            assert int(line[1]) in ratings
+    # at most the one write in flight when killed went beyond what was reported
+    reported = sum(1 for line in done if line[0] == "result")
+    assert reported <= len(measures) <= reported + 1
+    with History(db) as h:  # and it opens and reads as usual
+        assert h.schema_version() == SCHEMA_VERSION
+        assert len(h.measures()) == len(measures)
