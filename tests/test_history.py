@@ -232,3 +232,29 @@ def test_killed_writer_leaves_an_intact_database(tmp_path: Path) -> None:
     with History(db) as h:  # and it opens and reads as usual
         assert h.schema_version() == SCHEMA_VERSION
         assert len(h.measures()) == len(measures)
+
+
+def test_practice_session_from_an_analysis(tmp_path: Path) -> None:
+    """Reps as analyze writes them (nested, NaN) go in and out of every export."""
+    import numpy as np
+
+    from halfcircle.analyze import analyze_poses, rep_dicts
+    from halfcircle.synthetic import half_circle, synthetic_clip
+
+    lat, fwd = half_circle()
+    lat2, fwd2 = half_circle(right_first=False)
+    clip = synthetic_clip(np.concatenate([lat, lat2]), np.concatenate([fwd, fwd2]))
+    reps, _ = rep_dicts(analyze_poses(clip.seq))
+    assert len(reps) == 2
+    reps[0]["extra"] = float("nan")
+    with History(tmp_path / "h.sqlite3") as h:
+        sid = h.record_practice(reps, feels="better", pain=1, source="synthetic")
+        stored = h.practice_reps()
+        assert [r["rep_index"] for r in stored] == [1, 2]
+        assert stored[0]["metrics"]["extra"] is None
+        assert stored[1]["metrics"]["direction"] == "left_first"
+        assert h.sessions()[0]["kind"] == "practice" and h.sessions()[0]["id"] == sid
+        h.export_json(tmp_path / "h.json")  # strict JSON: no NaN
+        h.export_csv(tmp_path / "h.csv")
+    assert json.loads((tmp_path / "h.json").read_text())["practice_reps"][1]["rep_index"] == 2
+    assert ",practice,rep,rep 2,score," in (tmp_path / "h.csv").read_text()

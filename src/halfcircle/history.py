@@ -337,17 +337,50 @@ class History:
                 (sid, test, measure, float(value), r.confidence),
             )
 
-    def add_practice_reps(
-        self, session_id: int, reps: Sequence[Mapping[str, float | int | str | None]]
-    ) -> None:
-        """Add practice reps (their metrics as JSON) in one transaction."""
+    def add_practice_reps(self, session_id: int, reps: Sequence[Mapping[str, Any]]) -> None:
+        """Add practice reps (their metrics as JSON, NaN as null) in one transaction."""
         with self.transaction() as conn:
-            for i, rep in enumerate(reps, start=1):
-                conn.execute(
-                    "INSERT INTO practice_reps (session_id, rep_index, metrics_json)"
-                    " VALUES (?, ?, ?)",
-                    (session_id, int(rep.get("index", i) or i), json.dumps(dict(rep))),
-                )
+            self._insert_reps(conn, session_id, reps)
+
+    def record_practice(
+        self,
+        reps: Sequence[Mapping[str, Any]],
+        feels: str | None = None,
+        pain: int | None = None,
+        started_at: str | None = None,
+        source: str | None = None,
+        view: str | None = None,
+        video_path: str | None = None,
+    ) -> int:
+        """Write a whole practice session (reps and rating) in one transaction.
+
+        Args:
+            reps: One mapping per rep, e.g. :func:`halfcircle.analyze.rep_dicts`
+                (``index`` and the rep's metrics; nested values are kept).
+            feels: How it felt compared with last time, one of :data:`FEELINGS`.
+            pain: Pain 0-10.
+            started_at: ISO 8601 time (default: now, UTC).
+            source: The video or camera it came from.
+            view: The camera view.
+            video_path: Where a video kept at the user's request lies.
+        """
+        with self.transaction() as conn:
+            sid = self._insert_session(
+                conn, "practice", started_at, source, view, None, video_path, None
+            )
+            self._insert_reps(conn, sid, reps)
+            if feels is not None or pain is not None:
+                self._insert_rating(conn, sid, None, feels, pain)
+        return sid
+
+    def _insert_reps(
+        self, conn: sqlite3.Connection, sid: int, reps: Sequence[Mapping[str, Any]]
+    ) -> None:
+        for i, rep in enumerate(reps, start=1):
+            conn.execute(
+                "INSERT INTO practice_reps (session_id, rep_index, metrics_json) VALUES (?, ?, ?)",
+                (sid, int(rep.get("index", i) or i), json.dumps(_finite(dict(rep)))),
+            )
 
     def add_rating(
         self, session_id: int, feels: str | None, pain: int | None, test: str | None = None
@@ -555,7 +588,7 @@ class History:
                     )
         for p in self.practice_reps():
             sid = p["session_id"]
-            for name, value in p["metrics"].items():
+            for name, value in _flatten(p["metrics"]).items():
                 numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
                 if numeric and math.isfinite(value):
                     rows.append(
@@ -573,6 +606,28 @@ class History:
             w = csv.writer(fh)
             w.writerow(cols)
             w.writerows(rows)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (nested too) turned into None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as one level with dotted keys (``score_parts.range``)."""
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        if isinstance(v, Mapping):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
 
 
 def format_trend(rows: Sequence[TrendRow]) -> str:
