@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.baseline import TESTS, BaselineRun, baseline_from_poses
+from halfcircle.errors import InputError
 from halfcircle.kinematics import AngleSample
 
 __all__ = ["FEEL_KEYS", "GuidedBaseline", "Ratings", "run_guided_baseline"]
@@ -156,7 +157,13 @@ def run_guided_baseline(
     with open_source(camera) as source, PoseEstimator(model, "live") as estimator:
         size, fps = source.size, source.fps
         kin = StreamingKinematics(size)
-        cv2.namedWindow(window, cv2.WINDOW_NORMAL)
+        try:
+            cv2.namedWindow(window, cv2.WINDOW_NORMAL)
+        except cv2.error as err:
+            raise InputError(
+                "The guided baseline needs a screen for its prompts; without one, record "
+                "the tests and run `halfcircle baseline --source VIDEO`."
+            ) from err
         try:
             for frame in source:
                 estimator.submit(frame.image, frame.time_s)

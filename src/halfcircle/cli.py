@@ -257,6 +257,8 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     from halfcircle.baseline import baseline_from_poses, format_result
     from halfcircle.history import History
 
+    if args.source is not None and args.camera is not None:
+        raise InputError("Give either --camera or --source, not both.")
     if args.source is None:
         from halfcircle.baselinelive import run_guided_baseline
 
