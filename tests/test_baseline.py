@@ -283,3 +283,13 @@ def test_cli_baseline_rejects_a_bad_pain_rating(capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit):
         main(["baseline", "--source", "x.mp4", "--pain", "11"])
     assert "0 to 10" in capsys.readouterr().err
+
+
+def test_height_scales_fingertip_measures_only() -> None:
+    lat, fwd, rot = _protocol()
+    seq = synthetic_clip(lat, fwd, rot, azimuth_deg=30.0, knee_flexion_deg=0.0).seq
+    short, tall = baseline_from_poses(seq, 150.0), baseline_from_poses(seq, 200.0)
+    for a, b in zip(short.results, tall.results, strict=True):
+        assert a.peak_deg == b.peak_deg
+    ratio = tall.results[0].fingertip_floor_cm / short.results[0].fingertip_floor_cm  # type: ignore[operator]
+    assert ratio == pytest.approx(200.0 / 150.0, rel=0.02)
