@@ -367,6 +367,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
                 history.export_json(args.out)
             print(f"Exported the history to {args.out}.")
             return 0
+        print(f"History in {history.path} (kept on this machine only).")
         for s in history.sessions():
             rated = ""
             if s["feels"] or s["pain"] is not None:
