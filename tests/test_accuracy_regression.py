@@ -43,19 +43,13 @@ pytestmark = pytest.mark.skipif(not CLIPS, reason="no committed accuracy table")
 
 @functools.cache
 def _fresh(name: str) -> dict[str, Any]:
-    """Figures of one clip from poses computed now (not the bench's disk cache)."""
+    """Figures of one clip from poses computed in this test session (not the bench's disk cache)."""
+    from tests.conftest import fixture_poses
+
     bench_poses = bench.poses
 
     def no_disk_cache(clip: str, model: str = "full") -> Any:
-        from halfcircle.capture import open_source
-        from halfcircle.landmarks import PoseSequence
-        from halfcircle.pose import PoseEstimator
-        from halfcircle.posefile import iter_poses
-
-        video = bench.FIXTURES / f"{clip}.mp4"
-        with open_source(str(video)) as source, PoseEstimator(model, "video") as est:
-            frames = [pose for _, pose in iter_poses(source, est)]
-            return PoseSequence.from_frames(frames, source.size, source.fps, source=str(video))
+        return fixture_poses(clip, model)
 
     bench.poses = no_disk_cache
     try:

@@ -207,23 +207,12 @@ def test_person_leaves_the_view() -> None:
 @pytest.mark.parametrize("name", CLIPS)
 def test_mediapipe_finds_the_person_exactly_when_in_view(name: str) -> None:
     """The full model (VIDEO mode) finds the person on every in-view frame, nobody else."""
-    from halfcircle.pose import PoseEstimator
+    from tests.conftest import fixture_poses
 
     s = scene(name)
     t = read_truth(name)
-    detected = []
-    cap = cv2.VideoCapture(str(FIXTURES / s["video"]))
-    try:
-        with PoseEstimator(model="full", mode="video") as est:
-            k = 0
-            while True:
-                ok, frame = cap.read()
-                if not ok:
-                    break
-                detected.append(est.process(frame, k / s["fps"]).detected)
-                k += 1
-    finally:
-        cap.release()
+    detected = fixture_poses(name).detected
+    assert len(detected) == s["n_frames"]
     det = np.array(detected)
     in_view = t["in_view"] == 1
     absent = t["visible_fraction"] == 0
