@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from halfcircle.analyze import Analysis, analyze_poses
+from halfcircle.cues import record_cues
 from halfcircle.reps import RepThresholds
 from tests.conftest import FIXTURES, fixture_clips, fixture_poses, fixture_scene
 
@@ -130,5 +131,6 @@ def test_a_stop_and_go_rep_scores_clearly_lower_in_smoothness_than_a_smooth_one(
 def test_a_still_pelvis_and_a_smooth_rep_get_no_correction_cues(name: str) -> None:
     for rep in analysis_of(name).complete_reps:
         assert not rep.metrics.compensations, rep.metrics.compensations
+        assert not [c for c in record_cues(rep) if "pelvis" in c.text or "hips" in c.text]
         if name != "hc_stopgo":
             assert rep.metrics.reversals == 0

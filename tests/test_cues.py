@@ -110,7 +110,7 @@ def test_state_names_in_live_rules_are_real_states() -> None:
         ({"outcome": "aborted"}, None, "aborted"),
         ({"outcome": "incomplete"}, None, "incomplete"),
         ({"pelvis_shift_max_cm": 4.0}, 80.0, "hips_wall"),
-        ({"pelvis_tilt_max_deg": 10.0}, 80.0, "pelvis_level"),
+        ({"pelvis_tilt_max_deg": 30.0}, 80.0, "pelvis_level"),
         ({"knees_locked": True}, 80.0, "soft_knees"),
         ({"reversals": 1}, 60.0, "one_direction"),
         ({"front_speed_deg_s": 95.0}, 80.0, "slow_front"),

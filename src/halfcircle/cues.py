@@ -125,7 +125,9 @@ REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
     CueRule(
         "pelvis_level",
         "Let your pelvis stay level against the wall.",
-        (_c("pelvis_tilt_max_deg", ">", 8.0),),
+        # MediaPipe's hip line reads up to ~20 deg of tilt with a still pelvis
+        # (rendered fixtures); the same limit as ScoreConfig.pelvis_tilt_limit_deg.
+        (_c("pelvis_tilt_max_deg", ">", 25.0),),
         85,
     ),
     CueRule(
