@@ -293,3 +293,19 @@ def test_height_scales_fingertip_measures_only() -> None:
         assert a.peak_deg == b.peak_deg
     ratio = tall.results[0].fingertip_floor_cm / short.results[0].fingertip_floor_cm  # type: ignore[operator]
     assert ratio == pytest.approx(200.0 / 150.0, rel=0.02)
+
+
+def test_cli_baseline_without_any_test_saves_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import halfcircle.analyze
+
+    z = np.zeros(90)
+    seq = synthetic_clip(z, z, z).seq
+    monkeypatch.setattr(halfcircle.analyze, "extract_poses", lambda *a, **k: (seq, False))
+    video = FIXTURES / f"{BASELINE_CLIPS[0]}.mp4"
+    db = tmp_path / "h.sqlite3"
+    assert main(["baseline", "--source", str(video), "--db", str(db)]) == 5
+    out = capsys.readouterr().out
+    assert "Not found in this recording: toe touch, side bend right" in out
+    assert not db.exists()
