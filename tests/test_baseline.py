@@ -217,6 +217,9 @@ def cached_poses(monkeypatch: pytest.MonkeyPatch) -> None:
     """`extract_poses` answered from the test session's pose cache (MediaPipe runs once)."""
     import halfcircle.analyze
 
+    for name in BASELINE_CLIPS:  # fill the cache before extract_poses is replaced
+        fixture_poses(name)
+
     def fake(video: str | Path, model: str = "full", progress: object = None) -> tuple:  # type: ignore[type-arg]
         return fixture_poses(Path(video).stem, model), False
 

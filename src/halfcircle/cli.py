@@ -327,9 +327,13 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             )
         )
     else:
-        print(f"Baseline ({run.view} view, camera at {run.azimuth_deg:.0f} deg):")
+        several = args.source is not None and len(args.source) > 1
+        if several:
+            print("Baseline:")
+        else:
+            print(f"Baseline ({run.view} view, camera at {run.azimuth_deg:.0f} deg):")
         for r in run.results:
-            print("  " + format_result(r))
+            print("  " + format_result(r) + (f" [{r.view} view]" if several else ""))
         if run.missing():
             print("Not found in this recording: " + ", ".join(run.missing()).replace("_", " "))
         for note in run.notes:
