@@ -9,7 +9,7 @@ Drawing only: the numbers come from :class:`~halfcircle.history.History`.
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final
 
@@ -55,6 +55,14 @@ def plot_history(history: History, out_dir: Path) -> tuple[Path, Path]:
         ax.set_ylabel(unit_of(key))
         ax.set_title(key.replace("_", " "), fontsize=9, loc="left")
         ax.grid(alpha=0.3)
+    stamps = sorted({datetime.fromisoformat(t) for pts in series.values() for t, _, _ in pts})
+    if stamps:  # at least a day shown, dates as dates
+        import matplotlib.dates as mdates
+
+        span = max(stamps[-1] - stamps[0], timedelta(days=2))
+        mid = stamps[0] + (stamps[-1] - stamps[0]) / 2
+        axes[0, 0].set_xlim(mid - span * 0.55, mid + span * 0.55)
+        axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
     if not series:
         axes[0, 0].text(0.5, 0.5, "no baseline results yet", ha="center", va="center")
     handles = [
