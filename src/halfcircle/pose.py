@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +50,9 @@ from halfcircle.models import model_path
 
 Mode = Literal["video", "live"]
 _RUNNING_MODES = {"video": VisionTaskRunningMode.VIDEO, "live": VisionTaskRunningMode.LIVE_STREAM}
+
+#: Longest time (s) the native log is muted while waiting for the first live result.
+LIVE_MUTE_MAX_S = 3.0
 
 #: Landmarks whose mean image position locates a person (shoulders and hips).
 _TORSO = np.array([11, 12, 23, 24])
@@ -99,6 +103,8 @@ class PoseEstimator:
             result_callback=self._on_result if mode == "live" else None,
         )
         self._warmed_up = False
+        # live mode: the first inference runs on MediaPipe's thread, after submit()
+        self._live_mute = _StderrMute()
         try:
             with _native_stderr_silenced():
                 self._landmarker: PoseLandmarker | None = PoseLandmarker.create_from_options(
@@ -112,6 +118,7 @@ class PoseEstimator:
     # -- lifetime ---------------------------------------------------------------------
     def close(self) -> None:
         """Release the landmarker (safe to call twice)."""
+        self._live_mute.stop()
         if self._landmarker is not None:
             with _native_stderr_silenced():
                 self._landmarker.close()
@@ -153,6 +160,9 @@ class PoseEstimator:
         if self.mode != "live":
             raise ValidationError("submit() needs a 'live' mode estimator; use process().")
         landmarker = self._require()
+        if not self._warmed_up:  # muted until the first result is back (see poll)
+            self._live_mute.start()
+            self._warmed_up = True
         landmarker.detect_async(_to_mp_image(image_bgr), self._timestamp_ms(time_s))
 
     def poll(self) -> list[PoseFrame]:
@@ -160,6 +170,10 @@ class PoseEstimator:
         with self._lock:
             out = list(self._results)
             self._results.clear()
+        if self._live_mute.active and (
+            out or time.monotonic() - self._live_mute.started_at > LIVE_MUTE_MAX_S
+        ):
+            self._live_mute.stop()
         return out
 
     # -- internals --------------------------------------------------------------------
@@ -234,26 +248,50 @@ def _to_mp_image(image_bgr: NDArray[np.uint8]) -> mp_image.Image:
     return mp_image.Image(image_format=mp_image.ImageFormat.SRGB, data=rgb)
 
 
+class _StderrMute:
+    """Point file descriptor 2 at /dev/null between :meth:`start` and :meth:`stop`.
+
+    MediaPipe's native runtime prints dozens of INFO and WARNING lines on loading
+    a model and on its first inference that mean nothing to a user; our own
+    errors are raised, not printed, so nothing of ours is lost meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self._saved: int | None = None
+        self.started_at = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self._saved is not None
+
+    def start(self) -> None:
+        if self._saved is not None:
+            return
+        try:
+            fd = sys.stderr.fileno()
+        except (AttributeError, OSError, ValueError):
+            return
+        sys.stderr.flush()
+        self._saved = os.dup(fd)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+        self.started_at = time.monotonic()
+
+    def stop(self) -> None:
+        if self._saved is None:
+            return
+        os.dup2(self._saved, sys.stderr.fileno())
+        os.close(self._saved)
+        self._saved = None
+
+
 @contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
-    """Hide what MediaPipe's native runtime prints to file descriptor 2 meanwhile.
-
-    Loading a model makes the runtime print dozens of INFO and WARNING lines that
-    mean nothing to a user; our own errors are raised, not printed, so nothing of
-    ours is lost.
-    """
+    """Hide what MediaPipe's native runtime prints to fd 2 meanwhile (see _StderrMute)."""
+    mute = _StderrMute()
+    mute.start()
     try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
         yield
     finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
+        mute.stop()
