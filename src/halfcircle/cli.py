@@ -88,9 +88,12 @@ def _cmd_pose(args: argparse.Namespace) -> int:
 
 
 def _analyze_one(
-    video: Path, out: Path, model: str, annotate: bool, quiet: bool
+    video: Path, out: Path, model: str, annotate: bool, as_json: bool
 ) -> tuple[int, str]:
-    """Analyse one video into ``out``; returns the exit code and the text to print."""
+    """Analyse one video into ``out``; returns the exit code and the text to print.
+
+    With ``as_json`` the text is the summary as JSON and no progress bar is shown.
+    """
     import json
 
     from tqdm import tqdm
@@ -106,11 +109,11 @@ def _analyze_one(
 
     with open_source(video) as source:
         total = source.frame_count
-    with tqdm(total=total, unit="frame", desc=f"pose {video.name}", disable=quiet or None) as bar:
+    with tqdm(total=total, unit="frame", desc=f"pose {video.name}", disable=as_json or None) as bar:
         poses, interrupted = extract_poses(video, model, bar.update)
     analysis = analyze_poses(poses, model, interrupted)
     with tqdm(
-        total=len(poses), unit="frame", desc="video", disable=quiet or not annotate or None
+        total=len(poses), unit="frame", desc="video", disable=as_json or not annotate or None
     ) as bar:
         write_outputs(analysis, out, annotate=annotate, progress=bar.update)
     text = text_summary(analysis) + f"\nResults in {out}/ (open report.html)."
@@ -119,14 +122,14 @@ def _analyze_one(
         code = EXIT_INTERRUPTED
     elif not analysis.measured:
         code = EXIT_NOTHING_MEASURED
-    return code, text if not quiet else json.dumps(summary_dict(analysis), indent=2)
+    return code, json.dumps(summary_dict(analysis), indent=2) if as_json else text
 
 
 def _analyze_worker(args: tuple[Path, Path, str, bool]) -> tuple[int, str]:
     video, out, model, annotate = args
     _quiet_opencv()
     try:
-        return _analyze_one(video, out, model, annotate, quiet=True)
+        return _analyze_one(video, out, model, annotate, as_json=True)
     except HalfcircleError as err:
         return err.exit_code, f"halfcircle: {err}"
 
