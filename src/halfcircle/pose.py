@@ -102,7 +102,7 @@ class PoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
             result_callback=self._on_result if mode == "live" else None,
         )
-        self._warmed_up = False
+        self._live_started = False
         # live mode: the first inference runs on MediaPipe's thread, after submit()
         self._live_mute = _StderrMute()
         try:
@@ -147,12 +147,10 @@ class PoseEstimator:
             raise ValidationError("process() needs a 'video' mode estimator; use submit().")
         landmarker = self._require()
         ts = self._timestamp_ms(time_s)
-        if self._warmed_up:
+        # The runtime may log a warning on any inference (e.g. on reallocating an
+        # unaligned input tensor): keep fd 2 muted for the call (a few syscalls).
+        with _native_stderr_silenced():
             result = landmarker.detect_for_video(_to_mp_image(image_bgr), ts)
-        else:  # the runtime logs a few lines on its first inference
-            with _native_stderr_silenced():
-                result = landmarker.detect_for_video(_to_mp_image(image_bgr), ts)
-            self._warmed_up = True
         return self._convert(result, time_s)
 
     def submit(self, image_bgr: NDArray[np.uint8], time_s: float) -> None:
@@ -160,9 +158,9 @@ class PoseEstimator:
         if self.mode != "live":
             raise ValidationError("submit() needs a 'live' mode estimator; use process().")
         landmarker = self._require()
-        if not self._warmed_up:  # muted until the first result is back (see poll)
+        if not self._live_started:  # muted until the first result is back (see poll)
             self._live_mute.start()
-            self._warmed_up = True
+            self._live_started = True
         landmarker.detect_async(_to_mp_image(image_bgr), self._timestamp_ms(time_s))
 
     def poll(self) -> list[PoseFrame]:
