@@ -27,6 +27,7 @@ from halfcircle.kinematics import KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.overlay import OverlayInfo, draw_overlay
 from halfcircle.pose import PoseEstimator
+from halfcircle.posefile import iter_poses
 from halfcircle.reps import RepRecord
 from halfcircle.session import FrameState, rep_of_frames, replay
 
@@ -101,8 +102,8 @@ def extract_poses(
     with open_source(video) as source, PoseEstimator(model, "video") as estimator:
         size, fps = source.size, source.fps
         try:
-            for frame in source:
-                frames.append(estimator.process(frame.image, frame.time_s))
+            for _, pose in iter_poses(source, estimator):
+                frames.append(pose)
                 if progress is not None:
                     progress(1)
         except KeyboardInterrupt:
