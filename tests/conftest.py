@@ -101,3 +101,35 @@ def fixture_poses(name: str, model: str = "full"):  # type: ignore[no-untyped-de
     if key not in _POSE_CACHE:
         _POSE_CACHE[key], _ = extract_poses(FIXTURES / f"{name}.mp4", model)
     return _POSE_CACHE[key]
+
+
+def typical_rep_metrics(**changes: object):  # type: ignore[no-untyped-def]
+    """Metrics of a full, smooth, symmetric 6 s rep (30/30/50 deg), with ``changes``."""
+    from dataclasses import replace
+
+    from halfcircle.scoring import RepMetrics
+
+    base = RepMetrics(
+        direction="right_first",
+        outcome="complete",
+        start_s=0.0,
+        end_s=6.0,
+        duration_s=6.0,
+        peak_lateral_right_deg=30.0,
+        peak_lateral_left_deg=30.0,
+        peak_forward_deg=50.0,
+        peak_inclination_deg=50.0,
+        arc_coverage_deg=180.0,
+        mean_inclination_deg=36.0,
+        circularity_cv=0.2,
+        symmetry=1.0,
+        lateral_asymmetry_deg=0.0,
+        sparc=-1.8,
+        ldlj=-10.0,
+        speed_peaks=1,
+        reversals=0,
+        mean_speed_deg_s=30.0,
+        peak_speed_deg_s=60.0,
+        front_speed_deg_s=50.0,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]

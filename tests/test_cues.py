@@ -22,31 +22,10 @@ from halfcircle.cues import (
 )
 from halfcircle.errors import ValidationError
 from halfcircle.reps import LiveSnapshot, RepCounter
-from halfcircle.scoring import RepMetrics, half_circle_path
+from halfcircle.scoring import half_circle_path
+from tests.conftest import typical_rep_metrics
 
-BASE = RepMetrics(
-    direction="right_first",
-    outcome="complete",
-    start_s=0.0,
-    end_s=6.0,
-    duration_s=6.0,
-    peak_lateral_right_deg=30.0,
-    peak_lateral_left_deg=30.0,
-    peak_forward_deg=50.0,
-    peak_inclination_deg=50.0,
-    arc_coverage_deg=180.0,
-    mean_inclination_deg=36.0,
-    circularity_cv=0.2,
-    symmetry=1.0,
-    lateral_asymmetry_deg=0.0,
-    sparc=-1.8,
-    ldlj=-10.0,
-    speed_peaks=1,
-    reversals=0,
-    mean_speed_deg_s=30.0,
-    peak_speed_deg_s=60.0,
-    front_speed_deg_s=50.0,
-)
+BASE = typical_rep_metrics()
 
 SNAP = LiveSnapshot(
     time_s=10.0,

@@ -13,7 +13,6 @@ from halfcircle.errors import ValidationError
 from halfcircle.scoring import (
     MetricConfig,
     PersonalBest,
-    RepMetrics,
     ScoreConfig,
     compare_with_best,
     compute_rep_metrics,
@@ -21,6 +20,7 @@ from halfcircle.scoring import (
     infer_direction,
     score_rep,
 )
+from tests.conftest import typical_rep_metrics
 
 FPS = 30.0
 
@@ -240,29 +240,7 @@ def test_metrics_as_dict_is_json_ready() -> None:
 
 
 # ------------------------------------------------------------------ the score
-BASE = RepMetrics(
-    direction="right_first",
-    outcome="complete",
-    start_s=0.0,
-    end_s=6.0,
-    duration_s=6.0,
-    peak_lateral_right_deg=30.0,
-    peak_lateral_left_deg=30.0,
-    peak_forward_deg=50.0,
-    peak_inclination_deg=50.0,
-    arc_coverage_deg=180.0,
-    mean_inclination_deg=36.0,
-    circularity_cv=0.0,
-    symmetry=1.0,
-    lateral_asymmetry_deg=0.0,
-    sparc=-1.8,
-    ldlj=-10.0,
-    speed_peaks=1,
-    reversals=0,
-    mean_speed_deg_s=30.0,
-    peak_speed_deg_s=60.0,
-    front_speed_deg_s=50.0,
-)
+BASE = typical_rep_metrics(circularity_cv=0.0)
 
 
 @pytest.mark.parametrize(
