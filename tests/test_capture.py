@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from halfcircle.capture import FrameSource, find_videos, open_source
+from halfcircle.capture import FrameSource, ReadAhead, find_videos, open_source
 from halfcircle.errors import CameraLostError, VideoSourceError
 
 
@@ -163,3 +163,41 @@ def test_find_videos_searches_folders_recursively(tmp_path: Path, gradient_video
     found = find_videos([tmp_path])
     assert nested in found and gradient_video in found
     assert all(p.suffix.lower() in (".mp4", ".mov") for p in found)
+
+
+def test_reading_ahead_gives_the_same_frames_in_the_same_order(gradient_video: Path) -> None:
+    with open_source(gradient_video) as source:
+        direct = list(source)
+    with open_source(gradient_video) as source, ReadAhead(source, depth=2) as frames:
+        ahead = list(frames)
+    assert [f.index for f in ahead] == [f.index for f in direct]
+    assert [f.time_s for f in ahead] == [f.time_s for f in direct]
+    assert all(np.array_equal(a.image, d.image) for a, d in zip(ahead, direct, strict=True))
+
+
+def test_reading_ahead_stops_and_releases_the_source_when_the_loop_stops_early(
+    gradient_video: Path,
+) -> None:
+    source = open_source(gradient_video)
+    with source:
+        reader = ReadAhead(source, depth=2)
+        with reader as frames:
+            for frame in frames:
+                if frame.index == 1:
+                    break
+        assert not reader._thread.is_alive()
+        assert source._cap is None  # closed by the reader, before the source's own exit
+        assert source.frames_read < 12
+
+
+def test_reading_ahead_raises_an_error_after_the_items_read_before_it() -> None:
+    def items() -> Any:
+        yield 1
+        yield 2
+        raise CameraLostError("The camera stopped.")
+
+    got = []
+    with pytest.raises(CameraLostError, match="stopped"), ReadAhead(items()) as ahead:
+        for x in ahead:
+            got.append(x)
+    assert got == [1, 2]

@@ -12,12 +12,14 @@ stream stops delivering frames mid-session.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 import cv2
 import numpy as np
@@ -30,6 +32,11 @@ VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpe
 
 #: Consecutive failed reads after which a camera or stream counts as lost.
 LIVE_READ_RETRIES = 10
+
+#: Frames :class:`ReadAhead` decodes ahead of the loop that uses them.
+READ_AHEAD_FRAMES = 4
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -252,3 +259,77 @@ def find_videos(paths: list[Path]) -> list[Path]:
         else:
             found.append(p)
     return sorted(set(found))
+
+
+class ReadAhead(Generic[_T]):
+    """Iterate ``items`` while a background thread reads up to ``depth`` of them ahead.
+
+    For video files: decoding then runs on the core the pose model leaves free
+    (OpenCV releases the GIL while it decodes), instead of between inferences.
+    An exception raised by the reader is raised by the iteration at the point it
+    happened. A context manager: leaving it (loop finished, ``break``, Ctrl-C)
+    stops the reader and closes ``items`` on the reader's thread, so a frame
+    source is released before its own ``with`` block ends.
+
+    Args:
+        items: What to read, e.g. a :class:`FrameSource` of a file.
+        depth: Items read ahead at most.
+    """
+
+    _END: Final = object()
+
+    def __init__(self, items: Iterable[_T], depth: int = READ_AHEAD_FRAMES) -> None:
+        self._items = items
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="read-ahead", daemon=True)
+
+    def __enter__(self) -> ReadAhead[_T]:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()  # a reader waiting on a full queue sees it within 50 ms
+        self._thread.join()
+
+    def __iter__(self) -> Iterator[_T]:
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            if isinstance(item, _Raised):
+                raise item.error
+            yield item
+
+    def _read(self) -> None:
+        it = iter(self._items)
+        try:
+            for item in it:
+                self._put(item)
+                if self._stop.is_set():
+                    return
+            self._put(self._END)
+        except BaseException as err:  # handed to the consuming thread, raised there
+            self._put(_Raised(err))
+        finally:
+            close = getattr(it, "close", None)
+            if close is not None:
+                close()
+
+    def _put(self, item: Any) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
+
+@dataclass(frozen=True)
+class _Raised:
+    error: BaseException

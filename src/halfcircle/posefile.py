@@ -24,7 +24,7 @@ from typing import Final, TextIO
 
 import numpy as np
 
-from halfcircle.capture import Frame, FrameSource
+from halfcircle.capture import Frame, FrameSource, ReadAhead
 from halfcircle.landmarks import LANDMARK_NAMES, PoseFrame
 from halfcircle.pose import PoseEstimator
 
@@ -51,9 +51,15 @@ CSV_COLUMNS: Final[tuple[str, ...]] = (
 
 
 def iter_poses(source: FrameSource, estimator: PoseEstimator) -> Iterator[tuple[Frame, PoseFrame]]:
-    """Yield each frame of a file source with the primary person's pose."""
-    for frame in source:
-        yield frame, estimator.process(frame.image, frame.time_s)
+    """Yield each frame of a file source with the primary person's pose.
+
+    Frames are decoded ahead on a background thread (:class:`ReadAhead`), while
+    the model works on the current one. Close the generator (or exhaust it)
+    before leaving the source's ``with`` block.
+    """
+    with ReadAhead(source) as frames:
+        for frame in frames:
+            yield frame, estimator.process(frame.image, frame.time_s)
 
 
 class PoseCsvWriter:
