@@ -23,6 +23,14 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path
     return path
 
 
+@pytest.fixture(autouse=True)
+def _private_history(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test's default progress history is a temporary one, never the user's."""
+    monkeypatch.setenv("HALFCIRCLE_HOME", str(tmp_path_factory.mktemp("home")))
+
+
 @pytest.fixture
 def gradient_video(tmp_path: Path) -> Path:
     """A 12-frame 64x48 video at 30 fps whose frames get brighter (no person)."""

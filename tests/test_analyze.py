@@ -178,3 +178,33 @@ def test_a_folder_of_videos_is_analysed_into_one_folder_each(
         summary = json.loads((tmp_path / "o" / name / "summary.json").read_text())
         assert summary["video"]["path"].endswith(f"{name}.mp4")
     assert not (tmp_path / "o" / "notes").exists()
+
+
+def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_video(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import datetime
+
+    from halfcircle import cli
+    from halfcircle.history import History, default_db_path
+
+    clip = Path(__file__).resolve().parents[1] / "fixtures" / "hc_fast.mp4"
+    db = tmp_path / "h.sqlite3"
+    out = tmp_path / "o"
+    args = ["analyze", str(clip), "--out", str(out), "--model", "lite", "--no-video"]
+    assert cli.main([*args, "--to-history", "--db", str(db)]) == 0
+    assert f"Added to your progress history ({db})." in capsys.readouterr().out
+    reps = json.loads((out / "reps.json").read_text())["reps"]
+    assert reps and all(r["complete"] for r in reps)
+    with History(db) as h:
+        (session,) = h.sessions()
+        stored = [p["metrics"] for p in h.practice_reps()]
+    assert session["kind"] == "practice" and session["source"] == str(clip)
+    assert datetime.fromisoformat(session["started_at"]).timestamp() == pytest.approx(
+        clip.stat().st_mtime, abs=1.0
+    )
+    assert [r["score"] for r in stored] == [r["score"] for r in reps]
+    assert [r["peak_forward_deg"] for r in stored] == [r["peak_forward_deg"] for r in reps]
+    # Without --to-history nothing is added, not even to the default history.
+    assert cli.main(args) == 0
+    assert not default_db_path().exists()

@@ -279,7 +279,7 @@ def test_cli_baseline_source_into_history_trend_and_exports(
     assert main(["history", "--db", str(db), "--delete-all", "--yes"]) == 0
     capsys.readouterr()
     assert main(["history", "--db", str(db)]) == 0
-    assert "No baseline results yet" in capsys.readouterr().out
+    assert "No results yet" in capsys.readouterr().out
 
 
 def test_cli_baseline_rejects_a_bad_pain_rating(capsys: pytest.CaptureFixture[str]) -> None:

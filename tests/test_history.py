@@ -21,6 +21,7 @@ from halfcircle.history import (
     SCHEMA_VERSION,
     History,
     HistoryError,
+    PracticeLog,
     default_db_path,
     format_trend,
 )
@@ -264,3 +265,80 @@ def test_practice_session_from_an_analysis(tmp_path: Path) -> None:
         h.export_csv(tmp_path / "h.csv")
     assert json.loads((tmp_path / "h.json").read_text())["practice_reps"][1]["rep_index"] == 2
     assert ",practice,rep,rep 2,score," in (tmp_path / "h.csv").read_text()
+
+
+def _rep(index: int, score: float, forward: float, complete: bool = True) -> dict[str, object]:
+    return {
+        "index": index,
+        "complete": complete,
+        "score": score,
+        "peak_forward_deg": forward,
+        "peak_lateral_right_deg": 25.0,
+        "peak_lateral_left_deg": 24.0,
+        "sparc": -2.0,
+    }
+
+
+def test_practice_sessions_show_in_the_trend_as_their_best_and_mean(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        h.record_practice([_rep(1, 60, 40), _rep(2, 70, 44)], started_at=DAY + "09:00:00")
+        h.record_practice(
+            [_rep(1, 80, 52), _rep(2, 95, 70, complete=False)], started_at=DAY + "18:00:00"
+        )
+        rows = {r.key: r for r in h.trend()}
+    best = rows["practice.best_score_pts"]
+    assert (best.n, best.first, best.latest, best.change) == (2, 70, 80, 10)
+    assert not best.real  # no minimal detectable change is known for the score
+    forward = rows["practice.peak_forward_deg"]  # the incomplete rep does not count
+    assert (forward.first, forward.latest, forward.real) == (44, 52, True)
+    assert rows["practice.smoothness_sparc"].latest == pytest.approx(-2.0)
+    assert "practice.peak_forward_deg" in format_trend(list(rows.values()))
+
+
+def test_the_personal_best_takes_each_measure_from_its_own_best_rep(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        assert h.personal_best() is None
+        first = h.record_practice([_rep(1, 90, 40), _rep(2, 60, 55)])
+        second = h.record_practice([_rep(1, 95, 30, complete=False)])
+        best = h.personal_best()
+        assert best is not None and (best.score, best.peak_forward_deg) == (90, 55)
+        assert h.personal_best(before_session=first) is None
+        assert h.personal_best(before_session=second) == best
+
+
+def test_a_practice_log_writes_as_it_goes_and_compares_with_the_best_before(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        h.record_practice([_rep(1, 70, 40)])
+    log = PracticeLog(db, "camera 0")
+    assert log.session_id is None  # nothing practised yet, nothing written
+    log.add_rep(_rep(1, 75, 41))
+    with History(db) as h:  # each rep is in the database as soon as it is added
+        assert len(h.practice_reps()) == 2
+    final = [_rep(1, 78, 47)]
+    log.replace_reps(final, view="front")
+    assert log.rate("better", 2) is None
+    lines = log.against_best(final)
+    log.close()
+    assert lines == [
+        "Best score today 78: a new personal best (before: 70).",
+        "Further than ever before: forward +7 deg.",
+    ]
+    with History(db) as h:
+        session = h.sessions()[-1]
+        assert (session["view"], session["feels"], session["pain"]) == ("front", "better", 2)
+        assert [r["metrics"]["score"] for r in h.practice_reps()] == [70, 78]
+
+
+def test_a_practice_log_that_cannot_write_says_so_and_never_raises(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("in the way")
+    log = PracticeLog(blocked / "h.sqlite3", "camera 0")  # its folder cannot be made
+    log.add_rep(_rep(1, 75, 41))
+    assert log.rate("same", 3) is None
+    assert log.problem is not None and log.problem.startswith(
+        "Your progress history could not be updated"
+    )
+    assert log.problem.endswith("the session folder keeps everything.")

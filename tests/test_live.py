@@ -19,6 +19,7 @@ import pytest
 from halfcircle import cli, live
 from halfcircle.analyze import FRAME_COLUMNS, Analysis, analyze_poses
 from halfcircle.capture import open_source
+from halfcircle.history import History
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.live import (
     LiveCoach,
@@ -576,14 +577,18 @@ class _ScriptedUI:
 
 
 def _run_with_ui(
-    tmp_path: Path, ui: _ScriptedUI, name: str = "s", seq: PoseSequence | None = None
+    tmp_path: Path,
+    ui: _ScriptedUI,
+    name: str = "s",
+    seq: PoseSequence | None = None,
+    history_db: Path | None = None,
 ) -> LiveResult:
     seq = seq if seq is not None else _two_rep_seq()
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"stand-in")
     fast = len(seq) > 300  # the short clip plays in real time
     return run_live(
-        LiveOptions(str(clip), tmp_path / name, fast=fast, annotate=False),
+        LiveOptions(str(clip), tmp_path / name, fast=fast, annotate=False, history_db=history_db),
         capture_factory=lambda _: _BlankVideo(len(seq)),
         estimator_factory=_ReplayPoses(seq),
         ui=ui,
@@ -607,6 +612,36 @@ def test_keys_and_the_questions_after_the_set(tmp_path: Path) -> None:
     later = _run_with_ui(tmp_path, ui2, name="s2")
     assert later.advice is not None and "rose from 4 to 7" in later.advice
     assert ui2.questions[-1][0] == "Please stop for today."
+
+
+def test_practice_goes_into_the_history_with_the_reports_numbers(tmp_path: Path) -> None:
+    db = tmp_path / "history.sqlite3"
+    first = _run_with_ui(tmp_path, _ScriptedUI({}, answers=["s", "3"]), "s1", history_db=db)
+    assert first.analysis is not None and len(first.analysis.complete_reps) == 2
+    assert first.progress == []  # nothing earlier to compare with
+    with History(db) as h:
+        (session,) = h.sessions()
+        assert (session["kind"], session["feels"], session["pain"]) == ("practice", "same", 3)
+        stored = [r["metrics"] for r in h.practice_reps()]
+    # what the report shows (zero-phase filtered), not the live estimate
+    assert [r["score"] for r in stored] == [r.as_dict()["score"] for r in first.analysis.reps]
+    assert [r["peak_forward_deg"] for r in stored] == [
+        r.as_dict()["peak_forward_deg"] for r in first.analysis.reps
+    ]
+    later = _run_with_ui(tmp_path, _ScriptedUI({}, answers=["w", "6"]), "s2", history_db=db)
+    assert later.progress[0].startswith("Best score today")
+    assert later.advice is not None and "rose from 3 to 6" in later.advice
+
+
+def test_the_history_left_out_or_failing_never_stops_practice(tmp_path: Path) -> None:
+    blocked = tmp_path / "not_a_folder"
+    blocked.write_text("in the way")
+    result = _run_with_ui(
+        tmp_path, _ScriptedUI({}, answers=["s"]), history_db=blocked / "history.sqlite3"
+    )
+    assert result.stop == "end" and result.analysis is not None
+    assert len(result.analysis.complete_reps) == 2
+    assert result.progress[-1].startswith("Your progress history could not be updated")
 
 
 def test_a_closed_window_ends_the_session_with_its_record(tmp_path: Path) -> None:

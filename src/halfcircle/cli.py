@@ -21,9 +21,13 @@ import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from halfcircle import __version__
 from halfcircle.errors import HalfcircleError, InputError
+
+if TYPE_CHECKING:
+    from halfcircle.analyze import Analysis
 
 EXIT_INTERRUPTED = 130
 EXIT_NOTHING_MEASURED = 5
@@ -88,11 +92,18 @@ def _cmd_pose(args: argparse.Namespace) -> int:
 
 
 def _analyze_one(
-    video: Path, out: Path, model: str, annotate: bool, as_json: bool
+    video: Path,
+    out: Path,
+    model: str,
+    annotate: bool,
+    as_json: bool,
+    history_db: Path | None = None,
 ) -> tuple[int, str]:
     """Analyse one video into ``out``; returns the exit code and the text to print.
 
     With ``as_json`` the text is the summary as JSON and no progress bar is shown.
+    With ``history_db`` the reps are added to that progress history as a practice
+    session dated by the video file's time.
     """
     import json
 
@@ -116,7 +127,10 @@ def _analyze_one(
         total=len(poses), unit="frame", desc="video", disable=as_json or not annotate or None
     ) as bar:
         write_outputs(analysis, out, annotate=annotate, progress=bar.update)
-    text = text_summary(analysis) + f"\nResults in {out}/ (open report.html)."
+    text = text_summary(analysis)
+    if history_db is not None and analysis.measured:
+        text += "".join(f"\n{line}" for line in _add_to_history(analysis, video, history_db))
+    text += f"\nResults in {out}/ (open report.html)."
     code = 0
     if interrupted:
         code = EXIT_INTERRUPTED
@@ -125,11 +139,31 @@ def _analyze_one(
     return code, json.dumps(summary_dict(analysis), indent=2) if as_json else text
 
 
-def _analyze_worker(args: tuple[Path, Path, str, bool]) -> tuple[int, str]:
-    video, out, model, annotate = args
+def _add_to_history(analysis: Analysis, video: Path, history_db: Path) -> list[str]:
+    """Add an analysis's reps to the history; returns lines on progress (or a problem)."""
+    from datetime import datetime, timezone
+
+    from halfcircle.analyze import rep_dicts
+    from halfcircle.history import PracticeLog
+
+    when = datetime.fromtimestamp(video.stat().st_mtime, timezone.utc)
+    log = PracticeLog(history_db, str(video), started_at=when.isoformat(timespec="seconds"))
+    reps, _ = rep_dicts(analysis)
+    log.replace_reps(reps, view=analysis.kinematics.view.kind)
+    lines = log.against_best(reps)
+    log.close()
+    if log.problem is not None:
+        return [*lines, log.problem]
+    if log.session_id is not None:
+        lines.append(f"Added to your progress history ({log.history.path}).")
+    return lines
+
+
+def _analyze_worker(args: tuple[Path, Path, str, bool, Path | None]) -> tuple[int, str]:
+    video, out, model, annotate, history_db = args
     _quiet_opencv()
     try:
-        return _analyze_one(video, out, model, annotate, as_json=True)
+        return _analyze_one(video, out, model, annotate, as_json=True, history_db=history_db)
     except HalfcircleError as err:
         return err.exit_code, f"halfcircle: {err}"
 
@@ -143,18 +177,21 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     videos = find_videos(inputs) if any(p.is_dir() for p in inputs) else inputs
     if not videos:
         raise InputError("No video files were found in the given folders.")
+    history_db = _history_db(args) if args.to_history else None
     if len(videos) == 1:
-        code, text = _analyze_one(videos[0], args.out, args.model, not args.no_video, args.json)
+        code, text = _analyze_one(
+            videos[0], args.out, args.model, not args.no_video, args.json, history_db
+        )
         print(text)
         return code
     # Several videos: one per process, both cores busy (the model uses about one each).
     from concurrent.futures import ProcessPoolExecutor
 
-    jobs = [(v, args.out / v.stem, args.model, not args.no_video) for v in videos]
+    jobs = [(v, args.out / v.stem, args.model, not args.no_video, history_db) for v in videos]
     worst = 0
     summaries = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for (video, out, _, _), (code, text) in zip(
+        for (video, out, *_), (code, text) in zip(
             jobs, pool.map(_analyze_worker, jobs), strict=True
         ):
             worst = max(worst, code)
@@ -193,6 +230,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
         headless=args.headless,
         fast=args.fast,
         annotate=not args.no_video,
+        history_db=None if args.no_history else _history_db(args),
     )
     result = run_live(opts)
     st = result.stats
@@ -208,6 +246,8 @@ def _cmd_live(args: argparse.Namespace) -> int:
         )
     if result.analysis is not None:
         print(text_summary(result.analysis))
+    for line in result.progress:
+        print(line)
     if result.advice:
         print(result.advice)
     print(f"Session saved in {out}/ (open report.html).")
@@ -220,6 +260,13 @@ def _cmd_live(args: argparse.Namespace) -> int:
     if result.analysis is not None and not result.analysis.measured:
         return EXIT_NOTHING_MEASURED
     return 0
+
+
+def _history_db(args: argparse.Namespace) -> Path:
+    """The history database named by ``--db``, else the default one."""
+    from halfcircle.history import default_db_path
+
+    return Path(args.db) if args.db is not None else default_db_path()
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -420,6 +467,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-video", action="store_true", default=False, help="skip the annotated video"
     )
     a.add_argument("--jobs", type=int, default=2, help="videos analysed at once (default: 2)")
+    a.add_argument(
+        "--to-history",
+        action="store_true",
+        default=False,
+        help="add the reps to your progress history as a practice session",
+    )
+    a.add_argument(
+        "--db", type=Path, default=None, help="history database (default: user data folder)"
+    )
     a.set_defaults(func=_cmd_analyze)
 
     lv = sub.add_parser("live", help="coach half circles live from a camera (or a video file)")
@@ -454,6 +510,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lv.add_argument(
         "--no-video", action="store_true", default=False, help="skip the annotated video"
+    )
+    lv.add_argument(
+        "--no-history",
+        action="store_true",
+        default=False,
+        help="leave this session out of your progress history",
+    )
+    lv.add_argument(
+        "--db", type=Path, default=None, help="history database (default: user data folder)"
     )
     lv.add_argument(
         "--rebuild",

@@ -12,7 +12,9 @@ on open):
   (``started_at`` ISO 8601 UTC, ``kind`` baseline|practice, source, view).
 * ``measures``: baseline results, one row per measure (``test``, ``measure`` with
   its unit in the name: ``peak_deg``, ``fingertip_floor_cm``, ...).
-* ``practice_reps``: one row per practice rep (its metrics as JSON).
+* ``practice_reps``: one row per practice rep (its metrics as JSON). The trend
+  and plots summarise each practice session as ``practice.*`` measures
+  (:data:`PRACTICE_MEASURES`: best score and peaks, mean SPARC, of its complete reps).
 * ``ratings``: how it felt (better|same|worse than last time) and pain 0-10,
   per test or (test NULL) for the whole session.
 
@@ -31,7 +33,7 @@ import json
 import math
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -41,13 +43,16 @@ from typing import Any, Final
 
 from halfcircle.baseline import MDC, BaselineResult
 from halfcircle.errors import HalfcircleError, InputError
+from halfcircle.scoring import PersonalBest
 
 __all__ = [
     "FEELINGS",
     "MIGRATIONS",
+    "PRACTICE_MEASURES",
     "SCHEMA_VERSION",
     "History",
     "HistoryError",
+    "PracticeLog",
     "TrendRow",
     "default_db_path",
     "format_trend",
@@ -106,6 +111,17 @@ SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 DB_NAME: Final = "history.sqlite3"
 
+#: How a practice session reads in the trend: ``measure -> (rep metric, best|mean)``
+#: over its complete reps (units in the names: deg; score 0-100 in pts; SPARC is
+#: dimensionless, closer to 0 is smoother).
+PRACTICE_MEASURES: Final[dict[str, tuple[str, str]]] = {
+    "best_score_pts": ("score", "best"),
+    "peak_lateral_right_deg": ("peak_lateral_right_deg", "best"),
+    "peak_lateral_left_deg": ("peak_lateral_left_deg", "best"),
+    "peak_forward_deg": ("peak_forward_deg", "best"),
+    "smoothness_sparc": ("sparc", "mean"),
+}
+
 #: How a measure reads after its test's name in a comparison line.
 _MEASURE_LABELS: Final = {
     "peak_deg": "",
@@ -148,7 +164,8 @@ class TrendRow:
         previous: Value of the session before the latest, None with one session.
         latest: Latest value.
         change: Latest minus previous (None with one session).
-        real: True when ``|change|`` is beyond the minimal detectable change.
+        real: True when ``|change|`` is beyond the minimal detectable change
+            (False for measures without one: practice score and SPARC).
         latest_feels: The latest rating of this test (better|same|worse), if any.
         latest_pain: The latest pain rating of this test (0-10), if any.
     """
@@ -342,6 +359,16 @@ class History:
         with self.transaction() as conn:
             self._insert_reps(conn, session_id, reps)
 
+    def replace_practice_reps(
+        self, session_id: int, reps: Sequence[Mapping[str, Any]], view: str | None = None
+    ) -> None:
+        """Replace a session's reps (and set its camera view) in one transaction."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM practice_reps WHERE session_id = ?", (session_id,))
+            self._insert_reps(conn, session_id, reps)
+            if view is not None:
+                conn.execute("UPDATE sessions SET view = ? WHERE id = ?", (view, session_id))
+
     def record_practice(
         self,
         reps: Sequence[Mapping[str, Any]],
@@ -462,25 +489,84 @@ class History:
         return out
 
     def series(self) -> dict[str, list[tuple[str, float, int]]]:
-        """Each measure over time: ``TEST.MEASURE -> [(started_at, value, session_id)]``."""
+        """Each measure over time: ``TEST.MEASURE -> [(started_at, value, session_id)]``.
+
+        Baseline measures first, then the practice sessions' ``practice.*``
+        measures (:data:`PRACTICE_MEASURES`) for sessions with a complete rep.
+        """
         out: dict[str, list[tuple[str, float, int]]] = {}
         for m in self.measures():
             out.setdefault(f"{m['test']}.{m['measure']}", []).append(
                 (m["started_at"], m["value"], m["session_id"])
             )
+        for started_at, sid, values in self._practice_summaries():
+            for name, value in values.items():
+                out.setdefault(f"practice.{name}", []).append((started_at, value, sid))
         return out
+
+    def _practice_summaries(self) -> list[tuple[str, int, dict[str, float]]]:
+        """Per practice session with complete reps: its :data:`PRACTICE_MEASURES`."""
+        by_session: dict[int, tuple[str, list[dict[str, Any]]]] = {}
+        for p in self.practice_reps():
+            if p["metrics"].get("complete", True):
+                entry = by_session.setdefault(p["session_id"], (p["started_at"], []))
+                entry[1].append(p["metrics"])
+        out = []
+        for sid, (started_at, reps) in by_session.items():
+            values = {}
+            for name, (metric, how) in PRACTICE_MEASURES.items():
+                vals = [float(r[metric]) for r in reps if _is_number(r.get(metric))]
+                if vals:
+                    values[name] = max(vals) if how == "best" else sum(vals) / len(vals)
+            out.append((started_at, sid, values))
+        return out
+
+    def personal_best(self, before_session: int | None = None) -> PersonalBest | None:
+        """The best of every complete practice rep so far, each field its own best.
+
+        Args:
+            before_session: Leave out this session and later ones (to compare a
+                session with what came before it).
+
+        Returns:
+            None when there is no complete scored rep yet.
+        """
+        best: PersonalBest | None = None
+        for p in self.practice_reps():
+            if before_session is not None and p["session_id"] >= before_session:
+                continue
+            m = p["metrics"]
+            if not m.get("complete", True) or not _is_number(m.get("score")):
+                continue
+            rep = PersonalBest(
+                score=float(m["score"]),
+                **{
+                    name: float(m[name]) if _is_number(m.get(name)) else math.nan
+                    for name in (
+                        "peak_lateral_right_deg",
+                        "peak_lateral_left_deg",
+                        "peak_forward_deg",
+                        "sparc",
+                    )
+                },
+            )
+            best = rep if best is None else best.merged(rep)
+        return best
 
     def trend(self) -> list[TrendRow]:
         """Per measure: first, previous and latest value and whether the change is real."""
         latest_rating: dict[str, tuple[str | None, int | None]] = {}
+        kinds = {s["id"]: s["kind"] for s in self.sessions()}
         for r in self.ratings():
             latest_rating[r["test"] or ""] = (r["feels"], r["pain"])
+            if r["test"] is None and kinds.get(r["session_id"]) == "practice":
+                latest_rating["practice"] = (r["feels"], r["pain"])
         rows = []
         for key, points in self.series().items():
             values = [v for _, v, _ in points]
             prev = values[-2] if len(values) > 1 else None
             change = values[-1] - prev if prev is not None else None
-            mdc = MDC.get(unit_of(key), 0.0)
+            mdc = MDC.get(unit_of(key))  # none known for score and SPARC
             feels, pain = latest_rating.get(key.split(".")[0], (None, None))
             rows.append(
                 TrendRow(
@@ -490,7 +576,7 @@ class History:
                     previous=prev,
                     latest=values[-1],
                     change=change,
-                    real=change is not None and abs(change) > mdc,
+                    real=change is not None and mdc is not None and abs(change) > mdc,
                     latest_feels=feels,
                     latest_pain=pain,
                 )
@@ -608,6 +694,129 @@ class History:
             w.writerows(rows)
 
 
+class PracticeLog:
+    """A practice session written into the history while it happens.
+
+    The session row is created with the first rep or rating, so a session with
+    neither leaves nothing behind; every write is its own transaction, so a
+    crash keeps what was written before it. A failing write (disk full, a
+    locked or damaged database) never stops the practice: it is remembered as
+    one sentence in :attr:`problem` and later writes are skipped (the session
+    folder still holds everything).
+
+    Args:
+        path: Database file; None for :func:`default_db_path`.
+        source: The camera or video practised with.
+        started_at: ISO 8601 time (default: now, UTC).
+        video_path: Where a video kept at the user's request lies.
+    """
+
+    def __init__(
+        self,
+        path: Path | str | None,
+        source: str,
+        started_at: str | None = None,
+        video_path: str | None = None,
+    ) -> None:
+        self.history = History(path)
+        self.source = source
+        self.started_at = started_at or _now()
+        self.video_path = video_path
+        self.session_id: int | None = None
+        self.problem: str | None = None
+        self.best_before: PersonalBest | None = None
+        self._write(self._read_best)
+
+    def _read_best(self) -> None:
+        self.best_before = self.history.personal_best()
+
+    def _session(self) -> int:
+        if self.session_id is None:
+            self.session_id = self.history.add_session(
+                "practice",
+                started_at=self.started_at,
+                source=self.source,
+                video_path=self.video_path,
+            )
+        return self.session_id
+
+    def _write(self, action: Callable[[], Any]) -> Any:
+        if self.problem is not None:
+            return None
+        try:
+            if self.history._conn is None:
+                self.history.open()
+            return action()
+        except (HistoryError, InputError, sqlite3.Error, OSError) as err:
+            self.problem = (
+                f"Your progress history could not be updated ({err}); "
+                "the session folder keeps everything."
+            )
+            self.history.close()
+            return None
+
+    def add_rep(self, rep: Mapping[str, Any]) -> None:
+        """Add one rep (:meth:`RepRecord.as_dict` or a ``reps.json`` entry)."""
+        self._write(lambda: self.history.add_practice_reps(self._session(), [rep]))
+
+    def replace_reps(self, reps: Sequence[Mapping[str, Any]], view: str | None = None) -> None:
+        """Replace the reps written so far, e.g. by the final report's numbers."""
+        if reps or self.session_id is not None:
+            self._write(lambda: self.history.replace_practice_reps(self._session(), reps, view))
+
+    def rate(self, feels: str | None, pain: int | None) -> str | None:
+        """Add how the session felt; returns advice when pain rose since last session."""
+
+        def write() -> str | None:
+            sid = self._session()
+            self.history.add_rating(sid, feels, pain)
+            return self.history.pain_advice(sid)
+
+        advice = self._write(write)
+        return advice if isinstance(advice, str) else None
+
+    def against_best(self, reps: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Plain lines comparing this session's complete reps with the best before it.
+
+        Range counts as better or shorter only beyond the minimal detectable
+        change (:data:`halfcircle.baseline.MDC`, 5 deg). Empty without an earlier
+        best or without a scored rep now.
+        """
+        done = [r for r in reps if r.get("complete", True) and _is_number(r.get("score"))]
+        best = self.best_before
+        if best is None or not done:
+            return []
+        score = max(float(r["score"]) for r in done)
+        if score > best.score:
+            lines = [
+                f"Best score today {score:.0f}: a new personal best (before: {best.score:.0f})."
+            ]
+        else:
+            lines = [f"Best score today {score:.0f} (your best so far: {best.score:.0f})."]
+        labels = {
+            "peak_forward_deg": "forward",
+            "peak_lateral_right_deg": "to the right",
+            "peak_lateral_left_deg": "to the left",
+        }
+        further = []
+        for name, label in labels.items():
+            vals = [float(r[name]) for r in done if _is_number(r.get(name))]
+            before = getattr(best, name)
+            if vals and math.isfinite(before) and max(vals) - before > MDC["deg"]:
+                further.append(f"{label} +{max(vals) - before:.0f} deg")
+        if further:
+            lines.append("Further than ever before: " + ", ".join(further) + ".")
+        return lines
+
+    def close(self) -> None:
+        """Close the database (a later write opens it again)."""
+        self.history.close()
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _finite(value: Any) -> Any:
     """``value`` with every non-finite float (nested too) turned into None."""
     if isinstance(value, float):
@@ -633,7 +842,9 @@ def _flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def format_trend(rows: Sequence[TrendRow]) -> str:
     """The trend as a plain-text table."""
     if not rows:
-        return "No baseline results yet: run `halfcircle baseline` first."
+        return (
+            "No results yet: run `halfcircle baseline`, or practise with `halfcircle live`."
+        )
     head = f"{'measure':36s} {'n':>3s} {'first':>7s} {'prev':>7s} {'latest':>7s} {'change':>8s}"
     lines = [head, "-" * len(head)]
     for r in rows:

@@ -38,9 +38,10 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.analyze import Analysis, analyze_poses, write_outputs
+from halfcircle.analyze import Analysis, analyze_poses, rep_dicts, write_outputs
 from halfcircle.capture import CaptureFactory, Frame, FrameSource, open_source
 from halfcircle.errors import CameraLostError, HalfcircleError, InputError
+from halfcircle.history import PracticeLog
 from halfcircle.kinematics import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame
 from halfcircle.liverecord import (
@@ -98,6 +99,8 @@ class LiveOptions:
             synchronous pose stage (otherwise files play at their own frame rate
             through the live pose stage, like a camera).
         annotate: Write the annotated video at the end (when a video to draw on exists).
+        history_db: The progress history the session is added to as it runs
+            (:class:`~halfcircle.history.PracticeLog`); None leaves it out.
     """
 
     source: str | int
@@ -108,6 +111,7 @@ class LiveOptions:
     headless: bool = False
     fast: bool = False
     annotate: bool = True
+    history_db: Path | None = None
 
 
 # ------------------------------------------------------------------------ guidance
@@ -488,6 +492,9 @@ class LiveResult:
         rating: The person's rating, or None (headless, skipped).
         advice: A plain warning when the pain rating rose, else None.
         paths: Files written at the end, by name.
+        progress: Plain lines comparing the session with the person's earlier
+            best from the history, and a sentence if the history could not be
+            updated (empty without a history).
     """
 
     out_dir: Path
@@ -501,6 +508,7 @@ class LiveResult:
     rating: Rating | None
     advice: str | None
     paths: dict[str, Path]
+    progress: list[str] = field(default_factory=list)
 
 
 class PoseStage(AbstractContextManager["PoseStage"], Protocol):
@@ -567,6 +575,7 @@ class _Run:
         self.calibration_logged = False
         self.paused_s = 0.0
         self._quiet: ExitStack | None = None
+        self.log: PracticeLog | None = None
 
     # -- frames in --------------------------------------------------------------------
     def run(self) -> None:
@@ -766,6 +775,8 @@ class _Run:
             d["cues"] = [c.text for c in record_cues(e.record)]
             kind = "aborted" if e.record.outcome == "aborted" else "rep"
             self.rec.event(kind, e.time_s, rep=d)
+            if kind == "rep" and self.log is not None:
+                self.log.add_rep(d)
         calib = self.coach.kinematics.calibration
         if calib is not None and not self.calibration_logged:
             self.rec.event("calibrated", self.coach.last_time_s, calibration=calib.to_dict())
@@ -901,6 +912,7 @@ def run_live(
         ModelError: The pose model cannot be loaded.
     """
     source = open_source(opts.source, capture_factory)
+    log: PracticeLog | None = None
     if opts.fast and source.live:
         raise InputError(
             "--fast needs a video file as source (--source PATH): a camera runs in real time."
@@ -937,6 +949,10 @@ def run_live(
             with recorder:
                 recorder.event("start", 0.0, source=source.description, model=opts.model)
                 run = _Run(opts, source, estimator, recorder, the_ui)
+                if opts.history_db is not None:
+                    run.log = log = PracticeLog(
+                        opts.history_db, source.description, video_path=video if raw else None
+                    )
                 error: HalfcircleError | None = None
                 crash: Exception | None = None
                 message = ""
@@ -964,6 +980,8 @@ def run_live(
                 advice = None
                 if rating is not None:
                     advice = pain_advice(rating, previous_rating(opts.out_dir))
+                    if log is not None:
+                        advice = log.rate(rating.feeling, rating.pain) or advice
                     recorder.event(
                         "rating",
                         run.coach.last_time_s,
@@ -990,6 +1008,8 @@ def run_live(
         source.close()
         if the_ui is not None:
             the_ui.close()
+        if log is not None:
+            log.close()
     if crash is not None:
         try:
             _build_report(opts, stop)
@@ -997,6 +1017,15 @@ def run_live(
             pass
         raise crash
     analysis, paths = _build_report(opts, stop)
+    progress: list[str] = []
+    if log is not None:
+        # the report's numbers (zero-phase filtered) replace the live ones
+        reps, _ = rep_dicts(analysis)
+        log.replace_reps(reps, view=analysis.kinematics.view.kind)
+        progress = log.against_best(reps)
+        if log.problem is not None:
+            progress.append(log.problem)
+        log.close()
     return LiveResult(
         out_dir=opts.out_dir,
         stop=stop,
@@ -1009,6 +1038,7 @@ def run_live(
         rating=rating,
         advice=advice,
         paths=paths,
+        progress=progress,
     )
 
 

@@ -510,10 +510,13 @@ class PersonalBest:
 
     def updated(self, metrics: RepMetrics, score: float) -> PersonalBest:
         """A new best: each field the better of this best and the rep."""
-        other = PersonalBest.from_rep(metrics, score)
+        return self.merged(PersonalBest.from_rep(metrics, score))
+
+    def merged(self, other: PersonalBest) -> PersonalBest:
+        """Each field the better of the two (NaN counts as unknown, not as worse)."""
         return PersonalBest(
             **{
-                f.name: float(np.nanmax([getattr(self, f.name), getattr(other, f.name)]))
+                f.name: float(np.fmax(getattr(self, f.name), getattr(other, f.name)))
                 for f in fields(self)
             }
         )
