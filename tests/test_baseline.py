@@ -127,8 +127,9 @@ CASES = [
 #: strict xfails so that an improvement shows up. Toe touch: MediaPipe's shoulder
 #: and hip landmarks read the flexed trunk about 6 deg past the truth at the peak
 #: (101 vs 95 deg), the same with the image alone under a sagittal-plane constraint,
-#: so it is the landmarks, not the depth. Rotation: world depth under-reads axial
-#: rotation (22 of 40 deg to the left, 3 of 40 to the right from a 30 deg view).
+#: so it is the landmarks, not the depth. Rotation: MediaPipe under-reads the twist
+#: of the shoulder line in both its image and its world landmarks (32 of 40 deg to
+#: the left, 28 of 40 to the right from a 30 deg view, against the calibrated pelvis).
 KNOWN_MISSES = {"toe_touch", "rotation_left", "rotation_right"}
 
 

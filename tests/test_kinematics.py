@@ -72,6 +72,26 @@ def test_rotation_is_positive_when_the_shoulders_turn_to_the_persons_left(azimut
     assert right.rotation_deg == pytest.approx(-30.0, abs=1.0)
 
 
+def test_rotation_is_read_against_the_calibrated_pelvis_not_the_hip_landmarks() -> None:
+    # MediaPipe's hip landmarks turn part of the way with the shoulders while the
+    # pelvis stays still; rotation is the shoulder line against the neutral pelvis.
+    rot = np.concatenate([np.zeros(REST), [30.0]])
+    seq = synthetic_clip(np.zeros(REST + 1), np.zeros(REST + 1), rot, **FAR).seq
+    image, world = seq.image.copy(), seq.world.copy()
+    hips = [LANDMARK["left_hip"], LANDMARK["right_hip"]]
+    c, s = np.cos(np.radians(15.0)), np.sin(np.radians(15.0))
+    for arr in (image, world):
+        mid = arr[-1, hips].mean(axis=0)
+        half = arr[-1, hips[1], 0] - mid[0]  # right hip's x offset from mid-hip
+        arr[-1, hips[1], 0], arr[-1, hips[0], 0] = mid[0] + half * c, mid[0] - half * c
+    # turning towards the left brings the right hip forward (towards a front camera)
+    width = abs(world[-1, hips[1], 0] - world[-1, hips[0], 0]) / c
+    world[-1, hips[1], 2] = world[-1, hips[0], 2] - width * s
+    turned = dataclasses.replace(seq, image=image, world=world)
+    k = compute_kinematics(turned, smoothing="none")
+    assert k.rotation_deg[-1] == pytest.approx(30.0, abs=1.0)
+
+
 def test_near_camera_perspective_costs_little_lateral_and_some_forward() -> None:
     # Exact perspective at 3 m: the shoulders coming towards the camera look bigger,
     # which foreshortening takes at face value. MediaPipe's landmarks do not show

@@ -128,7 +128,8 @@ class NeutralCalibration:
         axes: ``(3, 3)`` rows ``r, f, u`` (person's right, forward, up) as unit
             vectors in the fused camera frame.
         view: The camera's view estimated on the stance.
-        rotation_offset_deg: Neutral shoulder-to-hip twist (deg), subtracted from rotation.
+        rotation_offset_deg: Neutral yaw of the shoulder line in the body frame (deg,
+            :func:`shoulder_yaw_deg`), subtracted from rotation.
         pelvis_tilt_offset_deg: Neutral hip-line tilt (deg), subtracted from pelvis tilt.
         pelvis_centre_px: ``(2,)`` neutral mid-hip image position (px, x right, y down).
         metres_per_pixel: Image scale at the neutral stance (m/px).
@@ -323,16 +324,18 @@ def _axes_for_azimuth(up: FloatArray, azimuth_deg: float) -> tuple[FloatArray, F
     return right, np.cross(up, right)
 
 
-def rotation_deg(shoulder_body: FloatArray, hip_body: FloatArray) -> FloatArray:
-    """Shoulder-line angle relative to the hip line in the horizontal plane (deg).
+def shoulder_yaw_deg(shoulder_body: FloatArray) -> FloatArray:
+    """Yaw of the shoulder line in the horizontal plane of the body frame (deg).
 
-    Both lines point to the person's right, in body components ``(r, f, u)``.
-    Positive when the shoulders turn towards the person's left; wrapped to
-    [-180, 180). Not zeroed: subtract the calibration's offset.
+    ``shoulder_body`` is the shoulder line (right minus left shoulder) in body
+    components ``(r, f, u)``; the yaw is ``atan2(f, r)``: 0 along the body's right
+    axis, **positive when the shoulders turn towards the person's left** (the right
+    shoulder comes forward), in [-180, 180]. Not zeroed: subtract the
+    calibration's ``rotation_offset_deg``.
     """
-    a = np.arctan2(shoulder_body[..., 1], shoulder_body[..., 0])
-    b = np.arctan2(hip_body[..., 1], hip_body[..., 0])
-    return np.asarray((np.degrees(a - b) + 180.0) % 360.0 - 180.0, dtype=np.float64)
+    return np.asarray(
+        np.degrees(np.arctan2(shoulder_body[..., 1], shoulder_body[..., 0])), dtype=np.float64
+    )
 
 
 def pelvis_tilt_deg(hip_body: FloatArray) -> FloatArray:
@@ -400,7 +403,7 @@ def calibrate_from_points(
     axes = np.stack([right, fwd, up])
     hip_b = to_body(hip_line(pts), axes)
     sh_b = to_body(shoulder_line(pts), axes)
-    rot0 = _circular_mean_deg(rotation_deg(sh_b, hip_b))
+    rot0 = _circular_mean_deg(shoulder_yaw_deg(sh_b))
     tilt0 = float(np.nanmean(pelvis_tilt_deg(hip_b)))
     centre = np.nanmean(0.5 * (px[:, L_HIP] + px[:, R_HIP]), axis=0)
     metric_scale = 1.0

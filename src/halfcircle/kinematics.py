@@ -10,9 +10,15 @@ Conventions (the person's left and right, never the image's):
 * ``inclination_deg``: total angle from vertical, in [0, 180].
 * ``phi_deg``: ``atan2(forward, lateral)`` in [-90, 270): 0 at the person's right
   side, 90 at the front, 180 at the left side.
-* ``rotation_deg``: shoulder line against hip line in the horizontal plane,
-  **positive when the shoulders turn towards the person's left**, zeroed on the
-  neutral stance.
+* ``rotation_deg``: axial rotation, the shoulder line against the pelvis's
+  medio-lateral axis in the horizontal plane, **positive when the shoulders turn
+  towards the person's left**, zeroed on the neutral stance. The pelvis axis is
+  the calibrated one (the neutral hip line), not the hip line of each frame:
+  MediaPipe's hip landmarks turn with the shoulders while the pelvis stays still
+  (on the rendered 30 deg rotation fixture its hip line turned 10 of 40 deg to
+  the left and 23 of 40 to the right), so the live hip line cancelled most of the
+  twist. The baseline test asks the hips to stay still; a pelvis that turns is
+  read as trunk rotation.
 * ``pelvis_shift_cm``: horizontal distance (cm, >= 0) the mid-hip point moved in
   the image plane since the neutral stance (a shift along the camera axis is not
   seen). ``pelvis_tilt_deg``: hip-line tilt from neutral, positive when the
@@ -61,7 +67,7 @@ from halfcircle.calibration import (
     calibrate_from_points,
     find_neutral_window,
     pelvis_tilt_deg,
-    rotation_deg,
+    shoulder_yaw_deg,
     stance_features,
 )
 from halfcircle.errors import ValidationError
@@ -392,7 +398,7 @@ def measure(
 
     hip_b = body[:, R_HIP] - body[:, L_HIP]
     sh_b = body[:, R_SHOULDER] - body[:, L_SHOULDER]
-    rotation = rotation_deg(sh_b, hip_b) - calibration.rotation_offset_deg
+    rotation = shoulder_yaw_deg(sh_b) - calibration.rotation_offset_deg
     rotation = np.where(valid, (rotation + 180.0) % 360.0 - 180.0, nan)
     tilt = np.where(valid, pelvis_tilt_deg(hip_b) - calibration.pelvis_tilt_offset_deg, nan)
 
@@ -564,7 +570,7 @@ def measure_one(
     hr, hf, hu = rh[0] - lh[0], rh[1] - lh[1], rh[2] - lh[2]
     sr, sf = rs[0] - ls[0], rs[1] - ls[1]
     if valid:
-        rot = _deg(math.atan2(sf, sr) - math.atan2(hf, hr)) - calibration.rotation_offset_deg
+        rot = _deg(math.atan2(sf, sr)) - calibration.rotation_offset_deg
         rot = (rot + 180.0) % 360.0 - 180.0
         tilt = _deg(math.atan2(-hu, math.hypot(hr, hf))) - calibration.pelvis_tilt_offset_deg
     else:
