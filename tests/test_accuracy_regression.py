@@ -93,12 +93,16 @@ def test_peak_errors_are_no_worse_than_the_table(name: str) -> None:
 # The targets, read from the committed table (kept true by the tests above).
 # Known misses are strict xfails: when a change meets the target, the xfail fails
 # and should be removed.
+#: The forward-peak misses follow the camera's pitch, which the pose cannot tell:
+#: with the true pitch and focal length, a pinhole model of the trunk with a lumbar
+#: pivot reads every front-view forward peak within 2.6 deg (bench/pitch_oracle.py).
 KNOWN_MISSES: dict[tuple[str, str], str] = {
-    ("front", "hc_stopgo"): "stop-and-go rep: lateral 1.3, forward 2.7 deg mean",
-    ("peaks", "hc_45_right"): "45 deg view: forward peak +6, left side +3.4 deg",
-    ("peaks", "hc_aborted"): "-30 deg view: forward peak +8, left side -7 deg",
-    ("peaks", "hc_two_reps"): "camera at 1.4 m, above the shoulders: forward peaks +7 deg",
-    ("peaks", "hc_stopgo"): "forward peak +3.03 deg",
+    ("front", "hc_stopgo"): "stop-and-go rep: lateral 1.3, forward 2.7 deg mean; MediaPipe "
+    "reads the hold at 27 deg left and 12 forward as upright (-11 deg for a second)",
+    ("peaks", "hc_45_right"): "45 deg view, camera 6.7 deg down: forward peak +6, left +3.4 deg",
+    ("peaks", "hc_aborted"): "-30 deg view, camera 4.9 deg down: forward peak +8, left -7 deg",
+    ("peaks", "hc_two_reps"): "camera pitched 8.5 deg down: forward peaks +7 deg",
+    ("peaks", "hc_stopgo"): "camera pitched 3 deg down: forward peak +3.03 deg",
 }
 
 
