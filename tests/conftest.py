@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -141,3 +143,38 @@ def typical_rep_metrics(**changes: object):  # type: ignore[no-untyped-def]
         front_speed_deg_s=50.0,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
+
+
+class PacedCamera:
+    """A camera stand-in playing a real video at its frame rate, then failing.
+
+    ``unplug_after`` frames are delivered; then reads fail (camera unplugged) or,
+    with ``interrupt``, raise KeyboardInterrupt (Ctrl-C during a read).
+    """
+
+    def __init__(self, path: Path, unplug_after: int, interrupt: bool = False) -> None:
+        self._cap = cv2.VideoCapture(str(path))
+        self._left = unplug_after
+        self._interrupt = interrupt
+        self._next = time.perf_counter()
+
+    def isOpened(self) -> bool:
+        return bool(self._cap.isOpened())
+
+    def read(self) -> tuple[bool, Any]:
+        if self._left <= 0:
+            if self._interrupt:
+                raise KeyboardInterrupt
+            return False, None
+        self._left -= 1
+        delay = self._next - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)  # a real camera delivers at its frame rate
+        self._next = max(self._next, time.perf_counter()) + 1 / 30.0
+        return self._cap.read()
+
+    def get(self, prop: int) -> float:
+        return float(self._cap.get(prop))
+
+    def release(self) -> None:
+        self._cap.release()

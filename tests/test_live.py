@@ -33,6 +33,7 @@ from halfcircle.live import (
 from halfcircle.liverecord import SessionRecorder, load_poses, read_events, read_pose_csv
 from halfcircle.reps import RepRecord
 from halfcircle.synthetic import half_circle, synthetic_clip
+from tests.conftest import PacedCamera
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP = REPO / "fixtures" / "hc_two_reps.mp4"
@@ -104,42 +105,7 @@ class _BlankVideo:
         pass
 
 
-class _Camera:
-    """A camera stand-in playing a real video at its frame rate, then failing.
-
-    ``unplug_after`` frames are delivered; then reads fail (camera unplugged) or,
-    with ``interrupt``, raise KeyboardInterrupt (Ctrl-C during a read).
-    """
-
-    def __init__(self, path: Path, unplug_after: int, interrupt: bool = False) -> None:
-        self._cap = cv2.VideoCapture(str(path))
-        self._left = unplug_after
-        self._interrupt = interrupt
-        self._next = time.perf_counter()
-
-    def isOpened(self) -> bool:
-        return bool(self._cap.isOpened())
-
-    def read(self) -> tuple[bool, Any]:
-        if self._left <= 0:
-            if self._interrupt:
-                raise KeyboardInterrupt
-            return False, None
-        self._left -= 1
-        delay = self._next - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)  # a real camera delivers at its frame rate
-        self._next = max(self._next, time.perf_counter()) + 1 / 30.0
-        return self._cap.read()
-
-    def get(self, prop: int) -> float:
-        return float(self._cap.get(prop))
-
-    def release(self) -> None:
-        self._cap.release()
-
-
-def _plug_in(monkeypatch: pytest.MonkeyPatch, camera: _Camera) -> None:
+def _plug_in(monkeypatch: pytest.MonkeyPatch, camera: PacedCamera) -> None:
     """Make camera indices open ``camera`` in the live module (files open as usual)."""
 
     def fake_open(spec: Any, factory: Any = None) -> Any:
@@ -426,7 +392,7 @@ def test_an_unplugged_camera_mid_rep_leaves_a_complete_record_and_exits_3(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     unplug = 100  # mid rep 1 (1.7-5.4 s)
-    camera = _Camera(CLIP, unplug_after=unplug)
+    camera = PacedCamera(CLIP, unplug_after=unplug)
     _plug_in(monkeypatch, camera)
     out = tmp_path / "s"
     code = cli.main(["live", "--camera", "0", "--headless", "--out", str(out), "--model", "lite"])
@@ -455,7 +421,7 @@ def test_an_unplugged_camera_mid_rep_leaves_a_complete_record_and_exits_3(
 
 @needs_clip
 def test_ctrl_c_keeps_the_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    camera = _Camera(CLIP, unplug_after=40, interrupt=True)
+    camera = PacedCamera(CLIP, unplug_after=40, interrupt=True)
     _plug_in(monkeypatch, camera)
     out = tmp_path / "s"
     code = cli.main(

@@ -9,26 +9,38 @@ Two layers:
   near neutral after a real excursion, or on space), then two questions: how it
   felt compared with last time (``b`` better, ``s`` same, ``w`` worse) and pain
   (``0``-``9``, ``t`` for 10).
-* :func:`run_guided_baseline`: the camera loop; the only place with ``imshow``
-  and ``waitKey``. Every pose is recorded, and the results are measured at the
-  end from the recording by :func:`halfcircle.baseline.baseline_from_poses`, so
-  a live baseline and ``--source`` of the same frames give the same numbers.
+* :func:`run_guided_baseline`: the camera loop, shown through the live view's
+  window (:class:`halfcircle.live.WindowUI`, the only user of ``imshow``). Every
+  pose is recorded, and the results are measured at the end from the recording
+  by :func:`halfcircle.baseline.baseline_from_poses`, so a live baseline and
+  ``--source`` of the same frames give the same numbers.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.baseline import TESTS, BaselineRun, baseline_from_poses
-from halfcircle.errors import InputError
+from halfcircle.errors import CameraLostError, HalfcircleError
 from halfcircle.kinematics import AngleSample
 
-__all__ = ["FEEL_KEYS", "GuidedBaseline", "Ratings", "run_guided_baseline"]
+if TYPE_CHECKING:
+    from halfcircle.capture import CaptureFactory
+    from halfcircle.live import LiveUI
+
+__all__ = ["FEEL_KEYS", "GuidedBaseline", "GuidedResult", "Ratings", "run_guided_baseline"]
+
+#: What is said when there is no screen for the guided baseline's window.
+NO_SCREEN: Final = (
+    "The guided baseline needs a screen for its prompts; without one, record the "
+    "tests and run `halfcircle baseline --source VIDEO`."
+)
 
 #: Key -> answer to "how does it feel compared with last time?".
 FEEL_KEYS: Final = {"b": "better", "s": "same", "w": "worse"}
@@ -136,58 +148,110 @@ class GuidedBaseline:
         return overall, max(pains) if pains else None
 
 
+@dataclass(frozen=True, eq=False)
+class GuidedResult:
+    """What a guided baseline produced.
+
+    Attributes:
+        run: The tests measured (from the recorded poses, up to where it stopped).
+        ratings: Per test, and (key None) for the whole session, ``(feels, pain)``.
+        stop: Why it stopped: ``quit`` (q or Esc), ``window_closed``, ``end`` (the
+            source ended), ``camera_lost`` or ``interrupted`` (Ctrl-C).
+        message: One plain sentence when it stopped on an error or Ctrl-C, else "".
+        error: The camera error that stopped it, if any.
+    """
+
+    run: BaselineRun
+    ratings: Ratings
+    stop: str
+    message: str = ""
+    error: HalfcircleError | None = None
+
+
 def run_guided_baseline(
-    camera: int | str, model: str, height_cm: float | None, mirror: bool = True
-) -> tuple[BaselineRun, Ratings]:
+    camera: int | str,
+    model: str,
+    height_cm: float | None,
+    mirror: bool = True,
+    *,
+    ui: LiveUI | None = None,
+    capture_factory: CaptureFactory | None = None,
+    estimator_factory: Callable[[str, Literal["video", "live"]], Any] | None = None,
+    flow: GuidedBaseline | None = None,
+) -> GuidedResult:
     """Run the guided baseline in a window; returns the measures and the ratings.
 
-    ``q`` or Esc ends early (what was done is kept); closing the window too.
-    """
-    import cv2
+    ``q`` or Esc ends it (what was done is kept), closing the window too. A
+    camera that stops delivering, or Ctrl-C, ends it the same way: the tests
+    done until then are measured and :attr:`GuidedResult.message` says what
+    happened. A file or stream source is read like a camera (a recorded guided
+    session: every frame of a file goes through the model, in order).
 
+    Args:
+        camera: Camera index, stream URL or video file.
+        model: Pose model name or ``.task`` path.
+        height_cm: Body height, to scale the fingertip distances.
+        mirror: Show the picture mirrored (measurements never are).
+        ui: Where frames are shown and keys come from (default: a window).
+        capture_factory: Stand-in for ``cv2.VideoCapture`` (tests).
+        estimator_factory: Builds the pose stage from ``(model, mode)`` (tests).
+        flow: The flow to drive (default: every test of :data:`TESTS`).
+
+    Raises:
+        InputError: No screen for the window, or the source cannot be opened.
+        ModelError: The pose model cannot be loaded.
+    """
     from halfcircle.capture import open_source
     from halfcircle.kinematics import StreamingKinematics
     from halfcircle.landmarks import PoseFrame, PoseSequence
+    from halfcircle.live import WindowUI, default_estimator
     from halfcircle.overlay import draw_skeleton
-    from halfcircle.pose import PoseEstimator
 
-    flow = GuidedBaseline()
+    flow = flow if flow is not None else GuidedBaseline()
+    make = estimator_factory or default_estimator
+    the_ui = ui if ui is not None else WindowUI("halfcircle baseline", no_screen=NO_SCREEN)
     frames: list[PoseFrame] = []
-    window = "halfcircle baseline"
-    with open_source(camera) as source, PoseEstimator(model, "live") as estimator:
-        size, fps = source.size, source.fps
-        kin = StreamingKinematics(size)
-        try:
-            cv2.namedWindow(window, cv2.WINDOW_NORMAL)
-        except cv2.error as err:
-            raise InputError(
-                "The guided baseline needs a screen for its prompts; without one, record "
-                "the tests and run `halfcircle baseline --source VIDEO`."
-            ) from err
-        try:
-            for frame in source:
-                estimator.submit(frame.image, frame.time_s)
-                last: PoseFrame | None = None
-                for pose in estimator.poll():
-                    frames.append(pose)
-                    flow.update(kin.update(pose))
-                    last = pose
-                image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
-                if last is not None:
-                    draw_skeleton(image, last, mirrored=mirror)
-                _draw_prompt(image, flow.prompt())
-                cv2.imshow(window, image)
-                code = cv2.waitKey(1) & 0xFF
-                if code in (27, ord("q")) or cv2.getWindowProperty(window, 0) < 0:
-                    break
-                if code != 0xFF:
-                    flow.key(chr(code))
-        finally:
-            cv2.destroyWindow(window)
-    poses = PoseSequence.from_frames(frames, size, fps, source=f"camera {camera}")
+    stop, message, error = "end", "", None
+    source = open_source(camera, capture_factory)
+    try:
+        with source, make(model, "live" if source.live else "video") as estimator:
+            size, fps = source.size, source.fps
+            kin = StreamingKinematics(size)
+            try:
+                for frame in source:
+                    if source.live:
+                        estimator.submit(frame.image, frame.time_s)
+                        poses = estimator.poll()
+                    else:
+                        poses = [estimator.process(frame.image, frame.time_s)]
+                    for pose in poses:
+                        frames.append(pose)
+                        flow.update(kin.update(pose))
+                    image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
+                    if poses:
+                        draw_skeleton(image, poses[-1], mirrored=mirror)
+                    _draw_prompt(image, flow.prompt())
+                    key = the_ui.show(image)
+                    if the_ui.closed:
+                        stop = "window_closed"
+                        break
+                    if key in (27, ord("q")):
+                        stop = "quit"
+                        break
+                    if key >= 0:
+                        flow.key(chr(key))
+            except CameraLostError as err:
+                stop, error = "camera_lost", err
+                message = f"{err} The tests done until then are kept."
+            except KeyboardInterrupt:
+                stop = "interrupted"
+                message = "Stopped with Ctrl-C; the tests done until then are kept."
+    finally:
+        the_ui.close()
+    poses_seen = PoseSequence.from_frames(frames, size, fps, source=source.description)
     ratings: Ratings = dict(flow.ratings)
     ratings[None] = flow.overall()
-    return baseline_from_poses(poses, height_cm), ratings
+    return GuidedResult(baseline_from_poses(poses_seen, height_cm), ratings, stop, message, error)
 
 
 def _draw_prompt(image: NDArray[np.uint8], text: str) -> None:

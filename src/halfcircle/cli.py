@@ -28,6 +28,7 @@ from halfcircle.errors import HalfcircleError, InputError
 
 if TYPE_CHECKING:
     from halfcircle.analyze import Analysis
+    from halfcircle.baselinelive import GuidedResult, Ratings
 
 EXIT_INTERRUPTED = 130
 EXIT_NOTHING_MEASURED = 5
@@ -309,12 +310,15 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
     if args.source is not None and args.camera is not None:
         raise InputError("Give either --camera or --source, not both.")
+    stopped: GuidedResult | None = None
+    ratings: Ratings = {}
     if args.source is None:
         from halfcircle.baselinelive import run_guided_baseline
 
-        run, ratings = run_guided_baseline(
+        stopped = run_guided_baseline(
             args.camera or 0, args.model, args.height_cm, mirror=args.mirror
         )
+        run, ratings = stopped.run, stopped.ratings
         feels, pain = ratings.get(None, (args.feels, args.pain))
         source = f"camera {args.camera or 0}"
     else:
@@ -340,7 +344,6 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 return EXIT_INTERRUPTED
             runs.append(baseline_from_poses(poses, args.height_cm))
         run = merge_runs(runs)
-        ratings = {}
         feels, pain = args.feels, args.pain
         source = ", ".join(str(v) for v in args.source)
     session_id = None
@@ -394,6 +397,9 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             print(f"Saved as session {session_id} in {where}.")
     if advice:
         print(advice, file=sys.stderr if args.json else sys.stdout)
+    if stopped is not None and stopped.message:
+        print(f"halfcircle: {stopped.message}", file=sys.stderr)
+        return stopped.error.exit_code if stopped.error is not None else EXIT_INTERRUPTED
     return 0 if run.results else EXIT_NOTHING_MEASURED
 
 

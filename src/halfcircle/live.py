@@ -326,21 +326,29 @@ class HeadlessUI:
         """Nothing to close."""
 
 
+#: What is said when there is no screen for the live window.
+NO_SCREEN: Final = (
+    "There is no screen to show the live view on: run it on a desktop, "
+    "or use --headless --out DIR."
+)
+
+
 class WindowUI:
     """An OpenCV window (the only user of ``imshow``/``waitKey``).
+
+    Args:
+        title: The window's title.
+        no_screen: The sentence of the error raised where there is no screen.
 
     Raises:
         InputError: There is no screen to show a window on.
     """
 
-    def __init__(self, title: str = "halfcircle live") -> None:
+    def __init__(self, title: str = "halfcircle live", no_screen: str = NO_SCREEN) -> None:
         if sys.platform.startswith("linux") and not (
             os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
         ):
-            raise InputError(
-                "There is no screen to show the live view on: run it on a desktop, "
-                "or use --headless --out DIR."
-            )
+            raise InputError(no_screen)
         self.title = title
         self.closed = False
         try:
@@ -522,7 +530,8 @@ class PoseStage(AbstractContextManager["PoseStage"], Protocol):
 EstimatorFactory = Callable[[str, Literal["video", "live"]], Any]
 
 
-def _default_estimator(model: str, mode: Literal["video", "live"]) -> Any:
+def default_estimator(model: str, mode: Literal["video", "live"]) -> Any:
+    """The real pose stage (:class:`~halfcircle.pose.PoseEstimator`) for ``mode``."""
     from halfcircle.pose import PoseEstimator
 
     return PoseEstimator(model, mode)
@@ -919,7 +928,7 @@ def run_live(
         )
     if (Path(opts.out_dir) / SESSION_FILE).exists():
         raise InputError(f"{opts.out_dir} already holds a session: choose a new folder for --out.")
-    make = estimator_factory or _default_estimator
+    make = estimator_factory or default_estimator
     the_ui: LiveUI | None = None
     source.open()
     try:

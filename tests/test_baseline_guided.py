@@ -1,0 +1,138 @@
+"""The guided baseline in front of a camera: a real clip played as a camera, real MediaPipe.
+
+A scripted person answers the prompts the way the screen asks (space to start,
+then better and a pain rating); the camera stand-in plays a rendered baseline
+clip at 30 fps, and can be unplugged or interrupted part-way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from halfcircle import cli
+from halfcircle.baselinelive import GuidedBaseline, GuidedResult, run_guided_baseline
+from tests.conftest import FIXTURES, PacedCamera, fixture_scene
+
+CLIP = FIXTURES / "base_side_bends.mp4"
+TESTS = ("side_bend_right", "side_bend_left")
+#: The right bend is over (back to standing) by this frame, the left one not begun.
+AFTER_FIRST_TEST = 145
+TOLERANCE_DEG = 3.0
+
+
+class _Person:
+    """A window stand-in that answers what the flow asks: space, ``b``, pain 2, then q."""
+
+    closed = False
+
+    def __init__(self, flow: GuidedBaseline) -> None:
+        self.flow = flow
+        self.prompts: list[str] = []
+
+    def show(self, image: np.ndarray, wait_ms: int = 1) -> int:
+        self.prompts.append(self.flow.prompt())
+        answer = {"instruct": " ", "rate_feels": "b", "rate_pain": "2", "done": "q"}
+        key = answer.get(self.flow.state)
+        return ord(key) if key else -1
+
+    def ask(self, image: np.ndarray, lines: list[str], keys: set[int]) -> int | None:
+        return None
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _run(unplug_after: int, interrupt: bool = False) -> tuple[GuidedResult, _Person]:
+    flow = GuidedBaseline(tests=TESTS)
+    person = _Person(flow)
+    camera = PacedCamera(CLIP, unplug_after=unplug_after, interrupt=interrupt)
+    result = run_guided_baseline(
+        0, "lite", None, ui=person, capture_factory=lambda _: camera, flow=flow
+    )
+    return result, person
+
+
+def _truth() -> dict[str, float]:
+    return {
+        f"side_bend_{s['side']}": abs(float(s["peak_lateral_deg"]))
+        for s in fixture_scene(CLIP.stem)["baseline"]
+    }
+
+
+@pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
+def test_a_guided_baseline_measures_each_test_and_keeps_each_rating() -> None:
+    result, person = _run(unplug_after=10_000)
+    assert result.stop == "quit" and result.message == "" and person.closed
+    assert person.prompts[0].startswith("Stand still")  # calibration first
+    assert any(p.startswith("side bend left: ") for p in person.prompts)
+    truth = _truth()
+    assert [r.test for r in result.run.results] == list(TESTS)
+    for r in result.run.results:
+        assert abs(r.peak_deg - truth[r.test]) <= TOLERANCE_DEG, (r.test, r.peak_deg)
+    assert result.ratings == {
+        "side_bend_right": ("better", 2),
+        "side_bend_left": ("better", 2),
+        None: ("better", 2),
+    }
+
+
+@pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
+@pytest.mark.parametrize("interrupt", [False, True], ids=["unplugged", "ctrl-c"])
+def test_a_camera_lost_or_ctrl_c_mid_baseline_keeps_the_tests_done(interrupt: bool) -> None:
+    result, _ = _run(unplug_after=AFTER_FIRST_TEST, interrupt=interrupt)
+    assert [r.test for r in result.run.results] == ["side_bend_right"]
+    assert abs(result.run.results[0].peak_deg - _truth()["side_bend_right"]) <= TOLERANCE_DEG
+    assert result.ratings["side_bend_right"] == ("better", 2)
+    if interrupt:
+        assert result.stop == "interrupted" and result.error is None
+        assert result.message == "Stopped with Ctrl-C; the tests done until then are kept."
+    else:
+        assert result.stop == "camera_lost" and result.error is not None
+        assert result.message.startswith("Camera 0 stopped delivering frames")
+        assert result.message.endswith("The tests done until then are kept.")
+
+
+def test_without_a_screen_the_guided_baseline_says_how_to_do_it_from_a_recording(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    code = cli.main(["baseline", "--db", str(tmp_path / "h.sqlite3")])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "halfcircle: The guided baseline needs a screen for its prompts; without one, "
+        "record the tests and run `halfcircle baseline --source VIDEO`."
+    )
+    assert not (tmp_path / "h.sqlite3").exists()
+
+
+@pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
+def test_the_cli_saves_the_tests_done_before_the_camera_was_lost_and_exits_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from halfcircle import capture, live
+    from halfcircle.history import History
+
+    camera = PacedCamera(CLIP, unplug_after=AFTER_FIRST_TEST)
+    real_open = capture.open_source
+
+    def plug_in(spec: object, factory: object = None) -> capture.FrameSource:
+        stand_in = (lambda _: camera) if str(spec).isdigit() else factory
+        return real_open(spec, stand_in)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(capture, "open_source", plug_in)  # the physical camera
+    monkeypatch.setattr(live, "WindowUI", lambda *a, **k: live.HeadlessUI())  # the screen
+    db = tmp_path / "h.sqlite3"
+    code = cli.main(["baseline", "--camera", "0", "--model", "lite", "--db", str(db)])
+    out, err = capsys.readouterr()
+    assert code == 3, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("halfcircle: Camera 0 stopped delivering")
+    assert "side bend right:" in out and "Saved as session 1" in out, out
+    with History(db) as h:
+        assert {m["test"] for m in h.measures()} == {"side_bend_right"}
