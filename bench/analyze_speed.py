@@ -5,7 +5,11 @@ Prints, for one video: frames per second and multiple of real time of
 (b) the full ``analyze`` (pose pass, kinematics, reps, annotated H.264 video,
 report), their ratio, and our own work per frame split by stage.
 
-    python bench/analyze_speed.py [VIDEO] [--model full]
+    python bench/analyze_speed.py [VIDEO] [--model full] [--loop N]
+
+``--loop N`` analyses the clip played N times in a row (joined without
+re-encoding), so that fixed costs (model load, report) weigh as little as in a
+recording of a whole practice session.
 """
 
 from __future__ import annotations
@@ -32,11 +36,30 @@ def bare_loop(video: Path, model: str) -> tuple[int, float]:
     return n, time.perf_counter() - t0
 
 
+def looped(video: Path, times: int, folder: Path) -> Path:
+    """The clip ``times`` times in a row, joined by ffmpeg's concat demuxer (no re-encoding)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    listing = folder / "list.txt"
+    listing.write_text(f"file '{video.resolve()}'\n" * times)
+    out = folder / f"{video.stem}_x{times}{video.suffix}"
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "concat",
+           "-safe", "0", "-i", str(listing), "-c", "copy", str(out)]  # fmt: skip
+    subprocess.run(cmd, check=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("video", nargs="?", type=Path, default=DEFAULT, help="video to analyse")
     parser.add_argument("--model", default="full", help="pose model")
+    parser.add_argument("--loop", type=int, default=1, help="play the clip N times in a row")
     args = parser.parse_args()
+    keep = tempfile.TemporaryDirectory()
+    if args.loop > 1:
+        args.video = looped(args.video, args.loop, Path(keep.name))
     with open_source(args.video) as source:
         fps = source.fps
     bare_loop(args.video, args.model)  # warm caches once
