@@ -18,7 +18,9 @@ Conventions (the person's left and right, never the image's):
   (on the rendered 30 deg rotation fixture its hip line turned 10 of 40 deg to
   the left and 23 of 40 to the right), so the live hip line cancelled most of the
   twist. The baseline test asks the hips to stay still; a pelvis that turns is
-  read as trunk rotation.
+  read as trunk rotation. MediaPipe also turns its whole body a little in a side
+  bend, which the frame-by-frame hip line used to cancel: a side bend of 30 deg
+  now reads up to about 10 deg of rotation (rendered fixture ``base_side_bends``).
 * ``pelvis_shift_cm``: horizontal distance (cm, >= 0) the mid-hip point moved in
   the image plane since the neutral stance (a shift along the camera axis is not
   seen). ``pelvis_tilt_deg``: hip-line tilt from neutral, positive when the
