@@ -65,7 +65,8 @@ from halfcircle.geometry import (
 )
 from halfcircle.view import ViewEstimate, azimuth_from_axes
 
-CALIBRATION_SCHEMA_VERSION: Final = 1
+#: 2: ``rotation_offset_deg`` is the neutral shoulder-line yaw (was the shoulder-to-hip twist).
+CALIBRATION_SCHEMA_VERSION: Final = 2
 
 #: Standing nose height as a fraction of stature (anthropometric average).
 NOSE_HEIGHT_FRACTION: Final = 0.935
