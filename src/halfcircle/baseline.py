@@ -82,7 +82,8 @@ class BaselineConfig:
     Attributes:
         enter_deg: Excursion from neutral that starts a movement, per channel
             (forward, lateral, rotation). Rotation's is low because MediaPipe's
-            depth under-reads axial rotation (a third to a half of the truth).
+            depth under-reads axial rotation (70-80 % of the truth on the
+            rendered fixtures, measured against the calibrated pelvis axis).
         leave_deg: Excursion below which the movement has ended, per channel.
         min_peak_deg: Smallest peak that names a test, per channel.
         min_duration_s: Shortest movement kept (s).
@@ -335,7 +336,7 @@ def baseline_from_poses(
     if any(r.test.startswith("rotation") for r in results):
         notes.append(
             "Trunk rotation is read from the camera's depth estimate, which under-reads "
-            "it (often a third to a half of the true turn): compare it only with your "
+            "it (by a fifth to a third of the true turn): compare it only with your "
             "own earlier sessions filmed the same way."
         )
     return BaselineRun(

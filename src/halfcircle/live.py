@@ -135,9 +135,9 @@ def positioning_advice(pose: PoseFrame | None) -> str | None:
         )
 
     if not seen(_NOSE):
-        return "Your head is out of view: step back or tilt the camera up."
+        return "Your head is out of view: step back, or raise the camera and keep it level."
     if not all(seen(i) for i in _HIPS):
-        return "Your hips are out of view: step back or tilt the camera down."
+        return "Your hips are out of view: step back, or lower the camera and keep it level."
     if not all(seen(i) for i in _SHOULDERS):
         return "Face the camera so both shoulders are seen."
     shoulders = xy[list(_SHOULDERS)].mean(axis=0)
