@@ -233,6 +233,11 @@ class History:
         self.close()
 
     @property
+    def is_open(self) -> bool:
+        """Whether the database is open."""
+        return self._conn is not None
+
+    @property
     def conn(self) -> sqlite3.Connection:
         """The open connection."""
         if self._conn is None:
@@ -744,7 +749,7 @@ class PracticeLog:
         if self.problem is not None:
             return None
         try:
-            if self.history._conn is None:
+            if not self.history.is_open:
                 self.history.open()
             return action()
         except (HistoryError, InputError, sqlite3.Error, OSError) as err:
@@ -778,9 +783,9 @@ class PracticeLog:
     def against_best(self, reps: Sequence[Mapping[str, Any]]) -> list[str]:
         """Plain lines comparing this session's complete reps with the best before it.
 
-        Range counts as better or shorter only beyond the minimal detectable
-        change (:data:`halfcircle.baseline.MDC`, 5 deg). Empty without an earlier
-        best or without a scored rep now.
+        A peak counts as further only beyond the minimal detectable change
+        (:data:`halfcircle.baseline.MDC`, 5 deg). Empty without an earlier best
+        or without a scored rep now.
         """
         done = [r for r in reps if r.get("complete", True) and _is_number(r.get("score"))]
         best = self.best_before
