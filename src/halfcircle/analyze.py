@@ -16,11 +16,13 @@ import csv
 import json
 import math
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
+from numpy.typing import NDArray
 
 from halfcircle.capture import open_source
 from halfcircle.kinematics import KinematicsSeries, compute_kinematics
@@ -89,9 +91,22 @@ class Analysis:
 
 
 def extract_poses(
-    video: str | Path, model: str = "full", progress: Progress | None = None
+    video: str | Path,
+    model: str = "full",
+    progress: Progress | None = None,
+    *,
+    estimator: PoseEstimator | None = None,
 ) -> tuple[PoseSequence, bool]:
     """Run the pose model over every frame of a video file.
+
+    Args:
+        video: The video file.
+        model: The pose model to load (ignored when ``estimator`` is given).
+        progress: Called with 1 after each frame.
+        estimator: An open ``"video"`` mode estimator to use instead of loading
+            the model: it is restarted for this video
+            (:meth:`~halfcircle.pose.PoseEstimator.restart`) and left open, so a
+            worker can load the model once for many videos.
 
     Returns:
         The poses, and whether the run was interrupted (Ctrl-C) before the end;
@@ -99,7 +114,12 @@ def extract_poses(
     """
     frames: list[PoseFrame] = []
     interrupted = False
-    with open_source(video) as source, PoseEstimator(model, "video") as estimator:
+    with ExitStack() as stack:
+        source = stack.enter_context(open_source(video))
+        if estimator is None:
+            estimator = stack.enter_context(PoseEstimator(model, "video"))
+        else:
+            estimator.restart()
         size, fps = source.size, source.fps
         try:
             for _, pose in iter_poses(source, estimator):
@@ -256,30 +276,57 @@ def text_summary(analysis: Analysis) -> str:
     return "\n".join(lines)
 
 
+def frame_columns(analysis: Analysis) -> dict[str, NDArray[Any]]:
+    """The columns of ``frames.csv`` as arrays, unrounded (one entry per frame).
+
+    Measures are float64 with NaN where ``frames.csv`` leaves the cell empty (not
+    measured, not seen from this view, or ``phi_deg`` while upright); ``detected``
+    is bool, ``frame``, ``n_people`` and ``rep`` int64 (``rep`` 0 outside reps);
+    ``view``, ``phase`` and ``cue`` are object arrays of str (``cue`` "" when none).
+    """
+    kin, poses = analysis.kinematics, analysis.poses
+    n = len(poses)
+    ok = np.asarray(kin.valid[:n], dtype=bool)
+    cols: dict[str, NDArray[Any]] = {
+        "frame": np.arange(n, dtype=np.int64),
+        "time_s": np.asarray(poses.time_s, dtype=np.float64),
+        "detected": np.asarray(poses.detected, dtype=bool),
+        "n_people": np.asarray(poses.n_people, dtype=np.int64),
+    }
+    for name in FRAME_COLUMNS[4:14]:
+        values = np.array(getattr(kin, name)[:n], dtype=np.float64)
+        shown = ok & np.isfinite(values)
+        if name == "lateral_deg" and not kin.view.lateral_observable:
+            shown[:] = False
+        if name == "phi_deg":
+            shown &= np.asarray(kin.inclination_deg[:n]) >= PHI_MIN_INCLINATION_DEG
+        cols[name] = np.where(shown, values, np.nan)
+    cols["view"] = np.array([kin.view.kind] * n, dtype=object)
+    cols["phase"] = np.array([s.phase for s in analysis.states[:n]], dtype=object)
+    cols["rep"] = rep_of_frames(poses.time_s, analysis.reps)
+    cols["cue"] = np.array([s.cue or "" for s in analysis.states[:n]], dtype=object)
+    return cols
+
+
 def write_frames_csv(analysis: Analysis, path: Path) -> None:
     """Write ``frames.csv``: one row per frame (see :data:`FRAME_COLUMNS`)."""
-    kin, poses = analysis.kinematics, analysis.poses
-    rep = rep_of_frames(poses.time_s, analysis.reps)
-    observable = {"lateral_deg": kin.view.lateral_observable}
+    cols = frame_columns(analysis)
+    measures = FRAME_COLUMNS[4:14]
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(FRAME_COLUMNS)
-        for i in range(len(poses)):
-            ok = bool(kin.valid[i])
+        for i in range(len(cols["frame"])):
             row: list[Any] = [
                 i,
-                f"{poses.time_s[i]:.4f}",
-                int(poses.detected[i]),
-                int(poses.n_people[i]),
+                f"{cols['time_s'][i]:.4f}",
+                int(cols["detected"][i]),
+                int(cols["n_people"][i]),
             ]
-            for name in FRAME_COLUMNS[4:14]:
-                value = float(getattr(kin, name)[i])
-                shown = ok and math.isfinite(value) and observable.get(name, True)
-                if name == "phi_deg" and not kin.inclination_deg[i] >= PHI_MIN_INCLINATION_DEG:
-                    shown = False
-                row.append(f"{value:.2f}" if shown else "")
-            state = analysis.states[i]
-            row += [kin.view.kind, state.phase, rep[i] or "", state.cue or ""]
+            for name in measures:
+                value = float(cols[name][i])
+                row.append(f"{value:.2f}" if math.isfinite(value) else "")
+            rep = int(cols["rep"][i])
+            row += [cols["view"][i], cols["phase"][i], rep or "", cols["cue"][i]]
             writer.writerow(row)
 
 

@@ -54,6 +54,9 @@ _RUNNING_MODES = {"video": VisionTaskRunningMode.VIDEO, "live": VisionTaskRunnin
 #: Longest time (s) the native log is muted while waiting for the first live result.
 LIVE_MUTE_MAX_S = 3.0
 
+#: Gap (ms) between two videos read by one landmarker (see PoseEstimator.restart).
+RESTART_GAP_MS = 1000
+
 #: Landmarks whose mean image position locates a person (shoulders and hips).
 _TORSO = np.array([11, 12, 23, 24])
 
@@ -86,6 +89,8 @@ class PoseEstimator:
         self.mode: Mode = mode
         self.model_path = model_path(str(model))
         self._last_ms = -1
+        self._offset_ms = 0
+        self._last_shape: tuple[int, ...] = (64, 64, 3)
         self._primary_centre: NDArray[np.float64] | None = None
         self._lock = threading.Lock()
         self._results: deque[PoseFrame] = deque()
@@ -135,6 +140,28 @@ class PoseEstimator:
     ) -> None:
         self.close()
 
+    def restart(self) -> None:
+        """Read the next frame as the first of a new video (``"video"`` mode).
+
+        Lets one landmarker serve many files in turn (a batch worker loads the
+        model once) with the poses a fresh one would give: the model is shown one
+        blank frame, which ends its tracking of the last person, the choice of the
+        primary person starts over, and the next video's timestamps are shifted
+        past everything seen (MediaPipe needs them to increase) while keeping
+        their spacing.
+        """
+        if self.mode != "video":
+            raise ValidationError("restart() needs a 'video' mode estimator.")
+        if self._last_ms < 0:
+            return  # nothing seen yet: already fresh
+        blank = np.zeros(self._last_shape, np.uint8)
+        landmarker = self._require()
+        self._last_ms += RESTART_GAP_MS
+        with _native_stderr_silenced():
+            landmarker.detect_for_video(_to_mp_image(blank), self._last_ms)
+        self._primary_centre = None
+        self._offset_ms = self._last_ms + RESTART_GAP_MS
+
     # -- frames -----------------------------------------------------------------------
     def process(self, image_bgr: NDArray[np.uint8], time_s: float) -> PoseFrame:
         """Find the pose in one frame of a file (``"video"`` mode).
@@ -147,6 +174,7 @@ class PoseEstimator:
             raise ValidationError("process() needs a 'video' mode estimator; use submit().")
         landmarker = self._require()
         ts = self._timestamp_ms(time_s)
+        self._last_shape = image_bgr.shape
         # The runtime may log a warning on any inference (e.g. on reallocating an
         # unaligned input tensor): keep fd 2 muted for the call (a few syscalls).
         with _native_stderr_silenced():
@@ -182,7 +210,7 @@ class PoseEstimator:
 
     def _timestamp_ms(self, time_s: float) -> int:
         # MediaPipe needs strictly increasing integer milliseconds.
-        ts = max(round(time_s * 1000.0), self._last_ms + 1)
+        ts = max(self._offset_ms + round(time_s * 1000.0), self._last_ms + 1)
         self._last_ms = ts
         return ts
 
