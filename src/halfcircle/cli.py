@@ -443,6 +443,45 @@ def _cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from halfcircle.batch import VideoOutcome, plan_batch, run_batch
+
+    plan = plan_batch(args.inputs, args.out, model=args.model, annotate=not args.no_video)
+    n, done = len(plan.entries), len(plan.done)
+    if not args.quiet:
+        print(
+            f"{n} video{'s' if n != 1 else ''} found, {done} already done"
+            + (f"; analysing {n - done}." if n > done else ".")
+        )
+    with tqdm(
+        total=n, initial=done, unit="video", desc="videos", disable=args.quiet or None
+    ) as bar:
+
+        def on_result(outcome: VideoOutcome) -> None:
+            if outcome.status == "failed":
+                bar.write(f"{outcome.video_id}: {outcome.error}", file=sys.stderr)
+            bar.update(1)
+
+        result = run_batch(
+            plan, workers=args.workers, scheduler=args.scheduler, on_result=on_result
+        )
+    failed = sum(r["status"] == "failed" for r in result.rows)
+    finished = sum(r["status"] in ("ok", "not measured") for r in result.rows)
+    if not args.quiet:
+        print(f"Analysed {finished - done}, skipped {done} already done, {failed} failed.")
+        print(f"Cohort in {result.cohort_csv} and {result.cohort_html}.")
+    if result.interrupted:
+        print(
+            f"halfcircle: stopped with Ctrl-C after {finished} of {n} videos; the cohort "
+            "covers those, and the same command finishes the rest.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``halfcircle`` command."""
     parser = argparse.ArgumentParser(
@@ -611,6 +650,33 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--delete-all", action="store_true", default=False, help="delete every session")
     h.add_argument("--yes", action="store_true", default=False, help="confirm --delete-all")
     h.set_defaults(func=_cmd_history)
+
+    bt = sub.add_parser("batch", help="analyse many videos on a Dask cluster into one cohort table")
+    bt.add_argument("inputs", nargs="+", type=str, help="video files or folders of videos")
+    bt.add_argument(
+        "--out", type=Path, required=True, help="output folder: cohort.csv, cohort.html, videos/"
+    )
+    bt.add_argument("--model", type=str, default="full", help="lite, full, heavy or a .task file")
+    bt.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes of the local cluster (default: one per core)",
+    )
+    bt.add_argument(
+        "--scheduler",
+        type=str,
+        default=None,
+        metavar="ADDRESS",
+        help="use an existing Dask scheduler (tcp://host:8786) instead of a local cluster",
+    )
+    bt.add_argument(
+        "--no-video", action="store_true", default=False, help="skip the annotated videos"
+    )
+    bt.add_argument(
+        "--quiet", action="store_true", default=False, help="no progress bar or summary"
+    )
+    bt.set_defaults(func=_cmd_batch)
     return parser
 
 

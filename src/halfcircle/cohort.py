@@ -1,0 +1,427 @@
+"""The cohort table of a batch: one row per video, as CSV and as a self-contained page.
+
+:func:`write_cohort` reads each video's output folder (``summary.json``,
+``reps.json``, ``baseline.json``) and writes ``cohort.csv`` and ``cohort.html``
+into the batch folder, each to a temporary file renamed into place, so a reader
+never sees half a table.
+
+Columns of ``cohort.csv`` (:data:`COHORT_COLUMNS`; units in the names, empty
+cells where nothing was measured):
+
+* ``id``, ``person``, ``recorded_at`` (ISO 8601, UTC), ``date_source``
+  (``metadata`` or ``file time``), ``kind`` (``half_circle`` or ``baseline``),
+  ``status`` (``ok``; ``not measured``: read, but nobody or no calibration stance
+  was found; ``failed``: see ``error``; ``not done``: the run was stopped first),
+  ``error``, ``video``, ``output`` (folder relative to the batch folder), ``model``.
+* ``view``, ``azimuth_deg``, ``duration_s``, ``frames``, ``reps`` (complete half
+  circles), ``incomplete_reps``, ``aborted``.
+* Over the complete reps, ``mean_X`` and ``best_X`` for each of ``score``,
+  ``peak_lateral_right_deg``, ``peak_lateral_left_deg``, ``peak_forward_deg``,
+  ``arc_coverage_deg``, ``symmetry``, ``sparc`` and ``ldlj`` (best is the largest:
+  for SPARC and LDLJ, closer to 0 is smoother), and ``mean_duration_s``.
+* Baseline clips: ``TEST_peak_deg`` for each test of
+  :data:`halfcircle.baseline.TESTS`, ``toe_touch_fingertip_floor_cm`` and
+  ``side_bend_{right,left}_fingertip_travel_cm``.
+* ``notes``: what the analysis could not measure and why.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import math
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from halfcircle.baseline import TESTS
+
+if TYPE_CHECKING:
+    from halfcircle.batch import BatchPlan, VideoOutcome
+
+__all__ = ["COHORT_COLUMNS", "REP_MEASURES", "cohort_rows", "render_cohort", "write_cohort"]
+
+#: Per-rep measures whose mean and best over the complete reps are columns.
+REP_MEASURES: Final = (
+    "score",
+    "peak_lateral_right_deg",
+    "peak_lateral_left_deg",
+    "peak_forward_deg",
+    "arc_coverage_deg",
+    "symmetry",
+    "sparc",
+    "ldlj",
+)
+
+_BASELINE_COLUMNS: Final = tuple(
+    col
+    for test in TESTS
+    for col in (
+        f"{test}_peak_deg",
+        *((f"{test}_fingertip_floor_cm",) if test == "toe_touch" else ()),
+        *((f"{test}_fingertip_travel_cm",) if test.startswith("side_bend") else ()),
+    )
+)
+
+#: Columns of ``cohort.csv``, in order.
+COHORT_COLUMNS: Final[tuple[str, ...]] = (
+    "id", "person", "recorded_at", "date_source", "kind", "status", "error",
+    "video", "output", "model", "view", "azimuth_deg", "duration_s", "frames",
+    "reps", "incomplete_reps", "aborted",
+    *(f"{agg}_{m}" for m in REP_MEASURES for agg in ("mean", "best")),
+    "mean_duration_s",
+    *_BASELINE_COLUMNS,
+    "notes",
+)  # fmt: skip
+
+
+def cohort_rows(
+    plan: BatchPlan, outcomes: Mapping[str, VideoOutcome], *, interrupted: bool = False
+) -> list[dict[str, Any]]:
+    """One row per video of ``plan`` (keys :data:`COHORT_COLUMNS`, None when empty).
+
+    Args:
+        plan: The batch's plan (its ``done`` videos were finished before this run).
+        outcomes: Videos finished or failed in this run.
+        interrupted: Whether the run was stopped (videos without outcome are
+            ``not done`` rather than ``failed``).
+    """
+    from halfcircle.batch import is_done, recorded_at
+
+    rows = []
+    for e in plan.entries:
+        folder = e.out_dir(plan.out_dir)
+        row: dict[str, Any] = dict.fromkeys(COHORT_COLUMNS)
+        row.update(
+            id=e.video_id,
+            person=e.person,
+            kind="baseline" if e.baseline else "half_circle",
+            video=str(e.path),
+            output=folder.relative_to(plan.out_dir).as_posix(),
+            model=plan.model,
+        )
+        try:
+            when, source = recorded_at(e.path)
+            row["recorded_at"] = when.isoformat(timespec="seconds")
+            row["date_source"] = source
+        except OSError:
+            pass
+        outcome = outcomes.get(e.video_id)
+        if outcome is not None and outcome.status == "failed":
+            row.update(status="failed", error=outcome.error)
+        elif (
+            outcome is not None
+            or e.video_id in plan.done
+            # finished as the run was stopped, before its result came back
+            or is_done(folder, e.path, plan.model_sha256, annotate=plan.annotate,
+                       baseline=e.baseline)
+        ):  # fmt: skip
+            try:
+                row.update(_measures(folder))
+            except (OSError, ValueError, KeyError, TypeError) as err:
+                row.update(
+                    status="failed", error=f"Its outputs in {folder} cannot be read ({err})."
+                )
+        else:
+            row.update(
+                status="not done",
+                error="The run was stopped before this video." if interrupted else None,
+            )
+        rows.append(row)
+    return rows
+
+
+def _measures(folder: Path) -> dict[str, Any]:
+    """The cohort cells read from one video's output folder."""
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    reps = json.loads((folder / "reps.json").read_text(encoding="utf-8"))["reps"]
+    counts, video = summary["counts"], summary["video"]
+    measured = summary["calibration"] is not None and counts["frames_with_person"] > 0
+    out: dict[str, Any] = {
+        "status": "ok" if measured else "not measured",
+        "view": summary["view"]["kind"],
+        "azimuth_deg": summary["view"]["azimuth_deg"],
+        "duration_s": video["duration_s"],
+        "frames": video["frames"],
+        "reps": counts["complete_reps"],
+        "incomplete_reps": counts["incomplete_reps"],
+        "aborted": counts["aborted"],
+        "notes": " ".join(summary["notes"]) or None,
+    }
+    complete = [r for r in reps if r.get("complete")]
+    for m in (*REP_MEASURES, "duration_s"):
+        values = [float(r[m]) for r in complete if _finite(r.get(m))]
+        out[f"mean_{m}"] = round(sum(values) / len(values), 3) if values else None
+        if m != "duration_s":
+            out[f"best_{m}"] = round(max(values), 3) if values else None
+    path = folder / "baseline.json"
+    if path.exists():
+        base = json.loads(path.read_text(encoding="utf-8"))
+        for r in base["results"]:
+            for key in ("peak_deg", "fingertip_floor_cm", "fingertip_travel_cm"):
+                col = f"{r['test']}_{key}"
+                if col in out or col not in COHORT_COLUMNS or r.get(key) is None:
+                    continue  # a test found twice keeps its first result
+                out[col] = r[key]
+    return out
+
+
+def _finite(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def write_cohort(
+    plan: BatchPlan, outcomes: Mapping[str, VideoOutcome], *, interrupted: bool = False
+) -> list[dict[str, Any]]:
+    """Write ``cohort.csv`` and ``cohort.html`` into the batch folder; returns the rows."""
+    rows = cohort_rows(plan, outcomes, interrupted=interrupted)
+    out = plan.out_dir
+    _replace_text(out / "cohort.csv", _csv_text(rows))
+    _replace_text(out / "cohort.html", render_cohort(rows, title=out.name))
+    return rows
+
+
+def _csv_text(rows: list[dict[str, Any]]) -> str:
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COHORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buf.getvalue()
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Write ``path`` through a temporary file renamed over it (never half written)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# ----------------------------------------------------------------------------- the page
+_EXTRA_CSS: Final = """td.failed{color:#a33}td.warn{color:#8a5a00}
+.wide{overflow-x:auto}table.cohort td,table.cohort th{font-size:13px;white-space:nowrap}
+"""
+
+#: Measures plotted over time per person: (column, label).
+_OVER_TIME: Final = (
+    ("mean_peak_forward_deg", "forward flexion (deg)"),
+    ("mean_peak_lateral_right_deg", "side bend right (deg)"),
+    ("mean_peak_lateral_left_deg", "side bend left (deg)"),
+    ("mean_sparc", "smoothness, SPARC (closer to 0 is smoother)"),
+    ("mean_score", "score (0-100)"),
+    ("mean_arc_coverage_deg", "arc covered (deg)"),
+)
+
+_BASELINE_OVER_TIME: Final = (
+    ("toe_touch_peak_deg", "toe touch, forward flexion (deg)"),
+    ("side_bend_right_peak_deg", "side bend right (deg)"),
+    ("side_bend_left_peak_deg", "side bend left (deg)"),
+    ("toe_touch_fingertip_floor_cm", "fingertips above the floor (cm)"),
+)
+
+
+def render_cohort(rows: list[dict[str, Any]], title: str = "cohort") -> str:
+    """The cohort page as one self-contained HTML string (plots embedded as PNG)."""
+    from halfcircle.report import _CSS, _img
+
+    n = len(rows)
+    by_status: dict[str, int] = {}
+    for r in rows:
+        by_status[r["status"]] = by_status.get(r["status"], 0) + 1
+    people = sorted({r["person"] for r in rows if r["person"]})
+    practice = [r for r in rows if r["kind"] == "half_circle" and r["status"] == "ok"]
+    baseline = [r for r in rows if r["kind"] == "baseline" and r["status"] == "ok"]
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
+        f"<title>halfcircle cohort: {html.escape(title)}</title>",
+        f"<style>{_CSS}{_EXTRA_CSS}</style></head><body><main>",
+        "<h1>Cohort</h1>",
+        f"<p class='sub'>{n} video{'s' if n != 1 else ''} &middot; {len(people)} "
+        f"{'person' if len(people) == 1 else 'people'} &middot; "
+        + ", ".join(f"{v} {html.escape(k)}" for k, v in sorted(by_status.items()))
+        + "</p>",
+    ]
+    if practice:
+        parts += [
+            "<h2>Across videos</h2>",
+            _img(_plot_across(practice), "range and smoothness of each video"),
+        ]
+        parts += [
+            "<h2>Half circles over time, per person</h2>",
+            _img(_plot_over_time(practice, _OVER_TIME), "half-circle measures over time"),
+        ]
+    if baseline:
+        parts += [
+            "<h2>Baseline tests over time, per person</h2>",
+            _img(_plot_over_time(baseline, _BASELINE_OVER_TIME), "baseline measures over time"),
+        ]
+    if not practice and not baseline:
+        parts.append("<p>No video could be measured, so there is nothing to plot.</p>")
+    parts += ["<h2>Every video</h2>", _table(rows)]
+    parts += [
+        "<footer>halfcircle is a coaching tool, not a diagnosis. Means and bests are over the "
+        "complete half circles of each video; compare a person mostly with their own earlier "
+        "sessions filmed the same way.</footer>",
+        "</main></body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def _when(row: Mapping[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(row["recorded_at"]) if row["recorded_at"] else None
+    except ValueError:
+        return None
+
+
+def _colours(people: list[str]) -> dict[str, Any]:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if len(people) <= 10 else "tab20"]
+    return {p: cmap(i % cmap.N) for i, p in enumerate(people)}
+
+
+def _plot_across(rows: list[dict[str, Any]]) -> bytes:
+    from matplotlib.figure import Figure
+
+    from halfcircle.report import _figure_png
+
+    people = sorted({r["person"] or "(unknown)" for r in rows})
+    colours = _colours(people)
+    fig = Figure(figsize=(9, 3.6))
+    ax1, ax2 = fig.subplots(1, 2)
+    for p in people:
+        mine = [r for r in rows if (r["person"] or "(unknown)") == p]
+        c = colours[p]
+        ax1.scatter(
+            [_num(r["mean_peak_lateral_right_deg"]) for r in mine],
+            [_num(r["mean_peak_lateral_left_deg"]) for r in mine],
+            color=c,
+            label=p,
+            s=28,
+        )
+        ax2.scatter(
+            [_num(r["mean_peak_forward_deg"]) for r in mine],
+            [_num(r["mean_sparc"]) for r in mine],
+            color=c,
+            label=p,
+            s=28,
+        )
+    top = max([30.0] + [_num(r[k]) for r in rows for k in ("mean_peak_lateral_right_deg",
+               "mean_peak_lateral_left_deg") if _finite(r[k])])  # fmt: skip
+    ax1.plot([0, top], [0, top], color="#ccc", lw=1, zorder=0)
+    ax1.set_xlabel("side bend right (deg)")
+    ax1.set_ylabel("side bend left (deg)")
+    ax1.set_title("symmetry (on the line: even)", fontsize=10)
+    ax2.set_xlabel("forward flexion (deg)")
+    ax2.set_ylabel("SPARC (closer to 0 is smoother)")
+    ax2.set_title("range and smoothness", fontsize=10)
+    for ax in (ax1, ax2):
+        ax.spines[["top", "right"]].set_visible(False)
+    if len(people) <= 12:
+        ax2.legend(frameon=False, fontsize=8, loc="best")
+    fig.tight_layout()
+    return _figure_png(fig)
+
+
+def _plot_over_time(rows: list[dict[str, Any]], measures: tuple[tuple[str, str], ...]) -> bytes:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+    from matplotlib.figure import Figure
+
+    from halfcircle.report import _figure_png
+
+    shown = [(col, label) for col, label in measures if any(_finite(r[col]) for r in rows)]
+    people = sorted({r["person"] or "(unknown)" for r in rows})
+    colours = _colours(people)
+    cols = 2 if len(shown) > 1 else 1
+    nrows = max(1, math.ceil(len(shown) / cols))
+    fig = Figure(figsize=(9, 2.6 * nrows))
+    for k, (col, label) in enumerate(shown):
+        ax = fig.add_subplot(nrows, cols, k + 1)
+        for p in people:
+            pts = sorted(
+                (w, float(r[col]))
+                for r in rows
+                if (r["person"] or "(unknown)") == p
+                and _finite(r[col])
+                and (w := _when(r)) is not None
+            )
+            if pts:
+                days = date2num([w for w, _ in pts])
+                ax.plot(days, [v for _, v in pts], "o-", color=colours[p], label=p, ms=4, lw=1.4)
+        when = [w for r in rows if (w := _when(r)) is not None]
+        if when:  # a few days either side, so one day's videos are not lost in years
+            lo, hi = date2num(min(when)), date2num(max(when))
+            pad = max(2.0, 0.08 * (hi - lo))
+            ax.set_xlim(lo - pad, hi + pad)
+        locator = AutoDateLocator(minticks=2, maxticks=6)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        ax.set_title(label, fontsize=10)
+        ax.tick_params(labelsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+        if k == 0 and len(people) <= 12:
+            ax.legend(frameon=False, fontsize=8, loc="best")
+    fig.tight_layout()
+    return _figure_png(fig)
+
+
+def _num(v: Any) -> float:
+    return float(v) if _finite(v) else math.nan
+
+
+_TABLE_COLUMNS: Final = (
+    ("person", "person"),
+    ("recorded_at", "recorded"),
+    ("id", "video"),
+    ("kind", "kind"),
+    ("status", "status"),
+    ("view", "view"),
+    ("reps", "reps"),
+    ("mean_score", "score"),
+    ("mean_peak_lateral_right_deg", "right"),
+    ("mean_peak_lateral_left_deg", "left"),
+    ("mean_peak_forward_deg", "forward"),
+    ("mean_sparc", "SPARC"),
+    ("toe_touch_peak_deg", "toe touch"),
+    ("error", "error or note"),
+)
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in _TABLE_COLUMNS)
+    out = [f"<div class='wide'><table class='cohort'><tr>{head}</tr>"]
+    for r in sorted(rows, key=lambda r: (r["person"] or "", r["recorded_at"] or "", r["id"])):
+        cells = []
+        for col, _ in _TABLE_COLUMNS:
+            v = r[col]
+            if col == "error" and v is None and r["status"] != "ok":
+                v = (r["notes"] or "").split(". ")[0] or None
+            if col == "id" and r["status"] in ("ok", "not measured"):
+                href = html.escape(f"{r['output']}/report.html")
+                text = f"<a href='{href}'>{html.escape(str(v))}</a>"
+            elif isinstance(v, float):
+                text = f"{v:.2f}" if col == "mean_sparc" else f"{v:.0f}"
+            elif col == "recorded_at" and v:
+                text = html.escape(str(v)[:10])
+            else:
+                text = "" if v is None else html.escape(str(v))
+            cls = {"failed": " class='failed'", "not measured": " class='warn'"}.get(
+                r["status"], ""
+            )
+            cells.append(f"<td{cls if col in ('status', 'error') else ''}>{text}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table></div>")
+    return "".join(out)
