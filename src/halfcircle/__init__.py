@@ -1,11 +1,55 @@
 """halfcircle: coach and measure the wall-supported lumbar half circle.
 
 Importing the package defines things and does nothing else: no model is loaded,
-no directory is created, no logging is configured.
+no directory is created, no logging is configured. The Python API
+(:mod:`halfcircle.api`: :func:`analyze_video`, :func:`load_output`,
+:func:`load_batch`, :func:`load_history`) is imported on first use, so
+``import halfcircle`` stays light.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from halfcircle.errors import HalfcircleError
 from halfcircle.landmarks import PoseFrame, PoseSequence
 
-__all__ = ["HalfcircleError", "PoseFrame", "PoseSequence"]
+if TYPE_CHECKING:
+    from halfcircle.api import (
+        BatchOutput,
+        HistoryTables,
+        Rep,
+        VideoResult,
+        analyze_video,
+        load_batch,
+        load_history,
+        load_output,
+    )
+
+__all__ = [
+    "BatchOutput",
+    "HalfcircleError",
+    "HistoryTables",
+    "PoseFrame",
+    "PoseSequence",
+    "Rep",
+    "VideoResult",
+    "analyze_video",
+    "load_batch",
+    "load_history",
+    "load_output",
+]
+#: Names of :mod:`halfcircle.api` served by the package (imported on first use).
+_API = frozenset(__all__) - {"HalfcircleError", "PoseFrame", "PoseSequence"}
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """The API's names, imported from :mod:`halfcircle.api` on first use."""
+    if name in _API:
+        from halfcircle import api
+
+        value = getattr(api, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'halfcircle' has no attribute {name!r}")

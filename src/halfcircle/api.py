@@ -1,0 +1,473 @@
+"""The Python API: analyse a video, read analysis and batch outputs, read the history.
+
+For researchers who work in Python rather than on the command line. Everything
+here is re-exported by the package::
+
+    import halfcircle
+
+    result = halfcircle.analyze_video("clip.mp4", model="lite")
+    result.frames              # pandas DataFrame, the columns of frames.csv
+    result.reps[0].sparc       # reps as Rep dataclasses
+    result.save("out/")        # the files `halfcircle analyze` writes
+
+    same = halfcircle.load_output("out/")            # a folder written by analyze
+    cohort = halfcircle.load_batch("batch-out/")     # a folder written by batch
+    cohort.table                                     # cohort.csv as a DataFrame
+    history = halfcircle.load_history()              # the progress history's tables
+
+Units are in the column and field names (``_deg``, ``_s``, ``_cm``); angles follow
+the person's left and right (see :mod:`halfcircle.kinematics`). Missing values are
+NaN. The loaders never modify what they read, except that :func:`load_history`
+upgrades an older history database to the current schema, as the command does.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from halfcircle.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from halfcircle.analyze import Analysis
+
+__all__ = [
+    "BatchOutput",
+    "HistoryTables",
+    "Rep",
+    "VideoResult",
+    "analyze_video",
+    "load_batch",
+    "load_history",
+    "load_output",
+]
+
+#: Float fields of :class:`Rep`, read from ``reps.json`` (None there is NaN here).
+_REP_FLOATS = (
+    "start_s",
+    "end_s",
+    "duration_s",
+    "peak_lateral_right_deg",
+    "peak_lateral_left_deg",
+    "peak_forward_deg",
+    "peak_inclination_deg",
+    "arc_coverage_deg",
+    "mean_inclination_deg",
+    "circularity_cv",
+    "symmetry",
+    "lateral_asymmetry_deg",
+    "sparc",
+    "ldlj",
+    "mean_speed_deg_s",
+    "peak_speed_deg_s",
+    "front_speed_deg_s",
+)
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One half circle (or an attempt), as ``reps.json`` holds it.
+
+    Attributes:
+        index: 1-based; complete and incomplete reps share one numbering, aborted
+            attempts have their own.
+        direction: ``"right_first"`` (phi 0 -> 180) or ``"left_first"``.
+        outcome: ``"complete"``, ``"incomplete"`` (person lost, recording ended) or
+            ``"aborted"`` (back to upright without crossing the front).
+        start_s, end_s, duration_s: When it started and ended, and its length (s).
+        peak_lateral_right_deg, peak_lateral_left_deg: Largest side bend to each side
+            (deg, positive magnitudes; NaN when the view cannot see side bends).
+        peak_forward_deg: Largest forward flexion (deg).
+        peak_inclination_deg: Largest trunk inclination (deg).
+        arc_coverage_deg: How much of the 0-180 deg arc it swept (deg).
+        mean_inclination_deg: Mean radius of the arc (deg).
+        circularity_cv: Variation of the radius along the arc (0: a circle).
+        symmetry: Smaller side-bend peak over the larger, 0-1.
+        lateral_asymmetry_deg: Right minus left side-bend peak (deg).
+        sparc: Spectral arc length of the trunk's angular speed (closer to 0 is smoother).
+        ldlj: Log dimensionless jerk of that speed (closer to 0 is smoother).
+        mean_speed_deg_s, peak_speed_deg_s, front_speed_deg_s: Angular speeds (deg/s).
+        speed_peaks: Peaks of the angular speed (1: one flowing movement).
+        reversals: Times the trunk went back along the arc.
+        score: 0-100 for a complete rep, else None.
+        cues: The coaching cues the rep earned.
+        compensations: Compensations seen (``pelvis_shift``, ``pelvis_tilt``, ``knees_locked``).
+        data: Every field of the rep as written (score parts, pelvis and knee measures).
+    """
+
+    index: int
+    direction: str
+    outcome: str
+    start_s: float
+    end_s: float
+    duration_s: float
+    peak_lateral_right_deg: float
+    peak_lateral_left_deg: float
+    peak_forward_deg: float
+    peak_inclination_deg: float
+    arc_coverage_deg: float
+    mean_inclination_deg: float
+    circularity_cv: float
+    symmetry: float
+    lateral_asymmetry_deg: float
+    sparc: float
+    ldlj: float
+    mean_speed_deg_s: float
+    peak_speed_deg_s: float
+    front_speed_deg_s: float
+    speed_peaks: int
+    reversals: int
+    score: float | None
+    cues: tuple[str, ...] = ()
+    compensations: tuple[str, ...] = ()
+    data: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def complete(self) -> bool:
+        """True for a complete half circle."""
+        return self.outcome == "complete"
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Rep:
+        """A rep from one entry of ``reps.json`` (as :func:`halfcircle.analyze.rep_dicts`)."""
+        floats = {k: _float(d.get(k)) for k in _REP_FLOATS}
+        return cls(
+            index=int(d["index"]),
+            direction=str(d["direction"]),
+            outcome=str(d["outcome"]),
+            speed_peaks=int(d.get("speed_peaks") or 0),
+            reversals=int(d.get("reversals") or 0),
+            score=None if d.get("score") is None else float(d["score"]),
+            cues=tuple(d.get("cues") or ()),
+            compensations=tuple(d.get("compensations") or ()),
+            data=dict(d),
+            **floats,
+        )
+
+
+def _flat(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as one level, keys joined with ``.``; lists joined with ``;``."""
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out.update(_flat(v, key + "."))
+        elif isinstance(v, list | tuple):
+            out[key] = ";".join(str(x) for x in v)
+        else:
+            out[key] = math.nan if v is None else v
+    return out
+
+
+def _float(v: Any) -> float:
+    return math.nan if v is None else float(v)
+
+
+@dataclass(frozen=True, eq=False)
+class VideoResult:
+    """The analysis of one video: frames, reps and summary.
+
+    Attributes:
+        source: The video analysed.
+        model: The pose model used.
+        summary: The facts of ``summary.json`` (view, calibration, counts, means).
+        frames: One row per frame, the columns of ``frames.csv``
+            (:data:`halfcircle.analyze.FRAME_COLUMNS`), NaN where not measured.
+            From :func:`analyze_video` the values are unrounded; ``frames.csv``
+            rounds angles to 0.01.
+        reps: Complete and incomplete reps, in order.
+        aborted: Attempts back to upright without crossing the front.
+        notes: Plain sentences about what could not be measured and why.
+        baseline: The baseline tests found (``baseline.json`` of a batch), or None.
+        analysis: The full in-memory analysis (poses, kinematics, states) when it
+            was computed in this process; None when loaded from a folder.
+        path: The output folder it was loaded from, or None.
+    """
+
+    source: str
+    model: str
+    summary: dict[str, Any]
+    frames: pd.DataFrame
+    reps: list[Rep]
+    aborted: list[Rep]
+    notes: tuple[str, ...]
+    baseline: dict[str, Any] | None = None
+    analysis: Analysis | None = None
+    path: Path | None = None
+
+    @property
+    def complete_reps(self) -> list[Rep]:
+        """The complete half circles."""
+        return [r for r in self.reps if r.complete]
+
+    @property
+    def view(self) -> str:
+        """The camera view: ``front``, ``side`` or ``oblique``."""
+        return str(self.summary["view"]["kind"])
+
+    @property
+    def measured(self) -> bool:
+        """Whether a person was found and the angles could be zeroed on a stance."""
+        return (
+            self.summary["calibration"] is not None
+            and self.summary["counts"]["frames_with_person"] > 0
+        )
+
+    def reps_table(self) -> pd.DataFrame:
+        """One row per rep (complete and incomplete), one column per field of :class:`Rep`."""
+        import pandas as pd
+
+        rows = [{k: v for k, v in r.__dict__.items() if k != "data"} for r in self.reps]
+        return pd.DataFrame(rows, columns=[f for f in Rep.__dataclass_fields__ if f != "data"])
+
+    def trace(self, index: int) -> pd.DataFrame:
+        """The frames of rep ``index``: ``time_s``, ``lateral_deg``, ``forward_deg``, ``phi_deg``.
+
+        ``lateral_deg`` against ``forward_deg`` draws the half circle.
+        """
+        sel = self.frames["rep"] == index
+        return self.frames.loc[sel, ["time_s", "lateral_deg", "forward_deg", "phi_deg"]]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The frame columns as NumPy arrays (floats with NaN; text columns as object arrays)."""
+        return {c: self.frames[c].to_numpy() for c in self.frames.columns}
+
+    def save(self, out_dir: str | Path, *, annotate: bool = True) -> dict[str, Path]:
+        """Write the files ``halfcircle analyze`` writes into ``out_dir``.
+
+        Raises:
+            InputError: This result was loaded from a folder (it holds no poses).
+        """
+        from halfcircle.analyze import write_outputs
+
+        if self.analysis is None:
+            raise InputError(
+                "This result was loaded from files and cannot be written again; "
+                "analyse the video with analyze_video."
+            )
+        return write_outputs(self.analysis, Path(out_dir), annotate=annotate)
+
+
+def analyze_video(
+    path: str | Path,
+    *,
+    model: str = "full",
+    progress: Callable[[int], None] | None = None,
+) -> VideoResult:
+    """Analyse one recorded video: poses, angles, reps, scores and cues.
+
+    The same pipeline as ``halfcircle analyze`` (nothing is written; see
+    :meth:`VideoResult.save`).
+
+    Args:
+        path: The video file.
+        model: ``"lite"``, ``"full"`` or ``"heavy"``, or a path to a ``.task`` bundle.
+        progress: Called with 1 after each frame (e.g. a tqdm bar's ``update``).
+
+    Raises:
+        VideoSourceError: The file is missing or cannot be read as a video.
+        ModelError: The pose model is missing or damaged.
+    """
+    from halfcircle.analyze import analyze_poses, extract_poses
+
+    poses, interrupted = extract_poses(path, model, progress)
+    if interrupted:
+        raise KeyboardInterrupt
+    return from_analysis(analyze_poses(poses, model))
+
+
+def from_analysis(analysis: Analysis) -> VideoResult:
+    """The :class:`VideoResult` of an in-memory :class:`~halfcircle.analyze.Analysis`."""
+    import pandas as pd
+
+    from halfcircle.analyze import FRAME_COLUMNS, frame_columns, rep_dicts, summary_dict
+
+    reps, aborted = rep_dicts(analysis)
+    return VideoResult(
+        source=analysis.source,
+        model=analysis.model,
+        summary=summary_dict(analysis),
+        frames=pd.DataFrame(frame_columns(analysis), columns=list(FRAME_COLUMNS)),
+        reps=[Rep.from_dict(d) for d in reps],
+        aborted=[Rep.from_dict(d) for d in aborted],
+        notes=analysis.notes,
+        analysis=analysis,
+    )
+
+
+def load_output(folder: str | Path) -> VideoResult:
+    """Read a folder written by ``halfcircle analyze`` (or one video's folder of a batch).
+
+    Raises:
+        InputError: The folder does not hold ``summary.json``, ``reps.json`` and
+            ``frames.csv``, or they cannot be read.
+    """
+    import pandas as pd
+
+    from halfcircle.analyze import FRAME_COLUMNS
+
+    folder = Path(folder)
+    needed = [folder / n for n in ("summary.json", "reps.json", "frames.csv")]
+    missing = [p.name for p in needed if not p.is_file()]
+    if missing:
+        raise InputError(
+            f"{folder} is not an analysis output folder: {', '.join(missing)} missing."
+        )
+    try:
+        summary = json.loads(needed[0].read_text(encoding="utf-8"))
+        reps = json.loads(needed[1].read_text(encoding="utf-8"))
+        frames = pd.read_csv(
+            needed[2],
+            dtype={"view": str, "phase": str, "cue": str},
+            keep_default_na=False,
+            na_values={c: [""] for c in FRAME_COLUMNS[4:14]},
+        )
+        baseline_path = folder / "baseline.json"
+        baseline = (
+            json.loads(baseline_path.read_text(encoding="utf-8"))
+            if baseline_path.is_file()
+            else None
+        )
+    except (OSError, ValueError, KeyError) as err:
+        raise InputError(f"The analysis output in {folder} cannot be read ({err}).") from err
+    frames["rep"] = pd.to_numeric(frames["rep"].replace("", "0")).astype("int64")
+    frames["detected"] = frames["detected"].astype(bool)
+    return VideoResult(
+        source=str(summary["video"]["path"]),
+        model=str(summary["model"]),
+        summary=summary,
+        frames=frames,
+        reps=[Rep.from_dict(d) for d in reps["reps"]],
+        aborted=[Rep.from_dict(d) for d in reps["aborted"]],
+        notes=tuple(summary.get("notes", ())),
+        baseline=baseline,
+        path=folder,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class BatchOutput:
+    """A folder written by ``halfcircle batch``.
+
+    Attributes:
+        path: The batch folder.
+        table: ``cohort.csv``, one row per video (columns:
+            :data:`halfcircle.cohort.COHORT_COLUMNS`); ``recorded_at`` as UTC
+            timestamps, empty cells NaN.
+    """
+
+    path: Path
+    table: pd.DataFrame
+
+    def video(self, video_id: str) -> VideoResult:
+        """The analysis of one video of the batch, by its ``id``."""
+        rows = self.table[self.table["id"] == video_id]
+        if rows.empty:
+            raise InputError(f"There is no video {video_id!r} in the batch at {self.path}.")
+        return load_output(self.path / str(rows.iloc[0]["output"]))
+
+    def videos(self) -> Iterator[tuple[str, VideoResult]]:
+        """``(id, result)`` of every video that was read (status ok or not measured)."""
+        for _, row in self.table.iterrows():
+            if row["status"] in ("ok", "not measured"):
+                yield str(row["id"]), load_output(self.path / str(row["output"]))
+
+
+def load_batch(folder: str | Path) -> BatchOutput:
+    """Read a folder written by ``halfcircle batch``.
+
+    Raises:
+        InputError: The folder holds no ``cohort.csv``.
+    """
+    import pandas as pd
+
+    folder = Path(folder)
+    path = folder / "cohort.csv"
+    if not path.is_file():
+        raise InputError(f"{folder} is not a batch output folder: cohort.csv missing.")
+    table = pd.read_csv(path, dtype={"id": str, "person": str, "error": str, "notes": str})
+    table["recorded_at"] = pd.to_datetime(table["recorded_at"], utc=True, format="ISO8601")
+    table["person"] = table["person"].fillna("")
+    return BatchOutput(path=folder, table=table)
+
+
+@dataclass(frozen=True, eq=False)
+class HistoryTables:
+    """The progress history as DataFrames (times as UTC timestamps).
+
+    Attributes:
+        path: The database file.
+        sessions: One row per session: ``id``, ``started_at``, ``kind``
+            (baseline|practice), ``source``, ``view``, overall ``feels`` and ``pain``.
+        measures: Baseline results: ``session_id``, ``started_at``, ``test``,
+            ``measure`` (unit in the name), ``value``, ``confidence``.
+        ratings: ``session_id``, ``started_at``, ``test`` (None: whole session),
+            ``feels``, ``pain``.
+        practice_reps: ``session_id``, ``started_at``, ``rep_index`` and each rep's
+            metrics as columns (nested ones joined with ``.``).
+    """
+
+    path: Path
+    sessions: pd.DataFrame
+    measures: pd.DataFrame
+    ratings: pd.DataFrame
+    practice_reps: pd.DataFrame
+
+    def measure(self, test: str, measure: str = "peak_deg") -> pd.DataFrame:
+        """One baseline measure over time: ``started_at``, ``value``, ``session_id``."""
+        m = self.measures
+        sel = (m["test"] == test) & (m["measure"] == measure)
+        return m.loc[sel, ["started_at", "value", "session_id"]].reset_index(drop=True)
+
+
+def load_history(db: str | Path | None = None) -> HistoryTables:
+    """Read the progress history (default: the user's, as ``halfcircle history``).
+
+    Raises:
+        InputError: There is no database at ``db``.
+        HistoryError: The database cannot be read.
+    """
+    import pandas as pd
+
+    from halfcircle.history import History, default_db_path
+
+    path = Path(db) if db is not None else default_db_path()
+    if not path.is_file():
+        raise InputError(f"There is no history database at {path}.")
+    with History(path) as h:
+        sessions = pd.DataFrame(
+            h.sessions(),
+            columns=["id", "started_at", "kind", "source", "view", "note", "height_cm",
+                     "video_path", "feels", "pain"],
+        )  # fmt: skip
+        measures = pd.DataFrame(
+            h.measures(),
+            columns=["session_id", "started_at", "test", "measure", "value", "confidence"],
+        )
+        ratings = pd.DataFrame(
+            h.ratings(), columns=["session_id", "started_at", "test", "feels", "pain"]
+        )
+        reps = pd.DataFrame(
+            [
+                {
+                    "session_id": r["session_id"],
+                    "started_at": r["started_at"],
+                    "rep_index": r["rep_index"],
+                    **_flat(r["metrics"]),
+                }
+                for r in h.practice_reps()
+            ]
+        )
+    if reps.empty:
+        reps = pd.DataFrame(columns=["session_id", "started_at", "rep_index"])
+    for frame in (sessions, measures, ratings, reps):
+        frame["started_at"] = pd.to_datetime(frame["started_at"], utc=True, format="ISO8601")
+    return HistoryTables(path, sessions, measures, ratings, reps)

@@ -1,0 +1,121 @@
+"""The Python API: analyze_video, load_output, load_batch, load_history (real MediaPipe)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import halfcircle
+from halfcircle.analyze import FRAME_COLUMNS, analyze_poses, frame_columns, rep_dicts
+from halfcircle.errors import InputError
+from tests.conftest import FIXTURES, fixture_poses
+
+CLIP = "hc_fast"
+
+
+@pytest.fixture(scope="module")
+def result() -> halfcircle.VideoResult:
+    return halfcircle.analyze_video(FIXTURES / f"{CLIP}.mp4", model="full")
+
+
+def test_import_stays_light() -> None:
+    code = (
+        "import sys, halfcircle; heavy = [m for m in ('pandas', 'mediapipe', 'distributed', "
+        "'matplotlib', 'cv2') if m in sys.modules]; print(heavy); "
+        "halfcircle.load_output; print('pandas' in sys.modules, 'mediapipe' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["[]", "False False"]
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        halfcircle.nope  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_analyze_video_gives_frames_reps_and_summary(result: halfcircle.VideoResult) -> None:
+    ref = analyze_poses(fixture_poses(CLIP), "full")
+    assert list(result.frames.columns) == list(FRAME_COLUMNS)
+    assert len(result.frames) == len(ref.poses) == 151
+    cols = frame_columns(ref)
+    for name in ("lateral_deg", "forward_deg", "phi_deg", "time_s"):
+        np.testing.assert_array_equal(result.frames[name].to_numpy(), cols[name])
+    assert result.frames["lateral_deg"].dtype == np.float64
+    assert result.frames["rep"].max() == 1 and result.frames["detected"].all()
+    reps, _ = rep_dicts(ref)
+    assert [r.data for r in result.reps] == reps
+    rep = result.reps[0]
+    assert isinstance(rep, halfcircle.Rep) and rep.complete
+    assert rep.peak_forward_deg == pytest.approx(ref.reps[0].metrics.peak_forward_deg)
+    assert rep.sparc == pytest.approx(ref.reps[0].metrics.sparc)
+    assert rep.score == pytest.approx(round(ref.reps[0].score.total, 1))  # type: ignore[union-attr]
+    assert result.view == "front" and result.measured
+    assert result.summary["counts"]["complete_reps"] == 1
+    table = result.reps_table()
+    assert table.shape[0] == 1 and table.loc[0, "sparc"] == pytest.approx(rep.sparc)
+    trace = result.trace(1)
+    assert len(trace) == (result.frames["rep"] == 1).sum() > 60
+    # a half circle: both side bends and a forward bend in the one rep
+    assert trace["lateral_deg"].max() > 15 and trace["lateral_deg"].min() < -15
+    assert trace["forward_deg"].max() > 30
+    arrays = result.arrays()
+    assert arrays["forward_deg"].shape == (151,) and arrays["phase"].dtype == object
+
+
+def test_saved_outputs_load_back_the_same(result: halfcircle.VideoResult, tmp_path: Path) -> None:
+    paths = result.save(tmp_path / "out", annotate=False)
+    assert set(paths) == {"frames", "reps", "summary", "report"}
+    loaded = halfcircle.load_output(tmp_path / "out")
+    assert loaded.reps == result.reps and loaded.aborted == result.aborted
+    assert loaded.summary == json.loads(json.dumps(result.summary))
+    assert loaded.analysis is None and loaded.path == tmp_path / "out"
+    pd.testing.assert_frame_equal(
+        loaded.frames[["frame", "detected", "n_people", "rep", "view", "phase", "cue"]],
+        result.frames[["frame", "detected", "n_people", "rep", "view", "phase", "cue"]],
+    )
+    for name in FRAME_COLUMNS[4:14]:  # frames.csv rounds to 0.01
+        a, b = loaded.frames[name].to_numpy(), result.frames[name].to_numpy()
+        assert (np.isnan(a) == np.isnan(b)).all(), name
+        assert np.nanmax(np.abs(a - b), initial=0.0) <= 0.005 + 1e-9, name
+    with pytest.raises(InputError, match="loaded from files"):
+        loaded.save(tmp_path / "again")
+
+
+def test_load_output_of_a_folder_that_is_not_one(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not an analysis output folder"):
+        halfcircle.load_output(tmp_path)
+    with pytest.raises(InputError, match="not a batch output folder"):
+        halfcircle.load_batch(tmp_path)
+    with pytest.raises(InputError, match="There is no history database"):
+        halfcircle.load_history(tmp_path / "none.sqlite3")
+
+
+def test_load_history_gives_tables(tmp_path: Path) -> None:
+    from halfcircle.baseline import BaselineResult
+    from halfcircle.history import History
+
+    db = tmp_path / "h.sqlite3"
+    ref = analyze_poses(fixture_poses(CLIP), "full")
+    with History(db) as h:
+        h.record_baseline(
+            [BaselineResult("toe_touch", 1.0, 3.0, 2.0, 61.5, fingertip_floor_cm=12.0)],
+            feels="same",
+            pain=3,
+            started_at="2026-03-01T09:00:00+00:00",
+        )
+        h.record_practice(
+            rep_dicts(ref)[0], pain=2, started_at="2026-03-02T09:00:00+00:00", view="front"
+        )
+    tables = halfcircle.load_history(db)
+    assert list(tables.sessions["kind"]) == ["baseline", "practice"]
+    assert str(tables.sessions["started_at"].dtype).startswith("datetime64")
+    toe = tables.measure("toe_touch")
+    assert list(toe["value"]) == [61.5]
+    assert tables.measure("toe_touch", "fingertip_floor_cm")["value"].tolist() == [12.0]
+    reps = tables.practice_reps
+    assert len(reps) == 1 and reps.loc[0, "sparc"] == pytest.approx(ref.reps[0].metrics.sparc)
+    assert "score_parts.smoothness" in reps.columns
+    assert list(tables.ratings["pain"]) == [3, 2]
