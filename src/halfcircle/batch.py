@@ -723,7 +723,7 @@ def run_batch(
         try:
             if todo:
                 partial.mkdir(parents=True, exist_ok=True)
-                with _client(scheduler, workers or os.cpu_count() or 1) as client:
+                with _client(scheduler, workers or _cores()) as client:
                     startup_s = time.perf_counter() - t0
                     _run_on(client, plan, todo, outcomes, on_result)
         except KeyboardInterrupt:
@@ -740,6 +740,13 @@ def run_batch(
         wall_s=time.perf_counter() - t0,
         rows=rows,
     )
+
+
+def _cores() -> int:
+    """Cores this process may use (CPU affinity and container limits included)."""
+    from dask.system import CPU_COUNT
+
+    return max(1, int(CPU_COUNT))
 
 
 def batch(
