@@ -265,7 +265,9 @@ def analyze_video(
     """Analyse one recorded video: poses, angles, reps, scores and cues.
 
     The same pipeline as ``halfcircle analyze`` (nothing is written; see
-    :meth:`VideoResult.save`).
+    :meth:`VideoResult.save`). :func:`halfcircle.analyze.analyze_video`, the
+    internal function of the same name, returns the bare
+    :class:`~halfcircle.analyze.Analysis` that :attr:`VideoResult.analysis` holds.
 
     Args:
         path: The video file.
