@@ -488,3 +488,15 @@ def test_no_videos_or_a_missing_input_is_one_sentence(
 def test_video_entry_out_dir_is_inside_the_batch_folder(tmp_path: Path) -> None:
     e = VideoEntry(tmp_path / "a.mp4", "p/q/a.mp4", "p", False)
     assert e.out_dir(tmp_path / "o") == tmp_path / "o" / "videos" / "p" / "q" / "a.mp4"
+
+
+def test_unexpected_failures_are_described_in_one_sentence() -> None:
+    from halfcircle.batch import _describe
+
+    class KilledWorker(Exception):  # the name distributed gives a task whose workers died
+        pass
+
+    assert "crashed each time" in _describe(KilledWorker("task x"))
+    text = _describe(ValueError("shapes (3,) and (4,) differ."))
+    assert text == "The analysis failed unexpectedly (ValueError: shapes (3,) and (4,) differ)."
+    assert _describe(RuntimeError()).endswith("(RuntimeError: no details).")
