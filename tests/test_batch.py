@@ -156,6 +156,10 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
         q.is_file() for q in p.iterdir())]  # fmt: skip
     cohort_after_kill = read_cohort(out / "cohort.csv")
     partial_left = (out / ".partial").exists()
+    # what a hard kill (SIGKILL, power loss) would leave: a half-written folder
+    stray = out / ".partial" / "0123456789ab-deadbeef"
+    stray.mkdir(parents=True)
+    (stray / "frames.csv").write_text("frame,time_s\n0,0.0\n")
     second = subprocess.run(batch_command(clinic, out), capture_output=True, text=True, timeout=600)
     return Scenario(
         clinic, out, at_kill, after_kill, leaves, partial_left, first, cohort_after_kill,
@@ -215,6 +219,7 @@ def test_the_rerun_finishes_the_rest_without_redoing_finished_videos(scenario: S
         assert scenario.final[vid] == (mtime_ns, content), f"{vid} was analysed again"
     redone = set(GOOD) - set(scenario.after_kill)
     assert redone
+    assert not (scenario.out / ".partial").exists()  # a killed run's leftovers are cleared
     for vid in redone:
         marker = json.loads(scenario.final[vid][1])
         assert marker["video"]["id"] == vid
