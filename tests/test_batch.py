@@ -301,6 +301,7 @@ def test_baseline_clip_rows_carry_baseline_measures(cohort: dict[str, dict[str, 
     assert float(row["toe_touch_peak_deg"]) == pytest.approx(toe.peak_deg)
     assert float(row["toe_touch_peak_deg"]) > 40  # a real forward bend, not noise
     assert row["toe_touch_fingertip_floor_cm"] != ""
+    assert row["notes"] == " ".join(run.notes)  # about its tests, not about half circles
 
 
 def test_cohort_page_is_self_contained_with_plots(scenario: Scenario) -> None:

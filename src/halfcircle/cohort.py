@@ -22,7 +22,8 @@ cells where nothing was measured):
 * Baseline clips: ``TEST_peak_deg`` for each test of
   :data:`halfcircle.baseline.TESTS`, ``toe_touch_fingertip_floor_cm`` and
   ``side_bend_{right,left}_fingertip_travel_cm``.
-* ``notes``: what the analysis could not measure and why.
+* ``notes``: what the analysis could not measure and why (for a baseline clip, what
+  the baseline tests' analysis says).
 """
 
 from __future__ import annotations
@@ -160,6 +161,8 @@ def _measures(folder: Path) -> dict[str, Any]:
     path = folder / "baseline.json"
     if path.exists():
         base = json.loads(path.read_text(encoding="utf-8"))
+        # a baseline clip's notes are about its tests, not about half circles
+        out["notes"] = " ".join(base["notes"]) or None
         for r in base["results"]:
             for key in ("peak_deg", "fingertip_floor_cm", "fingertip_travel_cm"):
                 col = f"{r['test']}_{key}"
