@@ -5,7 +5,7 @@ Prints, for one video: frames per second and multiple of real time of
 (b) the full ``analyze`` (pose pass, kinematics, reps, annotated H.264 video,
 report), their ratio, and our own work per frame split by stage.
 
-    python bench/analyze_speed.py [VIDEO] [--model full] [--loop N]
+    python bench/analyze_speed.py [VIDEO] [--model full] [--loop N] [--repeat 3]
 
 ``--loop N`` analyses the clip played N times in a row (joined without
 re-encoding), so that fixed costs (model load, report) weigh as little as in a
@@ -18,6 +18,8 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 from halfcircle.analyze import analyze_poses, extract_poses, write_annotated_video, write_outputs
 from halfcircle.capture import open_source
@@ -56,6 +58,7 @@ def main() -> None:
     parser.add_argument("video", nargs="?", type=Path, default=DEFAULT, help="video to analyse")
     parser.add_argument("--model", default="full", help="pose model")
     parser.add_argument("--loop", type=int, default=1, help="play the clip N times in a row")
+    parser.add_argument("--repeat", type=int, default=3, help="alternating runs of each")
     args = parser.parse_args()
     keep = tempfile.TemporaryDirectory()
     if args.loop > 1:
@@ -63,31 +66,45 @@ def main() -> None:
     with open_source(args.video) as source:
         fps = source.fps
     bare_loop(args.video, args.model)  # warm caches once
-    n, bare_s = bare_loop(args.video, args.model)
+    runs = []
+    for _ in range(args.repeat):  # alternate, so that a busy moment hits both alike
+        n, bare_s = bare_loop(args.video, args.model)
+        runs.append((bare_s, *timed_analysis(args.video, args.model)))
+    medians = (float(np.median(c)) for c in zip(*runs, strict=True))
+    bare_s, t_pose, t_kin, t_files, t_video = medians
+    ratios = sorted(r[0] / sum(r[1:]) for r in runs)
+    total = t_pose + t_kin + t_files + t_video
+    video_s = n / fps
+    print(f"video: {args.video} ({n} frames, {video_s:.1f} s at {fps:.0f} fps), model {args.model}")
+    print(f"medians of {args.repeat} alternating runs")
+    print(
+        f"bare decode + MediaPipe : {n / bare_s:7.1f} frames/s  {video_s / bare_s:5.2f}x real time"
+    )
+    print(f"analyze with video : {n / total:7.1f} frames/s  {video_s / total:5.2f}x real time")
+    print(
+        f"analyze / bare     : {float(np.median(ratios)):7.2f}  "
+        f"(runs: {', '.join(f'{r:.2f}' for r in ratios)})"
+    )
+    print("our own work per frame (ms):")
+    print(f"  pose pass beyond bare  : {(t_pose - bare_s) / n * 1e3:7.3f}")
+    print(f"  kinematics+reps+cues   : {t_kin / n * 1e3:7.3f}")
+    print(f"  csv/json/report        : {t_files / n * 1e3:7.3f}")
+    print(f"  decode+draw+encode pass: {t_video / n * 1e3:7.3f}")
 
+
+def timed_analysis(video: Path, model: str) -> tuple[float, float, float, float]:
+    """Seconds of the pose pass, kinematics+reps, files+report, annotated video."""
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        poses, _ = extract_poses(args.video, args.model)
+        poses, _ = extract_poses(video, model)
         t1 = time.perf_counter()
-        analysis = analyze_poses(poses, args.model)
+        analysis = analyze_poses(poses, model)
         t2 = time.perf_counter()
         write_outputs(analysis, Path(tmp) / "a", annotate=False)
         t3 = time.perf_counter()
         write_annotated_video(analysis, Path(tmp) / "annotated.mp4")
         t4 = time.perf_counter()
-    total = t4 - t0
-    video_s = n / fps
-    print(f"video: {args.video} ({n} frames, {video_s:.1f} s at {fps:.0f} fps), model {args.model}")
-    print(
-        f"bare decode + MediaPipe : {n / bare_s:7.1f} frames/s  {video_s / bare_s:5.2f}x real time"
-    )
-    print(f"analyze with video : {n / total:7.1f} frames/s  {video_s / total:5.2f}x real time")
-    print(f"analyze / bare     : {bare_s / total:7.2f}")
-    print("our own work per frame (ms):")
-    print(f"  pose pass beyond bare  : {((t1 - t0) - bare_s) / n * 1e3:7.3f}")
-    print(f"  kinematics+reps+cues   : {(t2 - t1) / n * 1e3:7.3f}")
-    print(f"  csv/json/report        : {(t3 - t2) / n * 1e3:7.3f}")
-    print(f"  decode+draw+encode pass: {(t4 - t3) / n * 1e3:7.3f}")
+    return t1 - t0, t2 - t1, t3 - t2, t4 - t3
 
 
 if __name__ == "__main__":
