@@ -94,3 +94,28 @@ def test_models_lists_the_shipped_bundles() -> None:
     lines = {line.split()[0]: line for line in proc.stdout.splitlines()}
     assert " ok " in lines["lite"] and " ok " in lines["full"]
     assert "heavy" in lines
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
+    from halfcircle.history import History
+
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        for day in range(1, 29):
+            h.record_practice(
+                [{"index": 1, "complete": True, "score": 50 + day}],
+                started_at=f"2026-02-{day:02d}T18:00:00+00:00",
+            )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "halfcircle.cli", "history", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
+    assert first.startswith("History in")
+    assert err == ""
