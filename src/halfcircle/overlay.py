@@ -35,6 +35,11 @@ SOFT: Final[BGR] = (120, 120, 120)
 _LEFT = frozenset((1, 2, 3, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31))
 _FONT: Final = cv2.FONT_HERSHEY_SIMPLEX
 _MIN_VISIBILITY: Final = 0.5
+#: Each bone with its colour: the person's left teal, right orange, across white.
+_EDGE_COLOURS: Final = tuple(
+    (a, b, TEAL if a in _LEFT and b in _LEFT else WHITE if a in _LEFT or b in _LEFT else ORANGE)
+    for a, b in SKELETON_EDGES
+)
 
 
 @dataclass(frozen=True)
@@ -107,28 +112,23 @@ def draw_skeleton(
     xy = pose.image[:, :2].copy()
     if mirrored:
         xy[:, 0] = 1.0 - xy[:, 0]
-    pts = np.round(xy * (w, h)).astype(np.int32)
     vis = np.nan_to_num(pose.visibility, nan=0.0) >= _MIN_VISIBILITY
-    ok = vis & np.isfinite(xy).all(axis=1)
+    ok = (vis & np.isfinite(xy).all(axis=1)).tolist()
+    # plain int tuples and bools: OpenCV's argument parsing is much quicker on them
+    pts = [tuple(p) for p in np.round(np.nan_to_num(xy) * (w, h)).astype(np.int32).tolist()]
     thick = max(1, round(2 * scale))
-    for a, b in SKELETON_EDGES:
+    for a, b, colour in _EDGE_COLOURS:
         if ok[a] and ok[b]:
-            colour = (
-                TEAL
-                if (a in _LEFT and b in _LEFT)
-                else ORANGE
-                if not (a in _LEFT or b in _LEFT)
-                else WHITE
-            )
-            cv2.line(image, tuple(pts[a]), tuple(pts[b]), colour, thick, cv2.LINE_AA)
+            cv2.line(image, pts[a], pts[b], colour, thick, cv2.LINE_AA)
     radius = max(2, round(3 * scale))
-    for i in np.flatnonzero(ok):
-        cv2.circle(image, tuple(pts[i]), radius, TEAL if i in _LEFT else ORANGE, -1, cv2.LINE_AA)
+    for i, seen in enumerate(ok):
+        if seen:
+            cv2.circle(image, pts[i], radius, TEAL if i in _LEFT else ORANGE, -1, cv2.LINE_AA)
     # the trunk vector: mid-hips to mid-shoulders
-    if ok[[11, 12, 23, 24]].all():
-        top = ((pts[11] + pts[12]) // 2).tolist()
-        bottom = ((pts[23] + pts[24]) // 2).tolist()
-        cv2.line(image, tuple(bottom), tuple(top), WHITE, thick + 1, cv2.LINE_AA)
+    if ok[11] and ok[12] and ok[23] and ok[24]:
+        top = ((pts[11][0] + pts[12][0]) // 2, (pts[11][1] + pts[12][1]) // 2)
+        bottom = ((pts[23][0] + pts[24][0]) // 2, (pts[23][1] + pts[24][1]) // 2)
+        cv2.line(image, bottom, top, WHITE, thick + 1, cv2.LINE_AA)
 
 
 def _draw_gauges(image: NDArray[np.uint8], info: OverlayInfo, scale: float) -> None:

@@ -17,6 +17,7 @@ Two formats:
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -90,7 +91,8 @@ class PoseCsvWriter:
                 [pose.image, pose.visibility[:, None], pose.presence[:, None], pose.world],
                 axis=1,
             ).ravel()
-            cells = [f"{v:.6g}" if np.isfinite(v) else "" for v in values]
+            # Python floats: formatting them is five times faster than NumPy scalars
+            cells = [f"{v:.6g}" if math.isfinite(v) else "" for v in values.tolist()]
         else:
             cells = [""] * (len(CSV_COLUMNS) - 3)
         self._writer.writerow([index, f"{pose.time_s:.6f}", pose.n_people, *cells])
