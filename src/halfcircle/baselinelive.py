@@ -98,7 +98,7 @@ class GuidedBaseline:
         if self.state == "instruct":
             return f"{name}: {TESTS[test]} Press space to start."
         if self.state == "measuring":
-            return f"{name}: {self.peak_deg:.0f} deg. Come back to standing (space ends)."
+            return f"{name}: {self.peak_deg:.0f} deg. Come back to standing, or press space."
         if self.state == "rate_feels":
             return f"{name}: compared with last time it feels b better, s same, w worse?"
         return f"{name}: pain now, 0-9 (t for 10)?"
@@ -255,22 +255,25 @@ def run_guided_baseline(
 
 
 def _draw_prompt(image: NDArray[np.uint8], text: str) -> None:
-    """Write the prompt, wrapped, on a dark band at the top of the frame (BGR, in place)."""
-    import textwrap
-
+    """Write the prompt, wrapped to the frame's width, on a dark band at its top (BGR, in place)."""
     import cv2
 
-    lines = textwrap.wrap(text, 60)
-    height = 24 * len(lines) + 12
+    h, w = image.shape[:2]
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.6 * max(0.75, min(w, h) / 480.0)
+    thick = max(1, round(scale * 1.7))
+    line_h = int(40 * scale)
+
+    def fits(line: str) -> bool:
+        return int(cv2.getTextSize(line, font, scale, thick)[0][0]) <= w - 20
+
+    lines: list[str] = []
+    for word in text.split():
+        if lines and fits(f"{lines[-1]} {word}"):
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    height = min(h, line_h * len(lines) + line_h // 2)
     image[:height] = (image[:height] * 0.35).astype(np.uint8)
     for i, line in enumerate(lines):
-        cv2.putText(
-            image,
-            line,
-            (10, 26 + 24 * i),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            0.6,
-            (255, 255, 255),
-            1,
-            cv2.LINE_AA,
-        )
+        baseline = int(line_h * (i + 1) - line_h * 0.2)
+        cv2.putText(image, line, (10, baseline), font, scale, (255, 255, 255), thick, cv2.LINE_AA)
