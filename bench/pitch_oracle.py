@@ -6,9 +6,11 @@ Why: the front-view forward-flexion peaks of the fixtures read from -2 to +7 deg
 off, and the spread follows the camera's pitch (0 deg on ``hc_fast`` and
 ``hc_front_left``, 8.5 deg down on ``hc_two_reps``). This bench reads the trunk
 with a full pinhole model instead of the orthographic foreshortening of
-:func:`halfcircle.geometry.fuse_depth`, twice per clip: with the true pitch and
-focal length from the scene JSON (an oracle the product cannot have), and with a
-level camera and a typical webcam field of view (what it could assume).
+:func:`halfcircle.geometry.fuse_depth`, three times per clip: with the true pitch and
+focal length from the scene JSON (an oracle the product cannot have), with the
+true pitch and a typical webcam field of view (what a user could tell it, from a
+phone's level app), and with a level camera and that field of view (what it
+could assume).
 
 The model: the hip midpoint sits on its image ray at depth 1 (units of its own
 distance); the neutral stance, upright along the pitched vertical, fixes the
@@ -139,10 +141,12 @@ def main(argv: list[str] | None = None) -> int:
         pitch = math.degrees(math.atan2(drop, cam["distance_m"]))
         assumed = (max(w, h) / 2.0) / math.tan(math.radians(args.fov / 2.0))
         known = peak_errors(name, *trunk_angles(name, pitch, focal, args.pivot))
+        told = peak_errors(name, *trunk_angles(name, pitch, assumed, args.pivot))
         level = peak_errors(name, *trunk_angles(name, 0.0, assumed, args.pivot))
         if not known:
             continue  # no rep done entirely in view
         print(f"{name:<15} pitch {pitch:4.1f}  true pitch and focal: {' '.join(known)}")
+        print(f"{'':<15} {'':10}  true pitch, {args.fov:.0f} deg FOV: {' '.join(told)}")
         print(f"{'':<15} {'':10}  level, {args.fov:.0f} deg FOV:     {' '.join(level)}")
     return 0
 
