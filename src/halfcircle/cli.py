@@ -149,13 +149,8 @@ def _add_to_history(analysis: Analysis, video: Path, history_db: Path) -> list[s
 
     when = datetime.fromtimestamp(video.stat().st_mtime, timezone.utc)
     log = PracticeLog(history_db, str(video), started_at=when.isoformat(timespec="seconds"))
-    reps, _ = rep_dicts(analysis)
-    log.replace_reps(reps, view=analysis.kinematics.view.kind)
-    lines = log.against_best(reps)
-    log.close()
-    if log.problem is not None:
-        return [*lines, log.problem]
-    if log.session_id is not None:
+    lines = log.finish(rep_dicts(analysis)[0], analysis.kinematics.view.kind)
+    if log.problem is None and log.session_id is not None:
         lines.append(f"Added to your progress history ({log.history.path}).")
     return lines
 
@@ -267,7 +262,14 @@ def _history_db(args: argparse.Namespace) -> Path:
     """The history database named by ``--db``, else the default one."""
     from halfcircle.history import default_db_path
 
-    return Path(args.db) if args.db is not None else default_db_path()
+    return args.db if args.db is not None else default_db_path()
+
+
+def _add_db_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--db`` option of every command that reads or writes the history."""
+    parser.add_argument(
+        "--db", type=Path, default=None, help="history database (default: user data folder)"
+    )
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -518,9 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=False,
         help="add the reps to your progress history as a practice session",
     )
-    a.add_argument(
-        "--db", type=Path, default=None, help="history database (default: user data folder)"
-    )
+    _add_db_option(a)
     a.set_defaults(func=_cmd_analyze)
 
     lv = sub.add_parser("live", help="coach half circles live from a camera (or a video file)")
@@ -562,9 +562,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=False,
         help="leave this session out of your progress history",
     )
-    lv.add_argument(
-        "--db", type=Path, default=None, help="history database (default: user data folder)"
-    )
+    _add_db_option(lv)
     lv.add_argument(
         "--rebuild",
         type=Path,
@@ -618,9 +616,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="how it felt compared with last time (with --source)",
     )
     b.add_argument("--pain", type=_pain, default=None, help="pain 0-10 (with --source)")
-    b.add_argument(
-        "--db", type=Path, default=None, help="history database (default: user data folder)"
-    )
+    _add_db_option(b)
     b.add_argument(
         "--no-save", action="store_true", default=False, help="measure only, save nothing"
     )
@@ -634,9 +630,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=_cmd_baseline)
 
     h = sub.add_parser("history", help="your progress: trend, plot, export, delete")
-    h.add_argument(
-        "--db", type=Path, default=None, help="history database (default: user data folder)"
-    )
+    _add_db_option(h)
     h.add_argument(
         "--plot", type=Path, default=None, metavar="DIR", help="write history.png/.html here"
     )

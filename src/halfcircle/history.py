@@ -813,6 +813,17 @@ class PracticeLog:
             lines.append("Further than ever before: " + ", ".join(further) + ".")
         return lines
 
+    def finish(self, reps: Sequence[Mapping[str, Any]], view: str | None) -> list[str]:
+        """Store the session's final reps and close; returns the lines to show.
+
+        The lines compare the reps with the best before (:meth:`against_best`),
+        followed by :attr:`problem` when the history could not be updated.
+        """
+        self.replace_reps(reps, view=view)
+        lines = self.against_best(reps)
+        self.close()
+        return lines if self.problem is None else [*lines, self.problem]
+
     def close(self) -> None:
         """Close the database (a later write opens it again)."""
         self.history.close()

@@ -988,9 +988,10 @@ def run_live(
                     rating = run.ask_rating()
                 advice = None
                 if rating is not None:
-                    advice = pain_advice(rating, previous_rating(opts.out_dir))
-                    if log is not None:
-                        advice = log.rate(rating.feeling, rating.pain) or advice
+                    # the history's word first; the sibling session folders otherwise
+                    advice = (
+                        log.rate(rating.feeling, rating.pain) if log is not None else None
+                    ) or pain_advice(rating, previous_rating(opts.out_dir))
                     recorder.event(
                         "rating",
                         run.coach.last_time_s,
@@ -1029,12 +1030,7 @@ def run_live(
     progress: list[str] = []
     if log is not None:
         # the report's numbers (zero-phase filtered) replace the live ones
-        reps, _ = rep_dicts(analysis)
-        log.replace_reps(reps, view=analysis.kinematics.view.kind)
-        progress = log.against_best(reps)
-        if log.problem is not None:
-            progress.append(log.problem)
-        log.close()
+        progress = log.finish(rep_dicts(analysis)[0], analysis.kinematics.view.kind)
     return LiveResult(
         out_dir=opts.out_dir,
         stop=stop,
