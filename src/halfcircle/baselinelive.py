@@ -212,8 +212,8 @@ def run_guided_baseline(
     the_ui = ui if ui is not None else WindowUI("halfcircle baseline", no_screen=NO_SCREEN)
     frames: list[PoseFrame] = []
     stop, message, error = "end", "", None
-    source = open_source(camera, capture_factory)
     try:
+        source = open_source(camera, capture_factory)
         with source, make(model, "live" if source.live else "video") as estimator:
             size, fps = source.size, source.fps
             kin = StreamingKinematics(size)
