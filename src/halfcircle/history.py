@@ -35,7 +35,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
@@ -544,16 +544,10 @@ class History:
             if not m.get("complete", True) or not _is_number(m.get("score")):
                 continue
             rep = PersonalBest(
-                score=float(m["score"]),
                 **{
-                    name: float(m[name]) if _is_number(m.get(name)) else math.nan
-                    for name in (
-                        "peak_lateral_right_deg",
-                        "peak_lateral_left_deg",
-                        "peak_forward_deg",
-                        "sparc",
-                    )
-                },
+                    f.name: float(m[f.name]) if _is_number(m.get(f.name)) else math.nan
+                    for f in fields(PersonalBest)
+                }
             )
             best = rep if best is None else best.merged(rep)
         return best
