@@ -22,7 +22,7 @@ from halfcircle.landmarks import LANDMARK, PoseFrame, PoseSequence
 from halfcircle.reps import RepCounter
 from halfcircle.smoothness import inclination_deg
 from halfcircle.synthetic import half_circle, synthetic_clip
-from halfcircle.view import NOTE_LATERAL_UNOBSERVABLE
+from halfcircle.view import NOTE_LATERAL_UNOBSERVABLE, ViewEstimate
 
 #: A far camera with a long lens: almost no perspective, so answers are exact.
 FAR = {"distance_m": 400.0, "focal_px": 80000.0}
@@ -139,6 +139,48 @@ def test_confidence_follows_the_view() -> None:
     assert front.lateral_conf == pytest.approx(1.0, abs=0.01)
     assert oblique.lateral_conf == pytest.approx(0.5, abs=0.05)
     assert front.forward_conf < oblique.forward_conf
+
+
+@pytest.mark.parametrize(
+    ("azimuth", "mixes"),
+    [(0, False), (8, False), (30, True), (-45, True), (60, True), (85, False), (-90, False)],
+)
+def test_only_views_between_front_and_side_read_both_angles_from_depth(
+    azimuth: float, mixes: bool
+) -> None:
+    assert ViewEstimate.from_azimuth(azimuth).mixes_depth is mixes
+
+
+@pytest.mark.parametrize(("azimuth", "lateral"), [(45.0, 30.0), (-30.0, -30.0)])
+def test_oblique_side_bend_towards_the_camera_is_read_whole_when_world_depth_misses_it(
+    azimuth: float, lateral: float
+) -> None:
+    # MediaPipe's world depth reads a quarter of a side bend towards an oblique
+    # camera (rendered fixtures hc_45_right, hc_aborted); here it reads none. The
+    # image alone would then read a smaller side bend and a lean back; the wall
+    # rules out the lean back, which puts the depth back into the side bend.
+    lat = np.concatenate([np.zeros(REST), [lateral]])
+    seq = synthetic_clip(lat, np.zeros(REST + 1), azimuth_deg=azimuth, **FAR).seq
+    shoulders = [LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]]
+    world = seq.world.copy()
+    world[-1, shoulders, 2] += world[0, shoulders, 2].mean() - world[-1, shoulders, 2].mean()
+    k = compute_kinematics(dataclasses.replace(seq, world=world), smoothing="none")
+    assert k.view.kind == "oblique"
+    assert k.lateral_deg[-1] == pytest.approx(lateral, abs=0.5)
+    assert k.forward_deg[-1] == pytest.approx(0.0, abs=0.5)
+
+
+def test_oblique_view_reads_a_lean_back_as_a_side_bend_towards_the_camera() -> None:
+    # The price of that prior: from 45 deg, a lean back of 15 deg moves the
+    # shoulders in the image exactly as a side bend of 15 deg towards the camera
+    # (only depth tells them apart, one away from the camera, the other towards
+    # it), and it is read as that side bend. From the front a lean back still
+    # reads as one.
+    s, _ = _pose(0.0, -15.0, azimuth_deg=45.0, **FAR)
+    assert s.forward_deg == pytest.approx(0.0, abs=0.1)
+    assert s.lateral_deg == pytest.approx(15.0, abs=0.5)
+    front, _ = _pose(0.0, -15.0, **FAR)
+    assert front.forward_deg == pytest.approx(-15.0, abs=0.3)
 
 
 def test_toe_touch_past_horizontal_reads_forward_beyond_90_and_no_lateral() -> None:

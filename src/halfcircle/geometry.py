@@ -185,3 +185,33 @@ def fuse_depth(
     w_fore, w_depth = 1.0 / np.maximum(var_fore, 1e-12), 1.0 / var_depth
     mag = (z_fore * w_fore + np.abs(depth) * w_depth) / (w_fore + w_depth)
     return np.stack([x, y, np.copysign(mag, depth)], axis=-1)
+
+
+def limit_extension(vectors: FloatArray, forward: FloatArray) -> FloatArray:
+    """Trunk vectors moved along the camera axis until they lean no further back than upright.
+
+    Where a vector's component along ``forward`` is negative (the trunk leaning
+    back, behind the neutral stance), its depth is replaced by the depth at which
+    that component is zero; its image-plane components are kept. From an oblique
+    view a trunk that bends sideways towards the camera comes nearer to it, and
+    MediaPipe's world depth reads only a quarter to a third of that (rendered
+    fixtures ``hc_45_right`` and ``hc_aborted``: 0.07 of a needed 0.32 trunk
+    lengths), which the image alone reads as a smaller side bend plus a lean
+    back of 6 to 13 deg. In the wall-supported half circle the wall stops the
+    trunk from leaning back, so the lean is an error of depth, and this puts the
+    missing depth back into the side bend.
+
+    Args:
+        vectors: ``(..., 3)`` camera-frame trunk vectors (x right, y down, z away).
+        forward: ``(3,)`` unit forward body axis in the same frame; its depth
+            component must not be zero (the view must see forward flexion
+            partly in depth).
+
+    Returns:
+        ``(..., 3)`` vectors, unchanged where they do not lean back.
+    """
+    fx, fy, fz = float(forward[0]), float(forward[1]), float(forward[2])
+    x, y, z = vectors[..., 0], vectors[..., 1], vectors[..., 2]
+    lean_back = fx * x + fy * y + fz * z < 0.0
+    upright_z = -(fx * x + fy * y) / fz
+    return np.stack([x, y, np.where(lean_back, upright_z, z)], axis=-1)

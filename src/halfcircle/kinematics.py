@@ -36,10 +36,16 @@ and MediaPipe's world depth (:func:`halfcircle.geometry.fuse_depth`, neutral
 depth bias removed). The calibration's axes pick the estimator that suits the
 view (:mod:`halfcircle.view`): from a front or side view the angle that lies in
 the image plane is read from the image alone, the other from the fused depth;
-from an oblique view both mix image and depth. Every measure comes with a confidence in [0, 1]
-(landmark visibility times the view's observability) and is NaN where it cannot
-be measured; lateral flexion (and with it inclination and phi) is NaN from a view
-that cannot observe it, with a note saying so.
+from an oblique view both mix image and depth, and a trunk that reads as leaning
+back behind the neutral stance is read upright instead
+(:func:`halfcircle.geometry.limit_extension`): the wall of the exercise stops a
+lean back, while MediaPipe's depth misses most of a side bend towards an oblique
+camera, which the image alone then reads as a smaller side bend plus a lean back.
+So from an oblique view the raw ``forward_deg`` is never negative (from a front or
+side view a lean back still reads negative). Every measure comes with a
+confidence in [0, 1] (landmark visibility times the view's observability) and is
+NaN where it cannot be measured; lateral flexion (and with it inclination and
+phi) is NaN from a view that cannot observe it, with a note saying so.
 
 Two paths, one set of numbers:
 
@@ -94,6 +100,7 @@ from halfcircle.geometry import (
     fuse_depth,
     fused_points,
     image_pixels,
+    limit_extension,
 )
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.view import ViewEstimate, camera_axes_for_azimuth
@@ -378,6 +385,8 @@ def measure(
             cfg.depth_noise,
             cfg.depth_scale_error,
         )
+        if view.mixes_depth:
+            trunk_cam = limit_extension(trunk_cam, calibration.axes[1])
         trunk_b = trunk_cam @ calibration.axes.T
     else:  # provisional: fused points as they are
         trunk_b = 0.5 * (
@@ -543,6 +552,8 @@ def measure_one(
             (sz - calibration.trunk_depth_bias_m) / calibration.trunk_length_m,
             cfg,
         )
+        if view.mixes_depth and ax[1][0] * x + ax[1][1] * y + ax[1][2] * z < 0.0:
+            z = -(ax[1][0] * x + ax[1][1] * y) / ax[1][2]  # geometry.limit_extension
         tr = ax[0][0] * x + ax[0][1] * y + ax[0][2] * z
         tf = ax[1][0] * x + ax[1][1] * y + ax[1][2] * z
         tu = ax[2][0] * x + ax[2][1] * y + ax[2][2] * z

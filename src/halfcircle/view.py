@@ -109,6 +109,17 @@ class ViewEstimate:
         return self.lateral_observability >= MIN_OBSERVABILITY
 
     @property
+    def mixes_depth(self) -> bool:
+        """Whether both lateral and forward flexion are read partly from depth.
+
+        True for every view the estimators do not treat as exactly front or side
+        (the snapped azimuth is not a multiple of 90 deg): there a trunk moving
+        along the camera axis may be bending sideways or forwards, and only depth
+        tells which.
+        """
+        return self.snapped_deg % 90.0 != 0.0
+
+    @property
     def notes(self) -> tuple[str, ...]:
         """Plain sentences about what this view cannot measure (empty when all is well)."""
         return () if self.lateral_observable else (NOTE_LATERAL_UNOBSERVABLE,)
