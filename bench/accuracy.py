@@ -1,6 +1,6 @@
 """Accuracy of the kinematics on the rendered fixtures, against their exact truth.
 
-    python bench/accuracy.py [--model full] [--write] [CLIP ...]
+    python bench/accuracy.py [--model full] [--camera-tilt level|measured] [--write] [CLIP ...]
 
 Runs the whole pipeline on every fixture clip with a person (``fixtures/NAME.mp4``
 with ``NAME.truth.csv`` and ``NAME.scene.json``): MediaPipe poses (cached under
@@ -18,6 +18,15 @@ pipeline reported them as not observable. Frames where the pipeline reports no
 value by design (lateral flexion of a trunk past 75 deg of inclination) are
 counted as ``missing``, not scored. Peaks are compared only for reps and
 movements the person did entirely in view.
+
+Two ways of running, both kept in the table:
+
+* ``level`` (the default, key ``clips``): no camera tilt given, as when a user
+  does not measure it; the pipeline takes the camera as level.
+* ``measured`` (key ``clips_camera_tilt``): the tilt a user would give with
+  ``--camera-tilt``, read off a phone's level app: the scene's true camera pitch
+  (its height above the point it looks at, over the distance) rounded to whole
+  degrees.
 """
 
 from __future__ import annotations
@@ -26,20 +35,29 @@ import argparse
 import csv
 import hashlib
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from halfcircle.kinematics import KinematicsSeries, compute_kinematics, stream_kinematics
+from halfcircle.calibration import CalibrationConfig
+from halfcircle.kinematics import (
+    KinematicsConfig,
+    KinematicsSeries,
+    compute_kinematics,
+    stream_kinematics,
+)
 from halfcircle.landmarks import PoseSequence
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 CACHE = ROOT / ".cache" / "halfcircle-bench"
 TABLE = Path(__file__).resolve().parent / "accuracy_table.json"
-TABLE_SCHEMA_VERSION = 1
+TABLE_SCHEMA_VERSION = 2
+#: Table keys of the two ways of running.
+TABLE_KEYS = {"level": "clips", "measured": "clips_camera_tilt"}
 ANGLES = ("lateral_deg", "forward_deg", "inclination_deg", "rotation_deg")
 
 
@@ -173,12 +191,22 @@ def score(name: str, k: KinematicsSeries, truth: dict[str, np.ndarray], scene: d
     }
 
 
-def evaluate(name: str, model: str = "full") -> dict[str, Any]:
-    """Offline and streaming figures of one clip."""
+def measured_tilt_deg(scene: dict[str, Any]) -> float:
+    """The camera tilt a user would measure (deg down, whole degrees) from the scene's camera."""
+    cam = scene["camera"]
+    drop = float(cam["height_m"]) - float(cam["target_height_m"])
+    return float(round(math.degrees(math.atan2(drop, float(cam["distance_m"])))))
+
+
+def evaluate(name: str, model: str = "full", camera_tilt: str = "level") -> dict[str, Any]:
+    """Offline and streaming figures of one clip (``camera_tilt``: ``level`` or ``measured``)."""
     seq = poses(name, model)
     truth, scene = load_truth(name), load_scene(name)
-    offline = score(name, compute_kinematics(seq), truth, scene)
-    live = score(name, stream_kinematics(seq), truth, scene)
+    tilt = measured_tilt_deg(scene) if camera_tilt == "measured" else 0.0
+    cfg = KinematicsConfig(calibration=CalibrationConfig(camera_tilt_deg=tilt))
+    offline = score(name, compute_kinematics(seq, cfg), truth, scene)
+    live = score(name, stream_kinematics(seq, cfg), truth, scene)
+    offline["camera_tilt_deg"] = tilt
     offline["streaming"] = {
         a: v for a, v in live["angles"].items() if a in ("lateral_deg", "forward_deg")
     }
@@ -192,13 +220,13 @@ def _fmt(x: float) -> str:
 
 def print_table(results: dict[str, dict[str, Any]]) -> None:
     """A plain-text table of the figures."""
-    head = f"{'clip':<26}{'view':>8}{'az est':>8}"
+    head = f"{'clip':<26}{'view':>8}{'az est':>8}{'tilt':>6}"
     for a in ("lateral", "forward", "incl", "rotation"):
         head += f"{a + ' mean/max':>18}"
     head += f"{'live lat/fwd mean':>20}"
     print(head)
     for name, r in results.items():
-        line = f"{name:<26}{r['view']:>8}{r['azimuth_est_deg']:>8.1f}"
+        line = f"{name:<26}{r['view']:>8}{r['azimuth_est_deg']:>8.1f}{r['camera_tilt_deg']:>6.0f}"
         for a in ANGLES:
             s = r["angles"].get(a)
             if s is None:
@@ -226,20 +254,32 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("clips", nargs="*", help="clip names (default: every fixture clip)")
     ap.add_argument("--model", default="full", help="pose model bundle (default: full)")
-    ap.add_argument("--write", action="store_true", help=f"write the table to {TABLE.name}")
+    ap.add_argument(
+        "--camera-tilt",
+        choices=("level", "measured", "both"),
+        default="both",
+        help="no tilt given, the tilt a user would measure, or both (default)",
+    )
+    ap.add_argument("--write", action="store_true", help=f"write both tables to {TABLE.name}")
     args = ap.parse_args(argv)
     names = args.clips or fixture_clips()
     if not names:
         print("No fixture clips found in fixtures/.", file=sys.stderr)
         return 1
-    results = {name: evaluate(name, args.model) for name in names}
-    print_table(results)
+    modes = list(TABLE_KEYS) if args.write or args.camera_tilt == "both" else [args.camera_tilt]
+    tables = {}
+    for i, mode in enumerate(modes):
+        tables[TABLE_KEYS[mode]] = results = {n: evaluate(n, args.model, mode) for n in names}
+        print(("\n" if i else "") + f"== camera tilt: {mode} ==")
+        print_table(results)
     if args.write:
         table = {
             "schema_version": TABLE_SCHEMA_VERSION,
             "model": args.model,
             "error_convention": "measured - truth (deg); mean/max of |error| over in-view frames",
-            "clips": results,
+            "camera_tilt": "clips: none given (level); clips_camera_tilt: the scene's pitch "
+            "rounded to whole degrees, as a user would give it with --camera-tilt",
+            **tables,
         }
         TABLE.write_text(json.dumps(table, indent=1) + "\n")
         print(f"\nwrote {TABLE.relative_to(ROOT)}")

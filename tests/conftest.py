@@ -100,6 +100,19 @@ def fixture_scene(name: str) -> dict:  # type: ignore[type-arg]
     return json.loads((FIXTURES / f"{name}.scene.json").read_text())
 
 
+def measured_camera_tilt_deg(name: str) -> float:
+    """The ``--camera-tilt`` a user would give for a clip: its camera's pitch, whole degrees.
+
+    Read off a phone's level app; the scene gives the camera's height above the
+    point it looks at and its distance.
+    """
+    import math
+
+    cam = fixture_scene(name)["camera"]
+    drop = float(cam["height_m"]) - float(cam["target_height_m"])
+    return float(round(math.degrees(math.atan2(drop, float(cam["distance_m"])))))
+
+
 _POSE_CACHE: dict[tuple[str, str], object] = {}
 
 

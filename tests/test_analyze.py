@@ -163,6 +163,16 @@ def test_analyze_a_folder_with_nothing_in_it_is_refused(tmp_path: Path) -> None:
     assert proc.stderr.strip() == "halfcircle: No video files were found in the given folders."
 
 
+@pytest.mark.parametrize("tilt", ["50", "level"])
+def test_a_camera_tilt_that_cannot_be_used_is_refused_in_one_line(
+    tilt: str, person_video: Path, tmp_path: Path
+) -> None:
+    proc = _cli("analyze", person_video, "--out", tmp_path / "o", "--camera-tilt", tilt)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "--camera-tilt" in proc.stderr.splitlines()[-1]
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_folder_of_videos_is_analysed_into_one_folder_each(
     person_video: Path, empty_video: Path, tmp_path: Path
 ) -> None:
@@ -192,7 +202,10 @@ def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_vid
     db = tmp_path / "h.sqlite3"
     out = tmp_path / "o"
     args = ["analyze", str(clip), "--out", str(out), "--model", "lite", "--no-video"]
+    args += ["--camera-tilt", "-1.5"]  # the clip's camera is level; a measured tilt is passed on
     assert cli.main([*args, "--to-history", "--db", str(db)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["calibration"]["camera_tilt_deg"] == -1.5
     assert f"Added to your progress history ({db})." in capsys.readouterr().out
     reps = json.loads((out / "reps.json").read_text())["reps"]
     assert reps and all(r["complete"] for r in reps)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -14,10 +15,11 @@ from halfcircle.calibration import (
     _axes_for_azimuth,
     find_neutral_window,
     stance_features,
+    tilt_axes,
 )
 from halfcircle.errors import InputError, ValidationError
 from halfcircle.geometry import TORSO, image_pixels
-from halfcircle.kinematics import calibrate_sequence, compute_kinematics
+from halfcircle.kinematics import KinematicsConfig, calibrate_sequence, compute_kinematics
 from halfcircle.synthetic import synthetic_clip
 from halfcircle.view import azimuth_from_axes
 
@@ -130,6 +132,59 @@ def test_calibration_removes_camera_pitch() -> None:
     k = compute_kinematics(clip.seq, smoothing="none")
     assert k.forward_deg[10] == pytest.approx(0.0, abs=1e-6)
     assert k.forward_deg[50] == pytest.approx(40.0, abs=1.0)
+
+
+def _tilted(camera_tilt_deg: float) -> KinematicsConfig:
+    return KinematicsConfig(calibration=CalibrationConfig(camera_tilt_deg=camera_tilt_deg))
+
+
+@pytest.mark.parametrize("azimuth", [0.0, 30.0])
+def test_a_camera_looking_down_reads_forward_flexion_high_unless_its_tilt_is_given(
+    azimuth: float,
+) -> None:
+    # A camera 12 deg down that looks at the hips (above them by distance * tan 12).
+    fwd = np.concatenate([np.zeros(40), np.full(20, 40.0), np.full(20, 70.0), np.zeros(20)])
+    lat = np.concatenate([np.zeros(80), np.full(20, 30.0)])
+    height = FAR["distance_m"] * math.tan(math.radians(12.0))
+    seq = synthetic_clip(
+        lat, fwd, pitch_deg=12.0, azimuth_deg=azimuth, camera_height_m=height, **FAR
+    ).seq
+    level = compute_kinematics(seq, smoothing="none")
+    told = compute_kinematics(seq, _tilted(12.0), smoothing="none")
+    assert level.forward_deg[50] > 45.0 and level.forward_deg[70] > 75.0
+    assert told.forward_deg[10] == pytest.approx(0.0, abs=1e-6)
+    assert told.forward_deg[50] == pytest.approx(40.0, abs=0.1)
+    assert told.forward_deg[70] == pytest.approx(70.0, abs=0.1)
+    assert told.lateral_deg[90] == pytest.approx(30.0, abs=0.1)
+    assert told.forward_deg[90] == pytest.approx(0.0, abs=0.5)
+    assert told.calibration is not None and told.calibration.camera_tilt_deg == 12.0
+
+
+@pytest.mark.parametrize("azimuth", [0.0, 45.0, 90.0])
+def test_a_tilt_leans_the_up_axis_towards_a_camera_that_looks_down(azimuth: float) -> None:
+    up = np.array([0.0, -1.0, 0.0])
+    right, fwd = _axes_for_azimuth(up, azimuth)
+    axes = tilt_axes(np.stack([right, fwd, up]), 10.0)
+    np.testing.assert_allclose(axes @ axes.T, np.eye(3), atol=1e-12)
+    assert axes[2, 2] == pytest.approx(-math.sin(math.radians(10.0)))  # top nearer the camera
+    assert azimuth_from_axes(axes[0], axes[1]) == pytest.approx(azimuth, abs=1e-6)
+    np.testing.assert_allclose(tilt_axes(np.stack([right, fwd, up]), 0.0), [right, fwd, up])
+
+
+def test_a_camera_tilt_beyond_45_degrees_is_refused() -> None:
+    with pytest.raises(ValidationError, match="camera_tilt_deg"):
+        CalibrationConfig(camera_tilt_deg=50.0)
+
+
+def test_a_calibration_keeps_its_camera_tilt_through_json_and_reads_version_2_as_level() -> None:
+    seq = synthetic_clip(np.zeros(40), np.zeros(40)).seq
+    calib = calibrate_sequence(seq, _tilted(-6.0))
+    assert calib is not None
+    back = NeutralCalibration.from_dict(json.loads(json.dumps(calib.to_dict())))
+    assert back.camera_tilt_deg == -6.0
+    np.testing.assert_allclose(back.axes, calib.axes)
+    old = {k: v for k, v in calib.to_dict().items() if k != "camera_tilt_deg"}
+    assert NeutralCalibration.from_dict(old | {"schema_version": 2}).camera_tilt_deg == 0.0
 
 
 def test_explicit_window_is_used_instead_of_searching() -> None:

@@ -38,6 +38,8 @@ from tests.conftest import PacedCamera
 REPO = Path(__file__).resolve().parents[1]
 CLIP = REPO / "fixtures" / "hc_two_reps.mp4"
 MODEL = "full"
+#: The clip's camera looks 8.5 deg down: the ``--camera-tilt`` a user would give.
+TILT = 9.0
 
 needs_clip = pytest.mark.skipif(
     not (CLIP.exists() and CLIP.stat().st_size > 10_000),
@@ -323,13 +325,15 @@ def reference() -> Analysis:
         from halfcircle.analyze import extract_poses
 
         poses, _ = extract_poses(CLIP, MODEL)
-    return analyze_poses(poses, MODEL)
+    return analyze_poses(poses, MODEL, camera_tilt_deg=TILT)
 
 
 @pytest.fixture(scope="module")
 def fast_run(tmp_path_factory: pytest.TempPathFactory) -> LiveResult:
     out = tmp_path_factory.mktemp("live") / "fast"
-    opts = LiveOptions(str(CLIP), out, model=MODEL, headless=True, fast=True, annotate=False)
+    opts = LiveOptions(
+        str(CLIP), out, model=MODEL, headless=True, fast=True, annotate=False, camera_tilt_deg=TILT
+    )
     return run_live(opts)
 
 
@@ -349,6 +353,11 @@ def test_fast_live_gives_analyze_reps_and_files(fast_run: LiveResult, reference:
             assert g[key] == pytest.approx(f[key], abs=0.05), key
     # What the person saw live: the same reps, within the filters' differences.
     _assert_close_to_analyze(r.live_reps, reference.reps, "hc_two_reps live (fast)")
+    # The camera tilt reaches the report: forward peaks within 3 deg of the truth (50, 58).
+    assert [g["peak_forward_deg"] for g in got] == pytest.approx([50.0, 58.0], abs=3.0)
+    assert json.loads((r.out_dir / "session.json").read_text())["camera_tilt_deg"] == TILT
+    summary = json.loads((r.out_dir / "summary.json").read_text())
+    assert summary["calibration"]["camera_tilt_deg"] == TILT
     names = {p.name for p in r.out_dir.iterdir()}
     assert {"poses.csv", "live_frames.csv", "events.jsonl", "session.json", "frames.csv",
             "reps.json", "summary.json", "report.html"} <= names  # fmt: skip
@@ -366,9 +375,10 @@ def test_fast_live_gives_analyze_reps_and_files(fast_run: LiveResult, reference:
 
 @needs_clip
 def test_real_time_live_gives_analyze_reps(tmp_path: Path, reference: Analysis) -> None:
-    result = run_live(
-        LiveOptions(str(CLIP), tmp_path / "rt", model=MODEL, headless=True, annotate=False)
+    opts = LiveOptions(
+        str(CLIP), tmp_path / "rt", model=MODEL, headless=True, annotate=False, camera_tilt_deg=TILT
     )
+    result = run_live(opts)
     duration = len(reference.poses) / 30.0
     assert result.stats.wall_s == pytest.approx(duration, rel=0.15)  # played at 30 fps
     s = result.stats

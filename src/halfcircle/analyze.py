@@ -24,8 +24,9 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from halfcircle.calibration import CalibrationConfig
 from halfcircle.capture import open_source
-from halfcircle.kinematics import KinematicsSeries, compute_kinematics
+from halfcircle.kinematics import KinematicsConfig, KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.overlay import OverlayInfo, draw_overlay
 from halfcircle.pose import PoseEstimator
@@ -131,9 +132,23 @@ def extract_poses(
     return PoseSequence.from_frames(frames, size, fps, source=str(video)), interrupted
 
 
-def analyze_poses(poses: PoseSequence, model: str = "full", interrupted: bool = False) -> Analysis:
-    """Angles, reps, scores and cues of a recorded pose sequence."""
-    kin = compute_kinematics(poses)
+def kinematics_config(camera_tilt_deg: float = 0.0) -> KinematicsConfig:
+    """The kinematics settings of a camera tilted down by ``camera_tilt_deg`` (deg, 0 level)."""
+    return KinematicsConfig(calibration=CalibrationConfig(camera_tilt_deg=camera_tilt_deg))
+
+
+def analyze_poses(
+    poses: PoseSequence,
+    model: str = "full",
+    interrupted: bool = False,
+    camera_tilt_deg: float = 0.0,
+) -> Analysis:
+    """Angles, reps, scores and cues of a recorded pose sequence.
+
+    ``camera_tilt_deg`` is how far the camera looked down (deg, 0 level), when
+    the user measured it: see :class:`~halfcircle.calibration.CalibrationConfig`.
+    """
+    kin = compute_kinematics(poses, kinematics_config(camera_tilt_deg))
     loop, states = replay(kin)
     notes = list(kin.notes)
     detected = poses.detected
@@ -175,11 +190,14 @@ def analyze_poses(poses: PoseSequence, model: str = "full", interrupted: bool = 
 
 
 def analyze_video(
-    video: str | Path, model: str = "full", progress: Progress | None = None
+    video: str | Path,
+    model: str = "full",
+    progress: Progress | None = None,
+    camera_tilt_deg: float = 0.0,
 ) -> Analysis:
-    """Analyse one recorded video (see the module docstring)."""
+    """Analyse one recorded video (see the module docstring and :func:`analyze_poses`)."""
     poses, interrupted = extract_poses(video, model, progress)
-    return analyze_poses(poses, model, interrupted)
+    return analyze_poses(poses, model, interrupted, camera_tilt_deg)
 
 
 # ----------------------------------------------------------------------------- outputs
@@ -254,9 +272,11 @@ def text_summary(analysis: Analysis) -> str:
     """A one-screen plain-text summary for the terminal."""
     s = summary_dict(analysis)
     c, m, v = s["counts"], s["means"], s["video"]
+    tilt = (s["calibration"] or {}).get("camera_tilt_deg", 0.0)
+    camera = f", camera {abs(tilt):g} deg {'down' if tilt > 0 else 'up'} (as given)" if tilt else ""
     lines = [
         f"{Path(analysis.source).name}: {v['frames']} frames, {v['duration_s']:.1f} s, "
-        f"{s['view']['kind']} view, model {analysis.model}.",
+        f"{s['view']['kind']} view{camera}, model {analysis.model}.",
         f"Half circles: {c['complete_reps']} complete"
         + (f", {c['incomplete_reps']} incomplete" if c["incomplete_reps"] else "")
         + (f", {c['aborted']} stopped before the front" if c["aborted"] else "")

@@ -261,6 +261,7 @@ def analyze_video(
     *,
     model: str = "full",
     progress: Callable[[int], None] | None = None,
+    camera_tilt_deg: float = 0.0,
 ) -> VideoResult:
     """Analyse one recorded video: poses, angles, reps, scores and cues.
 
@@ -273,6 +274,8 @@ def analyze_video(
         path: The video file.
         model: ``"lite"``, ``"full"`` or ``"heavy"``, or a path to a ``.task`` bundle.
         progress: Called with 1 after each frame (e.g. a tqdm bar's ``update``).
+        camera_tilt_deg: How far the camera looked down (deg; 0, the default,
+            is a level camera), e.g. from a phone's level app.
 
     Raises:
         VideoSourceError: The file is missing or cannot be read as a video.
@@ -283,7 +286,7 @@ def analyze_video(
     poses, interrupted = extract_poses(path, model, progress)
     if interrupted:
         raise KeyboardInterrupt
-    return from_analysis(analyze_poses(poses, model))
+    return from_analysis(analyze_poses(poses, model, camera_tilt_deg=camera_tilt_deg))
 
 
 def from_analysis(analysis: Analysis) -> VideoResult:

@@ -45,6 +45,7 @@ __all__ = [
     "BaselineRun",
     "TestName",
     "baseline_from_poses",
+    "baseline_kinematics_config",
     "format_result",
     "merge_runs",
     "segment_baseline",
@@ -307,8 +308,23 @@ class BaselineRun:
         return [t for t in TESTS if t not in found]
 
 
+def baseline_kinematics_config(
+    height_cm: float | None = None, camera_tilt_deg: float = 0.0
+) -> KinematicsConfig:
+    """Kinematics settings: body height (cm) if known, camera tilt (deg down, 0 level)."""
+    return KinematicsConfig(
+        calibration=CalibrationConfig(
+            body_height_m=height_cm / 100.0 if height_cm is not None else None,
+            camera_tilt_deg=camera_tilt_deg,
+        )
+    )
+
+
 def baseline_from_poses(
-    poses: PoseSequence, height_cm: float | None = None, config: BaselineConfig | None = None
+    poses: PoseSequence,
+    height_cm: float | None = None,
+    config: BaselineConfig | None = None,
+    camera_tilt_deg: float = 0.0,
 ) -> BaselineRun:
     """Measure the baseline tests in a recorded pose sequence.
 
@@ -316,13 +332,9 @@ def baseline_from_poses(
         poses: The poses; the recording starts with a quiet stance (calibration).
         height_cm: The person's height (cm), sharpens the fingertip measures.
         config: Segmentation thresholds.
+        camera_tilt_deg: How far the camera looked down (deg, 0 level), if measured.
     """
-    kcfg = KinematicsConfig(
-        calibration=CalibrationConfig(
-            body_height_m=height_cm / 100.0 if height_cm is not None else None
-        )
-    )
-    kin = compute_kinematics(poses, kcfg)
+    kin = compute_kinematics(poses, baseline_kinematics_config(height_cm, camera_tilt_deg))
     notes = list(kin.notes)
     if not poses.detected.any():
         notes.insert(0, "No person was found in this video: stand so your whole body is in view.")

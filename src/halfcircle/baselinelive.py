@@ -26,7 +26,12 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.baseline import TESTS, BaselineRun, baseline_from_poses
+from halfcircle.baseline import (
+    TESTS,
+    BaselineRun,
+    baseline_from_poses,
+    baseline_kinematics_config,
+)
 from halfcircle.errors import CameraLostError, HalfcircleError
 from halfcircle.kinematics import AngleSample
 
@@ -178,6 +183,7 @@ def run_guided_baseline(
     capture_factory: CaptureFactory | None = None,
     estimator_factory: Callable[[str, Literal["video", "live"]], Any] | None = None,
     flow: GuidedBaseline | None = None,
+    camera_tilt_deg: float = 0.0,
 ) -> GuidedResult:
     """Run the guided baseline in a window; returns the measures and the ratings.
 
@@ -196,6 +202,7 @@ def run_guided_baseline(
         capture_factory: Stand-in for ``cv2.VideoCapture`` (tests).
         estimator_factory: Builds the pose stage from ``(model, mode)`` (tests).
         flow: The flow to drive (default: every test of :data:`TESTS`).
+        camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured.
 
     Raises:
         InputError: No screen for the window, or the source cannot be opened.
@@ -216,7 +223,7 @@ def run_guided_baseline(
         source = open_source(camera, capture_factory)
         with source, make(model, "live" if source.live else "video") as estimator:
             size, fps = source.size, source.fps
-            kin = StreamingKinematics(size)
+            kin = StreamingKinematics(size, baseline_kinematics_config(height_cm, camera_tilt_deg))
             try:
                 for frame in source:
                     if source.live:
@@ -251,7 +258,8 @@ def run_guided_baseline(
     poses_seen = PoseSequence.from_frames(frames, size, fps, source=source.description)
     ratings: Ratings = dict(flow.ratings)
     ratings[None] = flow.overall()
-    return GuidedResult(baseline_from_poses(poses_seen, height_cm), ratings, stop, message, error)
+    run = baseline_from_poses(poses_seen, height_cm, camera_tilt_deg=camera_tilt_deg)
+    return GuidedResult(run, ratings, stop, message, error)
 
 
 def _draw_prompt(image: NDArray[np.uint8], text: str) -> None:

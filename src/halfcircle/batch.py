@@ -286,12 +286,18 @@ def _input_stamp(path: Path) -> dict[str, Any]:
 
 
 def is_done(
-    out_dir: Path, video: Path, model_sha256: str, *, annotate: bool, baseline: bool
+    out_dir: Path,
+    video: Path,
+    model_sha256: str,
+    *,
+    annotate: bool,
+    baseline: bool,
+    camera_tilt_deg: float = 0.0,
 ) -> bool:
     """Whether ``out_dir`` holds complete, valid outputs of ``video`` for these settings.
 
     True when ``done.json`` is readable and of this schema, names the same input
-    size and modification time, the same model bundle (sha256) and the same
+    size and modification time, the same model bundle (sha256), camera tilt and
     baseline setting, holds the annotated video when one is wanted, and every file
     it lists is there with the size it lists.
     """
@@ -308,6 +314,8 @@ def is_done(
     if (marker.get("model") or {}).get("sha256") != model_sha256:
         return False
     if marker.get("baseline") != baseline or (annotate and not marker.get("annotate")):
+        return False
+    if marker.get("camera_tilt_deg", 0.0) != camera_tilt_deg:
         return False
     files = marker.get("files")
     if not isinstance(files, dict) or not files:
@@ -333,6 +341,7 @@ class BatchPlan:
         model: The pose model (``lite``, ``full``, ``heavy`` or a ``.task`` path).
         model_sha256: sha256 of the model bundle.
         annotate: Whether annotated videos are written.
+        camera_tilt_deg: How far the cameras looked down (deg, 0 level).
     """
 
     out_dir: Path
@@ -341,6 +350,7 @@ class BatchPlan:
     model: str
     model_sha256: str
     annotate: bool
+    camera_tilt_deg: float = 0.0
 
     @property
     def todo(self) -> list[VideoEntry]:
@@ -358,13 +368,21 @@ class BatchPlan:
             model_sha256=self.model_sha256,
             annotate=self.annotate,
             baseline=entry.baseline,
+            camera_tilt_deg=self.camera_tilt_deg,
         )
 
 
 def plan_batch(
-    inputs: Sequence[str | Path], out_dir: Path, *, model: str = "full", annotate: bool = True
+    inputs: Sequence[str | Path],
+    out_dir: Path,
+    *,
+    model: str = "full",
+    annotate: bool = True,
+    camera_tilt_deg: float = 0.0,
 ) -> BatchPlan:
     """Find the videos of a batch and which of them are already done.
+
+    ``camera_tilt_deg`` is how far every camera looked down (deg, 0 level).
 
     Raises:
         InputError: An input is missing, or no video was found.
@@ -382,9 +400,16 @@ def plan_batch(
     done = frozenset(
         e.video_id
         for e in entries
-        if is_done(e.out_dir(out), e.path, sha, annotate=annotate, baseline=e.baseline)
+        if is_done(
+            e.out_dir(out),
+            e.path,
+            sha,
+            annotate=annotate,
+            baseline=e.baseline,
+            camera_tilt_deg=camera_tilt_deg,
+        )
     )
-    return BatchPlan(out, entries, done, model, sha, annotate)
+    return BatchPlan(out, entries, done, model, sha, annotate, camera_tilt_deg)
 
 
 # ----------------------------------------------------------------------------- one video
@@ -400,6 +425,7 @@ class VideoJob:
     model_sha256: str
     annotate: bool
     baseline: bool
+    camera_tilt_deg: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -518,7 +544,7 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
             raise
         if interrupted:  # a stray Ctrl-C reached the worker: never publish a partial result
             raise BatchError("The analysis of this video was interrupted.")
-        analysis = analyze_poses(poses, job.model)
+        analysis = analyze_poses(poses, job.model, camera_tilt_deg=job.camera_tilt_deg)
         write_video_outputs(
             job, analysis, stamp, extra={"worker": worker, "landmarker_videos": uses}
         )
@@ -571,7 +597,7 @@ def write_video_outputs(
         if job.baseline:
             from halfcircle.baseline import baseline_from_poses
 
-            run = baseline_from_poses(analysis.poses)
+            run = baseline_from_poses(analysis.poses, camera_tilt_deg=job.camera_tilt_deg)
             _write_json(
                 tmp / "baseline.json",
                 _json_safe(
@@ -600,6 +626,7 @@ def write_video_outputs(
                 "model": {"name": job.model, "sha256": job.model_sha256},
                 "annotate": job.annotate,
                 "baseline": job.baseline,
+                "camera_tilt_deg": job.camera_tilt_deg,
                 "measured": analysis.measured,
                 "halfcircle": __version__,
                 "files": files,

@@ -13,9 +13,15 @@ Body axes (camera frame, see :mod:`halfcircle.geometry`):
   Its depth part is left out on purpose: MediaPipe's world landmarks put the
   neutral shoulders well in front of the hips (about 17 deg of lean towards the
   camera on the fixtures), a bias of the model, not of the person; it is kept as
-  ``trunk_depth_bias_m`` and subtracted from every frame's depth instead. (A
-  camera pitched down by a few degrees is then read as upright, which is what
-  a person standing upright expects.)
+  ``trunk_depth_bias_m`` and subtracted from every frame's depth instead.
+* **Camera tilt.** Neither MediaPipe's world landmarks nor the image tell how far
+  the camera looks down: a camera 8.5 deg down reads forward flexion about 7 deg
+  high, because the trunk leaning towards it first turns across the image
+  before it shortens. When the tilt is known (``camera_tilt_deg``, e.g. from a
+  phone's level app held against the camera) the axes are turned by it about the
+  image-horizontal axis, so ``u`` leans its top towards a camera that looks down,
+  and the trunk's neutral image length and depth are corrected to match
+  (orthographic model). With no tilt given the camera is taken as level.
 * ``r`` (person's right) is the mean of the hip and shoulder lines, made
   perpendicular to ``u``; ``f = u x r`` (forward). When the hip line is mostly
   along the camera axis (side views, where MediaPipe may swap left and right),
@@ -66,7 +72,11 @@ from halfcircle.geometry import (
 from halfcircle.view import ViewEstimate, azimuth_from_axes
 
 #: 2: ``rotation_offset_deg`` is the neutral shoulder-line yaw (was the shoulder-to-hip twist).
-CALIBRATION_SCHEMA_VERSION: Final = 2
+#: 3: ``camera_tilt_deg`` (version 2 is read as a level camera).
+CALIBRATION_SCHEMA_VERSION: Final = 3
+
+#: Largest camera tilt (deg) the orthographic correction is meant for.
+MAX_CAMERA_TILT_DEG: Final = 45.0
 
 #: Standing nose height as a fraction of stature (anthropometric average).
 NOSE_HEIGHT_FRACTION: Final = 0.935
@@ -91,6 +101,8 @@ class CalibrationConfig:
         snap_deg: Tolerance (deg) within which a view is treated as exactly front or side.
         body_height_m: The person's height (m) if known; sharpens the metric scale
             of fingertip heights and pelvis shifts.
+        camera_tilt_deg: How far the camera looks down (deg; positive down,
+            negative up, 0 level), if the user measured it.
     """
 
     window_s: float = 1.0
@@ -100,6 +112,7 @@ class CalibrationConfig:
     min_visibility: float = 0.5
     snap_deg: float = 12.0
     body_height_m: float | None = None
+    camera_tilt_deg: float = 0.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -117,6 +130,11 @@ class CalibrationConfig:
             problems.append(f"snap_deg must be in [0, 45), got {self.snap_deg}")
         if self.body_height_m is not None and not 0.5 < self.body_height_m < 2.8:
             problems.append(f"body_height_m must be in (0.5, 2.8) m, got {self.body_height_m}")
+        if not abs(self.camera_tilt_deg) <= MAX_CAMERA_TILT_DEG:
+            problems.append(
+                f"camera_tilt_deg must be within +-{MAX_CAMERA_TILT_DEG:g} deg, "
+                f"got {self.camera_tilt_deg}"
+            )
         if problems:
             raise ValidationError("Invalid calibration config: " + "; ".join(problems) + ".")
 
@@ -136,9 +154,12 @@ class NeutralCalibration:
         metres_per_pixel: Image scale at the neutral stance (m/px).
         metric_scale: Factor applied to metric lengths (1 unless the body height was given).
         trunk_length_m: Neutral trunk length (mid hips to mid shoulders, world, m).
-        trunk_length_px: Neutral image length of the trunk (px).
-        trunk_depth_bias_m: Neutral world depth of the trunk vector (m, away from
-            the camera), subtracted from every frame's depth.
+        trunk_length_px: Trunk length in image pixels: its neutral image length
+            divided by the cosine of the camera tilt (px).
+        trunk_depth_bias_m: MediaPipe's neutral world depth of the trunk vector
+            less the true one that the camera tilt gives (m, away from the
+            camera), subtracted from every frame's depth.
+        camera_tilt_deg: The camera tilt the axes include (deg, positive down).
         start_s: Start of the calibration window (s).
         end_s: End of the calibration window (s).
         n_frames: Frames averaged.
@@ -154,6 +175,7 @@ class NeutralCalibration:
     trunk_length_m: float = float("nan")
     trunk_length_px: float = float("nan")
     trunk_depth_bias_m: float = float("nan")
+    camera_tilt_deg: float = 0.0
     start_s: float = float("nan")
     end_s: float = float("nan")
     n_frames: int = 0
@@ -191,6 +213,7 @@ class NeutralCalibration:
             "trunk_length_m": self.trunk_length_m,
             "trunk_length_px": self.trunk_length_px,
             "trunk_depth_bias_m": self.trunk_depth_bias_m,
+            "camera_tilt_deg": self.camera_tilt_deg,
             "start_s": self.start_s,
             "end_s": self.end_s,
             "n_frames": self.n_frames,
@@ -201,10 +224,10 @@ class NeutralCalibration:
     def from_dict(cls, data: dict[str, Any], snap_deg: float = 12.0) -> NeutralCalibration:
         """Rebuild a calibration written by :meth:`to_dict`."""
         version = int(data.get("schema_version", -1))
-        if version != CALIBRATION_SCHEMA_VERSION:
+        if version not in (2, CALIBRATION_SCHEMA_VERSION):
             raise InputError(
                 f"Calibration schema version {version} cannot be read; "
-                f"this halfcircle reads version {CALIBRATION_SCHEMA_VERSION}."
+                f"this halfcircle reads versions 2 to {CALIBRATION_SCHEMA_VERSION}."
             )
         view = ViewEstimate.from_azimuth(float(data["azimuth_deg"]), snap_deg)
         return cls(
@@ -218,6 +241,7 @@ class NeutralCalibration:
             trunk_length_m=float(data["trunk_length_m"]),
             trunk_length_px=float(data["trunk_length_px"]),
             trunk_depth_bias_m=float(data["trunk_depth_bias_m"]),
+            camera_tilt_deg=float(data.get("camera_tilt_deg", 0.0)),
             start_s=float(data["start_s"]),
             end_s=float(data["end_s"]),
             n_frames=int(data["n_frames"]),
@@ -325,6 +349,27 @@ def _axes_for_azimuth(up: FloatArray, azimuth_deg: float) -> tuple[FloatArray, F
     return right, np.cross(up, right)
 
 
+def tilt_axes(axes: FloatArray, camera_tilt_deg: float) -> FloatArray:
+    """Body axes of a level camera turned into those of a camera tilted down by ``camera_tilt_deg``.
+
+    The rotation is about the image-horizontal axis (perpendicular to ``u`` in the
+    image plane), by the tilt, so that ``u`` leans its top towards a camera that
+    looks down (``u`` gets a depth of ``-sin(tilt)``); ``r`` and ``f`` turn with it.
+
+    Args:
+        axes: ``(3, 3)`` rows ``r, f, u`` with ``u`` in the image plane.
+        camera_tilt_deg: Camera tilt (deg, positive down).
+    """
+    up = axes[2]
+    axis = unit(np.cross(np.array([0.0, 0.0, 1.0]), up))
+    t = math.radians(camera_tilt_deg)
+    rows = [
+        v * math.cos(t) + np.cross(axis, v) * math.sin(t) + axis * (axis @ v) * (1 - math.cos(t))
+        for v in axes
+    ]
+    return np.stack(rows)
+
+
 def shoulder_yaw_deg(shoulder_body: FloatArray) -> FloatArray:
     """Yaw of the shoulder line in the horizontal plane of the body frame (deg).
 
@@ -401,7 +446,8 @@ def calibrate_from_points(
         right, fwd = _axes_for_azimuth(up, view.snapped_deg)
     else:
         right, fwd = right0, fwd0
-    axes = np.stack([right, fwd, up])
+    tilt = math.radians(cfg.camera_tilt_deg)
+    axes = tilt_axes(np.stack([right, fwd, up]), cfg.camera_tilt_deg)
     hip_b = to_body(hip_line(pts), axes)
     sh_b = to_body(shoulder_line(pts), axes)
     rot0 = _circular_mean_deg(shoulder_yaw_deg(sh_b))
@@ -414,6 +460,7 @@ def calibrate_from_points(
         nose_h = float(np.nanmean(up_pts[:, NOSE] - floor))
         if nose_h > 0:
             metric_scale = cfg.body_height_m * NOSE_HEIGHT_FRACTION / nose_h
+    trunk_length_m = float(np.nanmean(np.linalg.norm(trunk_w, axis=-1)))
     return NeutralCalibration(
         axes=axes,
         view=view,
@@ -422,9 +469,10 @@ def calibrate_from_points(
         pelvis_centre_px=centre,
         metres_per_pixel=float(np.nanmean(k)),
         metric_scale=metric_scale,
-        trunk_length_m=float(np.nanmean(np.linalg.norm(trunk_w, axis=-1))),
-        trunk_length_px=float(np.nanmean(np.linalg.norm(trunk_px, axis=-1))),
-        trunk_depth_bias_m=float(np.nanmean(trunk_w[:, 2])),
+        trunk_length_m=trunk_length_m,
+        trunk_length_px=float(np.nanmean(np.linalg.norm(trunk_px, axis=-1))) / math.cos(tilt),
+        trunk_depth_bias_m=float(np.nanmean(trunk_w[:, 2])) + math.sin(tilt) * trunk_length_m,
+        camera_tilt_deg=cfg.camera_tilt_deg,
         start_s=float(time_s[0]),
         end_s=float(time_s[-1]),
         n_frames=int(np.count_nonzero(ok)),

@@ -99,6 +99,7 @@ def _analyze_one(
     annotate: bool,
     as_json: bool,
     history_db: Path | None = None,
+    camera_tilt_deg: float = 0.0,
 ) -> tuple[int, str]:
     """Analyse one video into ``out``; returns the exit code and the text to print.
 
@@ -123,7 +124,7 @@ def _analyze_one(
         total = source.frame_count
     with tqdm(total=total, unit="frame", desc=f"pose {video.name}", disable=as_json or None) as bar:
         poses, interrupted = extract_poses(video, model, bar.update)
-    analysis = analyze_poses(poses, model, interrupted)
+    analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg)
     with tqdm(
         total=len(poses), unit="frame", desc="video", disable=as_json or not annotate or None
     ) as bar:
@@ -155,11 +156,11 @@ def _add_to_history(analysis: Analysis, video: Path, history_db: Path) -> list[s
     return lines
 
 
-def _analyze_worker(args: tuple[Path, Path, str, bool, Path | None]) -> tuple[int, str]:
-    video, out, model, annotate, history_db = args
+def _analyze_worker(args: tuple[Path, Path, str, bool, Path | None, float]) -> tuple[int, str]:
+    video, out, model, annotate, history_db, tilt = args
     _quiet_opencv()
     try:
-        return _analyze_one(video, out, model, annotate, as_json=True, history_db=history_db)
+        return _analyze_one(video, out, model, annotate, True, history_db, tilt)
     except HalfcircleError as err:
         return err.exit_code, f"halfcircle: {err}"
 
@@ -176,14 +177,23 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     history_db = _history_db(args) if args.to_history else None
     if len(videos) == 1:
         code, text = _analyze_one(
-            videos[0], args.out, args.model, not args.no_video, args.json, history_db
+            videos[0],
+            args.out,
+            args.model,
+            not args.no_video,
+            args.json,
+            history_db,
+            args.camera_tilt,
         )
         print(text)
         return code
     # Several videos: one per process, both cores busy (the model uses about one each).
     from concurrent.futures import ProcessPoolExecutor
 
-    jobs = [(v, args.out / v.stem, args.model, not args.no_video, history_db) for v in videos]
+    jobs = [
+        (v, args.out / v.stem, args.model, not args.no_video, history_db, args.camera_tilt)
+        for v in videos
+    ]
     worst = 0
     summaries = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
@@ -227,6 +237,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
         fast=args.fast,
         annotate=not args.no_video,
         history_db=None if args.no_history else _history_db(args),
+        camera_tilt_deg=args.camera_tilt,
     )
     result = run_live(opts)
     st = result.stats
@@ -263,6 +274,34 @@ def _history_db(args: argparse.Namespace) -> Path:
     from halfcircle.history import default_db_path
 
     return args.db if args.db is not None else default_db_path()
+
+
+def _camera_tilt(text: str) -> float:
+    """``--camera-tilt`` value: degrees the camera looks down, within the supported range."""
+    from halfcircle.calibration import MAX_CAMERA_TILT_DEG
+
+    try:
+        value = float(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"the tilt is a number of degrees, got {text!r}") from err
+    if not abs(value) <= MAX_CAMERA_TILT_DEG:
+        raise argparse.ArgumentTypeError(
+            f"a camera tilted {value:g} deg cannot be corrected; keep it within "
+            f"{MAX_CAMERA_TILT_DEG:g} deg of level"
+        )
+    return value
+
+
+def _add_camera_tilt_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--camera-tilt`` option of every command that measures angles."""
+    parser.add_argument(
+        "--camera-tilt",
+        type=_camera_tilt,
+        default=0.0,
+        metavar="DEG",
+        help="how far the camera looks down, in degrees (negative: up), e.g. from a phone's "
+        "level app held against it; sharpens forward flexion (default: 0, a level camera)",
+    )
 
 
 def _add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -318,7 +357,11 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         from halfcircle.baselinelive import run_guided_baseline
 
         stopped = run_guided_baseline(
-            args.camera or 0, args.model, args.height_cm, mirror=args.mirror
+            args.camera or 0,
+            args.model,
+            args.height_cm,
+            mirror=args.mirror,
+            camera_tilt_deg=args.camera_tilt,
         )
         run, ratings = stopped.run, stopped.ratings
         feels, pain = ratings.get(None, (args.feels, args.pain))
@@ -344,7 +387,9 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             if interrupted:
                 print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
                 return EXIT_INTERRUPTED
-            runs.append(baseline_from_poses(poses, args.height_cm))
+            runs.append(
+                baseline_from_poses(poses, args.height_cm, camera_tilt_deg=args.camera_tilt)
+            )
         run = merge_runs(runs)
         feels, pain = args.feels, args.pain
         source = ", ".join(str(v) for v in args.source)
@@ -450,7 +495,13 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
     from halfcircle.batch import VideoOutcome, plan_batch, run_batch
 
-    plan = plan_batch(args.inputs, args.out, model=args.model, annotate=not args.no_video)
+    plan = plan_batch(
+        args.inputs,
+        args.out,
+        model=args.model,
+        annotate=not args.no_video,
+        camera_tilt_deg=args.camera_tilt,
+    )
     n, done = len(plan.entries), len(plan.done)
     if not args.quiet:
         print(
@@ -520,6 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=False,
         help="add the reps to your progress history as a practice session",
     )
+    _add_camera_tilt_option(a)
     _add_db_option(a)
     a.set_defaults(func=_cmd_analyze)
 
@@ -562,6 +614,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=False,
         help="leave this session out of your progress history",
     )
+    _add_camera_tilt_option(lv)
     _add_db_option(lv)
     lv.add_argument(
         "--rebuild",
@@ -616,6 +669,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="how it felt compared with last time (with --source)",
     )
     b.add_argument("--pain", type=_pain, default=None, help="pain 0-10 (with --source)")
+    _add_camera_tilt_option(b)
     _add_db_option(b)
     b.add_argument(
         "--no-save", action="store_true", default=False, help="measure only, save nothing"
@@ -667,6 +721,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument(
         "--no-video", action="store_true", default=False, help="skip the annotated videos"
     )
+    _add_camera_tilt_option(bt)
     bt.add_argument(
         "--quiet", action="store_true", default=False, help="no progress bar or summary"
     )

@@ -38,7 +38,13 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.analyze import Analysis, analyze_poses, rep_dicts, write_outputs
+from halfcircle.analyze import (
+    Analysis,
+    analyze_poses,
+    kinematics_config,
+    rep_dicts,
+    write_outputs,
+)
 from halfcircle.capture import CaptureFactory, Frame, FrameSource, open_source
 from halfcircle.errors import CameraLostError, HalfcircleError, InputError
 from halfcircle.history import PracticeLog
@@ -101,6 +107,7 @@ class LiveOptions:
         annotate: Write the annotated video at the end (when a video to draw on exists).
         history_db: The progress history the session is added to as it runs
             (:class:`~halfcircle.history.PracticeLog`); None leaves it out.
+        camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured.
     """
 
     source: str | int
@@ -112,6 +119,7 @@ class LiveOptions:
     fast: bool = False
     annotate: bool = True
     history_db: Path | None = None
+    camera_tilt_deg: float = 0.0
 
 
 # ------------------------------------------------------------------------ guidance
@@ -178,11 +186,12 @@ class LiveCoach:
 
     Args:
         image_size: ``(width, height)`` of the frames in pixels.
+        camera_tilt_deg: How far the camera looks down (deg, 0 level).
     """
 
-    def __init__(self, image_size: tuple[int, int]) -> None:
+    def __init__(self, image_size: tuple[int, int], camera_tilt_deg: float = 0.0) -> None:
         self.image_size = image_size
-        self.kinematics = StreamingKinematics(image_size)
+        self.kinematics = StreamingKinematics(image_size, kinematics_config(camera_tilt_deg))
         self.loop = SessionLoop()
         self.earlier_records: list[RepRecord] = []
         self.earlier_aborted: list[RepRecord] = []
@@ -328,8 +337,7 @@ class HeadlessUI:
 
 #: What is said when there is no screen for the live window.
 NO_SCREEN: Final = (
-    "There is no screen to show the live view on: run it on a desktop, "
-    "or use --headless --out DIR."
+    "There is no screen to show the live view on: run it on a desktop, or use --headless --out DIR."
 )
 
 
@@ -568,7 +576,7 @@ class _Run:
         self.estimator = estimator
         self.rec = recorder
         self.ui = ui
-        self.coach = LiveCoach(source.size)
+        self.coach = LiveCoach(source.size, opts.camera_tilt_deg)
         self.stats = LiveStats()
         self.pending: deque[_Pending] = deque()
         self.last_ms = -1
@@ -947,6 +955,7 @@ def run_live(
             "image_size": list(size),
             "fps": fps,
             "mirror": opts.mirror,
+            "camera_tilt_deg": opts.camera_tilt_deg,
             "fast": opts.fast,
             "headless": opts.headless,
             "record": raw,
@@ -1053,11 +1062,17 @@ def _build_report(opts: LiveOptions, stop: StopReason) -> tuple[Analysis, dict[s
         opts.model,
         interrupted=stop in ("camera_lost", "interrupted", "crashed"),
         annotate=opts.annotate,
+        camera_tilt_deg=opts.camera_tilt_deg,
     )
 
 
 def build_report(
-    folder: Path, model: str, *, interrupted: bool, annotate: bool = True
+    folder: Path,
+    model: str,
+    *,
+    interrupted: bool,
+    annotate: bool = True,
+    camera_tilt_deg: float = 0.0,
 ) -> tuple[Analysis, dict[str, Path]]:
     """The same report as ``analyze``, from the poses recorded in a session folder.
 
@@ -1069,7 +1084,7 @@ def build_report(
     """
     folder = Path(folder)
     poses, indices = load_poses(folder)
-    analysis = analyze_poses(poses, model, interrupted=interrupted)
+    analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg)
     annotate = annotate and bool(poses.source) and Path(poses.source).is_file()
     gaps = not np.array_equal(indices, np.arange(len(indices)))
     paths = write_outputs(analysis, folder, annotate=annotate and not gaps)
@@ -1092,8 +1107,13 @@ def rebuild_report(folder: Path, annotate: bool = True) -> tuple[Analysis, dict[
     meta = read_meta(folder)
     stop = meta.get("stop")
     interrupted = stop is None or stop in ("camera_lost", "interrupted", "crashed")
-    return build_report(folder, str(meta.get("model", "full")), interrupted=interrupted,
-                        annotate=annotate)  # fmt: skip
+    return build_report(
+        folder,
+        str(meta.get("model", "full")),
+        interrupted=interrupted,
+        annotate=annotate,
+        camera_tilt_deg=float(meta.get("camera_tilt_deg", 0.0)),
+    )
 
 
 def _renumber_frames_csv(path: Path, indices: NDArray[np.int64]) -> None:
