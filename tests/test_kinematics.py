@@ -97,8 +97,9 @@ def test_near_camera_perspective_costs_little_lateral_and_some_forward() -> None
     # which foreshortening takes at face value. On the rendered fixtures MediaPipe's
     # landmarks do show it, but it is offset by the shortening of the hip-to-shoulder
     # chord of a spine that bends in its lumbar part and by the camera's pitch, which
-    # the pose cannot tell (bench/pitch_oracle.py); so the estimator does not correct
-    # for it, and ideal rigid-trunk landmarks read forward a few deg low.
+    # the pose cannot tell (bench/pitch_oracle.py; the user may give it, see
+    # CalibrationConfig.camera_tilt_deg); so the estimator does not correct for
+    # perspective, and ideal rigid-trunk landmarks read forward a few deg low.
     lat, fwd = half_circle(n_rest=REST, lateral_peak_deg=30, forward_peak_deg=55)
     room = {"distance_m": 3.0, "focal_px": 600.0}
     front = compute_kinematics(synthetic_clip(lat, fwd, **room).seq, smoothing="none")
