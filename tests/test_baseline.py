@@ -244,6 +244,20 @@ def cached_poses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(halfcircle.analyze, "extract_poses", fake)
 
 
+def test_cli_baseline_with_the_camera_tilt_reads_the_toe_touch_within_tolerance(
+    cached_poses: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    video = FIXTURES / "base_toe_touch.mp4"
+    tilt = measured_camera_tilt_deg("base_toe_touch")
+    code = main(["baseline", "--source", str(video), "--camera-tilt", str(tilt), "--no-save",
+                 "--json", "--db", str(tmp_path / "h.sqlite3")])  # fmt: skip
+    assert code == 0
+    (toe,) = [r for r in json.loads(capsys.readouterr().out)["results"] if r["test"] == "toe_touch"]
+    truth = fixture_scene("base_toe_touch")["baseline"][0]["peak_forward_deg"]
+    assert abs(toe["peak_deg"] - truth) <= TOLERANCE_DEG
+    assert not (tmp_path / "h.sqlite3").exists()  # --no-save
+
+
 def test_cli_baseline_source_into_history_trend_and_exports(
     cached_poses: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -397,7 +397,7 @@ def test_recorded_at_reads_the_container_else_the_file_time(tmp_path: Path) -> N
     assert recorded_at(junk)[1] == "file time"
 
 
-def test_a_marker_is_trusted_only_for_the_same_input_model_and_files(
+def test_a_marker_is_trusted_only_for_the_same_input_model_tilt_and_files(
     scenario: Scenario, tmp_path: Path
 ) -> None:
     vid = "anna/hc_fast.mp4"
@@ -414,6 +414,8 @@ def test_a_marker_is_trusted_only_for_the_same_input_model_and_files(
     assert done()
     assert not is_done(folder, video, "0" * 64, annotate=False, baseline=False)
     assert not is_done(folder, video, sha, annotate=False, baseline=True)
+    assert marker["camera_tilt_deg"] == 0.0
+    assert not is_done(folder, video, sha, annotate=False, baseline=False, camera_tilt_deg=5.0)
     assert not done(annotate=True)  # wants the annotated video it does not hold
     os.utime(video, ns=(0, marker["video"]["mtime_ns"] + 1))
     assert not done()  # the input changed
