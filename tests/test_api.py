@@ -107,10 +107,15 @@ def test_load_history_gives_tables(tmp_path: Path) -> None:
             started_at="2026-03-01T09:00:00+00:00",
         )
         h.record_practice(
-            rep_dicts(ref)[0], pain=2, started_at="2026-03-02T09:00:00+00:00", view="front"
+            rep_dicts(ref)[0],
+            pain=2,
+            started_at="2026-03-02T09:00:00+00:00",
+            view="front",
+            camera_tilt_deg=9.0,
         )
     tables = halfcircle.load_history(db)
     assert list(tables.sessions["kind"]) == ["baseline", "practice"]
+    assert tables.sessions["camera_tilt_deg"].tolist()[1] == 9.0
     assert str(tables.sessions["started_at"].dtype).startswith("datetime64")
     toe = tables.measure("toe_touch")
     assert list(toe["value"]) == [61.5]

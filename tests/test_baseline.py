@@ -244,18 +244,36 @@ def cached_poses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(halfcircle.analyze, "extract_poses", fake)
 
 
-def test_cli_baseline_with_the_camera_tilt_reads_the_toe_touch_within_tolerance(
+def test_cli_baseline_with_the_camera_tilt_reads_the_toe_touch_within_tolerance_and_keeps_it(
     cached_poses: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    video = FIXTURES / "base_toe_touch.mp4"
-    tilt = measured_camera_tilt_deg("base_toe_touch")
-    code = main(["baseline", "--source", str(video), "--camera-tilt", str(tilt), "--no-save",
-                 "--json", "--db", str(tmp_path / "h.sqlite3")])  # fmt: skip
-    assert code == 0
-    (toe,) = [r for r in json.loads(capsys.readouterr().out)["results"] if r["test"] == "toe_touch"]
+    db = tmp_path / "h.sqlite3"
+    base = ["baseline", "--source", str(FIXTURES / "base_toe_touch.mp4"), "--json", "--db", str(db)]
     truth = fixture_scene("base_toe_touch")["baseline"][0]["peak_forward_deg"]
-    assert abs(toe["peak_deg"] - truth) <= TOLERANCE_DEG
-    assert not (tmp_path / "h.sqlite3").exists()  # --no-save
+    tilt = measured_camera_tilt_deg("base_toe_touch")
+
+    def run(*extra: str) -> tuple[dict, str]:  # type: ignore[type-arg]
+        assert main([*base, *extra]) == 0
+        out = capsys.readouterr()
+        return json.loads(out.out), out.err
+
+    def toe_error(data: dict) -> float:  # type: ignore[type-arg]
+        (toe,) = [r for r in data["results"] if r["test"] == "toe_touch"]
+        return abs(toe["peak_deg"] - truth)
+
+    data, err = run("--camera-tilt", str(tilt))
+    assert data["camera_tilt_deg"] == tilt and toe_error(data) <= TOLERANCE_DEG and err == ""
+    # the next assessment, the option forgotten: the history's tilt is used, and said
+    data, err = run()
+    assert data["camera_tilt_deg"] == tilt and toe_error(data) <= TOLERANCE_DEG
+    assert f"Camera tilt: {tilt:g} deg down, as in your last session" in err
+    # --no-save neither reads nor writes the history
+    data, err = run("--no-save")
+    assert data["camera_tilt_deg"] == 0.0 and data["session_id"] is None and err == ""
+    # a level camera now: the comparison with the day's first assessment warns
+    data, err = run("--camera-tilt", "0")
+    assert data["camera_tilt_deg"] == 0.0 and toe_error(data) > TOLERANCE_DEG
+    assert f"camera tilted 0 deg down against {tilt:g} then" in data["compared"][0]
 
 
 def test_cli_baseline_source_into_history_trend_and_exports(

@@ -40,7 +40,7 @@ def test_new_database_has_the_current_schema(tmp_path: Path) -> None:
     with History(tmp_path / "sub" / "h.sqlite3") as h:
         assert h.schema_version() == SCHEMA_VERSION
         cols = {r[1] for r in h.conn.execute("PRAGMA table_info(sessions)")}
-        assert {"started_at", "kind", "height_cm", "video_path"} <= cols
+        assert {"started_at", "kind", "height_cm", "video_path", "camera_tilt_deg"} <= cols
         assert h.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -62,6 +62,8 @@ def test_version_1_database_is_migrated_keeping_its_data(tmp_path: Path) -> None
         assert h.schema_version() == SCHEMA_VERSION
         assert h.series() == {"toe_touch.peak_deg": [("2026-01-01T00:00:00", 70.0, 1)]}
         assert h.sessions()[0]["height_cm"] is None
+        assert h.sessions()[0]["camera_tilt_deg"] is None  # not known for old sessions
+        assert h.last_camera_tilt() is None
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -125,6 +127,29 @@ def test_trend_compare_and_pain_advice(tmp_path: Path) -> None:
         assert "toe touch about the same, feels worse" in h.compare(third)
         advice = h.pain_advice(third)
         assert advice is not None and "from 2 to 5" in advice and "clinician" in advice
+
+
+def test_the_camera_tilt_is_remembered_and_a_change_of_it_is_said(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        first = h.record_baseline(_results(80, 25), started_at=DAY + "09:00:00+00:00")
+        assert h.last_camera_tilt() is None  # tilt not known
+        second = h.record_baseline(
+            _results(86, 25), started_at=DAY + "10:00:00+00:00", camera_tilt_deg=9.0
+        )
+        assert h.compare(second)[0] == "toe touch +6 deg"  # unknown then: nothing said
+        assert h.last_camera_tilt() == 9.0
+        third = h.record_baseline(
+            _results(86, 25), started_at=DAY + "11:00:00+00:00", camera_tilt_deg=0.0
+        )
+        assert h.last_camera_tilt() == 0.0
+        assert h.compare(third, with_id=second)[0] == (
+            "camera tilted 0 deg down against 9 then (forward bending may not compare)"
+        )
+        fourth = h.record_baseline(
+            _results(86, 25), started_at=DAY + "12:00:00+00:00", camera_tilt_deg=0.5
+        )
+        assert not any("camera" in line for line in h.compare(fourth, with_id=third))
+        assert first < second < third < fourth
 
 
 def test_exports_hold_everything(tmp_path: Path) -> None:
@@ -330,6 +355,22 @@ def test_a_practice_log_writes_as_it_goes_and_compares_with_the_best_before(
         session = h.sessions()[-1]
         assert (session["view"], session["feels"], session["pain"]) == ("front", "better", 2)
         assert [r["metrics"]["score"] for r in h.practice_reps()] == [70, 78]
+
+
+def test_a_practice_log_keeps_its_camera_tilt_and_says_when_it_changed(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        h.record_practice([_rep(1, 70, 40)], camera_tilt_deg=0.0)
+    log = PracticeLog(db, "camera 0", camera_tilt_deg=8.0)
+    log.add_rep(_rep(1, 72, 48))
+    lines = log.against_best([_rep(1, 72, 48)])
+    log.close()
+    assert lines[-1] == (
+        "The camera's tilt differs from your last session (8 against 0 deg down): "
+        "forward bending may not compare."
+    )
+    with History(db) as h:
+        assert h.last_camera_tilt() == 8.0
 
 
 def test_a_practice_log_that_cannot_write_says_so_and_never_raises(tmp_path: Path) -> None:

@@ -558,13 +558,18 @@ def _run_with_ui(
     name: str = "s",
     seq: PoseSequence | None = None,
     history_db: Path | None = None,
+    camera_tilt_deg: float = 0.0,
 ) -> LiveResult:
     seq = seq if seq is not None else _two_rep_seq()
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"stand-in")
     fast = len(seq) > 300  # the short clip plays in real time
+    opts = LiveOptions(
+        str(clip), tmp_path / name, fast=fast, annotate=False, history_db=history_db,
+        camera_tilt_deg=camera_tilt_deg,
+    )  # fmt: skip
     return run_live(
-        LiveOptions(str(clip), tmp_path / name, fast=fast, annotate=False, history_db=history_db),
+        opts,
         capture_factory=lambda _: _BlankVideo(len(seq)),
         estimator_factory=_ReplayPoses(seq),
         ui=ui,
@@ -604,9 +609,27 @@ def test_practice_goes_into_the_history_with_the_reports_numbers(tmp_path: Path)
     assert [r["peak_forward_deg"] for r in stored] == [
         r.as_dict()["peak_forward_deg"] for r in first.analysis.reps
     ]
-    later = _run_with_ui(tmp_path, _ScriptedUI({}, answers=["w", "6"]), "s2", history_db=db)
+    later = _run_with_ui(
+        tmp_path, _ScriptedUI({}, answers=["w", "6"]), "s2", history_db=db, camera_tilt_deg=7.0
+    )
     assert later.progress[0].startswith("Best score today")
+    assert later.progress[-1].startswith("The camera's tilt differs from your last session (7 ")
     assert later.advice is not None and "rose from 3 to 6" in later.advice
+    with History(db) as h:
+        assert [s["camera_tilt_deg"] for s in h.sessions()] == [0.0, 7.0]
+
+
+def test_the_cli_reuses_the_camera_tilt_of_the_last_session_and_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        h.record_practice([], camera_tilt_deg=6.0)
+    args = ("--source", PERSON, "--headless", "--fast", "--model", "lite", "--no-video")
+    proc = _cli(*args, "--out", tmp_path / "a", "--db", db)
+    assert "Camera tilt: 6 deg down, as in your last session" in proc.stdout
+    assert json.loads((tmp_path / "a" / "session.json").read_text())["camera_tilt_deg"] == 6.0
+    proc = _cli(*args, "--out", tmp_path / "b", "--no-history")
+    assert "Camera tilt" not in proc.stdout
+    assert json.loads((tmp_path / "b" / "session.json").read_text())["camera_tilt_deg"] == 0.0
 
 
 def test_the_history_left_out_or_failing_never_stops_practice(tmp_path: Path) -> None:

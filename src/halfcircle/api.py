@@ -451,7 +451,7 @@ def load_history(db: str | Path | None = None) -> HistoryTables:
         sessions = pd.DataFrame(
             h.sessions(),
             columns=["id", "started_at", "kind", "source", "view", "note", "height_cm",
-                     "video_path", "feels", "pain"],
+                     "video_path", "camera_tilt_deg", "feels", "pain"],
         )  # fmt: skip
         measures = pd.DataFrame(
             h.measures(),

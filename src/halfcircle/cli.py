@@ -131,7 +131,8 @@ def _analyze_one(
         write_outputs(analysis, out, annotate=annotate, progress=bar.update)
     text = text_summary(analysis)
     if history_db is not None and analysis.measured:
-        text += "".join(f"\n{line}" for line in _add_to_history(analysis, video, history_db))
+        added = _add_to_history(analysis, video, history_db, camera_tilt_deg)
+        text += "".join(f"\n{line}" for line in added)
     text += f"\nResults in {out}/ (open report.html)."
     code = 0
     if interrupted:
@@ -141,7 +142,9 @@ def _analyze_one(
     return code, json.dumps(summary_dict(analysis), indent=2) if as_json else text
 
 
-def _add_to_history(analysis: Analysis, video: Path, history_db: Path) -> list[str]:
+def _add_to_history(
+    analysis: Analysis, video: Path, history_db: Path, camera_tilt_deg: float
+) -> list[str]:
     """Add an analysis's reps to the history; returns lines on progress (or a problem)."""
     from datetime import datetime, timezone
 
@@ -149,7 +152,12 @@ def _add_to_history(analysis: Analysis, video: Path, history_db: Path) -> list[s
     from halfcircle.history import PracticeLog
 
     when = datetime.fromtimestamp(video.stat().st_mtime, timezone.utc)
-    log = PracticeLog(history_db, str(video), started_at=when.isoformat(timespec="seconds"))
+    log = PracticeLog(
+        history_db,
+        str(video),
+        started_at=when.isoformat(timespec="seconds"),
+        camera_tilt_deg=camera_tilt_deg,
+    )
     lines = log.finish(rep_dicts(analysis)[0], analysis.kinematics.view.kind)
     if log.problem is None and log.session_id is not None:
         lines.append(f"Added to your progress history ({log.history.path}).")
@@ -227,6 +235,9 @@ def _cmd_live(args: argparse.Namespace) -> int:
         raise InputError("--headless needs --out DIR: where the session is written.")
     source: str | int = args.source if args.source is not None else (args.camera or 0)
     out: Path = args.out if args.out is not None else default_out_dir()
+    tilt, note = _camera_tilt_of(args, remembered=not args.no_history)
+    if note:
+        print(note)
     opts = LiveOptions(
         source=source,
         out_dir=out,
@@ -237,7 +248,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
         fast=args.fast,
         annotate=not args.no_video,
         history_db=None if args.no_history else _history_db(args),
-        camera_tilt_deg=args.camera_tilt,
+        camera_tilt_deg=tilt,
     )
     result = run_live(opts)
     st = result.stats
@@ -292,16 +303,54 @@ def _camera_tilt(text: str) -> float:
     return value
 
 
-def _add_camera_tilt_option(parser: argparse.ArgumentParser) -> None:
-    """The ``--camera-tilt`` option of every command that measures angles."""
+def _add_camera_tilt_option(parser: argparse.ArgumentParser, remembered: bool = False) -> None:
+    """The ``--camera-tilt`` option of every command that measures angles.
+
+    ``remembered``: the command (live, baseline) reuses the tilt of the latest
+    session in the history when none is given (see :func:`_camera_tilt_of`).
+    """
+    default = "the tilt of your last session, else 0" if remembered else "0"
     parser.add_argument(
         "--camera-tilt",
         type=_camera_tilt,
-        default=0.0,
+        default=None if remembered else 0.0,
         metavar="DEG",
         help="how far the camera looks down, in degrees (negative: up), e.g. from a phone's "
-        "level app held against it; sharpens forward flexion (default: 0, a level camera)",
+        f"level app held against it; sharpens forward flexion (default: {default}; "
+        "0 is a level camera)",
     )
+
+
+def _camera_tilt_of(args: argparse.Namespace, remembered: bool) -> tuple[float, str | None]:
+    """The camera tilt to use (deg down), and a line to show when it came from the history.
+
+    A tilt given on the command line wins. Otherwise, when ``remembered``, the
+    latest session in the history that recorded one gives it (the same camera
+    set-up is used day after day, and a forgotten option would make forward
+    bending jump by several degrees in the trend); otherwise the camera is level.
+    """
+    if args.camera_tilt is not None:
+        return float(args.camera_tilt), None
+    if remembered:
+        import sqlite3
+
+        from halfcircle.history import History
+
+        path = _history_db(args)
+        last = None
+        if path.is_file():
+            try:
+                with History(path) as history:
+                    last = history.last_camera_tilt()
+            except (HalfcircleError, sqlite3.Error, OSError):
+                last = None  # an unreadable history is reported where it is written
+        if last:
+            way = "down" if last > 0 else "up"
+            return last, (
+                f"Camera tilt: {abs(last):g} deg {way}, as in your last session "
+                "(give --camera-tilt 0 if the camera is level now)."
+            )
+    return 0.0, None
 
 
 def _add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -351,6 +400,9 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
     if args.source is not None and args.camera is not None:
         raise InputError("Give either --camera or --source, not both.")
+    tilt, note = _camera_tilt_of(args, remembered=not args.no_save)
+    if note:
+        print(note, file=sys.stderr if args.json else sys.stdout)
     stopped: GuidedResult | None = None
     ratings: Ratings = {}
     if args.source is None:
@@ -361,7 +413,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             args.model,
             args.height_cm,
             mirror=args.mirror,
-            camera_tilt_deg=args.camera_tilt,
+            camera_tilt_deg=tilt,
         )
         run, ratings = stopped.run, stopped.ratings
         feels, pain = ratings.get(None, (args.feels, args.pain))
@@ -388,7 +440,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
                 return EXIT_INTERRUPTED
             runs.append(
-                baseline_from_poses(poses, args.height_cm, camera_tilt_deg=args.camera_tilt)
+                baseline_from_poses(poses, args.height_cm, camera_tilt_deg=tilt)
             )
         run = merge_runs(runs)
         feels, pain = args.feels, args.pain
@@ -406,6 +458,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 source=source,
                 height_cm=args.height_cm,
                 test_ratings=test_ratings,
+                camera_tilt_deg=tilt,
             )
             lines = history.compare(session_id)
             advice = history.pain_advice(session_id)
@@ -416,6 +469,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 {
                     "view": run.view,
                     "azimuth_deg": round(run.azimuth_deg, 1),
+                    "camera_tilt_deg": tilt,
                     "results": [r.to_dict() for r in run.results],
                     "missing": run.missing(),
                     "notes": list(run.notes),
@@ -614,7 +668,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=False,
         help="leave this session out of your progress history",
     )
-    _add_camera_tilt_option(lv)
+    _add_camera_tilt_option(lv, remembered=True)
     _add_db_option(lv)
     lv.add_argument(
         "--rebuild",
@@ -669,7 +723,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="how it felt compared with last time (with --source)",
     )
     b.add_argument("--pain", type=_pain, default=None, help="pain 0-10 (with --source)")
-    _add_camera_tilt_option(b)
+    _add_camera_tilt_option(b, remembered=True)
     _add_db_option(b)
     b.add_argument(
         "--no-save", action="store_true", default=False, help="measure only, save nothing"

@@ -104,6 +104,10 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     ALTER TABLE sessions ADD COLUMN height_cm REAL;
     ALTER TABLE sessions ADD COLUMN video_path TEXT;
     """,
+    # 3: how far the camera looked down (deg; NULL where not known)
+    """
+    ALTER TABLE sessions ADD COLUMN camera_tilt_deg REAL;
+    """,
 )
 
 #: Schema version this code writes.
@@ -284,11 +288,12 @@ class History:
         height_cm: float | None = None,
         video_path: str | None = None,
         note: str | None = None,
+        camera_tilt_deg: float | None = None,
     ) -> int:
         """Add a session (its own transaction); returns its id."""
         with self.transaction() as conn:
             return self._insert_session(
-                conn, kind, started_at, source, view, height_cm, video_path, note
+                conn, kind, started_at, source, view, height_cm, video_path, note, camera_tilt_deg
             )
 
     def _insert_session(
@@ -301,14 +306,16 @@ class History:
         height_cm: float | None,
         video_path: str | None,
         note: str | None,
+        camera_tilt_deg: float | None,
     ) -> int:
         if kind not in ("baseline", "practice"):
             raise InputError(f"A session is 'baseline' or 'practice', got {kind!r}.")
         cur = conn.execute(
-            "INSERT INTO sessions (started_at, kind, source, view, height_cm, video_path, note)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (started_at or _now(), kind, source, view, height_cm, video_path, note),
-        )
+            "INSERT INTO sessions (started_at, kind, source, view, height_cm, video_path, note,"
+            " camera_tilt_deg) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (started_at or _now(), kind, source, view, height_cm, video_path, note,
+             camera_tilt_deg),
+        )  # fmt: skip
         return int(cur.lastrowid or 0)
 
     def record_baseline(
@@ -320,6 +327,7 @@ class History:
         source: str | None = None,
         height_cm: float | None = None,
         test_ratings: Mapping[str, tuple[str | None, int | None]] | None = None,
+        camera_tilt_deg: float | None = None,
     ) -> int:
         """Write a whole baseline session in one transaction; returns its id.
 
@@ -331,11 +339,12 @@ class History:
             source: The video or camera it came from.
             height_cm: Body height used for the metric scale.
             test_ratings: Per-test ``(feels, pain)``.
+            camera_tilt_deg: How far the camera looked down (deg), as given.
         """
         view = results[0].view if results else None
         with self.transaction() as conn:
             sid = self._insert_session(
-                conn, "baseline", started_at, source, view, height_cm, None, None
+                conn, "baseline", started_at, source, view, height_cm, None, None, camera_tilt_deg
             )
             for r in results:
                 self._insert_measures(conn, sid, r)
@@ -383,6 +392,7 @@ class History:
         source: str | None = None,
         view: str | None = None,
         video_path: str | None = None,
+        camera_tilt_deg: float | None = None,
     ) -> int:
         """Write a whole practice session (reps and rating) in one transaction.
 
@@ -395,10 +405,11 @@ class History:
             source: The video or camera it came from.
             view: The camera view.
             video_path: Where a video kept at the user's request lies.
+            camera_tilt_deg: How far the camera looked down (deg), as given.
         """
         with self.transaction() as conn:
             sid = self._insert_session(
-                conn, "practice", started_at, source, view, None, video_path, None
+                conn, "practice", started_at, source, view, None, video_path, None, camera_tilt_deg
             )
             self._insert_reps(conn, sid, reps)
             if feels is not None or pain is not None:
@@ -608,6 +619,12 @@ class History:
         then = self._values(with_id)
         feel = {r["test"]: r["feels"] for r in self.ratings() if r["session_id"] == session_id}
         lines = []
+        tilt = {s["id"]: s["camera_tilt_deg"] for s in sessions}
+        if _tilts_differ(tilt[session_id], tilt[with_id]):
+            lines.append(
+                f"camera tilted {tilt[session_id]:g} deg down against {tilt[with_id]:g} then "
+                "(forward bending may not compare)"
+            )
         for key, value in now.items():
             if key not in then:
                 continue
@@ -625,6 +642,14 @@ class History:
             "SELECT test, measure, value FROM measures WHERE session_id = ?", (session_id,)
         ).fetchall()
         return {f"{r['test']}.{r['measure']}": r["value"] for r in rows}
+
+    def last_camera_tilt(self) -> float | None:
+        """The camera tilt (deg down) of the latest session that recorded one, if any."""
+        row = self.conn.execute(
+            "SELECT camera_tilt_deg FROM sessions WHERE camera_tilt_deg IS NOT NULL"
+            " ORDER BY started_at DESC, id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else float(row[0])
 
     def pain_advice(self, session_id: int) -> str | None:
         """Advice when the overall pain of a session rose from the previous session's."""
@@ -708,6 +733,7 @@ class PracticeLog:
         source: The camera or video practised with.
         started_at: ISO 8601 time (default: now, UTC).
         video_path: Where a video kept at the user's request lies.
+        camera_tilt_deg: How far the camera looks down (deg), as used.
     """
 
     def __init__(
@@ -716,18 +742,22 @@ class PracticeLog:
         source: str,
         started_at: str | None = None,
         video_path: str | None = None,
+        camera_tilt_deg: float | None = None,
     ) -> None:
         self.history = History(path)
         self.source = source
         self.started_at = started_at or _now()
         self.video_path = video_path
+        self.camera_tilt_deg = camera_tilt_deg
         self.session_id: int | None = None
         self.problem: str | None = None
         self.best_before: PersonalBest | None = None
+        self.tilt_before: float | None = None
         self._write(self._read_best)
 
     def _read_best(self) -> None:
         self.best_before = self.history.personal_best()
+        self.tilt_before = self.history.last_camera_tilt()
 
     def _session(self) -> int:
         if self.session_id is None:
@@ -736,6 +766,7 @@ class PracticeLog:
                 started_at=self.started_at,
                 source=self.source,
                 video_path=self.video_path,
+                camera_tilt_deg=self.camera_tilt_deg,
             )
         return self.session_id
 
@@ -805,6 +836,11 @@ class PracticeLog:
                 further.append(f"{label} +{max(vals) - before:.0f} deg")
         if further:
             lines.append("Further than ever before: " + ", ".join(further) + ".")
+        if _tilts_differ(self.camera_tilt_deg, self.tilt_before):
+            lines.append(
+                f"The camera's tilt differs from your last session ({self.camera_tilt_deg:g} "
+                f"against {self.tilt_before:g} deg down): forward bending may not compare."
+            )
         return lines
 
     def finish(self, reps: Sequence[Mapping[str, Any]], view: str | None) -> list[str]:
@@ -825,6 +861,15 @@ class PracticeLog:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+#: Camera tilts (deg) closer than this count as the same set-up (a level app's reading).
+TILT_TOLERANCE_DEG: Final = 1.0
+
+
+def _tilts_differ(a: float | None, b: float | None) -> bool:
+    """Whether two sessions' camera tilts are both known and differ beyond a reading's error."""
+    return a is not None and b is not None and abs(a - b) > TILT_TOLERANCE_DEG
 
 
 def _finite(value: Any) -> Any:

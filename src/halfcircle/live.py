@@ -969,7 +969,10 @@ def run_live(
                 run = _Run(opts, source, estimator, recorder, the_ui)
                 if opts.history_db is not None:
                     run.log = log = PracticeLog(
-                        opts.history_db, source.description, video_path=video if raw else None
+                        opts.history_db,
+                        source.description,
+                        video_path=video if raw else None,
+                        camera_tilt_deg=opts.camera_tilt_deg,
                     )
                 error: HalfcircleError | None = None
                 crash: Exception | None = None
