@@ -206,13 +206,17 @@ def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_vid
     assert cli.main([*args, "--to-history", "--db", str(db)]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["calibration"]["camera_tilt_deg"] == -1.5
-    assert f"Added to your progress history ({db})." in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"Added to your progress history ({db})." in printed
+    assert "front view, camera 1.5 deg up (as given)" in printed
+    assert "camera 1.5 deg up (as given)" in (out / "report.html").read_text()
     reps = json.loads((out / "reps.json").read_text())["reps"]
     assert reps and all(r["complete"] for r in reps)
     with History(db) as h:
         (session,) = h.sessions()
         stored = [p["metrics"] for p in h.practice_reps()]
     assert session["kind"] == "practice" and session["source"] == str(clip)
+    assert session["camera_tilt_deg"] == -1.5
     assert datetime.fromisoformat(session["started_at"]).timestamp() == pytest.approx(
         clip.stat().st_mtime, abs=1.0
     )

@@ -268,15 +268,20 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
     )
 
 
+def camera_tilt_phrase(summary: dict[str, Any]) -> str:
+    """``"camera 9 deg down (as given)"`` when the calibration used a tilt, else ``""``."""
+    tilt = float((summary.get("calibration") or {}).get("camera_tilt_deg", 0.0))
+    return f"camera {abs(tilt):g} deg {'down' if tilt > 0 else 'up'} (as given)" if tilt else ""
+
+
 def text_summary(analysis: Analysis) -> str:
     """A one-screen plain-text summary for the terminal."""
     s = summary_dict(analysis)
     c, m, v = s["counts"], s["means"], s["video"]
-    tilt = (s["calibration"] or {}).get("camera_tilt_deg", 0.0)
-    camera = f", camera {abs(tilt):g} deg {'down' if tilt > 0 else 'up'} (as given)" if tilt else ""
+    camera = camera_tilt_phrase(s)
     lines = [
         f"{Path(analysis.source).name}: {v['frames']} frames, {v['duration_s']:.1f} s, "
-        f"{s['view']['kind']} view{camera}, model {analysis.model}.",
+        f"{s['view']['kind']} view{', ' + camera if camera else ''}, model {analysis.model}.",
         f"Half circles: {c['complete_reps']} complete"
         + (f", {c['incomplete_reps']} incomplete" if c["incomplete_reps"] else "")
         + (f", {c['aborted']} stopped before the front" if c["aborted"] else "")

@@ -48,9 +48,10 @@ def write_report(analysis: Analysis, path: Path, video: Path | None = None) -> N
 
 def render_report(analysis: Analysis, video: Path | None = None, base: Path | None = None) -> str:
     """The report page as an HTML string."""
-    from halfcircle.analyze import summary_dict
+    from halfcircle.analyze import camera_tilt_phrase, summary_dict
 
     s = summary_dict(analysis)
+    camera = camera_tilt_phrase(s)
     c, m = s["counts"], s["means"]
     name = html.escape(Path(analysis.source).name)
     parts = [
@@ -59,7 +60,9 @@ def render_report(analysis: Analysis, video: Path | None = None, base: Path | No
         f"<title>halfcircle: {name}</title><style>{_CSS}</style></head><body><main>",
         "<h1>Your half circles</h1>",
         f"<p class='sub'>{name} &middot; {s['video']['duration_s']:.1f} s &middot; "
-        f"{html.escape(s['view']['kind'])} view</p>",
+        f"{html.escape(s['view']['kind'])} view"
+        + (f" &middot; {html.escape(camera)}" if camera else "")
+        + "</p>",
         "<div class='cards'>",
         _card("complete half circles", str(c["complete_reps"])),
         _card("mean score", _num(m["score"])),
