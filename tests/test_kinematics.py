@@ -92,6 +92,27 @@ def test_rotation_is_read_against_the_calibrated_pelvis_not_the_hip_landmarks() 
     assert k.rotation_deg[-1] == pytest.approx(30.0, abs=1.0)
 
 
+@pytest.mark.parametrize("rotation", [30.0, -30.0])
+def test_rotation_keeps_its_size_when_image_and_world_disagree_on_shoulder_width(
+    rotation: float,
+) -> None:
+    # MediaPipe's image and world landmarks disagree on the body's proportions (on
+    # the fixtures its image shoulders are 6 % wider or 5 % narrower than the
+    # torso-wide image scale makes of its world ones): the shoulder line's image
+    # components then do not match its world depth. Rotation uses the shoulders'
+    # own scale, measured on the neutral stance.
+    n = REST + 1
+    rot = np.concatenate([np.zeros(REST), [rotation]])
+    seq = synthetic_clip(np.zeros(n), np.zeros(n), rot, azimuth_deg=30.0, **FAR).seq
+    image = seq.image.copy()
+    shoulders = [LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]]
+    mid = image[:, shoulders, :2].mean(axis=1, keepdims=True)
+    image[:, shoulders, :2] = mid + 1.15 * (image[:, shoulders, :2] - mid)
+    k = compute_kinematics(dataclasses.replace(seq, image=image), smoothing="none")
+    assert k.calibration is not None
+    assert k.rotation_deg[-1] == pytest.approx(rotation, abs=1.0)
+
+
 def test_near_camera_perspective_costs_little_lateral_and_some_forward() -> None:
     # Exact perspective at 3 m: the shoulders coming towards the camera look bigger,
     # which foreshortening takes at face value. On the rendered fixtures MediaPipe's
@@ -301,7 +322,8 @@ def test_no_quiet_stance_leaves_the_series_uncalibrated_with_a_note() -> None:
 def test_scalar_measure_equals_the_whole_array_measure() -> None:
     rng = np.random.default_rng(3)
     lat, fwd = half_circle(n_rest=REST, n_rep=60)
-    clip = synthetic_clip(lat, fwd, azimuth_deg=35, noise_px=1.0, noise_depth_m=0.02)
+    rot = np.concatenate([np.zeros(REST), np.linspace(0.0, 30.0, lat.shape[0] - REST)])
+    clip = synthetic_clip(lat, fwd, rot, azimuth_deg=35, noise_px=1.0, noise_depth_m=0.02)
     seq = clip.seq
     vis = rng.uniform(0.3, 1.0, seq.visibility.shape)  # some landmarks below threshold
     seq = _with_gap(dataclasses.replace(seq, visibility=vis), 10, 12)
@@ -312,6 +334,12 @@ def test_scalar_measure_equals_the_whole_array_measure() -> None:
         one = measure_one(seq.frame(i), seq.image_size, calib)
         for name, value in one.items():
             np.testing.assert_allclose(value, whole[name][i], atol=1e-9, err_msg=name)
+    # a calibration saved before the shoulder scale existed: fused points, both paths
+    old = dataclasses.replace(calib, shoulder_metres_per_pixel=float("nan"))
+    whole = measure(seq.image, seq.world, seq.visibility, seq.image_size, old)
+    for i in range(len(seq)):
+        one = measure_one(seq.frame(i), seq.image_size, old)
+        np.testing.assert_allclose(one["rotation_deg"], whole["rotation_deg"][i], atol=1e-9)
 
 
 def test_streaming_raw_equals_offline_raw_from_calibration_on() -> None:

@@ -65,6 +65,8 @@ from halfcircle.geometry import (
     hip_line,
     midpoint,
     shoulder_line,
+    shoulder_line_camera,
+    shoulder_scale,
     to_body,
     trunk_vector,
     unit,
@@ -148,7 +150,9 @@ class NeutralCalibration:
             vectors in the fused camera frame.
         view: The camera's view estimated on the stance.
         rotation_offset_deg: Neutral yaw of the shoulder line in the body frame (deg,
-            :func:`shoulder_yaw_deg`), subtracted from rotation.
+            :func:`shoulder_yaw_deg`), subtracted from rotation. Measured on
+            :func:`halfcircle.geometry.shoulder_line_camera` with
+            ``shoulder_metres_per_pixel`` when that is finite, else on the fused points.
         pelvis_tilt_offset_deg: Neutral hip-line tilt (deg), subtracted from pelvis tilt.
         pelvis_centre_px: ``(2,)`` neutral mid-hip image position (px, x right, y down).
         metres_per_pixel: Image scale at the neutral stance (m/px).
@@ -160,6 +164,10 @@ class NeutralCalibration:
             less the true one that the camera tilt gives (m, away from the
             camera), subtracted from every frame's depth.
         camera_tilt_deg: The camera tilt the axes include (deg, positive down).
+        shoulder_metres_per_pixel: Image scale of the shoulder line alone at the
+            neutral stance (m/px, :func:`halfcircle.geometry.shoulder_scale`), the
+            one rotation is measured with; NaN in calibrations saved before it
+            existed (rotation then uses the fused points, as they were calibrated).
         start_s: Start of the calibration window (s).
         end_s: End of the calibration window (s).
         n_frames: Frames averaged.
@@ -176,6 +184,7 @@ class NeutralCalibration:
     trunk_length_px: float = float("nan")
     trunk_depth_bias_m: float = float("nan")
     camera_tilt_deg: float = 0.0
+    shoulder_metres_per_pixel: float = float("nan")
     start_s: float = float("nan")
     end_s: float = float("nan")
     n_frames: int = 0
@@ -214,6 +223,7 @@ class NeutralCalibration:
             "trunk_length_px": self.trunk_length_px,
             "trunk_depth_bias_m": self.trunk_depth_bias_m,
             "camera_tilt_deg": self.camera_tilt_deg,
+            "shoulder_metres_per_pixel": self.shoulder_metres_per_pixel,
             "start_s": self.start_s,
             "end_s": self.end_s,
             "n_frames": self.n_frames,
@@ -242,6 +252,7 @@ class NeutralCalibration:
             trunk_length_px=float(data["trunk_length_px"]),
             trunk_depth_bias_m=float(data["trunk_depth_bias_m"]),
             camera_tilt_deg=float(data.get("camera_tilt_deg", 0.0)),
+            shoulder_metres_per_pixel=float(data.get("shoulder_metres_per_pixel", float("nan"))),
             start_s=float(data["start_s"]),
             end_s=float(data["end_s"]),
             n_frames=int(data["n_frames"]),
@@ -449,7 +460,11 @@ def calibrate_from_points(
     tilt = math.radians(cfg.camera_tilt_deg)
     axes = tilt_axes(np.stack([right, fwd, up]), cfg.camera_tilt_deg)
     hip_b = to_body(hip_line(pts), axes)
-    sh_b = to_body(shoulder_line(pts), axes)
+    k_shoulder = shoulder_scale(px, wld)
+    if math.isfinite(k_shoulder):
+        sh_b = to_body(shoulder_line_camera(px, wld, k_shoulder), axes)
+    else:
+        sh_b = to_body(shoulder_line(pts), axes)
     rot0 = _circular_mean_deg(shoulder_yaw_deg(sh_b))
     tilt0 = float(np.nanmean(pelvis_tilt_deg(hip_b)))
     centre = np.nanmean(0.5 * (px[:, L_HIP] + px[:, R_HIP]), axis=0)
@@ -473,6 +488,7 @@ def calibrate_from_points(
         trunk_length_px=float(np.nanmean(np.linalg.norm(trunk_px, axis=-1))) / math.cos(tilt),
         trunk_depth_bias_m=float(np.nanmean(trunk_w[:, 2])) + math.sin(tilt) * trunk_length_m,
         camera_tilt_deg=cfg.camera_tilt_deg,
+        shoulder_metres_per_pixel=k_shoulder,
         start_s=float(time_s[0]),
         end_s=float(time_s[-1]),
         n_frames=int(np.count_nonzero(ok)),

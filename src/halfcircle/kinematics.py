@@ -21,6 +21,14 @@ Conventions (the person's left and right, never the image's):
   read as trunk rotation. MediaPipe also turns its whole body a little in a side
   bend, which the frame-by-frame hip line used to cancel: a side bend of 30 deg
   now reads up to about 10 deg of rotation (rendered fixture ``base_side_bends``).
+  The shoulder line is measured with its image components in metres at the
+  shoulders' own neutral scale and its depth from the world landmarks
+  (:func:`halfcircle.geometry.shoulder_line_camera`). The torso-wide scale of the
+  fused points is 6 % off the shoulders' own on that fixture, because MediaPipe's
+  image and world landmarks are proportioned differently; it cost the right turn
+  1.5 deg (full model; 5 deg with the heavy one). MediaPipe's shoulders still turn
+  only about three quarters of a true 40 deg, in the image as in depth, so
+  rotation reads low (32 and 29 deg at 40 on that fixture).
 * ``pelvis_shift_cm``: horizontal distance (cm, >= 0) the mid-hip point moved in
   the image plane since the neutral stance (a shift along the camera axis is not
   seen). ``pelvis_tilt_deg``: hip-line tilt from neutral, positive when the
@@ -101,6 +109,7 @@ from halfcircle.geometry import (
     fused_points,
     image_pixels,
     limit_extension,
+    shoulder_line_camera,
 )
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.view import ViewEstimate, camera_axes_for_azimuth
@@ -408,7 +417,12 @@ def measure(
         lateral_conf = np.zeros_like(lateral_conf)
 
     hip_b = body[:, R_HIP] - body[:, L_HIP]
-    sh_b = body[:, R_SHOULDER] - body[:, L_SHOULDER]
+    if math.isfinite(calibration.shoulder_metres_per_pixel):
+        pixels = image_pixels(image, image_size)
+        sh_cam = shoulder_line_camera(pixels, world, calibration.shoulder_metres_per_pixel)
+        sh_b = sh_cam @ calibration.axes.T
+    else:  # a calibration saved before the shoulder scale existed
+        sh_b = body[:, R_SHOULDER] - body[:, L_SHOULDER]
     rotation = shoulder_yaw_deg(sh_b) - calibration.rotation_offset_deg
     rotation = np.where(valid, (rotation + 180.0) % 360.0 - 180.0, nan)
     tilt = np.where(valid, pelvis_tilt_deg(hip_b) - calibration.pelvis_tilt_offset_deg, nan)
@@ -581,7 +595,15 @@ def measure_one(
         lateral_conf = 0.0
 
     hr, hf, hu = rh[0] - lh[0], rh[1] - lh[1], rh[2] - lh[2]
-    sr, sf = rs[0] - ls[0], rs[1] - ls[1]
+    ks = calibration.shoulder_metres_per_pixel
+    if math.isfinite(ks):  # geometry.shoulder_line_camera
+        x = ks * (img[R_SHOULDER][0] - img[L_SHOULDER][0]) * w
+        y = ks * (img[R_SHOULDER][1] - img[L_SHOULDER][1]) * h
+        z = wld[R_SHOULDER][2] - wld[L_SHOULDER][2]
+        sr = ax[0][0] * x + ax[0][1] * y + ax[0][2] * z
+        sf = ax[1][0] * x + ax[1][1] * y + ax[1][2] * z
+    else:
+        sr, sf = rs[0] - ls[0], rs[1] - ls[1]
     if valid:
         rot = _deg(math.atan2(sf, sr)) - calibration.rotation_offset_deg
         rot = (rot + 180.0) % 360.0 - 180.0
