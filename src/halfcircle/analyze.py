@@ -268,10 +268,32 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
     )
 
 
+def tilt_words(camera_tilt_deg: float) -> str:
+    """``"camera 9 deg down"`` (or ``up``) for a tilt in degrees down; ``""`` for a level camera."""
+    if not camera_tilt_deg:
+        return ""
+    return f"camera {abs(camera_tilt_deg):g} deg {'down' if camera_tilt_deg > 0 else 'up'}"
+
+
+def view_status(
+    view: str, lateral_observable: bool, camera_tilt_deg: float, advice: str = ""
+) -> str:
+    """The overlay's status line: the view, the camera tilt when one is used, what is not seen.
+
+    ``advice`` follows "side bend not seen" (the live view adds what to do).
+    """
+    tilt = tilt_words(camera_tilt_deg)
+    return (
+        f"{view} view"
+        + (f", {tilt}" if tilt else "")
+        + ("" if lateral_observable else ": side bend not seen" + advice)
+    )
+
+
 def camera_tilt_phrase(summary: dict[str, Any]) -> str:
     """``"camera 9 deg down (as given)"`` when the calibration used a tilt, else ``""``."""
-    tilt = float((summary.get("calibration") or {}).get("camera_tilt_deg", 0.0))
-    return f"camera {abs(tilt):g} deg {'down' if tilt > 0 else 'up'} (as given)" if tilt else ""
+    tilt = tilt_words(float((summary.get("calibration") or {}).get("camera_tilt_deg", 0.0)))
+    return f"{tilt} (as given)" if tilt else ""
 
 
 def text_summary(analysis: Analysis) -> str:
@@ -394,9 +416,8 @@ def overlay_infos(analysis: Analysis) -> list[OverlayInfo]:
     lat_peak = max([r.metrics.peak_lateral_right_deg for r in complete] + [30.0])
     fwd_peak = max([r.metrics.peak_forward_deg for r in complete] + [60.0])
     trace_all = np.stack([kin.lateral_deg, kin.forward_deg], axis=1)
-    status = f"{kin.view.kind} view" + (
-        "" if kin.view.lateral_observable else ": side bend not seen"
-    )
+    tilt = kin.calibration.camera_tilt_deg if kin.calibration is not None else 0.0
+    status = view_status(kin.view.kind, kin.view.lateral_observable, tilt)
     infos = []
     last_trace: np.ndarray | None = None
     prev_reps = 0

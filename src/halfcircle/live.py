@@ -43,6 +43,7 @@ from halfcircle.analyze import (
     analyze_poses,
     kinematics_config,
     rep_dicts,
+    view_status,
     write_outputs,
 )
 from halfcircle.capture import CaptureFactory, Frame, FrameSource, open_source
@@ -729,8 +730,11 @@ class _Run:
         )
         self._record_events(cf.events)
         if view is not None:
-            self.status = f"{view.kind} view" + (
-                "" if view.lateral_observable else ": side bend not seen, turn to the camera"
+            self.status = view_status(
+                view.kind,
+                view.lateral_observable,
+                self.opts.camera_tilt_deg,
+                ", turn to the camera",
             )
         else:
             self.status = "getting ready"
