@@ -348,7 +348,7 @@ def baseline_from_poses(
     if any(r.test.startswith("rotation") for r in results):
         notes.append(
             "Trunk rotation is read from the camera's depth estimate, which under-reads "
-            "it (by a fifth to a third of the true turn): compare it only with your "
+            "it (by a fifth to a quarter of the true turn): compare it only with your "
             "own earlier sessions filmed the same way."
         )
     return BaselineRun(
