@@ -322,12 +322,14 @@ def _add_camera_tilt_option(parser: argparse.ArgumentParser, remembered: bool = 
 
 
 def _camera_tilt_of(args: argparse.Namespace, remembered: bool) -> tuple[float, str | None]:
-    """The camera tilt to use (deg down), and a line to show when it came from the history.
+    """The camera tilt to use (deg down), and a line to show about it (or None).
 
     A tilt given on the command line wins. Otherwise, when ``remembered``, the
     latest session in the history that recorded one gives it (the same camera
     set-up is used day after day, and a forgotten option would make forward
-    bending jump by several degrees in the trend); otherwise the camera is level.
+    bending jump by several degrees in the trend), and the line says so; when the
+    history has none yet (a first session), the camera is taken as level and the
+    line says how to give its tilt.
     """
     if args.camera_tilt is not None:
         return float(args.camera_tilt), None
@@ -337,13 +339,19 @@ def _camera_tilt_of(args: argparse.Namespace, remembered: bool) -> tuple[float, 
         from halfcircle.history import History
 
         path = _history_db(args)
-        last = None
+        last: float | None = None
         if path.is_file():
             try:
                 with History(path) as history:
                     last = history.last_camera_tilt()
             except (HalfcircleError, sqlite3.Error, OSError):
                 last = None  # an unreadable history is reported where it is written
+        if last is None:
+            return 0.0, (
+                "Forward bending is read as from a level camera: if yours looks up or down, "
+                "measure its tilt (a phone's level app held against it) and give "
+                "--camera-tilt DEG."
+            )
         if last:
             way = "down" if last > 0 else "up"
             return last, (
