@@ -12,11 +12,16 @@ rep counter, the session record on disk and the overlay, headless, exactly as
   and the model's part of it (capture to pose back);
 * our own time per frame, excluding decoding and the model: angles, reps,
   cues, the record on disk, drawing;
-* for comparison, the bare model: the same frames handed to a LIVE_STREAM
-  landmarker at the same pace, with nothing else running (latency from hand-over
-  to result, and how many results came back).
+* for comparison, the bare model: the same frames handed to the same pose
+  stage at the same pace, with nothing else running (latency from hand-over to
+  result, and how many results came back).
 
-    python bench/live_speed.py [VIDEO] [--model full] [--repeat 3] [--json]
+Each figure is taken for every ``--workers`` count, one after the other in the
+same run: 1 is a single LIVE_STREAM landmarker (MediaPipe queues or drops what it
+cannot keep up with), 2 is :class:`~halfcircle.pose.LivePosePool` with two
+landmarkers taking turns (the live default on a machine with two cores or more).
+
+    python bench/live_speed.py [VIDEO] [--model full] [--repeat 3] [--workers 1 2] [--json]
 
 To see a 2-core machine on a bigger one: ``taskset -c 0,1 python bench/live_speed.py``.
 """
@@ -36,7 +41,7 @@ import numpy as np
 
 from halfcircle.capture import open_source
 from halfcircle.live import LiveOptions, run_live
-from halfcircle.pose import PoseEstimator
+from halfcircle.pose import LivePosePool, PoseEstimator
 
 DEFAULT = Path(__file__).resolve().parents[1] / "fixtures" / "hc_two_reps.mp4"
 
@@ -74,14 +79,19 @@ class LoopedFile:  # the cv2.VideoCapture interface: camelCase isOpened
         self._cap.release()
 
 
-def bare_model(video: Path, model: str, n: int = 200) -> dict[str, float]:
-    """Latency of the LIVE_STREAM landmarker alone, frames handed over at the clip's pace."""
+def pose_stage(model: str, workers: int) -> Any:
+    """The live pose stage with ``workers`` landmarkers."""
+    return LivePosePool(model, workers) if workers > 1 else PoseEstimator(model, "live")
+
+
+def bare_model(video: Path, model: str, workers: int, n: int = 200) -> dict[str, float]:
+    """Latency of the live pose stage alone, frames handed over at the clip's pace."""
     with open_source(video) as source:
         fps = source.fps
         frames = [f.image for _, f in zip(range(n), source, strict=False)]
     submitted: dict[int, float] = {}
     returned: dict[int, float] = {}
-    with PoseEstimator(model, "live") as est:
+    with pose_stage(model, workers) as est:
         t0 = time.perf_counter()
         for i, image in enumerate(frames + [frames[-1]] * 15):  # 0.5 s more to drain
             due = t0 + i / fps
@@ -109,30 +119,50 @@ def main() -> None:
     parser.add_argument("--model", type=str, default="full", help="lite, full or heavy")
     parser.add_argument("--repeat", type=int, default=3, help="times the clip is played")
     parser.add_argument("--json", action="store_true", default=False, help="print JSON")
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 2], help="landmarker counts to compare"
+    )
     args = parser.parse_args()
+    runs = [measure(args.video, args.model, args.repeat, w) for w in args.workers]
+    if args.json:
+        print(json.dumps(runs, indent=2))
+        return
+    for s in runs:
+        report(s)
 
+
+def measure(video: Path, model: str, repeat: int, workers: int) -> dict[str, Any]:
+    """The live loop's figures, then the bare pose stage's, with ``workers`` landmarkers."""
     with tempfile.TemporaryDirectory() as tmp:
         opts = LiveOptions(
-            str(args.video), Path(tmp) / "session", model=args.model, headless=True, annotate=False
+            str(video), Path(tmp) / "session", model=model, headless=True, annotate=False
         )
-        result = run_live(opts, capture_factory=lambda p: LoopedFile(Path(p), args.repeat))
-    stats = result.stats.as_dict()
+        result = run_live(
+            opts,
+            capture_factory=lambda p: LoopedFile(Path(p), repeat),
+            estimator_factory=lambda m, _mode: pose_stage(m, workers),
+        )
     n_reps = sum(r.complete for r in result.live_reps)
-    figures = {
-        "video": str(args.video),
-        "model": args.model,
+    return {
+        "video": str(video),
+        "model": model,
+        "workers": workers,
         "cpus": len(os.sched_getaffinity(0))
         if hasattr(os, "sched_getaffinity")
         else os.cpu_count(),
-        **stats,
+        **result.stats.as_dict(),
         "reps_counted_live": n_reps,
-        **bare_model(args.video, args.model),
+        **bare_model(video, model, workers),
     }
-    if args.json:
-        print(json.dumps(figures, indent=2))
-        return
-    s = figures
-    print(f"{Path(s['video']).name}, model {s['model']}, {s['cpus']} CPUs, {s['wall_s']:.1f} s")
+
+
+def report(s: dict[str, Any]) -> None:
+    """Print one run's figures."""
+    n_reps = s["reps_counted_live"]
+    print(
+        f"{Path(s['video']).name}, model {s['model']}, {s['workers']} landmarker(s), "
+        f"{s['cpus']} CPUs, {s['wall_s']:.1f} s"
+    )
     print(f"  sustained fps        {s['fps']:.1f} (clip 30)")
     print(
         f"  frames               {s['frames_captured']} read, {s['frames_posed']} posed, "

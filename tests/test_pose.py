@@ -12,7 +12,7 @@ import pytest
 from halfcircle.capture import open_source
 from halfcircle.errors import ModelError, ValidationError
 from halfcircle.landmarks import LANDMARK, PoseSequence
-from halfcircle.pose import PoseEstimator
+from halfcircle.pose import LivePosePool, PoseEstimator, _StderrMute
 from halfcircle.posefile import iter_poses
 
 
@@ -66,6 +66,60 @@ def test_live_mode_returns_poses_asynchronously(person_video: Path) -> None:
     assert got, "the live landmarker returned nothing"
     assert all(p.detected for p in got)
     assert all(b.time_s > a.time_s for a, b in itertools.pairwise(got))
+
+
+def _wait_for(pool: LivePosePool, n: int, timeout_s: float = 10.0) -> list:  # type: ignore[type-arg]
+    got: list = []  # type: ignore[type-arg]
+    deadline = time.monotonic() + timeout_s
+    while len(got) < n and time.monotonic() < deadline:
+        time.sleep(0.005)
+        got += pool.poll()
+    return got
+
+
+def test_a_pool_of_landmarkers_gives_the_poses_of_one_in_frame_order(person_video: Path) -> None:
+    with open_source(person_video) as source:
+        frames = [(f.image, f.time_s) for f in source]
+    with PoseEstimator("lite", "video") as one:
+        reference = [one.process(image, t) for image, t in frames]
+    got = []
+    with LivePosePool("lite", workers=2) as pool:
+        assert pool.workers == 2
+        for image, t in frames[:8]:  # one at a time: each landmarker in turn, nothing dropped
+            pool.submit(image, t)
+            got += _wait_for(pool, 1)
+        for image, t in frames[8:10]:  # two at once: both landmarkers busy together
+            pool.submit(image, t)
+        got += _wait_for(pool, 2)
+    assert [round(p.time_s, 3) for p in got] == [round(t, 3) for _, t in frames[:10]]
+    for pose, ref in zip(got, reference, strict=False):
+        assert np.allclose(pose.image, ref.image, atol=0.02), pose.time_s
+
+
+def test_a_pool_drops_a_frame_when_every_landmarker_is_busy(person_video: Path) -> None:
+    with open_source(person_video) as source:
+        frames = [(f.image, f.time_s) for f in source]
+    with LivePosePool("lite", workers=1) as pool:
+        pool.submit(*frames[0])
+        pool.submit(*frames[1])  # the only landmarker is still on frame 0
+        got = _wait_for(pool, 2, timeout_s=3.0)
+    assert [round(p.time_s, 3) for p in got] == [0.0]
+
+
+def test_overlapping_stderr_mutes_give_stderr_back_when_the_last_stops(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    import os
+
+    a, b = _StderrMute(), _StderrMute()
+    a.start()
+    b.start()
+    a.stop()  # the first to start stops first: still muted for b
+    os.write(2, b"hidden\n")
+    b.stop()
+    os.write(2, b"shown\n")
+    err = capfd.readouterr().err
+    assert "shown" in err and "hidden" not in err
 
 
 def test_modes_are_not_mixed_up() -> None:

@@ -539,10 +539,23 @@ class PoseStage(AbstractContextManager["PoseStage"], Protocol):
 EstimatorFactory = Callable[[str, Literal["video", "live"]], Any]
 
 
-def default_estimator(model: str, mode: Literal["video", "live"]) -> Any:
-    """The real pose stage (:class:`~halfcircle.pose.PoseEstimator`) for ``mode``."""
-    from halfcircle.pose import PoseEstimator
+#: Landmarkers the live pose stage runs side by side (one core each), at most.
+LIVE_POSE_WORKERS: Final = 2
 
+
+def default_estimator(model: str, mode: Literal["video", "live"]) -> Any:
+    """The real pose stage for ``mode``.
+
+    ``"video"``: one :class:`~halfcircle.pose.PoseEstimator`. ``"live"``: a
+    :class:`~halfcircle.pose.LivePosePool` of up to :data:`LIVE_POSE_WORKERS`
+    landmarkers, one per core, so that a model slower than the camera's frame
+    interval still keeps its rate (one landmarker on a single-core machine).
+    """
+    from halfcircle.pose import LivePosePool, PoseEstimator
+
+    workers = min(LIVE_POSE_WORKERS, os.cpu_count() or 1)
+    if mode == "live" and workers > 1:
+        return LivePosePool(model, workers)
     return PoseEstimator(model, mode)
 
 

@@ -254,6 +254,108 @@ class PoseEstimator:
         return pick
 
 
+class LivePosePool:
+    """Several ``"live"`` landmarkers taking turns, so that the camera's rate is kept.
+
+    One landmarker runs on one core. When a frame takes it longer than the
+    camera's frame interval (the full model on a modest laptop: about 40 ms
+    against 33), MediaPipe queues or drops frames. The pool hands each frame to
+    a landmarker that is idle (a frame that finds none idle is dropped at once,
+    so no latency builds up) and gives the poses back in frame order, so the
+    live loop sees one stream, as from :class:`PoseEstimator`. Each landmarker
+    reads every ``workers``-th frame; the landmarks do not depend on that (on
+    the rendered fixtures, two landmarkers reading alternate frames give the
+    same landmarks as one reading all of them).
+
+    Args:
+        model: ``"lite"``, ``"full"``, ``"heavy"`` or a path to a ``.task`` bundle.
+        workers: Landmarkers (one core each).
+        stuck_s: A frame whose pose has not come back after this long (s) is
+            taken as dropped by MediaPipe, and its landmarker as idle again.
+
+    Raises:
+        ModelError: The bundle is missing, damaged or cannot be loaded.
+    """
+
+    def __init__(self, model: str | Path = "full", workers: int = 2, stuck_s: float = 1.0) -> None:
+        if workers < 1:
+            raise ValidationError(f"A pose pool needs at least one worker, got {workers}.")
+        self.mode: Mode = "live"
+        self.stuck_s = stuck_s
+        self._estimators: list[PoseEstimator] = []
+        try:
+            for _ in range(workers):
+                self._estimators.append(PoseEstimator(model, "live"))
+        except BaseException:
+            self.close()
+            raise
+        self._in_flight: list[tuple[int, float] | None] = [None] * workers
+        self._done: list[PoseFrame] = []
+        self._last_ms = -1
+        self._released_ms = -1
+
+    @property
+    def workers(self) -> int:
+        """Number of landmarkers."""
+        return len(self._estimators)
+
+    def close(self) -> None:
+        """Release every landmarker (safe to call twice)."""
+        for est in self._estimators:
+            est.close()
+
+    def __enter__(self) -> LivePosePool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def submit(self, image_bgr: NDArray[np.uint8], time_s: float) -> None:
+        """Hand one camera frame to an idle landmarker (dropped when none is); returns at once.
+
+        ``time_s`` must increase from call to call (the poses come back with it).
+        """
+        ts = max(round(time_s * 1000.0), self._last_ms + 1)
+        self._last_ms = ts
+        self._reap()
+        for i, flight in enumerate(self._in_flight):
+            if flight is None:
+                self._estimators[i].submit(image_bgr, ts / 1000.0)
+                self._in_flight[i] = (ts, time.monotonic())
+                return
+
+    def poll(self) -> list[PoseFrame]:
+        """Poses finished since the last call, oldest first, never ahead of a pose still due."""
+        self._reap()
+        due = [f[0] for f in self._in_flight if f is not None]
+        first_due = min(due) if due else None
+        self._done.sort(key=lambda p: p.time_s)
+        out = [p for p in self._done if first_due is None or round(p.time_s * 1000) < first_due]
+        self._done = self._done[len(out) :]
+        # a pose back after its frame was given up (stuck_s) comes too late to be used
+        out = [p for p in out if round(p.time_s * 1000) > self._released_ms]
+        if out:
+            self._released_ms = round(out[-1].time_s * 1000)
+        return out
+
+    def _reap(self) -> None:
+        now = time.monotonic()
+        for i, est in enumerate(self._estimators):
+            for pose in est.poll():
+                self._done.append(pose)
+                flight = self._in_flight[i]
+                if flight is not None and round(pose.time_s * 1000) >= flight[0]:
+                    self._in_flight[i] = None
+            flight = self._in_flight[i]
+            if flight is not None and now - flight[1] > self.stuck_s:
+                self._in_flight[i] = None
+
+
 def _landmarks_array(landmarks: list[Any]) -> FloatArray:
     """``(33, 5)``: x, y, z, visibility, presence of one MediaPipe pose."""
     arr = np.array([(p.x, p.y, p.z, p.visibility, p.presence) for p in landmarks], dtype=np.float64)
@@ -274,42 +376,62 @@ def _to_mp_image(image_bgr: NDArray[np.uint8]) -> mp_image.Image:
     return mp_image.Image(image_format=mp_image.ImageFormat.SRGB, data=rgb)
 
 
+#: Mutes in force (any thread) and the real stderr they saved: the first mute
+#: saves it, the last one to stop puts it back, in whatever order they stop.
+_MUTE_LOCK = threading.Lock()
+#: The file descriptor the native runtime writes its log to.
+_STDERR_FD = 2
+_mute_depth = 0
+_saved_stderr: int | None = None
+
+
 class _StderrMute:
     """Point file descriptor 2 at /dev/null between :meth:`start` and :meth:`stop`.
 
     MediaPipe's native runtime prints dozens of INFO and WARNING lines on loading
     a model and on its first inference that mean nothing to a user; our own
-    errors are raised, not printed, so nothing of ours is lost meanwhile.
+    errors are raised, not printed, so nothing of ours is lost meanwhile. Mutes
+    may overlap (several landmarkers, the live loop's own): stderr comes back
+    when the last of them stops.
     """
 
     def __init__(self) -> None:
-        self._saved: int | None = None
+        self._on = False
         self.started_at = 0.0
 
     @property
     def active(self) -> bool:
-        return self._saved is not None
+        return self._on
 
     def start(self) -> None:
-        if self._saved is not None:
+        global _mute_depth, _saved_stderr
+        if self._on:
             return
-        try:
-            fd = sys.stderr.fileno()
-        except (AttributeError, OSError, ValueError):
-            return
-        sys.stderr.flush()
-        self._saved = os.dup(fd)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, fd)
-        os.close(devnull)
+        with _MUTE_LOCK:
+            if _mute_depth == 0:
+                try:
+                    sys.stderr.flush()
+                    _saved_stderr = os.dup(_STDERR_FD)
+                except (AttributeError, OSError, ValueError):
+                    return
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, _STDERR_FD)
+                os.close(devnull)
+            _mute_depth += 1
+        self._on = True
         self.started_at = time.monotonic()
 
     def stop(self) -> None:
-        if self._saved is None:
+        global _mute_depth, _saved_stderr
+        if not self._on:
             return
-        os.dup2(self._saved, sys.stderr.fileno())
-        os.close(self._saved)
-        self._saved = None
+        self._on = False
+        with _MUTE_LOCK:
+            _mute_depth -= 1
+            if _mute_depth == 0 and _saved_stderr is not None:
+                os.dup2(_saved_stderr, _STDERR_FD)
+                os.close(_saved_stderr)
+                _saved_stderr = None
 
 
 @contextmanager
