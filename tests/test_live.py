@@ -26,6 +26,7 @@ from halfcircle.live import (
     LiveOptions,
     LiveResult,
     Rating,
+    default_estimator,
     pain_advice,
     positioning_advice,
     run_live,
@@ -374,6 +375,16 @@ def test_fast_live_gives_analyze_reps_and_files(fast_run: LiveResult, reference:
         "right_first",
         "left_first",
     ]
+
+
+@pytest.mark.parametrize(("cores", "kind"), [({0}, "PoseEstimator"), ({0, 1, 2}, "LivePosePool")])
+def test_the_live_pose_stage_takes_one_landmarker_per_core_up_to_two(
+    cores: set[int], kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: cores, raising=False)
+    with default_estimator("lite", "live") as stage:
+        assert type(stage).__name__ == kind
+        assert getattr(stage, "workers", 1) == min(len(cores), 2)
 
 
 @needs_clip

@@ -553,7 +553,8 @@ def default_estimator(model: str, mode: Literal["video", "live"]) -> Any:
     """
     from halfcircle.pose import LivePosePool, PoseEstimator
 
-    workers = min(LIVE_POSE_WORKERS, os.cpu_count() or 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = min(LIVE_POSE_WORKERS, cores or 1)
     if mode == "live" and workers > 1:
         return LivePosePool(model, workers)
     return PoseEstimator(model, mode)
