@@ -676,7 +676,7 @@ def test_a_killed_process_leaves_a_readable_record(tmp_path: Path) -> None:
     out = tmp_path / "s"
     proc = subprocess.Popen(
         [sys.executable, "-m", "halfcircle.cli", "live", "--source", str(CLIP), "--headless",
-         "--model", "lite", "--out", str(out)],
+         "--model", "lite", "--out", str(out), "--camera-tilt", "9"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     poses_csv = out / "poses.csv"
@@ -694,6 +694,8 @@ def test_a_killed_process_leaves_a_readable_record(tmp_path: Path) -> None:
     # The report can be built afterwards from what is on disk.
     assert cli.main(["live", "--rebuild", str(out)]) in (0, cli.EXIT_NOTHING_MEASURED)
     assert (out / "report.html").exists() and (out / "summary.json").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["calibration"]["camera_tilt_deg"] == 9.0  # read back from session.json
 
 
 def test_a_pause_holds_a_file_and_its_clock(tmp_path: Path) -> None:
