@@ -128,6 +128,8 @@ def test_modes_are_not_mixed_up() -> None:
         est.submit(frame, 0.0)
     with PoseEstimator("lite", "live") as est, pytest.raises(ValidationError):
         est.process(frame, 0.0)
+    with LivePosePool("lite", workers=1) as pool, pytest.raises(ValidationError):
+        pool.process(frame, 0.0)
 
 
 def test_frames_of_the_wrong_type_are_refused() -> None:

@@ -315,6 +315,10 @@ class LivePosePool:
     ) -> None:
         self.close()
 
+    def process(self, image_bgr: NDArray[np.uint8], time_s: float) -> PoseFrame:
+        """Not for a live pool (as for a ``"live"`` :class:`PoseEstimator`): use :meth:`submit`."""
+        raise ValidationError("process() needs a 'video' mode estimator; use submit().")
+
     def submit(self, image_bgr: NDArray[np.uint8], time_s: float) -> None:
         """Hand one camera frame to an idle landmarker (dropped when none is); returns at once.
 
