@@ -42,7 +42,6 @@ from typing import Any
 
 import numpy as np
 
-from halfcircle.calibration import CalibrationConfig
 from halfcircle.kinematics import (
     KinematicsConfig,
     KinematicsSeries,
@@ -203,7 +202,7 @@ def evaluate(name: str, model: str = "full", camera_tilt: str = "level") -> dict
     seq = poses(name, model)
     truth, scene = load_truth(name), load_scene(name)
     tilt = measured_tilt_deg(scene) if camera_tilt == "measured" else 0.0
-    cfg = KinematicsConfig(calibration=CalibrationConfig(camera_tilt_deg=tilt))
+    cfg = KinematicsConfig.for_setup(tilt)
     offline = score(name, compute_kinematics(seq, cfg), truth, scene)
     live = score(name, stream_kinematics(seq, cfg), truth, scene)
     offline["camera_tilt_deg"] = tilt

@@ -135,7 +135,7 @@ def test_calibration_removes_camera_pitch() -> None:
 
 
 def _tilted(camera_tilt_deg: float) -> KinematicsConfig:
-    return KinematicsConfig(calibration=CalibrationConfig(camera_tilt_deg=camera_tilt_deg))
+    return KinematicsConfig.for_setup(camera_tilt_deg)
 
 
 @pytest.mark.parametrize("azimuth", [0.0, 30.0])
@@ -202,7 +202,7 @@ def test_body_height_sets_the_metric_scale() -> None:
 
     plain = calibrate_sequence(seq)
     tall = calibrate_sequence(
-        seq, KinematicsConfig(calibration=CalibrationConfig(body_height_m=2.5))
+        seq, KinematicsConfig.for_setup(body_height_m=2.5)
     )
     assert plain is not None and tall is not None
     assert plain.metric_scale == 1.0

@@ -24,7 +24,6 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.calibration import CalibrationConfig
 from halfcircle.capture import open_source
 from halfcircle.kinematics import KinematicsConfig, KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
@@ -132,11 +131,6 @@ def extract_poses(
     return PoseSequence.from_frames(frames, size, fps, source=str(video)), interrupted
 
 
-def kinematics_config(camera_tilt_deg: float = 0.0) -> KinematicsConfig:
-    """The kinematics settings of a camera tilted down by ``camera_tilt_deg`` (deg, 0 level)."""
-    return KinematicsConfig(calibration=CalibrationConfig(camera_tilt_deg=camera_tilt_deg))
-
-
 def analyze_poses(
     poses: PoseSequence,
     model: str = "full",
@@ -148,7 +142,7 @@ def analyze_poses(
     ``camera_tilt_deg`` is how far the camera looked down (deg, 0 level), when
     the user measured it: see :class:`~halfcircle.calibration.CalibrationConfig`.
     """
-    kin = compute_kinematics(poses, kinematics_config(camera_tilt_deg))
+    kin = compute_kinematics(poses, KinematicsConfig.for_setup(camera_tilt_deg))
     loop, states = replay(kin)
     notes = list(kin.notes)
     detected = poses.detected

@@ -32,7 +32,6 @@ from typing import Any, Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.calibration import CalibrationConfig
 from halfcircle.errors import ValidationError
 from halfcircle.kinematics import KinematicsConfig, KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseSequence
@@ -312,12 +311,8 @@ def baseline_kinematics_config(
     height_cm: float | None = None, camera_tilt_deg: float = 0.0
 ) -> KinematicsConfig:
     """Kinematics settings: body height (cm) if known, camera tilt (deg down, 0 level)."""
-    return KinematicsConfig(
-        calibration=CalibrationConfig(
-            body_height_m=height_cm / 100.0 if height_cm is not None else None,
-            camera_tilt_deg=camera_tilt_deg,
-        )
-    )
+    height_m = height_cm / 100.0 if height_cm is not None else None
+    return KinematicsConfig.for_setup(camera_tilt_deg, height_m)
 
 
 def baseline_from_poses(

@@ -187,6 +187,22 @@ class KinematicsConfig:
     depth_noise: float = 0.03
     depth_scale_error: float = 0.35
 
+    @classmethod
+    def for_setup(
+        cls, camera_tilt_deg: float = 0.0, body_height_m: float | None = None
+    ) -> KinematicsConfig:
+        """Default settings for one camera set-up and person.
+
+        Args:
+            camera_tilt_deg: How far the camera looks down (deg; 0 level, negative up).
+            body_height_m: The person's height (m), None when not known.
+        """
+        return cls(
+            calibration=CalibrationConfig(
+                camera_tilt_deg=camera_tilt_deg, body_height_m=body_height_m
+            )
+        )
+
     def __post_init__(self) -> None:
         problems = []
         if not (self.length_sigma > 0 and self.depth_noise > 0 and self.depth_scale_error >= 0):

@@ -41,7 +41,6 @@ from numpy.typing import NDArray
 from halfcircle.analyze import (
     Analysis,
     analyze_poses,
-    kinematics_config,
     rep_dicts,
     view_status,
     write_outputs,
@@ -49,7 +48,7 @@ from halfcircle.analyze import (
 from halfcircle.capture import CaptureFactory, Frame, FrameSource, open_source
 from halfcircle.errors import CameraLostError, HalfcircleError, InputError
 from halfcircle.history import PracticeLog
-from halfcircle.kinematics import AngleSample, StreamingKinematics
+from halfcircle.kinematics import AngleSample, KinematicsConfig, StreamingKinematics
 from halfcircle.landmarks import PoseFrame
 from halfcircle.liverecord import (
     RAW_VIDEO_FILE,
@@ -192,7 +191,9 @@ class LiveCoach:
 
     def __init__(self, image_size: tuple[int, int], camera_tilt_deg: float = 0.0) -> None:
         self.image_size = image_size
-        self.kinematics = StreamingKinematics(image_size, kinematics_config(camera_tilt_deg))
+        self.kinematics = StreamingKinematics(
+            image_size, KinematicsConfig.for_setup(camera_tilt_deg)
+        )
         self.loop = SessionLoop()
         self.earlier_records: list[RepRecord] = []
         self.earlier_aborted: list[RepRecord] = []
