@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import cv2
@@ -100,17 +103,19 @@ def fixture_scene(name: str) -> dict:  # type: ignore[type-arg]
     return json.loads((FIXTURES / f"{name}.scene.json").read_text())
 
 
+@functools.cache
+def bench_accuracy() -> ModuleType:
+    """``bench/accuracy.py`` as a module (the accuracy figures the tests hold us to)."""
+    spec = importlib.util.spec_from_file_location("bench_accuracy", REPO / "bench" / "accuracy.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def measured_camera_tilt_deg(name: str) -> float:
-    """The ``--camera-tilt`` a user would give for a clip: its camera's pitch, whole degrees.
-
-    Read off a phone's level app; the scene gives the camera's height above the
-    point it looks at and its distance.
-    """
-    import math
-
-    cam = fixture_scene(name)["camera"]
-    drop = float(cam["height_m"]) - float(cam["target_height_m"])
-    return float(round(math.degrees(math.atan2(drop, float(cam["distance_m"])))))
+    """The ``--camera-tilt`` a user would give for a clip: its camera's pitch, whole degrees."""
+    return float(bench_accuracy().measured_tilt_deg(fixture_scene(name)))
 
 
 _POSE_CACHE: dict[tuple[str, str], object] = {}

@@ -10,13 +10,13 @@ when a change makes things better.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+
+from tests.conftest import bench_accuracy
 
 REPO = Path(__file__).resolve().parents[1]
 TABLE_PATH = REPO / "bench" / "accuracy_table.json"
@@ -27,15 +27,7 @@ MARGIN_MAX = 1.0
 MARGIN_PEAK = 0.5
 
 
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_accuracy", REPO / "bench" / "accuracy.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = bench_accuracy()
 TABLE: dict[str, Any] = json.loads(TABLE_PATH.read_text()) if TABLE_PATH.exists() else {}
 #: The two ways of running (no camera tilt given; the tilt a user would measure) by table key.
 MODES: dict[str, str] = dict(bench.TABLE_KEYS)
