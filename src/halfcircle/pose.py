@@ -280,7 +280,6 @@ class LivePosePool:
     def __init__(self, model: str | Path = "full", workers: int = 2, stuck_s: float = 1.0) -> None:
         if workers < 1:
             raise ValidationError(f"A pose pool needs at least one worker, got {workers}.")
-        self.mode: Mode = "live"
         self.stuck_s = stuck_s
         self._estimators: list[PoseEstimator] = []
         try:
@@ -290,7 +289,7 @@ class LivePosePool:
             self.close()
             raise
         self._in_flight: list[tuple[int, float] | None] = [None] * workers
-        self._done: list[PoseFrame] = []
+        self._done: list[tuple[int, PoseFrame]] = []  # (timestamp ms, pose)
         self._last_ms = -1
         self._released_ms = -1
 
@@ -338,22 +337,23 @@ class LivePosePool:
         self._reap()
         due = [f[0] for f in self._in_flight if f is not None]
         first_due = min(due) if due else None
-        self._done.sort(key=lambda p: p.time_s)
-        out = [p for p in self._done if first_due is None or round(p.time_s * 1000) < first_due]
-        self._done = self._done[len(out) :]
+        self._done.sort(key=lambda done: done[0])
+        ready = [d for d in self._done if first_due is None or d[0] < first_due]
+        self._done = self._done[len(ready) :]
         # a pose back after its frame was given up (stuck_s) comes too late to be used
-        out = [p for p in out if round(p.time_s * 1000) > self._released_ms]
-        if out:
-            self._released_ms = round(out[-1].time_s * 1000)
-        return out
+        ready = [d for d in ready if d[0] > self._released_ms]
+        if ready:
+            self._released_ms = ready[-1][0]
+        return [pose for _, pose in ready]
 
     def _reap(self) -> None:
         now = time.monotonic()
         for i, est in enumerate(self._estimators):
             for pose in est.poll():
-                self._done.append(pose)
+                ts = round(pose.time_s * 1000)
+                self._done.append((ts, pose))
                 flight = self._in_flight[i]
-                if flight is not None and round(pose.time_s * 1000) >= flight[0]:
+                if flight is not None and ts >= flight[0]:
                     self._in_flight[i] = None
             flight = self._in_flight[i]
             if flight is not None and now - flight[1] > self.stuck_s:
