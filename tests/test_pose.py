@@ -12,7 +12,7 @@ import pytest
 from halfcircle.capture import open_source
 from halfcircle.errors import ModelError, ValidationError
 from halfcircle.landmarks import LANDMARK, PoseSequence
-from halfcircle.pose import LivePosePool, PoseEstimator, _StderrMute
+from halfcircle.pose import LivePosePool, PoseEstimator, PrimaryTracker, _StderrMute
 from halfcircle.posefile import iter_poses
 
 
@@ -85,6 +85,8 @@ def test_a_pool_of_landmarkers_gives_the_poses_of_one_in_frame_order(person_vide
     got = []
     with LivePosePool("lite", workers=2) as pool:
         assert pool.workers == 2
+        first, second = pool._estimators
+        assert first._primary is second._primary  # they follow one person together
         for image, t in frames[:8]:  # one at a time: each landmarker in turn, nothing dropped
             pool.submit(image, t)
             got += _wait_for(pool, 1)
@@ -94,6 +96,33 @@ def test_a_pool_of_landmarkers_gives_the_poses_of_one_in_frame_order(person_vide
     assert [round(p.time_s, 3) for p in got] == [round(t, 3) for _, t in frames[:10]]
     for pose, ref in zip(got, reference, strict=False):
         assert np.allclose(pose.image, ref.image, atol=0.02), pose.time_s
+
+
+def _person(x: float, size: float) -> np.ndarray:
+    """A (33, 5) normalised pose: a box of ``size`` centred at (x, 0.5)."""
+    rng = np.random.default_rng(0)
+    pts = np.zeros((33, 5))
+    pts[:, :2] = (x, 0.5) + (rng.random((33, 2)) - 0.5) * size
+    pts[[11, 12, 23, 24], :2] = (x, 0.5)
+    return pts
+
+
+def test_the_primary_person_is_the_largest_then_the_nearest_to_the_last_pick() -> None:
+    tracker = PrimaryTracker()
+    assert tracker.pick([_person(0.3, 0.2), _person(0.7, 0.4)]) == 1  # largest first
+    # The other person steps closer and looks larger; the one followed stays.
+    assert tracker.pick([_person(0.32, 0.5), _person(0.69, 0.4)]) == 1
+    tracker.reset()  # nobody in view: start over with the largest
+    assert tracker.pick([_person(0.32, 0.5), _person(0.69, 0.4)]) == 0
+
+
+def test_landmarkers_sharing_a_tracker_stay_on_one_person_across_alternate_frames() -> None:
+    shared = PrimaryTracker()
+    frames = [[_person(0.3, 0.3 + 0.05 * i), _person(0.7, 0.4)] for i in range(6)]
+    picks = [shared.pick(people) for people in frames]  # landmarker A, B, A, B, ...
+    assert picks == [1] * 6
+    late = PrimaryTracker()  # a landmarker that started on frame 3 alone picks the other
+    assert late.pick(frames[3]) == 0
 
 
 def test_a_pool_drops_a_frame_when_every_landmarker_is_busy(person_video: Path) -> None:

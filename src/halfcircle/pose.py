@@ -14,7 +14,8 @@ Two running modes:
 
 The landmarker is asked for two poses so that a second person in view is
 noticed (``PoseFrame.n_people == 2``). The *primary* person is the one closest to
-the primary of the previous frame, or the largest one when tracking starts.
+the primary of the previous frame, or the largest one when tracking starts
+(:class:`PrimaryTracker`; the landmarkers of a :class:`LivePosePool` share one).
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class PoseEstimator:
         max_people: Poses asked of the model; 2 notices a second person in view.
         min_detection_confidence: Detector score needed to start tracking, in [0, 1].
         min_tracking_confidence: Score needed to keep tracking, in [0, 1].
+        primary: Chooser of the person being coached, shared between the
+            landmarkers of one stream (default: a tracker of this one's own).
 
     Raises:
         ModelError: The bundle is missing, damaged or cannot be loaded.
@@ -83,6 +86,7 @@ class PoseEstimator:
         max_people: int = 2,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        primary: PrimaryTracker | None = None,
     ) -> None:
         if mode not in ("video", "live"):
             raise ValidationError(f"Pose mode must be 'video' or 'live', got {mode!r}.")
@@ -91,7 +95,7 @@ class PoseEstimator:
         self._last_ms = -1
         self._offset_ms = 0
         self._last_shape: tuple[int, ...] = (64, 64, 3)
-        self._primary_centre: NDArray[np.float64] | None = None
+        self._primary = primary if primary is not None else PrimaryTracker()
         self._lock = threading.Lock()
         self._results: deque[PoseFrame] = deque()
         options = PoseLandmarkerOptions(
@@ -159,7 +163,7 @@ class PoseEstimator:
         self._last_ms += RESTART_GAP_MS
         with _native_stderr_silenced():
             landmarker.detect_for_video(_to_mp_image(blank), self._last_ms)
-        self._primary_centre = None
+        self._primary.reset()
         self._offset_ms = self._last_ms + RESTART_GAP_MS
 
     # -- frames -----------------------------------------------------------------------
@@ -222,10 +226,10 @@ class PoseEstimator:
     def _convert(self, result: PoseLandmarkerResult, time_s: float) -> PoseFrame:
         n = len(result.pose_landmarks)
         if n == 0:
-            self._primary_centre = None
+            self._primary.reset()
             return PoseFrame.empty(time_s)
         people = [_landmarks_array(lms) for lms in result.pose_landmarks]
-        pick = self._pick_primary(people)
+        pick = self._primary.pick(people)
         image = people[pick]
         world = np.array(
             [(p.x, p.y, p.z) for p in result.pose_world_landmarks[pick]], dtype=np.float64
@@ -239,18 +243,39 @@ class PoseEstimator:
             n_people=n,
         )
 
-    def _pick_primary(self, people: list[FloatArray]) -> int:
+class PrimaryTracker:
+    """Which of the people in view is the one being coached, frame after frame.
+
+    The first frame with people picks the largest; each later frame picks the
+    one whose torso centre is closest to the last pick. A frame with nobody in
+    view starts over. Thread-safe, so that the landmarkers of a
+    :class:`LivePosePool`, whose results come back on their own threads, follow
+    one person together instead of each its own.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._centre: FloatArray | None = None
+
+    def reset(self) -> None:
+        """Forget the last pick: the next frame picks the largest person."""
+        with self._lock:
+            self._centre = None
+
+    def pick(self, people: list[FloatArray]) -> int:
+        """Index of the primary person among ``people`` (each ``(33, >=2)`` normalised)."""
+        if not people:
+            self.reset()
+            raise ValidationError("No people to pick the primary one from.")
         centres = [p[_TORSO, :2].mean(axis=0) for p in people]
-        if self._primary_centre is None or len(people) == 1:
-            if len(people) == 1:
-                pick = 0
-            else:
+        with self._lock:
+            if self._centre is None or len(people) == 1:
                 sizes = [float(np.ptp(p[:, 0]) * np.ptp(p[:, 1])) for p in people]
                 pick = int(np.argmax(sizes))
-        else:
-            dists = [float(np.linalg.norm(c - self._primary_centre)) for c in centres]
-            pick = int(np.argmin(dists))
-        self._primary_centre = centres[pick]
+            else:
+                dists = [float(np.linalg.norm(c - self._centre)) for c in centres]
+                pick = int(np.argmin(dists))
+            self._centre = centres[pick]
         return pick
 
 
@@ -283,8 +308,9 @@ class LivePosePool:
         self.stuck_s = stuck_s
         self._estimators: list[PoseEstimator] = []
         try:
+            primary = PrimaryTracker()  # shared: every landmarker follows one person
             for _ in range(workers):
-                self._estimators.append(PoseEstimator(model, "live"))
+                self._estimators.append(PoseEstimator(model, "live", primary=primary))
         except BaseException:
             self.close()
             raise
