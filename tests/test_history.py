@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -154,7 +155,9 @@ def test_the_camera_tilt_is_remembered_and_a_change_of_it_is_said(tmp_path: Path
 
 def test_exports_hold_everything(tmp_path: Path) -> None:
     with History(tmp_path / "h.sqlite3") as h:
-        h.record_baseline(_results(80, 25), feels="same", pain=3, height_cm=172.0)
+        h.record_baseline(
+            _results(80, 25), feels="same", pain=3, height_cm=172.0, camera_tilt_deg=6.0
+        )
         sid = h.add_session("practice", source="camera 0")
         h.add_practice_reps(sid, [{"index": 1, "sparc": -1.7, "peak_forward_deg": 41.0}])
         h.add_rating(sid, "better", 1)
@@ -166,10 +169,16 @@ def test_exports_hold_everything(tmp_path: Path) -> None:
     assert data["sessions"][0]["height_cm"] == 172.0
     assert len(data["measures"]) == 4 and len(data["ratings"]) == 2
     assert data["practice_reps"][0]["metrics"]["sparc"] == -1.7
-    csv_text = (tmp_path / "h.csv").read_text()
-    assert "baseline,measure,toe_touch,peak_deg,80.0" in csv_text
-    assert "practice,rep,rep 1,sparc,-1.7" in csv_text
-    assert "practice,rating,,feels,better" in csv_text
+    with (tmp_path / "h.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    toe = next(r for r in rows if r["test"] == "toe_touch" and r["name"] == "peak_deg")
+    assert (toe["kind"], toe["record"], toe["value"]) == ("baseline", "measure", "80.0")
+    assert (toe["height_cm"], toe["camera_tilt_deg"]) == ("172.0", "6.0")  # the set-up
+    sparc = next(r for r in rows if r["name"] == "sparc")
+    assert (sparc["kind"], sparc["test"], sparc["value"]) == ("practice", "rep 1", "-1.7")
+    assert sparc["height_cm"] == sparc["camera_tilt_deg"] == ""  # not known: empty
+    feels = [r["value"] for r in rows if r["record"] == "rating" and r["name"] == "feels"]
+    assert feels == ["same", "better"]
 
 
 def test_delete_one_session_or_everything(tmp_path: Path) -> None:

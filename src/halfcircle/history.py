@@ -680,32 +680,50 @@ class History:
         path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n")
 
     def export_csv(self, path: Path) -> None:
-        """Everything as one long CSV: one row per measure, rating or rep metric."""
+        """Everything as one long CSV: one row per measure, rating or rep metric.
+
+        Each row ends with its session's set-up (view, body height in cm, camera
+        tilt in deg down; empty where unknown), so rows of different set-ups can
+        be told apart in a spreadsheet.
+        """
         cols = ("session_id", "started_at", "kind", "record", "test", "name", "value")
-        kinds = {s["id"]: s["kind"] for s in self.sessions()}
+        setup_cols = ("view", "height_cm", "camera_tilt_deg")
+        sessions = {s["id"]: s for s in self.sessions()}
+
+        def row(sid: int, started_at: str, record: str, test: str, name: str, value: Any
+                ) -> tuple[Any, ...]:  # fmt: skip
+            s = sessions[sid]
+            setup = tuple("" if s.get(c) is None else s[c] for c in setup_cols)
+            return (sid, started_at, s["kind"], record, test, name, value, *setup)
+
         rows: list[tuple[Any, ...]] = []
         for m in self.measures():
-            sid = m["session_id"]
             rows.append(
-                (sid, m["started_at"], kinds[sid], "measure", m["test"], m["measure"], m["value"])
+                row(
+                    m["session_id"], m["started_at"], "measure", m["test"], m["measure"], m["value"]
+                )
             )
         for r in self.ratings():
-            sid = r["session_id"]
             for name in ("feels", "pain"):
                 if r[name] is not None:
                     rows.append(
-                        (sid, r["started_at"], kinds[sid], "rating", r["test"] or "", name, r[name])
+                        row(
+                            r["session_id"],
+                            r["started_at"],
+                            "rating",
+                            r["test"] or "",
+                            name,
+                            r[name],
+                        )
                     )
         for p in self.practice_reps():
-            sid = p["session_id"]
             for name, value in _flatten(p["metrics"]).items():
                 numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
                 if numeric and math.isfinite(value):
                     rows.append(
-                        (
-                            sid,
+                        row(
+                            p["session_id"],
                             p["started_at"],
-                            kinds[sid],
                             "rep",
                             f"rep {p['rep_index']}",
                             name,
@@ -714,7 +732,7 @@ class History:
                     )
         with path.open("w", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(cols)
+            w.writerow(cols + setup_cols)
             w.writerows(rows)
 
 
@@ -897,9 +915,7 @@ def _flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def format_trend(rows: Sequence[TrendRow]) -> str:
     """The trend as a plain-text table."""
     if not rows:
-        return (
-            "No results yet: run `halfcircle baseline`, or practise with `halfcircle live`."
-        )
+        return "No results yet: run `halfcircle baseline`, or practise with `halfcircle live`."
     head = f"{'measure':36s} {'n':>3s} {'first':>7s} {'prev':>7s} {'latest':>7s} {'change':>8s}"
     lines = [head, "-" * len(head)]
     for r in rows:
