@@ -13,6 +13,8 @@ alarming. Left and right are the person's own.
 :class:`CueSelector` shows at most one cue at a time: a cue stays up for
 ``display_s``, then no new cue comes for ``cooldown_s``, and the same cue is not
 repeated within ``repeat_cooldown_s``. Among candidates the highest priority wins.
+These timings, and how long a rep's feedback waits for a free slot, are a
+:class:`CueConfig` (the ``[cues]`` table of a settings file, :mod:`halfcircle.config`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "REP_CUE_RULES",
     "Condition",
     "Cue",
+    "CueConfig",
     "CueRule",
     "CueSelector",
     "live_context",
@@ -284,6 +287,38 @@ def live_cues(snapshot: LiveSnapshot, rules: Sequence[CueRule] = LIVE_CUE_RULES)
     return matching_cues(live_context(snapshot), rules)
 
 
+@dataclass(frozen=True)
+class CueConfig:
+    """How cues are paced (seconds).
+
+    Attributes:
+        display_s: How long a cue stays up (s).
+        cooldown_s: Quiet time after a cue before the next (s).
+        repeat_cooldown_s: Shortest time before the same cue is shown again (s).
+        feedback_ttl_s: How long a finished rep's feedback cues wait for a free
+            slot before they are dropped (s).
+    """
+
+    display_s: float = 3.0
+    cooldown_s: float = 2.0
+    repeat_cooldown_s: float = 15.0
+    feedback_ttl_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        problems = [
+            f"{name} must be >= 0, got {value}"
+            for name, value in (
+                ("display_s", self.display_s),
+                ("cooldown_s", self.cooldown_s),
+                ("repeat_cooldown_s", self.repeat_cooldown_s),
+                ("feedback_ttl_s", self.feedback_ttl_s),
+            )
+            if not value >= 0
+        ]
+        if problems:
+            raise ValidationError("Invalid cue config: " + "; ".join(problems) + ".")
+
+
 class CueSelector:
     """Choose at most one cue at a time, with a cooldown.
 
@@ -292,9 +327,9 @@ class CueSelector:
         cooldown_s: Quiet time after a cue before the next (s).
         repeat_cooldown_s: Shortest time before the same cue is shown again (s).
 
-    Feed it the live candidates of each frame with :meth:`update`; :meth:`post`
-    a finished rep's feedback cues once, and they wait (up to ``ttl_s``) for a
-    free slot. Example::
+    (:meth:`from_config` takes them from a :class:`CueConfig`.) Feed it the live
+    candidates of each frame with :meth:`update`; :meth:`post` a finished rep's
+    feedback cues once, and they wait (up to ``ttl_s``) for a free slot. Example::
 
         for event in events:
             if event.record is not None:
@@ -323,6 +358,11 @@ class CueSelector:
         self._shown_at = -math.inf
         self._last_shown: dict[str, float] = {}
         self._queue: list[tuple[float, Cue]] = []
+
+    @classmethod
+    def from_config(cls, config: CueConfig) -> CueSelector:
+        """A selector with the timings of ``config``."""
+        return cls(config.display_s, config.cooldown_s, config.repeat_cooldown_s)
 
     def post(self, time_s: float, cues: Iterable[Cue], ttl_s: float = 5.0) -> None:
         """Queue cues (e.g. a rep's feedback) until ``time_s + ttl_s`` (s).

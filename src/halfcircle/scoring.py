@@ -103,6 +103,36 @@ class MetricConfig:
     pelvis_tilt_limit_deg: float = 25.0
     knee_locked_deg: float = 5.0
 
+    def __post_init__(self) -> None:
+        problems = []
+        if not 0 < self.arc_bin_deg <= 180:
+            problems.append(f"arc_bin_deg must be in (0, 180], got {self.arc_bin_deg}")
+        if not 0 < self.front_half_width_deg <= 90:
+            problems.append(
+                f"front_half_width_deg must be in (0, 90], got {self.front_half_width_deg}"
+            )
+        if not 0 < self.sparc_amplitude_threshold < 1:
+            problems.append(
+                "sparc_amplitude_threshold must be in (0, 1), got "
+                f"{self.sparc_amplitude_threshold}"
+            )
+        if not 0 <= self.peak_prominence < 1:
+            problems.append(f"peak_prominence must be in [0, 1), got {self.peak_prominence}")
+        if not self.sparc_pad_level >= 0:
+            problems.append(f"sparc_pad_level must be >= 0, got {self.sparc_pad_level}")
+        if self.speed_cutoff_hz is not None and not self.speed_cutoff_hz > 0:
+            problems.append(
+                f"speed_cutoff_hz must be positive (or None), got {self.speed_cutoff_hz}"
+            )
+        for name in ("sparc_cutoff_hz", "pelvis_shift_limit_cm", "pelvis_tilt_limit_deg"):
+            if not getattr(self, name) > 0:
+                problems.append(f"{name} must be positive, got {getattr(self, name)}")
+        for name in ("arc_min_inclination_deg", "reversal_threshold_deg", "knee_locked_deg"):
+            if not getattr(self, name) >= 0:
+                problems.append(f"{name} must be >= 0, got {getattr(self, name)}")
+        if problems:
+            raise ValidationError("Invalid metric config: " + "; ".join(problems) + ".")
+
 
 @dataclass(frozen=True)
 class RepMetrics:
