@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from halfcircle.config import Settings
 from halfcircle.cues import CueSelector, live_cues, record_cues
 from halfcircle.kinematics import AngleSample, KinematicsSeries
-from halfcircle.reps import RepCounter, RepEvent, RepRecord, RepThresholds
+from halfcircle.reps import RepCounter, RepEvent, RepRecord
 
 
 @dataclass(frozen=True)
@@ -41,16 +42,22 @@ class SessionLoop:
     """Rep counting and cueing for one stream of angle samples.
 
     Args:
-        thresholds: Rep state machine thresholds (defaults if None).
+        settings: The rep thresholds, metric, score and cue settings it uses
+            (defaults if None).
         calibrated_from_s: Time (s) from which reps may count, or None to wait for
             samples that say they are calibrated (the live path).
     """
 
     def __init__(
-        self, thresholds: RepThresholds | None = None, calibrated_from_s: float | None = None
+        self, settings: Settings | None = None, calibrated_from_s: float | None = None
     ) -> None:
-        self.counter = RepCounter(thresholds)
-        self.cues = CueSelector()
+        self.settings = settings or Settings()
+        self.counter = RepCounter(
+            self.settings.reps,
+            metric_config=self.settings.metrics,
+            score_config=self.settings.score,
+        )
+        self.cues = CueSelector.from_config(self.settings.cues)
         self._calibrated_from_s = calibrated_from_s
         self._last_score: float | None = None
         self.events: list[RepEvent] = []
@@ -99,7 +106,9 @@ class SessionLoop:
     def _after(self, t: float, events: list[RepEvent]) -> FrameState:
         for event in events:
             if event.record is not None:
-                self.cues.post(t, record_cues(event.record))
+                self.cues.post(
+                    t, record_cues(event.record), ttl_s=self.settings.cues.feedback_ttl_s
+                )
                 if event.record.score is not None:
                     self._last_score = event.record.score.total
         self.events += events
@@ -114,7 +123,7 @@ class SessionLoop:
 
 
 def replay(
-    kin: KinematicsSeries, thresholds: RepThresholds | None = None
+    kin: KinematicsSeries, settings: Settings | None = None
 ) -> tuple[SessionLoop, list[FrameState]]:
     """Run a whole recording's angles through a :class:`SessionLoop`.
 
@@ -123,7 +132,7 @@ def replay(
     """
     calib = kin.calibration
     start = calib.end_s if calib is not None else np.inf
-    loop = SessionLoop(thresholds, calibrated_from_s=float(start))
+    loop = SessionLoop(settings, calibrated_from_s=float(start))
     states = [loop.update(kin.sample(i)) for i in range(len(kin))]
     if len(kin):
         final = loop.finish(float(kin.time_s[-1]))
