@@ -3,8 +3,9 @@
 Importing the package defines things and does nothing else: no model is loaded,
 no directory is created, no logging is configured. The Python API
 (:mod:`halfcircle.api`: :func:`analyze_video`, :func:`load_output`,
-:func:`load_batch`, :func:`load_history`) is imported on first use, so
-``import halfcircle`` stays light.
+:func:`load_batch`, :func:`load_history`) and the settings
+(:mod:`halfcircle.config`: :class:`Settings`, :func:`load_settings`) are
+imported on first use, so ``import halfcircle`` stays light.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
         load_history,
         load_output,
     )
+    from halfcircle.config import Settings, load_settings
 
 __all__ = [
     "BatchOutput",
@@ -33,14 +35,17 @@ __all__ = [
     "PoseFrame",
     "PoseSequence",
     "Rep",
+    "Settings",
     "VideoResult",
     "analyze_video",
     "load_batch",
     "load_history",
     "load_output",
+    "load_settings",
 ]
 #: Names of :mod:`halfcircle.api` served by the package (imported on first use).
-_API = frozenset(__all__) - {"HalfcircleError", "PoseFrame", "PoseSequence"}
+_CONFIG = frozenset({"Settings", "load_settings"})
+_API = frozenset(__all__) - {"HalfcircleError", "PoseFrame", "PoseSequence"} - _CONFIG
 __version__ = "0.1.0"
 
 
@@ -50,6 +55,12 @@ def __getattr__(name: str) -> Any:
         from halfcircle import api
 
         value = getattr(api, name)
+        globals()[name] = value
+        return value
+    if name in _CONFIG:
+        from halfcircle import config
+
+        value = getattr(config, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'halfcircle' has no attribute {name!r}")

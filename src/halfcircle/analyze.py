@@ -25,7 +25,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.capture import open_source
-from halfcircle.kinematics import KinematicsConfig, KinematicsSeries, compute_kinematics
+from halfcircle.config import Settings, changed_settings, settings_diff
+from halfcircle.kinematics import KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.overlay import OverlayInfo, draw_overlay
 from halfcircle.pose import PoseEstimator
@@ -33,7 +34,11 @@ from halfcircle.posefile import iter_poses
 from halfcircle.reps import RepRecord
 from halfcircle.session import FrameState, rep_of_frames, replay
 
+#: Schema version of ``reps.json``.
 SCHEMA_VERSION: Final = 1
+#: Schema version of ``summary.json``. 2: ``settings``, the settings that differ
+#: from the defaults (a version 1 summary was made with the defaults).
+SUMMARY_SCHEMA_VERSION: Final = 2
 
 #: Columns of ``frames.csv`` (units in the names; empty cells where not measured).
 FRAME_COLUMNS: Final = (
@@ -67,6 +72,7 @@ class Analysis:
         interrupted: True when the run was stopped early (Ctrl-C): results cover
             the frames read until then.
         notes: Plain sentences about what could not be measured and why.
+        settings: The settings the analysis ran with (:mod:`halfcircle.config`).
     """
 
     source: str
@@ -78,6 +84,7 @@ class Analysis:
     aborted: list[RepRecord]
     interrupted: bool = False
     notes: tuple[str, ...] = field(default=())
+    settings: Settings = field(default_factory=Settings)
 
     @property
     def complete_reps(self) -> list[RepRecord]:
@@ -136,14 +143,17 @@ def analyze_poses(
     model: str = "full",
     interrupted: bool = False,
     camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
 ) -> Analysis:
     """Angles, reps, scores and cues of a recorded pose sequence.
 
     ``camera_tilt_deg`` is how far the camera looked down (deg, 0 level), when
     the user measured it: see :class:`~halfcircle.calibration.CalibrationConfig`.
+    ``settings`` are the thresholds of every stage (the defaults when None).
     """
-    kin = compute_kinematics(poses, KinematicsConfig.for_setup(camera_tilt_deg))
-    loop, states = replay(kin)
+    settings = settings or Settings()
+    kin = compute_kinematics(poses, settings.kinematics_for(camera_tilt_deg))
+    loop, states = replay(kin, settings)
     notes = list(kin.notes)
     detected = poses.detected
     if len(poses) and not detected.any():
@@ -180,6 +190,7 @@ def analyze_poses(
         aborted=loop.aborted,
         interrupted=interrupted,
         notes=tuple(notes),
+        settings=settings,
     )
 
 
@@ -188,10 +199,11 @@ def analyze_video(
     model: str = "full",
     progress: Progress | None = None,
     camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
 ) -> Analysis:
     """Analyse one recorded video (see the module docstring and :func:`analyze_poses`)."""
     poses, interrupted = extract_poses(video, model, progress)
-    return analyze_poses(poses, model, interrupted, camera_tilt_deg)
+    return analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
 
 
 # ----------------------------------------------------------------------------- outputs
@@ -208,7 +220,11 @@ def rep_dicts(analysis: Analysis) -> tuple[list[dict[str, Any]], list[dict[str, 
 
 
 def summary_dict(analysis: Analysis) -> dict[str, Any]:
-    """The facts of ``summary.json``: video, model, view, calibration, counts, means."""
+    """The facts of ``summary.json``: video, model, view, calibration, counts, means.
+
+    ``settings`` holds the settings that differ from the defaults
+    (:func:`halfcircle.config.settings_diff`; ``{}`` for the defaults).
+    """
     poses, kin = analysis.poses, analysis.kinematics
     complete = analysis.complete_reps
     duration = float(poses.time_s[-1] - poses.time_s[0]) + 1.0 / poses.fps if len(poses) else 0.0
@@ -221,7 +237,7 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
     scores = [r.score.total for r in complete if r.score is not None]
     return _json_safe(
         {
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": SUMMARY_SCHEMA_VERSION,
             "video": {
                 "path": analysis.source,
                 "frames": len(poses),
@@ -237,6 +253,7 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
                 "lateral_observable": kin.view.lateral_observable,
             },
             "calibration": kin.calibration.to_dict() if kin.calibration is not None else None,
+            "settings": settings_diff(analysis.settings),
             "counts": {
                 "frames_with_person": int(poses.detected.sum()),
                 "frames_with_someone_else": int((poses.n_people > 1).sum()),
@@ -313,6 +330,9 @@ def text_summary(analysis: Analysis) -> str:
         )
     if m["score"] is not None:
         lines.append(f"Mean score {m['score']:.0f}, best {m['best_score']:.0f}.")
+    changed = changed_settings(analysis.settings)
+    if changed:
+        lines.append("Settings that differ from the defaults: " + ", ".join(changed) + ".")
     lines += [f"Note: {n}" for n in analysis.notes]
     return "\n".join(lines)
 

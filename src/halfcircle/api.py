@@ -10,6 +10,9 @@ here is re-exported by the package::
     result.reps[0].sparc       # reps as Rep dataclasses
     result.save("out/")        # the files `halfcircle analyze` writes
 
+    settings = halfcircle.load_settings("settings.toml")   # thresholds (halfcircle.config)
+    strict = halfcircle.analyze_video("clip.mp4", settings=settings)
+
     same = halfcircle.load_output("out/")            # a folder written by analyze
     cohort = halfcircle.load_batch("batch-out/")     # a folder written by batch
     cohort.table                                     # cohort.csv as a DataFrame
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from halfcircle.analyze import Analysis
+    from halfcircle.config import Settings
 
 __all__ = [
     "BatchOutput",
@@ -221,6 +225,20 @@ class VideoResult:
             and self.summary["counts"]["frames_with_person"] > 0
         )
 
+    @property
+    def settings(self) -> Settings:
+        """The settings the analysis ran with (a summary without them ran with the defaults).
+
+        Raises:
+            SettingsError: The summary names settings this halfcircle does not know.
+        """
+        from halfcircle.config import settings_from_dict
+
+        if self.analysis is not None:
+            return self.analysis.settings
+        where = self.path / "summary.json" if self.path is not None else "summary.json"
+        return settings_from_dict(self.summary.get("settings") or {}, source=str(where))
+
     def reps_table(self) -> pd.DataFrame:
         """One row per rep (complete and incomplete), one column per field of :class:`Rep`."""
         import pandas as pd
@@ -262,6 +280,7 @@ def analyze_video(
     model: str = "full",
     progress: Callable[[int], None] | None = None,
     camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
 ) -> VideoResult:
     """Analyse one recorded video: poses, angles, reps, scores and cues.
 
@@ -276,6 +295,8 @@ def analyze_video(
         progress: Called with 1 after each frame (e.g. a tqdm bar's ``update``).
         camera_tilt_deg: How far the camera looked down (deg; 0, the default,
             is a level camera), e.g. from a phone's level app.
+        settings: The thresholds of every stage (:class:`halfcircle.config.Settings`,
+            e.g. from :func:`halfcircle.config.load_settings`); the defaults when None.
 
     Raises:
         VideoSourceError: The file is missing or cannot be read as a video.
@@ -286,7 +307,9 @@ def analyze_video(
     poses, interrupted = extract_poses(path, model, progress)
     if interrupted:
         raise KeyboardInterrupt
-    return from_analysis(analyze_poses(poses, model, camera_tilt_deg=camera_tilt_deg))
+    return from_analysis(
+        analyze_poses(poses, model, camera_tilt_deg=camera_tilt_deg, settings=settings)
+    )
 
 
 def from_analysis(analysis: Analysis) -> VideoResult:
