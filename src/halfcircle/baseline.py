@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,6 +35,9 @@ from numpy.typing import NDArray
 from halfcircle.errors import ValidationError
 from halfcircle.kinematics import KinematicsConfig, KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseSequence
+
+if TYPE_CHECKING:
+    from halfcircle.config import Settings
 
 __all__ = [
     "MDC",
@@ -308,17 +311,24 @@ class BaselineRun:
 
 
 def baseline_kinematics_config(
-    height_cm: float | None = None, camera_tilt_deg: float = 0.0
+    height_cm: float | None = None,
+    camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
 ) -> KinematicsConfig:
-    """Kinematics settings: body height (cm) if known, camera tilt (deg down, 0 level)."""
+    """Kinematics settings: body height (cm) if known, camera tilt (deg down, 0 level).
+
+    ``settings`` gives the rest (:class:`halfcircle.config.Settings`; defaults when None).
+    """
     height_m = height_cm / 100.0 if height_cm is not None else None
-    return KinematicsConfig.for_setup(camera_tilt_deg, height_m)
+    if settings is None:
+        return KinematicsConfig.for_setup(camera_tilt_deg, height_m)
+    return settings.kinematics_for(camera_tilt_deg, height_m)
 
 
 def baseline_from_poses(
     poses: PoseSequence,
     height_cm: float | None = None,
-    config: BaselineConfig | None = None,
+    settings: Settings | None = None,
     camera_tilt_deg: float = 0.0,
 ) -> BaselineRun:
     """Measure the baseline tests in a recorded pose sequence.
@@ -326,13 +336,17 @@ def baseline_from_poses(
     Args:
         poses: The poses; the recording starts with a quiet stance (calibration).
         height_cm: The person's height (cm), sharpens the fingertip measures.
-        config: Segmentation thresholds.
+        settings: Kinematics and segmentation settings (``settings.baseline``);
+            the defaults when None.
         camera_tilt_deg: How far the camera looked down (deg, 0 level), if measured.
     """
-    kin = compute_kinematics(poses, baseline_kinematics_config(height_cm, camera_tilt_deg))
+    kin = compute_kinematics(
+        poses, baseline_kinematics_config(height_cm, camera_tilt_deg, settings)
+    )
     notes = list(kin.notes)
     if not poses.detected.any():
         notes.insert(0, "No person was found in this video: stand so your whole body is in view.")
+    config = settings.baseline if settings is not None else None
     results = segment_baseline(kin, config) if kin.calibration is not None else []
     if kin.calibration is None and poses.detected.any():
         notes.insert(

@@ -37,6 +37,7 @@ from halfcircle.kinematics import AngleSample
 
 if TYPE_CHECKING:
     from halfcircle.capture import CaptureFactory
+    from halfcircle.config import Settings
     from halfcircle.live import LiveUI
 
 __all__ = ["FEEL_KEYS", "GuidedBaseline", "GuidedResult", "Ratings", "run_guided_baseline"]
@@ -184,6 +185,7 @@ def run_guided_baseline(
     estimator_factory: Callable[[str, Literal["video", "live"]], Any] | None = None,
     flow: GuidedBaseline | None = None,
     camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
 ) -> GuidedResult:
     """Run the guided baseline in a window; returns the measures and the ratings.
 
@@ -203,6 +205,8 @@ def run_guided_baseline(
         estimator_factory: Builds the pose stage from ``(model, mode)`` (tests).
         flow: The flow to drive (default: every test of :data:`TESTS`).
         camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured.
+        settings: Kinematics and baseline settings (:class:`halfcircle.config.Settings`;
+            the defaults when None).
 
     Raises:
         InputError: No screen for the window, or the source cannot be opened.
@@ -223,7 +227,9 @@ def run_guided_baseline(
         source = open_source(camera, capture_factory)
         with source, make(model, "live" if source.live else "video") as estimator:
             size, fps = source.size, source.fps
-            kin = StreamingKinematics(size, baseline_kinematics_config(height_cm, camera_tilt_deg))
+            kin = StreamingKinematics(
+                size, baseline_kinematics_config(height_cm, camera_tilt_deg, settings)
+            )
             try:
                 for frame in source:
                     if source.live:
@@ -258,7 +264,7 @@ def run_guided_baseline(
     poses_seen = PoseSequence.from_frames(frames, size, fps, source=source.description)
     ratings: Ratings = dict(flow.ratings)
     ratings[None] = flow.overall()
-    run = baseline_from_poses(poses_seen, height_cm, camera_tilt_deg=camera_tilt_deg)
+    run = baseline_from_poses(poses_seen, height_cm, settings, camera_tilt_deg=camera_tilt_deg)
     return GuidedResult(run, ratings, stop, message, error)
 
 
