@@ -46,9 +46,10 @@ from halfcircle.analyze import (
     write_outputs,
 )
 from halfcircle.capture import CaptureFactory, Frame, FrameSource, open_source
+from halfcircle.config import Settings, settings_diff, settings_from_dict
 from halfcircle.errors import CameraLostError, HalfcircleError, InputError
 from halfcircle.history import PracticeLog
-from halfcircle.kinematics import AngleSample, KinematicsConfig, StreamingKinematics
+from halfcircle.kinematics import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame
 from halfcircle.liverecord import (
     RAW_VIDEO_FILE,
@@ -108,6 +109,9 @@ class LiveOptions:
         history_db: The progress history the session is added to as it runs
             (:class:`~halfcircle.history.PracticeLog`); None leaves it out.
         camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured.
+        settings: The thresholds of every stage (:mod:`halfcircle.config`); those
+            that differ from the defaults are kept in ``session.json``, and the
+            report is built with them.
     """
 
     source: str | int
@@ -120,6 +124,7 @@ class LiveOptions:
     annotate: bool = True
     history_db: Path | None = None
     camera_tilt_deg: float = 0.0
+    settings: Settings = field(default_factory=Settings)
 
 
 # ------------------------------------------------------------------------ guidance
@@ -187,14 +192,21 @@ class LiveCoach:
     Args:
         image_size: ``(width, height)`` of the frames in pixels.
         camera_tilt_deg: How far the camera looks down (deg, 0 level).
+        settings: The thresholds of every stage (defaults when None).
     """
 
-    def __init__(self, image_size: tuple[int, int], camera_tilt_deg: float = 0.0) -> None:
+    def __init__(
+        self,
+        image_size: tuple[int, int],
+        camera_tilt_deg: float = 0.0,
+        settings: Settings | None = None,
+    ) -> None:
         self.image_size = image_size
+        self.settings = settings or Settings()
         self.kinematics = StreamingKinematics(
-            image_size, KinematicsConfig.for_setup(camera_tilt_deg)
+            image_size, self.settings.kinematics_for(camera_tilt_deg)
         )
-        self.loop = SessionLoop()
+        self.loop = SessionLoop(self.settings)
         self.earlier_records: list[RepRecord] = []
         self.earlier_aborted: list[RepRecord] = []
         self._positioned_since: float | None = None
@@ -284,7 +296,7 @@ class LiveCoach:
         events = self.finish()
         self.earlier_records += self.loop.records
         self.earlier_aborted += self.loop.aborted
-        self.loop = SessionLoop()
+        self.loop = SessionLoop(self.settings)
         self._n_events = 0
         return events
 
@@ -592,7 +604,7 @@ class _Run:
         self.estimator = estimator
         self.rec = recorder
         self.ui = ui
-        self.coach = LiveCoach(source.size, opts.camera_tilt_deg)
+        self.coach = LiveCoach(source.size, opts.camera_tilt_deg, opts.settings)
         self.stats = LiveStats()
         self.pending: deque[_Pending] = deque()
         self.last_ms = -1
@@ -975,6 +987,7 @@ def run_live(
             "fps": fps,
             "mirror": opts.mirror,
             "camera_tilt_deg": opts.camera_tilt_deg,
+            "settings": settings_diff(opts.settings),
             "fast": opts.fast,
             "headless": opts.headless,
             "record": raw,
@@ -1085,6 +1098,7 @@ def _build_report(opts: LiveOptions, stop: StopReason) -> tuple[Analysis, dict[s
         interrupted=stop in ("camera_lost", "interrupted", "crashed"),
         annotate=opts.annotate,
         camera_tilt_deg=opts.camera_tilt_deg,
+        settings=opts.settings,
     )
 
 
@@ -1095,6 +1109,7 @@ def build_report(
     interrupted: bool,
     annotate: bool = True,
     camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
 ) -> tuple[Analysis, dict[str, Path]]:
     """The same report as ``analyze``, from the poses recorded in a session folder.
 
@@ -1106,7 +1121,7 @@ def build_report(
     """
     folder = Path(folder)
     poses, indices = load_poses(folder)
-    analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg)
+    analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
     annotate = annotate and bool(poses.source) and Path(poses.source).is_file()
     gaps = not np.array_equal(indices, np.arange(len(indices)))
     paths = write_outputs(analysis, folder, annotate=annotate and not gaps)
@@ -1125,6 +1140,11 @@ def rebuild_report(folder: Path, annotate: bool = True) -> tuple[Analysis, dict[
     """Build a session's report again from its folder (after a crash, for instance).
 
     A session that never recorded its end (the program died) counts as stopped early.
+    The session's camera tilt and settings are read from ``session.json`` (a
+    session recorded before settings were kept there ran with the defaults).
+
+    Raises:
+        SettingsError: ``session.json`` names settings this halfcircle does not know.
     """
     meta = read_meta(folder)
     stop = meta.get("stop")
@@ -1135,6 +1155,9 @@ def rebuild_report(folder: Path, annotate: bool = True) -> tuple[Analysis, dict[
         interrupted=interrupted,
         annotate=annotate,
         camera_tilt_deg=float(meta.get("camera_tilt_deg", 0.0)),
+        settings=settings_from_dict(
+            meta.get("settings") or {}, source=str(Path(folder) / SESSION_FILE)
+        ),
     )
 
 
