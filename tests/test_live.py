@@ -314,6 +314,47 @@ def test_a_torn_last_row_is_dropped_when_the_record_is_read(tmp_path: Path) -> N
     assert read_events(tmp_path / "s")[0]["type"] == "start"
 
 
+_FULL_DISK_SCRIPT = """
+import json, resource, sys
+from pathlib import Path
+from halfcircle.liverecord import RecordWriteError, SessionRecorder
+from halfcircle.synthetic import half_circle, synthetic_clip
+
+lat, fwd = half_circle(n_rest=30, n_rep=60, right_first=True)
+seq = synthetic_clip(lat, fwd, noise_px=0.5, seed=1).seq
+# From here on no file of this process may grow past 20 kB: a disk that fills up.
+resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, resource.RLIM_INFINITY))
+failed_at = message = None
+with SessionRecorder(Path(sys.argv[1]), {"image_size": [640, 480], "fps": 30.0}) as rec:
+    rec.event("start", 0.0)
+    for i in range(len(seq)):
+        try:
+            rec.write_pose(i, seq.frame(i))
+        except RecordWriteError as err:
+            failed_at, message = i, str(err)
+            break
+    rec.write_pose(failed_at + 1, seq.frame(failed_at + 1))  # skipped, no second error
+    rec.event("end", 3.0)
+    rec.finish(stop="write_failed")
+print(json.dumps({"failed_at": failed_at, "message": message, "rows": rec.pose_rows}))
+"""
+
+
+def test_a_full_disk_stops_the_record_once_and_keeps_what_was_written(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK_SCRIPT, str(tmp_path / "s")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr  # nothing raised after the first failure
+    got = json.loads(proc.stdout)
+    assert got["failed_at"] is not None and got["failed_at"] > 3
+    assert "could not be written (File too large)" in got["message"]
+    assert got["rows"] == got["failed_at"]
+    poses, indices = load_poses(tmp_path / "s")  # the torn last row is dropped
+    assert list(indices) == list(range(got["failed_at"])) and len(poses) == got["failed_at"]
+    assert [e["type"] for e in read_events(tmp_path / "s")] == ["start"]
+
+
 # ------------------------------------------------------------ the real model
 @pytest.fixture(scope="module")
 def reference() -> Analysis:

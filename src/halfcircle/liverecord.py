@@ -17,7 +17,10 @@ A session folder holds, while the session runs (every line flushed as written):
   stays readable up to the last frame written if the program dies.
 
 So a crash, Ctrl-C or a lost camera leaves a complete record up to that frame,
-and :func:`load_poses` rebuilds the pose sequence from it for the report.
+and :func:`load_poses` rebuilds the pose sequence from it for the report. When a
+write fails (the disk is full, the folder was removed), the recorder raises
+:class:`RecordWriteError` once and ignores every later write, so the session can
+end cleanly with what reached the disk.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
@@ -34,12 +38,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.analyze import FRAME_COLUMNS, PHI_MIN_INCLINATION_DEG
-from halfcircle.errors import InputError
+from halfcircle.errors import HalfcircleError, InputError
 from halfcircle.kinematics import AngleSample
 from halfcircle.landmarks import N_LANDMARKS, PoseSequence
 from halfcircle.posefile import CSV_COLUMNS, PoseCsvWriter
 from halfcircle.session import FrameState
-from halfcircle.videowriter import H264Writer
+from halfcircle.videowriter import H264Writer, VideoWriteError
 
 SESSION_SCHEMA_VERSION: Final = 1
 
@@ -48,6 +52,10 @@ POSES_FILE: Final = "poses.csv"
 LIVE_FRAMES_FILE: Final = "live_frames.csv"
 EVENTS_FILE: Final = "events.jsonl"
 RAW_VIDEO_FILE: Final = "raw.mkv"
+
+
+class RecordWriteError(HalfcircleError):
+    """The session record could not be written (disk full, folder gone, ...)."""
 
 
 def _now_utc() -> str:
@@ -77,6 +85,10 @@ class SessionRecorder:
         self._events: TextIO | None = None
         self._raw: H264Writer | None = None
         self.pose_rows = 0
+        #: The first failed write; every write after it is skipped.
+        self.failed: RecordWriteError | None = None
+        #: Whether that first failure raises; when False, only :attr:`failed` tells.
+        self.raise_errors = True
 
     @property
     def raw_path(self) -> Path:
@@ -107,29 +119,68 @@ class SessionRecorder:
         self.close()
 
     def close(self) -> None:
-        """Close every file (safe to call twice)."""
+        """Close every file (safe to call twice).
+
+        Raises:
+            RecordWriteError: The last buffered lines or video frames could not
+                be written (only if no write had failed before, and with
+                ``raise_errors``).
+        """
+        closers: list[Callable[[], None]] = []
         if self._raw is not None:
             raw, self._raw = self._raw, None
-            raw.__exit__(None, None, None)
+            closers.append(lambda: raw.__exit__(None, None, None))
         if self._poses is not None:
-            self._poses.__exit__(None, None, None)
-            self._poses = None
+            poses, self._poses = self._poses, None
+            closers.append(lambda: poses.__exit__(None, None, None))
         for f in (self._frames_file, self._events):
             if f is not None:
-                f.close()
+                closers.append(f.close)
         self._frames_file = self._events = None
+        first: RecordWriteError | None = None
+        for close in closers:  # every file is closed, whatever the others do
+            try:
+                if self.failed is None:
+                    self._guarded(close)
+                else:
+                    close()
+            except RecordWriteError as err:
+                first = err
+            except (OSError, VideoWriteError, ValueError):
+                pass  # a write had failed before and was reported then
+        if first is not None:
+            raise first
+
+    def _guarded(self, write: Callable[[], None]) -> None:
+        """Run one write unless one failed before; the first failure raises (``raise_errors``)."""
+        if self.failed is not None:
+            return
+        try:
+            write()
+        except (OSError, VideoWriteError) as err:
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            self.failed = RecordWriteError(
+                f"The session record in {self.folder} could not be written "
+                f"({reason.rstrip('.')}); what was written before is kept there."
+            )
+            self.failed.__cause__ = err
+            if self.raise_errors:
+                raise self.failed from err
 
     # -- writing ----------------------------------------------------------------------
     def write_raw(self, image: np.ndarray) -> None:
         """Append one captured frame to the raw video (no-op without ``raw_video``)."""
-        if self._raw is not None:
-            self._raw.write(image)
+        raw = self._raw
+        if raw is not None:
+            self._guarded(lambda: raw.write(image))
 
     def write_pose(self, index: int, pose: Any) -> None:
         """Append the pose row of frame ``index`` (frames in order, none skipped)."""
         assert self._poses is not None, "use inside 'with'"
-        self._poses.write(index, pose)
-        self.pose_rows += 1
+        writer = self._poses
+        self._guarded(lambda: writer.write(index, pose))
+        if self.failed is None:
+            self.pose_rows += 1
 
     def write_frame(
         self,
@@ -154,22 +205,32 @@ class SessionRecorder:
                 shown = False
             row.append(f"{value:.2f}" if shown else "")
         row += [view, state.phase, rep or "", state.cue or ""]
-        self._frames.writerow(row)
-        self._frames_file.flush()
+        frames, file = self._frames, self._frames_file
+
+        def write() -> None:
+            frames.writerow(row)
+            file.flush()
+
+        self._guarded(write)
 
     def event(self, kind: str, time_s: float | None, **data: Any) -> None:
         """Append one event line to ``events.jsonl``."""
         assert self._events is not None, "use inside 'with'"
         line = {"type": kind, "time_s": None if time_s is None else round(float(time_s), 4)}
         line.update(data)
-        self._events.write(json.dumps(_json_safe(line), allow_nan=False) + "\n")
-        self._events.flush()
+        events, text = self._events, json.dumps(_json_safe(line), allow_nan=False) + "\n"
+
+        def write() -> None:
+            events.write(text)
+            events.flush()
+
+        self._guarded(write)
 
     def finish(self, **facts: Any) -> None:
         """Add how the session ended to ``session.json``."""
         self.meta.update(facts)
         self.meta["ended"] = _now_utc()
-        self._write_meta()
+        self._guarded(self._write_meta)
 
     def _write_meta(self) -> None:
         text = json.dumps(_json_safe(self.meta), indent=2, allow_nan=False) + "\n"
