@@ -3,7 +3,8 @@
 A session folder holds, while the session runs (every line flushed as written):
 
 * ``session.json``: what was measured how (source, model, frame size and rate,
-  start time; the end, its reason and frame counts are added when it ends).
+  camera tilt, the settings that differ from the defaults, start time; the end,
+  its reason and frame counts are added when it ends).
 * ``poses.csv``: the pose of every frame the pose model returned, in the format
   of :mod:`halfcircle.posefile` (empty cells where nobody was found), in capture
   order; a frame dropped by the model (live mode) has no row.
@@ -45,7 +46,9 @@ from halfcircle.posefile import CSV_COLUMNS, PoseCsvWriter
 from halfcircle.session import FrameState
 from halfcircle.videowriter import H264Writer, VideoWriteError
 
-SESSION_SCHEMA_VERSION: Final = 1
+#: Schema version of ``session.json``. 2: ``settings`` (a version 1 session ran
+#: with the default settings, and is rebuilt with them).
+SESSION_SCHEMA_VERSION: Final = 2
 
 SESSION_FILE: Final = "session.json"
 POSES_FILE: Final = "poses.csv"
