@@ -39,10 +39,11 @@ Robustness:
   in its cohort row; the others go on.
 * Each video's outputs are written into ``DIR/.partial/`` and renamed into place
   when complete; ``done.json`` records the input's size and modification time,
-  the model and its sha256, and every file written with its size. A video counts
-  as done only when its marker matches the input and every file is there with
-  its size, so a run that was killed resumes where it stopped and a changed
-  input, model or option is analysed again.
+  the model and its sha256, the camera tilt, the settings that differ from the
+  defaults (:mod:`halfcircle.config`), and every file written with its size. A
+  video counts as done only when its marker matches the input and every file is
+  there with its size, so a run that was killed resumes where it stopped and a
+  changed input, model, option or setting is analysed again.
 * Ctrl-C stops the run; the cohort is written for what finished.
 * One batch at a time per output folder (a lock file, ``DIR/.batch.lock``).
 """
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from halfcircle.analyze import Analysis
+    from halfcircle.config import Settings
     from halfcircle.pose import PoseEstimator
 
 __all__ = [
@@ -104,7 +106,10 @@ __all__ = [
 DONE_NAME: Final = "done.json"
 
 #: Schema version of ``done.json``; a marker of another version is not trusted.
-MARKER_SCHEMA_VERSION: Final = 1
+#: 2: ``settings``, the settings that differ from the defaults (a version 1
+#: marker was written with the defaults, and is read so).
+MARKER_SCHEMA_VERSION: Final = 2
+_MARKER_VERSIONS_READ: Final = (1, MARKER_SCHEMA_VERSION)
 
 #: Sub-folder of the output folder that holds one folder per video.
 VIDEOS_DIR: Final = "videos"
@@ -293,20 +298,23 @@ def is_done(
     annotate: bool,
     baseline: bool,
     camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
 ) -> bool:
     """Whether ``out_dir`` holds complete, valid outputs of ``video`` for these settings.
 
-    True when ``done.json`` is readable and of this schema, names the same input
-    size and modification time, the same model bundle (sha256), camera tilt and
-    baseline setting, holds the annotated video when one is wanted, and every file
-    it lists is there with the size it lists.
+    True when ``done.json`` is readable and of a schema read here, names the same
+    input size and modification time, the same model bundle (sha256), camera
+    tilt, settings (``settings``, the defaults when None) and baseline setting,
+    holds the annotated video when one is wanted, and every file it lists is
+    there with the size it lists.
     """
+    from halfcircle.config import settings_diff
     try:
         marker = json.loads((out_dir / DONE_NAME).read_text(encoding="utf-8"))
         stamp = _input_stamp(video)
     except (OSError, ValueError):
         return False
-    if not isinstance(marker, dict) or marker.get("schema_version") != MARKER_SCHEMA_VERSION:
+    if not isinstance(marker, dict) or marker.get("schema_version") not in _MARKER_VERSIONS_READ:
         return False
     source = marker.get("video") or {}
     if (source.get("size"), source.get("mtime_ns")) != (stamp["size"], stamp["mtime_ns"]):
@@ -316,6 +324,9 @@ def is_done(
     if marker.get("baseline") != baseline or (annotate and not marker.get("annotate")):
         return False
     if marker.get("camera_tilt_deg", 0.0) != camera_tilt_deg:
+        return False
+    wanted = settings_diff(settings) if settings is not None else {}
+    if (marker.get("settings") or {}) != wanted:
         return False
     files = marker.get("files")
     if not isinstance(files, dict) or not files:
@@ -342,6 +353,7 @@ class BatchPlan:
         model_sha256: sha256 of the model bundle.
         annotate: Whether annotated videos are written.
         camera_tilt_deg: How far the cameras looked down (deg, 0 level).
+        settings: The thresholds of every stage (None: the defaults).
     """
 
     out_dir: Path
@@ -351,6 +363,7 @@ class BatchPlan:
     model_sha256: str
     annotate: bool
     camera_tilt_deg: float = 0.0
+    settings: Settings | None = None
 
     @property
     def todo(self) -> list[VideoEntry]:
@@ -369,6 +382,7 @@ class BatchPlan:
             annotate=self.annotate,
             baseline=entry.baseline,
             camera_tilt_deg=self.camera_tilt_deg,
+            settings=self.settings,
         )
 
 
@@ -379,10 +393,13 @@ def plan_batch(
     model: str = "full",
     annotate: bool = True,
     camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
 ) -> BatchPlan:
     """Find the videos of a batch and which of them are already done.
 
-    ``camera_tilt_deg`` is how far every camera looked down (deg, 0 level).
+    ``camera_tilt_deg`` is how far every camera looked down (deg, 0 level);
+    ``settings`` are the thresholds of every stage (None: the defaults). A video
+    done with another tilt or other settings is done again.
 
     Raises:
         InputError: An input is missing, or no video was found.
@@ -407,9 +424,10 @@ def plan_batch(
             annotate=annotate,
             baseline=e.baseline,
             camera_tilt_deg=camera_tilt_deg,
+            settings=settings,
         )
     )
-    return BatchPlan(out, entries, done, model, sha, annotate, camera_tilt_deg)
+    return BatchPlan(out, entries, done, model, sha, annotate, camera_tilt_deg, settings)
 
 
 # ----------------------------------------------------------------------------- one video
@@ -426,6 +444,7 @@ class VideoJob:
     annotate: bool
     baseline: bool
     camera_tilt_deg: float = 0.0
+    settings: Settings | None = None
 
 
 @dataclass(frozen=True)
@@ -544,7 +563,9 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
             raise
         if interrupted:  # a stray Ctrl-C reached the worker: never publish a partial result
             raise BatchError("The analysis of this video was interrupted.")
-        analysis = analyze_poses(poses, job.model, camera_tilt_deg=job.camera_tilt_deg)
+        analysis = analyze_poses(
+            poses, job.model, camera_tilt_deg=job.camera_tilt_deg, settings=job.settings
+        )
         write_video_outputs(
             job, analysis, stamp, extra={"worker": worker, "landmarker_videos": uses}
         )
@@ -587,6 +608,7 @@ def write_video_outputs(
     """
     from halfcircle import __version__
     from halfcircle.analyze import _json_safe, write_outputs
+    from halfcircle.config import settings_diff
 
     t0 = time.perf_counter()
     token = hashlib.sha1(job.video_id.encode()).hexdigest()[:12]
@@ -597,7 +619,9 @@ def write_video_outputs(
         if job.baseline:
             from halfcircle.baseline import baseline_from_poses
 
-            run = baseline_from_poses(analysis.poses, camera_tilt_deg=job.camera_tilt_deg)
+            run = baseline_from_poses(
+                analysis.poses, settings=job.settings, camera_tilt_deg=job.camera_tilt_deg
+            )
             _write_json(
                 tmp / "baseline.json",
                 _json_safe(
@@ -627,6 +651,7 @@ def write_video_outputs(
                 "annotate": job.annotate,
                 "baseline": job.baseline,
                 "camera_tilt_deg": job.camera_tilt_deg,
+                "settings": settings_diff(job.settings) if job.settings is not None else {},
                 "measured": analysis.measured,
                 "halfcircle": __version__,
                 "files": files,
@@ -784,9 +809,18 @@ def batch(
     annotate: bool = True,
     workers: int | None = None,
     scheduler: str | None = None,
+    camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
 ) -> BatchResult:
     """Plan and run a batch (see :func:`plan_batch` and :func:`run_batch`)."""
-    plan = plan_batch(inputs, Path(out_dir), model=model, annotate=annotate)
+    plan = plan_batch(
+        inputs,
+        Path(out_dir),
+        model=model,
+        annotate=annotate,
+        camera_tilt_deg=camera_tilt_deg,
+        settings=settings,
+    )
     return run_batch(plan, workers=workers, scheduler=scheduler)
 
 
