@@ -32,8 +32,13 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path
 def _private_history(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every test's default progress history is a temporary one, never the user's."""
+    """Every test's default progress history is a temporary one, never the user's.
+
+    The user's settings file (``$HALFCIRCLE_CONFIG``) is not read either: every
+    test runs with the default settings unless it gives its own.
+    """
     monkeypatch.setenv("HALFCIRCLE_HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch.delenv("HALFCIRCLE_CONFIG", raising=False)
 
 
 @pytest.fixture

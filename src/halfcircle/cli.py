@@ -29,6 +29,7 @@ from halfcircle.errors import HalfcircleError, InputError
 if TYPE_CHECKING:
     from halfcircle.analyze import Analysis
     from halfcircle.baselinelive import GuidedResult, Ratings
+    from halfcircle.config import Settings
 
 EXIT_INTERRUPTED = 130
 EXIT_NOTHING_MEASURED = 5
@@ -100,6 +101,7 @@ def _analyze_one(
     as_json: bool,
     history_db: Path | None = None,
     camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
 ) -> tuple[int, str]:
     """Analyse one video into ``out``; returns the exit code and the text to print.
 
@@ -124,7 +126,7 @@ def _analyze_one(
         total = source.frame_count
     with tqdm(total=total, unit="frame", desc=f"pose {video.name}", disable=as_json or None) as bar:
         poses, interrupted = extract_poses(video, model, bar.update)
-    analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg)
+    analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
     with tqdm(
         total=len(poses), unit="frame", desc="video", disable=as_json or not annotate or None
     ) as bar:
@@ -164,11 +166,13 @@ def _add_to_history(
     return lines
 
 
-def _analyze_worker(args: tuple[Path, Path, str, bool, Path | None, float]) -> tuple[int, str]:
-    video, out, model, annotate, history_db, tilt = args
+def _analyze_worker(
+    args: tuple[Path, Path, str, bool, Path | None, float, Settings],
+) -> tuple[int, str]:
+    video, out, model, annotate, history_db, tilt, settings = args
     _quiet_opencv()
     try:
-        return _analyze_one(video, out, model, annotate, True, history_db, tilt)
+        return _analyze_one(video, out, model, annotate, True, history_db, tilt, settings)
     except HalfcircleError as err:
         return err.exit_code, f"halfcircle: {err}"
 
@@ -178,6 +182,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     from halfcircle.capture import find_videos
 
+    settings = _settings_of(args)
     inputs = [Path(p) for p in args.videos]
     videos = find_videos(inputs) if any(p.is_dir() for p in inputs) else inputs
     if not videos:
@@ -192,15 +197,16 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             args.json,
             history_db,
             args.camera_tilt,
+            settings,
         )
         print(text)
         return code
     # Several videos: one per process, both cores busy (the model uses about one each).
     from concurrent.futures import ProcessPoolExecutor
 
+    annotate, tilt = not args.no_video, args.camera_tilt
     jobs = [
-        (v, args.out / v.stem, args.model, not args.no_video, history_db, args.camera_tilt)
-        for v in videos
+        (v, args.out / v.stem, args.model, annotate, history_db, tilt, settings) for v in videos
     ]
     worst = 0
     summaries = []
@@ -225,6 +231,11 @@ def _cmd_live(args: argparse.Namespace) -> int:
     from halfcircle.live import LiveOptions, default_out_dir, rebuild_report, run_live
 
     if args.rebuild is not None:
+        if args.config is not None or args.set:
+            raise InputError(
+                "--rebuild uses the settings the session was recorded with (in its "
+                "session.json): leave out --config and --set."
+            )
         analysis, _ = rebuild_report(args.rebuild, annotate=not args.no_video)
         print(text_summary(analysis))
         print(f"Report rebuilt in {args.rebuild}/ (open report.html).")
@@ -233,6 +244,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
         raise InputError("Give either --camera or --source, not both.")
     if args.headless and args.out is None:
         raise InputError("--headless needs --out DIR: where the session is written.")
+    settings = _settings_of(args)
     source: str | int = args.source if args.source is not None else (args.camera or 0)
     out: Path = args.out if args.out is not None else default_out_dir()
     tilt, note = _camera_tilt_of(args, remembered=not args.no_history)
@@ -249,6 +261,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
         annotate=not args.no_video,
         history_db=None if args.no_history else _history_db(args),
         camera_tilt_deg=tilt,
+        settings=settings,
     )
     result = run_live(opts)
     st = result.stats
@@ -268,15 +281,77 @@ def _cmd_live(args: argparse.Namespace) -> int:
         print(line)
     if result.advice:
         print(result.advice)
-    print(f"Session saved in {out}/ (open report.html).")
+    if "report" in result.paths:
+        print(f"Session saved in {out}/ (open report.html).")
+    else:
+        print(f"Session record kept in {out}/.")
     if result.message:
         print(f"halfcircle: {result.message}", file=sys.stderr)
-    if result.stop == "camera_lost" and result.error is not None:
-        return result.error.exit_code
     if result.stop == "interrupted":
         return EXIT_INTERRUPTED
+    if result.error is not None:  # camera lost, or the record or report not written
+        return result.error.exit_code
     if result.analysis is not None and not result.analysis.measured:
         return EXIT_NOTHING_MEASURED
+    return 0
+
+
+def _settings_of(args: argparse.Namespace) -> Settings:
+    """A command's settings: defaults, ``--config`` (or ``$HALFCIRCLE_CONFIG``), ``--set``."""
+    from halfcircle.config import resolve_settings
+
+    return resolve_settings(args.config, args.set or ())[0]
+
+
+def _setting(text: str) -> str:
+    """A ``--set`` item: ``TABLE.KEY=VALUE`` (an argparse type; the value is read later)."""
+    key, sep, _ = text.partition("=")
+    if not sep or "." not in key.strip(" ."):
+        raise argparse.ArgumentTypeError(
+            f"give TABLE.KEY=VALUE, e.g. reps.leave_upright_deg=14, got {text!r}"
+        )
+    return text
+
+
+def _add_settings_options(parser: argparse.ArgumentParser) -> None:
+    """``--config`` and ``--set``: the settings file and overrides of it (see halfcircle.config)."""
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="settings file (TOML) of thresholds; `halfcircle config --print-defaults` prints "
+        "one to start from (default: the file named by $HALFCIRCLE_CONFIG, else the "
+        "built-in defaults)",
+    )
+    parser.add_argument(
+        "--set",
+        type=_setting,
+        action="append",
+        default=None,
+        metavar="TABLE.KEY=VALUE",
+        help="override one setting of the file, e.g. --set reps.leave_upright_deg=14 "
+        "(repeatable; default: none)",
+    )
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    from halfcircle.config import CONFIG_ENV, resolve_settings, settings_toml
+
+    if args.print_defaults:
+        if args.config is not None or args.set:
+            raise InputError("--print-defaults prints the defaults: leave out --config and --set.")
+        print(settings_toml(), end="")
+        return 0
+    settings, file = resolve_settings(args.config, args.set or ())
+    layers = ["the defaults"]
+    if file is not None:
+        named = "" if args.config is not None else f" (named by {CONFIG_ENV})"
+        layers.append(f"{file}{named}")
+    if args.set:
+        layers.append("--set " + " ".join(args.set))
+    print(f"# The settings in effect: {', then '.join(layers)}.")
+    print(settings_toml(settings), end="")
     return 0
 
 
@@ -408,6 +483,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
     if args.source is not None and args.camera is not None:
         raise InputError("Give either --camera or --source, not both.")
+    settings = _settings_of(args)
     tilt, note = _camera_tilt_of(args, remembered=not args.no_save)
     if note:
         print(note, file=sys.stderr if args.json else sys.stdout)
@@ -422,6 +498,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             args.height_cm,
             mirror=args.mirror,
             camera_tilt_deg=tilt,
+            settings=settings,
         )
         run, ratings = stopped.run, stopped.ratings
         feels, pain = ratings.get(None, (args.feels, args.pain))
@@ -448,7 +525,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
                 return EXIT_INTERRUPTED
             runs.append(
-                baseline_from_poses(poses, args.height_cm, camera_tilt_deg=tilt)
+                baseline_from_poses(poses, args.height_cm, settings, camera_tilt_deg=tilt)
             )
         run = merge_runs(runs)
         feels, pain = args.feels, args.pain
@@ -563,6 +640,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         model=args.model,
         annotate=not args.no_video,
         camera_tilt_deg=args.camera_tilt,
+        settings=_settings_of(args),
     )
     n, done = len(plan.entries), len(plan.done)
     if not args.quiet:
@@ -634,6 +712,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the reps to your progress history as a practice session",
     )
     _add_camera_tilt_option(a)
+    _add_settings_options(a)
     _add_db_option(a)
     a.set_defaults(func=_cmd_analyze)
 
@@ -677,6 +756,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave this session out of your progress history",
     )
     _add_camera_tilt_option(lv, remembered=True)
+    _add_settings_options(lv)
     _add_db_option(lv)
     lv.add_argument(
         "--rebuild",
@@ -732,6 +812,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--pain", type=_pain, default=None, help="pain 0-10 (with --source)")
     _add_camera_tilt_option(b, remembered=True)
+    _add_settings_options(b)
     _add_db_option(b)
     b.add_argument(
         "--no-save", action="store_true", default=False, help="measure only, save nothing"
@@ -784,10 +865,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-video", action="store_true", default=False, help="skip the annotated videos"
     )
     _add_camera_tilt_option(bt)
+    _add_settings_options(bt)
     bt.add_argument(
         "--quiet", action="store_true", default=False, help="no progress bar or summary"
     )
     bt.set_defaults(func=_cmd_batch)
+
+    c = sub.add_parser(
+        "config", help="check a settings file and print the settings in effect, or the defaults"
+    )
+    c.add_argument(
+        "--print-defaults",
+        action="store_true",
+        default=False,
+        help="print every setting with its default, commented, as a file to start from",
+    )
+    _add_settings_options(c)
+    c.set_defaults(func=_cmd_config)
     return parser
 
 
