@@ -224,6 +224,35 @@ def test_synthetic_real_time_keeps_the_clock_and_the_rep(tmp_path: Path) -> None
     _assert_close_to_analyze(result.live_reps, ref.reps, "synthetic, real time")
 
 
+def test_settings_reach_the_live_reps_the_record_and_a_rebuilt_report(tmp_path: Path) -> None:
+    from halfcircle.config import settings_from_dict
+
+    seq = _two_rep_seq()
+    strict = settings_from_dict({"score": {"pace_min_s": 8.0}})  # the 5 s reps now score lower
+    ref, plain = analyze_poses(seq, settings=strict), analyze_poses(seq)
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"stand-in")
+    out = tmp_path / "s"
+    result = run_live(
+        LiveOptions(str(clip), out, headless=True, fast=True, annotate=False, settings=strict),
+        capture_factory=lambda _: _BlankVideo(len(seq)),
+        estimator_factory=_ReplayPoses(seq),
+    )
+    scores = [r.score.total for r in ref.complete_reps if r.score is not None]
+    assert scores and all(
+        a < b.score.total - 5 for a, b in zip(scores, plain.complete_reps, strict=True)
+        if b.score is not None
+    )
+    _assert_close_to_analyze(result.live_reps, ref.reps, "synthetic, strict pace")
+    meta = json.loads((out / "session.json").read_text())
+    assert meta["schema_version"] == 2 and meta["settings"] == {"score": {"pace_min_s": 8.0}}
+    assert json.loads((out / "summary.json").read_text())["settings"] == meta["settings"]
+    rebuilt, _ = live.rebuild_report(out, annotate=False)  # reads the settings back
+    assert rebuilt.settings == strict
+    rebuilt_scores = [r.score.total for r in rebuilt.complete_reps if r.score is not None]
+    assert rebuilt_scores == pytest.approx(scores, abs=0.1)  # poses.csv keeps 6 digits
+
+
 def test_the_guided_flow_goes_position_calibrate_practice() -> None:
     seq = _two_rep_seq()
     coach = LiveCoach(seq.image_size)
