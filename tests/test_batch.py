@@ -397,9 +397,11 @@ def test_recorded_at_reads_the_container_else_the_file_time(tmp_path: Path) -> N
     assert recorded_at(junk)[1] == "file time"
 
 
-def test_a_marker_is_trusted_only_for_the_same_input_model_tilt_and_files(
+def test_a_marker_is_trusted_only_for_the_same_input_model_tilt_settings_and_files(
     scenario: Scenario, tmp_path: Path
 ) -> None:
+    from halfcircle.config import Settings, settings_from_dict
+
     vid = "anna/hc_fast.mp4"
     video = tmp_path / "in.mp4"
     shutil.copy2(scenario.clinic / vid, video)
@@ -416,6 +418,10 @@ def test_a_marker_is_trusted_only_for_the_same_input_model_tilt_and_files(
     assert not is_done(folder, video, sha, annotate=False, baseline=True)
     assert marker["camera_tilt_deg"] == 0.0
     assert not is_done(folder, video, sha, annotate=False, baseline=False, camera_tilt_deg=5.0)
+    assert marker["settings"] == {}  # the batch ran with the defaults
+    assert is_done(folder, video, sha, annotate=False, baseline=False, settings=Settings())
+    strict = settings_from_dict({"reps": {"leave_upright_deg": 14}})
+    assert not is_done(folder, video, sha, annotate=False, baseline=False, settings=strict)
     assert not done(annotate=True)  # wants the annotated video it does not hold
     os.utime(video, ns=(0, marker["video"]["mtime_ns"] + 1))
     assert not done()  # the input changed
@@ -428,6 +434,39 @@ def test_a_marker_is_trusted_only_for_the_same_input_model_tilt_and_files(
     assert not done()
     (folder / DONE_NAME).write_text("{")
     assert not done()
+
+
+def test_a_marker_records_the_changed_settings_and_an_older_one_means_the_defaults(
+    tmp_path: Path,
+) -> None:
+    from halfcircle.config import Settings, settings_diff, settings_from_dict
+
+    video = tmp_path / "in.mp4"
+    video.write_bytes(b"a video")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "summary.json").write_text("{}")
+    st = video.stat()
+    strict = settings_from_dict({"reps": {"leave_upright_deg": 14}})
+    marker = {
+        "schema_version": 2,
+        "video": {"size": st.st_size, "mtime_ns": st.st_mtime_ns},
+        "model": {"sha256": "f" * 64},
+        "annotate": False,
+        "baseline": False,
+        "camera_tilt_deg": 0.0,
+        "settings": settings_diff(strict),
+        "files": {"summary.json": 2},
+    }
+    (folder / DONE_NAME).write_text(json.dumps(marker))
+
+    def done(settings: Settings | None) -> bool:
+        return is_done(folder, video, "f" * 64, annotate=False, baseline=False, settings=settings)
+
+    assert done(strict) and not done(Settings()) and not done(None)
+    del marker["settings"]
+    (folder / DONE_NAME).write_text(json.dumps(marker | {"schema_version": 1}))
+    assert done(None) and done(Settings()) and not done(strict)  # version 1: the defaults
 
 
 def test_a_second_batch_on_the_same_folder_is_refused(tmp_path: Path) -> None:

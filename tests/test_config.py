@@ -266,3 +266,44 @@ def test_rebuild_keeps_the_sessions_own_settings(
     code = cli.main(["live", "--rebuild", str(tmp_path), "--set", "reps.leave_upright_deg=14"])
     assert code == 2
     assert "--rebuild uses the settings the session was recorded with" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ reproducibility
+def test_summary_json_keeps_the_changed_settings_and_the_api_reads_them_back(
+    tmp_path: Path,
+) -> None:
+    from halfcircle.analyze import analyze_poses, text_summary, write_outputs
+    from halfcircle.api import load_output
+    from halfcircle.synthetic import synthetic_clip
+
+    lateral, forward = half_circle(n_rest=60, n_rep=150)
+    seq = synthetic_clip(lateral, forward, noise_px=0.5, seed=1).seq
+    strict = settings_from_dict({"score": {"pace_min_s": 8.0}})
+    analysis = analyze_poses(seq, settings=strict)
+    write_outputs(analysis, tmp_path / "o", annotate=False)
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["schema_version"] == 2
+    assert summary["settings"] == {"score": {"pace_min_s": 8.0}}
+    assert load_output(tmp_path / "o").settings == strict
+    assert "Settings that differ from the defaults: score.pace_min_s = 8.0." in text_summary(
+        analysis
+    )
+    plain = analyze_poses(seq)
+    write_outputs(plain, tmp_path / "p", annotate=False)
+    assert json.loads((tmp_path / "p" / "summary.json").read_text())["settings"] == {}
+    del summary["settings"]  # a summary written before settings existed: the defaults
+    (tmp_path / "p" / "summary.json").write_text(json.dumps(summary | {"schema_version": 1}))
+    assert load_output(tmp_path / "p").settings == Settings()
+
+
+def test_analyze_on_the_command_line_runs_with_the_file_and_set_over_it(
+    person_video: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "[reps]\nleave_upright_deg = 14\nenter_upright_deg = 9\n")
+    out = tmp_path / "o"
+    args = ["analyze", str(person_video), "--out", str(out), "--no-video", "--json"]
+    code = cli.main([*args, "--config", str(path), "--set", "reps.leave_upright_deg=16"])
+    assert code in (0, cli.EXIT_NOTHING_MEASURED)  # a photo: maybe no stance to calibrate on
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["settings"] == {"reps": {"enter_upright_deg": 9.0, "leave_upright_deg": 16.0}}
+    assert json.loads(capsys.readouterr().out)["settings"] == summary["settings"]
