@@ -8,6 +8,7 @@ import math
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
@@ -240,7 +241,8 @@ def test_settings_reach_the_live_reps_the_record_and_a_rebuilt_report(tmp_path: 
     )
     scores = [r.score.total for r in ref.complete_reps if r.score is not None]
     assert scores and all(
-        a < b.score.total - 5 for a, b in zip(scores, plain.complete_reps, strict=True)
+        a < b.score.total - 5
+        for a, b in zip(scores, plain.complete_reps, strict=True)
         if b.score is not None
     )
     _assert_close_to_analyze(result.live_reps, ref.reps, "synthetic, strict pace")
@@ -562,6 +564,31 @@ def test_headless_cli_runs_a_file_and_prints_the_summary(tmp_path: Path) -> None
     assert proc.returncode == cli.EXIT_NOTHING_MEASURED, proc.stderr  # head and shoulders only
     assert proc.stderr == "" and "Half circles: 0 complete" in proc.stdout
     assert "Session saved in" in proc.stdout and (tmp_path / "s" / "report.html").exists()
+
+
+def _file_size_limit(max_bytes: int) -> Callable[[], None]:
+    """A child process hook: no file may grow past ``max_bytes`` (a disk that fills up)."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, resource.RLIM_INFINITY))
+
+
+def test_a_full_disk_mid_session_keeps_the_summary_and_says_so_in_one_line(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "s"
+    proc = subprocess.run(
+        [sys.executable, "-m", "halfcircle.cli", "live", "--source", str(CLIP), "--headless",
+         "--fast", "--model", "lite", "--no-history", "--out", str(out)],
+        capture_output=True, text=True, timeout=300, preexec_fn=_file_size_limit(100_000),
+    )  # fmt: skip
+    _one_line(proc, 1, "could not be written (File too large)")
+    assert "halfcircle live --rebuild" in proc.stderr  # how to get the report later
+    assert "Half circles:" in proc.stdout and f"Session record kept in {out}/" in proc.stdout
+    poses, _ = load_poses(out)  # what reached the disk is readable
+    assert len(poses) > 10
+    assert not (out / "report.html").exists()  # no torn page
+    assert not list(out.glob(".*.tmp"))
 
 
 def test_cli_errors_are_one_plain_line(tmp_path: Path) -> None:

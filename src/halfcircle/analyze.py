@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from halfcircle.capture import open_source
 from halfcircle.config import Settings, changed_settings, settings_diff
+from halfcircle.files import replace_text
 from halfcircle.kinematics import KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.overlay import OverlayInfo, draw_overlay
@@ -486,7 +487,7 @@ def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | N
 
 
 def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    replace_text(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
 
 
 def _json_safe(value: Any) -> Any:

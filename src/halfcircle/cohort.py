@@ -32,13 +32,13 @@ import csv
 import html
 import json
 import math
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from halfcircle.baseline import TESTS
+from halfcircle.files import replace_text
 
 if TYPE_CHECKING:
     from halfcircle.batch import BatchPlan, VideoOutcome
@@ -182,8 +182,8 @@ def write_cohort(
     """Write ``cohort.csv`` and ``cohort.html`` into the batch folder; returns the rows."""
     rows = cohort_rows(plan, outcomes, interrupted=interrupted)
     out = plan.out_dir
-    _replace_text(out / "cohort.csv", _csv_text(rows))
-    _replace_text(out / "cohort.html", render_cohort(rows, title=out.name))
+    replace_text(out / "cohort.csv", _csv_text(rows))
+    replace_text(out / "cohort.html", render_cohort(rows, title=out.name))
     return rows
 
 
@@ -196,19 +196,6 @@ def _csv_text(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
     return buf.getvalue()
-
-
-def _replace_text(path: Path, text: str) -> None:
-    """Write ``path`` through a temporary file renamed over it (never half written)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 # ----------------------------------------------------------------------------- the page

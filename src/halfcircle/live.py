@@ -54,6 +54,7 @@ from halfcircle.landmarks import PoseFrame
 from halfcircle.liverecord import (
     RAW_VIDEO_FILE,
     SESSION_FILE,
+    RecordWriteError,
     SessionRecorder,
     load_poses,
     previous_rating,
@@ -62,9 +63,12 @@ from halfcircle.liverecord import (
 from halfcircle.overlay import OverlayInfo, draw_overlay
 from halfcircle.reps import RepEvent, RepRecord
 from halfcircle.session import FrameState, SessionLoop
+from halfcircle.videowriter import VideoWriteError
 
 Stage = Literal["position", "calibrate", "practice"]
-StopReason = Literal["end", "quit", "window_closed", "camera_lost", "interrupted", "crashed"]
+StopReason = Literal[
+    "end", "quit", "window_closed", "camera_lost", "write_failed", "interrupted", "crashed"
+]
 
 #: Keys shown on screen (window mode).
 HELP_TEXT: Final = "c recalibrate   p pause   r reset   o overlay   q quit"
@@ -512,9 +516,12 @@ class LiveResult:
     Attributes:
         out_dir: The session folder.
         stop: Why it stopped: ``end`` (the file ended), ``quit``, ``window_closed``,
-            ``camera_lost`` or ``interrupted`` (Ctrl-C).
-        message: One plain sentence when it stopped on an error, else "".
-        error: The camera error that stopped it, if any.
+            ``camera_lost``, ``write_failed`` (the session record could not be
+            written: disk full, folder gone) or ``interrupted`` (Ctrl-C).
+        message: One plain sentence when it stopped on an error, or when the
+            record or report could not be written, else "".
+        error: The camera or write error, if any (a report that could not be
+            written is one: :class:`~halfcircle.liverecord.RecordWriteError`).
         analysis: The report's analysis of the recorded poses (None if it failed).
         live_reps: Reps as the live view counted them (complete and incomplete).
         live_aborted: Attempts the live view saw aborted.
@@ -951,9 +958,11 @@ def run_live(
         ui: Where frames are shown (default: a window, or nothing when headless).
 
     Returns:
-        The session's result. A lost camera or Ctrl-C ends the session, not the
-        call: the record is complete up to the last frame, the report is built
-        from it, and :attr:`LiveResult.stop` says why it stopped.
+        The session's result. A lost camera, a failed write (disk full) or
+        Ctrl-C ends the session, not the call: the record is complete up to the
+        last frame written, the report is built from it where the disk allows
+        (the analysis and the history are kept either way), and
+        :attr:`LiveResult.stop` says why it stopped.
 
     Raises:
         InputError: The source cannot be opened, or ``fast`` with a camera.
@@ -1013,12 +1022,15 @@ def run_live(
                     run.run()
                 except CameraLostError as err:
                     run.stop, error = "camera_lost", err
+                except RecordWriteError as err:
+                    run.stop, error = "write_failed", err
                 except KeyboardInterrupt:
                     run.stop = "interrupted"
                 except Exception as err:  # a bug: keep the record, build the report, re-raise
                     crash = err
                     run.stop = "crashed"
                 run.unsilence()
+                recorder.raise_errors = False  # from here on, a failed write is only noted
                 stop: StopReason = run.stop or "end"
                 try:
                     run.drain()
@@ -1028,7 +1040,7 @@ def run_live(
                 if run.first_capture is not None and run.last_shown is not None:
                     run.stats.wall_s = run.last_shown - run.first_capture
                 rating = None
-                if stop in ("end", "quit", "camera_lost"):
+                if stop in ("end", "quit", "camera_lost", "write_failed"):
                     rating = run.ask_rating()
                 advice = None
                 if rating is not None:
@@ -1049,7 +1061,9 @@ def run_live(
                             ["Please stop for today.", *_wrap(advice), "Enter to close"],
                             {13},
                         )
-                if error is not None:
+                if isinstance(error, RecordWriteError):
+                    message = str(error)
+                elif error is not None:
                     message = f"{error} The session up to then is saved in {opts.out_dir}."
                 elif stop == "interrupted":
                     message = (
@@ -1058,6 +1072,8 @@ def run_live(
                 recorder.event("end", run.coach.last_time_s, reason=stop, message=message)
                 recorder.finish(stop=stop, message=message, stats=run.stats.as_dict())
                 live_reps, live_aborted = run.coach.records, run.coach.aborted
+            if recorder.failed is not None and error is None:  # an ending write failed
+                error, message = recorder.failed, str(recorder.failed)
     finally:
         source.close()
         if the_ui is not None:
@@ -1070,7 +1086,25 @@ def run_live(
         except Exception:  # the record on disk is what matters now
             pass
         raise crash
-    analysis, paths = _build_report(opts, stop)
+    analysis, indices = session_analysis(
+        opts.out_dir,
+        opts.model,
+        interrupted=_interrupted(stop),
+        camera_tilt_deg=opts.camera_tilt_deg,
+        settings=opts.settings,
+    )
+    try:
+        paths = write_session_outputs(analysis, opts.out_dir, indices, annotate=opts.annotate)
+    except (OSError, VideoWriteError) as err:  # disk full: the analysis and history stay
+        paths = {}
+        if error is None:
+            error = _report_write_error(opts.out_dir, err)
+            message = str(error)
+        else:
+            message += (
+                f" The report was not written either: `halfcircle live --rebuild "
+                f"{opts.out_dir}` builds it once there is room."
+            )
     progress: list[str] = []
     if log is not None:
         # the report's numbers (zero-phase filtered) replace the live ones
@@ -1091,14 +1125,31 @@ def run_live(
     )
 
 
+#: Stops that may cut the last rep short.
+_EARLY_STOPS: Final = ("camera_lost", "write_failed", "interrupted", "crashed")
+
+
+def _interrupted(stop: str | None) -> bool:
+    return stop is None or stop in _EARLY_STOPS
+
+
 def _build_report(opts: LiveOptions, stop: StopReason) -> tuple[Analysis, dict[str, Path]]:
     return build_report(
         opts.out_dir,
         opts.model,
-        interrupted=stop in ("camera_lost", "interrupted", "crashed"),
+        interrupted=_interrupted(stop),
         annotate=opts.annotate,
         camera_tilt_deg=opts.camera_tilt_deg,
         settings=opts.settings,
+    )
+
+
+def _report_write_error(folder: Path, err: BaseException) -> RecordWriteError:
+    reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+    return RecordWriteError(
+        f"The report could not be written to {folder} ({reason.rstrip('.')}); the session "
+        f"record is kept there: `halfcircle live --rebuild {folder}` builds the report "
+        "once there is room."
     )
 
 
@@ -1119,9 +1170,31 @@ def build_report(
     The annotated video needs a video to draw on: the file played, or the raw
     recording of a camera.
     """
+    analysis, indices = session_analysis(
+        folder, model, interrupted=interrupted, camera_tilt_deg=camera_tilt_deg, settings=settings
+    )
+    return analysis, write_session_outputs(analysis, folder, indices, annotate=annotate)
+
+
+def session_analysis(
+    folder: Path,
+    model: str,
+    *,
+    interrupted: bool,
+    camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
+) -> tuple[Analysis, NDArray[np.int64]]:
+    """The analysis of the poses recorded in a session folder, and each pose's frame index."""
+    poses, indices = load_poses(Path(folder))
+    return analyze_poses(poses, model, interrupted, camera_tilt_deg, settings), indices
+
+
+def write_session_outputs(
+    analysis: Analysis, folder: Path, indices: NDArray[np.int64], *, annotate: bool = True
+) -> dict[str, Path]:
+    """Write ``analyze``'s files for a session's analysis into its folder (see build_report)."""
     folder = Path(folder)
-    poses, indices = load_poses(folder)
-    analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
+    poses = analysis.poses
     annotate = annotate and bool(poses.source) and Path(poses.source).is_file()
     gaps = not np.array_equal(indices, np.arange(len(indices)))
     paths = write_outputs(analysis, folder, annotate=annotate and not gaps)
@@ -1133,7 +1206,7 @@ def build_report(
             paths["video"] = folder / "annotated.mp4"
             _write_annotated_sparse(analysis, indices, paths["video"])
             write_report(analysis, paths["report"], video=paths["video"])
-    return analysis, paths
+    return paths
 
 
 def rebuild_report(folder: Path, annotate: bool = True) -> tuple[Analysis, dict[str, Path]]:
@@ -1147,12 +1220,10 @@ def rebuild_report(folder: Path, annotate: bool = True) -> tuple[Analysis, dict[
         SettingsError: ``session.json`` names settings this halfcircle does not know.
     """
     meta = read_meta(folder)
-    stop = meta.get("stop")
-    interrupted = stop is None or stop in ("camera_lost", "interrupted", "crashed")
     return build_report(
         folder,
         str(meta.get("model", "full")),
-        interrupted=interrupted,
+        interrupted=_interrupted(meta.get("stop")),
         annotate=annotate,
         camera_tilt_deg=float(meta.get("camera_tilt_deg", 0.0)),
         settings=settings_from_dict(

@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 
 from halfcircle.analyze import FRAME_COLUMNS, PHI_MIN_INCLINATION_DEG
 from halfcircle.errors import HalfcircleError, InputError
+from halfcircle.files import replace_text
 from halfcircle.kinematics import AngleSample
 from halfcircle.landmarks import N_LANDMARKS, PoseSequence
 from halfcircle.posefile import CSV_COLUMNS, PoseCsvWriter
@@ -237,9 +238,7 @@ class SessionRecorder:
 
     def _write_meta(self) -> None:
         text = json.dumps(_json_safe(self.meta), indent=2, allow_nan=False) + "\n"
-        tmp = self.folder / (SESSION_FILE + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(self.folder / SESSION_FILE)
+        replace_text(self.folder / SESSION_FILE, text)
 
 
 # ----------------------------------------------------------------------------- reading

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
+from halfcircle.files import replace_text
+
 if TYPE_CHECKING:
     from halfcircle.analyze import Analysis
 
@@ -42,8 +44,8 @@ footer{color:#7a8a8a;font-size:13px;margin-top:32px}
 
 
 def write_report(analysis: Analysis, path: Path, video: Path | None = None) -> None:
-    """Write the report page of ``analysis`` to ``path``."""
-    path.write_text(render_report(analysis, video, base=path.parent), encoding="utf-8")
+    """Write the report page of ``analysis`` to ``path`` (never left half written)."""
+    replace_text(path, render_report(analysis, video, base=path.parent))
 
 
 def render_report(analysis: Analysis, video: Path | None = None, base: Path | None = None) -> str:
