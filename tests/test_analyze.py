@@ -138,6 +138,35 @@ def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)  # fmt: skip
 
 
+def _limit_file_size() -> None:
+    """In the child: no file may grow past 100 kB, as on a disk that fills up."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, resource.RLIM_INFINITY))
+
+
+def test_a_full_disk_loses_the_annotated_video_but_keeps_the_report_and_summary(
+    tmp_path: Path,
+) -> None:
+    video = Path(__file__).parent / "data" / "person.mp4"  # its annotated video is > 100 kB
+    out = tmp_path / "o"
+    proc = subprocess.run(
+        [sys.executable, "-m", "halfcircle.cli", "analyze", str(video), "--out", str(out),
+         "--model", "lite"],
+        capture_output=True, text=True, timeout=300, preexec_fn=_limit_file_size,
+    )  # fmt: skip
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip() == (
+        f"halfcircle: The annotated video {out}/annotated.mp4 could not be written "
+        f"(File too large); the other results are in {out}/."
+    )
+    assert "Half circles: 0 complete" in proc.stdout  # the summary is still printed
+    assert sorted(p.name for p in out.iterdir()) == [
+        "frames.csv", "report.html", "reps.json", "summary.json",
+    ]  # fmt: skip
+    assert "<video" not in (out / "report.html").read_text()
+
+
 def test_analyze_a_video_without_a_full_body_explains_and_exits_5(
     person_video: Path, tmp_path: Path
 ) -> None:

@@ -403,8 +403,14 @@ def write_outputs(
 
     Returns:
         The paths written, by name (``frames``, ``reps``, ``summary``, ``video``, ``report``).
+
+    Raises:
+        VideoWriteError: The annotated video could not be written (disk full);
+            every other file was written, the report without the video.
+        OSError: Another file could not be written.
     """
     from halfcircle.report import write_report
+    from halfcircle.videowriter import VideoWriteError
 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -416,11 +422,19 @@ def write_outputs(
     reps, aborted = rep_dicts(analysis)
     _write_json(paths["reps"], {"schema_version": SCHEMA_VERSION, "reps": reps, "aborted": aborted})
     _write_json(paths["summary"], summary_dict(analysis))
+    unwritten: VideoWriteError | None = None
     if annotate and len(analysis.poses):
-        paths["video"] = out_dir / "annotated.mp4"
-        write_annotated_video(analysis, paths["video"], progress)
+        video = out_dir / "annotated.mp4"
+        try:
+            write_annotated_video(analysis, video, progress)
+            paths["video"] = video
+        except VideoWriteError as err:  # the report is worth more: write it without
+            unwritten = err
+            video.unlink(missing_ok=True)  # a torn MP4 does not play
     paths["report"] = out_dir / "report.html"
     write_report(analysis, paths["report"], video=paths.get("video"))
+    if unwritten is not None:
+        raise unwritten
     return paths
 
 

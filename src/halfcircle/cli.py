@@ -121,6 +121,7 @@ def _analyze_one(
         write_outputs,
     )
     from halfcircle.capture import open_source
+    from halfcircle.videowriter import VideoWriteError
 
     with open_source(video) as source:
         total = source.frame_count
@@ -130,15 +131,26 @@ def _analyze_one(
     with tqdm(
         total=len(poses), unit="frame", desc="video", disable=as_json or not annotate or None
     ) as bar:
-        write_outputs(analysis, out, annotate=annotate, progress=bar.update)
+        try:
+            write_outputs(analysis, out, annotate=annotate, progress=bar.update)
+            unwritten = None
+        except VideoWriteError as err:  # disk full: the summary still counts
+            unwritten = f"{str(err).rstrip('.')}; the other results are in {out}/."
+        except OSError as err:
+            unwritten = f"Not every result could be written to {out} ({err.strerror or err})."
     text = text_summary(analysis)
     if history_db is not None and analysis.measured:
         added = _add_to_history(analysis, video, history_db, camera_tilt_deg)
         text += "".join(f"\n{line}" for line in added)
-    text += f"\nResults in {out}/ (open report.html)."
+    if unwritten is None:
+        text += f"\nResults in {out}/ (open report.html)."
+    else:
+        print(f"halfcircle: {unwritten}", file=sys.stderr)
     code = 0
     if interrupted:
         code = EXIT_INTERRUPTED
+    elif unwritten is not None:
+        code = 1
     elif not analysis.measured:
         code = EXIT_NOTHING_MEASURED
     return code, json.dumps(summary_dict(analysis), indent=2) if as_json else text
@@ -524,9 +536,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             if interrupted:
                 print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
                 return EXIT_INTERRUPTED
-            runs.append(
-                baseline_from_poses(poses, args.height_cm, settings, camera_tilt_deg=tilt)
-            )
+            runs.append(baseline_from_poses(poses, args.height_cm, settings, camera_tilt_deg=tilt))
         run = merge_runs(runs)
         feels, pain = args.feels, args.pain
         source = ", ".join(str(v) for v in args.source)

@@ -1096,11 +1096,12 @@ def run_live(
     try:
         paths = write_session_outputs(analysis, opts.out_dir, indices, annotate=opts.annotate)
     except (OSError, VideoWriteError) as err:  # disk full: the analysis and history stay
-        paths = {}
+        report = opts.out_dir / "report.html"  # written without the video if only that failed
+        paths = {"report": report} if isinstance(err, VideoWriteError) and report.exists() else {}
         if error is None:
             error = _report_write_error(opts.out_dir, err)
             message = str(error)
-        else:
+        elif not paths:
             message += (
                 f" The report was not written either: `halfcircle live --rebuild "
                 f"{opts.out_dir}` builds it once there is room."
@@ -1145,6 +1146,8 @@ def _build_report(opts: LiveOptions, stop: StopReason) -> tuple[Analysis, dict[s
 
 
 def _report_write_error(folder: Path, err: BaseException) -> RecordWriteError:
+    if isinstance(err, VideoWriteError):
+        return RecordWriteError(f"{str(err).rstrip('.')}; the report is in {folder} without it.")
     reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
     return RecordWriteError(
         f"The report could not be written to {folder} ({reason.rstrip('.')}); the session "

@@ -12,10 +12,12 @@ annotated video from slowing an analysis down.
 from __future__ import annotations
 
 import queue
+import signal
 import subprocess
 import threading
 from pathlib import Path
 from types import TracebackType
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,6 +26,17 @@ from halfcircle.errors import HalfcircleError
 
 #: Frames that may wait for the encoder before :meth:`H264Writer.write` blocks.
 QUEUE_FRAMES = 16
+
+
+#: Why the encoder died, by the signal that killed it.
+_SIGNAL_REASONS: Final = {
+    int(getattr(signal, name)): reason
+    for name, reason in (
+        ("SIGXFSZ", "File too large"),
+        ("SIGKILL", "the encoder was killed, perhaps for lack of memory"),
+    )
+    if hasattr(signal, name)  # neither exists on Windows
+}
 
 
 class VideoWriteError(HalfcircleError):
@@ -96,15 +109,22 @@ class H264Writer:
                 pass
 
     def _raise(self) -> None:
-        detail = ""
+        detail, rc = "", None
         if self._proc is not None and self._proc.stderr is not None:
             try:
-                self._proc.wait(timeout=10)
+                rc = self._proc.wait(timeout=10)
                 detail = self._proc.stderr.read().decode(errors="replace").strip()
             except subprocess.TimeoutExpired:
                 detail = ""
-        reason = detail.splitlines()[-1] if detail else str(self._error)
-        raise VideoWriteError(f"The annotated video {self.path} could not be written: {reason}.")
+        if detail:
+            reason = detail.splitlines()[-1]
+        elif rc is not None and rc < 0:  # the encoder was killed
+            reason = _SIGNAL_REASONS.get(-rc, f"the encoder was stopped by signal {-rc}")
+        else:
+            reason = str(self._error)
+        raise VideoWriteError(
+            f"The annotated video {self.path} could not be written ({reason.rstrip('.')})."
+        )
 
     def __exit__(
         self,
