@@ -321,7 +321,9 @@ def test_cli_baseline_source_into_history_trend_and_exports(
         main(["history", "--db", str(db), "--export", "csv", "--out", str(tmp_path / "h.csv")]) == 0
     )
     lines = (tmp_path / "h.csv").read_text().splitlines()
-    assert lines[0] == "session_id,started_at,kind,record,test,name,value"
+    assert lines[0] == (
+        "session_id,started_at,kind,record,test,name,value,view,height_cm,camera_tilt_deg"
+    )
     assert sum(",rating,,pain," in line for line in lines) == 2
 
     assert main(["history", "--db", str(db), "--delete-session", "1"]) == 0
