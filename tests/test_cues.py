@@ -15,6 +15,7 @@ from halfcircle.cues import (
     Cue,
     CueRule,
     CueSelector,
+    live_cue_rules,
     live_cues,
     matching_cues,
     rep_context,
@@ -22,7 +23,7 @@ from halfcircle.cues import (
 )
 from halfcircle.errors import ValidationError
 from halfcircle.reps import LiveSnapshot, RepCounter
-from halfcircle.scoring import half_circle_path
+from halfcircle.scoring import MetricConfig, half_circle_path
 from tests.conftest import typical_rep_metrics
 
 BASE = typical_rep_metrics()
@@ -88,9 +89,9 @@ def test_state_names_in_live_rules_are_real_states() -> None:
         ({}, 70.0, "good"),
         ({"outcome": "aborted"}, None, "aborted"),
         ({"outcome": "incomplete"}, None, "incomplete"),
-        ({"pelvis_shift_max_cm": 4.0}, 80.0, "hips_wall"),
-        ({"pelvis_tilt_max_deg": 30.0}, 80.0, "pelvis_level"),
-        ({"knees_locked": True}, 80.0, "soft_knees"),
+        ({"pelvis_shift_max_cm": 4.0, "compensations": ("pelvis_shift",)}, 80.0, "hips_wall"),
+        ({"pelvis_tilt_max_deg": 30.0, "compensations": ("pelvis_tilt",)}, 80.0, "pelvis_level"),
+        ({"knees_locked": True, "compensations": ("knees_locked",)}, 80.0, "soft_knees"),
         ({"reversals": 1}, 60.0, "one_direction"),
         ({"front_speed_deg_s": 95.0}, 80.0, "slow_front"),
         ({"duration_s": 2.5}, 80.0, "more_time"),
@@ -110,7 +111,7 @@ def test_perfect_rep_gets_only_praise() -> None:
 
 
 def test_several_matches_come_by_priority_and_are_limited() -> None:
-    m = replace(BASE, reversals=2, lateral_asymmetry_deg=10.0, pelvis_shift_max_cm=5.0)
+    m = replace(BASE, reversals=2, lateral_asymmetry_deg=10.0, compensations=("pelvis_shift",))
     ids = [c.id for c in rep_cues(m, 50.0, limit=None)]
     assert ids[:3] == ["hips_wall", "one_direction", "further_left"]
     assert len(rep_cues(m, 50.0)) == 2
@@ -169,6 +170,16 @@ def test_custom_rules_are_just_data() -> None:
 def test_live_rules(changes, expected) -> None:
     cues = live_cues(replace(SNAP, **changes))
     assert (cues[0].id if cues else None) == expected
+
+
+def test_compensation_cues_follow_the_metric_limits() -> None:
+    # After a rep: the compensations the metrics found (with MetricConfig's limits).
+    assert "hips_wall" not in [c.id for c in rep_cues(replace(BASE, pelvis_shift_max_cm=4.0), 80.0)]
+    # During a rep: the same limits, whatever they are set to.
+    shifted = replace(SNAP, pelvis_shift_cm=4.0, knee_flexion_deg=6.0)
+    assert [c.id for c in live_cues(shifted)] == ["hips_wall"]  # defaults: 3 cm, 5 deg
+    wide = live_cue_rules(MetricConfig(pelvis_shift_limit_cm=6.0, knee_locked_deg=8.0))
+    assert [c.id for c in live_cues(shifted, wide)] == ["soft_knees"]
 
 
 def min_jerk(x: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ from typing import Any, Final, Literal
 
 from halfcircle.errors import ValidationError
 from halfcircle.reps import LiveSnapshot, RepRecord
-from halfcircle.scoring import RepMetrics
+from halfcircle.scoring import MetricConfig, RepMetrics
 
 __all__ = [
     "LIVE_CUE_RULES",
@@ -38,6 +38,7 @@ __all__ = [
     "CueRule",
     "CueSelector",
     "live_context",
+    "live_cue_rules",
     "live_cues",
     "matching_cues",
     "record_cues",
@@ -45,7 +46,7 @@ __all__ = [
     "rep_cues",
 ]
 
-Op = Literal["<", "<=", ">", ">=", "==", "!=", "in", "abs>"]
+Op = Literal["<", "<=", ">", ">=", "==", "!=", "in", "has", "abs>"]
 
 _OPS: Final[dict[str, Callable[[Any, Any], bool]]] = {
     "<": operator.lt,
@@ -55,13 +56,18 @@ _OPS: Final[dict[str, Callable[[Any, Any], bool]]] = {
     "==": operator.eq,
     "!=": operator.ne,
     "in": lambda a, b: a in b,
+    "has": lambda a, b: b in a,
     "abs>": lambda a, b: abs(a) > b,
 }
 
 
 @dataclass(frozen=True)
 class Condition:
-    """``context[field] <op> value``; ``abs>`` compares the absolute value."""
+    """``context[field] <op> value``.
+
+    ``abs>`` compares the absolute value; ``has`` holds when the field (a
+    collection) holds the value.
+    """
 
     field: str
     op: Op
@@ -119,24 +125,23 @@ REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
         (_c("outcome", "==", "incomplete"),),
         95,
     ),
+    # The compensations as the rep's metrics found them, with MetricConfig's limits.
     CueRule(
         "hips_wall",
         "Keep your hips against the wall.",
-        (_c("pelvis_shift_max_cm", ">", 3.0),),
+        (_c("compensations", "has", "pelvis_shift"),),
         90,
     ),
     CueRule(
         "pelvis_level",
         "Let your pelvis stay level against the wall.",
-        # MediaPipe's hip line reads up to ~20 deg of tilt with a still pelvis
-        # (rendered fixtures); the same limit as ScoreConfig.pelvis_tilt_limit_deg.
-        (_c("pelvis_tilt_max_deg", ">", 25.0),),
+        (_c("compensations", "has", "pelvis_tilt"),),
         85,
     ),
     CueRule(
         "soft_knees",
         "Keep a soft bend in your knees.",
-        (_c("knees_locked", "==", True),),
+        (_c("compensations", "has", "knees_locked"),),
         80,
     ),
     CueRule(
@@ -197,51 +202,66 @@ REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
 
 _REP_STATES: Final = ("side_a", "front", "side_b", "returning")
 
-#: Cues during the movement; conditions on :func:`live_context` keys.
-LIVE_CUE_RULES: Final[tuple[CueRule, ...]] = (
-    CueRule(
-        "step_into_view",
-        "Step back into view when you're ready.",
-        (_c("state", "==", "paused"), _c("state_elapsed_s", ">=", 1.0)),
-        100,
-    ),
-    CueRule(
-        "hold_still",
-        "Stand tall against the wall and hold still for a moment.",
-        (_c("state", "==", "calibrating"),),
-        90,
-    ),
-    CueRule(
-        "hips_wall",
-        "Keep your hips against the wall.",
-        (_c("state", "in", _REP_STATES), _c("pelvis_shift_cm", "abs>", 3.0)),
-        80,
-    ),
-    CueRule(
-        "soft_knees",
-        "Keep a soft bend in your knees.",
-        (_c("state", "in", _REP_STATES), _c("knee_flexion_deg", "<", 5.0)),
-        70,
-    ),
-    CueRule(
-        "slow_front",
-        "Slow down through the front.",
-        (_c("state", "==", "front"), _c("speed_deg_s", ">", 90.0)),
-        60,
-    ),
-    CueRule(
-        "easy_pace",
-        "Nice and easy, no need to hurry.",
-        (_c("state", "in", ("side_a", "side_b")), _c("speed_deg_s", ">", 120.0)),
-        50,
-    ),
-    CueRule(
-        "start_gently",
-        "When you're ready, bend gently to one side.",
-        (_c("state", "==", "ready"), _c("state_elapsed_s", ">=", 8.0)),
-        10,
-    ),
-)
+
+def live_cue_rules(metrics: MetricConfig | None = None) -> tuple[CueRule, ...]:
+    """Cues during the movement; conditions on :func:`live_context` keys.
+
+    The hips and knees cues use the compensation limits of ``metrics``
+    (default :class:`~halfcircle.scoring.MetricConfig`), so that a cue during a
+    rep and the compensation counted after it agree.
+    """
+    m = metrics if metrics is not None else MetricConfig()
+    return (
+        CueRule(
+            "step_into_view",
+            "Step back into view when you're ready.",
+            (_c("state", "==", "paused"), _c("state_elapsed_s", ">=", 1.0)),
+            100,
+        ),
+        CueRule(
+            "hold_still",
+            "Stand tall against the wall and hold still for a moment.",
+            (_c("state", "==", "calibrating"),),
+            90,
+        ),
+        CueRule(
+            "hips_wall",
+            "Keep your hips against the wall.",
+            (
+                _c("state", "in", _REP_STATES),
+                _c("pelvis_shift_cm", "abs>", m.pelvis_shift_limit_cm),
+            ),
+            80,
+        ),
+        CueRule(
+            "soft_knees",
+            "Keep a soft bend in your knees.",
+            (_c("state", "in", _REP_STATES), _c("knee_flexion_deg", "<", m.knee_locked_deg)),
+            70,
+        ),
+        CueRule(
+            "slow_front",
+            "Slow down through the front.",
+            (_c("state", "==", "front"), _c("speed_deg_s", ">", 90.0)),
+            60,
+        ),
+        CueRule(
+            "easy_pace",
+            "Nice and easy, no need to hurry.",
+            (_c("state", "in", ("side_a", "side_b")), _c("speed_deg_s", ">", 120.0)),
+            50,
+        ),
+        CueRule(
+            "start_gently",
+            "When you're ready, bend gently to one side.",
+            (_c("state", "==", "ready"), _c("state_elapsed_s", ">=", 8.0)),
+            10,
+        ),
+    )
+
+
+#: The live cues with the default compensation limits.
+LIVE_CUE_RULES: Final[tuple[CueRule, ...]] = live_cue_rules()
 
 
 def rep_context(metrics: RepMetrics, score: float | None = None) -> dict[str, Any]:

@@ -83,9 +83,11 @@ class MetricConfig:
         sparc_amplitude_threshold: SPARC amplitude threshold, literature value 0.05.
         sparc_pad_level: SPARC zero-padding level, literature value 4.
         peak_prominence: Minimum prominence of a speed peak, fraction of the peak speed.
-        pelvis_shift_limit_cm: Pelvis shift beyond this counts as a compensation (cm).
+        pelvis_shift_limit_cm: Pelvis shift beyond this counts as a compensation (cm);
+            the live hips cue uses it too (:func:`halfcircle.cues.live_cue_rules`).
         pelvis_tilt_limit_deg: Pelvis tilt beyond this counts as a compensation (deg).
-        knee_locked_deg: Knee flexion below this counts as locked knees (deg).
+        knee_locked_deg: Knee flexion below this counts as locked knees (deg); the
+            live knees cue uses it too.
     """
 
     arc_min_inclination_deg: float = 10.0

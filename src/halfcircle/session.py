@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.config import Settings
-from halfcircle.cues import CueSelector, live_cues, record_cues
+from halfcircle.cues import CueSelector, live_cue_rules, live_cues, record_cues
 from halfcircle.kinematics import AngleSample, KinematicsSeries
 from halfcircle.reps import RepCounter, RepEvent, RepRecord
 
@@ -58,6 +58,7 @@ class SessionLoop:
             score_config=self.settings.score,
         )
         self.cues = CueSelector.from_config(self.settings.cues)
+        self._live_rules = live_cue_rules(self.settings.metrics)
         self._calibrated_from_s = calibrated_from_s
         self._last_score: float | None = None
         self.events: list[RepEvent] = []
@@ -112,7 +113,7 @@ class SessionLoop:
                 if event.record.score is not None:
                     self._last_score = event.record.score.total
         self.events += events
-        cue = self.cues.update(t, live_cues(self.counter.snapshot()))
+        cue = self.cues.update(t, live_cues(self.counter.snapshot(), self._live_rules))
         return FrameState(
             phase=self.counter.phase,
             reps=self.counter.complete_count,
