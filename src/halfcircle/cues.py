@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Final, Literal
 
-from halfcircle.errors import ValidationError
+from halfcircle.errors import ValidationError, sign_problems
 from halfcircle.reps import LiveSnapshot, RepRecord
 from halfcircle.scoring import MetricConfig, RepMetrics
 
@@ -325,16 +325,9 @@ class CueConfig:
     feedback_ttl_s: float = 5.0
 
     def __post_init__(self) -> None:
-        problems = [
-            f"{name} must be >= 0, got {value}"
-            for name, value in (
-                ("display_s", self.display_s),
-                ("cooldown_s", self.cooldown_s),
-                ("repeat_cooldown_s", self.repeat_cooldown_s),
-                ("feedback_ttl_s", self.feedback_ttl_s),
-            )
-            if not value >= 0
-        ]
+        problems = sign_problems(
+            self, non_negative=("display_s", "cooldown_s", "repeat_cooldown_s", "feedback_ttl_s")
+        )
         if problems:
             raise ValidationError("Invalid cue config: " + "; ".join(problems) + ".")
 
@@ -360,17 +353,7 @@ class CueSelector:
     def __init__(
         self, display_s: float = 3.0, cooldown_s: float = 2.0, repeat_cooldown_s: float = 15.0
     ) -> None:
-        problems = [
-            f"{name} must be >= 0, got {value}"
-            for name, value in (
-                ("display_s", display_s),
-                ("cooldown_s", cooldown_s),
-                ("repeat_cooldown_s", repeat_cooldown_s),
-            )
-            if not value >= 0
-        ]
-        if problems:
-            raise ValidationError("Invalid cue selector: " + "; ".join(problems) + ".")
+        CueConfig(display_s, cooldown_s, repeat_cooldown_s)  # validates them
         self.display_s = display_s
         self.cooldown_s = cooldown_s
         self.repeat_cooldown_s = repeat_cooldown_s

@@ -6,6 +6,8 @@ only the command line turns an error into a printed line and an exit code.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class HalfcircleError(Exception):
     """Base class of every error halfcircle raises on purpose."""
@@ -37,3 +39,24 @@ class ModelError(HalfcircleError):
 
 class ValidationError(HalfcircleError, ValueError):
     """Arrays handed to a halfcircle function have the wrong shape or values."""
+
+
+def sign_problems(
+    obj: object, *, positive: Iterable[str] = (), non_negative: Iterable[str] = ()
+) -> list[str]:
+    """Phrases naming the attributes of ``obj`` whose sign is wrong.
+
+    One for each name in ``positive`` that is not > 0 and in ``non_negative``
+    that is not >= 0 (NaN fails both), for a :class:`ValidationError` that names
+    every problem of a configuration at once.
+    """
+    out = [
+        f"{name} must be positive, got {getattr(obj, name)}"
+        for name in positive
+        if not getattr(obj, name) > 0
+    ]
+    return out + [
+        f"{name} must be >= 0, got {getattr(obj, name)}"
+        for name in non_negative
+        if not getattr(obj, name) >= 0
+    ]

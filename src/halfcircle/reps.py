@@ -61,7 +61,7 @@ from typing import Any, Final, Literal, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.errors import ValidationError
+from halfcircle.errors import ValidationError, sign_problems
 from halfcircle.scoring import (
     Direction,
     MetricConfig,
@@ -180,18 +180,17 @@ class RepThresholds:
                 f"need 0 < return_fraction < return_leave_fraction <= 1, got "
                 f"{self.return_fraction} and {self.return_leave_fraction}"
             )
-        for name in (
-            "max_gap_s",
-            "pre_buffer_s",
-            "settle_stall_s",
-            "settle_timeout_s",
-            "live_speed_window_s",
-        ):
-            if not getattr(self, name) > 0:
-                problems.append(f"{name} must be positive, got {getattr(self, name)}")
-        for name in ("onset_margin_deg", "onset_noise_factor", "settle_stall_deg"):
-            if not getattr(self, name) >= 0:
-                problems.append(f"{name} must be >= 0, got {getattr(self, name)}")
+        problems += sign_problems(
+            self,
+            positive=(
+                "max_gap_s",
+                "pre_buffer_s",
+                "settle_stall_s",
+                "settle_timeout_s",
+                "live_speed_window_s",
+            ),
+            non_negative=("onset_margin_deg", "onset_noise_factor", "settle_stall_deg"),
+        )
         if problems:
             raise ValidationError("Invalid rep thresholds: " + "; ".join(problems) + ".")
 

@@ -34,7 +34,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from halfcircle.errors import ValidationError
+from halfcircle.errors import ValidationError, sign_problems
 from halfcircle.smoothness import (
     angular_speed_deg_s,
     count_reversals,
@@ -126,12 +126,11 @@ class MetricConfig:
             problems.append(
                 f"speed_cutoff_hz must be positive (or None), got {self.speed_cutoff_hz}"
             )
-        for name in ("sparc_cutoff_hz", "pelvis_shift_limit_cm", "pelvis_tilt_limit_deg"):
-            if not getattr(self, name) > 0:
-                problems.append(f"{name} must be positive, got {getattr(self, name)}")
-        for name in ("arc_min_inclination_deg", "reversal_threshold_deg", "knee_locked_deg"):
-            if not getattr(self, name) >= 0:
-                problems.append(f"{name} must be >= 0, got {getattr(self, name)}")
+        problems += sign_problems(
+            self,
+            positive=("sparc_cutoff_hz", "pelvis_shift_limit_cm", "pelvis_tilt_limit_deg"),
+            non_negative=("arc_min_inclination_deg", "reversal_threshold_deg", "knee_locked_deg"),
+        )
         if problems:
             raise ValidationError("Invalid metric config: " + "; ".join(problems) + ".")
 
