@@ -73,6 +73,19 @@ def test_outputs_hold_every_frame_and_rep(tmp_path: Path) -> None:
     assert page.count("<tr>") == 3  # header and two reps
 
 
+def test_the_report_names_the_settings_that_differ_from_the_defaults() -> None:
+    from halfcircle.config import Settings
+    from halfcircle.report import render_report
+    from halfcircle.reps import RepThresholds
+
+    seq, _ = _two_reps()
+    plain = render_report(analyze_poses(seq))
+    assert "changed from the defaults" not in plain
+    changed = Settings(reps=RepThresholds(leave_upright_deg=14.0))
+    page = render_report(analyze_poses(seq, settings=changed))
+    assert "changed from the defaults: reps.leave_upright_deg = 14.0." in page
+
+
 def test_a_person_leaving_mid_rep_leaves_a_note_and_no_complete_rep() -> None:
     lat, fwd = half_circle(n_rest=60, n_rep=150, right_first=True)
     clip = synthetic_clip(lat, fwd)

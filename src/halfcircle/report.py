@@ -51,6 +51,7 @@ def write_report(analysis: Analysis, path: Path, video: Path | None = None) -> N
 def render_report(analysis: Analysis, video: Path | None = None, base: Path | None = None) -> str:
     """The report page as an HTML string."""
     from halfcircle.analyze import camera_tilt_phrase, summary_dict
+    from halfcircle.config import changed_settings
 
     s = summary_dict(analysis)
     camera = camera_tilt_phrase(s)
@@ -86,6 +87,13 @@ def render_report(analysis: Analysis, video: Path | None = None, base: Path | No
             _img(_plot_traces(analysis), "rep traces against an ideal half circle"),
             _rep_table(analysis),
         ]
+    changed = changed_settings(analysis.settings)
+    if changed:  # so that a reader comparing two reports knows they were measured alike
+        parts.append(
+            "<p class='note'>Measured with these settings changed from the defaults: "
+            + html.escape("; ".join(changed))
+            + ".</p>"
+        )
     parts += [
         "<footer>halfcircle is a coaching tool, not a diagnosis. Side bend is positive to "
         "your right; forward is positive bending forward. If a movement hurts more than "
