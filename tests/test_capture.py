@@ -11,6 +11,7 @@ import pytest
 
 from halfcircle.capture import FrameSource, ReadAhead, find_videos, open_source
 from halfcircle.errors import CameraLostError, VideoSourceError
+from tests.conftest import write_video
 
 
 def test_a_file_yields_every_frame_with_the_files_clock(gradient_video: Path) -> None:
@@ -201,3 +202,26 @@ def test_reading_ahead_raises_an_error_after_the_items_read_before_it() -> None:
         for x in ahead:
             got.append(x)
     assert got == [1, 2]
+
+
+def test_a_phone_video_stored_sideways_is_read_upright(tmp_path: Path) -> None:
+    """Phones store portrait video as landscape frames plus a rotation tag."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    upright = np.full((64, 48, 3), 40, np.uint8)  # portrait, 48 wide
+    upright[:16, :16] = 250  # a bright corner at the top left
+    stored = cv2.rotate(upright, cv2.ROTATE_90_CLOCKWISE)  # 64 wide, as the phone stores it
+    plain = write_video(tmp_path / "stored.mp4", [stored] * 5)
+    tagged = tmp_path / "phone.mp4"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-display_rotation", "90",
+         "-i", str(plain), "-c", "copy", str(tagged)],
+        check=True,
+    )  # fmt: skip
+    with open_source(tagged) as source:
+        frames = [f.image for f in source]
+        assert source.size == (48, 64)
+    assert len(frames) == 5 and frames[0].shape == (64, 48, 3)
+    assert frames[0][:16, :16].mean() > 200 and frames[0][-16:, -16:].mean() < 80

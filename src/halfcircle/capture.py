@@ -3,6 +3,8 @@
 A source is a context manager and an iterable of :class:`Frame`. It always
 releases the capture, however the loop ends. Timestamps come from the file's own
 clock offline and from a monotonic clock live, in seconds from the first frame.
+A phone's portrait video (landscape frames plus a rotation tag) is read upright,
+as OpenCV applies the tag; ``size`` is the upright one.
 
 Failures are our own exceptions with one plain sentence:
 :class:`~halfcircle.errors.VideoSourceError` when a source cannot be opened or
