@@ -297,7 +297,8 @@ def test_cli_baseline_source_into_history_trend_and_exports(
     data = json.loads(captured.out)
     assert data["session_id"] == 2
     assert {r["test"] for r in data["results"]} == set(TESTS)
-    assert any("about the same, feels worse" in line for line in data["compared"])
+    assert "about the same" in data["compared"][0]
+    assert data["compared"][-1] == "feels worse overall"
     assert "see a clinician" in data["pain_advice"] and "from 2 to 4" in data["pain_advice"]
 
     assert main(["history", "--db", str(db), "--plot", str(tmp_path / "plot")]) == 0

@@ -598,8 +598,10 @@ class History:
 
         By default the earlier one is the first baseline of the same day, or the
         previous baseline when the session is the day's first. Example line:
-        ``"toe touch +6 deg, feels better"``; a change within the minimal
-        detectable change reads ``"about the same"``.
+        ``"toe touch +6 deg, feels better"`` (the test's own rating, said on its
+        first line); a change within the minimal detectable change reads
+        ``"about the same"``; the session's overall rating is the last line,
+        ``"feels better overall"``.
         """
         sessions = [s for s in self.sessions() if s["kind"] == "baseline"]
         ids = [s["id"] for s in sessions]
@@ -625,6 +627,7 @@ class History:
                 f"camera tilted {tilt[session_id]:g} deg down against {tilt[with_id]:g} then "
                 "(forward bending may not compare)"
             )
+        said: set[str] = set()  # tests whose own feeling was said (once, on its first line)
         for key, value in now.items():
             if key not in then:
                 continue
@@ -633,8 +636,11 @@ class History:
             test, measure = key.split(".", 1)
             label = test.replace("_", " ") + _MEASURE_LABELS.get(measure, f" {measure}")
             what = f"{d:+.0f} {unit}" if abs(d) > MDC.get(unit, 0.0) else "about the same"
-            f = feel.get(test) or feel.get(None)
+            f = feel.get(test) if test not in said else None
+            said.add(test)
             lines.append(f"{label} {what}" + (f", feels {f}" if f else ""))
+        if lines and feel.get(None):
+            lines.append(f"feels {feel[None]} overall")
         return lines
 
     def _values(self, session_id: int) -> dict[str, float]:
