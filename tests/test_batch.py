@@ -547,3 +547,28 @@ def test_unexpected_failures_are_described_in_one_sentence() -> None:
     text = _describe(ValueError("shapes (3,) and (4,) differ."))
     assert text == "The analysis failed unexpectedly (ValueError: shapes (3,) and (4,) differ)."
     assert _describe(RuntimeError()).endswith("(RuntimeError: no details).")
+
+
+def _limit_file_size() -> None:
+    """In the child: no file may grow past 100 kB, as on a disk that fills up."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, resource.RLIM_INFINITY))
+
+
+def test_a_full_disk_fails_each_video_with_a_sentence_naming_its_own_folder(
+    tmp_path: Path,
+) -> None:
+    video = Path(__file__).parent / "data" / "person.mp4"  # its annotated video is > 100 kB
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "halfcircle.cli", "batch", str(video), "--out", str(out),
+         "--model", "lite", "--workers", "1", "--quiet"],
+        capture_output=True, text=True, timeout=300, preexec_fn=_limit_file_size,
+    )  # fmt: skip
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"{out}/videos/person.mp4/annotated.mp4 could not be written (File too large)" in (
+        proc.stdout + proc.stderr
+    )
+    assert ".partial" not in proc.stdout + proc.stderr
+    assert (out / "cohort.csv").exists() and not (out / "videos" / "person.mp4").exists()

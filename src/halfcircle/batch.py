@@ -571,19 +571,29 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
         )
     except HalfcircleError as err:
         return VideoOutcome(
-            job.video_id, "failed", str(err), time.perf_counter() - t0, worker, uses
+            job.video_id, "failed", _public(str(err), job), time.perf_counter() - t0, worker, uses
         )
     except OSError as err:
         where = f" ({err.filename})" if err.filename else ""
         return VideoOutcome(
             job.video_id,
             "failed",
-            f"Could not read or write a file{where}: {err.strerror or err}.",
+            _public(f"Could not read or write a file{where}: {err.strerror or err}.", job),
             time.perf_counter() - t0,
             worker,
             uses,
         )
     return VideoOutcome(job.video_id, "done", None, time.perf_counter() - t0, worker, uses)
+
+
+def _public(message: str, job: VideoJob) -> str:
+    """``message`` naming a video's output folder instead of the hidden one it was written in.
+
+    Outputs are written under ``.partial/`` first (:func:`write_video_outputs`);
+    a person should read where they were going.
+    """
+    hidden = re.escape(job.partial_dir) + r"[/\\][0-9a-f]{12}-[0-9a-f]{8}"
+    return re.sub(hidden, lambda _: job.out_dir, message)
 
 
 def write_video_outputs(
