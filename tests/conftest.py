@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,6 +27,17 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path
         writer.write(f)
     writer.release()
     return path
+
+
+def file_size_limit(max_bytes: int) -> Callable[[], None]:
+    """A child process's ``preexec_fn``: no file may grow past ``max_bytes``.
+
+    A disk that fills up, for real: a write past the limit fails with EFBIG
+    ("File too large"); Python ignores SIGXFSZ, and ffmpeg is killed by it.
+    """
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, resource.RLIM_INFINITY))
 
 
 @pytest.fixture(autouse=True)

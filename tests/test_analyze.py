@@ -16,6 +16,7 @@ from halfcircle.analyze import FRAME_COLUMNS, analyze_poses, write_outputs
 from halfcircle.landmarks import PoseSequence
 from halfcircle.synthetic import half_circle, synthetic_clip
 from halfcircle.videowriter import H264Writer, VideoWriteError
+from tests.conftest import file_size_limit
 
 FPS = 30.0
 
@@ -151,13 +152,6 @@ def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)  # fmt: skip
 
 
-def _limit_file_size() -> None:
-    """In the child: no file may grow past 100 kB, as on a disk that fills up."""
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, resource.RLIM_INFINITY))
-
-
 def test_a_full_disk_loses_the_annotated_video_but_keeps_the_report_and_summary(
     tmp_path: Path,
 ) -> None:
@@ -166,7 +160,7 @@ def test_a_full_disk_loses_the_annotated_video_but_keeps_the_report_and_summary(
     proc = subprocess.run(
         [sys.executable, "-m", "halfcircle.cli", "analyze", str(video), "--out", str(out),
          "--model", "lite"],
-        capture_output=True, text=True, timeout=300, preexec_fn=_limit_file_size,
+        capture_output=True, text=True, timeout=300, preexec_fn=file_size_limit(100_000),
     )  # fmt: skip
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.strip() == (

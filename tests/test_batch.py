@@ -39,7 +39,7 @@ from halfcircle.batch import (
 )
 from halfcircle.cohort import COHORT_COLUMNS
 from halfcircle.pose import PoseEstimator
-from tests.conftest import FIXTURES, fixture_poses
+from tests.conftest import FIXTURES, file_size_limit, fixture_poses
 
 #: The default model: a single `analyze` of these clips is then the one the other tests
 #: of the session already ran (conftest.fixture_poses), so the comparison costs nothing.
@@ -549,13 +549,6 @@ def test_unexpected_failures_are_described_in_one_sentence() -> None:
     assert _describe(RuntimeError()).endswith("(RuntimeError: no details).")
 
 
-def _limit_file_size() -> None:
-    """In the child: no file may grow past 100 kB, as on a disk that fills up."""
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, resource.RLIM_INFINITY))
-
-
 def test_a_full_disk_fails_each_video_with_a_sentence_naming_its_own_folder(
     tmp_path: Path,
 ) -> None:
@@ -564,7 +557,7 @@ def test_a_full_disk_fails_each_video_with_a_sentence_naming_its_own_folder(
     proc = subprocess.run(
         [sys.executable, "-m", "halfcircle.cli", "batch", str(video), "--out", str(out),
          "--model", "lite", "--workers", "1", "--quiet"],
-        capture_output=True, text=True, timeout=300, preexec_fn=_limit_file_size,
+        capture_output=True, text=True, timeout=300, preexec_fn=file_size_limit(100_000),
     )  # fmt: skip
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert f"{out}/videos/person.mp4/annotated.mp4 could not be written (File too large)" in (

@@ -8,7 +8,6 @@ import math
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
@@ -35,7 +34,7 @@ from halfcircle.live import (
 from halfcircle.liverecord import SessionRecorder, load_poses, read_events, read_pose_csv
 from halfcircle.reps import RepRecord
 from halfcircle.synthetic import half_circle, synthetic_clip
-from tests.conftest import PacedCamera
+from tests.conftest import PacedCamera, file_size_limit
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP = REPO / "fixtures" / "hc_two_reps.mp4"
@@ -566,13 +565,6 @@ def test_headless_cli_runs_a_file_and_prints_the_summary(tmp_path: Path) -> None
     assert "Session saved in" in proc.stdout and (tmp_path / "s" / "report.html").exists()
 
 
-def _file_size_limit(max_bytes: int) -> Callable[[], None]:
-    """A child process hook: no file may grow past ``max_bytes`` (a disk that fills up)."""
-    import resource
-
-    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, resource.RLIM_INFINITY))
-
-
 def test_a_full_disk_mid_session_keeps_the_summary_and_says_so_in_one_line(
     tmp_path: Path,
 ) -> None:
@@ -580,7 +572,7 @@ def test_a_full_disk_mid_session_keeps_the_summary_and_says_so_in_one_line(
     proc = subprocess.run(
         [sys.executable, "-m", "halfcircle.cli", "live", "--source", str(CLIP), "--headless",
          "--fast", "--model", "lite", "--no-history", "--out", str(out)],
-        capture_output=True, text=True, timeout=300, preexec_fn=_file_size_limit(100_000),
+        capture_output=True, text=True, timeout=300, preexec_fn=file_size_limit(100_000),
     )  # fmt: skip
     _one_line(proc, 1, "could not be written (File too large)")
     assert "halfcircle live --rebuild" in proc.stderr  # how to get the report later

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from halfcircle.capture import open_source
 from halfcircle.config import Settings, changed_settings, settings_diff
-from halfcircle.files import replace_text
+from halfcircle.files import json_safe, replace_text
 from halfcircle.kinematics import KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.overlay import OverlayInfo, draw_overlay
@@ -213,7 +213,7 @@ def rep_dicts(analysis: Analysis) -> tuple[list[dict[str, Any]], list[dict[str, 
     from halfcircle.cues import record_cues
 
     def one(r: RepRecord) -> dict[str, Any]:
-        d = _json_safe(r.as_dict())
+        d = json_safe(r.as_dict())
         d["cues"] = [c.text for c in record_cues(r)]
         return d
 
@@ -236,7 +236,7 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
         return round(float(np.mean(vals)), 2) if vals else None
 
     scores = [r.score.total for r in complete if r.score is not None]
-    return _json_safe(
+    return json_safe(
         {
             "schema_version": SUMMARY_SCHEMA_VERSION,
             "video": {
@@ -502,19 +502,6 @@ def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | N
 
 def _write_json(path: Path, data: Any) -> None:
     replace_text(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
-
-
-def _json_safe(value: Any) -> Any:
-    """Replace NaN/inf by None and NumPy scalars by Python ones, recursively."""
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _fmt(deg: float | None) -> str:

@@ -617,8 +617,9 @@ def write_video_outputs(
         extra: More facts for ``done.json`` (worker, timings).
     """
     from halfcircle import __version__
-    from halfcircle.analyze import _json_safe, write_outputs
+    from halfcircle.analyze import write_outputs
     from halfcircle.config import settings_diff
+    from halfcircle.files import json_safe
 
     t0 = time.perf_counter()
     token = hashlib.sha1(job.video_id.encode()).hexdigest()[:12]
@@ -634,7 +635,7 @@ def write_video_outputs(
             )
             _write_json(
                 tmp / "baseline.json",
-                _json_safe(
+                json_safe(
                     {
                         "schema_version": 1,
                         "view": run.view,
@@ -690,10 +691,9 @@ def _publish(tmp: Path, final: Path) -> None:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        f.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+    from halfcircle.files import replace_text
+
+    replace_text(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
 
 
 # ----------------------------------------------------------------------------- the run

@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 
 from halfcircle.analyze import FRAME_COLUMNS, PHI_MIN_INCLINATION_DEG
 from halfcircle.errors import HalfcircleError, InputError
-from halfcircle.files import replace_text
+from halfcircle.files import json_safe, replace_text
 from halfcircle.kinematics import AngleSample
 from halfcircle.landmarks import N_LANDMARKS, PoseSequence
 from halfcircle.posefile import CSV_COLUMNS, PoseCsvWriter
@@ -222,7 +222,7 @@ class SessionRecorder:
         assert self._events is not None, "use inside 'with'"
         line = {"type": kind, "time_s": None if time_s is None else round(float(time_s), 4)}
         line.update(data)
-        events, text = self._events, json.dumps(_json_safe(line), allow_nan=False) + "\n"
+        events, text = self._events, json.dumps(json_safe(line), allow_nan=False) + "\n"
 
         def write() -> None:
             events.write(text)
@@ -237,7 +237,7 @@ class SessionRecorder:
         self._guarded(self._write_meta)
 
     def _write_meta(self) -> None:
-        text = json.dumps(_json_safe(self.meta), indent=2, allow_nan=False) + "\n"
+        text = json.dumps(json_safe(self.meta), indent=2, allow_nan=False) + "\n"
         replace_text(self.folder / SESSION_FILE, text)
 
 
@@ -326,18 +326,3 @@ def previous_rating(folder: Path) -> dict[str, Any] | None:
                 if best is None or when > best[0]:
                     best = (when, e)
     return best[1] if best is not None else None
-
-
-def _json_safe(value: Any) -> Any:
-    """Replace NaN/inf by None and NumPy scalars by Python ones, recursively."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
