@@ -201,9 +201,7 @@ def test_body_height_sets_the_metric_scale() -> None:
     from halfcircle.kinematics import KinematicsConfig
 
     plain = calibrate_sequence(seq)
-    tall = calibrate_sequence(
-        seq, KinematicsConfig.for_setup(body_height_m=2.5)
-    )
+    tall = calibrate_sequence(seq, KinematicsConfig.for_setup(body_height_m=2.5))
     assert plain is not None and tall is not None
     assert plain.metric_scale == 1.0
     assert tall.metric_scale > 1.2

@@ -241,8 +241,7 @@ def test_a_bad_settings_file_is_one_line_and_exit_2_before_any_work(
     assert cli.main([*args, "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert err == (
-        f"halfcircle: {path}: unknown key reps.leave_upright "
-        "(did you mean leave_upright_deg?).\n"
+        f"halfcircle: {path}: unknown key reps.leave_upright (did you mean leave_upright_deg?).\n"
     )
     assert not (tmp_path / "o").exists()
 

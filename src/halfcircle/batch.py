@@ -309,6 +309,7 @@ def is_done(
     there with the size it lists.
     """
     from halfcircle.config import settings_diff
+
     try:
         marker = json.loads((out_dir / DONE_NAME).read_text(encoding="utf-8"))
         stamp = _input_stamp(video)

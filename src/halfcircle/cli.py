@@ -536,9 +536,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             if interrupted:
                 print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
                 return EXIT_INTERRUPTED
-            runs.append(
-                baseline_from_poses(poses, args.height_cm, settings, camera_tilt_deg=tilt)
-            )
+            runs.append(baseline_from_poses(poses, args.height_cm, settings, camera_tilt_deg=tilt))
         run = merge_runs(runs)
         feels, pain = args.feels, args.pain
         source = ", ".join(str(v) for v in args.source)

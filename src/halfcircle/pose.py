@@ -243,6 +243,7 @@ class PoseEstimator:
             n_people=n,
         )
 
+
 class PrimaryTracker:
     """Which of the people in view is the one being coached, frame after frame.
 

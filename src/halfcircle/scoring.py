@@ -115,8 +115,7 @@ class MetricConfig:
             )
         if not 0 < self.sparc_amplitude_threshold < 1:
             problems.append(
-                "sparc_amplitude_threshold must be in (0, 1), got "
-                f"{self.sparc_amplitude_threshold}"
+                f"sparc_amplitude_threshold must be in (0, 1), got {self.sparc_amplitude_threshold}"
             )
         if not 0 <= self.peak_prominence < 1:
             problems.append(f"peak_prominence must be in [0, 1), got {self.peak_prominence}")
