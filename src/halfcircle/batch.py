@@ -71,7 +71,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from halfcircle.errors import HalfcircleError, InputError
+from halfcircle.errors import HalfcircleError, InputError, error_reason
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -579,7 +579,7 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
         return VideoOutcome(
             job.video_id,
             "failed",
-            _public(f"Could not read or write a file{where}: {err.strerror or err}.", job),
+            _public(f"Could not read or write a file{where}: {error_reason(err)}.", job),
             time.perf_counter() - t0,
             worker,
             uses,

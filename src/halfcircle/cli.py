@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from halfcircle import __version__
-from halfcircle.errors import HalfcircleError, InputError
+from halfcircle.errors import HalfcircleError, InputError, error_reason
 
 if TYPE_CHECKING:
     from halfcircle.analyze import Analysis
@@ -137,7 +137,7 @@ def _analyze_one(
         except VideoWriteError as err:  # disk full: the summary still counts
             unwritten = f"{str(err).rstrip('.')}; the other results are in {out}/."
         except OSError as err:
-            unwritten = f"Not every result could be written to {out} ({err.strerror or err})."
+            unwritten = f"Not every result could be written to {out} ({error_reason(err)})."
     text = text_summary(analysis)
     if history_db is not None and analysis.measured:
         added = _add_to_history(analysis, video, history_db, camera_tilt_deg)
@@ -916,7 +916,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:
         where = f" ({err.filename})" if err.filename else ""
         print(
-            f"halfcircle: could not read or write a file{where}: {err.strerror or err}.",
+            f"halfcircle: could not read or write a file{where}: {error_reason(err)}.",
             file=sys.stderr,
         )
         return 1

@@ -50,7 +50,7 @@ from typing import Any, Final, Literal, Union, get_args, get_origin, get_type_hi
 
 from halfcircle.baseline import BaselineConfig
 from halfcircle.cues import CueConfig
-from halfcircle.errors import InputError, ValidationError
+from halfcircle.errors import InputError, ValidationError, error_reason
 from halfcircle.kinematics import KinematicsConfig
 from halfcircle.reps import RepThresholds
 from halfcircle.scoring import MetricConfig, ScoreConfig
@@ -171,8 +171,9 @@ def load_settings(path: str | Path, base: Settings | None = None) -> Settings:
     except FileNotFoundError as err:
         raise SettingsError(f"The settings file {path} does not exist.") from err
     except (OSError, UnicodeDecodeError) as err:
-        why = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        raise SettingsError(f"The settings file {path} cannot be read: {why}.") from err
+        raise SettingsError(
+            f"The settings file {path} cannot be read: {error_reason(err)}."
+        ) from err
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

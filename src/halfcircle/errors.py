@@ -41,6 +41,16 @@ class ValidationError(HalfcircleError, ValueError):
     """Arrays handed to a halfcircle function have the wrong shape or values."""
 
 
+def error_reason(err: BaseException) -> str:
+    """Why ``err`` happened, in words, without a final stop.
+
+    An OS error's own text when it has one (``"No space left on device"``),
+    else the error's message.
+    """
+    text = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+    return text.rstrip(".")
+
+
 def sign_problems(
     obj: object, *, positive: Iterable[str] = (), non_negative: Iterable[str] = ()
 ) -> list[str]:

@@ -47,7 +47,7 @@ from halfcircle.analyze import (
 )
 from halfcircle.capture import CaptureFactory, Frame, FrameSource, open_source
 from halfcircle.config import Settings, settings_diff, settings_from_dict
-from halfcircle.errors import CameraLostError, HalfcircleError, InputError
+from halfcircle.errors import CameraLostError, HalfcircleError, InputError, error_reason
 from halfcircle.history import PracticeLog
 from halfcircle.kinematics import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame
@@ -1148,9 +1148,8 @@ def _build_report(opts: LiveOptions, stop: StopReason) -> tuple[Analysis, dict[s
 def _report_write_error(folder: Path, err: BaseException) -> RecordWriteError:
     if isinstance(err, VideoWriteError):
         return RecordWriteError(f"{str(err).rstrip('.')}; the report is in {folder} without it.")
-    reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
     return RecordWriteError(
-        f"The report could not be written to {folder} ({reason.rstrip('.')}); the session "
+        f"The report could not be written to {folder} ({error_reason(err)}); the session "
         f"record is kept there: `halfcircle live --rebuild {folder}` builds the report "
         "once there is room."
     )

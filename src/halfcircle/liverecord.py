@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.analyze import FRAME_COLUMNS, PHI_MIN_INCLINATION_DEG
-from halfcircle.errors import HalfcircleError, InputError
+from halfcircle.errors import HalfcircleError, InputError, error_reason
 from halfcircle.files import json_safe, replace_text
 from halfcircle.kinematics import AngleSample
 from halfcircle.landmarks import N_LANDMARKS, PoseSequence
@@ -162,10 +162,9 @@ class SessionRecorder:
         try:
             write()
         except (OSError, VideoWriteError) as err:
-            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
             self.failed = RecordWriteError(
                 f"The session record in {self.folder} could not be written "
-                f"({reason.rstrip('.')}); what was written before is kept there."
+                f"({error_reason(err)}); what was written before is kept there."
             )
             self.failed.__cause__ = err
             if self.raise_errors:
