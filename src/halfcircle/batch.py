@@ -72,6 +72,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from halfcircle.errors import HalfcircleError, InputError, error_reason
+from halfcircle.files import json_safe, replace_text
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -620,7 +621,6 @@ def write_video_outputs(
     from halfcircle import __version__
     from halfcircle.analyze import write_outputs
     from halfcircle.config import settings_diff
-    from halfcircle.files import json_safe
 
     t0 = time.perf_counter()
     token = hashlib.sha1(job.video_id.encode()).hexdigest()[:12]
@@ -692,8 +692,6 @@ def _publish(tmp: Path, final: Path) -> None:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    from halfcircle.files import replace_text
-
     replace_text(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
 
 
