@@ -113,6 +113,47 @@ def test_rotation_keeps_its_size_when_image_and_world_disagree_on_shoulder_width
     assert k.rotation_deg[-1] == pytest.approx(rotation, abs=1.0)
 
 
+@pytest.mark.parametrize("rotation", [35.0, -35.0])
+def test_front_view_rotation_reads_the_shoulders_foreshortening_where_depth_reads_low(
+    rotation: float,
+) -> None:
+    # From the front a turn takes the shoulder line out of the image plane. MediaPipe's
+    # world depth reads that low (25 of 40 deg on a rendered front view); the line's
+    # image foreshortening gives the size of the turn as well.
+    n = REST + 1
+    rot = np.concatenate([np.zeros(REST), [rotation]])
+    seq = synthetic_clip(np.zeros(n), np.zeros(n), rot, azimuth_deg=0.0, **FAR).seq
+    world = seq.world.copy()
+    shoulders = [LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]]
+    mid = world[:, shoulders, 2].mean(axis=1, keepdims=True)
+    world[:, shoulders, 2] = mid + 0.5 * (world[:, shoulders, 2] - mid)  # depth read half
+    k = compute_kinematics(dataclasses.replace(seq, world=world), smoothing="none")
+    depth_alone = np.degrees(np.arctan(0.5 * np.tan(np.radians(abs(rotation)))))  # 19 deg
+    assert k.calibration is not None and np.isfinite(k.calibration.shoulder_length_m)
+    assert np.sign(k.rotation_deg[-1]) == np.sign(rotation)
+    assert abs(rotation) - 5.0 < abs(k.rotation_deg[-1]) < abs(rotation) + 1.0
+    assert abs(k.rotation_deg[-1]) > depth_alone + 10.0
+
+
+@pytest.mark.parametrize("rotation", [30.0, -30.0])
+def test_side_view_rotation_takes_the_torso_scale_for_the_end_on_shoulder_line(
+    rotation: float,
+) -> None:
+    # From the side the neutral shoulder line points along the camera axis: its image
+    # length is a few pixels, too short to fit a scale on (MediaPipe places the far
+    # shoulder a little off, here 8 px). The torso's scale is used instead.
+    n = REST + 1
+    rot = np.concatenate([np.zeros(REST), [rotation]])
+    seq = synthetic_clip(np.zeros(n), np.zeros(n), rot, azimuth_deg=90.0, **FAR).seq
+    image = seq.image.copy()
+    image[:, LANDMARK["left_shoulder"], 0] += 8.0 / seq.image_size[0]
+    k = compute_kinematics(dataclasses.replace(seq, image=image), smoothing="none")
+    assert k.calibration is not None
+    assert k.calibration.shoulder_metres_per_pixel == pytest.approx(k.calibration.metres_per_pixel)
+    assert not np.isfinite(k.calibration.shoulder_length_m)  # not a front view
+    assert k.rotation_deg[-1] == pytest.approx(rotation, abs=2.0)
+
+
 def test_near_camera_perspective_costs_little_lateral_and_some_forward() -> None:
     # Exact perspective at 3 m: the shoulders coming towards the camera look bigger,
     # which foreshortening takes at face value. On the rendered fixtures MediaPipe's

@@ -17,6 +17,7 @@ from halfcircle.view import (
     fold_azimuth,
     forward_observability,
     lateral_observability,
+    rotation_observability,
     snap_azimuth,
 )
 
@@ -68,6 +69,15 @@ def test_lateral_observability_falls_from_front_to_side() -> None:
     assert values[2] == pytest.approx(0.5)
     assert values[-1] == pytest.approx(0.0, abs=1e-12)
     assert all(a > b for a, b in itertools.pairwise(values))
+
+
+def test_rotation_observability_is_best_from_the_side_and_never_above_one_half() -> None:
+    # From the side a turn moves the shoulder line in the image plane; from the front
+    # it takes it out of the plane, where a small turn barely shortens it.
+    values = [rotation_observability(a) for a in (0, 30, 45, 60, 90)]
+    assert values == sorted(values)
+    assert values[0] == pytest.approx(0.25) and values[-1] == pytest.approx(0.5)
+    assert rotation_observability(-90) == rotation_observability(90)
 
 
 def test_forward_observability_is_best_from_the_side_but_usable_from_the_front() -> None:

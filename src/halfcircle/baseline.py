@@ -84,9 +84,10 @@ class BaselineConfig:
 
     Attributes:
         enter_deg: Excursion from neutral that starts a movement, per channel
-            (forward, lateral, rotation). Rotation's is low because MediaPipe's
-            depth under-reads axial rotation (70-80 % of the truth on the
-            rendered fixtures, measured against the calibrated pelvis axis).
+            (forward, lateral, rotation). Rotation's is low because MediaPipe
+            under-reads axial rotation (its peaks read 72-80 % of the truth on
+            the rendered front and 30 deg fixtures, against the calibrated
+            pelvis axis).
         leave_deg: Excursion below which the movement has ended, per channel.
         min_peak_deg: Smallest peak that names a test, per channel.
         min_duration_s: Shortest movement kept (s).
@@ -356,9 +357,8 @@ def baseline_from_poses(
         )
     if any(r.test.startswith("rotation") for r in results):
         notes.append(
-            "Trunk rotation is read from the camera's depth estimate, which under-reads "
-            "it (by a fifth to a quarter of the true turn): compare it only with your "
-            "own earlier sessions filmed the same way."
+            "Trunk rotation usually reads low, by up to a quarter of the true turn: compare it "
+            "only with your own earlier sessions filmed the same way."
         )
     return BaselineRun(
         results=results,

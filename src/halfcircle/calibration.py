@@ -75,7 +75,12 @@ from halfcircle.view import ViewEstimate, azimuth_from_axes
 
 #: 2: ``rotation_offset_deg`` is the neutral shoulder-line yaw (was the shoulder-to-hip twist).
 #: 3: ``camera_tilt_deg`` (version 2 is read as a level camera).
-CALIBRATION_SCHEMA_VERSION: Final = 3
+#: 4: ``shoulder_length_m`` and ``shoulder_depth_bias_m`` (older versions read without them).
+CALIBRATION_SCHEMA_VERSION: Final = 4
+
+#: Share of the neutral shoulder line lying in the image plane (world landmarks) below
+#: which its own image scale is not fitted (see :func:`calibrate_from_points`).
+MIN_SHOULDER_INPLANE_SHARE: Final = 0.5
 
 #: Largest camera tilt (deg) the orthographic correction is meant for.
 MAX_CAMERA_TILT_DEG: Final = 45.0
@@ -152,7 +157,8 @@ class NeutralCalibration:
         rotation_offset_deg: Neutral yaw of the shoulder line in the body frame (deg,
             :func:`shoulder_yaw_deg`), subtracted from rotation. Measured on
             :func:`halfcircle.geometry.shoulder_line_camera` with
-            ``shoulder_metres_per_pixel`` when that is finite, else on the fused points.
+            ``shoulder_metres_per_pixel`` when that is finite, else on the fused points;
+            from a front view with the neutral depth ``shoulder_depth_bias_m`` removed.
         pelvis_tilt_offset_deg: Neutral hip-line tilt (deg), subtracted from pelvis tilt.
         pelvis_centre_px: ``(2,)`` neutral mid-hip image position (px, x right, y down).
         metres_per_pixel: Image scale at the neutral stance (m/px).
@@ -168,6 +174,19 @@ class NeutralCalibration:
             neutral stance (m/px, :func:`halfcircle.geometry.shoulder_scale`), the
             one rotation is measured with; NaN in calibrations saved before it
             existed (rotation then uses the fused points, as they were calibrated).
+            Where the shoulder line points mostly along the camera axis at the
+            neutral stance (a side view), its image length is too short to fit a
+            scale on (it came out twice the torso's on a rendered side view), and
+            the torso's ``metres_per_pixel`` is used instead.
+        shoulder_length_m: From a front view only (NaN otherwise): the neutral
+            length of the shoulder line in the image plane (m, at
+            ``shoulder_metres_per_pixel``). A shoulder line that turns out of the
+            image plane is then foreshortened, which gives the magnitude of its
+            depth as well as MediaPipe's world depth does
+            (:func:`halfcircle.geometry.fuse_depth`).
+        shoulder_depth_bias_m: From a front view only (NaN otherwise): MediaPipe's
+            neutral world depth of the shoulder line (m, right minus left
+            shoulder), which a front view takes as its error and subtracts.
         start_s: Start of the calibration window (s).
         end_s: End of the calibration window (s).
         n_frames: Frames averaged.
@@ -185,6 +204,8 @@ class NeutralCalibration:
     trunk_depth_bias_m: float = float("nan")
     camera_tilt_deg: float = 0.0
     shoulder_metres_per_pixel: float = float("nan")
+    shoulder_length_m: float = float("nan")
+    shoulder_depth_bias_m: float = float("nan")
     start_s: float = float("nan")
     end_s: float = float("nan")
     n_frames: int = 0
@@ -224,6 +245,8 @@ class NeutralCalibration:
             "trunk_depth_bias_m": self.trunk_depth_bias_m,
             "camera_tilt_deg": self.camera_tilt_deg,
             "shoulder_metres_per_pixel": self.shoulder_metres_per_pixel,
+            "shoulder_length_m": self.shoulder_length_m,
+            "shoulder_depth_bias_m": self.shoulder_depth_bias_m,
             "start_s": self.start_s,
             "end_s": self.end_s,
             "n_frames": self.n_frames,
@@ -234,7 +257,7 @@ class NeutralCalibration:
     def from_dict(cls, data: dict[str, Any], snap_deg: float = 12.0) -> NeutralCalibration:
         """Rebuild a calibration written by :meth:`to_dict`."""
         version = int(data.get("schema_version", -1))
-        if version not in (2, CALIBRATION_SCHEMA_VERSION):
+        if not 2 <= version <= CALIBRATION_SCHEMA_VERSION:
             raise InputError(
                 f"Calibration schema version {version} cannot be read; "
                 f"this halfcircle reads versions 2 to {CALIBRATION_SCHEMA_VERSION}."
@@ -253,6 +276,8 @@ class NeutralCalibration:
             trunk_depth_bias_m=float(data["trunk_depth_bias_m"]),
             camera_tilt_deg=float(data.get("camera_tilt_deg", 0.0)),
             shoulder_metres_per_pixel=float(data.get("shoulder_metres_per_pixel", float("nan"))),
+            shoulder_length_m=float(data.get("shoulder_length_m", float("nan"))),
+            shoulder_depth_bias_m=float(data.get("shoulder_depth_bias_m", float("nan"))),
             start_s=float(data["start_s"]),
             end_s=float(data["end_s"]),
             n_frames=int(data["n_frames"]),
@@ -460,9 +485,20 @@ def calibrate_from_points(
     tilt = math.radians(cfg.camera_tilt_deg)
     axes = tilt_axes(np.stack([right, fwd, up]), cfg.camera_tilt_deg)
     hip_b = to_body(hip_line(pts), axes)
-    k_shoulder = shoulder_scale(px, wld)
+    sh_w = shoulder_line(wld)
+    inplane = np.linalg.norm(sh_w[..., :2], axis=-1) / np.linalg.norm(sh_w, axis=-1)
+    if float(np.nanmean(inplane)) >= MIN_SHOULDER_INPLANE_SHARE:
+        k_shoulder = shoulder_scale(px, wld)
+    else:
+        k_shoulder = float(np.nanmean(k))
+    sh_length = sh_depth_bias = float("nan")
     if math.isfinite(k_shoulder):
-        sh_b = to_body(shoulder_line_camera(px, wld, k_shoulder), axes)
+        sh_cam = shoulder_line_camera(px, wld, k_shoulder)
+        if view.snapped_deg == 0.0:
+            sh_length = float(np.nanmean(np.linalg.norm(sh_cam[:, :2], axis=-1)))
+            sh_depth_bias = float(np.nanmean(sh_cam[:, 2]))
+            sh_cam[:, 2] -= sh_depth_bias
+        sh_b = to_body(sh_cam, axes)
     else:
         sh_b = to_body(shoulder_line(pts), axes)
     rot0 = _circular_mean_deg(shoulder_yaw_deg(sh_b))
@@ -489,6 +525,8 @@ def calibrate_from_points(
         trunk_depth_bias_m=float(np.nanmean(trunk_w[:, 2])) + math.sin(tilt) * trunk_length_m,
         camera_tilt_deg=cfg.camera_tilt_deg,
         shoulder_metres_per_pixel=k_shoulder,
+        shoulder_length_m=sh_length,
+        shoulder_depth_bias_m=sh_depth_bias,
         start_s=float(time_s[0]),
         end_s=float(time_s[-1]),
         n_frames=int(np.count_nonzero(ok)),

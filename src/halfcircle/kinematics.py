@@ -110,6 +110,7 @@ from halfcircle.geometry import (
     image_pixels,
     limit_extension,
     shoulder_line_camera,
+    shoulder_line_front,
 )
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.view import ViewEstimate, camera_axes_for_azimuth
@@ -175,6 +176,10 @@ class KinematicsConfig:
         depth_noise: Error of MediaPipe's world depth of the trunk near zero, in
             neutral trunk lengths.
         depth_scale_error: Relative error of MediaPipe's world depth of the trunk.
+        shoulder_length_sigma: Relative error of the shoulder line's image length,
+            with which axial rotation is read from a front view
+            (:func:`halfcircle.geometry.shoulder_line_front`; its depth noise and
+            scale error are the trunk's, in shoulder lengths).
     """
 
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
@@ -186,6 +191,7 @@ class KinematicsConfig:
     length_sigma: float = 0.1
     depth_noise: float = 0.03
     depth_scale_error: float = 0.35
+    shoulder_length_sigma: float = 0.05
 
     @classmethod
     def for_setup(
@@ -205,9 +211,15 @@ class KinematicsConfig:
 
     def __post_init__(self) -> None:
         problems = []
-        if not (self.length_sigma > 0 and self.depth_noise > 0 and self.depth_scale_error >= 0):
+        if not (
+            self.length_sigma > 0
+            and self.shoulder_length_sigma > 0
+            and self.depth_noise > 0
+            and self.depth_scale_error >= 0
+        ):
             problems.append(
-                "length_sigma and depth_noise must be positive and depth_scale_error >= 0"
+                "length_sigma, shoulder_length_sigma and depth_noise must be positive and "
+                "depth_scale_error >= 0"
             )
         if not 0 <= self.min_visibility < self.full_confidence_visibility <= 1:
             problems.append(
@@ -436,6 +448,15 @@ def measure(
     if math.isfinite(calibration.shoulder_metres_per_pixel):
         pixels = image_pixels(image, image_size)
         sh_cam = shoulder_line_camera(pixels, world, calibration.shoulder_metres_per_pixel)
+        if math.isfinite(calibration.shoulder_length_m):  # front view
+            sh_cam = shoulder_line_front(
+                sh_cam,
+                calibration.shoulder_length_m,
+                calibration.shoulder_depth_bias_m,
+                cfg.shoulder_length_sigma,
+                cfg.depth_noise,
+                cfg.depth_scale_error,
+            )
         sh_b = sh_cam @ calibration.axes.T
     else:  # a calibration saved before the shoulder scale existed
         sh_b = body[:, R_SHOULDER] - body[:, L_SHOULDER]
@@ -508,12 +529,12 @@ def _conf1(vis: float, lo: float, hi: float) -> float:
 
 
 def _fuse_depth_one(
-    x: float, y: float, depth: float, cfg: KinematicsConfig
+    x: float, y: float, depth: float, length_sigma: float, cfg: KinematicsConfig
 ) -> tuple[float, float, float]:
     """Scalar twin of :func:`halfcircle.geometry.fuse_depth`."""
     rho2 = x * x + y * y
     z_fore = math.sqrt(max(1.0 - rho2, 0.0))
-    var_fore = (math.sqrt(rho2) * cfg.length_sigma / max(z_fore, 1e-3)) ** 2
+    var_fore = (math.sqrt(rho2) * length_sigma / max(z_fore, 1e-3)) ** 2
     var_depth = cfg.depth_noise**2 + (cfg.depth_scale_error * depth) ** 2
     w_fore, w_depth = 1.0 / max(var_fore, 1e-12), 1.0 / var_depth
     mag = (z_fore * w_fore + abs(depth) * w_depth) / (w_fore + w_depth)
@@ -580,6 +601,7 @@ def measure_one(
             sx / calibration.trunk_length_px,
             sy / calibration.trunk_length_px,
             (sz - calibration.trunk_depth_bias_m) / calibration.trunk_length_m,
+            cfg.length_sigma,
             cfg,
         )
         if view.mixes_depth and ax[1][0] * x + ax[1][1] * y + ax[1][2] * z < 0.0:
@@ -616,6 +638,15 @@ def measure_one(
         x = ks * (img[R_SHOULDER][0] - img[L_SHOULDER][0]) * w
         y = ks * (img[R_SHOULDER][1] - img[L_SHOULDER][1]) * h
         z = wld[R_SHOULDER][2] - wld[L_SHOULDER][2]
+        length = calibration.shoulder_length_m
+        if math.isfinite(length):  # front view: geometry.shoulder_line_front
+            x, y, z = _fuse_depth_one(
+                x / length,
+                y / length,
+                (z - calibration.shoulder_depth_bias_m) / length,
+                cfg.shoulder_length_sigma,
+                cfg,
+            )
         sr = ax[0][0] * x + ax[0][1] * y + ax[0][2] * z
         sf = ax[1][0] * x + ax[1][1] * y + ax[1][2] * z
     else:
