@@ -187,6 +187,26 @@ def test_a_calibration_keeps_its_camera_tilt_through_json_and_reads_version_2_as
     assert NeutralCalibration.from_dict(old | {"schema_version": 2}).camera_tilt_deg == 0.0
 
 
+def test_a_front_calibration_keeps_its_shoulder_line_through_json_and_reads_version_3() -> None:
+    seq = synthetic_clip(np.zeros(40), np.zeros(40)).seq
+    calib = calibrate_sequence(seq)
+    assert calib is not None and calib.view.snapped_deg == 0.0
+    assert calib.shoulder_length_m > 0 and np.isfinite(calib.shoulder_depth_bias_m)
+    back = NeutralCalibration.from_dict(json.loads(json.dumps(calib.to_dict())))
+    assert back.shoulder_length_m == calib.shoulder_length_m
+    assert back.shoulder_depth_bias_m == calib.shoulder_depth_bias_m
+    # a version 3 calibration (saved before the shoulder line's length) reads without it
+    old = {k: v for k, v in calib.to_dict().items() if not k.startswith("shoulder_length")}
+    v3 = NeutralCalibration.from_dict(old | {"schema_version": 3})
+    assert np.isnan(v3.shoulder_length_m)
+
+
+def test_an_oblique_calibration_has_no_front_shoulder_line() -> None:
+    calib = calibrate_sequence(synthetic_clip(np.zeros(40), np.zeros(40), azimuth_deg=45.0).seq)
+    assert calib is not None
+    assert np.isnan(calib.shoulder_length_m) and np.isnan(calib.shoulder_depth_bias_m)
+
+
 def test_explicit_window_is_used_instead_of_searching() -> None:
     fwd = np.concatenate([np.full(30, 10.0), np.zeros(30)])
     seq = synthetic_clip(np.zeros(60), fwd).seq
