@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import signal
@@ -153,6 +154,22 @@ def test_the_camera_tilt_is_remembered_and_a_change_of_it_is_said(tmp_path: Path
         )
         assert not any("camera" in line for line in h.compare(fourth, with_id=third))
         assert first < second < third < fourth
+
+
+def test_a_change_of_camera_view_is_said(tmp_path: Path) -> None:
+    # Rotation reads differently from the front and the side, and side bends are not
+    # seen from the side: the comparison says so before its figures.
+    def filmed(view: str, toe: float) -> list[BaselineResult]:
+        return [dataclasses.replace(r, view=view) for r in _results(toe, 25)]
+
+    with History(tmp_path / "h.sqlite3") as h:
+        front = h.record_baseline(filmed("front", 80), started_at=DAY + "09:00:00+00:00")
+        side = h.record_baseline(filmed("side", 86), started_at=DAY + "10:00:00+00:00")
+        again = h.record_baseline(filmed("front", 86), started_at=DAY + "11:00:00+00:00")
+        assert h.compare(side)[0] == (
+            "filmed from the side, from the front then (rotation and side bends may not compare)"
+        )
+        assert not any("filmed" in line for line in h.compare(again, with_id=front))
 
 
 def test_exports_hold_everything(tmp_path: Path) -> None:

@@ -601,7 +601,9 @@ class History:
         ``"toe touch +6 deg, feels better"`` (the test's own rating, said on its
         first line); a change within the minimal detectable change reads
         ``"about the same"``; the session's overall rating is the last line,
-        ``"feels better overall"``.
+        ``"feels better overall"``. A first line says when the camera looked down
+        by another angle or filmed from another view then (front, at an angle,
+        from the side), as the measures may then not compare.
         """
         sessions = [s for s in self.sessions() if s["kind"] == "baseline"]
         ids = [s["id"] for s in sessions]
@@ -626,6 +628,13 @@ class History:
             lines.append(
                 f"camera tilted {tilt[session_id]:g} deg down against {tilt[with_id]:g} then "
                 "(forward bending may not compare)"
+            )
+        view = {s["id"]: s["view"] for s in sessions}
+        if view[session_id] and view[with_id] and view[session_id] != view[with_id]:
+            lines.append(
+                f"filmed {_VIEW_WORDS.get(view[session_id], view[session_id])}, "
+                f"{_VIEW_WORDS.get(view[with_id], view[with_id])} then "
+                "(rotation and side bends may not compare)"
             )
         said: set[str] = set()  # tests whose own feeling was said (once, on its first line)
         for key, value in now.items():
@@ -886,6 +895,9 @@ class PracticeLog:
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
+
+#: How a camera view reads in a comparison line.
+_VIEW_WORDS: Final = {"front": "from the front", "oblique": "at an angle", "side": "from the side"}
 
 #: Camera tilts (deg) closer than this count as the same set-up (a level app's reading).
 TILT_TOLERANCE_DEG: Final = 1.0
