@@ -401,6 +401,20 @@ def test_a_practice_log_keeps_its_camera_tilt_and_says_when_it_changed(tmp_path:
         assert h.last_camera_tilt() == 8.0
 
 
+def test_a_practice_log_says_when_the_camera_filmed_from_another_view(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        h.record_practice([_rep(1, 70, 40)], view="front")
+        assert h.last_view() == "front"
+    log = PracticeLog(db, "camera 0")
+    lines = log.finish([_rep(1, 72, 48)], view="oblique")
+    assert lines[-1] == (
+        "You filmed at an angle this time and from the front last time: the peaks may not compare."
+    )
+    same = PracticeLog(db, "camera 0")  # the last session is now the oblique one
+    assert not any("filmed" in line for line in same.finish([_rep(1, 72, 48)], view="oblique"))
+
+
 def test_a_practice_log_that_cannot_write_says_so_and_never_raises(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("in the way")

@@ -666,6 +666,14 @@ class History:
         ).fetchone()
         return None if row is None else float(row[0])
 
+    def last_view(self) -> str | None:
+        """The camera view of the latest session that recorded one, if any."""
+        row = self.conn.execute(
+            "SELECT view FROM sessions WHERE view IS NOT NULL"
+            " ORDER BY started_at DESC, id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else str(row[0])
+
     def pain_advice(self, session_id: int) -> str | None:
         """Advice when the overall pain of a session rose from the previous session's."""
         rated = [s for s in self.sessions() if s["pain"] is not None]
@@ -786,11 +794,13 @@ class PracticeLog:
         self.problem: str | None = None
         self.best_before: PersonalBest | None = None
         self.tilt_before: float | None = None
+        self.view_before: str | None = None
         self._write(self._read_best)
 
     def _read_best(self) -> None:
         self.best_before = self.history.personal_best()
         self.tilt_before = self.history.last_camera_tilt()
+        self.view_before = self.history.last_view()
 
     def _session(self) -> int:
         if self.session_id is None:
@@ -838,12 +848,13 @@ class PracticeLog:
         advice = self._write(write)
         return advice if isinstance(advice, str) else None
 
-    def against_best(self, reps: Sequence[Mapping[str, Any]]) -> list[str]:
+    def against_best(self, reps: Sequence[Mapping[str, Any]], view: str | None = None) -> list[str]:
         """Plain lines comparing this session's complete reps with the best before it.
 
         A peak counts as further only beyond the minimal detectable change
         (:data:`halfcircle.baseline.MDC`, 5 deg). Empty without an earlier best
-        or without a scored rep now.
+        or without a scored rep now. A last line says when the camera looked down
+        by another angle, or filmed from another ``view``, than in the last session.
         """
         done = [r for r in reps if r.get("complete", True) and _is_number(r.get("score"))]
         best = self.best_before
@@ -874,6 +885,12 @@ class PracticeLog:
                 f"The camera's tilt differs from your last session ({self.camera_tilt_deg:g} "
                 f"against {self.tilt_before:g} deg down): forward bending may not compare."
             )
+        if view and self.view_before and view != self.view_before:
+            lines.append(
+                f"You filmed {_VIEW_WORDS.get(view, view)} this time and "
+                f"{_VIEW_WORDS.get(self.view_before, self.view_before)} last time: "
+                "the peaks may not compare."
+            )
         return lines
 
     def finish(self, reps: Sequence[Mapping[str, Any]], view: str | None) -> list[str]:
@@ -883,7 +900,7 @@ class PracticeLog:
         followed by :attr:`problem` when the history could not be updated.
         """
         self.replace_reps(reps, view=view)
-        lines = self.against_best(reps)
+        lines = self.against_best(reps, view)
         self.close()
         return lines if self.problem is None else [*lines, self.problem]
 
