@@ -239,6 +239,7 @@ def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_vid
     out = tmp_path / "o"
     args = ["analyze", str(clip), "--out", str(out), "--model", "lite", "--no-video"]
     args += ["--camera-tilt", "-1.5"]  # the clip's camera is level; a measured tilt is passed on
+    args += ["--set", "score.pace_min_s=2.5"]  # kept with the session in the history
     assert cli.main([*args, "--to-history", "--db", str(db)]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["calibration"]["camera_tilt_deg"] == -1.5
@@ -253,6 +254,7 @@ def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_vid
         stored = [p["metrics"] for p in h.practice_reps()]
     assert session["kind"] == "practice" and session["source"] == str(clip)
     assert session["camera_tilt_deg"] == -1.5
+    assert session["settings"] == {"score": {"pace_min_s": 2.5}}
     assert datetime.fromisoformat(session["started_at"]).timestamp() == pytest.approx(
         clip.stat().st_mtime, abs=1.0
     )

@@ -65,6 +65,7 @@ def test_version_1_database_is_migrated_keeping_its_data(tmp_path: Path) -> None
         assert h.series() == {"toe_touch.peak_deg": [("2026-01-01T00:00:00", 70.0, 1)]}
         assert h.sessions()[0]["height_cm"] is None
         assert h.sessions()[0]["camera_tilt_deg"] is None  # not known for old sessions
+        assert h.sessions()[0]["settings"] is None
         assert h.last_camera_tilt() is None
 
 
@@ -170,6 +171,43 @@ def test_a_change_of_camera_view_is_said(tmp_path: Path) -> None:
             "filmed from the side, from the front then (rotation and side bends may not compare)"
         )
         assert not any("filmed" in line for line in h.compare(again, with_id=front))
+
+
+def test_each_session_keeps_its_settings_and_a_change_of_them_is_said(tmp_path: Path) -> None:
+    stricter = {"reps": {"leave_upright_deg": 14.0}, "score": {"pace_min_s": 8.0}}
+    with History(tmp_path / "h.sqlite3") as h:
+        unknown = h.record_baseline(_results(80, 25), started_at=DAY + "08:00:00+00:00")
+        plain = h.record_baseline(_results(80, 25), started_at=DAY + "09:00:00+00:00", settings={})
+        strict = h.record_baseline(
+            _results(86, 25), started_at=DAY + "10:00:00+00:00", settings=stricter
+        )
+        assert [s["settings"] for s in h.sessions()] == [None, {}, stricter]
+        assert h.last_settings() == stricter
+        assert h.compare(strict, with_id=plain)[0] == (
+            "other settings than then: reps.leave_upright_deg, score.pace_min_s (may not compare)"
+        )
+        assert not any("settings" in line for line in h.compare(plain, with_id=unknown))
+        h.export_csv(tmp_path / "all.csv")
+    with (tmp_path / "all.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    by_session = {int(r["session_id"]): r["settings"] for r in rows}
+    assert by_session[unknown] == "" and by_session[plain] == "{}"
+    assert json.loads(by_session[strict]) == stricter
+
+
+def test_a_practice_log_says_when_its_settings_differ_from_the_last_session(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        h.record_practice([_rep(1, 70, 40)], settings={})
+    log = PracticeLog(db, "camera 0", settings={"score": {"pace_min_s": 8.0}})
+    lines = log.finish([_rep(1, 72, 48)], view=None)
+    assert lines[-1] == (
+        "Other settings than in your last session (score.pace_min_s): scores may not compare."
+    )
+    with History(db) as h:
+        assert h.sessions()[-1]["settings"] == {"score": {"pace_min_s": 8.0}}
 
 
 def test_exports_hold_everything(tmp_path: Path) -> None:

@@ -720,6 +720,7 @@ def test_practice_goes_into_the_history_with_the_reports_numbers(tmp_path: Path)
     assert later.advice is not None and "rose from 3 to 6" in later.advice
     with History(db) as h:
         assert [s["camera_tilt_deg"] for s in h.sessions()] == [0.0, 7.0]
+        assert [s["settings"] for s in h.sessions()] == [{}, {}]  # the defaults, known
 
 
 def test_the_cli_reuses_the_camera_tilt_of_the_last_session_and_says_so(tmp_path: Path) -> None:

@@ -163,6 +163,7 @@ def _add_to_history(
     from datetime import datetime, timezone
 
     from halfcircle.analyze import rep_dicts
+    from halfcircle.config import settings_diff
     from halfcircle.history import PracticeLog
 
     when = datetime.fromtimestamp(video.stat().st_mtime, timezone.utc)
@@ -171,6 +172,7 @@ def _add_to_history(
         str(video),
         started_at=when.isoformat(timespec="seconds"),
         camera_tilt_deg=camera_tilt_deg,
+        settings=settings_diff(analysis.settings),
     )
     lines = log.finish(rep_dicts(analysis)[0], analysis.kinematics.view.kind)
     if log.problem is None and log.session_id is not None:
@@ -491,6 +493,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     import json
 
     from halfcircle.baseline import baseline_from_poses, format_result
+    from halfcircle.config import settings_diff
     from halfcircle.history import History
 
     if args.source is not None and args.camera is not None:
@@ -554,6 +557,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 height_cm=args.height_cm,
                 test_ratings=test_ratings,
                 camera_tilt_deg=tilt,
+                settings=settings_diff(settings),
             )
             lines = history.compare(session_id)
             advice = history.pain_advice(session_id)

@@ -9,7 +9,10 @@ Tables (schema version in ``PRAGMA user_version``, upgraded by :data:`MIGRATIONS
 on open):
 
 * ``sessions``: one row per baseline assessment or practice session
-  (``started_at`` ISO 8601 UTC, ``kind`` baseline|practice, source, view).
+  (``started_at`` ISO 8601 UTC, ``kind`` baseline|practice, source, view, body
+  height, camera tilt, and the settings that differed from the defaults as
+  :func:`halfcircle.config.settings_diff` gives them, ``{}`` for none; read
+  back as ``settings``, None for sessions written before it was kept).
 * ``measures``: baseline results, one row per measure (``test``, ``measure`` with
   its unit in the name: ``peak_deg``, ``fingertip_floor_cm``, ...).
 * ``practice_reps``: one row per practice rep (its metrics as JSON). The trend
@@ -107,6 +110,10 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     # 3: how far the camera looked down (deg; NULL where not known)
     """
     ALTER TABLE sessions ADD COLUMN camera_tilt_deg REAL;
+    """,
+    # 4: the settings that differed from the defaults (JSON; NULL where not known)
+    """
+    ALTER TABLE sessions ADD COLUMN settings_json TEXT;
     """,
 )
 
@@ -289,12 +296,14 @@ class History:
         video_path: str | None = None,
         note: str | None = None,
         camera_tilt_deg: float | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> int:
         """Add a session (its own transaction); returns its id."""
         with self.transaction() as conn:
             return self._insert_session(
-                conn, kind, started_at, source, view, height_cm, video_path, note, camera_tilt_deg
-            )
+                conn, kind, started_at, source, view, height_cm, video_path, note,
+                camera_tilt_deg, settings,
+            )  # fmt: skip
 
     def _insert_session(
         self,
@@ -307,14 +316,16 @@ class History:
         video_path: str | None,
         note: str | None,
         camera_tilt_deg: float | None,
+        settings: Mapping[str, Any] | None,
     ) -> int:
         if kind not in ("baseline", "practice"):
             raise InputError(f"A session is 'baseline' or 'practice', got {kind!r}.")
+        settings_json = None if settings is None else json.dumps(settings, sort_keys=True)
         cur = conn.execute(
             "INSERT INTO sessions (started_at, kind, source, view, height_cm, video_path, note,"
-            " camera_tilt_deg) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " camera_tilt_deg, settings_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (started_at or _now(), kind, source, view, height_cm, video_path, note,
-             camera_tilt_deg),
+             camera_tilt_deg, settings_json),
         )  # fmt: skip
         return int(cur.lastrowid or 0)
 
@@ -328,6 +339,7 @@ class History:
         height_cm: float | None = None,
         test_ratings: Mapping[str, tuple[str | None, int | None]] | None = None,
         camera_tilt_deg: float | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> int:
         """Write a whole baseline session in one transaction; returns its id.
 
@@ -340,12 +352,15 @@ class History:
             height_cm: Body height used for the metric scale.
             test_ratings: Per-test ``(feels, pain)``.
             camera_tilt_deg: How far the camera looked down (deg), as given.
+            settings: The settings that differed from the defaults
+                (:func:`halfcircle.config.settings_diff`), None when not known.
         """
         view = results[0].view if results else None
         with self.transaction() as conn:
             sid = self._insert_session(
-                conn, "baseline", started_at, source, view, height_cm, None, None, camera_tilt_deg
-            )
+                conn, "baseline", started_at, source, view, height_cm, None, None,
+                camera_tilt_deg, settings,
+            )  # fmt: skip
             for r in results:
                 self._insert_measures(conn, sid, r)
             if feels is not None or pain is not None:
@@ -393,6 +408,7 @@ class History:
         view: str | None = None,
         video_path: str | None = None,
         camera_tilt_deg: float | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> int:
         """Write a whole practice session (reps and rating) in one transaction.
 
@@ -406,11 +422,13 @@ class History:
             view: The camera view.
             video_path: Where a video kept at the user's request lies.
             camera_tilt_deg: How far the camera looked down (deg), as given.
+            settings: The settings that differed from the defaults, None when not known.
         """
         with self.transaction() as conn:
             sid = self._insert_session(
-                conn, "practice", started_at, source, view, None, video_path, None, camera_tilt_deg
-            )
+                conn, "practice", started_at, source, view, None, video_path, None,
+                camera_tilt_deg, settings,
+            )  # fmt: skip
             self._insert_reps(conn, sid, reps)
             if feels is not None or pain is not None:
                 self._insert_rating(conn, sid, None, feels, pain)
@@ -470,7 +488,13 @@ class History:
             " ON r.id = (SELECT max(id) FROM ratings WHERE session_id = s.id AND test IS NULL)"
             " ORDER BY s.started_at, s.id"
         ).fetchall()
-        return [dict(r) for r in rows]
+        out = []
+        for r in rows:
+            session = dict(r)
+            text = session.pop("settings_json")
+            session["settings"] = None if text is None else json.loads(text)
+            out.append(session)
+        return out
 
     def measures(self) -> list[dict[str, Any]]:
         """Every baseline measure with its session's time, oldest first."""
@@ -601,9 +625,9 @@ class History:
         ``"toe touch +6 deg, feels better"`` (the test's own rating, said on its
         first line); a change within the minimal detectable change reads
         ``"about the same"``; the session's overall rating is the last line,
-        ``"feels better overall"``. A first line says when the camera looked down
-        by another angle or filmed from another view then (front, at an angle,
-        from the side), as the measures may then not compare.
+        ``"feels better overall"``. First lines say when the camera looked down
+        by another angle, filmed from another view (front, at an angle, from the
+        side) or other settings were used then, as the measures may then not compare.
         """
         sessions = [s for s in self.sessions() if s["kind"] == "baseline"]
         ids = [s["id"] for s in sessions]
@@ -636,6 +660,10 @@ class History:
                 f"{_VIEW_WORDS.get(view[with_id], view[with_id])} then "
                 "(rotation and side bends may not compare)"
             )
+        settings = {s["id"]: s["settings"] for s in sessions}
+        differ = _settings_differ(settings[session_id], settings[with_id])
+        if differ:
+            lines.append(f"other settings than then: {', '.join(differ)} (may not compare)")
         said: set[str] = set()  # tests whose own feeling was said (once, on its first line)
         for key, value in now.items():
             if key not in then:
@@ -665,6 +693,11 @@ class History:
             " ORDER BY started_at DESC, id DESC LIMIT 1"
         ).fetchone()
         return None if row is None else float(row[0])
+
+    def last_settings(self) -> dict[str, Any] | None:
+        """The settings of the latest session that recorded them (see :meth:`sessions`)."""
+        known = [s["settings"] for s in self.sessions() if s["settings"] is not None]
+        return known[-1] if known else None
 
     def last_view(self) -> str | None:
         """The camera view of the latest session that recorded one, if any."""
@@ -706,12 +739,16 @@ class History:
         """Everything as one long CSV: one row per measure, rating or rep metric.
 
         Each row ends with its session's set-up (view, body height in cm, camera
-        tilt in deg down; empty where unknown), so rows of different set-ups can
-        be told apart in a spreadsheet.
+        tilt in deg down, and the settings that differed from the defaults as
+        JSON; empty where unknown), so rows of different set-ups can be told
+        apart in a spreadsheet.
         """
         cols = ("session_id", "started_at", "kind", "record", "test", "name", "value")
-        setup_cols = ("view", "height_cm", "camera_tilt_deg")
+        setup_cols = ("view", "height_cm", "camera_tilt_deg", "settings")
         sessions = {s["id"]: s for s in self.sessions()}
+        for s in sessions.values():
+            if s["settings"] is not None:
+                s["settings"] = json.dumps(s["settings"], sort_keys=True)
 
         def row(sid: int, started_at: str, record: str, test: str, name: str, value: Any
                 ) -> tuple[Any, ...]:  # fmt: skip
@@ -784,23 +821,27 @@ class PracticeLog:
         started_at: str | None = None,
         video_path: str | None = None,
         camera_tilt_deg: float | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> None:
         self.history = History(path)
         self.source = source
         self.started_at = started_at or _now()
         self.video_path = video_path
         self.camera_tilt_deg = camera_tilt_deg
+        self.settings = settings
         self.session_id: int | None = None
         self.problem: str | None = None
         self.best_before: PersonalBest | None = None
         self.tilt_before: float | None = None
         self.view_before: str | None = None
+        self.settings_before: dict[str, Any] | None = None
         self._write(self._read_best)
 
     def _read_best(self) -> None:
         self.best_before = self.history.personal_best()
         self.tilt_before = self.history.last_camera_tilt()
         self.view_before = self.history.last_view()
+        self.settings_before = self.history.last_settings()
 
     def _session(self) -> int:
         if self.session_id is None:
@@ -810,6 +851,7 @@ class PracticeLog:
                 source=self.source,
                 video_path=self.video_path,
                 camera_tilt_deg=self.camera_tilt_deg,
+                settings=self.settings,
             )
         return self.session_id
 
@@ -853,8 +895,9 @@ class PracticeLog:
 
         A peak counts as further only beyond the minimal detectable change
         (:data:`halfcircle.baseline.MDC`, 5 deg). Empty without an earlier best
-        or without a scored rep now. A last line says when the camera looked down
-        by another angle, or filmed from another ``view``, than in the last session.
+        or without a scored rep now. Last lines say when the camera looked down
+        by another angle, filmed from another ``view``, or other settings were
+        used than in the last session.
         """
         done = [r for r in reps if r.get("complete", True) and _is_number(r.get("score"))]
         best = self.best_before
@@ -891,6 +934,12 @@ class PracticeLog:
                 f"{_VIEW_WORDS.get(self.view_before, self.view_before)} last time: "
                 "the peaks may not compare."
             )
+        differ = _settings_differ(self.settings, self.settings_before)
+        if differ:
+            lines.append(
+                f"Other settings than in your last session ({', '.join(differ)}): "
+                "scores may not compare."
+            )
         return lines
 
     def finish(self, reps: Sequence[Mapping[str, Any]], view: str | None) -> list[str]:
@@ -923,6 +972,14 @@ TILT_TOLERANCE_DEG: Final = 1.0
 def _tilts_differ(a: float | None, b: float | None) -> bool:
     """Whether two sessions' camera tilts are both known and differ beyond a reading's error."""
     return a is not None and b is not None and abs(a - b) > TILT_TOLERANCE_DEG
+
+
+def _settings_differ(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> list[str]:
+    """Dotted names of the settings two sessions set differently (empty when either is unknown)."""
+    if a is None or b is None:
+        return []
+    fa, fb = _flatten(a), _flatten(b)
+    return sorted(k for k in fa.keys() | fb.keys() if fa.get(k) != fb.get(k))
 
 
 def _finite(value: Any) -> Any:

@@ -1014,6 +1014,7 @@ def run_live(
                         source.description,
                         video_path=video if raw else None,
                         camera_tilt_deg=opts.camera_tilt_deg,
+                        settings=settings_diff(opts.settings),
                     )
                 error: HalfcircleError | None = None
                 crash: Exception | None = None
