@@ -414,7 +414,7 @@ def test_a_practice_log_writes_as_it_goes_and_compares_with_the_best_before(
     lines = log.against_best(final)
     log.close()
     assert lines == [
-        "Best score today 78: a new personal best (before: 70).",
+        "Best score this session 78: a new personal best (before: 70).",
         "Further than ever before: forward +7 deg.",
     ]
     with History(db) as h:
@@ -451,6 +451,37 @@ def test_a_practice_log_says_when_the_camera_filmed_from_another_view(tmp_path: 
     )
     same = PracticeLog(db, "camera 0")  # the last session is now the oblique one
     assert not any("filmed" in line for line in same.finish([_rep(1, 72, 48)], view="oblique"))
+
+
+def test_a_recorded_practice_is_compared_with_the_sessions_before_its_own_date(
+    tmp_path: Path,
+) -> None:
+    # An older video added after a newer session: its best is not "new" against a
+    # session that came after it, and the trend shows it where it belongs in time.
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        h.record_practice([_rep(1, 70, 40)], started_at="2026-11-10T09:00:00+00:00", view="front")
+        h.record_practice([_rep(1, 88, 40)], started_at="2026-11-20T09:00:00+00:00", view="side")
+    log = PracticeLog(db, "old.mp4", started_at="2026-11-15T09:00:00+00:00")
+    lines = log.finish([_rep(1, 80, 40)], view="front")
+    assert lines[0] == "Best score this session 80: a new personal best (before: 70)."
+    assert not any("filmed" in line for line in lines)  # the session before it was front too
+    with History(db) as h:
+        assert [s["started_at"][:10] for s in h.sessions()] == [
+            "2026-11-10",
+            "2026-11-15",
+            "2026-11-20",
+        ]
+
+
+def test_scores_read_in_whole_points_with_halves_rounded_up(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        h.record_practice([_rep(1, 88.5, 40)], started_at="2026-11-10T09:00:00+00:00")
+    log = PracticeLog(db, "camera 0")
+    assert log.finish([_rep(1, 86.5, 40)], view=None)[0] == (
+        "Best score this session 87 (your best so far: 89)."
+    )
 
 
 def test_a_practice_log_that_cannot_write_says_so_and_never_raises(tmp_path: Path) -> None:

@@ -715,7 +715,7 @@ def test_practice_goes_into_the_history_with_the_reports_numbers(tmp_path: Path)
     later = _run_with_ui(
         tmp_path, _ScriptedUI({}, answers=["w", "6"]), "s2", history_db=db, camera_tilt_deg=7.0
     )
-    assert later.progress[0].startswith("Best score today")
+    assert later.progress[0].startswith("Best score this session")
     assert later.progress[-1].startswith("The camera's tilt differs from your last session (7 ")
     assert later.advice is not None and "rose from 3 to 6" in later.advice
     with History(db) as h:

@@ -18,6 +18,7 @@ from halfcircle.scoring import (
     compute_rep_metrics,
     half_circle_path,
     infer_direction,
+    points,
     score_rep,
 )
 from tests.conftest import typical_rep_metrics
@@ -337,3 +338,10 @@ def test_personal_best_update_takes_each_best() -> None:
     better_left = replace(BASE, peak_lateral_left_deg=35.0, sparc=-2.5)
     new = best.updated(better_left, 60.0)
     assert new.score == 70.0 and new.peak_lateral_left_deg == 35.0 and new.sparc == -1.8
+
+
+def test_scores_are_shown_in_whole_points_with_halves_rounded_up() -> None:
+    # one rounding everywhere: a rep of 88.51 and a best stored as 88.5 both read 89
+    assert [points(x) for x in (88.51, 88.5, 88.49, 0.5, 0.0, 100.0)] == [
+        "89", "89", "88", "1", "0", "100",
+    ]  # fmt: skip

@@ -33,6 +33,7 @@ from halfcircle.overlay import OverlayInfo, draw_overlay
 from halfcircle.pose import PoseEstimator
 from halfcircle.posefile import iter_poses
 from halfcircle.reps import RepRecord
+from halfcircle.scoring import points
 from halfcircle.session import FrameState, rep_of_frames, replay
 
 #: Schema version of ``reps.json``.
@@ -311,7 +312,7 @@ def camera_tilt_phrase(summary: dict[str, Any]) -> str:
 def text_summary(analysis: Analysis) -> str:
     """A one-screen plain-text summary for the terminal."""
     s = summary_dict(analysis)
-    c, m, v = s["counts"], s["means"], s["video"]
+    c, v = s["counts"], s["video"]
     camera = camera_tilt_phrase(s)
     lines = [
         f"{Path(analysis.source).name}: {v['frames']} frames, {v['duration_s']:.1f} s, "
@@ -323,14 +324,15 @@ def text_summary(analysis: Analysis) -> str:
     ]
     for r in analysis.reps:
         mt = r.metrics
-        score = f"score {r.score.total:.0f}" if r.score is not None else r.outcome
+        score = f"score {points(r.score.total)}" if r.score is not None else r.outcome
         lines.append(
             f"  rep {r.index} ({r.direction.replace('_', ' ')}, {r.start_s:.1f}-{r.end_s:.1f} s): "
             f"right {_fmt(mt.peak_lateral_right_deg)}, left {_fmt(mt.peak_lateral_left_deg)}, "
             f"forward {_fmt(mt.peak_forward_deg)}, {score}"
         )
-    if m["score"] is not None:
-        lines.append(f"Mean score {m['score']:.0f}, best {m['best_score']:.0f}.")
+    scores = [r.score.total for r in analysis.complete_reps if r.score is not None]
+    if scores:  # from the unrounded scores, as each rep's line above
+        lines.append(f"Mean score {points(float(np.mean(scores)))}, best {points(max(scores))}.")
     changed = changed_settings(analysis.settings)
     if changed:
         lines.append("Settings that differ from the defaults: " + ", ".join(changed) + ".")

@@ -46,7 +46,7 @@ from typing import Any, Final
 
 from halfcircle.baseline import MDC, BaselineResult
 from halfcircle.errors import HalfcircleError, InputError
-from halfcircle.scoring import PersonalBest
+from halfcircle.scoring import PersonalBest, points
 
 __all__ = [
     "FEELINGS",
@@ -561,12 +561,16 @@ class History:
             out.append((started_at, sid, values))
         return out
 
-    def personal_best(self, before_session: int | None = None) -> PersonalBest | None:
+    def personal_best(
+        self, before_session: int | None = None, until: str | None = None
+    ) -> PersonalBest | None:
         """The best of every complete practice rep so far, each field its own best.
 
         Args:
             before_session: Leave out this session and later ones (to compare a
                 session with what came before it).
+            until: Leave out sessions started after this ISO 8601 time (a
+                recorded video is dated by its file, which may be in the past).
 
         Returns:
             None when there is no complete scored rep yet.
@@ -574,6 +578,8 @@ class History:
         best: PersonalBest | None = None
         for p in self.practice_reps():
             if before_session is not None and p["session_id"] >= before_session:
+                continue
+            if until is not None and p["started_at"] > until:
                 continue
             m = p["metrics"]
             if not m.get("complete", True) or not _is_number(m.get("score")):
@@ -596,8 +602,8 @@ class History:
             if r["test"] is None and kinds.get(r["session_id"]) == "practice":
                 latest_rating["practice"] = (r["feels"], r["pain"])
         rows = []
-        for key, points in self.series().items():
-            values = [v for _, v, _ in points]
+        for key, series in self.series().items():
+            values = [v for _, v, _ in series]
             prev = values[-2] if len(values) > 1 else None
             change = values[-1] - prev if prev is not None else None
             mdc = MDC.get(unit_of(key))  # none known for score and SPARC
@@ -686,26 +692,29 @@ class History:
         ).fetchall()
         return {f"{r['test']}.{r['measure']}": r["value"] for r in rows}
 
-    def last_camera_tilt(self) -> float | None:
-        """The camera tilt (deg down) of the latest session that recorded one, if any."""
-        row = self.conn.execute(
-            "SELECT camera_tilt_deg FROM sessions WHERE camera_tilt_deg IS NOT NULL"
-            " ORDER BY started_at DESC, id DESC LIMIT 1"
-        ).fetchone()
-        return None if row is None else float(row[0])
+    def last_camera_tilt(self, until: str | None = None) -> float | None:
+        """The camera tilt (deg down) of the latest session that recorded one, if any.
 
-    def last_settings(self) -> dict[str, Any] | None:
+        ``until`` (ISO 8601) leaves out sessions started after it; so do the
+        other ``last_*`` methods.
+        """
+        return self._last("camera_tilt_deg", until)
+
+    def last_settings(self, until: str | None = None) -> dict[str, Any] | None:
         """The settings of the latest session that recorded them (see :meth:`sessions`)."""
-        known = [s["settings"] for s in self.sessions() if s["settings"] is not None]
-        return known[-1] if known else None
+        return self._last("settings", until)
 
-    def last_view(self) -> str | None:
+    def last_view(self, until: str | None = None) -> str | None:
         """The camera view of the latest session that recorded one, if any."""
-        row = self.conn.execute(
-            "SELECT view FROM sessions WHERE view IS NOT NULL"
-            " ORDER BY started_at DESC, id DESC LIMIT 1"
-        ).fetchone()
-        return None if row is None else str(row[0])
+        return self._last("view", until)
+
+    def _last(self, column: str, until: str | None) -> Any:
+        known = [
+            s[column]
+            for s in self.sessions()
+            if s[column] is not None and (until is None or s["started_at"] <= until)
+        ]
+        return known[-1] if known else None
 
     def pain_advice(self, session_id: int) -> str | None:
         """Advice when the overall pain of a session rose from the previous session's."""
@@ -838,10 +847,11 @@ class PracticeLog:
         self._write(self._read_best)
 
     def _read_best(self) -> None:
-        self.best_before = self.history.personal_best()
-        self.tilt_before = self.history.last_camera_tilt()
-        self.view_before = self.history.last_view()
-        self.settings_before = self.history.last_settings()
+        before = self.started_at  # a recorded video may be dated in the past
+        self.best_before = self.history.personal_best(until=before)
+        self.tilt_before = self.history.last_camera_tilt(before)
+        self.view_before = self.history.last_view(before)
+        self.settings_before = self.history.last_settings(before)
 
     def _session(self) -> int:
         if self.session_id is None:
@@ -906,10 +916,13 @@ class PracticeLog:
         score = max(float(r["score"]) for r in done)
         if score > best.score:
             lines = [
-                f"Best score today {score:.0f}: a new personal best (before: {best.score:.0f})."
+                f"Best score this session {points(score)}: a new personal best "
+                f"(before: {points(best.score)})."
             ]
         else:
-            lines = [f"Best score today {score:.0f} (your best so far: {best.score:.0f})."]
+            lines = [
+                f"Best score this session {points(score)} (your best so far: {points(best.score)})."
+            ]
         labels = {
             "peak_forward_deg": "forward",
             "peak_lateral_right_deg": "to the right",

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.landmarks import SKELETON_EDGES, PoseFrame
+from halfcircle.scoring import points
 
 BGR = tuple[int, int, int]
 
@@ -143,7 +144,7 @@ def _draw_gauges(image: NDArray[np.uint8], info: OverlayInfo, scale: float) -> N
     _text(image, f"Reps {info.reps}   {phase}", (x, y + 2 * line), 0.55 * scale, TEAL)
     extra = []
     if info.score is not None:
-        extra.append(f"last score {info.score:.0f}")
+        extra.append(f"last score {points(info.score)}")
     if info.fps is not None:
         extra.append(f"{info.fps:.0f} fps")
     if info.latency_ms is not None:

@@ -28,6 +28,7 @@ beyond the minimal detectable change.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
@@ -63,6 +64,7 @@ __all__ = [
     "compute_rep_metrics",
     "half_circle_path",
     "infer_direction",
+    "points",
     "score_rep",
 ]
 
@@ -468,6 +470,16 @@ class ScoreBreakdown:
     def as_dict(self) -> dict[str, float]:
         """Plain JSON-ready dict."""
         return {f.name: float(getattr(self, f.name)) for f in fields(self)}
+
+
+def points(score: float) -> str:
+    """A 0-100 score in whole points as shown to a person, halves rounded up.
+
+    Every output that shows a score goes through this one rounding, so that a rep
+    of 88.51 and a best of 88.5 both read 89 (Python's own formatting rounds an
+    exact half to even: 88.5 would read 88).
+    """
+    return str(math.floor(score + 0.5))
 
 
 def _clip01(x: float) -> float:
