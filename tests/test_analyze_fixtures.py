@@ -11,7 +11,7 @@ import functools
 import numpy as np
 import pytest
 
-from halfcircle.analyze import Analysis, analyze_poses
+from halfcircle.analyze import Analysis, analyze_poses, text_summary
 from halfcircle.cues import record_cues
 from halfcircle.reps import RepThresholds
 from tests.conftest import FIXTURES, fixture_clips, fixture_poses, fixture_scene
@@ -134,3 +134,20 @@ def test_a_still_pelvis_and_a_smooth_rep_get_no_correction_cues(name: str) -> No
         assert not [c for c in record_cues(rep) if "pelvis" in c.text or "hips" in c.text]
         if name != "hc_stopgo":
             assert rep.metrics.reversals == 0
+
+
+def test_from_the_side_the_summary_says_why_no_half_circle_is_counted() -> None:
+    # Side bending is not seen from the side, so a rep's phase cannot be followed;
+    # the summary says so and gives the forward bend it did see (truth 50 deg).
+    (name,) = SIDE_CLIPS
+    text = text_summary(analysis_of(name))
+    assert "Half circles: not counted from the side" in text
+    assert "0 complete" not in text
+    peak = float(text.split("forward bending reached ")[1].split(" deg")[0])
+    assert abs(peak - fixture_scene(name)["reps"][0]["peak_forward_deg"]) <= 3.0
+
+
+def test_with_nobody_in_view_the_summary_names_no_view_and_no_calibration() -> None:
+    text = text_summary(analyze_poses(fixture_poses("empty_room")))
+    assert "nobody in view" in text and "front view" not in text
+    assert "No person was found" in text and "calibrate" not in text

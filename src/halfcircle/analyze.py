@@ -314,14 +314,25 @@ def text_summary(analysis: Analysis) -> str:
     s = summary_dict(analysis)
     c, v = s["counts"], s["video"]
     camera = camera_tilt_phrase(s)
+    seen = c["frames_with_person"] > 0
+    view = f"{s['view']['kind']} view" if seen else "nobody in view"
     lines = [
         f"{Path(analysis.source).name}: {v['frames']} frames, {v['duration_s']:.1f} s, "
-        f"{s['view']['kind']} view{', ' + camera if camera else ''}, model {analysis.model}.",
+        f"{view}{', ' + camera if camera else ''}, model {analysis.model}.",
         f"Half circles: {c['complete_reps']} complete"
         + (f", {c['incomplete_reps']} incomplete" if c["incomplete_reps"] else "")
         + (f", {c['aborted']} stopped before the front" if c["aborted"] else "")
         + ".",
     ]
+    kin = analysis.kinematics
+    if seen and not kin.view.lateral_observable:  # no phase angle: no rep can be followed
+        forward = kin.forward_deg[kin.valid]
+        peak = float(np.nanmax(forward)) if np.isfinite(forward).any() else math.nan
+        lines[1] = (
+            "Half circles: not counted from the side, where side bending is not seen"
+            + (f"; forward bending reached {peak:.0f} deg" if math.isfinite(peak) else "")
+            + "."
+        )
     for r in analysis.reps:
         mt = r.metrics
         score = f"score {points(r.score.total)}" if r.score is not None else r.outcome

@@ -749,7 +749,7 @@ def compute_kinematics(
     notes: list[str] = []
     if calibration is None:
         calibration = calibrate_sequence(seq, cfg)
-        if calibration is None:
+        if calibration is None and seq.detected.any():  # with nobody, nothing to say
             notes.append(
                 "No quiet upright stance was found to calibrate on; "
                 "angles are relative to the camera and may be offset."
