@@ -223,6 +223,10 @@ def test_a_folder_of_videos_is_analysed_into_one_folder_each(
     for name in ("monday", "tuesday"):
         summary = json.loads((tmp_path / "o" / name / "summary.json").read_text())
         assert summary["video"]["path"].endswith(f"{name}.mp4")
+        # each video's own summary is printed, as for a single video
+        assert f"{name}.mp4: " in proc.stdout and f"Results in {tmp_path / 'o' / name}/" in (
+            proc.stdout
+        )
     assert not (tmp_path / "o" / "notes").exists()
 
 

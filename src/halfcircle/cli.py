@@ -102,10 +102,12 @@ def _analyze_one(
     history_db: Path | None = None,
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
+    bars: bool = True,
 ) -> tuple[int, str]:
     """Analyse one video into ``out``; returns the exit code and the text to print.
 
-    With ``as_json`` the text is the summary as JSON and no progress bar is shown.
+    With ``as_json`` the text is the summary as JSON and no progress bar is shown
+    (nor with ``bars`` False: several videos in parallel would garble them).
     With ``history_db`` the reps are added to that progress history as a practice
     session dated by the video file's time.
     """
@@ -125,11 +127,12 @@ def _analyze_one(
 
     with open_source(video) as source:
         total = source.frame_count
-    with tqdm(total=total, unit="frame", desc=f"pose {video.name}", disable=as_json or None) as bar:
+    quiet = as_json or not bars or None
+    with tqdm(total=total, unit="frame", desc=f"pose {video.name}", disable=quiet) as bar:
         poses, interrupted = extract_poses(video, model, bar.update)
     analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
     with tqdm(
-        total=len(poses), unit="frame", desc="video", disable=as_json or not annotate or None
+        total=len(poses), unit="frame", desc="video", disable=quiet or not annotate or None
     ) as bar:
         try:
             write_outputs(analysis, out, annotate=annotate, progress=bar.update)
@@ -181,12 +184,14 @@ def _add_to_history(
 
 
 def _analyze_worker(
-    args: tuple[Path, Path, str, bool, Path | None, float, Settings],
+    args: tuple[Path, Path, str, bool, bool, Path | None, float, Settings],
 ) -> tuple[int, str]:
-    video, out, model, annotate, history_db, tilt, settings = args
+    video, out, model, annotate, as_json, history_db, tilt, settings = args
     _quiet_opencv()
     try:
-        return _analyze_one(video, out, model, annotate, True, history_db, tilt, settings)
+        return _analyze_one(
+            video, out, model, annotate, as_json, history_db, tilt, settings, bars=False
+        )
     except HalfcircleError as err:
         return err.exit_code, f"halfcircle: {err}"
 
@@ -220,21 +225,20 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     annotate, tilt = not args.no_video, args.camera_tilt
     jobs = [
-        (v, args.out / v.stem, args.model, annotate, history_db, tilt, settings) for v in videos
+        (v, args.out / v.stem, args.model, annotate, args.json, history_db, tilt, settings)
+        for v in videos
     ]
     worst = 0
     summaries = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for (video, out, *_), (code, text) in zip(
-            jobs, pool.map(_analyze_worker, jobs), strict=True
-        ):
+        for (video, *_), (code, text) in zip(jobs, pool.map(_analyze_worker, jobs), strict=True):
             worst = max(worst, code)
             if text.startswith("halfcircle: "):
                 print(f"{video}: {text.removeprefix('halfcircle: ')}", file=sys.stderr)
             elif args.json:
                 summaries.append(json.loads(text))
-            else:
-                print(f"{video} -> {out}/ (exit {code})")
+            else:  # each video's own summary, as for one video, in the order given
+                print(text + "\n", flush=True)
     if args.json:
         print(json.dumps(summaries, indent=2))
     return worst
