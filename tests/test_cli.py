@@ -84,7 +84,7 @@ def test_a_bad_output_name_is_refused(person_video: Path, tmp_path: Path) -> Non
 
 def test_an_unknown_model_is_refused(person_video: Path, tmp_path: Path) -> None:
     proc = run_cli("pose", person_video, "--out", tmp_path / "o.csv", "--model", "tiny")
-    assert proc.returncode == 4
+    assert proc.returncode == 2  # a usage error; 4 says a known model is missing
     assert "Traceback" not in proc.stderr and "halfcircle: " in proc.stderr
 
 
@@ -119,3 +119,14 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path
     proc.wait(timeout=60)
     assert first.startswith("History in")
     assert err == ""
+
+
+def test_history_without_a_database_says_so_and_creates_none(tmp_path: Path) -> None:
+    db = tmp_path / "none.sqlite3"
+    proc = run_cli("history", "--db", db)
+    assert proc.returncode == 0 and proc.stdout.startswith(f"No history yet at {db}")
+    proc = run_cli("history", "--db", db, "--delete-session", "1")
+    assert (
+        proc.returncode == 2 and proc.stderr.strip() == f"halfcircle: There is no history at {db}."
+    )
+    assert not db.exists() and list(tmp_path.iterdir()) == []

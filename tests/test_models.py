@@ -19,7 +19,7 @@ from mediapipe.tasks.metadata import metadata_schema_py_generated as md
 from mediapipe.tasks.metadata import schema_py_generated as tfl
 
 import halfcircle.models as models
-from halfcircle.errors import ModelError
+from halfcircle.errors import InputError, ModelError
 from halfcircle.models import MODELS, list_models, model_path, sha256_of
 from halfcircle.models.build import (
     DETECTOR_FILE,
@@ -213,9 +213,10 @@ def test_a_missing_variant_names_the_folders_searched_and_the_build_command(
     assert "halfcircle models build heavy" in message
 
 
-def test_an_unknown_name_lists_the_known_variants() -> None:
-    with pytest.raises(ModelError, match=r"Unknown pose model 'medium': expected one of lite"):
+def test_an_unknown_name_lists_the_known_variants_as_a_usage_error() -> None:
+    with pytest.raises(InputError, match=r"Unknown pose model 'medium': expected one of lite"):
         model_path("medium")
+    assert InputError("").exit_code == 2  # not 4, which says a known model is missing
 
 
 def test_a_missing_task_path_is_refused(tmp_path: Path) -> None:

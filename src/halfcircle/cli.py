@@ -596,7 +596,9 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         for note in run.notes:
             print(note)
         if lines:
-            print("Compared with your earlier baseline: " + "; ".join(lines) + ".")
+            print("Compared with your earlier baseline:")
+            for line in lines:
+                print(f"  {line}")
         if session_id is not None:
             print(f"Saved as session {session_id} in {where}.")
     if advice:
@@ -610,7 +612,16 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 def _cmd_history(args: argparse.Namespace) -> int:
     from halfcircle.history import History, format_trend
 
-    with History(args.db) as history:
+    path = History(args.db).path
+    if not path.exists():  # reading or deleting creates no history
+        if args.delete_session is not None or args.delete_all:
+            raise InputError(f"There is no history at {path}.")
+        print(
+            f"No history yet at {path}: it starts with your first `halfcircle baseline`, "
+            "`halfcircle live` or `halfcircle analyze --to-history`."
+        )
+        return 0
+    with History(path) as history:
         if args.delete_all:
             if not args.yes:
                 raise InputError("--delete-all removes every session: add --yes to confirm.")

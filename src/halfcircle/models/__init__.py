@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from halfcircle.errors import ModelError
+from halfcircle.errors import InputError, ModelError
 
 #: The npm package the networks come from (licence Apache-2.0).
 NPM_PACKAGE = "@mediapipe/pose"
@@ -181,14 +181,15 @@ def model_path(name_or_path: str) -> Path:
             path to any ``.task`` bundle (taken as is).
 
     Raises:
-        ModelError: The name is unknown, the file is missing, or a registered
-            variant's file does not have its registered sha256.
+        InputError: The name is neither a known variant nor a ``.task`` path.
+        ModelError: The file is missing, or a registered variant's file does not
+            have its registered sha256.
     """
     spec = MODELS.get(name_or_path)
     if spec is None:
         path = Path(name_or_path).expanduser()
-        if path.suffix != ".task":
-            raise ModelError(
+        if path.suffix != ".task":  # a mistyped name: a usage error (exit 2)
+            raise InputError(
                 f"Unknown pose model {name_or_path!r}: expected one of "
                 f"{', '.join(MODELS)} or a path to a .task bundle."
             )
