@@ -210,6 +210,22 @@ def test_a_practice_log_says_when_its_settings_differ_from_the_last_session(
         assert h.sessions()[-1]["settings"] == {"score": {"pace_min_s": 8.0}}
 
 
+def test_each_baseline_measure_keeps_the_view_of_its_own_recording(tmp_path: Path) -> None:
+    # `baseline --source a.mp4 b.mp4` joins recordings filmed from different views
+    toe, bend = _results(80, 25)
+    with History(tmp_path / "h.sqlite3") as h:
+        h.record_baseline([toe, dataclasses.replace(bend, view="front")])
+        assert {m["test"]: m["view"] for m in h.measures()} == {
+            "toe_touch": "side",
+            "side_bend_left": "front",
+        }
+        assert h.sessions()[0]["view"] == "side"  # the session's: its first recording's
+        h.export_csv(tmp_path / "all.csv")
+    with (tmp_path / "all.csv").open(newline="") as fh:
+        views = {r["test"]: r["view"] for r in csv.DictReader(fh) if r["record"] == "measure"}
+    assert views == {"toe_touch": "side", "side_bend_left": "front"}
+
+
 def test_exports_hold_everything(tmp_path: Path) -> None:
     with History(tmp_path / "h.sqlite3") as h:
         h.record_baseline(
@@ -383,7 +399,7 @@ def test_practice_sessions_show_in_the_trend_as_their_best_and_mean(tmp_path: Pa
     forward = rows["practice.peak_forward_deg"]  # the incomplete rep does not count
     assert (forward.first, forward.latest, forward.real) == (44, 52, True)
     assert rows["practice.smoothness_sparc"].latest == pytest.approx(-2.0)
-    assert "practice.peak_forward_deg" in format_trend(list(rows.values()))
+    assert "practice: peak forward bend (deg)" in format_trend(list(rows.values()))
 
 
 def test_the_personal_best_takes_each_measure_from_its_own_best_rep(tmp_path: Path) -> None:

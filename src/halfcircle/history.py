@@ -115,6 +115,11 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     """
     ALTER TABLE sessions ADD COLUMN settings_json TEXT;
     """,
+    # 5: the camera view of each baseline measure (a session may join several
+    # recordings); NULL where not known
+    """
+    ALTER TABLE measures ADD COLUMN view TEXT;
+    """,
 )
 
 #: Schema version this code writes.
@@ -378,9 +383,9 @@ class History:
         for key, value in r.measures().items():
             test, measure = key.split(".", 1)
             conn.execute(
-                "INSERT INTO measures (session_id, test, measure, value, confidence)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (sid, test, measure, float(value), r.confidence),
+                "INSERT INTO measures (session_id, test, measure, value, confidence, view)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (sid, test, measure, float(value), r.confidence, r.view),
             )
 
     def add_practice_reps(self, session_id: int, reps: Sequence[Mapping[str, Any]]) -> None:
@@ -497,9 +502,10 @@ class History:
         return out
 
     def measures(self) -> list[dict[str, Any]]:
-        """Every baseline measure with its session's time, oldest first."""
+        """Every baseline measure with its session's time and its own view, oldest first."""
         rows = self.conn.execute(
-            "SELECT m.session_id, s.started_at, m.test, m.measure, m.value, m.confidence"
+            "SELECT m.session_id, s.started_at, m.test, m.measure, m.value, m.confidence,"
+            " m.view"
             " FROM measures m JOIN sessions s ON s.id = m.session_id"
             " ORDER BY s.started_at, s.id, m.id"
         ).fetchall()
@@ -750,7 +756,8 @@ class History:
         Each row ends with its session's set-up (view, body height in cm, camera
         tilt in deg down, and the settings that differed from the defaults as
         JSON; empty where unknown), so rows of different set-ups can be told
-        apart in a spreadsheet.
+        apart in a spreadsheet. A baseline measure's view is its own recording's,
+        where known (a session may join recordings filmed from different views).
         """
         cols = ("session_id", "started_at", "kind", "record", "test", "name", "value")
         setup_cols = ("view", "height_cm", "camera_tilt_deg", "settings")
@@ -759,19 +766,18 @@ class History:
             if s["settings"] is not None:
                 s["settings"] = json.dumps(s["settings"], sort_keys=True)
 
-        def row(sid: int, started_at: str, record: str, test: str, name: str, value: Any
-                ) -> tuple[Any, ...]:  # fmt: skip
-            s = sessions[sid]
+        def row(sid: int, started_at: str, record: str, test: str, name: str, value: Any,
+                view: str | None = None) -> tuple[Any, ...]:  # fmt: skip
+            s = dict(sessions[sid]) | ({"view": view} if view else {})
             setup = tuple("" if s.get(c) is None else s[c] for c in setup_cols)
             return (sid, started_at, s["kind"], record, test, name, value, *setup)
 
         rows: list[tuple[Any, ...]] = []
         for m in self.measures():
             rows.append(
-                row(
-                    m["session_id"], m["started_at"], "measure", m["test"], m["measure"], m["value"]
-                )
-            )
+                row(m["session_id"], m["started_at"], "measure", m["test"], m["measure"],
+                    m["value"], m["view"])
+            )  # fmt: skip
         for r in self.ratings():
             for name in ("feels", "pain"):
                 if r[name] is not None:
