@@ -304,7 +304,7 @@ def test_cli_baseline_source_into_history_trend_and_exports(
 
     assert main(["history", "--db", str(db), "--plot", str(tmp_path / "plot")]) == 0
     out = capsys.readouterr().out
-    assert "side_bend_left.peak_deg" in out and "toe_touch.fingertip_floor_cm" in out
+    assert "side bend left, peak (deg)" in out and "toe touch, fingertip to floor (cm)" in out
     assert "feels worse, pain 4" in out
     assert (tmp_path / "plot" / "history.png").stat().st_size > 5000
     assert "history.png" in (tmp_path / "plot" / "history.html").read_text()

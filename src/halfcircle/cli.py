@@ -610,7 +610,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    from halfcircle.history import History, format_trend
+    from halfcircle.history import History, format_trend, local_time
 
     path = History(args.db).path
     if not path.exists():  # reading or deleting creates no history
@@ -648,7 +648,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
             if s["feels"] or s["pain"] is not None:
                 pain = "-" if s["pain"] is None else s["pain"]
                 rated = f"  feels {s['feels'] or '-'}, pain {pain}"
-            print(f"session {s['id']:3d}  {s['started_at']}  {s['kind']:8s}{rated}")
+            print(f"session {s['id']:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}")
         print(format_trend(history.trend()))
         if args.plot is not None:
             from halfcircle.historyplot import plot_history

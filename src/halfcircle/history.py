@@ -59,6 +59,9 @@ __all__ = [
     "TrendRow",
     "default_db_path",
     "format_trend",
+    "local_datetime",
+    "local_time",
+    "plain_label",
     "unit_of",
 ]
 
@@ -1023,13 +1026,69 @@ def _flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+#: Plain words for parts of measure names, in the trend and the plots.
+_PLAIN_WORDS: Final = {
+    "fingertip floor": "fingertip to floor",
+    "lateral": "side bend",
+    "forward": "forward bend",
+}
+
+#: Plain names of units that are not words already.
+_PLAIN_UNITS: Final = {"sparc": "SPARC"}
+
+
+def plain_label(key: str) -> str:
+    """How a ``TEST.MEASURE`` key reads to a person, unit in brackets.
+
+    ``toe_touch.peak_deg`` -> ``toe touch, peak (deg)``;
+    ``practice.best_score_pts`` -> ``practice: best score (pts)``.
+    """
+    test, _, measure = key.rpartition(".")
+    name, _, unit = measure.rpartition("_")
+    if not name:  # no unit in the name
+        name, unit = unit, ""
+    words = name.replace("_", " ")
+    for internal, plain in _PLAIN_WORDS.items():
+        words = words.replace(internal, plain)
+    if unit:
+        words += f" ({_PLAIN_UNITS.get(unit, unit)})"
+    if not test:
+        return words
+    if test == "practice":
+        return f"practice: {words}"
+    return f"{test.replace('_', ' ')}, {words}"
+
+
+def local_datetime(started_at: str) -> datetime:
+    """A stored session time (ISO 8601; UTC where it names no zone) in the local time zone."""
+    t = datetime.fromisoformat(started_at)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t.astimezone()
+
+
+def local_time(started_at: str) -> str:
+    """A stored session time as a short local one: ``25 Nov 2026 02:24``."""
+    t = local_datetime(started_at)
+    return f"{t.day} {t:%b %Y %H:%M}"
+
+
 def format_trend(rows: Sequence[TrendRow]) -> str:
-    """The trend as a plain-text table."""
+    """The trend as a plain-text table for a person.
+
+    Each measure reads in plain words with its unit (``toe touch, peak (deg)``);
+    a script reads :attr:`TrendRow.key` or the exports instead. A change beyond
+    the minimal detectable change is starred, and the footnote that explains the
+    star comes only when some row has one.
+    """
     if not rows:
         return "No results yet: run `halfcircle baseline`, or practise with `halfcircle live`."
-    head = f"{'measure':36s} {'n':>3s} {'first':>7s} {'prev':>7s} {'latest':>7s} {'change':>8s}"
+    labels = [plain_label(r.key) for r in rows]
+    width = max(len("measure"), *(len(label) for label in labels))
+    columns = f"{'n':>3s} {'first':>7s} {'prev':>7s} {'latest':>7s} {'change':>8s}"
+    head = f"{'measure':{width}s} {columns}"
     lines = [head, "-" * len(head)]
-    for r in rows:
+    for label, r in zip(labels, rows, strict=True):
         prev = f"{r.previous:7.1f}" if r.previous is not None else f"{'-':>7s}"
         if r.change is None:
             change = f"{'-':>8s}"
@@ -1041,9 +1100,11 @@ def format_trend(rows: Sequence[TrendRow]) -> str:
             if r.latest_pain is not None:
                 parts.append(f"pain {r.latest_pain}/10")
             extra = "  " + ", ".join(parts)
-        lines.append(f"{r.key:36s} {r.n:3d} {r.first:7.1f} {prev} {r.latest:7.1f} {change}{extra}")
-    lines.append(
-        f"* beyond the minimal detectable change ({MDC['deg']:g} deg, {MDC['cm']:g} cm): "
-        "a real change."
-    )
+        row = f"{label:{width}s} {r.n:3d} {r.first:7.1f} {prev} {r.latest:7.1f} {change}{extra}"
+        lines.append(row.rstrip())
+    if any(r.real for r in rows):
+        lines.append(
+            f"* beyond the minimal detectable change ({MDC['deg']:g} deg, {MDC['cm']:g} cm): "
+            "a real change."
+        )
     return "\n".join(lines)

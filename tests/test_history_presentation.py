@@ -1,0 +1,195 @@
+"""How the progress history reads to a person: trend table, local times, the plot's layout."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+
+from halfcircle.baseline import BaselineResult
+from halfcircle.history import (
+    History,
+    TrendRow,
+    format_trend,
+    local_time,
+    plain_label,
+)
+from halfcircle.historyplot import history_figure, place_labels, plot_history, session_ticks
+
+
+@pytest.fixture
+def local_zone() -> Iterator[Callable[[str], None]]:
+    """Set the process's local time zone for one test (``set("Asia/Kolkata")``)."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("needs time.tzset")
+    before = os.environ.get("TZ")
+
+    def set_zone(name: str) -> None:
+        os.environ["TZ"] = name
+        time.tzset()
+
+    yield set_zone
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def _results(toe: float, bend: float) -> list[BaselineResult]:
+    return [
+        BaselineResult("toe_touch", 1.0, 5.0, 3.0, toe, fingertip_floor_cm=20.0, view="side"),
+        BaselineResult("side_bend_left", 6.0, 9.0, 7.5, bend, fingertip_travel_cm=12.0),
+    ]
+
+
+def _row(key: str, change: float, real: bool) -> TrendRow:
+    return TrendRow(key, 2, 10.0, 10.0, 10.0 + change, change, real)
+
+
+@pytest.mark.parametrize(
+    ("key", "label"),
+    [
+        ("toe_touch.peak_deg", "toe touch, peak (deg)"),
+        ("toe_touch.fingertip_floor_cm", "toe touch, fingertip to floor (cm)"),
+        ("side_bend_left.fingertip_travel_cm", "side bend left, fingertip travel (cm)"),
+        ("rotation_right.peak_deg", "rotation right, peak (deg)"),
+        ("practice.best_score_pts", "practice: best score (pts)"),
+        ("practice.peak_lateral_right_deg", "practice: peak side bend right (deg)"),
+        ("practice.peak_forward_deg", "practice: peak forward bend (deg)"),
+        ("practice.smoothness_sparc", "practice: smoothness (SPARC)"),
+    ],
+)
+def test_a_measure_key_reads_as_plain_words_with_its_unit(key: str, label: str) -> None:
+    assert plain_label(key) == label
+
+
+def test_the_trend_table_names_measures_in_plain_words_not_internal_keys(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        h.record_baseline(_results(80, 25), started_at="2026-11-20T09:00:00+00:00")
+        h.record_practice(
+            [{"index": 1, "complete": True, "score": 70, "peak_forward_deg": 40, "sparc": -2.0}],
+            started_at="2026-11-20T18:00:00+00:00",
+        )
+        rows = h.trend()
+    table = format_trend(rows)
+    assert "toe touch, peak (deg)" in table
+    assert "practice: best score (pts)" in table
+    for row in rows:  # the keys stay on the rows, for scripts
+        assert row.key not in table
+    assert "_" not in table
+
+
+def test_the_footnote_on_the_star_comes_only_when_a_change_is_starred() -> None:
+    calm = format_trend([_row("toe_touch.peak_deg", 2.0, False)])
+    assert "*" not in calm and "minimal detectable change" not in calm
+    starred = format_trend([_row("toe_touch.peak_deg", 2.0, False), _row("x.a_deg", 9.0, True)])
+    assert "+9.0*" in starred
+    assert starred.splitlines()[-1].startswith("* beyond the minimal detectable change")
+
+
+@pytest.mark.parametrize(
+    ("zone", "stored", "shown"),
+    [
+        ("UTC", "2026-11-25T01:24:00+00:00", "25 Nov 2026 01:24"),
+        ("Asia/Kolkata", "2026-11-25T01:24:00+00:00", "25 Nov 2026 06:54"),
+        ("America/New_York", "2026-11-25T01:24:00+00:00", "24 Nov 2026 20:24"),
+        ("Asia/Kolkata", "2026-11-25T01:24:00", "25 Nov 2026 06:54"),  # no zone: UTC
+    ],
+)
+def test_a_session_time_reads_as_a_short_local_time(
+    local_zone: Callable[[str], None], zone: str, stored: str, shown: str
+) -> None:
+    local_zone(zone)
+    assert local_time(stored) == shown
+
+
+def test_session_ticks_name_each_date_once_with_the_year_first() -> None:
+    days = [(20, 8), (20, 8), (21, 18), (23, 7), (23, 7), (26, 20)]
+    started = [datetime(2026, 11, d, h) for d, h in days]
+    ticks = session_ticks(started, [1, 2, 3, 4, 5, 6])
+    assert ticks == [
+        (0, "1\n20 Nov 2026"),
+        (1, "2"),
+        (2, "3\n21 Nov"),
+        (3, "4\n23 Nov"),
+        (4, "5"),
+        (5, "6\n26 Nov"),
+    ]
+
+
+def test_session_ticks_thin_out_many_sessions_and_say_a_new_year() -> None:
+    started = [datetime(2026, 12, 31)] * 20 + [datetime(2027, 1, 1)] * 20
+    ticks = session_ticks(started, list(range(1, 41)), max_ticks=10)
+    assert len(ticks) == 10 and [i for i, _ in ticks] == list(range(0, 40, 4))
+    assert [label for _, label in ticks if "\n" in label] == ["1\n31 Dec 2026", "21\n1 Jan 2027"]
+
+
+def _boxes(anchors: list, sizes: list, offsets: list) -> list[tuple[float, ...]]:
+    return [
+        (x + dx, y + dy, x + dx + w, y + dy + h)
+        for (x, y), (w, h), (dx, dy) in zip(anchors, sizes, offsets, strict=True)
+    ]
+
+
+def _apart(a: tuple, b: tuple) -> bool:
+    return a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1]
+
+
+def test_labels_of_points_almost_on_top_of_each_other_are_placed_apart() -> None:
+    anchors = [(100.0, 100.0), (101.0, 100.5), (102.0, 99.5)]
+    sizes = [(25.0, 9.0)] * 3
+    markers = [(x - 3, y - 3, x + 3, y + 3) for x, y in anchors]
+    offsets = place_labels(anchors, sizes, markers, (0.0, 0.0, 300.0, 200.0))
+    assert None not in offsets
+    boxes = _boxes(anchors, sizes, offsets)
+    assert all(_apart(a, b) for a, b in combinations(boxes, 2))
+    assert all(_apart(box, m) for box in boxes for m in markers)
+    assert all(0 < b[0] and b[2] < 300 and 0 < b[1] and b[3] < 200 for b in boxes)
+
+
+def test_a_label_with_no_free_place_is_left_out_not_overprinted() -> None:
+    anchors = [(50.0, 20.0)] * 12
+    offsets = place_labels(anchors, [(25.0, 9.0)] * 12, [], (0.0, 0.0, 100.0, 40.0))
+    assert offsets[0] is not None and None in offsets
+    placed = [(a, o) for a, o in zip(anchors, offsets, strict=True) if o is not None]
+    boxes = _boxes([a for a, _ in placed], [(25.0, 9.0)] * len(placed), [o for _, o in placed])
+    assert all(_apart(a, b) for a, b in combinations(boxes, 2))
+
+
+def test_two_sessions_seconds_apart_are_drawn_apart_with_readable_labels(
+    tmp_path: Path, local_zone: Callable[[str], None]
+) -> None:
+    local_zone("UTC")
+    with History(tmp_path / "h.sqlite3") as h:
+        h.record_baseline(_results(80, 25), "same", 3, started_at="2026-11-25T01:24:00+00:00")
+        h.record_baseline(_results(80, 25), "worse", 6, started_at="2026-11-25T01:24:22+00:00")
+        fig = history_figure(h)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    for ax in fig.axes[:4]:
+        xs = [c.get_offsets()[0][0] for c in ax.collections]
+        assert xs == [0, 1]  # one step per session, not their 22 s
+        labels = [t for t in ax.texts if t.get_text().startswith("pain")]
+        assert sorted(t.get_text() for t in labels) == ["pain 3", "pain 6"]
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        assert not boxes[0].overlaps(boxes[1])
+    ticks = [t.get_text() for t in fig.axes[-1].get_xticklabels()]
+    assert ticks == ["1\n25 Nov 2026", "2"]  # the date once
+
+
+def test_the_page_lists_ratings_with_local_times_and_plain_measure_names(
+    tmp_path: Path, local_zone: Callable[[str], None]
+) -> None:
+    local_zone("Asia/Kolkata")
+    with History(tmp_path / "h.sqlite3") as h:
+        h.record_baseline(_results(80, 25), "same", 3, started_at="2026-11-25T01:24:00+00:00")
+        png, page = plot_history(h, tmp_path / "plot")
+    text = page.read_text()
+    assert png.stat().st_size > 0
+    assert "25 Nov 2026 06:54" in text and "+00:00" not in text
+    assert "toe touch, peak (deg)" in text and "toe_touch" not in text
