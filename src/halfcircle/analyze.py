@@ -19,7 +19,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,6 +35,9 @@ from halfcircle.posefile import iter_poses
 from halfcircle.reps import RepRecord
 from halfcircle.scoring import points
 from halfcircle.session import FrameState, rep_of_frames, replay
+
+if TYPE_CHECKING:
+    from halfcircle.baseline import BaselineRun
 
 #: Schema version of ``reps.json``.
 SCHEMA_VERSION: Final = 1
@@ -309,6 +312,30 @@ def camera_tilt_phrase(summary: dict[str, Any]) -> str:
     return f"{tilt} (as given)" if tilt else ""
 
 
+def peak_forward_seen_deg(analysis: Analysis) -> float:
+    """The largest forward bend measured anywhere in the recording (deg; NaN if none)."""
+    kin = analysis.kinematics
+    forward = kin.forward_deg[kin.valid]
+    return float(np.nanmax(forward)) if np.isfinite(forward).any() else math.nan
+
+
+def side_view_sentence(analysis: Analysis) -> str | None:
+    """Why no half circle is counted from a side view, and the forward bend seen.
+
+    None unless a person was seen from a view that cannot observe side bending
+    (without it a rep's phase cannot be followed).
+    """
+    kin = analysis.kinematics
+    if not analysis.poses.detected.any() or kin.view.lateral_observable:
+        return None
+    peak = peak_forward_seen_deg(analysis)
+    return (
+        "Half circles are not counted from the side, where side bending is not seen"
+        + (f"; forward bending reached {peak:.0f} deg" if math.isfinite(peak) else "")
+        + "."
+    )
+
+
 def text_summary(analysis: Analysis) -> str:
     """A one-screen plain-text summary for the terminal."""
     s = summary_dict(analysis)
@@ -324,15 +351,9 @@ def text_summary(analysis: Analysis) -> str:
         + (f", {c['aborted']} stopped before the front" if c["aborted"] else "")
         + ".",
     ]
-    kin = analysis.kinematics
-    if seen and not kin.view.lateral_observable:  # no phase angle: no rep can be followed
-        forward = kin.forward_deg[kin.valid]
-        peak = float(np.nanmax(forward)) if np.isfinite(forward).any() else math.nan
-        lines[1] = (
-            "Half circles: not counted from the side, where side bending is not seen"
-            + (f"; forward bending reached {peak:.0f} deg" if math.isfinite(peak) else "")
-            + "."
-        )
+    side = side_view_sentence(analysis)
+    if side is not None:
+        lines[1] = side
     for r in analysis.reps:
         mt = r.metrics
         score = f"score {points(r.score.total)}" if r.score is not None else r.outcome
@@ -411,8 +432,13 @@ def write_outputs(
     *,
     annotate: bool = True,
     progress: Progress | None = None,
+    baseline: BaselineRun | None = None,
 ) -> dict[str, Path]:
     """Write every output file of one analysis into ``out_dir`` (created if needed).
+
+    ``baseline``: the baseline tests measured in the same recording, for a
+    baseline clip: its report then presents those tests
+    (:func:`halfcircle.report.render_report`).
 
     Returns:
         The paths written, by name (``frames``, ``reps``, ``summary``, ``video``, ``report``).
@@ -445,7 +471,7 @@ def write_outputs(
             unwritten = err
             video.unlink(missing_ok=True)  # a torn MP4 does not play
     paths["report"] = out_dir / "report.html"
-    write_report(analysis, paths["report"], video=paths.get("video"))
+    write_report(analysis, paths["report"], video=paths.get("video"), baseline=baseline)
     if unwritten is not None:
         raise unwritten
     return paths

@@ -11,7 +11,8 @@ Layout of the output folder ``DIR``::
     DIR/cohort.csv            one row per video (see halfcircle.cohort.COHORT_COLUMNS)
     DIR/cohort.html           the same, with plots across videos and over time per person
     DIR/videos/<id>/          what `halfcircle analyze` writes for the video, plus
-                              baseline.json (baseline clips) and done.json (written last)
+                              baseline.json (baseline clips, whose report.html presents
+                              their baseline tests) and done.json (written last)
 
 Names (see :func:`find_batch_videos`):
 
@@ -614,7 +615,8 @@ def write_video_outputs(
 
     Args:
         job: Where to write, and the settings recorded in ``done.json``.
-        analysis: The video's analysis (its poses feed the baseline tests).
+        analysis: The video's analysis (its poses feed the baseline tests of a
+            baseline clip, which its report then presents).
         stamp: The input's ``size`` and ``mtime_ns`` when it was read.
         extra: More facts for ``done.json`` (worker, timings).
     """
@@ -627,13 +629,16 @@ def write_video_outputs(
     tmp = Path(job.partial_dir) / f"{token}-{uuid.uuid4().hex[:8]}"
     try:
         tmp.mkdir(parents=True)
-        write_outputs(analysis, tmp, annotate=job.annotate)
+        run = None
         if job.baseline:
             from halfcircle.baseline import baseline_from_poses
 
             run = baseline_from_poses(
                 analysis.poses, settings=job.settings, camera_tilt_deg=job.camera_tilt_deg
             )
+        # a baseline clip's report presents its tests, not half circles
+        write_outputs(analysis, tmp, annotate=job.annotate, baseline=run)
+        if run is not None:
             _write_json(
                 tmp / "baseline.json",
                 json_safe(

@@ -1,10 +1,17 @@
 """The HTML report of an analysis: one self-contained page, nothing fetched.
 
 It holds the annotated video (embedded when small enough, else linked beside the
-page), angles over time with the reps shaded, each rep's trace in the
-lateral-forward plane against an ideal half circle, a table of reps and
-plain-language feedback. Plots are drawn with matplotlib's Agg backend and
-embedded as PNG.
+page), angles over time with the reps shaded (attempts that came back before the
+front hatched), each rep's trace in the lateral-forward plane against an ideal
+half circle, a table of reps and plain-language feedback. Plots are drawn with
+matplotlib's Agg backend and embedded as PNG.
+
+A baseline clip (given with its :class:`~halfcircle.baseline.BaselineRun`) gets
+a page of its baseline tests instead: one card and one table row per test with
+its peak and fingertip measures, the baseline notes, and the tests shaded on the
+angles over time. The rep counter's attempts that came back before the front,
+and its reps that overlap a test, were tests, not half circles: they are neither
+shown nor coached (:func:`outside_tests`).
 """
 
 from __future__ import annotations
@@ -13,15 +20,19 @@ import base64
 import html
 import io
 import math
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 
 from halfcircle.files import replace_text
+from halfcircle.scoring import points
 
 if TYPE_CHECKING:
     from halfcircle.analyze import Analysis
+    from halfcircle.baseline import BaselineResult, BaselineRun
+    from halfcircle.reps import RepRecord
 
 #: Largest annotated video embedded into the page (bytes); larger ones are linked.
 EMBED_VIDEO_MAX_BYTES: Final = 25_000_000
@@ -33,6 +44,7 @@ h1{font-weight:600;margin:0 0 4px}h2{margin-top:32px;font-weight:600}
 .cards{display:flex;gap:12px;flex-wrap:wrap}
 .card{background:#fff;border-radius:12px;padding:14px 18px;box-shadow:0 1px 3px #0001;min-width:140px}
 .card b{display:block;font-size:28px;color:#1f7a6d}
+.card small{display:block;color:#5a6b6b;margin-top:2px}
 video,img{max-width:100%;border-radius:12px;background:#000}
 img{background:#fff}
 table{border-collapse:collapse;width:100%;background:#fff;border-radius:12px;overflow:hidden}
@@ -43,50 +55,60 @@ footer{color:#7a8a8a;font-size:13px;margin-top:32px}
 """  # noqa: E501
 
 
-def write_report(analysis: Analysis, path: Path, video: Path | None = None) -> None:
-    """Write the report page of ``analysis`` to ``path`` (never left half written)."""
-    replace_text(path, render_report(analysis, video, base=path.parent))
+def write_report(
+    analysis: Analysis,
+    path: Path,
+    video: Path | None = None,
+    *,
+    baseline: BaselineRun | None = None,
+) -> None:
+    """Write the report page of ``analysis`` to ``path`` (never left half written).
+
+    ``baseline``: the baseline tests measured in the same recording, for a
+    baseline clip (see :func:`render_report`).
+    """
+    replace_text(path, render_report(analysis, video, base=path.parent, baseline=baseline))
 
 
-def render_report(analysis: Analysis, video: Path | None = None, base: Path | None = None) -> str:
-    """The report page as an HTML string."""
+def render_report(
+    analysis: Analysis,
+    video: Path | None = None,
+    base: Path | None = None,
+    *,
+    baseline: BaselineRun | None = None,
+) -> str:
+    """The report page as an HTML string.
+
+    Args:
+        analysis: The recording's analysis.
+        video: The annotated video, embedded or linked when it exists.
+        base: The folder the page is written into (a large video is linked relative to it).
+        baseline: The baseline tests measured in the same recording
+            (:func:`halfcircle.baseline.baseline_from_poses`), for a baseline clip:
+            the page then presents those tests, and leaves out the reps and
+            attempts that were those tests (:func:`outside_tests`). None for a
+            half-circle recording.
+    """
     from halfcircle.analyze import camera_tilt_phrase, summary_dict
     from halfcircle.config import changed_settings
 
     s = summary_dict(analysis)
     camera = camera_tilt_phrase(s)
-    c, m = s["counts"], s["means"]
     name = html.escape(Path(analysis.source).name)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
         f"<title>halfcircle: {name}</title><style>{_CSS}</style></head><body><main>",
-        "<h1>Your half circles</h1>",
+        f"<h1>{'Your baseline tests' if baseline is not None else 'Your half circles'}</h1>",
         f"<p class='sub'>{name} &middot; {s['video']['duration_s']:.1f} s &middot; "
         f"{html.escape(s['view']['kind'])} view"
         + (f" &middot; {html.escape(camera)}" if camera else "")
         + "</p>",
-        "<div class='cards'>",
-        _card("complete half circles", str(c["complete_reps"])),
-        _card("mean score", _num(m["score"])),
-        _card("side bend right", _deg(m["peak_lateral_right_deg"])),
-        _card("side bend left", _deg(m["peak_lateral_left_deg"])),
-        _card("forward", _deg(m["peak_forward_deg"])),
-        "</div>",
     ]
-    parts.append(_video_html(video, base))
-    parts += ["<h2>What we saw</h2><ul class='feedback'>"]
-    parts += [f"<li>{html.escape(t)}</li>" for t in feedback(analysis)]
-    parts += [f"<li class='note'>{html.escape(n)}</li>" for n in analysis.notes]
-    parts.append("</ul>")
-    if analysis.kinematics.valid.any():
-        parts += ["<h2>Angles over time</h2>", _img(_plot_angles(analysis), "angles over time")]
-    if analysis.reps:
-        parts += [
-            "<h2>Each half circle</h2>",
-            _img(_plot_traces(analysis), "rep traces against an ideal half circle"),
-            _rep_table(analysis),
-        ]
+    if baseline is None:
+        parts += _half_circle_body(analysis, s, video, base)
+    else:
+        parts += _baseline_body(analysis, baseline, video, base)
     changed = changed_settings(analysis.settings)
     if changed:  # so that a reader comparing two reports knows they were measured alike
         parts.append(
@@ -95,29 +117,230 @@ def render_report(analysis: Analysis, video: Path | None = None, base: Path | No
             + ".</p>"
         )
     parts += [
-        "<footer>halfcircle is a coaching tool, not a diagnosis. Side bend is positive to "
-        "your right; forward is positive bending forward. If a movement hurts more than "
-        "usual, stop and talk to a clinician.</footer>",
+        _BASELINE_FOOTER if baseline is not None else _FOOTER,
         "</main></body></html>",
     ]
     return "\n".join(parts)
 
 
+_FOOTER: Final = (
+    "<footer>halfcircle is a coaching tool, not a diagnosis. Side bend is positive to "
+    "your right; forward is positive bending forward. If a movement hurts more than "
+    "usual, stop and talk to a clinician.</footer>"
+)
+_BASELINE_FOOTER: Final = (
+    "<footer>halfcircle is a coaching tool, not a diagnosis. Each test's peak is how far "
+    "you moved in that test's direction from your upright stance at the start. In the "
+    "plot, side bend is positive to your right, forward is positive bending forward and "
+    "rotation is positive turning to your left. If a movement hurts more than usual, "
+    "stop and talk to a clinician.</footer>"
+)
+
+
+def _half_circle_body(
+    analysis: Analysis, s: dict[str, Any], video: Path | None, base: Path | None
+) -> list[str]:
+    """Cards, video, feedback, plots and rep table of a half-circle recording."""
+    from halfcircle.analyze import peak_forward_seen_deg, side_view_sentence
+
+    c, m = s["counts"], s["means"]
+    side = side_view_sentence(analysis)
+    forward = peak_forward_seen_deg(analysis) if side is not None else m["peak_forward_deg"]
+    parts = [
+        "<div class='cards'>",
+        _card("complete half circles", str(c["complete_reps"]) if side is None else "--"),
+        _card("mean score", _mean_score(analysis)),
+        _card("side bend right", _deg(m["peak_lateral_right_deg"])),
+        _card("side bend left", _deg(m["peak_lateral_left_deg"])),
+        _card("forward" if side is None else "forward, highest seen", _deg(forward)),
+        "</div>",
+    ]
+    parts.append(_video_html(video, base))
+    parts += ["<h2>What we saw</h2><ul class='feedback'>"]
+    parts += [
+        f"<li>{html.escape(t)}</li>" for t in [*([side] if side else []), *feedback(analysis)]
+    ]
+    parts += [f"<li class='note'>{html.escape(n)}</li>" for n in analysis.notes]
+    parts.append("</ul>")
+    if analysis.kinematics.valid.any():
+        parts += ["<h2>Angles over time</h2>", _img(_plot_angles(analysis), "angles over time")]
+    parts += _rep_section(analysis)
+    return parts
+
+
+def _rep_section(analysis: Analysis) -> list[str]:
+    if not analysis.reps:
+        return []
+    return [
+        "<h2>Each half circle</h2>",
+        _img(_plot_traces(analysis), "rep traces against an ideal half circle"),
+        _rep_table(analysis),
+    ]
+
+
+def _baseline_body(
+    analysis: Analysis, run: BaselineRun, video: Path | None, base: Path | None
+) -> list[str]:
+    """Test cards, video, feedback and notes, plot and test table of a baseline clip."""
+    rest = outside_tests(analysis, run)
+    parts = ["<div class='cards'>"]
+    parts += [_card(_label(r), _deg(r.peak_deg), _fingertips(r)) for r in run.results]
+    parts.append("</div>")
+    parts.append(_video_html(video, base))
+    parts += ["<h2>What we saw</h2><ul class='feedback'>"]
+    parts += [f"<li>{html.escape(t)}</li>" for t in baseline_feedback(run)]
+    parts += [f"<li>{html.escape(t)}</li>" for t in feedback(rest)]
+    parts += [f"<li class='note'>{html.escape(n)}</li>" for n in rest.notes]
+    parts.append("</ul>")
+    if analysis.kinematics.valid.any():
+        parts += [
+            "<h2>Angles over time</h2>",
+            _img(_plot_angles(rest, run), "angles over time with the baseline tests shaded"),
+        ]
+    if run.results:
+        parts += ["<h2>Each test</h2>", _test_table(run)]
+        missing = [t.replace("_", " ") for t in run.missing()]
+        if missing:
+            parts.append(f"<p class='sub'>Not in this clip: {html.escape(_and(missing))}.</p>")
+    parts += _rep_section(rest)
+    return parts
+
+
+def outside_tests(analysis: Analysis, run: BaselineRun) -> Analysis:
+    """The half circles of a baseline clip: ``analysis`` without what were its tests.
+
+    The rep counter reads a side bend or a toe touch as an attempt that came back
+    before the front, or as a rep; in a baseline clip they were tests, done as
+    asked. So every attempt that came back before the front goes (in a baseline
+    clip, bending out and coming back is what was asked for), and so do the reps
+    that overlap a test of ``run``, with their notes. The notes are those of the
+    baseline run (``run.notes``, the rotation caveat among them) followed by the
+    analysis's own that the run does not cover (someone else in view, a stopped
+    run, reps outside the tests).
+    """
+    spans = [(r.start_s, r.end_s) for r in run.results]
+
+    def in_a_test(rec: RepRecord) -> bool:
+        return any(rec.start_s < b and a < rec.end_s for a, b in spans)
+
+    dropped = [r for r in analysis.reps if in_a_test(r)]
+    tags = [_rep_note_tag(r) for r in dropped]
+    kin_notes = set(analysis.kinematics.notes)
+    notes = list(run.notes)
+    for n in analysis.notes:
+        # the analysis's advice on calibration is for the half circle (against the wall)
+        if n in notes or n in kin_notes or "calibrate" in n or any(t in n for t in tags):
+            continue
+        notes.append(n)
+    return replace(
+        analysis,
+        reps=[r for r in analysis.reps if not in_a_test(r)],
+        aborted=[],
+        notes=tuple(notes),
+    )
+
+
+def _rep_note_tag(r: RepRecord) -> str:
+    """How :func:`halfcircle.analyze.analyze_poses` names a rep in its note on it."""
+    return f"rep {r.index} ({r.start_s:.1f}-{r.end_s:.1f} s)"
+
+
+#: How the sentences of the page name each baseline test.
+_TEST_PHRASES: Final[dict[str, str]] = {
+    "toe_touch": "the toe touch",
+    "side_bend_right": "the side bend to the right",
+    "side_bend_left": "the side bend to the left",
+    "rotation_left": "the trunk rotation to the left",
+    "rotation_right": "the trunk rotation to the right",
+}
+
+
+def baseline_feedback(run: BaselineRun) -> list[str]:
+    """Plain-language sentences about the baseline tests of a recording."""
+    from halfcircle.baseline import MDC
+
+    if not run.results:
+        if not run.calibrated:
+            return ["We could not find a baseline test in this clip."]
+        return [
+            "We could not find a baseline test in this clip. Do each test slowly and hold "
+            "a moment at its end, so that it can be measured."
+        ]
+    n = len(run.results)
+    names = [_TEST_PHRASES.get(r.test, r.test.replace("_", " ")) for r in run.results]
+    out = [f"You did {n} baseline test{'s' if n > 1 else ''} in this clip: {_and(names)}."]
+    peak = {r.test: r.peak_deg for r in run.results}
+    for what, verb, a, b in (("side bends", "bent", "right", "left"),
+                             ("trunk rotations", "turned", "left", "right")):  # fmt: skip
+        key = "side_bend" if what == "side bends" else "rotation"
+        pa, pb = peak.get(f"{key}_{a}"), peak.get(f"{key}_{b}")
+        if pa is None or pb is None:
+            continue
+        if abs(pa - pb) < MDC["deg"]:
+            out.append(f"Your {what} were even: {pa:.0f}° to the {a} and {pb:.0f}° to the {b}.")
+        else:
+            far, near = (a, b) if pa > pb else (b, a)
+            out.append(
+                f"You {verb} further to the {far} ({max(pa, pb):.0f}°) than to the {near} "
+                f"({min(pa, pb):.0f}°); the half circle practises both sides."
+            )
+    tips = f" ({MDC['cm']:g} cm at the fingertips)" if any(map(_fingertips, run.results)) else ""
+    out.append(
+        "Notice how each movement felt: better, the same or worse than last time. Repeat "
+        "these tests filmed the same way in a few weeks; a change of more than about "
+        f"{MDC['deg']:.0f}°{tips} is a real change."
+    )
+    return out
+
+
+def _label(r: BaselineResult) -> str:
+    return r.test.replace("_", " ")
+
+
+def _fingertips(r: BaselineResult) -> str:
+    """The fingertip measure of a test in words, ``""`` when it has none."""
+    if r.fingertip_floor_cm is not None:
+        cm = r.fingertip_floor_cm
+        return f"fingertips {abs(cm):.0f} cm {'above' if cm >= 0 else 'below'} the floor"
+    if r.fingertip_travel_cm is not None:
+        return f"fingertips slid {r.fingertip_travel_cm:.0f} cm down"
+    return ""
+
+
+def _test_table(run: BaselineRun) -> str:
+    """One row per test; the fingertips column only when a test has a fingertip measure."""
+    tips = any(_fingertips(r) for r in run.results)
+    head = (
+        "<table><tr><th>test</th><th>time (s)</th><th>peak</th><th>at (s)</th>"
+        + ("<th>fingertips</th>" if tips else "")
+        + "</tr>"
+    )
+    rows = [
+        f"<tr><td>{html.escape(_label(r))}</td><td>{r.start_s:.1f}–{r.end_s:.1f}</td>"
+        f"<td>{_deg(r.peak_deg)}</td><td>{r.peak_time_s:.1f}</td>"
+        + (f"<td>{html.escape(_fingertips(r)) or '--'}</td>" if tips else "")
+        + "</tr>"
+        for r in run.results
+    ]
+    return head + "".join(rows) + "</table>"
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def feedback(analysis: Analysis) -> list[str]:
     """Plain-language sentences about the session (encouraging, specific)."""
     complete = analysis.complete_reps
+    seen: set[str] = set()
     if not complete:
-        if analysis.aborted:
-            return [
-                "You started the movement; next time, roll on through the front to the "
-                "other side to complete the half circle."
-            ]
-        return []
+        return _aborted_feedback(analysis.aborted, seen, also=False)
     out = [f"You completed {len(complete)} half circle{'s' if len(complete) > 1 else ''}."]
     best = max(complete, key=lambda r: r.score.total if r.score is not None else -1)
     if best.score is not None:
         out.append(
-            f"Your smoothest, fullest one was rep {best.index} (score {best.score.total:.0f})."
+            f"Your smoothest, fullest one was rep {best.index} (score {points(best.score.total)})."
         )
     right = np.nanmean([r.metrics.peak_lateral_right_deg for r in complete])
     left = np.nanmean([r.metrics.peak_lateral_left_deg for r in complete])
@@ -131,7 +354,6 @@ def feedback(analysis: Analysis) -> list[str]:
             )
         else:
             out.append("Your side bends were even on both sides.")
-    seen: set[str] = set()
     from halfcircle.cues import record_cues
 
     for r in complete:
@@ -139,15 +361,46 @@ def feedback(analysis: Analysis) -> list[str]:
             if cue.text not in seen:
                 seen.add(cue.text)
                 out.append(cue.text)
+    return out + _aborted_feedback(analysis.aborted, seen, also=True)
+
+
+def _aborted_feedback(aborted: list[RepRecord], seen: set[str], *, also: bool) -> list[str]:
+    """Attempts that came back before the front: when, then their cues (each text once).
+
+    ``seen`` holds the cue texts already given (updated); ``also`` when complete
+    half circles were mentioned before.
+    """
+    from halfcircle.cues import record_cues
+
+    if not aborted:
+        return []
+    when = ", ".join(f"{r.start_s:.1f}–{r.end_s:.1f} s" for r in aborted)
+    n = len(aborted)
+    what = "a half circle" if n == 1 else f"{n} half circles"
+    out = [
+        f"You {'also ' if also else ''}began {what} ({when}) and came back up before "
+        "reaching the front."
+    ]
+    for r in aborted:
+        for cue in record_cues(r):
+            if cue.text not in seen:
+                seen.add(cue.text)
+                out.append(cue.text)
     return out
 
 
-def _card(label: str, value: str) -> str:
-    return f"<div class='card'><b>{html.escape(value)}</b>{html.escape(label)}</div>"
+def _card(label: str, value: str, detail: str = "") -> str:
+    more = f"<small>{html.escape(detail)}</small>" if detail else ""
+    return f"<div class='card'><b>{html.escape(value)}</b>{html.escape(label)}{more}</div>"
 
 
-def _num(v: float | None) -> str:
-    return "--" if v is None else f"{v:.0f}"
+def _mean_score(analysis: Analysis) -> str:
+    """The complete reps' mean score in whole points (``--`` without a scored rep).
+
+    From the unrounded scores, as the terminal summary computes it.
+    """
+    scores = [r.score.total for r in analysis.complete_reps if r.score is not None]
+    return points(float(np.mean(scores))) if scores else "--"
 
 
 def _deg(v: float | None) -> str:
@@ -176,7 +429,58 @@ def _figure_png(fig: object) -> bytes:
     return buf.getvalue()
 
 
-def _plot_angles(analysis: Analysis) -> bytes:
+SpanKind = Literal["complete", "incomplete", "aborted", "test"]
+
+#: How each kind of span is shaded on the angles over time (matplotlib ``axvspan``
+#: keywords), and its legend label ("" for none: complete and incomplete reps carry
+#: their numbers instead).
+_SPAN_STYLE: Final[dict[str, tuple[dict[str, Any], str]]] = {
+    "complete": ({"color": "#1f7a6d", "alpha": 0.1}, ""),
+    "incomplete": ({"color": "#999", "alpha": 0.1}, ""),
+    "aborted": (
+        {"facecolor": "none", "edgecolor": "#b3a8d6", "hatch": "///", "lw": 0},
+        "came back before the front",
+    ),
+    "test": ({"color": "#3b6ea5", "alpha": 0.1}, ""),
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the recording shaded on the angles over time.
+
+    Attributes:
+        start_s: Start (s).
+        end_s: End (s).
+        kind: A complete or incomplete rep, an attempt that came back before the
+            front (``aborted``), or a baseline test.
+        label: Written above it ("" for none).
+    """
+
+    start_s: float
+    end_s: float
+    kind: SpanKind
+    label: str
+
+
+def angle_spans(analysis: Analysis, baseline: BaselineRun | None = None) -> list[Span]:
+    """What the angles over time shade: reps, attempts, and a baseline clip's tests.
+
+    Reps are labelled with their number; attempts that came back before the front
+    are hatched, unlabelled (they have a numbering of their own); tests carry
+    their name. Pass the analysis of :func:`outside_tests` with ``baseline``.
+    """
+    spans = [
+        Span(r.start_s, r.end_s, "complete" if r.complete else "incomplete", str(r.index))
+        for r in analysis.reps
+    ]
+    spans += [Span(r.start_s, r.end_s, "aborted", "") for r in analysis.aborted]
+    if baseline is not None:
+        spans += [Span(r.start_s, r.end_s, "test", _label(r)) for r in baseline.results]
+    return spans
+
+
+def _plot_angles(analysis: Analysis, baseline: BaselineRun | None = None) -> bytes:
     from matplotlib.figure import Figure
 
     kin = analysis.kinematics
@@ -189,10 +493,20 @@ def _plot_angles(analysis: Analysis) -> bytes:
     if kin.view.lateral_observable:
         ax.plot(t, lat, color="#e0882a", label="side bend (+ right)")
     ax.plot(t, fwd, color="#1f7a6d", label="forward")
-    for r in analysis.reps:
-        ax.axvspan(r.start_s, r.end_s, color="#1f7a6d" if r.complete else "#999", alpha=0.1)
-        ax.text((r.start_s + r.end_s) / 2, 1.0, str(r.index), transform=ax.get_xaxis_transform(),
-                ha="center", va="bottom", fontsize=9)  # fmt: skip
+    if baseline is not None and any(r.test.startswith("rotation") for r in baseline.results):
+        rot = np.where(valid, kin.rotation_deg, np.nan)
+        ax.plot(t, rot, color="#5b4bb5", label="rotation (+ left)")
+    legend_done: set[str] = set()
+    for span in angle_spans(analysis, baseline):
+        style, legend = _SPAN_STYLE[span.kind]
+        label = legend if legend and legend not in legend_done else None
+        if label:
+            legend_done.add(label)
+        ax.axvspan(span.start_s, span.end_s, label=label, **style)
+        if span.label:
+            ax.text((span.start_s + span.end_s) / 2, 1.0, span.label,
+                    transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+                    fontsize=9)  # fmt: skip
     ax.axhline(0, color="#bbb", lw=0.8)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("degrees")
@@ -218,7 +532,9 @@ def _plot_traces(analysis: Analysis) -> bytes:
         tr = r.frames.trace
         ax.plot(tr[:, 0], tr[:, 1], color="#1f7a6d", lw=1.8)
         ax.invert_xaxis()  # the person's right on the left, as a camera facing them sees it
-        ax.set_title(f"rep {r.index}" + (f" · {r.score.total:.0f}" if r.score else ""), fontsize=9)
+        ax.set_title(
+            f"rep {r.index}" + (f" · {points(r.score.total)}" if r.score else ""), fontsize=9
+        )
         ax.set_aspect("equal", adjustable="datalim")
         ax.tick_params(labelsize=7)
         ax.set_xlabel("← right   side bend (deg)   left →", fontsize=7)
@@ -235,7 +551,7 @@ def _rep_table(analysis: Analysis) -> str:
     rows = []
     for r in analysis.reps:
         mt = r.metrics
-        score = f"{r.score.total:.0f}" if r.score is not None else html.escape(r.outcome)
+        score = points(r.score.total) if r.score is not None else html.escape(r.outcome)
         rows.append(
             f"<tr><td>{r.index}</td><td>{r.direction.replace('_', ' ')}</td>"
             f"<td>{r.start_s:.1f}–{r.end_s:.1f}</td><td>{_deg(_opt(mt.peak_lateral_right_deg))}</td>"

@@ -1,0 +1,275 @@
+"""What the report page says: a baseline clip's tests, and attempts that came back early.
+
+Synthetic poses with known answers (no MediaPipe): the page a person reads must
+present a baseline clip's tests (not unfinished half circles), and mention an
+attempt that came back before the front once, kindly, with its cue.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from halfcircle.analyze import Analysis, analyze_poses
+from halfcircle.baseline import BaselineResult, BaselineRun, baseline_from_poses
+from halfcircle.batch import VideoJob, write_video_outputs
+from halfcircle.cues import REP_CUE_RULES
+from halfcircle.landmarks import PoseSequence
+from halfcircle.report import (
+    _SPAN_STYLE,
+    angle_spans,
+    baseline_feedback,
+    outside_tests,
+    render_report,
+)
+from halfcircle.synthetic import half_circle, synthetic_clip
+
+ABORTED_CUE = next(r.text for r in REP_CUE_RULES if r.id == "aborted")
+ROTATION_CAVEAT = "Trunk rotation usually reads low"
+HALF_CIRCLE_COACHING = (
+    "complete the half circle",
+    "came back up before reaching the front",
+    ABORTED_CUE,
+    "complete half circles",
+    "Your half circles",
+)
+
+
+def _bump(n: int, peak: float) -> np.ndarray:
+    """A minimum-jerk rise to ``peak`` (deg) and back over ``n`` frames."""
+    s = np.linspace(0.0, 1.0, n // 2)
+    up = peak * (10 * s**3 - 15 * s**4 + 6 * s**5)
+    return np.concatenate([up, np.full(n - 2 * len(up), peak), up[::-1]])
+
+
+def _poses(lat: np.ndarray, fwd: np.ndarray, rot: np.ndarray | None = None) -> PoseSequence:
+    rot = np.zeros(len(lat)) if rot is None else rot
+    return synthetic_clip(lat, fwd, rot, azimuth_deg=30.0, knee_flexion_deg=0.0).seq
+
+
+def _side_bends() -> PoseSequence:
+    """Two seconds of quiet stance, a side bend right (25 deg), then left (22 deg)."""
+    z, rest = np.zeros, np.zeros(30)
+    lat = np.concatenate([z(60), _bump(90, 25.0), rest, _bump(90, -22.0), rest])
+    return _poses(lat, z(len(lat)))
+
+
+def _rotations() -> PoseSequence:
+    """Quiet stance, a trunk rotation left (30 deg), then right (35 deg)."""
+    z, rest = np.zeros, np.zeros(30)
+    rot = np.concatenate([z(60), _bump(90, 30.0), rest, _bump(90, -35.0), rest])
+    return _poses(z(len(rot)), z(len(rot)), rot)
+
+
+def _attempts_then_half_circle(attempts: int) -> Analysis:
+    """Side bends out and back (attempts stopped before the front), then one half circle."""
+    z, rest = np.zeros, np.zeros(30)
+    lat_hc, fwd_hc = half_circle(n_rest=45, n_rep=150)
+    lat = [z(60)]
+    for k in range(attempts):
+        lat += [_bump(90, 25.0 if k % 2 == 0 else -25.0), rest]
+    lat_all = np.concatenate([*lat, lat_hc])
+    fwd_all = np.concatenate([z(len(lat_all) - len(fwd_hc)), fwd_hc])
+    return analyze_poses(_poses(lat_all, fwd_all))
+
+
+def _text(page: str) -> str:
+    """The page's visible text (tags and embedded images dropped, entities decoded)."""
+    body = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+# ----------------------------------------------------------------------------- baseline clips
+def test_a_baseline_page_names_each_test_with_its_peak_and_fingertips() -> None:
+    seq = _side_bends()
+    analysis, run = analyze_poses(seq), baseline_from_poses(seq)
+    assert [r.test for r in run.results] == ["side_bend_right", "side_bend_left"]
+    text = _text(render_report(analysis, baseline=run))
+    assert "Your baseline tests" in text
+    for r in run.results:
+        label = r.test.replace("_", " ")
+        assert f"{r.peak_deg:.0f}° {label}" in text  # its card
+        assert r.fingertip_travel_cm is not None
+        assert f"fingertips slid {r.fingertip_travel_cm:.0f} cm down" in text
+        assert f"{r.start_s:.1f}–{r.end_s:.1f}" in text  # its row of the test table
+    assert "Your side bends were even: 25° to the right and 22° to the left." in text
+    assert "Not in this clip: toe touch, rotation left and rotation right." in text
+
+
+def test_a_baseline_page_does_not_coach_its_tests_as_unfinished_half_circles() -> None:
+    seq = _side_bends()
+    analysis, run = analyze_poses(seq), baseline_from_poses(seq)
+    assert len(analysis.aborted) == 2  # the rep counter reads each side bend as an attempt
+    baseline_page = _text(render_report(analysis, baseline=run))
+    half_circle_page = _text(render_report(analysis))
+    for phrase in HALF_CIRCLE_COACHING:
+        assert phrase not in baseline_page, phrase
+    assert "Your half circles" in half_circle_page  # analyze's own page is unchanged
+    assert outside_tests(analysis, run).aborted == []
+    assert all(s.kind == "test" for s in angle_spans(outside_tests(analysis, run), run))
+
+
+def test_a_baseline_page_carries_the_rotation_caveat_once() -> None:
+    seq = _rotations()
+    run = baseline_from_poses(seq)
+    assert [r.test for r in run.results] == ["rotation_left", "rotation_right"]
+    page = _text(render_report(analyze_poses(seq), baseline=run))
+    assert page.count(ROTATION_CAVEAT) == 1
+    assert "30° rotation left" in page and "35° rotation right" in page
+    assert "fingertips" not in page.split("Each test")[1].split("halfcircle is")[0]
+
+
+def test_a_rep_that_was_a_test_loses_its_incomplete_note_on_the_baseline_page() -> None:
+    lat, fwd = half_circle(n_rest=60, n_rep=150, right_first=True)
+    seq = synthetic_clip(lat, fwd).seq
+    gone = slice(60 + 60, 60 + 120)  # out of view mid-movement: an incomplete rep
+    image, world = seq.image.copy(), seq.world.copy()
+    vis, pres, n = seq.visibility.copy(), seq.presence.copy(), seq.n_people.copy()
+    for arr in (image, world, vis, pres):
+        arr[gone] = np.nan
+    n[gone] = 0
+    seq = PoseSequence(seq.time_s, image, world, vis, pres, n, seq.image_size, seq.fps)
+    analysis, run = analyze_poses(seq), baseline_from_poses(seq)
+    rep_notes = [x for x in analysis.notes if "kept as incomplete" in x]
+    assert rep_notes and run.results  # the precondition: a rep note, and a test over it
+    page = _text(render_report(analysis, baseline=run))
+    assert not any(x in page for x in rep_notes)
+    assert "Each half circle" not in page
+
+
+def test_a_baseline_clip_without_a_test_says_so_and_coaches_no_half_circle() -> None:
+    z = np.zeros(150)
+    seq = _poses(z, z)
+    run = baseline_from_poses(seq)
+    assert run.results == []
+    page = _text(render_report(analyze_poses(seq), baseline=run))
+    assert "We could not find a baseline test in this clip." in page
+    for phrase in HALF_CIRCLE_COACHING:
+        assert phrase not in page, phrase
+
+
+def _run(*peaks: tuple[str, float]) -> BaselineRun:
+    results = [BaselineResult(t, 2.0 * i, 2.0 * i + 1, 2.0 * i + 0.5, p) for i, (t, p) in
+               enumerate(peaks)]  # fmt: skip
+    return BaselineRun(results, "front", 0.0, True)
+
+
+@pytest.mark.parametrize(
+    ("run", "sentence"),
+    [
+        (_run(("side_bend_right", 28.0), ("side_bend_left", 20.0)),
+         "You bent further to the right (28°) than to the left (20°)"),
+        (_run(("side_bend_right", 18.0), ("side_bend_left", 26.0)),
+         "You bent further to the left (26°) than to the right (18°)"),
+        (_run(("side_bend_right", 28.0), ("side_bend_left", 25.0)),
+         "Your side bends were even: 28° to the right and 25° to the left."),
+        (_run(("rotation_left", 20.0), ("rotation_right", 30.0)),
+         "You turned further to the right (30°) than to the left (20°)"),
+        (_run(("toe_touch", 70.0)), "You did 1 baseline test in this clip: the toe touch."),
+    ],
+)  # fmt: skip
+def test_baseline_feedback_compares_the_sides(run: BaselineRun, sentence: str) -> None:
+    said = baseline_feedback(run)
+    assert any(s.startswith(sentence) for s in said), said
+    assert "real change" in said[-1]  # how to read a later session
+
+
+def test_batch_writes_a_baseline_page_for_a_baseline_clip_only(tmp_path: Path) -> None:
+    seq = _side_bends()
+    analysis = analyze_poses(seq)
+    stamp = {"size": 1, "mtime_ns": 1}
+    pages = {}
+    for baseline in (True, False):
+        job = VideoJob(
+            video=str(tmp_path / "base_side_bends.mp4"),
+            video_id="anna/base_side_bends.mp4",
+            out_dir=str(tmp_path / f"out-{baseline}"),
+            partial_dir=str(tmp_path / ".partial"),
+            model="full",
+            model_sha256="0" * 64,
+            annotate=False,
+            baseline=baseline,
+        )
+        out = write_video_outputs(job, analysis, stamp)
+        pages[baseline] = _text((out / "report.html").read_text(encoding="utf-8"))
+    saved = json.loads((tmp_path / "out-True" / "baseline.json").read_text())
+    for r in saved["results"]:
+        assert f"{r['peak_deg']:.0f}° {r['test'].replace('_', ' ')}" in pages[True]
+    assert "complete the half circle" not in pages[True] and ABORTED_CUE not in pages[True]
+    assert "Your half circles" in pages[False] and "Your baseline tests" not in pages[False]
+
+
+# ----------------------------------------------------------------------------- aborted attempts
+def test_an_aborted_attempt_is_mentioned_once_with_its_cue() -> None:
+    analysis = _attempts_then_half_circle(1)
+    assert len(analysis.complete_reps) == 1 and len(analysis.aborted) == 1
+    a = analysis.aborted[0]
+    text = _text(render_report(analysis))
+    assert text.count(ABORTED_CUE) == 1
+    assert (
+        f"You also began a half circle ({a.start_s:.1f}–{a.end_s:.1f} s) and came back up "
+        "before reaching the front." in text
+    )
+    assert text.index("You completed 1 half circle.") < text.index(ABORTED_CUE)
+
+
+def test_several_aborted_attempts_share_one_sentence_and_one_cue() -> None:
+    analysis = _attempts_then_half_circle(2)
+    assert len(analysis.aborted) == 2
+    text = _text(render_report(analysis))
+    assert text.count(ABORTED_CUE) == 1
+    assert text.count("came back up before reaching the front") == 1
+    assert "You also began 2 half circles (" in text
+
+
+def test_only_aborted_attempts_are_named_as_such_without_a_complete_one() -> None:
+    z, rest = np.zeros, np.zeros(30)
+    lat = np.concatenate([z(60), _bump(90, 25.0), rest])
+    analysis = analyze_poses(_poses(lat, z(len(lat))))
+    assert not analysis.complete_reps and len(analysis.aborted) == 1
+    text = _text(render_report(analysis))
+    assert "You began a half circle (" in text and text.count(ABORTED_CUE) == 1
+    assert "also" not in text.split("What we saw")[1].split("Angles over time")[0]
+
+
+def test_aborted_attempts_are_shaded_apart_from_reps_on_the_angles_plot() -> None:
+    analysis = _attempts_then_half_circle(1)
+    spans = angle_spans(analysis)
+    kinds = [s.kind for s in spans]
+    assert sorted(kinds) == ["aborted", "complete"]
+    attempt = next(s for s in spans if s.kind == "aborted")
+    a = analysis.aborted[0]
+    assert (attempt.start_s, attempt.end_s) == (a.start_s, a.end_s)
+    style, legend = _SPAN_STYLE["aborted"]
+    assert style != _SPAN_STYLE["complete"][0] and "hatch" in style
+    assert legend == "came back before the front"
+    assert "came back before" not in _SPAN_STYLE["complete"][1]
+
+
+def test_from_the_side_the_page_says_why_no_half_circle_is_counted_and_shows_the_forward_bend(
+) -> None:  # fmt: skip
+    # Real MediaPipe on the side-view fixture (truth: one rep, 50 deg forward).
+    from tests.conftest import fixture_poses
+
+    page = render_report(analyze_poses(fixture_poses("hc_side_left")))
+    assert "Half circles are not counted from the side" in page
+    peak = re.search(r"<b>(\d+)°</b>forward, highest seen", page)
+    assert peak is not None and abs(int(peak.group(1)) - 50) <= 3
+    assert "<b>0</b>complete half circles" not in page
+
+
+def test_the_page_and_the_terminal_show_the_same_whole_point_scores() -> None:
+    from halfcircle.analyze import text_summary
+    from halfcircle.scoring import points
+
+    analysis = analyze_poses(synthetic_clip(*half_circle()).seq)
+    (rep,) = analysis.complete_reps
+    assert rep.score is not None
+    shown = points(rep.score.total)
+    assert f"<b>{shown}</b>mean score" in render_report(analysis)
+    assert f"Mean score {shown}, best {shown}." in text_summary(analysis)
