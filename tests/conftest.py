@@ -93,6 +93,18 @@ def empty_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_video(tmp_path_factory.mktemp("empty") / "empty.mp4", frames)
 
 
+def without_person(seq: Any, frames: slice) -> Any:
+    """``seq`` (a :class:`~halfcircle.landmarks.PoseSequence`) with nobody seen in ``frames``."""
+    from halfcircle.landmarks import PoseSequence
+
+    image, world = seq.image.copy(), seq.world.copy()
+    vis, pres, n = seq.visibility.copy(), seq.presence.copy(), seq.n_people.copy()
+    for arr in (image, world, vis, pres):
+        arr[frames] = np.nan
+    n[frames] = 0
+    return PoseSequence(seq.time_s, image, world, vis, pres, n, seq.image_size, seq.fps)
+
+
 def fixture_clips(kind: str | None = None) -> list[str]:
     """Names of the committed rendered clips (``fixtures/NAME.scene.json``), sorted.
 

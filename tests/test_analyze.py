@@ -16,7 +16,7 @@ from halfcircle.analyze import FRAME_COLUMNS, analyze_poses, write_outputs
 from halfcircle.landmarks import PoseSequence
 from halfcircle.synthetic import half_circle, synthetic_clip
 from halfcircle.videowriter import H264Writer, VideoWriteError
-from tests.conftest import file_size_limit
+from tests.conftest import file_size_limit, without_person
 
 FPS = 30.0
 
@@ -91,13 +91,7 @@ def test_a_person_leaving_mid_rep_leaves_a_note_and_no_complete_rep() -> None:
     lat, fwd = half_circle(n_rest=60, n_rep=150, right_first=True)
     clip = synthetic_clip(lat, fwd)
     seq = clip.seq
-    gone = slice(60 + 60, 60 + 120)  # two seconds out of view in the middle of the rep
-    image, world = seq.image.copy(), seq.world.copy()
-    vis, pres, n = seq.visibility.copy(), seq.presence.copy(), seq.n_people.copy()
-    for arr in (image, world, vis, pres):
-        arr[gone] = np.nan
-    n[gone] = 0
-    seq = PoseSequence(seq.time_s, image, world, vis, pres, n, seq.image_size, seq.fps)
+    seq = without_person(seq, slice(60 + 60, 60 + 120))  # two seconds out, mid-rep
     analysis = analyze_poses(seq)
     assert analysis.complete_reps == []
     assert [r.outcome for r in analysis.reps] == ["incomplete"]

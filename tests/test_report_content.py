@@ -28,6 +28,7 @@ from halfcircle.report import (
     render_report,
 )
 from halfcircle.synthetic import half_circle, synthetic_clip
+from tests.conftest import without_person
 
 ABORTED_CUE = next(r.text for r in REP_CUE_RULES if r.id == "aborted")
 ROTATION_CAVEAT = "Trunk rotation usually reads low"
@@ -127,13 +128,7 @@ def test_a_baseline_page_carries_the_rotation_caveat_once() -> None:
 def test_a_rep_that_was_a_test_loses_its_incomplete_note_on_the_baseline_page() -> None:
     lat, fwd = half_circle(n_rest=60, n_rep=150, right_first=True)
     seq = synthetic_clip(lat, fwd).seq
-    gone = slice(60 + 60, 60 + 120)  # out of view mid-movement: an incomplete rep
-    image, world = seq.image.copy(), seq.world.copy()
-    vis, pres, n = seq.visibility.copy(), seq.presence.copy(), seq.n_people.copy()
-    for arr in (image, world, vis, pres):
-        arr[gone] = np.nan
-    n[gone] = 0
-    seq = PoseSequence(seq.time_s, image, world, vis, pres, n, seq.image_size, seq.fps)
+    seq = without_person(seq, slice(60 + 60, 60 + 120))  # out mid-movement: incomplete
     analysis, run = analyze_poses(seq), baseline_from_poses(seq)
     rep_notes = [x for x in analysis.notes if "kept as incomplete" in x]
     assert rep_notes and run.results  # the precondition: a rep note, and a test over it
