@@ -115,9 +115,9 @@ KNOWN_MISSES: dict[tuple[str, str, str], str] = {
     ("level", "peaks", "hc_aborted"): "-30 deg view, camera 4.9 deg down: forward +8.3 and -5.2, "
     "left -3.3",
     ("level", "front", "base_rotation_front"): "trunk rotation from the front: MediaPipe's "
-    "depth reads the turning shoulders as a forward lean of up to 10 deg (forward mean 3.4)",
+    "depth reads the turning shoulders as a lean back of up to 10 deg (forward mean 3.4)",
     ("measured", "front", "base_rotation_front"): "trunk rotation from the front: MediaPipe's "
-    "depth reads the turning shoulders as a forward lean of up to 10 deg (forward mean 3.4)",
+    "depth reads the turning shoulders as a lean back of up to 10 deg (forward mean 3.4)",
     ("measured", "peaks", "hc_45_right"): "45 deg view: left peak +3.2 (forward +2.9); "
     "MediaPipe's world depth misses most of a bend towards the camera",
     ("measured", "peaks", "hc_aborted"): "-30 deg view (read as -24): forward peaks -4.7 and "
