@@ -698,6 +698,25 @@ def test_keys_and_the_questions_after_the_set(tmp_path: Path) -> None:
     assert ui2.questions[-1][0] == "Please stop for today."
 
 
+def test_the_pain_question_runs_0_to_10_with_t_for_ten(tmp_path: Path) -> None:
+    # the same scale as the baseline's and the history's warning ("out of 10")
+    ui = _ScriptedUI({420: "q"}, answers=["b", "t"])
+    result = _run_with_ui(tmp_path, ui)
+    assert result.rating == Rating("better", 10)
+    assert "0 (none) to 10 (worst)" in ui.questions[1][0]
+
+
+def test_a_headless_run_takes_its_rating_from_the_command_line(tmp_path: Path) -> None:
+    args = ("--source", PERSON, "--headless", "--fast", "--model", "lite", "--no-video")
+    proc = _cli(*args, "--out", tmp_path / "s", "--no-history", "--feels", "same", "--pain", "3")
+    assert proc.returncode == cli.EXIT_NOTHING_MEASURED, proc.stderr  # head and shoulders only
+    rating = next(e for e in read_events(tmp_path / "s") if e["type"] == "rating")
+    assert (rating["feeling"], rating["pain"]) == ("same", 3)
+    # with a window, the window asks
+    _one_line(_cli("--source", PERSON, "--out", tmp_path / "w", "--pain", "3"), 2,
+              "--feels and --pain are for --headless runs")  # fmt: skip
+
+
 def test_practice_goes_into_the_history_with_the_reports_numbers(tmp_path: Path) -> None:
     db = tmp_path / "history.sqlite3"
     first = _run_with_ui(tmp_path, _ScriptedUI({}, answers=["s", "3"]), "s1", history_db=db)

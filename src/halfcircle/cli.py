@@ -246,7 +246,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 def _cmd_live(args: argparse.Namespace) -> int:
     from halfcircle.analyze import text_summary
-    from halfcircle.live import LiveOptions, default_out_dir, rebuild_report, run_live
+    from halfcircle.live import LiveOptions, Rating, default_out_dir, rebuild_report, run_live
 
     if args.rebuild is not None:
         if args.config is not None or args.set:
@@ -268,6 +268,11 @@ def _cmd_live(args: argparse.Namespace) -> int:
     tilt, note = _camera_tilt_of(args, remembered=not args.no_history)
     if note:
         print(note)
+    rating = None
+    if args.feels is not None or args.pain is not None:
+        if not args.headless:
+            raise InputError("--feels and --pain are for --headless runs: the window asks.")
+        rating = Rating(args.feels, args.pain)
     opts = LiveOptions(
         source=source,
         out_dir=out,
@@ -280,6 +285,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
         history_db=None if args.no_history else _history_db(args),
         camera_tilt_deg=tilt,
         settings=settings,
+        rating=rating,
     )
     result = run_live(opts)
     st = result.stats
@@ -783,6 +789,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         default=False,
         help="leave this session out of your progress history",
+    )
+    lv.add_argument(
+        "--feels",
+        type=str,
+        choices=("better", "same", "worse"),
+        default=None,
+        help="how it felt compared with last time (with --headless; a window asks)",
+    )
+    lv.add_argument(
+        "--pain", type=_pain, default=None, help="pain 0-10 (with --headless; a window asks)"
     )
     _add_camera_tilt_option(lv, remembered=True)
     _add_settings_options(lv)

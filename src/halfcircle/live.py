@@ -14,7 +14,8 @@ check (is the body seen from head to hips, and what to change), calibration (the
 stream calibrates itself on the first quiet upright stance), then practice.
 Keys (window only): ``c`` recalibrate, ``p`` pause, ``r`` reset the count,
 ``o`` overlay on/off, ``q`` or Esc quit. After a set the window asks how the back
-feels (better, same, worse) and an optional pain rating 0-9.
+feels (better, same, worse) and an optional pain rating 0-10 (``t`` for 10); a
+headless run takes them from :attr:`LiveOptions.rating` instead.
 
 Only :class:`WindowUI` touches OpenCV's GUI (``imshow``, ``waitKey``); the
 headless path never imports or calls it.
@@ -116,6 +117,9 @@ class LiveOptions:
         settings: The thresholds of every stage (:mod:`halfcircle.config`); those
             that differ from the defaults are kept in ``session.json``, and the
             report is built with them.
+        rating: How the back felt and the pain, given beforehand for a run with no
+            window to ask in (``--feels``/``--pain``); None asks (in a window) or
+            leaves it unrated.
     """
 
     source: str | int
@@ -129,6 +133,7 @@ class LiveOptions:
     history_db: Path | None = None
     camera_tilt_deg: float = 0.0
     settings: Settings = field(default_factory=Settings)
+    rating: Rating | None = None
 
 
 # ------------------------------------------------------------------------ guidance
@@ -503,7 +508,7 @@ class LiveStats:
 
 @dataclass(frozen=True)
 class Rating:
-    """How the back felt after the set: ``better``/``same``/``worse``, pain 0-9 or None."""
+    """How the back felt after the set: ``better``/``same``/``worse``, pain 0-10 or None."""
 
     feeling: str | None
     pain: int | None
@@ -879,9 +884,9 @@ class _Run:
 
     # -- the end ----------------------------------------------------------------------
     def ask_rating(self) -> Rating | None:
-        """Ask how the back feels and the pain now (window only)."""
+        """Ask how the back feels and the pain now (window only; else the one given)."""
         if self.opts.headless or self.ui.closed or self.last_display is None:
-            return None
+            return self.opts.rating
         base = self.last_display
         key = self.ui.ask(
             base,
@@ -893,13 +898,13 @@ class _Run:
             set(FEELINGS),
         )
         feeling = FEELINGS.get(key) if key is not None else None
-        digits = {ord(str(d)) for d in range(10)}
+        digits = {ord(str(d)) for d in range(10)} | {ord("t")}
         key = self.ui.ask(
             base,
-            ["Pain right now, 0 (none) to 9 (worst)?", "press a digit", "Enter to skip"],
+            ["Pain right now, 0 (none) to 10 (worst)?", "press 0-9, or t for 10", "Enter to skip"],
             digits,
         )
-        pain = key - ord("0") if key is not None else None
+        pain = None if key is None else 10 if key == ord("t") else key - ord("0")
         return Rating(feeling, pain)
 
 
