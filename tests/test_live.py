@@ -537,13 +537,16 @@ def test_ctrl_c_keeps_the_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 # ------------------------------------------------------------------- the CLI
-def _cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(
+    *args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "halfcircle.cli", "live", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=300,
         env=env,
+        cwd=cwd,
     )
 
 
@@ -563,6 +566,26 @@ def test_headless_cli_runs_a_file_and_prints_the_summary(tmp_path: Path) -> None
     assert proc.returncode == cli.EXIT_NOTHING_MEASURED, proc.stderr  # head and shoulders only
     assert proc.stderr == "" and "Half circles: 0 complete" in proc.stdout
     assert "Session saved in" in proc.stdout and (tmp_path / "s" / "report.html").exists()
+
+
+def test_rebuild_finds_a_video_given_by_a_relative_path_and_says_when_it_is_gone(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "clip.mp4").write_bytes(PERSON.read_bytes())
+    args = ("--source", "clip.mp4", "--headless", "--fast", "--model", "lite", "--no-history")
+    proc = _cli(*args, "--out", tmp_path / "s", cwd=tmp_path)  # a path relative to there
+    assert proc.returncode == cli.EXIT_NOTHING_MEASURED, proc.stderr  # head and shoulders only
+    assert json.loads((tmp_path / "s" / "session.json").read_text())["video"] == str(
+        tmp_path / "clip.mp4"
+    )
+    (tmp_path / "s" / "annotated.mp4").unlink()
+    proc = _cli("--rebuild", tmp_path / "s", cwd=REPO)  # from another folder
+    assert (tmp_path / "s" / "annotated.mp4").stat().st_size > 0
+    assert "not there any more" not in proc.stdout
+    (tmp_path / "clip.mp4").unlink()
+    proc = _cli("--rebuild", tmp_path / "s", cwd=REPO)
+    assert "Traceback" not in proc.stderr and "Report rebuilt" in proc.stdout
+    assert f"The video {tmp_path / 'clip.mp4'} is not there any more" in proc.stdout
 
 
 def test_a_full_disk_mid_session_keeps_the_summary_and_says_so_in_one_line(

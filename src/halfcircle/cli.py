@@ -254,9 +254,21 @@ def _cmd_live(args: argparse.Namespace) -> int:
                 "--rebuild uses the settings the session was recorded with (in its "
                 "session.json): leave out --config and --set."
             )
-        analysis, _ = rebuild_report(args.rebuild, annotate=not args.no_video)
+        analysis, paths = rebuild_report(args.rebuild, annotate=not args.no_video)
         print(text_summary(analysis))
         print(f"Report rebuilt in {args.rebuild}/ (open report.html).")
+        video = analysis.poses.source
+        if not args.no_video and "video" not in paths:
+            why = (
+                f"The video {video} is not there any more"
+                if video
+                else "The session kept no video (a camera without --record)"
+            )
+            old = (args.rebuild / "annotated.mp4").exists()
+            print(
+                f"{why}, so the report has no annotated video"
+                + ("; the annotated.mp4 beside it is the one from before." if old else ".")
+            )
         return 0 if analysis.measured else EXIT_NOTHING_MEASURED
     if args.camera is not None and args.source is not None:
         raise InputError("Give either --camera or --source, not both.")

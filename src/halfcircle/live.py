@@ -989,7 +989,8 @@ def run_live(
         if size[0] <= 0 or size[1] <= 0:
             raise InputError(f"{source.description} reports no frame size.")
         raw = opts.record and source.live
-        video = str(source.target) if not source.live else None
+        # absolute, so that `--rebuild` finds the video from any working folder
+        video = os.path.abspath(str(source.target)) if not source.live else None
         if raw:
             video = str(Path(opts.out_dir) / RAW_VIDEO_FILE)
         meta = {
