@@ -641,6 +641,15 @@ def test_bad_live_options_are_one_plain_line(
     assert len(lines) == 1 and lines[0].startswith("halfcircle: ") and text in lines[0]
 
 
+def test_a_folder_that_holds_an_analysis_is_not_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "report.html").write_text("an analyze report")
+    assert cli.main(["live", "--source", str(PERSON), "--headless", "--out", str(tmp_path)]) == 2
+    assert "already holds an analysis" in capsys.readouterr().err
+    assert (tmp_path / "report.html").read_text() == "an analyze report"
+
+
 def test_a_folder_that_holds_a_session_is_not_overwritten(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -561,6 +561,9 @@ class PoseStage(AbstractContextManager["PoseStage"], Protocol):
     def poll(self) -> list[PoseFrame]: ...  # noqa: D102
 
 
+#: Files of an ``analyze`` run: a session is not written over them.
+ANALYSIS_FILES: Final = ("report.html", "summary.json", "reps.json", "frames.csv")
+
 EstimatorFactory = Callable[[str, Literal["video", "live"]], Any]
 
 
@@ -981,6 +984,10 @@ def run_live(
         )
     if (Path(opts.out_dir) / SESSION_FILE).exists():
         raise InputError(f"{opts.out_dir} already holds a session: choose a new folder for --out.")
+    if any((Path(opts.out_dir) / name).exists() for name in ANALYSIS_FILES):
+        raise InputError(
+            f"{opts.out_dir} already holds an analysis: choose a new folder for --out."
+        )
     make = estimator_factory or default_estimator
     the_ui: LiveUI | None = None
     source.open()
