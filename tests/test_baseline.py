@@ -299,6 +299,7 @@ def test_cli_baseline_source_into_history_trend_and_exports(
     assert data["session_id"] == 2
     assert {r["test"] for r in data["results"]} == set(TESTS)
     assert "about the same" in data["compared"][0]
+    assert data["compared_with"] == 1
     assert data["compared"][-1] == "feels worse overall"
     assert "see a clinician" in data["pain_advice"] and "from 2 to 4" in data["pain_advice"]
 

@@ -167,14 +167,15 @@ def test_a_change_of_camera_view_is_said(tmp_path: Path) -> None:
         front = h.record_baseline(filmed("front", 80), started_at=DAY + "09:00:00+00:00")
         side = h.record_baseline(filmed("side", 86), started_at=DAY + "10:00:00+00:00")
         again = h.record_baseline(filmed("front", 86), started_at=DAY + "11:00:00+00:00")
-        assert h.compare(side)[0] == (
-            "filmed from the side, from the front then (rotation and side bends may not compare)"
-        )
+        assert h.compare(side)[:2] == [
+            "toe touch filmed from the side, from the front then (may not compare)",
+            "side bend left filmed from the side, from the front then (may not compare)",
+        ]
         assert not any("filmed" in line for line in h.compare(again, with_id=front))
 
 
 def test_each_session_keeps_its_settings_and_a_change_of_them_is_said(tmp_path: Path) -> None:
-    stricter = {"reps": {"leave_upright_deg": 14.0}, "score": {"pace_min_s": 8.0}}
+    stricter = {"baseline": {"min_duration_s": 1.0}, "kinematics": {"lowpass_cutoff_hz": 3.0}}
     with History(tmp_path / "h.sqlite3") as h:
         unknown = h.record_baseline(_results(80, 25), started_at=DAY + "08:00:00+00:00")
         plain = h.record_baseline(_results(80, 25), started_at=DAY + "09:00:00+00:00", settings={})
@@ -184,9 +185,18 @@ def test_each_session_keeps_its_settings_and_a_change_of_them_is_said(tmp_path: 
         assert [s["settings"] for s in h.sessions()] == [None, {}, stricter]
         assert h.last_settings() == stricter
         assert h.compare(strict, with_id=plain)[0] == (
-            "other settings than then: reps.leave_upright_deg, score.pace_min_s (may not compare)"
+            "other settings than then: baseline.min_duration_s, kinematics.lowpass_cutoff_hz "
+            "(may not compare)"
         )
         assert not any("settings" in line for line in h.compare(plain, with_id=unknown))
+        # a setting that does not bear on the baseline tests (the practice score's) is not said
+        scored = h.record_baseline(
+            _results(86, 25),
+            started_at=DAY + "11:00:00+00:00",
+            settings=stricter | {"score": {"pace_min_s": 8.0}},
+        )
+        assert not any("settings" in line for line in h.compare(scored, with_id=strict))
+        assert h.baseline_before(scored) == unknown  # the day's first baseline
         h.export_csv(tmp_path / "all.csv")
     with (tmp_path / "all.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))

@@ -516,7 +516,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
     from halfcircle.baseline import baseline_from_poses, format_result
     from halfcircle.config import settings_diff
-    from halfcircle.history import History
+    from halfcircle.history import History, local_time
 
     if args.source is not None and args.camera is not None:
         raise InputError("Give either --camera or --source, not both.")
@@ -565,7 +565,8 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         run = merge_runs(runs)
         feels, pain = args.feels, args.pain
         source = ", ".join(str(v) for v in args.source)
-    session_id = None
+    session_id = compared_with = None
+    compared_when = ""
     lines: list[str] = []
     advice = None
     if run.results and not args.no_save:
@@ -582,6 +583,10 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 settings=settings_diff(settings),
             )
             lines = history.compare(session_id)
+            compared_with = history.baseline_before(session_id)
+            if compared_with is not None:
+                then = next(s for s in history.sessions() if s["id"] == compared_with)
+                compared_when = f"{local_time(then['started_at'])} (session {compared_with})"
             advice = history.pain_advice(session_id)
             where = history.path
     if args.json:
@@ -596,6 +601,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                     "notes": list(run.notes),
                     "session_id": session_id,
                     "compared": lines,
+                    "compared_with": compared_with,
                     "pain_advice": advice,
                 },
                 indent=2,
@@ -614,7 +620,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         for note in run.notes:
             print(note)
         if lines:
-            print("Compared with your earlier baseline:")
+            print(f"Compared with your baseline of {compared_when}:")
             for line in lines:
                 print(f"  {line}")
         if session_id is not None:

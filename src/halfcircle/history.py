@@ -642,21 +642,15 @@ class History:
         ``"about the same"``; the session's overall rating is the last line,
         ``"feels better overall"``. First lines say when the camera looked down
         by another angle, filmed from another view (front, at an angle, from the
-        side) or other settings were used then, as the measures may then not compare.
+        side; each test by its own recording's view) or settings that bear on the
+        baseline tests were other then, as the measures may then not compare.
         """
         sessions = [s for s in self.sessions() if s["kind"] == "baseline"]
-        ids = [s["id"] for s in sessions]
-        if session_id not in ids:
+        if session_id not in [s["id"] for s in sessions]:
             return []
-        i = ids.index(session_id)
         if with_id is None:
-            day = sessions[i]["started_at"][:10]
-            same_day = [s for s in sessions[:i] if s["started_at"][:10] == day]
-            if same_day:
-                with_id = same_day[0]["id"]
-            elif i > 0:
-                with_id = ids[i - 1]
-            else:
+            with_id = self.baseline_before(session_id)
+            if with_id is None:
                 return []
         now = self._values(session_id)
         then = self._values(with_id)
@@ -668,15 +662,18 @@ class History:
                 f"camera tilted {tilt[session_id]:g} deg down against {tilt[with_id]:g} then "
                 "(forward bending may not compare)"
             )
-        view = {s["id"]: s["view"] for s in sessions}
-        if view[session_id] and view[with_id] and view[session_id] != view[with_id]:
-            lines.append(
-                f"filmed {_VIEW_WORDS.get(view[session_id], view[session_id])}, "
-                f"{_VIEW_WORDS.get(view[with_id], view[with_id])} then "
-                "(rotation and side bends may not compare)"
-            )
+        view_now, view_then = self._test_views(session_id), self._test_views(with_id)
+        for test, v in view_now.items():
+            w = view_then.get(test)
+            if w and v != w:
+                lines.append(
+                    f"{test.replace('_', ' ')} filmed {_VIEW_WORDS.get(v, v)}, "
+                    f"{_VIEW_WORDS.get(w, w)} then (may not compare)"
+                )
         settings = {s["id"]: s["settings"] for s in sessions}
-        differ = _settings_differ(settings[session_id], settings[with_id])
+        differ = _settings_differ(
+            settings[session_id], settings[with_id], tables=BASELINE_SETTING_TABLES
+        )
         if differ:
             lines.append(f"other settings than then: {', '.join(differ)} (may not compare)")
         said: set[str] = set()  # tests whose own feeling was said (once, on its first line)
@@ -694,6 +691,31 @@ class History:
         if lines and feel.get(None):
             lines.append(f"feels {feel[None]} overall")
         return lines
+
+    def baseline_before(self, session_id: int) -> int | None:
+        """The baseline a session is compared with by default (see :meth:`compare`).
+
+        The first baseline of the same day, else the previous baseline; None for
+        the first one, or when ``session_id`` is not a baseline.
+        """
+        sessions = [s for s in self.sessions() if s["kind"] == "baseline"]
+        ids = [s["id"] for s in sessions]
+        if session_id not in ids:
+            return None
+        i = ids.index(session_id)
+        day = sessions[i]["started_at"][:10]
+        same_day = [s["id"] for s in sessions[:i] if s["started_at"][:10] == day]
+        return same_day[0] if same_day else ids[i - 1] if i > 0 else None
+
+    def _test_views(self, session_id: int) -> dict[str, str]:
+        """Each baseline test's camera view: its own recording's, else the session's."""
+        row = self.conn.execute("SELECT view FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        session_view = row["view"] if row is not None else None
+        rows = self.conn.execute(
+            "SELECT test, view FROM measures WHERE session_id = ?", (session_id,)
+        ).fetchall()
+        views = {r["test"]: r["view"] or session_view for r in rows}
+        return {test: v for test, v in views.items() if v}
 
     def _values(self, session_id: int) -> dict[str, float]:
         rows = self.conn.execute(
@@ -956,7 +978,9 @@ class PracticeLog:
                 f"{_VIEW_WORDS.get(self.view_before, self.view_before)} last time: "
                 "the peaks may not compare."
             )
-        differ = _settings_differ(self.settings, self.settings_before)
+        differ = _settings_differ(
+            self.settings, self.settings_before, tables=PRACTICE_SETTING_TABLES
+        )
         if differ:
             lines.append(
                 f"Other settings than in your last session ({', '.join(differ)}): "
@@ -996,12 +1020,23 @@ def _tilts_differ(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(a - b) > TILT_TOLERANCE_DEG
 
 
-def _settings_differ(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> list[str]:
-    """Dotted names of the settings two sessions set differently (empty when either is unknown)."""
+#: Settings tables that bear on the baseline measures, and on practice reps' figures.
+BASELINE_SETTING_TABLES: Final = ("baseline", "kinematics")
+PRACTICE_SETTING_TABLES: Final = ("reps", "metrics", "score", "kinematics")
+
+
+def _settings_differ(
+    a: Mapping[str, Any] | None, b: Mapping[str, Any] | None, tables: Sequence[str]
+) -> list[str]:
+    """Dotted names of the settings in ``tables`` two sessions set differently.
+
+    Empty when either session's settings are unknown.
+    """
     if a is None or b is None:
         return []
     fa, fb = _flatten(a), _flatten(b)
-    return sorted(k for k in fa.keys() | fb.keys() if fa.get(k) != fb.get(k))
+    keys = [k for k in fa.keys() | fb.keys() if k.split(".", 1)[0] in tables]
+    return sorted(k for k in keys if fa.get(k) != fb.get(k))
 
 
 def _finite(value: Any) -> Any:
