@@ -607,8 +607,9 @@ def test_a_full_disk_mid_session_keeps_the_summary_and_says_so_in_one_line(
 
 
 def test_cli_errors_are_one_plain_line(tmp_path: Path) -> None:
-    _one_line(_cli("--source", tmp_path / "nope.mp4", "--headless", "--out", tmp_path / "a"), 2,
-              "There is no video file")  # fmt: skip
+    proc = _cli("--source", tmp_path / "nope.mp4", "--headless", "--out", tmp_path / "a")
+    _one_line(proc, 2, "There is no video file")
+    assert proc.stdout == ""  # no camera-tilt hint before the error
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland check is Linux's")

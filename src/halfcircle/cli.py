@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from halfcircle import __version__
-from halfcircle.errors import HalfcircleError, InputError, error_reason
+from halfcircle.errors import HalfcircleError, InputError, VideoSourceError, error_reason
 
 if TYPE_CHECKING:
     from halfcircle.analyze import Analysis
@@ -90,7 +90,7 @@ def _cmd_pose(args: argparse.Namespace) -> int:
     if interrupted:
         print("Stopped with Ctrl-C; the frames measured so far were kept.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return 0
+    return EXIT_NOTHING_MEASURED if n_detected == 0 else 0
 
 
 def _analyze_one(
@@ -277,6 +277,11 @@ def _cmd_live(args: argparse.Namespace) -> int:
     settings = _settings_of(args)
     source: str | int = args.source if args.source is not None else (args.camera or 0)
     out: Path = args.out if args.out is not None else default_out_dir()
+    a_file = args.source is not None and "://" not in args.source
+    if a_file and not Path(args.source).exists():
+        raise VideoSourceError(f"There is no video file at {args.source}.")  # before any hint
+    if args.record and a_file:
+        print("--record keeps a camera's or a stream's video; a file source is kept as it is.")
     tilt, note = _camera_tilt_of(args, remembered=not args.no_history)
     if note:
         print(note)
@@ -845,7 +850,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--tarball", type=Path, default=None, help="@mediapipe/pose npm tarball (default: npm pack)"
     )
     m.add_argument(
-        "--out", type=Path, default=None, help="folder for built bundles (default: user models dir)"
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for built bundles (default: $HALFCIRCLE_MODELS_DIR, else the package's)",
     )
     m.set_defaults(func=_cmd_models)
 
