@@ -802,7 +802,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--fast",
         action="store_true",
         default=False,
-        help="process a video file as fast as possible, every frame (not in real time)",
+        help="pose every frame of a video file, as fast as the machine allows (not paced)",
     )
     lv.add_argument(
         "--no-video", action="store_true", default=False, help="skip the annotated video"
