@@ -325,8 +325,7 @@ def test_cli_baseline_source_into_history_trend_and_exports(
     )
     lines = (tmp_path / "h.csv").read_text().splitlines()
     assert lines[0] == (
-        "session_id,started_at,kind,record,test,name,value,view,height_cm,camera_tilt_deg,"
-        "settings"
+        "session_id,started_at,kind,record,test,name,value,view,height_cm,camera_tilt_deg,settings"
     )
     assert sum(",rating,,pain," in line for line in lines) == 2
 

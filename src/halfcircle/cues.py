@@ -13,6 +13,9 @@ alarming. Left and right are the person's own.
 :class:`CueSelector` shows at most one cue at a time: a cue stays up for
 ``display_s``, then no new cue comes for ``cooldown_s``, and the same cue is not
 repeated within ``repeat_cooldown_s``. Among candidates the highest priority wins.
+A cue tied to a state (``state_bound``: hold still while calibrating, step back
+into view while away) is taken down as soon as its rule stops holding, so it
+never outlives the state it speaks of.
 These timings, and how long a rep's feedback waits for a free slot, are a
 :class:`CueConfig` (the ``[cues]`` table of a settings file, :mod:`halfcircle.config`).
 """
@@ -90,21 +93,26 @@ class CueRule:
         text: The sentence shown or spoken.
         when: Conditions that must all hold.
         priority: Larger wins when several rules match.
+        state_bound: The cue speaks of a state ("hold still", "step back into
+            view"): it is withdrawn as soon as ``when`` stops holding, instead of
+            staying up for the full display time.
     """
 
     id: str
     text: str
     when: tuple[Condition, ...]
     priority: int = 0
+    state_bound: bool = False
 
 
 @dataclass(frozen=True)
 class Cue:
-    """A cue chosen for display: its rule id, text and priority."""
+    """A cue chosen for display: its rule id, text, priority and whether it is state-bound."""
 
     id: str
     text: str
     priority: int = 0
+    state_bound: bool = False
 
 
 def _c(field: str, op: Op, value: Any) -> Condition:
@@ -217,12 +225,14 @@ def live_cue_rules(metrics: MetricConfig | None = None) -> tuple[CueRule, ...]:
             "Step back into view when you're ready.",
             (_c("state", "==", "paused"), _c("state_elapsed_s", ">=", 1.0)),
             100,
+            state_bound=True,
         ),
         CueRule(
             "hold_still",
             "Stand tall against the wall and hold still for a moment.",
             (_c("state", "==", "calibrating"),),
             90,
+            state_bound=True,
         ),
         CueRule(
             "hips_wall",
@@ -256,6 +266,7 @@ def live_cue_rules(metrics: MetricConfig | None = None) -> tuple[CueRule, ...]:
             "When you're ready, bend gently to one side.",
             (_c("state", "==", "ready"), _c("state_elapsed_s", ">=", 8.0)),
             10,
+            state_bound=True,
         ),
     )
 
@@ -278,7 +289,11 @@ def live_context(snapshot: LiveSnapshot) -> dict[str, Any]:
 
 def matching_cues(context: Mapping[str, Any], rules: Iterable[CueRule]) -> list[Cue]:
     """Cues of all rules whose conditions hold, highest priority first (stable)."""
-    hits = [Cue(r.id, r.text, r.priority) for r in rules if all(c.holds(context) for c in r.when)]
+    hits = [
+        Cue(r.id, r.text, r.priority, r.state_bound)
+        for r in rules
+        if all(c.holds(context) for c in r.when)
+    ]
     return sorted(hits, key=lambda c: -c.priority)
 
 
@@ -359,6 +374,7 @@ class CueSelector:
         self.repeat_cooldown_s = repeat_cooldown_s
         self._current: Cue | None = None
         self._shown_at = -math.inf
+        self._shown_for = display_s  # shorter once a state-bound cue is withdrawn
         self._last_shown: dict[str, float] = {}
         self._queue: list[tuple[float, Cue]] = []
 
@@ -377,22 +393,27 @@ class CueSelector:
 
     def current(self, time_s: float) -> Cue | None:
         """The cue on display at ``time_s``, if any."""
-        if self._current is not None and time_s - self._shown_at < self.display_s:
+        if self._current is not None and time_s - self._shown_at < self._shown_for:
             return self._current
         return None
 
     def update(self, time_s: float, candidates: Iterable[Cue]) -> Cue | None:
         """Offer candidate cues at ``time_s`` (s); return the one to show now, or None.
 
-        A cue on display stays until its time is up, then the cooldown runs; after
-        that the highest-priority candidate not shown within ``repeat_cooldown_s``
-        is shown.
+        A cue on display stays until its time is up, or, if it is ``state_bound``,
+        until it is no longer among the candidates (its state has ended); then the
+        cooldown runs; after that the highest-priority candidate not shown within
+        ``repeat_cooldown_s`` is shown.
         """
+        candidates = list(candidates)
         self._queue = [(until, c) for until, c in self._queue if time_s <= until]
         shown = self.current(time_s)
+        if shown is not None and shown.state_bound and shown.id not in {c.id for c in candidates}:
+            self._shown_for = time_s - self._shown_at  # withdrawn: its state is over
+            shown = None
         if shown is not None:
             return shown
-        if time_s - self._shown_at < self.display_s + self.cooldown_s:
+        if time_s - self._shown_at < self._shown_for + self.cooldown_s:
             return None
         ready = [
             c
@@ -404,6 +425,7 @@ class CueSelector:
         best = max(ready, key=lambda c: c.priority)  # first of equal priority wins
         self._current = best
         self._shown_at = time_s
+        self._shown_for = self.display_s
         self._last_shown[best.id] = time_s
         self._queue = [(until, c) for until, c in self._queue if c.id != best.id]
         return best

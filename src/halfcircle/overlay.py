@@ -8,10 +8,15 @@ in place, with OpenCV primitives only (no GUI calls).
 The trace panel shows the trunk as the person sees it in a mirror when the view
 is mirrored, and as the camera sees it otherwise: the side marked "R" is where
 the person's right side appears on screen.
+
+Phases are shown in plain words (:data:`PHASE_WORDS`, :func:`phase_words`); the
+state names in files stay as they are. Rounded numbers never read "-0".
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -43,6 +48,28 @@ _EDGE_COLOURS: Final = tuple(
 )
 
 
+#: What the person reads for each phase name: the rep states of
+#: :class:`~halfcircle.reps.RepState` and the live app's stages before practice.
+PHASE_WORDS: Final[Mapping[str, str]] = {
+    "position": "getting into place",
+    "calibrate": "getting ready",
+    "calibrating": "getting ready",
+    "ready": "ready",
+    "side_a": "first side",
+    "front": "through the front",
+    "side_b": "second side",
+    "returning": "coming up",
+    "aborted": "back upright",
+    "paused": "paused",
+    "untracked": "not counting",
+}
+
+
+def phase_words(phase: str) -> str:
+    """The plain words shown for a phase name (unknown names with spaces for underscores)."""
+    return PHASE_WORDS.get(phase, phase.replace("_", " "))
+
+
 @dataclass(frozen=True)
 class OverlayInfo:
     """What the overlay shows for one frame.
@@ -50,7 +77,8 @@ class OverlayInfo:
     Attributes:
         lateral_deg: Lateral flexion, positive to the person's right (None: not measured).
         forward_deg: Forward flexion, positive in flexion (None: not measured).
-        phase: Name of the rep state ("ready", "side_a", ...).
+        phase: Name of the rep state ("ready", "side_a", ...), shown as
+            :func:`phase_words`.
         reps: Complete reps so far.
         score: Score of the last rep, 0-100, or None.
         cue: One short cue sentence, or None.
@@ -140,15 +168,15 @@ def _draw_gauges(image: NDArray[np.uint8], info: OverlayInfo, scale: float) -> N
     line = int(24 * scale)
     _text(image, f"Side bend  {_side_text(info.lateral_deg)}", (x, y), 0.55 * scale, WHITE)
     _text(image, f"Forward    {_deg_text(info.forward_deg)}", (x, y + line), 0.55 * scale, WHITE)
-    phase = info.phase.replace("_", " ")
+    phase = phase_words(info.phase)
     _text(image, f"Reps {info.reps}   {phase}", (x, y + 2 * line), 0.55 * scale, TEAL)
     extra = []
     if info.score is not None:
         extra.append(f"last score {points(info.score)}")
     if info.fps is not None:
-        extra.append(f"{info.fps:.0f} fps")
+        extra.append(f"{_whole(info.fps)} fps")
     if info.latency_ms is not None:
-        extra.append(f"{info.latency_ms:.0f} ms")
+        extra.append(f"{_whole(info.latency_ms)} ms")
     if extra:
         _text(image, "  ".join(extra), (x, y + 3 * line), 0.45 * scale, GREY)
     if info.status:
@@ -231,12 +259,22 @@ def _text(
     cv2.putText(image, text, org, _FONT, font_scale, colour, thick, cv2.LINE_AA)
 
 
+def _whole(value: float) -> int:
+    """``value`` rounded to a whole int, halves away from zero; never "-0" when printed."""
+    n = math.floor(abs(value) + 0.5)
+    return -n if value < 0 else n
+
+
 def _deg_text(value: float | None) -> str:
-    return "--" if value is None or not np.isfinite(value) else f"{value:+.0f} deg"
+    if value is None or not np.isfinite(value):
+        return "--"
+    n = _whole(value)
+    return f"{n:+d} deg" if n else "0 deg"
 
 
 def _side_text(lateral_deg: float | None) -> str:
     if lateral_deg is None or not np.isfinite(lateral_deg):
         return "--"
+    n = _whole(abs(lateral_deg))
     side = "right" if lateral_deg > 0 else "left"
-    return f"{abs(lateral_deg):.0f} deg {side}" if abs(lateral_deg) >= 0.5 else "0 deg"
+    return f"{n} deg {side}" if n else "0 deg"

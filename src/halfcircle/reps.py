@@ -10,6 +10,7 @@ States (:class:`RepState`)::
     calibrating -> ready -> side_a -> front -> side_b -> returning -> ready
                                    \\-> (back to upright without crossing) -> aborted -> ready
     any state but calibrating -> paused (person lost) -> the state it left
+    any state but calibrating -> untracked (seen, angles not measured) -> the state it left
 
 * ``calibrating``: until :meth:`RepCounter.set_calibrated` (or ``calibrated=True``);
   nothing is counted, so getting into position never makes a rep.
@@ -29,7 +30,11 @@ States (:class:`RepState`)::
 * ``aborted``: shown for ``aborted_display_s`` after an attempt that came back to
   upright without crossing the front; it behaves like ``ready``. Attempts whose
   inclination never reached ``min_attempt_peak_deg`` are dropped silently.
-* ``paused``: the frame is not valid (person lost or occluded, or a NaN angle).
+* ``paused``: the frame is not valid (person lost or occluded).
+* ``untracked``: the person is seen but an angle a rep needs is NaN (side bending
+  from a side view, by design), so the rep cannot be followed. It is kept apart
+  from ``paused`` so that nobody is asked to step back into view while in view;
+  for the rep both are the same loss of sight.
   **Choice for losses mid-rep**: a gap of at most ``max_gap_s`` is bridged and the
   rep carries on where it was; a longer gap ends the rep as ``incomplete`` (kept,
   with its metrics, but never counted or scored), and the next rep needs the
@@ -96,10 +101,13 @@ class RepState(str, Enum):
     SIDE_B = "side_b"
     RETURNING = "returning"
     PAUSED = "paused"
+    UNTRACKED = "untracked"
     ABORTED = "aborted"
 
 
 _IN_REP = frozenset({RepState.SIDE_A, RepState.FRONT, RepState.SIDE_B, RepState.RETURNING})
+#: States of a frame whose angles are missing: the person lost, or seen but not measured.
+_UNSEEN = frozenset({RepState.PAUSED, RepState.UNTRACKED})
 
 EventKind = Literal["state", "rep_started", "rep_completed", "rep_aborted", "rep_incomplete"]
 
@@ -592,8 +600,9 @@ class RepCounter:
             lateral_deg: Calibrated, filtered lateral flexion (deg, positive to the
                 person's right).
             forward_deg: Calibrated, filtered forward flexion (deg, positive forward).
-            valid: False when the person is lost or occluded; a NaN angle also
-                makes the frame invalid.
+            valid: False when the person is lost or occluded (``paused``); a NaN
+                angle also makes the frame invalid, but the person counts as
+                seen (``untracked``).
             pelvis_shift_cm: Pelvis shift from neutral (cm, either sign), NaN if unknown.
             pelvis_tilt_deg: Pelvis tilt from neutral (deg, either sign), NaN if unknown.
             knee_flexion_deg: Knee flexion (deg, 0 straight), NaN if unknown.
@@ -634,9 +643,9 @@ class RepCounter:
         if self._state is RepState.CALIBRATING:
             return events
         if not ok:
-            self._on_invalid(frame, events)
+            self._on_invalid(frame, bool(valid), events)
             return events
-        if self._state is RepState.PAUSED:
+        if self._state in _UNSEEN:
             gap = t - self._last_valid_t_before(frame)
             if gap > self.thresholds.max_gap_s:
                 self._pre.clear()
@@ -675,15 +684,15 @@ class RepCounter:
         self._state = new
         self._state_since = t
 
-    def _on_invalid(self, frame: _Frame, events: list[RepEvent]) -> None:
+    def _on_invalid(self, frame: _Frame, seen: bool, events: list[RepEvent]) -> None:
         th = self.thresholds
-        if self._state is not RepState.PAUSED:
+        if self._state not in _UNSEEN:
             self._paused_at = self._last_valid.t if self._last_valid else frame.t
             if self._settling:
                 # Already back upright: the rep is over, only the settling is unseen.
                 self._end_rep(self._settle_end_index(), self._settle_outcome, frame.t, events)
             self._resume_state = RepState.READY if self._state is RepState.ABORTED else self._state
-            self._set_state(RepState.PAUSED, frame.t, events)
+        self._set_state(RepState.UNTRACKED if seen else RepState.PAUSED, frame.t, events)
         if self._rep:
             self._rep.append(frame)
             last_valid = max(f.t for f in self._rep if f.valid)

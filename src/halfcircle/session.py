@@ -24,7 +24,8 @@ class FrameState:
     """What the session shows on one frame.
 
     Attributes:
-        phase: Rep state name (``calibrating``, ``ready``, ``side_a``, ``front``, ...).
+        phase: Rep state name (``calibrating``, ``ready``, ``side_a``, ``front``, ...,
+            ``paused`` when the person is lost, ``untracked`` when seen but not measured).
         reps: Complete reps so far.
         score: Score of the last complete rep (0-100), or None.
         cue: The cue on display, or None.

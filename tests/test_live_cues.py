@@ -1,0 +1,237 @@
+"""Live cues and phases say what is true now.
+
+* "Step back into view" is only for a person who is not (fully) seen; a person in
+  view whose side bend cannot be measured (side view) is not "paused".
+* A cue tied to a state (hold still while calibrating, step back into view while
+  away) leaves the screen when that state ends.
+* The overlay shows phases in plain, consistent words and never "-0".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields, replace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from halfcircle.cues import LIVE_CUE_RULES, Cue, CueSelector, live_cues
+from halfcircle.kinematics import AngleSample
+from halfcircle.overlay import PHASE_WORDS, OverlayInfo, draw_overlay, phase_words
+from halfcircle.reps import LiveSnapshot, RepCounter, RepState
+from halfcircle.session import FrameState, SessionLoop
+
+FPS = 30.0
+NAN = math.nan
+TEXT = {rule.id: rule.text for rule in LIVE_CUE_RULES}
+STEP_INTO_VIEW = TEXT["step_into_view"]
+HOLD_STILL = TEXT["hold_still"]
+
+
+def sample(t: float, lateral: float, forward: float, *, valid: bool = True) -> AngleSample:
+    """A frame's measures: the trunk angles given, everything else not measured."""
+    values: dict[str, Any] = {f.name: NAN for f in fields(AngleSample)}
+    values.update(time_s=t, lateral_deg=lateral, forward_deg=forward, valid=valid)
+    values["calibrated"] = t >= 1.0
+    if valid and math.isfinite(lateral) and math.isfinite(forward):
+        values["inclination_deg"] = math.hypot(lateral, forward)
+    return AngleSample(**values)
+
+
+def run(samples: list[AngleSample], calibrated_from_s: float | None = 1.0) -> list[FrameState]:
+    loop = SessionLoop(calibrated_from_s=calibrated_from_s)
+    return [loop.update(s) for s in samples]
+
+
+def times(duration_s: float) -> np.ndarray:
+    return np.arange(0.0, duration_s, 1.0 / FPS)
+
+
+def forward_bend(t: np.ndarray) -> np.ndarray:
+    """0 deg until 2 s, a smooth bend to 50 deg at 4 s, back up by 6 s."""
+    return 50.0 * np.sin(np.pi * np.clip((t - 2.0) / 4.0, 0.0, 1.0)) ** 2
+
+
+# ------------------------------------------------------- who is out of view
+def test_a_side_view_person_in_view_is_never_asked_to_step_back_into_view() -> None:
+    # From the side, side bending is not measured (NaN by design) but the person is seen.
+    t = times(8.0)
+    states = run([sample(ti, NAN, fi) for ti, fi in zip(t, forward_bend(t), strict=True)])
+    assert not [s for s in states if s.cue == STEP_INTO_VIEW]
+    after = {s.phase for ti, s in zip(t, states, strict=True) if ti >= 1.0}
+    assert after == {"untracked"}  # says the rep is not followed, not that they left
+
+
+def test_a_person_who_leaves_is_asked_back_and_the_cue_goes_when_they_return() -> None:
+    t = times(9.0)
+    away = (t >= 3.0) & (t < 6.0)
+    states = run([sample(ti, 0.0, 0.0, valid=not a) for ti, a in zip(t, away, strict=True)])
+    assert {s.phase for s, a in zip(states, away, strict=True) if a} == {"paused"}
+    asked = [ti for ti, s in zip(t, states, strict=True) if s.cue == STEP_INTO_VIEW]
+    assert asked and 4.0 <= min(asked) and max(asked) < 6.0
+    back = int(np.argmax(t >= 6.0))
+    assert states[back].phase == "ready" and states[back].cue is None
+
+
+def test_the_counter_tells_lost_from_seen_but_unmeasured() -> None:
+    counter = RepCounter(calibrated=True)
+    counter.update(0.0, 0.0, 0.0)
+    counter.update(0.1, NAN, 20.0, valid=True)
+    assert counter.state is RepState.UNTRACKED
+    assert not live_cues(replace(counter.snapshot(), state_elapsed_s=5.0))
+    counter.update(0.2, NAN, NAN, valid=False)
+    assert counter.state is RepState.PAUSED
+    assert [c.id for c in live_cues(replace(counter.snapshot(), state_elapsed_s=5.0))] == [
+        "step_into_view"
+    ]
+    counter.update(0.3, 0.0, 0.0)
+    assert counter.state is RepState.READY
+
+
+def half_circle(t: np.ndarray, t0: float) -> tuple[np.ndarray, np.ndarray]:
+    """A 4 s right-first half circle (30 deg sides, 50 deg front) starting at ``t0``."""
+    u = np.clip((t - t0) / 4.0, 0.0, 1.0)
+    phi = np.pi * u
+    amp = np.sin(np.pi * u) ** 0.5
+    return 30.0 * np.cos(phi) * amp, 50.0 * np.sin(phi) * amp
+
+
+@pytest.mark.parametrize("gap", [(4.0, 4.5), (3.5, 6.0)], ids=["bridged", "long"])
+def test_reps_are_the_same_whether_angles_are_lost_or_unmeasured(gap: tuple[float, float]) -> None:
+    t = times(10.0)
+    lat, fwd = half_circle(t, 2.0)
+    hole = (t >= gap[0]) & (t < gap[1])
+
+    def records(seen: bool) -> list[tuple[str, float, float]]:
+        counter = RepCounter(calibrated=True)
+        for ti, a, b, h in zip(t, lat, fwd, hole, strict=True):
+            if h:
+                counter.update(float(ti), NAN, float(b) if seen else NAN, valid=seen)
+            else:
+                counter.update(float(ti), float(a), float(b))
+        counter.finish()
+        return [(r.outcome, r.start_s, r.end_s) for r in counter.records]
+
+    assert records(seen=True) == records(seen=False) != []
+
+
+# ------------------------------------------------ state-bound cues withdrawn
+def test_hold_still_leaves_the_screen_when_calibration_ends() -> None:
+    t = times(4.0)
+    lat, fwd = half_circle(t, 2.3)
+    states = run([sample(*v) for v in zip(t, lat, fwd, strict=True)])
+    shown = [ti for ti, s in zip(t, states, strict=True) if s.cue == HOLD_STILL]
+    assert shown and max(shown) < 1.0
+    assert all(s.phase != "calibrating" for ti, s in zip(t, states, strict=True) if ti >= 1.0)
+
+
+def test_hold_still_leaves_the_screen_when_live_calibration_ends() -> None:
+    t = times(4.0)
+    states = run([sample(ti, 0.0, 0.0) for ti in t], calibrated_from_s=None)
+    assert [s.cue for ti, s in zip(t, states, strict=True) if ti >= 1.0] == [None] * int(
+        (t >= 1.0).sum()
+    )
+
+
+def test_the_calibration_and_away_cues_are_state_bound() -> None:
+    bound = {rule.id for rule in LIVE_CUE_RULES if rule.state_bound}
+    assert {"hold_still", "step_into_view"} <= bound
+    # corrections keep their full display time: the person needs time to read them
+    assert not bound & {"hips_wall", "soft_knees", "slow_front", "easy_pace"}
+
+
+HOLD = Cue("hold", "Hold.", 90, state_bound=True)
+TIP = Cue("tip", "Tip.", 50)
+
+
+def test_selector_withdraws_a_state_bound_cue_once_its_rule_stops_holding() -> None:
+    sel = CueSelector(display_s=3.0, cooldown_s=2.0, repeat_cooldown_s=15.0)
+    assert sel.update(0.0, [HOLD]) == HOLD
+    assert sel.update(0.5, [HOLD]) == HOLD
+    assert sel.update(1.0, [TIP]) is None and sel.current(1.0) is None  # withdrawn
+    assert sel.update(2.9, [TIP]) is None  # the cooldown runs from the withdrawal
+    assert sel.update(3.0, [TIP]) == TIP
+
+
+def test_selector_keeps_a_plain_cue_up_for_its_display_time() -> None:
+    sel = CueSelector(display_s=3.0, cooldown_s=2.0, repeat_cooldown_s=15.0)
+    assert sel.update(0.0, [TIP]) == TIP
+    assert sel.update(1.0, []) == TIP
+    assert sel.update(2.9, [HOLD]) == TIP
+
+
+# ------------------------------------------------------------ overlay words
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the overlay draws (cv2.putText spied on)."""
+    import halfcircle.overlay as overlay
+
+    texts: list[str] = []
+    real = overlay.cv2.putText
+
+    def spy(image: Any, text: str, *args: Any, **kwargs: Any) -> Any:
+        texts.append(text)
+        return real(image, text, *args, **kwargs)
+
+    monkeypatch.setattr(overlay.cv2, "putText", spy)
+    return texts
+
+
+def draw(info: OverlayInfo) -> None:
+    draw_overlay(np.zeros((480, 640, 3), np.uint8), None, info)
+
+
+@pytest.mark.parametrize("value", [-0.4, -0.0, 0.3, -0.49])
+def test_rounded_angles_never_read_minus_zero(drawn: list[str], value: float) -> None:
+    draw(OverlayInfo(lateral_deg=value, forward_deg=value, fps=-0.2, latency_ms=-0.1))
+    assert "Forward    0 deg" in drawn and "Side bend  0 deg" in drawn
+    assert not [s for s in drawn if "-0" in s], drawn
+
+
+def test_angles_keep_their_sign_and_side(drawn: list[str]) -> None:
+    draw(OverlayInfo(lateral_deg=-12.4, forward_deg=-3.6))
+    assert "Side bend  12 deg left" in drawn and "Forward    -4 deg" in drawn
+
+
+def test_a_half_degree_rounds_the_same_for_both_angles(drawn: list[str]) -> None:
+    draw(OverlayInfo(lateral_deg=-0.5, forward_deg=-0.5))
+    assert "Side bend  1 deg left" in drawn and "Forward    -1 deg" in drawn
+
+
+@pytest.mark.parametrize("state", list(RepState), ids=lambda s: s.value)
+def test_every_rep_state_has_plain_words(state: RepState) -> None:
+    words = PHASE_WORDS[state.value]
+    assert words and "_" not in words and words == words.lower()
+    assert len(words) <= 18  # fits the gauge panel beside "Reps 12"
+
+
+@pytest.mark.parametrize(
+    ("phase", "words"),
+    [
+        ("side_a", "first side"),
+        ("front", "through the front"),
+        ("side_b", "second side"),
+        ("returning", "coming up"),
+    ],
+)
+def test_the_overlay_shows_phases_in_plain_words(drawn: list[str], phase: str, words: str) -> None:
+    draw(OverlayInfo(phase=phase, reps=1))
+    assert f"Reps 1   {words}" in drawn
+
+
+def test_getting_ready_reads_the_same_live_and_in_the_annotated_video() -> None:
+    # live shows its stage "calibrate", the annotated video the rep state "calibrating"
+    assert phase_words("calibrate") == phase_words("calibrating") == "getting ready"
+
+
+def test_seen_but_unmeasured_does_not_read_as_paused() -> None:
+    assert phase_words("untracked") != phase_words("paused")
+    assert phase_words("something_new") == "something new"
+
+
+def test_snapshot_fields_are_unchanged_for_the_rules() -> None:
+    # The rules read snapshot fields by name; every field a rule names exists.
+    names = {f.name for f in fields(LiveSnapshot)}
+    for rule in LIVE_CUE_RULES:
+        assert {c.field for c in rule.when} <= names, rule.id
