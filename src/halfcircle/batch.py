@@ -12,7 +12,9 @@ Layout of the output folder ``DIR``::
     DIR/cohort.html           the same, with plots across videos and over time per person
     DIR/videos/<id>/          what `halfcircle analyze` writes for the video, plus
                               baseline.json (baseline clips, whose report.html presents
-                              their baseline tests) and done.json (written last)
+                              their baseline tests) and done.json (written last); a
+                              baseline clip's reps.json and summary.json leave out what
+                              were its tests, as its report does
 
 Names (see :func:`find_batch_videos`):
 
@@ -79,6 +81,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from halfcircle.analyze import Analysis
+    from halfcircle.baseline import BaselineRun
     from halfcircle.config import Settings
     from halfcircle.pose import PoseEstimator
 
@@ -616,7 +619,9 @@ def write_video_outputs(
     Args:
         job: Where to write, and the settings recorded in ``done.json``.
         analysis: The video's analysis (its poses feed the baseline tests of a
-            baseline clip, which its report then presents).
+            baseline clip, which its report then presents; its reps and attempts
+            that were those tests are left out of its rep files,
+            :func:`_write_baseline_reps`).
         stamp: The input's ``size`` and ``mtime_ns`` when it was read.
         extra: More facts for ``done.json`` (worker, timings).
     """
@@ -639,6 +644,7 @@ def write_video_outputs(
         # a baseline clip's report presents its tests, not half circles
         write_outputs(analysis, tmp, annotate=job.annotate, baseline=run)
         if run is not None:
+            _write_baseline_reps(tmp, analysis, run)
             _write_json(
                 tmp / "baseline.json",
                 json_safe(
@@ -682,6 +688,26 @@ def write_video_outputs(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return Path(job.out_dir)
+
+
+def _write_baseline_reps(folder: Path, analysis: Analysis, run: BaselineRun) -> None:
+    """Rewrite a baseline clip's ``reps.json`` and ``summary.json`` without its tests.
+
+    The rep counter reads a side bend or a toe touch as a half circle begun and
+    abandoned, or as a rep (:func:`halfcircle.report.outside_tests`). In a baseline
+    clip they were the tests, done as asked: like its report, its rep files then
+    hold only the half circles outside the tests (usually none), with their cues,
+    and the notes of its report. The schemas are those of ``halfcircle analyze``.
+    """
+    from halfcircle.analyze import SCHEMA_VERSION, rep_dicts, summary_dict
+    from halfcircle.report import outside_tests
+
+    rest = outside_tests(analysis, run)
+    reps, aborted = rep_dicts(rest)
+    _write_json(
+        folder / "reps.json", {"schema_version": SCHEMA_VERSION, "reps": reps, "aborted": aborted}
+    )
+    _write_json(folder / "summary.json", summary_dict(rest))
 
 
 def _publish(tmp: Path, final: Path) -> None:

@@ -13,12 +13,16 @@ cells where nothing was measured):
   ``status`` (``ok``; ``not measured``: read, but nobody or no calibration stance
   was found; ``failed``: see ``error``; ``not done``: the run was stopped first),
   ``error``, ``video``, ``output`` (folder relative to the batch folder), ``model``.
-* ``view``, ``azimuth_deg``, ``duration_s``, ``frames``, ``reps`` (complete half
-  circles), ``incomplete_reps``, ``aborted``.
-* Over the complete reps, ``mean_X`` and ``best_X`` for each of ``score``,
-  ``peak_lateral_right_deg``, ``peak_lateral_left_deg``, ``peak_forward_deg``,
-  ``arc_coverage_deg``, ``symmetry``, ``sparc`` and ``ldlj`` (best is the largest:
-  for SPARC and LDLJ, closer to 0 is smoother), and ``mean_duration_s``.
+* ``view``, ``azimuth_deg``, ``duration_s``, ``frames``.
+* Half-circle recordings (:data:`HALF_CIRCLE_COLUMNS`): ``reps`` (complete half
+  circles), ``incomplete_reps``, ``aborted`` (half circles begun and brought back
+  before the front) and, over the complete reps, ``mean_X`` and ``best_X`` for each
+  of ``score``, ``peak_lateral_right_deg``, ``peak_lateral_left_deg``,
+  ``peak_forward_deg``, ``arc_coverage_deg``, ``symmetry``, ``sparc`` and ``ldlj``
+  (best is the largest: for SPARC and LDLJ, closer to 0 is smoother), and
+  ``mean_duration_s``. Empty (not applicable) in a baseline clip's row: the rep
+  counter reads a side bend or a toe touch as a half circle begun and brought back,
+  but there they were tests, done as asked (their measures are the columns below).
 * Baseline clips: ``TEST_peak_deg`` for each test of
   :data:`halfcircle.baseline.TESTS`, ``toe_touch_fingertip_floor_cm`` and
   ``side_bend_{right,left}_fingertip_travel_cm``.
@@ -33,17 +37,30 @@ import html
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-from halfcircle.baseline import TESTS
+from halfcircle.baseline import MDC, TESTS
 from halfcircle.files import replace_text
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from halfcircle.batch import BatchPlan, VideoOutcome
 
-__all__ = ["COHORT_COLUMNS", "REP_MEASURES", "cohort_rows", "render_cohort", "write_cohort"]
+__all__ = [
+    "AXIS_RANGES",
+    "COHORT_COLUMNS",
+    "HALF_CIRCLE_COLUMNS",
+    "REP_MEASURES",
+    "AxisRange",
+    "axis_limits",
+    "cohort_rows",
+    "render_cohort",
+    "write_cohort",
+]
 
 #: Per-rep measures whose mean and best over the complete reps are columns.
 REP_MEASURES: Final = (
@@ -67,13 +84,18 @@ _BASELINE_COLUMNS: Final = tuple(
     )
 )
 
+#: Columns about half circles: empty (not applicable) in a baseline clip's row.
+HALF_CIRCLE_COLUMNS: Final[tuple[str, ...]] = (
+    "reps", "incomplete_reps", "aborted",
+    *(f"{agg}_{m}" for m in REP_MEASURES for agg in ("mean", "best")),
+    "mean_duration_s",
+)  # fmt: skip
+
 #: Columns of ``cohort.csv``, in order.
 COHORT_COLUMNS: Final[tuple[str, ...]] = (
     "id", "person", "recorded_at", "date_source", "kind", "status", "error",
     "video", "output", "model", "view", "azimuth_deg", "duration_s", "frames",
-    "reps", "incomplete_reps", "aborted",
-    *(f"{agg}_{m}" for m in REP_MEASURES for agg in ("mean", "best")),
-    "mean_duration_s",
+    *HALF_CIRCLE_COLUMNS,
     *_BASELINE_COLUMNS,
     "notes",
 )  # fmt: skip
@@ -121,7 +143,7 @@ def cohort_rows(
                        baseline=e.baseline)
         ):  # fmt: skip
             try:
-                row.update(_measures(folder))
+                row.update(_measures(folder, baseline=e.baseline))
             except (OSError, ValueError, KeyError, TypeError) as err:
                 row.update(
                     status="failed", error=f"Its outputs in {folder} cannot be read ({err})."
@@ -135,10 +157,14 @@ def cohort_rows(
     return rows
 
 
-def _measures(folder: Path) -> dict[str, Any]:
-    """The cohort cells read from one video's output folder."""
+def _measures(folder: Path, *, baseline: bool = False) -> dict[str, Any]:
+    """The cohort cells read from one video's output folder.
+
+    ``baseline``: a baseline clip, whose half-circle columns
+    (:data:`HALF_CIRCLE_COLUMNS`) stay empty: what the rep counter saw there were
+    its tests.
+    """
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    reps = json.loads((folder / "reps.json").read_text(encoding="utf-8"))["reps"]
     counts, video = summary["counts"], summary["video"]
     measured = summary["calibration"] is not None and counts["frames_with_person"] > 0
     out: dict[str, Any] = {
@@ -147,17 +173,10 @@ def _measures(folder: Path) -> dict[str, Any]:
         "azimuth_deg": summary["view"]["azimuth_deg"],
         "duration_s": video["duration_s"],
         "frames": video["frames"],
-        "reps": counts["complete_reps"],
-        "incomplete_reps": counts["incomplete_reps"],
-        "aborted": counts["aborted"],
         "notes": " ".join(summary["notes"]) or None,
     }
-    complete = [r for r in reps if r.get("complete")]
-    for m in (*REP_MEASURES, "duration_s"):
-        values = [float(r[m]) for r in complete if _finite(r.get(m))]
-        out[f"mean_{m}"] = round(sum(values) / len(values), 3) if values else None
-        if m != "duration_s":
-            out[f"best_{m}"] = round(max(values), 3) if values else None
+    if not baseline:
+        out.update(_half_circle_measures(folder, counts))
     path = folder / "baseline.json"
     if path.exists():
         base = json.loads(path.read_text(encoding="utf-8"))
@@ -169,6 +188,23 @@ def _measures(folder: Path) -> dict[str, Any]:
                 if col in out or col not in COHORT_COLUMNS or r.get(key) is None:
                     continue  # a test found twice keeps its first result
                 out[col] = r[key]
+    return out
+
+
+def _half_circle_measures(folder: Path, counts: Mapping[str, Any]) -> dict[str, Any]:
+    """The half-circle cells of one video: counts, and means and bests over complete reps."""
+    reps = json.loads((folder / "reps.json").read_text(encoding="utf-8"))["reps"]
+    out: dict[str, Any] = {
+        "reps": counts["complete_reps"],
+        "incomplete_reps": counts["incomplete_reps"],
+        "aborted": counts["aborted"],
+    }
+    complete = [r for r in reps if r.get("complete")]
+    for m in (*REP_MEASURES, "duration_s"):
+        values = [float(r[m]) for r in complete if _finite(r.get(m))]
+        out[f"mean_{m}"] = round(sum(values) / len(values), 3) if values else None
+        if m != "duration_s":
+            out[f"best_{m}"] = round(max(values), 3) if values else None
     return out
 
 
@@ -219,6 +255,84 @@ _BASELINE_OVER_TIME: Final = (
     ("side_bend_left_peak_deg", "side bend left (deg)"),
     ("toe_touch_fingertip_floor_cm", "fingertips above the floor (cm)"),
 )
+
+
+@dataclass(frozen=True)
+class AxisRange:
+    """How a plot axis of a measure is scaled.
+
+    Attributes:
+        min_span: The smallest span of the axis, in the measure's unit. Values
+            closer than this are drawn close (equal values level), however small
+            the differences are: the axis is widened about the data's middle.
+        lower: The lowest value the measure can take (None: no limit); a widened
+            axis is shifted so as not to reach below it.
+        upper: The highest value the measure can take (None: no limit).
+    """
+
+    min_span: float
+    lower: float | None = None
+    upper: float | None = None
+
+
+#: Axes in degrees (and centimetres) span at least four minimal detectable changes
+#: (:data:`halfcircle.baseline.MDC`): a change smaller than one moves a point by
+#: less than a quarter of the axis.
+_SPAN_DEG: Final = AxisRange(4 * MDC["deg"])
+
+#: The scaling of each plotted column (unit: the column's, degrees for ``_deg``).
+AXIS_RANGES: Final[dict[str, AxisRange]] = {
+    "mean_peak_forward_deg": _SPAN_DEG,
+    "mean_peak_lateral_right_deg": _SPAN_DEG,
+    "mean_peak_lateral_left_deg": _SPAN_DEG,
+    "mean_arc_coverage_deg": AxisRange(4 * MDC["deg"], 0.0, 180.0),
+    # SPARC of a half circle lies between about -1.5 (smooth) and -5 (jerky)
+    "mean_sparc": AxisRange(1.0, None, 0.0),
+    "mean_score": AxisRange(20.0, 0.0, 100.0),
+    "toe_touch_peak_deg": _SPAN_DEG,
+    "side_bend_right_peak_deg": _SPAN_DEG,
+    "side_bend_left_peak_deg": _SPAN_DEG,
+    "toe_touch_fingertip_floor_cm": AxisRange(4 * MDC["cm"]),
+}
+
+
+def axis_limits(values: list[float], scale: AxisRange) -> tuple[float, float] | None:
+    """The limits of an axis showing ``values``: the data and a margin, at least ``min_span``.
+
+    NaN values are left out; None when none is left. The margin is 8 % of the
+    data's span; when the axis is then narrower than ``scale.min_span`` it is
+    widened to it about the data's middle, and shifted to end at most 4 % of
+    ``min_span`` beyond ``scale.lower`` or ``scale.upper`` (so that a point on the
+    bound is drawn whole), as far as the data allows.
+    """
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return None
+    lo, hi = min(finite), max(finite)
+    pad = 0.08 * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+    if hi - lo >= scale.min_span:
+        return lo, hi
+    mid = 0.5 * (lo + hi)
+    a, b = mid - 0.5 * scale.min_span, mid + 0.5 * scale.min_span
+    edge = 0.04 * scale.min_span
+    if scale.upper is not None and b > (top := max(scale.upper + edge, hi)):
+        a, b = a - (b - top), top
+    if scale.lower is not None and a < (bottom := min(scale.lower - edge, lo)):
+        a, b = bottom, b + (bottom - a)
+    return a, b
+
+
+def _scale_axis(ax: Axes, which: Literal["x", "y"], values: list[float], col: str) -> None:
+    """Limits (:func:`axis_limits`) and plain, round tick labels of one axis of a measure."""
+    from matplotlib.ticker import MaxNLocator
+
+    limits = axis_limits(values, AXIS_RANGES[col])
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    if limits is not None:
+        (ax.set_xlim if which == "x" else ax.set_ylim)(*limits)
+    axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    ax.ticklabel_format(axis=which, style="plain", useOffset=False)
 
 
 def render_cohort(rows: list[dict[str, Any]], title: str = "cohort") -> str:
@@ -309,9 +423,18 @@ def _plot_across(rows: list[dict[str, Any]]) -> bytes:
             label=p,
             s=28,
         )
-    top = max([30.0] + [_num(r[k]) for r in rows for k in ("mean_peak_lateral_right_deg",
-               "mean_peak_lateral_left_deg") if _finite(r[k])])  # fmt: skip
-    ax1.plot([0, top], [0, top], color="#ccc", lw=1, zorder=0)
+    # one scale on both axes, from 0: a point on the line is as far to each side
+    sides = [_num(r[k]) for r in rows for k in ("mean_peak_lateral_right_deg",
+             "mean_peak_lateral_left_deg") if _finite(r[k])]  # fmt: skip
+    top = 1.08 * max([30.0, *sides])
+    low = min([0.0, *sides]) - 0.02 * top
+    ax1.plot([low, top], [low, top], color="#ccc", lw=1, zorder=0)
+    ax1.set_xlim(low, top)
+    ax1.set_ylim(low, top)
+    ax1.set_aspect("equal", adjustable="box")
+    ax1.ticklabel_format(style="plain", useOffset=False)
+    _scale_axis(ax2, "x", [_num(r["mean_peak_forward_deg"]) for r in rows], "mean_peak_forward_deg")
+    _scale_axis(ax2, "y", [_num(r["mean_sparc"]) for r in rows], "mean_sparc")
     ax1.set_xlabel("side bend right (deg)")
     ax1.set_ylabel("side bend left (deg)")
     ax1.set_title("symmetry (on the line: even)", fontsize=10)
@@ -359,6 +482,7 @@ def _plot_over_time(rows: list[dict[str, Any]], measures: tuple[tuple[str, str],
         locator = AutoDateLocator(minticks=2, maxticks=6)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        _scale_axis(ax, "y", [_num(r[col]) for r in rows], col)
         ax.set_title(label, fontsize=10)
         ax.tick_params(labelsize=8)
         ax.spines[["top", "right"]].set_visible(False)
