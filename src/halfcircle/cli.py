@@ -437,6 +437,18 @@ def _add_camera_tilt_option(parser: argparse.ArgumentParser, remembered: bool = 
     )
 
 
+def _add_rating_options(parser: argparse.ArgumentParser, when: str) -> None:
+    """``--feels`` and ``--pain``: the rating given on the command line (``when``: which runs)."""
+    parser.add_argument(
+        "--feels",
+        type=str,
+        choices=("better", "same", "worse"),
+        default=None,
+        help=f"how it felt compared with last time ({when})",
+    )
+    parser.add_argument("--pain", type=_pain, default=None, help=f"pain 0-10 ({when})")
+
+
 def _camera_tilt_of(args: argparse.Namespace, remembered: bool) -> tuple[float, str | None]:
     """The camera tilt to use (deg down), and a line to show about it (or None).
 
@@ -813,16 +825,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=False,
         help="leave this session out of your progress history",
     )
-    lv.add_argument(
-        "--feels",
-        type=str,
-        choices=("better", "same", "worse"),
-        default=None,
-        help="how it felt compared with last time (with --headless; a window asks)",
-    )
-    lv.add_argument(
-        "--pain", type=_pain, default=None, help="pain 0-10 (with --headless; a window asks)"
-    )
+    _add_rating_options(lv, "with --headless; a window asks")
     _add_camera_tilt_option(lv, remembered=True)
     _add_settings_options(lv)
     _add_db_option(lv)
@@ -874,14 +877,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--height-cm", type=float, default=None, help="your height (cm): sharpens fingertip cm"
     )
-    b.add_argument(
-        "--feels",
-        type=str,
-        choices=("better", "same", "worse"),
-        default=None,
-        help="how it felt compared with last time (with --source)",
-    )
-    b.add_argument("--pain", type=_pain, default=None, help="pain 0-10 (with --source)")
+    _add_rating_options(b, "with --source")
     _add_camera_tilt_option(b, remembered=True)
     _add_settings_options(b)
     _add_db_option(b)
