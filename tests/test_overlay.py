@@ -62,3 +62,13 @@ def test_no_person_draws_panels_but_no_skeleton() -> None:
     draw_overlay(frame, PoseFrame.empty(0.0), OverlayInfo())
     assert not frame[200:400].any()
     assert frame[:120].any()
+
+
+def test_the_key_help_is_light_type_on_a_dark_strip_over_a_bright_floor() -> None:
+    # over a light wooden floor the old grey type had almost no contrast
+    floor = np.full((480, 640, 3), 200, dtype=np.uint8)
+    image = draw_overlay(floor.copy(), None, OverlayInfo(help_text="c recalibrate   q quit"))
+    strip = image[462:478, 4:150]
+    assert np.median(strip) < 120  # the strip behind the words is dark
+    assert strip.max() >= 200  # and the words on it are light
+    assert (image[200:300, 300:400] == 200).all()  # the rest of the picture is untouched

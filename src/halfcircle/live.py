@@ -61,7 +61,7 @@ from halfcircle.liverecord import (
     previous_rating,
     read_meta,
 )
-from halfcircle.overlay import OverlayInfo, draw_overlay
+from halfcircle.overlay import OverlayInfo, draw_cue, draw_help, draw_overlay
 from halfcircle.reps import RepEvent, RepRecord
 from halfcircle.session import FrameState, SessionLoop
 from halfcircle.videowriter import VideoWriteError
@@ -915,25 +915,10 @@ def _draw_minimal(image: NDArray[np.uint8], info: OverlayInfo) -> NDArray[np.uin
     """The picture with only the large message and the key help (overlay off)."""
     h, w = image.shape[:2]
     scale = max(0.5, min(w, h) / 480.0)
-    font = cv2.FONT_HERSHEY_SIMPLEX
     if info.cue:
-        fs, thick = 0.9 * scale, max(2, int(2 * scale))
-        (tw, th), base = cv2.getTextSize(info.cue, font, fs, thick)
-        if tw > w - 20:
-            fs *= (w - 20) / tw
-            (tw, th), base = cv2.getTextSize(info.cue, font, fs, thick)
-        x, y = (w - tw) // 2, h - int(40 * scale)
-        y0, y1, x0, x1 = (
-            max(0, y - th - 10),
-            min(h, y + base + 10),
-            max(0, x - 10),
-            min(w, x + tw + 10),
-        )
-        image[y0:y1, x0:x1] = cv2.convertScaleAbs(image[y0:y1, x0:x1], alpha=0.4)
-        cv2.putText(image, info.cue, (x, y), font, fs, (255, 255, 255), thick, cv2.LINE_AA)
+        draw_cue(image, info.cue, scale)
     if info.help_text:
-        org = (int(8 * scale), h - int(8 * scale))
-        cv2.putText(image, info.help_text, org, font, 0.45 * scale, (150, 150, 150), 1, cv2.LINE_AA)
+        draw_help(image, info.help_text, scale)
     return image
 
 

@@ -35,6 +35,8 @@ BLACK: Final[BGR] = (0, 0, 0)
 TEAL: Final[BGR] = (170, 200, 40)
 ORANGE: Final[BGR] = (40, 150, 250)
 GREY: Final[BGR] = (150, 150, 150)
+#: The key help's grey, lighter: it sits on a dark strip.
+HELP_GREY: Final[BGR] = (215, 215, 215)
 SOFT: Final[BGR] = (120, 120, 120)
 
 #: Landmarks on the person's left (drawn teal) and right (drawn orange).
@@ -127,9 +129,9 @@ def draw_overlay(
     _draw_gauges(image, info, scale)
     _draw_trace_panel(image, info, mirrored=mirrored, scale=scale)
     if info.cue:
-        _draw_cue(image, info.cue, scale)
+        draw_cue(image, info.cue, scale)
     if info.help_text:
-        _text(image, info.help_text, (int(8 * scale), h - int(8 * scale)), 0.45 * scale, GREY)
+        draw_help(image, info.help_text, scale)
     return image
 
 
@@ -220,7 +222,8 @@ def _draw_trace_panel(
     _text(image, "front", (cx - int(18 * scale), y0 + int(size * 0.6)), 0.4 * scale, GREY)
 
 
-def _draw_cue(image: NDArray[np.uint8], cue: str, scale: float) -> None:
+def draw_cue(image: NDArray[np.uint8], cue: str, scale: float) -> None:
+    """The cue in large white type on a dark box, centred near the bottom."""
     h, w = image.shape[:2]
     font_scale = 0.9 * scale
     thick = max(2, int(2 * scale))
@@ -232,6 +235,17 @@ def _draw_cue(image: NDArray[np.uint8], cue: str, scale: float) -> None:
     y = h - int(40 * scale)
     _shade(image, x - 10, y - th - 10, tw + 20, th + base + 20, alpha=0.6)
     cv2.putText(image, cue, (x, y), _FONT, font_scale, WHITE, thick, cv2.LINE_AA)
+
+
+def draw_help(image: NDArray[np.uint8], text: str, scale: float) -> None:
+    """The key help along the bottom edge, light on a dark strip (readable on any floor)."""
+    h = image.shape[0]
+    font_scale = 0.45 * scale
+    thick = max(1, round(font_scale * 2))
+    (tw, th), base = cv2.getTextSize(text, _FONT, font_scale, thick)
+    x, y = int(8 * scale), h - int(8 * scale)
+    _shade(image, x - 6, y - th - 6, tw + 12, th + base + 12, alpha=0.6)
+    cv2.putText(image, text, (x, y), _FONT, font_scale, HELP_GREY, thick, cv2.LINE_AA)
 
 
 def _polyline(image: NDArray[np.uint8], pts: NDArray[np.int32], colour: BGR, thick: int) -> None:
