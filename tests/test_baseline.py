@@ -212,10 +212,39 @@ def test_guided_flow_frame_by_frame() -> None:
     flow.update(sample(2.0, 15.0))  # wrong direction: no movement of this test
     flow.key(" ")  # space ends it anyway
     flow.key("w")
-    flow.key("t")
+    flow.key("2")
     assert flow.state == "done" and flow.test is None
-    assert flow.ratings == {"side_bend_right": ("better", 3), "side_bend_left": ("worse", 10)}
-    assert flow.overall() == ("worse", 10)
+    assert flow.ratings == {"side_bend_right": ("better", 3), "side_bend_left": ("worse", 2)}
+    assert flow.overall() == ("worse", 3)
+
+
+@pytest.mark.parametrize(
+    ("before", "answers", "stops_at"),
+    [
+        (None, "35", 5),  # higher than the test before it in this session
+        (4, "6", 6),  # higher than the last session's
+        (None, "t", 10),  # the worst there is, even first
+        (None, "33", None),  # the same pain: go on
+    ],
+)
+def test_a_rising_pain_stops_the_guided_tests_with_the_advice_to_see_a_clinician(
+    before: int | None, answers: str, stops_at: int | None
+) -> None:
+    flow = GuidedBaseline(tests=("side_bend_right", "side_bend_left"), pain_before=before)
+    flow.state = "instruct"
+    for pain in answers:
+        flow.key(" ")
+        flow.key(" ")
+        flow.key("s")
+        flow.key(pain)
+    if stops_at is None:
+        assert flow.state == "done"
+        return
+    assert flow.state == "stopped_for_pain" and flow.test is None
+    assert f"Your pain is {stops_at} out of 10" in flow.prompt() and "clinician" in flow.prompt()
+    flow.key(" ")  # no further test can start
+    assert flow.state == "stopped_for_pain"
+    assert max(p for _, p in flow.ratings.values() if p is not None) == stops_at  # kept
 
 
 def test_every_test_has_an_instruction() -> None:

@@ -136,3 +136,12 @@ def test_the_cli_saves_the_tests_done_before_the_camera_was_lost_and_exits_3(
     assert "side bend right:" in out and "Saved as session 1" in out, out
     with History(db) as h:
         assert {m["test"] for m in h.measures()} == {"side_bend_right"}
+
+
+def test_with_nobody_in_view_the_guided_baseline_says_to_step_into_view() -> None:
+    flow = GuidedBaseline(tests=TESTS)
+    person = _Person(flow)
+    camera = PacedCamera(FIXTURES / "empty_room.mp4", unplug_after=60)
+    run_guided_baseline(0, "lite", None, ui=person, capture_factory=lambda _: camera, flow=flow)
+    assert person.prompts[-1] == "Step into view: the camera should see you from head to hips."
+    assert flow.state == "calibrating"

@@ -74,10 +74,15 @@ class GuidedBaseline:
     Attributes:
         tests: Tests to run, in order.
         state: ``calibrating``, ``instruct``, ``measuring``, ``rate_feels``,
-            ``rate_pain`` or ``done``.
+            ``rate_pain``, ``stopped_for_pain`` or ``done``.
         index: Index of the current test.
         peak_deg: Live peak of the current test (deg, in its direction).
         ratings: Answers so far (per test).
+        pain_before: The pain (0-10) of the last session, if known: a test's pain
+            above it, above an earlier test's of this session, or at 10 stops the
+            tests (``stopped_for_pain``) with the advice to see a clinician.
+        positioning: What to change so that the camera sees the person, while
+            calibrating (set by the camera loop; None when fine).
     """
 
     tests: tuple[str, ...] = tuple(TESTS)
@@ -85,19 +90,31 @@ class GuidedBaseline:
     index: int = 0
     peak_deg: float = 0.0
     ratings: Ratings = field(default_factory=dict)
+    pain_before: int | None = None
+    positioning: str | None = None
     _moved: bool = False
     _feels: str | None = None
+    _pain_now: int = 0
 
     @property
     def test(self) -> str | None:
-        """The current test, None when done."""
+        """The current test, None when done (or stopped for pain)."""
+        if self.state == "stopped_for_pain":
+            return None
         return self.tests[self.index] if self.index < len(self.tests) else None
 
     def prompt(self) -> str:
         """What the screen says now."""
         test = self.test
         if self.state == "calibrating":
-            return "Stand still, facing the camera, arms relaxed: calibrating..."
+            return (
+                self.positioning or "Stand still, facing the camera, arms relaxed: calibrating..."
+            )
+        if self.state == "stopped_for_pain":
+            return (
+                f"Your pain is {self._pain_now} out of 10. Please stop for today and see a "
+                "clinician (doctor or physiotherapist) before you go on. Press q to close."
+            )
         if self.state == "done" or test is None:
             return "Done. Press q to see your results."
         name = test.replace("_", " ")
@@ -107,7 +124,7 @@ class GuidedBaseline:
             return f"{name}: {self.peak_deg:.0f} deg. Come back to standing, or press space."
         if self.state == "rate_feels":
             return f"{name}: compared with last time it feels b better, s same, w worse?"
-        return f"{name}: pain now, 0-9 (t for 10)?"
+        return f"{name}: pain now, 0 (none) to 10 (worst)? Press 0-9, or t for 10."
 
     def update(self, sample: AngleSample) -> None:
         """Feed one sample (in time order)."""
@@ -137,9 +154,16 @@ class GuidedBaseline:
         elif self.state == "rate_feels" and key in FEEL_KEYS:
             self._feels, self.state = FEEL_KEYS[key], "rate_pain"
         elif self.state == "rate_pain" and (key.isdigit() or key == "t"):
-            self.ratings[test] = (self._feels, 10 if key == "t" else int(key))
+            pain = 10 if key == "t" else int(key)
+            before = [p for _, p in self.ratings.values() if p is not None]
+            if self.pain_before is not None:
+                before.append(self.pain_before)
+            self.ratings[test] = (self._feels, pain)
             self.index += 1
-            self.state = "instruct" if self.index < len(self.tests) else "done"
+            if pain == 10 or any(pain > b for b in before):
+                self._pain_now, self.state = pain, "stopped_for_pain"
+            else:
+                self.state = "instruct" if self.index < len(self.tests) else "done"
 
     def overall(self) -> tuple[str | None, int | None]:
         """The session's rating: the highest pain, and worse if any test felt worse.
@@ -186,6 +210,7 @@ def run_guided_baseline(
     flow: GuidedBaseline | None = None,
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
+    pain_before: int | None = None,
 ) -> GuidedResult:
     """Run the guided baseline in a window; returns the measures and the ratings.
 
@@ -207,6 +232,8 @@ def run_guided_baseline(
         camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured.
         settings: Kinematics and baseline settings (:class:`halfcircle.config.Settings`;
             the defaults when None).
+        pain_before: The last session's pain (0-10), if known (see
+            :attr:`GuidedBaseline.pain_before`).
 
     Raises:
         InputError: No screen for the window, or the source cannot be opened.
@@ -215,10 +242,10 @@ def run_guided_baseline(
     from halfcircle.capture import open_source
     from halfcircle.kinematics import StreamingKinematics
     from halfcircle.landmarks import PoseFrame, PoseSequence
-    from halfcircle.live import WindowUI, default_estimator
+    from halfcircle.live import WindowUI, default_estimator, positioning_advice
     from halfcircle.overlay import draw_skeleton
 
-    flow = flow if flow is not None else GuidedBaseline()
+    flow = flow if flow is not None else GuidedBaseline(pain_before=pain_before)
     make = estimator_factory or default_estimator
     the_ui = ui if ui is not None else WindowUI("halfcircle baseline", no_screen=NO_SCREEN)
     frames: list[PoseFrame] = []
@@ -240,6 +267,8 @@ def run_guided_baseline(
                     for pose in poses:
                         frames.append(pose)
                         flow.update(kin.update(pose))
+                    if flow.state == "calibrating" and frames:  # once the model has answered
+                        flow.positioning = positioning_advice(frames[-1])
                     image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
                     if poses:
                         draw_skeleton(image, poses[-1], mirrored=mirror)

@@ -546,6 +546,10 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     if args.source is None:
         from halfcircle.baselinelive import run_guided_baseline
 
+        pain_before = None
+        if not args.no_save and History(args.db).path.exists():
+            with History(args.db) as history:
+                pain_before = history.last_pain()
         stopped = run_guided_baseline(
             args.camera or 0,
             args.model,
@@ -553,6 +557,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             mirror=args.mirror,
             camera_tilt_deg=tilt,
             settings=settings,
+            pain_before=pain_before,
         )
         run, ratings = stopped.run, stopped.ratings
         feels, pain = ratings.get(None, (args.feels, args.pain))

@@ -735,6 +735,11 @@ class History:
         """The settings of the latest session that recorded them (see :meth:`sessions`)."""
         return self._last("settings", until)
 
+    def last_pain(self, until: str | None = None) -> int | None:
+        """The overall pain (0-10) of the latest session rated with one, if any."""
+        pain = self._last("pain", until)
+        return None if pain is None else int(pain)
+
     def last_view(self, until: str | None = None) -> str | None:
         """The camera view of the latest session that recorded one, if any."""
         return self._last("view", until)
