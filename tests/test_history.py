@@ -85,6 +85,21 @@ def test_not_a_database_is_a_plain_error(tmp_path: Path) -> None:
         History(path).open()
 
 
+def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE foo (x INTEGER)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(HistoryError, match="is not a halfcircle history"):
+        History(path).open()
+    assert path.read_bytes() == before
+    conn = sqlite3.connect(path)
+    assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["foo"]
+    conn.close()
+
+
 def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
     with History(tmp_path / "h.sqlite3") as h:
         with pytest.raises(InputError, match="0 to 10"):

@@ -224,6 +224,18 @@ class History:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
             conn.row_factory = sqlite3.Row
+            if (
+                conn.execute("PRAGMA user_version").fetchone()[0] == 0
+                and conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1"
+                ).fetchone()
+            ):
+                # another program's database: our tables (or the WAL mode) would change it
+                conn.close()
+                raise HistoryError(
+                    f"{self.path} is not a halfcircle history: it holds other tables. "
+                    "Give another file with --db."
+                )
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
