@@ -32,8 +32,10 @@ Two ways of running, both kept in the table:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
+import io
 import json
 import math
 import sys
@@ -54,6 +56,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 CACHE = ROOT / ".cache" / "halfcircle-bench"
 TABLE = Path(__file__).resolve().parent / "accuracy_table.json"
+#: The same figures as printed, for people (the README points to it).
+TEXT_TABLE = TABLE.with_suffix(".txt")
 TABLE_SCHEMA_VERSION = 2
 #: Table keys of the two ways of running.
 TABLE_KEYS = {"level": "clips", "measured": "clips_camera_tilt"}
@@ -259,7 +263,11 @@ def main(argv: list[str] | None = None) -> int:
         default="both",
         help="no tilt given, the tilt a user would measure, or both (default)",
     )
-    ap.add_argument("--write", action="store_true", help=f"write both tables to {TABLE.name}")
+    ap.add_argument(
+        "--write",
+        action="store_true",
+        help=f"write both tables to {TABLE.name} (and as printed to {TEXT_TABLE.name})",
+    )
     args = ap.parse_args(argv)
     names = args.clips or fixture_clips()
     if not names:
@@ -267,11 +275,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     modes = list(TABLE_KEYS) if args.write or args.camera_tilt == "both" else [args.camera_tilt]
     tables = {}
+    text = io.StringIO()
     for i, mode in enumerate(modes):
         tables[TABLE_KEYS[mode]] = results = {n: evaluate(n, args.model, mode) for n in names}
-        print(("\n" if i else "") + f"== camera tilt: {mode} ==")
-        print_table(results)
+        with contextlib.redirect_stdout(text):
+            print(("\n" if i else "") + f"== camera tilt: {mode} ==")
+            print_table(results)
+    print(text.getvalue(), end="")
     if args.write:
+        TEXT_TABLE.write_text(text.getvalue())
         table = {
             "schema_version": TABLE_SCHEMA_VERSION,
             "model": args.model,
@@ -281,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             **tables,
         }
         TABLE.write_text(json.dumps(table, indent=1) + "\n")
-        print(f"\nwrote {TABLE.relative_to(ROOT)}")
+        print(f"\nwrote {TABLE.relative_to(ROOT)} and {TEXT_TABLE.relative_to(ROOT)}")
     return 0
 
 
