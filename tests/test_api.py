@@ -36,6 +36,12 @@ def test_import_stays_light() -> None:
         halfcircle.nope  # type: ignore[attr-defined]  # noqa: B018
 
 
+def test_dir_lists_the_api_before_it_is_imported() -> None:
+    code = "import halfcircle; print(' '.join(dir(halfcircle)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert {"analyze_video", "load_output", "load_batch", "load_history"} <= set(out.stdout.split())
+
+
 def test_analyze_video_gives_frames_reps_and_summary(result: halfcircle.VideoResult) -> None:
     ref = analyze_poses(fixture_poses(CLIP), "full")
     assert list(result.frames.columns) == list(FRAME_COLUMNS)

@@ -64,3 +64,8 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module 'halfcircle' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names and the API's (so that ``dir`` and tab completion list them)."""
+    return sorted(set(globals()) | set(__all__))
