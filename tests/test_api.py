@@ -64,6 +64,8 @@ def test_analyze_video_gives_frames_reps_and_summary(result: halfcircle.VideoRes
     assert table.shape[0] == 1 and table.loc[0, "sparc"] == pytest.approx(rep.sparc)
     trace = result.trace(1)
     assert len(trace) == (result.frames["rep"] == 1).sum() > 60
+    with pytest.raises(InputError, match="has no rep 9; its reps are 1"):
+        result.trace(9)
     # a half circle: both side bends and a forward bend in the one rep
     assert trace["lateral_deg"].max() > 15 and trace["lateral_deg"].min() < -15
     assert trace["forward_deg"].max() > 30
@@ -93,6 +95,12 @@ def test_saved_outputs_load_back_the_same(result: halfcircle.VideoResult, tmp_pa
 def test_load_output_of_a_folder_that_is_not_one(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not an analysis output folder"):
         halfcircle.load_output(tmp_path)
+    with pytest.raises(InputError, match="There is no folder"):
+        halfcircle.load_output(tmp_path / "nope")
+    (tmp_path / "batch").mkdir()
+    (tmp_path / "batch" / "cohort.csv").write_text("id\n")
+    with pytest.raises(InputError, match="holds a batch: read it with load_batch"):
+        halfcircle.load_output(tmp_path / "batch")
     with pytest.raises(InputError, match="not a batch output folder"):
         halfcircle.load_batch(tmp_path)
     with pytest.raises(InputError, match="There is no history database"):
@@ -126,7 +134,20 @@ def test_load_history_gives_tables(tmp_path: Path) -> None:
     toe = tables.measure("toe_touch")
     assert list(toe["value"]) == [61.5]
     assert tables.measure("toe_touch", "fingertip_floor_cm")["value"].tolist() == [12.0]
+    known = r"toe_touch\.fingertip_floor_cm, toe_touch\.peak_deg"
+    with pytest.raises(InputError, match=rf"has no toe-touch\.peak_deg; it has {known}"):
+        tables.measure("toe-touch")
     reps = tables.practice_reps
     assert len(reps) == 1 and reps.loc[0, "sparc"] == pytest.approx(ref.reps[0].metrics.sparc)
     assert "score_parts.smoothness" in reps.columns
     assert list(tables.ratings["pain"]) == [3, 2]
+
+
+def test_a_video_that_failed_in_a_batch_says_why_when_asked_for(tmp_path: Path) -> None:
+    (tmp_path / "cohort.csv").write_text(
+        "id,person,recorded_at,status,error,output\n"
+        "broken.mp4,,2026-03-01T09:00:00+00:00,failed,The file is not a video.,videos/broken.mp4\n"
+    )
+    batch = halfcircle.load_batch(tmp_path)
+    with pytest.raises(InputError, match=r"broken\.mp4 was not analysed \(failed\): The file"):
+        batch.video("broken.mp4")

@@ -250,7 +250,16 @@ class VideoResult:
         """The frames of rep ``index``: ``time_s``, ``lateral_deg``, ``forward_deg``, ``phi_deg``.
 
         ``lateral_deg`` against ``forward_deg`` draws the half circle.
+
+        Raises:
+            InputError: The video has no rep ``index`` (reps count from 1).
         """
+        known = sorted({r.index for r in self.reps})
+        if index not in known:
+            raise InputError(
+                f"{Path(self.source).name} has no rep {index}; its reps are "
+                f"{', '.join(map(str, known)) or 'none'}."
+            )
         sel = self.frames["rep"] == index
         return self.frames.loc[sel, ["time_s", "lateral_deg", "forward_deg", "phi_deg"]]
 
@@ -343,6 +352,10 @@ def load_output(folder: str | Path) -> VideoResult:
     from halfcircle.analyze import FRAME_COLUMNS
 
     folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"There is no folder {folder}.")
+    if (folder / "cohort.csv").is_file():
+        raise InputError(f"{folder} holds a batch: read it with load_batch.")
     needed = [folder / n for n in ("summary.json", "reps.json", "frames.csv")]
     missing = [p.name for p in needed if not p.is_file()]
     if missing:
@@ -400,7 +413,10 @@ class BatchOutput:
         rows = self.table[self.table["id"] == video_id]
         if rows.empty:
             raise InputError(f"There is no video {video_id!r} in the batch at {self.path}.")
-        return load_output(self.path / str(rows.iloc[0]["output"]))
+        row = rows.iloc[0]
+        if row["status"] not in ("ok", "not measured"):
+            raise InputError(f"{video_id} was not analysed ({row['status']}): {row['error']}")
+        return load_output(self.path / str(row["output"]))
 
     def videos(self) -> Iterator[tuple[str, VideoResult]]:
         """``(id, result)`` of every video that was read (status ok or not measured)."""
@@ -434,7 +450,9 @@ class HistoryTables:
     Attributes:
         path: The database file.
         sessions: One row per session: ``id``, ``started_at``, ``kind``
-            (baseline|practice), ``source``, ``view``, overall ``feels`` and ``pain``.
+            (baseline|practice), ``source``, ``view``, ``height_cm``,
+            ``camera_tilt_deg``, ``settings`` (those changed from the defaults),
+            overall ``feels`` and ``pain``.
         measures: Baseline results: ``session_id``, ``started_at``, ``test``,
             ``measure`` (unit in the name), ``value``, ``confidence``.
         ratings: ``session_id``, ``started_at``, ``test`` (None: whole session),
@@ -450,8 +468,15 @@ class HistoryTables:
     practice_reps: pd.DataFrame
 
     def measure(self, test: str, measure: str = "peak_deg") -> pd.DataFrame:
-        """One baseline measure over time: ``started_at``, ``value``, ``session_id``."""
+        """One baseline measure over time: ``started_at``, ``value``, ``session_id``.
+
+        Raises:
+            InputError: The history has no such test or measure (the known ones are named).
+        """
         m = self.measures
+        known = sorted(set(m["test"] + "." + m["measure"])) if not m.empty else []
+        if known and f"{test}.{measure}" not in known:
+            raise InputError(f"The history has no {test}.{measure}; it has {', '.join(known)}.")
         sel = (m["test"] == test) & (m["measure"] == measure)
         return m.loc[sel, ["started_at", "value", "session_id"]].reset_index(drop=True)
 
