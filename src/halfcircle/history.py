@@ -62,6 +62,7 @@ __all__ = [
     "local_datetime",
     "local_time",
     "plain_label",
+    "rising_pain_advice",
     "unit_of",
 ]
 
@@ -773,11 +774,7 @@ class History:
         i = ids.index(session_id)
         if i == 0 or rated[i]["pain"] <= rated[i - 1]["pain"]:
             return None
-        return (
-            f"Your pain rose from {rated[i - 1]['pain']} to {rated[i]['pain']} out of 10 "
-            "since the last session. Stop the exercises for now and see a clinician "
-            "(doctor or physiotherapist) before you go on."
-        )
+        return rising_pain_advice(rated[i - 1]["pain"], rated[i]["pain"])
 
     # ------------------------------------------------------------------- exports
     def export_json(self, path: Path) -> None:
@@ -1019,6 +1016,14 @@ class PracticeLog:
     def close(self) -> None:
         """Close the database (a later write opens it again)."""
         self.history.close()
+
+
+def rising_pain_advice(before: int, now: int) -> str:
+    """The advice given when the pain (0-10) rose since the last session."""
+    return (
+        f"Your pain rose from {before} to {now} out of 10 since the last session. Stop the "
+        "exercises for now and see a clinician (doctor or physiotherapist) before you go on."
+    )
 
 
 def _is_number(value: Any) -> bool:

@@ -49,7 +49,7 @@ from halfcircle.analyze import (
 from halfcircle.capture import CaptureFactory, Frame, FrameSource, open_source
 from halfcircle.config import Settings, settings_diff, settings_from_dict
 from halfcircle.errors import CameraLostError, HalfcircleError, InputError, error_reason
-from halfcircle.history import PracticeLog
+from halfcircle.history import PracticeLog, rising_pain_advice
 from halfcircle.kinematics import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame
 from halfcircle.liverecord import (
@@ -928,10 +928,7 @@ def pain_advice(rating: Rating | None, previous: dict[str, Any] | None) -> str |
         return None
     before = previous.get("pain")
     if isinstance(before, int) and rating.pain > before:
-        return (
-            f"Your pain rating rose from {before} to {rating.pain} since your last session. "
-            "Stop the exercise for today, and see a clinician before you go on."
-        )
+        return rising_pain_advice(before, rating.pain)
     return None
 
 
