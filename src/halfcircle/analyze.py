@@ -312,6 +312,18 @@ def camera_tilt_phrase(summary: dict[str, Any]) -> str:
     return f"{tilt} (as given)" if tilt else ""
 
 
+def score_points(analysis: Analysis) -> tuple[str, str] | None:
+    """The complete reps' mean and best score as shown (whole points), None without one.
+
+    From the unrounded scores, as each rep's own score is shown, so that the
+    terminal, the report and a rep's line agree (:func:`halfcircle.scoring.points`).
+    """
+    scores = [r.score.total for r in analysis.complete_reps if r.score is not None]
+    if not scores:
+        return None
+    return points(float(np.mean(scores))), points(max(scores))
+
+
 def peak_forward_seen_deg(analysis: Analysis) -> float:
     """The largest forward bend measured anywhere in the recording (deg; NaN if none)."""
     kin = analysis.kinematics
@@ -362,9 +374,9 @@ def text_summary(analysis: Analysis) -> str:
             f"right {_fmt(mt.peak_lateral_right_deg)}, left {_fmt(mt.peak_lateral_left_deg)}, "
             f"forward {_fmt(mt.peak_forward_deg)}, {score}"
         )
-    scores = [r.score.total for r in analysis.complete_reps if r.score is not None]
-    if scores:  # from the unrounded scores, as each rep's line above
-        lines.append(f"Mean score {points(float(np.mean(scores)))}, best {points(max(scores))}.")
+    shown = score_points(analysis)
+    if shown is not None:
+        lines.append(f"Mean score {shown[0]}, best {shown[1]}.")
     changed = changed_settings(analysis.settings)
     if changed:
         lines.append("Settings that differ from the defaults: " + ", ".join(changed) + ".")

@@ -141,15 +141,16 @@ def _half_circle_body(
     analysis: Analysis, s: dict[str, Any], video: Path | None, base: Path | None
 ) -> list[str]:
     """Cards, video, feedback, plots and rep table of a half-circle recording."""
-    from halfcircle.analyze import peak_forward_seen_deg, side_view_sentence
+    from halfcircle.analyze import peak_forward_seen_deg, score_points, side_view_sentence
 
     c, m = s["counts"], s["means"]
     side = side_view_sentence(analysis)
+    shown = score_points(analysis)
     forward = peak_forward_seen_deg(analysis) if side is not None else m["peak_forward_deg"]
     parts = [
         "<div class='cards'>",
         _card("complete half circles", str(c["complete_reps"]) if side is None else "--"),
-        _card("mean score", _mean_score(analysis)),
+        _card("mean score", shown[0] if shown is not None else "--"),
         _card("side bend right", _deg(m["peak_lateral_right_deg"])),
         _card("side bend left", _deg(m["peak_lateral_left_deg"])),
         _card("forward" if side is None else "forward, highest seen", _deg(forward)),
@@ -392,15 +393,6 @@ def _aborted_feedback(aborted: list[RepRecord], seen: set[str], *, also: bool) -
 def _card(label: str, value: str, detail: str = "") -> str:
     more = f"<small>{html.escape(detail)}</small>" if detail else ""
     return f"<div class='card'><b>{html.escape(value)}</b>{html.escape(label)}{more}</div>"
-
-
-def _mean_score(analysis: Analysis) -> str:
-    """The complete reps' mean score in whole points (``--`` without a scored rep).
-
-    From the unrounded scores, as the terminal summary computes it.
-    """
-    scores = [r.score.total for r in analysis.complete_reps if r.score is not None]
-    return points(float(np.mean(scores))) if scores else "--"
 
 
 def _deg(v: float | None) -> str:
