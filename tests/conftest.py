@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +40,19 @@ def file_size_limit(max_bytes: int) -> Callable[[], None]:
     import resource
 
     return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, resource.RLIM_INFINITY))
+
+
+def cli_on_a_full_disk(
+    *args: str | Path, max_bytes: int = 100_000
+) -> subprocess.CompletedProcess[str]:
+    """``halfcircle ARGS`` in a child process whose files cannot grow past ``max_bytes``."""
+    return subprocess.run(
+        [sys.executable, "-m", "halfcircle.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=file_size_limit(max_bytes),
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from halfcircle.analyze import FRAME_COLUMNS, analyze_poses, write_outputs
 from halfcircle.landmarks import PoseSequence
 from halfcircle.synthetic import half_circle, synthetic_clip
 from halfcircle.videowriter import H264Writer, VideoWriteError
-from tests.conftest import file_size_limit, without_person
+from tests.conftest import cli_on_a_full_disk, without_person
 
 FPS = 30.0
 
@@ -151,11 +151,7 @@ def test_a_full_disk_loses_the_annotated_video_but_keeps_the_report_and_summary(
 ) -> None:
     video = Path(__file__).parent / "data" / "person.mp4"  # its annotated video is > 100 kB
     out = tmp_path / "o"
-    proc = subprocess.run(
-        [sys.executable, "-m", "halfcircle.cli", "analyze", str(video), "--out", str(out),
-         "--model", "lite"],
-        capture_output=True, text=True, timeout=300, preexec_fn=file_size_limit(100_000),
-    )  # fmt: skip
+    proc = cli_on_a_full_disk("analyze", video, "--out", out, "--model", "lite")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.strip() == (
         f"halfcircle: The annotated video {out}/annotated.mp4 could not be written "

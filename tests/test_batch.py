@@ -39,7 +39,7 @@ from halfcircle.batch import (
 )
 from halfcircle.cohort import COHORT_COLUMNS
 from halfcircle.pose import PoseEstimator
-from tests.conftest import FIXTURES, file_size_limit, fixture_poses
+from tests.conftest import FIXTURES, cli_on_a_full_disk, fixture_poses
 
 #: The default model: a single `analyze` of these clips is then the one the other tests
 #: of the session already ran (conftest.fixture_poses), so the comparison costs nothing.
@@ -560,11 +560,9 @@ def test_a_full_disk_fails_each_video_with_a_sentence_naming_its_own_folder(
 ) -> None:
     video = Path(__file__).parent / "data" / "person.mp4"  # its annotated video is > 100 kB
     out = tmp_path / "out"
-    proc = subprocess.run(
-        [sys.executable, "-m", "halfcircle.cli", "batch", str(video), "--out", str(out),
-         "--model", "lite", "--workers", "1", "--quiet"],
-        capture_output=True, text=True, timeout=300, preexec_fn=file_size_limit(100_000),
-    )  # fmt: skip
+    proc = cli_on_a_full_disk(
+        "batch", video, "--out", out, "--model", "lite", "--workers", "1", "--quiet"
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert f"{out}/videos/person.mp4/annotated.mp4 could not be written (File too large)" in (
         proc.stdout + proc.stderr

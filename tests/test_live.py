@@ -34,7 +34,7 @@ from halfcircle.live import (
 from halfcircle.liverecord import SessionRecorder, load_poses, read_events, read_pose_csv
 from halfcircle.reps import RepRecord
 from halfcircle.synthetic import half_circle, synthetic_clip
-from tests.conftest import PacedCamera, file_size_limit
+from tests.conftest import PacedCamera, cli_on_a_full_disk
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP = REPO / "fixtures" / "hc_two_reps.mp4"
@@ -592,11 +592,8 @@ def test_a_full_disk_mid_session_keeps_the_summary_and_says_so_in_one_line(
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "s"
-    proc = subprocess.run(
-        [sys.executable, "-m", "halfcircle.cli", "live", "--source", str(CLIP), "--headless",
-         "--fast", "--model", "lite", "--no-history", "--out", str(out)],
-        capture_output=True, text=True, timeout=300, preexec_fn=file_size_limit(100_000),
-    )  # fmt: skip
+    proc = cli_on_a_full_disk("live", "--source", CLIP, "--headless", "--fast", "--model",
+                              "lite", "--no-history", "--out", out)  # fmt: skip
     _one_line(proc, 1, "could not be written (File too large)")
     assert "halfcircle live --rebuild" in proc.stderr  # how to get the report later
     assert "Half circles:" in proc.stdout and f"Session record kept in {out}/" in proc.stdout
