@@ -39,6 +39,15 @@ from halfcircle.session import FrameState, rep_of_frames, replay
 if TYPE_CHECKING:
     from halfcircle.baseline import BaselineRun
 
+#: The files an analysis writes besides its annotated video, by the key
+#: :func:`write_outputs` returns them under.
+OUTPUT_FILES: Final = {
+    "frames": "frames.csv",
+    "reps": "reps.json",
+    "summary": "summary.json",
+    "report": "report.html",
+}
+
 #: Schema version of ``reps.json``.
 SCHEMA_VERSION: Final = 1
 #: Schema version of ``summary.json``. 2: ``settings``, the settings that differ
@@ -464,11 +473,7 @@ def write_outputs(
     from halfcircle.videowriter import VideoWriteError
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "frames": out_dir / "frames.csv",
-        "reps": out_dir / "reps.json",
-        "summary": out_dir / "summary.json",
-    }
+    paths = {key: out_dir / OUTPUT_FILES[key] for key in ("frames", "reps", "summary")}
     write_frames_csv(analysis, paths["frames"])
     reps, aborted = rep_dicts(analysis)
     _write_json(paths["reps"], {"schema_version": SCHEMA_VERSION, "reps": reps, "aborted": aborted})
@@ -482,7 +487,7 @@ def write_outputs(
         except VideoWriteError as err:  # the report is worth more: write it without
             unwritten = err
             video.unlink(missing_ok=True)  # a torn MP4 does not play
-    paths["report"] = out_dir / "report.html"
+    paths["report"] = out_dir / OUTPUT_FILES["report"]
     write_report(analysis, paths["report"], video=paths.get("video"), baseline=baseline)
     if unwritten is not None:
         raise unwritten

@@ -349,14 +349,14 @@ def load_output(folder: str | Path) -> VideoResult:
     """
     import pandas as pd
 
-    from halfcircle.analyze import FRAME_COLUMNS
+    from halfcircle.analyze import FRAME_COLUMNS, OUTPUT_FILES
 
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"There is no folder {folder}.")
     if (folder / "cohort.csv").is_file():
         raise InputError(f"{folder} holds a batch: read it with load_batch.")
-    needed = [folder / n for n in ("summary.json", "reps.json", "frames.csv")]
+    needed = [folder / OUTPUT_FILES[key] for key in ("summary", "reps", "frames")]
     missing = [p.name for p in needed if not p.is_file()]
     if missing:
         raise InputError(

@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.analyze import (
+    OUTPUT_FILES,
     Analysis,
     analyze_poses,
     rep_dicts,
@@ -561,9 +562,6 @@ class PoseStage(AbstractContextManager["PoseStage"], Protocol):
     def poll(self) -> list[PoseFrame]: ...  # noqa: D102
 
 
-#: Files of an ``analyze`` run: a session is not written over them.
-ANALYSIS_FILES: Final = ("report.html", "summary.json", "reps.json", "frames.csv")
-
 EstimatorFactory = Callable[[str, Literal["video", "live"]], Any]
 
 
@@ -966,7 +964,7 @@ def run_live(
         )
     if (Path(opts.out_dir) / SESSION_FILE).exists():
         raise InputError(f"{opts.out_dir} already holds a session: choose a new folder for --out.")
-    if any((Path(opts.out_dir) / name).exists() for name in ANALYSIS_FILES):
+    if any((Path(opts.out_dir) / name).exists() for name in OUTPUT_FILES.values()):
         raise InputError(
             f"{opts.out_dir} already holds an analysis: choose a new folder for --out."
         )
