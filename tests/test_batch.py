@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from halfcircle import __version__
 from halfcircle.analyze import Analysis, analyze_poses, rep_dicts, summary_dict, write_frames_csv
 from halfcircle.batch import (
     DONE_NAME,
@@ -403,7 +404,7 @@ def test_recorded_at_reads_the_container_else_the_file_time(tmp_path: Path) -> N
     assert recorded_at(junk)[1] == "file time"
 
 
-def test_a_marker_is_trusted_only_for_the_same_input_model_tilt_settings_and_files(
+def test_a_marker_is_trusted_only_for_the_same_version_input_model_tilt_settings_and_files(
     scenario: Scenario, tmp_path: Path
 ) -> None:
     from halfcircle.config import Settings, settings_from_dict
@@ -438,6 +439,11 @@ def test_a_marker_is_trusted_only_for_the_same_input_model_tilt_settings_and_fil
     assert not done()  # a file was changed after the marker
     (folder / "frames.csv").unlink()
     assert not done()
+    shutil.copytree(scenario.out / "videos" / vid, folder, dirs_exist_ok=True)
+    assert done()
+    older = marker | {"halfcircle": "0.1.0"}  # another version may measure differently
+    (folder / DONE_NAME).write_text(json.dumps(older))
+    assert not done()
     (folder / DONE_NAME).write_text("{")
     assert not done()
 
@@ -456,6 +462,7 @@ def test_a_marker_records_the_changed_settings_and_an_older_one_means_the_defaul
     strict = settings_from_dict({"reps": {"leave_upright_deg": 14}})
     marker = {
         "schema_version": 2,
+        "halfcircle": __version__,
         "video": {"size": st.st_size, "mtime_ns": st.st_mtime_ns},
         "model": {"sha256": "f" * 64},
         "annotate": False,

@@ -46,7 +46,9 @@ __all__ = [
 #: Names of :mod:`halfcircle.api` served by the package (imported on first use).
 _CONFIG = frozenset({"Settings", "load_settings"})
 _API = frozenset(__all__) - {"HalfcircleError", "PoseFrame", "PoseSequence"} - _CONFIG
-__version__ = "0.1.0"
+#: The package version (pyproject.toml reads it). Raise it when measured numbers or
+#: output files change: a batch re-run redoes the videos another version analysed.
+__version__ = "0.2.0"
 
 
 def __getattr__(name: str) -> Any:

@@ -307,12 +307,15 @@ def is_done(
 ) -> bool:
     """Whether ``out_dir`` holds complete, valid outputs of ``video`` for these settings.
 
-    True when ``done.json`` is readable and of a schema read here, names the same
-    input size and modification time, the same model bundle (sha256), camera
+    True when ``done.json`` is readable and of a schema read here, was written by
+    this version of halfcircle (another version may measure differently, and a
+    cohort should not mix them), names the same input size and modification
+    time, the same model bundle (sha256), camera
     tilt, settings (``settings``, the defaults when None) and baseline setting,
     holds the annotated video when one is wanted, and every file it lists is
     there with the size it lists.
     """
+    from halfcircle import __version__
     from halfcircle.config import settings_diff
 
     try:
@@ -321,6 +324,8 @@ def is_done(
     except (OSError, ValueError):
         return False
     if not isinstance(marker, dict) or marker.get("schema_version") not in _MARKER_VERSIONS_READ:
+        return False
+    if marker.get("halfcircle") != __version__:
         return False
     source = marker.get("video") or {}
     if (source.get("size"), source.get("mtime_ns")) != (stamp["size"], stamp["mtime_ns"]):
