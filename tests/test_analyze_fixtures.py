@@ -151,3 +151,27 @@ def test_with_nobody_in_view_the_summary_names_no_view_and_no_calibration() -> N
     text = text_summary(analyze_poses(fixture_poses("empty_room")))
     assert "nobody in view" in text and "front view" not in text
     assert "No person was found" in text and "calibrate" not in text
+
+
+@pytest.mark.parametrize(
+    ("name", "tests"),
+    [
+        ("base_side_bends", "side bend right, side bend left"),
+        ("base_toe_touch", "toe touch"),
+        ("base_rotation", "rotation left, rotation right"),
+    ],
+)
+def test_a_recording_of_baseline_tests_points_to_the_baseline_command(
+    name: str, tests: str
+) -> None:
+    # analyze reads side bends as attempts stopped before the front and a toe touch
+    # as an incomplete rep; the summary says what they look like and what measures them
+    text = text_summary(analysis_of(name))
+    assert f"look like baseline tests ({tests}); halfcircle baseline --source {name}.mp4" in text
+
+
+@pytest.mark.parametrize("name", ["hc_smooth", "hc_aborted", "hc_leaves_view", "hc_side_left"])
+def test_a_half_circle_recording_gets_no_baseline_advice(name: str) -> None:
+    # a complete rep, a person who left the view mid-rep, or a side view (where a half
+    # circle looks like a toe touch): the movements were half circles
+    assert "baseline" not in text_summary(analysis_of(name))

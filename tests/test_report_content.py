@@ -113,6 +113,8 @@ def test_a_baseline_page_does_not_coach_its_tests_as_unfinished_half_circles() -
     assert "Your half circles" in half_circle_page  # analyze's own page is unchanged
     assert outside_tests(analysis, run).aborted == []
     assert all(s.kind == "test" for s in angle_spans(outside_tests(analysis, run), run))
+    assert any("halfcircle baseline --source" in n for n in analysis.notes)
+    assert "halfcircle baseline --source" not in baseline_page  # it was measured as such
 
 
 def test_a_baseline_page_carries_the_rotation_caveat_once() -> None:

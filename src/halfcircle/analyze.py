@@ -192,6 +192,9 @@ def analyze_poses(
                 f"You left the view or stopped during rep {r.index} "
                 f"({r.start_s:.1f}-{r.end_s:.1f} s); it is kept as incomplete and not scored."
             )
+    hint = baseline_hint(kin, detected, loop.records, settings, poses.source)
+    if hint is not None:
+        notes.append(hint)
     if interrupted:
         notes.append("The analysis was stopped early; results cover the frames read until then.")
     return Analysis(
@@ -205,6 +208,43 @@ def analyze_poses(
         interrupted=interrupted,
         notes=tuple(notes),
         settings=settings,
+    )
+
+
+#: How :func:`baseline_hint` begins (the report of a batch's baseline clip leaves it out).
+BASELINE_HINT_START: Final = "No half circle was done here, but the movements look like"
+
+
+def baseline_hint(
+    kin: KinematicsSeries,
+    detected: NDArray[np.bool_],
+    reps: list[RepRecord],
+    settings: Settings,
+    source: str,
+) -> str | None:
+    """Advice to measure a recording of baseline tests with ``halfcircle baseline``.
+
+    None unless the recording was calibrated, holds no complete half circle, sees
+    side bending (from the side a half circle looks like a toe touch), keeps the
+    person in view from their first frame to their last (one who left mid-rep
+    was doing a half circle), and the baseline segmentation finds tests in it.
+    The rep counter reads side bends as attempts that came back before the front,
+    a toe touch as an incomplete rep and a rotation as nothing at all.
+    """
+    from halfcircle.baseline import segment_baseline
+
+    if kin.calibration is None or any(r.complete for r in reps):
+        return None
+    seen = np.flatnonzero(detected)
+    if not kin.view.lateral_observable or not detected[seen[0] : seen[-1] + 1].all():
+        return None
+    found = segment_baseline(kin, settings.baseline)
+    if not found:
+        return None
+    tests = ", ".join(dict.fromkeys(r.test.replace("_", " ") for r in found))
+    return (
+        f"{BASELINE_HINT_START} baseline tests ({tests}); "
+        f"halfcircle baseline --source {Path(source).name} measures them."
     )
 
 

@@ -219,6 +219,8 @@ def outside_tests(analysis: Analysis, run: BaselineRun) -> Analysis:
     analysis's own that the run does not cover (someone else in view, a stopped
     run, reps outside the tests).
     """
+    from halfcircle.analyze import BASELINE_HINT_START
+
     spans = [(r.start_s, r.end_s) for r in run.results]
 
     def in_a_test(rec: RepRecord) -> bool:
@@ -231,6 +233,8 @@ def outside_tests(analysis: Analysis, run: BaselineRun) -> Analysis:
     for n in analysis.notes:
         # the analysis's advice on calibration is for the half circle (against the wall)
         if n in notes or n in kin_notes or "calibrate" in n or any(t in n for t in tags):
+            continue
+        if n.startswith(BASELINE_HINT_START):  # the clip was measured as baseline tests
             continue
         notes.append(n)
     return replace(
