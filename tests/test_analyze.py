@@ -254,6 +254,37 @@ def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_vid
     )
     assert [r["score"] for r in stored] == [r["score"] for r in reps]
     assert [r["peak_forward_deg"] for r in stored] == [r["peak_forward_deg"] for r in reps]
-    # Without --to-history nothing is added, not even to the default history.
-    assert cli.main(args) == 0
+    # Without --to-history nothing is added, not even to the default history; the
+    # camera is taken as level and the summary says how to give its tilt.
+    plain = args[: args.index("--camera-tilt")]
+    assert cli.main(plain) == 0
     assert not default_db_path().exists()
+    assert "give --camera-tilt DEG" in capsys.readouterr().out
+
+
+def test_a_recorded_practice_is_rated_into_the_history_and_rising_pain_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from halfcircle import cli
+    from halfcircle.history import History
+
+    clip = Path(__file__).resolve().parents[1] / "fixtures" / "hc_fast.mp4"
+    db = tmp_path / "h.sqlite3"
+    args = ["analyze", str(clip), "--model", "lite", "--no-video", "--db", str(db)]
+    # a rating is kept in the history, or nowhere
+    assert cli.main([*args, "--out", str(tmp_path / "x"), "--pain", "3"]) == 2
+    assert "add --to-history" in capsys.readouterr().err
+    first = [*args, "--out", str(tmp_path / "a"), "--to-history", "--camera-tilt", "4"]
+    assert cli.main([*first, "--feels", "same", "--pain", "3"]) == 0
+    capsys.readouterr()
+    second = [*args, "--out", str(tmp_path / "b"), "--to-history"]
+    assert cli.main([*second, "--feels", "worse", "--pain", "6"]) == 0
+    printed = capsys.readouterr().out
+    # the same camera as last time unless told otherwise, and the pain that rose
+    assert "Camera tilt: 4 deg down, as in your last session" in printed
+    assert "Your pain rose from 3 to 6 out of 10" in printed and "see a clinician" in printed
+    with History(db) as h:
+        assert [(s["feels"], s["pain"], s["camera_tilt_deg"]) for s in h.sessions()] == [
+            ("same", 3, 4.0),
+            ("worse", 6, 4.0),
+        ]

@@ -131,3 +131,12 @@ def test_history_without_a_database_says_so_and_creates_none(tmp_path: Path) -> 
         proc.returncode == 2 and proc.stderr.strip() == f"halfcircle: There is no history at {db}."
     )
     assert not db.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_python_dash_m_runs_the_same_command_line() -> None:
+    from halfcircle import __version__
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "halfcircle", "--version"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == f"halfcircle {__version__}"

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from halfcircle import __version__
 from halfcircle.errors import HalfcircleError, InputError, VideoSourceError, error_reason
@@ -103,13 +103,14 @@ def _analyze_one(
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
     bars: bool = True,
+    rating: tuple[str | None, int | None] | None = None,
 ) -> tuple[int, str]:
     """Analyse one video into ``out``; returns the exit code and the text to print.
 
     With ``as_json`` the text is the summary as JSON and no progress bar is shown
     (nor with ``bars`` False: several videos in parallel would garble them).
     With ``history_db`` the reps are added to that progress history as a practice
-    session dated by the video file's time.
+    session dated by the video file's time, rated with ``rating`` (feels, pain) if given.
     """
     import json
 
@@ -143,7 +144,7 @@ def _analyze_one(
             unwritten = f"Not every result could be written to {out} ({error_reason(err)})."
     text = text_summary(analysis)
     if history_db is not None and analysis.measured:
-        added = _add_to_history(analysis, video, history_db, camera_tilt_deg)
+        added = _add_to_history(analysis, video, history_db, camera_tilt_deg, rating)
         text += "".join(f"\n{line}" for line in added)
     if unwritten is None:
         text += f"\nResults in {out}/ (open report.html)."
@@ -160,9 +161,17 @@ def _analyze_one(
 
 
 def _add_to_history(
-    analysis: Analysis, video: Path, history_db: Path, camera_tilt_deg: float
+    analysis: Analysis,
+    video: Path,
+    history_db: Path,
+    camera_tilt_deg: float,
+    rating: tuple[str | None, int | None] | None = None,
 ) -> list[str]:
-    """Add an analysis's reps to the history; returns lines on progress (or a problem)."""
+    """Add an analysis's reps (and its rating: feels, pain) to the history.
+
+    Returns the lines to show: progress, the advice to stop when the pain rose,
+    or a problem.
+    """
     from datetime import datetime, timezone
 
     from halfcircle.analyze import rep_dicts
@@ -177,7 +186,10 @@ def _add_to_history(
         camera_tilt_deg=camera_tilt_deg,
         settings=settings_diff(analysis.settings),
     )
+    advice = log.rate(*rating) if rating is not None else None
     lines = log.finish(rep_dicts(analysis)[0], analysis.kinematics.view.kind)
+    if advice is not None:
+        lines.append(advice)
     if log.problem is None and log.session_id is not None:
         lines.append(f"Added to your progress history ({log.history.path}).")
     return lines
@@ -207,6 +219,18 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if not videos:
         raise InputError("No video files were found in the given folders.")
     history_db = _history_db(args) if args.to_history else None
+    rating = None
+    if args.feels is not None or args.pain is not None:
+        if not args.to_history:
+            raise InputError(
+                "--feels and --pain are kept in your progress history: add --to-history."
+            )
+        if len(videos) > 1:
+            raise InputError("--feels and --pain rate one session: give one video.")
+        rating = (args.feels, args.pain)
+    tilt, note = _camera_tilt_of(args, remembered=args.to_history)
+    if note:
+        print(note, file=sys.stderr if args.json else sys.stdout)
     if len(videos) == 1:
         code, text = _analyze_one(
             videos[0],
@@ -215,15 +239,16 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             not args.no_video,
             args.json,
             history_db,
-            args.camera_tilt,
+            tilt,
             settings,
+            rating=rating,
         )
         print(text)
         return code
     # Several videos: one per process, both cores busy (the model uses about one each).
     from concurrent.futures import ProcessPoolExecutor
 
-    annotate, tilt = not args.no_video, args.camera_tilt
+    annotate = not args.no_video
     jobs = [
         (v, args.out / v.stem, args.model, annotate, args.json, history_db, tilt, settings)
         for v in videos
@@ -419,13 +444,20 @@ def _camera_tilt(text: str) -> float:
     return value
 
 
-def _add_camera_tilt_option(parser: argparse.ArgumentParser, remembered: bool = False) -> None:
+def _add_camera_tilt_option(
+    parser: argparse.ArgumentParser, remembered: bool | str = False
+) -> None:
     """The ``--camera-tilt`` option of every command that measures angles.
 
-    ``remembered``: the command (live, baseline) reuses the tilt of the latest
-    session in the history when none is given (see :func:`_camera_tilt_of`).
+    ``remembered``: the command (live, baseline; analyze with ``--to-history``,
+    as the string says) reuses the tilt of the latest session in the history
+    when none is given (see :func:`_camera_tilt_of`); the option is then None
+    when not given.
     """
-    default = "the tilt of your last session, else 0" if remembered else "0"
+    default = "0"
+    if remembered:
+        when = f" {remembered}" if isinstance(remembered, str) else ""
+        default = f"the tilt of your last session{when}, else 0"
     parser.add_argument(
         "--camera-tilt",
         type=_camera_tilt,
@@ -449,43 +481,46 @@ def _add_rating_options(parser: argparse.ArgumentParser, when: str) -> None:
     parser.add_argument("--pain", type=_pain, default=None, help=f"pain 0-10 ({when})")
 
 
+#: Shown when no camera tilt is given or remembered.
+LEVEL_CAMERA_HINT: Final = (
+    "Forward bending is read as from a level camera: if yours looks up or down, "
+    "measure its tilt (a phone's level app held against it) and give --camera-tilt DEG."
+)
+
+
 def _camera_tilt_of(args: argparse.Namespace, remembered: bool) -> tuple[float, str | None]:
     """The camera tilt to use (deg down), and a line to show about it (or None).
 
     A tilt given on the command line wins. Otherwise, when ``remembered``, the
     latest session in the history that recorded one gives it (the same camera
     set-up is used day after day, and a forgotten option would make forward
-    bending jump by several degrees in the trend), and the line says so; when the
-    history has none yet (a first session), the camera is taken as level and the
-    line says how to give its tilt.
+    bending jump by several degrees in the trend), and the line says so. With
+    none given or remembered the camera is taken as level and the line says how
+    to give its tilt (a camera 8 deg down reads forward bending about 7 deg high).
     """
     if args.camera_tilt is not None:
         return float(args.camera_tilt), None
+    last: float | None = None
     if remembered:
         import sqlite3
 
         from halfcircle.history import History
 
         path = _history_db(args)
-        last: float | None = None
         if path.is_file():
             try:
                 with History(path) as history:
                     last = history.last_camera_tilt()
             except (HalfcircleError, sqlite3.Error, OSError):
                 last = None  # an unreadable history is reported where it is written
-        if last is None:
-            return 0.0, (
-                "Forward bending is read as from a level camera: if yours looks up or down, "
-                "measure its tilt (a phone's level app held against it) and give "
-                "--camera-tilt DEG."
-            )
-        if last:
-            way = "down" if last > 0 else "up"
-            return last, (
-                f"Camera tilt: {abs(last):g} deg {way}, as in your last session "
-                "(give --camera-tilt 0 if the camera is level now)."
-            )
+    if last is None:
+        return 0.0, LEVEL_CAMERA_HINT
+    if last:
+        way = "down" if last > 0 else "up"
+        return last, (
+            f"Camera tilt: {abs(last):g} deg {way}, as in your last session "
+            "(give --camera-tilt 0 if the camera is level now)."
+        )
     return 0.0, None
 
 
@@ -786,7 +821,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=False,
         help="add the reps to your progress history as a practice session",
     )
-    _add_camera_tilt_option(a)
+    _add_camera_tilt_option(a, remembered="with --to-history")
+    _add_rating_options(a, "stored with --to-history")
     _add_settings_options(a)
     _add_db_option(a)
     a.set_defaults(func=_cmd_analyze)
