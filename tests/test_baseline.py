@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from halfcircle.baseline import (
 from halfcircle.baselinelive import GuidedBaseline
 from halfcircle.cli import main
 from halfcircle.errors import ValidationError
+from halfcircle.history import History
 from halfcircle.kinematics import compute_kinematics
 from halfcircle.synthetic import synthetic_clip
 from tests.conftest import (
@@ -297,13 +299,19 @@ def test_cli_baseline_with_the_camera_tilt_reads_the_toe_touch_within_tolerance_
     data, err = run()
     assert data["camera_tilt_deg"] == tilt and toe_error(data) <= TOLERANCE_DEG
     assert f"Camera tilt: {tilt:g} deg down, as in your last session" in err
-    # --no-save neither reads nor writes the history
+    # --no-save neither reads nor writes the history: a level camera, and how to give one
     data, err = run("--no-save")
-    assert data["camera_tilt_deg"] == 0.0 and data["session_id"] is None and err == ""
+    assert data["camera_tilt_deg"] == 0.0 and data["session_id"] is None
+    assert "give --camera-tilt DEG" in err
     # a level camera now: the comparison with the day's first assessment warns
     data, err = run("--camera-tilt", "0")
     assert data["camera_tilt_deg"] == 0.0 and toe_error(data) > TOLERANCE_DEG
     assert f"camera tilted 0 deg down against {tilt:g} then" in data["compared"][0]
+    # each session is dated by when its video was recorded, as a recorded practice is
+    video_time = (FIXTURES / "base_toe_touch.mp4").stat().st_mtime
+    with History(db) as h:
+        times = [datetime.fromisoformat(s["started_at"]).timestamp() for s in h.sessions()]
+    assert times == [pytest.approx(video_time, abs=1.0)] * 3
 
 
 def test_cli_baseline_source_into_history_trend_and_exports(

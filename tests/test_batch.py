@@ -35,11 +35,11 @@ from halfcircle.batch import (
     is_baseline_clip,
     is_done,
     plan_batch,
-    recorded_at,
     run_batch,
 )
 from halfcircle.cohort import COHORT_COLUMNS
 from halfcircle.pose import PoseEstimator
+from halfcircle.videodate import recorded_at
 from tests.conftest import FIXTURES, cli_on_a_full_disk, fixture_poses
 
 #: The default model: a single `analyze` of these clips is then the one the other tests

@@ -110,7 +110,8 @@ def _analyze_one(
     With ``as_json`` the text is the summary as JSON and no progress bar is shown
     (nor with ``bars`` False: several videos in parallel would garble them).
     With ``history_db`` the reps are added to that progress history as a practice
-    session dated by the video file's time, rated with ``rating`` (feels, pain) if given.
+    session dated by the video's recording time (:func:`halfcircle.videodate.recorded_at`),
+    rated with ``rating`` (feels, pain) if given.
     """
     import json
 
@@ -172,13 +173,12 @@ def _add_to_history(
     Returns the lines to show: progress, the advice to stop when the pain rose,
     or a problem.
     """
-    from datetime import datetime, timezone
-
     from halfcircle.analyze import rep_dicts
     from halfcircle.config import settings_diff
     from halfcircle.history import PracticeLog
+    from halfcircle.videodate import recorded_at
 
-    when = datetime.fromtimestamp(video.stat().st_mtime, timezone.utc)
+    when, _ = recorded_at(video)
     log = PracticeLog(
         history_db,
         str(video),
@@ -578,6 +578,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         print(note, file=sys.stderr if args.json else sys.stdout)
     stopped: GuidedResult | None = None
     ratings: Ratings = {}
+    started_at = None  # now
     if args.source is None:
         from halfcircle.baselinelive import run_guided_baseline
 
@@ -603,6 +604,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         from halfcircle.analyze import extract_poses
         from halfcircle.baseline import merge_runs
         from halfcircle.capture import open_source
+        from halfcircle.videodate import recorded_at
 
         runs = []
         for video in args.source:
@@ -622,6 +624,10 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         run = merge_runs(runs)
         feels, pain = args.feels, args.pain
         source = ", ".join(str(v) for v in args.source)
+        # dated by when it was recorded, as analyze --to-history dates a practice
+        started_at = min(recorded_at(Path(v))[0] for v in args.source).isoformat(
+            timespec="seconds"
+        )
     session_id = compared_with = None
     compared_when = ""
     lines: list[str] = []
@@ -633,6 +639,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 run.results,
                 feels=feels,
                 pain=pain,
+                started_at=started_at,
                 source=source,
                 height_cm=args.height_cm,
                 test_ratings=test_ratings,

@@ -112,7 +112,8 @@ def cohort_rows(
         interrupted: Whether the run was stopped (videos without outcome are
             ``not done`` rather than ``failed``).
     """
-    from halfcircle.batch import is_done, recorded_at
+    from halfcircle.batch import is_done
+    from halfcircle.videodate import recorded_at
 
     rows = []
     for e in plan.entries:
