@@ -135,6 +135,59 @@ def test_front_view_rotation_reads_the_shoulders_foreshortening_where_depth_read
     assert abs(k.rotation_deg[-1]) > depth_alone + 10.0
 
 
+def _turn_read_by_mediapipe(rotation: float, forward: float = 0.0) -> PoseSequence:
+    """A front-view turn whose world depth moves only the far shoulder, as MediaPipe's does.
+
+    The shoulder line keeps its depth, but the shoulder turning towards the camera keeps
+    its neutral depth (relative to the trunk) and the far one goes back by all of it:
+    the mid-shoulder point goes back by half the line's depth (rendered fixture
+    ``base_rotation_front``: far +12.5 cm, near -0.2, mid +6.2).
+    """
+    n = REST + 1
+    rot = np.concatenate([np.zeros(REST), [rotation]])
+    fwd = np.concatenate([np.zeros(REST), [forward]])
+    seq = synthetic_clip(np.zeros(n), fwd, rot, azimuth_deg=0.0, **FAR).seq
+    world = seq.world.copy()
+    ls, rs = LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]
+    z = world[:, [ls, rs], 2]
+    mid = z.mean(axis=1, keepdims=True)
+    world[:, [ls, rs], 2] = mid + (z - mid) - (z - mid).min(axis=1, keepdims=True)
+    return dataclasses.replace(seq, world=world)
+
+
+@pytest.mark.parametrize("rotation", [40.0, -40.0])
+def test_front_view_turn_is_not_read_as_a_lean_back(rotation: float) -> None:
+    seq = _turn_read_by_mediapipe(rotation)
+    k = compute_kinematics(seq, smoothing="none")
+    off = compute_kinematics(seq, KinematicsConfig(turn_min_deg=89.0), smoothing="none")
+    assert k.calibration is not None and k.view.kind == "front"
+    assert off.forward_deg[-1] < -10.0  # the mid-shoulder's depth alone: a lean back
+    # all but the depth of a 10 deg turn is taken out: a residual of about 3 deg
+    assert abs(k.forward_deg[-1]) < 4.0
+    assert k.rotation_deg[-1] == pytest.approx(off.rotation_deg[-1], abs=1e-9)
+
+
+def test_front_view_turn_correction_keeps_a_forward_bend() -> None:
+    bent = compute_kinematics(_turn_read_by_mediapipe(0.0, 40.0), smoothing="none")
+    both = compute_kinematics(_turn_read_by_mediapipe(35.0, 40.0), smoothing="none")
+    assert bent.forward_deg[-1] == pytest.approx(40.0, abs=1.0)
+    assert both.forward_deg[-1] == pytest.approx(40.0, abs=4.0)
+
+
+def test_small_shoulder_depth_without_a_turn_leaves_the_trunk_alone() -> None:
+    # MediaPipe gives the shoulder line some depth in side bends (up to about 10 deg of
+    # apparent turn on rendered front views) without moving the mid-shoulder point.
+    from halfcircle.geometry import turn_depth_shift
+
+    length = 0.33
+    small = length * np.sin(np.radians([0.0, 5.0, -9.9]))
+    np.testing.assert_array_equal(turn_depth_shift(small, length, 10.0), 0.0)
+    big = length * np.sin(np.radians(30.0))
+    expected = 0.5 * (big - length * np.sin(np.radians(10.0)))
+    assert turn_depth_shift(np.array([big, -big]), length, 10.0) == pytest.approx(expected)
+    assert np.isnan(turn_depth_shift(np.array([np.nan]), length, 10.0)[0])
+
+
 @pytest.mark.parametrize("rotation", [30.0, -30.0])
 def test_side_view_rotation_takes_the_torso_scale_for_the_end_on_shoulder_line(
     rotation: float,
@@ -375,6 +428,14 @@ def test_scalar_measure_equals_the_whole_array_measure() -> None:
         one = measure_one(seq.frame(i), seq.image_size, calib)
         for name, value in one.items():
             np.testing.assert_allclose(value, whole[name][i], atol=1e-9, err_msg=name)
+    # a front view with a turn: the trunk's depth from the near shoulder, both paths
+    front = _turn_read_by_mediapipe(35.0)
+    calib_front = compute_kinematics(front).calibration
+    assert calib_front is not None and np.isfinite(calib_front.shoulder_length_m)
+    whole = measure(front.image, front.world, front.visibility, front.image_size, calib_front)
+    one = measure_one(front.frame(len(front) - 1), front.image_size, calib_front)
+    for name, value in one.items():
+        np.testing.assert_allclose(value, whole[name][-1], atol=1e-9, err_msg=name)
     # a calibration saved before the shoulder scale existed: fused points, both paths
     old = dataclasses.replace(calib, shoulder_metres_per_pixel=float("nan"))
     whole = measure(seq.image, seq.world, seq.visibility, seq.image_size, old)
@@ -480,6 +541,8 @@ def test_config_rejects_bad_values() -> None:
         KinematicsConfig(min_visibility=0.9, full_confidence_visibility=0.8)
     with pytest.raises(ValueError, match="image_size"):
         StreamingKinematics((0, 480))
+    with pytest.raises(ValueError, match="turn_min_deg"):
+        KinematicsConfig(turn_min_deg=90.0)
 
 
 def test_provisional_calibration_is_a_level_front_camera() -> None:

@@ -7,7 +7,9 @@ image (converted to metres with a per-frame scale fitted on the torso) and ``z``
 from the world landmarks; the body axes, pelvis, knees and fingertips are
 measured on them. The trunk, whose depth matters most, gets more:
 :func:`fuse_depth` also reads its depth from foreshortening (its image length
-against its neutral length) and weighs the two depths by their expected errors.
+against its neutral length) and weighs the two depths by their expected errors;
+from a front view, :func:`turn_depth_shift` first takes out the depth that a turn
+of the shoulders adds to MediaPipe's mid-shoulder point.
 
 Camera frame (as :mod:`halfcircle.landmarks`): metres, origin between the hips,
 ``x`` image right, ``y`` down, ``z`` away from the camera.
@@ -182,6 +184,39 @@ def shoulder_line_front(
         depth_scale_error,
     )
     return np.asarray(fused * length_m, dtype=np.float64)
+
+
+def turn_depth_shift(line_depth: FloatArray, length_m: float, min_turn_deg: float) -> FloatArray:
+    """How far a turn of the shoulders moves MediaPipe's mid-shoulder point from the camera (m).
+
+    From a front view, when the trunk turns, MediaPipe's world depth moves the
+    shoulder that turns away from the camera back by about the whole depth of the
+    shoulder line, but leaves the one that turns towards the camera where it was
+    (and the head goes back with the far shoulder). Its mid-shoulder point thus
+    moves away from the camera by half the shoulder line's depth, which the trunk
+    reads as a lean back. On the rendered front-view 40 deg rotation fixture
+    (``base_rotation_front``, no bending at all) the far shoulder went back 12.5
+    cm, the near one -0.2, the mid-shoulder 6.2 cm: forward flexion read -8 to
+    -10 deg at the turned stance. The trunk's depth is therefore read from the
+    near shoulder, i.e. this shift is subtracted from the mid-shoulder's depth.
+
+    Only the part of the line's depth beyond ``length_m * sin(min_turn_deg)`` counts:
+    without any turn MediaPipe gives the shoulder line some depth too (in a side
+    bend or a half circle, up to about 10 deg of apparent turn on the rendered
+    front views), spread about evenly between both shoulders, so the mid-shoulder
+    point does not move and needs no correction.
+
+    Args:
+        line_depth: ``(...)`` world depth of the shoulder line (right minus left
+            shoulder, m), its neutral depth removed.
+        length_m: Neutral length of the shoulder line (m).
+        min_turn_deg: Apparent turn (deg) below which the depth is not corrected.
+
+    Returns:
+        ``(...)`` the shift (m, >= 0, away from the camera); NaN where the depth is.
+    """
+    excess = np.abs(line_depth) - length_m * np.sin(np.radians(min_turn_deg))
+    return np.asarray(0.5 * np.maximum(excess, 0.0), dtype=np.float64)
 
 
 def midpoint(points: FloatArray, a: int, b: int) -> FloatArray:

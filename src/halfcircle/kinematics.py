@@ -41,8 +41,14 @@ The trunk vector is measured in the body frame of the
 :class:`~halfcircle.calibration.NeutralCalibration`: its image-plane components
 from the image (in neutral trunk lengths), its depth fused from foreshortening
 and MediaPipe's world depth (:func:`halfcircle.geometry.fuse_depth`, neutral
-depth bias removed). The calibration's axes pick the estimator that suits the
-view (:mod:`halfcircle.view`): from a front or side view the angle that lies in
+depth bias removed). From a front view a trunk turn moves MediaPipe's far shoulder
+back in depth but not its near one forward, which read as a lean back of up to
+10 deg on the rendered 40 deg front-view rotation; the part of the shoulder
+line's depth beyond a 10 deg turn is taken as such a turn and its half is taken
+out of the trunk's depth (:func:`halfcircle.geometry.turn_depth_shift`), which
+leaves the side bends' smaller spurious shoulder depth alone. The calibration's
+axes pick the estimator that suits the view (:mod:`halfcircle.view`): from a
+front or side view the angle that lies in
 the image plane is read from the image alone, the other from the fused depth;
 from an oblique view both mix image and depth, and a trunk that reads as leaning
 back behind the neutral stance is read upright instead
@@ -111,6 +117,7 @@ from halfcircle.geometry import (
     limit_extension,
     shoulder_line_camera,
     shoulder_line_front,
+    turn_depth_shift,
 )
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.view import ViewEstimate, camera_axes_for_azimuth
@@ -180,6 +187,11 @@ class KinematicsConfig:
             with which axial rotation is read from a front view
             (:func:`halfcircle.geometry.shoulder_line_front`; its depth noise and
             scale error are the trunk's, in shoulder lengths).
+        turn_min_deg: From a front view, the apparent turn of the shoulder line
+            (from its world depth, deg) beyond which its depth counts as a trunk
+            turn, whose shift of MediaPipe's mid-shoulder depth is taken out of the
+            trunk (:func:`halfcircle.geometry.turn_depth_shift`); below it, the
+            depth MediaPipe gives the shoulder line without a turn (side bends).
     """
 
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
@@ -192,6 +204,7 @@ class KinematicsConfig:
     depth_noise: float = 0.03
     depth_scale_error: float = 0.35
     shoulder_length_sigma: float = 0.05
+    turn_min_deg: float = 10.0
 
     @classmethod
     def for_setup(
@@ -230,6 +243,8 @@ class KinematicsConfig:
             problems.append(f"lowpass_cutoff_hz must be positive, got {self.lowpass_cutoff_hz}")
         if not self.max_gap_s >= 0:
             problems.append(f"max_gap_s must be >= 0, got {self.max_gap_s}")
+        if not 0 <= self.turn_min_deg < 90:
+            problems.append(f"turn_min_deg must be in [0, 90), got {self.turn_min_deg}")
         if problems:
             raise ValidationError("Invalid kinematics config: " + "; ".join(problems) + ".")
 
@@ -415,6 +430,13 @@ def measure(
         tpx = (tpx - 0.5 * (image[:, L_HIP, :2] + image[:, R_HIP, :2])) * (float(w), float(h))
         tz = 0.5 * (world[:, L_SHOULDER, 2] + world[:, R_SHOULDER, 2])
         tz = tz - 0.5 * (world[:, L_HIP, 2] + world[:, R_HIP, 2])
+        if math.isfinite(calibration.shoulder_length_m):  # front view: a turn is no lean
+            sh_z = world[:, R_SHOULDER, 2] - world[:, L_SHOULDER, 2]
+            tz = tz - turn_depth_shift(
+                sh_z - calibration.shoulder_depth_bias_m,
+                calibration.shoulder_length_m,
+                cfg.turn_min_deg,
+            )
         trunk_cam = fuse_depth(
             tpx / calibration.trunk_length_px,
             (tz - calibration.trunk_depth_bias_m) / calibration.trunk_length_m,
@@ -597,6 +619,12 @@ def measure_one(
         sx = 0.5 * (img[L_SHOULDER][0] + img[R_SHOULDER][0]) * w - mx
         sy = 0.5 * (img[L_SHOULDER][1] + img[R_SHOULDER][1]) * h - my
         sz = 0.5 * (wld[L_SHOULDER][2] + wld[R_SHOULDER][2]) - wz
+        if math.isfinite(calibration.shoulder_length_m):  # geometry.turn_depth_shift
+            line_z = wld[R_SHOULDER][2] - wld[L_SHOULDER][2] - calibration.shoulder_depth_bias_m
+            excess = abs(line_z) - calibration.shoulder_length_m * math.sin(
+                math.radians(cfg.turn_min_deg)
+            )
+            sz = nan if math.isnan(excess) else sz - 0.5 * max(excess, 0.0)
         x, y, z = _fuse_depth_one(
             sx / calibration.trunk_length_px,
             sy / calibration.trunk_length_px,
