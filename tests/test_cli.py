@@ -140,3 +140,29 @@ def test_python_dash_m_runs_the_same_command_line() -> None:
         [sys.executable, "-m", "halfcircle", "--version"], capture_output=True, text=True
     )
     assert proc.returncode == 0 and proc.stdout.strip() == f"halfcircle {__version__}"
+
+
+@pytest.mark.parametrize(("pains", "rose"), [((4, 7), True), ((7, 4), False)])
+def test_history_opens_with_the_advice_to_see_a_clinician_when_the_pain_rose(
+    tmp_path: Path, pains: tuple[int, int], rose: bool
+) -> None:
+    from halfcircle.baseline import BaselineResult
+    from halfcircle.history import History, rising_pain_advice
+
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        for day, (feels, pain) in enumerate(zip(("same", "worse"), pains, strict=True), 20):
+            h.record_baseline(
+                [BaselineResult("toe_touch", 1.0, 5.0, 3.0, 60.0)], feels, pain,
+                started_at=f"2026-11-{day}T09:00:00+00:00",
+            )  # fmt: skip
+    proc = run_cli("history", "--db", db, "--plot", tmp_path / "plot")
+    assert proc.returncode == 0, proc.stderr
+    advice = rising_pain_advice(*pains)
+    page = (tmp_path / "plot" / "history.html").read_text()
+    if rose:
+        assert proc.stdout.splitlines()[0] == advice  # first, before the numbers
+        assert advice in page
+    else:
+        assert "clinician" not in proc.stdout and "clinician (doctor" not in page
+        assert proc.stdout.startswith("History in")

@@ -137,7 +137,7 @@ def test_trend_compare_and_pain_advice(tmp_path: Path) -> None:
         assert lines[-1] == "feels better overall"  # the session's rating, once
         assert h.pain_advice(second) is None  # pain fell
         table = format_trend(h.trend())
-        assert "+6.0*" in table and "minimal detectable change" in table
+        assert "+6.0  better" in table and "a change big enough to be real" in table
 
         # the next day: compared with the previous baseline; pain rose
         third = h.record_baseline(

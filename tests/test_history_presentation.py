@@ -11,15 +11,24 @@ from pathlib import Path
 
 import pytest
 
-from halfcircle.baseline import BaselineResult
+from halfcircle.baseline import MDC, BaselineResult
 from halfcircle.history import (
+    CHANGE_MARGINS,
     History,
     TrendRow,
     format_trend,
     local_time,
     plain_label,
+    rising_pain_advice,
+    verdict,
 )
-from halfcircle.historyplot import history_figure, place_labels, plot_history, session_ticks
+from halfcircle.historyplot import (
+    UNIT_AXES,
+    history_figure,
+    place_labels,
+    plot_history,
+    session_ticks,
+)
 
 
 @pytest.fixture
@@ -49,7 +58,7 @@ def _results(toe: float, bend: float) -> list[BaselineResult]:
 
 
 def _row(key: str, change: float, real: bool) -> TrendRow:
-    return TrendRow(key, 2, 10.0, 10.0, 10.0 + change, change, real)
+    return TrendRow(key, 2, 10.0, 10.0, 10.0 + change, change, real, verdict=verdict(key, change))
 
 
 @pytest.mark.parametrize(
@@ -62,7 +71,7 @@ def _row(key: str, change: float, real: bool) -> TrendRow:
         ("practice.best_score_pts", "practice: best score (pts)"),
         ("practice.peak_lateral_right_deg", "practice: peak side bend right (deg)"),
         ("practice.peak_forward_deg", "practice: peak forward bend (deg)"),
-        ("practice.smoothness_sparc", "practice: smoothness (SPARC)"),
+        ("practice.smoothness_sparc", "practice: smoothness (closer to 0 is smoother)"),
     ],
 )
 def test_a_measure_key_reads_as_plain_words_with_its_unit(key: str, label: str) -> None:
@@ -85,12 +94,50 @@ def test_the_trend_table_names_measures_in_plain_words_not_internal_keys(tmp_pat
     assert "_" not in table
 
 
-def test_the_footnote_on_the_star_comes_only_when_a_change_is_starred() -> None:
-    calm = format_trend([_row("toe_touch.peak_deg", 2.0, False)])
-    assert "*" not in calm and "minimal detectable change" not in calm
-    starred = format_trend([_row("toe_touch.peak_deg", 2.0, False), _row("x.a_deg", 9.0, True)])
-    assert "+9.0*" in starred
-    assert starred.splitlines()[-1].startswith("* beyond the minimal detectable change")
+def test_the_terminal_trend_says_a_verdict_per_change_and_explains_it_in_plain_words() -> None:
+    one = TrendRow("toe_touch.peak_deg", 1, 60.0, None, 60.0, None, False)
+    first = format_trend([one])
+    assert "big enough to be real" not in first  # nothing judged: no footnote
+    table = format_trend([_row("toe_touch.peak_deg", 2.0, False), _row("x.a_deg", -9.0, True)])
+    lines = table.splitlines()
+    assert lines[0].split()[-1] == "verdict"
+    assert lines[2].endswith("+2.0  about the same") and lines[3].endswith("-9.0  less")
+    assert "a change big enough to be real: 5 deg or 4.5 cm" in table
+    assert "minimal detectable change" not in table and "*" not in table
+
+
+@pytest.mark.parametrize(
+    ("key", "change", "said"),
+    [
+        ("toe_touch.peak_deg", +6.0, "better"),  # further than 5 deg
+        ("toe_touch.peak_deg", -6.0, "less"),
+        ("toe_touch.peak_deg", +4.9, "about the same"),  # within 5 deg
+        ("side_bend_left.fingertip_travel_cm", +5.0, "better"),  # slid further down
+        ("toe_touch.fingertip_floor_cm", -5.0, "better"),  # closer to the floor
+        ("toe_touch.fingertip_floor_cm", +5.0, "less"),
+        ("toe_touch.fingertip_floor_cm", -4.0, "about the same"),  # within 4.5 cm
+        ("practice.best_score_pts", +6.0, "better"),
+        ("practice.best_score_pts", -4.0, "about the same"),  # within 5 points
+        ("practice.smoothness_sparc", +0.3, "better"),  # -2.3 -> -2.0: closer to 0, smoother
+        ("practice.smoothness_sparc", -0.3, "less"),
+        ("practice.smoothness_sparc", +0.2, "about the same"),  # within 0.25
+    ],
+)
+def test_a_change_reads_better_about_the_same_or_less_by_its_measure_s_margin(
+    key: str, change: float, said: str
+) -> None:
+    assert verdict(key, change) == said
+
+
+def test_the_verdict_follows_the_rule_of_the_baseline_comparison(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        h.record_baseline(_results(80, 25), started_at="2026-11-20T09:00:00+00:00")
+        second = h.record_baseline(_results(86, 28), started_at="2026-11-20T10:00:00+00:00")
+        lines = h.compare(second)
+        rows = {r.key: r for r in h.trend()}
+    assert "toe touch +6 deg" in lines and rows["toe_touch.peak_deg"].verdict == "better"
+    assert "side bend left about the same" in lines
+    assert rows["side_bend_left.peak_deg"].verdict == "about the same"  # 3 deg
 
 
 @pytest.mark.parametrize(
@@ -193,3 +240,100 @@ def test_the_page_lists_ratings_with_local_times_and_plain_measure_names(
     assert png.stat().st_size > 0
     assert "25 Nov 2026 06:54" in text and "+00:00" not in text
     assert "toe touch, peak (deg)" in text and "toe_touch" not in text
+
+
+def _rated(h: History, pains: list[int]) -> None:
+    """Baselines rated with these pains, a day apart."""
+    for day, pain in enumerate(pains, start=20):
+        h.record_baseline(
+            _results(80, 25), "same", pain, started_at=f"2026-11-{day}T09:00:00+00:00"
+        )
+
+
+def test_a_history_whose_latest_pain_rose_opens_the_page_with_the_advice(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        _rated(h, [4, 7])
+        assert h.latest_pain_advice() == rising_pain_advice(4, 7)
+        _, page = plot_history(h, tmp_path / "plot")
+    text = page.read_text()
+    advice = rising_pain_advice(4, 7)  # the wording of baseline and live, not a new one
+    assert advice in text and "clinician" in advice
+    assert text.index(advice) < text.index("history.png") < text.index("<h2>Trend")
+
+
+@pytest.mark.parametrize("pains", [[7, 4], [4, 4], [4], [7, 3, 5, 5]], ids=str)
+def test_a_history_whose_latest_pain_did_not_rise_gives_no_advice(
+    tmp_path: Path, pains: list[int]
+) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        _rated(h, pains)
+        assert h.latest_pain_advice() is None
+        _, page = plot_history(h, tmp_path / "plot")
+    assert "clinician (doctor" not in page.read_text()
+
+
+def test_the_page_reads_on_a_phone_like_the_analysis_report(tmp_path: Path) -> None:
+    from halfcircle.report import _CSS
+
+    with History(tmp_path / "h.sqlite3") as h:
+        _rated(h, [4, 3])
+        _, page = plot_history(h, tmp_path / "plot")
+        fig = history_figure(h)
+    text = page.read_text()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
+    assert _CSS in text and "<main>" in text  # the report's look and side padding
+    assert "<pre" not in text  # the trend is a table, in a frame that scrolls sideways
+    assert "<div class='scroll'><table class='trend'>" in text
+    # drawn narrow: on a 350 px wide phone screen, 9 pt of text is at least 8 px high
+    width_in = fig.get_figwidth()
+    smallest_pt = min(t.get_fontsize() for ax in fig.axes for t in ax.get_yticklabels())
+    assert smallest_pt / 72 / width_in * 350 >= 8
+    assert "minimal detectable change" not in text and "smoothness (SPARC)" not in text
+
+
+def test_the_page_s_trend_table_gives_each_change_its_verdict(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        h.record_baseline(_results(80, 25), started_at="2026-11-20T09:00:00+00:00")
+        h.record_baseline(_results(86, 26), started_at="2026-11-21T09:00:00+00:00")
+        _, page = plot_history(h, tmp_path / "plot")
+    text = page.read_text()
+    assert "<th>verdict</th>" in text
+    toe = text.split("toe touch, peak (deg)</td>")[1].split("</tr>")[0]
+    assert "+6.0" in toe and ">better</td>" in toe
+    bend = text.split("side bend left, peak (deg)</td>")[1].split("</tr>")[0]
+    assert ">about the same</td>" in bend
+    assert "a change big enough to be real: 5 deg or 4.5 cm" in text
+
+
+def _panel(fig: object, title: str) -> object:
+    return next(ax for ax in fig.axes if ax.get_title(loc="left") == title)  # type: ignore[attr-defined]
+
+
+def test_a_tiny_change_is_drawn_on_an_axis_of_at_least_four_real_changes(tmp_path: Path) -> None:
+    rep = {"index": 1, "complete": True, "score": 80.0, "sparc": -2.00}
+    with History(tmp_path / "h.sqlite3") as h:
+        h.record_practice([rep | {"peak_lateral_right_deg": 29.50}], started_at="2026-11-20T18:00")
+        h.record_practice(
+            [rep | {"peak_lateral_right_deg": 29.65, "score": 80.5, "sparc": -1.98}],
+            started_at="2026-11-21T18:00",
+        )
+        fig = history_figure(h)
+    for title, unit in [
+        ("practice: peak side bend right (deg)", "deg"),
+        ("practice: best score (pts)", "pts"),
+        ("practice: smoothness (closer to 0 is smoother)", "sparc"),
+    ]:
+        ax = _panel(fig, title)
+        lo, hi = ax.get_ylim()  # type: ignore[attr-defined]
+        assert hi - lo >= UNIT_AXES[unit].min_span >= 4 * CHANGE_MARGINS[unit] - 1e-9, title
+    # the band of no real change around the first value, 29.5 +- 5 deg
+    ax = _panel(fig, "practice: peak side bend right (deg)")
+    band = [p.get_extents() for p in ax.patches]  # type: ignore[attr-defined]
+    assert len(band) == 1
+    y0, y1 = ax.transData.inverted().transform(  # type: ignore[attr-defined]
+        [(band[0].x0, band[0].y0), (band[0].x1, band[0].y1)]
+    )[:, 1]
+    assert (y0, y1) == pytest.approx((29.5 - MDC["deg"], 29.5 + MDC["deg"]), abs=0.05)
+    assert _panel(fig, "practice: smoothness (closer to 0 is smoother)").get_ylabel() == (  # type: ignore[attr-defined]
+        "\u2191 smoother"
+    )

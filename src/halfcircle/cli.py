@@ -625,9 +625,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         feels, pain = args.feels, args.pain
         source = ", ".join(str(v) for v in args.source)
         # dated by when it was recorded, as analyze --to-history dates a practice
-        started_at = min(recorded_at(Path(v))[0] for v in args.source).isoformat(
-            timespec="seconds"
-        )
+        started_at = min(recorded_at(Path(v))[0] for v in args.source).isoformat(timespec="seconds")
     session_id = compared_with = None
     compared_when = ""
     lines: list[str] = []
@@ -730,6 +728,9 @@ def _cmd_history(args: argparse.Namespace) -> int:
                 history.export_json(args.out)
             print(f"Exported the history to {args.out}.")
             return 0
+        advice = history.latest_pain_advice()
+        if advice:  # first, where it is seen before any number
+            print(f"{advice}\n")
         print(f"History in {history.path} (kept on this machine only).")
         for s in history.sessions():
             rated = ""

@@ -26,7 +26,10 @@ database runs with a write-ahead log and ``synchronous=FULL``: a process killed
 mid-write leaves the database as it was after the last commit.
 
 A change between sessions is called real only beyond the minimal detectable
-change (:data:`halfcircle.baseline.MDC`: 5 deg, 4.5 cm).
+change (:data:`halfcircle.baseline.MDC`: 5 deg, 4.5 cm); the practice score and
+smoothness, which have none in the literature, use the margins of
+:data:`CHANGE_MARGINS` for the trend's verdict (:func:`verdict`). To a person it
+reads "a change big enough to be real".
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from halfcircle.errors import HalfcircleError, InputError
 from halfcircle.scoring import PersonalBest, points
 
 __all__ = [
+    "CHANGE_MARGINS",
     "FEELINGS",
     "MIGRATIONS",
     "PRACTICE_MEASURES",
@@ -62,8 +66,10 @@ __all__ = [
     "local_datetime",
     "local_time",
     "plain_label",
+    "real_change_words",
     "rising_pain_advice",
     "unit_of",
+    "verdict",
 ]
 
 #: Answers to "how does it feel compared with last time?".
@@ -142,6 +148,24 @@ PRACTICE_MEASURES: Final[dict[str, tuple[str, str]]] = {
     "smoothness_sparc": ("sparc", "mean"),
 }
 
+#: The smallest change between two sessions read as real, per unit of a measure.
+#: Degrees and centimetres: the minimal detectable change
+#: (:data:`halfcircle.baseline.MDC`). The practice score (pts, 0-100) and smoothness
+#: (SPARC) have no published one; their margins are chosen here: 5 points, as a
+#: score moves by up to that between two readings of the same frames (live and
+#: report), and 0.25 of SPARC, a quarter of the axis span the cohort plots keep
+#: for it (:data:`halfcircle.cohort.AXIS_RANGES`), as 5 deg is a quarter of theirs
+#: for degrees.
+CHANGE_MARGINS: Final[dict[str, float]] = {**MDC, "pts": 5.0, "sparc": 0.25}
+
+#: Measures (the part after the test's name) where a lower value is better:
+#: fingertips closer to the floor reach further. Everything else is better higher:
+#: peaks and fingertip travel further, score higher, SPARC closer to 0 (smoother).
+_LOWER_IS_BETTER: Final = frozenset({"fingertip_floor_cm"})
+
+#: The verdict words of the trend, from a real rise of the better kind to a real fall.
+VERDICTS: Final = ("better", "about the same", "less")
+
 #: How a measure reads after its test's name in a comparison line.
 _MEASURE_LABELS: Final = {
     "peak_deg": "",
@@ -186,6 +210,8 @@ class TrendRow:
         change: Latest minus previous (None with one session).
         real: True when ``|change|`` is beyond the minimal detectable change
             (False for measures without one: practice score and SPARC).
+        verdict: What the change means for the person (:func:`verdict`):
+            better, about the same or less; None with one session.
         latest_feels: The latest rating of this test (better|same|worse), if any.
         latest_pain: The latest pain rating of this test (0-10), if any.
     """
@@ -199,6 +225,7 @@ class TrendRow:
     real: bool
     latest_feels: str | None = None
     latest_pain: int | None = None
+    verdict: str | None = None
 
     @property
     def unit(self) -> str:
@@ -630,6 +657,7 @@ class History:
             change = values[-1] - prev if prev is not None else None
             mdc = MDC.get(unit_of(key))  # none known for score and SPARC
             feels, pain = latest_rating.get(key.split(".")[0], (None, None))
+            said = verdict(key, change) if change is not None else None
             rows.append(
                 TrendRow(
                     key=key,
@@ -641,6 +669,7 @@ class History:
                     real=change is not None and mdc is not None and abs(change) > mdc,
                     latest_feels=feels,
                     latest_pain=pain,
+                    verdict=said,
                 )
             )
         return rows
@@ -697,7 +726,7 @@ class History:
             unit = unit_of(key)
             test, measure = key.split(".", 1)
             label = test.replace("_", " ") + _MEASURE_LABELS.get(measure, f" {measure}")
-            what = f"{d:+.0f} {unit}" if abs(d) > MDC.get(unit, 0.0) else "about the same"
+            what = f"{d:+.0f} {unit}" if _is_real(unit, d) else "about the same"
             f = feel.get(test) if test not in said else None
             said.add(test)
             lines.append(f"{label} {what}" + (f", feels {f}" if f else ""))
@@ -775,6 +804,11 @@ class History:
         if i == 0 or rated[i]["pain"] <= rated[i - 1]["pain"]:
             return None
         return rising_pain_advice(rated[i - 1]["pain"], rated[i]["pain"])
+
+    def latest_pain_advice(self) -> str | None:
+        """:meth:`pain_advice` of the latest session rated with a pain, if its pain rose."""
+        rated = [s["id"] for s in self.sessions() if s["pain"] is not None]
+        return self.pain_advice(rated[-1]) if rated else None
 
     # ------------------------------------------------------------------- exports
     def export_json(self, path: Path) -> None:
@@ -1026,6 +1060,36 @@ def rising_pain_advice(before: int, now: int) -> str:
     )
 
 
+def _is_real(unit: str, change: float) -> bool:
+    """Whether a change is beyond its unit's margin (:data:`CHANGE_MARGINS`; any without one)."""
+    return abs(change) > CHANGE_MARGINS.get(unit, 0.0)
+
+
+def verdict(key: str, change: float) -> str:
+    """What a change of a ``TEST.MEASURE`` between two sessions means for the person.
+
+    The rule of :meth:`History.compare`: a change within its unit's margin
+    (:data:`CHANGE_MARGINS`: the minimal detectable change for degrees and
+    centimetres) is "about the same"; beyond it, "better" in the measure's good
+    direction (further, a higher score, smoother: SPARC closer to 0; fingertips
+    closer to the floor) and "less" in the other. A measure whose unit has no
+    margin counts any change.
+    """
+    if not _is_real(unit_of(key), change):
+        return "about the same"
+    lower_is_better = key.rpartition(".")[2] in _LOWER_IS_BETTER
+    return "better" if (change < 0) == lower_is_better else "less"
+
+
+def real_change_words() -> str:
+    """The margins of a real change in plain words (for the footnotes of the trend)."""
+    return (
+        f"a change big enough to be real: {CHANGE_MARGINS['deg']:g} deg or "
+        f"{CHANGE_MARGINS['cm']:g} cm, {CHANGE_MARGINS['pts']:g} points of score, "
+        f"{CHANGE_MARGINS['sparc']:g} of smoothness"
+    )
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -1091,7 +1155,7 @@ _PLAIN_WORDS: Final = {
 }
 
 #: Plain names of units that are not words already.
-_PLAIN_UNITS: Final = {"sparc": "SPARC"}
+_PLAIN_UNITS: Final = {"sparc": "closer to 0 is smoother"}
 
 
 def plain_label(key: str) -> str:
@@ -1134,34 +1198,36 @@ def format_trend(rows: Sequence[TrendRow]) -> str:
     """The trend as a plain-text table for a person.
 
     Each measure reads in plain words with its unit (``toe touch, peak (deg)``);
-    a script reads :attr:`TrendRow.key` or the exports instead. A change beyond
-    the minimal detectable change is starred, and the footnote that explains the
-    star comes only when some row has one.
+    a script reads :attr:`TrendRow.key` or the exports instead. The ``verdict``
+    column says what the latest change means (:attr:`TrendRow.verdict`: better,
+    about the same, less), and a footnote, only when some row has a verdict,
+    says how big a change must be to count as real, in plain words.
     """
     if not rows:
         return "No results yet: run `halfcircle baseline`, or practise with `halfcircle live`."
     labels = [plain_label(r.key) for r in rows]
     width = max(len("measure"), *(len(label) for label in labels))
-    columns = f"{'n':>3s} {'first':>7s} {'prev':>7s} {'latest':>7s} {'change':>8s}"
-    head = f"{'measure':{width}s} {columns}"
-    lines = [head, "-" * len(head)]
+    said = max(len("verdict"), *(len(r.verdict or "-") for r in rows))
+    columns = f"{'n':>3s} {'first':>7s} {'prev':>7s} {'latest':>7s} {'change':>7s}"
+    head = f"{'measure':{width}s} {columns}  {'verdict':{said}s}"
+    lines = [head.rstrip(), "-" * len(head)]
     for label, r in zip(labels, rows, strict=True):
         prev = f"{r.previous:7.1f}" if r.previous is not None else f"{'-':>7s}"
-        if r.change is None:
-            change = f"{'-':>8s}"
-        else:
-            change = f"{r.change:+7.1f}" + ("*" if r.real else " ")
+        change = f"{r.change:+7.1f}" if r.change is not None else f"{'-':>7s}"
         extra = ""
         if r.latest_feels or r.latest_pain is not None:
             parts = [f"feels {r.latest_feels}"] if r.latest_feels else []
             if r.latest_pain is not None:
                 parts.append(f"pain {r.latest_pain}/10")
             extra = "  " + ", ".join(parts)
-        row = f"{label:{width}s} {r.n:3d} {r.first:7.1f} {prev} {r.latest:7.1f} {change}{extra}"
-        lines.append(row.rstrip())
-    if any(r.real for r in rows):
-        lines.append(
-            f"* beyond the minimal detectable change ({MDC['deg']:g} deg, {MDC['cm']:g} cm): "
-            "a real change."
+        row = (
+            f"{label:{width}s} {r.n:3d} {r.first:7.1f} {prev} {r.latest:7.1f} {change}"
+            f"  {r.verdict or '-':{said}s}{extra}"
         )
+        lines.append(row.rstrip())
+    if any(r.verdict for r in rows):
+        lines += [
+            "verdict: the latest session against the one before; better or less only for",
+            f"{real_change_words()}.",
+        ]
     return "\n".join(lines)

@@ -2,8 +2,18 @@
 
 :func:`plot_history` writes ``history.png`` (one panel per measure, markers
 coloured by how the session felt, pain written next to each point) and
-``history.html`` (the picture, the trend table and the ratings) into a folder.
-Drawing only: the numbers come from :class:`~halfcircle.history.History`.
+``history.html`` (the advice when the pain rose, the picture, the trend table
+with its verdicts and the ratings) into a folder. The page is styled like the
+analysis report (:data:`halfcircle.report._CSS`) and reads on a phone: the
+picture is one narrow column whose text stays legible at a phone's width, and
+the tables scroll sideways inside their own frame. Drawing only: the numbers
+come from :class:`~halfcircle.history.History`.
+
+Each panel's axis spans at least four changes big enough to be real (the axis
+ranges of :data:`halfcircle.cohort.AXIS_RANGES`, :func:`halfcircle.cohort.axis_limits`),
+so a change within the measuring noise stays a small step, and a shaded band
+around the first session's value shows where a change is not yet real
+(:data:`halfcircle.history.CHANGE_MARGINS`).
 
 The x axis is the order of the sessions, one step each, labelled with the
 session's number and, where it changes, its local date: two sessions minutes
@@ -20,16 +30,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from halfcircle.cohort import AXIS_RANGES, AxisRange, axis_limits
 from halfcircle.history import (
+    CHANGE_MARGINS,
     History,
-    format_trend,
+    TrendRow,
     local_datetime,
     local_time,
     plain_label,
+    real_change_words,
     unit_of,
 )
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.text import Annotation
@@ -37,7 +51,15 @@ if TYPE_CHECKING:
 #: One panel's points ``(x, value)`` and pain labels ``(label, x, value)``, in data units.
 _Panel = tuple["Axes", list[tuple[float, float]], list[tuple["Annotation", float, float]]]
 
-__all__ = ["FEEL_COLOURS", "history_figure", "place_labels", "plot_history", "session_ticks"]
+__all__ = [
+    "FEEL_COLOURS",
+    "UNIT_AXES",
+    "history_figure",
+    "place_labels",
+    "plot_history",
+    "session_ticks",
+    "trend_table",
+]
 
 #: Marker colour per answer to "how does it feel compared with last time?".
 FEEL_COLOURS: Final = {"better": "#2e7d32", "same": "#546e7a", "worse": "#c62828", None: "#1565c0"}
@@ -51,6 +73,30 @@ MAX_TICKS: Final = 12
 
 #: A rectangle on the page: ``(x0, y0, x1, y1)`` in points, x right, y up.
 Box = tuple[float, float, float, float]
+
+#: How each unit's panels are scaled: the cohort plots' axis ranges (at least four
+#: changes big enough to be real: 20 deg, 18 cm, 20 points, 1 of SPARC).
+UNIT_AXES: Final[dict[str, AxisRange]] = {
+    "deg": AXIS_RANGES["toe_touch_peak_deg"],
+    "cm": AXIS_RANGES["toe_touch_fingertip_floor_cm"],
+    "pts": AXIS_RANGES["mean_score"],
+    "sparc": AXIS_RANGES["mean_sparc"],
+}
+
+#: Figure width (inches) and text sizes (points): drawn as one narrow column, so
+#: that shown 350 px wide on a phone the smallest text is still about 8 px high.
+FIG_WIDTH_IN: Final = 4.6
+TITLE_PT: Final = 10.5
+TEXT_PT: Final = 9.0
+
+#: Room kept above and below the data for the pain labels (a share of its span).
+LABEL_ROOM: Final = 0.3
+
+#: The plain y label of a unit.
+_Y_LABELS: Final = {"sparc": "\u2191 smoother", "pts": "points"}
+
+#: Colour of the band where a change from the first session is not yet real.
+_BAND_COLOUR: Final = "#1f7a6d"
 
 
 def session_ticks(
@@ -156,6 +202,7 @@ def history_figure(history: History) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     series = history.series()
     ratings: dict[tuple[int, str | None], tuple[str | None, int | None]] = {
@@ -166,7 +213,7 @@ def history_figure(history: History) -> Figure:
     position = {sid: i for i, sid in enumerate(order)}
 
     n = max(1, len(series))
-    fig = Figure(figsize=(8, 2.2 * n + 0.8))
+    fig = Figure(figsize=(FIG_WIDTH_IN, 2.0 * n + 1.2))
     FigureCanvasAgg(fig)  # draws off screen; no pyplot state
     axes = fig.subplots(n, 1, squeeze=False, sharex=True)[:, 0]
     panels: list[_Panel] = []
@@ -187,39 +234,71 @@ def history_figure(history: History) -> Figure:
                     xytext=(0, 0),
                     ha="left",
                     va="bottom",
-                    fontsize=7,
+                    fontsize=TEXT_PT - 0.5,
                     color="#c62828" if pain >= 5 else "#37474f",
                 )
                 texts.append((text, float(x), float(v)))
         panels.append((ax, [(float(x), v) for x, v in zip(xs, values, strict=True)], texts))
-        ax.margins(y=0.35)
-        ax.set_ylabel(unit_of(key))
-        ax.set_title(plain_label(key), fontsize=9, loc="left")
+        _scale_panel(ax, unit_of(key), values)
+        ax.set_ylabel(_Y_LABELS.get(unit_of(key), unit_of(key)), fontsize=TEXT_PT)
+        ax.set_title(plain_label(key), fontsize=TITLE_PT, loc="left")
+        ax.tick_params(labelsize=TEXT_PT, labelbottom=True)
         ax.grid(alpha=0.3)
     if order:
         when = [local_datetime(started[sid]) for sid in order]
         ticks = session_ticks(when, order)
-        axes[-1].set_xticks([i for i, _ in ticks], [label for _, label in ticks], fontsize=8)
+        axes[-1].set_xticks([i for i, _ in ticks], [label for _, label in ticks])
         axes[-1].set_xlim(-0.5, len(order) - 0.5)
-        axes[-1].set_xlabel("session (number, and local date where it changes)", fontsize=8)
+        axes[-1].set_xlabel("session (number, and date where it changes)", fontsize=TEXT_PT)
     else:
         axes[0].text(0.5, 0.5, "no baseline results yet", ha="center", va="center")
         axes[0].set_xticks([])
-    handles = [
+    handles: list[Artist] = [
         Line2D([], [], marker="o", ls="", color=c, label=f"feels {k}" if k else "not rated")
         for k, c in FEEL_COLOURS.items()
     ]
-    fig.legend(handles=handles, loc="upper right", fontsize=7, ncol=4)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    handles.append(
+        Patch(color=_BAND_COLOUR, alpha=0.12, label="no real change from your first session")
+    )
+    legend_in = 0.75  # inches at the top for the legend (three rows)
+    top = 1 - legend_in / fig.get_figheight()
+    fig.legend(handles=handles, loc="upper center", fontsize=TEXT_PT - 0.5, ncol=2,
+               frameon=False, bbox_to_anchor=(0.5, 1.0))  # fmt: skip
+    fig.tight_layout(rect=(0, 0, 1, top))
     if _place_pain_labels(fig, panels):
         fig.text(
             0.01,
-            0.995,
+            top,
             "Some pain ratings did not fit: history.html lists them all.",
-            fontsize=7,
+            fontsize=TEXT_PT - 1,
             va="top",
         )
     return fig
+
+
+def _scale_panel(ax: Axes, unit: str, values: Sequence[float]) -> None:
+    """Y limits of one measure's panel, and the band of no real change around its first value.
+
+    The limits are :func:`halfcircle.cohort.axis_limits` of the values with
+    :data:`LABEL_ROOM` above and below them (for the pain labels), at least the
+    unit's :data:`UNIT_AXES` span; a unit without one keeps matplotlib's own.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    lo, hi = min(values), max(values)
+    room = LABEL_ROOM * (hi - lo)
+    scale = UNIT_AXES.get(unit)
+    limits = axis_limits([lo - room, hi + room], scale) if scale is not None else None
+    if limits is not None:
+        ax.set_ylim(*limits)
+    else:
+        ax.margins(y=0.35)
+    margin = CHANGE_MARGINS.get(unit)
+    if margin is not None and values:
+        ax.axhspan(values[0] - margin, values[0] + margin, color=_BAND_COLOUR, alpha=0.12,
+                   lw=0, zorder=0)  # fmt: skip
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    ax.ticklabel_format(axis="y", style="plain", useOffset=False)
 
 
 def _place_pain_labels(fig: Figure, panels: Sequence[_Panel]) -> bool:
@@ -260,12 +339,71 @@ def _on_page(
     )
 
 
+#: The page's own styles, after the report's (:data:`halfcircle.report._CSS`).
+_PAGE_CSS: Final = """.advice{background:#fff4e5;border-left:6px solid #c62828;border-radius:12px;
+padding:14px 18px;font-size:18px;line-height:1.4;margin:16px 0}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;border-radius:12px}
+td,th{white-space:nowrap}td.measure{white-space:normal;min-width:8em}
+.better{color:#2e7d32;font-weight:600}
+table.trend td:nth-child(4),table.trend th:nth-child(4){text-align:left}
+.picture img{display:block;width:100%;max-width:560px;margin:0 auto}
+@media (max-width:600px){main{padding:16px 12px}h1{font-size:26px}th,td{padding:6px}
+td.verdict,td.better{white-space:normal;min-width:6em}}
+"""
+
+
+def trend_table(rows: Sequence[TrendRow]) -> str:
+    """The trend as an HTML table: one row per measure, its change and the verdict.
+
+    The verdict (better, about the same, less) is :attr:`TrendRow.verdict`;
+    "better" is marked in green, the others are plain text. The columns a
+    person reads first (latest, change, verdict) come right after the measure,
+    so that they fit a phone's width; the earlier values, the number of
+    sessions and the latest rating of the measure's test follow. The table sits
+    in a frame that scrolls sideways where the screen is narrower than it.
+    """
+    head = ("measure", "latest", "change", "verdict", "before", "first", "sessions", "how it felt")
+    body = []
+    for r in rows:
+        felt = []
+        if r.latest_feels:
+            felt.append(f"feels {r.latest_feels}")
+        if r.latest_pain is not None:
+            felt.append(f"pain {r.latest_pain}/10")
+        digits = 2 if r.unit == "sparc" else 1
+        cells = [
+            f"<td class='measure'>{html.escape(plain_label(r.key))}</td>",
+            f"<td>{r.latest:.{digits}f}</td>",
+            f"<td>{'-' if r.change is None else f'{r.change:+.{digits}f}'}</td>",
+            f"<td class='{'better' if r.verdict == 'better' else 'verdict'}'>"
+            f"{html.escape(r.verdict or '-')}</td>",
+            f"<td>{'-' if r.previous is None else f'{r.previous:.{digits}f}'}</td>",
+            f"<td>{r.first:.{digits}f}</td>",
+            f"<td>{r.n}</td>",
+            f"<td>{html.escape(', '.join(felt))}</td>",
+        ]
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        "<div class='scroll'><table class='trend'><tr>"
+        + "".join(f"<th>{h}</th>" for h in head)
+        + "</tr>"
+        + "".join(body)
+        + "</table></div>"
+    )
+
+
 def plot_history(history: History, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``history.png`` and ``history.html`` into ``out_dir``; returns their paths."""
+    """Write ``history.png`` and ``history.html`` into ``out_dir``; returns their paths.
+
+    The page opens with :meth:`History.latest_pain_advice` when the latest rated
+    session's pain rose, in its own box before any number.
+    """
+    from halfcircle.report import _CSS
+
     out_dir.mkdir(parents=True, exist_ok=True)
     fig = history_figure(history)
     png = out_dir / "history.png"
-    fig.savefig(png, dpi=110)
+    fig.savefig(png, dpi=160)
 
     rows = "".join(
         "<tr>"
@@ -282,19 +420,31 @@ def plot_history(history: History, out_dir: Path) -> tuple[Path, Path]:
         + "</tr>"
         for r in history.ratings()
     )
+    advice = history.latest_pain_advice()
+    warning = f"<p class='advice' role='alert'>{html.escape(advice)}</p>" if advice else ""
+    trend = history.trend()
     page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>halfcircle: progress</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
-td,th{{padding:.2em .8em;text-align:left}}</style></head><body>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>halfcircle: progress</title>
+<style>{_CSS}{_PAGE_CSS}</style></head><body><main>
 <h1>Your progress</h1>
-<p>Compare yourself with your own earlier sessions. A change counts as real only beyond
-the minimal detectable change (5 deg, 4.5 cm).</p>
-<img src="history.png" alt="each measure over the sessions, coloured by how it felt"
-style="max-width:100%">
-<h2>Trend</h2><pre>{html.escape(format_trend(history.trend()))}</pre>
-<h2>Ratings</h2><table><tr><th>session</th><th>time (local)</th><th>test</th><th>feels</th>
-<th>pain (0-10)</th></tr>{rows}</table>
-</body></html>
+{warning}
+<p class="sub">Compare yourself with your own earlier sessions. A change counts only when
+it is {html.escape(real_change_words())}. Smaller changes are within what the
+camera can tell apart, so they read "about the same".</p>
+<div class="picture"><img src="history.png"
+alt="each measure over the sessions, coloured by how it felt, with the pain rating"></div>
+<h2>Trend</h2>
+{trend_table(trend) if trend else "<p>No results yet.</p>"}
+<p class="sub">The verdict compares the latest session with the one before.
+Smoothness is the spectral arc length (SPARC) of the movement's speed: closer to 0 is
+smoother.</p>
+<h2>Ratings</h2><div class="scroll"><table><tr><th>session</th><th>time (local)</th>
+<th>test</th><th>feels</th><th>pain (0-10)</th></tr>{rows}</table></div>
+<footer>halfcircle is a coaching tool, not a diagnosis. If a movement hurts more than
+usual, stop and talk to a clinician.</footer>
+</main></body></html>
 """
     page_path = out_dir / "history.html"
     page_path.write_text(page)
