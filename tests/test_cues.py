@@ -270,3 +270,25 @@ def test_record_cues_and_selector_with_a_counter() -> None:
         if cue and (not shown or shown[-1] != cue.id):
             shown.append(cue.id)
     assert shown == ["lovely"]
+
+
+def test_a_rep_with_a_correction_is_not_called_smooth_and_gets_one_praise_at_most() -> None:
+    fast_front = replace(BASE, front_speed_deg_s=95.0)
+    assert [c.id for c in rep_cues(fast_front, 89.0, limit=None)] == ["slow_front", "good"]
+    texts = [c.text for c in rep_cues(fast_front, 89.0)]
+    assert not any("smooth" in t for t in texts[1:])
+    assert [c.id for c in rep_cues(BASE, 70.0, limit=None)] == ["good"]
+
+
+def test_a_new_rep_takes_down_the_last_reps_feedback_but_not_a_live_cue() -> None:
+    feedback = Cue("aborted", "Nice start.", 100)
+    live = Cue("slow", "Slow down.", 50)
+    sel = CueSelector(display_s=3.0, cooldown_s=2.0)
+    sel.post(0.0, [feedback, Cue("good", "Good one.", 5)])
+    assert sel.update(0.0, []) == feedback
+    sel.drop_feedback(1.0)  # the next rep starts
+    assert sel.current(1.0) is None and sel.update(1.5, []) is None
+    assert sel.update(3.0, [live]) == live  # after the cooldown; the queued praise is gone
+    sel.drop_feedback(3.5)
+    assert sel.current(3.5) == live
+    assert sel.update(9.0, []) is None

@@ -72,3 +72,20 @@ def test_the_key_help_is_light_type_on_a_dark_strip_over_a_bright_floor() -> Non
     assert np.median(strip) < 120  # the strip behind the words is dark
     assert strip.max() >= 200  # and the words on it are light
     assert (image[200:300, 300:400] == 200).all()  # the rest of the picture is untouched
+
+
+def test_a_long_cue_goes_on_two_lines_in_large_type_inside_the_frame() -> None:
+    from halfcircle.overlay import draw_cue
+
+    def text_rows(cue: str) -> tuple[int, int, int]:
+        img = np.zeros((640, 480, 3), np.uint8)
+        draw_cue(img, cue, 1.0)
+        white = np.argwhere(img.min(axis=2) > 200)  # the letters
+        return int(np.ptp(white[:, 0])), int(white[:, 1].min()), int(white[:, 1].max())
+
+    short_h, _, _ = text_rows("Slow down through the front.")
+    long_h, left, right = text_rows(
+        "Sweep a little further from one side to the other, if it feels fine."
+    )
+    assert long_h > 1.8 * short_h  # two lines of the same type, not one shrunk line
+    assert 0 < left and right < 479

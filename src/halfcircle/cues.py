@@ -34,6 +34,7 @@ from halfcircle.scoring import MetricConfig, RepMetrics
 
 __all__ = [
     "LIVE_CUE_RULES",
+    "PRAISE_MAX_PRIORITY",
     "REP_CUE_RULES",
     "Condition",
     "Cue",
@@ -172,19 +173,19 @@ REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
     ),
     CueRule(
         "further_left",
-        "Go a little further to the left.",
+        "Go a little further to the left, if it feels fine.",
         (_c("outcome", "==", "complete"), _c("lateral_asymmetry_deg", ">", 6.0)),
         55,
     ),
     CueRule(
         "further_right",
-        "Go a little further to the right.",
+        "Go a little further to the right, if it feels fine.",
         (_c("outcome", "==", "complete"), _c("lateral_asymmetry_deg", "<", -6.0)),
         55,
     ),
     CueRule(
         "full_sweep",
-        "Sweep all the way from one side to the other.",
+        "Sweep a little further from one side to the other, if it feels fine.",
         (_c("outcome", "==", "complete"), _c("arc_coverage_deg", "<", 150.0)),
         50,
     ),
@@ -194,19 +195,24 @@ REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
         (_c("outcome", "==", "complete"), _c("sparc", "<", -3.0)),
         45,
     ),
+    # Praise (priority <= PRAISE_MAX_PRIORITY): one at most, and "smooth" only for a
+    # rep that needs no correction (``corrections``: see rep_cues).
     CueRule(
         "lovely",
         "Lovely, smooth half circle.",
-        (_c("outcome", "==", "complete"), _c("score", ">=", 85.0)),
+        (_c("outcome", "==", "complete"), _c("score", ">=", 85.0), _c("corrections", "==", 0)),
         10,
     ),
     CueRule(
         "good",
         "Good one. Keep it easy and steady.",
-        (_c("outcome", "==", "complete"), _c("score", "<", 85.0)),
+        (_c("outcome", "==", "complete"), _c("score", ">=", 0.0)),
         5,
     ),
 )
+
+#: Rules of this priority or lower praise a rep; the others correct it.
+PRAISE_MAX_PRIORITY: Final = 10
 
 _REP_STATES: Final = ("side_a", "front", "side_b", "returning")
 
@@ -275,10 +281,20 @@ def live_cue_rules(metrics: MetricConfig | None = None) -> tuple[CueRule, ...]:
 LIVE_CUE_RULES: Final[tuple[CueRule, ...]] = live_cue_rules()
 
 
-def rep_context(metrics: RepMetrics, score: float | None = None) -> dict[str, Any]:
-    """Values the per-rep rules read: every :class:`RepMetrics` field plus ``score``."""
+def rep_context(
+    metrics: RepMetrics, score: float | None = None, rules: Sequence[CueRule] = REP_CUE_RULES
+) -> dict[str, Any]:
+    """Values the per-rep rules read.
+
+    Every :class:`RepMetrics` field, ``score``, and ``corrections``: how many of
+    ``rules`` that correct the rep (priority above :data:`PRAISE_MAX_PRIORITY`)
+    hold, so that praise can keep from calling a rep smooth next to "slow down
+    through the front".
+    """
     ctx = asdict(metrics)
     ctx["score"] = score
+    correcting = [r for r in rules if r.priority > PRAISE_MAX_PRIORITY]
+    ctx["corrections"] = len(matching_cues(ctx, correcting))
     return ctx
 
 
@@ -304,8 +320,13 @@ def rep_cues(
     *,
     limit: int | None = 2,
 ) -> list[Cue]:
-    """Feedback cues for a finished rep, best first (at most ``limit``; None for all)."""
-    hits = matching_cues(rep_context(metrics, score), rules)
+    """Feedback cues for a finished rep, best first (at most ``limit``; None for all).
+
+    Corrections first, then at most one praise (the highest).
+    """
+    hits = matching_cues(rep_context(metrics, score, rules), rules)
+    praise = [c for c in hits if c.priority <= PRAISE_MAX_PRIORITY][:1]
+    hits = [c for c in hits if c.priority > PRAISE_MAX_PRIORITY] + praise
     return hits if limit is None else hits[:limit]
 
 
@@ -377,6 +398,7 @@ class CueSelector:
         self._shown_for = display_s  # shorter once a state-bound cue is withdrawn
         self._last_shown: dict[str, float] = {}
         self._queue: list[tuple[float, Cue]] = []
+        self._current_posted = False  # the cue on display came from post()
 
     @classmethod
     def from_config(cls, config: CueConfig) -> CueSelector:
@@ -390,6 +412,16 @@ class CueSelector:
         priority; one that is shown leaves the queue.
         """
         self._queue += [(time_s + ttl_s, c) for c in cues]
+
+    def drop_feedback(self, time_s: float) -> None:
+        """Forget the posted cues at ``time_s`` (s), and take down one on display.
+
+        For a new rep: the last one's feedback no longer speaks to what the
+        person is doing. The cooldown then runs as after any cue.
+        """
+        self._queue = []
+        if self._current_posted and self.current(time_s) is not None:
+            self._shown_for = time_s - self._shown_at
 
     def current(self, time_s: float) -> Cue | None:
         """The cue on display at ``time_s``, if any."""
@@ -423,6 +455,7 @@ class CueSelector:
         if not ready:
             return None
         best = max(ready, key=lambda c: c.priority)  # first of equal priority wins
+        self._current_posted = best not in candidates
         self._current = best
         self._shown_at = time_s
         self._shown_for = self.display_s

@@ -222,19 +222,42 @@ def _draw_trace_panel(
     _text(image, "front", (cx - int(18 * scale), y0 + int(size * 0.6)), 0.4 * scale, GREY)
 
 
+def _cue_lines(cue: str) -> list[str]:
+    """The cue in two lines of about equal length, split between words."""
+    words = cue.split()
+    if len(words) < 2:
+        return [cue]
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    first, second = min(splits, key=lambda ab: max(len(ab[0]), len(ab[1])))
+    return [first, second]
+
+
 def draw_cue(image: NDArray[np.uint8], cue: str, scale: float) -> None:
-    """The cue in large white type on a dark box, centred near the bottom."""
+    """The cue in large white type on a dark box, centred near the bottom.
+
+    A cue too wide for the frame goes on two lines; only a line still too wide
+    gets smaller type.
+    """
     h, w = image.shape[:2]
     font_scale = 0.9 * scale
     thick = max(2, int(2 * scale))
-    (tw, th), base = cv2.getTextSize(cue, _FONT, font_scale, thick)
-    if tw > w - 20:
-        font_scale *= (w - 20) / tw
-        (tw, th), base = cv2.getTextSize(cue, _FONT, font_scale, thick)
-    x = (w - tw) // 2
-    y = h - int(40 * scale)
-    _shade(image, x - 10, y - th - 10, tw + 20, th + base + 20, alpha=0.6)
-    cv2.putText(image, cue, (x, y), _FONT, font_scale, WHITE, thick, cv2.LINE_AA)
+    lines = [cue]
+    if cv2.getTextSize(cue, _FONT, font_scale, thick)[0][0] > w - 20:
+        lines = _cue_lines(cue)
+    widest = max(cv2.getTextSize(t, _FONT, font_scale, thick)[0][0] for t in lines)
+    if widest > w - 20:
+        font_scale *= (w - 20) / widest
+    sizes = [cv2.getTextSize(t, _FONT, font_scale, thick) for t in lines]
+    tw = max(size[0][0] for size in sizes)
+    th, base = sizes[0][0][1], sizes[0][1]
+    step = th + base + int(6 * scale)
+    bottom = h - int(40 * scale)
+    top = bottom - step * (len(lines) - 1)
+    x0 = (w - tw) // 2
+    _shade(image, x0 - 10, top - th - 10, tw + 20, bottom - top + th + base + 20, alpha=0.6)
+    for i, (text, ((lw, _), _)) in enumerate(zip(lines, sizes, strict=True)):
+        y = top + i * step
+        cv2.putText(image, text, ((w - lw) // 2, y), _FONT, font_scale, WHITE, thick, cv2.LINE_AA)
 
 
 def draw_help(image: NDArray[np.uint8], text: str, scale: float) -> None:

@@ -107,6 +107,8 @@ class SessionLoop:
 
     def _after(self, t: float, events: list[RepEvent]) -> FrameState:
         for event in events:
+            if event.kind == "rep_started":  # the last rep's feedback is over
+                self.cues.drop_feedback(t)
             if event.record is not None:
                 self.cues.post(
                     t, record_cues(event.record), ttl_s=self.settings.cues.feedback_ttl_s
