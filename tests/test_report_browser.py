@@ -60,3 +60,48 @@ def test_the_report_loads_without_errors_and_its_video_plays(
     assert played["t"] > 0.2
     assert title.startswith("halfcircle: ")
     assert shot.stat().st_size > 10_000
+
+
+def test_at_a_phone_width_only_the_rep_table_scrolls_sideways(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from halfcircle.report import write_report
+    from tests.test_report_content import _two_reps
+
+    report = tmp_path / "report.html"
+    write_report(_two_reps(), report)
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(
+                viewport={"width": 390, "height": 844}, is_mobile=True, device_scale_factor=3
+            )
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(report.resolve().as_uri())
+            page.wait_for_load_state("load")
+            seen = page.evaluate(
+                """() => {
+                    const inside = e => e.getBoundingClientRect().right <= innerWidth + 0.5;
+                    const wrap = document.querySelector('.tablewrap');
+                    return {
+                        page: document.documentElement.scrollWidth, width: innerWidth,
+                        outside: [...document.querySelectorAll('main *')]
+                            .filter(e => !e.closest('.tablewrap') && !inside(e))
+                            .map(e => e.tagName),
+                        wrap: inside(wrap), scrolls: getComputedStyle(wrap).overflowX,
+                        phone_plots: [...document.querySelectorAll('picture')].every(p =>
+                            p.querySelector('img').currentSrc ===
+                            p.querySelector('source').srcset),
+                    };
+                }"""
+            )
+            page.screenshot(path=str(tmp_path / "report-390.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
+    assert seen["page"] == seen["width"] == 390  # the page itself never scrolls sideways
+    assert seen["outside"] == []
+    assert seen["wrap"] and seen["scrolls"] == "auto"
+    assert seen["phone_plots"]  # the plots drawn for a phone, text large enough to read

@@ -1,8 +1,10 @@
-"""What the report page says: a baseline clip's tests, and attempts that came back early.
+"""What the report page says: to a person in pain reading it, on a desktop or a phone.
 
 Synthetic poses with known answers (no MediaPipe): the page a person reads must
-present a baseline clip's tests (not unfinished half circles), and mention an
-attempt that came back before the front once, kindly, with its cue.
+present a baseline clip's tests (not unfinished half circles), mention an
+attempt that came back before the front once, kindly, with its cue, explain its
+score, speak plainly (the exact measures kept for a physio), ask for more range
+only as far as is comfortable, and stay readable at a phone's width.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 from halfcircle.analyze import Analysis, analyze_poses
 from halfcircle.baseline import BaselineResult, BaselineRun, baseline_from_poses
@@ -27,6 +30,7 @@ from halfcircle.report import (
     outside_tests,
     render_report,
 )
+from halfcircle.scoring import ScoreConfig
 from halfcircle.synthetic import half_circle, synthetic_clip
 from tests.conftest import without_person
 
@@ -268,5 +272,178 @@ def test_the_page_and_the_terminal_show_the_same_whole_point_scores() -> None:
     (rep,) = analysis.complete_reps
     assert rep.score is not None
     shown = points(rep.score.total)
-    assert f"<b>{shown}</b>mean score" in render_report(analysis)
+    assert f"<b>{shown}</b>score" in render_report(analysis)  # one rep: its score, no average
     assert f"Mean score {shown}, best {shown}." in text_summary(analysis)
+
+
+# ----------------------------------------------------------------------------- plain words
+def _two_reps(left_scale: float = 1.0, second_peak: float = 30.0) -> Analysis:
+    """Two half circles (right first, then left first); the left side bends scaled by
+    ``left_scale``, the second rep's side bends peaking at ``second_peak`` deg."""
+    lat1, fwd1 = half_circle(n_rest=60, n_rep=150, right_first=True)
+    lat2, fwd2 = half_circle(n_rest=45, n_rep=150, lateral_peak_deg=second_peak,
+                             right_first=False)  # fmt: skip
+    lat = np.concatenate([lat1, lat2])
+    lat = np.where(lat < 0, lat * left_scale, lat)
+    return analyze_poses(synthetic_clip(lat, np.concatenate([fwd1, fwd2])).seq)
+
+
+def _one_rep(score: ScoreConfig | None = None) -> Analysis:
+    """One half circle, scored with ``score`` (the default weights when None)."""
+    from halfcircle.config import Settings
+
+    settings = Settings(score=score) if score is not None else Settings()
+    return analyze_poses(synthetic_clip(*half_circle(n_rest=60, n_rep=150)).seq, settings=settings)
+
+
+def test_score_config_has_a_plain_name_for_every_weight_of_the_score() -> None:
+    from dataclasses import fields
+
+    from halfcircle.report import SCORE_PART_WORDS
+
+    weights = {f.name for f in fields(ScoreConfig) if f.name.startswith("w_")}
+    assert set(SCORE_PART_WORDS) == weights
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        {},  # the defaults
+        {"w_smooth": 0.5, "w_full": 0.2, "w_sym": 0.1, "w_control": 0.2},
+    ],
+)
+def test_the_score_is_explained_under_the_cards_with_the_weights_in_effect(
+    weights: dict[str, float],
+) -> None:
+    from halfcircle.report import SCORE_PART_WORDS
+
+    cfg = ScoreConfig(**weights)
+    text = _text(render_report(_one_rep(score=cfg)))
+    found = re.search(r"The score is out of 100[^\n]*", text)
+    assert found is not None
+    line = found.group(0)
+    for name, words in SCORE_PART_WORDS.items():
+        assert f"{words} {round(100 * getattr(cfg, name), 1):g}%" in line, (name, line)
+    assert f"{cfg.compensation_points:g} points off" in line
+    assert "your own earlier ones, not a grade" in line
+    assert text.index("score") < text.index(line) < text.index("What we saw")  # under the cards
+
+
+def test_no_best_rep_is_named_when_there_is_only_one() -> None:
+    one = _text(render_report(_one_rep()))
+    assert "You completed 1 half circle." in one
+    assert "smoothest" not in one
+    two = _two_reps()
+    assert len(two.complete_reps) == 2
+    assert "Your smoothest, fullest one was rep " in _text(render_report(two))
+
+
+def test_the_angled_camera_is_named_in_plain_words() -> None:
+    from halfcircle.report import view_words
+
+    assert view_words("oblique") == "camera at an angle"
+    assert view_words("front") == "front view" and view_words("side") == "side view"
+    analysis = analyze_poses(_side_bends())  # filmed from 30 deg: an oblique view
+    assert analysis.kinematics.view.kind == "oblique"
+    text = _text(render_report(analysis))
+    assert "camera at an angle" in text and "oblique" not in text
+
+
+def test_the_rep_table_scrolls_in_its_own_wrapper_with_plain_headers() -> None:
+    from halfcircle.report import _CSS
+
+    page = render_report(_two_reps())
+    assert "<div class='tablewrap'><table>" in page
+    assert re.search(r"\.tablewrap\{[^}]*overflow-x:auto", _CSS)
+    assert not re.search(r"(^|\})table\{[^}]*overflow:hidden", _CSS)  # clipped its columns
+    table = page.split("<div class='tablewrap'>")[1].split("</table>")[0]
+    headers = [html.unescape(h) for h in re.findall(r"<th[^>]*>([^<]*)</th>", table)]
+    assert "smoothness (closer to 0 is smoother)" in headers
+    assert "sweep (deg of 180)" in headers
+    assert "SPARC" not in headers and "arc" not in headers
+    # the exact measures are kept for a physio: in the tooltips and in a footnote
+    assert re.search(r"<th title='SPARC[^']*'>smoothness", table)
+    assert re.search(r"<th title='arc coverage[^']*'>sweep", table)
+    note = _text(page).split("For a physiotherapist:")[1]
+    assert "smoothness is SPARC" in note and "sweep is the arc coverage" in note
+
+
+def test_range_advice_asks_only_as_far_as_feels_fine() -> None:
+    rules = {r.id: r for r in REP_CUE_RULES}
+    for cue_id in ("further_left", "further_right", "full_sweep"):
+        assert rules[cue_id].text.endswith(", if it feels fine.")
+    analysis = _two_reps(left_scale=0.6)  # side bends 30 deg right, 18 deg left
+    text = _text(render_report(analysis))
+    assert "try going a little further to the left, if it feels fine." in text
+    assert "Go a little further to the left" not in text  # said once already, above
+
+
+def test_the_cards_of_per_rep_peaks_say_they_are_averages() -> None:
+    two = _two_reps(second_peak=36.0)
+    right = [r.metrics.peak_lateral_right_deg for r in two.complete_reps]
+    assert abs(right[0] - right[1]) > 3  # the precondition: peaks that differ
+    page = render_report(two)
+    mean_right = f"{np.mean(right):.0f}°"
+    assert f"<b>{mean_right}</b>side bend right<small>average peak</small>" in page
+    for label in ("side bend left", "forward"):
+        assert re.search(rf"<b>\d+°</b>{label}<small>average peak</small>", page), label
+    assert "</b>average score" in page
+    one = render_report(_one_rep())
+    for label in ("side bend right", "side bend left", "forward"):
+        assert re.search(rf"<b>\d+°</b>{label}<small>peak</small>", one), label
+    assert "average" not in _text(one).split("The score is")[0]
+
+
+# ----------------------------------------------------------------------------- the plots
+def test_the_rep_trace_hangs_down_like_the_video_inset_with_a_legend_and_labelled_axes() -> None:
+    from halfcircle.report import ROUND_PATH_LABEL, TRACE_LABEL, WIDE, _plot_traces
+    from halfcircle.scoring import points
+
+    analysis = _two_reps()
+    fig = _plot_traces(analysis, WIDE)
+    for ax, rep in zip(fig.axes, analysis.reps, strict=True):
+        assert rep.score is not None
+        assert ax.get_title() == f"rep {rep.index} · score {points(rep.score.total)}"
+        assert ax.yaxis_inverted()  # forward downwards, as the overlay's inset draws it
+        assert ax.xaxis_inverted()  # the person's right on the left, as the camera sees it
+        assert ax.get_ylabel() == "forward (deg)"
+        assert "side bend (deg)" in ax.get_xlabel()
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == [TRACE_LABEL, ROUND_PATH_LABEL]
+    assert ROUND_PATH_LABEL == "round path at your own peaks"
+
+
+#: The page's width for its content on a 390 px phone (``main`` has 16 px padding there).
+PHONE_CONTENT_PX = 390 - 2 * 16
+#: The page's width for its content on a desktop (``main{max-width:980px}``).
+WIDE_CONTENT_PX = 980
+#: The smallest text a plot may show, in CSS pixels as the page displays it.
+MIN_TEXT_PX = 11.0
+
+
+def _smallest_text_px(fig: Figure, dpi: int, shown_px: int) -> float:
+    """The smallest text of ``fig`` in CSS px, once its PNG is scaled to fit ``shown_px``."""
+    from matplotlib.text import Text
+
+    from halfcircle.report import _figure_png
+
+    png = _figure_png(fig, dpi)  # draws the figure: every tick label exists now
+    width = int.from_bytes(png[16:20], "big")  # the PNG header's width
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    smallest_pt = min(float(t.get_fontsize()) for t in texts)
+    return smallest_pt / 72 * dpi * min(1.0, shown_px / width)
+
+
+@pytest.mark.parametrize("plot", ["angles", "traces"])
+def test_every_plot_is_drawn_readable_for_a_phone_and_for_a_desktop(plot: str) -> None:
+    from halfcircle.report import PHONE, WIDE, _plot_angles, _plot_traces
+
+    analysis = _attempts_then_half_circle(1)
+    for layout, shown in ((PHONE, PHONE_CONTENT_PX), (WIDE, WIDE_CONTENT_PX)):
+        fig = (_plot_angles(analysis, None, layout) if plot == "angles"
+               else _plot_traces(_two_reps(), layout))  # fmt: skip
+        assert _smallest_text_px(fig, layout.dpi, shown) >= MIN_TEXT_PX, layout.name
+    # the phone gets its own drawing of each plot; the desktop the wide one
+    page = render_report(analysis)
+    assert page.count("<picture><source media='(max-width: 600px)' srcset='data:image/png") == 2
+    assert page.count("<img") == 2

@@ -1,10 +1,14 @@
 """The HTML report of an analysis: one self-contained page, nothing fetched.
 
 It holds the annotated video (embedded when small enough, else linked beside the
-page), angles over time with the reps shaded (attempts that came back before the
-front hatched), each rep's trace in the lateral-forward plane against an ideal
-half circle, a table of reps and plain-language feedback. Plots are drawn with
-matplotlib's Agg backend and embedded as PNG.
+page), what the score means, angles over time with the reps shaded (attempts
+that came back before the front hatched), each rep's trace in the
+lateral-forward plane (drawn as the video's trace inset draws it: forward
+downwards) against a round path at the rep's own peaks, a table of reps in plain
+words (the exact measures in tooltips and a footnote, for a physio) and
+plain-language feedback. Plots are drawn with matplotlib's Agg backend and
+embedded as PNG, twice: for a wide screen and, larger type, for a phone
+(:class:`FigureLayout`). Only the rep table scrolls sideways on a phone.
 
 A baseline clip (given with its :class:`~halfcircle.baseline.BaselineRun`) gets
 a page of its baseline tests instead: one card and one table row per test with
@@ -20,16 +24,19 @@ import base64
 import html
 import io
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 
 from halfcircle.files import replace_text
-from halfcircle.scoring import points
+from halfcircle.scoring import ScoreConfig, points
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from halfcircle.analyze import Analysis
     from halfcircle.baseline import BaselineResult, BaselineRun
     from halfcircle.reps import RepRecord
@@ -47,10 +54,17 @@ h1{font-weight:600;margin:0 0 4px}h2{margin-top:32px;font-weight:600}
 .card small{display:block;color:#5a6b6b;margin-top:2px}
 video,img{max-width:100%;border-radius:12px;background:#000}
 img{background:#fff}
-table{border-collapse:collapse;width:100%;background:#fff;border-radius:12px;overflow:hidden}
+.tablewrap{overflow-x:auto;background:#fff;border-radius:12px;max-width:100%;margin-top:12px}
+table{border-collapse:collapse;width:100%;background:#fff}
 th,td{padding:8px 10px;text-align:right;border-bottom:1px solid #e6e9e6}
 th:first-child,td:first-child{text-align:left}
 .feedback li{margin:6px 0}.note{color:#8a5a00}
+.explain{color:#3d4d4d;margin:12px 0 0;max-width:72ch}
+.foot{color:#5a6b6b;font-size:13px;margin:8px 0 0}
+th[title]{cursor:help}td{white-space:nowrap}
+h1,.sub,.card,li,p{overflow-wrap:anywhere}
+picture{display:block}
+@media (max-width:600px){main{padding:16px}.card{flex:1 1 calc(50% - 6px);min-width:0;box-sizing:border-box}th,td{padding:8px}}
 footer{color:#7a8a8a;font-size:13px;margin-top:32px}
 """  # noqa: E501
 
@@ -101,7 +115,7 @@ def render_report(
         f"<title>halfcircle: {name}</title><style>{_CSS}</style></head><body><main>",
         f"<h1>{'Your baseline tests' if baseline is not None else 'Your half circles'}</h1>",
         f"<p class='sub'>{name} &middot; {s['video']['duration_s']:.1f} s &middot; "
-        f"{html.escape(s['view']['kind'])} view"
+        f"{html.escape(view_words(s['view']['kind']))}"
         + (f" &middot; {html.escape(camera)}" if camera else "")
         + "</p>",
     ]
@@ -121,6 +135,19 @@ def render_report(
         "</main></body></html>",
     ]
     return "\n".join(parts)
+
+
+#: How the page names the camera's view to the person (``oblique`` is jargon).
+VIEW_WORDS: Final[dict[str, str]] = {
+    "front": "front view",
+    "oblique": "camera at an angle",
+    "side": "side view",
+}
+
+
+def view_words(kind: str) -> str:
+    """The camera's view in plain words: ``"camera at an angle"`` for ``"oblique"``."""
+    return VIEW_WORDS.get(kind, f"{kind} view")
 
 
 _FOOTER: Final = (
@@ -147,15 +174,22 @@ def _half_circle_body(
     side = side_view_sentence(analysis)
     shown = score_points(analysis)
     forward = peak_forward_seen_deg(analysis) if side is not None else m["peak_forward_deg"]
+    peak = average_words(len(analysis.complete_reps))
+    n_scored = sum(r.score is not None for r in analysis.complete_reps)
     parts = [
         "<div class='cards'>",
         _card("complete half circles", str(c["complete_reps"]) if side is None else "--"),
-        _card("mean score", shown[0] if shown is not None else "--"),
-        _card("side bend right", _deg(m["peak_lateral_right_deg"])),
-        _card("side bend left", _deg(m["peak_lateral_left_deg"])),
-        _card("forward" if side is None else "forward, highest seen", _deg(forward)),
+        _card("score" if n_scored == 1 else "average score", shown[0] if shown else "--"),
+        _card("side bend right", _deg(m["peak_lateral_right_deg"]), peak),
+        _card("side bend left", _deg(m["peak_lateral_left_deg"]), peak),
+        _card("forward", _deg(forward), peak)
+        if side is None
+        else _card("forward, highest seen", _deg(forward)),
         "</div>",
     ]
+    if shown is not None:
+        explain = score_explanation(analysis.settings.score)
+        parts.append(f"<p class='explain'>{html.escape(explain)}</p>")
     parts.append(_video_html(video, base))
     parts += ["<h2>What we saw</h2><ul class='feedback'>"]
     parts += [
@@ -164,9 +198,62 @@ def _half_circle_body(
     parts += [f"<li class='note'>{html.escape(n)}</li>" for n in analysis.notes]
     parts.append("</ul>")
     if analysis.kinematics.valid.any():
-        parts += ["<h2>Angles over time</h2>", _img(_plot_angles(analysis), "angles over time")]
+        parts += [
+            "<h2>Angles over time</h2>",
+            _picture(lambda layout: _plot_angles(analysis, None, layout), "angles over time"),
+        ]
     parts += _rep_section(analysis)
     return parts
+
+
+def average_words(n_reps: int) -> str:
+    """What a card of per-rep peaks says it shows: ``"average peak"`` of several reps.
+
+    The side bend and forward cards show the mean of the complete reps' peaks
+    (``summary.json``'s ``means``): with one rep that is its peak.
+    """
+    if n_reps <= 0:
+        return ""
+    return "peak" if n_reps == 1 else "average peak"
+
+
+#: The parts of the score in plain words, by their weight in
+#: :class:`~halfcircle.scoring.ScoreConfig`; every ``w_*`` weight needs one.
+SCORE_PART_WORDS: Final[dict[str, str]] = {
+    "w_smooth": "smoothness",
+    "w_full": "a full sweep from side to side",
+    "w_sym": "even sides",
+    "w_control": "steady control and pace",
+}
+
+
+def score_explanation(config: ScoreConfig | None = None) -> str:
+    """One plain line on what the 0-100 score is, with the weights of ``config``.
+
+    The parts and weights are read from :class:`~halfcircle.scoring.ScoreConfig`
+    (the settings in effect), so the line cannot drift from the formula
+    (:func:`halfcircle.scoring.score_rep`).
+    """
+    cfg = config if config is not None else ScoreConfig()
+    parts = [
+        f"{SCORE_PART_WORDS.get(f.name, f.name)} {_percent(getattr(cfg, f.name))}"
+        for f in fields(cfg)
+        if f.name.startswith("w_")
+    ]
+    off = (
+        f" ({cfg.compensation_points:g} points off each time the hips leave the wall or "
+        "the knees lock)"
+        if cfg.compensation_points > 0
+        else ""
+    )
+    return (
+        f"The score is out of 100: it adds up {_and(parts)}{off}. It is for comparing "
+        "your half circles with your own earlier ones, not a grade."
+    )
+
+
+def _percent(weight: float) -> str:
+    return f"{round(100 * weight, 1):g}%"
 
 
 def _rep_section(analysis: Analysis) -> list[str]:
@@ -174,7 +261,10 @@ def _rep_section(analysis: Analysis) -> list[str]:
         return []
     return [
         "<h2>Each half circle</h2>",
-        _img(_plot_traces(analysis), "rep traces against an ideal half circle"),
+        _picture(
+            lambda layout: _plot_traces(analysis, layout),
+            "each half circle's path, seen from the front, against a round path at its own peaks",
+        ),
         _rep_table(analysis),
     ]
 
@@ -196,7 +286,10 @@ def _baseline_body(
     if analysis.kinematics.valid.any():
         parts += [
             "<h2>Angles over time</h2>",
-            _img(_plot_angles(rest, run), "angles over time with the baseline tests shaded"),
+            _picture(
+                lambda layout: _plot_angles(rest, run, layout),
+                "angles over time with the baseline tests shaded",
+            ),
         ]
     if run.results:
         parts += ["<h2>Each test</h2>", _test_table(run)]
@@ -327,7 +420,7 @@ def _test_table(run: BaselineRun) -> str:
         + "</tr>"
         for r in run.results
     ]
-    return head + "".join(rows) + "</table>"
+    return _scrolling(head + "".join(rows) + "</table>")
 
 
 def _and(items: list[str]) -> str:
@@ -339,11 +432,14 @@ def feedback(analysis: Analysis) -> list[str]:
     """Plain-language sentences about the session (encouraging, specific)."""
     complete = analysis.complete_reps
     seen: set[str] = set()
+    advised: set[str] = set()
     if not complete:
         return _aborted_feedback(analysis.aborted, seen, also=False)
     out = [f"You completed {len(complete)} half circle{'s' if len(complete) > 1 else ''}."]
-    best = max(complete, key=lambda r: r.score.total if r.score is not None else -1)
-    if best.score is not None:
+    scored = [r for r in complete if r.score is not None]
+    if len(scored) >= 2:  # with one, "the best of them" says nothing
+        best = max(scored, key=lambda r: r.score.total if r.score is not None else -1.0)
+        assert best.score is not None
         out.append(
             f"Your smoothest, fullest one was rep {best.index} (score {points(best.score.total)})."
         )
@@ -355,15 +451,16 @@ def feedback(analysis: Analysis) -> list[str]:
             out.append(
                 f"You bent a little further to the {'right' if weaker == 'left' else 'left'} "
                 f"({max(right, left):.0f} deg) than to the {weaker} ({min(right, left):.0f} deg); "
-                f"try going a little further to the {weaker}."
+                f"try going a little further to the {weaker}, if it feels fine."
             )
+            advised.add(f"further_{weaker}")  # the same advice as a rep's cue
         else:
             out.append("Your side bends were even on both sides.")
     from halfcircle.cues import record_cues
 
     for r in complete:
         for cue in record_cues(r):
-            if cue.text not in seen:
+            if cue.text not in seen and cue.id not in advised:
                 seen.add(cue.text)
                 out.append(cue.text)
     return out + _aborted_feedback(analysis.aborted, seen, also=True)
@@ -419,10 +516,53 @@ def _img(png: bytes, alt: str) -> str:
     return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'>"
 
 
-def _figure_png(fig: object) -> bytes:
+def _figure_png(fig: object, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")  # type: ignore[attr-defined]
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")  # type: ignore[attr-defined]
     return buf.getvalue()
+
+
+@dataclass(frozen=True)
+class FigureLayout:
+    """How a plot of the page is drawn for one kind of screen.
+
+    A figure is scaled down to the width of the page, and its text with it: a
+    plot drawn for a wide screen reads about 5 px tall on a phone. So each plot
+    is drawn twice, for a wide screen and for a phone, and the browser picks
+    (:func:`_picture`).
+
+    Attributes:
+        name: ``"wide"`` or ``"phone"``.
+        width_in: Width of the figure (inches).
+        font_pt: Size of its smallest text (points).
+        dpi: Resolution of the PNG (a phone's screen has 2-3 pixels per CSS pixel).
+        max_cols: Most rep traces side by side.
+    """
+
+    name: str
+    width_in: float
+    font_pt: float
+    dpi: int
+    max_cols: int
+
+
+#: The plots for a screen wider than :data:`PHONE_MAX_WIDTH_PX`.
+WIDE: Final = FigureLayout("wide", width_in=9.0, font_pt=10.0, dpi=110, max_cols=4)
+#: The plots for a phone: narrower, larger type, one rep trace a row.
+PHONE: Final = FigureLayout("phone", width_in=4.4, font_pt=11.0, dpi=220, max_cols=1)
+#: Screens up to this width (CSS px) get the :data:`PHONE` plots.
+PHONE_MAX_WIDTH_PX: Final = 600
+
+
+def _picture(draw: Callable[[FigureLayout], Figure], alt: str) -> str:
+    """A plot as a ``<picture>``: drawn for a phone and for a wide screen, the browser picks."""
+    phone = base64.b64encode(_figure_png(draw(PHONE), PHONE.dpi)).decode("ascii")
+    return (
+        f"<picture><source media='(max-width: {PHONE_MAX_WIDTH_PX}px)' "
+        f"srcset='data:image/png;base64,{phone}'>"
+        + _img(_figure_png(draw(WIDE), WIDE.dpi), alt)
+        + "</picture>"
+    )
 
 
 SpanKind = Literal["complete", "incomplete", "aborted", "test"]
@@ -476,11 +616,16 @@ def angle_spans(analysis: Analysis, baseline: BaselineRun | None = None) -> list
     return spans
 
 
-def _plot_angles(analysis: Analysis, baseline: BaselineRun | None = None) -> bytes:
+def _plot_angles(
+    analysis: Analysis, baseline: BaselineRun | None = None, layout: FigureLayout = WIDE
+) -> Figure:
+    """Side bend, forward (and a baseline clip's rotation) over time, reps and tests shaded."""
     from matplotlib.figure import Figure
 
     kin = analysis.kinematics
-    fig = Figure(figsize=(9, 3.2))
+    size = layout.font_pt
+    phone = layout.name == "phone"
+    fig = Figure(figsize=(layout.width_in, 3.6 if phone else 3.2), layout="constrained")
     ax = fig.add_subplot()
     t = kin.time_s
     valid = kin.valid
@@ -502,48 +647,89 @@ def _plot_angles(analysis: Analysis, baseline: BaselineRun | None = None) -> byt
         if span.label:
             ax.text((span.start_s + span.end_s) / 2, 1.0, span.label,
                     transform=ax.get_xaxis_transform(), ha="center", va="bottom",
-                    fontsize=9)  # fmt: skip
+                    fontsize=size)  # fmt: skip
     ax.axhline(0, color="#bbb", lw=0.8)
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("degrees")
-    ax.legend(loc="upper right", frameon=False)
+    ax.set_xlabel("time (s)", fontsize=size)
+    ax.set_ylabel("degrees", fontsize=size)
+    ax.tick_params(labelsize=size)
+    if phone:  # below the plot, where it covers no line; side by side only if two fit
+        ncol = 2 if len(ax.get_legend_handles_labels()[1]) <= 2 else 1
+        fig.legend(loc="outside lower center", ncol=ncol, frameon=False, fontsize=size)
+    else:
+        ax.legend(loc="upper right", frameon=False, fontsize=size)
     ax.spines[["top", "right"]].set_visible(False)
-    return _figure_png(fig)
+    return fig
 
 
-def _plot_traces(analysis: Analysis) -> bytes:
+#: Legend labels of the rep traces: the person's path, and the round path it is drawn against.
+TRACE_LABEL: Final = "your path"
+ROUND_PATH_LABEL: Final = "round path at your own peaks"
+
+
+def _plot_traces(analysis: Analysis, layout: FigureLayout = WIDE) -> Figure:
+    """Each rep's path in the side bend-forward plane, as the annotated video draws it.
+
+    Seen from the front like the video's trace inset (:mod:`halfcircle.overlay`):
+    the person's right on the left, forward downwards, so that the half circle
+    hangs down from upright. Against it, in grey, a round path through the rep's
+    own peaks (not a norm: the shape, at the person's own range).
+    """
     from matplotlib.figure import Figure
 
     reps = analysis.reps
-    cols = min(4, len(reps))
+    size = layout.font_pt
+    cols = min(layout.max_cols, len(reps))
     rows = math.ceil(len(reps) / cols)
-    fig = Figure(figsize=(2.6 * cols, 2.2 * rows))
+    col_in = layout.width_in / cols if layout.name == "phone" else 3.0
+    fig = Figure(figsize=(col_in * cols, 0.85 * col_in * rows + 0.5), layout="constrained")
     for k, r in enumerate(reps):
         ax = fig.add_subplot(rows, cols, k + 1)
         mt = r.metrics
         lat_peak = max(_finite(mt.peak_lateral_right_deg), _finite(mt.peak_lateral_left_deg), 10)
         fwd_peak = max(_finite(mt.peak_forward_deg), 10)
         phi = np.linspace(0, np.pi, 60)
-        ax.plot(lat_peak * np.cos(phi), fwd_peak * np.sin(phi), color="#ccc", lw=2, label="ideal")
+        ax.plot(lat_peak * np.cos(phi), fwd_peak * np.sin(phi), color="#ccc", lw=2,
+                label=ROUND_PATH_LABEL)  # fmt: skip
         tr = r.frames.trace
-        ax.plot(tr[:, 0], tr[:, 1], color="#1f7a6d", lw=1.8)
+        ax.plot(tr[:, 0], tr[:, 1], color="#1f7a6d", lw=1.8, label=TRACE_LABEL)
         ax.invert_xaxis()  # the person's right on the left, as a camera facing them sees it
-        ax.set_title(
-            f"rep {r.index}" + (f" · {points(r.score.total)}" if r.score else ""), fontsize=9
-        )
+        ax.invert_yaxis()  # forward downwards: the half circle hangs down, as in the video
+        score = f" · score {points(r.score.total)}" if r.score is not None else ""
+        ax.set_title(f"rep {r.index}{score}", fontsize=size)
         ax.set_aspect("equal", adjustable="datalim")
-        ax.tick_params(labelsize=7)
-        ax.set_xlabel("← right   side bend (deg)   left →", fontsize=7)
+        ax.tick_params(labelsize=size)
+        ax.set_xlabel("← right   side bend (deg)   left →", fontsize=size)
+        ax.set_ylabel("forward (deg)", fontsize=size)
         ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return _figure_png(fig)
+    handles, labels = fig.axes[0].get_legend_handles_labels()
+    order = [labels.index(TRACE_LABEL), labels.index(ROUND_PATH_LABEL)]
+    fig.legend([handles[i] for i in order], [labels[i] for i in order],
+               loc="outside upper center", ncol=2, frameon=False, fontsize=size)  # fmt: skip
+    return fig
+
+
+#: The rep table's columns: header, and for the physio its exact measure ("" for none).
+REP_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    ("rep", ""),
+    ("direction", ""),
+    ("time (s)", ""),
+    ("side bend right", "peak lateral flexion to your right (deg)"),
+    ("side bend left", "peak lateral flexion to your left (deg)"),
+    ("forward", "peak forward flexion (deg)"),
+    ("sweep (deg of 180)", "arc coverage: how much of the 0-180° phase angle the trunk swept"),
+    ("smoothness (closer to 0 is smoother)",
+     "SPARC, spectral arc length of the trunk's angular speed"),
+    ("score (of 100)", ""),
+)  # fmt: skip
 
 
 def _rep_table(analysis: Analysis) -> str:
-    head = (
-        "<table><tr><th>rep</th><th>direction</th><th>time (s)</th><th>right</th>"
-        "<th>left</th><th>forward</th><th>arc</th><th>SPARC</th><th>score</th></tr>"
-    )
+    """One row per rep in plain headers; the exact measures in tooltips and a footnote."""
+    head = "<tr>" + "".join(
+        f"<th title='{html.escape(tip)}'>{html.escape(name)}</th>" if tip else
+        f"<th>{html.escape(name)}</th>"
+        for name, tip in REP_COLUMNS
+    ) + "</tr>"  # fmt: skip
     rows = []
     for r in analysis.reps:
         mt = r.metrics
@@ -555,7 +741,24 @@ def _rep_table(analysis: Analysis) -> str:
             f"<td>{_deg(_opt(mt.peak_forward_deg))}</td><td>{_deg(_opt(mt.arc_coverage_deg))}</td>"
             f"<td>{_opt_fmt(mt.sparc)}</td><td>{score}</td></tr>"
         )
-    return head + "".join(rows) + "</table>"
+    return _scrolling("<table>" + head + "".join(rows) + "</table>") + _rep_table_note(analysis)
+
+
+def _rep_table_note(analysis: Analysis) -> str:
+    """The footnote naming the exact measures, for a physiotherapist."""
+    m = analysis.settings.metrics
+    return (
+        "<p class='foot'>For a physiotherapist: smoothness is SPARC, the spectral arc length "
+        f"of the trunk's angular speed (cut-off {m.sparc_cutoff_hz:g} Hz, amplitude threshold "
+        f"{m.sparc_amplitude_threshold:g}, padding level {m.sparc_pad_level}); sweep is the arc "
+        "coverage, how much of the half circle's 0–180° phase angle the trunk swept; side "
+        "bends and forward are each rep's peak flexion.</p>"
+    )
+
+
+def _scrolling(table: str) -> str:
+    """A table in a wrapper that scrolls sideways on a narrow screen, not the whole page."""
+    return f"<div class='tablewrap'>{table}</div>"
 
 
 def _finite(v: float | None) -> float:
