@@ -273,7 +273,7 @@ def test_the_page_and_the_terminal_show_the_same_whole_point_scores() -> None:
     assert rep.score is not None
     shown = points(rep.score.total)
     assert f"<b>{shown}</b>score" in render_report(analysis)  # one rep: its score, no average
-    assert f"Mean score {shown}, best {shown}." in text_summary(analysis)
+    assert f"Average score {shown} of 100, best {shown}." in text_summary(analysis)
 
 
 # ----------------------------------------------------------------------------- plain words
@@ -339,7 +339,7 @@ def test_no_best_rep_is_named_when_there_is_only_one() -> None:
 
 
 def test_the_angled_camera_is_named_in_plain_words() -> None:
-    from halfcircle.report import view_words
+    from halfcircle.view import view_words
 
     assert view_words("oblique") == "camera at an angle"
     assert view_words("front") == "front view" and view_words("side") == "side view"

@@ -35,6 +35,7 @@ from halfcircle.posefile import iter_poses
 from halfcircle.reps import RepRecord
 from halfcircle.scoring import points
 from halfcircle.session import FrameState, rep_of_frames, replay
+from halfcircle.view import view_words
 
 if TYPE_CHECKING:
     from halfcircle.baseline import BaselineRun
@@ -403,7 +404,7 @@ def text_summary(analysis: Analysis) -> str:
     c, v = s["counts"], s["video"]
     camera = camera_tilt_phrase(s)
     seen = c["frames_with_person"] > 0
-    view = f"{s['view']['kind']} view" if seen else "nobody in view"
+    view = view_words(s["view"]["kind"]) if seen else "nobody in view"
     lines = [
         f"{Path(analysis.source).name}: {v['frames']} frames, {v['duration_s']:.1f} s, "
         f"{view}{', ' + camera if camera else ''}, model {analysis.model}.",
@@ -425,7 +426,7 @@ def text_summary(analysis: Analysis) -> str:
         )
     shown = score_points(analysis)
     if shown is not None:
-        lines.append(f"Mean score {shown[0]}, best {shown[1]}.")
+        lines.append(f"Average score {shown[0]} of 100, best {shown[1]}.")
     changed = changed_settings(analysis.settings)
     if changed:
         lines.append("Settings that differ from the defaults: " + ", ".join(changed) + ".")

@@ -370,13 +370,17 @@ def baseline_from_poses(
 
 
 def format_result(r: BaselineResult) -> str:
-    """One plain line for a test's result."""
+    """One plain line for a test's result.
+
+    The toe touch's angle is the whole trunk's from upright, hips and back
+    together, not the lumbar flexion that clinical norms give (40-72 deg).
+    """
     what = {
-        "toe_touch": "forward flexion",
-        "side_bend_left": "lateral flexion to the left",
-        "side_bend_right": "lateral flexion to the right",
-        "rotation_left": "trunk rotation to the left",
-        "rotation_right": "trunk rotation to the right",
+        "toe_touch": "forward bend of the trunk (hips and back together)",
+        "side_bend_left": "side bend to the left",
+        "side_bend_right": "side bend to the right",
+        "rotation_left": "trunk turn to the left",
+        "rotation_right": "trunk turn to the right",
     }.get(r.test, r.test)
     line = f"{r.test.replace('_', ' ')}: {r.peak_deg:.0f} deg {what}"
     if r.fingertip_floor_cm is not None:

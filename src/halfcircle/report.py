@@ -33,6 +33,7 @@ import numpy as np
 
 from halfcircle.files import replace_text
 from halfcircle.scoring import ScoreConfig, points
+from halfcircle.view import view_words
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -135,19 +136,6 @@ def render_report(
         "</main></body></html>",
     ]
     return "\n".join(parts)
-
-
-#: How the page names the camera's view to the person (``oblique`` is jargon).
-VIEW_WORDS: Final[dict[str, str]] = {
-    "front": "front view",
-    "oblique": "camera at an angle",
-    "side": "side view",
-}
-
-
-def view_words(kind: str) -> str:
-    """The camera's view in plain words: ``"camera at an angle"`` for ``"oblique"``."""
-    return VIEW_WORDS.get(kind, f"{kind} view")
 
 
 _FOOTER: Final = (

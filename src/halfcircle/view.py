@@ -176,3 +176,16 @@ def camera_axes_for_azimuth(azimuth_deg: float) -> tuple[FloatArray, FloatArray]
     right = np.array([-math.cos(a), 0.0, -math.sin(a)])
     forward = np.array([math.sin(a), 0.0, -math.cos(a)])
     return right, forward
+
+
+#: How the camera's view is named to the person (``oblique`` is jargon).
+VIEW_WORDS: Final[dict[str, str]] = {
+    "front": "front view",
+    "oblique": "camera at an angle",
+    "side": "side view",
+}
+
+
+def view_words(kind: str) -> str:
+    """The camera's view in plain words: ``"camera at an angle"`` for ``"oblique"``."""
+    return VIEW_WORDS.get(kind, f"{kind} view")
