@@ -357,8 +357,8 @@ def baseline_from_poses(
         )
     if any(r.test.startswith("rotation") for r in results):
         notes.append(
-            "Trunk rotation usually reads low, by up to a quarter of the true turn: compare it "
-            "only with your own earlier sessions filmed the same way."
+            "Trunk rotation usually reads low, often by a quarter of the true turn and at "
+            "times by more: compare it only with your own earlier sessions filmed the same way."
         )
     return BaselineRun(
         results=results,
