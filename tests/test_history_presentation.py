@@ -273,7 +273,7 @@ def test_a_history_whose_latest_pain_did_not_rise_gives_no_advice(
 
 
 def test_the_page_reads_on_a_phone_like_the_analysis_report(tmp_path: Path) -> None:
-    from halfcircle.report import _CSS
+    from halfcircle.report import PAGE_CSS
 
     with History(tmp_path / "h.sqlite3") as h:
         _rated(h, [4, 3])
@@ -281,7 +281,7 @@ def test_the_page_reads_on_a_phone_like_the_analysis_report(tmp_path: Path) -> N
         fig = history_figure(h)
     text = page.read_text()
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
-    assert _CSS in text and "<main>" in text  # the report's look and side padding
+    assert PAGE_CSS in text and "<main>" in text  # the report's look and side padding
     assert "<pre" not in text  # the trend is a table, in a frame that scrolls sideways
     assert "<div class='scroll'><table class='trend'>" in text
     # drawn narrow: on a 350 px wide phone screen, 9 pt of text is at least 8 px high

@@ -350,12 +350,12 @@ def test_the_angled_camera_is_named_in_plain_words() -> None:
 
 
 def test_the_rep_table_scrolls_in_its_own_wrapper_with_plain_headers() -> None:
-    from halfcircle.report import _CSS
+    from halfcircle.report import PAGE_CSS
 
     page = render_report(_two_reps())
     assert "<div class='tablewrap'><table>" in page
-    assert re.search(r"\.tablewrap\{[^}]*overflow-x:auto", _CSS)
-    assert not re.search(r"(^|\})table\{[^}]*overflow:hidden", _CSS)  # clipped its columns
+    assert re.search(r"\.tablewrap\{[^}]*overflow-x:auto", PAGE_CSS)
+    assert not re.search(r"(^|\})table\{[^}]*overflow:hidden", PAGE_CSS)  # clipped its columns
     table = page.split("<div class='tablewrap'>")[1].split("</table>")[0]
     headers = [html.unescape(h) for h in re.findall(r"<th[^>]*>([^<]*)</th>", table)]
     assert "smoothness (closer to 0 is smoother)" in headers

@@ -338,7 +338,7 @@ def _scale_axis(ax: Axes, which: Literal["x", "y"], values: list[float], col: st
 
 def render_cohort(rows: list[dict[str, Any]], title: str = "cohort") -> str:
     """The cohort page as one self-contained HTML string (plots embedded as PNG)."""
-    from halfcircle.report import _CSS, _img
+    from halfcircle.report import PAGE_CSS, _img
 
     n = len(rows)
     by_status: dict[str, int] = {}
@@ -351,7 +351,7 @@ def render_cohort(rows: list[dict[str, Any]], title: str = "cohort") -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
         f"<title>halfcircle cohort: {html.escape(title)}</title>",
-        f"<style>{_CSS}{_EXTRA_CSS}</style></head><body><main>",
+        f"<style>{PAGE_CSS}{_EXTRA_CSS}</style></head><body><main>",
         "<h1>Cohort</h1>",
         f"<p class='sub'>{n} video{'s' if n != 1 else ''} &middot; {len(people)} "
         f"{'person' if len(people) == 1 else 'people'} &middot; "

@@ -4,7 +4,7 @@
 coloured by how the session felt, pain written next to each point) and
 ``history.html`` (the advice when the pain rose, the picture, the trend table
 with its verdicts and the ratings) into a folder. The page is styled like the
-analysis report (:data:`halfcircle.report._CSS`) and reads on a phone: the
+analysis report (:data:`halfcircle.report.PAGE_CSS`) and reads on a phone: the
 picture is one narrow column whose text stays legible at a phone's width, and
 the tables scroll sideways inside their own frame. Drawing only: the numbers
 come from :class:`~halfcircle.history.History`.
@@ -339,9 +339,9 @@ def _on_page(
     )
 
 
-#: The page's own styles, after the report's (:data:`halfcircle.report._CSS`).
-_PAGE_CSS: Final = """.advice{background:#fff4e5;border-left:6px solid #c62828;border-radius:12px;
-padding:14px 18px;font-size:18px;line-height:1.4;margin:16px 0}
+#: The page's own styles, after the report's (:data:`halfcircle.report.PAGE_CSS`).
+_HISTORY_CSS: Final = """.advice{background:#fff4e5;border-left:6px solid #c62828;
+border-radius:12px;padding:14px 18px;font-size:18px;line-height:1.4;margin:16px 0}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;border-radius:12px}
 td,th{white-space:nowrap}td.measure{white-space:normal;min-width:8em}
 .better{color:#2e7d32;font-weight:600}
@@ -398,7 +398,7 @@ def plot_history(history: History, out_dir: Path) -> tuple[Path, Path]:
     The page opens with :meth:`History.latest_pain_advice` when the latest rated
     session's pain rose, in its own box before any number.
     """
-    from halfcircle.report import _CSS
+    from halfcircle.report import PAGE_CSS
 
     out_dir.mkdir(parents=True, exist_ok=True)
     fig = history_figure(history)
@@ -427,7 +427,7 @@ def plot_history(history: History, out_dir: Path) -> tuple[Path, Path]:
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>halfcircle: progress</title>
-<style>{_CSS}{_PAGE_CSS}</style></head><body><main>
+<style>{PAGE_CSS}{_HISTORY_CSS}</style></head><body><main>
 <h1>Your progress</h1>
 {warning}
 <p class="sub">Compare yourself with your own earlier sessions. A change counts only when

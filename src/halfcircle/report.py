@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 #: Largest annotated video embedded into the page (bytes); larger ones are linked.
 EMBED_VIDEO_MAX_BYTES: Final = 25_000_000
 
-_CSS: Final = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f7f4;color:#1d2a2a}
+#: The style of every page halfcircle writes (report, history, cohort); each may add its own.
+PAGE_CSS: Final = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f7f4;color:#1d2a2a}
 main{max-width:980px;margin:0 auto;padding:24px}
 h1{font-weight:600;margin:0 0 4px}h2{margin-top:32px;font-weight:600}
 .sub{color:#5a6b6b;margin:0 0 20px}
@@ -113,7 +114,7 @@ def render_report(
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
-        f"<title>halfcircle: {name}</title><style>{_CSS}</style></head><body><main>",
+        f"<title>halfcircle: {name}</title><style>{PAGE_CSS}</style></head><body><main>",
         f"<h1>{'Your baseline tests' if baseline is not None else 'Your half circles'}</h1>",
         f"<p class='sub'>{name} &middot; {s['video']['duration_s']:.1f} s &middot; "
         f"{html.escape(view_words(s['view']['kind']))}"
