@@ -802,17 +802,25 @@ def _run_on(
 
     futures = {}
     try:
-        for e in todo:
-            futures[client.submit(analyze_job, plan.job(e), pure=False)] = e.video_id
-        for fut in as_completed(list(futures)):
-            vid = futures[fut]
-            try:
-                outcome = fut.result()
-            except Exception as err:  # a bug or a crashed worker: recorded, the rest go on
-                outcome = VideoOutcome(vid, "failed", _describe(err))
-            outcomes[vid] = outcome
-            if on_result is not None:
-                on_result(outcome)
+        with _sigint_flag() as stop:
+            for e in todo:
+                futures[client.submit(analyze_job, plan.job(e), pure=False)] = e.video_id
+            finished = as_completed(list(futures))
+            while not finished.is_empty():
+                if stop.is_set():
+                    raise KeyboardInterrupt
+                if not finished.has_ready():
+                    stop.wait(POLL_S)
+                    continue
+                for fut in finished.next_batch(block=False):
+                    vid = futures[fut]
+                    try:
+                        outcome = fut.result()
+                    except Exception as err:  # a bug or a crashed worker: recorded, go on
+                        outcome = VideoOutcome(vid, "failed", _describe(err))
+                    outcomes[vid] = outcome
+                    if on_result is not None:
+                        on_result(outcome)
     except BaseException:
         with contextlib.suppress(Exception):
             client.cancel([f for f in futures if not f.done()])
@@ -897,6 +905,28 @@ def _stop_workers_now(cluster: Any) -> None:
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
+
+
+#: How often the driver looks for finished videos and for Ctrl-C (s).
+POLL_S: Final = 0.1
+
+
+@contextlib.contextmanager
+def _sigint_flag() -> Iterator[threading.Event]:
+    """Ctrl-C (SIGINT) sets the event, for the caller to stop at a point of its choosing.
+
+    A KeyboardInterrupt raised wherever the signal lands could be caught inside
+    Dask's client code; a flag checked by our own loop cannot be lost.
+    """
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager
