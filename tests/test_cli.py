@@ -166,3 +166,9 @@ def test_history_opens_with_the_advice_to_see_a_clinician_when_the_pain_rose(
     else:
         assert "clinician" not in proc.stdout and "clinician (doctor" not in page
         assert proc.stdout.startswith("History in")
+
+
+def test_analyze_of_a_missing_video_says_only_that(tmp_path: Path) -> None:
+    proc = run_cli("analyze", tmp_path / "missing.mp4", "--out", tmp_path / "o")
+    assert_one_plain_error(proc, 2, "There is no video file at")
+    assert proc.stdout == ""  # no camera-tilt hint before the error

@@ -218,6 +218,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     videos = find_videos(inputs) if any(p.is_dir() for p in inputs) else inputs
     if not videos:
         raise InputError("No video files were found in the given folders.")
+    missing = [v for v in videos if not v.exists()]
+    if missing:  # said before any hint
+        raise VideoSourceError(f"There is no video file at {missing[0]}.")
     history_db = _history_db(args) if args.to_history else None
     rating = None
     if args.feels is not None or args.pain is not None:
