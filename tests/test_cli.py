@@ -172,3 +172,9 @@ def test_analyze_of_a_missing_video_says_only_that(tmp_path: Path) -> None:
     proc = run_cli("analyze", tmp_path / "missing.mp4", "--out", tmp_path / "o")
     assert_one_plain_error(proc, 2, "There is no video file at")
     assert proc.stdout == ""  # no camera-tilt hint before the error
+
+
+def test_baseline_of_a_missing_video_says_only_that(tmp_path: Path) -> None:
+    proc = run_cli("baseline", "--source", tmp_path / "missing.mp4", "--no-save")
+    assert_one_plain_error(proc, 2, "There is no video file at")
+    assert proc.stdout == ""
