@@ -575,10 +575,10 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
     if args.source is not None and args.camera is not None:
         raise InputError("Give either --camera or --source, not both.")
+    settings = _settings_of(args)
     missing = [v for v in args.source or () if "://" not in v and not Path(v).exists()]
     if missing:  # said before any hint
         raise VideoSourceError(f"There is no video file at {missing[0]}.")
-    settings = _settings_of(args)
     tilt, note = _camera_tilt_of(args, remembered=not args.no_save)
     if note:
         print(note, file=sys.stderr if args.json else sys.stdout)
