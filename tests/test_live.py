@@ -639,22 +639,21 @@ def test_bad_live_options_are_one_plain_line(
     assert len(lines) == 1 and lines[0].startswith("halfcircle: ") and text in lines[0]
 
 
-def test_a_folder_that_holds_an_analysis_is_not_overwritten(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("report.html", "an analyze report", "already holds an analysis"),
+        ("session.json", "{}", "already holds a session"),
+    ],
+    ids=["analysis", "session"],
+)
+def test_a_folder_that_holds_results_is_not_overwritten(
+    name: str, content: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "report.html").write_text("an analyze report")
+    (tmp_path / name).write_text(content)
     assert cli.main(["live", "--source", str(PERSON), "--headless", "--out", str(tmp_path)]) == 2
-    assert "already holds an analysis" in capsys.readouterr().err
-    assert (tmp_path / "report.html").read_text() == "an analyze report"
-
-
-def test_a_folder_that_holds_a_session_is_not_overwritten(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    (tmp_path / "session.json").write_text("{}")
-    assert cli.main(["live", "--source", str(PERSON), "--headless", "--out", str(tmp_path)]) == 2
-    assert "already holds a session" in capsys.readouterr().err
-    assert (tmp_path / "session.json").read_text() == "{}"
+    assert said in capsys.readouterr().err
+    assert (tmp_path / name).read_text() == content
 
 
 class _ScriptedUI:

@@ -866,7 +866,7 @@ def _client(scheduler: str | None, workers: int) -> Iterator[Client]:
         # Ctrl-C is the driver's to handle: worker processes are started ignoring
         # SIGINT (a terminal sends it to the whole process group) and are closed
         # by the cluster.
-        with _sigint_ignored():
+        with _sigint_handled(signal.SIG_IGN):
             try:
                 cluster = LocalCluster(
                     n_workers=workers,
@@ -912,6 +912,22 @@ POLL_S: Final = 0.1
 
 
 @contextlib.contextmanager
+def _sigint_handled(handler: Any) -> Iterator[None]:
+    """SIGINT goes to ``handler`` (a callable or ``signal.SIG_IGN``) while inside.
+
+    Signal handlers belong to the main thread: elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def _sigint_flag() -> Iterator[threading.Event]:
     """Ctrl-C (SIGINT) sets the event, for the caller to stop at a point of its choosing.
 
@@ -919,26 +935,8 @@ def _sigint_flag() -> Iterator[threading.Event]:
     Dask's client code; a flag checked by our own loop cannot be lost.
     """
     stop = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
+    with _sigint_handled(lambda _signum, _frame: stop.set()):
         yield stop
-        return
-    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: stop.set())
-    try:
-        yield stop
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager

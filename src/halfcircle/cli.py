@@ -93,6 +93,16 @@ def _cmd_pose(args: argparse.Namespace) -> int:
     return EXIT_NOTHING_MEASURED if n_detected == 0 else 0
 
 
+def _require_videos(sources: Sequence[str | Path]) -> None:
+    """Raise for the first video file given that does not exist (stream URLs pass).
+
+    Called before any hint is printed, so that a mistyped name gets one sentence.
+    """
+    for source in sources:
+        if "://" not in str(source) and not Path(source).exists():
+            raise VideoSourceError(f"There is no video file at {source}.")
+
+
 def _analyze_one(
     video: Path,
     out: Path,
@@ -218,9 +228,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     videos = find_videos(inputs) if any(p.is_dir() for p in inputs) else inputs
     if not videos:
         raise InputError("No video files were found in the given folders.")
-    missing = [v for v in videos if not v.exists()]
-    if missing:  # said before any hint
-        raise VideoSourceError(f"There is no video file at {missing[0]}.")
+    _require_videos(videos)
     history_db = _history_db(args) if args.to_history else None
     rating = None
     if args.feels is not None or args.pain is not None:
@@ -306,8 +314,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
     source: str | int = args.source if args.source is not None else (args.camera or 0)
     out: Path = args.out if args.out is not None else default_out_dir()
     a_file = args.source is not None and "://" not in args.source
-    if a_file and not Path(args.source).exists():
-        raise VideoSourceError(f"There is no video file at {args.source}.")  # before any hint
+    _require_videos([args.source] if args.source is not None else [])
     if args.record and a_file:
         print("--record keeps a camera's or a stream's video; a file source is kept as it is.")
     tilt, note = _camera_tilt_of(args, remembered=not args.no_history)
@@ -576,9 +583,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     if args.source is not None and args.camera is not None:
         raise InputError("Give either --camera or --source, not both.")
     settings = _settings_of(args)
-    missing = [v for v in args.source or () if "://" not in v and not Path(v).exists()]
-    if missing:  # said before any hint
-        raise VideoSourceError(f"There is no video file at {missing[0]}.")
+    _require_videos(args.source or [])
     tilt, note = _camera_tilt_of(args, remembered=not args.no_save)
     if note:
         print(note, file=sys.stderr if args.json else sys.stdout)
