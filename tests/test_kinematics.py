@@ -27,15 +27,24 @@ from halfcircle.view import NOTE_LATERAL_UNOBSERVABLE, ViewEstimate
 #: A far camera with a long lens: almost no perspective, so answers are exact.
 FAR = {"distance_m": 400.0, "focal_px": 80000.0}
 REST = 40  # frames of quiet standing before the movement (calibration needs 1 s)
+#: Frames taken to move into a held pose: a body cannot jump there within one frame
+#: (a faster change is a tracking error, see halfcircle.tracking).
+RAMP = 15
+N = REST + RAMP
+
+
+def _hold(value: float) -> np.ndarray:
+    """``(N,)``: zero for the rest, then a steady move (0.5 s) to ``value``, reached on the last frame."""
+    return np.concatenate([np.zeros(REST), np.linspace(0.0, value, RAMP + 1)[1:]])
 
 
 def _pose(lateral: float, forward: float, rotation: float = 0.0, **kw: float):  # type: ignore[no-untyped-def]
     """Calibrate on a rest, then hold the pose; return the kinematics of the last frame."""
-    lat = np.concatenate([np.zeros(REST), [lateral]])
-    fwd = np.concatenate([np.zeros(REST), [forward]])
-    rot = np.concatenate([np.zeros(REST), [rotation]])
+    lat = _hold(lateral)
+    fwd = _hold(forward)
+    rot = _hold(rotation)
     k = compute_kinematics(synthetic_clip(lat, fwd, rot, **kw).seq, smoothing="none")
-    return k.sample(REST), k
+    return k.sample(N - 1), k
 
 
 # ------------------------------------------------------------------ sign conventions
@@ -75,8 +84,8 @@ def test_rotation_is_positive_when_the_shoulders_turn_to_the_persons_left(azimut
 def test_rotation_is_read_against_the_calibrated_pelvis_not_the_hip_landmarks() -> None:
     # MediaPipe's hip landmarks turn part of the way with the shoulders while the
     # pelvis stays still; rotation is the shoulder line against the neutral pelvis.
-    rot = np.concatenate([np.zeros(REST), [30.0]])
-    seq = synthetic_clip(np.zeros(REST + 1), np.zeros(REST + 1), rot, **FAR).seq
+    rot = _hold(30.0)
+    seq = synthetic_clip(np.zeros(N), np.zeros(N), rot, **FAR).seq
     image, world = seq.image.copy(), seq.world.copy()
     hips = [LANDMARK["left_hip"], LANDMARK["right_hip"]]
     c, s = np.cos(np.radians(15.0)), np.sin(np.radians(15.0))
@@ -101,8 +110,8 @@ def test_rotation_keeps_its_size_when_image_and_world_disagree_on_shoulder_width
     # torso-wide image scale makes of its world ones): the shoulder line's image
     # components then do not match its world depth. Rotation uses the shoulders'
     # own scale, measured on the neutral stance.
-    n = REST + 1
-    rot = np.concatenate([np.zeros(REST), [rotation]])
+    n = N
+    rot = _hold(rotation)
     seq = synthetic_clip(np.zeros(n), np.zeros(n), rot, azimuth_deg=30.0, **FAR).seq
     image = seq.image.copy()
     shoulders = [LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]]
@@ -120,8 +129,8 @@ def test_front_view_rotation_reads_the_shoulders_foreshortening_where_depth_read
     # From the front a turn takes the shoulder line out of the image plane. MediaPipe's
     # world depth reads that low (25 of 40 deg on a rendered front view); the line's
     # image foreshortening gives the size of the turn as well.
-    n = REST + 1
-    rot = np.concatenate([np.zeros(REST), [rotation]])
+    n = N
+    rot = _hold(rotation)
     seq = synthetic_clip(np.zeros(n), np.zeros(n), rot, azimuth_deg=0.0, **FAR).seq
     world = seq.world.copy()
     shoulders = [LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]]
@@ -143,9 +152,9 @@ def _turn_read_by_mediapipe(rotation: float, forward: float = 0.0) -> PoseSequen
     the mid-shoulder point goes back by half the line's depth (rendered fixture
     ``base_rotation_front``: far +12.5 cm, near -0.2, mid +6.2).
     """
-    n = REST + 1
-    rot = np.concatenate([np.zeros(REST), [rotation]])
-    fwd = np.concatenate([np.zeros(REST), [forward]])
+    n = N
+    rot = _hold(rotation)
+    fwd = _hold(forward)
     seq = synthetic_clip(np.zeros(n), fwd, rot, azimuth_deg=0.0, **FAR).seq
     world = seq.world.copy()
     ls, rs = LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]
@@ -195,8 +204,8 @@ def test_side_view_rotation_takes_the_torso_scale_for_the_end_on_shoulder_line(
     # From the side the neutral shoulder line points along the camera axis: its image
     # length is a few pixels, too short to fit a scale on (MediaPipe places the far
     # shoulder a little off, here 8 px). The torso's scale is used instead.
-    n = REST + 1
-    rot = np.concatenate([np.zeros(REST), [rotation]])
+    n = N
+    rot = _hold(rotation)
     seq = synthetic_clip(np.zeros(n), np.zeros(n), rot, azimuth_deg=90.0, **FAR).seq
     image = seq.image.copy()
     image[:, LANDMARK["left_shoulder"], 0] += 8.0 / seq.image_size[0]
@@ -275,8 +284,8 @@ def test_oblique_side_bend_towards_the_camera_is_read_whole_when_world_depth_mis
     # camera (rendered fixtures hc_45_right, hc_aborted); here it reads none. The
     # image alone would then read a smaller side bend and a lean back; the wall
     # rules out the lean back, which puts the depth back into the side bend.
-    lat = np.concatenate([np.zeros(REST), [lateral]])
-    seq = synthetic_clip(lat, np.zeros(REST + 1), azimuth_deg=azimuth, **FAR).seq
+    lat = _hold(lateral)
+    seq = synthetic_clip(lat, np.zeros(N), azimuth_deg=azimuth, **FAR).seq
     shoulders = [LANDMARK["left_shoulder"], LANDMARK["right_shoulder"]]
     world = seq.world.copy()
     world[-1, shoulders, 2] += world[0, shoulders, 2].mean() - world[-1, shoulders, 2].mean()
@@ -327,9 +336,9 @@ def test_smoothed_inclination_survives_where_lateral_is_not_reported() -> None:
 
 # ------------------------------------------------------------------ other measures
 def test_knee_flexion_and_fingertip_height_match_the_skeleton() -> None:
-    lat = np.zeros(REST + 1)
-    fwd = np.concatenate([np.zeros(REST), [70.0]])
-    knee = np.concatenate([np.full(REST, 20.0), [5.0]])
+    lat = np.zeros(N)
+    fwd = _hold(70.0)
+    knee = 20.0 + _hold(-15.0)
     clip = synthetic_clip(lat, fwd, knee_flexion_deg=knee, azimuth_deg=30.0, **FAR)
     k = compute_kinematics(clip.seq, smoothing="none")
     np.testing.assert_allclose(k.knee_flexion_deg, clip.knee_flexion_deg, atol=0.5)
@@ -338,16 +347,16 @@ def test_knee_flexion_and_fingertip_height_match_the_skeleton() -> None:
 
 
 def test_pelvis_shift_in_centimetres_from_the_neutral_position() -> None:
-    shift = np.zeros((REST + 1, 3))
+    shift = np.zeros((N, 3))
     shift[-1] = (0.05, 0.0, 0.0)  # 5 cm to the person's right
-    clip = synthetic_clip(np.zeros(REST + 1), np.zeros(REST + 1), pelvis_shift_m=shift, **FAR)
+    clip = synthetic_clip(np.zeros(N), np.zeros(N), pelvis_shift_m=shift, **FAR)
     k = compute_kinematics(clip.seq, smoothing="none")
     assert k.pelvis_shift_cm[0] == pytest.approx(0.0, abs=0.1)
     assert k.pelvis_shift_cm[-1] == pytest.approx(5.0, abs=0.3)
 
 
 def test_pelvis_tilt_is_positive_when_the_right_hip_drops() -> None:
-    clip = synthetic_clip(np.zeros(REST + 1), np.zeros(REST + 1), **FAR)
+    clip = synthetic_clip(np.zeros(N), np.zeros(N), **FAR)
     seq = clip.seq
     image, world = seq.image.copy(), seq.world.copy()
     rh = LANDMARK["right_hip"]

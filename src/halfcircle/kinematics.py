@@ -120,6 +120,16 @@ from halfcircle.geometry import (
     turn_depth_shift,
 )
 from halfcircle.landmarks import PoseFrame, PoseSequence
+from halfcircle.tracking import (
+    JUMP_NOISE_DEG,
+    MAX_TRUNK_SPEED_DEG_S,
+    JumpGuard,
+    SwapTracker,
+    bridge_or_mark,
+    interpolate_over,
+    jump_outliers,
+    repair_swaps,
+)
 from halfcircle.view import ViewEstimate, camera_axes_for_azimuth
 
 __all__ = [
@@ -192,6 +202,16 @@ class KinematicsConfig:
             turn, whose shift of MediaPipe's mid-shoulder depth is taken out of the
             trunk (:func:`halfcircle.geometry.turn_depth_shift`); below it, the
             depth MediaPipe gives the shoulder line without a turn (side bends).
+        repair_swaps: Whether frames in which the pose model swapped the person's
+            left and right are found and put back (:mod:`halfcircle.tracking`).
+        max_trunk_speed_deg_s: Fastest believable change of a trunk angle (deg/s);
+            a faster jump is a tracking error. Trunk angular speeds stay below a
+            few hundred deg/s even in fast movements; see
+            :data:`halfcircle.tracking.MAX_TRUNK_SPEED_DEG_S`.
+        jump_noise_deg: Frame-to-frame jitter of a trunk angle allowed on top of
+            that speed (deg).
+        max_jump_bridge_s: Longest tracking error (s) bridged by interpolation;
+            a longer one is left unmeasured, with a note.
     """
 
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
@@ -205,6 +225,10 @@ class KinematicsConfig:
     depth_scale_error: float = 0.35
     shoulder_length_sigma: float = 0.05
     turn_min_deg: float = 10.0
+    repair_swaps: bool = True
+    max_trunk_speed_deg_s: float = MAX_TRUNK_SPEED_DEG_S
+    jump_noise_deg: float = JUMP_NOISE_DEG
+    max_jump_bridge_s: float = 0.5
 
     @classmethod
     def for_setup(
@@ -245,6 +269,14 @@ class KinematicsConfig:
             problems.append(f"max_gap_s must be >= 0, got {self.max_gap_s}")
         if not 0 <= self.turn_min_deg < 90:
             problems.append(f"turn_min_deg must be in [0, 90), got {self.turn_min_deg}")
+        if not self.max_trunk_speed_deg_s > 0:
+            problems.append(
+                f"max_trunk_speed_deg_s must be positive, got {self.max_trunk_speed_deg_s}"
+            )
+        if not self.jump_noise_deg >= 0:
+            problems.append(f"jump_noise_deg must be >= 0, got {self.jump_noise_deg}")
+        if not self.max_jump_bridge_s >= 0:
+            problems.append(f"max_jump_bridge_s must be >= 0, got {self.max_jump_bridge_s}")
         if problems:
             raise ValidationError("Invalid kinematics config: " + "; ".join(problems) + ".")
 
@@ -775,6 +807,11 @@ def compute_kinematics(
     """
     cfg = config or KinematicsConfig()
     notes: list[str] = []
+    if cfg.repair_swaps:
+        seq, repair = repair_swaps(seq)
+        note = repair.note()
+        if note is not None:
+            notes.append(note)
     if calibration is None:
         calibration = calibrate_sequence(seq, cfg)
         if calibration is None and seq.detected.any():  # with nobody, nothing to say
@@ -785,6 +822,9 @@ def compute_kinematics(
     calib = calibration or provisional_calibration()
     raw = measure(seq.image, seq.world, seq.visibility, seq.image_size, calib, cfg)
     valid = (raw.pop("valid") > 0) & seq.detected
+    jump_note = guard_jumps(seq.time_s, raw, valid, cfg)
+    if jump_note is not None:
+        notes.append(jump_note)
     if smoothing == "butterworth":
         for name in _SMOOTHED:
             raw[name] = lowpass_zero_phase(
@@ -803,6 +843,73 @@ def compute_kinematics(
         calibration=calibration,
         view=calib.view,
         notes=tuple(notes),
+    )
+
+
+def guard_jumps(
+    time_s: FloatArray,
+    values: dict[str, FloatArray],
+    valid: NDArray[np.bool_],
+    config: KinematicsConfig | None = None,
+) -> str | None:
+    """Take out the trunk angles that jump faster than a body can move, in place.
+
+    Lateral and forward flexion are checked together (a jump of either is one of
+    the trunk: lateral, forward, inclination and phi go together), rotation on
+    its own (:func:`halfcircle.tracking.jump_outliers`, at
+    ``max_trunk_speed_deg_s``). A tracking error lasting at most
+    ``max_jump_bridge_s`` is bridged by linear interpolation from the frames
+    around it; a longer one is set to NaN, its confidences to 0 and, for the
+    trunk, ``valid`` to False.
+
+    Args:
+        time_s: ``(n,)`` frame times (s).
+        values: The raw measures of :func:`measure` (without ``valid``), changed in place.
+        valid: ``(n,)`` whether the trunk was measured, changed in place.
+        config: Speed limit, jitter allowance and longest bridge.
+
+    Returns:
+        A plain sentence on what was bridged or left out, None when nothing jumped.
+    """
+    cfg = config or KinematicsConfig()
+    speed, noise = cfg.max_trunk_speed_deg_s, cfg.jump_noise_deg
+    trunk_bad = jump_outliers(time_s, values["lateral_deg"], speed, noise) | jump_outliers(
+        time_s, values["forward_deg"], speed, noise
+    )
+    rot_bad = jump_outliers(time_s, values["rotation_deg"], speed, noise)
+    if not (trunk_bad.any() or rot_bad.any()):
+        return None
+    bridged = np.zeros_like(trunk_bad)
+    marked = np.zeros_like(trunk_bad)
+    for bad, names, confs in (
+        (trunk_bad, ("lateral_deg", "forward_deg", "inclination_deg"), ("lateral_conf",
+         "forward_conf")),
+        (rot_bad, ("rotation_deg",), ("rotation_conf",)),
+    ):  # fmt: skip
+        bridge, mark = bridge_or_mark(time_s, bad, cfg.max_jump_bridge_s)
+        for name in names:
+            values[name] = interpolate_over(time_s, values[name], bridge)
+            values[name][mark] = np.nan
+        for name in confs:
+            values[name][mark] = 0.0
+        bridged |= bridge
+        marked |= mark
+    if trunk_bad.any():
+        values["phi_deg"] = phase_angle(values["lateral_deg"], values["forward_deg"])
+        _, mark = bridge_or_mark(time_s, trunk_bad, cfg.max_jump_bridge_s)
+        valid[mark] = False
+        values["confidence"][mark] = 0.0
+    step = float(np.median(np.diff(time_s))) if time_s.shape[0] > 1 else 0.0
+    first = float(time_s[np.flatnonzero(trunk_bad | rot_bad)[0]])
+    parts = []
+    if bridged.any():
+        parts.append(f"{bridged.sum() * step:.1f} s were bridged from the frames around them")
+    if marked.any():
+        parts.append(f"{marked.sum() * step:.1f} s are left unmeasured")
+    return (
+        f"The pose tracking jumped faster than a body can move (first at {first:.1f} s); "
+        + " and ".join(parts)
+        + "."
     )
 
 
@@ -862,7 +969,10 @@ class StreamingKinematics:
     (or a calibration was given), samples are relative to a level front camera and
     ``calibrated`` is False; the first quiet stance calibrates the stream (and
     restarts the filters). Every channel is One Euro filtered; inclination and phi
-    are derived from the filtered lateral and forward angles.
+    are derived from the filtered lateral and forward angles. Left/right swaps of
+    the pose model are put back as they happen
+    (:class:`~halfcircle.tracking.SwapTracker`), and a trunk angle that jumps
+    faster than a body can move is refused (NaN, :class:`~halfcircle.tracking.JumpGuard`).
 
     Args:
         image_size: ``(width, height)`` of the frames in pixels.
@@ -893,6 +1003,11 @@ class StreamingKinematics:
         self._filters = {
             name: OneEuroFilter(self.config.one_euro, self.config.max_gap_s) for name in _SMOOTHED
         }
+        self._swaps = SwapTracker(self.image_size) if self.config.repair_swaps else None
+        cfg = self.config
+        guard = (cfg.max_trunk_speed_deg_s, cfg.jump_noise_deg, cfg.max_jump_bridge_s)
+        self._trunk_guard = JumpGuard(*guard)
+        self._rotation_guard = JumpGuard(*guard)
 
     @property
     def calibration(self) -> NeutralCalibration | None:
@@ -906,17 +1021,30 @@ class StreamingKinematics:
         self._recent.clear()
         for f in self._filters.values():
             f.reset()
+        self._trunk_guard.reset()
+        self._rotation_guard.reset()
 
     def update(self, frame: PoseFrame) -> AngleSample:
         """Measure one frame (frames in time order)."""
         cfg = self.config
         t = float(frame.time_s)
+        if self._swaps is not None:
+            frame = self._swaps.update(frame)
         if self._calibration is None and self._look_for_stance(frame):
             for f in self._filters.values():
                 f.reset()
+            self._trunk_guard.reset()
+            self._rotation_guard.reset()
         calib = self._calibration or self._provisional
         values = measure_one(frame, self.image_size, calib, cfg)
         valid = bool(values.pop("valid") > 0) and frame.detected
+        if not self._trunk_guard.accepts(t, values["lateral_deg"], values["forward_deg"]):
+            for name in ("lateral_deg", "forward_deg", "inclination_deg", "phi_deg"):
+                values[name] = math.nan
+            values["lateral_conf"] = values["forward_conf"] = values["confidence"] = 0.0
+            valid = False
+        if not self._rotation_guard.accepts(t, values["rotation_deg"]):
+            values["rotation_deg"], values["rotation_conf"] = math.nan, 0.0
         if self.smooth:
             for name in _SMOOTHED:
                 values[name] = self._filters[name](t, values[name])
