@@ -34,7 +34,7 @@ N = REST + RAMP
 
 
 def _hold(value: float) -> np.ndarray:
-    """``(N,)``: zero for the rest, then a steady move (0.5 s) to ``value``, reached on the last frame."""
+    """``(N,)``: zero at rest, then a steady 0.5 s move to ``value``, reached on the last frame."""
     return np.concatenate([np.zeros(REST), np.linspace(0.0, value, RAMP + 1)[1:]])
 
 
