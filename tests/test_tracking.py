@@ -177,9 +177,10 @@ def test_the_live_view_refuses_a_jump() -> None:
 
 def test_a_clean_half_circle_has_nothing_taken_out() -> None:
     seq = _clip(30.0)
-    assert compute_kinematics(seq, smoothing="none").notes == compute_kinematics(
-        seq, UNGUARDED, smoothing="none"
-    ).notes
+    assert (
+        compute_kinematics(seq, smoothing="none").notes
+        == compute_kinematics(seq, UNGUARDED, smoothing="none").notes
+    )
     np.testing.assert_array_equal(
         compute_kinematics(seq, smoothing="none").forward_deg,
         compute_kinematics(seq, UNGUARDED, smoothing="none").forward_deg,
