@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -89,3 +91,20 @@ def test_a_long_cue_goes_on_two_lines_in_large_type_inside_the_frame() -> None:
     )
     assert long_h > 1.8 * short_h  # two lines of the same type, not one shrunk line
     assert 0 < left and right < 479
+
+
+@pytest.mark.parametrize(
+    ("lateral", "forward"), [(float("nan"), 80.0), (5.0, float("nan")), (float("inf"), 1.0)]
+)
+def test_a_readout_that_was_not_measured_draws_without_a_warning(
+    lateral: float, forward: float
+) -> None:
+    # a toe touch past 75 deg has no side bend: the analysis hands the overlay NaN
+    frame = np.zeros((480, 640, 3), np.uint8)
+    trace = np.array([[np.nan, 1.0], [2.0, 3.0], [3.0, np.inf], [4.0, 5.0]])
+    pose = _standing_pose()
+    pose.image[3, 0] = 1e12  # a landmark thrown far out of the frame
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        draw_overlay(frame, pose, OverlayInfo(lateral, forward, trace=trace, last_trace=trace))
+    assert frame.any()

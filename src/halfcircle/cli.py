@@ -11,6 +11,11 @@ into one plain line on stderr and an exit code. Exit codes:
 * 5: the video was read but nothing could be measured (nobody in view, or no
   quiet upright stance to calibrate on); the files written say what was seen.
 * 130: interrupted with Ctrl-C (what was measured is kept).
+
+A command that needs OpenCV on a machine where it cannot load (a slim server
+without ``libGL`` or ``libgthread``) says which system library is missing and
+which Debian package brings it (exit 1); ``history``, ``config`` and ``models``
+never load OpenCV.
 """
 
 from __future__ import annotations
@@ -35,13 +40,57 @@ EXIT_INTERRUPTED = 130
 EXIT_NOTHING_MEASURED = 5
 
 
+#: Shared libraries OpenCV (and MediaPipe) load, by the start of their file name,
+#: with the Debian package that brings each.
+SYSTEM_PACKAGES: Final = {
+    "libGL.so": "libgl1",
+    "libEGL.so": "libegl1",
+    "libGLES": "libgles2",
+    "libgthread-2.0.so": "libglib2.0-0",
+    "libglib-2.0.so": "libglib2.0-0",
+    "libgobject-2.0.so": "libglib2.0-0",
+    "libSM.so": "libsm6",
+    "libICE.so": "libice6",
+    "libXext.so": "libxext6",
+    "libXrender.so": "libxrender1",
+}
+
+
 def _quiet_opencv() -> None:
-    """Keep OpenCV's and FFmpeg's own log lines out of the user's terminal."""
+    """Keep OpenCV's and FFmpeg's own log lines out of the user's terminal.
+
+    Loads OpenCV: called only for the commands that read video, so that a
+    machine where it cannot load still runs the others.
+    """
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
     import cv2
 
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
+def missing_library_message(err: ImportError) -> str | None:
+    """One sentence naming the system library an import could not load, or None.
+
+    ``ImportError("libGL.so.1: cannot open shared object file: ...")`` gives
+    "OpenCV cannot load: the system library libGL.so.1 is missing (Debian
+    package libgl1); install it with: sudo apt-get install libgl1 libglib2.0-0."
+    None when the error is not about a shared library.
+    """
+    text = str(err)
+    library = text.split(":", 1)[0].strip()
+    if ".so" not in library:
+        return None
+    package = next(
+        (pkg for prefix, pkg in SYSTEM_PACKAGES.items() if library.startswith(prefix)), None
+    )
+    packages = " ".join(dict.fromkeys([p for p in (package, "libgl1", "libglib2.0-0") if p]))
+    what = "OpenCV" if err.name in (None, "cv2") else str(err.name)
+    where = f" (Debian package {package})" if package else ""
+    return (
+        f"{what} cannot load: the system library {library} is missing{where}; "
+        f"install it with: sudo apt-get install {packages}."
+    )
 
 
 def _cmd_pose(args: argparse.Namespace) -> int:
@@ -1016,8 +1065,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    _quiet_opencv()
     try:
+        if args.func not in (_cmd_history, _cmd_config, _cmd_models):
+            _quiet_opencv()
         return int(args.func(args))
     except HalfcircleError as err:
         print(f"halfcircle: {err}", file=sys.stderr)
@@ -1025,6 +1075,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("halfcircle: stopped with Ctrl-C.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except ImportError as err:
+        message = missing_library_message(err)
+        if message is None:
+            raise
+        print(f"halfcircle: {message}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # The reader of our output went away (`halfcircle history | head`): stop
         # quietly, and keep Python from complaining when it flushes stdout at exit.

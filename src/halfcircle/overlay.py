@@ -43,6 +43,8 @@ SOFT: Final[BGR] = (120, 120, 120)
 _LEFT = frozenset((1, 2, 3, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31))
 _FONT: Final = cv2.FONT_HERSHEY_SIMPLEX
 _MIN_VISIBILITY: Final = 0.5
+#: Pixel coordinates are clipped to this far outside the frame before they become ints.
+_FAR_PX: Final = 100_000
 #: Each bone with its colour: the person's left teal, right orange, across white.
 _EDGE_COLOURS: Final = tuple(
     (a, b, TEAL if a in _LEFT and b in _LEFT else WHITE if a in _LEFT or b in _LEFT else ORANGE)
@@ -146,7 +148,8 @@ def draw_skeleton(
     vis = np.nan_to_num(pose.visibility, nan=0.0) >= _MIN_VISIBILITY
     ok = (vis & np.isfinite(xy).all(axis=1)).tolist()
     # plain int tuples and bools: OpenCV's argument parsing is much quicker on them
-    pts = [tuple(p) for p in np.round(np.nan_to_num(xy) * (w, h)).astype(np.int32).tolist()]
+    px = np.clip(np.round(np.nan_to_num(xy) * (w, h)), -_FAR_PX, _FAR_PX).astype(np.int32)
+    pts = [tuple(p) for p in px.tolist()]
     thick = max(1, round(2 * scale))
     for a, b, colour in _EDGE_COLOURS:
         if ok[a] and ok[b]:
@@ -203,7 +206,8 @@ def _draw_trace_panel(
     def to_px(trace: NDArray[np.float64]) -> NDArray[np.int32]:
         px = cx + right_sign * trace[:, 0] / span * radius
         py = cy + trace[:, 1] / span * radius
-        return np.round(np.stack([px, py], axis=1)).astype(np.int32)
+        xy = np.clip(np.round(np.stack([px, py], axis=1)), -_FAR_PX, _FAR_PX)
+        return xy.astype(np.int32)  # finite input only: a NaN would warn when cast
 
     phi = np.radians(np.linspace(0.0, 180.0, 37))
     ideal = np.stack([lat_peak * np.cos(phi), fwd_peak * np.sin(phi)], axis=1)
@@ -212,7 +216,7 @@ def _draw_trace_panel(
         _polyline(image, to_px(_finite(info.last_trace)), GREY, 1)
     if len(info.trace) > 1:
         _polyline(image, to_px(_finite(info.trace)), TEAL, max(2, int(2 * scale)))
-    if info.lateral_deg is not None and info.forward_deg is not None:
+    if _shown(info.lateral_deg) and _shown(info.forward_deg):
         dot = to_px(np.array([[info.lateral_deg, info.forward_deg]]))[0]
         cv2.circle(image, tuple(dot.tolist()), max(3, int(4 * scale)), ORANGE, -1, cv2.LINE_AA)
     r_x = x0 + int(4 * scale) if right_sign < 0 else x0 + size - int(14 * scale)
@@ -274,6 +278,11 @@ def draw_help(image: NDArray[np.uint8], text: str, scale: float) -> None:
 def _polyline(image: NDArray[np.uint8], pts: NDArray[np.int32], colour: BGR, thick: int) -> None:
     if len(pts) > 1:
         cv2.polylines(image, [pts], False, colour, thick, cv2.LINE_AA)
+
+
+def _shown(value: float | None) -> bool:
+    """Whether a readout has a value to draw (not None, not NaN or infinite)."""
+    return value is not None and math.isfinite(value)
 
 
 def _finite(trace: NDArray[np.float64]) -> NDArray[np.float64]:
