@@ -295,17 +295,40 @@ def test_oblique_side_bend_towards_the_camera_is_read_whole_when_world_depth_mis
     assert k.forward_deg[-1] == pytest.approx(0.0, abs=0.5)
 
 
-def test_oblique_view_reads_a_lean_back_as_a_side_bend_towards_the_camera() -> None:
-    # The price of that prior: from 45 deg, a lean back of 15 deg moves the
-    # shoulders in the image exactly as a side bend of 15 deg towards the camera
-    # (only depth tells them apart, one away from the camera, the other towards
-    # it), and it is read as that side bend. From the front a lean back still
-    # reads as one.
-    s, _ = _pose(0.0, -15.0, azimuth_deg=45.0, **FAR)
+@pytest.mark.parametrize("azimuth", [45.0, -45.0, 55.0])
+@pytest.mark.parametrize("depth_share", [1.0, 0.6])
+def test_a_lean_back_reads_negative_from_every_view(azimuth: float, depth_share: float) -> None:
+    # From 45 deg a lean back moves the shoulders in the image exactly as a side
+    # bend towards the camera does; only depth tells them apart (away from the
+    # camera, or towards it). MediaPipe reads that depth low (``depth_share``:
+    # 0.16 of a true 0.26 trunk lengths on a rendered 40 deg view), but with the
+    # right sign: the lean back is kept, not read as a side bend.
+    lat = np.zeros(N)
+    fwd = _hold(-20.0)
+    seq = synthetic_clip(lat, fwd, azimuth_deg=azimuth, **FAR).seq
+    world = seq.world.copy()
+    world[..., 2] *= depth_share
+    k = compute_kinematics(dataclasses.replace(seq, world=world), smoothing="none")
+    assert k.view.kind == "oblique"
+    assert k.forward_deg[-1] < -12.0
+    assert abs(k.lateral_deg[-1]) < 10.0  # not the 20 deg side bend it looks like
+    if depth_share == 1.0:
+        assert k.forward_deg[-1] == pytest.approx(-20.0, abs=0.5)
+    for view in (0.0, 90.0):  # front and side: forward read with its sign
+        s, _ = _pose(0.0, -20.0, azimuth_deg=view, **FAR)
+        assert s.forward_deg == pytest.approx(-20.0, abs=0.5)
+
+
+def test_oblique_view_reads_a_small_lean_back_as_a_side_bend_towards_the_camera() -> None:
+    # The price of the prior that the wall stops a lean back: below 0.1 trunk
+    # lengths of depth (KinematicsConfig.extension_min_depth) the depth does not
+    # count as evidence, and a lean back of 8 deg from 45 deg (0.1 trunk lengths
+    # away) is read as the side bend towards the camera it looks like.
+    s, _ = _pose(0.0, -8.0, azimuth_deg=45.0, **FAR)
     assert s.forward_deg == pytest.approx(0.0, abs=0.1)
-    assert s.lateral_deg == pytest.approx(15.0, abs=0.5)
-    front, _ = _pose(0.0, -15.0, **FAR)
-    assert front.forward_deg == pytest.approx(-15.0, abs=0.3)
+    assert s.lateral_deg == pytest.approx(8.0, abs=0.5)
+    front, _ = _pose(0.0, -8.0, **FAR)
+    assert front.forward_deg == pytest.approx(-8.0, abs=0.3)
 
 
 def test_toe_touch_past_horizontal_reads_forward_beyond_90_and_no_lateral() -> None:

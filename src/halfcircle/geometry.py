@@ -304,7 +304,12 @@ def fuse_depth(
     return np.stack([x, y, np.copysign(mag, depth)], axis=-1)
 
 
-def limit_extension(vectors: FloatArray, forward: FloatArray) -> FloatArray:
+def limit_extension(
+    vectors: FloatArray,
+    forward: FloatArray,
+    depth: FloatArray | None = None,
+    min_depth: float = float("inf"),
+) -> FloatArray:
     """Trunk vectors moved along the camera axis until they lean no further back than upright.
 
     Where a vector's component along ``forward`` is negative (the trunk leaning
@@ -314,21 +319,39 @@ def limit_extension(vectors: FloatArray, forward: FloatArray) -> FloatArray:
     MediaPipe's world depth reads only a quarter to a third of that (rendered
     fixtures ``hc_45_right`` and ``hc_aborted``: 0.07 of a needed 0.32 trunk
     lengths), which the image alone reads as a smaller side bend plus a lean
-    back of 6 to 13 deg. In the wall-supported half circle the wall stops the
-    trunk from leaning back, so the lean is an error of depth, and this puts the
-    missing depth back into the side bend.
+    back of 6 to 13 deg: the missing depth goes back into the side bend.
+
+    A real lean back (extension) moves the shoulders in the image exactly as a
+    side bend towards the camera does, but away from the camera instead of
+    towards it, and MediaPipe's depth sees that: on a rendered 40 deg view of a
+    20 deg lean back (``tools/fixtures/scenes/lean_back_oblique.json``) the trunk
+    went 0.16 trunk lengths away, where upright would have needed it to come
+    nearer. So a lean back is kept when its measured ``depth`` is larger than
+    ``min_depth`` and points the other way than the upright depth would: the
+    correction would have to turn the depth round, not only make it larger. On
+    the fixtures without any lean back the corrections that turned the depth
+    round did so from at most 0.10 trunk lengths (a 40 deg trunk rotation from 36
+    deg, ``base_rotation``; at most 0.04 in the half circles).
 
     Args:
         vectors: ``(..., 3)`` camera-frame trunk vectors (x right, y down, z away).
         forward: ``(3,)`` unit forward body axis in the same frame; its depth
             component must not be zero (the view must see forward flexion
             partly in depth).
+        depth: ``(...)`` the trunk's measured world depth (neutral trunk lengths,
+            neutral bias removed, away from the camera positive); None to correct
+            every lean back.
+        min_depth: Depth (neutral trunk lengths) beyond which a measured depth
+            counts as evidence.
 
     Returns:
-        ``(..., 3)`` vectors, unchanged where they do not lean back.
+        ``(..., 3)`` vectors, unchanged where they do not lean back or the depth
+        shows a real lean back.
     """
     fx, fy, fz = float(forward[0]), float(forward[1]), float(forward[2])
     x, y, z = vectors[..., 0], vectors[..., 1], vectors[..., 2]
     lean_back = fx * x + fy * y + fz * z < 0.0
     upright_z = -(fx * x + fy * y) / fz
+    if depth is not None:
+        lean_back &= ~((np.abs(depth) > min_depth) & (depth * upright_z < 0.0))
     return np.stack([x, y, np.where(lean_back, upright_z, z)], axis=-1)

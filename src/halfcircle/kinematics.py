@@ -202,6 +202,10 @@ class KinematicsConfig:
             turn, whose shift of MediaPipe's mid-shoulder depth is taken out of the
             trunk (:func:`halfcircle.geometry.turn_depth_shift`); below it, the
             depth MediaPipe gives the shoulder line without a turn (side bends).
+        extension_min_depth: From a view between front and side, the trunk's
+            measured world depth (neutral trunk lengths, away from the camera)
+            beyond which a lean back is read as one instead of as a side bend
+            towards the camera (:func:`halfcircle.geometry.limit_extension`).
         repair_swaps: Whether frames in which the pose model swapped the person's
             left and right are found and put back (:mod:`halfcircle.tracking`).
         max_trunk_speed_deg_s: Fastest believable change of a trunk angle (deg/s);
@@ -225,6 +229,7 @@ class KinematicsConfig:
     depth_scale_error: float = 0.35
     shoulder_length_sigma: float = 0.05
     turn_min_deg: float = 10.0
+    extension_min_depth: float = 0.1
     repair_swaps: bool = True
     max_trunk_speed_deg_s: float = MAX_TRUNK_SPEED_DEG_S
     jump_noise_deg: float = JUMP_NOISE_DEG
@@ -269,6 +274,8 @@ class KinematicsConfig:
             problems.append(f"max_gap_s must be >= 0, got {self.max_gap_s}")
         if not 0 <= self.turn_min_deg < 90:
             problems.append(f"turn_min_deg must be in [0, 90), got {self.turn_min_deg}")
+        if not self.extension_min_depth >= 0:
+            problems.append(f"extension_min_depth must be >= 0, got {self.extension_min_depth}")
         if not self.max_trunk_speed_deg_s > 0:
             problems.append(
                 f"max_trunk_speed_deg_s must be positive, got {self.max_trunk_speed_deg_s}"
@@ -469,15 +476,18 @@ def measure(
                 calibration.shoulder_length_m,
                 cfg.turn_min_deg,
             )
+        depth = (tz - calibration.trunk_depth_bias_m) / calibration.trunk_length_m
         trunk_cam = fuse_depth(
             tpx / calibration.trunk_length_px,
-            (tz - calibration.trunk_depth_bias_m) / calibration.trunk_length_m,
+            depth,
             cfg.length_sigma,
             cfg.depth_noise,
             cfg.depth_scale_error,
         )
         if view.mixes_depth:
-            trunk_cam = limit_extension(trunk_cam, calibration.axes[1])
+            trunk_cam = limit_extension(
+                trunk_cam, calibration.axes[1], depth, cfg.extension_min_depth
+            )
         trunk_b = trunk_cam @ calibration.axes.T
     else:  # provisional: fused points as they are
         trunk_b = 0.5 * (
@@ -657,15 +667,18 @@ def measure_one(
                 math.radians(cfg.turn_min_deg)
             )
             sz = nan if math.isnan(excess) else sz - 0.5 * max(excess, 0.0)
+        depth = (sz - calibration.trunk_depth_bias_m) / calibration.trunk_length_m
         x, y, z = _fuse_depth_one(
             sx / calibration.trunk_length_px,
             sy / calibration.trunk_length_px,
-            (sz - calibration.trunk_depth_bias_m) / calibration.trunk_length_m,
+            depth,
             cfg.length_sigma,
             cfg,
         )
         if view.mixes_depth and ax[1][0] * x + ax[1][1] * y + ax[1][2] * z < 0.0:
-            z = -(ax[1][0] * x + ax[1][1] * y) / ax[1][2]  # geometry.limit_extension
+            upright_z = -(ax[1][0] * x + ax[1][1] * y) / ax[1][2]  # geometry.limit_extension
+            if not (abs(depth) > cfg.extension_min_depth and depth * upright_z < 0.0):
+                z = upright_z
         tr = ax[0][0] * x + ax[0][1] * y + ax[0][2] * z
         tf = ax[1][0] * x + ax[1][1] * y + ax[1][2] * z
         tu = ax[2][0] * x + ax[2][1] * y + ax[2][2] * z
