@@ -52,11 +52,17 @@ front or side view the angle that lies in
 the image plane is read from the image alone, the other from the fused depth;
 from an oblique view both mix image and depth, and a trunk that reads as leaning
 back behind the neutral stance is read upright instead
-(:func:`halfcircle.geometry.limit_extension`): the wall of the exercise stops a
-lean back, while MediaPipe's depth misses most of a side bend towards an oblique
-camera, which the image alone then reads as a smaller side bend plus a lean back.
-So from an oblique view the raw ``forward_deg`` is never negative (from a front or
-side view a lean back still reads negative). Every measure comes with a
+(:func:`halfcircle.geometry.limit_extension`): MediaPipe's depth misses most of a
+side bend towards an oblique camera, which the image alone then reads as a
+smaller side bend plus a lean back. A lean back whose world depth clearly goes
+away from the camera (more than ``extension_min_depth`` trunk lengths, where
+upright would need it nearer) is a real one and is kept, so it reads negative
+(a rendered 20 deg lean back from 40 deg read -17 forward and 4.5 deg of side
+bend; it read 0 and 19 before); a smaller one from an oblique view still reads
+as a side bend towards the camera. From the front the sign of a lean back comes
+from MediaPipe's world depth alone, which can get it wrong: on a rendered 20 deg
+lean back from the front it put the shoulders 2 cm nearer the camera, and the
+lean read +3.5 deg. Every measure comes with a
 confidence in [0, 1] (landmark visibility times the view's observability) and is
 NaN where it cannot be measured; lateral flexion (and with it inclination and
 phi) is NaN from a view that cannot observe it, with a note saying so.
