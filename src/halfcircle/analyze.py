@@ -118,6 +118,7 @@ def extract_poses(
     progress: Progress | None = None,
     *,
     estimator: PoseEstimator | None = None,
+    mirrored: bool = False,
 ) -> tuple[PoseSequence, bool]:
     """Run the pose model over every frame of a video file.
 
@@ -129,6 +130,9 @@ def extract_poses(
             the model: it is restarted for this video
             (:meth:`~halfcircle.pose.PoseEstimator.restart`) and left open, so a
             worker can load the model once for many videos.
+        mirrored: The video is mirrored (a selfie video): its frames are flipped
+            back before the pose model sees them, so left and right stay the
+            person's (:func:`halfcircle.capture.open_source`).
 
     Returns:
         The poses, and whether the run was interrupted (Ctrl-C) before the end;
@@ -137,7 +141,7 @@ def extract_poses(
     frames: list[PoseFrame] = []
     interrupted = False
     with ExitStack() as stack:
-        source = stack.enter_context(open_source(video))
+        source = stack.enter_context(open_source(video, mirrored=mirrored))
         if estimator is None:
             estimator = stack.enter_context(PoseEstimator(model, "video"))
         else:
@@ -150,7 +154,8 @@ def extract_poses(
                     progress(1)
         except KeyboardInterrupt:
             interrupted = True
-    return PoseSequence.from_frames(frames, size, fps, source=str(video)), interrupted
+    seq = PoseSequence.from_frames(frames, size, fps, source=str(video), mirrored=mirrored)
+    return seq, interrupted
 
 
 def analyze_poses(
@@ -198,6 +203,8 @@ def analyze_poses(
         notes.append(hint)
     if interrupted:
         notes.append("The analysis was stopped early; results cover the frames read until then.")
+    if poses.mirrored:
+        notes.append("The video was read as mirrored (--mirrored): left and right are yours.")
     return Analysis(
         source=poses.source,
         model=model,
@@ -255,9 +262,14 @@ def analyze_video(
     progress: Progress | None = None,
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
+    mirrored: bool = False,
 ) -> Analysis:
-    """Analyse one recorded video (see the module docstring and :func:`analyze_poses`)."""
-    poses, interrupted = extract_poses(video, model, progress)
+    """Analyse one recorded video (see the module docstring and :func:`analyze_poses`).
+
+    ``mirrored``: the video is a mirrored recording (a selfie video), see
+    :func:`extract_poses`.
+    """
+    poses, interrupted = extract_poses(video, model, progress, mirrored=mirrored)
     return analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
 
 
@@ -584,7 +596,7 @@ def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | N
     infos = overlay_infos(analysis)
     poses = analysis.poses
     with (
-        open_source(analysis.source) as source,
+        open_source(analysis.source, mirrored=poses.mirrored) as source,
         H264Writer(path, source.size, source.fps) as writer,
     ):
         for frame in source:

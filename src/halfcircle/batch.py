@@ -226,6 +226,7 @@ def is_done(
     baseline: bool,
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
+    mirrored: bool = False,
 ) -> bool:
     """Whether ``out_dir`` holds complete, valid outputs of ``video`` for these settings.
 
@@ -258,6 +259,8 @@ def is_done(
         return False
     if marker.get("camera_tilt_deg", 0.0) != camera_tilt_deg:
         return False
+    if bool(marker.get("mirrored", False)) != mirrored:
+        return False
     wanted = settings_diff(settings) if settings is not None else {}
     if (marker.get("settings") or {}) != wanted:
         return False
@@ -287,6 +290,7 @@ class BatchPlan:
         annotate: Whether annotated videos are written.
         camera_tilt_deg: How far the cameras looked down (deg, 0 level).
         settings: The thresholds of every stage (None: the defaults).
+        mirrored: The videos are mirrored recordings (selfie videos), flipped back.
     """
 
     out_dir: Path
@@ -297,6 +301,7 @@ class BatchPlan:
     annotate: bool
     camera_tilt_deg: float = 0.0
     settings: Settings | None = None
+    mirrored: bool = False
 
     @property
     def todo(self) -> list[VideoEntry]:
@@ -316,6 +321,7 @@ class BatchPlan:
             baseline=entry.baseline,
             camera_tilt_deg=self.camera_tilt_deg,
             settings=self.settings,
+            mirrored=self.mirrored,
         )
 
 
@@ -327,12 +333,14 @@ def plan_batch(
     annotate: bool = True,
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
+    mirrored: bool = False,
 ) -> BatchPlan:
     """Find the videos of a batch and which of them are already done.
 
     ``camera_tilt_deg`` is how far every camera looked down (deg, 0 level);
-    ``settings`` are the thresholds of every stage (None: the defaults). A video
-    done with another tilt or other settings is done again.
+    ``settings`` are the thresholds of every stage (None: the defaults);
+    ``mirrored``: the videos are mirrored recordings. A video done with another
+    tilt, other settings or the other mirroring is done again.
 
     Raises:
         InputError: An input is missing, or no video was found.
@@ -358,9 +366,10 @@ def plan_batch(
             baseline=e.baseline,
             camera_tilt_deg=camera_tilt_deg,
             settings=settings,
+            mirrored=mirrored,
         )
     )
-    return BatchPlan(out, entries, done, model, sha, annotate, camera_tilt_deg, settings)
+    return BatchPlan(out, entries, done, model, sha, annotate, camera_tilt_deg, settings, mirrored)
 
 
 # ----------------------------------------------------------------------------- one video
@@ -378,6 +387,7 @@ class VideoJob:
     baseline: bool
     camera_tilt_deg: float = 0.0
     settings: Settings | None = None
+    mirrored: bool = False
 
 
 @dataclass(frozen=True)
@@ -490,7 +500,9 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
         uses = cached.uses
         try:
             with cached.busy:
-                poses, interrupted = extract_poses(video, job.model, estimator=cached.estimator)
+                poses, interrupted = extract_poses(
+                    video, job.model, estimator=cached.estimator, mirrored=job.mirrored
+                )
         except BaseException:
             _drop_worker_estimator()  # its stream state is unknown now
             raise
@@ -601,6 +613,7 @@ def write_video_outputs(
                 "annotate": job.annotate,
                 "baseline": job.baseline,
                 "camera_tilt_deg": job.camera_tilt_deg,
+                "mirrored": job.mirrored,
                 "settings": settings_diff(job.settings) if job.settings is not None else {},
                 "measured": analysis.measured,
                 "halfcircle": __version__,
@@ -778,6 +791,7 @@ def batch(
     scheduler: str | None = None,
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
+    mirrored: bool = False,
 ) -> BatchResult:
     """Plan and run a batch (see :func:`plan_batch` and :func:`run_batch`)."""
     plan = plan_batch(
@@ -787,6 +801,7 @@ def batch(
         annotate=annotate,
         camera_tilt_deg=camera_tilt_deg,
         settings=settings,
+        mirrored=mirrored,
     )
     return run_batch(plan, workers=workers, scheduler=scheduler)
 

@@ -4,7 +4,10 @@ A source is a context manager and an iterable of :class:`Frame`. It always
 releases the capture, however the loop ends. Timestamps come from the file's own
 clock offline and from a monotonic clock live, in seconds from the first frame.
 A phone's portrait video (landscape frames plus a rotation tag) is read upright,
-as OpenCV applies the tag; ``size`` is the upright one.
+as OpenCV applies the tag; ``size`` is the upright one. A mirrored recording (as
+phones save selfie videos) is flipped back left-right when ``mirrored`` is given,
+so that the pose model sees the person as the camera did and their left and
+right stay theirs.
 
 Failures are our own exceptions with one plain sentence:
 :class:`~halfcircle.errors.VideoSourceError` when a source cannot be opened or
@@ -82,10 +85,12 @@ class FrameSource:
         live: bool,
         description: str,
         capture_factory: CaptureFactory | None = None,
+        mirrored: bool = False,
     ) -> None:
         self.target = target
         self.live = live
         self.description = description
+        self.mirrored = mirrored
         self._factory: CaptureFactory = capture_factory or cv2.VideoCapture
         self._cap: Capture | None = None
         self.frames_read = 0
@@ -180,7 +185,7 @@ class FrameSource:
                 t = index / fps if index / fps > last_t else last_t + 1.0 / fps
             last_t = t
             self.frames_read += 1
-            yield Frame(index, float(t), image)
+            yield Frame(index, float(t), cv2.flip(image, 1) if self.mirrored else image)
             index += 1
         if index == 0:
             raise VideoSourceError(
@@ -213,12 +218,15 @@ class FrameSource:
             if t0 is None:
                 t0 = now
             self.frames_read += 1
-            yield Frame(index, now - t0, image)
+            yield Frame(index, now - t0, cv2.flip(image, 1) if self.mirrored else image)
             index += 1
 
 
 def open_source(
-    spec: str | int | Path, capture_factory: CaptureFactory | None = None
+    spec: str | int | Path,
+    capture_factory: CaptureFactory | None = None,
+    *,
+    mirrored: bool = False,
 ) -> FrameSource:
     """Build a frame source from what the user gave.
 
@@ -226,6 +234,8 @@ def open_source(
         spec: A camera index (``0`` or ``"0"``), a stream URL (``rtsp://``,
             ``http://``, ...) or a path to a video file.
         capture_factory: Stand-in for ``cv2.VideoCapture`` (tests only).
+        mirrored: The recording is mirrored (a selfie video): every frame is
+            flipped back left-right.
 
     Raises:
         VideoSourceError: The file is missing or is a folder.
@@ -233,12 +243,20 @@ def open_source(
     if isinstance(spec, int) or (isinstance(spec, str) and spec.strip().isdigit()):
         index = int(spec)
         return FrameSource(
-            index, live=True, description=f"Camera {index}", capture_factory=capture_factory
+            index,
+            live=True,
+            description=f"Camera {index}",
+            capture_factory=capture_factory,
+            mirrored=mirrored,
         )
     text = str(spec)
     if "://" in text:
         return FrameSource(
-            text, live=True, description=f"The stream {text}", capture_factory=capture_factory
+            text,
+            live=True,
+            description=f"The stream {text}",
+            capture_factory=capture_factory,
+            mirrored=mirrored,
         )
     path = Path(text)
     if not path.exists():
@@ -246,7 +264,11 @@ def open_source(
     if path.is_dir():
         raise VideoSourceError(f"{path} is a folder, not a video file.")
     return FrameSource(
-        str(path), live=False, description=str(path), capture_factory=capture_factory
+        str(path),
+        live=False,
+        description=str(path),
+        capture_factory=capture_factory,
+        mirrored=mirrored,
     )
 
 

@@ -163,6 +163,7 @@ def _analyze_one(
     settings: Settings | None = None,
     bars: bool = True,
     rating: tuple[str | None, int | None] | None = None,
+    mirrored: bool = False,
 ) -> tuple[int, str]:
     """Analyse one video into ``out``; returns the exit code and the text to print.
 
@@ -190,7 +191,7 @@ def _analyze_one(
         total = source.frame_count
     quiet = as_json or not bars or None
     with tqdm(total=total, unit="frame", desc=f"pose {video.name}", disable=quiet) as bar:
-        poses, interrupted = extract_poses(video, model, bar.update)
+        poses, interrupted = extract_poses(video, model, bar.update, mirrored=mirrored)
     analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
     with tqdm(
         total=len(poses), unit="frame", desc="video", disable=quiet or not annotate or None
@@ -255,13 +256,22 @@ def _add_to_history(
 
 
 def _analyze_worker(
-    args: tuple[Path, Path, str, bool, bool, Path | None, float, Settings],
+    args: tuple[Path, Path, str, bool, bool, Path | None, float, Settings, bool],
 ) -> tuple[int, str]:
-    video, out, model, annotate, as_json, history_db, tilt, settings = args
+    video, out, model, annotate, as_json, history_db, tilt, settings, mirrored = args
     _quiet_opencv()
     try:
         return _analyze_one(
-            video, out, model, annotate, as_json, history_db, tilt, settings, bars=False
+            video,
+            out,
+            model,
+            annotate,
+            as_json,
+            history_db,
+            tilt,
+            settings,
+            bars=False,
+            mirrored=mirrored,
         )
     except HalfcircleError as err:
         return err.exit_code, f"halfcircle: {err}"
@@ -302,6 +312,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             tilt,
             settings,
             rating=rating,
+            mirrored=args.mirrored,
         )
         print(text)
         return code
@@ -310,7 +321,17 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     annotate = not args.no_video
     jobs = [
-        (v, args.out / v.stem, args.model, annotate, args.json, history_db, tilt, settings)
+        (
+            v,
+            args.out / v.stem,
+            args.model,
+            annotate,
+            args.json,
+            history_db,
+            tilt,
+            settings,
+            bool(args.mirrored),
+        )
         for v in videos
     ]
     worst = 0
@@ -387,6 +408,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
         camera_tilt_deg=tilt,
         settings=settings,
         rating=rating,
+        mirrored=args.mirrored,
     )
     result = run_live(opts)
     st = result.stats
@@ -501,6 +523,17 @@ def _camera_tilt(text: str) -> float:
             f"{MAX_CAMERA_TILT_DEG:g} deg of level"
         )
     return value
+
+
+def _add_mirrored_option(parser: argparse.ArgumentParser, what: str = "the video") -> None:
+    """The ``--mirrored`` option: the recording is mirrored, as phones save selfie videos."""
+    parser.add_argument(
+        "--mirrored",
+        action="store_true",
+        default=False,
+        help=f"{what} is mirrored (as phones save selfie videos): it is flipped back so "
+        "that left and right stay yours",
+    )
 
 
 def _add_camera_tilt_option(
@@ -676,7 +709,9 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 desc=f"pose {Path(video).name}",
                 disable=args.json or None,
             ) as bar:
-                poses, interrupted = extract_poses(video, args.model, bar.update)
+                poses, interrupted = extract_poses(
+                    video, args.model, bar.update, mirrored=args.mirrored
+                )
             if interrupted:
                 print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
                 return EXIT_INTERRUPTED
@@ -819,6 +854,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         annotate=not args.no_video,
         camera_tilt_deg=args.camera_tilt,
         settings=_settings_of(args),
+        mirrored=args.mirrored,
     )
     n, done = len(plan.entries), len(plan.done)
     if not args.quiet:
@@ -890,6 +926,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the reps to your progress history as a practice session",
     )
     _add_camera_tilt_option(a, remembered="with --to-history")
+    _add_mirrored_option(a, "each video")
     _add_rating_options(a, "stored with --to-history")
     _add_settings_options(a)
     _add_db_option(a)
@@ -936,6 +973,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_rating_options(lv, "with --headless; a window asks")
     _add_camera_tilt_option(lv, remembered=True)
+    _add_mirrored_option(lv, "the camera's picture (or --source video)")
     _add_settings_options(lv)
     _add_db_option(lv)
     lv.add_argument(
@@ -988,6 +1026,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_rating_options(b, "with --source")
     _add_camera_tilt_option(b, remembered=True)
+    _add_mirrored_option(b, "each --source video")
     _add_settings_options(b)
     _add_db_option(b)
     b.add_argument(
@@ -1041,6 +1080,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-video", action="store_true", default=False, help="skip the annotated videos"
     )
     _add_camera_tilt_option(bt)
+    _add_mirrored_option(bt, "every video")
     _add_settings_options(bt)
     bt.add_argument(
         "--quiet", action="store_true", default=False, help="no progress bar or summary"

@@ -135,6 +135,10 @@ class PoseSequence:
         n_people: ``(n,)`` number of people found per frame (0 = nobody).
         image_size: ``(width, height)`` of the frames in pixels.
         fps: Nominal frame rate of the source in frames per second.
+        source: The video the poses were taken from ("" when not from a file).
+        mirrored: The source was a mirrored recording (a selfie video) and its
+            frames were flipped back left-right before the pose model saw them;
+            ``image`` is of the flipped-back frames.
     """
 
     time_s: FloatArray
@@ -146,6 +150,7 @@ class PoseSequence:
     image_size: tuple[int, int]
     fps: float
     source: str = field(default="")
+    mirrored: bool = False
 
     def __post_init__(self) -> None:
         problems = _shape_problems(self)
@@ -173,6 +178,7 @@ class PoseSequence:
         image_size: tuple[int, int],
         fps: float,
         source: str = "",
+        mirrored: bool = False,
     ) -> PoseSequence:
         """Stack per-frame poses (as the pose stage yields them) into one sequence."""
         n = len(frames)
@@ -187,6 +193,7 @@ class PoseSequence:
                 image_size,
                 fps,
                 source,
+                mirrored,
             )
         return cls(
             time_s=np.array([f.time_s for f in frames], dtype=np.float64),
@@ -198,6 +205,7 @@ class PoseSequence:
             image_size=image_size,
             fps=float(fps),
             source=source,
+            mirrored=mirrored,
         )
 
     def frame(self, i: int) -> PoseFrame:
@@ -225,6 +233,7 @@ class PoseSequence:
             image_size=np.array(self.image_size, dtype=np.int64),
             fps=np.float64(self.fps),
             source=np.str_(self.source),
+            mirrored=np.bool_(self.mirrored),
             landmark_names=np.array(LANDMARK_NAMES),
         )
 
@@ -250,6 +259,7 @@ class PoseSequence:
                     image_size=(w, h),
                     fps=float(data["fps"]),
                     source=str(data["source"]),
+                    mirrored=bool(data["mirrored"]) if "mirrored" in data else False,
                 )
         except (OSError, KeyError, ValueError) as err:
             raise InputError(f"{path} is not a halfcircle pose file ({err}).") from err

@@ -121,6 +121,9 @@ class LiveOptions:
         rating: How the back felt and the pain, given beforehand for a run with no
             window to ask in (``--feels``/``--pain``); None asks (in a window) or
             leaves it unrated.
+        mirrored: The source's picture is mirrored (a selfie video played as
+            ``--source``): every frame is flipped back, so that left and right
+            stay the person's (``raw.mkv`` keeps the flipped-back frames).
     """
 
     source: str | int
@@ -135,6 +138,7 @@ class LiveOptions:
     camera_tilt_deg: float = 0.0
     settings: Settings = field(default_factory=Settings)
     rating: Rating | None = None
+    mirrored: bool = False
 
 
 # ------------------------------------------------------------------------ guidance
@@ -956,7 +960,7 @@ def run_live(
         InputError: The source cannot be opened, or ``fast`` with a camera.
         ModelError: The pose model cannot be loaded.
     """
-    source = open_source(opts.source, capture_factory)
+    source = open_source(opts.source, capture_factory, mirrored=opts.mirrored)
     log: PracticeLog | None = None
     if opts.fast and source.live:
         raise InputError(
@@ -988,6 +992,7 @@ def run_live(
             "image_size": list(size),
             "fps": fps,
             "mirror": opts.mirror,
+            "mirrored": opts.mirrored and not raw,
             "camera_tilt_deg": opts.camera_tilt_deg,
             "settings": settings_diff(opts.settings),
             "fast": opts.fast,
@@ -1180,8 +1185,14 @@ def session_analysis(
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
 ) -> tuple[Analysis, NDArray[np.int64]]:
-    """The analysis of the poses recorded in a session folder, and each pose's frame index."""
+    """The analysis of the poses recorded in a session folder, and each pose's frame index.
+
+    A session whose played video was mirrored (``session.json``'s ``mirrored``)
+    gives poses marked so, for the annotated video to flip its frames back too.
+    """
     poses, indices = load_poses(Path(folder))
+    if (Path(folder) / SESSION_FILE).exists() and read_meta(Path(folder)).get("mirrored"):
+        poses = replace(poses, mirrored=True)
     return analyze_poses(poses, model, interrupted, camera_tilt_deg, settings), indices
 
 
@@ -1249,7 +1260,7 @@ def _write_annotated_sparse(analysis: Analysis, indices: NDArray[np.int64], path
     poses = analysis.poses
     j = -1
     with (
-        open_source(analysis.source) as source,
+        open_source(analysis.source, mirrored=poses.mirrored) as source,
         H264Writer(path, source.size, source.fps) as writer,
     ):
         for frame in source:

@@ -23,6 +23,7 @@ their frame-by-frame twins for the live view (causal: they look only back).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
@@ -211,17 +212,7 @@ def repair_swaps(seq: PoseSequence, max_gap_s: float = 0.5) -> tuple[PoseSequenc
     world[swapped] = world[swapped][:, SWAP_ORDER]
     vis[swapped] = vis[swapped][:, SWAP_ORDER]
     pres[swapped] = pres[swapped][:, SWAP_ORDER]
-    fixed = PoseSequence(
-        time_s=seq.time_s,
-        image=image,
-        world=world,
-        visibility=vis,
-        presence=pres,
-        n_people=seq.n_people,
-        image_size=seq.image_size,
-        fps=seq.fps,
-        source=seq.source,
-    )
+    fixed = dataclasses.replace(seq, image=image, world=world, visibility=vis, presence=pres)
     return fixed, repair
 
 
