@@ -196,13 +196,16 @@ def test_jump_outliers_marks_a_spike_and_keeps_a_fast_real_movement() -> None:
     np.testing.assert_array_equal(np.flatnonzero(jump_outliers(t, spiky)), [30, 31])
 
 
-def test_jump_outliers_trusts_the_longest_stretch_and_ignores_gaps() -> None:
-    t = np.arange(90) / FPS
-    v = np.zeros(90)
-    v[:10] = 50.0  # the first third of a second is off
-    v[40:50] = np.nan  # a gap: the value after it may differ by what a body moves meanwhile
-    v[50:] = 20.0
-    np.testing.assert_array_equal(np.flatnonzero(jump_outliers(t, v)), np.arange(10))
+def test_jump_outliers_marks_an_excursion_and_keeps_a_level_the_series_stays_at() -> None:
+    t = np.arange(150) / FPS
+    v = np.zeros(150)
+    v[60:90] = 50.0  # away for a second, then back: a tracking error
+    v[100:110] = np.nan  # a gap: after it the value may differ by what a body moves meanwhile
+    v[110:] = 20.0
+    np.testing.assert_array_equal(np.flatnonzero(jump_outliers(t, v)), np.arange(60, 90))
+    step = np.where(t < 4.0, 0.0, 30.0)  # one step to a level held to the end
+    assert not jump_outliers(t, step).any()
+    assert not jump_outliers(t, step[::-1]).any()
 
 
 def test_bridge_or_mark_bridges_only_short_errors_with_good_frames_on_both_sides() -> None:

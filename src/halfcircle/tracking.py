@@ -291,6 +291,7 @@ def jump_outliers(
     values: FloatArray,
     max_speed_deg_s: float = MAX_TRUNK_SPEED_DEG_S,
     noise_deg: float = JUMP_NOISE_DEG,
+    max_error_s: float = 2.0,
 ) -> BoolArray:
     """Samples reached by a jump faster than a body can move (tracking errors).
 
@@ -299,15 +300,20 @@ def jump_outliers(
     consecutive finite samples that is not reachable; the longest piece (in
     time) is trusted, and from it outwards each later (earlier) piece is kept
     when its first (last) sample is reachable from the last (first) trusted
-    sample, else all its samples are outliers. So a spike away and back marks
-    the spike, and a stretch that jumped away for a while is marked until the
-    series comes back within reach.
+    sample. A piece out of reach is an excursion, all its samples outliers, when
+    the series comes back within reach of that trusted sample within
+    ``max_error_s`` of it; otherwise the jump led to a new level that the series
+    keeps (a real fast change, or an outlier at the trusted piece's edge), and
+    the piece is kept. So a spike away and back marks the spike, a stretch that
+    jumped away for a second is marked until the series comes back, and a single
+    step is never taken for an error that lasts to the end.
 
     Args:
         time_s: ``(n,)`` increasing times (s).
         values: ``(n,)`` an angle (deg), NaN where missing.
         max_speed_deg_s: Fastest believable change (deg/s).
         noise_deg: Jitter allowed on top (deg).
+        max_error_s: Longest excursion (s) taken for a tracking error.
 
     Returns:
         ``(n,)`` True on the outlying samples (never on NaN ones).
@@ -330,14 +336,21 @@ def jump_outliers(
 
     bad = np.zeros(idx.size, dtype=bool)
     anchor = pieces[seed][1] - 1
-    for a, b in pieces[seed + 1 :]:
-        if reachable(anchor, a):
-            anchor = b - 1
+    later = pieces[seed + 1 :]
+    for k, (a, b) in enumerate(later):
+        if reachable(anchor, a) or not any(
+            t[qa] - t[anchor] <= max_error_s and reachable(anchor, qa) for qa, _ in later[k + 1 :]
+        ):
+            anchor = b - 1  # within reach, or a new level the series never leaves
         else:
             bad[a:b] = True
     anchor = pieces[seed][0]
-    for a, b in reversed(pieces[:seed]):
-        if reachable(anchor, b - 1):
+    earlier = pieces[:seed][::-1]
+    for k, (a, b) in enumerate(earlier):
+        if reachable(anchor, b - 1) or not any(
+            t[anchor] - t[qb - 1] <= max_error_s and reachable(anchor, qb - 1)
+            for _, qb in earlier[k + 1 :]
+        ):
             anchor = a
         else:
             bad[a:b] = True
