@@ -581,3 +581,20 @@ def test_provisional_calibration_is_a_level_front_camera() -> None:
     calib = provisional_calibration()
     assert calib.view.kind == "front"
     np.testing.assert_allclose(calib.axes[2], [0.0, -1.0, 0.0])
+
+
+@pytest.mark.parametrize(("behind", "front"), [(180.0, 0.0), (-176.0, 4.0), (172.0, -8.0)])
+def test_a_person_filmed_from_behind_is_measured_as_from_the_front(
+    behind: float, front: float
+) -> None:
+    # From behind the person's right is on the image's right; the calibration
+    # finds the camera behind them, names the view, and measures as it does from
+    # the front (the same azimuth folded), with the person's own left and right.
+    lat, fwd = half_circle(n_rest=REST, lateral_peak_deg=30, forward_peak_deg=50)
+    k = compute_kinematics(synthetic_clip(lat, fwd, azimuth_deg=behind, **FAR).seq)
+    ref = compute_kinematics(synthetic_clip(lat, fwd, azimuth_deg=front, **FAR).seq)
+    assert k.view.kind == "back" and ref.view.kind == "front"
+    assert any("filmed from behind" in n for n in k.notes)
+    np.testing.assert_allclose(k.lateral_deg, ref.lateral_deg, atol=0.3)
+    np.testing.assert_allclose(k.forward_deg, ref.forward_deg, atol=0.3)
+    assert np.max(np.abs(k.lateral_deg - lat)) < (1.0 if behind == 180.0 else 10.0)

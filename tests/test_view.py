@@ -9,6 +9,7 @@ import pytest
 
 from halfcircle.view import (
     MIN_OBSERVABILITY,
+    NOTE_FROM_BEHIND,
     NOTE_LATERAL_UNOBSERVABLE,
     ViewEstimate,
     azimuth_from_axes,
@@ -19,6 +20,7 @@ from halfcircle.view import (
     lateral_observability,
     rotation_observability,
     snap_azimuth,
+    view_words,
 )
 
 
@@ -34,7 +36,9 @@ from halfcircle.view import (
         (70, "side"),
         (90, "side"),
         (-90, "side"),
-        (180, "front"),
+        (180, "back"),
+        (-165, "back"),
+        (160, "back"),
         (135, "oblique"),
     ],
 )
@@ -104,3 +108,14 @@ def test_front_and_oblique_views_have_no_notes() -> None:
         view = ViewEstimate.from_azimuth(azimuth)
         assert view.lateral_observable
         assert view.notes == ()
+
+
+def test_a_view_from_behind_is_named_and_says_so() -> None:
+    back = ViewEstimate.from_azimuth(178.0)
+    assert back.kind == "back" and back.from_behind
+    assert back.lateral_observable  # measured as from the front, left and right the person's
+    assert NOTE_FROM_BEHIND in back.notes
+    assert ViewEstimate.from_azimuth(-130.0).from_behind
+    assert NOTE_FROM_BEHIND in ViewEstimate.from_azimuth(-130.0).notes
+    assert not ViewEstimate.from_azimuth(60.0).from_behind
+    assert view_words("back") == "view from behind"

@@ -36,16 +36,24 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 
-ViewKind = Literal["front", "oblique", "side"]
+ViewKind = Literal["front", "oblique", "side", "back"]
 
-#: Folded azimuth (deg) up to which a view counts as front, and from which as side.
+#: Folded azimuth (deg) up to which a view counts as front (or back), and from which as side.
 FRONT_MAX_DEG: Final = 22.5
 SIDE_MIN_DEG: Final = 67.5
+#: Azimuth (deg, either sign) from which a view counts as from behind (``"back"``).
+BACK_MIN_DEG: Final = 180.0 - FRONT_MAX_DEG
 
 #: Observability of forward flexion read from depth alone (front view).
 DEPTH_TRUST_FORWARD: Final = 0.7
 #: Lateral flexion observability below which it is reported as not observable.
 MIN_OBSERVABILITY: Final = 0.2
+
+NOTE_FROM_BEHIND: Final = (
+    "You were filmed from behind: left and right are read as yours, but the pose model "
+    "sees no face and may mix them up; a camera in front of you (or at 45 degrees) "
+    "measures more reliably."
+)
 
 NOTE_LATERAL_UNOBSERVABLE: Final = (
     "Side bending cannot be measured from a side view; "
@@ -60,7 +68,15 @@ def fold_azimuth(azimuth_deg: float | FloatArray) -> FloatArray:
 
 
 def classify_view(azimuth_deg: float) -> ViewKind:
-    """``"front"``, ``"oblique"`` or ``"side"`` for a camera azimuth in degrees."""
+    """``"front"``, ``"oblique"``, ``"side"`` or ``"back"`` for a camera azimuth in degrees.
+
+    ``"back"``: the camera stands behind the person (within 22.5 deg of straight
+    behind). It measures as a front view does (the folded azimuth is the same),
+    with the person's left on the image's left.
+    """
+    wrapped = abs((float(azimuth_deg) + 180.0) % 360.0 - 180.0)
+    if wrapped >= BACK_MIN_DEG:
+        return "back"
     a = float(fold_azimuth(azimuth_deg))
     if a <= FRONT_MAX_DEG:
         return "front"
@@ -92,7 +108,7 @@ class ViewEstimate:
     Attributes:
         azimuth_deg: Camera azimuth (deg, 0 front, positive towards the person's
             right; see the module docstring), as estimated.
-        kind: ``"front"``, ``"oblique"`` or ``"side"``.
+        kind: ``"front"``, ``"oblique"``, ``"side"`` or ``"back"``.
         snapped_deg: The azimuth the estimators assume: 0 or +-90 when the estimate
             is within the snap tolerance of a front or side view (so the image-plane
             estimator is used exactly), else ``azimuth_deg``.
@@ -126,9 +142,15 @@ class ViewEstimate:
         return self.snapped_deg % 90.0 != 0.0
 
     @property
+    def from_behind(self) -> bool:
+        """Whether the camera stands behind the person (azimuth beyond 90 deg either way)."""
+        return abs(self.azimuth_deg) > 90.0
+
+    @property
     def notes(self) -> tuple[str, ...]:
         """Plain sentences about what this view cannot measure (empty when all is well)."""
-        return () if self.lateral_observable else (NOTE_LATERAL_UNOBSERVABLE,)
+        notes = () if self.lateral_observable else (NOTE_LATERAL_UNOBSERVABLE,)
+        return (*notes, NOTE_FROM_BEHIND) if self.from_behind else notes
 
     @classmethod
     def from_azimuth(cls, azimuth_deg: float, snap_deg: float = 12.0) -> ViewEstimate:
@@ -183,6 +205,7 @@ VIEW_WORDS: Final[dict[str, str]] = {
     "front": "front view",
     "oblique": "camera at an angle",
     "side": "side view",
+    "back": "view from behind",
 }
 
 
