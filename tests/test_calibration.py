@@ -143,8 +143,10 @@ def test_a_camera_looking_down_reads_forward_flexion_high_unless_its_tilt_is_giv
     azimuth: float,
 ) -> None:
     # A camera 12 deg down that looks at the hips (above them by distance * tan 12).
-    fwd = np.concatenate([np.zeros(40), np.full(20, 40.0), np.full(20, 70.0), np.zeros(20)])
-    lat = np.concatenate([np.zeros(80), np.full(20, 30.0)])
+    # held poses, each reached in 0.2 s (a body cannot jump there within a frame)
+    keys = [0, 40, 46, 60, 66, 80, 86, 99]
+    fwd = np.interp(np.arange(100), keys, [0, 0, 40, 40, 70, 70, 0, 0])
+    lat = np.interp(np.arange(100), keys, [0, 0, 0, 0, 0, 0, 30, 30])
     height = FAR["distance_m"] * math.tan(math.radians(12.0))
     seq = synthetic_clip(
         lat, fwd, pitch_deg=12.0, azimuth_deg=azimuth, camera_height_m=height, **FAR
