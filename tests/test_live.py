@@ -111,8 +111,9 @@ class _BlankVideo:
 def _plug_in(monkeypatch: pytest.MonkeyPatch, camera: PacedCamera) -> None:
     """Make camera indices open ``camera`` in the live module (files open as usual)."""
 
-    def fake_open(spec: Any, factory: Any = None) -> Any:
-        return open_source(spec, (lambda _: camera) if str(spec).isdigit() else factory)
+    def fake_open(spec: Any, factory: Any = None, *, mirrored: bool = False) -> Any:
+        plugged = (lambda _: camera) if str(spec).isdigit() else factory
+        return open_source(spec, plugged, mirrored=mirrored)
 
     monkeypatch.setattr(live, "open_source", fake_open)
 
