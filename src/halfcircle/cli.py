@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Final
 
 from halfcircle import __version__
 from halfcircle.errors import HalfcircleError, InputError, VideoSourceError, error_reason
+from halfcircle.plan import DEFAULT_MINUTES
 
 if TYPE_CHECKING:
     from halfcircle.analyze import Analysis
@@ -758,6 +759,56 @@ def _cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from halfcircle.history import History
+    from halfcircle.plan import current_plan, make_plan, plan_lines, save_plan, write_ics
+
+    setting = args.days is not None or args.at is not None or args.use is not None
+    if setting:
+        missing = [o for o, v in (("--days", args.days), ("--at", args.at)) if v is None]
+        if missing:
+            raise InputError(f"A plan needs {' and '.join(missing)} too, "
+                             "like --days mon,wed,fri --at 08:00.")
+        plan = make_plan(args.days, args.at, args.use or "own", args.minutes)
+        with History(args.db) as history, history.transaction() as conn:
+            plan = save_plan(conn, plan)
+        print("Plan saved. " + " ".join(plan_lines(plan)))
+    else:
+        if args.minutes != DEFAULT_MINUTES:
+            raise InputError("--minutes goes with --days and --at, which set a plan.")
+        path = History(args.db).path
+        plan = None
+        if path.exists():  # reading creates no history
+            with History(path) as history:
+                plan = current_plan(history.conn)
+        print(" ".join(plan_lines(plan)))
+    if args.ics is not None:
+        if plan is None:
+            raise InputError("There is no plan to write to a calendar file yet: set one first.")
+        write_ics(plan, args.ics)
+        print(f"Calendar file written to {args.ics}: import it in your calendar app "
+              "for a reminder on each planned day (nothing is sent anywhere).")
+    return 0
+
+
+def _cmd_today(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from halfcircle.history import History, local_datetime
+    from halfcircle.plan import plans, today_lines, today_status
+
+    path = History(args.db).path
+    all_plans, days = [], set()
+    if path.exists():  # reading creates no history
+        with History(path) as history:
+            all_plans = plans(history.conn)
+            days = {local_datetime(s["started_at"]).date() for s in history.sessions()}
+    today = date.today()
+    status = today_status(all_plans, days, today)
+    print("\n".join(today_lines(all_plans[-1] if all_plans else None, status)))
+    return 0
+
+
 def _cmd_batch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -968,6 +1019,32 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--delete-all", action="store_true", default=False, help="delete every session")
     h.add_argument("--yes", action="store_true", default=False, help="confirm --delete-all")
     h.set_defaults(func=_cmd_history)
+
+    pl = sub.add_parser("plan", help="your routine: which days, what time, how it is used")
+    _add_db_option(pl)
+    pl.add_argument("--days", type=str, default=None, help="mon,wed,fri (or daily, weekdays)")
+    pl.add_argument("--at", type=str, default=None, metavar="HH:MM", help="local time, 24-hour")
+    pl.add_argument(
+        "--use",
+        type=str,
+        choices=("warm-up", "cool-down", "own"),
+        default=None,
+        help="a warm-up, a cool-down, or a routine of its own (default: own)",
+    )
+    pl.add_argument(
+        "--minutes",
+        type=int,
+        default=DEFAULT_MINUTES,
+        help=f"how long a set lasts (default {DEFAULT_MINUTES})",
+    )
+    pl.add_argument(
+        "--ics", type=Path, default=None, metavar="FILE", help="write a calendar file (reminders)"
+    )
+    pl.set_defaults(func=_cmd_plan)
+
+    td = sub.add_parser("today", help="what is planned today, your streak and this week")
+    _add_db_option(td)
+    td.set_defaults(func=_cmd_today)
 
     bt = sub.add_parser("batch", help="analyse many videos on a Dask cluster into one cohort table")
     bt.add_argument("inputs", nargs="+", type=str, help="video files or folders of videos")

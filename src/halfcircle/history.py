@@ -20,6 +20,8 @@ on open):
   (:data:`PRACTICE_MEASURES`: best score and peaks, mean SPARC, of its complete reps).
 * ``ratings``: how it felt (better|same|worse than last time) and pain 0-10,
   per test or (test NULL) for the whole session.
+* ``plans``: the routine (:mod:`halfcircle.plan`): days, local time, use, minutes;
+  every change a new row with ``set_at``, the last one in effect.
 
 Every write is one transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``), and the
 database runs with a write-ahead log and ``synchronous=FULL``: a process killed
@@ -42,13 +44,14 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
 from halfcircle.baseline import MDC, BaselineResult
 from halfcircle.errors import HalfcircleError, InputError
+from halfcircle.plan import TodayStatus, plan_dict, plans, today_status
 from halfcircle.scoring import PersonalBest, points
 
 __all__ = [
@@ -129,6 +132,17 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     # recordings); NULL where not known
     """
     ALTER TABLE measures ADD COLUMN view TEXT;
+    """,
+    # 6: the routine's plan (halfcircle.plan); each change a new row, the last in effect
+    """
+    CREATE TABLE plans (
+        id INTEGER PRIMARY KEY,
+        set_at TEXT NOT NULL,
+        days TEXT NOT NULL,
+        at_time TEXT NOT NULL,
+        use TEXT NOT NULL CHECK (use IN ('warm-up', 'cool-down', 'own')),
+        minutes INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 120)
+    );
     """,
 )
 
@@ -820,11 +834,17 @@ class History:
             "measures": self.measures(),
             "ratings": self.ratings(),
             "practice_reps": self.practice_reps(),
+            "plans": [plan_dict(p) for p in plans(self.conn)],
+            "adherence": self.adherence().to_dict(),
         }
         path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n")
 
     def export_csv(self, path: Path) -> None:
         """Everything as one long CSV: one row per measure, rating or rep metric.
+
+        With a plan set, rows of ``record`` ``plan`` (each plan's days, time, use and
+        minutes; ``started_at`` is when it was set) and ``adherence`` (today's streak and
+        week, as ``halfcircle today`` says them) follow, with no session.
 
         Each row ends with its session's set-up (view, body height in cm, camera
         tilt in deg down, and the settings that differed from the defaults as
@@ -878,10 +898,28 @@ class History:
                             value,
                         )
                     )
+        blank = ("",) * len(setup_cols)
+        all_plans = plans(self.conn)
+        for plan in all_plans:
+            for name, value in plan_dict(plan).items():
+                if name != "set_at":
+                    rows.append(("", plan.set_at, "", "plan", "", name, value, *blank))
+        if all_plans:
+            status = self.adherence()
+            for name, value in status.to_dict().items():
+                if name not in ("day", "next_planned"):
+                    rows.append(
+                        ("", status.day.isoformat(), "", "adherence", "", name, value, *blank)
+                    )
         with path.open("w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(cols + setup_cols)
             w.writerows(rows)
+
+    def adherence(self, today: date | None = None) -> TodayStatus:
+        """How the plan has been kept up to ``today`` (local; now when None)."""
+        days = {local_datetime(s["started_at"]).date() for s in self.sessions()}
+        return today_status(plans(self.conn), days, today or date.today())
 
 
 class PracticeLog:
