@@ -709,6 +709,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
 def _cmd_history(args: argparse.Namespace) -> int:
     from halfcircle.history import History, format_trend, local_time
+    from halfcircle.progress import glance_lines
 
     path = History(args.db).path
     if not path.exists():  # reading or deleting creates no history
@@ -743,14 +744,20 @@ def _cmd_history(args: argparse.Namespace) -> int:
         advice = history.latest_pain_advice()
         if advice:  # first, where it is seen before any number
             print(f"{advice}\n")
-        print(f"History in {history.path} (kept on this machine only).")
-        for s in history.sessions():
+        sessions = history.sessions()
+        glance = glance_lines(history.series(), sessions)
+        if glance:  # then the answer to "did I get better?", before the table
+            print("\n".join(glance) + "\n")
+        print(format_trend(history.trend()))
+        print(f"\nSessions in {history.path} (kept on this machine only), by date:")
+        for number, s in enumerate(sessions, 1):
             rated = ""
             if s["feels"] or s["pain"] is not None:
                 pain = "-" if s["pain"] is None else s["pain"]
                 rated = f"  feels {s['feels'] or '-'}, pain {pain}"
-            print(f"session {s['id']:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}")
-        print(format_trend(history.trend()))
+            print(
+                f"{number:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}  (id {s['id']})"
+            )
         if args.plot is not None:
             from halfcircle.historyplot import plot_history
 
@@ -767,8 +774,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if setting:
         missing = [o for o, v in (("--days", args.days), ("--at", args.at)) if v is None]
         if missing:
-            raise InputError(f"A plan needs {' and '.join(missing)} too, "
-                             "like --days mon,wed,fri --at 08:00.")
+            raise InputError(
+                f"A plan needs {' and '.join(missing)} too, like --days mon,wed,fri --at 08:00."
+            )
         plan = make_plan(args.days, args.at, args.use or "own", args.minutes)
         with History(args.db) as history, history.transaction() as conn:
             plan = save_plan(conn, plan)
@@ -786,8 +794,10 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         if plan is None:
             raise InputError("There is no plan to write to a calendar file yet: set one first.")
         write_ics(plan, args.ics)
-        print(f"Calendar file written to {args.ics}: import it in your calendar app "
-              "for a reminder on each planned day (nothing is sent anywhere).")
+        print(
+            f"Calendar file written to {args.ics}: import it in your calendar app "
+            "for a reminder on each planned day (nothing is sent anywhere)."
+        )
     return 0
 
 
@@ -1014,7 +1024,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     h.add_argument("--out", type=Path, default=None, help="file to export to")
     h.add_argument(
-        "--delete-session", type=int, default=None, metavar="ID", help="delete one session"
+        "--delete-session", type=int, default=None, metavar="ID", help="delete one session (its id)"
     )
     h.add_argument("--delete-all", action="store_true", default=False, help="delete every session")
     h.add_argument("--yes", action="store_true", default=False, help="confirm --delete-all")

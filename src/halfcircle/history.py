@@ -693,8 +693,9 @@ class History:
 
         By default the earlier one is the first baseline of the same day, or the
         previous baseline when the session is the day's first. Example line:
-        ``"toe touch +6 deg, feels better"`` (the test's own rating, said on its
-        first line); a change within the minimal detectable change reads
+        ``"toe touch +6 deg (better), feels better"`` (what the change means, and the
+        test's own rating, said on its first line); a change within the minimal
+        detectable change reads
         ``"about the same"``; the session's overall rating is the last line,
         ``"feels better overall"``. First lines say when the camera looked down
         by another angle, filmed from another view (front, at an angle, from the
@@ -740,7 +741,7 @@ class History:
             unit = unit_of(key)
             test, measure = key.split(".", 1)
             label = test.replace("_", " ") + _MEASURE_LABELS.get(measure, f" {measure}")
-            what = f"{d:+.0f} {unit}" if _is_real(unit, d) else "about the same"
+            what = f"{d:+.0f} {unit} ({verdict(key, d)})" if _is_real(unit, d) else "about the same"
             f = feel.get(test) if test not in said else None
             said.add(test)
             lines.append(f"{label} {what}" + (f", feels {f}" if f else ""))
