@@ -20,6 +20,7 @@ import os
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -707,6 +708,16 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     return 0 if run.results else EXIT_NOTHING_MEASURED
 
 
+def _date_option(option: str, text: str | None) -> date | None:
+    """A calendar date given as ``YYYY-MM-DD`` (None when not given)."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option} takes a date like 2026-11-30, not {text!r}.") from None
+
+
 def _cmd_history(args: argparse.Namespace) -> int:
     from halfcircle.history import History, format_trend, local_time
     from halfcircle.progress import glance_lines
@@ -731,6 +742,13 @@ def _cmd_history(args: argparse.Namespace) -> int:
             if not history.delete_session(args.delete_session):
                 raise InputError(f"There is no session {args.delete_session} in {history.path}.")
             print(f"Deleted session {args.delete_session}.")
+            return 0
+        if args.summary is not None:
+            from halfcircle.summarypage import write_summary
+
+            start, end = _date_option("--from", args.start), _date_option("--to", args.end)
+            write_summary(history, args.summary, start, end)
+            print(f"Summary written to {args.summary}: open it in a browser, or print it.")
             return 0
         if args.export is not None:
             if args.out is None:
@@ -1028,6 +1046,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     h.add_argument("--delete-all", action="store_true", default=False, help="delete every session")
     h.add_argument("--yes", action="store_true", default=False, help="confirm --delete-all")
+    h.add_argument(
+        "--summary",
+        type=Path,
+        default=None,
+        metavar="FILE.html",
+        help="write one page for your physiotherapist (printable)",
+    )
+    h.add_argument(
+        "--from", dest="start", default=None, metavar="DATE", help="first day, YYYY-MM-DD"
+    )
+    h.add_argument("--to", dest="end", default=None, metavar="DATE", help="last day, YYYY-MM-DD")
     h.set_defaults(func=_cmd_history)
 
     pl = sub.add_parser("plan", help="your routine: which days, what time, how it is used")

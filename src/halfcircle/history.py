@@ -658,19 +658,21 @@ class History:
 
     def trend(self) -> list[TrendRow]:
         """Per measure: first, previous and latest value and whether the change is real."""
-        latest_rating: dict[str, tuple[str | None, int | None]] = {}
-        kinds = {s["id"]: s["kind"] for s in self.sessions()}
-        for r in self.ratings():
-            latest_rating[r["test"] or ""] = (r["feels"], r["pain"])
-            if r["test"] is None and kinds.get(r["session_id"]) == "practice":
-                latest_rating["practice"] = (r["feels"], r["pain"])
+        by_test: dict[tuple[int, str | None], tuple[str | None, int | None]] = {
+            (r["session_id"], r["test"]): (r["feels"], r["pain"]) for r in self.ratings()
+        }
         rows = []
         for key, series in self.series().items():
             values = [v for _, v, _ in series]
             prev = values[-2] if len(values) > 1 else None
             change = values[-1] - prev if prev is not None else None
             mdc = MDC.get(unit_of(key))  # none known for score and SPARC
-            feels, pain = latest_rating.get(key.split(".")[0], (None, None))
+            # how the latest session with this measure felt: the test's own rating, else
+            # the whole session's
+            latest = series[-1][2]
+            feels, pain = by_test.get((latest, key.split(".")[0])) or by_test.get(
+                (latest, None), (None, None)
+            )
             said = verdict(key, change) if change is not None else None
             rows.append(
                 TrendRow(

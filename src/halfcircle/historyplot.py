@@ -247,7 +247,9 @@ def history_figure(history: History) -> Figure:
         ax.grid(alpha=0.3)
     if order:
         when = [local_datetime(started[sid]) for sid in order]
-        ticks = session_ticks(when, order)
+        # numbered by date, as `halfcircle history` lists them (ids follow the saving order)
+        number = {sess["id"]: n for n, sess in enumerate(history.sessions(), 1)}
+        ticks = session_ticks(when, [number[sid] for sid in order])
         axes[-1].set_xticks([i for i, _ in ticks], [label for _, label in ticks])
         axes[-1].set_xlim(-0.5, len(order) - 0.5)
         axes[-1].set_xlabel("session (number, and date where it changes)", fontsize=TEXT_PT)
