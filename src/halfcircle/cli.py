@@ -116,6 +116,7 @@ def _analyze_one(
     settings: Settings | None = None,
     bars: bool = True,
     rating: tuple[str | None, int | None] | None = None,
+    replace: bool = False,
 ) -> tuple[int, str]:
     """Analyse one video into ``out``; returns the exit code and the text to print.
 
@@ -157,7 +158,7 @@ def _analyze_one(
             unwritten = f"Not every result could be written to {out} ({error_reason(err)})."
     text = text_summary(analysis)
     if history_db is not None and analysis.measured:
-        added = _add_to_history(analysis, video, history_db, camera_tilt_deg, rating)
+        added = _add_to_history(analysis, video, history_db, camera_tilt_deg, rating, replace)
         text += "".join(f"\n{line}" for line in added)
     if unwritten is None:
         text += f"\nResults in {out}/ (open report.html)."
@@ -179,24 +180,32 @@ def _add_to_history(
     history_db: Path,
     camera_tilt_deg: float,
     rating: tuple[str | None, int | None] | None = None,
+    replace: bool = False,
 ) -> list[str]:
     """Add an analysis's reps (and its rating: feels, pain) to the history.
 
-    Returns the lines to show: progress, the advice to stop when the pain rose,
-    or a problem.
+    A recording already in the history is not added again, unless ``replace``
+    (:func:`_same_recording`). Returns the lines to show: progress, the advice to
+    stop when the pain rose, or a problem.
     """
     from halfcircle.analyze import rep_dicts
     from halfcircle.config import settings_diff
-    from halfcircle.history import PracticeLog
+    from halfcircle.history import PracticeLog, recording_digest
     from halfcircle.videodate import recorded_at
 
     when, _ = recorded_at(video)
+    started_at = when.isoformat(timespec="seconds")
+    digest = recording_digest([video])
+    same = _same_recording(history_db, digest, started_at, str(video), replace)
+    if same is not None:
+        return [same]
     log = PracticeLog(
         history_db,
         str(video),
-        started_at=when.isoformat(timespec="seconds"),
+        started_at=started_at,
         camera_tilt_deg=camera_tilt_deg,
         settings=settings_diff(analysis.settings),
+        recording_sha256=digest,
     )
     advice = log.rate(*rating) if rating is not None else None
     lines = log.finish(rep_dicts(analysis)[0], analysis.kinematics.view.kind)
@@ -207,15 +216,47 @@ def _add_to_history(
     return lines
 
 
+def _same_recording(
+    history_db: Path | None,
+    digest: str,
+    started_at: str,
+    source: str,
+    replace: bool,
+) -> str | None:
+    """Whether the history already holds a session of this recording.
+
+    Returns the sentence to show when it does and ``replace`` is False (nothing is
+    then to be added); with ``replace`` the earlier session is deleted and None returned.
+    """
+    from halfcircle.history import History, local_time
+
+    path = History(history_db).path
+    if not path.exists():
+        return None
+    with History(path) as history:
+        earlier = history.find_recording(digest, started_at, source)
+        if earlier is None:
+            return None
+        when = next(s["started_at"] for s in history.sessions() if s["id"] == earlier)
+        if replace:
+            history.delete_session(earlier)
+            return None
+    return (
+        f"This recording is already in your history (the session of {local_time(when)}), "
+        "so it was not added again; --replace replaces that session."
+    )
+
+
 def _analyze_worker(
-    args: tuple[Path, Path, str, bool, bool, Path | None, float, Settings],
+    args: tuple[Path, Path, str, bool, bool, Path | None, float, Settings, bool],
 ) -> tuple[int, str]:
-    video, out, model, annotate, as_json, history_db, tilt, settings = args
+    video, out, model, annotate, as_json, history_db, tilt, settings, replace = args
     _quiet_opencv()
     try:
         return _analyze_one(
-            video, out, model, annotate, as_json, history_db, tilt, settings, bars=False
-        )
+            video, out, model, annotate, as_json, history_db, tilt, settings, bars=False,
+            replace=replace,
+        )  # fmt: skip
     except HalfcircleError as err:
         return err.exit_code, f"halfcircle: {err}"
 
@@ -255,6 +296,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             tilt,
             settings,
             rating=rating,
+            replace=args.replace,
         )
         print(text)
         return code
@@ -263,7 +305,17 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     annotate = not args.no_video
     jobs = [
-        (v, args.out / v.stem, args.model, annotate, args.json, history_db, tilt, settings)
+        (
+            v,
+            args.out / v.stem,
+            args.model,
+            annotate,
+            args.json,
+            history_db,
+            tilt,
+            settings,
+            args.replace,
+        )
         for v in videos
     ]
     worst = 0
@@ -536,6 +588,16 @@ def _camera_tilt_of(args: argparse.Namespace, remembered: bool) -> tuple[float, 
     return 0.0, None
 
 
+def _add_replace_option(parser: argparse.ArgumentParser, when: str) -> None:
+    """``--replace``: a recording already in the history replaces its session."""
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        default=False,
+        help=f"a recording already in your history replaces its session ({when})",
+    )
+
+
 def _add_db_option(parser: argparse.ArgumentParser) -> None:
     """The ``--db`` option of every command that reads or writes the history."""
     parser.add_argument(
@@ -642,8 +704,13 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     session_id = compared_with = None
     compared_when = ""
     lines: list[str] = []
-    advice = None
-    if run.results and not args.no_save:
+    advice = same = digest = None
+    if args.source is not None and started_at is not None and run.results and not args.no_save:
+        from halfcircle.history import recording_digest
+
+        digest = recording_digest(args.source)
+        same = _same_recording(args.db, digest, started_at, source, args.replace)
+    if run.results and not args.no_save and same is None:
         with History(args.db) as history:
             test_ratings = {k: v for k, v in ratings.items() if k is not None}
             session_id = history.record_baseline(
@@ -657,6 +724,8 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 camera_tilt_deg=tilt,
                 settings=settings_diff(settings),
             )
+            if digest is not None:
+                history.note_recording(session_id, digest)
             lines = history.compare(session_id)
             compared_with = history.baseline_before(session_id)
             if compared_with is not None:
@@ -702,6 +771,8 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             print(f"Saved as session {session_id} in {where}.")
     if advice:
         print(advice, file=sys.stderr if args.json else sys.stdout)
+    if same is not None:
+        print(same, file=sys.stderr if args.json else sys.stdout)
     if stopped is not None and stopped.message:
         print(f"halfcircle: {stopped.message}", file=sys.stderr)
         return stopped.error.exit_code if stopped.error is not None else EXIT_INTERRUPTED
@@ -921,6 +992,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_camera_tilt_option(a, remembered="with --to-history")
     _add_rating_options(a, "stored with --to-history")
+    _add_replace_option(a, "with --to-history")
     _add_settings_options(a)
     _add_db_option(a)
     a.set_defaults(func=_cmd_analyze)
@@ -1017,6 +1089,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--height-cm", type=float, default=None, help="your height (cm): sharpens fingertip cm"
     )
     _add_rating_options(b, "with --source")
+    _add_replace_option(b, "with --source")
     _add_camera_tilt_option(b, remembered=True)
     _add_settings_options(b)
     _add_db_option(b)

@@ -22,6 +22,8 @@ on open):
   per test or (test NULL) for the whole session.
 * ``plans``: the routine (:mod:`halfcircle.plan`): days, local time, use, minutes;
   every change a new row with ``set_at``, the last one in effect.
+* ``recordings``: the content digest (:func:`recording_digest`) of the video files a
+  session was measured from, so that the same recording is not stored twice.
 
 Every write is one transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``), and the
 database runs with a write-ahead log and ``synchronous=FULL``: a process killed
@@ -37,6 +39,7 @@ reads "a change big enough to be real".
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import os
@@ -70,6 +73,7 @@ __all__ = [
     "local_time",
     "plain_label",
     "real_change_words",
+    "recording_digest",
     "rising_pain_advice",
     "unit_of",
     "verdict",
@@ -143,6 +147,11 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         use TEXT NOT NULL CHECK (use IN ('warm-up', 'cool-down', 'own')),
         minutes INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 120)
     );
+    CREATE TABLE recordings (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        sha256 TEXT NOT NULL
+    );
+    CREATE INDEX recordings_sha256 ON recordings(sha256);
     """,
 )
 
@@ -528,6 +537,27 @@ class History:
             "INSERT INTO ratings (session_id, test, feels, pain) VALUES (?, ?, ?, ?)",
             (sid, test, feels, pain),
         )
+
+    def find_recording(self, digest: str, started_at: str, source: str) -> int | None:
+        """The session already measured from this recording, or None.
+
+        The same recording is the same file content (``digest``, of
+        :func:`recording_digest`), or the same recording time and source (a copy
+        re-encoded or trimmed by another program keeps both).
+        """
+        row = self.conn.execute(
+            "SELECT s.id FROM sessions s LEFT JOIN recordings r ON r.session_id = s.id"
+            " WHERE r.sha256 = ? OR (s.started_at = ? AND s.source = ?) ORDER BY s.id LIMIT 1",
+            (digest, started_at, source),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def note_recording(self, session_id: int, digest: str) -> None:
+        """Keep the content digest of the recording a session was measured from."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO recordings (session_id, sha256) VALUES (?, ?)", (session_id, digest)
+            )
 
     def delete_session(self, session_id: int) -> bool:
         """Delete one session and everything in it; False when there was none."""
@@ -941,6 +971,8 @@ class PracticeLog:
         started_at: ISO 8601 time (default: now, UTC).
         video_path: Where a video kept at the user's request lies.
         camera_tilt_deg: How far the camera looks down (deg), as used.
+        recording_sha256: For a recorded video, its content digest
+            (:func:`recording_digest`), kept so that it is not stored twice.
     """
 
     def __init__(
@@ -951,9 +983,11 @@ class PracticeLog:
         video_path: str | None = None,
         camera_tilt_deg: float | None = None,
         settings: Mapping[str, Any] | None = None,
+        recording_sha256: str | None = None,
     ) -> None:
         self.history = History(path)
         self.source = source
+        self.recording_sha256 = recording_sha256
         self.started_at = started_at or _now()
         self.video_path = video_path
         self.camera_tilt_deg = camera_tilt_deg
@@ -983,6 +1017,8 @@ class PracticeLog:
                 camera_tilt_deg=self.camera_tilt_deg,
                 settings=self.settings,
             )
+            if self.recording_sha256 is not None:
+                self.history.note_recording(self.session_id, self.recording_sha256)
         return self.session_id
 
     def _write(self, action: Callable[[], Any]) -> Any:
@@ -1091,6 +1127,16 @@ class PracticeLog:
     def close(self) -> None:
         """Close the database (a later write opens it again)."""
         self.history.close()
+
+
+def recording_digest(paths: Sequence[Path | str]) -> str:
+    """SHA-256 (hex) of the contents of the video files of one session, in the order given."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 def rising_pain_advice(before: int, now: int) -> str:
