@@ -64,7 +64,7 @@ def test_a_video_command_names_the_missing_library_and_its_package(
 
 @pytest.mark.parametrize(
     "command",
-    [["history"], ["config", "--print-defaults"], ["models"]],
+    [["history"], ["config", "--print-defaults"], ["models"], ["plan"], ["today"]],
 )
 def test_commands_without_video_work_where_opencv_cannot_load(
     tmp_path: Path, command: list[str]
