@@ -108,3 +108,19 @@ def test_a_readout_that_was_not_measured_draws_without_a_warning(
         warnings.simplefilter("error")
         draw_overlay(frame, pose, OverlayInfo(lateral, forward, trace=trace, last_trace=trace))
     assert frame.any()
+
+
+def test_the_trace_panel_puts_the_persons_right_where_it_appears_on_screen() -> None:
+    def dot_x(mirrored: bool = False, from_behind: bool = False) -> float:
+        """Mean column of the orange dot (a 30 deg right bend) in the trace panel."""
+        frame = np.zeros((480, 640, 3), np.uint8)
+        info = OverlayInfo(lateral_deg=30.0, forward_deg=0.0, from_behind=from_behind)
+        draw_overlay(frame, None, info, mirrored=mirrored)
+        panel = frame[:120, 640 - 170 :]  # the trace panel, top right
+        orange = (panel[..., 2] > 200) & (panel[..., 1] > 100) & (panel[..., 0] < 90)
+        return float(np.flatnonzero(orange.any(axis=0)).mean())
+
+    middle = 85.0
+    assert dot_x() < middle  # from the front the right side is on the image's left
+    assert dot_x(from_behind=True) > middle  # from behind on its right
+    assert dot_x(mirrored=True) > middle  # in a mirror on its right

@@ -584,6 +584,7 @@ def overlay_infos(analysis: Analysis) -> list[OverlayInfo]:
                 last_trace=last_trace,
                 ideal_deg=(lat_peak, fwd_peak),
                 status=status,
+                from_behind=kin.view.from_behind,
             )
         )
     return infos

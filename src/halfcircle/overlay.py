@@ -6,8 +6,8 @@ video of ``analyze``, so both look the same. It draws into the given BGR image
 in place, with OpenCV primitives only (no GUI calls).
 
 The trace panel shows the trunk as the person sees it in a mirror when the view
-is mirrored, and as the camera sees it otherwise: the side marked "R" is where
-the person's right side appears on screen.
+is mirrored, and as the camera sees it otherwise (from the front, or from
+behind): the side marked "R" is where the person's right side appears on screen.
 
 Phases are shown in plain words (:data:`PHASE_WORDS`, :func:`phase_words`); the
 state names in files stay as they are. Rounded numbers never read "-0".
@@ -93,6 +93,8 @@ class OverlayInfo:
         fps: Frames per second to show, or None.
         latency_ms: Capture-to-display latency to show, or None.
         help_text: Key help shown at the bottom, or None.
+        from_behind: The camera films the person from behind: their right side
+            appears on the image's right, and the trace panel puts it there.
     """
 
     lateral_deg: float | None = None
@@ -108,6 +110,7 @@ class OverlayInfo:
     fps: float | None = None
     latency_ms: float | None = None
     help_text: str | None = None
+    from_behind: bool = False
 
 
 def draw_overlay(
@@ -200,8 +203,9 @@ def _draw_trace_panel(
     span = max(lat_peak, fwd_peak, 1.0) * 1.25
     cx, cy = x0 + size // 2, y0 + int(10 * scale)
     radius = size / 2 - 8 * scale
-    # The person's right is on the image's left for an unmirrored front camera.
-    right_sign = 1.0 if mirrored else -1.0
+    # The person's right is on the image's left for an unmirrored front camera
+    # (on its right from behind, and mirrored).
+    right_sign = 1.0 if mirrored != info.from_behind else -1.0
 
     def to_px(trace: NDArray[np.float64]) -> NDArray[np.int32]:
         px = cx + right_sign * trace[:, 0] / span * radius
