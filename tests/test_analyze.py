@@ -262,13 +262,20 @@ def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_vid
     assert "give --camera-tilt DEG" in capsys.readouterr().out
 
 
-def test_a_recorded_practice_is_rated_into_the_history_and_rising_pain_is_named(
+def test_a_recorded_practice_is_rated_into_the_history_and_a_clear_rise_in_pain_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    import os
+    import shutil
+
     from halfcircle import cli
     from halfcircle.history import History
 
-    clip = Path(__file__).resolve().parents[1] / "fixtures" / "hc_fast.mp4"
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    clip = shutil.copyfile(fixtures / "hc_fast.mp4", tmp_path / "monday.mp4")
+    later = shutil.copyfile(fixtures / "hc_smooth.mp4", tmp_path / "tuesday.mp4")
+    os.utime(clip, (1_764_000_000, 1_764_000_000))  # recorded a day apart
+    os.utime(later, (1_764_086_400, 1_764_086_400))
     db = tmp_path / "h.sqlite3"
     args = ["analyze", str(clip), "--model", "lite", "--no-video", "--db", str(db)]
     # a rating is kept in the history, or nowhere
@@ -278,11 +285,13 @@ def test_a_recorded_practice_is_rated_into_the_history_and_rising_pain_is_named(
     assert cli.main([*first, "--feels", "same", "--pain", "3"]) == 0
     capsys.readouterr()
     second = [*args, "--out", str(tmp_path / "b"), "--to-history"]
+    second[1] = str(later)  # another recording (the same one again is not stored twice)
     assert cli.main([*second, "--feels", "worse", "--pain", "6"]) == 0
     printed = capsys.readouterr().out
-    # the same camera as last time unless told otherwise, and the pain that rose
+    # the same camera as last time unless told otherwise, and what the pain means
     assert "Camera tilt: 4 deg down, as in your last session" in printed
-    assert "Your pain rose from 3 to 6 out of 10" in printed and "see a clinician" in printed
+    assert "Your pain is 6 of 10, above the 5 that is fine" in printed
+    assert "ease off" in printed and "clinician" not in printed
     with History(db) as h:
         assert [(s["feels"], s["pain"], s["camera_tilt_deg"]) for s in h.sessions()] == [
             ("same", 3, 4.0),

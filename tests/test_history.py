@@ -145,8 +145,27 @@ def test_trend_compare_and_pain_advice(tmp_path: Path) -> None:
         )
         assert h.compare(third)[0] == "toe touch about the same"
         assert h.compare(third)[-1] == "feels worse overall"
-        advice = h.pain_advice(third)
-        assert advice is not None and "from 2 to 5" in advice and "clinician" in advice
+        advice = h.pain_advice(third)  # a rise of 3: ease off next time, no clinician
+        assert advice is not None and "rose by 3 points (2 -> 5 of 10)" in advice
+        assert "ease off" in advice and "clinician" not in advice
+        decision = h.pain_decision(third)
+        assert decision is not None and decision.action == "ease off"
+
+
+def test_pain_higher_at_the_start_of_three_sessions_in_a_row_advises_a_clinician(
+    tmp_path: Path,
+) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        ids = [
+            h.record_baseline(
+                _results(80, 25), pain=pain, started_at=f"2026-11-2{d}T09:00:00+00:00"
+            )
+            for d, pain in enumerate((2, 3, 4))
+        ]
+        assert "small change" in (h.pain_advice(ids[1]) or "")  # a rise of 1 is noise
+        advice = h.latest_pain_advice()
+        assert advice is not None and "checking with a clinician" in advice
+        assert "2 -> 3 -> 4" in advice
 
 
 def test_the_camera_tilt_is_remembered_and_a_change_of_it_is_said(tmp_path: Path) -> None:

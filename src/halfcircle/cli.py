@@ -830,13 +830,11 @@ def _cmd_history(args: argparse.Namespace) -> int:
                 history.export_json(args.out)
             print(f"Exported the history to {args.out}.")
             return 0
-        advice = history.latest_pain_advice()
-        if advice:  # first, where it is seen before any number
-            print(f"{advice}\n")
         sessions = history.sessions()
         glance = glance_lines(history.series(), sessions)
-        if glance:  # then the answer to "did I get better?", before the table
-            print("\n".join(glance) + "\n")
+        advice = history.latest_pain_advice()
+        if glance or advice:  # the answer to "did I get better?" and the pain, first
+            print("\n".join([*glance, *([advice] if advice else [])]) + "\n")
         print(format_trend(history.trend()))
         print(f"\nSessions in {history.path} (kept on this machine only), by date:")
         for number, s in enumerate(sessions, 1):

@@ -54,6 +54,7 @@ from typing import Any, Final
 
 from halfcircle.baseline import MDC, BaselineResult
 from halfcircle.errors import HalfcircleError, InputError
+from halfcircle.painmodel import CARRY_ON, PainDecision, PainRating, pain_decision
 from halfcircle.plan import TodayStatus, plan_dict, plans, today_status
 from halfcircle.scoring import PersonalBest, points
 
@@ -74,7 +75,6 @@ __all__ = [
     "plain_label",
     "real_change_words",
     "recording_digest",
-    "rising_pain_advice",
     "unit_of",
     "verdict",
 ]
@@ -841,19 +841,33 @@ class History:
         ]
         return known[-1] if known else None
 
-    def pain_advice(self, session_id: int) -> str | None:
-        """Advice when the overall pain of a session rose from the previous session's."""
+    def pain_decision(self, session_id: int) -> PainDecision | None:
+        """What a session's pain means (:func:`halfcircle.painmodel.pain_decision`).
+
+        Each session's overall pain is its one reading (asked at its end), so a rise is
+        taken against the session rated before it. None when the session has no pain.
+        """
         rated = [s for s in self.sessions() if s["pain"] is not None]
         ids = [s["id"] for s in rated]
         if session_id not in ids:
             return None
-        i = ids.index(session_id)
-        if i == 0 or rated[i]["pain"] <= rated[i - 1]["pain"]:
+        upto = rated[: ids.index(session_id) + 1]
+        return pain_decision([PainRating(after=s["pain"]) for s in upto])
+
+    def pain_advice(self, session_id: int) -> str | None:
+        """The sentence about a session's pain when there is something to say.
+
+        None when the pain stayed settled or fell; a rise of 1 gets the reassurance that
+        it is normal, a clear rise the advice to ease off next time, and pain higher at
+        the start of several sessions in a row the advice to check with a clinician.
+        """
+        decision = self.pain_decision(session_id)
+        if decision is None or (decision.action == CARRY_ON and not (decision.rise or 0) > 0):
             return None
-        return rising_pain_advice(rated[i - 1]["pain"], rated[i]["pain"])
+        return decision.sentence
 
     def latest_pain_advice(self) -> str | None:
-        """:meth:`pain_advice` of the latest session rated with a pain, if its pain rose."""
+        """:meth:`pain_advice` of the latest session rated with a pain."""
         rated = [s["id"] for s in self.sessions() if s["pain"] is not None]
         return self.pain_advice(rated[-1]) if rated else None
 
@@ -1137,14 +1151,6 @@ def recording_digest(paths: Sequence[Path | str]) -> str:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
-
-
-def rising_pain_advice(before: int, now: int) -> str:
-    """The advice given when the pain (0-10) rose since the last session."""
-    return (
-        f"Your pain rose from {before} to {now} out of 10 since the last session. Stop the "
-        "exercises for now and see a clinician (doctor or physiotherapist) before you go on."
-    )
 
 
 def _is_real(unit: str, change: float) -> bool:
