@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from halfcircle.analyze import Analysis
     from halfcircle.baselinelive import GuidedResult, Ratings
     from halfcircle.config import Settings
+    from halfcircle.history import History
 
 EXIT_INTERRUPTED = 130
 EXIT_NOTHING_MEASURED = 5
@@ -575,10 +576,11 @@ def _pain(text: str) -> int:
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
     import json
+    import sqlite3
 
     from halfcircle.baseline import baseline_from_poses, format_result
     from halfcircle.config import settings_diff
-    from halfcircle.history import History, local_time
+    from halfcircle.history import History, HistoryError, local_time
 
     if args.source is not None and args.camera is not None:
         raise InputError("Give either --camera or --source, not both.")
@@ -595,8 +597,11 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
         pain_before = None
         if not args.no_save and History(args.db).path.exists():
-            with History(args.db) as history:
-                pain_before = history.last_pain()
+            try:
+                with History(args.db) as history:
+                    pain_before = history.last_pain()
+            except (HistoryError, sqlite3.Error):
+                pain_before = None  # an unusable history is reported where it is written
         stopped = run_guided_baseline(
             args.camera or 0,
             args.model,
@@ -641,45 +646,67 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     compared_when = ""
     lines: list[str] = []
     advice = None
+    not_saved: str | None = None  # why the history could not take the results
     if run.results and not args.no_save:
-        with History(args.db) as history:
-            test_ratings = {k: v for k, v in ratings.items() if k is not None}
-            session_id = history.record_baseline(
-                run.results,
-                feels=feels,
-                pain=pain,
-                started_at=started_at,
-                source=source,
-                height_cm=args.height_cm,
-                test_ratings=test_ratings,
-                camera_tilt_deg=tilt,
-                settings=settings_diff(settings),
-            )
-            lines = history.compare(session_id)
-            compared_with = history.baseline_before(session_id)
-            if compared_with is not None:
-                then = next(s for s in history.sessions() if s["id"] == compared_with)
-                compared_when = f"{local_time(then['started_at'])} (session {compared_with})"
-            advice = history.pain_advice(session_id)
-            where = history.path
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "view": run.view,
-                    "azimuth_deg": round(run.azimuth_deg, 1),
-                    "camera_tilt_deg": tilt,
-                    "results": [r.to_dict() for r in run.results],
-                    "missing": run.missing(),
-                    "notes": list(run.notes),
-                    "session_id": session_id,
-                    "compared": lines,
-                    "compared_with": compared_with,
-                    "pain_advice": advice,
-                },
-                indent=2,
-            )
+        try:
+            with History(args.db) as history:
+                try:
+                    test_ratings = {k: v for k, v in ratings.items() if k is not None}
+                    session_id = history.record_baseline(
+                        run.results,
+                        feels=feels,
+                        pain=pain,
+                        started_at=started_at,
+                        source=source,
+                        height_cm=args.height_cm,
+                        test_ratings=test_ratings,
+                        camera_tilt_deg=tilt,
+                        settings=settings_diff(settings),
+                    )
+                    lines = history.compare(session_id)
+                    compared_with = history.baseline_before(session_id)
+                    if compared_with is not None:
+                        then = next(s for s in history.sessions() if s["id"] == compared_with)
+                        compared_when = (
+                            f"{local_time(then['started_at'])} (session {compared_with})"
+                        )
+                    advice = history.pain_advice(session_id)
+                    where = history.path
+                except sqlite3.Error as err:
+                    raise history.plain_error(err, "read") from err
+        except HistoryError as err:
+            not_saved = str(err)
+    data = {
+        "view": run.view,
+        "azimuth_deg": round(run.azimuth_deg, 1),
+        "camera_tilt_deg": tilt,
+        "results": [r.to_dict() for r in run.results],
+        "missing": run.missing(),
+        "notes": list(run.notes),
+        "session_id": session_id,
+        "compared": lines,
+        "compared_with": compared_with,
+        "pain_advice": advice,
+    }
+    kept: Path | None = None
+    if not_saved is not None:
+        kept = _keep_unsaved_baseline(
+            {
+                **data,
+                "started_at": started_at,
+                "source": source,
+                "feels": feels,
+                "pain": pain,
+                "height_cm": args.height_cm,
+                "ratings": {k: list(v) for k, v in ratings.items() if k is not None},
+                "settings": settings_diff(settings),
+                "not_saved": not_saved,
+            }
         )
+        data["not_saved"] = not_saved
+        data["kept_in"] = str(kept)
+    if args.json:
+        print(json.dumps(data, indent=2))
     else:
         several = args.source is not None and len(args.source) > 1
         if several:
@@ -700,14 +727,48 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             print(f"Saved as session {session_id} in {where}.")
     if advice:
         print(advice, file=sys.stderr if args.json else sys.stdout)
+    if not_saved is not None:
+        print(f"halfcircle: {not_saved} The results are kept in {kept}.", file=sys.stderr)
     if stopped is not None and stopped.message:
         print(f"halfcircle: {stopped.message}", file=sys.stderr)
         return stopped.error.exit_code if stopped.error is not None else EXIT_INTERRUPTED
+    if not_saved is not None:
+        return 1
     return 0 if run.results else EXIT_NOTHING_MEASURED
 
 
+def _keep_unsaved_baseline(data: dict[str, object]) -> Path:
+    """Write baseline results the history could not take into a JSON file; its path.
+
+    The file goes into the current folder (``halfcircle-baseline-<UTC time>.json``),
+    or the temporary folder when that cannot be written.
+    """
+    import json
+    import tempfile
+    from datetime import datetime, timezone
+
+    from halfcircle.files import json_safe, replace_text
+    from halfcircle.history import HistoryError
+
+    name = f"halfcircle-baseline-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    text = json.dumps(json_safe(data), indent=2) + "\n"
+    for folder in (Path.cwd(), Path(tempfile.gettempdir())):
+        path = folder / name
+        try:
+            replace_text(path, text)
+            return path.resolve()
+        except OSError:
+            continue
+    raise HistoryError(
+        "The results could not be saved to the history, nor kept in a file in the current "
+        "or the temporary folder."
+    )
+
+
 def _cmd_history(args: argparse.Namespace) -> int:
-    from halfcircle.history import History, format_trend, local_time
+    import sqlite3
+
+    from halfcircle.history import History
 
     path = History(args.db).path
     if not path.exists():  # reading or deleting creates no history
@@ -719,42 +780,52 @@ def _cmd_history(args: argparse.Namespace) -> int:
         )
         return 0
     with History(path) as history:
-        if args.delete_all:
-            if not args.yes:
-                raise InputError("--delete-all removes every session: add --yes to confirm.")
-            n = history.delete_all()
-            print(f"Deleted all {n} sessions from {history.path}.")
-            return 0
-        if args.delete_session is not None:
-            if not history.delete_session(args.delete_session):
-                raise InputError(f"There is no session {args.delete_session} in {history.path}.")
-            print(f"Deleted session {args.delete_session}.")
-            return 0
-        if args.export is not None:
-            if args.out is None:
-                raise InputError("--export needs --out FILE: where to write it.")
-            if args.export == "csv":
-                history.export_csv(args.out)
-            else:
-                history.export_json(args.out)
-            print(f"Exported the history to {args.out}.")
-            return 0
-        advice = history.latest_pain_advice()
-        if advice:  # first, where it is seen before any number
-            print(f"{advice}\n")
-        print(f"History in {history.path} (kept on this machine only).")
-        for s in history.sessions():
-            rated = ""
-            if s["feels"] or s["pain"] is not None:
-                pain = "-" if s["pain"] is None else s["pain"]
-                rated = f"  feels {s['feels'] or '-'}, pain {pain}"
-            print(f"session {s['id']:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}")
-        print(format_trend(history.trend()))
-        if args.plot is not None:
-            from halfcircle.historyplot import plot_history
+        try:
+            return _history_command(args, history)
+        except sqlite3.Error as err:  # a damaged file reads well up to its first bad page
+            raise history.plain_error(err, "read") from err
 
-            png, page = plot_history(history, args.plot)
-            print(f"Plot written to {png} and {page}.")
+
+def _history_command(args: argparse.Namespace, history: History) -> int:
+    """``halfcircle history`` on an open history."""
+    from halfcircle.history import format_trend, local_time
+
+    if args.delete_all:
+        if not args.yes:
+            raise InputError("--delete-all removes every session: add --yes to confirm.")
+        n = history.delete_all()
+        print(f"Deleted all {n} sessions from {history.path}.")
+        return 0
+    if args.delete_session is not None:
+        if not history.delete_session(args.delete_session):
+            raise InputError(f"There is no session {args.delete_session} in {history.path}.")
+        print(f"Deleted session {args.delete_session}.")
+        return 0
+    if args.export is not None:
+        if args.out is None:
+            raise InputError("--export needs --out FILE: where to write it.")
+        if args.export == "csv":
+            history.export_csv(args.out)
+        else:
+            history.export_json(args.out)
+        print(f"Exported the history to {args.out}.")
+        return 0
+    advice = history.latest_pain_advice()
+    if advice:  # first, where it is seen before any number
+        print(f"{advice}\n")
+    print(f"History in {history.path} (kept on this machine only).")
+    for s in history.sessions():
+        rated = ""
+        if s["feels"] or s["pain"] is not None:
+            pain = "-" if s["pain"] is None else s["pain"]
+            rated = f"  feels {s['feels'] or '-'}, pain {pain}"
+        print(f"session {s['id']:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}")
+    print(format_trend(history.trend()))
+    if args.plot is not None:
+        from halfcircle.historyplot import plot_history
+
+        png, page = plot_history(history, args.plot)
+        print(f"Plot written to {png} and {page}.")
     return 0
 
 
