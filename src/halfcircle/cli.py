@@ -16,6 +16,7 @@ into one plain line on stderr and an exit code. Exit codes:
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -382,6 +383,8 @@ def _settings_of(args: argparse.Namespace) -> Settings:
 
 def _setting(text: str) -> str:
     """A ``--set`` item: ``TABLE.KEY=VALUE`` (an argparse type; the value is read later)."""
+    if "\n" in text or "\r" in text:
+        raise InputError(f"--set takes one line, TABLE.KEY=VALUE, got {text!r}.")
     key, sep, _ = text.partition("=")
     if not sep or "." not in key.strip(" ."):
         raise argparse.ArgumentTypeError(
@@ -561,6 +564,39 @@ def _cmd_models(args: argparse.Namespace) -> int:
         size = f"{info.size / 1e6:.1f} MB" if info.size is not None else "-"
         print(f"{info.name:6s} {state:14s} {size:>8s}  {info.path}")
     return 0
+
+
+def _jobs(text: str) -> int:
+    """``--jobs``: videos analysed at once, 1 or more (refused in one sentence, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise InputError(
+            f"--jobs is how many videos are analysed at once: give 1 or more, got {text!r}."
+        )
+    return value
+
+
+#: Body heights ``--height-cm`` takes (cm); the calibration's own range, in metres,
+#: is (0.5, 2.8) (:class:`halfcircle.calibration.CalibrationConfig`).
+HEIGHT_RANGE_CM: Final = (50.0, 280.0)
+
+
+def _height_cm(text: str) -> float:
+    """``--height-cm``: a body height in cm within :data:`HEIGHT_RANGE_CM` (else exit 2)."""
+    low, high = HEIGHT_RANGE_CM
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not low < value < high:
+        raise InputError(
+            f"--height-cm is your height in centimetres, between {low:g} and {high:g}: "
+            f"got {text!r}."
+        )
+    return value
 
 
 def _pain(text: str) -> int:
@@ -904,7 +940,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--no-video", action="store_true", default=False, help="skip the annotated video"
     )
-    a.add_argument("--jobs", type=int, default=2, help="videos analysed at once (default: 2)")
+    a.add_argument("--jobs", type=_jobs, default=2, help="videos analysed at once (default: 2)")
     a.add_argument(
         "--to-history",
         action="store_true",
@@ -1006,7 +1042,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--camera", type=int, default=None, help="camera index (default: 0)")
     b.add_argument("--model", type=str, default="full", help="lite, full, heavy or a .task file")
     b.add_argument(
-        "--height-cm", type=float, default=None, help="your height (cm): sharpens fingertip cm"
+        "--height-cm",
+        type=_height_cm,
+        default=None,
+        help="your height (cm, 50-280): sharpens fingertip cm",
     )
     _add_rating_options(b, "with --source")
     _add_camera_tilt_option(b, remembered=True)
@@ -1086,7 +1125,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except HalfcircleError as err:  # an option refused in a sentence of its own (exit 2)
+        print(f"halfcircle: {err}", file=sys.stderr)
+        return err.exit_code
     _quiet_opencv()
     try:
         return int(args.func(args))
