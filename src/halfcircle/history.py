@@ -337,8 +337,10 @@ class History:
             return HistoryError(
                 f"{where}: another program holds it locked; try again when it has finished."
             )
-        if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text or (
-            "not a database" in text
+        if (
+            name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+            or "malformed" in text
+            or ("not a database" in text)
         ):
             return HistoryError(
                 f"{where}: it is damaged ({text}); move it away to start a new history "
