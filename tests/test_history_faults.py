@@ -151,3 +151,26 @@ def test_baseline_with_an_unwritable_halfcircle_home_prints_what_it_measured(
     # a home below a file cannot be created, even by root (who ignores permissions)
     run = _baseline(None, tmp_path, env={"HALFCIRCLE_HOME": str(blocker / "home")})
     _assert_measured_and_kept(run, tmp_path, "Cannot open the history database")
+
+
+def test_analyze_to_history_into_another_programs_database_keeps_the_summary(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "music.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE songs (title TEXT)")
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    run = _halfcircle(
+        "analyze", str(FIXTURES / "hc_fast.mp4"), "--out", str(tmp_path / "out"),
+        "--model", "lite", "--no-video", "--to-history", "--db", str(db), "--camera-tilt", "0",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert "Traceback" not in run.stderr
+    assert "Average score" in run.stdout  # what was measured is said
+    assert "Your progress history could not be updated" in run.stdout
+    assert "is not a halfcircle history" in run.stdout
+    assert (tmp_path / "out" / "summary.json").exists()
+    assert db.read_bytes() == before

@@ -161,7 +161,15 @@ def _analyze_one(
             unwritten = f"Not every result could be written to {out} ({error_reason(err)})."
     text = text_summary(analysis)
     if history_db is not None and analysis.measured:
-        added = _add_to_history(analysis, video, history_db, camera_tilt_deg, rating, replace)
+        from halfcircle.history import HistoryError
+
+        try:
+            added = _add_to_history(analysis, video, history_db, camera_tilt_deg, rating, replace)
+        except (HistoryError, sqlite3.Error) as err:  # the summary and the files still count
+            added = [
+                f"Your progress history could not be updated ({str(err).rstrip('.')}); "
+                f"the results are in {out}/."
+            ]
         text += "".join(f"\n{line}" for line in added)
     if unwritten is None:
         text += f"\nResults in {out}/ (open report.html)."
