@@ -16,7 +16,9 @@ into one plain line on stderr and an exit code. Exit codes:
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from halfcircle.analyze import Analysis
     from halfcircle.baselinelive import GuidedResult, Ratings
     from halfcircle.config import Settings
+    from halfcircle.history import History
 
 EXIT_INTERRUPTED = 130
 EXIT_NOTHING_MEASURED = 5
@@ -158,7 +161,15 @@ def _analyze_one(
             unwritten = f"Not every result could be written to {out} ({error_reason(err)})."
     text = text_summary(analysis)
     if history_db is not None and analysis.measured:
-        added = _add_to_history(analysis, video, history_db, camera_tilt_deg, rating, replace)
+        from halfcircle.history import HistoryError
+
+        try:
+            added = _add_to_history(analysis, video, history_db, camera_tilt_deg, rating, replace)
+        except (HistoryError, sqlite3.Error) as err:  # the summary and the files still count
+            added = [
+                f"Your progress history could not be updated ({str(err).rstrip('.')}); "
+                f"the results are in {out}/."
+            ]
         text += "".join(f"\n{line}" for line in added)
     if unwritten is None:
         text += f"\nResults in {out}/ (open report.html)."
@@ -435,6 +446,8 @@ def _settings_of(args: argparse.Namespace) -> Settings:
 
 def _setting(text: str) -> str:
     """A ``--set`` item: ``TABLE.KEY=VALUE`` (an argparse type; the value is read later)."""
+    if "\n" in text or "\r" in text:
+        raise InputError(f"--set takes one line, TABLE.KEY=VALUE, got {text!r}.")
     key, sep, _ = text.partition("=")
     if not sep or "." not in key.strip(" ."):
         raise argparse.ArgumentTypeError(
@@ -566,8 +579,6 @@ def _camera_tilt_of(args: argparse.Namespace, remembered: bool) -> tuple[float, 
         return float(args.camera_tilt), None
     last: float | None = None
     if remembered:
-        import sqlite3
-
         from halfcircle.history import History
 
         path = _history_db(args)
@@ -626,6 +637,39 @@ def _cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _jobs(text: str) -> int:
+    """``--jobs``: videos analysed at once, 1 or more (refused in one sentence, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise InputError(
+            f"--jobs is how many videos are analysed at once: give 1 or more, got {text!r}."
+        )
+    return value
+
+
+#: Body heights ``--height-cm`` takes (cm); the calibration's own range, in metres,
+#: is (0.5, 2.8) (:class:`halfcircle.calibration.CalibrationConfig`).
+HEIGHT_RANGE_CM: Final = (50.0, 280.0)
+
+
+def _height_cm(text: str) -> float:
+    """``--height-cm``: a body height in cm within :data:`HEIGHT_RANGE_CM` (else exit 2)."""
+    low, high = HEIGHT_RANGE_CM
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not low < value < high:
+        raise InputError(
+            f"--height-cm is your height in centimetres, between {low:g} and {high:g}: "
+            f"got {text!r}."
+        )
+    return value
+
+
 def _pain(text: str) -> int:
     """A pain rating 0-10 (an argparse type)."""
     try:
@@ -642,7 +686,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
     from halfcircle.baseline import baseline_from_poses, format_result
     from halfcircle.config import settings_diff
-    from halfcircle.history import History, local_time
+    from halfcircle.history import History, HistoryError, local_time
 
     if args.source is not None and args.camera is not None:
         raise InputError("Give either --camera or --source, not both.")
@@ -659,8 +703,11 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
         pain_before = None
         if not args.no_save and History(args.db).path.exists():
-            with History(args.db) as history:
-                pain_before = history.last_pain()
+            try:
+                with History(args.db) as history:
+                    pain_before = history.last_pain()
+            except (HistoryError, sqlite3.Error):
+                pain_before = None  # an unusable history is reported where it is written
         stopped = run_guided_baseline(
             args.camera or 0,
             args.model,
@@ -705,52 +752,77 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     compared_when = ""
     lines: list[str] = []
     advice = same = digest = None
-    if args.source is not None and started_at is not None and run.results and not args.no_save:
-        from halfcircle.history import recording_digest
+    not_saved: str | None = None  # why the history could not take the results
+    if run.results and not args.no_save:
+        try:
+            if args.source is not None and started_at is not None:
+                from halfcircle.history import recording_digest
 
-        digest = recording_digest(args.source)
-        same = _same_recording(args.db, digest, started_at, source, args.replace)
-    if run.results and not args.no_save and same is None:
-        with History(args.db) as history:
-            test_ratings = {k: v for k, v in ratings.items() if k is not None}
-            session_id = history.record_baseline(
-                run.results,
-                feels=feels,
-                pain=pain,
-                started_at=started_at,
-                source=source,
-                height_cm=args.height_cm,
-                test_ratings=test_ratings,
-                camera_tilt_deg=tilt,
-                settings=settings_diff(settings),
-            )
-            if digest is not None:
-                history.note_recording(session_id, digest)
-            lines = history.compare(session_id)
-            compared_with = history.baseline_before(session_id)
-            if compared_with is not None:
-                then = next(s for s in history.sessions() if s["id"] == compared_with)
-                compared_when = f"{local_time(then['started_at'])} (session {compared_with})"
-            advice = history.pain_advice(session_id)
-            where = history.path
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "view": run.view,
-                    "azimuth_deg": round(run.azimuth_deg, 1),
-                    "camera_tilt_deg": tilt,
-                    "results": [r.to_dict() for r in run.results],
-                    "missing": run.missing(),
-                    "notes": list(run.notes),
-                    "session_id": session_id,
-                    "compared": lines,
-                    "compared_with": compared_with,
-                    "pain_advice": advice,
-                },
-                indent=2,
-            )
+                digest = recording_digest(args.source)
+                same = _same_recording(args.db, digest, started_at, source, args.replace)
+            if same is None:
+                with History(args.db) as history:
+                    try:
+                        test_ratings = {k: v for k, v in ratings.items() if k is not None}
+                        session_id = history.record_baseline(
+                            run.results,
+                            feels=feels,
+                            pain=pain,
+                            started_at=started_at,
+                            source=source,
+                            height_cm=args.height_cm,
+                            test_ratings=test_ratings,
+                            camera_tilt_deg=tilt,
+                            settings=settings_diff(settings),
+                        )
+                        if digest is not None:
+                            history.note_recording(session_id, digest)
+                        lines = history.compare(session_id)
+                        compared_with = history.baseline_before(session_id)
+                        if compared_with is not None:
+                            then = next(s for s in history.sessions() if s["id"] == compared_with)
+                            compared_when = (
+                                f"{local_time(then['started_at'])} (session {compared_with})"
+                            )
+                        advice = history.pain_advice(session_id)
+                        where = history.path
+                    except sqlite3.Error as err:
+                        raise history.plain_error(err, "read") from err
+        except HistoryError as err:
+            not_saved = str(err)
+        except sqlite3.Error as err:  # met while looking for the same recording
+            not_saved = History(args.db).plain_error(err, "read").args[0]
+    data = {
+        "view": run.view,
+        "azimuth_deg": round(run.azimuth_deg, 1),
+        "camera_tilt_deg": tilt,
+        "results": [r.to_dict() for r in run.results],
+        "missing": run.missing(),
+        "notes": list(run.notes),
+        "session_id": session_id,
+        "compared": lines,
+        "compared_with": compared_with,
+        "pain_advice": advice,
+    }
+    kept: Path | None = None
+    if not_saved is not None:
+        kept = _keep_unsaved_baseline(
+            {
+                **data,
+                "started_at": started_at,
+                "source": source,
+                "feels": feels,
+                "pain": pain,
+                "height_cm": args.height_cm,
+                "ratings": {k: list(v) for k, v in ratings.items() if k is not None},
+                "settings": settings_diff(settings),
+                "not_saved": not_saved,
+            }
         )
+        data["not_saved"] = not_saved
+        data["kept_in"] = str(kept)
+    if args.json:
+        print(json.dumps(data, indent=2))
     else:
         several = args.source is not None and len(args.source) > 1
         if several:
@@ -773,10 +845,42 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         print(advice, file=sys.stderr if args.json else sys.stdout)
     if same is not None:
         print(same, file=sys.stderr if args.json else sys.stdout)
+    if not_saved is not None:
+        print(f"halfcircle: {not_saved} The results are kept in {kept}.", file=sys.stderr)
     if stopped is not None and stopped.message:
         print(f"halfcircle: {stopped.message}", file=sys.stderr)
         return stopped.error.exit_code if stopped.error is not None else EXIT_INTERRUPTED
+    if not_saved is not None:
+        return 1
     return 0 if run.results else EXIT_NOTHING_MEASURED
+
+
+def _keep_unsaved_baseline(data: dict[str, object]) -> Path:
+    """Write baseline results the history could not take into a JSON file; its path.
+
+    The file goes into the current folder (``halfcircle-baseline-<UTC time>.json``),
+    or the temporary folder when that cannot be written.
+    """
+    import json
+    import tempfile
+    from datetime import datetime, timezone
+
+    from halfcircle.files import json_safe, replace_text
+    from halfcircle.history import HistoryError
+
+    name = f"halfcircle-baseline-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    text = json.dumps(json_safe(data), indent=2) + "\n"
+    for folder in (Path.cwd(), Path(tempfile.gettempdir())):
+        path = folder / name
+        try:
+            replace_text(path, text)
+            return path.resolve()
+        except OSError:
+            continue
+    raise HistoryError(
+        "The results could not be saved to the history, nor kept in a file in the current "
+        "or the temporary folder."
+    )
 
 
 def _date_option(option: str, text: str | None) -> date | None:
@@ -790,8 +894,7 @@ def _date_option(option: str, text: str | None) -> date | None:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    from halfcircle.history import History, format_trend, local_time
-    from halfcircle.progress import glance_lines
+    from halfcircle.history import History
 
     path = History(args.db).path
     if not path.exists():  # reading or deleting creates no history
@@ -803,53 +906,62 @@ def _cmd_history(args: argparse.Namespace) -> int:
         )
         return 0
     with History(path) as history:
-        if args.delete_all:
-            if not args.yes:
-                raise InputError("--delete-all removes every session: add --yes to confirm.")
-            n = history.delete_all()
-            print(f"Deleted all {n} sessions from {history.path}.")
-            return 0
-        if args.delete_session is not None:
-            if not history.delete_session(args.delete_session):
-                raise InputError(f"There is no session {args.delete_session} in {history.path}.")
-            print(f"Deleted session {args.delete_session}.")
-            return 0
-        if args.summary is not None:
-            from halfcircle.summarypage import write_summary
+        try:
+            return _history_command(args, history)
+        except sqlite3.Error as err:  # a damaged file reads well up to its first bad page
+            raise history.plain_error(err, "read") from err
 
-            start, end = _date_option("--from", args.start), _date_option("--to", args.end)
-            write_summary(history, args.summary, start, end)
-            print(f"Summary written to {args.summary}: open it in a browser, or print it.")
-            return 0
-        if args.export is not None:
-            if args.out is None:
-                raise InputError("--export needs --out FILE: where to write it.")
-            if args.export == "csv":
-                history.export_csv(args.out)
-            else:
-                history.export_json(args.out)
-            print(f"Exported the history to {args.out}.")
-            return 0
-        sessions = history.sessions()
-        glance = glance_lines(history.series(), sessions)
-        advice = history.latest_pain_advice()
-        if glance or advice:  # the answer to "did I get better?" and the pain, first
-            print("\n".join([*glance, *([advice] if advice else [])]) + "\n")
-        print(format_trend(history.trend()))
-        print(f"\nSessions in {history.path} (kept on this machine only), by date:")
-        for number, s in enumerate(sessions, 1):
-            rated = ""
-            if s["feels"] or s["pain"] is not None:
-                pain = "-" if s["pain"] is None else s["pain"]
-                rated = f"  feels {s['feels'] or '-'}, pain {pain}"
-            print(
-                f"{number:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}  (id {s['id']})"
-            )
-        if args.plot is not None:
-            from halfcircle.historyplot import plot_history
 
-            png, page = plot_history(history, args.plot)
-            print(f"Plot written to {png} and {page}.")
+def _history_command(args: argparse.Namespace, history: History) -> int:
+    """``halfcircle history`` on an open history."""
+    from halfcircle.history import format_trend, local_time
+    from halfcircle.progress import glance_lines
+
+    if args.delete_all:
+        if not args.yes:
+            raise InputError("--delete-all removes every session: add --yes to confirm.")
+        n = history.delete_all()
+        print(f"Deleted all {n} sessions from {history.path}.")
+        return 0
+    if args.delete_session is not None:
+        if not history.delete_session(args.delete_session):
+            raise InputError(f"There is no session {args.delete_session} in {history.path}.")
+        print(f"Deleted session {args.delete_session}.")
+        return 0
+    if args.summary is not None:
+        from halfcircle.summarypage import write_summary
+
+        start, end = _date_option("--from", args.start), _date_option("--to", args.end)
+        write_summary(history, args.summary, start, end)
+        print(f"Summary written to {args.summary}: open it in a browser, or print it.")
+        return 0
+    if args.export is not None:
+        if args.out is None:
+            raise InputError("--export needs --out FILE: where to write it.")
+        if args.export == "csv":
+            history.export_csv(args.out)
+        else:
+            history.export_json(args.out)
+        print(f"Exported the history to {args.out}.")
+        return 0
+    sessions = history.sessions()
+    glance = glance_lines(history.series(), sessions)
+    advice = history.latest_pain_advice()
+    if glance or advice:  # the answer to "did I get better?" and the pain, first
+        print("\n".join([*glance, *([advice] if advice else [])]) + "\n")
+    print(format_trend(history.trend()))
+    print(f"\nSessions in {history.path} (kept on this machine only), by date:")
+    for number, s in enumerate(sessions, 1):
+        rated = ""
+        if s["feels"] or s["pain"] is not None:
+            pain = "-" if s["pain"] is None else s["pain"]
+            rated = f"  feels {s['feels'] or '-'}, pain {pain}"
+        print(f"{number:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}  (id {s['id']})")
+    if args.plot is not None:
+        from halfcircle.historyplot import plot_history
+
+        png, page = plot_history(history, args.plot)
+        print(f"Plot written to {png} and {page}.")
     return 0
 
 
@@ -981,7 +1093,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--no-video", action="store_true", default=False, help="skip the annotated video"
     )
-    a.add_argument("--jobs", type=int, default=2, help="videos analysed at once (default: 2)")
+    a.add_argument("--jobs", type=_jobs, default=2, help="videos analysed at once (default: 2)")
     a.add_argument(
         "--to-history",
         action="store_true",
@@ -1084,7 +1196,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--camera", type=int, default=None, help="camera index (default: 0)")
     b.add_argument("--model", type=str, default="full", help="lite, full, heavy or a .task file")
     b.add_argument(
-        "--height-cm", type=float, default=None, help="your height (cm): sharpens fingertip cm"
+        "--height-cm",
+        type=_height_cm,
+        default=None,
+        help="your height (cm, 50-280): sharpens fingertip cm",
     )
     _add_rating_options(b, "with --source")
     _add_replace_option(b, "with --source")
@@ -1202,7 +1317,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except HalfcircleError as err:  # an option refused in a sentence of its own (exit 2)
+        print(f"halfcircle: {err}", file=sys.stderr)
+        return err.exit_code
     _quiet_opencv()
     try:
         return int(args.func(args))
@@ -1212,6 +1331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("halfcircle: stopped with Ctrl-C.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except sqlite3.Error as err:  # a history that failed after it opened (damaged pages)
+        print(f"halfcircle: the history database could not be read: {err}.", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # The reader of our output went away (`halfcircle history | head`): stop
         # quietly, and keep Python from complaining when it flushes stdout at exit.
