@@ -625,7 +625,7 @@ def write_outputs(
     from halfcircle.videowriter import VideoWriteError
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    clear_outputs(out_dir, OUTPUT_NAMES)
+    clear_outputs(out_dir, OUTPUT_NAMES.values())
     paths: dict[str, Path] = {}
     failed: dict[str, OSError] = {}
 
