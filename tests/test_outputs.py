@@ -248,11 +248,21 @@ def test_a_file_cut_short_is_analysed_with_a_note_that_it_ends_early(tmp_path: P
     whole = json.loads(_cli("analyze", CLIP, "--out", tmp_path / "w", "--model", "lite",
                             "--no-video", "--json").stdout)  # fmt: skip
     assert whole["video"]["ends_early"] is False and whole["video"]["frames"] == 151
+    # from Python too
+    import halfcircle
+
+    result = halfcircle.analyze_video(cut, model="lite")
+    assert result.summary["video"]["ends_early"] is True
+    assert any(n.startswith("The file ends early: ") for n in result.notes)
 
 
 # ----------------------------------------------------------------------------- progress
-def _on_a_terminal(*args: str | Path) -> tuple[int, str]:
-    """Run ``halfcircle ARGS`` with stderr on a pseudo-terminal; its exit code and stderr."""
+def _on_a_terminal(*args: str | Path, interrupt_when: str | None = None) -> tuple[int, str]:
+    """Run ``halfcircle ARGS`` with stderr on a pseudo-terminal; its exit code and stderr.
+
+    ``interrupt_when``: a pattern; once it shows on the terminal, Ctrl-C is sent
+    (SIGINT to the command's process group, as a terminal sends it).
+    """
     import fcntl
     import pty
     import struct
@@ -265,9 +275,10 @@ def _on_a_terminal(*args: str | Path) -> tuple[int, str]:
         [sys.executable, "-m", "halfcircle.cli", *map(str, args)],
         stdout=subprocess.DEVNULL,
         stderr=follower,
+        start_new_session=True,
     )
     os.close(follower)
-    chunks = []
+    shown = ""
     while True:
         try:
             chunk = os.read(leader, 65536)
@@ -275,9 +286,12 @@ def _on_a_terminal(*args: str | Path) -> tuple[int, str]:
             break
         if not chunk:
             break
-        chunks.append(chunk)
+        shown += chunk.decode(errors="replace")
+        if interrupt_when is not None and re.search(interrupt_when, shown):
+            os.killpg(proc.pid, signal.SIGINT)
+            interrupt_when = None
     os.close(leader)
-    return proc.wait(timeout=300), b"".join(chunks).decode(errors="replace")
+    return proc.wait(timeout=300), shown
 
 
 def test_several_videos_at_once_show_progress_per_video_and_overall(
@@ -299,3 +313,37 @@ def test_one_video_shows_progress_of_its_results_and_its_video(tmp_path: Path) -
     assert "pose person.mp4: 100%" in shown
     assert "results person.mp4: 100%" in shown and "4/4" in shown
     assert "video person.mp4: 100%" in shown and "30/30" in shown
+
+
+def test_ctrl_c_during_the_pose_pass_writes_what_was_measured_at_once(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    code, shown = _on_a_terminal("analyze", CLIP, "--out", out, "--model", "lite",
+                                 interrupt_when=r"pose hc_fast\.mp4:.*\| [2-9]\d/151 ")  # fmt: skip
+    assert code == 130, shown
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] is True and 20 <= summary["video"]["frames"] < 151
+    assert summary["video"]["ends_early"] is False  # stopped, not cut short
+    assert _names(out) == ["frames.csv", "report.html", "reps.json", "summary.json"]
+    assert (
+        f"halfcircle: stopped with Ctrl-C after {summary['video']['frames']} frames; what "
+        f"they measured is in {out}/, without the annotated video."
+    ) in shown
+    assert "Traceback" not in shown and "video hc_fast.mp4" not in shown  # no video pass
+
+
+def test_ctrl_c_with_several_videos_stops_the_set_and_keeps_what_was_measured(
+    tmp_path: Path,
+) -> None:
+    for name in ("a", "b", "c"):
+        (tmp_path / "videos" / name).mkdir(parents=True)
+        (tmp_path / "videos" / name / "clip.mp4").write_bytes(CLIP.read_bytes())
+    out = tmp_path / "o"
+    code, shown = _on_a_terminal("analyze", tmp_path / "videos", "--out", out, "--model", "lite",
+                                 "--no-video", "--jobs", "1",
+                                 interrupt_when=r"\| 1/3 \[")  # fmt: skip
+    assert code == 130, shown
+    assert "Traceback" not in shown
+    assert re.search(r"halfcircle: stopped with Ctrl-C; [12] of 3 videos were begun, each "
+                     r"keeps what was measured\.", shown)  # fmt: skip
+    assert json.loads((out / "a" / "clip" / "summary.json").read_text())["interrupted"] is False
+    assert not (out / "c").exists()  # not begun: cancelled

@@ -5,7 +5,8 @@ into one plain line on stderr and an exit code. Exit codes:
 
 * 0: done.
 * 1: halfcircle could not finish for a reason it names.
-* 2: the input cannot be used (missing, not a video, damaged, unsupported codec).
+* 2: the input cannot be used (missing, not a video, damaged, unsupported codec),
+  nor the output folder (`--out` is a file or cannot be written to).
 * 3: the camera or stream stopped mid-session (what was measured is kept).
 * 4: a pose model is missing or damaged.
 * 5: the video was read but nothing could be measured (nobody in view, or no
@@ -213,7 +214,14 @@ def _analyze_one(
 
         unwritten = None
         try:
-            write_outputs(analysis, out, annotate=annotate, progress=on_frame, on_file=on_file)
+            # stopped with Ctrl-C: what was measured is written at once, without a video
+            write_outputs(
+                analysis,
+                out,
+                annotate=annotate and not interrupted,
+                progress=on_frame,
+                on_file=on_file,
+            )
         except VideoWriteError as err:  # disk full: the summary still counts
             unwritten = f"{str(err).rstrip('.')}; the other results are in {out}/."
         except OutputsUnwrittenError as err:
@@ -240,6 +248,12 @@ def _analyze_one(
         text += f"\nResults in {out}/ (open report.html)."
     else:
         print(f"halfcircle: {unwritten}", file=sys.stderr)
+    if interrupted:
+        print(
+            f"halfcircle: stopped with Ctrl-C after {len(poses)} frames; what they "
+            f"measured is in {out}/, without the annotated video.",
+            file=sys.stderr,
+        )
     code = 0
     if interrupted:
         code = EXIT_INTERRUPTED
@@ -284,30 +298,49 @@ def _add_to_history(
     return lines
 
 
-#: In a worker process of ``analyze`` with several videos: where its progress goes.
-_worker_progress: Any = None
+#: In a worker process of ``analyze`` with several videos: where its progress
+#: goes (``progress``), the parent's Ctrl-C (``stop``), whether it is analysing a
+#: video now (``busy``). Empty in any other process.
+_worker: dict[str, Any] = {}
 
 
-def _init_analyze_worker(queue: Any) -> None:
-    global _worker_progress
-    _worker_progress = queue
+def _init_analyze_worker(progress: Any, stop: Any) -> None:
+    import signal
+
+    _worker.update(progress=progress, stop=stop, busy=False)
+    # Ctrl-C reaches every process of the terminal's group: a worker between
+    # videos has nothing to stop (the parent cancels what is left), one analysing
+    # a video stops it as `analyze` of one video would.
+    signal.signal(signal.SIGINT, _worker_sigint)
     _quiet_opencv()
+
+
+def _worker_sigint(signum: int, frame: Any) -> None:
+    if _worker.get("busy"):
+        raise KeyboardInterrupt
 
 
 def _analyze_worker(
     args: tuple[int, Path, Path, str, bool, bool, Path | None, float, Settings],
 ) -> tuple[int, str]:
     index, video, out, model, annotate, as_json, history_db, tilt, settings = args
-    bars = _QueueBars(_worker_progress, index) if _worker_progress is not None else None
+    progress = _worker.get("progress")
+    if _worker.get("stop") is not None and _worker["stop"].is_set():
+        return EXIT_INTERRUPTED, ""  # queued before the Ctrl-C: not started
+    bars = _QueueBars(progress, index) if progress is not None else None
+    _worker["busy"] = True
     try:
         return _analyze_one(
             video, out, model, annotate, as_json, history_db, tilt, settings, bars=bars
         )
     except HalfcircleError as err:
         return err.exit_code, f"halfcircle: {err}"
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED, "halfcircle: stopped with Ctrl-C before its results were written."
     finally:
-        if _worker_progress is not None:
-            _worker_progress.put((index, "finished", None))
+        _worker["busy"] = False
+        if progress is not None:
+            progress.put((index, "finished", None))
 
 
 def analysis_folders(inputs: Sequence[Path], out: Path) -> list[tuple[Path, Path]]:
@@ -423,7 +456,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     # Several videos: one per process, both cores busy (the model uses about one each).
     import multiprocessing
     import threading
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import CancelledError, ProcessPoolExecutor
 
     from tqdm import tqdm
 
@@ -435,7 +468,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     worst = 0
     summaries = []
     context = multiprocessing.get_context()
-    queue = context.Queue()
+    queue, stop = context.Queue(), context.Event()
     drawer = threading.Thread(
         target=_show_progress,
         args=(queue, len(jobs), args.json or None),
@@ -443,17 +476,29 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         daemon=True,
     )
     drawer.start()
+    interrupted = started = 0
     try:
         with ProcessPoolExecutor(
             max_workers=args.jobs,
             mp_context=context,
             initializer=_init_analyze_worker,
-            initargs=(queue,),
+            initargs=(queue, stop),
         ) as pool:
-            for (_, video, *_), (code, text) in zip(
-                jobs, pool.map(_analyze_worker, jobs), strict=True
-            ):
+            futures = [pool.submit(_analyze_worker, job) for job in jobs]
+            for (_, video, *_), future in zip(jobs, futures, strict=True):
+                try:
+                    code, text = _result_after_ctrl_c(future, stop, futures)
+                except CancelledError:
+                    continue
+                except KeyboardInterrupt:
+                    interrupted += 1
+                    if interrupted > 1:  # a second Ctrl-C: stop waiting
+                        raise
+                    code, text = _result_after_ctrl_c(future, stop, futures, again=True)
                 worst = max(worst, code)
+                started += bool(text)
+                if not text:  # not started: queued before the Ctrl-C
+                    continue
                 if text.startswith("halfcircle: "):
                     tqdm.write(f"{video}: {text.removeprefix('halfcircle: ')}", file=sys.stderr)
                 elif args.json:
@@ -466,7 +511,35 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         drawer.join(timeout=5)
     if args.json:
         print(json.dumps(summaries, indent=2))
+    if interrupted:
+        print(
+            f"halfcircle: stopped with Ctrl-C; {started} of {len(jobs)} videos were begun, "
+            "each keeps what was measured.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     return worst
+
+
+def _result_after_ctrl_c(
+    future: Any, stop: Any, futures: list[Any], again: bool = False
+) -> tuple[int, str]:
+    """A worker's result; on Ctrl-C the videos not begun are cancelled first.
+
+    With ``again`` the Ctrl-C has come: tell the workers (``stop``), cancel what
+    is queued, and wait for the videos begun, which stop on their own Ctrl-C.
+    """
+    from concurrent.futures import CancelledError
+
+    if again:
+        stop.set()
+        for f in futures:
+            f.cancel()
+    try:
+        result: tuple[int, str] = future.result()
+    except CancelledError:
+        return EXIT_INTERRUPTED, ""
+    return result
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
