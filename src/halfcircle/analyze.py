@@ -556,16 +556,24 @@ def write_frames_csv(analysis: Analysis, path: Path) -> None:
             writer.writerow(row)
 
 
-class OutputsUnwrittenError(HalfcircleError):
+class OutputsUnwrittenError(HalfcircleError, OSError):
     """Some files of an analysis could not be written (disk full); the others were.
+
+    An :class:`OSError` too, with the ``errno`` and ``strerror`` of the first
+    failure, for callers that handle a full disk as such.
 
     Attributes:
         missing: The names of the files not written.
     """
 
-    def __init__(self, message: str, missing: list[str]) -> None:
+    def __init__(self, message: str, missing: list[str], cause: OSError) -> None:
         super().__init__(message)
         self.missing = missing
+        self.errno = cause.errno
+        self.strerror = cause.strerror
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 #: The note an analysis gets when Ctrl-C stopped the making of its annotated video.
@@ -575,9 +583,21 @@ VIDEO_STOPPED_NOTE: Final = (
 )
 
 
+#: The note an analysis gets when Ctrl-C stopped the writing of its files.
+RESULTS_STOPPED_NOTE: Final = (
+    "Stopped with Ctrl-C while the results were written: a file missing from "
+    "this folder was not written."
+)
+
+
 def video_stopped(analysis: Analysis) -> Analysis:
     """``analysis`` marked as stopped with Ctrl-C while its annotated video was made."""
     return replace(analysis, interrupted=True, notes=(*analysis.notes, VIDEO_STOPPED_NOTE))
+
+
+def results_stopped(analysis: Analysis) -> Analysis:
+    """``analysis`` marked as stopped with Ctrl-C while its files were written."""
+    return replace(analysis, interrupted=True, notes=(*analysis.notes, RESULTS_STOPPED_NOTE))
 
 
 def write_outputs(
@@ -619,7 +639,9 @@ def write_outputs(
         OutputsUnwrittenError: Another file could not be written; the others were.
         KeyboardInterrupt: Ctrl-C during the annotated video: ``summary.json``
             and the report are written again first, with ``interrupted`` true and
-            :data:`VIDEO_STOPPED_NOTE`, and no video is kept.
+            :data:`VIDEO_STOPPED_NOTE`, and no video is kept. Ctrl-C before:
+            ``summary.json`` is written with ``interrupted`` true and
+            :data:`RESULTS_STOPPED_NOTE`, and the files not yet written are not.
     """
     from halfcircle.report import VIDEO_SLOT, render_report, with_video
     from halfcircle.videowriter import VideoWriteError
@@ -640,17 +662,23 @@ def write_outputs(
         if on_file is not None:
             on_file(path.name)
 
-    reps, aborted = rep_dicts(analysis)
-    attempt("summary", lambda p: _write_json(p, summary_dict(analysis)))
-    attempt(
-        "reps",
-        lambda p: _write_json(
-            p, {"schema_version": SCHEMA_VERSION, "reps": reps, "aborted": aborted}
-        ),
-    )
-    attempt("frames", lambda p: write_frames_csv(analysis, p))
-    page = render_report(analysis, None, base=out_dir, baseline=baseline)
-    attempt("report", lambda p: replace_text(p, page))
+    try:
+        reps, aborted = rep_dicts(analysis)
+        attempt("summary", lambda p: _write_json(p, summary_dict(analysis)))
+        attempt(
+            "reps",
+            lambda p: _write_json(
+                p, {"schema_version": SCHEMA_VERSION, "reps": reps, "aborted": aborted}
+            ),
+        )
+        attempt("frames", lambda p: write_frames_csv(analysis, p))
+        page = render_report(analysis, None, base=out_dir, baseline=baseline)
+        attempt("report", lambda p: replace_text(p, page))
+    except KeyboardInterrupt:  # the summary, at least, says what happened
+        stopped = results_stopped(analysis)
+        with suppress(OSError):
+            _write_json(out_dir / OUTPUT_NAMES["summary"], summary_dict(stopped))
+        raise
     unwritten: VideoWriteError | None = None
     if annotate and len(analysis.poses):
         video = out_dir / OUTPUT_NAMES["video"]
@@ -680,11 +708,12 @@ def write_outputs(
     if failed:
         names = [OUTPUT_NAMES[key] for key in failed]
         kept = [p.name for p in paths.values()]
+        first = next(iter(failed.values()))
         raise OutputsUnwrittenError(
-            f"{_and(names)} could not be written to {out_dir} "
-            f"({error_reason(next(iter(failed.values())))})"
+            f"{_and(names)} could not be written to {out_dir} ({error_reason(first)})"
             + (f"; {_and(kept)} {'is' if len(kept) == 1 else 'are'} there." if kept else "."),
             names,
+            first,
         )
     if unwritten is not None:
         raise unwritten

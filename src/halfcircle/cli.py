@@ -183,6 +183,7 @@ def _analyze_one(
         extract_poses,
         frames_announced,
         note_frames_expected,
+        results_stopped,
         summary_dict,
         text_summary,
         video_stopped,
@@ -228,14 +229,18 @@ def _analyze_one(
             unwritten = str(err)
         except OSError as err:
             unwritten = f"Not every result could be written to {out} ({error_reason(err)})."
-        except KeyboardInterrupt:  # during the annotated video: the rest is written
+        except KeyboardInterrupt:  # what was written before is kept (write_outputs)
             bars.close()
+            during_video = (out / OUTPUT_FILES["report"]).exists()
             print(
                 "halfcircle: stopped with Ctrl-C while the annotated video was made; "
-                f"the data and the report are in {out}/.",
+                f"the data and the report are in {out}/."
+                if during_video
+                else "halfcircle: stopped with Ctrl-C while the results were written; "
+                f"what was written is in {out}/.",
                 file=sys.stderr,
             )
-            stopped = video_stopped(analysis)
+            stopped = (video_stopped if during_video else results_stopped)(analysis)
             text = json.dumps(summary_dict(stopped), indent=2) if as_json else text_summary(stopped)
             return EXIT_INTERRUPTED, text
     finally:
@@ -352,7 +357,7 @@ def analysis_folders(inputs: Sequence[Path], out: Path) -> list[tuple[Path, Path
     directly, without the extension; two videos that would share a folder get 8
     hex digits of a hash of their full path after the name. So no video's results
     overwrite another's. Videos inside ``out`` (earlier annotated videos) are
-    not taken as input. Sorted by folder.
+    not taken as input. In the order given, a folder's videos sorted by path.
     """
     import hashlib
 
@@ -383,7 +388,7 @@ def analysis_folders(inputs: Sequence[Path], out: Path) -> list[tuple[Path, Path
         if counts[name] > 1:
             name += "-" + hashlib.sha1(str(key).encode()).hexdigest()[:8]
         found.append((given[key], out / Path(*name.split("/"))))
-    return sorted(found, key=lambda pair: pair[1])
+    return found
 
 
 def _show_progress(queue: Any, n_videos: int, disable: bool | None) -> None:
