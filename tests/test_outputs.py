@@ -84,14 +84,18 @@ def test_an_atomic_video_appears_only_when_complete(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- --out
-@pytest.mark.parametrize("case", ["a file", "below a file"])
+@pytest.mark.parametrize(
+    ("command", "case"),
+    [("analyze", "a file"), ("analyze", "below a file"), ("live", "a file")],
+)
 def test_an_out_that_is_a_file_is_refused_before_the_first_frame(
-    case: str, tmp_path: Path
+    command: str, case: str, tmp_path: Path
 ) -> None:
     (tmp_path / "taken").write_text("someone's notes")
     out = tmp_path / "taken" if case == "a file" else tmp_path / "taken" / "o"
     started = time.monotonic()
-    proc = _cli("analyze", CLIP, "--out", out)
+    given = [CLIP] if command == "analyze" else ["--source", CLIP, "--headless", "--no-history"]
+    proc = _cli(command, *given, "--out", out)
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == ""  # no frame was read: nothing measured, nothing printed
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith(f"halfcircle: --out {out} ")

@@ -582,6 +582,10 @@ def _cmd_live(args: argparse.Namespace) -> int:
     out: Path = args.out if args.out is not None else default_out_dir()
     a_file = args.source is not None and "://" not in args.source
     _require_videos([args.source] if args.source is not None else [])
+    if args.out is not None:  # said before the camera opens, not after the session
+        from halfcircle.files import check_output_folder
+
+        check_output_folder(args.out)
     if args.record and a_file:
         print("--record keeps a camera's or a stream's video; a file source is kept as it is.")
     tilt, note = _camera_tilt_of(args, remembered=not args.no_history)
