@@ -104,6 +104,19 @@ def test_an_out_that_is_a_file_is_refused_before_the_first_frame(
     assert time.monotonic() - started < 30  # the pose pass alone takes longer
 
 
+def test_a_video_that_its_own_results_would_replace_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    out.mkdir()
+    video = out / "annotated.mp4"  # an earlier run's annotated video, analysed again
+    video.write_bytes(CLIP.read_bytes())
+    proc = _cli("analyze", video, "--out", out)
+    assert proc.returncode == 2 and proc.stdout == "", proc.stderr
+    assert proc.stderr == (
+        f"halfcircle: {video} is where its own results would be written: choose another --out.\n"
+    )
+    assert video.read_bytes() == CLIP.read_bytes()
+
+
 def _read_only_folder(tmp_path: Path, case: str) -> Path:
     if case == "sysfs":
         if not Path("/sys/kernel").is_dir():

@@ -434,6 +434,20 @@ def analysis_folders(inputs: Sequence[Path], out: Path) -> list[tuple[Path, Path
     return found
 
 
+def _refuse_overwriting_inputs(folders: Sequence[tuple[Path, Path]]) -> None:
+    """Raise when a video given is one of the files its analysis writes (or clears).
+
+    ``analyze out/annotated.mp4 --out out`` would remove the video it reads.
+    """
+    from halfcircle.analyze import OUTPUT_NAMES
+
+    for video, folder in folders:
+        if video.resolve() in {(folder / name).resolve() for name in OUTPUT_NAMES.values()}:
+            raise InputError(
+                f"{video} is where its own results would be written: choose another --out."
+            )
+
+
 def _show_progress(queue: Any, n_videos: int, disable: bool | None) -> None:
     """Draw the bars of several videos at once until ``queue`` yields None.
 
@@ -474,6 +488,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if not folders:
         raise InputError("No video files were found in the given folders.")
     check_output_folder(args.out)
+    _refuse_overwriting_inputs(folders if len(folders) > 1 else [(folders[0][0], args.out)])
     history_db = _history_db(args) if args.to_history else None
     rating = None
     if args.feels is not None or args.pain is not None:
