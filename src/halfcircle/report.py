@@ -492,10 +492,24 @@ def _deg(v: float | None) -> str:
     return "--" if v is None else f"{v:.0f}°"
 
 
-def _video_html(video: Path | None, base: Path | None) -> str:
+#: Where the annotated video goes on a page rendered without one (:func:`with_video`).
+VIDEO_SLOT: Final = "<!-- halfcircle:video -->"
+
+
+def with_video(page: str, video: Path | None, base: Path | None, *, embed: bool = True) -> str:
+    """``page``, rendered without a video, with ``video`` in its place.
+
+    So that the report can be written before the annotated video is made, and
+    the video added once it is complete. ``embed`` False links even a small
+    video instead of embedding it (a page that stays small on a full disk).
+    """
+    return page.replace(VIDEO_SLOT, _video_html(video, base, embed=embed), 1)
+
+
+def _video_html(video: Path | None, base: Path | None, *, embed: bool = True) -> str:
     if video is None or not video.exists():
-        return ""
-    if video.stat().st_size <= EMBED_VIDEO_MAX_BYTES:
+        return VIDEO_SLOT
+    if embed and video.stat().st_size <= EMBED_VIDEO_MAX_BYTES:
         data = base64.b64encode(video.read_bytes()).decode("ascii")
         src = f"data:video/mp4;base64,{data}"
     else:
