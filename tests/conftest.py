@@ -31,6 +31,19 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path
     return path
 
 
+def another_recording(video: Path, folder: Path) -> Path:
+    """A copy of ``video`` in ``folder`` under the same name, as another recording of it.
+
+    Its bytes differ (a few appended after the last box, which players ignore), so the
+    history does not take it for the same recording; its frames, and so the pose cache
+    keyed by the file's stem, stay the same.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / video.name
+    copy.write_bytes(video.read_bytes() + f"another recording: {folder.name}".encode())
+    return copy
+
+
 def file_size_limit(max_bytes: int) -> Callable[[], None]:
     """A child process's ``preexec_fn``: no file may grow past ``max_bytes``.
 
@@ -125,18 +138,23 @@ def fixture_clips(kind: str | None = None) -> list[str]:
 
     Args:
         kind: ``"half_circle"`` for clips with half-circle reps, ``"baseline"`` for
-            baseline tests, None for all.
+            baseline tests (one movement each), ``"drill"`` for sets of drill reps
+            (``drill_*``: side bends or roll-downs along the wall), None for all.
     """
     import json
 
     names = []
     for scene_path in sorted(FIXTURES.glob("*.scene.json")):
+        name = scene_path.name.removesuffix(".scene.json")
         scene = json.loads(scene_path.read_text())
+        drill = name.startswith("drill_")
         if kind == "half_circle" and not scene.get("reps"):
             continue
-        if kind == "baseline" and not scene.get("baseline"):
+        if kind == "baseline" and (drill or not scene.get("baseline")):
             continue
-        names.append(scene_path.name.removesuffix(".scene.json"))
+        if kind == "drill" and not drill:
+            continue
+        names.append(name)
     return names
 
 

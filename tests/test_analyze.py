@@ -210,14 +210,51 @@ def test_a_folder_of_videos_is_analysed_into_one_folder_each(
     proc = _cli("analyze", tmp_path / "videos", "--out", tmp_path / "o", "--no-video")
     assert "Traceback" not in proc.stderr
     assert proc.returncode == 5  # neither shows a whole body: the worst code of the set
-    for name in ("monday", "tuesday"):
-        summary = json.loads((tmp_path / "o" / name / "summary.json").read_text())
+    for name in ("monday", "tuesday"):  # named by their path below the folder given
+        folder = tmp_path / "o" / "week1" / name
+        summary = json.loads((folder / "summary.json").read_text())
         assert summary["video"]["path"].endswith(f"{name}.mp4")
         # each video's own summary is printed, as for a single video
-        assert f"{name}.mp4: " in proc.stdout and f"Results in {tmp_path / 'o' / name}/" in (
-            proc.stdout
-        )
-    assert not (tmp_path / "o" / "notes").exists()
+        assert f"{name}.mp4: " in proc.stdout and f"Results in {folder}/" in proc.stdout
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["week1"]
+
+
+def test_two_videos_of_the_same_name_in_different_folders_keep_their_own_results(
+    person_video: Path, empty_video: Path, tmp_path: Path
+) -> None:
+    for person, clip in (("anna", person_video), ("ben", empty_video)):
+        (tmp_path / "videos" / person).mkdir(parents=True)
+        (tmp_path / "videos" / person / "clip.mp4").write_bytes(clip.read_bytes())
+    out = tmp_path / "o"
+    proc = _cli("analyze", tmp_path / "videos", "--out", out, "--no-video")
+    assert "Traceback" not in proc.stderr and proc.returncode == 5, proc.stderr
+    frames = {}
+    for person in ("anna", "ben"):
+        summary = json.loads((out / person / "clip" / "summary.json").read_text())
+        assert summary["video"]["path"] == str(tmp_path / "videos" / person / "clip.mp4")
+        frames[person] = summary["video"]["frames"]
+    assert frames == {"anna": 15, "ben": 10}  # each its own video, none overwritten
+
+
+def test_videos_of_the_same_name_given_directly_get_a_hash_after_the_name(
+    tmp_path: Path,
+) -> None:
+    from halfcircle.cli import analysis_folders
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for video in (tmp_path / "a" / "clip.mp4", tmp_path / "b" / "clip.mp4", tmp_path / "x.mov"):
+        video.write_bytes(b"")
+    found = analysis_folders(
+        [tmp_path / "a" / "clip.mp4", tmp_path / "b" / "clip.mp4", tmp_path / "x.mov"],
+        tmp_path / "o",
+    )
+    names = [folder.name for _, folder in found]
+    assert len(set(names)) == 3 and "x" in names
+    assert all(n.startswith("clip-") and len(n) == len("clip-") + 8 for n in names if n != "x")
+    assert {video for video, _ in found} == {
+        tmp_path / "a" / "clip.mp4", tmp_path / "b" / "clip.mp4", tmp_path / "x.mov"
+    }
 
 
 def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_video(
@@ -262,13 +299,20 @@ def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_vid
     assert "give --camera-tilt DEG" in capsys.readouterr().out
 
 
-def test_a_recorded_practice_is_rated_into_the_history_and_rising_pain_is_named(
+def test_a_recorded_practice_is_rated_into_the_history_and_a_clear_rise_in_pain_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    import os
+    import shutil
+
     from halfcircle import cli
     from halfcircle.history import History
 
-    clip = Path(__file__).resolve().parents[1] / "fixtures" / "hc_fast.mp4"
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    clip = shutil.copyfile(fixtures / "hc_fast.mp4", tmp_path / "monday.mp4")
+    later = shutil.copyfile(fixtures / "hc_smooth.mp4", tmp_path / "tuesday.mp4")
+    os.utime(clip, (1_764_000_000, 1_764_000_000))  # recorded a day apart
+    os.utime(later, (1_764_086_400, 1_764_086_400))
     db = tmp_path / "h.sqlite3"
     args = ["analyze", str(clip), "--model", "lite", "--no-video", "--db", str(db)]
     # a rating is kept in the history, or nowhere
@@ -278,11 +322,13 @@ def test_a_recorded_practice_is_rated_into_the_history_and_rising_pain_is_named(
     assert cli.main([*first, "--feels", "same", "--pain", "3"]) == 0
     capsys.readouterr()
     second = [*args, "--out", str(tmp_path / "b"), "--to-history"]
+    second[1] = str(later)  # another recording (the same one again is not stored twice)
     assert cli.main([*second, "--feels", "worse", "--pain", "6"]) == 0
     printed = capsys.readouterr().out
-    # the same camera as last time unless told otherwise, and the pain that rose
+    # the same camera as last time unless told otherwise, and what the pain means
     assert "Camera tilt: 4 deg down, as in your last session" in printed
-    assert "Your pain rose from 3 to 6 out of 10" in printed and "see a clinician" in printed
+    assert "Your pain is 6 of 10, above the 5 that is fine" in printed
+    assert "ease off" in printed and "clinician" not in printed
     with History(db) as h:
         assert [(s["feels"], s["pain"], s["camera_tilt_deg"]) for s in h.sessions()] == [
             ("same", 3, 4.0),

@@ -175,7 +175,10 @@ def cohort(scenario: Scenario) -> dict[str, dict[str, str]]:
 
 def reference(name: str) -> Analysis:
     """A single `analyze` of the fixture clip (fresh landmarker, same model)."""
-    return analyze_poses(fixture_poses(name, MODEL), MODEL)
+    from halfcircle.analyze import frames_announced, note_frames_expected
+
+    analysis = analyze_poses(fixture_poses(name, MODEL), MODEL)
+    return note_frames_expected(analysis, frames_announced(FIXTURES / f"{name}.mp4"))
 
 
 # ----------------------------------------------------------------------------- the run

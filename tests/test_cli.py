@@ -143,11 +143,11 @@ def test_python_dash_m_runs_the_same_command_line() -> None:
 
 
 @pytest.mark.parametrize(("pains", "rose"), [((4, 7), True), ((7, 4), False)])
-def test_history_opens_with_the_advice_to_see_a_clinician_when_the_pain_rose(
+def test_history_says_what_a_clear_rise_in_pain_means_right_after_the_glance(
     tmp_path: Path, pains: tuple[int, int], rose: bool
 ) -> None:
     from halfcircle.baseline import BaselineResult
-    from halfcircle.history import History, rising_pain_advice
+    from halfcircle.history import History
 
     db = tmp_path / "h.sqlite3"
     with History(db) as h:
@@ -156,16 +156,17 @@ def test_history_opens_with_the_advice_to_see_a_clinician_when_the_pain_rose(
                 [BaselineResult("toe_touch", 1.0, 5.0, 3.0, 60.0)], feels, pain,
                 started_at=f"2026-11-{day}T09:00:00+00:00",
             )  # fmt: skip
+        advice = h.latest_pain_advice()
     proc = run_cli("history", "--db", db, "--plot", tmp_path / "plot")
     assert proc.returncode == 0, proc.stderr
-    advice = rising_pain_advice(*pains)
     page = (tmp_path / "plot" / "history.html").read_text()
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "Assessment since 20 Nov: everything about the same."
     if rose:
-        assert proc.stdout.splitlines()[0] == advice  # first, before the numbers
-        assert advice in page
+        assert advice is not None and lines[2] == advice  # after the glance, before the table
+        assert "ease off" in advice and "clinician" not in proc.stdout
     else:
-        assert "clinician" not in proc.stdout and "clinician (doctor" not in page
-        assert proc.stdout.startswith("Assessment since 20 Nov: everything about the same.")
+        assert advice is None and "ease off" not in proc.stdout and "class='advice'" not in page
 
 
 def test_analyze_of_a_missing_video_says_only_that(tmp_path: Path) -> None:

@@ -333,3 +333,20 @@ def test_real_differences_still_fill_the_plot() -> None:
         plots["forward flexion (deg)"][0].ax.get_ylim(),
     ):
         assert lo <= 35.0 and 70.0 <= hi and hi - lo < 1.3 * (70.0 - 35.0)
+
+
+def test_links_to_reports_work_for_names_holding_a_hash_or_a_question_mark(
+    tmp_path: Path,
+) -> None:
+    import re
+    from urllib.parse import unquote
+
+    row = _row("anna", 0)
+    row.update(id="anna/week #1?.mp4", output="videos/anna/week #1? 100%.mp4")
+    report = tmp_path / "videos" / "anna" / "week #1? 100%.mp4" / "report.html"
+    report.parent.mkdir(parents=True)
+    report.write_text("the report")
+    page = render_cohort([row])
+    (href,) = re.findall(r"<a href='([^']*)'>anna/week #1\?\.mp4</a>", page)
+    assert "#" not in href and "?" not in href and " " not in href  # a path, whole
+    assert (tmp_path / unquote(href)).read_text() == "the report"

@@ -69,13 +69,40 @@ def test_version_1_database_is_migrated_keeping_its_data(tmp_path: Path) -> None
         assert h.last_camera_tilt() is None
 
 
-def test_newer_schema_is_refused(tmp_path: Path) -> None:
+def test_newer_schema_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    # a history written by a newer halfcircle: our tables, a higher version
     path = tmp_path / "new.sqlite3"
     conn = sqlite3.connect(path)
+    for migration in MIGRATIONS:
+        conn.executescript(migration)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
+    before = path.read_bytes()
     with pytest.raises(HistoryError, match="update halfcircle"):
         History(path).open()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.sqlite3"]  # no WAL files
+
+
+@pytest.mark.parametrize("version", [0, 3, SCHEMA_VERSION, SCHEMA_VERSION + 7])
+def test_another_programs_versioned_database_is_never_written(tmp_path: Path, version: int) -> None:
+    # another program's SQLite file, numbered with a user_version of its own
+    path = tmp_path / "other.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE sessions (x INTEGER)")  # one name in common with ours
+    conn.execute("CREATE TABLE songs (title TEXT)")
+    conn.execute("INSERT INTO songs VALUES ('a')")
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(HistoryError) as info:
+        History(path).open()
+    message = str(info.value)
+    assert "is not a halfcircle history" in message and "update halfcircle" not in message
+    assert "--db" in message and "\n" not in message
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.sqlite3"]  # not switched to WAL
 
 
 def test_not_a_database_is_a_plain_error(tmp_path: Path) -> None:
@@ -145,8 +172,27 @@ def test_trend_compare_and_pain_advice(tmp_path: Path) -> None:
         )
         assert h.compare(third)[0] == "toe touch about the same"
         assert h.compare(third)[-1] == "feels worse overall"
-        advice = h.pain_advice(third)
-        assert advice is not None and "from 2 to 5" in advice and "clinician" in advice
+        advice = h.pain_advice(third)  # a rise of 3: ease off next time, no clinician
+        assert advice is not None and "rose by 3 points (2 -> 5 of 10)" in advice
+        assert "ease off" in advice and "clinician" not in advice
+        decision = h.pain_decision(third)
+        assert decision is not None and decision.action == "ease off"
+
+
+def test_pain_higher_at_the_start_of_three_sessions_in_a_row_advises_a_clinician(
+    tmp_path: Path,
+) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        ids = [
+            h.record_baseline(
+                _results(80, 25), pain=pain, started_at=f"2026-11-2{d}T09:00:00+00:00"
+            )
+            for d, pain in enumerate((2, 3, 4))
+        ]
+        assert "small change" in (h.pain_advice(ids[1]) or "")  # a rise of 1 is noise
+        advice = h.latest_pain_advice()
+        assert advice is not None and "checking with a clinician" in advice
+        assert "2 -> 3 -> 4" in advice
 
 
 def test_the_camera_tilt_is_remembered_and_a_change_of_it_is_said(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +20,6 @@ from halfcircle.history import (
     format_trend,
     local_time,
     plain_label,
-    rising_pain_advice,
     verdict,
 )
 from halfcircle.historyplot import (
@@ -250,19 +250,20 @@ def _rated(h: History, pains: list[int]) -> None:
         )
 
 
-def test_a_history_whose_latest_pain_rose_opens_the_page_with_the_advice(tmp_path: Path) -> None:
+def test_a_clear_rise_in_pain_is_said_calmly_after_the_glance(tmp_path: Path) -> None:
     with History(tmp_path / "h.sqlite3") as h:
         _rated(h, [4, 7])
-        assert h.latest_pain_advice() == rising_pain_advice(4, 7)
+        advice = h.latest_pain_advice()
         _, page = plot_history(h, tmp_path / "plot")
     text = page.read_text()
-    advice = rising_pain_advice(4, 7)  # the wording of baseline and live, not a new one
-    assert advice in text and "clinician" in advice
-    assert text.index(advice) < text.index("class='glance'") < text.index("<h2>Trend")
+    assert advice is not None and "ease off" in advice and "clinician" not in advice
+    assert html.escape(advice) in text and "role='alert'" not in text  # no alarm banner
+    assert text.index("class='glance'") < text.index(html.escape(advice)) < text.index("<h2>Trend")
+    assert html.escape("pain 4 -> 7 of 10") in text  # the pain as a trend
     assert text.index("<h2>Trend") < text.index("history.png")  # verdicts before charts
 
 
-@pytest.mark.parametrize("pains", [[7, 4], [4, 4], [4], [7, 3, 5, 5]], ids=str)
+@pytest.mark.parametrize("pains", [[7, 4], [4, 4], [4], [7, 3, 3, 3]], ids=str)
 def test_a_history_whose_latest_pain_did_not_rise_gives_no_advice(
     tmp_path: Path, pains: list[int]
 ) -> None:
@@ -270,7 +271,7 @@ def test_a_history_whose_latest_pain_did_not_rise_gives_no_advice(
         _rated(h, pains)
         assert h.latest_pain_advice() is None
         _, page = plot_history(h, tmp_path / "plot")
-    assert "clinician (doctor" not in page.read_text()
+    assert "class='advice'" not in page.read_text()
 
 
 def test_the_page_reads_on_a_phone_like_the_analysis_report(tmp_path: Path) -> None:

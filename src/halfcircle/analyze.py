@@ -13,11 +13,12 @@ decodes again to draw the overlay and encode the annotated video.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import math
 from collections.abc import Callable
-from contextlib import ExitStack
-from dataclasses import dataclass, field
+from contextlib import ExitStack, suppress
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -26,7 +27,8 @@ from numpy.typing import NDArray
 
 from halfcircle.capture import open_source
 from halfcircle.config import Settings, changed_settings, settings_diff
-from halfcircle.files import json_safe, replace_text
+from halfcircle.errors import HalfcircleError, error_reason
+from halfcircle.files import atomic_write, clear_outputs, json_safe, replace_text
 from halfcircle.kinematics import KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.overlay import OverlayInfo, draw_overlay
@@ -48,11 +50,17 @@ OUTPUT_FILES: Final = {
     "summary": "summary.json",
     "report": "report.html",
 }
+#: Every file of an analysis output folder, the annotated video too: what
+#: :func:`write_outputs` writes, and clears of an earlier run first.
+OUTPUT_NAMES: Final = {**OUTPUT_FILES, "video": "annotated.mp4"}
 
 #: Schema version of ``reps.json``.
 SCHEMA_VERSION: Final = 1
 #: Schema version of ``summary.json``. 2: ``settings``, the settings that differ
-#: from the defaults (a version 1 summary was made with the defaults).
+#: from the defaults (a version 1 summary was made with the defaults). Added
+#: since, with the same version (a reader of version 2 finds what it knew):
+#: ``video.frames_expected`` (the frames the file announces, null when unknown)
+#: and ``video.ends_early`` (fewer could be read).
 SUMMARY_SCHEMA_VERSION: Final = 2
 
 #: Columns of ``frames.csv`` (units in the names; empty cells where not measured).
@@ -68,6 +76,11 @@ PHI_MIN_INCLINATION_DEG: Final = 3.0
 
 #: Fewest frames with a second person before the summary mentions them.
 OTHERS_MIN_FRAMES: Final = 5
+
+#: Frames a video may fall short of its header's count, at least, before it ends early.
+ENDS_EARLY_MIN_FRAMES: Final = 2
+#: ... and as a fraction of that count (a container may estimate it from the duration).
+ENDS_EARLY_TOLERANCE: Final = 0.02
 
 Progress = Callable[[int], None]
 
@@ -88,6 +101,9 @@ class Analysis:
             the frames read until then.
         notes: Plain sentences about what could not be measured and why.
         settings: The settings the analysis ran with (:mod:`halfcircle.config`).
+        frames_expected: How many frames the video file's header announces
+            (None when unknown): more than were read when the file ends early
+            (:func:`note_frames_expected`).
     """
 
     source: str
@@ -100,6 +116,20 @@ class Analysis:
     interrupted: bool = False
     notes: tuple[str, ...] = field(default=())
     settings: Settings = field(default_factory=Settings)
+    frames_expected: int | None = None
+
+    @property
+    def ends_early(self) -> bool:
+        """Whether fewer frames could be read than the file announces (cut short, damaged).
+
+        A few frames short, up to :data:`ENDS_EARLY_TOLERANCE` of them, is how
+        some containers round their count, not a damaged file; a run stopped
+        with Ctrl-C did not read to the end and does not count.
+        """
+        if self.frames_expected is None or self.interrupted:
+            return False
+        missing = self.frames_expected - len(self.poses)
+        return missing > max(ENDS_EARLY_MIN_FRAMES, ENDS_EARLY_TOLERANCE * self.frames_expected)
 
     @property
     def complete_reps(self) -> list[RepRecord]:
@@ -269,8 +299,40 @@ def analyze_video(
     ``mirrored``: the video is a mirrored recording (a selfie video), see
     :func:`extract_poses`.
     """
+    expected = frames_announced(video)
     poses, interrupted = extract_poses(video, model, progress, mirrored=mirrored)
-    return analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
+    analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
+    return note_frames_expected(analysis, expected)
+
+
+def frames_announced(video: str | Path) -> int | None:
+    """How many frames a video file's header announces (None when it does not say).
+
+    Raises:
+        VideoSourceError: The file cannot be opened as a video.
+    """
+    with open_source(video) as source:
+        return source.frame_count
+
+
+def note_frames_expected(analysis: Analysis, frames_expected: int | None) -> Analysis:
+    """``analysis`` knowing how many frames its file announced; a note when it ended early.
+
+    A truncated file (a copy cut short, a recording that crashed) decodes as a
+    shorter clip: the note says so, with the frames read against the frames
+    announced, so that a short result is never taken for the whole recording.
+    """
+    out = replace(analysis, frames_expected=frames_expected)
+    if not out.ends_early:
+        return out
+    read = len(analysis.poses)
+    seconds = read / analysis.poses.fps if analysis.poses.fps > 0 else 0.0
+    note = (
+        f"The file ends early: {read} of the {frames_expected} frames its header "
+        f"announces could be read (it may be cut short or damaged); the results "
+        f"cover its first {seconds:.1f} s."
+    )
+    return replace(out, notes=(*out.notes, note))
 
 
 # ----------------------------------------------------------------------------- outputs
@@ -308,6 +370,8 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
             "video": {
                 "path": analysis.source,
                 "frames": len(poses),
+                "frames_expected": analysis.frames_expected,
+                "ends_early": analysis.ends_early,
                 "fps": poses.fps,
                 "duration_s": round(duration, 3),
                 "width": poses.image_size[0],
@@ -479,10 +543,14 @@ def frame_columns(analysis: Analysis) -> dict[str, NDArray[Any]]:
 
 
 def write_frames_csv(analysis: Analysis, path: Path) -> None:
-    """Write ``frames.csv``: one row per frame (see :data:`FRAME_COLUMNS`)."""
+    """Write ``frames.csv``: one row per frame (see :data:`FRAME_COLUMNS`).
+
+    Written whole or not at all (:func:`halfcircle.files.atomic_write`): a full
+    disk never leaves a file cut mid-row.
+    """
     cols = frame_columns(analysis)
     measures = FRAME_COLUMNS[4:14]
-    with path.open("w", newline="", encoding="utf-8") as f:
+    with atomic_write(path) as f:
         writer = csv.writer(f)
         writer.writerow(FRAME_COLUMNS)
         for i in range(len(cols["frame"])):
@@ -500,6 +568,50 @@ def write_frames_csv(analysis: Analysis, path: Path) -> None:
             writer.writerow(row)
 
 
+class OutputsUnwrittenError(HalfcircleError, OSError):
+    """Some files of an analysis could not be written (disk full); the others were.
+
+    An :class:`OSError` too, with the ``errno`` and ``strerror`` of the first
+    failure, for callers that handle a full disk as such.
+
+    Attributes:
+        missing: The names of the files not written.
+    """
+
+    def __init__(self, message: str, missing: list[str], cause: OSError) -> None:
+        super().__init__(message)
+        self.missing = missing
+        self.errno = cause.errno
+        self.strerror = cause.strerror
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+#: The note an analysis gets when Ctrl-C stopped the making of its annotated video.
+VIDEO_STOPPED_NOTE: Final = (
+    "Stopped with Ctrl-C while the annotated video was made: every frame was "
+    "measured, and the video was not kept."
+)
+
+
+#: The note an analysis gets when Ctrl-C stopped the writing of its files.
+RESULTS_STOPPED_NOTE: Final = (
+    "Stopped with Ctrl-C while the results were written: a file missing from "
+    "this folder was not written."
+)
+
+
+def video_stopped(analysis: Analysis) -> Analysis:
+    """``analysis`` marked as stopped with Ctrl-C while its annotated video was made."""
+    return replace(analysis, interrupted=True, notes=(*analysis.notes, VIDEO_STOPPED_NOTE))
+
+
+def results_stopped(analysis: Analysis) -> Analysis:
+    """``analysis`` marked as stopped with Ctrl-C while its files were written."""
+    return replace(analysis, interrupted=True, notes=(*analysis.notes, RESULTS_STOPPED_NOTE))
+
+
 def write_outputs(
     analysis: Analysis,
     out_dir: Path,
@@ -507,12 +619,28 @@ def write_outputs(
     annotate: bool = True,
     progress: Progress | None = None,
     baseline: BaselineRun | None = None,
+    on_file: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
     """Write every output file of one analysis into ``out_dir`` (created if needed).
 
-    ``baseline``: the baseline tests measured in the same recording, for a
-    baseline clip: its report then presents those tests
-    (:func:`halfcircle.report.render_report`).
+    The one writer of an output folder's file set (:data:`OUTPUT_NAMES`). The
+    files of an earlier run there are removed first, so that none survives
+    beside new ones; then the data (``summary.json``, ``reps.json``,
+    ``frames.csv``), the report, and the annotated video last, each under a
+    temporary name renamed into place once complete. The report is written
+    before the video and completed with it once the video is whole, so a full
+    disk or Ctrl-C costs the video and never the report or the data. A file
+    that cannot be written does not stop the others.
+
+    Args:
+        analysis: What to write.
+        out_dir: The folder.
+        annotate: Make the annotated video.
+        progress: Called with 1 after each frame of the annotated video.
+        baseline: The baseline tests measured in the same recording, for a
+            baseline clip: its report then presents those tests
+            (:func:`halfcircle.report.render_report`).
+        on_file: Called with a file's name once it is written.
 
     Returns:
         The paths written, by name (``frames``, ``reps``, ``summary``, ``video``, ``report``).
@@ -520,28 +648,85 @@ def write_outputs(
     Raises:
         VideoWriteError: The annotated video could not be written (disk full);
             every other file was written, the report without the video.
-        OSError: Another file could not be written.
+        OutputsUnwrittenError: Another file could not be written; the others were.
+        KeyboardInterrupt: Ctrl-C during the annotated video: ``summary.json``
+            and the report are written again first, with ``interrupted`` true and
+            :data:`VIDEO_STOPPED_NOTE`, and no video is kept. Ctrl-C before:
+            ``summary.json`` is written with ``interrupted`` true and
+            :data:`RESULTS_STOPPED_NOTE`, and the files not yet written are not.
     """
-    from halfcircle.report import write_report
+    from halfcircle.report import VIDEO_SLOT, render_report, with_video
     from halfcircle.videowriter import VideoWriteError
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {key: out_dir / OUTPUT_FILES[key] for key in ("frames", "reps", "summary")}
-    write_frames_csv(analysis, paths["frames"])
-    reps, aborted = rep_dicts(analysis)
-    _write_json(paths["reps"], {"schema_version": SCHEMA_VERSION, "reps": reps, "aborted": aborted})
-    _write_json(paths["summary"], summary_dict(analysis))
+    clear_outputs(out_dir, OUTPUT_NAMES.values())
+    paths: dict[str, Path] = {}
+    failed: dict[str, OSError] = {}
+
+    def attempt(key: str, write: Callable[[Path], None]) -> None:
+        path = out_dir / OUTPUT_NAMES[key]
+        try:
+            write(path)
+        except OSError as err:
+            failed[key] = err
+            return
+        paths[key] = path
+        if on_file is not None:
+            on_file(path.name)
+
+    try:
+        reps, aborted = rep_dicts(analysis)
+        attempt("summary", lambda p: _write_json(p, summary_dict(analysis)))
+        attempt(
+            "reps",
+            lambda p: _write_json(
+                p, {"schema_version": SCHEMA_VERSION, "reps": reps, "aborted": aborted}
+            ),
+        )
+        attempt("frames", lambda p: write_frames_csv(analysis, p))
+        page = render_report(analysis, None, base=out_dir, baseline=baseline)
+        attempt("report", lambda p: replace_text(p, page))
+    except KeyboardInterrupt:  # the summary, at least, says what happened
+        stopped = results_stopped(analysis)
+        with suppress(OSError):
+            _write_json(out_dir / OUTPUT_NAMES["summary"], summary_dict(stopped))
+        raise
     unwritten: VideoWriteError | None = None
     if annotate and len(analysis.poses):
-        video = out_dir / "annotated.mp4"
+        video = out_dir / OUTPUT_NAMES["video"]
         try:
             write_annotated_video(analysis, video, progress)
-            paths["video"] = video
-        except VideoWriteError as err:  # the report is worth more: write it without
+        except VideoWriteError as err:  # the data and the report are kept without it
             unwritten = err
-            video.unlink(missing_ok=True)  # a torn MP4 does not play
-    paths["report"] = out_dir / OUTPUT_FILES["report"]
-    write_report(analysis, paths["report"], video=paths.get("video"), baseline=baseline)
+        except KeyboardInterrupt:
+            stopped = video_stopped(analysis)
+            note = f"<p class='note'>{html.escape(VIDEO_STOPPED_NOTE)}</p>"
+            with suppress(OSError):
+                _write_json(out_dir / OUTPUT_NAMES["summary"], summary_dict(stopped))
+            if "report" in paths:
+                with suppress(OSError):
+                    replace_text(paths["report"], page.replace(VIDEO_SLOT, note, 1))
+            raise
+        else:
+            paths["video"] = video
+            if on_file is not None:
+                on_file(video.name)
+            if "report" in paths:  # embedded; linked if the disk has no room for that
+                try:
+                    replace_text(paths["report"], with_video(page, video, out_dir))
+                except OSError:
+                    with suppress(OSError):
+                        replace_text(paths["report"], with_video(page, video, out_dir, embed=False))
+    if failed:
+        names = [OUTPUT_NAMES[key] for key in failed]
+        kept = [p.name for p in paths.values()]
+        first = next(iter(failed.values()))
+        raise OutputsUnwrittenError(
+            f"{_and(names)} could not be written to {out_dir} ({error_reason(first)})"
+            + (f"; {_and(kept)} {'is' if len(kept) == 1 else 'are'} there." if kept else "."),
+            names,
+            first,
+        )
     if unwritten is not None:
         raise unwritten
     return paths
@@ -591,14 +776,18 @@ def overlay_infos(analysis: Analysis) -> list[OverlayInfo]:
 
 
 def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | None = None) -> None:
-    """Decode the video again and write it with the overlay drawn (H.264 MP4)."""
+    """Decode the video again and write it with the overlay drawn (H.264 MP4).
+
+    ``path`` appears only once the video is complete (an atomic
+    :class:`~halfcircle.videowriter.H264Writer`).
+    """
     from halfcircle.videowriter import H264Writer
 
     infos = overlay_infos(analysis)
     poses = analysis.poses
     with (
         open_source(analysis.source, mirrored=poses.mirrored) as source,
-        H264Writer(path, source.size, source.fps) as writer,
+        H264Writer(path, source.size, source.fps, atomic=True) as writer,
     ):
         for frame in source:
             i = frame.index
@@ -612,6 +801,10 @@ def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | N
 
 def _write_json(path: Path, data: Any) -> None:
     replace_text(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _fmt(deg: float | None) -> str:

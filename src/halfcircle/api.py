@@ -311,14 +311,19 @@ def analyze_video(
         VideoSourceError: The file is missing or cannot be read as a video.
         ModelError: The pose model is missing or damaged.
     """
-    from halfcircle.analyze import analyze_poses, extract_poses
+    from halfcircle.analyze import (
+        analyze_poses,
+        extract_poses,
+        frames_announced,
+        note_frames_expected,
+    )
 
+    expected = frames_announced(path)  # a file cut short gets a note
     poses, interrupted = extract_poses(path, model, progress)
     if interrupted:
         raise KeyboardInterrupt
-    return from_analysis(
-        analyze_poses(poses, model, camera_tilt_deg=camera_tilt_deg, settings=settings)
-    )
+    analysis = analyze_poses(poses, model, camera_tilt_deg=camera_tilt_deg, settings=settings)
+    return from_analysis(note_frames_expected(analysis, expected))
 
 
 def from_analysis(analysis: Analysis) -> VideoResult:

@@ -48,7 +48,9 @@ __all__ = [
     "TestName",
     "baseline_from_poses",
     "baseline_kinematics_config",
+    "excursions",
     "format_result",
+    "merge_ranges",
     "merge_runs",
     "segment_baseline",
 ]
@@ -158,7 +160,7 @@ class BaselineResult:
         return out
 
 
-def _excursions(x: NDArray[np.float64], enter: float, leave: float) -> list[tuple[int, int]]:
+def excursions(x: NDArray[np.float64], enter: float, leave: float) -> list[tuple[int, int]]:
     """Frame ranges ``[a, b)`` where ``|x|`` rose above ``enter``, extended to ``leave``.
 
     NaN frames are neither in nor out: they do not end an excursion.
@@ -183,7 +185,7 @@ def _excursions(x: NDArray[np.float64], enter: float, leave: float) -> list[tupl
     return out
 
 
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Overlapping frame ranges merged, sorted by start."""
     merged: list[tuple[int, int]] = []
     for a, b in sorted(ranges):
@@ -230,10 +232,10 @@ def segment_baseline(
     for i, (name, (x, conf)) in enumerate(chans.items()):
         xs = np.where((conf >= cfg.min_confidence) & kin.valid, x, np.nan)
         signals[name] = xs
-        ranges += _excursions(xs, cfg.enter_deg[i], cfg.leave_deg[i])
+        ranges += excursions(xs, cfg.enter_deg[i], cfg.leave_deg[i])
     results: list[BaselineResult] = []
     neutral_tip = _neutral(kin)
-    for a, b in _merge(ranges):
+    for a, b in merge_ranges(ranges):
         last = min(b, len(t) - 1)
         if t[last] - t[a] < cfg.min_duration_s:
             continue

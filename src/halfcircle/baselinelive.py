@@ -34,6 +34,7 @@ from halfcircle.baseline import (
 )
 from halfcircle.errors import CameraLostError, HalfcircleError
 from halfcircle.kinematics import AngleSample
+from halfcircle.painmodel import PainRating, PainRules, pain_decision
 
 if TYPE_CHECKING:
     from halfcircle.capture import CaptureFactory
@@ -78,9 +79,11 @@ class GuidedBaseline:
         index: Index of the current test.
         peak_deg: Live peak of the current test (deg, in its direction).
         ratings: Answers so far (per test).
-        pain_before: The pain (0-10) of the last session, if known: a test's pain
-            above it, above an earlier test's of this session, or at 10 stops the
-            tests (``stopped_for_pain``) with the advice to see a clinician.
+        pain_before: The pain (0-10) of the last session, if known. The pain-monitoring
+            model (:mod:`halfcircle.painmodel`) decides after each test: a rise of 1
+            is noise and the tests go on; a rise of 2 or more over the lowest pain of
+            this session (or the last session's), or pain above 5, leaves the other
+            tests for today (``stopped_for_pain``) and eases off next time.
         positioning: What to change so that the camera sees the person, while
             calibrating (set by the camera loop; None when fine).
     """
@@ -95,6 +98,7 @@ class GuidedBaseline:
     _moved: bool = False
     _feels: str | None = None
     _pain_now: int = 0
+    _pain_from: int = 0
 
     @property
     def test(self) -> str | None:
@@ -111,10 +115,9 @@ class GuidedBaseline:
                 self.positioning or "Stand still, facing the camera, arms relaxed: calibrating..."
             )
         if self.state == "stopped_for_pain":
-            return (
-                f"Your pain is {self._pain_now} out of 10. Please stop for today and see a "
-                "clinician (doctor or physiotherapist) before you go on. Press q to close."
-            )
+            decision = pain_decision([PainRating(self._pain_from, self._pain_now)])
+            said = decision.sentence if decision is not None else ""
+            return f"{said} Let's leave the other tests for today. Press q to see your results."
         if self.state == "done" or test is None:
             return "Done. Press q to see your results."
         name = test.replace("_", " ")
@@ -160,8 +163,11 @@ class GuidedBaseline:
                 before.append(self.pain_before)
             self.ratings[test] = (self._feels, pain)
             self.index += 1
-            if pain == 10 or any(pain > b for b in before):
-                self._pain_now, self.state = pain, "stopped_for_pain"
+            rules = PainRules()
+            lowest = min(before, default=pain)
+            if pain > rules.acceptable_max or pain - lowest >= rules.meaningful_rise:
+                self._pain_now, self._pain_from = pain, lowest
+                self.state = "stopped_for_pain"
             else:
                 self.state = "instruct" if self.index < len(self.tests) else "done"
 

@@ -488,7 +488,12 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
     ``"failed"`` outcome with the reason; other exceptions (bugs) propagate and
     the caller records them.
     """
-    from halfcircle.analyze import analyze_poses, extract_poses
+    from halfcircle.analyze import (
+        analyze_poses,
+        extract_poses,
+        frames_announced,
+        note_frames_expected,
+    )
 
     t0 = time.perf_counter()
     worker = f"{platform.node() or 'localhost'}:{os.getpid()}"
@@ -496,6 +501,7 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
     uses = 0
     try:
         stamp = _input_stamp(video)  # before reading: a later change gets it redone
+        expected = frames_announced(video)  # a file cut short gets a note
         cached = _worker_estimator(job.model)
         uses = cached.uses
         try:
@@ -511,6 +517,7 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
         analysis = analyze_poses(
             poses, job.model, camera_tilt_deg=job.camera_tilt_deg, settings=job.settings
         )
+        analysis = note_frames_expected(analysis, expected)
         write_video_outputs(
             job, analysis, stamp, extra={"worker": worker, "landmarker_videos": uses}
         )

@@ -5,7 +5,8 @@ into one plain line on stderr and an exit code. Exit codes:
 
 * 0: done.
 * 1: halfcircle could not finish for a reason it names.
-* 2: the input cannot be used (missing, not a video, damaged, unsupported codec).
+* 2: the input cannot be used (missing, not a video, damaged, unsupported codec),
+  nor the output folder (`--out` is a file or cannot be written to).
 * 3: the camera or stream stopped mid-session (what was measured is kept).
 * 4: a pose model is missing or damaged.
 * 5: the video was read but nothing could be measured (nobody in view, or no
@@ -21,13 +22,15 @@ which Debian package brings it (exit 1); ``history``, ``config``, ``models``,
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from halfcircle import __version__
 from halfcircle.errors import HalfcircleError, InputError, VideoSourceError, error_reason
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from halfcircle.analyze import Analysis
     from halfcircle.baselinelive import GuidedResult, Ratings
     from halfcircle.config import Settings
+    from halfcircle.history import History
 
 EXIT_INTERRUPTED = 130
 EXIT_NOTHING_MEASURED = 5
@@ -154,6 +158,54 @@ def _require_videos(sources: Sequence[str | Path]) -> None:
             raise VideoSourceError(f"There is no video file at {source}.")
 
 
+class _Bars:
+    """The progress of one analysis on the terminal: one bar per stage, one after the other.
+
+    Stages: the pose pass (frames), the results (files) and the annotated video
+    (frames). Disabled bars (``--json``, no terminal) cost nothing.
+    """
+
+    def __init__(self, disable: bool | None) -> None:
+        self.disable = disable
+        self._bar: Any = None
+
+    def stage(self, name: str, total: int | None, unit: str) -> None:
+        """Close the current bar and start one for stage ``name``."""
+        from tqdm import tqdm
+
+        self.close()
+        self._bar = tqdm(total=total, unit=unit, desc=name, disable=self.disable)
+
+    def update(self, n: int = 1) -> None:
+        """Count ``n`` more frames or files of the current stage."""
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def close(self) -> None:
+        """Close the current bar (safe to call twice)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class _QueueBars(_Bars):
+    """The progress of one analysis in a worker process, sent to the parent's bars."""
+
+    def __init__(self, queue: Any, index: int) -> None:
+        super().__init__(disable=True)
+        self._queue = queue
+        self._index = index
+
+    def stage(self, name: str, total: int | None, unit: str) -> None:
+        self._queue.put((self._index, "stage", (name, total, unit)))
+
+    def update(self, n: int = 1) -> None:
+        self._queue.put((self._index, "update", n))
+
+    def close(self) -> None:
+        self._queue.put((self._index, "done", None))
+
+
 def _analyze_one(
     video: Path,
     out: Path,
@@ -163,57 +215,114 @@ def _analyze_one(
     history_db: Path | None = None,
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
-    bars: bool = True,
+    bars: _Bars | None = None,
     rating: tuple[str | None, int | None] | None = None,
     replace: bool = False,
     mirrored: bool = False,
 ) -> tuple[int, str]:
     """Analyse one video into ``out``; returns the exit code and the text to print.
 
-    With ``as_json`` the text is the summary as JSON and no progress bar is shown
-    (nor with ``bars`` False: several videos in parallel would garble them).
+    With ``as_json`` the text is the summary as JSON and no progress bar is shown.
+    ``bars`` shows the progress of each stage (by default on the terminal; a
+    worker of several videos at once sends it to the parent, :class:`_QueueBars`).
     With ``history_db`` the reps are added to that progress history as a practice
     session dated by the video's recording time (:func:`halfcircle.videodate.recorded_at`),
     rated with ``rating`` (feels, pain) if given.
     """
     import json
 
-    from tqdm import tqdm
-
     from halfcircle.analyze import (
+        OUTPUT_FILES,
+        OUTPUT_NAMES,
+        OutputsUnwrittenError,
         analyze_poses,
         extract_poses,
+        frames_announced,
+        note_frames_expected,
+        results_stopped,
         summary_dict,
         text_summary,
+        video_stopped,
         write_outputs,
     )
-    from halfcircle.capture import open_source
     from halfcircle.videowriter import VideoWriteError
 
-    with open_source(video) as source:
-        total = source.frame_count
-    quiet = as_json or not bars or None
-    with tqdm(total=total, unit="frame", desc=f"pose {video.name}", disable=quiet) as bar:
-        poses, interrupted = extract_poses(video, model, bar.update, mirrored=mirrored)
-    analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
-    with tqdm(
-        total=len(poses), unit="frame", desc="video", disable=quiet or not annotate or None
-    ) as bar:
+    total = frames_announced(video)
+    if bars is None:
+        bars = _Bars(disable=as_json or None)
+    try:
+        bars.stage(f"pose {video.name}", total, "frame")
+        poses, interrupted = extract_poses(video, model, bars.update, mirrored=mirrored)
+        analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
+        analysis = note_frames_expected(analysis, total)
+        bars.stage(f"results {video.name}", len(OUTPUT_FILES), "file")
+        video_started = False
+
+        def on_frame(n: int) -> None:
+            nonlocal video_started
+            if not video_started:
+                bars.stage(f"video {video.name}", len(analysis.poses), "frame")
+                video_started = True
+            bars.update(n)
+
+        def on_file(name: str) -> None:
+            if name != OUTPUT_NAMES["video"]:
+                bars.update(1)
+
+        unwritten = None
         try:
-            write_outputs(analysis, out, annotate=annotate, progress=bar.update)
-            unwritten = None
+            # stopped with Ctrl-C: what was measured is written at once, without a video
+            write_outputs(
+                analysis,
+                out,
+                annotate=annotate and not interrupted,
+                progress=on_frame,
+                on_file=on_file,
+            )
         except VideoWriteError as err:  # disk full: the summary still counts
             unwritten = f"{str(err).rstrip('.')}; the other results are in {out}/."
+        except OutputsUnwrittenError as err:
+            unwritten = str(err)
         except OSError as err:
             unwritten = f"Not every result could be written to {out} ({error_reason(err)})."
+        except KeyboardInterrupt:  # what was written before is kept (write_outputs)
+            bars.close()
+            during_video = (out / OUTPUT_FILES["report"]).exists()
+            print(
+                "halfcircle: stopped with Ctrl-C while the annotated video was made; "
+                f"the data and the report are in {out}/."
+                if during_video
+                else "halfcircle: stopped with Ctrl-C while the results were written; "
+                f"what was written is in {out}/.",
+                file=sys.stderr,
+            )
+            stopped = (video_stopped if during_video else results_stopped)(analysis)
+            text = json.dumps(summary_dict(stopped), indent=2) if as_json else text_summary(stopped)
+            return EXIT_INTERRUPTED, text
+    finally:
+        bars.close()
     text = text_summary(analysis)
     if history_db is not None and analysis.measured:
-        added = _add_to_history(analysis, video, history_db, camera_tilt_deg, rating, replace)
+        from halfcircle.history import HistoryError
+
+        try:
+            added = _add_to_history(analysis, video, history_db, camera_tilt_deg, rating, replace)
+        except (HistoryError, sqlite3.Error) as err:  # the summary and the files still count
+            added = [
+                f"Your progress history could not be updated ({str(err).rstrip('.')}); "
+                f"the results are in {out}/."
+            ]
         text += "".join(f"\n{line}" for line in added)
     if unwritten is None:
         text += f"\nResults in {out}/ (open report.html)."
     else:
         print(f"halfcircle: {unwritten}", file=sys.stderr)
+    if interrupted:
+        print(
+            f"halfcircle: stopped with Ctrl-C after {len(poses)} frames; what they "
+            f"measured is in {out}/, without the annotated video.",
+            file=sys.stderr,
+        )
     code = 0
     if interrupted:
         code = EXIT_INTERRUPTED
@@ -297,31 +406,151 @@ def _same_recording(
     )
 
 
-def _analyze_worker(
-    args: tuple[Path, Path, str, bool, bool, Path | None, float, Settings, bool, bool],
-) -> tuple[int, str]:
-    video, out, model, annotate, as_json, history_db, tilt, settings, replace, mirrored = args
+#: In a worker process of ``analyze`` with several videos: where its progress
+#: goes (``progress``), the parent's Ctrl-C (``stop``), whether it is analysing a
+#: video now (``busy``). Empty in any other process.
+_worker: dict[str, Any] = {}
+
+
+def _init_analyze_worker(progress: Any, stop: Any) -> None:
+    import signal
+
+    _worker.update(progress=progress, stop=stop, busy=False)
+    # Ctrl-C reaches every process of the terminal's group: a worker between
+    # videos has nothing to stop (the parent cancels what is left), one analysing
+    # a video stops it as `analyze` of one video would.
+    signal.signal(signal.SIGINT, _worker_sigint)
     _quiet_opencv()
+
+
+def _worker_sigint(signum: int, frame: Any) -> None:
+    if _worker.get("busy"):
+        raise KeyboardInterrupt
+
+
+def _analyze_worker(
+    args: tuple[int, Path, Path, str, bool, bool, Path | None, float, Settings, bool, bool],
+) -> tuple[int, str]:
+    index, video, out, model, annotate, as_json, history_db, tilt, settings = args[:9]
+    replace, mirrored = args[9], args[10]
+    progress = _worker.get("progress")
+    if _worker.get("stop") is not None and _worker["stop"].is_set():
+        return EXIT_INTERRUPTED, ""  # queued before the Ctrl-C: not started
+    bars = _QueueBars(progress, index) if progress is not None else None
+    _worker["busy"] = True
     try:
         return _analyze_one(
-            video, out, model, annotate, as_json, history_db, tilt, settings, bars=False,
+            video, out, model, annotate, as_json, history_db, tilt, settings, bars=bars,
             replace=replace, mirrored=mirrored,
         )  # fmt: skip
     except HalfcircleError as err:
         return err.exit_code, f"halfcircle: {err}"
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED, "halfcircle: stopped with Ctrl-C before its results were written."
+    finally:
+        _worker["busy"] = False
+        if progress is not None:
+            progress.put((index, "finished", None))
+
+
+def analysis_folders(inputs: Sequence[Path], out: Path) -> list[tuple[Path, Path]]:
+    """Each video of ``inputs`` (files, and folders searched recursively) with its output folder.
+
+    The folder below ``out`` is named as ``batch`` names a video's: by its path
+    below the folder it was found in (``week1/monday`` for
+    ``videos/week1/monday.mp4`` found in ``videos``), or by its name when given
+    directly, without the extension; two videos that would share a folder get 8
+    hex digits of a hash of their full path after the name. So no video's results
+    overwrite another's. Videos inside ``out`` (earlier annotated videos) are
+    not taken as input. In the order given, a folder's videos sorted by path.
+    """
+    import hashlib
+
+    from halfcircle.capture import VIDEO_SUFFIXES
+
+    excluded = out.resolve()
+    named: dict[Path, str] = {}  # resolved video -> folder name (a relative path)
+    given: dict[Path, Path] = {}  # resolved video -> the path as the user wrote it
+    for root in inputs:
+        if not root.is_dir():
+            key = root.resolve()
+            named.setdefault(key, root.stem)
+            given.setdefault(key, root)
+            continue
+        for p in sorted(root.rglob("*")):
+            if not (p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES):
+                continue
+            key = p.resolve()
+            if key.is_relative_to(excluded):
+                continue
+            named.setdefault(key, p.relative_to(root).with_suffix("").as_posix())
+            given.setdefault(key, p)
+    counts: dict[str, int] = {}
+    for name in named.values():
+        counts[name] = counts.get(name, 0) + 1
+    found = []
+    for key, name in named.items():
+        if counts[name] > 1:
+            name += "-" + hashlib.sha1(str(key).encode()).hexdigest()[:8]
+        found.append((given[key], out / Path(*name.split("/"))))
+    return found
+
+
+def _refuse_overwriting_inputs(folders: Sequence[tuple[Path, Path]]) -> None:
+    """Raise when a video given is one of the files its analysis writes (or clears).
+
+    ``analyze out/annotated.mp4 --out out`` would remove the video it reads.
+    """
+    from halfcircle.analyze import OUTPUT_NAMES
+
+    for video, folder in folders:
+        if video.resolve() in {(folder / name).resolve() for name in OUTPUT_NAMES.values()}:
+            raise InputError(
+                f"{video} is where its own results would be written: choose another --out."
+            )
+
+
+def _show_progress(queue: Any, n_videos: int, disable: bool | None) -> None:
+    """Draw the bars of several videos at once until ``queue`` yields None.
+
+    One bar for the whole set (videos finished) and one for each video being
+    analysed (its current stage), from the messages of :class:`_QueueBars`.
+    """
+    from tqdm import tqdm
+
+    overall = tqdm(total=n_videos, unit="video", desc="videos", disable=disable)
+    bars: dict[int, Any] = {}
+    while (message := queue.get()) is not None:
+        index, kind, value = message
+        if kind == "stage":
+            if index in bars:
+                bars.pop(index).close()
+            name, total, unit = value
+            bars[index] = tqdm(total=total, unit=unit, desc=name, leave=False, disable=disable)
+        elif kind == "update" and index in bars:
+            bars[index].update(value)
+        elif kind == "done" and index in bars:
+            bars.pop(index).close()
+        elif kind == "finished":
+            overall.update(1)
+    for bar in bars.values():
+        bar.close()
+    overall.close()
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     import json
 
-    from halfcircle.capture import find_videos
+    from halfcircle.files import check_output_folder
 
     settings = _settings_of(args)
     inputs = [Path(p) for p in args.videos]
-    videos = find_videos(inputs) if any(p.is_dir() for p in inputs) else inputs
-    if not videos:
+    _require_videos(inputs)
+    folders = analysis_folders(inputs, args.out)
+    if not folders:
         raise InputError("No video files were found in the given folders.")
-    _require_videos(videos)
+    check_output_folder(args.out)
+    _refuse_overwriting_inputs(folders if len(folders) > 1 else [(folders[0][0], args.out)])
     history_db = _history_db(args) if args.to_history else None
     rating = None
     if args.feels is not None or args.pain is not None:
@@ -329,15 +558,15 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             raise InputError(
                 "--feels and --pain are kept in your progress history: add --to-history."
             )
-        if len(videos) > 1:
+        if len(folders) > 1:
             raise InputError("--feels and --pain rate one session: give one video.")
         rating = (args.feels, args.pain)
     tilt, note = _camera_tilt_of(args, remembered=args.to_history)
     if note:
         print(note, file=sys.stderr if args.json else sys.stdout)
-    if len(videos) == 1:
+    if len(folders) == 1:
         code, text = _analyze_one(
-            videos[0],
+            folders[0][0],
             args.out,
             args.model,
             not args.no_video,
@@ -352,13 +581,18 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         print(text)
         return code
     # Several videos: one per process, both cores busy (the model uses about one each).
-    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+    import threading
+    from concurrent.futures import CancelledError, ProcessPoolExecutor
+
+    from tqdm import tqdm
 
     annotate = not args.no_video
     jobs = [
         (
+            i,
             v,
-            args.out / v.stem,
+            folder,
             args.model,
             annotate,
             args.json,
@@ -368,22 +602,83 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             args.replace,
             bool(args.mirrored),
         )
-        for v in videos
+        for i, (v, folder) in enumerate(folders)
     ]
     worst = 0
     summaries = []
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for (video, *_), (code, text) in zip(jobs, pool.map(_analyze_worker, jobs), strict=True):
-            worst = max(worst, code)
-            if text.startswith("halfcircle: "):
-                print(f"{video}: {text.removeprefix('halfcircle: ')}", file=sys.stderr)
-            elif args.json:
-                summaries.append(json.loads(text))
-            else:  # each video's own summary, as for one video, in the order given
-                print(text + "\n", flush=True)
+    context = multiprocessing.get_context()
+    queue, stop = context.Queue(), context.Event()
+    drawer = threading.Thread(
+        target=_show_progress,
+        args=(queue, len(jobs), args.json or None),
+        name="progress",
+        daemon=True,
+    )
+    drawer.start()
+    interrupted = started = 0
+    try:
+        with ProcessPoolExecutor(
+            max_workers=args.jobs,
+            mp_context=context,
+            initializer=_init_analyze_worker,
+            initargs=(queue, stop),
+        ) as pool:
+            futures = [pool.submit(_analyze_worker, job) for job in jobs]
+            for (_, video, *_), future in zip(jobs, futures, strict=True):
+                try:
+                    code, text = _result_after_ctrl_c(future, stop, futures)
+                except CancelledError:
+                    continue
+                except KeyboardInterrupt:
+                    interrupted += 1
+                    if interrupted > 1:  # a second Ctrl-C: stop waiting
+                        raise
+                    code, text = _result_after_ctrl_c(future, stop, futures, again=True)
+                worst = max(worst, code)
+                started += bool(text)
+                if not text:  # not started: queued before the Ctrl-C
+                    continue
+                if text.startswith("halfcircle: "):
+                    tqdm.write(f"{video}: {text.removeprefix('halfcircle: ')}", file=sys.stderr)
+                elif args.json:
+                    summaries.append(json.loads(text))
+                else:  # each video's own summary, as for one video, in the order given
+                    tqdm.write(text + "\n", file=sys.stdout)
+                    sys.stdout.flush()
+    finally:
+        queue.put(None)
+        drawer.join(timeout=5)
     if args.json:
         print(json.dumps(summaries, indent=2))
+    if interrupted:
+        print(
+            f"halfcircle: stopped with Ctrl-C; {started} of {len(jobs)} videos were begun, "
+            "each keeps what was measured.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     return worst
+
+
+def _result_after_ctrl_c(
+    future: Any, stop: Any, futures: list[Any], again: bool = False
+) -> tuple[int, str]:
+    """A worker's result; on Ctrl-C the videos not begun are cancelled first.
+
+    With ``again`` the Ctrl-C has come: tell the workers (``stop``), cancel what
+    is queued, and wait for the videos begun, which stop on their own Ctrl-C.
+    """
+    from concurrent.futures import CancelledError
+
+    if again:
+        stop.set()
+        for f in futures:
+            f.cancel()
+    try:
+        result: tuple[int, str] = future.result()
+    except CancelledError:
+        return EXIT_INTERRUPTED, ""
+    return result
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
@@ -421,6 +716,10 @@ def _cmd_live(args: argparse.Namespace) -> int:
     out: Path = args.out if args.out is not None else default_out_dir()
     a_file = args.source is not None and "://" not in args.source
     _require_videos([args.source] if args.source is not None else [])
+    if args.out is not None:  # said before the camera opens, not after the session
+        from halfcircle.files import check_output_folder
+
+        check_output_folder(args.out)
     if args.record and a_file:
         print("--record keeps a camera's or a stream's video; a file source is kept as it is.")
     tilt, note = _camera_tilt_of(args, remembered=not args.no_history)
@@ -488,6 +787,8 @@ def _settings_of(args: argparse.Namespace) -> Settings:
 
 def _setting(text: str) -> str:
     """A ``--set`` item: ``TABLE.KEY=VALUE`` (an argparse type; the value is read later)."""
+    if "\n" in text or "\r" in text:
+        raise InputError(f"--set takes one line, TABLE.KEY=VALUE, got {text!r}.")
     key, sep, _ = text.partition("=")
     if not sep or "." not in key.strip(" ."):
         raise argparse.ArgumentTypeError(
@@ -630,8 +931,6 @@ def _camera_tilt_of(args: argparse.Namespace, remembered: bool) -> tuple[float, 
         return float(args.camera_tilt), None
     last: float | None = None
     if remembered:
-        import sqlite3
-
         from halfcircle.history import History
 
         path = _history_db(args)
@@ -690,6 +989,39 @@ def _cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _jobs(text: str) -> int:
+    """``--jobs``: videos analysed at once, 1 or more (refused in one sentence, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise InputError(
+            f"--jobs is how many videos are analysed at once: give 1 or more, got {text!r}."
+        )
+    return value
+
+
+#: Body heights ``--height-cm`` takes (cm); the calibration's own range, in metres,
+#: is (0.5, 2.8) (:class:`halfcircle.calibration.CalibrationConfig`).
+HEIGHT_RANGE_CM: Final = (50.0, 280.0)
+
+
+def _height_cm(text: str) -> float:
+    """``--height-cm``: a body height in cm within :data:`HEIGHT_RANGE_CM` (else exit 2)."""
+    low, high = HEIGHT_RANGE_CM
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not low < value < high:
+        raise InputError(
+            f"--height-cm is your height in centimetres, between {low:g} and {high:g}: "
+            f"got {text!r}."
+        )
+    return value
+
+
 def _pain(text: str) -> int:
     """A pain rating 0-10 (an argparse type)."""
     try:
@@ -706,7 +1038,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
     from halfcircle.baseline import baseline_from_poses, format_result
     from halfcircle.config import settings_diff
-    from halfcircle.history import History, local_time
+    from halfcircle.history import History, HistoryError, local_time
 
     if args.source is not None and args.camera is not None:
         raise InputError("Give either --camera or --source, not both.")
@@ -723,8 +1055,11 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
         pain_before = None
         if not args.no_save and History(args.db).path.exists():
-            with History(args.db) as history:
-                pain_before = history.last_pain()
+            try:
+                with History(args.db) as history:
+                    pain_before = history.last_pain()
+            except (HistoryError, sqlite3.Error):
+                pain_before = None  # an unusable history is reported where it is written
         stopped = run_guided_baseline(
             args.camera or 0,
             args.model,
@@ -771,52 +1106,77 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     compared_when = ""
     lines: list[str] = []
     advice = same = digest = None
-    if args.source is not None and started_at is not None and run.results and not args.no_save:
-        from halfcircle.history import recording_digest
+    not_saved: str | None = None  # why the history could not take the results
+    if run.results and not args.no_save:
+        try:
+            if args.source is not None and started_at is not None:
+                from halfcircle.history import recording_digest
 
-        digest = recording_digest(args.source)
-        same = _same_recording(args.db, digest, started_at, source, args.replace)
-    if run.results and not args.no_save and same is None:
-        with History(args.db) as history:
-            test_ratings = {k: v for k, v in ratings.items() if k is not None}
-            session_id = history.record_baseline(
-                run.results,
-                feels=feels,
-                pain=pain,
-                started_at=started_at,
-                source=source,
-                height_cm=args.height_cm,
-                test_ratings=test_ratings,
-                camera_tilt_deg=tilt,
-                settings=settings_diff(settings),
-            )
-            if digest is not None:
-                history.note_recording(session_id, digest)
-            lines = history.compare(session_id)
-            compared_with = history.baseline_before(session_id)
-            if compared_with is not None:
-                then = next(s for s in history.sessions() if s["id"] == compared_with)
-                compared_when = f"{local_time(then['started_at'])} (session {compared_with})"
-            advice = history.pain_advice(session_id)
-            where = history.path
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "view": run.view,
-                    "azimuth_deg": round(run.azimuth_deg, 1),
-                    "camera_tilt_deg": tilt,
-                    "results": [r.to_dict() for r in run.results],
-                    "missing": run.missing(),
-                    "notes": list(run.notes),
-                    "session_id": session_id,
-                    "compared": lines,
-                    "compared_with": compared_with,
-                    "pain_advice": advice,
-                },
-                indent=2,
-            )
+                digest = recording_digest(args.source)
+                same = _same_recording(args.db, digest, started_at, source, args.replace)
+            if same is None:
+                with History(args.db) as history:
+                    try:
+                        test_ratings = {k: v for k, v in ratings.items() if k is not None}
+                        session_id = history.record_baseline(
+                            run.results,
+                            feels=feels,
+                            pain=pain,
+                            started_at=started_at,
+                            source=source,
+                            height_cm=args.height_cm,
+                            test_ratings=test_ratings,
+                            camera_tilt_deg=tilt,
+                            settings=settings_diff(settings),
+                        )
+                        if digest is not None:
+                            history.note_recording(session_id, digest)
+                        lines = history.compare(session_id)
+                        compared_with = history.baseline_before(session_id)
+                        if compared_with is not None:
+                            then = next(s for s in history.sessions() if s["id"] == compared_with)
+                            compared_when = (
+                                f"{local_time(then['started_at'])} (session {compared_with})"
+                            )
+                        advice = history.pain_advice(session_id)
+                        where = history.path
+                    except sqlite3.Error as err:
+                        raise history.plain_error(err, "read") from err
+        except HistoryError as err:
+            not_saved = str(err)
+        except sqlite3.Error as err:  # met while looking for the same recording
+            not_saved = History(args.db).plain_error(err, "read").args[0]
+    data = {
+        "view": run.view,
+        "azimuth_deg": round(run.azimuth_deg, 1),
+        "camera_tilt_deg": tilt,
+        "results": [r.to_dict() for r in run.results],
+        "missing": run.missing(),
+        "notes": list(run.notes),
+        "session_id": session_id,
+        "compared": lines,
+        "compared_with": compared_with,
+        "pain_advice": advice,
+    }
+    kept: Path | None = None
+    if not_saved is not None:
+        kept = _keep_unsaved_baseline(
+            {
+                **data,
+                "started_at": started_at,
+                "source": source,
+                "feels": feels,
+                "pain": pain,
+                "height_cm": args.height_cm,
+                "ratings": {k: list(v) for k, v in ratings.items() if k is not None},
+                "settings": settings_diff(settings),
+                "not_saved": not_saved,
+            }
         )
+        data["not_saved"] = not_saved
+        data["kept_in"] = str(kept)
+    if args.json:
+        print(json.dumps(data, indent=2))
     else:
         several = args.source is not None and len(args.source) > 1
         if several:
@@ -839,10 +1199,42 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         print(advice, file=sys.stderr if args.json else sys.stdout)
     if same is not None:
         print(same, file=sys.stderr if args.json else sys.stdout)
+    if not_saved is not None:
+        print(f"halfcircle: {not_saved} The results are kept in {kept}.", file=sys.stderr)
     if stopped is not None and stopped.message:
         print(f"halfcircle: {stopped.message}", file=sys.stderr)
         return stopped.error.exit_code if stopped.error is not None else EXIT_INTERRUPTED
+    if not_saved is not None:
+        return 1
     return 0 if run.results else EXIT_NOTHING_MEASURED
+
+
+def _keep_unsaved_baseline(data: dict[str, object]) -> Path:
+    """Write baseline results the history could not take into a JSON file; its path.
+
+    The file goes into the current folder (``halfcircle-baseline-<UTC time>.json``),
+    or the temporary folder when that cannot be written.
+    """
+    import json
+    import tempfile
+    from datetime import datetime, timezone
+
+    from halfcircle.files import json_safe, replace_text
+    from halfcircle.history import HistoryError
+
+    name = f"halfcircle-baseline-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    text = json.dumps(json_safe(data), indent=2) + "\n"
+    for folder in (Path.cwd(), Path(tempfile.gettempdir())):
+        path = folder / name
+        try:
+            replace_text(path, text)
+            return path.resolve()
+        except OSError:
+            continue
+    raise HistoryError(
+        "The results could not be saved to the history, nor kept in a file in the current "
+        "or the temporary folder."
+    )
 
 
 def _date_option(option: str, text: str | None) -> date | None:
@@ -856,8 +1248,7 @@ def _date_option(option: str, text: str | None) -> date | None:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    from halfcircle.history import History, format_trend, local_time
-    from halfcircle.progress import glance_lines
+    from halfcircle.history import History
 
     path = History(args.db).path
     if not path.exists():  # reading or deleting creates no history
@@ -869,55 +1260,62 @@ def _cmd_history(args: argparse.Namespace) -> int:
         )
         return 0
     with History(path) as history:
-        if args.delete_all:
-            if not args.yes:
-                raise InputError("--delete-all removes every session: add --yes to confirm.")
-            n = history.delete_all()
-            print(f"Deleted all {n} sessions from {history.path}.")
-            return 0
-        if args.delete_session is not None:
-            if not history.delete_session(args.delete_session):
-                raise InputError(f"There is no session {args.delete_session} in {history.path}.")
-            print(f"Deleted session {args.delete_session}.")
-            return 0
-        if args.summary is not None:
-            from halfcircle.summarypage import write_summary
+        try:
+            return _history_command(args, history)
+        except sqlite3.Error as err:  # a damaged file reads well up to its first bad page
+            raise history.plain_error(err, "read") from err
 
-            start, end = _date_option("--from", args.start), _date_option("--to", args.end)
-            write_summary(history, args.summary, start, end)
-            print(f"Summary written to {args.summary}: open it in a browser, or print it.")
-            return 0
-        if args.export is not None:
-            if args.out is None:
-                raise InputError("--export needs --out FILE: where to write it.")
-            if args.export == "csv":
-                history.export_csv(args.out)
-            else:
-                history.export_json(args.out)
-            print(f"Exported the history to {args.out}.")
-            return 0
-        advice = history.latest_pain_advice()
-        if advice:  # first, where it is seen before any number
-            print(f"{advice}\n")
-        sessions = history.sessions()
-        glance = glance_lines(history.series(), sessions)
-        if glance:  # then the answer to "did I get better?", before the table
-            print("\n".join(glance) + "\n")
-        print(format_trend(history.trend()))
-        print(f"\nSessions in {history.path} (kept on this machine only), by date:")
-        for number, s in enumerate(sessions, 1):
-            rated = ""
-            if s["feels"] or s["pain"] is not None:
-                pain = "-" if s["pain"] is None else s["pain"]
-                rated = f"  feels {s['feels'] or '-'}, pain {pain}"
-            print(
-                f"{number:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}  (id {s['id']})"
-            )
-        if args.plot is not None:
-            from halfcircle.historyplot import plot_history
 
-            png, page = plot_history(history, args.plot)
-            print(f"Plot written to {png} and {page}.")
+def _history_command(args: argparse.Namespace, history: History) -> int:
+    """``halfcircle history`` on an open history."""
+    from halfcircle.history import format_trend, local_time
+    from halfcircle.progress import glance_lines
+
+    if args.delete_all:
+        if not args.yes:
+            raise InputError("--delete-all removes every session: add --yes to confirm.")
+        n = history.delete_all()
+        print(f"Deleted all {n} sessions from {history.path}.")
+        return 0
+    if args.delete_session is not None:
+        if not history.delete_session(args.delete_session):
+            raise InputError(f"There is no session {args.delete_session} in {history.path}.")
+        print(f"Deleted session {args.delete_session}.")
+        return 0
+    if args.summary is not None:
+        from halfcircle.summarypage import write_summary
+
+        start, end = _date_option("--from", args.start), _date_option("--to", args.end)
+        write_summary(history, args.summary, start, end)
+        print(f"Summary written to {args.summary}: open it in a browser, or print it.")
+        return 0
+    if args.export is not None:
+        if args.out is None:
+            raise InputError("--export needs --out FILE: where to write it.")
+        if args.export == "csv":
+            history.export_csv(args.out)
+        else:
+            history.export_json(args.out)
+        print(f"Exported the history to {args.out}.")
+        return 0
+    sessions = history.sessions()
+    glance = glance_lines(history.series(), sessions)
+    advice = history.latest_pain_advice()
+    if glance or advice:  # the answer to "did I get better?" and the pain, first
+        print("\n".join([*glance, *([advice] if advice else [])]) + "\n")
+    print(format_trend(history.trend()))
+    print(f"\nSessions in {history.path} (kept on this machine only), by date:")
+    for number, s in enumerate(sessions, 1):
+        rated = ""
+        if s["feels"] or s["pain"] is not None:
+            pain = "-" if s["pain"] is None else s["pain"]
+            rated = f"  feels {s['feels'] or '-'}, pain {pain}"
+        print(f"{number:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}  (id {s['id']})")
+    if args.plot is not None:
+        from halfcircle.historyplot import plot_history
+
+        png, page = plot_history(history, args.plot)
+        print(f"Plot written to {png} and {page}.")
     return 0
 
 
@@ -1050,7 +1448,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--no-video", action="store_true", default=False, help="skip the annotated video"
     )
-    a.add_argument("--jobs", type=int, default=2, help="videos analysed at once (default: 2)")
+    a.add_argument("--jobs", type=_jobs, default=2, help="videos analysed at once (default: 2)")
     a.add_argument(
         "--to-history",
         action="store_true",
@@ -1155,7 +1553,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--camera", type=int, default=None, help="camera index (default: 0)")
     b.add_argument("--model", type=str, default="full", help="lite, full, heavy or a .task file")
     b.add_argument(
-        "--height-cm", type=float, default=None, help="your height (cm): sharpens fingertip cm"
+        "--height-cm",
+        type=_height_cm,
+        default=None,
+        help="your height (cm, 50-280): sharpens fingertip cm",
     )
     _add_rating_options(b, "with --source")
     _add_replace_option(b, "with --source")
@@ -1275,7 +1676,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except HalfcircleError as err:  # an option refused in a sentence of its own (exit 2)
+        print(f"halfcircle: {err}", file=sys.stderr)
+        return err.exit_code
     try:
         if args.func not in (_cmd_history, _cmd_config, _cmd_models, _cmd_plan, _cmd_today):
             _quiet_opencv()
@@ -1291,6 +1696,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if message is None:
             raise
         print(f"halfcircle: {message}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as err:  # a history that failed after it opened (damaged pages)
+        print(f"halfcircle: the history database could not be read: {err}.", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # The reader of our output went away (`halfcircle history | head`): stop

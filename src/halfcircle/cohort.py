@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
+from urllib.parse import quote
 
 from halfcircle.baseline import MDC, TESTS
 from halfcircle.files import replace_text
@@ -525,7 +526,8 @@ def _table(rows: list[dict[str, Any]]) -> str:
             if col == "error" and v is None and r["status"] != "ok":
                 v = (r["notes"] or "").split(". ")[0] or None
             if col == "id" and r["status"] in ("ok", "not measured"):
-                href = html.escape(f"{r['output']}/report.html")
+                # a name may hold '#', '?', '%' or spaces: quoted, it stays a path
+                href = html.escape(quote(f"{r['output']}/report.html"))
                 text = f"<a href='{href}'>{html.escape(str(v))}</a>"
             elif isinstance(v, float):
                 text = f"{v:.2f}" if col == "mean_sparc" else f"{v:.0f}"

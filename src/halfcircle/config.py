@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import json
 import math
 import os
 import re
@@ -178,7 +179,34 @@ def load_settings(path: str | Path, base: Settings | None = None) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SettingsError(f"The settings file {path} is not valid TOML: {err}.") from err
+    except RecursionError as err:
+        raise SettingsError(
+            f"The settings file {path} cannot be used: its arrays or tables are nested "
+            f"deeper than any setting (at most {MAX_NESTING} levels)."
+        ) from err
+    _check_nesting(data, str(path))
     return apply_settings(base or Settings(), data, source=str(path))
+
+
+#: The deepest nesting of tables and arrays a settings file may hold
+#: (``[kinematics.calibration]`` holds a key: 3 levels; a list of numbers 1 more).
+MAX_NESTING: Final = 8
+
+
+def _check_nesting(data: Any, source: str) -> None:
+    """Refuse values nested deeper than :data:`MAX_NESTING` (iteratively: no recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise SettingsError(
+                f"{source}: arrays or tables are nested deeper than any setting "
+                f"(at most {MAX_NESTING} levels)."
+            )
+        if isinstance(value, Mapping):
+            stack += [(v, depth + 1) for v in value.values()]
+        elif isinstance(value, list | tuple):
+            stack += [(v, depth + 1) for v in value]
 
 
 def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
@@ -193,15 +221,24 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     bad = []
     for item in items:
+        if "\n" in item or "\r" in item:
+            raise SettingsError(f"--set takes one line, TABLE.KEY=VALUE, got {item!r}.")
         key, sep, text = item.partition("=")
         parts = [p.strip() for p in key.split(".")]
         if not sep or len(parts) < 2 or not all(parts):
             bad.append(repr(item))
             continue
         try:
-            value = tomllib.loads(f"v = {text.strip()}")["v"]
+            read = tomllib.loads(f"v = {text.strip()}")
+            value = read["v"] if len(read) == 1 else text.strip()
         except tomllib.TOMLDecodeError:
             value = text.strip()
+        except RecursionError as err:
+            raise SettingsError(
+                f"--set {key.strip()}: the value is nested deeper than any setting "
+                f"(at most {MAX_NESTING} levels)."
+            ) from err
+        _check_nesting(value, f"--set {key.strip()}")
         table = data
         for name in parts[:-1]:
             inner = table.setdefault(name, {})
@@ -360,7 +397,13 @@ def _convert(value: Any, hint: Any) -> Any:
     if hint is float:
         if not _is_number(value):
             raise _TypeProblem("a number")
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError as err:  # an integer beyond any float
+            raise _TypeProblem("a finite number") from err
+        if not math.isfinite(number):
+            raise _TypeProblem("a finite number")
+        return number
     if hint is int:
         if not isinstance(value, int) or isinstance(value, bool):
             raise _TypeProblem("a whole number")
@@ -504,7 +547,8 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        # a JSON string is a TOML basic string with its control characters escaped
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TypeError(f"halfcircle.config cannot write a setting {value!r}")

@@ -21,6 +21,10 @@ class InputError(HalfcircleError):
     exit_code = 2
 
 
+class OutputFolderError(InputError):
+    """The output folder given cannot be used (a file, or not writable)."""
+
+
 class VideoSourceError(InputError):
     """A video file, camera or stream cannot be opened or read."""
 

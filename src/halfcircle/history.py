@@ -53,7 +53,8 @@ from types import TracebackType
 from typing import Any, Final
 
 from halfcircle.baseline import MDC, BaselineResult
-from halfcircle.errors import HalfcircleError, InputError
+from halfcircle.errors import HalfcircleError, InputError, error_reason
+from halfcircle.painmodel import CARRY_ON, PainDecision, PainRating, pain_decision
 from halfcircle.plan import TodayStatus, plan_dict, plans, today_status
 from halfcircle.scoring import PersonalBest, points
 
@@ -74,7 +75,6 @@ __all__ = [
     "plain_label",
     "real_change_words",
     "recording_digest",
-    "rising_pain_advice",
     "unit_of",
     "verdict",
 ]
@@ -159,6 +159,9 @@ MIGRATIONS: Final[tuple[str, ...]] = (
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 DB_NAME: Final = "history.sqlite3"
+
+#: The tables every halfcircle history holds (from schema version 1).
+_OUR_TABLES: Final = frozenset({"sessions", "measures", "practice_reps", "ratings"})
 
 #: How a practice session reads in the trend: ``measure -> (rep metric, best|mean)``
 #: over its complete reps (units in the names: deg; score 0-100 in pts; SPARC is
@@ -262,40 +265,115 @@ class History:
     Args:
         path: Database file; None for :func:`default_db_path`. Its folder is
             created when missing.
+        timeout_s: How long to wait for another program's lock before giving up.
+
+    An SQLite error met while reading or writing an open history is raised as
+    :class:`sqlite3.Error`; :meth:`plain_error` turns it into one sentence.
+    Writes (:meth:`transaction`) raise :class:`HistoryError` themselves.
     """
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, timeout_s: float = 10.0) -> None:
         self.path = Path(path) if path is not None else default_db_path()
+        self.timeout_s = timeout_s
         self._conn: sqlite3.Connection | None = None
 
     # ----------------------------------------------------------------- lifecycle
     def open(self) -> History:
-        """Open (creating or upgrading) the database."""
+        """Open (creating or upgrading) the database.
+
+        An existing file is first read without writing (read-only) and opened for
+        writing only when it is recognised as a halfcircle history: another
+        program's SQLite file is left byte for byte as it was.
+
+        Raises:
+            HistoryError: One plain sentence: the file is another program's, is
+                damaged, is locked by another program, is of a newer
+                halfcircle, or its folder cannot be written.
+        """
         try:
+            self._recognise()
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.timeout_s)
             conn.row_factory = sqlite3.Row
-            if (
-                conn.execute("PRAGMA user_version").fetchone()[0] == 0
-                and conn.execute(
-                    "SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1"
-                ).fetchone()
-            ):
-                # another program's database: our tables (or the WAL mode) would change it
-                conn.close()
-                raise HistoryError(
-                    f"{self.path} is not a halfcircle history: it holds other tables. "
-                    "Give another file with --db."
-                )
+            self._conn = conn
+            self._recognise_tables(conn)  # the file may have appeared since
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
-            self._conn = conn
             self._migrate()
-        except sqlite3.DatabaseError as err:
+        except HistoryError:
             self.close()
-            raise HistoryError(f"Cannot open the history database {self.path}: {err}.") from err
+            raise
+        except sqlite3.Error as err:
+            self.close()
+            raise self.plain_error(err, "open") from err
+        except OSError as err:
+            self.close()
+            raise HistoryError(
+                f"Cannot open the history database {self.path}: {error_reason(err)}"
+                f"{f' ({err.filename})' if err.filename else ''}."
+            ) from err
         return self
+
+    def _recognise(self) -> None:
+        """Read an existing file without writing to it and refuse one that is not ours."""
+        try:
+            if self.path.stat().st_size == 0:
+                return
+        except FileNotFoundError:
+            return
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=self.timeout_s)
+        try:
+            self._recognise_tables(conn)
+        finally:
+            conn.close()
+
+    def _recognise_tables(self, conn: sqlite3.Connection) -> None:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        tables = {
+            str(row[0])
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+        ours = (version == 0 and not tables) or (version > 0 and _OUR_TABLES <= tables)
+        if not ours:
+            held = f" ({', '.join(sorted(tables)[:3])}{', ...' if len(tables) > 3 else ''})"
+            raise HistoryError(
+                f"{self.path} is not a halfcircle history: it holds another program's "
+                f"tables{held if tables else ''}; it was left as it was, give another "
+                "file with --db."
+            )
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"The history database {self.path} has schema version {version}; this "
+                f"halfcircle reads up to {SCHEMA_VERSION}: update halfcircle."
+            )
+
+    def plain_error(self, err: sqlite3.Error, doing: str = "read") -> HistoryError:
+        """One plain sentence for an SQLite error met while ``doing`` (open, read, write)."""
+        name = getattr(err, "sqlite_errorname", "") or ""
+        text = str(err)
+        where = f"Cannot {doing} the history database {self.path}"
+        if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "locked" in text:
+            return HistoryError(
+                f"{where}: another program holds it locked; try again when it has finished."
+            )
+        if (
+            name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+            or "malformed" in text
+            or ("not a database" in text)
+        ):
+            return HistoryError(
+                f"{where}: it is damaged ({text}); move it away to start a new history "
+                "there, or give another file with --db."
+            )
+        if name.startswith("SQLITE_READONLY") or name.startswith("SQLITE_CANTOPEN"):
+            return HistoryError(f"{where}: its file or folder cannot be written ({text}).")
+        if name.startswith("SQLITE_FULL"):
+            return HistoryError(f"{where}: the disk is full.")
+        return HistoryError(f"{where}: {text}.")
 
     def close(self) -> None:
         """Close the database (idempotent)."""
@@ -330,13 +408,24 @@ class History:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed on success, rolled back on any error."""
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as err:
+            raise self.plain_error(err, "write") from err
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except BaseException as exc:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # nothing was committed: SQLite has rolled back already
+            if isinstance(exc, sqlite3.Error):
+                raise self.plain_error(exc, "write") from exc
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            raise self.plain_error(err, "write") from err
 
     def schema_version(self) -> int:
         """The database's schema version."""
@@ -344,11 +433,6 @@ class History:
 
     def _migrate(self) -> None:
         version = self.schema_version()
-        if version > SCHEMA_VERSION:
-            raise HistoryError(
-                f"The history database {self.path} has schema version {version}; this "
-                f"halfcircle reads up to {SCHEMA_VERSION}: update halfcircle."
-            )
         for v in range(version, SCHEMA_VERSION):
             with self.transaction() as conn:
                 for statement in MIGRATIONS[v].split(";"):
@@ -841,19 +925,33 @@ class History:
         ]
         return known[-1] if known else None
 
-    def pain_advice(self, session_id: int) -> str | None:
-        """Advice when the overall pain of a session rose from the previous session's."""
+    def pain_decision(self, session_id: int) -> PainDecision | None:
+        """What a session's pain means (:func:`halfcircle.painmodel.pain_decision`).
+
+        Each session's overall pain is its one reading (asked at its end), so a rise is
+        taken against the session rated before it. None when the session has no pain.
+        """
         rated = [s for s in self.sessions() if s["pain"] is not None]
         ids = [s["id"] for s in rated]
         if session_id not in ids:
             return None
-        i = ids.index(session_id)
-        if i == 0 or rated[i]["pain"] <= rated[i - 1]["pain"]:
+        upto = rated[: ids.index(session_id) + 1]
+        return pain_decision([PainRating(after=s["pain"]) for s in upto])
+
+    def pain_advice(self, session_id: int) -> str | None:
+        """The sentence about a session's pain when there is something to say.
+
+        None when the pain stayed settled or fell; a rise of 1 gets the reassurance that
+        it is normal, a clear rise the advice to ease off next time, and pain higher at
+        the start of several sessions in a row the advice to check with a clinician.
+        """
+        decision = self.pain_decision(session_id)
+        if decision is None or (decision.action == CARRY_ON and not (decision.rise or 0) > 0):
             return None
-        return rising_pain_advice(rated[i - 1]["pain"], rated[i]["pain"])
+        return decision.sentence
 
     def latest_pain_advice(self) -> str | None:
-        """:meth:`pain_advice` of the latest session rated with a pain, if its pain rose."""
+        """:meth:`pain_advice` of the latest session rated with a pain."""
         rated = [s["id"] for s in self.sessions() if s["pain"] is not None]
         return self.pain_advice(rated[-1]) if rated else None
 
@@ -1137,14 +1235,6 @@ def recording_digest(paths: Sequence[Path | str]) -> str:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
-
-
-def rising_pain_advice(before: int, now: int) -> str:
-    """The advice given when the pain (0-10) rose since the last session."""
-    return (
-        f"Your pain rose from {before} to {now} out of 10 since the last session. Stop the "
-        "exercises for now and see a clinician (doctor or physiotherapist) before you go on."
-    )
 
 
 def _is_real(unit: str, change: float) -> bool:

@@ -344,7 +344,7 @@ def _on_page(
 
 #: The page's own styles, after the report's (:data:`halfcircle.report.PAGE_CSS`).
 _HISTORY_CSS: Final = """.glance{font-size:20px;line-height:1.45;margin:10px 0}
-.advice{background:#fff4e5;border-left:6px solid #c62828;
+.advice{background:#eef5f3;border-left:6px solid #1f7a6d;
 border-radius:12px;padding:14px 18px;font-size:18px;line-height:1.4;margin:16px 0}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;border-radius:12px}
 td,th{white-space:nowrap}td.measure{white-space:normal;min-width:8em}
@@ -399,8 +399,9 @@ def trend_table(rows: Sequence[TrendRow]) -> str:
 def plot_history(history: History, out_dir: Path) -> tuple[Path, Path]:
     """Write ``history.png`` and ``history.html`` into ``out_dir``; returns their paths.
 
-    The page opens with :meth:`History.latest_pain_advice` when the latest rated
-    session's pain rose, in its own box before any number.
+    The page opens with the glance sentences (:func:`halfcircle.progress.glance_lines`,
+    with the pain trend), then what the latest pain means when there is something to say
+    (:meth:`History.latest_pain_advice`, the pain-monitoring model), in a calm box.
     """
     from halfcircle.report import PAGE_CSS
 
@@ -426,8 +427,9 @@ def plot_history(history: History, out_dir: Path) -> tuple[Path, Path]:
         + "</tr>"
         for r in sorted(history.ratings(), key=lambda r: number.get(r["session_id"], 0))
     )
+    # pain as a trend (the glance), and what the latest pain means, calmly: no alarm banner
     advice = history.latest_pain_advice()
-    warning = f"<p class='advice' role='alert'>{html.escape(advice)}</p>" if advice else ""
+    warning = f"<p class='advice'>{html.escape(advice)}</p>" if advice else ""
     trend = history.trend()
     said = glance_lines(history.series(), sessions)
     glance = "".join(f"<p class='glance'>{html.escape(line)}</p>" for line in said)
@@ -437,8 +439,8 @@ def plot_history(history: History, out_dir: Path) -> tuple[Path, Path]:
 <title>halfcircle: progress</title>
 <style>{PAGE_CSS}{_HISTORY_CSS}</style></head><body><main>
 <h1>Your progress</h1>
-{warning}
 {glance}
+{warning}
 <h2>Trend</h2>
 {trend_table(trend) if trend else "<p>No results yet.</p>"}
 <p class="sub">The verdict compares the latest session with the one before. A change

@@ -50,7 +50,7 @@ from halfcircle.analyze import (
 from halfcircle.capture import CaptureFactory, Frame, FrameSource, open_source
 from halfcircle.config import Settings, settings_diff, settings_from_dict
 from halfcircle.errors import CameraLostError, HalfcircleError, InputError, error_reason
-from halfcircle.history import PracticeLog, rising_pain_advice
+from halfcircle.history import PracticeLog
 from halfcircle.kinematics import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame
 from halfcircle.liverecord import (
@@ -63,6 +63,7 @@ from halfcircle.liverecord import (
     read_meta,
 )
 from halfcircle.overlay import OverlayInfo, draw_cue, draw_help, draw_overlay
+from halfcircle.painmodel import CARRY_ON, PainRating, pain_decision
 from halfcircle.reps import RepEvent, RepRecord
 from halfcircle.session import FrameState, SessionLoop
 from halfcircle.videowriter import VideoWriteError
@@ -925,13 +926,18 @@ def _draw_minimal(image: NDArray[np.uint8], info: OverlayInfo) -> NDArray[np.uin
 
 
 def pain_advice(rating: Rating | None, previous: dict[str, Any] | None) -> str | None:
-    """A plain warning when the pain rating rose since the last session, else None."""
-    if rating is None or rating.pain is None or previous is None:
+    """What the pain rating means against the last session's (the pain-monitoring model).
+
+    None when nothing needs saying (no pain given, or it stayed settled or fell).
+    """
+    if rating is None or rating.pain is None:
         return None
-    before = previous.get("pain")
-    if isinstance(before, int) and rating.pain > before:
-        return rising_pain_advice(before, rating.pain)
-    return None
+    before = previous.get("pain") if previous is not None else None
+    earlier = [PainRating(after=before)] if isinstance(before, int) else []
+    decision = pain_decision([*earlier, PainRating(after=rating.pain)])
+    if decision is None or (decision.action == CARRY_ON and not (decision.rise or 0) > 0):
+        return None
+    return decision.sentence
 
 
 def run_live(
@@ -1057,7 +1063,7 @@ def run_live(
                     if advice is not None and not the_ui.closed and run.last_display is not None:
                         the_ui.ask(
                             run.last_display,
-                            ["Please stop for today.", *_wrap(advice), "Enter to close"],
+                            ["About your pain", *_wrap(advice), "Enter to close"],
                             {13},
                         )
                 if isinstance(error, RecordWriteError):

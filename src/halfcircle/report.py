@@ -21,11 +21,13 @@ shown nor coached (:func:`outside_tests`).
 from __future__ import annotations
 
 import base64
+import gc
 import html
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -248,14 +250,15 @@ def _percent(weight: float) -> str:
 def _rep_section(analysis: Analysis) -> list[str]:
     if not analysis.reps:
         return []
-    return [
-        "<h2>Each half circle</h2>",
+    reps = analysis.reps
+    pictures = [
         _picture(
-            lambda layout: _plot_traces(analysis, layout),
+            partial(_plot_traces, analysis, reps=reps[first : first + REPS_PER_FIGURE]),
             "each half circle's path, seen from the front, against a round path at its own peaks",
-        ),
-        _rep_table(analysis),
+        )
+        for first in range(0, len(reps), REPS_PER_FIGURE)
     ]
+    return ["<h2>Each half circle</h2>", *pictures, _rep_table(analysis)]
 
 
 def _baseline_body(
@@ -489,10 +492,24 @@ def _deg(v: float | None) -> str:
     return "--" if v is None else f"{v:.0f}°"
 
 
-def _video_html(video: Path | None, base: Path | None) -> str:
+#: Where the annotated video goes on a page rendered without one (:func:`with_video`).
+VIDEO_SLOT: Final = "<!-- halfcircle:video -->"
+
+
+def with_video(page: str, video: Path | None, base: Path | None, *, embed: bool = True) -> str:
+    """``page``, rendered without a video, with ``video`` in its place.
+
+    So that the report can be written before the annotated video is made, and
+    the video added once it is complete. ``embed`` False links even a small
+    video instead of embedding it (a page that stays small on a full disk).
+    """
+    return page.replace(VIDEO_SLOT, _video_html(video, base, embed=embed), 1)
+
+
+def _video_html(video: Path | None, base: Path | None, *, embed: bool = True) -> str:
     if video is None or not video.exists():
-        return ""
-    if video.stat().st_size <= EMBED_VIDEO_MAX_BYTES:
+        return VIDEO_SLOT
+    if embed and video.stat().st_size <= EMBED_VIDEO_MAX_BYTES:
         data = base64.b64encode(video.read_bytes()).decode("ascii")
         src = f"data:video/mp4;base64,{data}"
     else:
@@ -545,13 +562,29 @@ PHONE_MAX_WIDTH_PX: Final = 600
 
 def _picture(draw: Callable[[FigureLayout], Figure], alt: str) -> str:
     """A plot as a ``<picture>``: drawn for a phone and for a wide screen, the browser picks."""
-    phone = base64.b64encode(_figure_png(draw(PHONE), PHONE.dpi)).decode("ascii")
+    phone = base64.b64encode(_drawn_png(draw, PHONE)).decode("ascii")
     return (
         f"<picture><source media='(max-width: {PHONE_MAX_WIDTH_PX}px)' "
         f"srcset='data:image/png;base64,{phone}'>"
-        + _img(_figure_png(draw(WIDE), WIDE.dpi), alt)
+        + _img(_drawn_png(draw, WIDE), alt)
         + "</picture>"
     )
+
+
+def _drawn_png(draw: Callable[[FigureLayout], Figure], layout: FigureLayout) -> bytes:
+    """The PNG of one figure, whose memory (its pixels above all) is freed at once.
+
+    A figure and its canvas refer to each other, so without a collection its
+    pixel buffer would stay until Python's collector happens to run: a report of
+    many figures would hold them all.
+    """
+    fig = draw(layout)
+    try:
+        return _figure_png(fig, layout.dpi)
+    finally:
+        fig.clear()
+        del fig
+        gc.collect()
 
 
 SpanKind = Literal["complete", "incomplete", "aborted", "test"]
@@ -655,17 +688,26 @@ TRACE_LABEL: Final = "your path"
 ROUND_PATH_LABEL: Final = "round path at your own peaks"
 
 
-def _plot_traces(analysis: Analysis, layout: FigureLayout = WIDE) -> Figure:
+#: Most rep traces in one figure of the report: a long session gets several figures,
+#: so that the memory of drawing one stays that of a short session (a figure of
+#: all 109 reps of a 10-minute recording drawn for a phone is 90,000 px tall).
+REPS_PER_FIGURE: Final = 8
+
+
+def _plot_traces(
+    analysis: Analysis, layout: FigureLayout = WIDE, reps: Sequence[RepRecord] | None = None
+) -> Figure:
     """Each rep's path in the side bend-forward plane, as the annotated video draws it.
 
     Seen from the front like the video's trace inset (:mod:`halfcircle.overlay`):
     the person's right on the left, forward downwards, so that the half circle
     hangs down from upright. Against it, in grey, a round path through the rep's
-    own peaks (not a norm: the shape, at the person's own range).
+    own peaks (not a norm: the shape, at the person's own range). ``reps``: the
+    reps to draw (default: all of them).
     """
     from matplotlib.figure import Figure
 
-    reps = analysis.reps
+    reps = analysis.reps if reps is None else reps
     size = layout.font_pt
     cols = min(layout.max_cols, len(reps))
     rows = math.ceil(len(reps) / cols)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -68,6 +68,10 @@ __all__ = [
     "score_rep",
 ]
 
+#: Highest SPARC zero-padding level: each level doubles the spectrum's length,
+#: and beyond 8 (256 times a rep's samples) it adds memory, not precision.
+MAX_SPARC_PAD_LEVEL: Final = 8
+
 
 @dataclass(frozen=True)
 class MetricConfig:
@@ -83,7 +87,7 @@ class MetricConfig:
             smoothness metrics (Hz); None leaves it as is.
         sparc_cutoff_hz: SPARC frequency cut-off (Hz), literature value 10.
         sparc_amplitude_threshold: SPARC amplitude threshold, literature value 0.05.
-        sparc_pad_level: SPARC zero-padding level, literature value 4.
+        sparc_pad_level: SPARC zero-padding level 0-8, literature value 4.
         peak_prominence: Minimum prominence of a speed peak, fraction of the peak speed.
         pelvis_shift_limit_cm: Pelvis shift beyond this counts as a compensation (cm);
             the live hips cue uses it too (:func:`halfcircle.cues.live_cue_rules`).
@@ -121,8 +125,10 @@ class MetricConfig:
             )
         if not 0 <= self.peak_prominence < 1:
             problems.append(f"peak_prominence must be in [0, 1), got {self.peak_prominence}")
-        if not self.sparc_pad_level >= 0:
-            problems.append(f"sparc_pad_level must be >= 0, got {self.sparc_pad_level}")
+        if not 0 <= self.sparc_pad_level <= MAX_SPARC_PAD_LEVEL:
+            problems.append(
+                f"sparc_pad_level must be in [0, {MAX_SPARC_PAD_LEVEL}], got {self.sparc_pad_level}"
+            )
         if self.speed_cutoff_hz is not None and not self.speed_cutoff_hz > 0:
             problems.append(
                 f"speed_cutoff_hz must be positive (or None), got {self.speed_cutoff_hz}"

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.errors import HalfcircleError
+from halfcircle.files import temporary_path
 
 #: Frames that may wait for the encoder before :meth:`H264Writer.write` blocks.
 QUEUE_FRAMES = 16
@@ -51,13 +52,29 @@ class H264Writer:
         size: ``(width, height)`` of every frame in pixels.
         fps: Frames per second of the output.
         crf: x264 quality (lower is better and bigger; 23 is x264's default).
+        atomic: Encode under a hidden temporary name
+            (:func:`halfcircle.files.temporary_path`) and rename it to ``path``
+            only when the video is complete: a run that is stopped, killed or
+            runs out of disk never leaves a shortened video that still plays.
+            Off for a recording that must keep every frame up to a crash.
     """
 
-    def __init__(self, path: Path, size: tuple[int, int], fps: float, crf: int = 28) -> None:
+    def __init__(
+        self,
+        path: Path,
+        size: tuple[int, int],
+        fps: float,
+        crf: int = 28,
+        *,
+        atomic: bool = False,
+    ) -> None:
         self.path = Path(path)
         self.size = size
         self.fps = fps
         self.crf = crf
+        self.atomic = atomic
+        #: Where the encoder writes: ``path``, or its temporary name when atomic.
+        self.target = temporary_path(self.path) if atomic else self.path
         self.frames = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUE_FRAMES)
@@ -76,7 +93,8 @@ class H264Writer:
             "-an", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2",
             "-c:v", "libx264", "-preset", "ultrafast", "-crf", str(self.crf),
             "-pix_fmt", "yuv420p", "-movflags", "+faststart",
-            str(self.path),
+            *(["-f", "mp4"] if self.atomic else []),  # the temporary name has no .mp4
+            str(self.target),
         ]  # fmt: skip
         try:
             self._proc = subprocess.Popen(
@@ -117,7 +135,7 @@ class H264Writer:
             except subprocess.TimeoutExpired:
                 detail = ""
         if detail:
-            reason = detail.splitlines()[-1]
+            reason = detail.splitlines()[-1].replace(str(self.target), str(self.path))
         elif rc is not None and rc < 0:  # the encoder was killed
             reason = _SIGNAL_REASONS.get(-rc, f"the encoder was stopped by signal {-rc}")
         else:
@@ -134,6 +152,22 @@ class H264Writer:
     ) -> None:
         if self._proc is None:
             return
+        if exc_type is not None and self.atomic:
+            self._proc.kill()  # the video is dropped: stop at once (Ctrl-C)
+        try:
+            self._finish(exc_type)
+        except BaseException:
+            if self.atomic:
+                self.target.unlink(missing_ok=True)
+            raise
+        if self.atomic:
+            if exc_type is None:
+                self.target.replace(self.path)
+            else:
+                self.target.unlink(missing_ok=True)
+
+    def _finish(self, exc_type: type[BaseException] | None) -> None:
+        assert self._proc is not None
         self._queue.put(None)
         if self._thread is not None:
             self._thread.join()

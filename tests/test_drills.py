@@ -1,0 +1,153 @@
+"""Drills of stages 1 and 2: side bends and roll-downs found, measured and judged."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from halfcircle.drills import DrillConfig, controlled_reps, segment_drills
+from halfcircle.errors import ValidationError
+from halfcircle.kinematics import compute_kinematics
+from halfcircle.synthetic import half_circle, synthetic_clip
+from tests.conftest import fixture_clips, fixture_poses, fixture_scene
+
+
+def _bump(n: int, peak: float) -> np.ndarray:
+    """A smooth out-and-back excursion (minimum-jerk up, then down)."""
+    u = np.linspace(0.0, 1.0, n // 2)
+    up = peak * u**3 * (10 - 15 * u + 6 * u**2)
+    return np.concatenate([up, up[::-1]])
+
+
+def _series(*parts: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    rest = np.zeros(45)
+    lat = [rest]
+    fwd = [rest]
+    for la, fw in parts:
+        lat += [la, rest]
+        fwd += [fw, rest]
+    return np.concatenate(lat), np.concatenate(fwd)
+
+
+def test_side_bends_are_found_with_their_side_and_peak() -> None:
+    z = np.zeros(90)
+    lat, fwd = _series((_bump(90, 22.0), z), (_bump(90, -25.0), z), (_bump(90, 18.0), z))
+    kin = compute_kinematics(synthetic_clip(lat, fwd).seq)
+    reps = segment_drills(kin)
+    assert [(r.movement, r.side, r.index) for r in reps] == [
+        ("side_bend", "right", 1), ("side_bend", "left", 2), ("side_bend", "right", 3)
+    ]  # fmt: skip
+    np.testing.assert_allclose([r.peak_deg for r in reps], [22.0, 25.0, 18.0], atol=1.5)
+    assert all(r.controlled and r.sparc > DrillConfig().smooth_sparc for r in reps)  # smooth
+    assert controlled_reps(reps) == {"right": 2, "left": 1}
+
+
+def test_roll_downs_are_found_and_a_half_circle_is_not_a_drill() -> None:
+    z = np.zeros(120)
+    hc_lat, hc_fwd = half_circle(n_rest=10, n_rep=180, lateral_peak_deg=30.0, forward_peak_deg=55.0)
+    lat, fwd = _series((z, _bump(120, 50.0)), (hc_lat, hc_fwd), (z, _bump(120, 42.0)))
+    kin = compute_kinematics(synthetic_clip(lat, fwd).seq)
+    reps = segment_drills(kin)
+    assert [(r.movement, r.side) for r in reps] == [("roll_down", "front")] * 2
+    np.testing.assert_allclose([r.peak_deg for r in reps], [50.0, 42.0], atol=2.0)
+    assert [r.index for r in reps] == [1, 2]
+
+
+def test_a_jerky_rep_or_a_moving_pelvis_is_not_controlled() -> None:
+    n = 90
+    jerky = _bump(n, 24.0) + 4.0 * np.sin(np.linspace(0, 14 * np.pi, n))
+    lat, fwd = _series((jerky, np.zeros(n)), (_bump(n, 24.0), np.zeros(n)))
+    shift = np.zeros((len(lat), 3))
+    second = slice(45 + n + 45, 45 + n + 45 + n)
+    shift[second, 0] = np.linspace(0, 0.08, n)  # the hips slide 8 cm off the wall line
+    kin = compute_kinematics(synthetic_clip(lat, fwd, pelvis_shift_m=shift).seq)
+    reps = segment_drills(kin)
+    assert len(reps) == 2
+    assert not reps[0].controlled and reps[0].sparc < DrillConfig().smooth_sparc
+    assert not reps[1].controlled
+    assert controlled_reps(reps) == {}
+
+
+def test_a_drill_rep_reads_as_reps_json_lists_it() -> None:
+    z = np.zeros(90)
+    lat, fwd = _series((_bump(90, 20.0), z))
+    (rep,) = segment_drills(compute_kinematics(synthetic_clip(lat, fwd).seq))
+    row = rep.as_dict()
+    assert row["movement"] == "side_bend" and row["side"] == "right"
+    assert row["peak_deg"] == pytest.approx(20.0, abs=1.5)
+    assert {"sparc", "duration_s", "pelvis_shift_max_cm"} <= set(row)
+
+
+def test_quiet_standing_has_no_drill() -> None:
+    z = np.zeros(200)
+    clip = synthetic_clip(z, z, noise_px=0.3, noise_depth_m=0.002)
+    assert segment_drills(compute_kinematics(clip.seq)) == []
+
+
+def test_the_thresholds_are_checked() -> None:
+    with pytest.raises(ValidationError, match="lateral"):
+        DrillConfig(enter_deg=(2.0, 12.0), leave_deg=(3.0, 5.0))
+
+
+DRILL_CLIPS = fixture_clips("drill")
+#: The renderer's segment types as drill movements (a roll-down is rendered as a
+#: forward bend with the pelvis mostly on the wall).
+_MOVEMENT = {"side_bend": "side_bend", "toe_touch": "roll_down"}
+
+
+#: Peaks MediaPipe reads more than 3 deg off on these clips (measured minus truth, deg):
+#: the oblique view under-reads the bend away from the camera, and the front view reads
+#: roll-downs high (forward flexion is seen only through foreshortening from the front).
+KNOWN_MISSES = {
+    ("drill_side_bends_oblique", 0): "left 14.8 of 20: -5.2 (bend away from the camera)",
+    ("drill_side_bends_oblique", 2): "left 20.2 of 24: -3.8 (bend away from the camera)",
+    ("drill_roll_downs_front", 1): "56.9 of 52: +4.9 (forward read from the front)",
+    ("drill_roll_downs_front", 2): "51.6 of 48: +3.6 (forward read from the front)",
+    ("drill_roll_downs_oblique", 1): "54.7 of 47: +7.7 (oblique forward, as issue #24 says)",
+    ("drill_roll_downs_oblique", 2): "59.6 of 50: +9.6 (oblique forward, as issue #24 says)",
+}
+
+
+def _truth(name: str) -> list[dict]:  # type: ignore[type-arg]
+    return list(fixture_scene(name)["baseline"])
+
+
+@functools.cache
+def _reps(name: str) -> list:  # type: ignore[type-arg]
+    return segment_drills(compute_kinematics(fixture_poses(name)))
+
+
+@pytest.mark.parametrize("name", DRILL_CLIPS)
+def test_every_drill_rep_of_a_rendered_set_is_found_with_its_side_and_time(name: str) -> None:
+    truth, reps = _truth(name), _reps(name)
+    assert [(r.movement, r.side) for r in reps] == [
+        (_MOVEMENT[t["type"]], t.get("side", "front")) for t in truth
+    ]
+    for rep, true in zip(reps, truth, strict=True):
+        assert abs(rep.metrics.start_s - true["start_s"]) < 0.8  # leaves 6-12 deg later
+        assert rep.metrics.start_s < (true["start_s"] + true["end_s"]) / 2  # before its peak
+
+
+@pytest.mark.parametrize(
+    ("name", "i"),
+    [
+        pytest.param(
+            n, i, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[(n, i)])]
+            if (n, i) in KNOWN_MISSES else []
+        )
+        for n in DRILL_CLIPS
+        for i, _ in enumerate(_truth(n))
+    ],
+)  # fmt: skip
+def test_drill_peaks_are_within_3_deg_of_truth(name: str, i: int) -> None:
+    true = _truth(name)[i]
+    peak = true.get("peak_lateral_deg", true.get("peak_forward_deg"))
+    assert _reps(name)[i].peak_deg == pytest.approx(peak, abs=3.0)
+
+
+def test_smooth_rendered_drill_reps_are_controlled() -> None:
+    reps = [r for name in DRILL_CLIPS for r in _reps(name)]
+    assert len(reps) >= 10
+    assert all(r.controlled for r in reps), [(r.side, round(r.sparc, 2)) for r in reps]
