@@ -1180,9 +1180,24 @@ def session_analysis(
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
 ) -> tuple[Analysis, NDArray[np.int64]]:
-    """The analysis of the poses recorded in a session folder, and each pose's frame index."""
+    """The analysis of the poses recorded in a session folder, and each pose's frame index.
+
+    Calibrated on the first quiet second and counted from there, as the live view
+    did; the frames the model skipped before the last posed one are counted as
+    skipped (:attr:`~halfcircle.analyze.Analysis.frames_skipped`).
+    """
     poses, indices = load_poses(Path(folder))
-    return analyze_poses(poses, model, interrupted, camera_tilt_deg, settings), indices
+    skipped = int(indices[-1]) + 1 - len(indices) if len(indices) else 0
+    analysis = analyze_poses(
+        poses,
+        model,
+        interrupted,
+        camera_tilt_deg,
+        settings,
+        calibrate="first",
+        frames_skipped=skipped,
+    )
+    return analysis, indices
 
 
 def write_session_outputs(
