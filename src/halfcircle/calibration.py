@@ -522,6 +522,33 @@ def _rolling_quiet(
     return start, sway, shift
 
 
+def _steadiest_second(
+    time_s: FloatArray,
+    ok: NDArray[np.bool_],
+    features: FloatArray,
+    first: tuple[int, int],
+    config: CalibrationConfig,
+) -> tuple[int, int]:
+    """The steadiest ``window_s`` of the quiet stance that begins with window ``first``.
+
+    The stance is the run of consecutive frames whose last ``window_s`` pass the
+    quiet-stance test, from ``first``'s last frame on; of their windows the one
+    with the least sway wins (the earliest of equal ones). The live view can only
+    take ``first``; offline, the whole stance is known, and its first second may
+    already run into the next movement.
+    """
+    start, sway, shift = _rolling_quiet(time_s, ok, features, config.window_s, config)
+    passing = (start >= 0) & (sway <= config.max_sway_deg) & (shift <= config.max_shift_fraction)
+    end = first[1] - 1
+    if not passing[end]:  # the two tests disagree on a rounding: keep the detector's
+        return first
+    last = end
+    while last + 1 < len(passing) and passing[last + 1]:
+        last += 1
+    i = end + int(np.argmin(sway[end : last + 1]))
+    return int(start[i]), i + 1
+
+
 def _best_short_window(
     time_s: FloatArray, ok: NDArray[np.bool_], features: FloatArray, config: CalibrationConfig
 ) -> tuple[int, int] | None:
@@ -598,9 +625,10 @@ def choose_stance(
 
     The rule, in order:
 
-    1. ``first_quiet_second``: the first quiet stance of ``window_s`` anywhere
-       (:func:`find_neutral_window`, the very window the live view would calibrate
-       on), even when it comes after some movements;
+    1. ``first_quiet_second``: the first quiet stance of ``window_s`` anywhere (the
+       one :func:`find_neutral_window` and the live view find), even when it comes
+       after some movements, and of it the steadiest ``window_s``
+       (:func:`_steadiest_second`);
     2. ``short_stance``: else the quiet window of ``min_stance_s`` to ``window_s``
        whose mean trunk angle is known best (:func:`_best_short_window`), among
        the frames that lean at most ``lean_margin_deg`` more than the most upright
@@ -647,7 +675,7 @@ def choose_stance(
 
     found = find_neutral_window(time_s, valid, features, cfg)
     if found is not None:
-        return make("first_quiet_second", *found)
+        return make("first_quiet_second", *_steadiest_second(time_s, ok, features, found, cfg))
     start, sway, _ = _rolling_quiet(time_s, ok, features, cfg.min_stance_s, cfg)
     ends = np.flatnonzero(start >= 0)
     if spans and ends.size:
