@@ -79,7 +79,8 @@ def test_outputs_hold_every_frame_and_rep(tmp_path: Path) -> None:
     assert summary["view"]["kind"] == "front"
     assert summary["calibration"] is not None
     assert summary["calibration_choice"]["rule"] == "first_quiet_second"
-    assert summary["calibration_choice"]["start_s"] == pytest.approx(0.0, abs=0.05)
+    # the steadiest second of the 2 s of standing the recording starts with
+    assert 0.0 <= summary["calibration_choice"]["start_s"] <= 1.0
     assert summary["status"] == "ok" and summary["warnings"] == []
     page = paths["report"].read_text()
     assert page.count("<img") == 2  # angles over time, traces

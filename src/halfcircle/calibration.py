@@ -418,7 +418,8 @@ class StanceChoice:
         stop: One past its last frame.
         start_s: Time of its first frame (s).
         end_s: Time of its last frame (s).
-        quiet_stances: Quiet stances of at least ``min_stance_s`` in the recording.
+        quiet_stances: Quiet upright stances of at least ``min_stance_s`` in the
+            recording (within ``lean_margin_deg`` of its most upright moment).
         sway_deg: Standard deviation of the trunk's image angle in the window (deg).
         lean_deg: How far the trunk leaned in the window as the image tells it
             without a calibration (deg): its mean angle from the image vertical, or
@@ -626,7 +627,9 @@ def choose_stance(
     The rule, in order:
 
     1. ``first_quiet_second``: the first quiet stance of ``window_s`` anywhere (the
-       one :func:`find_neutral_window` and the live view find), even when it comes
+       one :func:`find_neutral_window` and the live view find, unless it leans
+       more than ``lean_margin_deg`` beyond the recording's most upright
+       ``min_stance_s``: a pause at the side of a half circle), even when it comes
        after some movements, and of it the steadiest ``window_s``
        (:func:`_steadiest_second`);
     2. ``short_stance``: else the quiet window of ``min_stance_s`` to ``window_s``
@@ -661,6 +664,16 @@ def choose_stance(
         short = float(np.mean(lengths[a:b])) / ref if ref > 0 else 1.0
         return max(tilt, math.degrees(math.acos(min(1.0, short))))
 
+    start, sway, _ = _rolling_quiet(time_s, ok, features, cfg.min_stance_s, cfg)
+    ends = np.flatnonzero(start >= 0)
+    upright = np.zeros(n, dtype=bool)  # frames of the windows upright enough
+    if ends.size:
+        leans = np.array([lean(int(start[i]), int(i) + 1) for i in ends])
+        for i in ends[leans <= float(leans.min()) + cfg.lean_margin_deg]:
+            upright[start[i] : i + 1] = True
+    # a pause bent to one side is quiet too, but no stance
+    spans = [(a, b) for a, b in spans if upright[a:b].mean() >= 0.5]
+
     def make(rule: StanceRule, a: int, b: int) -> StanceChoice:
         return StanceChoice(
             rule=rule,
@@ -673,16 +686,12 @@ def choose_stance(
             lean_deg=lean(a, b),
         )
 
-    found = find_neutral_window(time_s, valid, features, cfg)
+    found = find_neutral_window(time_s, valid & upright, features, cfg)
     if found is not None:
-        return make("first_quiet_second", *_steadiest_second(time_s, ok, features, found, cfg))
-    start, sway, _ = _rolling_quiet(time_s, ok, features, cfg.min_stance_s, cfg)
-    ends = np.flatnonzero(start >= 0)
-    if spans and ends.size:
-        leans = np.array([lean(int(start[i]), int(i) + 1) for i in ends])
-        upright = np.zeros(n, dtype=bool)  # frames of the windows upright enough
-        for i in ends[leans <= float(leans.min()) + cfg.lean_margin_deg]:
-            upright[start[i] : i + 1] = True
+        return make(
+            "first_quiet_second", *_steadiest_second(time_s, ok & upright, features, found, cfg)
+        )
+    if spans:
         found = _best_short_window(time_s, ok & upright, features, cfg)
         if found is not None:
             return make("short_stance", *found)
