@@ -118,11 +118,10 @@ class CalibrationConfig:
             negative up, 0 level), if the user measured it.
         min_stance_s: Shortest quiet stance (s) a recording is zeroed on when it
             holds none of ``window_s`` (offline only: see :func:`choose_stance`).
-        lean_margin_deg: Offline, a stance shorter than ``window_s`` (or the
-            steadiest moment) must lean at most this much (deg) more than the most
-            upright ``min_stance_s`` of the recording, as the image tells it
-            (:attr:`StanceChoice.lean_deg`): a pause at the side of a half circle
-            looks still too.
+        lean_margin_deg: Offline, a stance (and the steadiest moment) must have
+            its trunk at most this much (deg) further from the image vertical than
+            the most upright ``min_stance_s`` of the recording: a pause at the side
+            of a half circle looks still too.
     """
 
     window_s: float = 1.0
@@ -534,9 +533,10 @@ def _steadiest_second(
 
     The stance is the run of consecutive frames whose last ``window_s`` pass the
     quiet-stance test, from ``first``'s last frame on; of their windows the one
-    with the least sway wins (the earliest of equal ones). The live view can only
-    take ``first``; offline, the whole stance is known, and its first second may
-    already run into the next movement.
+    with the least sway wins, but only when it sways less than half as much as
+    ``first`` (whose second then ran into a movement or came out of one); else
+    ``first`` stays. The live view can only take ``first``; offline, the whole
+    stance is known.
     """
     start, sway, shift = _rolling_quiet(time_s, ok, features, config.window_s, config)
     passing = (start >= 0) & (sway <= config.max_sway_deg) & (shift <= config.max_shift_fraction)
@@ -547,6 +547,10 @@ def _steadiest_second(
     while last + 1 < len(passing) and passing[last + 1]:
         last += 1
     i = end + int(np.argmin(sway[end : last + 1]))
+    if sway[i] >= 0.5 * sway[end]:
+        # No clearly steadier second: keep the first (a turn of the shoulders,
+        # seen from the front, moves none of the stance features).
+        return first
     return int(start[i]), i + 1
 
 
@@ -627,18 +631,18 @@ def choose_stance(
     The rule, in order:
 
     1. ``first_quiet_second``: the first quiet stance of ``window_s`` anywhere (the
-       one :func:`find_neutral_window` and the live view find, unless it leans
-       more than ``lean_margin_deg`` beyond the recording's most upright
-       ``min_stance_s``: a pause at the side of a half circle), even when it comes
-       after some movements, and of it the steadiest ``window_s``
-       (:func:`_steadiest_second`);
+       one :func:`find_neutral_window` and the live view find, unless its trunk
+       is more than ``lean_margin_deg`` further from the image vertical than in
+       the recording's most upright ``min_stance_s``: a pause at the side of a
+       half circle), even when it comes after some movements, or a clearly
+       steadier second of the same stance (:func:`_steadiest_second`);
     2. ``short_stance``: else the quiet window of ``min_stance_s`` to ``window_s``
        whose mean trunk angle is known best (:func:`_best_short_window`), among
-       the frames that lean at most ``lean_margin_deg`` more than the most upright
-       ``min_stance_s`` of the recording (lean as :attr:`StanceChoice.lean_deg`);
+       the same upright frames;
     3. ``steadiest_moment``: else, among the :data:`FALLBACK_WINDOW_S` windows of
-       usable frames within ``lean_margin_deg`` of the most upright one, the one
-       with the least sway plus lean (deg).
+       usable frames that lean at most ``lean_margin_deg`` more than the most
+       upright one, the one with the least sway plus lean (deg, lean as
+       :attr:`StanceChoice.lean_deg`).
 
     None when no ``min_stance_s`` of usable upright frames exists at all (the pose's
     own upright, a level front camera, is then the only zero left).
@@ -668,8 +672,10 @@ def choose_stance(
     ends = np.flatnonzero(start >= 0)
     upright = np.zeros(n, dtype=bool)  # frames of the windows upright enough
     if ends.size:
-        leans = np.array([lean(int(start[i]), int(i) + 1) for i in ends])
-        for i in ends[leans <= float(leans.min()) + cfg.lean_margin_deg]:
+        # by the image angle alone: the trunk's image length also changes with a
+        # turn of the shoulders, so it cannot tell a lean from a rotation
+        tilts = np.array([abs(float(np.mean(features[start[i] : i + 1, 0]))) for i in ends])
+        for i in ends[tilts <= float(tilts.min()) + cfg.lean_margin_deg]:
             upright[start[i] : i + 1] = True
     # a pause bent to one side is quiet too, but no stance
     spans = [(a, b) for a, b in spans if upright[a:b].mean() >= 0.5]
