@@ -385,6 +385,11 @@ def test_late_calibrated_and_nothing_measured_videos_are_never_plain_ok(
     assert summary["calibration_choice"]["rule"] == "first_quiet_second"
     assert _files(plan, nobody)[1]["status"] == "not measured"
     assert _files(plan, clean)[1]["status"] == "ok"
+    # and the Python API reads it back
+    from halfcircle.api import load_output
+
+    folder = plan.out_dir / "videos" / "bo" / "late.mp4"
+    assert load_output(folder).status == ("warning", ["late_calibration"])
     # cohort.csv says it in words
     assert rows[late]["status"] == "warning"
     assert rows[late]["warnings"] == "zeroed on a stance after movements"

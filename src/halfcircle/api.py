@@ -226,6 +226,17 @@ class VideoResult:
         )
 
     @property
+    def status(self) -> tuple[str, list[str]]:
+        """``("ok" | "warning" | "not measured", warning codes)``, as ``cohort.csv`` says.
+
+        See :func:`halfcircle.analyze.analysis_status`; a summary written before
+        status was kept (schema 2) reads ``ok`` when measured.
+        """
+        if "status" in self.summary:
+            return str(self.summary["status"]), [w["code"] for w in self.summary["warnings"]]
+        return ("ok" if self.measured else "not measured"), []
+
+    @property
     def settings(self) -> Settings:
         """The settings the analysis ran with (a summary without them ran with the defaults).
 
