@@ -79,9 +79,6 @@ class MetricConfig:
         arc_bin_deg: Width of the phi bins for mean inclination and circularity (deg).
         front_half_width_deg: Frames with ``|phi - 90|`` below this are "the front" (deg).
         reversal_threshold_deg: Hysteresis for counting phi reversals (deg).
-        resample_hz: The uniform clock (Hz) a rep's angles are resampled to
-            (linearly, bridging skipped frames) before its speed, smoothness and
-            arc metrics, so that the frame rate and dropped frames do not change them.
         speed_cutoff_hz: Zero-phase low-pass on the angular speed before the
             smoothness metrics (Hz); None leaves it as is.
         sparc_cutoff_hz: SPARC frequency cut-off (Hz), literature value 10.
@@ -99,7 +96,6 @@ class MetricConfig:
     arc_bin_deg: float = 10.0
     front_half_width_deg: float = 30.0
     reversal_threshold_deg: float = 10.0
-    resample_hz: float = 60.0
     speed_cutoff_hz: float | None = 6.0
     sparc_cutoff_hz: float = 10.0
     sparc_amplitude_threshold: float = 0.05
@@ -133,12 +129,7 @@ class MetricConfig:
             )
         problems += sign_problems(
             self,
-            positive=(
-                "sparc_cutoff_hz",
-                "resample_hz",
-                "pelvis_shift_limit_cm",
-                "pelvis_tilt_limit_deg",
-            ),
+            positive=("sparc_cutoff_hz", "pelvis_shift_limit_cm", "pelvis_tilt_limit_deg"),
             non_negative=("arc_min_inclination_deg", "reversal_threshold_deg", "knee_locked_deg"),
         )
         if problems:
@@ -325,11 +316,12 @@ def compute_rep_metrics(
         direction = infer_direction(lat, fwd)
     sign = 1 if direction == "right_first" else -1
 
-    # One uniform clock for the speed-based metrics, whatever the frame rate and
-    # however many frames were skipped (live frame times jitter, a busy machine
-    # drops frames): the same movement then gives the same SPARC at 15 or 60 fps.
-    fs = cfg.resample_hz
-    grid, (lat_u, fwd_u) = resample_uniform(t, lat, fwd, fs_hz=fs)
+    # Uniform grid for the speed-based metrics, at the median frame step: live frame
+    # times jitter and a busy machine skips frames. (The angles come here already
+    # filtered on a uniform clock: halfcircle.filters.lowpass_zero_phase. A finer
+    # fixed clock was tried: jittered times then read up to 0.25 smoother in SPARC.)
+    grid, (lat_u, fwd_u) = resample_uniform(t, lat, fwd)
+    fs = float(1.0 / np.median(np.diff(t)))
     speed = angular_speed_deg_s(grid, lat_u, fwd_u)
     if cfg.speed_cutoff_hz is not None:
         speed = np.clip(lowpass(speed, fs, cfg.speed_cutoff_hz), 0.0, None)
