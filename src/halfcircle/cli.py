@@ -1326,7 +1326,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             plan, workers=args.workers, scheduler=args.scheduler, on_result=on_result
         )
     failed = sum(r["status"] == "failed" for r in result.rows)
-    finished = sum(r["status"] in ("ok", "not measured") for r in result.rows)
+    from halfcircle.cohort import READ
+
+    finished = sum(r["status"] in READ for r in result.rows)
     if not args.quiet:
         print(f"Analysed {finished - done}, skipped {done} already done, {failed} failed.")
         print(f"Cohort in {result.cohort_csv} and {result.cohort_html}.")

@@ -1186,9 +1186,32 @@ def session_analysis(
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
 ) -> tuple[Analysis, NDArray[np.int64]]:
-    """The analysis of the poses recorded in a session folder, and each pose's frame index."""
+    """The analysis of the poses recorded in a session folder, and each pose's frame index.
+
+    Calibrated on the first quiet second and counted from there, as the live view
+    did. Frames without a pose are counted as skipped
+    (:attr:`~halfcircle.analyze.Analysis.frames_skipped`): the frames captured less
+    the frames posed, as ``session.json`` records them at the end of a session, or,
+    after a crash, the frames missing before the last posed one.
+    """
     poses, indices = load_poses(Path(folder))
-    return analyze_poses(poses, model, interrupted, camera_tilt_deg, settings), indices
+    skipped = int(indices[-1]) + 1 - len(indices) if len(indices) else 0
+    try:
+        captured = (read_meta(Path(folder)).get("stats") or {}).get("frames_captured")
+    except InputError:  # no session.json: count the gaps
+        captured = None
+    if isinstance(captured, int) and captured >= len(poses):
+        skipped = captured - len(poses)
+    analysis = analyze_poses(
+        poses,
+        model,
+        interrupted,
+        camera_tilt_deg,
+        settings,
+        calibrate="first",
+        frames_skipped=skipped,
+    )
+    return analysis, indices
 
 
 def write_session_outputs(
