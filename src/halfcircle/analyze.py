@@ -31,6 +31,7 @@ from halfcircle.kinematics import KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.overlay import OverlayInfo, draw_overlay
 from halfcircle.pose import PoseEstimator
+from halfcircle.poseconfig import OTHERS_CHECK_S
 from halfcircle.posefile import iter_poses
 from halfcircle.reps import RepRecord
 from halfcircle.scoring import points
@@ -118,6 +119,7 @@ def extract_poses(
     progress: Progress | None = None,
     *,
     estimator: PoseEstimator | None = None,
+    others_check_s: float = OTHERS_CHECK_S,
 ) -> tuple[PoseSequence, bool]:
     """Run the pose model over every frame of a video file.
 
@@ -129,6 +131,8 @@ def extract_poses(
             the model: it is restarted for this video
             (:meth:`~halfcircle.pose.PoseEstimator.restart`) and left open, so a
             worker can load the model once for many videos.
+        others_check_s: Seconds between two looks for other people in view
+            (:class:`~halfcircle.poseconfig.PoseConfig`; 0: none).
 
     Returns:
         The poses, and whether the run was interrupted (Ctrl-C) before the end;
@@ -139,9 +143,12 @@ def extract_poses(
     with ExitStack() as stack:
         source = stack.enter_context(open_source(video))
         if estimator is None:
-            estimator = stack.enter_context(PoseEstimator(model, "video"))
+            estimator = stack.enter_context(
+                PoseEstimator(model, "video", others_check_s=others_check_s)
+            )
         else:
             estimator.restart()
+            estimator.others_check_s = others_check_s
         size, fps = source.size, source.fps
         try:
             for _, pose in iter_poses(source, estimator):
@@ -257,7 +264,10 @@ def analyze_video(
     settings: Settings | None = None,
 ) -> Analysis:
     """Analyse one recorded video (see the module docstring and :func:`analyze_poses`)."""
-    poses, interrupted = extract_poses(video, model, progress)
+    settings = settings or Settings()
+    poses, interrupted = extract_poses(
+        video, model, progress, others_check_s=settings.pose.others_check_s
+    )
     return analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
 
 

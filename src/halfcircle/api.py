@@ -312,8 +312,12 @@ def analyze_video(
         ModelError: The pose model is missing or damaged.
     """
     from halfcircle.analyze import analyze_poses, extract_poses
+    from halfcircle.config import Settings
 
-    poses, interrupted = extract_poses(path, model, progress)
+    settings = settings or Settings()
+    poses, interrupted = extract_poses(
+        path, model, progress, others_check_s=settings.pose.others_check_s
+    )
     if interrupted:
         raise KeyboardInterrupt
     return from_analysis(

@@ -479,6 +479,7 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
     the caller records them.
     """
     from halfcircle.analyze import analyze_poses, extract_poses
+    from halfcircle.poseconfig import OTHERS_CHECK_S
 
     t0 = time.perf_counter()
     worker = f"{platform.node() or 'localhost'}:{os.getpid()}"
@@ -490,7 +491,14 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
         uses = cached.uses
         try:
             with cached.busy:
-                poses, interrupted = extract_poses(video, job.model, estimator=cached.estimator)
+                poses, interrupted = extract_poses(
+                    video,
+                    job.model,
+                    estimator=cached.estimator,
+                    others_check_s=(
+                        job.settings.pose.others_check_s if job.settings else OTHERS_CHECK_S
+                    ),
+                )
         except BaseException:
             _drop_worker_estimator()  # its stream state is unknown now
             raise

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol
 
@@ -63,6 +64,7 @@ from halfcircle.liverecord import (
     read_meta,
 )
 from halfcircle.overlay import OverlayInfo, draw_cue, draw_help, draw_overlay
+from halfcircle.poseconfig import OTHERS_CHECK_S
 from halfcircle.reps import RepEvent, RepRecord
 from halfcircle.session import FrameState, SessionLoop
 from halfcircle.videowriter import VideoWriteError
@@ -569,21 +571,24 @@ EstimatorFactory = Callable[[str, Literal["video", "live"]], Any]
 LIVE_POSE_WORKERS: Final = 2
 
 
-def default_estimator(model: str, mode: Literal["video", "live"]) -> Any:
+def default_estimator(
+    model: str, mode: Literal["video", "live"], *, others_check_s: float = OTHERS_CHECK_S
+) -> Any:
     """The real pose stage for ``mode``.
 
     ``"video"``: one :class:`~halfcircle.pose.PoseEstimator`. ``"live"``: a
     :class:`~halfcircle.pose.LivePosePool` of up to :data:`LIVE_POSE_WORKERS`
     landmarkers, one per core, so that a model slower than the camera's frame
     interval still keeps its rate (one landmarker on a single-core machine).
+    Either looks for other people every ``others_check_s`` seconds (0: never).
     """
     from halfcircle.pose import LivePosePool, PoseEstimator
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     workers = min(LIVE_POSE_WORKERS, cores or 1)
     if mode == "live" and workers > 1:
-        return LivePosePool(model, workers)
-    return PoseEstimator(model, mode)
+        return LivePosePool(model, workers, others_check_s=others_check_s)
+    return PoseEstimator(model, mode, others_check_s=others_check_s)
 
 
 def default_out_dir(base: Path = Path("halfcircle-sessions")) -> Path:
@@ -968,7 +973,9 @@ def run_live(
         raise InputError(
             f"{opts.out_dir} already holds an analysis: choose a new folder for --out."
         )
-    make = estimator_factory or default_estimator
+    make = estimator_factory or partial(
+        default_estimator, others_check_s=opts.settings.pose.others_check_s
+    )
     the_ui: LiveUI | None = None
     source.open()
     try:
