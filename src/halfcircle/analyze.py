@@ -30,8 +30,8 @@ from halfcircle.files import json_safe, replace_text
 from halfcircle.kinematics import KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.overlay import OverlayInfo, draw_overlay
-from halfcircle.pose import PoseEstimator
-from halfcircle.poseconfig import OTHERS_CHECK_S
+from halfcircle.pose import PoseEstimator, VideoPosePool, video_pose_stage
+from halfcircle.poseconfig import PoseConfig
 from halfcircle.posefile import iter_poses
 from halfcircle.reps import RepRecord
 from halfcircle.scoring import points
@@ -119,7 +119,7 @@ def extract_poses(
     progress: Progress | None = None,
     *,
     estimator: PoseEstimator | None = None,
-    others_check_s: float = OTHERS_CHECK_S,
+    pose: PoseConfig | None = None,
 ) -> tuple[PoseSequence, bool]:
     """Run the pose model over every frame of a video file.
 
@@ -131,8 +131,10 @@ def extract_poses(
             the model: it is restarted for this video
             (:meth:`~halfcircle.pose.PoseEstimator.restart`) and left open, so a
             worker can load the model once for many videos.
-        others_check_s: Seconds between two looks for other people in view
-            (:class:`~halfcircle.poseconfig.PoseConfig`; 0: none).
+        pose: How the pose stage runs (:class:`~halfcircle.poseconfig.PoseConfig`;
+            the defaults when None): without ``estimator``, two pose slots are
+            read by one landmarker per core
+            (:func:`~halfcircle.pose.video_pose_stage`).
 
     Returns:
         The poses, and whether the run was interrupted (Ctrl-C) before the end;
@@ -142,17 +144,19 @@ def extract_poses(
     interrupted = False
     with ExitStack() as stack:
         source = stack.enter_context(open_source(video))
+        pose = pose or PoseConfig()
+        stage: PoseEstimator | VideoPosePool
         if estimator is None:
-            estimator = stack.enter_context(
-                PoseEstimator(model, "video", others_check_s=others_check_s)
-            )
+            stage = video_pose_stage(model, pose.track_one, pose.others_check_s)
+            stack.callback(stage.close)
         else:
             estimator.restart()
-            estimator.others_check_s = others_check_s
+            estimator.others_check_s = pose.others_check_s
+            stage = estimator
         size, fps = source.size, source.fps
         try:
-            for _, pose in iter_poses(source, estimator):
-                frames.append(pose)
+            for _, found in iter_poses(source, stage):
+                frames.append(found)
                 if progress is not None:
                     progress(1)
         except KeyboardInterrupt:
@@ -265,9 +269,7 @@ def analyze_video(
 ) -> Analysis:
     """Analyse one recorded video (see the module docstring and :func:`analyze_poses`)."""
     settings = settings or Settings()
-    poses, interrupted = extract_poses(
-        video, model, progress, others_check_s=settings.pose.others_check_s
-    )
+    poses, interrupted = extract_poses(video, model, progress, pose=settings.pose)
     return analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
 
 

@@ -315,9 +315,7 @@ def analyze_video(
     from halfcircle.config import Settings
 
     settings = settings or Settings()
-    poses, interrupted = extract_poses(
-        path, model, progress, others_check_s=settings.pose.others_check_s
-    )
+    poses, interrupted = extract_poses(path, model, progress, pose=settings.pose)
     if interrupted:
         raise KeyboardInterrupt
     return from_analysis(

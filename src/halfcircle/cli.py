@@ -135,15 +135,15 @@ def _analyze_one(
         write_outputs,
     )
     from halfcircle.capture import open_source
-    from halfcircle.poseconfig import OTHERS_CHECK_S
     from halfcircle.videowriter import VideoWriteError
 
     with open_source(video) as source:
         total = source.frame_count
     quiet = as_json or not bars or None
-    checks = settings.pose.others_check_s if settings is not None else OTHERS_CHECK_S
     with tqdm(total=total, unit="frame", desc=f"pose {video.name}", disable=quiet) as bar:
-        poses, interrupted = extract_poses(video, model, bar.update, others_check_s=checks)
+        poses, interrupted = extract_poses(
+            video, model, bar.update, pose=settings.pose if settings is not None else None
+        )
     analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
     with tqdm(
         total=len(poses), unit="frame", desc="video", disable=quiet or not annotate or None
@@ -630,7 +630,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 disable=args.json or None,
             ) as bar:
                 poses, interrupted = extract_poses(
-                    video, args.model, bar.update, others_check_s=settings.pose.others_check_s
+                    video, args.model, bar.update, pose=settings.pose
                 )
             if interrupted:
                 print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)

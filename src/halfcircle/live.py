@@ -64,7 +64,7 @@ from halfcircle.liverecord import (
     read_meta,
 )
 from halfcircle.overlay import OverlayInfo, draw_cue, draw_help, draw_overlay
-from halfcircle.poseconfig import OTHERS_CHECK_S
+from halfcircle.poseconfig import PoseConfig
 from halfcircle.reps import RepEvent, RepRecord
 from halfcircle.session import FrameState, SessionLoop
 from halfcircle.videowriter import VideoWriteError
@@ -572,7 +572,7 @@ LIVE_POSE_WORKERS: Final = 2
 
 
 def default_estimator(
-    model: str, mode: Literal["video", "live"], *, others_check_s: float = OTHERS_CHECK_S
+    model: str, mode: Literal["video", "live"], *, pose: PoseConfig | None = None
 ) -> Any:
     """The real pose stage for ``mode``.
 
@@ -580,15 +580,18 @@ def default_estimator(
     :class:`~halfcircle.pose.LivePosePool` of up to :data:`LIVE_POSE_WORKERS`
     landmarkers, one per core, so that a model slower than the camera's frame
     interval still keeps its rate (one landmarker on a single-core machine).
-    Either looks for other people every ``others_check_s`` seconds (0: never).
+    ``pose``: pose slots and looks for other people
+    (:class:`~halfcircle.poseconfig.PoseConfig`; the defaults when None).
     """
     from halfcircle.pose import LivePosePool, PoseEstimator
 
+    pose = pose or PoseConfig()
+    slots = 1 if pose.track_one else 2
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     workers = min(LIVE_POSE_WORKERS, cores or 1)
     if mode == "live" and workers > 1:
-        return LivePosePool(model, workers, others_check_s=others_check_s)
-    return PoseEstimator(model, mode, others_check_s=others_check_s)
+        return LivePosePool(model, workers, max_people=slots, others_check_s=pose.others_check_s)
+    return PoseEstimator(model, mode, max_people=slots, others_check_s=pose.others_check_s)
 
 
 def default_out_dir(base: Path = Path("halfcircle-sessions")) -> Path:
@@ -973,9 +976,7 @@ def run_live(
         raise InputError(
             f"{opts.out_dir} already holds an analysis: choose a new folder for --out."
         )
-    make = estimator_factory or partial(
-        default_estimator, others_check_s=opts.settings.pose.others_check_s
-    )
+    make = estimator_factory or partial(default_estimator, pose=opts.settings.pose)
     the_ui: LiveUI | None = None
     source.open()
     try:

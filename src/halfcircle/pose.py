@@ -12,22 +12,24 @@ Two running modes:
   returns at once; finished poses are collected with :meth:`PoseEstimator.poll`.
   The landmarker may drop frames to keep latency low.
 
-The landmarker is asked for one pose: it tracks the person it found from frame
-to frame and runs its person detector only when it has lost them (a second pose
-slot would run the detector on every frame, looking for a second person, and
-cost about half again the model's time). Other people are found by a
-:class:`PeopleCheck`: every ``others_check_s`` seconds (0.5 by default,
-:class:`~halfcircle.poseconfig.PoseConfig`), a second landmarker with two pose
-slots looks at the frame on a thread of its own, beside the tracking one (MediaPipe
-runs outside the GIL, so it takes the spare core), and the frames after its look
-carry what it counted (``PoseFrame.n_people == 2``: someone else is in view). So a
-second person is noticed within about half a second, and the person coached
-stays the one tracked from the start.
+The landmarker is asked for two poses: it then runs its person detector on
+every frame (looking for a second person) and reads the landmarks in the box the
+detector found, so that a second person in view is noticed on the frame it
+appears (``PoseFrame.n_people == 2``) and each frame's landmarks depend on that
+frame alone. The *primary* person is the one closest to the primary of the
+previous frame, or the largest one when tracking starts (:class:`PrimaryTracker`).
+Because of that, files are read by a :class:`VideoPosePool`: two landmarkers
+reading alternate frames side by side (MediaPipe runs outside the GIL, each on
+a core), which gives the poses of one landmarker reading every frame, bit for
+bit, in about half the time on two cores.
 
-Asked for two poses (``max_people=2``), the landmarker counts the people itself
-on every frame, and the *primary* person is the one closest to the primary of
-the previous frame, or the largest one when tracking starts
-(:class:`PrimaryTracker`).
+Asked for one pose (``max_people=1``, the setting ``pose.track_one``), the
+landmarker follows the person from the box of their last landmarks and runs the
+detector only when it has lost them: about 40 % less model time, but the
+landmarks are not the same (on the rendered fixtures forward bending reads up to
+a few degrees worse; ``bench/accuracy.py`` is made with two). Other people are
+then found by a :class:`PeopleCheck`, which looks for them every
+``pose.others_check_s`` seconds (0.5 by default) on a thread of its own.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -60,6 +62,7 @@ from mediapipe.tasks.python.vision.pose_landmarker import (
 )
 from numpy.typing import NDArray
 
+from halfcircle.capture import Frame
 from halfcircle.errors import ModelError, ValidationError
 from halfcircle.landmarks import N_LANDMARKS, FloatArray, PoseFrame
 from halfcircle.models import model_path
@@ -77,8 +80,8 @@ RESTART_GAP_MS = 1000
 #: Landmarks whose mean image position locates a person (shoulders and hips).
 _TORSO = np.array([11, 12, 23, 24])
 
-#: Pose slots of the landmarker that tracks the person coached.
-PRIMARY_POSES = 1
+#: Pose slots asked of the model by default (see the module docstring).
+DEFAULT_POSES = 2
 #: Pose slots of a :class:`PeopleCheck`: two tell "someone else is in view".
 CHECK_POSES = 2
 #: Model of a :class:`PeopleCheck` (it only counts: the smallest will do).
@@ -98,10 +101,10 @@ class PoseEstimator:
     Args:
         model: ``"lite"``, ``"full"``, ``"heavy"`` or a path to a ``.task`` bundle.
         mode: ``"video"`` for files (synchronous), ``"live"`` for cameras (asynchronous).
-        max_people: Poses asked of the model: 1 tracks one person (others are
-            counted by the looks of ``others_check_s``); 2 makes the model
-            itself look for a second person on every frame, at about half
-            again its cost.
+        max_people: Poses asked of the model: 2 runs the person detector on
+            every frame, which notices a second person at once; 1 follows one
+            person from frame to frame (faster; others are counted by the looks
+            of ``others_check_s``; the landmarks differ, see the module docstring).
         min_detection_confidence: Detector score needed to start tracking, in [0, 1].
         min_tracking_confidence: Score needed to keep tracking, in [0, 1].
         primary: Chooser of the person being coached, shared between the
@@ -119,7 +122,7 @@ class PoseEstimator:
         model: str | Path = "full",
         mode: Mode = "video",
         *,
-        max_people: int = PRIMARY_POSES,
+        max_people: int = DEFAULT_POSES,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
         primary: PrimaryTracker | None = None,
@@ -243,21 +246,29 @@ class PoseEstimator:
         """
         if self.mode != "video":
             raise ValidationError("process() needs a 'video' mode estimator; use submit().")
+        check = self._check
+        if check is not None:  # looks on its own thread meanwhile, when one is due
+            check.begin(image_bgr, time_s)
+        pose = self._convert(self._infer(image_bgr, time_s), time_s)
+        if check is not None:
+            pose = _with_others(pose, check.people(wait_after_frames=CHECK_LAG_FRAMES))
+        return pose
+
+    def poses(self, frames: Iterable[Frame]) -> Iterator[tuple[Frame, PoseFrame]]:
+        """Each frame of a file with its pose, in order (``"video"`` mode)."""
+        for frame in frames:
+            yield frame, self.process(frame.image, frame.time_s)
+
+    def _infer(self, image_bgr: NDArray[np.uint8], time_s: float) -> PoseLandmarkerResult:
+        """MediaPipe's result for one frame of a file (any thread, one at a time)."""
         landmarker = self._require()
         ts = self._timestamp_ms(time_s)
         mp_input = _to_mp_image(image_bgr)
         self._last_shape = image_bgr.shape
-        check = self._check
-        if check is not None:  # looks on its own thread meanwhile, when one is due
-            check.begin(image_bgr, time_s)
         # The runtime may log a warning on any inference (e.g. on reallocating an
         # unaligned input tensor): keep fd 2 muted for the call (a few syscalls).
         with _native_stderr_silenced():
-            result = landmarker.detect_for_video(mp_input, ts)
-        pose = self._convert(result, time_s)
-        if check is not None:
-            pose = _with_others(pose, check.people(wait_after_frames=CHECK_LAG_FRAMES))
-        return pose
+            return landmarker.detect_for_video(mp_input, ts)
 
     def submit(self, image_bgr: NDArray[np.uint8], time_s: float) -> None:
         """Hand one camera frame to the model (``"live"`` mode); returns at once."""
@@ -357,6 +368,130 @@ class PrimaryTracker:
                 pick = int(np.argmin(dists))
             self._centre = centres[pick]
         return pick
+
+
+class VideoPosePool:
+    """Landmarkers reading the frames of one file in turn, side by side (``"video"`` mode).
+
+    Frame *i* goes to landmarker *i* mod ``workers``, each on a thread of its own
+    (MediaPipe runs outside the GIL, so each takes a core); the poses come back
+    in frame order and the primary person is chosen in that order. With two
+    pose slots each frame's landmarks depend on that frame alone (see the module
+    docstring), so the poses are those of one :class:`PoseEstimator` reading
+    every frame, bit for bit, whatever the number of workers.
+
+    Args:
+        model: ``"lite"``, ``"full"``, ``"heavy"`` or a path to a ``.task`` bundle.
+        workers: Landmarkers (one core each).
+
+    Raises:
+        ModelError: The bundle is missing, damaged or cannot be loaded.
+    """
+
+    mode: Mode = "video"
+
+    def __init__(self, model: str | Path = "full", workers: int = 2) -> None:
+        if workers < 1:
+            raise ValidationError(f"A pose pool needs at least one worker, got {workers}.")
+        self._estimators: list[PoseEstimator] = []
+        self._threads: list[ThreadPoolExecutor] = []
+        self._turn = 0
+        try:
+            primary = PrimaryTracker()
+            for k in range(workers):
+                self._estimators.append(
+                    PoseEstimator(model, "video", max_people=DEFAULT_POSES, primary=primary)
+                )
+                self._threads.append(ThreadPoolExecutor(1, thread_name_prefix=f"pose-{k}"))
+        except BaseException:
+            self.close()
+            raise
+        self.model_path = self._estimators[0].model_path
+
+    @property
+    def workers(self) -> int:
+        """Number of landmarkers."""
+        return len(self._estimators)
+
+    def close(self) -> None:
+        """Wait for the frames in hand, then release every landmarker (safe to call twice)."""
+        for thread in self._threads:
+            thread.shutdown(wait=True, cancel_futures=True)
+        for est in self._estimators:
+            est.close()
+
+    def __enter__(self) -> VideoPosePool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def restart(self) -> None:
+        """Read the next frame as the first of a new video (see :meth:`PoseEstimator.restart`)."""
+        for est in self._estimators:
+            est.restart()
+        self._turn = 0
+
+    def process(self, image_bgr: NDArray[np.uint8], time_s: float) -> PoseFrame:
+        """The pose in one frame of a file, the frame read by the next landmarker in turn."""
+        return self._finish(self._start(image_bgr, time_s))
+
+    def poses(self, frames: Iterable[Frame]) -> Iterator[tuple[Frame, PoseFrame]]:
+        """Each frame of a file with its pose, in order, ``workers`` frames in hand at once."""
+        pending: deque[tuple[Frame, tuple[PoseEstimator, Future[PoseLandmarkerResult], float]]]
+        pending = deque()
+        try:
+            for frame in frames:
+                pending.append((frame, self._start(frame.image, frame.time_s)))
+                if len(pending) >= 2 * self.workers:  # each busy, with one more waiting
+                    done, started = pending.popleft()
+                    yield done, self._finish(started)
+            while pending:
+                done, started = pending.popleft()
+                yield done, self._finish(started)
+        finally:
+            for _, (_, future, _) in pending:
+                future.cancel()
+
+    def _start(
+        self, image_bgr: NDArray[np.uint8], time_s: float
+    ) -> tuple[PoseEstimator, Future[PoseLandmarkerResult], float]:
+        k = self._turn
+        self._turn = (k + 1) % self.workers
+        est = self._estimators[k]
+        return est, self._threads[k].submit(est._infer, image_bgr, time_s), time_s
+
+    @staticmethod
+    def _finish(started: tuple[PoseEstimator, Future[PoseLandmarkerResult], float]) -> PoseFrame:
+        est, future, time_s = started
+        return est._convert(future.result(), time_s)
+
+
+#: Landmarkers a file is read with side by side (one core each), at most.
+VIDEO_POSE_WORKERS = 2
+
+
+def video_pose_stage(
+    model: str | Path = "full",
+    track_one: bool = False,
+    others_check_s: float = OTHERS_CHECK_S,
+) -> PoseEstimator | VideoPosePool:
+    """The pose stage that reads a file (``"video"`` mode).
+
+    Two pose slots (the default): a :class:`VideoPosePool` of one landmarker per
+    core, up to :data:`VIDEO_POSE_WORKERS`. ``track_one``: one landmarker with
+    one pose slot (it follows the person, so it reads every frame itself) and a
+    :class:`PeopleCheck` every ``others_check_s`` seconds.
+    """
+    if track_one:
+        return PoseEstimator(model, "video", max_people=1, others_check_s=others_check_s)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return VideoPosePool(model, max(1, min(VIDEO_POSE_WORKERS, cores or 1)))
 
 
 class PeopleCheck:
@@ -521,15 +656,17 @@ class LivePosePool:
     the rendered fixtures, two landmarkers reading alternate frames give the
     same landmarks as one reading all of them).
 
-    Each landmarker tracks one person (:data:`PRIMARY_POSES`); one
-    :class:`PeopleCheck` of the pool looks for others.
+    With ``max_people=1`` one :class:`PeopleCheck` of the pool looks for
+    other people (each landmarker then follows the person on its own frames).
 
     Args:
         model: ``"lite"``, ``"full"``, ``"heavy"`` or a path to a ``.task`` bundle.
         workers: Landmarkers (one core each).
         stuck_s: A frame whose pose has not come back after this long (s) is
             taken as dropped by MediaPipe, and its landmarker as idle again.
-        others_check_s: Seconds between two looks for other people (0: none).
+        max_people: Poses asked of each landmarker (see :class:`PoseEstimator`).
+        others_check_s: With ``max_people=1``, seconds between two looks for
+            other people (0: none).
 
     Raises:
         ModelError: The bundle is missing, damaged or cannot be loaded.
@@ -541,6 +678,7 @@ class LivePosePool:
         workers: int = 2,
         stuck_s: float = 1.0,
         *,
+        max_people: int = DEFAULT_POSES,
         others_check_s: float = OTHERS_CHECK_S,
     ) -> None:
         if workers < 1:
@@ -552,9 +690,11 @@ class LivePosePool:
             primary = PrimaryTracker()  # shared: every landmarker follows one person
             for _ in range(workers):
                 self._estimators.append(
-                    PoseEstimator(model, "live", primary=primary, others_check_s=0.0)
+                    PoseEstimator(
+                        model, "live", max_people=max_people, primary=primary, others_check_s=0
+                    )
                 )
-            if others_check_s > 0:
+            if max_people == 1 and others_check_s > 0:
                 self._check = PeopleCheck(others_check_s)
         except BaseException:
             self.close()
