@@ -15,7 +15,9 @@ alternate them (so that a busy moment of a shared machine hits all alike):
 
 Prints per contender the median wall time, frames per second, multiple of real
 time, throughput relative to the bare single-pose loop (bare time / its time;
-per round, then the median) and peak memory (max RSS of the process).
+per round, then the median), CPU seconds and peak memory (max RSS of the
+process). On a machine shared with other work, wall times follow the load;
+CPU seconds much less so.
 
     python bench/analyze_speed.py [VIDEO] [--model full] [--loop 4] [--repeat 3]
         [--two-pose] [--before /path/to/other/checkout]
@@ -90,8 +92,8 @@ def looped(video: Path, times: int, folder: Path) -> Path:
     return out
 
 
-def run_process(cmd: list[str], src: Path) -> tuple[float, float]:
-    """Run ``cmd`` with ``src`` first on the path; wall seconds and peak memory (MiB)."""
+def run_process(cmd: list[str], src: Path) -> tuple[float, float, float]:
+    """Run ``cmd`` with ``src`` first on the path; wall seconds, CPU seconds, peak MiB."""
     env = {**os.environ, "PYTHONPATH": str(src)}
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -101,7 +103,8 @@ def run_process(cmd: list[str], src: Path) -> tuple[float, float]:
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024.0  # Linux reports KiB
+    cpu = usage.ru_utime + usage.ru_stime  # its own threads and children included
+    return wall, cpu, usage.ru_maxrss / 1024.0  # Linux reports KiB
 
 
 def main() -> None:
@@ -129,7 +132,9 @@ def main() -> None:
 
     here = REPO / "src"
     me = [sys.executable, str(Path(__file__).resolve()), str(video), "--model", args.model]
-    contenders: dict[str, tuple[list[str], Path]] = {"bare 1 pose": ([*me, "--bare-poses", "1"], here)}
+    contenders: dict[str, tuple[list[str], Path]] = {
+        "bare 1 pose": ([*me, "--bare-poses", "1"], here)
+    }
     if args.two_pose:
         contenders["bare 2 poses"] = ([*me, "--bare-poses", "2"], here)
     trees = [("", here)] + ([(" (before)", args.before.resolve() / "src")] if args.before else [])
@@ -142,13 +147,15 @@ def main() -> None:
 
     run_process(contenders["bare 1 pose"][0], here)  # warm the disk cache once
     times: dict[str, list[float]] = {k: [] for k in contenders}
+    cpus_s: dict[str, list[float]] = {k: [] for k in contenders}
     peaks: dict[str, list[float]] = {k: [] for k in contenders}
     for r in range(args.repeat):  # alternate, so that a busy moment hits all alike
         order = list(contenders) if r % 2 == 0 else list(reversed(contenders))
         for name in order:
             cmd, src = contenders[name]
-            wall, peak = run_process(cmd, src)
+            wall, cpu, peak = run_process(cmd, src)
             times[name].append(wall)
+            cpus_s[name].append(cpu)
             peaks[name].append(peak)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -156,16 +163,20 @@ def main() -> None:
     print(f"video: {args.video.name} x{args.loop} ({n} frames, {video_s:.1f} s at {fps:.0f} fps), "
           f"model {args.model}, {cpus} CPUs, load average {load:.1f} at the end")  # fmt: skip
     print(f"whole processes, medians of {args.repeat} alternating rounds")
-    print(f"{'':24s} {'wall s':>7s} {'frames/s':>9s} {'x real':>7s} {'vs bare 1':>10s}  "
-          f"{'(rounds)':20s} {'peak MiB':>8s}")  # fmt: skip
+    print(f"{'':28s} {'wall s':>7s} {'frames/s':>9s} {'x real':>7s} {'vs bare 1':>10s}  "
+          f"{'(rounds)':20s} {'CPU s':>6s} {'peak MiB':>8s}")  # fmt: skip
     bare = np.array(times["bare 1 pose"])
     for name in contenders:
         t = np.array(times[name])
         ratios = bare / t
         med = float(np.median(t))
-        print(f"{name:24s} {med:7.1f} {n / med:9.1f} {video_s / med:7.2f} "
+        print(f"{name:28s} {med:7.1f} {n / med:9.1f} {video_s / med:7.2f} "
               f"{float(np.median(ratios)):10.2f}  "
-              f"({', '.join(f'{x:.2f}' for x in ratios):18s}) {max(peaks[name]):8.0f}")  # fmt: skip
+              f"({', '.join(f'{x:.2f}' for x in ratios):18s}) "
+              f"{float(np.median(cpus_s[name])):6.1f} {max(peaks[name]):8.0f}")  # fmt: skip
+    print("vs bare 1: bare single-pose wall time / this wall time, per round (> 1 is faster);")
+    print("CPU s: user + system seconds of the process and its children (what it costs the")
+    print("machine, less sensitive to other load than wall time).")
 
 
 if __name__ == "__main__":
