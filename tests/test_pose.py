@@ -295,3 +295,53 @@ def test_the_pose_settings_are_checked() -> None:
     assert s.pose.track_one and s.pose.others_check_s == 1.5
     with pytest.raises(SettingsError, match="others_check_s must be >= 0"):
         settings_from_dict({"pose": {"others_check_s": -1}})
+
+
+def test_live_with_one_slot_notices_the_second_person_within_a_second(walk_in_video: Path) -> None:
+    from halfcircle.live import default_estimator
+    from halfcircle.poseconfig import PoseConfig
+
+    with open_source(walk_in_video) as source:
+        frames = [(f.image, f.time_s) for f in source]
+    got = []
+    with default_estimator("lite", "live", pose=PoseConfig(track_one=True)) as stage:
+        assert type(stage).__name__ == "PoseEstimator" and stage.max_people == 1
+        start = time.perf_counter()
+        for image, t in frames:  # played at the clip's own rate, like a camera
+            while time.perf_counter() - start < t:
+                got += stage.poll()
+                time.sleep(0.002)
+            stage.submit(image, t)
+        got += _drain(stage)
+    assert len(got) >= 0.5 * len(frames)  # a loaded machine may drop some
+    whole_in_s = (WALK_IN + SLIDE) / WALK_FPS
+    first = next(p.time_s for p in got if p.n_people == 2)
+    assert whole_in_s - SLIDE / WALK_FPS <= first <= whole_in_s + 1.0
+    assert all(p.n_people == 1 for p in got if p.time_s < WALK_IN / WALK_FPS)
+    assert all(p.image[LANDMARK["nose"], 0] < 0.5 for p in got if p.detected)
+
+
+def _drain(stage: PoseEstimator, quiet_s: float = 1.0) -> list:  # type: ignore[type-arg]
+    """Poses still to come from a live stage, until none came for ``quiet_s``."""
+    got: list = []  # type: ignore[type-arg]
+    last = time.monotonic()
+    while time.monotonic() - last < quiet_s:
+        new = stage.poll()
+        if new:
+            got += new
+            last = time.monotonic()
+        time.sleep(0.01)
+    return got
+
+
+@pytest.mark.parametrize(("cores", "workers"), [({0}, 1), ({0, 1, 2}, 2)])
+def test_a_file_is_read_by_one_landmarker_per_core_up_to_two(
+    cores: set[int], workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from halfcircle.pose import VideoPosePool, video_pose_stage
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: cores, raising=False)
+    with video_pose_stage("lite") as stage:
+        assert isinstance(stage, VideoPosePool) and stage.workers == workers
+    with video_pose_stage("lite", track_one=True) as one:
+        assert isinstance(one, PoseEstimator) and one.max_people == 1

@@ -581,7 +581,11 @@ def default_estimator(
     landmarkers, one per core, so that a model slower than the camera's frame
     interval still keeps its rate (one landmarker on a single-core machine).
     ``pose``: pose slots and looks for other people
-    (:class:`~halfcircle.poseconfig.PoseConfig`; the defaults when None).
+    (:class:`~halfcircle.poseconfig.PoseConfig`; the defaults when None). With
+    ``track_one`` a single landmarker: it follows the person from its own last
+    frame (two taking turns would each follow from two frames back, and could
+    follow two different people), the full model keeps 30 fps with one pose
+    slot, and the second core is left to the people check, decoding and drawing.
     """
     from halfcircle.pose import LivePosePool, PoseEstimator
 
@@ -589,7 +593,7 @@ def default_estimator(
     slots = 1 if pose.track_one else 2
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     workers = min(LIVE_POSE_WORKERS, cores or 1)
-    if mode == "live" and workers > 1:
+    if mode == "live" and workers > 1 and not pose.track_one:
         return LivePosePool(model, workers, max_people=slots, others_check_s=pose.others_check_s)
     return PoseEstimator(model, mode, max_people=slots, others_check_s=pose.others_check_s)
 
