@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.capture import open_source
+from halfcircle.capture import ReadAhead, open_source
 from halfcircle.config import Settings, changed_settings, settings_diff
 from halfcircle.files import json_safe, replace_text
 from halfcircle.kinematics import KinematicsSeries, compute_kinematics
@@ -590,7 +590,11 @@ def overlay_infos(analysis: Analysis) -> list[OverlayInfo]:
 
 
 def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | None = None) -> None:
-    """Decode the video again and write it with the overlay drawn (H.264 MP4)."""
+    """Decode the video again and write it with the overlay drawn (H.264 MP4).
+
+    Decoding runs ahead on a thread and encoding in ffmpeg's own process, so the
+    three share the cores.
+    """
     from halfcircle.videowriter import H264Writer
 
     infos = overlay_infos(analysis)
@@ -598,8 +602,9 @@ def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | N
     with (
         open_source(analysis.source) as source,
         H264Writer(path, source.size, source.fps) as writer,
+        ReadAhead(source) as frames,  # decoded on another core while one is drawn
     ):
-        for frame in source:
+        for frame in frames:
             i = frame.index
             if i >= len(infos):
                 break

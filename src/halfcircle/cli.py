@@ -49,7 +49,7 @@ def _cmd_pose(args: argparse.Namespace) -> int:
 
     from halfcircle.capture import open_source
     from halfcircle.landmarks import PoseFrame, PoseSequence
-    from halfcircle.pose import PoseEstimator
+    from halfcircle.pose import video_pose_stage
     from halfcircle.posefile import PoseCsvWriter, iter_poses
 
     out: Path = args.out
@@ -63,7 +63,8 @@ def _cmd_pose(args: argparse.Namespace) -> int:
     interrupted = False
     with ExitStack() as stack:
         source = stack.enter_context(open_source(args.video))
-        estimator = stack.enter_context(PoseEstimator(args.model, "video"))
+        estimator = video_pose_stage(args.model)
+        stack.callback(estimator.close)
         writer = stack.enter_context(PoseCsvWriter(out)) if suffix == ".csv" else None
         size, fps = source.size, source.fps
         bar = stack.enter_context(

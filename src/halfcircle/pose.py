@@ -21,11 +21,11 @@ previous frame, or the largest one when tracking starts (:class:`PrimaryTracker`
 Because of that, files are read by a :class:`VideoPosePool`: two landmarkers
 reading alternate frames side by side (MediaPipe runs outside the GIL, each on
 a core), which gives the poses of one landmarker reading every frame, bit for
-bit, in about half the time on two cores.
+bit, with two cores at work instead of one.
 
 Asked for one pose (``max_people=1``, the setting ``pose.track_one``), the
 landmarker follows the person from the box of their last landmarks and runs the
-detector only when it has lost them: about 40 % less model time, but the
+detector only when it has lost them: less model time, but the
 landmarks are not the same (on the rendered fixtures forward bending reads up to
 a few degrees worse; ``bench/accuracy.py`` is made with two). Other people are
 then found by a :class:`PeopleCheck`, which looks for them every
@@ -442,7 +442,7 @@ class VideoPosePool:
         return self._finish(self._start(image_bgr, time_s))
 
     def poses(self, frames: Iterable[Frame]) -> Iterator[tuple[Frame, PoseFrame]]:
-        """Each frame of a file with its pose, in order, ``workers`` frames in hand at once."""
+        """Each frame of a file with its pose, in order, two frames per landmarker in hand."""
         pending: deque[tuple[Frame, tuple[PoseEstimator, Future[PoseLandmarkerResult], float]]]
         pending = deque()
         try:
