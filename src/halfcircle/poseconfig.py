@@ -22,7 +22,7 @@ class PoseConfig:
     Attributes:
         track_one: Ask the model for one pose and follow that person from frame
             to frame, instead of two poses with the person detector run on every
-            frame: about 40 % less model time, but the angles differ from those
+            frame: less model time, but the angles differ from those
             the accuracy table was measured with (up to a few degrees worse on
             the rendered clips), and other people are noticed only by the looks
             of others_check_s.
