@@ -131,8 +131,8 @@ def test_trend_compare_and_pain_advice(tmp_path: Path) -> None:
         assert rows["toe_touch.fingertip_floor_cm"].real  # 6 cm > 4.5 cm
         assert toe.latest_feels == "better"
         lines = h.compare(second)
-        assert "toe touch +6 deg, feels better" in lines  # the test's own rating, once
-        assert "toe touch fingertip-to-floor -6 cm" in lines
+        assert "toe touch +6 deg (better), feels better" in lines  # the test's own rating, once
+        assert "toe touch fingertip-to-floor -6 cm (better)" in lines
         assert "side bend left about the same" in lines
         assert lines[-1] == "feels better overall"  # the session's rating, once
         assert h.pain_advice(second) is None  # pain fell
@@ -156,7 +156,7 @@ def test_the_camera_tilt_is_remembered_and_a_change_of_it_is_said(tmp_path: Path
         second = h.record_baseline(
             _results(86, 25), started_at=DAY + "10:00:00+00:00", camera_tilt_deg=9.0
         )
-        assert h.compare(second)[0] == "toe touch +6 deg"  # unknown then: nothing said
+        assert h.compare(second)[0] == "toe touch +6 deg (better)"  # unknown then: nothing said
         assert h.last_camera_tilt() == 9.0
         third = h.record_baseline(
             _results(86, 25), started_at=DAY + "11:00:00+00:00", camera_tilt_deg=0.0

@@ -135,7 +135,7 @@ def test_the_verdict_follows_the_rule_of_the_baseline_comparison(tmp_path: Path)
         second = h.record_baseline(_results(86, 28), started_at="2026-11-20T10:00:00+00:00")
         lines = h.compare(second)
         rows = {r.key: r for r in h.trend()}
-    assert "toe touch +6 deg" in lines and rows["toe_touch.peak_deg"].verdict == "better"
+    assert "toe touch +6 deg (better)" in lines and rows["toe_touch.peak_deg"].verdict == "better"
     assert "side bend left about the same" in lines
     assert rows["side_bend_left.peak_deg"].verdict == "about the same"  # 3 deg
 
@@ -258,7 +258,8 @@ def test_a_history_whose_latest_pain_rose_opens_the_page_with_the_advice(tmp_pat
     text = page.read_text()
     advice = rising_pain_advice(4, 7)  # the wording of baseline and live, not a new one
     assert advice in text and "clinician" in advice
-    assert text.index(advice) < text.index("history.png") < text.index("<h2>Trend")
+    assert text.index(advice) < text.index("class='glance'") < text.index("<h2>Trend")
+    assert text.index("<h2>Trend") < text.index("history.png")  # verdicts before charts
 
 
 @pytest.mark.parametrize("pains", [[7, 4], [4, 4], [4], [7, 3, 5, 5]], ids=str)

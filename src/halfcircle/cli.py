@@ -20,11 +20,13 @@ import os
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from halfcircle import __version__
 from halfcircle.errors import HalfcircleError, InputError, VideoSourceError, error_reason
+from halfcircle.plan import DEFAULT_MINUTES
 
 if TYPE_CHECKING:
     from halfcircle.analyze import Analysis
@@ -115,6 +117,7 @@ def _analyze_one(
     settings: Settings | None = None,
     bars: bool = True,
     rating: tuple[str | None, int | None] | None = None,
+    replace: bool = False,
 ) -> tuple[int, str]:
     """Analyse one video into ``out``; returns the exit code and the text to print.
 
@@ -158,7 +161,7 @@ def _analyze_one(
             unwritten = f"Not every result could be written to {out} ({error_reason(err)})."
     text = text_summary(analysis)
     if history_db is not None and analysis.measured:
-        added = _add_to_history(analysis, video, history_db, camera_tilt_deg, rating)
+        added = _add_to_history(analysis, video, history_db, camera_tilt_deg, rating, replace)
         text += "".join(f"\n{line}" for line in added)
     if unwritten is None:
         text += f"\nResults in {out}/ (open report.html)."
@@ -180,24 +183,32 @@ def _add_to_history(
     history_db: Path,
     camera_tilt_deg: float,
     rating: tuple[str | None, int | None] | None = None,
+    replace: bool = False,
 ) -> list[str]:
     """Add an analysis's reps (and its rating: feels, pain) to the history.
 
-    Returns the lines to show: progress, the advice to stop when the pain rose,
-    or a problem.
+    A recording already in the history is not added again, unless ``replace``
+    (:func:`_same_recording`). Returns the lines to show: progress, the advice to
+    stop when the pain rose, or a problem.
     """
     from halfcircle.analyze import rep_dicts
     from halfcircle.config import settings_diff
-    from halfcircle.history import PracticeLog
+    from halfcircle.history import PracticeLog, recording_digest
     from halfcircle.videodate import recorded_at
 
     when, _ = recorded_at(video)
+    started_at = when.isoformat(timespec="seconds")
+    digest = recording_digest([video])
+    same = _same_recording(history_db, digest, started_at, str(video), replace)
+    if same is not None:
+        return [same]
     log = PracticeLog(
         history_db,
         str(video),
-        started_at=when.isoformat(timespec="seconds"),
+        started_at=started_at,
         camera_tilt_deg=camera_tilt_deg,
         settings=settings_diff(analysis.settings),
+        recording_sha256=digest,
     )
     advice = log.rate(*rating) if rating is not None else None
     lines = log.finish(rep_dicts(analysis)[0], analysis.kinematics.view.kind)
@@ -208,15 +219,47 @@ def _add_to_history(
     return lines
 
 
+def _same_recording(
+    history_db: Path | None,
+    digest: str,
+    started_at: str,
+    source: str,
+    replace: bool,
+) -> str | None:
+    """Whether the history already holds a session of this recording.
+
+    Returns the sentence to show when it does and ``replace`` is False (nothing is
+    then to be added); with ``replace`` the earlier session is deleted and None returned.
+    """
+    from halfcircle.history import History, local_time
+
+    path = History(history_db).path
+    if not path.exists():
+        return None
+    with History(path) as history:
+        earlier = history.find_recording(digest, started_at, source)
+        if earlier is None:
+            return None
+        when = next(s["started_at"] for s in history.sessions() if s["id"] == earlier)
+        if replace:
+            history.delete_session(earlier)
+            return None
+    return (
+        f"This recording is already in your history (the session of {local_time(when)}), "
+        "so it was not added again; --replace replaces that session."
+    )
+
+
 def _analyze_worker(
-    args: tuple[Path, Path, str, bool, bool, Path | None, float, Settings],
+    args: tuple[Path, Path, str, bool, bool, Path | None, float, Settings, bool],
 ) -> tuple[int, str]:
-    video, out, model, annotate, as_json, history_db, tilt, settings = args
+    video, out, model, annotate, as_json, history_db, tilt, settings, replace = args
     _quiet_opencv()
     try:
         return _analyze_one(
-            video, out, model, annotate, as_json, history_db, tilt, settings, bars=False
-        )
+            video, out, model, annotate, as_json, history_db, tilt, settings, bars=False,
+            replace=replace,
+        )  # fmt: skip
     except HalfcircleError as err:
         return err.exit_code, f"halfcircle: {err}"
 
@@ -256,6 +299,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             tilt,
             settings,
             rating=rating,
+            replace=args.replace,
         )
         print(text)
         return code
@@ -264,7 +308,17 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     annotate = not args.no_video
     jobs = [
-        (v, args.out / v.stem, args.model, annotate, args.json, history_db, tilt, settings)
+        (
+            v,
+            args.out / v.stem,
+            args.model,
+            annotate,
+            args.json,
+            history_db,
+            tilt,
+            settings,
+            args.replace,
+        )
         for v in videos
     ]
     worst = 0
@@ -537,6 +591,16 @@ def _camera_tilt_of(args: argparse.Namespace, remembered: bool) -> tuple[float, 
     return 0.0, None
 
 
+def _add_replace_option(parser: argparse.ArgumentParser, when: str) -> None:
+    """``--replace``: a recording already in the history replaces its session."""
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        default=False,
+        help=f"a recording already in your history replaces its session ({when})",
+    )
+
+
 def _add_db_option(parser: argparse.ArgumentParser) -> None:
     """The ``--db`` option of every command that reads or writes the history."""
     parser.add_argument(
@@ -645,8 +709,13 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     session_id = compared_with = None
     compared_when = ""
     lines: list[str] = []
-    advice = None
-    if run.results and not args.no_save:
+    advice = same = digest = None
+    if args.source is not None and started_at is not None and run.results and not args.no_save:
+        from halfcircle.history import recording_digest
+
+        digest = recording_digest(args.source)
+        same = _same_recording(args.db, digest, started_at, source, args.replace)
+    if run.results and not args.no_save and same is None:
         with History(args.db) as history:
             test_ratings = {k: v for k, v in ratings.items() if k is not None}
             session_id = history.record_baseline(
@@ -660,6 +729,8 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 camera_tilt_deg=tilt,
                 settings=settings_diff(settings),
             )
+            if digest is not None:
+                history.note_recording(session_id, digest)
             lines = history.compare(session_id)
             compared_with = history.baseline_before(session_id)
             if compared_with is not None:
@@ -705,14 +776,27 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             print(f"Saved as session {session_id} in {where}.")
     if advice:
         print(advice, file=sys.stderr if args.json else sys.stdout)
+    if same is not None:
+        print(same, file=sys.stderr if args.json else sys.stdout)
     if stopped is not None and stopped.message:
         print(f"halfcircle: {stopped.message}", file=sys.stderr)
         return stopped.error.exit_code if stopped.error is not None else EXIT_INTERRUPTED
     return 0 if run.results else EXIT_NOTHING_MEASURED
 
 
+def _date_option(option: str, text: str | None) -> date | None:
+    """A calendar date given as ``YYYY-MM-DD`` (None when not given)."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option} takes a date like 2026-11-30, not {text!r}.") from None
+
+
 def _cmd_history(args: argparse.Namespace) -> int:
     from halfcircle.history import History, format_trend, local_time
+    from halfcircle.progress import glance_lines
 
     path = History(args.db).path
     if not path.exists():  # reading or deleting creates no history
@@ -735,6 +819,13 @@ def _cmd_history(args: argparse.Namespace) -> int:
                 raise InputError(f"There is no session {args.delete_session} in {history.path}.")
             print(f"Deleted session {args.delete_session}.")
             return 0
+        if args.summary is not None:
+            from halfcircle.summarypage import write_summary
+
+            start, end = _date_option("--from", args.start), _date_option("--to", args.end)
+            write_summary(history, args.summary, start, end)
+            print(f"Summary written to {args.summary}: open it in a browser, or print it.")
+            return 0
         if args.export is not None:
             if args.out is None:
                 raise InputError("--export needs --out FILE: where to write it.")
@@ -747,19 +838,78 @@ def _cmd_history(args: argparse.Namespace) -> int:
         advice = history.latest_pain_advice()
         if advice:  # first, where it is seen before any number
             print(f"{advice}\n")
-        print(f"History in {history.path} (kept on this machine only).")
-        for s in history.sessions():
+        sessions = history.sessions()
+        glance = glance_lines(history.series(), sessions)
+        if glance:  # then the answer to "did I get better?", before the table
+            print("\n".join(glance) + "\n")
+        print(format_trend(history.trend()))
+        print(f"\nSessions in {history.path} (kept on this machine only), by date:")
+        for number, s in enumerate(sessions, 1):
             rated = ""
             if s["feels"] or s["pain"] is not None:
                 pain = "-" if s["pain"] is None else s["pain"]
                 rated = f"  feels {s['feels'] or '-'}, pain {pain}"
-            print(f"session {s['id']:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}")
-        print(format_trend(history.trend()))
+            print(
+                f"{number:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}  (id {s['id']})"
+            )
         if args.plot is not None:
             from halfcircle.historyplot import plot_history
 
             png, page = plot_history(history, args.plot)
             print(f"Plot written to {png} and {page}.")
+    return 0
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from halfcircle.history import History
+    from halfcircle.plan import current_plan, make_plan, plan_lines, save_plan, write_ics
+
+    setting = args.days is not None or args.at is not None or args.use is not None
+    if setting:
+        missing = [o for o, v in (("--days", args.days), ("--at", args.at)) if v is None]
+        if missing:
+            raise InputError(
+                f"A plan needs {' and '.join(missing)} too, like --days mon,wed,fri --at 08:00."
+            )
+        plan = make_plan(args.days, args.at, args.use or "own", args.minutes)
+        with History(args.db) as history, history.transaction() as conn:
+            plan = save_plan(conn, plan)
+        print("Plan saved. " + " ".join(plan_lines(plan)))
+    else:
+        if args.minutes != DEFAULT_MINUTES:
+            raise InputError("--minutes goes with --days and --at, which set a plan.")
+        path = History(args.db).path
+        plan = None
+        if path.exists():  # reading creates no history
+            with History(path) as history:
+                plan = current_plan(history.conn)
+        print(" ".join(plan_lines(plan)))
+    if args.ics is not None:
+        if plan is None:
+            raise InputError("There is no plan to write to a calendar file yet: set one first.")
+        write_ics(plan, args.ics)
+        print(
+            f"Calendar file written to {args.ics}: import it in your calendar app "
+            "for a reminder on each planned day (nothing is sent anywhere)."
+        )
+    return 0
+
+
+def _cmd_today(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from halfcircle.history import History, local_datetime
+    from halfcircle.plan import plans, today_lines, today_status
+
+    path = History(args.db).path
+    all_plans, days = [], set()
+    if path.exists():  # reading creates no history
+        with History(path) as history:
+            all_plans = plans(history.conn)
+            days = {local_datetime(s["started_at"]).date() for s in history.sessions()}
+    today = date.today()
+    status = today_status(all_plans, days, today)
+    print("\n".join(today_lines(all_plans[-1] if all_plans else None, status)))
     return 0
 
 
@@ -847,6 +997,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_camera_tilt_option(a, remembered="with --to-history")
     _add_rating_options(a, "stored with --to-history")
+    _add_replace_option(a, "with --to-history")
     _add_settings_options(a)
     _add_db_option(a)
     a.set_defaults(func=_cmd_analyze)
@@ -943,6 +1094,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--height-cm", type=float, default=None, help="your height (cm): sharpens fingertip cm"
     )
     _add_rating_options(b, "with --source")
+    _add_replace_option(b, "with --source")
     _add_camera_tilt_option(b, remembered=True)
     _add_settings_options(b)
     _add_db_option(b)
@@ -968,11 +1120,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     h.add_argument("--out", type=Path, default=None, help="file to export to")
     h.add_argument(
-        "--delete-session", type=int, default=None, metavar="ID", help="delete one session"
+        "--delete-session", type=int, default=None, metavar="ID", help="delete one session (its id)"
     )
     h.add_argument("--delete-all", action="store_true", default=False, help="delete every session")
     h.add_argument("--yes", action="store_true", default=False, help="confirm --delete-all")
+    h.add_argument(
+        "--summary",
+        type=Path,
+        default=None,
+        metavar="FILE.html",
+        help="write one page for your physiotherapist (printable)",
+    )
+    h.add_argument(
+        "--from", dest="start", default=None, metavar="DATE", help="first day, YYYY-MM-DD"
+    )
+    h.add_argument("--to", dest="end", default=None, metavar="DATE", help="last day, YYYY-MM-DD")
     h.set_defaults(func=_cmd_history)
+
+    pl = sub.add_parser("plan", help="your routine: which days, what time, how it is used")
+    _add_db_option(pl)
+    pl.add_argument("--days", type=str, default=None, help="mon,wed,fri (or daily, weekdays)")
+    pl.add_argument("--at", type=str, default=None, metavar="HH:MM", help="local time, 24-hour")
+    pl.add_argument(
+        "--use",
+        type=str,
+        choices=("warm-up", "cool-down", "own"),
+        default=None,
+        help="a warm-up, a cool-down, or a routine of its own (default: own)",
+    )
+    pl.add_argument(
+        "--minutes",
+        type=int,
+        default=DEFAULT_MINUTES,
+        help=f"how long a set lasts (default {DEFAULT_MINUTES})",
+    )
+    pl.add_argument(
+        "--ics", type=Path, default=None, metavar="FILE", help="write a calendar file (reminders)"
+    )
+    pl.set_defaults(func=_cmd_plan)
+
+    td = sub.add_parser("today", help="what is planned today, your streak and this week")
+    _add_db_option(td)
+    td.set_defaults(func=_cmd_today)
 
     bt = sub.add_parser("batch", help="analyse many videos on a Dask cluster into one cohort table")
     bt.add_argument("inputs", nargs="+", type=str, help="video files or folders of videos")

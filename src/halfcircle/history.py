@@ -20,6 +20,10 @@ on open):
   (:data:`PRACTICE_MEASURES`: best score and peaks, mean SPARC, of its complete reps).
 * ``ratings``: how it felt (better|same|worse than last time) and pain 0-10,
   per test or (test NULL) for the whole session.
+* ``plans``: the routine (:mod:`halfcircle.plan`): days, local time, use, minutes;
+  every change a new row with ``set_at``, the last one in effect.
+* ``recordings``: the content digest (:func:`recording_digest`) of the video files a
+  session was measured from, so that the same recording is not stored twice.
 
 Every write is one transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``), and the
 database runs with a write-ahead log and ``synchronous=FULL``: a process killed
@@ -35,6 +39,7 @@ reads "a change big enough to be real".
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import os
@@ -42,13 +47,14 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
 from halfcircle.baseline import MDC, BaselineResult
 from halfcircle.errors import HalfcircleError, InputError
+from halfcircle.plan import TodayStatus, plan_dict, plans, today_status
 from halfcircle.scoring import PersonalBest, points
 
 __all__ = [
@@ -67,6 +73,7 @@ __all__ = [
     "local_time",
     "plain_label",
     "real_change_words",
+    "recording_digest",
     "rising_pain_advice",
     "unit_of",
     "verdict",
@@ -129,6 +136,22 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     # recordings); NULL where not known
     """
     ALTER TABLE measures ADD COLUMN view TEXT;
+    """,
+    # 6: the routine's plan (halfcircle.plan); each change a new row, the last in effect
+    """
+    CREATE TABLE plans (
+        id INTEGER PRIMARY KEY,
+        set_at TEXT NOT NULL,
+        days TEXT NOT NULL,
+        at_time TEXT NOT NULL,
+        use TEXT NOT NULL CHECK (use IN ('warm-up', 'cool-down', 'own')),
+        minutes INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 120)
+    );
+    CREATE TABLE recordings (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        sha256 TEXT NOT NULL
+    );
+    CREATE INDEX recordings_sha256 ON recordings(sha256);
     """,
 )
 
@@ -515,6 +538,27 @@ class History:
             (sid, test, feels, pain),
         )
 
+    def find_recording(self, digest: str, started_at: str, source: str) -> int | None:
+        """The session already measured from this recording, or None.
+
+        The same recording is the same file content (``digest``, of
+        :func:`recording_digest`), or the same recording time and source (a copy
+        re-encoded or trimmed by another program keeps both).
+        """
+        row = self.conn.execute(
+            "SELECT s.id FROM sessions s LEFT JOIN recordings r ON r.session_id = s.id"
+            " WHERE r.sha256 = ? OR (s.started_at = ? AND s.source = ?) ORDER BY s.id LIMIT 1",
+            (digest, started_at, source),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def note_recording(self, session_id: int, digest: str) -> None:
+        """Keep the content digest of the recording a session was measured from."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO recordings (session_id, sha256) VALUES (?, ?)", (session_id, digest)
+            )
+
     def delete_session(self, session_id: int) -> bool:
         """Delete one session and everything in it; False when there was none."""
         with self.transaction() as conn:
@@ -644,19 +688,21 @@ class History:
 
     def trend(self) -> list[TrendRow]:
         """Per measure: first, previous and latest value and whether the change is real."""
-        latest_rating: dict[str, tuple[str | None, int | None]] = {}
-        kinds = {s["id"]: s["kind"] for s in self.sessions()}
-        for r in self.ratings():
-            latest_rating[r["test"] or ""] = (r["feels"], r["pain"])
-            if r["test"] is None and kinds.get(r["session_id"]) == "practice":
-                latest_rating["practice"] = (r["feels"], r["pain"])
+        by_test: dict[tuple[int, str | None], tuple[str | None, int | None]] = {
+            (r["session_id"], r["test"]): (r["feels"], r["pain"]) for r in self.ratings()
+        }
         rows = []
         for key, series in self.series().items():
             values = [v for _, v, _ in series]
             prev = values[-2] if len(values) > 1 else None
             change = values[-1] - prev if prev is not None else None
             mdc = MDC.get(unit_of(key))  # none known for score and SPARC
-            feels, pain = latest_rating.get(key.split(".")[0], (None, None))
+            # how the latest session with this measure felt: the test's own rating, else
+            # the whole session's
+            latest = series[-1][2]
+            feels, pain = by_test.get((latest, key.split(".")[0])) or by_test.get(
+                (latest, None), (None, None)
+            )
             said = verdict(key, change) if change is not None else None
             rows.append(
                 TrendRow(
@@ -679,8 +725,9 @@ class History:
 
         By default the earlier one is the first baseline of the same day, or the
         previous baseline when the session is the day's first. Example line:
-        ``"toe touch +6 deg, feels better"`` (the test's own rating, said on its
-        first line); a change within the minimal detectable change reads
+        ``"toe touch +6 deg (better), feels better"`` (what the change means, and the
+        test's own rating, said on its first line); a change within the minimal
+        detectable change reads
         ``"about the same"``; the session's overall rating is the last line,
         ``"feels better overall"``. First lines say when the camera looked down
         by another angle, filmed from another view (front, at an angle, from the
@@ -726,7 +773,7 @@ class History:
             unit = unit_of(key)
             test, measure = key.split(".", 1)
             label = test.replace("_", " ") + _MEASURE_LABELS.get(measure, f" {measure}")
-            what = f"{d:+.0f} {unit}" if _is_real(unit, d) else "about the same"
+            what = f"{d:+.0f} {unit} ({verdict(key, d)})" if _is_real(unit, d) else "about the same"
             f = feel.get(test) if test not in said else None
             said.add(test)
             lines.append(f"{label} {what}" + (f", feels {f}" if f else ""))
@@ -820,11 +867,17 @@ class History:
             "measures": self.measures(),
             "ratings": self.ratings(),
             "practice_reps": self.practice_reps(),
+            "plans": [plan_dict(p) for p in plans(self.conn)],
+            "adherence": self.adherence().to_dict(),
         }
         path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n")
 
     def export_csv(self, path: Path) -> None:
         """Everything as one long CSV: one row per measure, rating or rep metric.
+
+        With a plan set, rows of ``record`` ``plan`` (each plan's days, time, use and
+        minutes; ``started_at`` is when it was set) and ``adherence`` (today's streak and
+        week, as ``halfcircle today`` says them) follow, with no session.
 
         Each row ends with its session's set-up (view, body height in cm, camera
         tilt in deg down, and the settings that differed from the defaults as
@@ -878,10 +931,28 @@ class History:
                             value,
                         )
                     )
+        blank = ("",) * len(setup_cols)
+        all_plans = plans(self.conn)
+        for plan in all_plans:
+            for name, value in plan_dict(plan).items():
+                if name != "set_at":
+                    rows.append(("", plan.set_at, "", "plan", "", name, value, *blank))
+        if all_plans:
+            status = self.adherence()
+            for name, value in status.to_dict().items():
+                if name not in ("day", "next_planned"):
+                    rows.append(
+                        ("", status.day.isoformat(), "", "adherence", "", name, value, *blank)
+                    )
         with path.open("w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(cols + setup_cols)
             w.writerows(rows)
+
+    def adherence(self, today: date | None = None) -> TodayStatus:
+        """How the plan has been kept up to ``today`` (local; now when None)."""
+        days = {local_datetime(s["started_at"]).date() for s in self.sessions()}
+        return today_status(plans(self.conn), days, today or date.today())
 
 
 class PracticeLog:
@@ -900,6 +971,8 @@ class PracticeLog:
         started_at: ISO 8601 time (default: now, UTC).
         video_path: Where a video kept at the user's request lies.
         camera_tilt_deg: How far the camera looks down (deg), as used.
+        recording_sha256: For a recorded video, its content digest
+            (:func:`recording_digest`), kept so that it is not stored twice.
     """
 
     def __init__(
@@ -910,9 +983,11 @@ class PracticeLog:
         video_path: str | None = None,
         camera_tilt_deg: float | None = None,
         settings: Mapping[str, Any] | None = None,
+        recording_sha256: str | None = None,
     ) -> None:
         self.history = History(path)
         self.source = source
+        self.recording_sha256 = recording_sha256
         self.started_at = started_at or _now()
         self.video_path = video_path
         self.camera_tilt_deg = camera_tilt_deg
@@ -942,6 +1017,8 @@ class PracticeLog:
                 camera_tilt_deg=self.camera_tilt_deg,
                 settings=self.settings,
             )
+            if self.recording_sha256 is not None:
+                self.history.note_recording(self.session_id, self.recording_sha256)
         return self.session_id
 
     def _write(self, action: Callable[[], Any]) -> Any:
@@ -1050,6 +1127,16 @@ class PracticeLog:
     def close(self) -> None:
         """Close the database (a later write opens it again)."""
         self.history.close()
+
+
+def recording_digest(paths: Sequence[Path | str]) -> str:
+    """SHA-256 (hex) of the contents of the video files of one session, in the order given."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 def rising_pain_advice(before: int, now: int) -> str:

@@ -41,6 +41,7 @@ from halfcircle.history import (
     real_change_words,
     unit_of,
 )
+from halfcircle.progress import glance_lines
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -246,7 +247,9 @@ def history_figure(history: History) -> Figure:
         ax.grid(alpha=0.3)
     if order:
         when = [local_datetime(started[sid]) for sid in order]
-        ticks = session_ticks(when, order)
+        # numbered by date, as `halfcircle history` lists them (ids follow the saving order)
+        number = {sess["id"]: n for n, sess in enumerate(history.sessions(), 1)}
+        ticks = session_ticks(when, [number[sid] for sid in order])
         axes[-1].set_xticks([i for i, _ in ticks], [label for _, label in ticks])
         axes[-1].set_xlim(-0.5, len(order) - 0.5)
         axes[-1].set_xlabel("session (number, and date where it changes)", fontsize=TEXT_PT)
@@ -340,7 +343,8 @@ def _on_page(
 
 
 #: The page's own styles, after the report's (:data:`halfcircle.report.PAGE_CSS`).
-_HISTORY_CSS: Final = """.advice{background:#fff4e5;border-left:6px solid #c62828;
+_HISTORY_CSS: Final = """.glance{font-size:20px;line-height:1.45;margin:10px 0}
+.advice{background:#fff4e5;border-left:6px solid #c62828;
 border-radius:12px;padding:14px 18px;font-size:18px;line-height:1.4;margin:16px 0}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;border-radius:12px}
 td,th{white-space:nowrap}td.measure{white-space:normal;min-width:8em}
@@ -405,12 +409,14 @@ def plot_history(history: History, out_dir: Path) -> tuple[Path, Path]:
     png = out_dir / "history.png"
     fig.savefig(png, dpi=160)
 
+    sessions = history.sessions()
+    number = {sess["id"]: n for n, sess in enumerate(sessions, 1)}  # numbered by date
     rows = "".join(
         "<tr>"
         + "".join(
             f"<td>{html.escape(str(x))}</td>"
             for x in (
-                r["session_id"],
+                number.get(r["session_id"], r["session_id"]),
                 local_time(r["started_at"]),
                 r["test"].replace("_", " ") if r["test"] else "whole session",
                 r["feels"] or "",
@@ -418,11 +424,13 @@ def plot_history(history: History, out_dir: Path) -> tuple[Path, Path]:
             )
         )
         + "</tr>"
-        for r in history.ratings()
+        for r in sorted(history.ratings(), key=lambda r: number.get(r["session_id"], 0))
     )
     advice = history.latest_pain_advice()
     warning = f"<p class='advice' role='alert'>{html.escape(advice)}</p>" if advice else ""
     trend = history.trend()
+    said = glance_lines(history.series(), sessions)
+    glance = "".join(f"<p class='glance'>{html.escape(line)}</p>" for line in said)
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -430,17 +438,17 @@ def plot_history(history: History, out_dir: Path) -> tuple[Path, Path]:
 <style>{PAGE_CSS}{_HISTORY_CSS}</style></head><body><main>
 <h1>Your progress</h1>
 {warning}
-<p class="sub">Compare yourself with your own earlier sessions. A change counts only when
-it is {html.escape(real_change_words())}. Smaller changes are within what the
-camera can tell apart, so they read "about the same".</p>
-<div class="picture"><img src="history.png"
-alt="each measure over the sessions, coloured by how it felt, with the pain rating"></div>
+{glance}
 <h2>Trend</h2>
 {trend_table(trend) if trend else "<p>No results yet.</p>"}
-<p class="sub">The verdict compares the latest session with the one before.
-Smoothness is the spectral arc length (SPARC) of the movement's speed: closer to 0 is
-smoother.</p>
-<h2>Ratings</h2><div class="scroll"><table><tr><th>session</th><th>time (local)</th>
+<p class="sub">The verdict compares the latest session with the one before. A change
+counts only when it is {html.escape(real_change_words())}: smaller changes are within
+what the camera can tell apart, so they read "about the same". The charts shade that
+margin around your first session. Smoothness is the spectral arc length (SPARC) of the
+movement's speed: closer to 0 is smoother.</p>
+<div class="picture"><img src="history.png"
+alt="each measure over the sessions, coloured by how it felt, with the pain rating"></div>
+<h2>Ratings</h2><div class="scroll"><table><tr><th>session (by date)</th><th>time (local)</th>
 <th>test</th><th>feels</th><th>pain (0-10)</th></tr>{rows}</table></div>
 <footer>halfcircle is a coaching tool, not a diagnosis. If a movement hurts more than
 usual, stop and talk to a clinician.</footer>

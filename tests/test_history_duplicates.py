@@ -1,0 +1,81 @@
+"""A recording already in the history is not stored twice; --replace replaces its session."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from halfcircle.history import History, recording_digest
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def test_the_same_recording_is_found_by_content_or_by_time_and_source(tmp_path: Path) -> None:
+    video = FIXTURES / "hc_two_reps.mp4"
+    copy = shutil.copyfile(video, tmp_path / "renamed.mp4")
+    digest = recording_digest([video])
+    assert recording_digest([copy]) == digest
+    assert recording_digest([FIXTURES / "hc_fast.mp4"]) != digest
+    with History(tmp_path / "h.sqlite3") as h:
+        sid = h.add_session("practice", "2026-11-20T08:00:00+00:00", source=str(video))
+        h.note_recording(sid, digest)
+        other = h.add_session("practice", "2026-11-21T08:00:00+00:00", source="camera 0")
+        assert h.find_recording(digest, "2026-12-01T00:00:00+00:00", str(copy)) == sid
+        # a re-encoded copy: other bytes, same recording time and source
+        assert h.find_recording("0" * 64, "2026-11-21T08:00:00+00:00", "camera 0") == other
+        assert h.find_recording("0" * 64, "2026-11-21T08:00:00+00:00", "camera 1") is None
+        h.delete_session(sid)  # its digest goes with it
+        assert h.find_recording(digest, "2026-12-01T00:00:00+00:00", "x") is None
+
+
+def _analyze(video: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "halfcircle", "analyze", str(video), "--out",
+         str(tmp_path / "out"), "--no-video", "--model", "lite", "--to-history",
+         "--camera-tilt", "0", "--db", str(tmp_path / "h.sqlite3"), *extra],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+def test_analyze_to_history_twice_stores_one_session_and_replace_replaces_it(
+    tmp_path: Path,
+) -> None:
+    video = shutil.copyfile(FIXTURES / "hc_two_reps.mp4", tmp_path / "clip.mp4")
+    first = _analyze(video, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "Added to your progress history" in first.stdout
+    again = _analyze(video, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "already in your history" in again.stdout and "--replace" in again.stdout
+    assert "Added to your progress history" not in again.stdout
+    with History(tmp_path / "h.sqlite3") as h:
+        (kept,) = h.sessions()
+        assert kept["feels"] is None
+    replaced = _analyze(video, tmp_path, "--replace", "--feels", "better")
+    assert replaced.returncode == 0, replaced.stderr
+    assert "Added to your progress history" in replaced.stdout
+    with History(tmp_path / "h.sqlite3") as h:
+        (now,) = h.sessions()
+        assert now["feels"] == "better" and now["started_at"] == kept["started_at"]
+        assert h.conn.execute("SELECT count(*) FROM recordings").fetchone()[0] == 1
+        assert {r["session_id"] for r in h.practice_reps()} == {now["id"]}
+
+
+def test_baseline_of_a_recording_already_in_the_history_is_measured_but_not_stored_again(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "h.sqlite3"
+    args = [sys.executable, "-m", "halfcircle", "baseline", "--source",
+            str(FIXTURES / "base_toe_touch.mp4"), "--model", "lite", "--camera-tilt", "0",
+            "--db", str(db)]  # fmt: skip
+    first = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    assert "Saved as session" in first.stdout
+    again = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert "toe touch" in again.stdout.lower()  # still measured and shown
+    assert "Saved as session" not in again.stdout and "already in your history" in again.stdout
+    with History(db) as h:
+        assert len(h.sessions()) == 1
