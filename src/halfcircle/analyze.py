@@ -26,14 +26,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.calibration import StanceChoice, calibrate_recording
-from halfcircle.capture import open_source
+from halfcircle.capture import ReadAhead, open_source
 from halfcircle.config import Settings, changed_settings, settings_diff
 from halfcircle.errors import HalfcircleError, error_reason
 from halfcircle.files import atomic_write, clear_outputs, json_safe, replace_text
 from halfcircle.kinematics import KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.overlay import OverlayInfo, draw_overlay
-from halfcircle.pose import PoseEstimator
+from halfcircle.pose import PoseEstimator, VideoPosePool, video_pose_stage
+from halfcircle.poseconfig import PoseConfig
 from halfcircle.posefile import iter_poses
 from halfcircle.reps import RepRecord
 from halfcircle.scoring import points
@@ -157,6 +158,7 @@ def extract_poses(
     progress: Progress | None = None,
     *,
     estimator: PoseEstimator | None = None,
+    pose: PoseConfig | None = None,
 ) -> tuple[PoseSequence, bool]:
     """Run the pose model over every frame of a video file.
 
@@ -168,6 +170,10 @@ def extract_poses(
             the model: it is restarted for this video
             (:meth:`~halfcircle.pose.PoseEstimator.restart`) and left open, so a
             worker can load the model once for many videos.
+        pose: How the pose stage runs (:class:`~halfcircle.poseconfig.PoseConfig`;
+            the defaults when None): without ``estimator``, two pose slots are
+            read by one landmarker per core
+            (:func:`~halfcircle.pose.video_pose_stage`).
 
     Returns:
         The poses, and whether the run was interrupted (Ctrl-C) before the end;
@@ -177,14 +183,19 @@ def extract_poses(
     interrupted = False
     with ExitStack() as stack:
         source = stack.enter_context(open_source(video))
+        pose = pose or PoseConfig()
+        stage: PoseEstimator | VideoPosePool
         if estimator is None:
-            estimator = stack.enter_context(PoseEstimator(model, "video"))
+            stage = video_pose_stage(model, pose.track_one, pose.others_check_s)
+            stack.callback(stage.close)
         else:
             estimator.restart()
+            estimator.others_check_s = pose.others_check_s
+            stage = estimator
         size, fps = source.size, source.fps
         try:
-            for _, pose in iter_poses(source, estimator):
-                frames.append(pose)
+            for _, found in iter_poses(source, stage):
+                frames.append(found)
                 if progress is not None:
                     progress(1)
         except KeyboardInterrupt:
@@ -361,7 +372,8 @@ def analyze_video(
 ) -> Analysis:
     """Analyse one recorded video (see the module docstring and :func:`analyze_poses`)."""
     expected = frames_announced(video)
-    poses, interrupted = extract_poses(video, model, progress)
+    settings = settings or Settings()
+    poses, interrupted = extract_poses(video, model, progress, pose=settings.pose)
     analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
     return note_frames_expected(analysis, expected)
 
@@ -851,7 +863,8 @@ def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | N
     """Decode the video again and write it with the overlay drawn (H.264 MP4).
 
     ``path`` appears only once the video is complete (an atomic
-    :class:`~halfcircle.videowriter.H264Writer`).
+    :class:`~halfcircle.videowriter.H264Writer`). Decoding runs ahead on a thread and
+    encoding in ffmpeg's own process, so the three share the cores.
     """
     from halfcircle.videowriter import H264Writer
 
@@ -860,8 +873,9 @@ def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | N
     with (
         open_source(analysis.source) as source,
         H264Writer(path, source.size, source.fps, atomic=True) as writer,
+        ReadAhead(source) as frames,  # decoded on another core while one is drawn
     ):
-        for frame in source:
+        for frame in frames:
             i = frame.index
             if i >= len(infos):
                 break

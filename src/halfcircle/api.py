@@ -328,9 +328,11 @@ def analyze_video(
         frames_announced,
         note_frames_expected,
     )
+    from halfcircle.config import Settings
 
+    settings = settings or Settings()
     expected = frames_announced(path)  # a file cut short gets a note
-    poses, interrupted = extract_poses(path, model, progress)
+    poses, interrupted = extract_poses(path, model, progress, pose=settings.pose)
     if interrupted:
         raise KeyboardInterrupt
     analysis = analyze_poses(poses, model, camera_tilt_deg=camera_tilt_deg, settings=settings)

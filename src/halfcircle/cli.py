@@ -55,7 +55,7 @@ def _cmd_pose(args: argparse.Namespace) -> int:
 
     from halfcircle.capture import open_source
     from halfcircle.landmarks import PoseFrame, PoseSequence
-    from halfcircle.pose import PoseEstimator
+    from halfcircle.pose import video_pose_stage
     from halfcircle.posefile import PoseCsvWriter, iter_poses
 
     out: Path = args.out
@@ -69,7 +69,8 @@ def _cmd_pose(args: argparse.Namespace) -> int:
     interrupted = False
     with ExitStack() as stack:
         source = stack.enter_context(open_source(args.video))
-        estimator = stack.enter_context(PoseEstimator(args.model, "video"))
+        estimator = video_pose_stage(args.model)
+        stack.callback(estimator.close)
         writer = stack.enter_context(PoseCsvWriter(out)) if suffix == ".csv" else None
         size, fps = source.size, source.fps
         bar = stack.enter_context(
@@ -202,7 +203,9 @@ def _analyze_one(
         bars = _Bars(disable=as_json or None)
     try:
         bars.stage(f"pose {video.name}", total, "frame")
-        poses, interrupted = extract_poses(video, model, bars.update)
+        poses, interrupted = extract_poses(
+            video, model, bars.update, pose=settings.pose if settings is not None else None
+        )
         analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
         analysis = note_frames_expected(analysis, total)
         bars.stage(f"results {video.name}", len(OUTPUT_FILES), "file")
@@ -1014,7 +1017,9 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 desc=f"pose {Path(video).name}",
                 disable=args.json or None,
             ) as bar:
-                poses, interrupted = extract_poses(video, args.model, bar.update)
+                poses, interrupted = extract_poses(
+                    video, args.model, bar.update, pose=settings.pose
+                )
             if interrupted:
                 print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
                 return EXIT_INTERRUPTED
