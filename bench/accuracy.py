@@ -4,8 +4,11 @@
 
 Runs the whole pipeline on every fixture clip with a person (``fixtures/NAME.mp4``
 with ``NAME.truth.csv`` and ``NAME.scene.json``): MediaPipe poses (cached under
-``.cache/halfcircle-bench/``), neutral calibration found in the clip, offline
-kinematics (zero-phase Butterworth), and, for comparison, the streaming path
+``.cache/halfcircle-bench/``), neutral calibration on the stance ``analyze``
+chooses anywhere in the clip (:func:`halfcircle.calibration.choose_stance`), offline
+kinematics (zero-phase Butterworth), the rep counter as ``analyze`` runs it (every
+complete true half circle: found, direction, start and end), and, for
+comparison, the streaming path
 (One Euro). Prints per clip and angle the mean and max absolute error over the
 frames where the person is fully in view (and, streaming, once calibrated), and
 the error of each rep's and movement's peak angles. ``--write`` stores the
@@ -44,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from halfcircle.calibration import calibrate_recording
 from halfcircle.kinematics import (
     KinematicsConfig,
     KinematicsSeries,
@@ -194,6 +198,47 @@ def score(name: str, k: KinematicsSeries, truth: dict[str, np.ndarray], scene: d
     }
 
 
+def score_reps(
+    k: KinematicsSeries,
+    truth: dict[str, np.ndarray],
+    scene: dict[str, Any],
+    *,
+    count_everywhere: bool = True,
+) -> list[dict[str, Any]]:
+    """Is each complete true half circle found by the rep counter, as ``analyze`` runs it?
+
+    Only reps done wholly in view, from a view that sees side bending (from the
+    side no rep is counted, by design). A true rep is found when a complete
+    counted rep overlaps it; then its direction and its start and end errors
+    (counted - true, s) are given.
+    """
+    from halfcircle.session import replay
+
+    if not k.view.lateral_observable:
+        return []
+    loop, _ = replay(k, count_everywhere=count_everywhere)
+    counted = [r for r in loop.records if r.complete]
+    out: list[dict[str, Any]] = []
+    for rep in scene.get("reps", []):
+        if rep["type"] != "half_circle" or not rep["complete"]:
+            continue
+        a, b = int(rep["start_frame"]), int(rep["end_frame"])
+        if not np.all(truth["in_view"][a : b + 1] > 0):
+            continue
+        t0, t1 = float(rep["start_s"]), float(rep["end_s"])
+        hit = [r for r in counted if r.start_s < t1 and r.end_s > t0]
+        ent: dict[str, Any] = {"rep": rep["rep"], "found": bool(hit)}
+        if hit:
+            r = hit[0]
+            ent.update(
+                direction_ok=r.direction == rep["direction"],
+                start_error_s=round(r.start_s - t0, 3),
+                end_error_s=round(r.end_s - t1, 3),
+            )
+        out.append(ent)
+    return out
+
+
 def measured_tilt_deg(scene: dict[str, Any]) -> float:
     """The camera tilt a user would measure (deg down, whole degrees) from the scene's camera."""
     cam = scene["camera"]
@@ -207,7 +252,11 @@ def evaluate(name: str, model: str = "full", camera_tilt: str = "level") -> dict
     truth, scene = load_truth(name), load_scene(name)
     tilt = measured_tilt_deg(scene) if camera_tilt == "measured" else 0.0
     cfg = KinematicsConfig.for_setup(tilt)
-    offline = score(name, compute_kinematics(seq, cfg), truth, scene)
+    calib, stance = calibrate_recording(seq, cfg.calibration, cfg.min_visibility)
+    kin = compute_kinematics(seq, cfg, calibration=calib)
+    offline = score(name, kin, truth, scene)
+    offline["stance"] = stance.rule if stance is not None else None
+    offline["reps"] = score_reps(kin, truth, scene, count_everywhere=stance is not None)
     live = score(name, stream_kinematics(seq, cfg), truth, scene)
     offline["camera_tilt_deg"] = tilt
     offline["streaming"] = {
@@ -244,6 +293,20 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
         fwd = live.get("forward_deg", {}).get("mean", float("nan"))
         line += f"{_fmt(lat) + ' /' + _fmt(fwd):>20}"
         print(line)
+    print("\nreps (found, direction, start/end error in s; the zero's rule):")
+    for name, r in results.items():
+        if r.get("reps"):
+            cells = ", ".join(
+                f"rep{e['rep']} "
+                + (
+                    f"{'ok' if e['direction_ok'] else 'WRONG direction'} "
+                    f"{e['start_error_s']:+.2f}/{e['end_error_s']:+.2f}"
+                    if e["found"]
+                    else "NOT FOUND"
+                )
+                for e in r["reps"]
+            )
+            print(f"  {name} ({r.get('stance')}): {cells}")
     print("\npeak errors (measured - truth, deg):")
     for name, r in results.items():
         if r["peaks"]:

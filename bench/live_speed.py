@@ -1,27 +1,33 @@
-"""Live loop speed: a video played at its frame rate through ``halfcircle live``.
+"""Live loop speed: a video played at its frame rate through ``halfcircle live``, headless.
 
 The clip stands in for a camera: it is decoded at its own frame rate (30 fps for
 the fixtures), through the LIVE_STREAM pose stage, the streaming kinematics, the
-rep counter, the session record on disk and the overlay, headless, exactly as
-``halfcircle live --headless --source VIDEO`` runs it. Prints:
+rep counter, the session record on disk and the overlay, exactly as
+``halfcircle live --headless --source VIDEO`` runs it. For each pose stage
+compared it prints, as recorded in ``session.json``'s ``stats``:
 
 * sustained FPS: frames shown (overlay drawn) per second of wall time;
 * frames dropped by our own loop (it fell more than 1.5 frames behind the clip's
   clock) and by the pose model (LIVE_STREAM drops frames while it is busy);
-* end-to-end latency, from the frame read to its overlay drawn (median, p95),
-  and the model's part of it (capture to pose back);
-* our own time per frame, excluding decoding and the model: angles, reps,
-  cues, the record on disk, drawing;
-* for comparison, the bare model: the same frames handed to the same pose
-  stage at the same pace, with nothing else running (latency from hand-over to
-  result, and how many results came back).
+* latency from capture to the pose back (the model's part, queueing included)
+  and from capture to the overlay drawn (median, p95);
+* our own time per frame (angles, reps, cues, the record on disk, drawing).
 
-Each figure is taken for every ``--workers`` count, one after the other in the
-same run: 1 is a single LIVE_STREAM landmarker (MediaPipe queues or drops what it
-cannot keep up with), 2 is :class:`~halfcircle.pose.LivePosePool` with two
-landmarkers taking turns (the live default on a machine with two cores or more).
+The pose stages compared, in alternating rounds of one invocation (a busy
+moment of a shared machine hits all alike):
 
-    python bench/live_speed.py [VIDEO] [--model full] [--repeat 3] [--workers 1 2] [--json]
+* ``2 slots x W``: W landmarkers asking for two poses (the detector on every
+  frame), taking turns (:class:`~halfcircle.pose.LivePosePool`) when W > 1;
+* ``1 slot x W`` (``--track-one``): the same with one pose slot each, plus the
+  people check every 0.5 s (the setting ``pose.track_one``);
+* ``bare 1 pose``: the anchor, a single LIVE_STREAM landmarker with one pose
+  slot and nothing else, fed the same frames at the same pace;
+* ``cli`` and ``cli (before)`` (``--before PATH``): ``halfcircle live`` as a
+  whole process with this checkout's and another checkout's code, with peak
+  memory, for before/after figures.
+
+    python bench/live_speed.py [VIDEO] [--model full] [--loop 3] [--repeat 2]
+        [--workers 1 2] [--track-one] [--before /path/to/other/checkout] [--json]
 
 To see a 2-core machine on a bigger one: ``taskset -c 0,1 python bench/live_speed.py``.
 """
@@ -31,67 +37,90 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from halfcircle.capture import open_source
+from halfcircle.config import Settings
 from halfcircle.live import LiveOptions, run_live
 from halfcircle.pose import LivePosePool, PoseEstimator
+from halfcircle.poseconfig import PoseConfig
 
-DEFAULT = Path(__file__).resolve().parents[1] / "fixtures" / "hc_two_reps.mp4"
-
-
-class LoopedFile:  # the cv2.VideoCapture interface: camelCase isOpened
-    """A capture that plays a video file ``times`` times in a row, clock continuing."""
-
-    def __init__(self, path: Path, times: int) -> None:
-        self._cap = cv2.VideoCapture(str(path))
-        self._left = times - 1
-        self._offset_ms = 0.0
-        self._last_ms = 0.0
-        self._fps = float(self._cap.get(cv2.CAP_PROP_FPS)) or 30.0
-
-    def isOpened(self) -> bool:
-        return bool(self._cap.isOpened())
-
-    def read(self) -> tuple[bool, Any]:
-        ok, image = self._cap.read()
-        if not ok and self._left > 0:
-            self._left -= 1
-            self._offset_ms = self._last_ms + 1000.0 / self._fps
-            self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            ok, image = self._cap.read()
-        if ok:
-            self._last_ms = self._offset_ms + float(self._cap.get(cv2.CAP_PROP_POS_MSEC))
-        return ok, image
-
-    def get(self, prop: int) -> float:
-        if prop == cv2.CAP_PROP_POS_MSEC:
-            return self._last_ms
-        return float(self._cap.get(prop))
-
-    def release(self) -> None:
-        self._cap.release()
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT = REPO / "fixtures" / "hc_two_reps.mp4"
 
 
-def pose_stage(model: str, workers: int) -> Any:
-    """The live pose stage with ``workers`` landmarkers."""
-    return LivePosePool(model, workers) if workers > 1 else PoseEstimator(model, "live")
+def looped(video: Path, times: int, folder: Path) -> Path:
+    """The clip ``times`` times in a row, joined by ffmpeg's concat demuxer (no re-encoding)."""
+    import imageio_ffmpeg
+
+    listing = folder / "list.txt"
+    listing.write_text(f"file '{video.resolve()}'\n" * times)
+    out = folder / f"{video.stem}_x{times}{video.suffix}"
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "concat",
+           "-safe", "0", "-i", str(listing), "-c", "copy", str(out)]  # fmt: skip
+    subprocess.run(cmd, check=True)
+    return out
 
 
-def bare_model(video: Path, model: str, workers: int, n: int = 200) -> dict[str, float]:
-    """Latency of the live pose stage alone, frames handed over at the clip's pace."""
+def pose_stage(model: str, slots: int, workers: int) -> Any:
+    """The live pose stage: ``workers`` landmarkers of ``slots`` pose slots each."""
+    if workers > 1:
+        return LivePosePool(model, workers, max_people=slots)
+    return PoseEstimator(model, "live", max_people=slots)
+
+
+def in_process(video: Path, model: str, slots: int, workers: int) -> dict[str, Any]:
+    """``run_live`` headless on ``video`` with the given pose stage; its stats."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(pose=PoseConfig(track_one=slots == 1))
+        opts = LiveOptions(
+            str(video),
+            Path(tmp) / "session",
+            model=model,
+            headless=True,
+            annotate=False,
+            settings=settings,
+        )
+        result = run_live(opts, estimator_factory=lambda m, _mode: pose_stage(m, slots, workers))
+    return {
+        **result.stats.as_dict(),
+        "reps_counted_live": sum(r.complete for r in result.live_reps),
+    }
+
+
+def whole_process(video: Path, model: str, src: Path, folder: Path) -> dict[str, Any]:
+    """``halfcircle live --headless`` as its own process with ``src`` first on the path."""
+    out = folder / f"cli-{time.monotonic_ns()}"
+    cmd = [sys.executable, "-m", "halfcircle", "live", "--headless", "--source", str(video),
+           "--out", str(out), "--model", model, "--no-video", "--no-history"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {err[-2000:]}")
+    session = json.loads((out / "session.json").read_text())
+    stats = session["stats"]
+    return {**stats, "process_wall_s": round(wall, 2), "peak_mib": round(usage.ru_maxrss / 1024)}
+
+
+def bare_model(video: Path, model: str, n: int = 300) -> dict[str, Any]:
+    """A single 1-slot LIVE_STREAM landmarker alone, fed the frames at the clip's pace."""
     with open_source(video) as source:
         fps = source.fps
         frames = [f.image for _, f in zip(range(n), source, strict=False)]
     submitted: dict[int, float] = {}
     returned: dict[int, float] = {}
-    with pose_stage(model, workers) as est:
+    with PoseEstimator(model, "live", max_people=1, others_check_s=0) as est:
         t0 = time.perf_counter()
         for i, image in enumerate(frames + [frames[-1]] * 15):  # 0.5 s more to drain
             due = t0 + i / fps
@@ -105,86 +134,74 @@ def bare_model(video: Path, model: str, workers: int, n: int = 200) -> dict[str,
                 est.submit(image, ts / 1000)
     lat = [(returned[k] - submitted[k]) * 1000 for k in returned if k in submitted]
     return {
-        "bare_frames": len(frames),
-        "bare_returned": len(lat),
-        "bare_latency_ms_median": round(float(np.median(lat)), 2) if lat else float("nan"),
-        "bare_latency_ms_p95": round(float(np.percentile(lat, 95)), 2) if lat else float("nan"),
+        "frames_captured": len(frames),
+        "frames_posed": len(lat),
+        "dropped_by_model": len(frames) - len(lat),
+        "dropped_by_us": 0,
+        "model_ms_median": round(float(np.median(lat)), 2) if lat else None,
+        "model_ms_p95": round(float(np.percentile(lat, 95)), 2) if lat else None,
     }
 
 
 def main() -> None:
-    """Run the benchmark and print its figures."""
+    """Run the rounds and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("video", nargs="?", type=Path, default=DEFAULT, help="clip to play")
     parser.add_argument("--model", type=str, default="full", help="lite, full or heavy")
-    parser.add_argument("--repeat", type=int, default=3, help="times the clip is played")
-    parser.add_argument("--json", action="store_true", default=False, help="print JSON")
+    parser.add_argument("--loop", type=int, default=3, help="times the clip is played in a row")
+    parser.add_argument("--repeat", type=int, default=2, help="alternating rounds")
     parser.add_argument(
         "--workers", type=int, nargs="+", default=[1, 2], help="landmarker counts to compare"
     )
+    parser.add_argument("--track-one", action="store_true", help="also one pose slot each")
+    parser.add_argument("--before", type=Path, default=None, help="another checkout to compare")
+    parser.add_argument("--json", action="store_true", default=False, help="print JSON")
     args = parser.parse_args()
-    runs = [measure(args.video, args.model, args.repeat, w) for w in args.workers]
+    keep = tempfile.TemporaryDirectory()
+    tmp = Path(keep.name)
+    video = looped(args.video, args.loop, tmp) if args.loop > 1 else args.video
+
+    runs: dict[str, Any] = {}
+    for slots in [2, 1] if args.track_one else [2]:
+        for w in args.workers:
+            runs[f"{slots} slot{'s' if slots > 1 else ''} x {w}"] = lambda s=slots, w=w: in_process(
+                video, args.model, s, w
+            )
+    runs["bare 1 pose"] = lambda: bare_model(video, args.model, 10**6)
+    runs["cli"] = lambda: whole_process(video, args.model, REPO / "src", tmp)
+    if args.before is not None:
+        before = args.before.resolve() / "src"
+        runs["cli (before)"] = lambda: whole_process(video, args.model, before, tmp)
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in runs}
+    for r in range(args.repeat):
+        for name in list(runs) if r % 2 == 0 else list(reversed(runs)):
+            results[name].append(runs[name]())
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if args.json:
-        print(json.dumps(runs, indent=2))
+        print(json.dumps({"cpus": cpus, "load": load, "runs": results}, indent=2))
         return
-    for s in runs:
-        report(s)
+    print(
+        f"{args.video.name} x{args.loop}, model {args.model}, {cpus} CPUs, load average "
+        f"{load:.1f} at the end; medians of {args.repeat} alternating rounds"
+    )
+    head = ("", "fps", "dropped", "pose ms med", "p95", "overlay ms med", "p95", "own ms", "MiB")
+    print("{:18s} {:>6s} {:>9s} {:>12s} {:>6s} {:>15s} {:>6s} {:>7s} {:>5s}".format(*head))
+    for name, rows in results.items():
 
+        def med(key: str, rows: list[dict[str, Any]] = rows) -> float:
+            vals = [row[key] for row in rows if row.get(key) is not None]
+            return float(np.median(vals)) if vals else float("nan")
 
-def measure(video: Path, model: str, repeat: int, workers: int) -> dict[str, Any]:
-    """The live loop's figures, then the bare pose stage's, with ``workers`` landmarkers."""
-    with tempfile.TemporaryDirectory() as tmp:
-        opts = LiveOptions(
-            str(video), Path(tmp) / "session", model=model, headless=True, annotate=False
+        dropped = med("dropped_by_model") + med("dropped_by_us")
+        pct = 100.0 * dropped / max(1.0, med("frames_captured"))
+        print(
+            f"{name:18s} {med('fps'):6.1f} {pct:8.1f}% {med('model_ms_median'):12.1f} "
+            f"{med('model_ms_p95'):6.1f} {med('latency_ms_median'):15.1f} "
+            f"{med('latency_ms_p95'):6.1f} {med('own_ms_median'):7.1f} {med('peak_mib'):5.0f}"
         )
-        result = run_live(
-            opts,
-            capture_factory=lambda p: LoopedFile(Path(p), repeat),
-            estimator_factory=lambda m, _mode: pose_stage(m, workers),
-        )
-    n_reps = sum(r.complete for r in result.live_reps)
-    return {
-        "video": str(video),
-        "model": model,
-        "workers": workers,
-        "cpus": len(os.sched_getaffinity(0))
-        if hasattr(os, "sched_getaffinity")
-        else os.cpu_count(),
-        **result.stats.as_dict(),
-        "reps_counted_live": n_reps,
-        **bare_model(video, model, workers),
-    }
-
-
-def report(s: dict[str, Any]) -> None:
-    """Print one run's figures."""
-    n_reps = s["reps_counted_live"]
-    print(
-        f"{Path(s['video']).name}, model {s['model']}, {s['workers']} landmarker(s), "
-        f"{s['cpus']} CPUs, {s['wall_s']:.1f} s"
-    )
-    print(f"  sustained fps        {s['fps']:.1f} (clip 30)")
-    print(
-        f"  frames               {s['frames_captured']} read, {s['frames_posed']} posed, "
-        f"dropped by us {s['dropped_by_us']}, by the model {s['dropped_by_model']}"
-    )
-    print(
-        f"  latency capture->overlay drawn  median {s['latency_ms_median']} ms, "
-        f"p95 {s['latency_ms_p95']} ms"
-    )
-    print(
-        f"  of which capture->pose back     median {s['model_ms_median']} ms, "
-        f"p95 {s['model_ms_p95']} ms"
-    )
-    print(
-        f"  our own time per frame (no decode, no model)  median {s['own_ms_median']} ms, "
-        f"p95 {s['own_ms_p95']} ms; hand-over to the model {s['submit_ms_median']} ms"
-    )
-    print(f"  complete reps counted live: {n_reps}")
-    print(
-        f"bare model, same pace: {s['bare_returned']} of {s['bare_frames']} results, latency "
-        f"median {s['bare_latency_ms_median']} ms, p95 {s['bare_latency_ms_p95']} ms"
-    )
+    print("pose ms: capture to the pose back; overlay ms: capture to the overlay drawn;")
+    print("dropped: frames not posed (by the model or our loop), of those read.")
 
 
 if __name__ == "__main__":

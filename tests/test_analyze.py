@@ -12,7 +12,13 @@ import cv2
 import numpy as np
 import pytest
 
-from halfcircle.analyze import FRAME_COLUMNS, analyze_poses, write_outputs
+from halfcircle.analyze import (
+    BASELINE_HINT_START,
+    FRAME_COLUMNS,
+    analysis_status,
+    analyze_poses,
+    write_outputs,
+)
 from halfcircle.landmarks import PoseSequence
 from halfcircle.synthetic import half_circle, synthetic_clip
 from halfcircle.videowriter import H264Writer, VideoWriteError
@@ -57,7 +63,10 @@ def test_outputs_hold_every_frame_and_rep(tmp_path: Path) -> None:
     assert len(rows) == len(seq)
     reps_in_frames = {r["rep"] for r in rows} - {""}
     assert reps_in_frames == {"1", "2"}
-    assert {r["phase"] for r in rows} >= {"calibrating", "ready", "side_a", "front", "side_b"}
+    # a recording is zeroed as a whole and counted from its first frame: no frame
+    # waits in "calibrating" (summary.json says which frames zeroed it)
+    assert {r["phase"] for r in rows} >= {"ready", "side_a", "front", "side_b"}
+    assert "calibrating" not in {r["phase"] for r in rows}
     reps = json.loads(paths["reps"].read_text())
     assert reps["schema_version"] == 1 and reps["aborted"] == []
     keys = {"index", "direction", "complete", "start_s", "end_s", "peak_lateral_right_deg",
@@ -69,6 +78,10 @@ def test_outputs_hold_every_frame_and_rep(tmp_path: Path) -> None:
     assert summary["counts"]["complete_reps"] == 2
     assert summary["view"]["kind"] == "front"
     assert summary["calibration"] is not None
+    assert summary["calibration_choice"]["rule"] == "first_quiet_second"
+    # the steadiest second of the 2 s of standing the recording starts with
+    assert 0.0 <= summary["calibration_choice"]["start_s"] <= 1.0
+    assert summary["status"] == "ok" and summary["warnings"] == []
     page = paths["report"].read_text()
     assert page.count("<img") == 2  # angles over time, traces
     assert page.count("<tr>") == 3  # header and two reps
@@ -109,12 +122,36 @@ def test_someone_else_in_view_is_reported() -> None:
     assert len(analysis.complete_reps) == 2
 
 
-def test_no_stance_to_calibrate_on_counts_no_reps_and_says_why() -> None:
-    lat, fwd = half_circle(n_rest=0, n_rep=150)
+def test_no_stance_at_all_is_still_measured_and_says_how_zero_was_chosen() -> None:
+    lat, fwd = half_circle(n_rest=0, n_rep=150)  # moving from the first frame to the last
     analysis = analyze_poses(synthetic_clip(lat, fwd).seq)
-    assert not analysis.measured
-    assert analysis.complete_reps == []
-    assert "quiet upright stance" in analysis.notes[0]
+    assert analysis.measured
+    assert analysis.stance is not None and analysis.stance.rule == "steadiest_moment"
+    assert "most upright, steadiest moment" in analysis.notes[0]
+    assert "off by several degrees" in analysis.notes[0]
+    (rep,) = analysis.complete_reps
+    assert rep.metrics.peak_lateral_right_deg == pytest.approx(30, abs=4)
+    assert rep.metrics.peak_lateral_left_deg == pytest.approx(30, abs=4)
+    assert rep.metrics.peak_forward_deg == pytest.approx(50, abs=4)
+    assert analysis_status(analysis) == ("warning", ["fallback_calibration", "late_calibration"])
+
+
+def test_a_rep_before_the_only_quiet_second_is_counted_from_it() -> None:
+    lat, fwd = half_circle(n_rest=0, n_rep=150)
+    rest_s = np.zeros(9)  # 0.3 s of standing, then the rep, then 1.5 s of standing
+    lat = np.concatenate([rest_s, lat, np.zeros(45)])
+    fwd = np.concatenate([rest_s, fwd, np.zeros(45)])
+    analysis = analyze_poses(synthetic_clip(lat, fwd).seq)
+    (rep,) = analysis.complete_reps
+    assert rep.start_s < 0.6
+    assert rep.metrics.peak_lateral_right_deg == pytest.approx(30, abs=3)
+    assert rep.metrics.peak_forward_deg == pytest.approx(50, abs=3)
+    assert analysis.stance is not None and analysis.stance.rule == "first_quiet_second"
+    assert analysis.stance.start_s > rep.end_s - 0.5
+    assert analysis.notes[0].startswith("Zero was taken from the first second of quiet standing")
+    assert "the movement before it is measured from the same zero" in analysis.notes[0]
+    assert analysis_status(analysis) == ("warning", ["late_calibration"])
+    assert BASELINE_HINT_START not in " ".join(analysis.notes)
 
 
 def test_the_annotated_video_is_h264_and_readable(tmp_path: Path) -> None:

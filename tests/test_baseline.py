@@ -418,3 +418,17 @@ def test_cli_baseline_without_any_test_saves_nothing(
     out = capsys.readouterr().out
     assert "Not found in this recording: toe touch, side bend right" in out
     assert not db.exists()
+
+
+def test_a_recording_that_starts_with_the_tests_is_zeroed_on_its_later_stance() -> None:
+    """``baseline --source`` on a recording with 0.3 s of standing before the first test."""
+    lat, fwd, rot = _protocol()
+    start = 60 - 9  # keep 0.3 s of the 2 s of standing
+    clip = synthetic_clip(lat[start:], fwd[start:], rot[start:], azimuth_deg=30.0,
+                          knee_flexion_deg=0.0)  # fmt: skip
+    run = baseline_from_poses(clip.seq)
+    assert run.calibrated
+    assert [r.test for r in run.results][:3] == ["toe_touch", "side_bend_right", "side_bend_left"]
+    np.testing.assert_allclose([r.peak_deg for r in run.results][:3], [60.0, 25.0, 22.0], atol=1.5)
+    assert run.notes[0].startswith(("Zero was taken", "No second of quiet standing"))
+    assert "the test before it" in run.notes[0]

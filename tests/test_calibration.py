@@ -263,3 +263,53 @@ def test_calibration_axes_must_be_orthonormal() -> None:
 def test_calibration_config_rejects_bad_values(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValidationError):
         CalibrationConfig(**kwargs)
+
+
+# ------------------------------------------------------------------ calibrate anywhere
+def _clip(lat: np.ndarray, fwd: np.ndarray | None = None):  # type: ignore[no-untyped-def]
+    return synthetic_clip(lat, np.zeros_like(lat) if fwd is None else fwd, noise_px=0.3).seq
+
+
+def test_choose_stance_takes_the_first_quiet_second_even_after_a_movement() -> None:
+    from halfcircle.calibration import choose_stance
+
+    bend = 25 * np.sin(np.linspace(0, np.pi, 90))
+    seq = _clip(np.concatenate([np.zeros(9), bend, np.zeros(45), bend, np.zeros(60)]))
+    choice = choose_stance(*_features(seq))
+    assert choice is not None and choice.rule == "first_quiet_second"
+    assert 99 / FPS - 0.05 <= choice.start_s and choice.end_s <= 144 / FPS + 0.05
+    assert choice.duration_s == pytest.approx(1.0, abs=1.5 / FPS)
+    assert choice.quiet_stances == 3
+    assert choice.note(moved_before=1) is not None and choice.note(0) is None
+
+
+def test_choose_stance_falls_back_on_a_short_stance_never_on_a_pause_at_the_side() -> None:
+    from halfcircle.calibration import choose_stance
+
+    out = 25 * np.sin(np.linspace(0, np.pi / 2, 45))
+    # 0.4 s upright, out to the right side, 0.8 s still there (quiet, but bent), back, 0.4 s
+    lat = np.concatenate([np.zeros(12), out, np.full(24, 25.0), out[::-1], np.zeros(12)])
+    choice = choose_stance(*_features(_clip(lat)))
+    assert choice is not None and choice.rule == "short_stance"
+    assert choice.start_s < 0.5 or choice.start_s > (12 + 45 + 24 + 45) / FPS - 0.1
+    assert 0.3 <= choice.duration_s < 1.0
+    assert "No second of quiet standing" in (choice.note() or "")
+
+
+def test_choose_stance_without_any_stance_takes_the_most_upright_moment() -> None:
+    from halfcircle.calibration import choose_stance
+
+    t = np.arange(150) / FPS
+    lat = 20 * np.sin(2 * np.pi * 0.4 * t)  # swaying side to side all the time
+    choice = choose_stance(*_features(_clip(lat)))
+    assert choice is not None and choice.rule == "steadiest_moment"
+    mid = (choice.start + choice.stop - 1) // 2
+    assert abs(lat[mid]) < 5.0  # at an upright crossing, not at a turning point
+    assert "off by several degrees" in (choice.note() or "")
+
+
+def test_calibrate_recording_gives_none_without_a_usable_frame() -> None:
+    from halfcircle.calibration import calibrate_recording
+
+    seq = _clip(np.full(40, 60.0))  # bent beyond max_tilt_deg throughout
+    assert calibrate_recording(seq) == (None, None)

@@ -350,3 +350,71 @@ def test_links_to_reports_work_for_names_holding_a_hash_or_a_question_mark(
     (href,) = re.findall(r"<a href='([^']*)'>anna/week #1\?\.mp4</a>", page)
     assert "#" not in href and "?" not in href and " " not in href  # a path, whole
     assert (tmp_path / unquote(href)).read_text() == "the report"
+
+
+# ----------------------------------------------------------------------------- honest status
+def _late_rep() -> PoseSequence:
+    """0.3 s of standing, a half circle, then 1.5 s of quiet standing (the only quiet second)."""
+    from halfcircle.synthetic import half_circle
+
+    lat, fwd = half_circle(n_rest=0, n_rep=150)
+    rest, after = np.zeros(9), np.zeros(45)
+    return synthetic_clip(
+        np.concatenate([rest, lat, after]), np.concatenate([rest, fwd, after]), noise_px=0.3
+    ).seq
+
+
+def _nobody(n: int = 40) -> PoseSequence:
+    seq = synthetic_clip(np.zeros(n), np.zeros(n)).seq
+    nan = np.full_like(seq.image, np.nan)
+    return PoseSequence(
+        seq.time_s, nan, np.full_like(seq.world, np.nan),
+        np.full_like(seq.visibility, np.nan), np.full_like(seq.presence, np.nan),
+        np.zeros(n, dtype=seq.n_people.dtype), seq.image_size, seq.fps,
+    )  # fmt: skip
+
+
+def test_late_calibrated_and_nothing_measured_videos_are_never_plain_ok(
+    tmp_path: Path,
+) -> None:
+    late, nobody, clean = "bo/late.mp4", "bo/nobody.mp4", "bo/clean.mp4"
+    analyses = {
+        late: analyze_poses(_late_rep()),
+        nobody: analyze_poses(_nobody()),
+        clean: analyze_poses(_side_bends()),
+    }
+    entries = [VideoEntry(tmp_path / "in" / vid, vid, "bo", False) for vid in analyses]
+    plan = BatchPlan(
+        out_dir=tmp_path / "out",
+        entries=entries,
+        done=frozenset(analyses),
+        model="full",
+        model_sha256="0" * 64,
+        annotate=False,
+    )
+    for e in entries:
+        write_video_outputs(plan.job(e), analyses[e.video_id], {"size": 1, "mtime_ns": 1})
+    rows = _rows(plan)
+    # summary.json carries the status as data
+    _, summary = _files(plan, late)
+    assert summary["status"] == "warning"
+    assert [w["code"] for w in summary["warnings"]] == ["late_calibration"]
+    assert summary["calibration_choice"]["rule"] == "first_quiet_second"
+    assert _files(plan, nobody)[1]["status"] == "not measured"
+    assert _files(plan, clean)[1]["status"] == "ok"
+    # and the Python API reads it back
+    from halfcircle.api import load_output
+
+    folder = plan.out_dir / "videos" / "bo" / "late.mp4"
+    assert load_output(folder).status == ("warning", ["late_calibration"])
+    # cohort.csv says it in words
+    assert rows[late]["status"] == "warning"
+    assert rows[late]["warnings"] == "zeroed on a stance after movements"
+    assert rows[late]["reps"] == 1  # the rep before the stance is counted
+    assert rows[nobody]["status"] == "not measured" and rows[nobody]["warnings"] is None
+    assert rows[clean]["status"] == "ok" and rows[clean]["warnings"] is None
+    # and so does the page's table
+    page = render_cohort(list(rows.values()))
+    assert "<td class='warn'>warning: zeroed on a stance after movements</td>" in page
+    assert "<td class='warn'>not measured</td>" in page
+    assert page.count("<td>ok</td>") == 1

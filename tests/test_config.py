@@ -39,7 +39,7 @@ def test_the_printed_defaults_load_back_to_the_defaults() -> None:
     text = settings_toml()
     assert load_settings_text(text) == Settings()
     tables = {k for k, v in tomllib.loads(text).items() if isinstance(v, dict)}
-    assert tables == {"reps", "metrics", "score", "cues", "kinematics", "baseline"}
+    assert tables == {"reps", "metrics", "score", "cues", "kinematics", "baseline", "pose"}
     assert "[kinematics.calibration]" in text and "[kinematics.one_euro]" in text
 
 
@@ -281,7 +281,7 @@ def test_summary_json_keeps_the_changed_settings_and_the_api_reads_them_back(
     analysis = analyze_poses(seq, settings=strict)
     write_outputs(analysis, tmp_path / "o", annotate=False)
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
-    assert summary["schema_version"] == 2
+    assert summary["schema_version"] == 3  # 3: status, warnings, calibration_choice
     assert summary["settings"] == {"score": {"pace_min_s": 8.0}}
     assert load_output(tmp_path / "o").settings == strict
     assert "Settings that differ from the defaults: score.pace_min_s = 8.0." in text_summary(

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from halfcircle import cli, live
-from halfcircle.analyze import FRAME_COLUMNS, Analysis, analyze_poses
+from halfcircle.analyze import FRAME_COLUMNS, Analysis, analyze_poses, text_summary
 from halfcircle.capture import open_source
 from halfcircle.history import History
 from halfcircle.landmarks import PoseFrame, PoseSequence
@@ -851,3 +851,49 @@ def test_a_pause_holds_a_file_and_its_clock(tmp_path: Path) -> None:
     kinds = [e["type"] for e in read_events(tmp_path / "s")]
     assert kinds.index("pause") < kinds.index("resume")
     assert [r.outcome for r in result.live_reps] == ["complete"]
+
+
+class _BusyModel(_ReplayPoses):
+    """Pose stage stand-in that drops every other frame it is handed (a busy model)."""
+
+    def __init__(self, seq: PoseSequence) -> None:
+        super().__init__(seq)
+        self.handed = 0
+
+    def submit(self, image: np.ndarray, time_s: float) -> None:
+        self.handed += 1
+        if self.handed % 2:
+            super().submit(image, time_s)
+
+
+def test_with_half_the_frames_skipped_live_and_report_agree_and_count_them(
+    tmp_path: Path,
+) -> None:
+    lat, fwd = half_circle(n_rest=45, n_rep=150, right_first=True)
+    seq = synthetic_clip(lat, fwd, noise_px=0.5, seed=4).seq
+    ref = analyze_poses(seq)
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"stand-in")
+    out = tmp_path / "busy"
+    result = run_live(
+        LiveOptions(str(clip), out, headless=True, fast=False, annotate=False),
+        capture_factory=lambda _: _BlankVideo(len(seq)),
+        estimator_factory=_BusyModel(seq),
+    )
+    s = result.stats
+    assert s.posed + s.dropped_model + s.dropped_ours == s.captured == len(seq)
+    assert s.posed <= 0.5 * len(seq) + 1  # half or fewer measured
+    analysis = result.analysis
+    assert analysis is not None
+    # the report states what was measured and what was skipped, and the numbers add up
+    summary = json.loads((out / "summary.json").read_text())
+    counts = summary["counts"]
+    assert counts["frames_measured"] == len(analysis.poses) == s.posed
+    assert counts["frames_measured"] + counts["frames_skipped"] == s.captured
+    assert summary["status"] == "warning"
+    assert "frames_skipped" in [w["code"] for w in summary["warnings"]]
+    assert f"{s.posed} of {s.captured} frames measured" in text_summary(analysis)
+    # live and its report agree, and both agree with every frame analysed
+    tol = dict(EVERY_FRAME_TOL)
+    _assert_close_to_analyze(result.live_reps, analysis.reps, "half skipped: live vs report", tol)
+    _assert_close_to_analyze(analysis.reps, ref.reps, "half skipped: report vs all frames", tol)

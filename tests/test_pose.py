@@ -189,3 +189,159 @@ def test_a_second_person_is_noticed_and_the_first_stays_tracked(tmp_path: Path) 
     assert (seq.n_people == 2).mean() >= 0.5
     # the primary person is the same one on every frame: the big one on the left
     assert np.all(seq.image[:, LANDMARK["nose"], 0] < 0.5)
+
+
+# ----------------------------------------------------------- someone walks into view
+#: The walk-in clip: the person coached alone for WALK_IN frames, then a second
+#: person slides in from the right over SLIDE frames and stays.
+WALK_IN, SLIDE, WALK_FRAMES, WALK_FPS = 30, 10, 90, 30.0
+
+
+@pytest.fixture(scope="module")
+def walk_in_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two rendered fixture clips side by side: the right one's person walks in at WALK_IN."""
+    import cv2
+
+    from tests.conftest import write_video
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+
+    def read(name: str) -> list[np.ndarray]:
+        cap = cv2.VideoCapture(str(fixtures / f"{name}.mp4"))
+        out: list[np.ndarray] = []
+        while len(out) < WALK_FRAMES:
+            ok, image = cap.read()
+            if not ok:  # a short clip plays again
+                cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                continue
+            out.append(image)
+        cap.release()
+        return out
+
+    coached, other, room = read("hc_front_right"), read("hc_front_left"), read("empty_room")
+    width = room[0].shape[1]
+    frames = []
+    for i in range(WALK_FRAMES):
+        right = room[i].copy()
+        if i >= WALK_IN:  # slides in from the right edge, whole from WALK_IN + SLIDE on
+            shift = max(0, WALK_IN + SLIDE - i) * width // SLIDE
+            if shift < width:
+                right[:, shift:] = other[i][:, : width - shift]
+        frames.append(np.hstack([coached[i], right]))
+    return write_video(tmp_path_factory.mktemp("walk") / "walk_in.mp4", frames, WALK_FPS)
+
+
+@pytest.mark.parametrize("track_one", [False, True], ids=["two slots", "track one"])
+def test_a_second_person_walking_in_is_noticed_within_a_second(
+    walk_in_video: Path, track_one: bool
+) -> None:
+    from halfcircle.analyze import extract_poses
+    from halfcircle.poseconfig import PoseConfig
+
+    seq, _ = extract_poses(walk_in_video, "lite", pose=PoseConfig(track_one=track_one))
+    n = seq.n_people
+    assert seq.detected.all()
+    assert (n[:WALK_IN] == 1).all()  # alone until the other one steps in
+    noticed = int(np.argmax(n == 2))
+    assert n[noticed] == 2
+    assert noticed <= WALK_IN + SLIDE + WALK_FPS  # within 1 s of being whole in view
+    assert (n[noticed:] == 2).mean() >= 0.9  # and still seen while they stay
+    # the person coached is kept: the one on the left half, on every frame
+    assert np.all(seq.image[:, LANDMARK["nose"], 0] < 0.5)
+
+
+def test_two_landmarkers_on_alternate_frames_give_the_poses_of_one_bit_for_bit() -> None:
+    from halfcircle.pose import VideoPosePool
+
+    clip = Path(__file__).resolve().parents[1] / "fixtures" / "hc_fast.mp4"
+    with open_source(clip) as source:
+        frames = [f for _, f in zip(range(40), source, strict=False)]
+    with PoseEstimator("lite", "video") as one:
+        reference = [one.process(f.image, f.time_s) for f in frames]
+    with VideoPosePool("lite", workers=2) as pool:
+        got = [pose for _, pose in pool.poses(iter(frames))]
+    assert len(got) == len(reference)
+    for pose, ref in zip(got, reference, strict=True):
+        assert pose.time_s == ref.time_s and pose.n_people == ref.n_people
+        assert np.array_equal(pose.image, ref.image, equal_nan=True)
+        assert np.array_equal(pose.world, ref.world, equal_nan=True)
+
+
+def test_the_people_check_looks_once_per_period_and_never_when_off(person_video: Path) -> None:
+    with open_source(person_video) as source:
+        frames = [(f.image, f.time_s) for f in source]
+    period = 0.2
+    with PoseEstimator("lite", "video", max_people=1, others_check_s=period) as est:
+        poses = [est.process(image, t) for image, t in frames]
+        assert est._check is not None
+        looks = est._check.looks
+    times = np.array([t for _, t in frames])
+    # a look on the first frame, then on the first frame at least `period` after the last look
+    expected, due = 0, -np.inf
+    for t in times:
+        if t >= due - 1e-9:
+            expected, due = expected + 1, t + period
+    assert looks == expected
+    assert all(p.n_people == 1 for p in poses)  # one person: the looks count one
+    with PoseEstimator("lite", "video", max_people=1, others_check_s=0.0) as off:
+        assert off._check is None and off.others_check_s == 0.0
+        assert all(off.process(image, t).n_people == 1 for image, t in frames[:3])
+
+
+def test_the_pose_settings_are_checked() -> None:
+    from halfcircle.config import SettingsError, settings_from_dict
+
+    s = settings_from_dict({"pose": {"track_one": True, "others_check_s": 1.5}})
+    assert s.pose.track_one and s.pose.others_check_s == 1.5
+    with pytest.raises(SettingsError, match="others_check_s must be >= 0"):
+        settings_from_dict({"pose": {"others_check_s": -1}})
+
+
+def test_live_with_one_slot_notices_the_second_person_within_a_second(walk_in_video: Path) -> None:
+    from halfcircle.live import default_estimator
+    from halfcircle.poseconfig import PoseConfig
+
+    with open_source(walk_in_video) as source:
+        frames = [(f.image, f.time_s) for f in source]
+    got = []
+    with default_estimator("lite", "live", pose=PoseConfig(track_one=True)) as stage:
+        assert type(stage).__name__ == "PoseEstimator" and stage.max_people == 1
+        start = time.perf_counter()
+        for image, t in frames:  # played at the clip's own rate, like a camera
+            while time.perf_counter() - start < t:
+                got += stage.poll()
+                time.sleep(0.002)
+            stage.submit(image, t)
+        got += _drain(stage)
+    assert len(got) >= 0.5 * len(frames)  # a loaded machine may drop some
+    whole_in_s = (WALK_IN + SLIDE) / WALK_FPS
+    first = next(p.time_s for p in got if p.n_people == 2)
+    assert whole_in_s - SLIDE / WALK_FPS <= first <= whole_in_s + 1.0
+    assert all(p.n_people == 1 for p in got if p.time_s < WALK_IN / WALK_FPS)
+    assert all(p.image[LANDMARK["nose"], 0] < 0.5 for p in got if p.detected)
+
+
+def _drain(stage: PoseEstimator, quiet_s: float = 1.0) -> list:  # type: ignore[type-arg]
+    """Poses still to come from a live stage, until none came for ``quiet_s``."""
+    got: list = []  # type: ignore[type-arg]
+    last = time.monotonic()
+    while time.monotonic() - last < quiet_s:
+        new = stage.poll()
+        if new:
+            got += new
+            last = time.monotonic()
+        time.sleep(0.01)
+    return got
+
+
+@pytest.mark.parametrize(("cores", "workers"), [({0}, 1), ({0, 1, 2}, 2)])
+def test_a_file_is_read_by_one_landmarker_per_core_up_to_two(
+    cores: set[int], workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from halfcircle.pose import VideoPosePool, video_pose_stage
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: cores, raising=False)
+    with video_pose_stage("lite") as stage:
+        assert isinstance(stage, VideoPosePool) and stage.workers == workers
+    with video_pose_stage("lite", track_one=True) as one:
+        assert isinstance(one, PoseEstimator) and one.max_people == 1

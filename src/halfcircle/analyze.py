@@ -20,19 +20,21 @@ from collections.abc import Callable
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.capture import open_source
+from halfcircle.calibration import StanceChoice, calibrate_recording
+from halfcircle.capture import ReadAhead, open_source
 from halfcircle.config import Settings, changed_settings, settings_diff
 from halfcircle.errors import HalfcircleError, error_reason
 from halfcircle.files import atomic_write, clear_outputs, json_safe, replace_text
 from halfcircle.kinematics import KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.overlay import OverlayInfo, draw_overlay
-from halfcircle.pose import PoseEstimator
+from halfcircle.pose import PoseEstimator, VideoPosePool, video_pose_stage
+from halfcircle.poseconfig import PoseConfig
 from halfcircle.posefile import iter_poses
 from halfcircle.reps import RepRecord
 from halfcircle.scoring import points
@@ -57,11 +59,12 @@ OUTPUT_NAMES: Final = {**OUTPUT_FILES, "video": "annotated.mp4"}
 #: Schema version of ``reps.json``.
 SCHEMA_VERSION: Final = 1
 #: Schema version of ``summary.json``. 2: ``settings``, the settings that differ
-#: from the defaults (a version 1 summary was made with the defaults). Added
-#: since, with the same version (a reader of version 2 finds what it knew):
-#: ``video.frames_expected`` (the frames the file announces, null when unknown)
-#: and ``video.ends_early`` (fewer could be read).
-SUMMARY_SCHEMA_VERSION: Final = 2
+#: from the defaults (a version 1 summary was made with the defaults). 3:
+#: ``status`` and ``warnings`` (:func:`analysis_status`), ``calibration_choice``
+#: (:class:`~halfcircle.calibration.StanceChoice`), ``counts.frames_measured``,
+#: ``counts.frames_skipped``, ``video.frames_expected`` (the frames the file
+#: announces, null when unknown) and ``video.ends_early`` (fewer could be read).
+SUMMARY_SCHEMA_VERSION: Final = 3
 
 #: Columns of ``frames.csv`` (units in the names; empty cells where not measured).
 FRAME_COLUMNS: Final = (
@@ -104,6 +107,11 @@ class Analysis:
         frames_expected: How many frames the video file's header announces
             (None when unknown): more than were read when the file ends early
             (:func:`note_frames_expected`).
+        stance: The stance the recording was zeroed on and the rule that chose it
+            (:class:`~halfcircle.calibration.StanceChoice`); None for a live
+            session's calibrate-first report, or when none was found.
+        frames_skipped: Frames of the recording without a pose because they were
+            skipped (a live session's busy model); ``len(poses)`` were measured.
     """
 
     source: str
@@ -116,6 +124,8 @@ class Analysis:
     interrupted: bool = False
     notes: tuple[str, ...] = field(default=())
     settings: Settings = field(default_factory=Settings)
+    stance: StanceChoice | None = None
+    frames_skipped: int = 0
     frames_expected: int | None = None
 
     @property
@@ -148,6 +158,7 @@ def extract_poses(
     progress: Progress | None = None,
     *,
     estimator: PoseEstimator | None = None,
+    pose: PoseConfig | None = None,
     mirrored: bool = False,
 ) -> tuple[PoseSequence, bool]:
     """Run the pose model over every frame of a video file.
@@ -160,6 +171,10 @@ def extract_poses(
             the model: it is restarted for this video
             (:meth:`~halfcircle.pose.PoseEstimator.restart`) and left open, so a
             worker can load the model once for many videos.
+        pose: How the pose stage runs (:class:`~halfcircle.poseconfig.PoseConfig`;
+            the defaults when None): without ``estimator``, two pose slots are
+            read by one landmarker per core
+            (:func:`~halfcircle.pose.video_pose_stage`).
         mirrored: The video is mirrored (a selfie video): its frames are flipped
             back before the pose model sees them, so left and right stay the
             person's (:func:`halfcircle.capture.open_source`).
@@ -172,14 +187,19 @@ def extract_poses(
     interrupted = False
     with ExitStack() as stack:
         source = stack.enter_context(open_source(video, mirrored=mirrored))
+        pose = pose or PoseConfig()
+        stage: PoseEstimator | VideoPosePool
         if estimator is None:
-            estimator = stack.enter_context(PoseEstimator(model, "video"))
+            stage = video_pose_stage(model, pose.track_one, pose.others_check_s)
+            stack.callback(stage.close)
         else:
             estimator.restart()
+            estimator.others_check_s = pose.others_check_s
+            stage = estimator
         size, fps = source.size, source.fps
         try:
-            for _, pose in iter_poses(source, estimator):
-                frames.append(pose)
+            for _, found in iter_poses(source, stage):
+                frames.append(found)
                 if progress is not None:
                     progress(1)
         except KeyboardInterrupt:
@@ -194,17 +214,39 @@ def analyze_poses(
     interrupted: bool = False,
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
+    *,
+    calibrate: Literal["anywhere", "first"] = "anywhere",
+    frames_skipped: int = 0,
 ) -> Analysis:
     """Angles, reps, scores and cues of a recorded pose sequence.
 
     ``camera_tilt_deg`` is how far the camera looked down (deg, 0 level), when
     the user measured it: see :class:`~halfcircle.calibration.CalibrationConfig`.
     ``settings`` are the thresholds of every stage (the defaults when None).
+
+    ``calibrate``: ``"anywhere"`` (a recorded video) zeroes the whole recording on
+    the one stance :func:`~halfcircle.calibration.choose_stance` picks, wherever it
+    lies, and counts every movement before and after it; ``"first"`` (a live
+    session's report) calibrates on the first quiet second and counts from its
+    end, as the live view did. ``frames_skipped``: frames of the recording that
+    have no pose because they were skipped (a live session's busy model), for the
+    counts and the status.
     """
     settings = settings or Settings()
-    kin = compute_kinematics(poses, settings.kinematics_for(camera_tilt_deg))
-    loop, states = replay(kin, settings)
+    kcfg = settings.kinematics_for(camera_tilt_deg)
+    stance: StanceChoice | None = None
+    if calibrate == "anywhere":
+        calib, stance = calibrate_recording(poses, kcfg.calibration, kcfg.min_visibility)
+        kin = compute_kinematics(poses, kcfg, calibration=calib)
+    else:
+        kin = compute_kinematics(poses, kcfg)
+    loop, states = replay(kin, settings, count_everywhere=stance is not None)
     notes = list(kin.notes)
+    if stance is not None:
+        before = sum(r.start_s < stance.start_s for r in (*loop.records, *loop.aborted))
+        said = stance.note(before)
+        if said is not None:
+            notes.insert(0, said)
     detected = poses.detected
     if len(poses) and not detected.any():
         notes.insert(0, "No person was found in this video: stand so your whole body is in view.")
@@ -246,7 +288,49 @@ def analyze_poses(
         interrupted=interrupted,
         notes=tuple(notes),
         settings=settings,
+        stance=stance,
+        frames_skipped=int(frames_skipped),
     )
+
+
+#: What :func:`analysis_status` can warn of, by code, in the words a table shows.
+WARNING_WORDS: Final = {
+    "late_calibration": "zeroed on a stance after movements",
+    "short_calibration": "zeroed on a short stance",
+    "fallback_calibration": "no quiet stance, zero approximate",
+    "frames_skipped": "frames skipped",
+    "someone_else_in_view": "someone else in view",
+    "interrupted": "stopped early",
+}
+
+
+def analysis_status(analysis: Analysis) -> tuple[str, list[str]]:
+    """``("ok" | "warning" | "not measured", warning codes)`` of one analysis.
+
+    ``not measured``: nobody was seen, or nothing could zero the angles. ``warning``:
+    measured, but with one of :data:`WARNING_WORDS` (zeroed on a stance after some
+    of the movements, on a stance shorter than the calibration window, or on no
+    quiet stance at all; frames skipped; someone else in view; stopped early);
+    ``ok`` only without any.
+    """
+    if not analysis.measured:
+        return "not measured", []
+    codes: list[str] = []
+    stance = analysis.stance
+    if stance is not None:
+        if stance.rule == "short_stance":
+            codes.append("short_calibration")
+        elif stance.rule == "steadiest_moment":
+            codes.append("fallback_calibration")
+        if any(r.start_s < stance.start_s for r in (*analysis.reps, *analysis.aborted)):
+            codes.append("late_calibration")
+    if analysis.frames_skipped > 0:
+        codes.append("frames_skipped")
+    if int((analysis.poses.n_people > 1).sum()) >= OTHERS_MIN_FRAMES:
+        codes.append("someone_else_in_view")
+    if analysis.interrupted:
+        codes.append("interrupted")
+    return ("warning" if codes else "ok"), codes
 
 
 #: How :func:`baseline_hint` begins (the report of a batch's baseline clip leaves it out).
@@ -300,7 +384,10 @@ def analyze_video(
     :func:`extract_poses`.
     """
     expected = frames_announced(video)
-    poses, interrupted = extract_poses(video, model, progress, mirrored=mirrored)
+    settings = settings or Settings()
+    poses, interrupted = extract_poses(
+        video, model, progress, pose=settings.pose, mirrored=mirrored
+    )
     analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
     return note_frames_expected(analysis, expected)
 
@@ -364,9 +451,12 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
         return round(float(np.mean(vals)), 2) if vals else None
 
     scores = [r.score.total for r in complete if r.score is not None]
+    status, warnings = analysis_status(analysis)
     return json_safe(
         {
             "schema_version": SUMMARY_SCHEMA_VERSION,
+            "status": status,
+            "warnings": [{"code": c, "text": WARNING_WORDS[c]} for c in warnings],
             "video": {
                 "path": analysis.source,
                 "frames": len(poses),
@@ -384,8 +474,11 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
                 "lateral_observable": kin.view.lateral_observable,
             },
             "calibration": kin.calibration.to_dict() if kin.calibration is not None else None,
+            "calibration_choice": analysis.stance.as_dict() if analysis.stance else None,
             "settings": settings_diff(analysis.settings),
             "counts": {
+                "frames_measured": len(poses),
+                "frames_skipped": analysis.frames_skipped,
                 "frames_with_person": int(poses.detected.sum()),
                 "frames_with_someone_else": int((poses.n_people > 1).sum()),
                 "complete_reps": len(complete),
@@ -483,7 +576,13 @@ def text_summary(analysis: Analysis) -> str:
     view = view_words(s["view"]["kind"]) if seen else "nobody in view"
     lines = [
         f"{Path(analysis.source).name}: {v['frames']} frames, {v['duration_s']:.1f} s, "
-        f"{view}{', ' + camera if camera else ''}, model {analysis.model}.",
+        f"{view}{', ' + camera if camera else ''}, model {analysis.model}."
+        + (
+            f" {c['frames_measured']} of {c['frames_measured'] + c['frames_skipped']} "
+            f"frames measured, {c['frames_skipped']} skipped (the model was busy)."
+            if c["frames_skipped"]
+            else ""
+        ),
         f"Half circles: {c['complete_reps']} complete"
         + (f", {c['incomplete_reps']} incomplete" if c["incomplete_reps"] else "")
         + (f", {c['aborted']} stopped before the front" if c["aborted"] else "")
@@ -779,7 +878,8 @@ def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | N
     """Decode the video again and write it with the overlay drawn (H.264 MP4).
 
     ``path`` appears only once the video is complete (an atomic
-    :class:`~halfcircle.videowriter.H264Writer`).
+    :class:`~halfcircle.videowriter.H264Writer`). Decoding runs ahead on a thread and
+    encoding in ffmpeg's own process, so the three share the cores.
     """
     from halfcircle.videowriter import H264Writer
 
@@ -788,8 +888,9 @@ def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | N
     with (
         open_source(analysis.source, mirrored=poses.mirrored) as source,
         H264Writer(path, source.size, source.fps, atomic=True) as writer,
+        ReadAhead(source) as frames,  # decoded on another core while one is drawn
     ):
-        for frame in source:
+        for frame in frames:
             i = frame.index
             if i >= len(infos):
                 break

@@ -226,6 +226,17 @@ class VideoResult:
         )
 
     @property
+    def status(self) -> tuple[str, list[str]]:
+        """``("ok" | "warning" | "not measured", warning codes)``, as ``cohort.csv`` says.
+
+        See :func:`halfcircle.analyze.analysis_status`; a summary written before
+        status was kept (schema 2) reads ``ok`` when measured.
+        """
+        if "status" in self.summary:
+            return str(self.summary["status"]), [w["code"] for w in self.summary["warnings"]]
+        return ("ok" if self.measured else "not measured"), []
+
+    @property
     def settings(self) -> Settings:
         """The settings the analysis ran with (a summary without them ran with the defaults).
 
@@ -317,9 +328,11 @@ def analyze_video(
         frames_announced,
         note_frames_expected,
     )
+    from halfcircle.config import Settings
 
+    settings = settings or Settings()
     expected = frames_announced(path)  # a file cut short gets a note
-    poses, interrupted = extract_poses(path, model, progress)
+    poses, interrupted = extract_poses(path, model, progress, pose=settings.pose)
     if interrupted:
         raise KeyboardInterrupt
     analysis = analyze_poses(poses, model, camera_tilt_deg=camera_tilt_deg, settings=settings)
@@ -419,14 +432,18 @@ class BatchOutput:
         if rows.empty:
             raise InputError(f"There is no video {video_id!r} in the batch at {self.path}.")
         row = rows.iloc[0]
-        if row["status"] not in ("ok", "not measured"):
+        from halfcircle.cohort import READ
+
+        if row["status"] not in READ:
             raise InputError(f"{video_id} was not analysed ({row['status']}): {row['error']}")
         return load_output(self.path / str(row["output"]))
 
     def videos(self) -> Iterator[tuple[str, VideoResult]]:
-        """``(id, result)`` of every video that was read (status ok or not measured)."""
+        """``(id, result)`` of every video that was read (status ok, warning or not measured)."""
+        from halfcircle.cohort import READ
+
         for _, row in self.table.iterrows():
-            if row["status"] in ("ok", "not measured"):
+            if row["status"] in READ:
                 yield str(row["id"]), load_output(self.path / str(row["output"]))
 
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from halfcircle.calibration import calibrate_recording
 from halfcircle.errors import ValidationError
 from halfcircle.kinematics import KinematicsConfig, KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseSequence
@@ -337,20 +338,26 @@ def baseline_from_poses(
     """Measure the baseline tests in a recorded pose sequence.
 
     Args:
-        poses: The poses; the recording starts with a quiet stance (calibration).
+        poses: The poses. The whole recording is zeroed on one stance, wherever
+            it lies (:func:`halfcircle.calibration.choose_stance`; best a quiet
+            stance at the start), and every test before and after it is measured.
         height_cm: The person's height (cm), sharpens the fingertip measures.
         settings: Kinematics and segmentation settings (``settings.baseline``);
             the defaults when None.
         camera_tilt_deg: How far the camera looked down (deg, 0 level), if measured.
     """
-    kin = compute_kinematics(
-        poses, baseline_kinematics_config(height_cm, camera_tilt_deg, settings)
-    )
+    kcfg = baseline_kinematics_config(height_cm, camera_tilt_deg, settings)
+    calib, stance = calibrate_recording(poses, kcfg.calibration, kcfg.min_visibility)
+    kin = compute_kinematics(poses, kcfg, calibration=calib)
     notes = list(kin.notes)
     if not poses.detected.any():
         notes.insert(0, "No person was found in this video: stand so your whole body is in view.")
     config = settings.baseline if settings is not None else None
     results = segment_baseline(kin, config) if kin.calibration is not None else []
+    if stance is not None:
+        said = stance.note(sum(r.start_s < stance.start_s for r in results))
+        if said is not None:
+            notes.insert(0, said.replace("movement", "test"))
     if kin.calibration is None and poses.detected.any():
         notes.insert(
             0,

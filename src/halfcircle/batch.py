@@ -426,16 +426,20 @@ _OPEN: list[_CachedEstimator] = []
 _OPEN_LOCK = threading.Lock()
 
 
-def _worker_estimator(model: str) -> _CachedEstimator:
-    """The pose landmarker of this worker thread for ``model``, loaded on first use."""
+def _worker_estimator(model: str, track_one: bool = False) -> _CachedEstimator:
+    """The pose landmarker of this worker thread for ``model``, loaded on first use.
+
+    ``track_one``: one pose slot (the setting ``pose.track_one``), else two.
+    """
     from halfcircle.pose import PoseEstimator
 
+    slots = 1 if track_one else 2
     cached: _CachedEstimator | None = getattr(_LOCAL, "estimator", None)
-    if cached is not None and cached.model != model:
+    if cached is not None and (cached.model != model or cached.estimator.max_people != slots):
         _drop_worker_estimator()
         cached = None
     if cached is None:
-        cached = _CachedEstimator(model, PoseEstimator(model, "video"))
+        cached = _CachedEstimator(model, PoseEstimator(model, "video", max_people=slots))
         _LOCAL.estimator = cached
         with _OPEN_LOCK:
             _OPEN.append(cached)
@@ -502,12 +506,18 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
     try:
         stamp = _input_stamp(video)  # before reading: a later change gets it redone
         expected = frames_announced(video)  # a file cut short gets a note
-        cached = _worker_estimator(job.model)
+        cached = _worker_estimator(
+            job.model, job.settings is not None and job.settings.pose.track_one
+        )
         uses = cached.uses
         try:
             with cached.busy:
                 poses, interrupted = extract_poses(
-                    video, job.model, estimator=cached.estimator, mirrored=job.mirrored
+                    video,
+                    job.model,
+                    estimator=cached.estimator,
+                    pose=job.settings.pose if job.settings is not None else None,
+                    mirrored=job.mirrored,
                 )
         except BaseException:
             _drop_worker_estimator()  # its stream state is unknown now

@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,8 +61,11 @@ from halfcircle.geometry import (
     R_HEEL,
     R_HIP,
     R_SHOULDER,
+    TORSO,
     FloatArray,
+    fused_points,
     hip_line,
+    image_pixels,
     midpoint,
     shoulder_line,
     shoulder_line_camera,
@@ -72,6 +75,9 @@ from halfcircle.geometry import (
     unit,
 )
 from halfcircle.view import ViewEstimate, azimuth_from_axes
+
+if TYPE_CHECKING:
+    from halfcircle.landmarks import PoseSequence
 
 #: 2: ``rotation_offset_deg`` is the neutral shoulder-line yaw (was the shoulder-to-hip twist).
 #: 3: ``camera_tilt_deg`` (version 2 is read as a level camera).
@@ -110,6 +116,12 @@ class CalibrationConfig:
             of fingertip heights and pelvis shifts.
         camera_tilt_deg: How far the camera looks down (deg; positive down,
             negative up, 0 level), if the user measured it.
+        min_stance_s: Shortest quiet stance (s) a recording is zeroed on when it
+            holds none of ``window_s`` (offline only: see :func:`choose_stance`).
+        lean_margin_deg: Offline, a stance (and the steadiest moment) must have
+            its trunk at most this much (deg) further from the image vertical than
+            the most upright ``min_stance_s`` of the recording: a pause at the side
+            of a half circle looks still too.
     """
 
     window_s: float = 1.0
@@ -120,11 +132,19 @@ class CalibrationConfig:
     snap_deg: float = 12.0
     body_height_m: float | None = None
     camera_tilt_deg: float = 0.0
+    min_stance_s: float = 0.3
+    lean_margin_deg: float = 10.0
 
     def __post_init__(self) -> None:
         problems = []
         if not self.window_s > 0:
             problems.append(f"window_s must be positive, got {self.window_s}")
+        if not 0 < self.lean_margin_deg <= 90:
+            problems.append(f"lean_margin_deg must be in (0, 90], got {self.lean_margin_deg}")
+        if not 0 < self.min_stance_s <= self.window_s:
+            problems.append(
+                f"min_stance_s must be positive and at most window_s, got {self.min_stance_s}"
+            )
         if not 0 < self.max_tilt_deg <= 90:
             problems.append(f"max_tilt_deg must be in (0, 90], got {self.max_tilt_deg}")
         if not self.max_sway_deg > 0:
@@ -371,6 +391,358 @@ def find_neutral_window(
         if det.update(float(time_s[i]), bool(valid[i]), features[i]):
             return det.window
     return None
+
+
+#: Length (s) of the most upright, steadiest moment :func:`choose_stance` falls back on.
+FALLBACK_WINDOW_S: Final = 0.1
+
+#: The rules :func:`choose_stance` zeroes a recording by, in the order it tries them.
+STANCE_RULES: Final = ("first_quiet_second", "short_stance", "steadiest_moment")
+
+StanceRule = Literal["first_quiet_second", "short_stance", "steadiest_moment"]
+
+
+@dataclass(frozen=True)
+class StanceChoice:
+    """The frames a recording's angles were zeroed on, and the rule that chose them.
+
+    Attributes:
+        rule: ``first_quiet_second``: the first quiet stance of ``window_s`` (the one
+            the live view calibrates on); ``short_stance``: none lasted ``window_s``, so
+            the best shorter quiet stance, of at least ``min_stance_s``;
+            ``steadiest_moment``: no quiet stance at all, so the
+            :data:`FALLBACK_WINDOW_S` of the most upright and steadiest frames
+            (see :func:`choose_stance`).
+        start: First frame of the window (index into the sequence).
+        stop: One past its last frame.
+        start_s: Time of its first frame (s).
+        end_s: Time of its last frame (s).
+        quiet_stances: Quiet upright stances of at least ``min_stance_s`` in the
+            recording (within ``lean_margin_deg`` of its most upright moment).
+        sway_deg: Standard deviation of the trunk's image angle in the window (deg).
+        lean_deg: How far the trunk leaned in the window as the image tells it
+            without a calibration (deg): its mean angle from the image vertical, or
+            the foreshortening of its image length against the recording's longest,
+            whichever is larger (a camera that is rolled or looks down adds to it).
+    """
+
+    rule: StanceRule
+    start: int
+    stop: int
+    start_s: float
+    end_s: float
+    quiet_stances: int
+    sway_deg: float
+    lean_deg: float
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the window (s, first to last frame)."""
+        return self.end_s - self.start_s
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (times in s, angles in deg)."""
+        return {
+            "rule": self.rule,
+            "start_s": round(self.start_s, 3),
+            "end_s": round(self.end_s, 3),
+            "duration_s": round(self.duration_s, 3),
+            "quiet_stances": self.quiet_stances,
+            "sway_deg": round(self.sway_deg, 2),
+        }
+
+    def note(self, moved_before: int = 0) -> str | None:
+        """A plain sentence on how zero was chosen, None for the usual first quiet second.
+
+        ``moved_before``: movements (reps, attempts) measured before the window.
+        """
+        when = f"{self.start_s:.1f}-{self.end_s:.1f} s"
+        before = ""
+        if moved_before:
+            before = (
+                "; the movement before it is measured from the same zero"
+                if moved_before == 1
+                else f"; the {moved_before} movements before it are measured from the same zero"
+            )
+        if self.rule == "first_quiet_second":
+            if not moved_before:
+                return None
+            return f"Zero was taken from the first second of quiet standing, at {when}{before}."
+        if self.rule == "short_stance":
+            return (
+                f"No second of quiet standing was found; zero was taken from a short "
+                f"still stance ({self.duration_s:.1f} s, at {when}){before}. Angles may be "
+                "off by a few degrees: start with two seconds of standing still."
+            )
+        return (
+            f"No quiet upright stance was found; zero was taken from the most upright, "
+            f"steadiest moment ({when}, still moving by {self.sway_deg:.1f} deg){before}. "
+            "Angles may be off by several degrees: start with two seconds of standing still."
+        )
+
+
+def _rolling_quiet(
+    time_s: FloatArray, ok: NDArray[np.bool_], features: FloatArray, window_s: float,
+    config: CalibrationConfig,
+) -> tuple[NDArray[np.int64], FloatArray, FloatArray]:
+    """For each end frame, the start of its ``window_s`` window and that window's sway and shift.
+
+    Returns ``(start, sway_deg, shift_fraction)``; ``start`` is -1 where the frames
+    of the last ``window_s`` are not all usable (then sway and shift are NaN).
+    """
+    n = time_s.shape[0]
+    start = np.full(n, -1, dtype=np.int64)
+    sway = np.full(n, np.nan)
+    shift = np.full(n, np.nan)
+    if n == 0:
+        return start, sway, shift
+    run = np.zeros(n, dtype=np.int64)  # first frame of the usable run ending here
+    first = 0
+    for i in range(n):
+        if not ok[i]:
+            first = i + 1
+        run[i] = first
+    f = np.where(ok[:, None], features, 0.0)
+    c1 = np.vstack([np.zeros((1, 4)), np.cumsum(f, axis=0)])
+    c2 = np.vstack([np.zeros((1, 4)), np.cumsum(f * f, axis=0)])
+    # the window is the frames with time > t_i - window_s, as NeutralDetector keeps them
+    j = np.searchsorted(time_s, time_s - window_s * 0.999, side="right") - 1
+    j = np.clip(j, 0, n - 1)
+    full = ok & (j >= run) & (time_s - time_s[j] >= window_s * 0.999)
+    idx = np.flatnonzero(full)
+    if idx.size == 0:
+        return start, sway, shift
+    cnt = (idx - j[idx] + 1)[:, None].astype(float)
+    mean = (c1[idx + 1] - c1[j[idx]]) / cnt
+    var = np.maximum((c2[idx + 1] - c2[j[idx]]) / cnt - mean**2, 0.0)
+    std = np.sqrt(var)
+    start[idx] = j[idx]
+    sway[idx] = std[:, 0]
+    shift[idx] = np.maximum(std[:, 1], std[:, 2]) / np.maximum(mean[:, 3], 1e-9)
+    return start, sway, shift
+
+
+def _steadiest_second(
+    time_s: FloatArray,
+    ok: NDArray[np.bool_],
+    features: FloatArray,
+    first: tuple[int, int],
+    config: CalibrationConfig,
+) -> tuple[int, int]:
+    """The steadiest ``window_s`` of the quiet stance that begins with window ``first``.
+
+    The stance is the run of consecutive frames whose last ``window_s`` pass the
+    quiet-stance test, from ``first``'s last frame on; of their windows the one
+    with the least sway wins, but only when it sways less than half as much as
+    ``first`` (whose second then ran into a movement or came out of one); else
+    ``first`` stays. The live view can only take ``first``; offline, the whole
+    stance is known.
+    """
+    start, sway, shift = _rolling_quiet(time_s, ok, features, config.window_s, config)
+    passing = (start >= 0) & (sway <= config.max_sway_deg) & (shift <= config.max_shift_fraction)
+    end = first[1] - 1
+    if not passing[end]:  # the two tests disagree on a rounding: keep the detector's
+        return first
+    last = end
+    while last + 1 < len(passing) and passing[last + 1]:
+        last += 1
+    i = end + int(np.argmin(sway[end : last + 1]))
+    if sway[i] >= 0.5 * sway[end]:
+        # No clearly steadier second: keep the first (a turn of the shoulders,
+        # seen from the front, moves none of the stance features).
+        return first
+    return int(start[i]), i + 1
+
+
+def _best_short_window(
+    time_s: FloatArray, ok: NDArray[np.bool_], features: FloatArray, config: CalibrationConfig
+) -> tuple[int, int] | None:
+    """The quiet window ``[start, stop)`` whose mean trunk angle is known best (None: none).
+
+    Of the windows from ``min_stance_s`` to ``window_s`` long that pass the
+    quiet-stance test as a whole, the one with the smallest standard error of its
+    mean image trunk angle (sway over the square root of its frame count): landmark
+    jitter favours a longer window, a slow drift into a movement a shorter one. The
+    earliest of equal ones wins. Frames not in ``ok`` are in no window.
+    """
+    n = time_s.shape[0]
+    f = np.where(ok[:, None], features, 0.0)
+    c0 = np.concatenate([[0], np.cumsum(~ok)])
+    c1 = np.vstack([np.zeros((1, 4)), np.cumsum(f, axis=0)])
+    c2 = np.vstack([np.zeros((1, 4)), np.cumsum(f * f, axis=0)])
+    best: tuple[float, int, int] | None = None
+    for size in range(2, n + 1):
+        a = np.arange(0, n - size + 1)
+        b = a + size
+        span = time_s[b - 1] - time_s[a]
+        if span.min() > config.window_s:
+            break
+        clean = (c0[b] - c0[a] == 0) & (span >= config.min_stance_s * 0.999)
+        if not clean.any():
+            continue
+        mean = (c1[b] - c1[a]) / size
+        std = np.sqrt(np.maximum((c2[b] - c2[a]) / size - mean**2, 0.0))
+        shift = np.maximum(std[:, 1], std[:, 2]) / np.maximum(mean[:, 3], 1e-9)
+        good = clean & (std[:, 0] <= config.max_sway_deg) & (shift <= config.max_shift_fraction)
+        idx = np.flatnonzero(good)
+        if idx.size:
+            err = std[idx, 0] / math.sqrt(size)
+            i = int(idx[np.argmin(err)])
+            if best is None or float(err.min()) < best[0]:
+                best = (float(err.min()), int(a[i]), int(b[i]))
+    return None if best is None else (best[1], best[2])
+
+
+def quiet_stances(
+    time_s: FloatArray,
+    valid: NDArray[np.bool_],
+    features: FloatArray,
+    config: CalibrationConfig | None = None,
+) -> list[tuple[int, int]]:
+    """Every quiet upright stance of at least ``min_stance_s``, as frame ranges ``[start, stop)``.
+
+    A stance is the union of overlapping ``min_stance_s`` windows that each pass the
+    quiet-stance test of :class:`NeutralDetector` (every frame usable and upright,
+    sway and hip shift within the limits).
+    """
+    cfg = config or CalibrationConfig()
+    ok = valid & np.all(np.isfinite(features), axis=-1)
+    ok &= np.abs(np.nan_to_num(features[:, 0], nan=180.0)) <= cfg.max_tilt_deg
+    start, sway, shift = _rolling_quiet(time_s, ok, features, cfg.min_stance_s, cfg)
+    quiet = (start >= 0) & (sway <= cfg.max_sway_deg) & (shift <= cfg.max_shift_fraction)
+    spans: list[tuple[int, int]] = []
+    for i in np.flatnonzero(quiet):
+        a, b = int(start[i]), int(i) + 1
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], b))
+        else:
+            spans.append((a, b))
+    return spans
+
+
+def choose_stance(
+    time_s: FloatArray,
+    valid: NDArray[np.bool_],
+    features: FloatArray,
+    config: CalibrationConfig | None = None,
+) -> StanceChoice | None:
+    """The one stance a whole recording is zeroed on, wherever it lies (offline).
+
+    The rule, in order:
+
+    1. ``first_quiet_second``: the first quiet stance of ``window_s`` anywhere (the
+       one :func:`find_neutral_window` and the live view find, unless its trunk
+       is more than ``lean_margin_deg`` further from the image vertical than in
+       the recording's most upright ``min_stance_s``: a pause at the side of a
+       half circle), even when it comes after some movements, or a clearly
+       steadier second of the same stance (:func:`_steadiest_second`);
+    2. ``short_stance``: else the quiet window of ``min_stance_s`` to ``window_s``
+       whose mean trunk angle is known best (:func:`_best_short_window`), among
+       the same upright frames;
+    3. ``steadiest_moment``: else, among the :data:`FALLBACK_WINDOW_S` windows of
+       usable frames that lean at most ``lean_margin_deg`` more than the most
+       upright one, the one with the least sway plus lean (deg, lean as
+       :attr:`StanceChoice.lean_deg`).
+
+    None when no ``min_stance_s`` of usable upright frames exists at all (the pose's
+    own upright, a level front camera, is then the only zero left).
+
+    Args:
+        time_s: ``(n,)`` frame times (s), increasing.
+        valid: ``(n,)`` whether shoulders and hips are visible.
+        features: ``(n, 4)`` from :func:`stance_features`.
+        config: Calibration settings.
+    """
+    cfg = config or CalibrationConfig()
+    n = time_s.shape[0]
+    if n == 0:
+        return None
+    ok = valid & np.all(np.isfinite(features), axis=-1)
+    ok &= np.abs(np.nan_to_num(features[:, 0], nan=180.0)) <= cfg.max_tilt_deg
+    spans = quiet_stances(time_s, valid, features, cfg)
+    lengths = features[:, 3]
+    ref = float(np.percentile(lengths[ok], 95)) if ok.any() else math.nan
+
+    def lean(a: int, b: int) -> float:
+        tilt = abs(float(np.mean(features[a:b, 0])))
+        short = float(np.mean(lengths[a:b])) / ref if ref > 0 else 1.0
+        return max(tilt, math.degrees(math.acos(min(1.0, short))))
+
+    start, sway, _ = _rolling_quiet(time_s, ok, features, cfg.min_stance_s, cfg)
+    ends = np.flatnonzero(start >= 0)
+    upright = np.zeros(n, dtype=bool)  # frames of the windows upright enough
+    if ends.size:
+        # by the image angle alone: the trunk's image length also changes with a
+        # turn of the shoulders, so it cannot tell a lean from a rotation
+        tilts = np.array([abs(float(np.mean(features[start[i] : i + 1, 0]))) for i in ends])
+        for i in ends[tilts <= float(tilts.min()) + cfg.lean_margin_deg]:
+            upright[start[i] : i + 1] = True
+    # a pause bent to one side is quiet too, but no stance
+    spans = [(a, b) for a, b in spans if upright[a:b].mean() >= 0.5]
+
+    def make(rule: StanceRule, a: int, b: int) -> StanceChoice:
+        return StanceChoice(
+            rule=rule,
+            start=a,
+            stop=b,
+            start_s=float(time_s[a]),
+            end_s=float(time_s[b - 1]),
+            quiet_stances=len(spans),
+            sway_deg=float(np.std(features[a:b, 0])),
+            lean_deg=lean(a, b),
+        )
+
+    found = find_neutral_window(time_s, valid & upright, features, cfg)
+    if found is not None:
+        return make(
+            "first_quiet_second", *_steadiest_second(time_s, ok & upright, features, found, cfg)
+        )
+    if spans:
+        found = _best_short_window(time_s, ok & upright, features, cfg)
+        if found is not None:
+            return make("short_stance", *found)
+    # moving all the time: the shorter the window, the less it moves
+    start, sway, _ = _rolling_quiet(
+        time_s, ok, features, min(cfg.min_stance_s, FALLBACK_WINDOW_S), cfg
+    )
+    ends = np.flatnonzero(start >= 0)
+    if ends.size == 0:
+        return None
+    leans = np.array([lean(int(start[i]), int(i) + 1) for i in ends])
+    keep = leans <= float(leans.min()) + cfg.lean_margin_deg
+    cost = sway[ends] + leans
+    best = int(ends[keep][int(np.argmin(cost[keep]))])
+    return make("steadiest_moment", int(start[best]), best + 1)
+
+
+def calibrate_recording(
+    seq: PoseSequence,
+    config: CalibrationConfig | None = None,
+    min_visibility: float = 0.5,
+) -> tuple[NeutralCalibration | None, StanceChoice | None]:
+    """Calibrate a whole recording on the stance :func:`choose_stance` picks (offline).
+
+    Args:
+        seq: The poses.
+        config: Calibration settings.
+        min_visibility: Visibility each shoulder and hip needs, in [0, 1].
+
+    Returns:
+        The calibration and the choice, or ``(None, None)`` when no stance could be
+        chosen (nobody seen, or never upright).
+    """
+    cfg = config or CalibrationConfig()
+    pixels = image_pixels(seq.image, seq.image_size)
+    ok = seq.detected & (np.min(seq.visibility[:, TORSO], axis=-1) >= min_visibility)
+    choice = choose_stance(seq.time_s, ok, stance_features(pixels), cfg)
+    if choice is None:
+        return None, None
+    sel = np.zeros(len(seq), dtype=bool)
+    sel[choice.start : choice.stop] = True
+    sel &= ok
+    points, k = fused_points(seq.image[sel], seq.world[sel], seq.image_size)
+    calib = calibrate_from_points(points, pixels[sel], seq.world[sel], k, seq.time_s[sel], cfg)
+    return calib, choice
 
 
 # ------------------------------------------------------------------ calibration

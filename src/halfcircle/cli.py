@@ -104,7 +104,7 @@ def _cmd_pose(args: argparse.Namespace) -> int:
 
     from halfcircle.capture import open_source
     from halfcircle.landmarks import PoseFrame, PoseSequence
-    from halfcircle.pose import PoseEstimator
+    from halfcircle.pose import video_pose_stage
     from halfcircle.posefile import PoseCsvWriter, iter_poses
 
     out: Path = args.out
@@ -118,7 +118,8 @@ def _cmd_pose(args: argparse.Namespace) -> int:
     interrupted = False
     with ExitStack() as stack:
         source = stack.enter_context(open_source(args.video))
-        estimator = stack.enter_context(PoseEstimator(args.model, "video"))
+        estimator = video_pose_stage(args.model)
+        stack.callback(estimator.close)
         writer = stack.enter_context(PoseCsvWriter(out)) if suffix == ".csv" else None
         size, fps = source.size, source.fps
         bar = stack.enter_context(
@@ -252,7 +253,13 @@ def _analyze_one(
         bars = _Bars(disable=as_json or None)
     try:
         bars.stage(f"pose {video.name}", total, "frame")
-        poses, interrupted = extract_poses(video, model, bars.update, mirrored=mirrored)
+        poses, interrupted = extract_poses(
+            video,
+            model,
+            bars.update,
+            pose=settings.pose if settings is not None else None,
+            mirrored=mirrored,
+        )
         analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
         analysis = note_frames_expected(analysis, total)
         bars.stage(f"results {video.name}", len(OUTPUT_FILES), "file")
@@ -1091,7 +1098,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 disable=args.json or None,
             ) as bar:
                 poses, interrupted = extract_poses(
-                    video, args.model, bar.update, mirrored=args.mirrored
+                    video, args.model, bar.update, pose=settings.pose, mirrored=args.mirrored
                 )
             if interrupted:
                 print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
@@ -1405,7 +1412,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             plan, workers=args.workers, scheduler=args.scheduler, on_result=on_result
         )
     failed = sum(r["status"] == "failed" for r in result.rows)
-    finished = sum(r["status"] in ("ok", "not measured") for r in result.rows)
+    from halfcircle.cohort import READ
+
+    finished = sum(r["status"] in READ for r in result.rows)
     if not args.quiet:
         print(f"Analysed {finished - done}, skipped {done} already done, {failed} failed.")
         print(f"Cohort in {result.cohort_csv} and {result.cohort_html}.")

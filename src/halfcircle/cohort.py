@@ -10,9 +10,14 @@ cells where nothing was measured):
 
 * ``id``, ``person``, ``recorded_at`` (ISO 8601, UTC), ``date_source``
   (``metadata`` or ``file time``), ``kind`` (``half_circle`` or ``baseline``),
-  ``status`` (``ok``; ``not measured``: read, but nobody or no calibration stance
-  was found; ``failed``: see ``error``; ``not done``: the run was stopped first),
-  ``error``, ``video``, ``output`` (folder relative to the batch folder), ``model``.
+  ``status`` (``ok``: measured with nothing to warn of; ``warning``: measured,
+  but see ``warnings``; ``not measured``: read, but nobody or nothing to zero the
+  angles on was found; ``failed``: see ``error``; ``not done``: the run was stopped
+  first), ``warnings`` (in words, ``; ``-separated: the zero taken from a stance
+  after movements, from a short stance, or from no quiet stance at all; frames
+  skipped; someone else in view; stopped early; see
+  :func:`halfcircle.analyze.analysis_status`), ``error``, ``video``, ``output``
+  (folder relative to the batch folder), ``model``.
 * ``view``, ``azimuth_deg``, ``duration_s``, ``frames``.
 * Half-circle recordings (:data:`HALF_CIRCLE_COLUMNS`): ``reps`` (complete half
   circles), ``incomplete_reps``, ``aborted`` (half circles begun and brought back
@@ -92,9 +97,14 @@ HALF_CIRCLE_COLUMNS: Final[tuple[str, ...]] = (
     "mean_duration_s",
 )  # fmt: skip
 
+#: Statuses of a video whose angles were measured (``warning``: see its ``warnings``).
+MEASURED: Final = ("ok", "warning")
+#: Statuses of a video that was read and has an output folder.
+READ: Final = ("ok", "warning", "not measured")
+
 #: Columns of ``cohort.csv``, in order.
 COHORT_COLUMNS: Final[tuple[str, ...]] = (
-    "id", "person", "recorded_at", "date_source", "kind", "status", "error",
+    "id", "person", "recorded_at", "date_source", "kind", "status", "warnings", "error",
     "video", "output", "model", "view", "azimuth_deg", "duration_s", "frames",
     *HALF_CIRCLE_COLUMNS,
     *_BASELINE_COLUMNS,
@@ -168,9 +178,15 @@ def _measures(folder: Path, *, baseline: bool = False) -> dict[str, Any]:
     """
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     counts, video = summary["counts"], summary["video"]
-    measured = summary["calibration"] is not None and counts["frames_with_person"] > 0
+    if "status" in summary:  # summary.json version 3 and later
+        status = summary["status"]
+        warnings = "; ".join(w["text"] for w in summary["warnings"]) or None
+    else:
+        measured = summary["calibration"] is not None and counts["frames_with_person"] > 0
+        status, warnings = ("ok" if measured else "not measured"), None
     out: dict[str, Any] = {
-        "status": "ok" if measured else "not measured",
+        "status": status,
+        "warnings": warnings,
         "view": summary["view"]["kind"],
         "azimuth_deg": summary["view"]["azimuth_deg"],
         "duration_s": video["duration_s"],
@@ -346,8 +362,8 @@ def render_cohort(rows: list[dict[str, Any]], title: str = "cohort") -> str:
     for r in rows:
         by_status[r["status"]] = by_status.get(r["status"], 0) + 1
     people = sorted({r["person"] for r in rows if r["person"]})
-    practice = [r for r in rows if r["kind"] == "half_circle" and r["status"] == "ok"]
-    baseline = [r for r in rows if r["kind"] == "baseline" and r["status"] == "ok"]
+    practice = [r for r in rows if r["kind"] == "half_circle" and r["status"] in MEASURED]
+    baseline = [r for r in rows if r["kind"] == "baseline" and r["status"] in MEASURED]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
@@ -488,7 +504,7 @@ def _plot_over_time(rows: list[dict[str, Any]], measures: tuple[tuple[str, str],
         ax.set_title(label, fontsize=10)
         ax.tick_params(labelsize=8)
         ax.spines[["top", "right"]].set_visible(False)
-        if k == 0 and len(people) <= 12:
+        if k == 0 and len(people) <= 12 and ax.get_legend_handles_labels()[0]:
             ax.legend(frameon=False, fontsize=8, loc="best")
     fig.tight_layout()
     return _figure_png(fig)
@@ -525,7 +541,9 @@ def _table(rows: list[dict[str, Any]]) -> str:
             v = r[col]
             if col == "error" and v is None and r["status"] != "ok":
                 v = (r["notes"] or "").split(". ")[0] or None
-            if col == "id" and r["status"] in ("ok", "not measured"):
+            if col == "status" and r["warnings"]:
+                v = f"{v}: {r['warnings']}"
+            if col == "id" and r["status"] in READ:
                 # a name may hold '#', '?', '%' or spaces: quoted, it stays a path
                 href = html.escape(quote(f"{r['output']}/report.html"))
                 text = f"<a href='{href}'>{html.escape(str(v))}</a>"
@@ -535,9 +553,11 @@ def _table(rows: list[dict[str, Any]]) -> str:
                 text = html.escape(str(v)[:10])
             else:
                 text = "" if v is None else html.escape(str(v))
-            cls = {"failed": " class='failed'", "not measured": " class='warn'"}.get(
-                r["status"], ""
-            )
+            cls = {
+                "failed": " class='failed'",
+                "not measured": " class='warn'",
+                "warning": " class='warn'",
+            }.get(r["status"], "")
             cells.append(f"<td{cls if col in ('status', 'error') else ''}>{text}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table></div>")

@@ -23,6 +23,7 @@ Tables (``halfcircle config --print-defaults`` prints them all, commented):
 ``[kinematics.one_euro]``      the live view's smoothing
                                (:class:`~halfcircle.filters.OneEuroConfig`)
 ``[baseline]``                 the baseline tests (:class:`~halfcircle.baseline.BaselineConfig`)
+``[pose]``                     looks for other people (:class:`~halfcircle.poseconfig.PoseConfig`)
 =============================  ==================================================
 
 Facts of one session are not settings: the camera tilt (``--camera-tilt``), the
@@ -53,6 +54,7 @@ from halfcircle.baseline import BaselineConfig
 from halfcircle.cues import CueConfig
 from halfcircle.errors import InputError, ValidationError, error_reason
 from halfcircle.kinematics import KinematicsConfig
+from halfcircle.poseconfig import PoseConfig
 from halfcircle.reps import RepThresholds
 from halfcircle.scoring import MetricConfig, ScoreConfig
 
@@ -105,6 +107,7 @@ class Settings:
             defaults here: they are facts of one session, given to
             :meth:`kinematics_for`.
         baseline: Segmentation of the baseline range-of-motion tests.
+        pose: The pose stage: how often it looks for other people in view.
     """
 
     reps: RepThresholds = field(default_factory=RepThresholds)
@@ -113,6 +116,7 @@ class Settings:
     cues: CueConfig = field(default_factory=CueConfig)
     kinematics: KinematicsConfig = field(default_factory=KinematicsConfig)
     baseline: BaselineConfig = field(default_factory=BaselineConfig)
+    pose: PoseConfig = field(default_factory=PoseConfig)
 
     def __post_init__(self) -> None:
         given = [

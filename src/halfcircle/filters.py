@@ -146,22 +146,57 @@ def lowpass_zero_phase(
 
     Short gaps are bridged first (:func:`interpolate_short_gaps`); each remaining
     finite stretch is filtered on its own with ``sosfiltfilt`` (stretches too
-    short for the filter's padding are left as they are).
+    short for the filter's padding are left as they are). Frames whose steps
+    differ from the median step by more than a quarter of it (frames skipped by a
+    busy machine, a variable frame rate) are first resampled onto a uniform
+    clock at the median step (a cubic spline through the frames), filtered
+    there, and read back at their own times, so that skipped frames do not
+    change the filter's cut-off.
 
     Args:
         time_s: ``(n,)`` increasing times (s); the sampling rate is their median step.
         values: ``(n,)`` values, NaN where missing.
         cutoff_hz: Cut-off frequency (Hz); clipped below the Nyquist frequency.
         order: Butterworth order (applied twice, so the effective order doubles).
-        max_gap_s: Longest gap to bridge (s).
+        max_gap_s: Longest gap to bridge (s), missing values and skipped frames alike.
 
     Returns:
         A new ``(n,)`` array, NaN where the input stays missing.
     """
-    x = interpolate_short_gaps(time_s, values, max_gap_s)
+    t = np.asarray(time_s, dtype=np.float64)
+    x = interpolate_short_gaps(t, values, max_gap_s)
     if x.shape[0] < 2:
         return x
-    fs = 1.0 / float(np.median(np.diff(time_s)))
+    dt = np.diff(t)
+    step = float(np.median(dt))
+    if np.all(np.abs(dt - step) <= 0.25 * step):
+        return _filter_stretches(x, 1.0 / step, cutoff_hz, order)
+    grid = np.arange(t[0], t[-1] + 0.5 * step, step)
+    right = np.clip(np.searchsorted(t, grid, side="left"), 1, t.shape[0] - 1)
+    left = right - 1
+    usable = np.isfinite(x[left]) & np.isfinite(x[right]) & (t[right] - t[left] <= max_gap_s)
+    usable |= np.isclose(grid, t[left]) & np.isfinite(x[left])
+    usable |= np.isclose(grid, t[right]) & np.isfinite(x[right])
+    finite = np.isfinite(x)
+    if finite.sum() < 2:
+        return x
+    from scipy.interpolate import CubicSpline
+
+    if finite.sum() >= 4:  # a skipped peak is bridged by a curve, not cut off by a chord
+        bridged = CubicSpline(t[finite], x[finite])(grid)
+    else:
+        bridged = np.interp(grid, t[finite], x[finite])
+    on_grid = np.where(usable, bridged, np.nan)
+    smooth = _filter_stretches(on_grid, 1.0 / step, cutoff_hz, order)
+    ok = np.isfinite(smooth)
+    if ok.sum() < 2:
+        return x
+    return np.where(finite, np.interp(t, grid[ok], smooth[ok]), np.nan)
+
+
+def _filter_stretches(x: FloatArray, fs: float, cutoff_hz: float, order: int) -> FloatArray:
+    """``sosfiltfilt`` over each finite stretch of a uniformly sampled series (a copy)."""
+    x = np.array(x, dtype=np.float64)
     wn = min(cutoff_hz / (fs / 2.0), 0.99)
     sos = butter(order, wn, output="sos")
     good = np.isfinite(x)

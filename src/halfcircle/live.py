@@ -32,6 +32,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol
 
@@ -64,6 +65,7 @@ from halfcircle.liverecord import (
 )
 from halfcircle.overlay import OverlayInfo, draw_cue, draw_help, draw_overlay
 from halfcircle.painmodel import CARRY_ON, PainRating, pain_decision
+from halfcircle.poseconfig import PoseConfig
 from halfcircle.reps import RepEvent, RepRecord
 from halfcircle.session import FrameState, SessionLoop
 from halfcircle.videowriter import VideoWriteError
@@ -574,21 +576,31 @@ EstimatorFactory = Callable[[str, Literal["video", "live"]], Any]
 LIVE_POSE_WORKERS: Final = 2
 
 
-def default_estimator(model: str, mode: Literal["video", "live"]) -> Any:
+def default_estimator(
+    model: str, mode: Literal["video", "live"], *, pose: PoseConfig | None = None
+) -> Any:
     """The real pose stage for ``mode``.
 
     ``"video"``: one :class:`~halfcircle.pose.PoseEstimator`. ``"live"``: a
     :class:`~halfcircle.pose.LivePosePool` of up to :data:`LIVE_POSE_WORKERS`
     landmarkers, one per core, so that a model slower than the camera's frame
     interval still keeps its rate (one landmarker on a single-core machine).
+    ``pose``: pose slots and looks for other people
+    (:class:`~halfcircle.poseconfig.PoseConfig`; the defaults when None). With
+    ``track_one`` a single landmarker: it follows the person from its own last
+    frame (two taking turns would each follow from two frames back, and could
+    follow two different people), the full model keeps 30 fps with one pose
+    slot, and the second core is left to the people check, decoding and drawing.
     """
     from halfcircle.pose import LivePosePool, PoseEstimator
 
+    pose = pose or PoseConfig()
+    slots = 1 if pose.track_one else 2
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     workers = min(LIVE_POSE_WORKERS, cores or 1)
-    if mode == "live" and workers > 1:
-        return LivePosePool(model, workers)
-    return PoseEstimator(model, mode)
+    if mode == "live" and workers > 1 and not pose.track_one:
+        return LivePosePool(model, workers, max_people=slots, others_check_s=pose.others_check_s)
+    return PoseEstimator(model, mode, max_people=slots, others_check_s=pose.others_check_s)
 
 
 def default_out_dir(base: Path = Path("halfcircle-sessions")) -> Path:
@@ -978,7 +990,7 @@ def run_live(
         raise InputError(
             f"{opts.out_dir} already holds an analysis: choose a new folder for --out."
         )
-    make = estimator_factory or default_estimator
+    make = estimator_factory or partial(default_estimator, pose=opts.settings.pose)
     the_ui: LiveUI | None = None
     source.open()
     try:
@@ -1193,13 +1205,34 @@ def session_analysis(
 ) -> tuple[Analysis, NDArray[np.int64]]:
     """The analysis of the poses recorded in a session folder, and each pose's frame index.
 
-    A session whose played video was mirrored (``session.json``'s ``mirrored``)
-    gives poses marked so, for the annotated video to flip its frames back too.
+    Calibrated on the first quiet second and counted from there, as the live view
+    did. Frames without a pose are counted as skipped
+    (:attr:`~halfcircle.analyze.Analysis.frames_skipped`): the frames captured less
+    the frames posed, as ``session.json`` records them at the end of a session, or,
+    after a crash, the frames missing before the last posed one. A session whose
+    played video was mirrored (``session.json``'s ``mirrored``) gives poses
+    marked so, for the annotated video to flip its frames back too.
     """
     poses, indices = load_poses(Path(folder))
     if (Path(folder) / SESSION_FILE).exists() and read_meta(Path(folder)).get("mirrored"):
         poses = replace(poses, mirrored=True)
-    return analyze_poses(poses, model, interrupted, camera_tilt_deg, settings), indices
+    skipped = int(indices[-1]) + 1 - len(indices) if len(indices) else 0
+    try:
+        captured = (read_meta(Path(folder)).get("stats") or {}).get("frames_captured")
+    except InputError:  # no session.json: count the gaps
+        captured = None
+    if isinstance(captured, int) and captured >= len(poses):
+        skipped = captured - len(poses)
+    analysis = analyze_poses(
+        poses,
+        model,
+        interrupted,
+        camera_tilt_deg,
+        settings,
+        calibrate="first",
+        frames_skipped=skipped,
+    )
+    return analysis, indices
 
 
 def write_session_outputs(

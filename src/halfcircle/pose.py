@@ -12,21 +12,38 @@ Two running modes:
   returns at once; finished poses are collected with :meth:`PoseEstimator.poll`.
   The landmarker may drop frames to keep latency low.
 
-The landmarker is asked for two poses so that a second person in view is
-noticed (``PoseFrame.n_people == 2``). The *primary* person is the one closest to
-the primary of the previous frame, or the largest one when tracking starts
-(:class:`PrimaryTracker`; the landmarkers of a :class:`LivePosePool` share one).
+The landmarker is asked for two poses: it then runs its person detector on
+every frame (looking for a second person) and reads the landmarks in the box the
+detector found, so that a second person in view is noticed on the frame it
+appears (``PoseFrame.n_people == 2``) and each frame's landmarks depend on that
+frame alone. The *primary* person is the one closest to the primary of the
+previous frame, or the largest one when tracking starts (:class:`PrimaryTracker`).
+Because of that, files are read by a :class:`VideoPosePool`: two landmarkers
+reading alternate frames side by side (MediaPipe runs outside the GIL, each on
+a core), which gives the poses of one landmarker reading every frame, bit for
+bit, with two cores at work instead of one.
+
+Asked for one pose (``max_people=1``, the setting ``pose.track_one``), the
+landmarker follows the person from the box of their last landmarks and runs the
+detector only when it has lost them: less model time, but the
+landmarks are not the same (on the rendered fixtures forward bending reads up to
+a few degrees worse; ``bench/accuracy.py`` is made with two). Other people are
+then found by a :class:`PeopleCheck`, which looks for them every
+``pose.others_check_s`` seconds (0.5 by default) on a thread of its own.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -45,9 +62,11 @@ from mediapipe.tasks.python.vision.pose_landmarker import (
 )
 from numpy.typing import NDArray
 
+from halfcircle.capture import Frame
 from halfcircle.errors import ModelError, ValidationError
 from halfcircle.landmarks import N_LANDMARKS, FloatArray, PoseFrame
 from halfcircle.models import model_path
+from halfcircle.poseconfig import OTHERS_CHECK_S
 
 Mode = Literal["video", "live"]
 _RUNNING_MODES = {"video": VisionTaskRunningMode.VIDEO, "live": VisionTaskRunningMode.LIVE_STREAM}
@@ -61,6 +80,20 @@ RESTART_GAP_MS = 1000
 #: Landmarks whose mean image position locates a person (shoulders and hips).
 _TORSO = np.array([11, 12, 23, 24])
 
+#: Pose slots asked of the model by default (see the module docstring).
+DEFAULT_POSES = 2
+#: Pose slots of a :class:`PeopleCheck`: two tell "someone else is in view".
+CHECK_POSES = 2
+#: Model of a :class:`PeopleCheck` (it only counts: the smallest will do).
+CHECK_MODEL = "lite"
+#: Longest side (px) of the frame a :class:`PeopleCheck` looks at (larger ones are
+#: shrunk; the person detector itself reads 224 x 224).
+CHECK_MAX_SIDE = 640
+#: Offline, a look's count is used from this many frames after the frame it looked
+#: at (0.1 s at 30 fps), so that it runs beside the tracking landmarker instead of
+#: holding it up; the first look of a video is used at once.
+CHECK_LAG_FRAMES = 3
+
 
 class PoseEstimator:
     """A context-managed MediaPipe PoseLandmarker for one stream.
@@ -68,11 +101,17 @@ class PoseEstimator:
     Args:
         model: ``"lite"``, ``"full"``, ``"heavy"`` or a path to a ``.task`` bundle.
         mode: ``"video"`` for files (synchronous), ``"live"`` for cameras (asynchronous).
-        max_people: Poses asked of the model; 2 notices a second person in view.
+        max_people: Poses asked of the model: 2 runs the person detector on
+            every frame, which notices a second person at once; 1 follows one
+            person from frame to frame (faster; others are counted by the looks
+            of ``others_check_s``; the landmarks differ, see the module docstring).
         min_detection_confidence: Detector score needed to start tracking, in [0, 1].
         min_tracking_confidence: Score needed to keep tracking, in [0, 1].
         primary: Chooser of the person being coached, shared between the
             landmarkers of one stream (default: a tracker of this one's own).
+        others_check_s: Seconds between two looks for other people
+            (:class:`PeopleCheck`); 0 turns them off (then ``n_people`` is at
+            most 1 with ``max_people=1``). Not used with ``max_people`` 2.
 
     Raises:
         ModelError: The bundle is missing, damaged or cannot be loaded.
@@ -83,13 +122,19 @@ class PoseEstimator:
         model: str | Path = "full",
         mode: Mode = "video",
         *,
-        max_people: int = 2,
+        max_people: int = DEFAULT_POSES,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
         primary: PrimaryTracker | None = None,
+        others_check_s: float = OTHERS_CHECK_S,
     ) -> None:
         if mode not in ("video", "live"):
             raise ValidationError(f"Pose mode must be 'video' or 'live', got {mode!r}.")
+        if max_people not in (1, 2):
+            raise ValidationError(f"A pose estimator tracks 1 or 2 people, got {max_people}.")
+        self.max_people = max_people
+        self._min_detection_confidence = min_detection_confidence
+        self._check: PeopleCheck | None = None
         self.mode: Mode = mode
         self.model_path = model_path(str(model))
         self._last_ms = -1
@@ -124,11 +169,34 @@ class PoseEstimator:
             raise ModelError(
                 f"The pose model {self.model_path} could not be loaded by MediaPipe ({err})."
             ) from err
+        try:
+            self.others_check_s = others_check_s
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def others_check_s(self) -> float:
+        """Seconds between two looks for other people (0: none); may be changed between videos."""
+        return self._check.period_s if self._check is not None else 0.0
+
+    @others_check_s.setter
+    def others_check_s(self, period_s: float) -> None:
+        if self.max_people > 1:  # the model counts the people itself
+            return
+        if self._check is None and period_s > 0:
+            self._check = PeopleCheck(
+                period_s, min_detection_confidence=self._min_detection_confidence
+            )
+        elif self._check is not None:
+            self._check.period_s = _check_period(period_s)
 
     # -- lifetime ---------------------------------------------------------------------
     def close(self) -> None:
-        """Release the landmarker (safe to call twice)."""
+        """Release the landmarker and its people check (safe to call twice)."""
         self._live_mute.stop()
+        if self._check is not None:
+            self._check.close()
         if self._landmarker is not None:
             with _native_stderr_silenced():
                 self._landmarker.close()
@@ -165,6 +233,8 @@ class PoseEstimator:
         with _native_stderr_silenced():
             landmarker.detect_for_video(_to_mp_image(blank), self._last_ms)
         self._primary.reset()
+        if self._check is not None:
+            self._check.reset()
         self._offset_ms = self._last_ms + RESTART_GAP_MS
 
     # -- frames -----------------------------------------------------------------------
@@ -177,14 +247,29 @@ class PoseEstimator:
         """
         if self.mode != "video":
             raise ValidationError("process() needs a 'video' mode estimator; use submit().")
+        check = self._check
+        if check is not None:  # looks on its own thread meanwhile, when one is due
+            check.begin(image_bgr, time_s)
+        pose = self._convert(self._infer(image_bgr, time_s), time_s)
+        if check is not None:
+            pose = _with_others(pose, check.people(wait_after_frames=CHECK_LAG_FRAMES))
+        return pose
+
+    def poses(self, frames: Iterable[Frame]) -> Iterator[tuple[Frame, PoseFrame]]:
+        """Each frame of a file with its pose, in order (``"video"`` mode)."""
+        for frame in frames:
+            yield frame, self.process(frame.image, frame.time_s)
+
+    def _infer(self, image_bgr: NDArray[np.uint8], time_s: float) -> PoseLandmarkerResult:
+        """MediaPipe's result for one frame of a file (any thread, one at a time)."""
         landmarker = self._require()
         ts = self._timestamp_ms(time_s)
+        mp_input = _to_mp_image(image_bgr)
         self._last_shape = image_bgr.shape
         # The runtime may log a warning on any inference (e.g. on reallocating an
         # unaligned input tensor): keep fd 2 muted for the call (a few syscalls).
         with _native_stderr_silenced():
-            result = landmarker.detect_for_video(_to_mp_image(image_bgr), ts)
-        return self._convert(result, time_s)
+            return landmarker.detect_for_video(mp_input, ts)
 
     def submit(self, image_bgr: NDArray[np.uint8], time_s: float) -> None:
         """Hand one camera frame to the model (``"live"`` mode); returns at once."""
@@ -195,12 +280,17 @@ class PoseEstimator:
             self._live_mute.start()
             self._live_started = True
         landmarker.detect_async(_to_mp_image(image_bgr), self._timestamp_ms(time_s))
+        if self._check is not None:
+            self._check.begin(image_bgr, time_s)
 
     def poll(self) -> list[PoseFrame]:
         """Poses finished since the last call, oldest first (``"live"`` mode)."""
         with self._lock:
             out = list(self._results)
             self._results.clear()
+        if self._check is not None and out:
+            people = self._check.people(wait_after_frames=None)
+            out = [_with_others(pose, people) for pose in out]
         if self._live_mute.active and (
             out or time.monotonic() - self._live_mute.started_at > LIVE_MUTE_MAX_S
         ):
@@ -281,6 +371,279 @@ class PrimaryTracker:
         return pick
 
 
+class VideoPosePool:
+    """Landmarkers reading the frames of one file in turn, side by side (``"video"`` mode).
+
+    Frame *i* goes to landmarker *i* mod ``workers``, each on a thread of its own
+    (MediaPipe runs outside the GIL, so each takes a core); the poses come back
+    in frame order and the primary person is chosen in that order. With two
+    pose slots each frame's landmarks depend on that frame alone (see the module
+    docstring), so the poses are those of one :class:`PoseEstimator` reading
+    every frame, bit for bit, whatever the number of workers.
+
+    Args:
+        model: ``"lite"``, ``"full"``, ``"heavy"`` or a path to a ``.task`` bundle.
+        workers: Landmarkers (one core each).
+
+    Raises:
+        ModelError: The bundle is missing, damaged or cannot be loaded.
+    """
+
+    mode: Mode = "video"
+
+    def __init__(self, model: str | Path = "full", workers: int = 2) -> None:
+        if workers < 1:
+            raise ValidationError(f"A pose pool needs at least one worker, got {workers}.")
+        self._estimators: list[PoseEstimator] = []
+        self._threads: list[ThreadPoolExecutor] = []
+        self._turn = 0
+        try:
+            primary = PrimaryTracker()
+            for k in range(workers):
+                self._estimators.append(
+                    PoseEstimator(model, "video", max_people=DEFAULT_POSES, primary=primary)
+                )
+                self._threads.append(ThreadPoolExecutor(1, thread_name_prefix=f"pose-{k}"))
+        except BaseException:
+            self.close()
+            raise
+        self.model_path = self._estimators[0].model_path
+
+    @property
+    def workers(self) -> int:
+        """Number of landmarkers."""
+        return len(self._estimators)
+
+    def close(self) -> None:
+        """Wait for the frames in hand, then release every landmarker (safe to call twice)."""
+        for thread in self._threads:
+            thread.shutdown(wait=True, cancel_futures=True)
+        for est in self._estimators:
+            est.close()
+
+    def __enter__(self) -> VideoPosePool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def restart(self) -> None:
+        """Read the next frame as the first of a new video (see :meth:`PoseEstimator.restart`)."""
+        for est in self._estimators:
+            est.restart()
+        self._turn = 0
+
+    def process(self, image_bgr: NDArray[np.uint8], time_s: float) -> PoseFrame:
+        """The pose in one frame of a file, the frame read by the next landmarker in turn."""
+        return self._finish(self._start(image_bgr, time_s))
+
+    def poses(self, frames: Iterable[Frame]) -> Iterator[tuple[Frame, PoseFrame]]:
+        """Each frame of a file with its pose, in order, two frames per landmarker in hand."""
+        pending: deque[tuple[Frame, tuple[PoseEstimator, Future[PoseLandmarkerResult], float]]]
+        pending = deque()
+        try:
+            for frame in frames:
+                pending.append((frame, self._start(frame.image, frame.time_s)))
+                if len(pending) >= 2 * self.workers:  # each busy, with one more waiting
+                    done, started = pending.popleft()
+                    yield done, self._finish(started)
+            while pending:
+                done, started = pending.popleft()
+                yield done, self._finish(started)
+        finally:
+            for _, (_, future, _) in pending:
+                future.cancel()
+
+    def _start(
+        self, image_bgr: NDArray[np.uint8], time_s: float
+    ) -> tuple[PoseEstimator, Future[PoseLandmarkerResult], float]:
+        k = self._turn
+        self._turn = (k + 1) % self.workers
+        est = self._estimators[k]
+        return est, self._threads[k].submit(est._infer, image_bgr, time_s), time_s
+
+    @staticmethod
+    def _finish(started: tuple[PoseEstimator, Future[PoseLandmarkerResult], float]) -> PoseFrame:
+        est, future, time_s = started
+        return est._convert(future.result(), time_s)
+
+
+#: Landmarkers a file is read with side by side (one core each), at most.
+VIDEO_POSE_WORKERS = 2
+
+
+def video_pose_stage(
+    model: str | Path = "full",
+    track_one: bool = False,
+    others_check_s: float = OTHERS_CHECK_S,
+) -> PoseEstimator | VideoPosePool:
+    """The pose stage that reads a file (``"video"`` mode).
+
+    Two pose slots (the default): a :class:`VideoPosePool` of one landmarker per
+    core, up to :data:`VIDEO_POSE_WORKERS`. ``track_one``: one landmarker with
+    one pose slot (it follows the person, so it reads every frame itself) and a
+    :class:`PeopleCheck` every ``others_check_s`` seconds.
+    """
+    if track_one:
+        return PoseEstimator(model, "video", max_people=1, others_check_s=others_check_s)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return VideoPosePool(model, max(1, min(VIDEO_POSE_WORKERS, cores or 1)))
+
+
+class PeopleCheck:
+    """How many people are in view, looked at now and then beside the tracking landmarker.
+
+    A second landmarker (:data:`CHECK_MODEL`, :data:`CHECK_POSES` pose slots,
+    IMAGE mode: it runs the person detector on every look, remembering nothing
+    between looks) counts the people in one frame every ``period_s`` seconds, on
+    a thread of its own. Call :meth:`begin` with every frame, before the
+    tracking landmarker reads it: a look starts when one is due and none is
+    running. :meth:`people` then gives the count of the latest finished look.
+
+    Offline (``wait_after_frames`` a number) the count of a look is used from
+    that many frames after the frame it looked at, waiting for it then if
+    needed, so that the same video gives the same counts on any machine; live
+    (``None``) it is used as soon as it is back.
+
+    Args:
+        period_s: Seconds between two looks (>= 0; 0: no looks).
+        model: The model that counts (``"lite"``, ``"full"``, ``"heavy"`` or a path).
+        min_detection_confidence: Detector score needed to count a person, in [0, 1].
+
+    Raises:
+        ModelError: The bundle is missing, damaged or cannot be loaded.
+    """
+
+    def __init__(
+        self,
+        period_s: float = OTHERS_CHECK_S,
+        model: str | Path = CHECK_MODEL,
+        *,
+        min_detection_confidence: float = 0.5,
+    ) -> None:
+        self.period_s = _check_period(period_s)
+        self.looks = 0
+        self._path = model_path(str(model))
+        self._confidence = min_detection_confidence
+        self._landmarker: PoseLandmarker | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._running: Future[int] | None = None
+        self._frames_since = 0  # frames begun since the running look's frame
+        self._next_s = -math.inf
+        self._count: int | None = None
+        if self.period_s > 0:
+            self._open()
+
+    def _open(self) -> None:
+        options = PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self._path)),
+            running_mode=VisionTaskRunningMode.IMAGE,
+            num_poses=CHECK_POSES,
+            min_pose_detection_confidence=self._confidence,
+            min_pose_presence_confidence=self._confidence,
+        )
+        try:
+            with _native_stderr_silenced():
+                self._landmarker = PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError, OSError) as err:
+            raise ModelError(
+                f"The pose model {self._path} could not be loaded by MediaPipe ({err})."
+            ) from err
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="people-check")
+
+    def close(self) -> None:
+        """Wait for a running look, then release the landmarker (safe to call twice)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        self._running = None
+        if self._landmarker is not None:
+            with _native_stderr_silenced():
+                self._landmarker.close()
+            self._landmarker = None
+
+    def reset(self) -> None:
+        """Start over for a new video: forget the count, look at the next frame."""
+        if self._running is not None:
+            self._running.exception()  # wait; what it counted belongs to the last video
+            self._running = None
+        self._count = None
+        self._next_s = -math.inf
+
+    def begin(self, image_bgr: NDArray[np.uint8], time_s: float) -> None:
+        """Start a look at this frame (seconds ``time_s``) when one is due and none is running."""
+        if self._running is not None:
+            self._frames_since += 1
+            return
+        if self.period_s <= 0 or time_s < self._next_s:
+            return
+        if self._executor is None:
+            self._open()
+        assert self._executor is not None
+        self._next_s = time_s + self.period_s
+        self._frames_since = 0
+        self._running = self._executor.submit(self._look, _shrunk(image_bgr))
+        self.looks += 1
+
+    def people(self, wait_after_frames: int | None) -> int | None:
+        """People counted by the latest finished look (None before the first).
+
+        Args:
+            wait_after_frames: Offline, wait for the running look once this many
+                frames were begun after its own (and for the first look of a
+                video at once); None (live): never wait.
+        """
+        running = self._running
+        if running is None:
+            return self._count
+        if wait_after_frames is None:
+            due = running.done()
+        else:  # by frames, not by the clock: the same counts on any machine
+            due = self._count is None or self._frames_since >= wait_after_frames
+        if due:
+            self._running = None
+            self._count = running.result()
+        return self._count
+
+    def _look(self, image_bgr: NDArray[np.uint8]) -> int:
+        landmarker = self._landmarker
+        if landmarker is None:
+            raise ValidationError("This people check is closed.")
+        with _native_stderr_silenced():
+            result = landmarker.detect(_to_mp_image(image_bgr))
+        return len(result.pose_landmarks)
+
+
+def _check_period(period_s: float) -> float:
+    if not period_s >= 0:
+        raise ValidationError(
+            f"The time between two looks for other people must be >= 0 s, got {period_s}."
+        )
+    return float(period_s)
+
+
+def _shrunk(image_bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """``image_bgr`` with its longest side at most :data:`CHECK_MAX_SIDE` (a copy either way)."""
+    h, w = image_bgr.shape[:2]
+    scale = CHECK_MAX_SIDE / max(h, w)
+    if scale >= 1.0:
+        return image_bgr.copy()
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return np.asarray(cv2.resize(image_bgr, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def _with_others(pose: PoseFrame, people: int | None) -> PoseFrame:
+    """``pose`` with the people a look counted (nobody stays nobody; at most two)."""
+    if people is None or not pose.detected or people <= pose.n_people:
+        return pose
+    return replace(pose, n_people=min(people, CHECK_POSES))
+
+
 class LivePosePool:
     """Several ``"live"`` landmarkers taking turns, so that the camera's rate is kept.
 
@@ -294,25 +657,46 @@ class LivePosePool:
     the rendered fixtures, two landmarkers reading alternate frames give the
     same landmarks as one reading all of them).
 
+    With ``max_people=1`` one :class:`PeopleCheck` of the pool looks for
+    other people (each landmarker then follows the person on its own frames).
+
     Args:
         model: ``"lite"``, ``"full"``, ``"heavy"`` or a path to a ``.task`` bundle.
         workers: Landmarkers (one core each).
         stuck_s: A frame whose pose has not come back after this long (s) is
             taken as dropped by MediaPipe, and its landmarker as idle again.
+        max_people: Poses asked of each landmarker (see :class:`PoseEstimator`).
+        others_check_s: With ``max_people=1``, seconds between two looks for
+            other people (0: none).
 
     Raises:
         ModelError: The bundle is missing, damaged or cannot be loaded.
     """
 
-    def __init__(self, model: str | Path = "full", workers: int = 2, stuck_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        model: str | Path = "full",
+        workers: int = 2,
+        stuck_s: float = 1.0,
+        *,
+        max_people: int = DEFAULT_POSES,
+        others_check_s: float = OTHERS_CHECK_S,
+    ) -> None:
         if workers < 1:
             raise ValidationError(f"A pose pool needs at least one worker, got {workers}.")
         self.stuck_s = stuck_s
         self._estimators: list[PoseEstimator] = []
+        self._check: PeopleCheck | None = None
         try:
             primary = PrimaryTracker()  # shared: every landmarker follows one person
             for _ in range(workers):
-                self._estimators.append(PoseEstimator(model, "live", primary=primary))
+                self._estimators.append(
+                    PoseEstimator(
+                        model, "live", max_people=max_people, primary=primary, others_check_s=0
+                    )
+                )
+            if max_people == 1 and others_check_s > 0:
+                self._check = PeopleCheck(others_check_s)
         except BaseException:
             self.close()
             raise
@@ -330,6 +714,8 @@ class LivePosePool:
         """Release every landmarker (safe to call twice)."""
         for est in self._estimators:
             est.close()
+        if self._check is not None:
+            self._check.close()
 
     def __enter__(self) -> LivePosePool:
         return self
@@ -358,7 +744,9 @@ class LivePosePool:
             if flight is None:
                 self._estimators[i].submit(image_bgr, ts / 1000.0)
                 self._in_flight[i] = (ts, time.monotonic())
-                return
+                break
+        if self._check is not None:
+            self._check.begin(image_bgr, ts / 1000.0)
 
     def poll(self) -> list[PoseFrame]:
         """Poses finished since the last call, oldest first, never ahead of a pose still due."""
@@ -372,7 +760,8 @@ class LivePosePool:
         ready = [d for d in ready if d[0] > self._released_ms]
         if ready:
             self._released_ms = ready[-1][0]
-        return [pose for _, pose in ready]
+        people = self._check.people(wait_after_frames=None) if self._check is not None else None
+        return [_with_others(pose, people) for _, pose in ready]
 
     def _reap(self) -> None:
         now = time.monotonic()

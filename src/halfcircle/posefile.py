@@ -27,7 +27,7 @@ import numpy as np
 
 from halfcircle.capture import Frame, FrameSource, ReadAhead
 from halfcircle.landmarks import LANDMARK_NAMES, PoseFrame
-from halfcircle.pose import PoseEstimator
+from halfcircle.pose import PoseEstimator, VideoPosePool
 
 CSV_SCHEMA_VERSION: Final = 1
 
@@ -51,16 +51,17 @@ CSV_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 
-def iter_poses(source: FrameSource, estimator: PoseEstimator) -> Iterator[tuple[Frame, PoseFrame]]:
+def iter_poses(
+    source: FrameSource, estimator: PoseEstimator | VideoPosePool
+) -> Iterator[tuple[Frame, PoseFrame]]:
     """Yield each frame of a file source with the primary person's pose.
 
     Frames are decoded ahead on a background thread (:class:`ReadAhead`), while
-    the model works on the current one. Close the generator (or exhaust it)
+    the model works on the current ones. Close the generator (or exhaust it)
     before leaving the source's ``with`` block.
     """
     with ReadAhead(source) as frames:
-        for frame in frames:
-            yield frame, estimator.process(frame.image, frame.time_s)
+        yield from estimator.poses(frames)
 
 
 class PoseCsvWriter:

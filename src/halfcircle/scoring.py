@@ -322,7 +322,10 @@ def compute_rep_metrics(
         direction = infer_direction(lat, fwd)
     sign = 1 if direction == "right_first" else -1
 
-    # Uniform grid for the speed-based metrics (live frame times jitter).
+    # Uniform grid for the speed-based metrics, at the median frame step: live frame
+    # times jitter and a busy machine skips frames. (The angles come here already
+    # filtered on a uniform clock: halfcircle.filters.lowpass_zero_phase. A finer
+    # fixed clock was tried: jittered times then read up to 0.25 smoother in SPARC.)
     grid, (lat_u, fwd_u) = resample_uniform(t, lat, fwd)
     fs = float(1.0 / np.median(np.diff(t)))
     speed = angular_speed_deg_s(grid, lat_u, fwd_u)

@@ -127,15 +127,22 @@ class SessionLoop:
 
 
 def replay(
-    kin: KinematicsSeries, settings: Settings | None = None
+    kin: KinematicsSeries,
+    settings: Settings | None = None,
+    *,
+    count_everywhere: bool = False,
 ) -> tuple[SessionLoop, list[FrameState]]:
     """Run a whole recording's angles through a :class:`SessionLoop`.
 
-    Reps count from the end of the calibration window; without a calibration no
-    rep is counted (the angles have no trustworthy zero).
+    Reps count from the end of the calibration window, as live; with
+    ``count_everywhere`` from the first frame (the recording is zeroed as a whole,
+    so a movement before the stance it was zeroed on counts too). Without a
+    calibration no rep is counted (the angles have no trustworthy zero).
     """
     calib = kin.calibration
     start = calib.end_s if calib is not None else np.inf
+    if calib is not None and count_everywhere and len(kin):
+        start = float(kin.time_s[0])
     loop = SessionLoop(settings, calibrated_from_s=float(start))
     states = [loop.update(kin.sample(i)) for i in range(len(kin))]
     if len(kin):
