@@ -236,3 +236,13 @@ def test_the_speed_limit_is_a_checked_setting() -> None:
     slow = KinematicsConfig(max_trunk_speed_deg_s=10.0, jump_noise_deg=0.0)
     got = compute_kinematics(_clip(0.0), slow, smoothing="none")
     assert any("jumped faster" in n for n in got.notes)  # a half circle beats 10 deg/s
+
+
+def test_a_swap_in_the_stance_that_zeroes_the_angles_changes_nothing() -> None:
+    from halfcircle.analyze import analyze_poses
+
+    seq = _clip(0.0)
+    truth = analyze_poses(seq).kinematics
+    got = analyze_poses(_swap(seq, 0.5, 0.5)).kinematics  # inside the first quiet stance
+    for name in ANGLES:
+        assert _largest_difference(getattr(got, name), getattr(truth, name)) < 1e-9, name

@@ -39,6 +39,7 @@ from halfcircle.posefile import iter_poses
 from halfcircle.reps import RepRecord
 from halfcircle.scoring import points
 from halfcircle.session import FrameState, rep_of_frames, replay
+from halfcircle.tracking import repair_swaps
 from halfcircle.view import view_words
 
 if TYPE_CHECKING:
@@ -236,7 +237,10 @@ def analyze_poses(
     kcfg = settings.kinematics_for(camera_tilt_deg)
     stance: StanceChoice | None = None
     if calibrate == "anywhere":
-        calib, stance = calibrate_recording(poses, kcfg.calibration, kcfg.min_visibility)
+        # a left/right swap of the pose model must not land in the stance that zeroes
+        # the angles: calibrate on the poses with swaps put back, as they are measured
+        labelled = repair_swaps(poses)[0] if kcfg.repair_swaps else poses
+        calib, stance = calibrate_recording(labelled, kcfg.calibration, kcfg.min_visibility)
         kin = compute_kinematics(poses, kcfg, calibration=calib)
     else:
         kin = compute_kinematics(poses, kcfg)
