@@ -276,9 +276,7 @@ def cached_poses(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in BASELINE_CLIPS:  # fill the cache before extract_poses is replaced
         fixture_poses(name)
 
-    def fake(
-        video: str | Path, model: str = "full", progress: object = None, *, mirrored: bool = False
-    ) -> tuple:  # type: ignore[type-arg]
+    def fake(video: str | Path, model: str = "full", progress: object = None, **_: object) -> tuple:  # type: ignore[type-arg]
         return fixture_poses(Path(video).stem, model), False
 
     monkeypatch.setattr(halfcircle.analyze, "extract_poses", fake)

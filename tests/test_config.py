@@ -39,7 +39,7 @@ def test_the_printed_defaults_load_back_to_the_defaults() -> None:
     text = settings_toml()
     assert load_settings_text(text) == Settings()
     tables = {k for k, v in tomllib.loads(text).items() if isinstance(v, dict)}
-    assert tables == {"reps", "metrics", "score", "cues", "kinematics", "baseline", "pose"}
+    assert tables == {"reps", "metrics", "score", "cues", "kinematics", "baseline", "pose", "voice"}
     assert "[kinematics.calibration]" in text and "[kinematics.one_euro]" in text
 
 

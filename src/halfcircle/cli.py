@@ -28,6 +28,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -719,6 +720,14 @@ def _cmd_live(args: argparse.Namespace) -> int:
     if args.headless and args.out is None:
         raise InputError("--headless needs --out DIR: where the session is written.")
     settings = _settings_of(args)
+    if args.volume is not None:
+        if not 0.0 <= args.volume <= 1.0:  # nan fails too
+            raise InputError(f"--volume takes 0 (silent) to 1 (full), not {args.volume:g}.")
+        settings = replace(settings, voice=replace(settings.voice, volume=args.volume))
+    if args.audio_out is not None and args.audio_out.suffix.lower() != ".wav":
+        raise InputError(
+            f"--audio-out writes a WAV file: give a name ending in .wav, not {args.audio_out.name}."
+        )
     source: str | int = args.source if args.source is not None else (args.camera or 0)
     out: Path = args.out if args.out is not None else default_out_dir()
     a_file = args.source is not None and "://" not in args.source
@@ -750,6 +759,8 @@ def _cmd_live(args: argparse.Namespace) -> int:
         camera_tilt_deg=tilt,
         settings=settings,
         rating=rating,
+        voice=args.voice if args.voice is not None else not args.headless,
+        audio_out=args.audio_out,
         mirrored=args.mirrored,
     )
     result = run_live(opts)
@@ -1489,6 +1500,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lv.add_argument(
         "--headless", action="store_true", default=False, help="no window (needs --out)"
+    )
+    lv.add_argument(
+        "--voice",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="speak cues, counts and guidance (default: on in a window, off with --headless)",
+    )
+    lv.add_argument(
+        "--volume", type=float, default=None, metavar="0-1", help="loudness of the voice"
+    )
+    lv.add_argument(
+        "--audio-out",
+        type=Path,
+        default=None,
+        metavar="FILE.wav",
+        help="write the voice into this WAV file on the video's clock instead of the speakers",
     )
     lv.add_argument(
         "--out",

@@ -24,6 +24,7 @@ Tables (``halfcircle config --print-defaults`` prints them all, commented):
                                (:class:`~halfcircle.filters.OneEuroConfig`)
 ``[baseline]``                 the baseline tests (:class:`~halfcircle.baseline.BaselineConfig`)
 ``[pose]``                     looks for other people (:class:`~halfcircle.poseconfig.PoseConfig`)
+``[voice]``                    how the coach speaks (:class:`~halfcircle.voiceconfig.VoiceConfig`)
 =============================  ==================================================
 
 Facts of one session are not settings: the camera tilt (``--camera-tilt``), the
@@ -57,6 +58,7 @@ from halfcircle.kinematics import KinematicsConfig
 from halfcircle.poseconfig import PoseConfig
 from halfcircle.reps import RepThresholds
 from halfcircle.scoring import MetricConfig, ScoreConfig
+from halfcircle.voiceconfig import VoiceConfig
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -108,6 +110,7 @@ class Settings:
             :meth:`kinematics_for`.
         baseline: Segmentation of the baseline range-of-motion tests.
         pose: The pose stage: how often it looks for other people in view.
+        voice: How the coach speaks: rate, voice, earcons, volume, cooldown.
     """
 
     reps: RepThresholds = field(default_factory=RepThresholds)
@@ -117,6 +120,7 @@ class Settings:
     kinematics: KinematicsConfig = field(default_factory=KinematicsConfig)
     baseline: BaselineConfig = field(default_factory=BaselineConfig)
     pose: PoseConfig = field(default_factory=PoseConfig)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
 
     def __post_init__(self) -> None:
         given = [

@@ -68,7 +68,16 @@ from halfcircle.painmodel import CARRY_ON, PainRating, pain_decision
 from halfcircle.poseconfig import PoseConfig
 from halfcircle.reps import RepEvent, RepRecord
 from halfcircle.session import FrameState, SessionLoop
+from halfcircle.spokencues import SpeechPlanner
 from halfcircle.videowriter import VideoWriteError
+from halfcircle.voice import (
+    AudioOutput,
+    SpeakerOutput,
+    Voice,
+    VoiceUnavailable,
+    WavOutput,
+    voice_unavailable,
+)
 
 Stage = Literal["position", "calibrate", "practice"]
 StopReason = Literal[
@@ -76,7 +85,7 @@ StopReason = Literal[
 ]
 
 #: Keys shown on screen (window mode).
-HELP_TEXT: Final = "c recalibrate   p pause   r reset   o overlay   q quit"
+HELP_TEXT: Final = "c recalibrate   p pause   r reset   o overlay   m mute   q quit"
 
 #: Landmarks that must be seen before calibration: nose, shoulders, hips.
 _NOSE, _SHOULDERS, _HIPS = 0, (11, 12), (23, 24)
@@ -124,6 +133,10 @@ class LiveOptions:
         rating: How the back felt and the pain, given beforehand for a run with no
             window to ask in (``--feels``/``--pain``); None asks (in a window) or
             leaves it unrated.
+        voice: Speak the cues, counts and guidance, with earcons
+            (:mod:`halfcircle.voice`; rate, voice and volume from ``settings.voice``).
+        audio_out: Write what is spoken or played into this WAV file on the stream's
+            clock instead of the speakers (implies ``voice``).
         mirrored: The source's picture is mirrored (a selfie video played as
             ``--source``): every frame is flipped back, so that left and right
             stay the person's (``raw.mkv`` keeps the flipped-back frames).
@@ -141,6 +154,8 @@ class LiveOptions:
     camera_tilt_deg: float = 0.0
     settings: Settings = field(default_factory=Settings)
     rating: Rating | None = None
+    voice: bool = False
+    audio_out: Path | None = None
     mirrored: bool = False
 
 
@@ -651,6 +666,8 @@ class _Run:
         self.paused_s = 0.0
         self._quiet: ExitStack | None = None
         self.log: PracticeLog | None = None
+        self.voice: Voice | None = None
+        self.speech = SpeechPlanner()
 
     # -- frames in --------------------------------------------------------------------
     def run(self) -> None:
@@ -786,6 +803,8 @@ class _Run:
             rep=cf.rep,
         )
         self._record_events(cf.events)
+        if self.voice is not None:
+            self._speak(cf, p.time_s)
         if view is not None:
             self.status = view_status(
                 view.kind,
@@ -811,6 +830,22 @@ class _Run:
         if self.ui.closed:
             self.stop = "window_closed"
         self._on_key(key, p.time_s)
+
+    def _speak(self, cf: CoachFrame, t: float) -> None:
+        """Hand what the coach now says to the voice (it returns at once); log what began."""
+        assert self.voice is not None
+        for u in self.speech.update(t, cf.stage, cf.message, cf.events, cf.state.reps):
+            if u.sound is not None:
+                self.voice.sound(u.sound, u.time_s)
+            elif u.text is not None:
+                self.voice.say(u.text, u.time_s, urgent=u.urgent)
+        self.log_spoken(t)
+
+    def log_spoken(self, until_s: float = math.inf) -> None:
+        """Write each utterance begun by ``until_s`` into ``events.jsonl`` (type ``spoken``)."""
+        if self.voice is not None:
+            for started, text in self.voice.drain_spoken(until_s):
+                self.rec.event("spoken", round(started, 3), text=text)
 
     def _draw(self, image: NDArray[np.uint8], pose: PoseFrame, cf: CoachFrame) -> NDArray[np.uint8]:
         # cv2.flip is ~10x faster than copying a reversed NumPy view.
@@ -878,6 +913,9 @@ class _Run:
         elif key == ord("p"):
             self.paused = True
             self.rec.event("pause", t)
+        elif key == ord("m") and self.voice is not None:
+            self.voice.muted = not self.voice.muted
+            self.rec.event("mute" if self.voice.muted else "unmute", t)
 
     def _pause_screen(self) -> None:
         """Hold everything until ``p`` again (or quit); frames are not read meanwhile."""
@@ -952,6 +990,28 @@ def pain_advice(rating: Rating | None, previous: dict[str, Any] | None) -> str |
     return decision.sentence
 
 
+def _open_voice(
+    opts: LiveOptions, clock: Callable[[], float]
+) -> tuple[Voice | None, WavOutput | None]:
+    """The session's voice, to a WAV file or the speakers; None (said once) when none can speak.
+
+    A missing voice or audio device is one sentence on stderr, and the coach goes on
+    silently.
+    """
+    if not (opts.voice or opts.audio_out is not None):
+        return None, None
+    problem = voice_unavailable()
+    if problem is None:
+        try:
+            wav = WavOutput(opts.audio_out) if opts.audio_out is not None else None
+            output: AudioOutput = wav if wav is not None else SpeakerOutput(clock)
+            return Voice(output, opts.settings.voice), wav
+        except VoiceUnavailable as err:
+            problem = str(err)
+    print(f"halfcircle: {problem}", file=sys.stderr)
+    return None, None
+
+
 def run_live(
     opts: LiveOptions,
     *,
@@ -1024,6 +1084,7 @@ def run_live(
             with recorder:
                 recorder.event("start", 0.0, source=source.description, model=opts.model)
                 run = _Run(opts, source, estimator, recorder, the_ui)
+                run.voice, wav = _open_voice(opts, lambda: run.coach.last_time_s or 0.0)
                 if opts.history_db is not None:
                     run.log = log = PracticeLog(
                         opts.history_db,
@@ -1054,6 +1115,14 @@ def run_live(
                 except KeyboardInterrupt:
                     stop = "interrupted"
                 run._record_events(run.coach.finish())
+                if run.voice is not None:
+                    if wav is not None:  # the file lines up with the stream
+                        last = run.coach.last_time_s
+                        wav.duration_s = (last if last is not None else 0.0) + 1.0 / fps
+                    run.voice.close()
+                    run.log_spoken(
+                        wav.duration_s if wav is not None and wav.duration_s else math.inf
+                    )
                 if run.first_capture is not None and run.last_shown is not None:
                     run.stats.wall_s = run.last_shown - run.first_capture
                 rating = None

@@ -23,6 +23,7 @@ as ``(time_s, text)`` (:meth:`Voice.drain_spoken`) for the session's ``events.js
 from __future__ import annotations
 
 import io
+import math
 import queue
 import shutil
 import subprocess
@@ -40,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.errors import HalfcircleError
+from halfcircle.voiceconfig import VoiceConfig
 
 __all__ = [
     "EARCONS",
@@ -53,6 +55,7 @@ __all__ = [
     "VoiceUnavailable",
     "WavOutput",
     "earcon",
+    "voice_unavailable",
 ]
 
 #: Sample rate of everything the voice plays or writes (Hz, mono).
@@ -62,25 +65,6 @@ Samples = NDArray[np.float32]
 
 class VoiceUnavailable(HalfcircleError):
     """No voice or no audio device: the coach goes on silently."""
-
-
-@dataclass(frozen=True)
-class VoiceConfig:
-    """How the coach speaks (the settings file's ``[voice]`` table).
-
-    Attributes:
-        rate_wpm: Speaking rate (words per minute); calm and clear at 150-170.
-        voice: Part of the name of the platform voice to use ("" for the default).
-        earcons: Soft tones at the start and end of a rep and at the countdown's end.
-        volume: Loudness, 0 (silent) to 1 (full scale).
-        cooldown_s: The same sentence is not said again within this time (s).
-    """
-
-    rate_wpm: int = 160
-    voice: str = ""
-    earcons: bool = True
-    volume: float = 0.8
-    cooldown_s: float = 6.0
 
 
 #: Earcons: (frequencies in Hz played one after the other, each tone's length in s).
@@ -105,6 +89,22 @@ def earcon(kind: str, rate: int = SAMPLE_RATE, volume: float = 0.5) -> Samples:
     envelope[:fade], envelope[n - fade :] = ramp, ramp[::-1]
     tones = [np.sin(2 * np.pi * f * t) * envelope for f in freqs]
     return (volume * np.concatenate(tones)).astype(np.float32)
+
+
+def voice_unavailable() -> str | None:
+    """Why no voice can speak on this computer (one sentence), or None when one can."""
+    if sys.platform.startswith("linux"):
+        if shutil.which("espeak-ng") is None:
+            return (
+                "No voice is installed for speech (on Debian or Ubuntu: "
+                "sudo apt-get install espeak-ng), so the coach goes on silently."
+            )
+        return None
+    try:
+        import pyttsx3  # noqa: F401
+    except ImportError:
+        return "The speech library pyttsx3 is missing, so the coach goes on silently."
+    return None
 
 
 class Synthesizer:
@@ -206,48 +206,47 @@ class Timeline:
     """
 
     def __init__(self) -> None:
-        self.clips: list[tuple[int, Samples]] = []
+        self.clips: list[tuple[int, Samples, bool]] = []  # start, samples, speech
         self._speech_until = 0
-        self._speech: int | None = None  # index in clips of the latest speech
         self._lock = threading.Lock()
 
     def add(self, samples: Samples, at: int, speech: bool) -> int:
         """Place ``samples`` from sample ``at`` (speech: after the speech before); its start."""
         with self._lock:
             start = max(at, self._speech_until) if speech else at
-            self.clips.append((start, samples))
+            self.clips.append((start, samples, speech))
             if speech:
                 self._speech_until = start + len(samples)
-                self._speech = len(self.clips) - 1
             return start
 
     def cut(self, at: int) -> None:
-        """Stop the speech playing at sample ``at``."""
+        """Stop the speech playing at sample ``at``, and drop the speech waiting after it."""
         with self._lock:
-            if self._speech is not None and self._speech_until > at:
-                start, samples = self.clips[self._speech]
-                self.clips[self._speech] = (start, samples[: max(0, at - start)])
-                self._speech_until = at
+            kept = []
+            for start, clip, speech in self.clips:
+                if speech and start >= at:
+                    continue
+                if speech and start + len(clip) > at:
+                    clip = clip[: at - start]
+                kept.append((start, clip, speech))
+            self.clips = kept
+            self._speech_until = min(self._speech_until, at)
 
     def end(self) -> int:
         """The sample after the last sound."""
         with self._lock:
-            return max((s + len(c) for s, c in self.clips), default=0)
+            return max((s + len(c) for s, c, _ in self.clips), default=0)
 
     def mix(self, a: int, b: int, forget: bool = False) -> Samples:
         """The samples from ``a`` to ``b``; with ``forget``, sounds ended by ``b`` are dropped."""
         out = np.zeros(b - a, dtype=np.float32)
         with self._lock:
-            for start, clip in self.clips:
+            for start, clip, _ in self.clips:
                 lo, hi = max(a, start), min(b, start + len(clip))
                 if lo < hi:
                     out[lo - a : hi - a] += clip[lo - start : hi - start]
             if forget:
-                kept = [(s, c) for s, c in self.clips if s + len(c) > b]
-                if self._speech is not None:
-                    latest = self.clips[self._speech]
-                    self._speech = next((i for i, x in enumerate(kept) if x is latest), None)
-                self.clips = kept
+                self.clips = [x for x in self.clips if x[0] + len(x[1]) > b]
         return np.clip(out, -1.0, 1.0)
 
 
@@ -273,8 +272,9 @@ class AudioOutput(Protocol):
 class WavOutput:
     """Sounds placed on the stream's clock, written to a 16-bit WAV file at :meth:`close`.
 
-    ``duration_s``, when set before closing (the stream's length), pads the file with
-    silence to that length, so that the file lines up with the video.
+    ``duration_s``, when set before closing (the stream's length), makes the file that
+    long, padded with silence or cut where the stream ended, so that it lines up with
+    the video.
     """
 
     def __init__(self, path: Path, duration_s: float | None = None) -> None:
@@ -294,8 +294,8 @@ class WavOutput:
     def close(self) -> None:
         """Write the WAV file (through a temporary name renamed into place)."""
         end = self.timeline.end()
-        if self.duration_s is not None:
-            end = max(end, round(self.duration_s * SAMPLE_RATE))
+        if self.duration_s is not None:  # as long as the stream: padded, or cut at its end
+            end = round(self.duration_s * SAMPLE_RATE)
         pcm = (self.timeline.mix(0, end) * 32767).astype("<i2")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.tmp")
@@ -358,14 +358,19 @@ class SpeakerOutput:
 
 @dataclass(frozen=True)
 class _Item:
+    seq: int
     time_s: float
     text: str | None = None
     sound: str | None = None
-    urgent: bool = False
 
 
 class Voice:
     """Speaks sentences and plays earcons on its own thread; every call returns at once.
+
+    An urgent sentence cuts what is being said at its time and drops what waits, on
+    the caller's thread, before anything stale can start. Utterances are reported
+    (:meth:`drain_spoken`) once the stream's time has reached their start, so that one
+    an urgent sentence cut before it began is never reported as said.
 
     Args:
         output: Where sounds go (:class:`SpeakerOutput` or :class:`WavOutput`).
@@ -385,6 +390,8 @@ class Voice:
         self._queue: queue.Queue[_Item | None] = queue.Queue()
         self._spoken: list[tuple[float, str]] = []
         self._lock = threading.Lock()
+        self._seq = 0
+        self._cut_seq = 0  # items numbered below it are stale
         self._last: tuple[str, float] | None = None
         self.problem: str | None = None
         self.muted = False
@@ -400,34 +407,34 @@ class Voice:
             if last_text == text and time_s - last_time < self.config.cooldown_s:
                 return False
         self._last = (text, time_s)
-        if urgent:  # what waits is stale now
-            self._drop_pending()
-        self._queue.put(_Item(time_s, text=text, urgent=urgent))
+        with self._lock:
+            self._seq += 1
+            if urgent:  # what is said or waits is stale now
+                self._cut_seq = self._seq
+                self._output.stop(time_s)
+                self._spoken = [(t, said) for t, said in self._spoken if t < time_s]
+            self._queue.put(_Item(self._seq, time_s, text=text))
         return True
 
     def sound(self, kind: str, time_s: float) -> None:
         """Play the earcon ``kind`` of :data:`EARCONS` (when earcons are on)."""
         if self.config.earcons and not self.muted:
-            self._queue.put(_Item(time_s, sound=kind))
+            with self._lock:
+                self._seq += 1
+                self._queue.put(_Item(self._seq, time_s, sound=kind))
 
-    def drain_spoken(self) -> list[tuple[float, str]]:
-        """The sentences started since the last call: ``(stream time s, text)``."""
+    def drain_spoken(self, until_s: float = math.inf) -> list[tuple[float, str]]:
+        """The sentences begun by stream time ``until_s`` not yet returned: ``(start s, text)``."""
         with self._lock:
-            spoken, self._spoken = self._spoken, []
-        return spoken
+            done = [x for x in self._spoken if x[0] <= until_s]
+            self._spoken = [x for x in self._spoken if x[0] > until_s]
+        return done
 
     def close(self, timeout_s: float = 30.0) -> None:
         """Say what is queued, then stop the thread and close the output."""
         self._queue.put(None)
         self._thread.join(timeout_s)
         self._output.close()
-
-    def _drop_pending(self) -> None:
-        try:
-            while True:
-                self._queue.get_nowait()
-        except queue.Empty:
-            pass
 
     def _run(self) -> None:
         synth: Synthesizer | None = None
@@ -438,15 +445,17 @@ class Voice:
         volume = float(np.clip(self.config.volume, 0.0, 1.0))
         while (item := self._queue.get()) is not None:
             if item.sound is not None:
-                self._output.play(earcon(item.sound, volume=0.5 * volume), item.time_s, False)
+                tone = earcon(item.sound, volume=0.5 * volume)
+                with self._lock:
+                    self._output.play(tone, item.time_s, False)
                 continue
             if synth is None or item.text is None:
                 continue
-            if item.urgent:
-                self._output.stop(item.time_s)
             samples = synth.speech(item.text) * volume
-            started = self._output.play(samples, item.time_s, True)
             with self._lock:
+                if item.seq < self._cut_seq:
+                    continue  # an urgent sentence came after it was asked for
+                started = self._output.play(samples, item.time_s, True)
                 self._spoken.append((started, item.text))
         if synth is not None:
             synth.close()
