@@ -95,18 +95,25 @@ def public_surface() -> dict[str, Any]:
 
 def help_texts() -> dict[str, str]:
     """``--help`` of the command and of each subcommand, by file name."""
-    os.environ["COLUMNS"] = HELP_COLUMNS
     from halfcircle.cli import build_parser
 
-    parser = build_parser()
-    texts = {"halfcircle.txt": parser.format_help()}
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for name, subparser in sorted(sub.choices.items()):
-        texts[f"halfcircle_{name}.txt"] = subparser.format_help()
-        nested = [a for a in subparser._actions if isinstance(a, argparse._SubParsersAction)]
-        for action in nested:
-            for inner, inner_parser in sorted(action.choices.items()):
-                texts[f"halfcircle_{name}_{inner}.txt"] = inner_parser.format_help()
+    was = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = HELP_COLUMNS
+    try:
+        parser = build_parser()
+        texts = {"halfcircle.txt": parser.format_help()}
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        for name, subparser in sorted(sub.choices.items()):
+            texts[f"halfcircle_{name}.txt"] = subparser.format_help()
+            nested = [a for a in subparser._actions if isinstance(a, argparse._SubParsersAction)]
+            for action in nested:
+                for inner, inner_parser in sorted(action.choices.items()):
+                    texts[f"halfcircle_{name}_{inner}.txt"] = inner_parser.format_help()
+    finally:
+        if was is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = was
     return texts
 
 
