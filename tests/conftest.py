@@ -31,6 +31,17 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path
     return path
 
 
+def has_audio_output() -> bool:
+    """Whether this machine can play sound (PortAudio and an output device; CI has neither)."""
+    try:
+        import sounddevice as sd
+
+        sd.query_devices(kind="output")
+    except Exception:  # OSError without PortAudio, PortAudioError without a device
+        return False
+    return True
+
+
 def another_recording(video: Path, folder: Path) -> Path:
     """A copy of ``video`` in ``folder`` under the same name, as another recording of it.
 

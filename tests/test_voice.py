@@ -25,6 +25,7 @@ from halfcircle.voice import (
     WavOutput,
     earcon,
 )
+from tests.conftest import has_audio_output
 
 WINDOW_S = 0.05
 
@@ -139,13 +140,7 @@ def test_muted_says_nothing(tmp_path: Path) -> None:
 
 
 def test_without_an_audio_device_the_voice_says_so_in_one_sentence() -> None:
-    try:
-        import sounddevice as sd
-
-        sd.query_devices(kind="output")
-    except Exception:
-        pass
-    else:
+    if has_audio_output():
         pytest.skip("this machine has an audio output device")
     with pytest.raises(VoiceUnavailable, match=r"^No speaker or audio output was found, so the "
                        r"coach goes on silently\.$"):  # fmt: skip
