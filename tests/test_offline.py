@@ -12,6 +12,7 @@ local and allowed.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -116,3 +117,21 @@ def test_batch_on_a_local_cluster_connects_to_nothing_outside_this_computer(
     # the cluster's own loopback connections are recorded: the trace did see the workers
     assert re.search(r'connect\(.*inet_addr\("127\.0\.0\.1"\)', trace)
     assert outside_connections(trace) == []
+
+
+def test_a_program_started_later_gets_the_network_settings_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from halfcircle import offline
+
+    monkeypatch.setattr(offline, "_SAVED_ENV", {})
+    for name in offline._PROXY_VARS + offline._NO_PROXY_VARS:  # restored after the test
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("https_proxy", "http://proxy.example:3128")
+    monkeypatch.setenv("no_proxy", "localhost")
+    offline.keep_mediapipe_offline()
+    offline.keep_mediapipe_offline()  # twice: the first saving is kept
+    assert os.environ["https_proxy"] == offline.OFFLINE_PROXY and "no_proxy" not in os.environ
+    env = offline.environment_before_offline()
+    assert env["https_proxy"] == "http://proxy.example:3128" and env["no_proxy"] == "localhost"
+    assert "HTTP_PROXY" not in env  # unset before, unset for the later program

@@ -285,6 +285,10 @@ def find_videos(paths: list[Path]) -> list[Path]:
     return sorted(set(found))
 
 
+#: Longest wait for the read-ahead thread when its iteration is left (s).
+READ_AHEAD_JOIN_S: Final = 2.0
+
+
 class ReadAhead(Generic[_T]):
     """Iterate ``items`` while a background thread reads up to ``depth`` of them ahead.
 
@@ -319,7 +323,10 @@ class ReadAhead(Generic[_T]):
         tb: TracebackType | None,
     ) -> None:
         self._stop.set()  # a reader waiting on a full queue sees it within 50 ms
-        self._thread.join()
+        # Bounded: Ctrl-C landing inside Queue.get can leave the queue's lock taken
+        # (CPython re-acquires it in Condition.wait), and the reader then waits on it for
+        # ever; it is a daemon thread, so the process still ends.
+        self._thread.join(timeout=READ_AHEAD_JOIN_S)
 
     def __iter__(self) -> Iterator[_T]:
         while True:

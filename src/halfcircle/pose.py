@@ -66,6 +66,7 @@ from halfcircle.capture import Frame
 from halfcircle.errors import ModelError, ValidationError
 from halfcircle.landmarks import N_LANDMARKS, FloatArray, PoseFrame
 from halfcircle.models import model_path
+from halfcircle.offline import keep_mediapipe_offline
 from halfcircle.poseconfig import OTHERS_CHECK_S
 
 Mode = Literal["video", "live"]
@@ -864,32 +865,3 @@ def _native_stderr_silenced() -> Iterator[None]:
         yield
     finally:
         mute.stop()
-
-
-#: Where MediaPipe's usage logging is sent instead: a closed port of this computer.
-OFFLINE_PROXY = "http://127.0.0.1:9"
-
-
-def keep_mediapipe_offline() -> None:
-    """Keep MediaPipe's own usage logging from reaching the network.
-
-    MediaPipe's PyPI builds (0.10.3x) upload usage statistics to
-    play.googleapis.com from their native library, through a built-in libcurl,
-    and offer no switch to turn it off (google-ai-edge/mediapipe#6291). libcurl
-    takes its proxy from the environment: pointing ``https_proxy`` and its kin at
-    a closed port of this computer (and clearing ``no_proxy``) makes each upload
-    fail at once, with no DNS lookup and no packet leaving the machine.
-    halfcircle itself needs no network; Dask's connections between its own
-    processes use no proxy. Called before each landmarker is created.
-    """
-    for name in (
-        "https_proxy",
-        "HTTPS_PROXY",
-        "http_proxy",
-        "HTTP_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-    ):
-        os.environ[name] = OFFLINE_PROXY
-    for name in ("no_proxy", "NO_PROXY"):
-        os.environ.pop(name, None)

