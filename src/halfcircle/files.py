@@ -25,16 +25,8 @@ def replace_text(path: Path, text: str) -> None:
     Raises:
         OSError: The file could not be written.
     """
-    path = Path(path)
-    tmp = temporary_path(path)
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_write(path) as f:
+        f.write(text)
 
 
 def temporary_path(path: Path) -> Path:
