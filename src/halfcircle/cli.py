@@ -1375,18 +1375,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 def _cmd_today(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from halfcircle.history import History, local_datetime
-    from halfcircle.plan import plans, today_lines, today_status
+    from halfcircle.history import History
+    from halfcircle.plan import current_plan, today_lines, today_status
 
     path = History(args.db).path
-    all_plans, days = [], set()
-    if path.exists():  # reading creates no history
-        with History(path) as history:
-            all_plans = plans(history.conn)
-            days = {local_datetime(s["started_at"]).date() for s in history.sessions()}
-    today = date.today()
-    status = today_status(all_plans, days, today)
-    print("\n".join(today_lines(all_plans[-1] if all_plans else None, status)))
+    if not path.exists():  # reading creates no history
+        print("\n".join(today_lines(None, today_status([], [], date.today()))))
+        return 0
+    with History(path) as history:
+        print("\n".join(today_lines(current_plan(history.conn), history.adherence())))
     return 0
 
 

@@ -54,7 +54,7 @@ from typing import Any, Final
 
 from halfcircle.baseline import MDC, BaselineResult
 from halfcircle.errors import HalfcircleError, InputError, error_reason
-from halfcircle.painmodel import CARRY_ON, PainDecision, PainRating, pain_decision
+from halfcircle.painmodel import PainDecision, PainRating, pain_decision
 from halfcircle.plan import TodayStatus, plan_dict, plans, today_status
 from halfcircle.scoring import PersonalBest, points
 
@@ -946,7 +946,7 @@ class History:
         the start of several sessions in a row the advice to check with a clinician.
         """
         decision = self.pain_decision(session_id)
-        if decision is None or (decision.action == CARRY_ON and not (decision.rise or 0) > 0):
+        if decision is None or not decision.worth_saying:
             return None
         return decision.sentence
 

@@ -64,7 +64,7 @@ from halfcircle.liverecord import (
     read_meta,
 )
 from halfcircle.overlay import OverlayInfo, draw_cue, draw_help, draw_overlay
-from halfcircle.painmodel import CARRY_ON, PainRating, pain_decision
+from halfcircle.painmodel import PainRating, pain_decision
 from halfcircle.poseconfig import PoseConfig
 from halfcircle.reps import RepEvent, RepRecord
 from halfcircle.session import FrameState, SessionLoop
@@ -985,7 +985,7 @@ def pain_advice(rating: Rating | None, previous: dict[str, Any] | None) -> str |
     before = previous.get("pain") if previous is not None else None
     earlier = [PainRating(after=before)] if isinstance(before, int) else []
     decision = pain_decision([*earlier, PainRating(after=rating.pain)])
-    if decision is None or (decision.action == CARRY_ON and not (decision.rise or 0) > 0):
+    if decision is None or not decision.worth_saying:
         return None
     return decision.sentence
 

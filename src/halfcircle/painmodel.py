@@ -82,6 +82,11 @@ class PainDecision:
     rise: int | None
     sentence: str
 
+    @property
+    def worth_saying(self) -> bool:
+        """Whether to tell the person: anything but pain that stayed settled or fell."""
+        return self.action != CARRY_ON or (self.rise or 0) > 0
+
 
 def _rise(sessions: Sequence[PainRating]) -> tuple[int | None, int | None, int | None]:
     """(rise, from, to) of the latest session: within it, else against the session before."""
