@@ -122,18 +122,15 @@ class Synthesizer:
     """
 
     def __init__(self, config: VoiceConfig | None = None) -> None:
+        problem = voice_unavailable()
+        if problem is not None:
+            raise VoiceUnavailable(problem)
         self.config = config or VoiceConfig()
         self._cache: dict[str, Samples] = {}
         self._dir = tempfile.TemporaryDirectory(prefix="halfcircle-voice-")
         self._espeak = shutil.which("espeak-ng") if sys.platform.startswith("linux") else None
         self._engine: Any = None
-        if sys.platform.startswith("linux"):
-            if self._espeak is None:
-                self._dir.cleanup()
-                raise VoiceUnavailable(
-                    "No voice is installed for speech (on Debian or Ubuntu: "
-                    "sudo apt-get install espeak-ng), so the coach goes on silently."
-                )
+        if self._espeak is not None:
             return
         try:
             import pyttsx3
