@@ -41,6 +41,7 @@ from halfcircle.scoring import points
 from halfcircle.session import FrameState, rep_of_frames, replay
 from halfcircle.tracking import repair_swaps
 from halfcircle.view import view_words
+from halfcircle.words import join_and
 
 if TYPE_CHECKING:
     from halfcircle.baseline import BaselineRun
@@ -825,8 +826,8 @@ def write_outputs(
         kept = [p.name for p in paths.values()]
         first = next(iter(failed.values()))
         raise OutputsUnwrittenError(
-            f"{_and(names)} could not be written to {out_dir} ({error_reason(first)})"
-            + (f"; {_and(kept)} {'is' if len(kept) == 1 else 'are'} there." if kept else "."),
+            f"{join_and(names)} could not be written to {out_dir} ({error_reason(first)})"
+            + (f"; {join_and(kept)} {'is' if len(kept) == 1 else 'are'} there." if kept else "."),
             names,
             first,
         )
@@ -906,10 +907,6 @@ def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | N
 
 def _write_json(path: Path, data: Any) -> None:
     replace_text(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _fmt(deg: float | None) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from halfcircle.errors import InputError
+from halfcircle.words import join_and
 
 __all__ = [
     "DEFAULT_MINUTES",
@@ -309,8 +310,7 @@ def _day_list(days: Sequence[int]) -> str:
         return "every day"
     if tuple(days) == _DAY_SETS["weekdays"]:
         return "Monday to Friday"
-    names = [_WEEKDAY_WORDS[d] for d in days]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return join_and([_WEEKDAY_WORDS[d] for d in days])
 
 
 def today_lines(plan: Plan | None, status: TodayStatus) -> list[str]:

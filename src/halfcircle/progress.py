@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from halfcircle.history import local_datetime, verdict
+from halfcircle.words import join_and
 
 __all__ = ["MeasureChange", "change_words", "changes_between", "glance_lines", "short_date"]
 
@@ -93,17 +94,13 @@ def changes_between(
 def _said(changes: Sequence[MeasureChange]) -> str:
     better = [change_words(c) for c in changes if c.verdict == "better"]
     less = [change_words(c) for c in changes if c.verdict == "less"]
-    parts = ["your " + _join(group) for group in (better, less) if group]
+    parts = ["your " + join_and(group) for group in (better, less) if group]
     if not parts:
         return "everything about the same"
     rest = len(changes) - len(better) - len(less)
     if rest:
         parts.append("everything else about the same")
     return "; ".join(parts)
-
-
-def _join(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _comparable(

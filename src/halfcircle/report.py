@@ -36,6 +36,7 @@ import numpy as np
 from halfcircle.files import replace_text
 from halfcircle.scoring import ScoreConfig, points
 from halfcircle.view import view_words
+from halfcircle.words import join_and
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -238,7 +239,7 @@ def score_explanation(config: ScoreConfig | None = None) -> str:
         else ""
     )
     return (
-        f"The score is out of 100: it adds up {_and(parts)}{off}. It is for comparing "
+        f"The score is out of 100: it adds up {join_and(parts)}{off}. It is for comparing "
         "your half circles with your own earlier ones, not a grade."
     )
 
@@ -287,7 +288,7 @@ def _baseline_body(
         parts += ["<h2>Each test</h2>", _test_table(run)]
         missing = [t.replace("_", " ") for t in run.missing()]
         if missing:
-            parts.append(f"<p class='sub'>Not in this clip: {html.escape(_and(missing))}.</p>")
+            parts.append(f"<p class='sub'>Not in this clip: {html.escape(join_and(missing))}.</p>")
     parts += _rep_section(rest)
     return parts
 
@@ -358,7 +359,7 @@ def baseline_feedback(run: BaselineRun) -> list[str]:
         ]
     n = len(run.results)
     names = [_TEST_PHRASES.get(r.test, r.test.replace("_", " ")) for r in run.results]
-    out = [f"You did {n} baseline test{'s' if n > 1 else ''} in this clip: {_and(names)}."]
+    out = [f"You did {n} baseline test{'s' if n > 1 else ''} in this clip: {join_and(names)}."]
     peak = {r.test: r.peak_deg for r in run.results}
     for what, verb, a, b in (("side bends", "bent", "right", "left"),
                              ("trunk rotations", "turned", "left", "right")):  # fmt: skip
@@ -413,11 +414,6 @@ def _test_table(run: BaselineRun) -> str:
         for r in run.results
     ]
     return _scrolling(head + "".join(rows) + "</table>")
-
-
-def _and(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def feedback(analysis: Analysis) -> list[str]:
