@@ -5,7 +5,7 @@
 Runs the whole pipeline on every fixture clip with a person (``fixtures/NAME.mp4``
 with ``NAME.truth.csv`` and ``NAME.scene.json``): MediaPipe poses (cached under
 ``.cache/halfcircle-bench/``), neutral calibration on the stance ``analyze``
-chooses anywhere in the clip (:func:`halfcircle.calibration.choose_stance`), offline
+chooses anywhere in the clip (:func:`halfcircle.kinematics.calibration.choose_stance`), offline
 kinematics (zero-phase Butterworth), the rep counter as ``analyze`` runs it (every
 complete true half circle: found, direction, start and end), and, for
 comparison, the streaming path
@@ -47,8 +47,8 @@ from typing import Any
 
 import numpy as np
 
-from halfcircle.calibration import calibrate_recording
-from halfcircle.kinematics import (
+from halfcircle.kinematics.calibration import calibrate_recording
+from halfcircle.kinematics.measure import (
     KinematicsConfig,
     KinematicsSeries,
     compute_kinematics,
@@ -104,9 +104,9 @@ def poses(name: str, model: str = "full") -> PoseSequence:
     path = CACHE / f"{name}.{model}.{digest}.npz"
     if path.exists():
         return PoseSequence.load_npz(path)
-    from halfcircle.capture import open_source
+    from halfcircle.analyze.posefile import iter_poses
+    from halfcircle.io.capture import open_source
     from halfcircle.pose import PoseEstimator
-    from halfcircle.posefile import iter_poses
 
     with open_source(str(video)) as source, PoseEstimator(model, "video") as estimator:
         frames = [pose for _, pose in iter_poses(source, estimator)]
@@ -212,7 +212,7 @@ def score_reps(
     counted rep overlaps it; then its direction and its start and end errors
     (counted - true, s) are given.
     """
-    from halfcircle.session import replay
+    from halfcircle.coaching.session import replay
 
     if not k.view.lateral_observable:
         return []

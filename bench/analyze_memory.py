@@ -2,9 +2,9 @@
 
 Prints, for 30 s, 2 min and 10 min of video (the default), the peak resident
 memory of one process that runs what ``analyze`` runs after the pose pass:
-kinematics, reps, scores and cues (:func:`~halfcircle.analyze.analyze_poses`) and
+kinematics, reps, scores and cues (:func:`~halfcircle.analyze.video.analyze_poses`) and
 every output file but the annotated video (``frames.csv``, ``reps.json``,
-``summary.json``, ``report.html``: :func:`~halfcircle.analyze.write_outputs`).
+``summary.json``, ``report.html``: :func:`~halfcircle.analyze.video.write_outputs`).
 
 The recordings are one clip's real MediaPipe poses played again and again: the
 clip is posed once (about 11 s of ``hc_two_reps`` with the lite model), and its
@@ -96,7 +96,7 @@ def looped(npz: Path, seconds: float):  # type: ignore[no-untyped-def]
 
 def child(npz: Path, seconds: float) -> None:
     """Analyse the looped poses and write the outputs; print the figures as JSON."""
-    from halfcircle.analyze import analyze_poses, write_outputs
+    from halfcircle.analyze.video import analyze_poses, write_outputs
 
     seq = looped(npz, seconds)
     import matplotlib.figure  # noqa: F401  (the report's imports, loaded before measuring)
@@ -139,7 +139,7 @@ def main() -> None:
         child(Path(args.child[0]), float(args.child[1]))
         return
 
-    from halfcircle.analyze import extract_poses
+    from halfcircle.analyze.video import extract_poses
 
     with tempfile.TemporaryDirectory() as tmp:
         npz = Path(tmp) / "poses.npz"

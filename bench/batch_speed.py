@@ -24,8 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from halfcircle.analyze import analyze_poses, extract_poses, write_outputs
-from halfcircle.batch import plan_batch, run_batch
+from halfcircle.analyze.video import analyze_poses, extract_poses, write_outputs
+from halfcircle.batch.run import plan_batch, run_batch
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

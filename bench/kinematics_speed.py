@@ -3,7 +3,7 @@
     python bench/kinematics_speed.py [--frames 3000] [--repeats 5]
 
 Feeds synthetic poses (a stick skeleton doing half circles, with landmark noise)
-through :class:`halfcircle.kinematics.StreamingKinematics` after it calibrated, and
+through :class:`halfcircle.kinematics.measure.StreamingKinematics` after it calibrated, and
 prints the best-of-repeats cost per frame; also the whole-array offline path per
 frame for comparison. Target: well under 0.2 ms per frame.
 """
@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from halfcircle.kinematics import StreamingKinematics, compute_kinematics, measure_one
+from halfcircle.kinematics.measure import StreamingKinematics, compute_kinematics, measure_one
 from halfcircle.landmarks import PoseFrame
 from halfcircle.synthetic import half_circle, synthetic_clip
 

@@ -46,9 +46,9 @@ from typing import Any
 
 import numpy as np
 
-from halfcircle.capture import open_source
 from halfcircle.config import Settings
-from halfcircle.live import LiveOptions, run_live
+from halfcircle.io.capture import open_source
+from halfcircle.live.run import LiveOptions, run_live
 from halfcircle.pose import LivePosePool, PoseEstimator
 from halfcircle.poseconfig import PoseConfig
 

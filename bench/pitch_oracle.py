@@ -6,7 +6,7 @@ Why: the front-view forward-flexion peaks of the fixtures read from -2 to +7 deg
 off, and the spread follows the camera's pitch (0 deg on ``hc_fast`` and
 ``hc_front_left``, 8.5 deg down on ``hc_two_reps``). This bench reads the trunk
 with a full pinhole model instead of the orthographic foreshortening of
-:func:`halfcircle.geometry.fuse_depth`, three times per clip: with the true pitch and
+:func:`halfcircle.kinematics.geometry.fuse_depth`, three times per clip: with the true pitch and
 focal length from the scene JSON (an oracle the product cannot have), with the
 true pitch and a typical webcam field of view (what a user could tell it, from a
 phone's level app), and with a level camera and that field of view (what it
@@ -27,7 +27,7 @@ choice near zero depth is crude, so mean errors here say nothing.
 Nothing in ``src/`` reads a scene file; this is evidence for the issue, not a
 second estimator. What the product does with a known pitch is simpler: the user
 gives it (``--camera-tilt``) and the calibration turns its body axes by it
-(orthographic, :func:`halfcircle.calibration.tilt_axes`); ``bench/accuracy.py``
+(orthographic, :func:`halfcircle.kinematics.calibration.tilt_axes`); ``bench/accuracy.py``
 scores that with the pitch in whole degrees, and every front-view peak is then
 within 2.8 deg without the focal length or the pivot.
 """
@@ -42,8 +42,8 @@ from typing import Any
 
 import numpy as np
 
-from halfcircle.filters import lowpass_zero_phase
-from halfcircle.kinematics import calibrate_sequence
+from halfcircle.kinematics.filters import lowpass_zero_phase
+from halfcircle.kinematics.measure import calibrate_sequence
 
 _spec = importlib.util.spec_from_file_location(
     "bench_accuracy", Path(__file__).resolve().parent / "accuracy.py"

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 from mediapipe.tasks.python.vision.core import image as mp_image
 
-from halfcircle.capture import open_source
+from halfcircle.io.capture import open_source
 from halfcircle.pose import PeopleCheck, PoseEstimator
 
 DEFAULT = Path(__file__).resolve().parents[1] / "tests" / "data" / "person.mp4"

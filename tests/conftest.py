@@ -71,7 +71,7 @@ def cli_on_a_full_disk(
 ) -> subprocess.CompletedProcess[str]:
     """``halfcircle ARGS`` in a child process whose files cannot grow past ``max_bytes``."""
     return subprocess.run(
-        [sys.executable, "-m", "halfcircle.cli", *map(str, args)],
+        [sys.executable, "-m", "halfcircle", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -196,7 +196,7 @@ _POSE_CACHE: dict[tuple[str, str], object] = {}
 
 def fixture_poses(name: str, model: str = "full"):  # type: ignore[no-untyped-def]
     """Real MediaPipe poses of a committed clip, computed once per test session."""
-    from halfcircle.analyze import extract_poses
+    from halfcircle.analyze.video import extract_poses
 
     key = (name, model)
     if key not in _POSE_CACHE:
@@ -208,7 +208,7 @@ def typical_rep_metrics(**changes: object):  # type: ignore[no-untyped-def]
     """Metrics of a full, smooth, symmetric 6 s rep (30/30/50 deg), with ``changes``."""
     from dataclasses import replace
 
-    from halfcircle.scoring import RepMetrics
+    from halfcircle.coaching.scoring import RepMetrics
 
     base = RepMetrics(
         direction="right_first",

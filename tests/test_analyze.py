@@ -12,16 +12,16 @@ import cv2
 import numpy as np
 import pytest
 
-from halfcircle.analyze import (
+from halfcircle.analyze.video import (
     BASELINE_HINT_START,
     FRAME_COLUMNS,
     analysis_status,
     analyze_poses,
     write_outputs,
 )
+from halfcircle.io.videowriter import H264Writer, VideoWriteError
 from halfcircle.landmarks import PoseSequence
 from halfcircle.synthetic import half_circle, synthetic_clip
-from halfcircle.videowriter import H264Writer, VideoWriteError
 from tests.conftest import cli_on_a_full_disk, without_person
 
 FPS = 30.0
@@ -88,9 +88,9 @@ def test_outputs_hold_every_frame_and_rep(tmp_path: Path) -> None:
 
 
 def test_the_report_names_the_settings_that_differ_from_the_defaults() -> None:
+    from halfcircle.coaching.reps import RepThresholds
     from halfcircle.config import Settings
-    from halfcircle.report import render_report
-    from halfcircle.reps import RepThresholds
+    from halfcircle.present.report import render_report
 
     seq, _ = _two_reps()
     plain = render_report(analyze_poses(seq))
@@ -179,7 +179,7 @@ def test_a_full_disk_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "halfcircle.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "halfcircle", *map(str, args)],
                           capture_output=True, text=True, timeout=300)  # fmt: skip
 
 
@@ -276,7 +276,7 @@ def test_two_videos_of_the_same_name_in_different_folders_keep_their_own_results
 def test_videos_of_the_same_name_given_directly_get_a_hash_after_the_name(
     tmp_path: Path,
 ) -> None:
-    from halfcircle.cli import analysis_folders
+    from halfcircle.cli.app import analysis_folders
 
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -299,8 +299,8 @@ def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_vid
 ) -> None:
     from datetime import datetime
 
-    from halfcircle import cli
-    from halfcircle.history import History, default_db_path
+    import halfcircle.cli.app as cli
+    from halfcircle.history.store import History, default_db_path
 
     clip = Path(__file__).resolve().parents[1] / "fixtures" / "hc_fast.mp4"
     db = tmp_path / "h.sqlite3"
@@ -342,8 +342,8 @@ def test_a_recorded_practice_is_rated_into_the_history_and_a_clear_rise_in_pain_
     import os
     import shutil
 
-    from halfcircle import cli
-    from halfcircle.history import History
+    import halfcircle.cli.app as cli
+    from halfcircle.history.store import History
 
     fixtures = Path(__file__).resolve().parents[1] / "fixtures"
     clip = shutil.copyfile(fixtures / "hc_fast.mp4", tmp_path / "monday.mp4")

@@ -11,9 +11,9 @@ import functools
 import numpy as np
 import pytest
 
-from halfcircle.analyze import Analysis, analyze_poses, text_summary
-from halfcircle.cues import record_cues
-from halfcircle.reps import RepThresholds
+from halfcircle.analyze.video import Analysis, analyze_poses, text_summary
+from halfcircle.coaching.cues import record_cues
+from halfcircle.coaching.reps import RepThresholds
 from tests.conftest import FIXTURES, fixture_clips, fixture_poses, fixture_scene
 
 CLIPS = fixture_clips("half_circle")

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import halfcircle
-from halfcircle.analyze import FRAME_COLUMNS, analyze_poses, frame_columns, rep_dicts
+from halfcircle.analyze.video import FRAME_COLUMNS, analyze_poses, frame_columns, rep_dicts
 from halfcircle.errors import InputError
 from tests.conftest import FIXTURES, fixture_poses
 
@@ -108,8 +108,8 @@ def test_load_output_of_a_folder_that_is_not_one(tmp_path: Path) -> None:
 
 
 def test_load_history_gives_tables(tmp_path: Path) -> None:
-    from halfcircle.baseline import BaselineResult
-    from halfcircle.history import History
+    from halfcircle.coaching.baseline import BaselineResult
+    from halfcircle.history.store import History
 
     db = tmp_path / "h.sqlite3"
     ref = analyze_poses(fixture_poses(CLIP), "full")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from halfcircle.analyze import analyze_poses
+from halfcircle.analyze.video import analyze_poses
 from tests.conftest import fixture_poses
 
 SCENE = Path(__file__).resolve().parents[1] / "fixtures" / "hc_back.scene.json"

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from halfcircle.baseline import (
+from halfcircle.cli.app import main
+from halfcircle.coaching.baseline import (
     TESTS,
     BaselineConfig,
     BaselineResult,
@@ -19,11 +20,10 @@ from halfcircle.baseline import (
     merge_runs,
     segment_baseline,
 )
-from halfcircle.baselinelive import GuidedBaseline
-from halfcircle.cli import main
 from halfcircle.errors import ValidationError
-from halfcircle.history import History
-from halfcircle.kinematics import compute_kinematics
+from halfcircle.history.store import History
+from halfcircle.kinematics.measure import compute_kinematics
+from halfcircle.live.guided_baseline import GuidedBaseline
 from halfcircle.synthetic import synthetic_clip
 from tests.conftest import (
     FIXTURES,
@@ -183,7 +183,7 @@ def test_fixture_tests_found_in_order_and_in_time(name: str) -> None:
 
 def test_guided_flow_frame_by_frame() -> None:
     """Instruction, movement, back to neutral, two questions, next test."""
-    from halfcircle.kinematics import AngleSample
+    from halfcircle.kinematics.measure import AngleSample
 
     def sample(t: float, lateral: float = 0.0, calibrated: bool = True) -> AngleSample:
         nan = math.nan
@@ -271,7 +271,7 @@ def test_every_test_has_an_instruction() -> None:
 @pytest.fixture
 def cached_poses(monkeypatch: pytest.MonkeyPatch) -> None:
     """`extract_poses` answered from the test session's pose cache (MediaPipe runs once)."""
-    import halfcircle.analyze
+    import halfcircle.analyze.video
 
     for name in BASELINE_CLIPS:  # fill the cache before extract_poses is replaced
         fixture_poses(name)
@@ -279,7 +279,7 @@ def cached_poses(monkeypatch: pytest.MonkeyPatch) -> None:
     def fake(video: str | Path, model: str = "full", progress: object = None, **_: object) -> tuple:  # type: ignore[type-arg]
         return fixture_poses(Path(video).stem, model), False
 
-    monkeypatch.setattr(halfcircle.analyze, "extract_poses", fake)
+    monkeypatch.setattr(halfcircle.analyze.video, "extract_poses", fake)
 
 
 def test_cli_baseline_with_the_camera_tilt_reads_the_toe_touch_within_tolerance_and_keeps_it(
@@ -405,11 +405,11 @@ def test_height_scales_fingertip_measures_only() -> None:
 def test_cli_baseline_without_any_test_saves_nothing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import halfcircle.analyze
+    import halfcircle.analyze.video
 
     z = np.zeros(90)
     seq = synthetic_clip(z, z, z).seq
-    monkeypatch.setattr(halfcircle.analyze, "extract_poses", lambda *a, **k: (seq, False))
+    monkeypatch.setattr(halfcircle.analyze.video, "extract_poses", lambda *a, **k: (seq, False))
     video = FIXTURES / f"{BASELINE_CLIPS[0]}.mp4"
     db = tmp_path / "h.sqlite3"
     assert main(["baseline", "--source", str(video), "--db", str(db)]) == 5

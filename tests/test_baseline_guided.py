@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from halfcircle import cli
-from halfcircle.baselinelive import GuidedBaseline, GuidedResult, run_guided_baseline
+import halfcircle.cli.app as cli
+from halfcircle.live.guided_baseline import GuidedBaseline, GuidedResult, run_guided_baseline
 from tests.conftest import FIXTURES, PacedCamera, fixture_scene
 
 CLIP = FIXTURES / "base_side_bends.mp4"
@@ -114,8 +114,9 @@ def test_without_a_screen_the_guided_baseline_says_how_to_do_it_from_a_recording
 def test_the_cli_saves_the_tests_done_before_the_camera_was_lost_and_exits_3(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from halfcircle import capture, live
-    from halfcircle.history import History
+    import halfcircle.io.capture as capture
+    import halfcircle.live.run as live
+    from halfcircle.history.store import History
 
     camera = PacedCamera(CLIP, unplug_after=AFTER_FIRST_TEST)
     real_open = capture.open_source

@@ -25,8 +25,14 @@ import numpy as np
 import pytest
 
 from halfcircle import __version__
-from halfcircle.analyze import Analysis, analyze_poses, rep_dicts, summary_dict, write_frames_csv
-from halfcircle.batch import (
+from halfcircle.analyze.video import (
+    Analysis,
+    analyze_poses,
+    rep_dicts,
+    summary_dict,
+    write_frames_csv,
+)
+from halfcircle.batch.run import (
     DONE_NAME,
     BatchError,
     VideoEntry,
@@ -37,9 +43,9 @@ from halfcircle.batch import (
     plan_batch,
     run_batch,
 )
-from halfcircle.cohort import COHORT_COLUMNS
+from halfcircle.io.videodate import recorded_at
 from halfcircle.pose import PoseEstimator
-from halfcircle.videodate import recorded_at
+from halfcircle.present.cohort import COHORT_COLUMNS
 from tests.conftest import FIXTURES, cli_on_a_full_disk, fixture_poses
 
 #: The default model: a single `analyze` of these clips is then the one the other tests
@@ -88,7 +94,7 @@ def make_clinic(root: Path) -> Path:
 
 def batch_command(clinic: Path, out: Path) -> list[str]:
     return [
-        sys.executable, "-m", "halfcircle.cli", "batch", str(clinic), "--out", str(out),
+        sys.executable, "-m", "halfcircle", "batch", str(clinic), "--out", str(out),
         "--workers", "2", "--model", MODEL, "--no-video",
     ]  # fmt: skip
 
@@ -175,7 +181,7 @@ def cohort(scenario: Scenario) -> dict[str, dict[str, str]]:
 
 def reference(name: str) -> Analysis:
     """A single `analyze` of the fixture clip (fresh landmarker, same model)."""
-    from halfcircle.analyze import frames_announced, note_frames_expected
+    from halfcircle.analyze.video import frames_announced, note_frames_expected
 
     analysis = analyze_poses(fixture_poses(name, MODEL), MODEL)
     return note_frames_expected(analysis, frames_announced(FIXTURES / f"{name}.mp4"))
@@ -254,8 +260,8 @@ def test_outputs_match_a_single_analyze_run(scenario: Scenario, vid: str, tmp_pa
     folder = scenario.out / "videos" / vid
     rep_files = ref
     if is_baseline_clip(Path(vid)):  # its rep files leave out what were its tests
-        from halfcircle.baseline import baseline_from_poses
-        from halfcircle.report import outside_tests
+        from halfcircle.coaching.baseline import baseline_from_poses
+        from halfcircle.present.report import outside_tests
 
         rep_files = outside_tests(ref, baseline_from_poses(ref.poses))
     reps, aborted = rep_dicts(rep_files)
@@ -302,7 +308,7 @@ def test_cohort_rows_carry_person_date_view_and_per_rep_figures(
 
 
 def test_baseline_clip_rows_carry_baseline_measures(cohort: dict[str, dict[str, str]]) -> None:
-    from halfcircle.baseline import baseline_from_poses
+    from halfcircle.coaching.baseline import baseline_from_poses
 
     row = cohort["anna/base_toe_touch.mp4"]
     assert row["kind"] == "baseline" and row["status"] == "ok"
@@ -328,7 +334,7 @@ def test_cohort_page_is_self_contained_with_plots(scenario: Scenario) -> None:
 def test_a_reused_landmarker_gives_the_poses_of_a_fresh_one(
     person_video: Path, empty_video: Path, gradient_video: Path
 ) -> None:
-    from halfcircle.analyze import extract_poses
+    from halfcircle.analyze.video import extract_poses
 
     fresh, _ = extract_poses(person_video, MODEL)
     with PoseEstimator(MODEL, "video") as est:
@@ -526,7 +532,7 @@ def test_an_existing_scheduler_is_used_and_a_bad_video_becomes_a_failed_row(
 def test_batch_usage_errors_are_one_sentence(
     tmp_path: Path, args: list[str], text: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from halfcircle.cli import main
+    from halfcircle.cli.app import main
 
     _touch(tmp_path / "in" / "a.mp4")
     code = main(["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), *args])
@@ -539,7 +545,7 @@ def test_batch_usage_errors_are_one_sentence(
 def test_no_videos_or_a_missing_input_is_one_sentence(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from halfcircle.cli import main
+    from halfcircle.cli.app import main
 
     (tmp_path / "empty").mkdir()
     assert main(["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "o")]) == 2
@@ -554,7 +560,7 @@ def test_video_entry_out_dir_is_inside_the_batch_folder(tmp_path: Path) -> None:
 
 
 def test_unexpected_failures_are_described_in_one_sentence() -> None:
-    from halfcircle.batch import _describe
+    from halfcircle.batch.run import _describe
 
     class KilledWorker(Exception):  # the name distributed gives a task whose workers died
         pass

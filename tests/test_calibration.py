@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from halfcircle.calibration import (
+from halfcircle.errors import InputError, ValidationError
+from halfcircle.kinematics.calibration import (
     CalibrationConfig,
     NeutralCalibration,
     NeutralDetector,
@@ -17,11 +18,10 @@ from halfcircle.calibration import (
     stance_features,
     tilt_axes,
 )
-from halfcircle.errors import InputError, ValidationError
-from halfcircle.geometry import TORSO, image_pixels
-from halfcircle.kinematics import KinematicsConfig, calibrate_sequence, compute_kinematics
+from halfcircle.kinematics.geometry import TORSO, image_pixels
+from halfcircle.kinematics.measure import KinematicsConfig, calibrate_sequence, compute_kinematics
+from halfcircle.kinematics.view import azimuth_from_axes
 from halfcircle.synthetic import synthetic_clip
-from halfcircle.view import azimuth_from_axes
 
 FPS = 30.0
 #: A far camera with a long lens: almost no perspective.
@@ -220,7 +220,7 @@ def test_explicit_window_is_used_instead_of_searching() -> None:
 
 def test_body_height_sets_the_metric_scale() -> None:
     seq = synthetic_clip(np.zeros(40), np.zeros(40)).seq
-    from halfcircle.kinematics import KinematicsConfig
+    from halfcircle.kinematics.measure import KinematicsConfig
 
     plain = calibrate_sequence(seq)
     tall = calibrate_sequence(seq, KinematicsConfig.for_setup(body_height_m=2.5))
@@ -271,7 +271,7 @@ def _clip(lat: np.ndarray, fwd: np.ndarray | None = None):  # type: ignore[no-un
 
 
 def test_choose_stance_takes_the_first_quiet_second_even_after_a_movement() -> None:
-    from halfcircle.calibration import choose_stance
+    from halfcircle.kinematics.calibration import choose_stance
 
     bend = 25 * np.sin(np.linspace(0, np.pi, 90))
     seq = _clip(np.concatenate([np.zeros(9), bend, np.zeros(45), bend, np.zeros(60)]))
@@ -284,7 +284,7 @@ def test_choose_stance_takes_the_first_quiet_second_even_after_a_movement() -> N
 
 
 def test_choose_stance_falls_back_on_a_short_stance_never_on_a_pause_at_the_side() -> None:
-    from halfcircle.calibration import choose_stance
+    from halfcircle.kinematics.calibration import choose_stance
 
     out = 25 * np.sin(np.linspace(0, np.pi / 2, 45))
     # 0.4 s upright, out to the right side, 0.8 s still there (quiet, but bent), back, 0.4 s
@@ -297,7 +297,7 @@ def test_choose_stance_falls_back_on_a_short_stance_never_on_a_pause_at_the_side
 
 
 def test_choose_stance_without_any_stance_takes_the_most_upright_moment() -> None:
-    from halfcircle.calibration import choose_stance
+    from halfcircle.kinematics.calibration import choose_stance
 
     t = np.arange(150) / FPS
     lat = 20 * np.sin(2 * np.pi * 0.4 * t)  # swaying side to side all the time
@@ -309,7 +309,7 @@ def test_choose_stance_without_any_stance_takes_the_most_upright_moment() -> Non
 
 
 def test_calibrate_recording_gives_none_without_a_usable_frame() -> None:
-    from halfcircle.calibration import calibrate_recording
+    from halfcircle.kinematics.calibration import calibrate_recording
 
     seq = _clip(np.full(40, 60.0))  # bent beyond max_tilt_deg throughout
     assert calibrate_recording(seq) == (None, None)

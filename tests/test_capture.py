@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from halfcircle.capture import FrameSource, ReadAhead, find_videos, open_source
 from halfcircle.errors import CameraLostError, VideoSourceError
+from halfcircle.io.capture import FrameSource, ReadAhead, find_videos, open_source
 from tests.conftest import write_video
 
 

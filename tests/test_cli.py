@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from halfcircle.analyze.posefile import CSV_COLUMNS
 from halfcircle.landmarks import PoseSequence
-from halfcircle.posefile import CSV_COLUMNS
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "halfcircle.cli", *map(str, args)],
+        [sys.executable, "-m", "halfcircle", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -98,7 +98,7 @@ def test_models_lists_the_shipped_bundles() -> None:
 
 
 def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
-    from halfcircle.history import History
+    from halfcircle.history.store import History
 
     db = tmp_path / "h.sqlite3"
     with History(db) as h:
@@ -108,7 +108,7 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path
                 started_at=f"2026-02-{day:02d}T18:00:00+00:00",
             )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "halfcircle.cli", "history", "--db", str(db)],
+        [sys.executable, "-m", "halfcircle", "history", "--db", str(db)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -146,8 +146,8 @@ def test_python_dash_m_runs_the_same_command_line() -> None:
 def test_history_says_what_a_clear_rise_in_pain_means_right_after_the_glance(
     tmp_path: Path, pains: tuple[int, int], rose: bool
 ) -> None:
-    from halfcircle.baseline import BaselineResult
-    from halfcircle.history import History
+    from halfcircle.coaching.baseline import BaselineResult
+    from halfcircle.history.store import History
 
     db = tmp_path / "h.sqlite3"
     with History(db) as h:

@@ -23,10 +23,12 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 
-import halfcircle.report
-from halfcircle.analyze import analyze_poses, rep_dicts
-from halfcircle.batch import BatchPlan, VideoEntry, write_video_outputs
-from halfcircle.cohort import (
+import halfcircle.present.report
+from halfcircle.analyze.video import analyze_poses, rep_dicts
+from halfcircle.batch.run import BatchPlan, VideoEntry, write_video_outputs
+from halfcircle.coaching.cues import REP_CUE_RULES
+from halfcircle.landmarks import PoseSequence
+from halfcircle.present.cohort import (
     AXIS_RANGES,
     COHORT_COLUMNS,
     HALF_CIRCLE_COLUMNS,
@@ -35,8 +37,6 @@ from halfcircle.cohort import (
     cohort_rows,
     render_cohort,
 )
-from halfcircle.cues import REP_CUE_RULES
-from halfcircle.landmarks import PoseSequence
 from halfcircle.synthetic import synthetic_clip
 
 ABORTED_CUE = next(r.text for r in REP_CUE_RULES if r.id == "aborted")
@@ -167,7 +167,7 @@ def test_axis_limits(
 
 
 def test_degree_axes_span_at_least_four_minimal_detectable_changes() -> None:
-    from halfcircle.baseline import MDC
+    from halfcircle.coaching.baseline import MDC
 
     for col, scale in AXIS_RANGES.items():
         unit = "cm" if col.endswith("_cm") else "deg" if col.endswith("_deg") else None
@@ -219,14 +219,14 @@ class Plot:
 def _plots(rows: list[dict[str, Any]]) -> dict[str, list[Plot]]:
     """The plots of the page of ``rows``, as it embeds them, by title."""
     drawn: list[Figure] = []
-    real = halfcircle.report._figure_png
+    real = halfcircle.present.report._figure_png
 
     def keep(fig: Any) -> bytes:
         drawn.append(fig)
         return real(fig)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(halfcircle.report, "_figure_png", keep)
+        mp.setattr(halfcircle.present.report, "_figure_png", keep)
         render_cohort(rows)
     plots: dict[str, list[Plot]] = {}
     for fig in drawn:

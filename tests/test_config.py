@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from halfcircle import cli
+import halfcircle.cli.app as cli
+from halfcircle.coaching.reps import RepCounter, RepThresholds
+from halfcircle.coaching.session import SessionLoop
 from halfcircle.config import (
     CONFIG_ENV,
     Settings,
@@ -22,9 +24,7 @@ from halfcircle.config import (
     settings_toml,
     tomllib,  # the standard library's, or its backport on 3.10
 )
-from halfcircle.kinematics import KinematicsConfig
-from halfcircle.reps import RepCounter, RepThresholds
-from halfcircle.session import SessionLoop
+from halfcircle.kinematics.measure import KinematicsConfig
 from halfcircle.synthetic import half_circle
 
 
@@ -271,7 +271,7 @@ def test_rebuild_keeps_the_sessions_own_settings(
 def test_summary_json_keeps_the_changed_settings_and_the_api_reads_them_back(
     tmp_path: Path,
 ) -> None:
-    from halfcircle.analyze import analyze_poses, text_summary, write_outputs
+    from halfcircle.analyze.video import analyze_poses, text_summary, write_outputs
     from halfcircle.api import load_output
     from halfcircle.synthetic import synthetic_clip
 

@@ -8,7 +8,7 @@ from dataclasses import fields, replace
 import numpy as np
 import pytest
 
-from halfcircle.cues import (
+from halfcircle.coaching.cues import (
     LIVE_CUE_RULES,
     REP_CUE_RULES,
     Condition,
@@ -21,9 +21,9 @@ from halfcircle.cues import (
     rep_context,
     rep_cues,
 )
+from halfcircle.coaching.reps import LiveSnapshot, RepCounter
+from halfcircle.coaching.scoring import MetricConfig, half_circle_path
 from halfcircle.errors import ValidationError
-from halfcircle.reps import LiveSnapshot, RepCounter
-from halfcircle.scoring import MetricConfig, half_circle_path
 from tests.conftest import typical_rep_metrics
 
 BASE = typical_rep_metrics()
@@ -71,7 +71,7 @@ def test_rule_fields_exist_in_their_contexts() -> None:
 
 
 def test_state_names_in_live_rules_are_real_states() -> None:
-    from halfcircle.reps import RepState
+    from halfcircle.coaching.reps import RepState
 
     names = {s.value for s in RepState}
     for rule in LIVE_CUE_RULES:
@@ -255,7 +255,7 @@ def test_posted_feedback_waits_for_a_free_slot_then_expires() -> None:
 
 
 def test_record_cues_and_selector_with_a_counter() -> None:
-    from halfcircle.cues import record_cues
+    from halfcircle.coaching.cues import record_cues
 
     t = np.arange(0.0, 12.0, 1 / 30)
     lat, fwd = half_circle_path(min_jerk((t - 2.0) / 6.0), 30.0, 50.0)

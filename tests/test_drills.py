@@ -7,9 +7,9 @@ import functools
 import numpy as np
 import pytest
 
-from halfcircle.drills import DrillConfig, controlled_reps, segment_drills
+from halfcircle.coaching.drills import DrillConfig, controlled_reps, segment_drills
 from halfcircle.errors import ValidationError
-from halfcircle.kinematics import compute_kinematics
+from halfcircle.kinematics.measure import compute_kinematics
 from halfcircle.synthetic import half_circle, synthetic_clip
 from tests.conftest import fixture_clips, fixture_poses, fixture_scene
 

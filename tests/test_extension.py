@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from halfcircle.analyze import extract_poses
-from halfcircle.kinematics import KinematicsConfig, compute_kinematics
+from halfcircle.analyze.video import extract_poses
+from halfcircle.kinematics.measure import KinematicsConfig, compute_kinematics
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from halfcircle.errors import ValidationError
-from halfcircle.filters import (
+from halfcircle.kinematics.filters import (
     OneEuroConfig,
     OneEuroFilter,
     interpolate_short_gaps,

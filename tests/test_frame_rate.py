@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from halfcircle.analyze import Analysis, analyze_poses
-from halfcircle.filters import lowpass_zero_phase
+from halfcircle.analyze.video import Analysis, analyze_poses
+from halfcircle.kinematics.filters import lowpass_zero_phase
 from halfcircle.landmarks import PoseSequence
 from tests.conftest import fixture_poses
 

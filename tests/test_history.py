@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from halfcircle.baseline import BaselineResult
+from halfcircle.coaching.baseline import BaselineResult
 from halfcircle.errors import InputError
-from halfcircle.history import (
+from halfcircle.history.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
     History,
@@ -348,8 +348,8 @@ def test_default_path_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 WRITER = textwrap.dedent(
     """
     import sys, time
-    from halfcircle.baseline import BaselineResult
-    from halfcircle.history import History
+    from halfcircle.coaching.baseline import BaselineResult
+    from halfcircle.history.store import History
 
     with History(sys.argv[1]) as h:
         for s in range(1000):
@@ -423,7 +423,7 @@ def test_practice_session_from_an_analysis(tmp_path: Path) -> None:
     """Reps as analyze writes them (nested, NaN) go in and out of every export."""
     import numpy as np
 
-    from halfcircle.analyze import analyze_poses, rep_dicts
+    from halfcircle.analyze.video import analyze_poses, rep_dicts
     from halfcircle.synthetic import half_circle, synthetic_clip
 
     lat, fwd = half_circle()

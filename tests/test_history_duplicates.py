@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from halfcircle.history import History, recording_digest
+from halfcircle.history.store import History, recording_digest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

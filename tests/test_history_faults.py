@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from halfcircle.baseline import BaselineResult
-from halfcircle.history import History
+from halfcircle.coaching.baseline import BaselineResult
+from halfcircle.history.store import History
 from tests.conftest import FIXTURES
 
 CLIP = FIXTURES / "base_toe_touch.mp4"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from halfcircle.baseline import MDC, BaselineResult
-from halfcircle.history import (
+from halfcircle.coaching.baseline import MDC, BaselineResult
+from halfcircle.history.store import (
     CHANGE_MARGINS,
     History,
     TrendRow,
@@ -22,7 +22,7 @@ from halfcircle.history import (
     plain_label,
     verdict,
 )
-from halfcircle.historyplot import (
+from halfcircle.present.history_page import (
     UNIT_AXES,
     history_figure,
     place_labels,
@@ -275,7 +275,7 @@ def test_a_history_whose_latest_pain_did_not_rise_gives_no_advice(
 
 
 def test_the_page_reads_on_a_phone_like_the_analysis_report(tmp_path: Path) -> None:
-    from halfcircle.report import PAGE_CSS
+    from halfcircle.present.report import PAGE_CSS
 
     with History(tmp_path / "h.sqlite3") as h:
         _rated(h, [4, 3])

@@ -7,7 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from halfcircle.kinematics import (
+from halfcircle.coaching.reps import RepCounter
+from halfcircle.kinematics.measure import (
     CHANNELS,
     AngleSample,
     KinematicsConfig,
@@ -18,17 +19,16 @@ from halfcircle.kinematics import (
     provisional_calibration,
     stream_kinematics,
 )
+from halfcircle.kinematics.smoothness import inclination_deg
+from halfcircle.kinematics.view import NOTE_LATERAL_UNOBSERVABLE, ViewEstimate
 from halfcircle.landmarks import LANDMARK, PoseFrame, PoseSequence
-from halfcircle.reps import RepCounter
-from halfcircle.smoothness import inclination_deg
 from halfcircle.synthetic import half_circle, synthetic_clip
-from halfcircle.view import NOTE_LATERAL_UNOBSERVABLE, ViewEstimate
 
 #: A far camera with a long lens: almost no perspective, so answers are exact.
 FAR = {"distance_m": 400.0, "focal_px": 80000.0}
 REST = 40  # frames of quiet standing before the movement (calibration needs 1 s)
 #: Frames taken to move into a held pose: a body cannot jump there within one frame
-#: (a faster change is a tracking error, see halfcircle.tracking).
+#: (a faster change is a tracking error, see halfcircle.kinematics.tracking).
 RAMP = 15
 N = REST + RAMP
 
@@ -186,7 +186,7 @@ def test_front_view_turn_correction_keeps_a_forward_bend() -> None:
 def test_small_shoulder_depth_without_a_turn_leaves_the_trunk_alone() -> None:
     # MediaPipe gives the shoulder line some depth in side bends (up to about 10 deg of
     # apparent turn on rendered front views) without moving the mid-shoulder point.
-    from halfcircle.geometry import turn_depth_shift
+    from halfcircle.kinematics.geometry import turn_depth_shift
 
     length = 0.33
     small = length * np.sin(np.radians([0.0, 5.0, -9.9]))

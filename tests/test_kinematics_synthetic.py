@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from halfcircle.geometry import hip_line, trunk_vector
+from halfcircle.kinematics.geometry import hip_line, trunk_vector
 from halfcircle.landmarks import LANDMARK
 from halfcircle.synthetic import body_points, half_circle, synthetic_clip
 

@@ -16,12 +16,15 @@ import cv2
 import numpy as np
 import pytest
 
-from halfcircle import cli, live
-from halfcircle.analyze import FRAME_COLUMNS, Analysis, analyze_poses, text_summary
-from halfcircle.capture import open_source
-from halfcircle.history import History
+import halfcircle.cli.app as cli
+import halfcircle.live.run as live
+from halfcircle.analyze.video import FRAME_COLUMNS, Analysis, analyze_poses, text_summary
+from halfcircle.coaching.reps import RepRecord
+from halfcircle.history.store import History
+from halfcircle.io.capture import open_source
 from halfcircle.landmarks import PoseFrame, PoseSequence
-from halfcircle.live import (
+from halfcircle.live.record import SessionRecorder, load_poses, read_events, read_pose_csv
+from halfcircle.live.run import (
     LiveCoach,
     LiveOptions,
     LiveResult,
@@ -31,8 +34,6 @@ from halfcircle.live import (
     positioning_advice,
     run_live,
 )
-from halfcircle.liverecord import SessionRecorder, load_poses, read_events, read_pose_csv
-from halfcircle.reps import RepRecord
 from halfcircle.synthetic import half_circle, synthetic_clip
 from tests.conftest import PacedCamera, cli_on_a_full_disk
 
@@ -349,7 +350,7 @@ def test_a_torn_last_row_is_dropped_when_the_record_is_read(tmp_path: Path) -> N
 _FULL_DISK_SCRIPT = """
 import json, resource, sys
 from pathlib import Path
-from halfcircle.liverecord import RecordWriteError, SessionRecorder
+from halfcircle.live.record import RecordWriteError, SessionRecorder
 from halfcircle.synthetic import half_circle, synthetic_clip
 
 lat, fwd = half_circle(n_rest=30, n_rep=60, right_first=True)
@@ -396,7 +397,7 @@ def reference() -> Analysis:
 
         poses = fixture_poses(CLIP.stem, MODEL)
     except ImportError:
-        from halfcircle.analyze import extract_poses
+        from halfcircle.analyze.video import extract_poses
 
         poses, _ = extract_poses(CLIP, MODEL)
     return analyze_poses(poses, MODEL, camera_tilt_deg=TILT)
@@ -432,7 +433,7 @@ def test_fast_live_gives_analyze_reps_and_files(fast_run: LiveResult, reference:
     assert json.loads((r.out_dir / "session.json").read_text())["camera_tilt_deg"] == TILT
     summary = json.loads((r.out_dir / "summary.json").read_text())
     assert summary["calibration"]["camera_tilt_deg"] == TILT
-    from halfcircle.analyze import overlay_infos
+    from halfcircle.analyze.video import overlay_infos
 
     assert overlay_infos(r.analysis)[-1].status == "front view, camera 9 deg down"
     names = {p.name for p in r.out_dir.iterdir()}
@@ -543,7 +544,7 @@ def _cli(
     *args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "halfcircle.cli", "live", *map(str, args)],
+        [sys.executable, "-m", "halfcircle", "live", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -817,7 +818,7 @@ def test_a_killed_process_leaves_a_readable_record(tmp_path: Path) -> None:
 
     out = tmp_path / "s"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "halfcircle.cli", "live", "--source", str(CLIP), "--headless",
+        [sys.executable, "-m", "halfcircle", "live", "--source", str(CLIP), "--headless",
          "--model", "lite", "--out", str(out), "--camera-tilt", "9"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from halfcircle.cues import LIVE_CUE_RULES, Cue, CueSelector, live_cues
-from halfcircle.kinematics import AngleSample
-from halfcircle.overlay import PHASE_WORDS, OverlayInfo, draw_overlay, phase_words
-from halfcircle.reps import LiveSnapshot, RepCounter, RepState
-from halfcircle.session import FrameState, SessionLoop
+from halfcircle.coaching.cues import LIVE_CUE_RULES, Cue, CueSelector, live_cues
+from halfcircle.coaching.reps import LiveSnapshot, RepCounter, RepState
+from halfcircle.coaching.session import FrameState, SessionLoop
+from halfcircle.kinematics.measure import AngleSample
+from halfcircle.present.overlay import PHASE_WORDS, OverlayInfo, draw_overlay, phase_words
 
 FPS = 30.0
 NAN = math.nan
@@ -165,7 +165,7 @@ def test_selector_keeps_a_plain_cue_up_for_its_display_time() -> None:
 @pytest.fixture
 def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every text the overlay draws (cv2.putText spied on)."""
-    import halfcircle.overlay as overlay
+    import halfcircle.present.overlay as overlay
 
     texts: list[str] = []
     real = overlay.cv2.putText

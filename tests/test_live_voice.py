@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from halfcircle.live import LiveOptions, run_live
-from halfcircle.reps import RepEvent, RepState
-from halfcircle.spokencues import COUNTDOWN_SENTENCE, SpeechPlanner, number_word
-from halfcircle.voice import SAMPLE_RATE
+from halfcircle.coaching.reps import RepEvent, RepState
+from halfcircle.coaching.spokencues import COUNTDOWN_SENTENCE, SpeechPlanner, number_word
+from halfcircle.coaching.voice import SAMPLE_RATE
+from halfcircle.live.run import LiveOptions, run_live
 from tests.conftest import has_audio_output
 
 REPO = Path(__file__).resolve().parents[1]

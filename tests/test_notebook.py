@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from halfcircle.analyze import analyze_poses, rep_dicts
-from halfcircle.baseline import baseline_from_poses
-from halfcircle.batch import plan_batch, run_batch, write_video_outputs
-from halfcircle.history import History
+from halfcircle.analyze.video import analyze_poses, rep_dicts
+from halfcircle.batch.run import plan_batch, run_batch, write_video_outputs
+from halfcircle.coaching.baseline import baseline_from_poses
+from halfcircle.history.store import History
 from tests.conftest import FIXTURES, REPO, fixture_poses
 
 NOTEBOOK = REPO / "notebooks" / "cohort.ipynb"

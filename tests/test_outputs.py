@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from halfcircle.analyze import VIDEO_STOPPED_NOTE
+from halfcircle.analyze.video import VIDEO_STOPPED_NOTE
 from halfcircle.errors import OutputFolderError
 from halfcircle.files import atomic_write, check_output_folder, clear_outputs
-from halfcircle.videowriter import H264Writer
+from halfcircle.io.videowriter import H264Writer
 from tests.conftest import FIXTURES, cli_on_a_full_disk
 
 PERSON = Path(__file__).parent / "data" / "person.mp4"  # 30 frames; annotated > 100 kB
@@ -33,7 +33,7 @@ TEMPORARY = re.compile(r"^\..+\.\d+\.tmp$")
 
 def _cli(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "halfcircle.cli", *map(str, args)],
+        [sys.executable, "-m", "halfcircle", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -146,7 +146,7 @@ def test_an_out_that_cannot_be_written_is_refused_before_the_first_frame(
 def _analyze_until_the_video_pass(out: Path) -> subprocess.Popen[str]:
     """Start ``analyze CLIP --out out`` and return once its annotated video is being made."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "halfcircle.cli", "analyze", str(CLIP), "--out", str(out),
+        [sys.executable, "-m", "halfcircle", "analyze", str(CLIP), "--out", str(out),
          "--model", "lite"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -290,7 +290,7 @@ def _on_a_terminal(*args: str | Path, interrupt_when: str | None = None) -> tupl
     # 40 rows of 160 columns: a terminal of no size gets bars of no width
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "halfcircle.cli", *map(str, args)],
+        [sys.executable, "-m", "halfcircle", *map(str, args)],
         stdout=subprocess.DEVNULL,
         stderr=follower,
         start_new_session=True,

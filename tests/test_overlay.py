@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from halfcircle.landmarks import N_LANDMARKS, PoseFrame
-from halfcircle.overlay import OverlayInfo, draw_overlay
+from halfcircle.present.overlay import OverlayInfo, draw_overlay
 
 
 def _standing_pose() -> PoseFrame:
@@ -77,7 +77,7 @@ def test_the_key_help_is_light_type_on_a_dark_strip_over_a_bright_floor() -> Non
 
 
 def test_a_long_cue_goes_on_two_lines_in_large_type_inside_the_frame() -> None:
-    from halfcircle.overlay import draw_cue
+    from halfcircle.present.overlay import draw_cue
 
     def text_rows(cue: str) -> tuple[int, int, int]:
         img = np.zeros((640, 480, 3), np.uint8)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from halfcircle.painmodel import (
+from halfcircle.coaching.painmodel import (
     CARRY_ON,
     EASE_OFF,
     SEE_CLINICIAN,

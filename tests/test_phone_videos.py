@@ -17,8 +17,8 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from halfcircle.analyze import extract_poses
-from halfcircle.kinematics import KinematicsSeries, compute_kinematics
+from halfcircle.analyze.video import extract_poses
+from halfcircle.kinematics.measure import KinematicsSeries, compute_kinematics
 
 REPO = Path(__file__).resolve().parents[1]
 #: A front view whose first 4 s hold the quiet stance and the right side bend.

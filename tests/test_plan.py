@@ -14,9 +14,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from halfcircle.errors import InputError
-from halfcircle.history import SCHEMA_VERSION, History
-from halfcircle.plan import (
+from halfcircle.coaching.plan import (
     Plan,
     current_plan,
     make_plan,
@@ -28,6 +26,8 @@ from halfcircle.plan import (
     today_status,
     write_ics,
 )
+from halfcircle.errors import InputError
+from halfcircle.history.store import SCHEMA_VERSION, History
 
 DATA = Path(__file__).parent / "data"
 #: A Friday; its week runs from Monday 30 Nov to Sunday 6 Dec 2026.

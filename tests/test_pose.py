@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from halfcircle.capture import open_source
+from halfcircle.analyze.posefile import iter_poses
 from halfcircle.errors import ModelError, ValidationError
+from halfcircle.io.capture import open_source
 from halfcircle.landmarks import LANDMARK, PoseSequence
 from halfcircle.pose import LivePosePool, PoseEstimator, PrimaryTracker, _StderrMute
-from halfcircle.posefile import iter_poses
 
 
 def _poses(video: Path, model: str = "full") -> PoseSequence:
@@ -235,7 +235,7 @@ def walk_in_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_second_person_walking_in_is_noticed_within_a_second(
     walk_in_video: Path, track_one: bool
 ) -> None:
-    from halfcircle.analyze import extract_poses
+    from halfcircle.analyze.video import extract_poses
     from halfcircle.poseconfig import PoseConfig
 
     seq, _ = extract_poses(walk_in_video, "lite", pose=PoseConfig(track_one=track_one))
@@ -298,7 +298,7 @@ def test_the_pose_settings_are_checked() -> None:
 
 
 def test_live_with_one_slot_notices_the_second_person_within_a_second(walk_in_video: Path) -> None:
-    from halfcircle.live import default_estimator
+    from halfcircle.live.run import default_estimator
     from halfcircle.poseconfig import PoseConfig
 
     with open_source(walk_in_video) as source:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from halfcircle.baseline import BaselineResult
-from halfcircle.history import History
-from halfcircle.progress import MeasureChange, change_words, glance_lines
+from halfcircle.coaching.baseline import BaselineResult
+from halfcircle.history.store import History
+from halfcircle.present.glance import MeasureChange, change_words, glance_lines
 
 T = "2026-11-{:02d}T08:00:00+00:00"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from halfcircle.analyze import analyze_video, write_outputs
+from halfcircle.analyze.video import analyze_video, write_outputs
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -65,7 +65,7 @@ def test_the_report_loads_without_errors_and_its_video_plays(
 def test_at_a_phone_width_only_the_rep_table_scrolls_sideways(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    from halfcircle.report import write_report
+    from halfcircle.present.report import write_report
     from tests.test_report_content import _two_reps
 
     report = tmp_path / "report.html"

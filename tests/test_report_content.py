@@ -18,19 +18,19 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from halfcircle.analyze import Analysis, analyze_poses
-from halfcircle.baseline import BaselineResult, BaselineRun, baseline_from_poses
-from halfcircle.batch import VideoJob, write_video_outputs
-from halfcircle.cues import REP_CUE_RULES
+from halfcircle.analyze.video import Analysis, analyze_poses
+from halfcircle.batch.run import VideoJob, write_video_outputs
+from halfcircle.coaching.baseline import BaselineResult, BaselineRun, baseline_from_poses
+from halfcircle.coaching.cues import REP_CUE_RULES
+from halfcircle.coaching.scoring import ScoreConfig
 from halfcircle.landmarks import PoseSequence
-from halfcircle.report import (
+from halfcircle.present.report import (
     _SPAN_STYLE,
     angle_spans,
     baseline_feedback,
     outside_tests,
     render_report,
 )
-from halfcircle.scoring import ScoreConfig
 from halfcircle.synthetic import half_circle, synthetic_clip
 from tests.conftest import without_person
 
@@ -265,8 +265,8 @@ def test_from_the_side_the_page_says_why_no_half_circle_is_counted_and_shows_the
 
 
 def test_the_page_and_the_terminal_show_the_same_whole_point_scores() -> None:
-    from halfcircle.analyze import text_summary
-    from halfcircle.scoring import points
+    from halfcircle.analyze.video import text_summary
+    from halfcircle.coaching.scoring import points
 
     analysis = analyze_poses(synthetic_clip(*half_circle()).seq)
     (rep,) = analysis.complete_reps
@@ -299,7 +299,7 @@ def _one_rep(score: ScoreConfig | None = None) -> Analysis:
 def test_score_config_has_a_plain_name_for_every_weight_of_the_score() -> None:
     from dataclasses import fields
 
-    from halfcircle.report import SCORE_PART_WORDS
+    from halfcircle.present.report import SCORE_PART_WORDS
 
     weights = {f.name for f in fields(ScoreConfig) if f.name.startswith("w_")}
     assert set(SCORE_PART_WORDS) == weights
@@ -315,7 +315,7 @@ def test_score_config_has_a_plain_name_for_every_weight_of_the_score() -> None:
 def test_the_score_is_explained_under_the_cards_with_the_weights_in_effect(
     weights: dict[str, float],
 ) -> None:
-    from halfcircle.report import SCORE_PART_WORDS
+    from halfcircle.present.report import SCORE_PART_WORDS
 
     cfg = ScoreConfig(**weights)
     text = _text(render_report(_one_rep(score=cfg)))
@@ -339,7 +339,7 @@ def test_no_best_rep_is_named_when_there_is_only_one() -> None:
 
 
 def test_the_angled_camera_is_named_in_plain_words() -> None:
-    from halfcircle.view import view_words
+    from halfcircle.kinematics.view import view_words
 
     assert view_words("oblique") == "camera at an angle"
     assert view_words("front") == "front view" and view_words("side") == "side view"
@@ -350,7 +350,7 @@ def test_the_angled_camera_is_named_in_plain_words() -> None:
 
 
 def test_the_rep_table_scrolls_in_its_own_wrapper_with_plain_headers() -> None:
-    from halfcircle.report import PAGE_CSS
+    from halfcircle.present.report import PAGE_CSS
 
     page = render_report(_two_reps())
     assert "<div class='tablewrap'><table>" in page
@@ -396,8 +396,8 @@ def test_the_cards_of_per_rep_peaks_say_they_are_averages() -> None:
 
 # ----------------------------------------------------------------------------- the plots
 def test_the_rep_trace_hangs_down_like_the_video_inset_with_a_legend_and_labelled_axes() -> None:
-    from halfcircle.report import ROUND_PATH_LABEL, TRACE_LABEL, WIDE, _plot_traces
-    from halfcircle.scoring import points
+    from halfcircle.coaching.scoring import points
+    from halfcircle.present.report import ROUND_PATH_LABEL, TRACE_LABEL, WIDE, _plot_traces
 
     analysis = _two_reps()
     fig = _plot_traces(analysis, WIDE)
@@ -425,7 +425,7 @@ def _smallest_text_px(fig: Figure, dpi: int, shown_px: int) -> float:
     """The smallest text of ``fig`` in CSS px, once its PNG is scaled to fit ``shown_px``."""
     from matplotlib.text import Text
 
-    from halfcircle.report import _figure_png
+    from halfcircle.present.report import _figure_png
 
     png = _figure_png(fig, dpi)  # draws the figure: every tick label exists now
     width = int.from_bytes(png[16:20], "big")  # the PNG header's width
@@ -436,7 +436,7 @@ def _smallest_text_px(fig: Figure, dpi: int, shown_px: int) -> float:
 
 @pytest.mark.parametrize("plot", ["angles", "traces"])
 def test_every_plot_is_drawn_readable_for_a_phone_and_for_a_desktop(plot: str) -> None:
-    from halfcircle.report import PHONE, WIDE, _plot_angles, _plot_traces
+    from halfcircle.present.report import PHONE, WIDE, _plot_angles, _plot_traces
 
     analysis = _attempts_then_half_circle(1)
     for layout, shown in ((PHONE, PHONE_CONTENT_PX), (WIDE, WIDE_CONTENT_PX)):

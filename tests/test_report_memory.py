@@ -3,7 +3,7 @@
 A report drew every rep's trace in one figure: for the 109 reps of a 10-minute
 recording, the phone's drawing was a 90,000-pixel-tall image, and analyze's peak
 memory grew by about 6.5 MB a rep. Now each figure holds at most
-:data:`~halfcircle.report.REPS_PER_FIGURE` reps, and each is freed once drawn.
+:data:`~halfcircle.present.report.REPS_PER_FIGURE` reps, and each is freed once drawn.
 ``python bench/analyze_memory.py`` prints the peak memory for 30 s, 2 min and 10 min.
 """
 
@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from halfcircle import report
-from halfcircle.analyze import Analysis, analyze_poses
-from halfcircle.report import render_report
+import halfcircle.present.report as report
+from halfcircle.analyze.video import Analysis, analyze_poses
+from halfcircle.present.report import render_report
 from halfcircle.synthetic import half_circle, synthetic_clip
 
 #: Reps in one figure (8; read from the module when it names it).

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from halfcircle.coaching.reps import RepCounter, RepEvent, RepState, RepThresholds
+from halfcircle.coaching.scoring import half_circle_path
 from halfcircle.errors import ValidationError
-from halfcircle.reps import RepCounter, RepEvent, RepState, RepThresholds
-from halfcircle.scoring import half_circle_path
 
 FPS = 30.0
 BOUNDARY_TOL_S = 0.3
@@ -426,8 +426,8 @@ def test_finish_closes_a_rep_in_progress_as_incomplete() -> None:
 
 
 def test_per_frame_geometry_matches_the_array_functions() -> None:
-    from halfcircle.reps import _phi_scalar, _unit_scalar
-    from halfcircle.smoothness import phase_angle_deg, trunk_direction
+    from halfcircle.coaching.reps import _phi_scalar, _unit_scalar
+    from halfcircle.kinematics.smoothness import phase_angle_deg, trunk_direction
 
     rng = np.random.default_rng(0)
     for lat, fwd in rng.uniform(-80, 80, size=(50, 2)):

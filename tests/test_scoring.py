@@ -9,8 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from halfcircle.errors import ValidationError
-from halfcircle.scoring import (
+from halfcircle.coaching.scoring import (
     MetricConfig,
     PersonalBest,
     ScoreConfig,
@@ -21,6 +20,7 @@ from halfcircle.scoring import (
     points,
     score_rep,
 )
+from halfcircle.errors import ValidationError
 from tests.conftest import typical_rep_metrics
 
 FPS = 30.0

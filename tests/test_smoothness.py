@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from halfcircle.errors import ValidationError
-from halfcircle.smoothness import (
+from halfcircle.kinematics.smoothness import (
     angular_speed_deg_s,
     count_reversals,
     count_speed_peaks,

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from halfcircle.painmodel import PainRating, pain_decision
-from halfcircle.stages import (
+from halfcircle.coaching.painmodel import PainRating, pain_decision
+from halfcircle.coaching.stages import (
     STAGES,
     MasteryRule,
     SetPlan,

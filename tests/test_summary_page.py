@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from halfcircle.baseline import BaselineResult
-from halfcircle.history import History
-from halfcircle.historyplot import plot_history
-from halfcircle.plan import make_plan, save_plan
-from halfcircle.summarypage import write_summary
+from halfcircle.coaching.baseline import BaselineResult
+from halfcircle.coaching.plan import make_plan, save_plan
+from halfcircle.history.store import History
+from halfcircle.present.history_page import plot_history
+from halfcircle.present.summary_page import write_summary
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = [

@@ -7,10 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from halfcircle.kinematics import KinematicsConfig, compute_kinematics, stream_kinematics
-from halfcircle.landmarks import LANDMARK, PoseSequence
-from halfcircle.synthetic import half_circle, synthetic_clip
-from halfcircle.tracking import (
+from halfcircle.kinematics.measure import KinematicsConfig, compute_kinematics, stream_kinematics
+from halfcircle.kinematics.tracking import (
     MAX_TRUNK_SPEED_DEG_S,
     SWAP_ORDER,
     JumpGuard,
@@ -18,6 +16,8 @@ from halfcircle.tracking import (
     find_swaps,
     jump_outliers,
 )
+from halfcircle.landmarks import LANDMARK, PoseSequence
+from halfcircle.synthetic import half_circle, synthetic_clip
 
 FPS = 30.0
 ANGLES = ("lateral_deg", "forward_deg", "rotation_deg", "inclination_deg")
@@ -239,7 +239,7 @@ def test_the_speed_limit_is_a_checked_setting() -> None:
 
 
 def test_a_swap_in_the_stance_that_zeroes_the_angles_changes_nothing() -> None:
-    from halfcircle.analyze import analyze_poses
+    from halfcircle.analyze.video import analyze_poses
 
     seq = _clip(0.0)
     truth = analyze_poses(seq).kinematics

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from halfcircle.view import (
+from halfcircle.kinematics.view import (
     MIN_OBSERVABILITY,
     NOTE_FROM_BEHIND,
     NOTE_LATERAL_UNOBSERVABLE,

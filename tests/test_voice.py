@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from halfcircle.voice import (
+from halfcircle.coaching.voice import (
     EARCONS,
     SAMPLE_RATE,
     SpeakerOutput,

@@ -19,7 +19,7 @@ here is re-exported by the package::
     history = halfcircle.load_history()              # the progress history's tables
 
 Units are in the column and field names (``_deg``, ``_s``, ``_cm``); angles follow
-the person's left and right (see :mod:`halfcircle.kinematics`). Missing values are
+the person's left and right (see :mod:`halfcircle.kinematics.measure`). Missing values are
 NaN. The loaders never modify what they read, except that :func:`load_history`
 upgrades an older history database to the current schema, as the command does.
 """
@@ -40,7 +40,7 @@ from halfcircle.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from halfcircle.analyze import Analysis
+    from halfcircle.analyze.video import Analysis
     from halfcircle.config import Settings
 
 __all__ = [
@@ -141,7 +141,7 @@ class Rep:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Rep:
-        """A rep from one entry of ``reps.json`` (as :func:`halfcircle.analyze.rep_dicts`)."""
+        """A rep from one entry of ``reps.json`` (as :func:`halfcircle.analyze.video.rep_dicts`)."""
         floats = {k: _float(d.get(k)) for k in _REP_FLOATS}
         return cls(
             index=int(d["index"]),
@@ -184,7 +184,7 @@ class VideoResult:
         model: The pose model used.
         summary: The facts of ``summary.json`` (view, calibration, counts, means).
         frames: One row per frame, the columns of ``frames.csv``
-            (:data:`halfcircle.analyze.FRAME_COLUMNS`), NaN where not measured.
+            (:data:`halfcircle.analyze.video.FRAME_COLUMNS`), NaN where not measured.
             From :func:`analyze_video` the values are unrounded; ``frames.csv``
             rounds angles to 0.01.
         reps: Complete and incomplete reps, in order.
@@ -229,7 +229,7 @@ class VideoResult:
     def status(self) -> tuple[str, list[str]]:
         """``("ok" | "warning" | "not measured", warning codes)``, as ``cohort.csv`` says.
 
-        See :func:`halfcircle.analyze.analysis_status`; a summary written before
+        See :func:`halfcircle.analyze.video.analysis_status`; a summary written before
         status was kept (schema 2) reads ``ok`` when measured.
         """
         if "status" in self.summary:
@@ -284,7 +284,7 @@ class VideoResult:
         Raises:
             InputError: This result was loaded from a folder (it holds no poses).
         """
-        from halfcircle.analyze import write_outputs
+        from halfcircle.analyze.video import write_outputs
 
         if self.analysis is None:
             raise InputError(
@@ -305,9 +305,9 @@ def analyze_video(
     """Analyse one recorded video: poses, angles, reps, scores and cues.
 
     The same pipeline as ``halfcircle analyze`` (nothing is written; see
-    :meth:`VideoResult.save`). :func:`halfcircle.analyze.analyze_video`, the
+    :meth:`VideoResult.save`). :func:`halfcircle.analyze.video.analyze_video`, the
     internal function of the same name, returns the bare
-    :class:`~halfcircle.analyze.Analysis` that :attr:`VideoResult.analysis` holds.
+    :class:`~halfcircle.analyze.video.Analysis` that :attr:`VideoResult.analysis` holds.
 
     Args:
         path: The video file.
@@ -322,7 +322,7 @@ def analyze_video(
         VideoSourceError: The file is missing or cannot be read as a video.
         ModelError: The pose model is missing or damaged.
     """
-    from halfcircle.analyze import (
+    from halfcircle.analyze.video import (
         analyze_poses,
         extract_poses,
         frames_announced,
@@ -340,10 +340,10 @@ def analyze_video(
 
 
 def from_analysis(analysis: Analysis) -> VideoResult:
-    """The :class:`VideoResult` of an in-memory :class:`~halfcircle.analyze.Analysis`."""
+    """The :class:`VideoResult` of an in-memory :class:`~halfcircle.analyze.video.Analysis`."""
     import pandas as pd
 
-    from halfcircle.analyze import FRAME_COLUMNS, frame_columns, rep_dicts, summary_dict
+    from halfcircle.analyze.video import FRAME_COLUMNS, frame_columns, rep_dicts, summary_dict
 
     reps, aborted = rep_dicts(analysis)
     return VideoResult(
@@ -367,7 +367,7 @@ def load_output(folder: str | Path) -> VideoResult:
     """
     import pandas as pd
 
-    from halfcircle.analyze import FRAME_COLUMNS, OUTPUT_FILES
+    from halfcircle.analyze.video import FRAME_COLUMNS, OUTPUT_FILES
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -419,7 +419,7 @@ class BatchOutput:
     Attributes:
         path: The batch folder.
         table: ``cohort.csv``, one row per video (columns:
-            :data:`halfcircle.cohort.COHORT_COLUMNS`); ``recorded_at`` as UTC
+            :data:`halfcircle.present.cohort.COHORT_COLUMNS`); ``recorded_at`` as UTC
             timestamps, empty cells NaN.
     """
 
@@ -432,7 +432,7 @@ class BatchOutput:
         if rows.empty:
             raise InputError(f"There is no video {video_id!r} in the batch at {self.path}.")
         row = rows.iloc[0]
-        from halfcircle.cohort import READ
+        from halfcircle.present.cohort import READ
 
         if row["status"] not in READ:
             raise InputError(f"{video_id} was not analysed ({row['status']}): {row['error']}")
@@ -440,7 +440,7 @@ class BatchOutput:
 
     def videos(self) -> Iterator[tuple[str, VideoResult]]:
         """``(id, result)`` of every video that was read (status ok, warning or not measured)."""
-        from halfcircle.cohort import READ
+        from halfcircle.present.cohort import READ
 
         for _, row in self.table.iterrows():
             if row["status"] in READ:
@@ -512,7 +512,7 @@ def load_history(db: str | Path | None = None) -> HistoryTables:
     """
     import pandas as pd
 
-    from halfcircle.history import History, default_db_path
+    from halfcircle.history.store import History, default_db_path
 
     path = Path(db) if db is not None else default_db_path()
     if not path.is_file():

@@ -12,19 +12,22 @@ Three layers, each overriding the one before it:
 Tables (``halfcircle config --print-defaults`` prints them all, commented):
 
 =============================  ==================================================
-``[reps]``                     the rep state machine (:class:`~halfcircle.reps.RepThresholds`)
-``[metrics]``                  per-rep metrics (:class:`~halfcircle.scoring.MetricConfig`)
-``[score]``                    the 0-100 score (:class:`~halfcircle.scoring.ScoreConfig`)
-``[cues]``                     cue pacing (:class:`~halfcircle.cues.CueConfig`)
+``[reps]``                     the rep state machine
+                               (:class:`~halfcircle.coaching.reps.RepThresholds`)
+``[metrics]``                  per-rep metrics (:class:`~halfcircle.coaching.scoring.MetricConfig`)
+``[score]``                    the 0-100 score (:class:`~halfcircle.coaching.scoring.ScoreConfig`)
+``[cues]``                     cue pacing (:class:`~halfcircle.coaching.cues.CueConfig`)
 ``[kinematics]``               angles from landmarks
-                               (:class:`~halfcircle.kinematics.KinematicsConfig`)
+                               (:class:`~halfcircle.kinematics.measure.KinematicsConfig`)
 ``[kinematics.calibration]``   the neutral stance
-                               (:class:`~halfcircle.calibration.CalibrationConfig`)
+                               (:class:`~halfcircle.kinematics.calibration.CalibrationConfig`)
 ``[kinematics.one_euro]``      the live view's smoothing
-                               (:class:`~halfcircle.filters.OneEuroConfig`)
-``[baseline]``                 the baseline tests (:class:`~halfcircle.baseline.BaselineConfig`)
+                               (:class:`~halfcircle.kinematics.filters.OneEuroConfig`)
+``[baseline]``                 the baseline tests
+                               (:class:`~halfcircle.coaching.baseline.BaselineConfig`)
 ``[pose]``                     looks for other people (:class:`~halfcircle.poseconfig.PoseConfig`)
-``[voice]``                    how the coach speaks (:class:`~halfcircle.voiceconfig.VoiceConfig`)
+``[voice]``                    how the coach speaks
+                               (:class:`~halfcircle.coaching.voiceconfig.VoiceConfig`)
 =============================  ==================================================
 
 Facts of one session are not settings: the camera tilt (``--camera-tilt``), the
@@ -51,14 +54,14 @@ from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, Final, Literal, Union, get_args, get_origin, get_type_hints
 
-from halfcircle.baseline import BaselineConfig
-from halfcircle.cues import CueConfig
+from halfcircle.coaching.baseline import BaselineConfig
+from halfcircle.coaching.cues import CueConfig
+from halfcircle.coaching.reps import RepThresholds
+from halfcircle.coaching.scoring import MetricConfig, ScoreConfig
+from halfcircle.coaching.voiceconfig import VoiceConfig
 from halfcircle.errors import InputError, ValidationError, error_reason
-from halfcircle.kinematics import KinematicsConfig
+from halfcircle.kinematics.measure import KinematicsConfig
 from halfcircle.poseconfig import PoseConfig
-from halfcircle.reps import RepThresholds
-from halfcircle.scoring import MetricConfig, ScoreConfig
-from halfcircle.voiceconfig import VoiceConfig
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -140,7 +143,7 @@ class Settings:
 
         With default settings this equals
         :meth:`KinematicsConfig.for_setup(camera_tilt_deg, body_height_m)
-        <halfcircle.kinematics.KinematicsConfig.for_setup>`.
+        <halfcircle.kinematics.measure.KinematicsConfig.for_setup>`.
         """
         calibration = replace(
             self.kinematics.calibration,

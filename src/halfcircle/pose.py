@@ -62,8 +62,8 @@ from mediapipe.tasks.python.vision.pose_landmarker import (
 )
 from numpy.typing import NDArray
 
-from halfcircle.capture import Frame
 from halfcircle.errors import ModelError, ValidationError
+from halfcircle.io.capture import Frame
 from halfcircle.landmarks import N_LANDMARKS, FloatArray, PoseFrame
 from halfcircle.models import model_path
 from halfcircle.offline import keep_mediapipe_offline

@@ -4,11 +4,11 @@ For tests and benchmarks of the kinematics. The skeleton lives in the body frame
 ``(r, f, u)`` (person's right, forward, up; metres; origin between the hips; the
 floor at ``u = -floor_depth``). The trunk is turned so that its vector
 ``mid(shoulders) - mid(hips)`` has exactly the asked lateral and forward angles
-(``halfcircle.smoothness.trunk_direction``), the shoulders twist about it by the
+(``halfcircle.kinematics.smoothness.trunk_direction``), the shoulders twist about it by the
 asked rotation (positive towards the person's left), arms hang under gravity.
 
 A pinhole camera stands ``distance_m`` from the hips at ``azimuth_deg`` (0 in
-front, positive towards the person's right, as :mod:`halfcircle.view`),
+front, positive towards the person's right, as :mod:`halfcircle.kinematics.view`),
 ``camera_height_m`` above the hips, looking at the person (level, or pitched
 down by ``pitch_deg``). Image
 landmarks are its perspective projection (normalised, y down); world landmarks

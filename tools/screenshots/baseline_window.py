@@ -18,8 +18,8 @@ from typing import Any
 
 import cv2
 
-from halfcircle.baselinelive import GuidedBaseline, run_guided_baseline
-from halfcircle.live import WindowUI
+from halfcircle.live.guided_baseline import GuidedBaseline, run_guided_baseline
+from halfcircle.live.run import WindowUI
 
 CLIP = Path(__file__).resolve().parents[2] / "fixtures" / "base_side_bends.mp4"
 

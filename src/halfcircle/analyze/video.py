@@ -1,0 +1,913 @@
+"""Recorded-video analysis: poses, angles, reps, scores, and the files a person reads.
+
+:func:`analyze_video` runs the pipeline over one file and returns an
+:class:`Analysis`; :func:`write_outputs` writes ``frames.csv``, ``reps.json``,
+``summary.json``, ``annotated.mp4`` and ``report.html`` into a folder.
+
+Pass one decodes the video and runs the pose model; the angles are then filtered
+zero-phase over the whole recording and replayed frame by frame through the
+same :class:`~halfcircle.coaching.session.SessionLoop` the live view uses. Pass two
+decodes again to draw the overlay and encode the annotated video.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import math
+from collections.abc import Callable
+from contextlib import ExitStack, suppress
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from halfcircle.analyze.posefile import iter_poses
+from halfcircle.coaching.reps import RepRecord
+from halfcircle.coaching.scoring import points
+from halfcircle.coaching.session import FrameState, rep_of_frames, replay
+from halfcircle.config import Settings, changed_settings, settings_diff
+from halfcircle.errors import HalfcircleError, error_reason
+from halfcircle.files import atomic_write, clear_outputs, json_safe, replace_text
+from halfcircle.io.capture import ReadAhead, open_source
+from halfcircle.kinematics.calibration import StanceChoice, calibrate_recording
+from halfcircle.kinematics.measure import KinematicsSeries, compute_kinematics
+from halfcircle.kinematics.tracking import repair_swaps
+from halfcircle.kinematics.view import view_words
+from halfcircle.landmarks import PoseFrame, PoseSequence
+from halfcircle.pose import PoseEstimator, VideoPosePool, video_pose_stage
+from halfcircle.poseconfig import PoseConfig
+from halfcircle.present.overlay import OverlayInfo, draw_overlay
+from halfcircle.words import join_and
+
+if TYPE_CHECKING:
+    from halfcircle.coaching.baseline import BaselineRun
+
+#: The files an analysis writes besides its annotated video, by the key
+#: :func:`write_outputs` returns them under.
+OUTPUT_FILES: Final = {
+    "frames": "frames.csv",
+    "reps": "reps.json",
+    "summary": "summary.json",
+    "report": "report.html",
+}
+#: Every file of an analysis output folder, the annotated video too: what
+#: :func:`write_outputs` writes, and clears of an earlier run first.
+OUTPUT_NAMES: Final = {**OUTPUT_FILES, "video": "annotated.mp4"}
+
+#: Schema version of ``reps.json``.
+SCHEMA_VERSION: Final = 1
+#: Schema version of ``summary.json``. 2: ``settings``, the settings that differ
+#: from the defaults (a version 1 summary was made with the defaults). 3:
+#: ``status`` and ``warnings`` (:func:`analysis_status`), ``calibration_choice``
+#: (:class:`~halfcircle.kinematics.calibration.StanceChoice`), ``counts.frames_measured``,
+#: ``counts.frames_skipped``, ``video.frames_expected`` (the frames the file
+#: announces, null when unknown) and ``video.ends_early`` (fewer could be read).
+SUMMARY_SCHEMA_VERSION: Final = 3
+
+#: Columns of ``frames.csv`` (units in the names; empty cells where not measured).
+FRAME_COLUMNS: Final = (
+    "frame", "time_s", "detected", "n_people",
+    "lateral_deg", "forward_deg", "inclination_deg", "phi_deg", "rotation_deg",
+    "pelvis_shift_cm", "pelvis_tilt_deg", "knee_flexion_deg", "fingertip_height_cm",
+    "confidence", "view", "phase", "rep", "cue",
+)  # fmt: skip
+
+#: Below this inclination (deg) the trunk is upright and phi is left empty: undefined.
+PHI_MIN_INCLINATION_DEG: Final = 3.0
+
+#: Fewest frames with a second person before the summary mentions them.
+OTHERS_MIN_FRAMES: Final = 5
+
+#: Frames a video may fall short of its header's count, at least, before it ends early.
+ENDS_EARLY_MIN_FRAMES: Final = 2
+#: ... and as a fraction of that count (a container may estimate it from the duration).
+ENDS_EARLY_TOLERANCE: Final = 0.02
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Everything measured in one recording.
+
+    Attributes:
+        source: The video analysed.
+        model: The pose model used.
+        poses: Per-frame landmarks of the tracked person.
+        kinematics: Per-frame angles (calibrated, zero-phase filtered).
+        states: What the session showed on each frame (phase, reps, cue).
+        reps: Complete and incomplete reps, in order.
+        aborted: Attempts back to upright without crossing the front.
+        interrupted: True when the run was stopped early (Ctrl-C): results cover
+            the frames read until then.
+        notes: Plain sentences about what could not be measured and why.
+        settings: The settings the analysis ran with (:mod:`halfcircle.config`).
+        frames_expected: How many frames the video file's header announces
+            (None when unknown): more than were read when the file ends early
+            (:func:`note_frames_expected`).
+        stance: The stance the recording was zeroed on and the rule that chose it
+            (:class:`~halfcircle.kinematics.calibration.StanceChoice`); None for a live
+            session's calibrate-first report, or when none was found.
+        frames_skipped: Frames of the recording without a pose because they were
+            skipped (a live session's busy model); ``len(poses)`` were measured.
+    """
+
+    source: str
+    model: str
+    poses: PoseSequence
+    kinematics: KinematicsSeries
+    states: list[FrameState]
+    reps: list[RepRecord]
+    aborted: list[RepRecord]
+    interrupted: bool = False
+    notes: tuple[str, ...] = field(default=())
+    settings: Settings = field(default_factory=Settings)
+    stance: StanceChoice | None = None
+    frames_skipped: int = 0
+    frames_expected: int | None = None
+
+    @property
+    def ends_early(self) -> bool:
+        """Whether fewer frames could be read than the file announces (cut short, damaged).
+
+        A few frames short, up to :data:`ENDS_EARLY_TOLERANCE` of them, is how
+        some containers round their count, not a damaged file; a run stopped
+        with Ctrl-C did not read to the end and does not count.
+        """
+        if self.frames_expected is None or self.interrupted:
+            return False
+        missing = self.frames_expected - len(self.poses)
+        return missing > max(ENDS_EARLY_MIN_FRAMES, ENDS_EARLY_TOLERANCE * self.frames_expected)
+
+    @property
+    def complete_reps(self) -> list[RepRecord]:
+        """The complete half circles."""
+        return [r for r in self.reps if r.complete]
+
+    @property
+    def measured(self) -> bool:
+        """Whether a person was found and the angles could be zeroed on a stance."""
+        return bool(self.poses.detected.any()) and self.kinematics.calibration is not None
+
+
+def extract_poses(
+    video: str | Path,
+    model: str = "full",
+    progress: Progress | None = None,
+    *,
+    estimator: PoseEstimator | None = None,
+    pose: PoseConfig | None = None,
+    mirrored: bool = False,
+) -> tuple[PoseSequence, bool]:
+    """Run the pose model over every frame of a video file.
+
+    Args:
+        video: The video file.
+        model: The pose model to load (ignored when ``estimator`` is given).
+        progress: Called with 1 after each frame.
+        estimator: An open ``"video"`` mode estimator to use instead of loading
+            the model: it is restarted for this video
+            (:meth:`~halfcircle.pose.PoseEstimator.restart`) and left open, so a
+            worker can load the model once for many videos.
+        pose: How the pose stage runs (:class:`~halfcircle.poseconfig.PoseConfig`;
+            the defaults when None): without ``estimator``, two pose slots are
+            read by one landmarker per core
+            (:func:`~halfcircle.pose.video_pose_stage`).
+        mirrored: The video is mirrored (a selfie video): its frames are flipped
+            back before the pose model sees them, so left and right stay the
+            person's (:func:`halfcircle.io.capture.open_source`).
+
+    Returns:
+        The poses, and whether the run was interrupted (Ctrl-C) before the end;
+        an interrupted run returns the frames read until then.
+    """
+    frames: list[PoseFrame] = []
+    interrupted = False
+    with ExitStack() as stack:
+        source = stack.enter_context(open_source(video, mirrored=mirrored))
+        pose = pose or PoseConfig()
+        stage: PoseEstimator | VideoPosePool
+        if estimator is None:
+            stage = video_pose_stage(model, pose.track_one, pose.others_check_s)
+            stack.callback(stage.close)
+        else:
+            estimator.restart()
+            estimator.others_check_s = pose.others_check_s
+            stage = estimator
+        size, fps = source.size, source.fps
+        try:
+            for _, found in iter_poses(source, stage):
+                frames.append(found)
+                if progress is not None:
+                    progress(1)
+        except KeyboardInterrupt:
+            interrupted = True
+    seq = PoseSequence.from_frames(frames, size, fps, source=str(video), mirrored=mirrored)
+    return seq, interrupted
+
+
+def analyze_poses(
+    poses: PoseSequence,
+    model: str = "full",
+    interrupted: bool = False,
+    camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
+    *,
+    calibrate: Literal["anywhere", "first"] = "anywhere",
+    frames_skipped: int = 0,
+) -> Analysis:
+    """Angles, reps, scores and cues of a recorded pose sequence.
+
+    ``camera_tilt_deg`` is how far the camera looked down (deg, 0 level), when
+    the user measured it: see :class:`~halfcircle.kinematics.calibration.CalibrationConfig`.
+    ``settings`` are the thresholds of every stage (the defaults when None).
+
+    ``calibrate``: ``"anywhere"`` (a recorded video) zeroes the whole recording on
+    the one stance :func:`~halfcircle.kinematics.calibration.choose_stance` picks, wherever it
+    lies, and counts every movement before and after it; ``"first"`` (a live
+    session's report) calibrates on the first quiet second and counts from its
+    end, as the live view did. ``frames_skipped``: frames of the recording that
+    have no pose because they were skipped (a live session's busy model), for the
+    counts and the status.
+    """
+    settings = settings or Settings()
+    kcfg = settings.kinematics_for(camera_tilt_deg)
+    stance: StanceChoice | None = None
+    if calibrate == "anywhere":
+        # a left/right swap of the pose model must not land in the stance that zeroes
+        # the angles: calibrate on the poses with swaps put back, as they are measured
+        labelled = repair_swaps(poses)[0] if kcfg.repair_swaps else poses
+        calib, stance = calibrate_recording(labelled, kcfg.calibration, kcfg.min_visibility)
+        kin = compute_kinematics(poses, kcfg, calibration=calib)
+    else:
+        kin = compute_kinematics(poses, kcfg)
+    loop, states = replay(kin, settings, count_everywhere=stance is not None)
+    notes = list(kin.notes)
+    if stance is not None:
+        before = sum(r.start_s < stance.start_s for r in (*loop.records, *loop.aborted))
+        said = stance.note(before)
+        if said is not None:
+            notes.insert(0, said)
+    detected = poses.detected
+    if len(poses) and not detected.any():
+        notes.insert(0, "No person was found in this video: stand so your whole body is in view.")
+    elif detected.any() and kin.calibration is None:
+        # replaces the kinematics' own note on the missing calibration with advice
+        notes = [n for n in notes if "calibrate" not in n]
+        notes.insert(
+            0,
+            "The video never shows a quiet upright stance to calibrate on: "
+            "start by standing still against the wall for two seconds.",
+        )
+    others = int((poses.n_people > 1).sum())
+    if others >= OTHERS_MIN_FRAMES:
+        notes.append(
+            f"Someone else was in view in {others} frames; the person tracked from "
+            "the start was measured."
+        )
+    for r in loop.records:
+        if not r.complete:
+            notes.append(
+                f"You left the view or stopped during rep {r.index} "
+                f"({r.start_s:.1f}-{r.end_s:.1f} s); it is kept as incomplete and not scored."
+            )
+    hint = baseline_hint(kin, detected, loop.records, settings, poses.source)
+    if hint is not None:
+        notes.append(hint)
+    if interrupted:
+        notes.append("The analysis was stopped early; results cover the frames read until then.")
+    if poses.mirrored:
+        notes.append("The video was read as mirrored (--mirrored): left and right are yours.")
+    return Analysis(
+        source=poses.source,
+        model=model,
+        poses=poses,
+        kinematics=kin,
+        states=states,
+        reps=loop.records,
+        aborted=loop.aborted,
+        interrupted=interrupted,
+        notes=tuple(notes),
+        settings=settings,
+        stance=stance,
+        frames_skipped=int(frames_skipped),
+    )
+
+
+#: What :func:`analysis_status` can warn of, by code, in the words a table shows.
+WARNING_WORDS: Final = {
+    "late_calibration": "zeroed on a stance after movements",
+    "short_calibration": "zeroed on a short stance",
+    "fallback_calibration": "no quiet stance, zero approximate",
+    "frames_skipped": "frames skipped",
+    "someone_else_in_view": "someone else in view",
+    "interrupted": "stopped early",
+}
+
+
+def analysis_status(analysis: Analysis) -> tuple[str, list[str]]:
+    """``("ok" | "warning" | "not measured", warning codes)`` of one analysis.
+
+    ``not measured``: nobody was seen, or nothing could zero the angles. ``warning``:
+    measured, but with one of :data:`WARNING_WORDS` (zeroed on a stance after some
+    of the movements, on a stance shorter than the calibration window, or on no
+    quiet stance at all; frames skipped; someone else in view; stopped early);
+    ``ok`` only without any.
+    """
+    if not analysis.measured:
+        return "not measured", []
+    codes: list[str] = []
+    stance = analysis.stance
+    if stance is not None:
+        if stance.rule == "short_stance":
+            codes.append("short_calibration")
+        elif stance.rule == "steadiest_moment":
+            codes.append("fallback_calibration")
+        if any(r.start_s < stance.start_s for r in (*analysis.reps, *analysis.aborted)):
+            codes.append("late_calibration")
+    if analysis.frames_skipped > 0:
+        codes.append("frames_skipped")
+    if int((analysis.poses.n_people > 1).sum()) >= OTHERS_MIN_FRAMES:
+        codes.append("someone_else_in_view")
+    if analysis.interrupted:
+        codes.append("interrupted")
+    return ("warning" if codes else "ok"), codes
+
+
+#: How :func:`baseline_hint` begins (the report of a batch's baseline clip leaves it out).
+BASELINE_HINT_START: Final = "No half circle was done here, but the movements look like"
+
+
+def baseline_hint(
+    kin: KinematicsSeries,
+    detected: NDArray[np.bool_],
+    reps: list[RepRecord],
+    settings: Settings,
+    source: str,
+) -> str | None:
+    """Advice to measure a recording of baseline tests with ``halfcircle baseline``.
+
+    None unless the recording was calibrated, holds no complete half circle, sees
+    side bending (from the side a half circle looks like a toe touch), keeps the
+    person in view from their first frame to their last (one who left mid-rep
+    was doing a half circle), and the baseline segmentation finds tests in it.
+    The rep counter reads side bends as attempts that came back before the front,
+    a toe touch as an incomplete rep and a rotation as nothing at all.
+    """
+    from halfcircle.coaching.baseline import segment_baseline
+
+    if kin.calibration is None or any(r.complete for r in reps):
+        return None
+    seen = np.flatnonzero(detected)
+    if not kin.view.lateral_observable or not detected[seen[0] : seen[-1] + 1].all():
+        return None
+    found = segment_baseline(kin, settings.baseline)
+    if not found:
+        return None
+    tests = ", ".join(dict.fromkeys(r.test.replace("_", " ") for r in found))
+    return (
+        f"{BASELINE_HINT_START} baseline tests ({tests}); "
+        f"halfcircle baseline --source {Path(source).name} measures them."
+    )
+
+
+def analyze_video(
+    video: str | Path,
+    model: str = "full",
+    progress: Progress | None = None,
+    camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
+    mirrored: bool = False,
+) -> Analysis:
+    """Analyse one recorded video (see the module docstring and :func:`analyze_poses`).
+
+    ``mirrored``: the video is a mirrored recording (a selfie video), see
+    :func:`extract_poses`.
+    """
+    expected = frames_announced(video)
+    settings = settings or Settings()
+    poses, interrupted = extract_poses(
+        video, model, progress, pose=settings.pose, mirrored=mirrored
+    )
+    analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
+    return note_frames_expected(analysis, expected)
+
+
+def frames_announced(video: str | Path) -> int | None:
+    """How many frames a video file's header announces (None when it does not say).
+
+    Raises:
+        VideoSourceError: The file cannot be opened as a video.
+    """
+    with open_source(video) as source:
+        return source.frame_count
+
+
+def note_frames_expected(analysis: Analysis, frames_expected: int | None) -> Analysis:
+    """``analysis`` knowing how many frames its file announced; a note when it ended early.
+
+    A truncated file (a copy cut short, a recording that crashed) decodes as a
+    shorter clip: the note says so, with the frames read against the frames
+    announced, so that a short result is never taken for the whole recording.
+    """
+    out = replace(analysis, frames_expected=frames_expected)
+    if not out.ends_early:
+        return out
+    read = len(analysis.poses)
+    seconds = read / analysis.poses.fps if analysis.poses.fps > 0 else 0.0
+    note = (
+        f"The file ends early: {read} of the {frames_expected} frames its header "
+        f"announces could be read (it may be cut short or damaged); the results "
+        f"cover its first {seconds:.1f} s."
+    )
+    return replace(out, notes=(*out.notes, note))
+
+
+# ----------------------------------------------------------------------------- outputs
+def rep_dicts(analysis: Analysis) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """JSON-ready reps (complete and incomplete) and aborted attempts, with their cues."""
+    from halfcircle.coaching.cues import record_cues
+
+    def one(r: RepRecord) -> dict[str, Any]:
+        d = json_safe(r.as_dict())
+        d["cues"] = [c.text for c in record_cues(r)]
+        return d
+
+    return [one(r) for r in analysis.reps], [one(r) for r in analysis.aborted]
+
+
+def summary_dict(analysis: Analysis) -> dict[str, Any]:
+    """The facts of ``summary.json``: video, model, view, calibration, counts, means.
+
+    ``settings`` holds the settings that differ from the defaults
+    (:func:`halfcircle.config.settings_diff`; ``{}`` for the defaults).
+    """
+    poses, kin = analysis.poses, analysis.kinematics
+    complete = analysis.complete_reps
+    duration = float(poses.time_s[-1] - poses.time_s[0]) + 1.0 / poses.fps if len(poses) else 0.0
+
+    def mean_of(key: str) -> float | None:
+        vals = [getattr(r.metrics, key) for r in complete]
+        vals = [v for v in vals if v is not None and math.isfinite(v)]
+        return round(float(np.mean(vals)), 2) if vals else None
+
+    scores = [r.score.total for r in complete if r.score is not None]
+    status, warnings = analysis_status(analysis)
+    return json_safe(
+        {
+            "schema_version": SUMMARY_SCHEMA_VERSION,
+            "status": status,
+            "warnings": [{"code": c, "text": WARNING_WORDS[c]} for c in warnings],
+            "video": {
+                "path": analysis.source,
+                "frames": len(poses),
+                "frames_expected": analysis.frames_expected,
+                "ends_early": analysis.ends_early,
+                "fps": poses.fps,
+                "duration_s": round(duration, 3),
+                "width": poses.image_size[0],
+                "height": poses.image_size[1],
+            },
+            "model": analysis.model,
+            "view": {
+                "kind": kin.view.kind,
+                "azimuth_deg": round(kin.view.azimuth_deg, 1),
+                "lateral_observable": kin.view.lateral_observable,
+            },
+            "calibration": kin.calibration.to_dict() if kin.calibration is not None else None,
+            "calibration_choice": analysis.stance.as_dict() if analysis.stance else None,
+            "settings": settings_diff(analysis.settings),
+            "counts": {
+                "frames_measured": len(poses),
+                "frames_skipped": analysis.frames_skipped,
+                "frames_with_person": int(poses.detected.sum()),
+                "frames_with_someone_else": int((poses.n_people > 1).sum()),
+                "complete_reps": len(complete),
+                "incomplete_reps": len(analysis.reps) - len(complete),
+                "aborted": len(analysis.aborted),
+                "right_first": sum(r.direction == "right_first" for r in complete),
+                "left_first": sum(r.direction == "left_first" for r in complete),
+            },
+            "means": {
+                "score": round(float(np.mean(scores)), 1) if scores else None,
+                "best_score": round(float(np.max(scores)), 1) if scores else None,
+                "peak_lateral_right_deg": mean_of("peak_lateral_right_deg"),
+                "peak_lateral_left_deg": mean_of("peak_lateral_left_deg"),
+                "peak_forward_deg": mean_of("peak_forward_deg"),
+                "arc_coverage_deg": mean_of("arc_coverage_deg"),
+                "sparc": mean_of("sparc"),
+                "duration_s": mean_of("duration_s"),
+            },
+            "interrupted": analysis.interrupted,
+            "notes": list(analysis.notes),
+        }
+    )
+
+
+def tilt_words(camera_tilt_deg: float) -> str:
+    """``"camera 9 deg down"`` (or ``up``) for a tilt in degrees down; ``""`` for a level camera."""
+    if not camera_tilt_deg:
+        return ""
+    return f"camera {abs(camera_tilt_deg):g} deg {'down' if camera_tilt_deg > 0 else 'up'}"
+
+
+def view_status(
+    view: str, lateral_observable: bool, camera_tilt_deg: float, advice: str = ""
+) -> str:
+    """The overlay's status line: the view, the camera tilt when one is used, what is not seen.
+
+    ``advice`` follows "side bend not seen" (the live view adds what to do).
+    """
+    tilt = tilt_words(camera_tilt_deg)
+    return (
+        f"{view} view"
+        + (f", {tilt}" if tilt else "")
+        + ("" if lateral_observable else ": side bend not seen" + advice)
+    )
+
+
+def camera_tilt_phrase(summary: dict[str, Any]) -> str:
+    """``"camera 9 deg down (as given)"`` when the calibration used a tilt, else ``""``."""
+    tilt = tilt_words(float((summary.get("calibration") or {}).get("camera_tilt_deg", 0.0)))
+    return f"{tilt} (as given)" if tilt else ""
+
+
+def score_points(analysis: Analysis) -> tuple[str, str] | None:
+    """The complete reps' mean and best score as shown (whole points), None without one.
+
+    From the unrounded scores, as each rep's own score is shown, so that the
+    terminal, the report and a rep's line agree (:func:`halfcircle.coaching.scoring.points`).
+    """
+    scores = [r.score.total for r in analysis.complete_reps if r.score is not None]
+    if not scores:
+        return None
+    return points(float(np.mean(scores))), points(max(scores))
+
+
+def peak_forward_seen_deg(analysis: Analysis) -> float:
+    """The largest forward bend measured anywhere in the recording (deg; NaN if none)."""
+    kin = analysis.kinematics
+    forward = kin.forward_deg[kin.valid]
+    return float(np.nanmax(forward)) if np.isfinite(forward).any() else math.nan
+
+
+def side_view_sentence(analysis: Analysis) -> str | None:
+    """Why no half circle is counted from a side view, and the forward bend seen.
+
+    None unless a person was seen from a view that cannot observe side bending
+    (without it a rep's phase cannot be followed).
+    """
+    kin = analysis.kinematics
+    if not analysis.poses.detected.any() or kin.view.lateral_observable:
+        return None
+    peak = peak_forward_seen_deg(analysis)
+    return (
+        "Half circles are not counted from the side, where side bending is not seen"
+        + (f"; forward bending reached {peak:.0f} deg" if math.isfinite(peak) else "")
+        + "."
+    )
+
+
+def text_summary(analysis: Analysis) -> str:
+    """A one-screen plain-text summary for the terminal."""
+    s = summary_dict(analysis)
+    c, v = s["counts"], s["video"]
+    camera = camera_tilt_phrase(s)
+    seen = c["frames_with_person"] > 0
+    view = view_words(s["view"]["kind"]) if seen else "nobody in view"
+    lines = [
+        f"{Path(analysis.source).name}: {v['frames']} frames, {v['duration_s']:.1f} s, "
+        f"{view}{', ' + camera if camera else ''}, model {analysis.model}."
+        + (
+            f" {c['frames_measured']} of {c['frames_measured'] + c['frames_skipped']} "
+            f"frames measured, {c['frames_skipped']} skipped (the model was busy)."
+            if c["frames_skipped"]
+            else ""
+        ),
+        f"Half circles: {c['complete_reps']} complete"
+        + (f", {c['incomplete_reps']} incomplete" if c["incomplete_reps"] else "")
+        + (f", {c['aborted']} stopped before the front" if c["aborted"] else "")
+        + ".",
+    ]
+    side = side_view_sentence(analysis)
+    if side is not None:
+        lines[1] = side
+    for r in analysis.reps:
+        mt = r.metrics
+        score = f"score {points(r.score.total)}" if r.score is not None else r.outcome
+        lines.append(
+            f"  rep {r.index} ({r.direction.replace('_', ' ')}, {r.start_s:.1f}-{r.end_s:.1f} s): "
+            f"right {_fmt(mt.peak_lateral_right_deg)}, left {_fmt(mt.peak_lateral_left_deg)}, "
+            f"forward {_fmt(mt.peak_forward_deg)}, {score}"
+        )
+    shown = score_points(analysis)
+    if shown is not None:
+        lines.append(f"Average score {shown[0]} of 100, best {shown[1]}.")
+    changed = changed_settings(analysis.settings)
+    if changed:
+        lines.append("Settings that differ from the defaults: " + ", ".join(changed) + ".")
+    lines += [f"Note: {n}" for n in analysis.notes]
+    return "\n".join(lines)
+
+
+def frame_columns(analysis: Analysis) -> dict[str, NDArray[Any]]:
+    """The columns of ``frames.csv`` as arrays, unrounded (one entry per frame).
+
+    Measures are float64 with NaN where ``frames.csv`` leaves the cell empty (not
+    measured, not seen from this view, or ``phi_deg`` while upright); ``detected``
+    is bool, ``frame``, ``n_people`` and ``rep`` int64 (``rep`` 0 outside reps);
+    ``view``, ``phase`` and ``cue`` are object arrays of str (``cue`` "" when none).
+    """
+    kin, poses = analysis.kinematics, analysis.poses
+    n = len(poses)
+    ok = np.asarray(kin.valid[:n], dtype=bool)
+    cols: dict[str, NDArray[Any]] = {
+        "frame": np.arange(n, dtype=np.int64),
+        "time_s": np.asarray(poses.time_s, dtype=np.float64),
+        "detected": np.asarray(poses.detected, dtype=bool),
+        "n_people": np.asarray(poses.n_people, dtype=np.int64),
+    }
+    for name in FRAME_COLUMNS[4:14]:
+        values = np.array(getattr(kin, name)[:n], dtype=np.float64)
+        shown = ok & np.isfinite(values)
+        if name == "lateral_deg" and not kin.view.lateral_observable:
+            shown[:] = False
+        if name == "phi_deg":
+            shown &= np.asarray(kin.inclination_deg[:n]) >= PHI_MIN_INCLINATION_DEG
+        cols[name] = np.where(shown, values, np.nan)
+    cols["view"] = np.array([kin.view.kind] * n, dtype=object)
+    cols["phase"] = np.array([s.phase for s in analysis.states[:n]], dtype=object)
+    cols["rep"] = rep_of_frames(poses.time_s, analysis.reps)
+    cols["cue"] = np.array([s.cue or "" for s in analysis.states[:n]], dtype=object)
+    return cols
+
+
+def write_frames_csv(analysis: Analysis, path: Path) -> None:
+    """Write ``frames.csv``: one row per frame (see :data:`FRAME_COLUMNS`).
+
+    Written whole or not at all (:func:`halfcircle.files.atomic_write`): a full
+    disk never leaves a file cut mid-row.
+    """
+    cols = frame_columns(analysis)
+    measures = FRAME_COLUMNS[4:14]
+    with atomic_write(path) as f:
+        writer = csv.writer(f)
+        writer.writerow(FRAME_COLUMNS)
+        for i in range(len(cols["frame"])):
+            row: list[Any] = [
+                i,
+                f"{cols['time_s'][i]:.4f}",
+                int(cols["detected"][i]),
+                int(cols["n_people"][i]),
+            ]
+            for name in measures:
+                value = float(cols[name][i])
+                row.append(f"{value:.2f}" if math.isfinite(value) else "")
+            rep = int(cols["rep"][i])
+            row += [cols["view"][i], cols["phase"][i], rep or "", cols["cue"][i]]
+            writer.writerow(row)
+
+
+class OutputsUnwrittenError(HalfcircleError, OSError):
+    """Some files of an analysis could not be written (disk full); the others were.
+
+    An :class:`OSError` too, with the ``errno`` and ``strerror`` of the first
+    failure, for callers that handle a full disk as such.
+
+    Attributes:
+        missing: The names of the files not written.
+    """
+
+    def __init__(self, message: str, missing: list[str], cause: OSError) -> None:
+        super().__init__(message)
+        self.missing = missing
+        self.errno = cause.errno
+        self.strerror = cause.strerror
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+#: The note an analysis gets when Ctrl-C stopped the making of its annotated video.
+VIDEO_STOPPED_NOTE: Final = (
+    "Stopped with Ctrl-C while the annotated video was made: every frame was "
+    "measured, and the video was not kept."
+)
+
+
+#: The note an analysis gets when Ctrl-C stopped the writing of its files.
+RESULTS_STOPPED_NOTE: Final = (
+    "Stopped with Ctrl-C while the results were written: a file missing from "
+    "this folder was not written."
+)
+
+
+def video_stopped(analysis: Analysis) -> Analysis:
+    """``analysis`` marked as stopped with Ctrl-C while its annotated video was made."""
+    return replace(analysis, interrupted=True, notes=(*analysis.notes, VIDEO_STOPPED_NOTE))
+
+
+def results_stopped(analysis: Analysis) -> Analysis:
+    """``analysis`` marked as stopped with Ctrl-C while its files were written."""
+    return replace(analysis, interrupted=True, notes=(*analysis.notes, RESULTS_STOPPED_NOTE))
+
+
+def write_outputs(
+    analysis: Analysis,
+    out_dir: Path,
+    *,
+    annotate: bool = True,
+    progress: Progress | None = None,
+    baseline: BaselineRun | None = None,
+    on_file: Callable[[str], None] | None = None,
+) -> dict[str, Path]:
+    """Write every output file of one analysis into ``out_dir`` (created if needed).
+
+    The one writer of an output folder's file set (:data:`OUTPUT_NAMES`). The
+    files of an earlier run there are removed first, so that none survives
+    beside new ones; then the data (``summary.json``, ``reps.json``,
+    ``frames.csv``), the report, and the annotated video last, each under a
+    temporary name renamed into place once complete. The report is written
+    before the video and completed with it once the video is whole, so a full
+    disk or Ctrl-C costs the video and never the report or the data. A file
+    that cannot be written does not stop the others.
+
+    Args:
+        analysis: What to write.
+        out_dir: The folder.
+        annotate: Make the annotated video.
+        progress: Called with 1 after each frame of the annotated video.
+        baseline: The baseline tests measured in the same recording, for a
+            baseline clip: its report then presents those tests
+            (:func:`halfcircle.present.report.render_report`).
+        on_file: Called with a file's name once it is written.
+
+    Returns:
+        The paths written, by name (``frames``, ``reps``, ``summary``, ``video``, ``report``).
+
+    Raises:
+        VideoWriteError: The annotated video could not be written (disk full);
+            every other file was written, the report without the video.
+        OutputsUnwrittenError: Another file could not be written; the others were.
+        KeyboardInterrupt: Ctrl-C during the annotated video: ``summary.json``
+            and the report are written again first, with ``interrupted`` true and
+            :data:`VIDEO_STOPPED_NOTE`, and no video is kept. Ctrl-C before:
+            ``summary.json`` is written with ``interrupted`` true and
+            :data:`RESULTS_STOPPED_NOTE`, and the files not yet written are not.
+    """
+    from halfcircle.io.videowriter import VideoWriteError
+    from halfcircle.present.report import VIDEO_SLOT, render_report, with_video
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clear_outputs(out_dir, OUTPUT_NAMES.values())
+    paths: dict[str, Path] = {}
+    failed: dict[str, OSError] = {}
+
+    def attempt(key: str, write: Callable[[Path], None]) -> None:
+        path = out_dir / OUTPUT_NAMES[key]
+        try:
+            write(path)
+        except OSError as err:
+            failed[key] = err
+            return
+        paths[key] = path
+        if on_file is not None:
+            on_file(path.name)
+
+    try:
+        reps, aborted = rep_dicts(analysis)
+        attempt("summary", lambda p: _write_json(p, summary_dict(analysis)))
+        attempt(
+            "reps",
+            lambda p: _write_json(
+                p, {"schema_version": SCHEMA_VERSION, "reps": reps, "aborted": aborted}
+            ),
+        )
+        attempt("frames", lambda p: write_frames_csv(analysis, p))
+        page = render_report(analysis, None, base=out_dir, baseline=baseline)
+        attempt("report", lambda p: replace_text(p, page))
+    except KeyboardInterrupt:  # the summary, at least, says what happened
+        stopped = results_stopped(analysis)
+        with suppress(OSError):
+            _write_json(out_dir / OUTPUT_NAMES["summary"], summary_dict(stopped))
+        raise
+    unwritten: VideoWriteError | None = None
+    if annotate and len(analysis.poses):
+        video = out_dir / OUTPUT_NAMES["video"]
+        try:
+            write_annotated_video(analysis, video, progress)
+        except VideoWriteError as err:  # the data and the report are kept without it
+            unwritten = err
+        except KeyboardInterrupt:
+            stopped = video_stopped(analysis)
+            note = f"<p class='note'>{html.escape(VIDEO_STOPPED_NOTE)}</p>"
+            with suppress(OSError):
+                _write_json(out_dir / OUTPUT_NAMES["summary"], summary_dict(stopped))
+            if "report" in paths:
+                with suppress(OSError):
+                    replace_text(paths["report"], page.replace(VIDEO_SLOT, note, 1))
+            raise
+        else:
+            paths["video"] = video
+            if on_file is not None:
+                on_file(video.name)
+            if "report" in paths:  # embedded; linked if the disk has no room for that
+                try:
+                    replace_text(paths["report"], with_video(page, video, out_dir))
+                except OSError:
+                    with suppress(OSError):
+                        replace_text(paths["report"], with_video(page, video, out_dir, embed=False))
+    if failed:
+        names = [OUTPUT_NAMES[key] for key in failed]
+        kept = [p.name for p in paths.values()]
+        first = next(iter(failed.values()))
+        raise OutputsUnwrittenError(
+            f"{join_and(names)} could not be written to {out_dir} ({error_reason(first)})"
+            + (f"; {join_and(kept)} {'is' if len(kept) == 1 else 'are'} there." if kept else "."),
+            names,
+            first,
+        )
+    if unwritten is not None:
+        raise unwritten
+    return paths
+
+
+def overlay_infos(analysis: Analysis) -> list[OverlayInfo]:
+    """What the overlay shows on each frame (the live view draws the same)."""
+    kin = analysis.kinematics
+    complete = analysis.complete_reps
+    lat_peak = max([r.metrics.peak_lateral_right_deg for r in complete] + [30.0])
+    fwd_peak = max([r.metrics.peak_forward_deg for r in complete] + [60.0])
+    trace_all = np.stack([kin.lateral_deg, kin.forward_deg], axis=1)
+    tilt = kin.calibration.camera_tilt_deg if kin.calibration is not None else 0.0
+    status = view_status(kin.view.kind, kin.view.lateral_observable, tilt)
+    infos = []
+    last_trace: np.ndarray | None = None
+    prev_reps = 0
+    for i, state in enumerate(analysis.states):
+        ok = bool(kin.valid[i])
+        if state.reps > prev_reps:
+            r = complete[state.reps - 1]
+            last_trace = r.frames.trace
+            prev_reps = state.reps
+        if state.trace_from_s is not None:
+            sel = (kin.time_s >= state.trace_from_s) & (kin.time_s <= kin.time_s[i])
+            trace = trace_all[sel]
+        else:
+            trace = np.zeros((0, 2))
+        infos.append(
+            OverlayInfo(
+                lateral_deg=float(kin.lateral_deg[i])
+                if ok and kin.view.lateral_observable
+                else None,
+                forward_deg=float(kin.forward_deg[i]) if ok else None,
+                phase=state.phase,
+                reps=state.reps,
+                score=state.score,
+                cue=state.cue,
+                trace=trace,
+                last_trace=last_trace,
+                ideal_deg=(lat_peak, fwd_peak),
+                status=status,
+                from_behind=kin.view.from_behind,
+            )
+        )
+    return infos
+
+
+def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | None = None) -> None:
+    """Decode the video again and write it with the overlay drawn (H.264 MP4).
+
+    ``path`` appears only once the video is complete (an atomic
+    :class:`~halfcircle.io.videowriter.H264Writer`). Decoding runs ahead on a thread and
+    encoding in ffmpeg's own process, so the three share the cores.
+    """
+    from halfcircle.io.videowriter import H264Writer
+
+    infos = overlay_infos(analysis)
+    poses = analysis.poses
+    with (
+        open_source(analysis.source, mirrored=poses.mirrored) as source,
+        H264Writer(path, source.size, source.fps, atomic=True) as writer,
+        ReadAhead(source) as frames,  # decoded on another core while one is drawn
+    ):
+        for frame in frames:
+            i = frame.index
+            if i >= len(infos):
+                break
+            draw_overlay(frame.image, poses.frame(i), infos[i])
+            writer.write(frame.image)
+            if progress is not None:
+                progress(1)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    replace_text(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
+def _fmt(deg: float | None) -> str:
+    return "--" if deg is None or not math.isfinite(deg) else f"{deg:.0f} deg"

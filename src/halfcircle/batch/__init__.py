@@ -1,0 +1,23 @@
+"""Many recordings at once, on this machine or a Dask cluster, resumable."""
+
+from halfcircle.batch.run import (
+    BatchError,
+    BatchPlan,
+    BatchResult,
+    VideoOutcome,
+    batch,
+    is_done,
+    plan_batch,
+    run_batch,
+)
+
+__all__ = [
+    "BatchError",
+    "BatchPlan",
+    "BatchResult",
+    "VideoOutcome",
+    "batch",
+    "is_done",
+    "plan_batch",
+    "run_batch",
+]

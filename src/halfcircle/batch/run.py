@@ -1,0 +1,1004 @@
+"""Many recordings at once: ``halfcircle batch`` on Dask distributed.
+
+A clinic or a study collects hundreds of recorded half circles and baseline
+tests. :func:`plan_batch` finds every video in the given files and folders
+(recursively, by extension) and decides which are already done;
+:func:`run_batch` analyses the rest on a Dask cluster and writes the cohort
+table (:mod:`halfcircle.present.cohort`). :func:`batch` does both.
+
+Layout of the output folder ``DIR``::
+
+    DIR/cohort.csv            one row per video (see halfcircle.present.cohort.COHORT_COLUMNS)
+    DIR/cohort.html           the same, with plots across videos and over time per person
+    DIR/videos/<id>/          what `halfcircle analyze` writes for the video, plus
+                              baseline.json (baseline clips, whose report.html presents
+                              their baseline tests) and done.json (written last); a
+                              baseline clip's reps.json and summary.json leave out what
+                              were its tests, as its report does
+
+Names (see :func:`find_batch_videos`):
+
+* **id**: the video's path relative to the folder it was found in (``anna/2026-03-02.mp4``),
+  or its file name when the file itself was given. Two videos that would share an
+  id get ``-`` and 8 hex digits of a hash of their full path after the stem.
+* **person**: the first folder below the input folder (``anna`` for
+  ``clinic/anna/week1/x.mp4`` found in ``clinic``); for a video lying directly in the
+  input folder, that folder's name; for a file given by name, its parent folder's name.
+* **baseline clip**: a file whose name starts with ``base_``, ``base-``,
+  ``baseline_`` or ``baseline-``, or that lies in a folder named ``baseline``; its
+  row also carries the baseline range-of-motion measures
+  (:func:`halfcircle.coaching.baseline.baseline_from_poses`).
+
+Engine: a :class:`distributed.LocalCluster` of worker processes with one thread
+each, one per core by default, or an existing cluster (``scheduler``; its workers
+need halfcircle installed and must see the input and output paths). Each worker
+thread loads the pose model once and reuses it for every video it is given
+(:meth:`halfcircle.pose.PoseEstimator.restart` makes a reused landmarker read each
+video as a fresh one would).
+
+Robustness:
+
+* A video that fails (unreadable, damaged, a crash of the worker) gets its error
+  in its cohort row; the others go on.
+* Each video's outputs are written into ``DIR/.partial/`` and renamed into place
+  when complete; ``done.json`` records the input's size and modification time,
+  the model and its sha256, the camera tilt, the settings that differ from the
+  defaults (:mod:`halfcircle.config`), and every file written with its size. A
+  video counts as done only when its marker matches the input and every file is
+  there with its size, so a run that was killed resumes where it stopped and a
+  changed input, model, option or setting is analysed again.
+* Ctrl-C stops the run; the cohort is written for what finished.
+* One batch at a time per output folder (a lock file, ``DIR/.batch.lock``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import platform
+import re
+import shutil
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from halfcircle.errors import HalfcircleError, InputError, error_reason
+from halfcircle.files import json_safe, replace_text
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from halfcircle.analyze.video import Analysis
+    from halfcircle.coaching.baseline import BaselineRun
+    from halfcircle.config import Settings
+    from halfcircle.pose import PoseEstimator
+
+__all__ = [
+    "DONE_NAME",
+    "MARKER_SCHEMA_VERSION",
+    "BatchError",
+    "BatchPlan",
+    "BatchResult",
+    "CloseEstimatorsPlugin",
+    "VideoEntry",
+    "VideoJob",
+    "VideoOutcome",
+    "analyze_job",
+    "batch",
+    "close_worker_estimators",
+    "find_batch_videos",
+    "is_baseline_clip",
+    "is_done",
+    "plan_batch",
+    "run_batch",
+    "write_video_outputs",
+]
+
+#: The completion marker of a video's output folder, written last.
+DONE_NAME: Final = "done.json"
+
+#: Schema version of ``done.json``; a marker of another version is not trusted.
+#: 2: ``settings``, the settings that differ from the defaults (a version 1
+#: marker was written with the defaults, and is read so).
+MARKER_SCHEMA_VERSION: Final = 2
+_MARKER_VERSIONS_READ: Final = (1, MARKER_SCHEMA_VERSION)
+
+#: Sub-folder of the output folder that holds one folder per video.
+VIDEOS_DIR: Final = "videos"
+
+#: Sub-folder where outputs are written before they are renamed into place.
+PARTIAL_DIR: Final = ".partial"
+
+LOCK_NAME: Final = ".batch.lock"
+
+#: Seconds allowed to connect to an existing scheduler.
+CONNECT_TIMEOUT_S: Final = 20
+
+_BASELINE_NAME = re.compile(r"^base(line)?[_-]", re.IGNORECASE)
+
+Status = Literal["done", "failed"]
+
+
+class BatchError(HalfcircleError):
+    """A batch cannot start or go on (no cluster, output folder in use)."""
+
+
+# ----------------------------------------------------------------------------- discovery
+@dataclass(frozen=True)
+class VideoEntry:
+    """One video of a batch.
+
+    Attributes:
+        path: The video file (absolute).
+        video_id: Its id, unique in the batch (a relative path, ``/``-separated).
+        person: Who it shows, by the folder convention (module docstring); may be "".
+        baseline: Whether it is a baseline test clip (by its name or folder).
+    """
+
+    path: Path
+    video_id: str
+    person: str
+    baseline: bool
+
+    def out_dir(self, root: Path) -> Path:
+        """The video's output folder inside the batch folder ``root``."""
+        return root / VIDEOS_DIR / Path(*self.video_id.split("/"))
+
+
+def is_baseline_clip(relative: Path) -> bool:
+    """Whether a video (its path below the input folder) is a baseline test clip."""
+    return bool(_BASELINE_NAME.match(relative.name)) or any(
+        part.lower() == "baseline" for part in relative.parts[:-1]
+    )
+
+
+def find_batch_videos(
+    inputs: Sequence[str | Path], exclude: Path | None = None
+) -> list[VideoEntry]:
+    """Every video in ``inputs`` (files, and folders searched recursively), with ids.
+
+    Args:
+        inputs: Video files and folders.
+        exclude: A folder whose contents are never taken as input (the batch's own
+            output folder, which holds annotated videos).
+
+    Raises:
+        InputError: An input does not exist.
+    """
+    from halfcircle.io.capture import VIDEO_SUFFIXES
+
+    excluded = exclude.resolve() if exclude is not None else None
+    found: dict[Path, tuple[str, str]] = {}  # path -> (id, person)
+    for given in inputs:
+        root = Path(given).expanduser()
+        if not root.exists():
+            raise InputError(f"There is no file or folder at {root}.")
+        root = root.resolve()
+        if root.is_file():
+            found.setdefault(root, (root.name, root.parent.name))
+            continue
+        for p in sorted(root.rglob("*")):
+            if not (p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES):
+                continue
+            if excluded is not None and p.is_relative_to(excluded):
+                continue
+            rel = p.relative_to(root)
+            person = rel.parts[0] if len(rel.parts) > 1 else root.name
+            found.setdefault(p, (rel.as_posix(), person))
+    by_id: dict[str, list[Path]] = {}
+    for p, (vid, _) in found.items():
+        by_id.setdefault(vid, []).append(p)
+    entries = []
+    for p, (vid, person) in found.items():
+        if len(by_id[vid]) > 1:
+            digest = hashlib.sha1(str(p).encode()).hexdigest()[:8]
+            stem, _, name = vid.rpartition("/")
+            base = Path(name)
+            vid = (stem + "/" if stem else "") + f"{base.stem}-{digest}{base.suffix}"
+        rel = Path(*vid.split("/"))
+        entries.append(VideoEntry(p, vid, person, is_baseline_clip(rel)))
+    return sorted(entries, key=lambda e: e.video_id)
+
+
+# ----------------------------------------------------------------------------- markers
+def _input_stamp(path: Path) -> dict[str, Any]:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def is_done(
+    out_dir: Path,
+    video: Path,
+    model_sha256: str,
+    *,
+    annotate: bool,
+    baseline: bool,
+    camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
+    mirrored: bool = False,
+) -> bool:
+    """Whether ``out_dir`` holds complete, valid outputs of ``video`` for these settings.
+
+    True when ``done.json`` is readable and of a schema read here, was written by
+    this version of halfcircle (another version may measure differently, and a
+    cohort should not mix them), names the same input size and modification
+    time, the same model bundle (sha256), camera
+    tilt, settings (``settings``, the defaults when None) and baseline setting,
+    holds the annotated video when one is wanted, and every file it lists is
+    there with the size it lists.
+    """
+    from halfcircle import __version__
+    from halfcircle.config import settings_diff
+
+    try:
+        marker = json.loads((out_dir / DONE_NAME).read_text(encoding="utf-8"))
+        stamp = _input_stamp(video)
+    except (OSError, ValueError):
+        return False
+    if not isinstance(marker, dict) or marker.get("schema_version") not in _MARKER_VERSIONS_READ:
+        return False
+    if marker.get("halfcircle") != __version__:
+        return False
+    source = marker.get("video") or {}
+    if (source.get("size"), source.get("mtime_ns")) != (stamp["size"], stamp["mtime_ns"]):
+        return False
+    if (marker.get("model") or {}).get("sha256") != model_sha256:
+        return False
+    if marker.get("baseline") != baseline or (annotate and not marker.get("annotate")):
+        return False
+    if marker.get("camera_tilt_deg", 0.0) != camera_tilt_deg:
+        return False
+    if bool(marker.get("mirrored", False)) != mirrored:
+        return False
+    wanted = settings_diff(settings) if settings is not None else {}
+    if (marker.get("settings") or {}) != wanted:
+        return False
+    files = marker.get("files")
+    if not isinstance(files, dict) or not files:
+        return False
+    for name, size in files.items():
+        try:
+            if (out_dir / name).stat().st_size != size:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+# ----------------------------------------------------------------------------- plan
+@dataclass(frozen=True)
+class BatchPlan:
+    """What a batch will do.
+
+    Attributes:
+        out_dir: The batch's output folder (absolute).
+        entries: Every video found, sorted by id.
+        done: Ids of the videos whose outputs are already complete and valid.
+        model: The pose model (``lite``, ``full``, ``heavy`` or a ``.task`` path).
+        model_sha256: sha256 of the model bundle.
+        annotate: Whether annotated videos are written.
+        camera_tilt_deg: How far the cameras looked down (deg, 0 level).
+        settings: The thresholds of every stage (None: the defaults).
+        mirrored: The videos are mirrored recordings (selfie videos), flipped back.
+    """
+
+    out_dir: Path
+    entries: list[VideoEntry]
+    done: frozenset[str]
+    model: str
+    model_sha256: str
+    annotate: bool
+    camera_tilt_deg: float = 0.0
+    settings: Settings | None = None
+    mirrored: bool = False
+
+    @property
+    def todo(self) -> list[VideoEntry]:
+        """The videos still to analyse."""
+        return [e for e in self.entries if e.video_id not in self.done]
+
+    def job(self, entry: VideoEntry) -> VideoJob:
+        """The job that analyses ``entry`` into its folder of this batch."""
+        return VideoJob(
+            video=str(entry.path),
+            video_id=entry.video_id,
+            out_dir=str(entry.out_dir(self.out_dir)),
+            partial_dir=str(self.out_dir / PARTIAL_DIR),
+            model=self.model,
+            model_sha256=self.model_sha256,
+            annotate=self.annotate,
+            baseline=entry.baseline,
+            camera_tilt_deg=self.camera_tilt_deg,
+            settings=self.settings,
+            mirrored=self.mirrored,
+        )
+
+
+def plan_batch(
+    inputs: Sequence[str | Path],
+    out_dir: Path,
+    *,
+    model: str = "full",
+    annotate: bool = True,
+    camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
+    mirrored: bool = False,
+) -> BatchPlan:
+    """Find the videos of a batch and which of them are already done.
+
+    ``camera_tilt_deg`` is how far every camera looked down (deg, 0 level);
+    ``settings`` are the thresholds of every stage (None: the defaults);
+    ``mirrored``: the videos are mirrored recordings. A video done with another
+    tilt, other settings or the other mirroring is done again.
+
+    Raises:
+        InputError: An input is missing, or no video was found.
+        ModelError: The pose model is missing or damaged.
+    """
+    from halfcircle.models import model_path, sha256_of
+
+    sha = sha256_of(model_path(model))
+    out = Path(out_dir).expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        raise InputError(f"The output {out} is a file, not a folder.")
+    entries = find_batch_videos(inputs, exclude=out)
+    if not entries:
+        raise InputError("No video files were found in the given files and folders.")
+    done = frozenset(
+        e.video_id
+        for e in entries
+        if is_done(
+            e.out_dir(out),
+            e.path,
+            sha,
+            annotate=annotate,
+            baseline=e.baseline,
+            camera_tilt_deg=camera_tilt_deg,
+            settings=settings,
+            mirrored=mirrored,
+        )
+    )
+    return BatchPlan(out, entries, done, model, sha, annotate, camera_tilt_deg, settings, mirrored)
+
+
+# ----------------------------------------------------------------------------- one video
+@dataclass(frozen=True)
+class VideoJob:
+    """One video to analyse on a worker (all paths absolute)."""
+
+    video: str
+    video_id: str
+    out_dir: str
+    partial_dir: str
+    model: str
+    model_sha256: str
+    annotate: bool
+    baseline: bool
+    camera_tilt_deg: float = 0.0
+    settings: Settings | None = None
+    mirrored: bool = False
+
+
+@dataclass(frozen=True)
+class VideoOutcome:
+    """What became of one video in this run.
+
+    Attributes:
+        video_id: The video's id.
+        status: ``"done"`` (outputs written) or ``"failed"``.
+        error: Why it failed: one plain sentence; None when done.
+        seconds: Time spent on it by the worker (s).
+        worker: Where it ran (``host:pid``).
+        estimator_uses: How many videos the worker's pose landmarker had read,
+            this one included (1 when it was loaded for this video).
+    """
+
+    video_id: str
+    status: Status
+    error: str | None = None
+    seconds: float = 0.0
+    worker: str = ""
+    estimator_uses: int = 0
+
+
+@dataclass
+class _CachedEstimator:
+    model: str
+    estimator: PoseEstimator
+    uses: int = 0
+    busy: threading.Lock = field(default_factory=threading.Lock)
+
+
+_LOCAL = threading.local()
+#: Every landmarker this process opened for batch work (closed by the worker plugin).
+_OPEN: list[_CachedEstimator] = []
+_OPEN_LOCK = threading.Lock()
+
+
+def _worker_estimator(model: str, track_one: bool = False) -> _CachedEstimator:
+    """The pose landmarker of this worker thread for ``model``, loaded on first use.
+
+    ``track_one``: one pose slot (the setting ``pose.track_one``), else two.
+    """
+    from halfcircle.pose import PoseEstimator
+
+    slots = 1 if track_one else 2
+    cached: _CachedEstimator | None = getattr(_LOCAL, "estimator", None)
+    if cached is not None and (cached.model != model or cached.estimator.max_people != slots):
+        _drop_worker_estimator()
+        cached = None
+    if cached is None:
+        cached = _CachedEstimator(model, PoseEstimator(model, "video", max_people=slots))
+        _LOCAL.estimator = cached
+        with _OPEN_LOCK:
+            _OPEN.append(cached)
+    cached.uses += 1
+    return cached
+
+
+def _drop_worker_estimator() -> None:
+    cached: _CachedEstimator | None = getattr(_LOCAL, "estimator", None)
+    _LOCAL.estimator = None
+    if cached is not None:
+        with _OPEN_LOCK:
+            if cached in _OPEN:
+                _OPEN.remove(cached)
+        cached.estimator.close()
+
+
+def close_worker_estimators() -> None:
+    """Close this process's idle batch landmarkers (a worker calls it as it closes).
+
+    MediaPipe's own finaliser would otherwise run during interpreter shutdown and
+    print a traceback. A landmarker still reading a video is left alone: its
+    process is being stopped.
+    """
+    with _OPEN_LOCK:
+        for cached in list(_OPEN):
+            if cached.busy.acquire(blocking=False):
+                try:
+                    cached.estimator.close()
+                finally:
+                    cached.busy.release()
+                _OPEN.remove(cached)
+
+
+class CloseEstimatorsPlugin(WorkerPlugin):
+    """Closes the landmarkers of a worker as it closes (:func:`close_worker_estimators`)."""
+
+    name = "halfcircle-close-estimators"
+
+    def teardown(self, worker: Any) -> None:
+        """Close the landmarkers."""
+        close_worker_estimators()
+
+
+def analyze_job(job: VideoJob) -> VideoOutcome:
+    """Analyse one video into its output folder (runs on a worker).
+
+    Reads the video with this worker thread's landmarker, then
+    :func:`write_video_outputs`. A video that cannot be read or written gives a
+    ``"failed"`` outcome with the reason; other exceptions (bugs) propagate and
+    the caller records them.
+    """
+    from halfcircle.analyze.video import (
+        analyze_poses,
+        extract_poses,
+        frames_announced,
+        note_frames_expected,
+    )
+
+    t0 = time.perf_counter()
+    worker = f"{platform.node() or 'localhost'}:{os.getpid()}"
+    video = Path(job.video)
+    uses = 0
+    try:
+        stamp = _input_stamp(video)  # before reading: a later change gets it redone
+        expected = frames_announced(video)  # a file cut short gets a note
+        cached = _worker_estimator(
+            job.model, job.settings is not None and job.settings.pose.track_one
+        )
+        uses = cached.uses
+        try:
+            with cached.busy:
+                poses, interrupted = extract_poses(
+                    video,
+                    job.model,
+                    estimator=cached.estimator,
+                    pose=job.settings.pose if job.settings is not None else None,
+                    mirrored=job.mirrored,
+                )
+        except BaseException:
+            _drop_worker_estimator()  # its stream state is unknown now
+            raise
+        if interrupted:  # a stray Ctrl-C reached the worker: never publish a partial result
+            raise BatchError("The analysis of this video was interrupted.")
+        analysis = analyze_poses(
+            poses, job.model, camera_tilt_deg=job.camera_tilt_deg, settings=job.settings
+        )
+        analysis = note_frames_expected(analysis, expected)
+        write_video_outputs(
+            job, analysis, stamp, extra={"worker": worker, "landmarker_videos": uses}
+        )
+    except HalfcircleError as err:
+        return VideoOutcome(
+            job.video_id, "failed", _public(str(err), job), time.perf_counter() - t0, worker, uses
+        )
+    except OSError as err:
+        where = f" ({err.filename})" if err.filename else ""
+        return VideoOutcome(
+            job.video_id,
+            "failed",
+            _public(f"Could not read or write a file{where}: {error_reason(err)}.", job),
+            time.perf_counter() - t0,
+            worker,
+            uses,
+        )
+    return VideoOutcome(job.video_id, "done", None, time.perf_counter() - t0, worker, uses)
+
+
+def _public(message: str, job: VideoJob) -> str:
+    """``message`` naming a video's output folder instead of the hidden one it was written in.
+
+    Outputs are written under ``.partial/`` first (:func:`write_video_outputs`);
+    a person should read where they were going.
+    """
+    hidden = re.escape(job.partial_dir) + r"[/\\][0-9a-f]{12}-[0-9a-f]{8}"
+    return re.sub(hidden, lambda _: job.out_dir, message)
+
+
+def write_video_outputs(
+    job: VideoJob,
+    analysis: Analysis,
+    stamp: Mapping[str, Any],
+    *,
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write one video's outputs atomically into ``job.out_dir``; returns that folder.
+
+    Everything is written into a fresh folder under ``job.partial_dir``,
+    ``done.json`` last, which is then renamed to ``job.out_dir`` (an older folder
+    there is replaced). A crash at any point leaves either the old folder or the
+    complete new one.
+
+    Args:
+        job: Where to write, and the settings recorded in ``done.json``.
+        analysis: The video's analysis (its poses feed the baseline tests of a
+            baseline clip, which its report then presents; its reps and attempts
+            that were those tests are left out of its rep files,
+            :func:`_write_baseline_reps`).
+        stamp: The input's ``size`` and ``mtime_ns`` when it was read.
+        extra: More facts for ``done.json`` (worker, timings).
+    """
+    from halfcircle import __version__
+    from halfcircle.analyze.video import write_outputs
+    from halfcircle.config import settings_diff
+
+    t0 = time.perf_counter()
+    token = hashlib.sha1(job.video_id.encode()).hexdigest()[:12]
+    tmp = Path(job.partial_dir) / f"{token}-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir(parents=True)
+        run = None
+        if job.baseline:
+            from halfcircle.coaching.baseline import baseline_from_poses
+
+            run = baseline_from_poses(
+                analysis.poses, settings=job.settings, camera_tilt_deg=job.camera_tilt_deg
+            )
+        # a baseline clip's report presents its tests, not half circles
+        write_outputs(analysis, tmp, annotate=job.annotate, baseline=run)
+        if run is not None:
+            _write_baseline_reps(tmp, analysis, run)
+            _write_json(
+                tmp / "baseline.json",
+                json_safe(
+                    {
+                        "schema_version": 1,
+                        "view": run.view,
+                        "azimuth_deg": round(run.azimuth_deg, 1),
+                        "calibrated": run.calibrated,
+                        "results": [r.to_dict() for r in run.results],
+                        "missing": run.missing(),
+                        "notes": list(run.notes),
+                    }
+                ),
+            )
+        files = {p.name: p.stat().st_size for p in sorted(tmp.iterdir()) if p.is_file()}
+        _write_json(
+            tmp / DONE_NAME,
+            {
+                "schema_version": MARKER_SCHEMA_VERSION,
+                "video": {
+                    "path": job.video,
+                    "id": job.video_id,
+                    "size": stamp["size"],
+                    "mtime_ns": stamp["mtime_ns"],
+                },
+                "model": {"name": job.model, "sha256": job.model_sha256},
+                "annotate": job.annotate,
+                "baseline": job.baseline,
+                "camera_tilt_deg": job.camera_tilt_deg,
+                "mirrored": job.mirrored,
+                "settings": settings_diff(job.settings) if job.settings is not None else {},
+                "measured": analysis.measured,
+                "halfcircle": __version__,
+                "files": files,
+                "write_s": round(time.perf_counter() - t0, 3),
+                "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                **(extra or {}),
+            },
+        )
+        _publish(tmp, Path(job.out_dir))
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return Path(job.out_dir)
+
+
+def _write_baseline_reps(folder: Path, analysis: Analysis, run: BaselineRun) -> None:
+    """Rewrite a baseline clip's ``reps.json`` and ``summary.json`` without its tests.
+
+    The rep counter reads a side bend or a toe touch as a half circle begun and
+    abandoned, or as a rep (:func:`halfcircle.present.report.outside_tests`). In a baseline
+    clip they were the tests, done as asked: like its report, its rep files then
+    hold only the half circles outside the tests (usually none), with their cues,
+    and the notes of its report. The schemas are those of ``halfcircle analyze``.
+    """
+    from halfcircle.analyze.video import SCHEMA_VERSION, rep_dicts, summary_dict
+    from halfcircle.present.report import outside_tests
+
+    rest = outside_tests(analysis, run)
+    reps, aborted = rep_dicts(rest)
+    _write_json(
+        folder / "reps.json", {"schema_version": SCHEMA_VERSION, "reps": reps, "aborted": aborted}
+    )
+    _write_json(folder / "summary.json", summary_dict(rest))
+
+
+def _publish(tmp: Path, final: Path) -> None:
+    """Move a finished output folder into place, replacing an old one (renames only)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if final.exists():
+        old = tmp.with_name(tmp.name + "-old")
+        os.replace(final, old)
+    os.replace(tmp, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    replace_text(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
+# ----------------------------------------------------------------------------- the run
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch run did.
+
+    Attributes:
+        plan: The plan it ran.
+        outcomes: Videos analysed in this run (done or failed), by id.
+        interrupted: Whether it was stopped with Ctrl-C before the end.
+        cohort_csv: The cohort table written.
+        cohort_html: The cohort page written.
+        startup_s: Time to start or reach the cluster (s); 0 when nothing was to do.
+        wall_s: Time of the whole run (s).
+    """
+
+    plan: BatchPlan
+    outcomes: dict[str, VideoOutcome]
+    interrupted: bool
+    cohort_csv: Path
+    cohort_html: Path
+    startup_s: float = 0.0
+    wall_s: float = 0.0
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[str]:
+        """Ids of the videos already done before this run."""
+        return sorted(self.plan.done)
+
+    @property
+    def failed(self) -> dict[str, str]:
+        """Ids of the videos that failed in this run, with the reason."""
+        return {k: o.error or "" for k, o in self.outcomes.items() if o.status == "failed"}
+
+    @property
+    def analysed(self) -> list[str]:
+        """Ids of the videos analysed in this run."""
+        return sorted(k for k, o in self.outcomes.items() if o.status == "done")
+
+    @property
+    def not_done(self) -> list[str]:
+        """Ids of the videos neither done before nor finished in this run (interrupted)."""
+        return [e.video_id for e in self.plan.todo if e.video_id not in self.outcomes]
+
+
+def run_batch(
+    plan: BatchPlan,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    on_result: Callable[[VideoOutcome], None] | None = None,
+) -> BatchResult:
+    """Analyse the videos of ``plan`` still to do, then write the cohort files.
+
+    Args:
+        plan: From :func:`plan_batch`.
+        workers: Worker processes of the local cluster (default: one per core).
+        scheduler: Address of an existing Dask scheduler (``tcp://host:8786``)
+            instead of a local cluster.
+        on_result: Called in this process as each video finishes or fails.
+
+    Returns:
+        What happened; ``interrupted`` is True after Ctrl-C (the cohort then covers
+        what finished).
+
+    Raises:
+        BatchError: The cluster cannot be started or reached, or another batch
+            is writing to the same folder.
+        InputError: ``workers`` and ``scheduler`` were both given, or ``workers < 1``.
+    """
+    from halfcircle.present.cohort import write_cohort
+
+    if scheduler is not None and workers is not None:
+        raise InputError("--workers sets up a local cluster: leave it out with --scheduler.")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}.")
+    t0 = time.perf_counter()
+    out = plan.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    outcomes: dict[str, VideoOutcome] = {}
+    interrupted = False
+    startup_s = 0.0
+    with _locked(out):
+        partial = out / PARTIAL_DIR
+        shutil.rmtree(partial, ignore_errors=True)  # leftovers of a killed run
+        todo = plan.todo
+        try:
+            if todo:
+                partial.mkdir(parents=True, exist_ok=True)
+                with _client(scheduler, workers or _cores()) as client:
+                    startup_s = time.perf_counter() - t0
+                    _run_on(client, plan, todo, outcomes, on_result)
+        except KeyboardInterrupt:
+            interrupted = True
+        rows = write_cohort(plan, outcomes, interrupted=interrupted)
+        shutil.rmtree(partial, ignore_errors=True)
+    return BatchResult(
+        plan=plan,
+        outcomes=outcomes,
+        interrupted=interrupted,
+        cohort_csv=out / "cohort.csv",
+        cohort_html=out / "cohort.html",
+        startup_s=startup_s,
+        wall_s=time.perf_counter() - t0,
+        rows=rows,
+    )
+
+
+def _cores() -> int:
+    """Cores this process may use (CPU affinity and container limits included)."""
+    from dask.system import CPU_COUNT
+
+    return max(1, int(CPU_COUNT))
+
+
+def batch(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    model: str = "full",
+    annotate: bool = True,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
+    mirrored: bool = False,
+) -> BatchResult:
+    """Plan and run a batch (see :func:`plan_batch` and :func:`run_batch`)."""
+    plan = plan_batch(
+        inputs,
+        Path(out_dir),
+        model=model,
+        annotate=annotate,
+        camera_tilt_deg=camera_tilt_deg,
+        settings=settings,
+        mirrored=mirrored,
+    )
+    return run_batch(plan, workers=workers, scheduler=scheduler)
+
+
+def _run_on(
+    client: Client,
+    plan: BatchPlan,
+    todo: list[VideoEntry],
+    outcomes: dict[str, VideoOutcome],
+    on_result: Callable[[VideoOutcome], None] | None,
+) -> None:
+    from distributed import as_completed
+
+    futures = {}
+    try:
+        with _sigint_flag() as stop:
+            for e in todo:
+                futures[client.submit(analyze_job, plan.job(e), pure=False)] = e.video_id
+            finished = as_completed(list(futures))
+            while not finished.is_empty():
+                if stop.is_set():
+                    raise KeyboardInterrupt
+                if not finished.has_ready():
+                    stop.wait(POLL_S)
+                    continue
+                for fut in finished.next_batch(block=False):
+                    vid = futures[fut]
+                    try:
+                        outcome = fut.result()
+                    except Exception as err:  # a bug or a crashed worker: recorded, go on
+                        outcome = VideoOutcome(vid, "failed", _describe(err))
+                    outcomes[vid] = outcome
+                    if on_result is not None:
+                        on_result(outcome)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            client.cancel([f for f in futures if not f.done()])
+        raise
+
+
+def _describe(err: BaseException) -> str:
+    name = type(err).__name__
+    if name == "KilledWorker":
+        return "The worker analysing this video crashed each time it tried: it may be damaged."
+    text = str(err).strip().rstrip(".") or "no details"
+    return f"The analysis failed unexpectedly ({name}: {text})."
+
+
+@contextlib.contextmanager
+def _client(scheduler: str | None, workers: int) -> Iterator[Client]:
+    """A Dask client of an existing scheduler, or of a new local cluster that it closes."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as err:
+            raise BatchError(f"Could not reach the Dask scheduler at {scheduler} ({err}).") from err
+        try:
+            client.register_plugin(CloseEstimatorsPlugin())
+            yield client
+        finally:
+            client.close()
+        return
+    # Dask's default environment of worker processes, less its malloc trim threshold:
+    # trimming on every free costs MediaPipe's per-frame buffers about a tenth of
+    # the speed, and a worker holds one video's poses at a time.
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    settings = {
+        # a video that crashes its worker is tried once more, not three times
+        "distributed.scheduler.allowed-failures": 1,
+        "distributed.nanny.pre-spawn-environ": environ,
+    }
+    with dask.config.set(settings):
+        # Ctrl-C is the driver's to handle: worker processes are started ignoring
+        # SIGINT (a terminal sends it to the whole process group) and are closed
+        # by the cluster.
+        with _sigint_handled(signal.SIG_IGN):
+            try:
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.CRITICAL,
+                )
+            except (OSError, TimeoutError, RuntimeError) as err:
+                raise BatchError(f"Could not start a local Dask cluster ({err}).") from err
+        try:
+            with Client(cluster) as client:
+                client.register_plugin(CloseEstimatorsPlugin())
+                yield client
+        except BaseException:
+            _stop_workers_now(cluster)  # Ctrl-C: do not wait for the videos in progress
+            raise
+        finally:
+            with _quiet_logs():
+                cluster.close()
+
+
+def _stop_workers_now(cluster: Any) -> None:
+    """End a local cluster's worker processes at once (their unfinished work is lost).
+
+    A graceful close waits for each worker's video in progress; after Ctrl-C the
+    user should not. Outputs are written atomically, so nothing half-written remains.
+    """
+    with _quiet_logs(), contextlib.suppress(Exception):
+        pids = [
+            n.process.pid
+            for n in cluster.workers.values()
+            if getattr(n, "process", None) is not None and n.process.pid
+        ]
+        cluster.scale(0)  # the nannies must not restart them
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+
+#: How often the driver looks for finished videos and for Ctrl-C (s).
+POLL_S: Final = 0.1
+
+
+@contextlib.contextmanager
+def _sigint_handled(handler: Any) -> Iterator[None]:
+    """SIGINT goes to ``handler`` (a callable or ``signal.SIG_IGN``) while inside.
+
+    Signal handlers belong to the main thread: elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _sigint_flag() -> Iterator[threading.Event]:
+    """Ctrl-C (SIGINT) sets the event, for the caller to stop at a point of its choosing.
+
+    A KeyboardInterrupt raised wherever the signal lands could be caught inside
+    Dask's client code; a flag checked by our own loop cannot be lost.
+    """
+    stop = threading.Event()
+    with _sigint_handled(lambda _signum, _frame: stop.set()):
+        yield stop
+
+
+@contextlib.contextmanager
+def _quiet_logs() -> Iterator[None]:
+    """Silence distributed's loggers while a cluster shuts down (workers may be busy)."""
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold ``out/.batch.lock`` for the run; refuse a second batch on the same folder."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; one batch per folder is on the user
+        yield
+        return
+    with (out / LOCK_NAME).open("a") as f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            raise BatchError(
+                f"Another halfcircle batch is writing to {out}: wait for it to finish."
+            ) from err
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,159 @@
+"""One coaching session's logic, frame by frame: reps, phases and cues.
+
+:class:`SessionLoop` wires the rep state machine and the cue selector together,
+and is fed one :class:`~halfcircle.kinematics.measure.AngleSample` per frame. ``analyze``
+replays a whole recording through it; the live view feeds it as frames arrive.
+The same object in both places is what makes live and offline agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from halfcircle.coaching.cues import CueSelector, live_cue_rules, live_cues, record_cues
+from halfcircle.coaching.reps import RepCounter, RepEvent, RepRecord
+from halfcircle.config import Settings
+from halfcircle.kinematics.measure import AngleSample, KinematicsSeries
+
+
+@dataclass(frozen=True)
+class FrameState:
+    """What the session shows on one frame.
+
+    Attributes:
+        phase: Rep state name (``calibrating``, ``ready``, ``side_a``, ``front``, ...,
+            ``paused`` when the person is lost, ``untracked`` when seen but not measured).
+        reps: Complete reps so far.
+        score: Score of the last complete rep (0-100), or None.
+        cue: The cue on display, or None.
+        trace_from_s: Start time of the rep in progress (s), or None.
+    """
+
+    phase: str
+    reps: int
+    score: float | None
+    cue: str | None
+    trace_from_s: float | None
+
+
+class SessionLoop:
+    """Rep counting and cueing for one stream of angle samples.
+
+    Args:
+        settings: The rep thresholds, metric, score and cue settings it uses
+            (defaults if None).
+        calibrated_from_s: Time (s) from which reps may count, or None to wait for
+            samples that say they are calibrated (the live path).
+    """
+
+    def __init__(
+        self, settings: Settings | None = None, calibrated_from_s: float | None = None
+    ) -> None:
+        self.settings = settings or Settings()
+        self.counter = RepCounter(
+            self.settings.reps,
+            metric_config=self.settings.metrics,
+            score_config=self.settings.score,
+        )
+        self.cues = CueSelector.from_config(self.settings.cues)
+        self._live_rules = live_cue_rules(self.settings.metrics)
+        self._calibrated_from_s = calibrated_from_s
+        self._last_score: float | None = None
+        self.events: list[RepEvent] = []
+
+    def update(self, sample: AngleSample) -> FrameState:
+        """Feed one frame's angles (time order); return what to show on it."""
+        t = sample.time_s
+        events: list[RepEvent] = []
+        if self.counter.state == "calibrating" and self._may_count(sample):
+            events += self.counter.set_calibrated()
+        events += self.counter.update(
+            t,
+            sample.lateral_deg,
+            sample.forward_deg,
+            valid=sample.valid,
+            pelvis_shift_cm=sample.pelvis_shift_cm,
+            pelvis_tilt_deg=sample.pelvis_tilt_deg,
+            knee_flexion_deg=sample.knee_flexion_deg,
+        )
+        return self._after(t, events)
+
+    def finish(self, time_s: float) -> FrameState:
+        """End of the stream: close a rep in progress."""
+        return self._after(time_s, self.counter.finish())
+
+    def recalibrate(self) -> None:
+        """Go back to calibrating (the camera moved, or the user asked)."""
+        self.events += self.counter.recalibrate()
+        self._calibrated_from_s = None
+
+    @property
+    def records(self) -> list[RepRecord]:
+        """Complete and incomplete reps, in order."""
+        return self.counter.records
+
+    @property
+    def aborted(self) -> list[RepRecord]:
+        """Attempts that went back to upright without crossing the front."""
+        return self.counter.aborted
+
+    def _may_count(self, sample: AngleSample) -> bool:
+        if self._calibrated_from_s is not None:
+            return sample.time_s >= self._calibrated_from_s
+        return sample.calibrated
+
+    def _after(self, t: float, events: list[RepEvent]) -> FrameState:
+        for event in events:
+            if event.kind == "rep_started":  # the last rep's feedback is over
+                self.cues.drop_feedback(t)
+            if event.record is not None:
+                self.cues.post(
+                    t, record_cues(event.record), ttl_s=self.settings.cues.feedback_ttl_s
+                )
+                if event.record.score is not None:
+                    self._last_score = event.record.score.total
+        self.events += events
+        cue = self.cues.update(t, live_cues(self.counter.snapshot(), self._live_rules))
+        return FrameState(
+            phase=self.counter.phase,
+            reps=self.counter.complete_count,
+            score=self._last_score,
+            cue=cue.text if cue is not None else None,
+            trace_from_s=self.counter.current_start_s,
+        )
+
+
+def replay(
+    kin: KinematicsSeries,
+    settings: Settings | None = None,
+    *,
+    count_everywhere: bool = False,
+) -> tuple[SessionLoop, list[FrameState]]:
+    """Run a whole recording's angles through a :class:`SessionLoop`.
+
+    Reps count from the end of the calibration window, as live; with
+    ``count_everywhere`` from the first frame (the recording is zeroed as a whole,
+    so a movement before the stance it was zeroed on counts too). Without a
+    calibration no rep is counted (the angles have no trustworthy zero).
+    """
+    calib = kin.calibration
+    start = calib.end_s if calib is not None else np.inf
+    if calib is not None and count_everywhere and len(kin):
+        start = float(kin.time_s[0])
+    loop = SessionLoop(settings, calibrated_from_s=float(start))
+    states = [loop.update(kin.sample(i)) for i in range(len(kin))]
+    if len(kin):
+        final = loop.finish(float(kin.time_s[-1]))
+        states[-1] = final
+    return loop, states
+
+
+def rep_of_frames(time_s: NDArray[np.float64], records: list[RepRecord]) -> NDArray[np.int64]:
+    """``(n,)`` 1-based index of the rep each frame belongs to, 0 outside reps."""
+    rep = np.zeros(time_s.shape[0], dtype=np.int64)
+    for r in records:
+        rep[(time_s >= r.start_s) & (time_s <= r.end_s)] = r.index
+    return rep

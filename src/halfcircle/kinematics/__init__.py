@@ -1,0 +1,23 @@
+"""Trunk angles from pose landmarks: calibration, filters, geometry, views, smoothness."""
+
+from halfcircle.kinematics.measure import (
+    CHANNELS,
+    AngleSample,
+    KinematicsConfig,
+    KinematicsSeries,
+    StreamingKinematics,
+    compute_kinematics,
+    stream_kinematics,
+    trunk_angles,
+)
+
+__all__ = [
+    "CHANNELS",
+    "AngleSample",
+    "KinematicsConfig",
+    "KinematicsSeries",
+    "StreamingKinematics",
+    "compute_kinematics",
+    "stream_kinematics",
+    "trunk_angles",
+]

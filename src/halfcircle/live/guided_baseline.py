@@ -1,0 +1,328 @@
+"""The guided baseline in front of a camera: prompts, hold-to-measure, ratings by keys.
+
+Two layers:
+
+* :class:`GuidedBaseline`: the flow as a pure state machine, fed one
+  :class:`~halfcircle.kinematics.measure.AngleSample` and any key press at a time (tested
+  without a camera). For each test of :data:`halfcircle.coaching.baseline.TESTS`: an
+  instruction (space to start), the movement (it ends when the person is back
+  near neutral after a real excursion, or on space), then two questions: how it
+  felt compared with last time (``b`` better, ``s`` same, ``w`` worse) and pain
+  (``0``-``9``, ``t`` for 10).
+* :func:`run_guided_baseline`: the camera loop, shown through the live view's
+  window (:class:`halfcircle.live.run.WindowUI`, the only user of ``imshow``). Every
+  pose is recorded, and the results are measured at the end from the recording
+  by :func:`halfcircle.coaching.baseline.baseline_from_poses`, so a live baseline and
+  ``--source`` of the same frames give the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from halfcircle.coaching.baseline import (
+    TESTS,
+    BaselineRun,
+    baseline_from_poses,
+    baseline_kinematics_config,
+)
+from halfcircle.coaching.painmodel import PainRating, PainRules, pain_decision
+from halfcircle.errors import CameraLostError, HalfcircleError
+from halfcircle.kinematics.measure import AngleSample
+
+if TYPE_CHECKING:
+    from halfcircle.config import Settings
+    from halfcircle.io.capture import CaptureFactory
+    from halfcircle.live.run import LiveUI
+
+__all__ = ["FEEL_KEYS", "GuidedBaseline", "GuidedResult", "Ratings", "run_guided_baseline"]
+
+#: What is said when there is no screen for the guided baseline's window.
+NO_SCREEN: Final = (
+    "The guided baseline needs a screen for its prompts; without one, record the "
+    "tests and run `halfcircle baseline --source VIDEO`."
+)
+
+#: Key -> answer to "how does it feel compared with last time?".
+FEEL_KEYS: Final = {"b": "better", "s": "same", "w": "worse"}
+
+#: Per test (None: the whole session) ``(feels, pain)``.
+Ratings = dict[str | None, tuple[str | None, int | None]]
+
+#: Channel (field of AngleSample) and sign of each test's movement.
+_CHANNEL: Final = {
+    "toe_touch": ("forward_deg", 1.0),
+    "side_bend_right": ("lateral_deg", 1.0),
+    "side_bend_left": ("lateral_deg", -1.0),
+    "rotation_left": ("rotation_deg", 1.0),
+    "rotation_right": ("rotation_deg", -1.0),
+}
+#: Excursion (deg) that counts as having moved, and back-to-neutral level, per channel.
+_MOVED: Final = {"forward_deg": 15.0, "lateral_deg": 6.0, "rotation_deg": 3.0}
+_BACK: Final = {"forward_deg": 5.0, "lateral_deg": 3.0, "rotation_deg": 1.5}
+
+
+@dataclass
+class GuidedBaseline:
+    """The guided flow, one sample and key at a time.
+
+    Attributes:
+        tests: Tests to run, in order.
+        state: ``calibrating``, ``instruct``, ``measuring``, ``rate_feels``,
+            ``rate_pain``, ``stopped_for_pain`` or ``done``.
+        index: Index of the current test.
+        peak_deg: Live peak of the current test (deg, in its direction).
+        ratings: Answers so far (per test).
+        pain_before: The pain (0-10) of the last session, if known. The pain-monitoring
+            model (:mod:`halfcircle.coaching.painmodel`) decides after each test: a rise of 1
+            is noise and the tests go on; a rise of 2 or more over the lowest pain of
+            this session (or the last session's), or pain above 5, leaves the other
+            tests for today (``stopped_for_pain``) and eases off next time.
+        positioning: What to change so that the camera sees the person, while
+            calibrating (set by the camera loop; None when fine).
+    """
+
+    tests: tuple[str, ...] = tuple(TESTS)
+    state: str = "calibrating"
+    index: int = 0
+    peak_deg: float = 0.0
+    ratings: Ratings = field(default_factory=dict)
+    pain_before: int | None = None
+    positioning: str | None = None
+    _moved: bool = False
+    _feels: str | None = None
+    _pain_now: int = 0
+    _pain_from: int = 0
+
+    @property
+    def test(self) -> str | None:
+        """The current test, None when done (or stopped for pain)."""
+        if self.state == "stopped_for_pain":
+            return None
+        return self.tests[self.index] if self.index < len(self.tests) else None
+
+    def prompt(self) -> str:
+        """What the screen says now."""
+        test = self.test
+        if self.state == "calibrating":
+            return (
+                self.positioning or "Stand still, facing the camera, arms relaxed: calibrating..."
+            )
+        if self.state == "stopped_for_pain":
+            decision = pain_decision([PainRating(self._pain_from, self._pain_now)])
+            said = decision.sentence if decision is not None else ""
+            return f"{said} Let's leave the other tests for today. Press q to see your results."
+        if self.state == "done" or test is None:
+            return "Done. Press q to see your results."
+        name = test.replace("_", " ")
+        if self.state == "instruct":
+            return f"{name}: {TESTS[test]} Press space to start."
+        if self.state == "measuring":
+            return f"{name}: {self.peak_deg:.0f} deg. Come back to standing, or press space."
+        if self.state == "rate_feels":
+            return f"{name}: compared with last time it feels b better, s same, w worse?"
+        return f"{name}: pain now, 0 (none) to 10 (worst)? Press 0-9, or t for 10."
+
+    def update(self, sample: AngleSample) -> None:
+        """Feed one sample (in time order)."""
+        if self.state == "calibrating" and sample.calibrated:
+            self.state = "instruct"
+        if self.state != "measuring" or self.test is None or not sample.valid:
+            return
+        name, sign = _CHANNEL[self.test]
+        value = sign * float(getattr(sample, name))
+        if math.isnan(value):
+            return
+        self.peak_deg = max(self.peak_deg, value)
+        if value >= _MOVED[name]:
+            self._moved = True
+        elif self._moved and abs(value) < _BACK[name]:
+            self.state = "rate_feels"
+
+    def key(self, key: str) -> None:
+        """Feed one key press (a one-character string)."""
+        test = self.test
+        if test is None:
+            return
+        if self.state == "instruct" and key == " ":
+            self.state, self.peak_deg, self._moved = "measuring", 0.0, False
+        elif self.state == "measuring" and key == " ":
+            self.state = "rate_feels"
+        elif self.state == "rate_feels" and key in FEEL_KEYS:
+            self._feels, self.state = FEEL_KEYS[key], "rate_pain"
+        elif self.state == "rate_pain" and (key.isdigit() or key == "t"):
+            pain = 10 if key == "t" else int(key)
+            before = [p for _, p in self.ratings.values() if p is not None]
+            if self.pain_before is not None:
+                before.append(self.pain_before)
+            self.ratings[test] = (self._feels, pain)
+            self.index += 1
+            rules = PainRules()
+            lowest = min(before, default=pain)
+            if pain > rules.acceptable_max or pain - lowest >= rules.meaningful_rise:
+                self._pain_now, self._pain_from = pain, lowest
+                self.state = "stopped_for_pain"
+            else:
+                self.state = "instruct" if self.index < len(self.tests) else "done"
+
+    def overall(self) -> tuple[str | None, int | None]:
+        """The session's rating: the highest pain, and worse if any test felt worse.
+
+        Otherwise better if any felt better, else same; None when nothing was rated.
+        """
+        feels = [f for f, _ in self.ratings.values() if f]
+        pains = [p for _, p in self.ratings.values() if p is not None]
+        overall = None
+        if feels:
+            overall = "worse" if "worse" in feels else ("better" if "better" in feels else "same")
+        return overall, max(pains) if pains else None
+
+
+@dataclass(frozen=True, eq=False)
+class GuidedResult:
+    """What a guided baseline produced.
+
+    Attributes:
+        run: The tests measured (from the recorded poses, up to where it stopped).
+        ratings: Per test, and (key None) for the whole session, ``(feels, pain)``.
+        stop: Why it stopped: ``quit`` (q or Esc), ``window_closed``, ``end`` (the
+            source ended), ``camera_lost`` or ``interrupted`` (Ctrl-C).
+        message: One plain sentence when it stopped on an error or Ctrl-C, else "".
+        error: The camera error that stopped it, if any.
+    """
+
+    run: BaselineRun
+    ratings: Ratings
+    stop: str
+    message: str = ""
+    error: HalfcircleError | None = None
+
+
+def run_guided_baseline(
+    camera: int | str,
+    model: str,
+    height_cm: float | None,
+    mirror: bool = True,
+    *,
+    ui: LiveUI | None = None,
+    capture_factory: CaptureFactory | None = None,
+    estimator_factory: Callable[[str, Literal["video", "live"]], Any] | None = None,
+    flow: GuidedBaseline | None = None,
+    camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
+    pain_before: int | None = None,
+) -> GuidedResult:
+    """Run the guided baseline in a window; returns the measures and the ratings.
+
+    ``q`` or Esc ends it (what was done is kept), closing the window too. A
+    camera that stops delivering, or Ctrl-C, ends it the same way: the tests
+    done until then are measured and :attr:`GuidedResult.message` says what
+    happened. A file or stream source is read like a camera (a recorded guided
+    session: every frame of a file goes through the model, in order).
+
+    Args:
+        camera: Camera index, stream URL or video file.
+        model: Pose model name or ``.task`` path.
+        height_cm: Body height, to scale the fingertip distances.
+        mirror: Show the picture mirrored (measurements never are).
+        ui: Where frames are shown and keys come from (default: a window).
+        capture_factory: Stand-in for ``cv2.VideoCapture`` (tests).
+        estimator_factory: Builds the pose stage from ``(model, mode)`` (tests).
+        flow: The flow to drive (default: every test of :data:`TESTS`).
+        camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured.
+        settings: Kinematics and baseline settings (:class:`halfcircle.config.Settings`;
+            the defaults when None).
+        pain_before: The last session's pain (0-10), if known (see
+            :attr:`GuidedBaseline.pain_before`).
+
+    Raises:
+        InputError: No screen for the window, or the source cannot be opened.
+        ModelError: The pose model cannot be loaded.
+    """
+    from halfcircle.io.capture import open_source
+    from halfcircle.kinematics.measure import StreamingKinematics
+    from halfcircle.landmarks import PoseFrame, PoseSequence
+    from halfcircle.live.run import WindowUI, default_estimator, positioning_advice
+    from halfcircle.present.overlay import draw_skeleton
+
+    flow = flow if flow is not None else GuidedBaseline(pain_before=pain_before)
+    make = estimator_factory or default_estimator
+    the_ui = ui if ui is not None else WindowUI("halfcircle baseline", no_screen=NO_SCREEN)
+    frames: list[PoseFrame] = []
+    stop, message, error = "end", "", None
+    try:
+        source = open_source(camera, capture_factory)
+        with source, make(model, "live" if source.live else "video") as estimator:
+            size, fps = source.size, source.fps
+            kin = StreamingKinematics(
+                size, baseline_kinematics_config(height_cm, camera_tilt_deg, settings)
+            )
+            try:
+                for frame in source:
+                    if source.live:
+                        estimator.submit(frame.image, frame.time_s)
+                        poses = estimator.poll()
+                    else:
+                        poses = [estimator.process(frame.image, frame.time_s)]
+                    for pose in poses:
+                        frames.append(pose)
+                        flow.update(kin.update(pose))
+                    if flow.state == "calibrating" and frames:  # once the model has answered
+                        flow.positioning = positioning_advice(frames[-1])
+                    image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
+                    if poses:
+                        draw_skeleton(image, poses[-1], mirrored=mirror)
+                    _draw_prompt(image, flow.prompt())
+                    key = the_ui.show(image)
+                    if the_ui.closed:
+                        stop = "window_closed"
+                        break
+                    if key in (27, ord("q")):
+                        stop = "quit"
+                        break
+                    if key >= 0:
+                        flow.key(chr(key))
+            except CameraLostError as err:
+                stop, error = "camera_lost", err
+                message = f"{err} The tests done until then are kept."
+            except KeyboardInterrupt:
+                stop = "interrupted"
+                message = "Stopped with Ctrl-C; the tests done until then are kept."
+    finally:
+        the_ui.close()
+    poses_seen = PoseSequence.from_frames(frames, size, fps, source=source.description)
+    ratings: Ratings = dict(flow.ratings)
+    ratings[None] = flow.overall()
+    run = baseline_from_poses(poses_seen, height_cm, settings, camera_tilt_deg=camera_tilt_deg)
+    return GuidedResult(run, ratings, stop, message, error)
+
+
+def _draw_prompt(image: NDArray[np.uint8], text: str) -> None:
+    """Write the prompt, wrapped to the frame's width, on a dark band at its top (BGR, in place)."""
+    import cv2
+
+    h, w = image.shape[:2]
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.6 * max(0.75, min(w, h) / 480.0)
+    thick = max(1, round(scale * 1.7))
+    line_h = int(40 * scale)
+
+    def fits(line: str) -> bool:
+        return int(cv2.getTextSize(line, font, scale, thick)[0][0]) <= w - 20
+
+    lines: list[str] = []
+    for word in text.split():
+        if lines and fits(f"{lines[-1]} {word}"):
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    height = min(h, line_h * len(lines) + line_h // 2)
+    image[:height] = (image[:height] * 0.35).astype(np.uint8)
+    for i, line in enumerate(lines):
+        baseline = int(line_h * (i + 1) - line_h * 0.2)
+        cv2.putText(image, line, (10, baseline), font, scale, (255, 255, 255), thick, cv2.LINE_AA)

@@ -1,0 +1,1391 @@
+"""Live coaching: camera (or a file standing in for one) to pose, angles, reps and overlay.
+
+One capture loop serves the window and headless mode. Each captured frame goes
+to the pose stage (``"live"`` mode, asynchronous, for cameras and real-time file
+playback; ``"video"`` mode, synchronous, for ``fast`` file processing); each pose
+that comes back goes through the same :class:`~halfcircle.kinematics.measure.StreamingKinematics`
+and :class:`~halfcircle.coaching.session.SessionLoop` that ``analyze`` uses, is written to
+the session folder (:mod:`halfcircle.live.record`) and is drawn with the same
+overlay. The frame shown is the frame the pose was found in, so the skeleton never
+lags the picture; the latency is the time from capture to that overlay drawn.
+
+The guided flow is read off the measurements, it never gates them: a positioning
+check (is the body seen from head to hips, and what to change), calibration (the
+stream calibrates itself on the first quiet upright stance), then practice.
+Keys (window only): ``c`` recalibrate, ``p`` pause, ``r`` reset the count,
+``o`` overlay on/off, ``q`` or Esc quit. After a set the window asks how the back
+feels (better, same, worse) and an optional pain rating 0-10 (``t`` for 10); a
+headless run takes them from :attr:`LiveOptions.rating` instead.
+
+Only :class:`WindowUI` touches OpenCV's GUI (``imshow``, ``waitKey``); the
+headless path never imports or calls it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from functools import partial
+from pathlib import Path
+from typing import Any, Final, Literal, Protocol
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from halfcircle.analyze.video import (
+    OUTPUT_FILES,
+    Analysis,
+    analyze_poses,
+    rep_dicts,
+    view_status,
+    write_outputs,
+)
+from halfcircle.coaching.painmodel import PainRating, pain_decision
+from halfcircle.coaching.reps import RepEvent, RepRecord
+from halfcircle.coaching.session import FrameState, SessionLoop
+from halfcircle.coaching.spokencues import SpeechPlanner
+from halfcircle.coaching.voice import (
+    AudioOutput,
+    SpeakerOutput,
+    Voice,
+    VoiceUnavailable,
+    WavOutput,
+    voice_unavailable,
+)
+from halfcircle.config import Settings, settings_diff, settings_from_dict
+from halfcircle.errors import CameraLostError, HalfcircleError, InputError, error_reason
+from halfcircle.history.store import PracticeLog
+from halfcircle.io.capture import CaptureFactory, Frame, FrameSource, open_source
+from halfcircle.io.videowriter import VideoWriteError
+from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
+from halfcircle.landmarks import PoseFrame
+from halfcircle.live.record import (
+    RAW_VIDEO_FILE,
+    SESSION_FILE,
+    RecordWriteError,
+    SessionRecorder,
+    load_poses,
+    previous_rating,
+    read_meta,
+)
+from halfcircle.poseconfig import PoseConfig
+from halfcircle.present.overlay import OverlayInfo, draw_cue, draw_help, draw_overlay
+
+Stage = Literal["position", "calibrate", "practice"]
+StopReason = Literal[
+    "end", "quit", "window_closed", "camera_lost", "write_failed", "interrupted", "crashed"
+]
+
+#: Keys shown on screen (window mode).
+HELP_TEXT: Final = "c recalibrate   p pause   r reset   o overlay   m mute   q quit"
+
+#: Landmarks that must be seen before calibration: nose, shoulders, hips.
+_NOSE, _SHOULDERS, _HIPS = 0, (11, 12), (23, 24)
+_MIN_VISIBILITY: Final = 0.5
+#: Fraction of the frame height kept free at the top and bottom edges.
+_EDGE: Final = 0.02
+#: Smallest shoulder-to-hip height, as a fraction of the frame height.
+_MIN_TORSO: Final = 0.12
+#: The torso's centre must lie within this band of the frame width.
+_CENTRE_BAND: Final = (0.15, 0.85)
+#: Seconds the countdown runs once the person is in position.
+COUNTDOWN_S: Final = 3.0
+#: Seconds "calibrated" is shown before the cues take over.
+CALIBRATED_SHOW_S: Final = 2.0
+#: Frames waiting for the model longer than this (s) are given up as dropped.
+MAX_PENDING_S: Final = 2.0
+#: Longest wait for the pose model's last results when the stream ends (s).
+DRAIN_S: Final = 1.0
+
+FEELINGS: Final = {ord("b"): "better", ord("s"): "same", ord("w"): "worse"}
+
+
+# ------------------------------------------------------------------------- options
+@dataclass(frozen=True)
+class LiveOptions:
+    """How one live session runs.
+
+    Attributes:
+        source: Camera index, stream URL or video file path.
+        out_dir: The session folder (created).
+        model: ``"lite"``, ``"full"``, ``"heavy"`` or a ``.task`` path.
+        mirror: Show the picture mirrored (measurements are never mirrored).
+        record: Keep the captured frames of a camera or stream (``raw.mkv``).
+        headless: No window: no keys, no questions at the end.
+        fast: A file source processed as fast as possible, every frame, with the
+            synchronous pose stage (otherwise files play at their own frame rate
+            through the live pose stage, like a camera).
+        annotate: Write the annotated video at the end (when a video to draw on exists).
+        history_db: The progress history the session is added to as it runs
+            (:class:`~halfcircle.history.store.PracticeLog`); None leaves it out.
+        camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured.
+        settings: The thresholds of every stage (:mod:`halfcircle.config`); those
+            that differ from the defaults are kept in ``session.json``, and the
+            report is built with them.
+        rating: How the back felt and the pain, given beforehand for a run with no
+            window to ask in (``--feels``/``--pain``); None asks (in a window) or
+            leaves it unrated.
+        voice: Speak the cues, counts and guidance, with earcons
+            (:mod:`halfcircle.coaching.voice`; rate, voice and volume from ``settings.voice``).
+        audio_out: Write what is spoken or played into this WAV file on the stream's
+            clock instead of the speakers (implies ``voice``).
+        mirrored: The source's picture is mirrored (a selfie video played as
+            ``--source``): every frame is flipped back, so that left and right
+            stay the person's (``raw.mkv`` keeps the flipped-back frames).
+    """
+
+    source: str | int
+    out_dir: Path
+    model: str = "full"
+    mirror: bool = True
+    record: bool = False
+    headless: bool = False
+    fast: bool = False
+    annotate: bool = True
+    history_db: Path | None = None
+    camera_tilt_deg: float = 0.0
+    settings: Settings = field(default_factory=Settings)
+    rating: Rating | None = None
+    voice: bool = False
+    audio_out: Path | None = None
+    mirrored: bool = False
+
+
+# ------------------------------------------------------------------------ guidance
+def positioning_advice(pose: PoseFrame | None) -> str | None:
+    """What the person should change so that head to hips are seen; None when fine.
+
+    Args:
+        pose: The latest pose (normalised image coordinates, y down), or None.
+    """
+    if pose is None or not pose.detected:
+        return "Step into view: the camera should see you from head to hips."
+    vis = np.nan_to_num(pose.visibility, nan=0.0)
+    xy = pose.image[:, :2]
+
+    def seen(i: int) -> bool:
+        return bool(
+            vis[i] >= _MIN_VISIBILITY
+            and np.all(np.isfinite(xy[i]))
+            and _EDGE <= xy[i, 1] <= 1 - _EDGE
+            and 0.0 <= xy[i, 0] <= 1.0
+        )
+
+    if not seen(_NOSE):
+        return "Your head is out of view: step back, or raise the camera and keep it level."
+    if not all(seen(i) for i in _HIPS):
+        return "Your hips are out of view: step back, or lower the camera and keep it level."
+    if not all(seen(i) for i in _SHOULDERS):
+        return "Face the camera so both shoulders are seen."
+    shoulders = xy[list(_SHOULDERS)].mean(axis=0)
+    hips = xy[list(_HIPS)].mean(axis=0)
+    if hips[1] - shoulders[1] < _MIN_TORSO:
+        return "Come a little closer to the camera."
+    centre = float((shoulders[0] + hips[0]) / 2)
+    if not _CENTRE_BAND[0] <= centre <= _CENTRE_BAND[1]:
+        return "Move towards the middle of the picture."
+    if pose.n_people > 1:
+        return "Only one person in view, please."
+    return None
+
+
+@dataclass(frozen=True)
+class CoachFrame:
+    """What the coach made of one pose.
+
+    Attributes:
+        sample: The frame's angles (streaming, One Euro filtered).
+        state: Phase, reps, score and cue from the session loop.
+        events: Rep events of this frame.
+        stage: ``position``, ``calibrate`` or ``practice``.
+        message: The guidance or cue to show in large type, or None.
+        rep: 1-based number of the rep in progress, 0 outside reps.
+    """
+
+    sample: AngleSample
+    state: FrameState
+    events: list[RepEvent]
+    stage: Stage
+    message: str | None
+    rep: int
+
+
+class LiveCoach:
+    """Angles, reps, cues and guidance, one pose at a time (no I/O, no drawing).
+
+    Args:
+        image_size: ``(width, height)`` of the frames in pixels.
+        camera_tilt_deg: How far the camera looks down (deg, 0 level).
+        settings: The thresholds of every stage (defaults when None).
+    """
+
+    def __init__(
+        self,
+        image_size: tuple[int, int],
+        camera_tilt_deg: float = 0.0,
+        settings: Settings | None = None,
+    ) -> None:
+        self.image_size = image_size
+        self.settings = settings or Settings()
+        self.kinematics = StreamingKinematics(
+            image_size, self.settings.kinematics_for(camera_tilt_deg)
+        )
+        self.loop = SessionLoop(self.settings)
+        self.earlier_records: list[RepRecord] = []
+        self.earlier_aborted: list[RepRecord] = []
+        self._positioned_since: float | None = None
+        self._calibrated_at: float | None = None
+        self._n_events = 0
+        self.last_time_s: float | None = None
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether the neutral stance has been found."""
+        return self.kinematics.calibration is not None
+
+    @property
+    def records(self) -> list[RepRecord]:
+        """Complete and incomplete reps of the whole session (across resets)."""
+        return self.earlier_records + self.loop.records
+
+    @property
+    def aborted(self) -> list[RepRecord]:
+        """Aborted attempts of the whole session (across resets)."""
+        return self.earlier_aborted + self.loop.aborted
+
+    def update(self, pose: PoseFrame) -> CoachFrame:
+        """Measure one pose (time order) and decide what to show."""
+        t = float(pose.time_s)
+        was_calibrated = self.calibrated
+        sample = self.kinematics.update(pose)
+        state = self.loop.update(sample)
+        self.last_time_s = t
+        if self.calibrated and not was_calibrated:
+            self._calibrated_at = t
+        advice = positioning_advice(pose)
+        if advice is None:
+            if self._positioned_since is None:
+                self._positioned_since = t
+        else:
+            self._positioned_since = None
+        stage: Stage
+        if self.calibrated:
+            stage = "practice"
+            message = state.cue
+            if (
+                message is None
+                and self._calibrated_at is not None
+                and t - self._calibrated_at < CALIBRATED_SHOW_S
+                and state.reps == 0
+            ):
+                message = "Calibrated. Start your half circles when ready."
+        elif advice is not None:
+            stage, message = "position", advice
+        else:
+            stage = "calibrate"
+            assert self._positioned_since is not None
+            left = COUNTDOWN_S - (t - self._positioned_since)
+            message = (
+                f"Stand still against the wall, knees soft: {math.ceil(left)}"
+                if left > 0
+                else "Hold still against the wall..."
+            )
+        rep = len(self.loop.records) + 1 if state.trace_from_s is not None else 0
+        return CoachFrame(sample, state, self._new_events(), stage, message, rep)
+
+    def finish(self) -> list[RepEvent]:
+        """End of the session: close a rep in progress; return its events."""
+        if self.last_time_s is not None:
+            self.loop.finish(self.last_time_s)
+        return self._new_events()
+
+    def recalibrate(self) -> list[RepEvent]:
+        """Look for a new neutral stance (the camera moved, or the person asked).
+
+        Returns:
+            The events of a rep cut short by it.
+        """
+        self.kinematics.recalibrate()
+        self.loop.recalibrate()
+        self._calibrated_at = None
+        self._positioned_since = None
+        return self._new_events()
+
+    def reset(self) -> list[RepEvent]:
+        """Start the count again (keeps the calibration and the session's reps).
+
+        Returns:
+            The events of closing the rep in progress, if any.
+        """
+        events = self.finish()
+        self.earlier_records += self.loop.records
+        self.earlier_aborted += self.loop.aborted
+        self.loop = SessionLoop(self.settings)
+        self._n_events = 0
+        return events
+
+    def ideal_deg(self) -> tuple[float, float]:
+        """Peaks of the guide half circle: the person's best so far, at least 30/60 deg."""
+        done = [r for r in self.records if r.complete]
+        lat = max([r.metrics.peak_lateral_right_deg for r in done] + [30.0])
+        fwd = max([r.metrics.peak_forward_deg for r in done] + [60.0])
+        return (lat if math.isfinite(lat) else 30.0, fwd if math.isfinite(fwd) else 60.0)
+
+    def _new_events(self) -> list[RepEvent]:
+        events = self.loop.events[self._n_events :]
+        self._n_events = len(self.loop.events)
+        return events
+
+
+# ------------------------------------------------------------------------------ UI
+class LiveUI(Protocol):
+    """Where frames are shown and keys come from."""
+
+    closed: bool
+
+    def show(self, image: NDArray[np.uint8], wait_ms: int = 1) -> int:
+        """Show a frame; return the key pressed (-1 for none)."""
+        ...
+
+    def ask(self, image: NDArray[np.uint8], lines: list[str], keys: set[int]) -> int | None:
+        """Show a question over ``image``; return one of ``keys`` or None (skipped)."""
+        ...
+
+    def close(self) -> None:
+        """Close the window."""
+        ...
+
+
+class HeadlessUI:
+    """No window: frames are dropped, no key is ever pressed, no question asked."""
+
+    closed = False
+
+    def show(self, image: NDArray[np.uint8], wait_ms: int = 1) -> int:
+        """Discard the frame."""
+        return -1
+
+    def ask(self, image: NDArray[np.uint8], lines: list[str], keys: set[int]) -> int | None:
+        """Skip the question."""
+        return None
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+#: What is said when there is no screen for the live window.
+NO_SCREEN: Final = (
+    "There is no screen to show the live view on: run it on a desktop, or use --headless --out DIR."
+)
+
+
+class WindowUI:
+    """An OpenCV window (the only user of ``imshow``/``waitKey``).
+
+    Args:
+        title: The window's title.
+        no_screen: The sentence of the error raised where there is no screen.
+
+    Raises:
+        InputError: There is no screen to show a window on.
+    """
+
+    def __init__(self, title: str = "halfcircle live", no_screen: str = NO_SCREEN) -> None:
+        if sys.platform.startswith("linux") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        ):
+            raise InputError(no_screen)
+        self.title = title
+        self.closed = False
+        try:
+            cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+        except cv2.error as err:
+            raise InputError(f"The live window could not be opened ({err}).") from err
+        self._shown = False
+
+    def show(self, image: NDArray[np.uint8], wait_ms: int = 1) -> int:
+        """Show a frame; return the key pressed (-1 for none)."""
+        if self.closed:
+            return -1
+        cv2.imshow(self.title, image)
+        if not self._shown:
+            h, w = image.shape[:2]
+            cv2.resizeWindow(self.title, w, h)
+            self._shown = True
+        key = int(cv2.waitKey(max(1, wait_ms)))
+        if cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
+            self.closed = True
+            return -1
+        return key & 0xFF if key >= 0 else -1
+
+    def ask(
+        self, image: NDArray[np.uint8], lines: list[str], keys: set[int], timeout_s: float = 120.0
+    ) -> int | None:
+        """Show a question; wait for one of ``keys`` (Esc, q or Enter skip)."""
+        screen = question_screen(image, lines)
+        end = time.monotonic() + timeout_s
+        while not self.closed and time.monotonic() < end:
+            key = self.show(screen, wait_ms=50)
+            if key in keys:
+                return key
+            if key in (27, ord("q"), 13, 10):
+                return None
+        return None
+
+    def close(self) -> None:
+        """Close the window."""
+        try:
+            cv2.destroyWindow(self.title)
+            cv2.waitKey(1)
+        except cv2.error:
+            pass
+        self.closed = True
+
+
+def question_screen(image: NDArray[np.uint8], lines: list[str]) -> NDArray[np.uint8]:
+    """A darkened copy of ``image`` with ``lines`` of text in large type."""
+    screen: NDArray[np.uint8] = np.asarray(cv2.convertScaleAbs(image, alpha=0.3), np.uint8)
+    h, w = screen.shape[:2]
+    scale = max(0.5, min(w, h) / 480.0)
+    y = int(h * 0.3)
+    for i, line in enumerate(lines):
+        fs = (0.9 if i == 0 else 0.7) * scale
+        thick = max(1, round(2 * scale))
+        (tw, th), _ = cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, fs, thick)
+        if tw > w - 20:
+            fs *= (w - 20) / tw
+            (tw, th), _ = cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, fs, thick)
+        colour = (255, 255, 255) if i == 0 else (200, 200, 200)
+        org = ((w - tw) // 2, y)
+        cv2.putText(screen, line, org, cv2.FONT_HERSHEY_SIMPLEX, fs, colour, thick, cv2.LINE_AA)
+        y += int(th * 2.2)
+    return screen
+
+
+# ------------------------------------------------------------------------- results
+@dataclass
+class LiveStats:
+    """Timings and counts of one run.
+
+    Attributes:
+        captured: Frames read from the source.
+        posed: Frames the pose model returned a result for.
+        dropped_ours: Frames skipped by our loop because it fell behind (file
+            sources played in real time; a camera drops such frames itself).
+        dropped_model: Frames handed to the model that it dropped (live mode).
+        latency_ms: Per shown frame, capture to overlay drawn (ms).
+        own_ms: Per shown frame, time in our code: angles, reps, recording,
+            drawing, showing; not decoding and not the model (ms).
+        submit_ms: Per frame handed to the model, time of the hand-over (ms);
+            in ``fast`` mode the whole synchronous inference.
+        model_ms: Per posed frame, from capture to the pose back in our hands (ms):
+            the model's own latency, queueing included.
+        wall_s: From the first frame captured to the last frame shown (s).
+    """
+
+    captured: int = 0
+    posed: int = 0
+    dropped_ours: int = 0
+    dropped_model: int = 0
+    latency_ms: list[float] = field(default_factory=list)
+    own_ms: list[float] = field(default_factory=list)
+    submit_ms: list[float] = field(default_factory=list)
+    model_ms: list[float] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    @property
+    def fps(self) -> float:
+        """Frames shown per second of wall time."""
+        return len(self.latency_ms) / self.wall_s if self.wall_s > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Counts and median/p95 figures, JSON-ready."""
+
+        def pct(values: list[float], q: float) -> float | None:
+            return round(float(np.percentile(values, q)), 2) if values else None
+
+        return {
+            "frames_captured": self.captured,
+            "frames_posed": self.posed,
+            "dropped_by_us": self.dropped_ours,
+            "dropped_by_model": self.dropped_model,
+            "fps": round(self.fps, 2),
+            "latency_ms_median": pct(self.latency_ms, 50),
+            "latency_ms_p95": pct(self.latency_ms, 95),
+            "own_ms_median": pct(self.own_ms, 50),
+            "own_ms_p95": pct(self.own_ms, 95),
+            "submit_ms_median": pct(self.submit_ms, 50),
+            "model_ms_median": pct(self.model_ms, 50),
+            "model_ms_p95": pct(self.model_ms, 95),
+            "wall_s": round(self.wall_s, 3),
+        }
+
+
+@dataclass(frozen=True)
+class Rating:
+    """How the back felt after the set: ``better``/``same``/``worse``, pain 0-10 or None."""
+
+    feeling: str | None
+    pain: int | None
+
+
+@dataclass(frozen=True, eq=False)
+class LiveResult:
+    """What one live session produced.
+
+    Attributes:
+        out_dir: The session folder.
+        stop: Why it stopped: ``end`` (the file ended), ``quit``, ``window_closed``,
+            ``camera_lost``, ``write_failed`` (the session record could not be
+            written: disk full, folder gone) or ``interrupted`` (Ctrl-C).
+        message: One plain sentence when it stopped on an error, or when the
+            record or report could not be written, else "".
+        error: The camera or write error, if any (a report that could not be
+            written is one: :class:`~halfcircle.live.record.RecordWriteError`).
+        analysis: The report's analysis of the recorded poses (None if it failed).
+        live_reps: Reps as the live view counted them (complete and incomplete).
+        live_aborted: Attempts the live view saw aborted.
+        stats: Timings and counts.
+        rating: The person's rating, or None (headless, skipped).
+        advice: A plain warning when the pain rating rose, else None.
+        paths: Files written at the end, by name.
+        progress: Plain lines comparing the session with the person's earlier
+            best from the history, and a sentence if the history could not be
+            updated (empty without a history).
+    """
+
+    out_dir: Path
+    stop: StopReason
+    message: str
+    error: HalfcircleError | None
+    analysis: Analysis | None
+    live_reps: list[RepRecord]
+    live_aborted: list[RepRecord]
+    stats: LiveStats
+    rating: Rating | None
+    advice: str | None
+    paths: dict[str, Path]
+    progress: list[str] = field(default_factory=list)
+
+
+class PoseStage(AbstractContextManager["PoseStage"], Protocol):
+    """The part of :class:`~halfcircle.pose.PoseEstimator` the loop uses."""
+
+    def process(self, image_bgr: NDArray[np.uint8], time_s: float) -> PoseFrame: ...  # noqa: D102
+    def submit(self, image_bgr: NDArray[np.uint8], time_s: float) -> None: ...  # noqa: D102
+    def poll(self) -> list[PoseFrame]: ...  # noqa: D102
+
+
+EstimatorFactory = Callable[[str, Literal["video", "live"]], Any]
+
+
+#: Landmarkers the live pose stage runs side by side (one core each), at most.
+LIVE_POSE_WORKERS: Final = 2
+
+
+def default_estimator(
+    model: str, mode: Literal["video", "live"], *, pose: PoseConfig | None = None
+) -> Any:
+    """The real pose stage for ``mode``.
+
+    ``"video"``: one :class:`~halfcircle.pose.PoseEstimator`. ``"live"``: a
+    :class:`~halfcircle.pose.LivePosePool` of up to :data:`LIVE_POSE_WORKERS`
+    landmarkers, one per core, so that a model slower than the camera's frame
+    interval still keeps its rate (one landmarker on a single-core machine).
+    ``pose``: pose slots and looks for other people
+    (:class:`~halfcircle.poseconfig.PoseConfig`; the defaults when None). With
+    ``track_one`` a single landmarker: it follows the person from its own last
+    frame (two taking turns would each follow from two frames back, and could
+    follow two different people), the full model keeps 30 fps with one pose
+    slot, and the second core is left to the people check, decoding and drawing.
+    """
+    from halfcircle.pose import LivePosePool, PoseEstimator
+
+    pose = pose or PoseConfig()
+    slots = 1 if pose.track_one else 2
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = min(LIVE_POSE_WORKERS, cores or 1)
+    if mode == "live" and workers > 1 and not pose.track_one:
+        return LivePosePool(model, workers, max_people=slots, others_check_s=pose.others_check_s)
+    return PoseEstimator(model, mode, max_people=slots, others_check_s=pose.others_check_s)
+
+
+def default_out_dir(base: Path = Path("halfcircle-sessions")) -> Path:
+    """A new session folder name under ``base``: the local date and time."""
+    return base / datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+# ------------------------------------------------------------------------ the loop
+@dataclass
+class _Pending:
+    index: int
+    time_s: float
+    ts_ms: int | None  # None: skipped by our loop, no pose asked for
+    image: NDArray[np.uint8] | None
+    captured_at: float
+
+
+class _Run:
+    """State of one running session (see :func:`run_live`)."""
+
+    def __init__(
+        self,
+        opts: LiveOptions,
+        source: FrameSource,
+        estimator: Any,
+        recorder: SessionRecorder,
+        ui: LiveUI,
+    ) -> None:
+        self.opts = opts
+        self.source = source
+        self.estimator = estimator
+        self.rec = recorder
+        self.ui = ui
+        self.coach = LiveCoach(source.size, opts.camera_tilt_deg, opts.settings)
+        self.stats = LiveStats()
+        self.pending: deque[_Pending] = deque()
+        self.last_ms = -1
+        self.overlay_on = True
+        self.stop: StopReason | None = None
+        self.paused = False
+        self.last_display: NDArray[np.uint8] | None = None
+        self.fps_ema: float | None = None
+        self.last_shown_at: float | None = None
+        self.first_capture: float | None = None
+        self.last_shown: float | None = None
+        self.status = ""
+        self.calibration_logged = False
+        self.paused_s = 0.0
+        self._quiet: ExitStack | None = None
+        self.log: PracticeLog | None = None
+        self.voice: Voice | None = None
+        self.speech = SpeechPlanner()
+
+    # -- frames in --------------------------------------------------------------------
+    def run(self) -> None:
+        fast = self.opts.fast
+        pace = not fast and not self.source.live
+        interval = 1.0 / self.source.fps
+        t0: float | None = None
+        self.paused_s = 0.0
+        for frame in self.source:
+            now = time.perf_counter()
+            self.stats.captured += 1
+            if self.first_capture is None:
+                self.first_capture = now
+            self.rec.write_raw(frame.image)
+            if fast:
+                self._fast_frame(frame, now)
+            else:
+                if pace:
+                    if t0 is None:
+                        t0 = now - frame.time_s
+                    due = t0 + self.paused_s + frame.time_s
+                    if now > due + 1.5 * interval:
+                        self._skip(frame, now)
+                        continue
+                    self._wait_until(due)
+                    now = time.perf_counter()
+                self._submit(frame, now)
+                self._wait_until(now + 0.75 * interval)
+            if self.paused:
+                self._pause_screen()
+            if self.stop is not None:
+                break
+        if self.stop is None:
+            self.stop = "end"
+
+    def _fast_frame(self, frame: Frame, captured_at: float) -> None:
+        t = time.perf_counter()
+        pose = self.estimator.process(frame.image, frame.time_s)
+        self.stats.submit_ms.append((time.perf_counter() - t) * 1000.0)
+        self.stats.posed += 1
+        self._handle(_Pending(frame.index, frame.time_s, 0, frame.image, captured_at), pose)
+
+    def _submit(self, frame: Frame, captured_at: float) -> None:
+        ts = max(round(frame.time_s * 1000.0), self.last_ms + 1)
+        self.last_ms = ts
+        self.pending.append(_Pending(frame.index, frame.time_s, ts, frame.image, captured_at))
+        while len(self.pending) > MAX_PENDING_S * self.source.fps:  # a stalled model
+            self._write_missing(self.pending.popleft())
+        if not self.stats.submit_ms:
+            # The runtime prints a few lines on its first inference, on its own thread.
+            from halfcircle.pose import _native_stderr_silenced
+
+            self._quiet = ExitStack()
+            self._quiet.enter_context(_native_stderr_silenced())
+        t = time.perf_counter()
+        self.estimator.submit(frame.image, ts / 1000.0)
+        self.stats.submit_ms.append((time.perf_counter() - t) * 1000.0)
+
+    def _skip(self, frame: Frame, captured_at: float) -> None:
+        self.stats.dropped_ours += 1
+        self.pending.append(_Pending(frame.index, frame.time_s, None, None, captured_at))
+        self._collect()
+
+    def _wait_until(self, deadline: float) -> None:
+        """Handle poses as they come back until ``deadline`` (perf_counter seconds)."""
+        while True:
+            self._collect()
+            if self.stop is not None:
+                return
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return
+            time.sleep(min(left, 0.001))
+
+    def drain(self) -> None:
+        """Wait a little for the model's last results; what stays out counts as dropped."""
+        if self.opts.fast:
+            return
+        end = time.perf_counter() + DRAIN_S
+        while any(p.ts_ms is not None for p in self.pending) and time.perf_counter() < end:
+            self._collect()
+            time.sleep(0.002)
+        self._collect()
+        while self.pending:
+            self._write_missing(self.pending.popleft())
+
+    def _collect(self) -> None:
+        if not self.opts.fast:
+            poses = self.estimator.poll()
+            if poses:
+                self.unsilence()
+            for pose in poses:
+                ts = round(pose.time_s * 1000.0)
+                while self.pending and (
+                    self.pending[0].ts_ms is None or self.pending[0].ts_ms < ts
+                ):
+                    self._write_missing(self.pending.popleft())
+                if self.pending and self.pending[0].ts_ms == ts:
+                    self.stats.posed += 1
+                    self._handle(self.pending.popleft(), pose)
+        while self.pending and self.pending[0].ts_ms is None:
+            self._write_missing(self.pending.popleft())
+
+    def unsilence(self) -> None:
+        """Give the terminal its error stream back (after the first inference)."""
+        if self._quiet is not None:
+            self._quiet.close()
+            self._quiet = None
+
+    def _write_missing(self, p: _Pending) -> None:
+        """A frame without pose: counted, no row (a row would read as "nobody there")."""
+        if p.ts_ms is not None:
+            self.stats.dropped_model += 1
+
+    # -- one pose ---------------------------------------------------------------------
+    def _handle(self, p: _Pending, pose: PoseFrame) -> None:
+        start = time.perf_counter()
+        self.stats.model_ms.append((start - p.captured_at) * 1000.0)
+        pose = replace(pose, time_s=p.time_s)
+        self.rec.write_pose(p.index, pose)
+        if self.paused:
+            return
+        cf = self.coach.update(pose)
+        calib = self.coach.kinematics.calibration
+        view = calib.view if calib is not None else None
+        self.rec.write_frame(
+            p.index,
+            cf.sample,
+            cf.state,
+            n_people=pose.n_people,
+            view=view.kind if view is not None else "",
+            lateral_observable=view.lateral_observable if view is not None else True,
+            rep=cf.rep,
+        )
+        self._record_events(cf.events)
+        if self.voice is not None:
+            self._speak(cf, p.time_s)
+        if view is not None:
+            self.status = view_status(
+                view.kind,
+                view.lateral_observable,
+                self.opts.camera_tilt_deg,
+                ", turn to the camera",
+            )
+        else:
+            self.status = "getting ready"
+        assert p.image is not None
+        display = self._draw(p.image, pose, cf)
+        drawn = time.perf_counter()
+        self.stats.latency_ms.append((drawn - p.captured_at) * 1000.0)
+        key = self.ui.show(display)
+        self.last_display = display
+        end = time.perf_counter()
+        self.stats.own_ms.append((end - start) * 1000.0)
+        if self.last_shown_at is not None and end > self.last_shown_at:
+            rate = 1.0 / (end - self.last_shown_at)
+            self.fps_ema = rate if self.fps_ema is None else 0.9 * self.fps_ema + 0.1 * rate
+        self.last_shown_at = end
+        self.last_shown = end
+        if self.ui.closed:
+            self.stop = "window_closed"
+        self._on_key(key, p.time_s)
+
+    def _speak(self, cf: CoachFrame, t: float) -> None:
+        """Hand what the coach now says to the voice (it returns at once); log what began."""
+        assert self.voice is not None
+        for u in self.speech.update(t, cf.stage, cf.message, cf.events, cf.state.reps):
+            if u.sound is not None:
+                self.voice.sound(u.sound, u.time_s)
+            elif u.text is not None:
+                self.voice.say(u.text, u.time_s, urgent=u.urgent)
+        self.log_spoken(t)
+
+    def log_spoken(self, until_s: float = math.inf) -> None:
+        """Write each utterance begun by ``until_s`` into ``events.jsonl`` (type ``spoken``)."""
+        if self.voice is not None:
+            for started, text in self.voice.drain_spoken(until_s):
+                self.rec.event("spoken", round(started, 3), text=text)
+
+    def _draw(self, image: NDArray[np.uint8], pose: PoseFrame, cf: CoachFrame) -> NDArray[np.uint8]:
+        # cv2.flip is ~10x faster than copying a reversed NumPy view.
+        display: NDArray[np.uint8] = np.asarray(
+            cv2.flip(image, 1) if self.opts.mirror else image.copy(), dtype=np.uint8
+        )
+        s = cf.sample
+        ok = s.valid and cf.stage == "practice"
+        calib = self.coach.kinematics.calibration
+        lateral_seen = calib is None or calib.view.lateral_observable
+        latency = self.stats.latency_ms[-1] if self.stats.latency_ms else None
+        help_text = None if self.opts.headless else HELP_TEXT
+        if not self.overlay_on:
+            info = OverlayInfo(cue=cf.message, help_text=help_text)
+            return _draw_minimal(display, info)
+        info = OverlayInfo(
+            lateral_deg=s.lateral_deg if ok and lateral_seen else None,
+            forward_deg=s.forward_deg if ok else None,
+            phase=cf.state.phase if cf.stage == "practice" else cf.stage,
+            reps=cf.state.reps,
+            score=cf.state.score,
+            cue=cf.message,
+            trace=self.coach.loop.counter.current_trace,
+            last_trace=self.coach.loop.counter.last_trace,
+            ideal_deg=self.coach.ideal_deg(),
+            status=self.status,
+            fps=self.fps_ema,
+            latency_ms=latency,
+            help_text=help_text,
+        )
+        return draw_overlay(display, pose, info, mirrored=self.opts.mirror)
+
+    def _record_events(self, events: list[RepEvent]) -> None:
+        from halfcircle.coaching.cues import record_cues
+
+        for e in events:
+            if e.record is None:
+                continue
+            d = e.record.as_dict()
+            d["cues"] = [c.text for c in record_cues(e.record)]
+            kind = "aborted" if e.record.outcome == "aborted" else "rep"
+            self.rec.event(kind, e.time_s, rep=d)
+            if kind == "rep" and self.log is not None:
+                self.log.add_rep(d)
+        calib = self.coach.kinematics.calibration
+        if calib is not None and not self.calibration_logged:
+            self.rec.event("calibrated", self.coach.last_time_s, calibration=calib.to_dict())
+            self.calibration_logged = True
+
+    # -- keys -------------------------------------------------------------------------
+    def _on_key(self, key: int, t: float) -> None:
+        if key < 0:
+            return
+        if key in (ord("q"), 27):
+            self.stop = "quit"
+        elif key == ord("c"):
+            self._record_events(self.coach.recalibrate())
+            self.calibration_logged = False
+            self.rec.event("recalibrate", t)
+        elif key == ord("r"):
+            self._record_events(self.coach.reset())
+            self.rec.event("reset", t)
+        elif key == ord("o"):
+            self.overlay_on = not self.overlay_on
+        elif key == ord("p"):
+            self.paused = True
+            self.rec.event("pause", t)
+        elif key == ord("m") and self.voice is not None:
+            self.voice.muted = not self.voice.muted
+            self.rec.event("mute" if self.voice.muted else "unmute", t)
+
+    def _pause_screen(self) -> None:
+        """Hold everything until ``p`` again (or quit); frames are not read meanwhile."""
+        base = self.last_display
+        if base is None:
+            self.paused = False
+            return
+        screen = question_screen(base, ["Paused", "p to go on, q to stop"])
+        since = time.perf_counter()
+        while self.paused and self.stop is None:
+            self._collect()
+            key = self.ui.show(screen, wait_ms=50)
+            if self.ui.closed:
+                self.stop = "window_closed"
+            elif key == ord("p"):
+                self.paused = False
+                self.rec.event("resume", self.coach.last_time_s)
+            elif key in (ord("q"), 27):
+                self.stop = "quit"
+        self.paused = False
+        self.paused_s += time.perf_counter() - since  # a file's clock waits too
+
+    # -- the end ----------------------------------------------------------------------
+    def ask_rating(self) -> Rating | None:
+        """Ask how the back feels and the pain now (window only; else the one given)."""
+        if self.opts.headless or self.ui.closed or self.last_display is None:
+            return self.opts.rating
+        base = self.last_display
+        key = self.ui.ask(
+            base,
+            [
+                "How does your back feel now, compared with before?",
+                "b better     s same     w worse",
+                "Esc to skip",
+            ],
+            set(FEELINGS),
+        )
+        feeling = FEELINGS.get(key) if key is not None else None
+        digits = {ord(str(d)) for d in range(10)} | {ord("t")}
+        key = self.ui.ask(
+            base,
+            ["Pain right now, 0 (none) to 10 (worst)?", "press 0-9, or t for 10", "Enter to skip"],
+            digits,
+        )
+        pain = None if key is None else 10 if key == ord("t") else key - ord("0")
+        return Rating(feeling, pain)
+
+
+def _draw_minimal(image: NDArray[np.uint8], info: OverlayInfo) -> NDArray[np.uint8]:
+    """The picture with only the large message and the key help (overlay off)."""
+    h, w = image.shape[:2]
+    scale = max(0.5, min(w, h) / 480.0)
+    if info.cue:
+        draw_cue(image, info.cue, scale)
+    if info.help_text:
+        draw_help(image, info.help_text, scale)
+    return image
+
+
+def pain_advice(rating: Rating | None, previous: dict[str, Any] | None) -> str | None:
+    """What the pain rating means against the last session's (the pain-monitoring model).
+
+    None when nothing needs saying (no pain given, or it stayed settled or fell).
+    """
+    if rating is None or rating.pain is None:
+        return None
+    before = previous.get("pain") if previous is not None else None
+    earlier = [PainRating(after=before)] if isinstance(before, int) else []
+    decision = pain_decision([*earlier, PainRating(after=rating.pain)])
+    if decision is None or not decision.worth_saying:
+        return None
+    return decision.sentence
+
+
+def _open_voice(
+    opts: LiveOptions, clock: Callable[[], float]
+) -> tuple[Voice | None, WavOutput | None]:
+    """The session's voice, to a WAV file or the speakers; None (said once) when none can speak.
+
+    A missing voice or audio device is one sentence on stderr, and the coach goes on
+    silently.
+    """
+    if not (opts.voice or opts.audio_out is not None):
+        return None, None
+    problem = voice_unavailable()
+    if problem is None:
+        try:
+            wav = WavOutput(opts.audio_out) if opts.audio_out is not None else None
+            output: AudioOutput = wav if wav is not None else SpeakerOutput(clock)
+            return Voice(output, opts.settings.voice), wav
+        except VoiceUnavailable as err:
+            problem = str(err)
+    print(f"halfcircle: {problem}", file=sys.stderr)
+    return None, None
+
+
+def run_live(
+    opts: LiveOptions,
+    *,
+    capture_factory: CaptureFactory | None = None,
+    estimator_factory: EstimatorFactory | None = None,
+    ui: LiveUI | None = None,
+) -> LiveResult:
+    """Run one live session and build its report (see the module docstring).
+
+    Args:
+        opts: What to run and how.
+        capture_factory: Stand-in for ``cv2.VideoCapture`` (tests).
+        estimator_factory: Builds the pose stage from ``(model, mode)`` (tests).
+        ui: Where frames are shown (default: a window, or nothing when headless).
+
+    Returns:
+        The session's result. A lost camera, a failed write (disk full) or
+        Ctrl-C ends the session, not the call: the record is complete up to the
+        last frame written, the report is built from it where the disk allows
+        (the analysis and the history are kept either way), and
+        :attr:`LiveResult.stop` says why it stopped.
+
+    Raises:
+        InputError: The source cannot be opened, or ``fast`` with a camera.
+        ModelError: The pose model cannot be loaded.
+    """
+    source = open_source(opts.source, capture_factory, mirrored=opts.mirrored)
+    log: PracticeLog | None = None
+    if opts.fast and source.live:
+        raise InputError(
+            "--fast needs a video file as source (--source PATH): a camera runs in real time."
+        )
+    if (Path(opts.out_dir) / SESSION_FILE).exists():
+        raise InputError(f"{opts.out_dir} already holds a session: choose a new folder for --out.")
+    if any((Path(opts.out_dir) / name).exists() for name in OUTPUT_FILES.values()):
+        raise InputError(
+            f"{opts.out_dir} already holds an analysis: choose a new folder for --out."
+        )
+    make = estimator_factory or partial(default_estimator, pose=opts.settings.pose)
+    the_ui: LiveUI | None = None
+    source.open()
+    try:
+        size, fps = source.size, source.fps
+        if size[0] <= 0 or size[1] <= 0:
+            raise InputError(f"{source.description} reports no frame size.")
+        raw = opts.record and source.live
+        # absolute, so that `--rebuild` finds the video from any working folder
+        video = os.path.abspath(str(source.target)) if not source.live else None
+        if raw:
+            video = str(Path(opts.out_dir) / RAW_VIDEO_FILE)
+        meta = {
+            "source": source.description,
+            "video": video,
+            "live": source.live,
+            "model": opts.model,
+            "image_size": list(size),
+            "fps": fps,
+            "mirror": opts.mirror,
+            "mirrored": opts.mirrored and not raw,
+            "camera_tilt_deg": opts.camera_tilt_deg,
+            "settings": settings_diff(opts.settings),
+            "fast": opts.fast,
+            "headless": opts.headless,
+            "record": raw,
+        }
+        the_ui = ui if ui is not None else (HeadlessUI() if opts.headless else WindowUI())
+        assert the_ui is not None
+        with make(opts.model, "video" if opts.fast else "live") as estimator:
+            recorder = SessionRecorder(opts.out_dir, meta, raw_video=raw)
+            with recorder:
+                recorder.event("start", 0.0, source=source.description, model=opts.model)
+                run = _Run(opts, source, estimator, recorder, the_ui)
+                run.voice, wav = _open_voice(opts, lambda: run.coach.last_time_s or 0.0)
+                if opts.history_db is not None:
+                    run.log = log = PracticeLog(
+                        opts.history_db,
+                        source.description,
+                        video_path=video if raw else None,
+                        camera_tilt_deg=opts.camera_tilt_deg,
+                        settings=settings_diff(opts.settings),
+                    )
+                error: HalfcircleError | None = None
+                crash: Exception | None = None
+                message = ""
+                try:
+                    run.run()
+                except CameraLostError as err:
+                    run.stop, error = "camera_lost", err
+                except RecordWriteError as err:
+                    run.stop, error = "write_failed", err
+                except KeyboardInterrupt:
+                    run.stop = "interrupted"
+                except Exception as err:  # a bug: keep the record, build the report, re-raise
+                    crash = err
+                    run.stop = "crashed"
+                run.unsilence()
+                recorder.raise_errors = False  # from here on, a failed write is only noted
+                stop: StopReason = run.stop or "end"
+                try:
+                    run.drain()
+                except KeyboardInterrupt:
+                    stop = "interrupted"
+                run._record_events(run.coach.finish())
+                if run.voice is not None:
+                    if wav is not None:  # the file lines up with the stream
+                        last = run.coach.last_time_s
+                        wav.duration_s = (last if last is not None else 0.0) + 1.0 / fps
+                    run.voice.close()
+                    run.log_spoken(
+                        wav.duration_s if wav is not None and wav.duration_s else math.inf
+                    )
+                if run.first_capture is not None and run.last_shown is not None:
+                    run.stats.wall_s = run.last_shown - run.first_capture
+                rating = None
+                if stop in ("end", "quit", "camera_lost", "write_failed"):
+                    rating = run.ask_rating()
+                advice = None
+                if rating is not None:
+                    # the history's word first; the sibling session folders otherwise
+                    advice = (
+                        log.rate(rating.feeling, rating.pain) if log is not None else None
+                    ) or pain_advice(rating, previous_rating(opts.out_dir))
+                    recorder.event(
+                        "rating",
+                        run.coach.last_time_s,
+                        feeling=rating.feeling,
+                        pain=rating.pain,
+                        at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    )
+                    if advice is not None and not the_ui.closed and run.last_display is not None:
+                        the_ui.ask(
+                            run.last_display,
+                            ["About your pain", *_wrap(advice), "Enter to close"],
+                            {13},
+                        )
+                if isinstance(error, RecordWriteError):
+                    message = str(error)
+                elif error is not None:
+                    message = f"{error} The session up to then is saved in {opts.out_dir}."
+                elif stop == "interrupted":
+                    message = (
+                        f"Stopped with Ctrl-C; the session up to then is saved in {opts.out_dir}."
+                    )
+                recorder.event("end", run.coach.last_time_s, reason=stop, message=message)
+                recorder.finish(stop=stop, message=message, stats=run.stats.as_dict())
+                live_reps, live_aborted = run.coach.records, run.coach.aborted
+            if recorder.failed is not None and error is None:  # an ending write failed
+                error, message = recorder.failed, str(recorder.failed)
+    finally:
+        source.close()
+        if the_ui is not None:
+            the_ui.close()
+        if log is not None:
+            log.close()
+    if crash is not None:
+        try:
+            _build_report(opts, stop)
+        except Exception:  # the record on disk is what matters now
+            pass
+        raise crash
+    analysis, indices = session_analysis(
+        opts.out_dir,
+        opts.model,
+        interrupted=_interrupted(stop),
+        camera_tilt_deg=opts.camera_tilt_deg,
+        settings=opts.settings,
+    )
+    try:
+        paths = write_session_outputs(analysis, opts.out_dir, indices, annotate=opts.annotate)
+    except (OSError, VideoWriteError) as err:  # disk full: the analysis and history stay
+        report = opts.out_dir / "report.html"  # written without the video if only that failed
+        paths = {"report": report} if isinstance(err, VideoWriteError) and report.exists() else {}
+        if error is None:
+            error = _report_write_error(opts.out_dir, err)
+            message = str(error)
+        elif not paths:
+            message += (
+                f" The report was not written either: `halfcircle live --rebuild "
+                f"{opts.out_dir}` builds it once there is room."
+            )
+    progress: list[str] = []
+    if log is not None:
+        # the report's numbers (zero-phase filtered) replace the live ones
+        progress = log.finish(rep_dicts(analysis)[0], analysis.kinematics.view.kind)
+    return LiveResult(
+        out_dir=opts.out_dir,
+        stop=stop,
+        message=message,
+        error=error,
+        analysis=analysis,
+        live_reps=live_reps,
+        live_aborted=live_aborted,
+        stats=run.stats,
+        rating=rating,
+        advice=advice,
+        paths=paths,
+        progress=progress,
+    )
+
+
+#: Stops that may cut the last rep short.
+_EARLY_STOPS: Final = ("camera_lost", "write_failed", "interrupted", "crashed")
+
+
+def _interrupted(stop: str | None) -> bool:
+    return stop is None or stop in _EARLY_STOPS
+
+
+def _build_report(opts: LiveOptions, stop: StopReason) -> tuple[Analysis, dict[str, Path]]:
+    return build_report(
+        opts.out_dir,
+        opts.model,
+        interrupted=_interrupted(stop),
+        annotate=opts.annotate,
+        camera_tilt_deg=opts.camera_tilt_deg,
+        settings=opts.settings,
+    )
+
+
+def _report_write_error(folder: Path, err: BaseException) -> RecordWriteError:
+    if isinstance(err, VideoWriteError):
+        return RecordWriteError(f"{str(err).rstrip('.')}; the report is in {folder} without it.")
+    return RecordWriteError(
+        f"The report could not be written to {folder} ({error_reason(err)}); the session "
+        f"record is kept there: `halfcircle live --rebuild {folder}` builds the report "
+        "once there is room."
+    )
+
+
+def build_report(
+    folder: Path,
+    model: str,
+    *,
+    interrupted: bool,
+    annotate: bool = True,
+    camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
+) -> tuple[Analysis, dict[str, Path]]:
+    """The same report as ``analyze``, from the poses recorded in a session folder.
+
+    Frames the pose model dropped have no pose: the analysis runs on the frames
+    that have one (at their own times), ``frames.csv`` names their real frame
+    numbers, and the annotated video shows the latest pose on a dropped frame.
+    The annotated video needs a video to draw on: the file played, or the raw
+    recording of a camera.
+    """
+    analysis, indices = session_analysis(
+        folder, model, interrupted=interrupted, camera_tilt_deg=camera_tilt_deg, settings=settings
+    )
+    return analysis, write_session_outputs(analysis, folder, indices, annotate=annotate)
+
+
+def session_analysis(
+    folder: Path,
+    model: str,
+    *,
+    interrupted: bool,
+    camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
+) -> tuple[Analysis, NDArray[np.int64]]:
+    """The analysis of the poses recorded in a session folder, and each pose's frame index.
+
+    Calibrated on the first quiet second and counted from there, as the live view
+    did. Frames without a pose are counted as skipped
+    (:attr:`~halfcircle.analyze.video.Analysis.frames_skipped`): the frames captured less
+    the frames posed, as ``session.json`` records them at the end of a session, or,
+    after a crash, the frames missing before the last posed one. A session whose
+    played video was mirrored (``session.json``'s ``mirrored``) gives poses
+    marked so, for the annotated video to flip its frames back too.
+    """
+    poses, indices = load_poses(Path(folder))
+    if (Path(folder) / SESSION_FILE).exists() and read_meta(Path(folder)).get("mirrored"):
+        poses = replace(poses, mirrored=True)
+    skipped = int(indices[-1]) + 1 - len(indices) if len(indices) else 0
+    try:
+        captured = (read_meta(Path(folder)).get("stats") or {}).get("frames_captured")
+    except InputError:  # no session.json: count the gaps
+        captured = None
+    if isinstance(captured, int) and captured >= len(poses):
+        skipped = captured - len(poses)
+    analysis = analyze_poses(
+        poses,
+        model,
+        interrupted,
+        camera_tilt_deg,
+        settings,
+        calibrate="first",
+        frames_skipped=skipped,
+    )
+    return analysis, indices
+
+
+def write_session_outputs(
+    analysis: Analysis, folder: Path, indices: NDArray[np.int64], *, annotate: bool = True
+) -> dict[str, Path]:
+    """Write ``analyze``'s files for a session's analysis into its folder (see build_report)."""
+    folder = Path(folder)
+    poses = analysis.poses
+    annotate = annotate and bool(poses.source) and Path(poses.source).is_file()
+    gaps = not np.array_equal(indices, np.arange(len(indices)))
+    paths = write_outputs(analysis, folder, annotate=annotate and not gaps)
+    if gaps:
+        _renumber_frames_csv(paths["frames"], indices)
+        if annotate and len(indices):
+            from halfcircle.present.report import write_report
+
+            paths["video"] = folder / "annotated.mp4"
+            _write_annotated_sparse(analysis, indices, paths["video"])
+            write_report(analysis, paths["report"], video=paths["video"])
+    return paths
+
+
+def rebuild_report(folder: Path, annotate: bool = True) -> tuple[Analysis, dict[str, Path]]:
+    """Build a session's report again from its folder (after a crash, for instance).
+
+    A session that never recorded its end (the program died) counts as stopped early.
+    The session's camera tilt and settings are read from ``session.json`` (a
+    session recorded before settings were kept there ran with the defaults).
+
+    Raises:
+        SettingsError: ``session.json`` names settings this halfcircle does not know.
+    """
+    meta = read_meta(folder)
+    return build_report(
+        folder,
+        str(meta.get("model", "full")),
+        interrupted=_interrupted(meta.get("stop")),
+        annotate=annotate,
+        camera_tilt_deg=float(meta.get("camera_tilt_deg", 0.0)),
+        settings=settings_from_dict(
+            meta.get("settings") or {}, source=str(Path(folder) / SESSION_FILE)
+        ),
+    )
+
+
+def _renumber_frames_csv(path: Path, indices: NDArray[np.int64]) -> None:
+    """Put the video's frame numbers into the ``frame`` column of ``frames.csv``."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    for row, index in zip(rows[1:], indices, strict=True):
+        row[0] = str(int(index))
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+
+
+def _write_annotated_sparse(analysis: Analysis, indices: NDArray[np.int64], path: Path) -> None:
+    """The annotated video when some frames have no pose: each shows the latest one."""
+    from halfcircle.analyze.video import overlay_infos
+    from halfcircle.io.videowriter import H264Writer
+
+    infos = overlay_infos(analysis)
+    poses = analysis.poses
+    j = -1
+    with (
+        open_source(analysis.source, mirrored=poses.mirrored) as source,
+        H264Writer(path, source.size, source.fps) as writer,
+    ):
+        for frame in source:
+            if frame.index > indices[-1]:
+                break
+            while j + 1 < len(indices) and indices[j + 1] <= frame.index:
+                j += 1
+            if j >= 0:
+                draw_overlay(frame.image, poses.frame(j), infos[j])
+            writer.write(frame.image)
+
+
+def _wrap(text: str, width: int = 48) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines

@@ -1,0 +1,1 @@
+"""What people see and read: the overlay, the reports and the pages."""

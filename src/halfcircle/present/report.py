@@ -1,0 +1,800 @@
+"""The HTML report of an analysis: one self-contained page, nothing fetched.
+
+It holds the annotated video (embedded when small enough, else linked beside the
+page), what the score means, angles over time with the reps shaded (attempts
+that came back before the front hatched), each rep's trace in the
+lateral-forward plane (drawn as the video's trace inset draws it: forward
+downwards) against a round path at the rep's own peaks, a table of reps in plain
+words (the exact measures in tooltips and a footnote, for a physio) and
+plain-language feedback. Plots are drawn with matplotlib's Agg backend and
+embedded as PNG, twice: for a wide screen and, larger type, for a phone
+(:class:`FigureLayout`). Only the rep table scrolls sideways on a phone.
+
+A baseline clip (given with its :class:`~halfcircle.coaching.baseline.BaselineRun`) gets
+a page of its baseline tests instead: one card and one table row per test with
+its peak and fingertip measures, the baseline notes, and the tests shaded on the
+angles over time. The rep counter's attempts that came back before the front,
+and its reps that overlap a test, were tests, not half circles: they are neither
+shown nor coached (:func:`outside_tests`).
+"""
+
+from __future__ import annotations
+
+import base64
+import gc
+import html
+import io
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import numpy as np
+
+from halfcircle.coaching.scoring import ScoreConfig, points
+from halfcircle.files import replace_text
+from halfcircle.kinematics.view import view_words
+from halfcircle.words import join_and
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from halfcircle.analyze.video import Analysis
+    from halfcircle.coaching.baseline import BaselineResult, BaselineRun
+    from halfcircle.coaching.reps import RepRecord
+
+#: Largest annotated video embedded into the page (bytes); larger ones are linked.
+EMBED_VIDEO_MAX_BYTES: Final = 25_000_000
+
+#: The style of every page halfcircle writes (report, history, cohort); each may add its own.
+PAGE_CSS: Final = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f7f4;color:#1d2a2a}
+main{max-width:980px;margin:0 auto;padding:24px}
+h1{font-weight:600;margin:0 0 4px}h2{margin-top:32px;font-weight:600}
+.sub{color:#5a6b6b;margin:0 0 20px}
+.cards{display:flex;gap:12px;flex-wrap:wrap}
+.card{background:#fff;border-radius:12px;padding:14px 18px;box-shadow:0 1px 3px #0001;min-width:140px}
+.card b{display:block;font-size:28px;color:#1f7a6d}
+.card small{display:block;color:#5a6b6b;margin-top:2px}
+video,img{max-width:100%;border-radius:12px;background:#000}
+img{background:#fff}
+.tablewrap{overflow-x:auto;background:#fff;border-radius:12px;max-width:100%;margin-top:12px}
+table{border-collapse:collapse;width:100%;background:#fff}
+th,td{padding:8px 10px;text-align:right;border-bottom:1px solid #e6e9e6}
+th:first-child,td:first-child{text-align:left}
+.feedback li{margin:6px 0}.note{color:#8a5a00}
+.explain{color:#3d4d4d;margin:12px 0 0;max-width:72ch}
+.foot{color:#5a6b6b;font-size:13px;margin:8px 0 0}
+th[title]{cursor:help}td{white-space:nowrap}
+h1,.sub,.card,li,p{overflow-wrap:anywhere}
+picture{display:block}
+@media (max-width:600px){main{padding:16px}.card{flex:1 1 calc(50% - 6px);min-width:0;box-sizing:border-box}th,td{padding:8px}}
+footer{color:#7a8a8a;font-size:13px;margin-top:32px}
+"""  # noqa: E501
+
+
+def write_report(
+    analysis: Analysis,
+    path: Path,
+    video: Path | None = None,
+    *,
+    baseline: BaselineRun | None = None,
+) -> None:
+    """Write the report page of ``analysis`` to ``path`` (never left half written).
+
+    ``baseline``: the baseline tests measured in the same recording, for a
+    baseline clip (see :func:`render_report`).
+    """
+    replace_text(path, render_report(analysis, video, base=path.parent, baseline=baseline))
+
+
+def render_report(
+    analysis: Analysis,
+    video: Path | None = None,
+    base: Path | None = None,
+    *,
+    baseline: BaselineRun | None = None,
+) -> str:
+    """The report page as an HTML string.
+
+    Args:
+        analysis: The recording's analysis.
+        video: The annotated video, embedded or linked when it exists.
+        base: The folder the page is written into (a large video is linked relative to it).
+        baseline: The baseline tests measured in the same recording
+            (:func:`halfcircle.coaching.baseline.baseline_from_poses`), for a baseline clip:
+            the page then presents those tests, and leaves out the reps and
+            attempts that were those tests (:func:`outside_tests`). None for a
+            half-circle recording.
+    """
+    from halfcircle.analyze.video import camera_tilt_phrase, summary_dict
+    from halfcircle.config import changed_settings
+
+    s = summary_dict(analysis)
+    camera = camera_tilt_phrase(s)
+    name = html.escape(Path(analysis.source).name)
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
+        f"<title>halfcircle: {name}</title><style>{PAGE_CSS}</style></head><body><main>",
+        f"<h1>{'Your baseline tests' if baseline is not None else 'Your half circles'}</h1>",
+        f"<p class='sub'>{name} &middot; {s['video']['duration_s']:.1f} s &middot; "
+        f"{html.escape(view_words(s['view']['kind']))}"
+        + (f" &middot; {html.escape(camera)}" if camera else "")
+        + "</p>",
+    ]
+    if baseline is None:
+        parts += _half_circle_body(analysis, s, video, base)
+    else:
+        parts += _baseline_body(analysis, baseline, video, base)
+    changed = changed_settings(analysis.settings)
+    if changed:  # so that a reader comparing two reports knows they were measured alike
+        parts.append(
+            "<p class='note'>Measured with these settings changed from the defaults: "
+            + html.escape("; ".join(changed))
+            + ".</p>"
+        )
+    parts += [
+        _BASELINE_FOOTER if baseline is not None else _FOOTER,
+        "</main></body></html>",
+    ]
+    return "\n".join(parts)
+
+
+_FOOTER: Final = (
+    "<footer>halfcircle is a coaching tool, not a diagnosis. Side bend is positive to "
+    "your right; forward is positive bending forward. If a movement hurts more than "
+    "usual, stop and talk to a clinician.</footer>"
+)
+_BASELINE_FOOTER: Final = (
+    "<footer>halfcircle is a coaching tool, not a diagnosis. Each test's peak is how far "
+    "you moved in that test's direction from your upright stance at the start. In the "
+    "plot, side bend is positive to your right, forward is positive bending forward and "
+    "rotation is positive turning to your left. If a movement hurts more than usual, "
+    "stop and talk to a clinician.</footer>"
+)
+
+
+def _half_circle_body(
+    analysis: Analysis, s: dict[str, Any], video: Path | None, base: Path | None
+) -> list[str]:
+    """Cards, video, feedback, plots and rep table of a half-circle recording."""
+    from halfcircle.analyze.video import peak_forward_seen_deg, score_points, side_view_sentence
+
+    c, m = s["counts"], s["means"]
+    side = side_view_sentence(analysis)
+    shown = score_points(analysis)
+    forward = peak_forward_seen_deg(analysis) if side is not None else m["peak_forward_deg"]
+    peak = average_words(len(analysis.complete_reps))
+    n_scored = sum(r.score is not None for r in analysis.complete_reps)
+    parts = [
+        "<div class='cards'>",
+        _card("complete half circles", str(c["complete_reps"]) if side is None else "--"),
+        _card("score" if n_scored == 1 else "average score", shown[0] if shown else "--"),
+        _card("side bend right", _deg(m["peak_lateral_right_deg"]), peak),
+        _card("side bend left", _deg(m["peak_lateral_left_deg"]), peak),
+        _card("forward", _deg(forward), peak)
+        if side is None
+        else _card("forward, highest seen", _deg(forward)),
+        "</div>",
+    ]
+    if shown is not None:
+        explain = score_explanation(analysis.settings.score)
+        parts.append(f"<p class='explain'>{html.escape(explain)}</p>")
+    parts.append(_video_html(video, base))
+    parts += ["<h2>What we saw</h2><ul class='feedback'>"]
+    parts += [
+        f"<li>{html.escape(t)}</li>" for t in [*([side] if side else []), *feedback(analysis)]
+    ]
+    parts += [f"<li class='note'>{html.escape(n)}</li>" for n in analysis.notes]
+    parts.append("</ul>")
+    if analysis.kinematics.valid.any():
+        parts += [
+            "<h2>Angles over time</h2>",
+            _picture(lambda layout: _plot_angles(analysis, None, layout), "angles over time"),
+        ]
+    parts += _rep_section(analysis)
+    return parts
+
+
+def average_words(n_reps: int) -> str:
+    """What a card of per-rep peaks says it shows: ``"average peak"`` of several reps.
+
+    The side bend and forward cards show the mean of the complete reps' peaks
+    (``summary.json``'s ``means``): with one rep that is its peak.
+    """
+    if n_reps <= 0:
+        return ""
+    return "peak" if n_reps == 1 else "average peak"
+
+
+#: The parts of the score in plain words, by their weight in
+#: :class:`~halfcircle.coaching.scoring.ScoreConfig`; every ``w_*`` weight needs one.
+SCORE_PART_WORDS: Final[dict[str, str]] = {
+    "w_smooth": "smoothness",
+    "w_full": "a full sweep from side to side",
+    "w_sym": "even sides",
+    "w_control": "steady control and pace",
+}
+
+
+def score_explanation(config: ScoreConfig | None = None) -> str:
+    """One plain line on what the 0-100 score is, with the weights of ``config``.
+
+    The parts and weights are read from :class:`~halfcircle.coaching.scoring.ScoreConfig`
+    (the settings in effect), so the line cannot drift from the formula
+    (:func:`halfcircle.coaching.scoring.score_rep`).
+    """
+    cfg = config if config is not None else ScoreConfig()
+    parts = [
+        f"{SCORE_PART_WORDS.get(f.name, f.name)} {_percent(getattr(cfg, f.name))}"
+        for f in fields(cfg)
+        if f.name.startswith("w_")
+    ]
+    off = (
+        f" ({cfg.compensation_points:g} points off each time the hips leave the wall or "
+        "the knees lock)"
+        if cfg.compensation_points > 0
+        else ""
+    )
+    return (
+        f"The score is out of 100: it adds up {join_and(parts)}{off}. It is for comparing "
+        "your half circles with your own earlier ones, not a grade."
+    )
+
+
+def _percent(weight: float) -> str:
+    return f"{round(100 * weight, 1):g}%"
+
+
+def _rep_section(analysis: Analysis) -> list[str]:
+    if not analysis.reps:
+        return []
+    reps = analysis.reps
+    pictures = [
+        _picture(
+            partial(_plot_traces, analysis, reps=reps[first : first + REPS_PER_FIGURE]),
+            "each half circle's path, seen from the front, against a round path at its own peaks",
+        )
+        for first in range(0, len(reps), REPS_PER_FIGURE)
+    ]
+    return ["<h2>Each half circle</h2>", *pictures, _rep_table(analysis)]
+
+
+def _baseline_body(
+    analysis: Analysis, run: BaselineRun, video: Path | None, base: Path | None
+) -> list[str]:
+    """Test cards, video, feedback and notes, plot and test table of a baseline clip."""
+    rest = outside_tests(analysis, run)
+    parts = ["<div class='cards'>"]
+    parts += [_card(_label(r), _deg(r.peak_deg), _fingertips(r)) for r in run.results]
+    parts.append("</div>")
+    parts.append(_video_html(video, base))
+    parts += ["<h2>What we saw</h2><ul class='feedback'>"]
+    parts += [f"<li>{html.escape(t)}</li>" for t in baseline_feedback(run)]
+    parts += [f"<li>{html.escape(t)}</li>" for t in feedback(rest)]
+    parts += [f"<li class='note'>{html.escape(n)}</li>" for n in rest.notes]
+    parts.append("</ul>")
+    if analysis.kinematics.valid.any():
+        parts += [
+            "<h2>Angles over time</h2>",
+            _picture(
+                lambda layout: _plot_angles(rest, run, layout),
+                "angles over time with the baseline tests shaded",
+            ),
+        ]
+    if run.results:
+        parts += ["<h2>Each test</h2>", _test_table(run)]
+        missing = [t.replace("_", " ") for t in run.missing()]
+        if missing:
+            parts.append(f"<p class='sub'>Not in this clip: {html.escape(join_and(missing))}.</p>")
+    parts += _rep_section(rest)
+    return parts
+
+
+def outside_tests(analysis: Analysis, run: BaselineRun) -> Analysis:
+    """The half circles of a baseline clip: ``analysis`` without what were its tests.
+
+    The rep counter reads a side bend or a toe touch as an attempt that came back
+    before the front, or as a rep; in a baseline clip they were tests, done as
+    asked. So every attempt that came back before the front goes (in a baseline
+    clip, bending out and coming back is what was asked for), and so do the reps
+    that overlap a test of ``run``, with their notes. The notes are those of the
+    baseline run (``run.notes``, the rotation caveat among them) followed by the
+    analysis's own that the run does not cover (someone else in view, a stopped
+    run, reps outside the tests).
+    """
+    from halfcircle.analyze.video import BASELINE_HINT_START
+
+    spans = [(r.start_s, r.end_s) for r in run.results]
+
+    def in_a_test(rec: RepRecord) -> bool:
+        return any(rec.start_s < b and a < rec.end_s for a, b in spans)
+
+    dropped = [r for r in analysis.reps if in_a_test(r)]
+    tags = [_rep_note_tag(r) for r in dropped]
+    kin_notes = set(analysis.kinematics.notes)
+    notes = list(run.notes)
+    for n in analysis.notes:
+        # the analysis's advice on calibration is for the half circle (against the wall)
+        if n in notes or n in kin_notes or "calibrate" in n or any(t in n for t in tags):
+            continue
+        if n.startswith(BASELINE_HINT_START):  # the clip was measured as baseline tests
+            continue
+        notes.append(n)
+    return replace(
+        analysis,
+        reps=[r for r in analysis.reps if not in_a_test(r)],
+        aborted=[],
+        notes=tuple(notes),
+    )
+
+
+def _rep_note_tag(r: RepRecord) -> str:
+    """How :func:`halfcircle.analyze.video.analyze_poses` names a rep in its note on it."""
+    return f"rep {r.index} ({r.start_s:.1f}-{r.end_s:.1f} s)"
+
+
+#: How the sentences of the page name each baseline test.
+_TEST_PHRASES: Final[dict[str, str]] = {
+    "toe_touch": "the toe touch",
+    "side_bend_right": "the side bend to the right",
+    "side_bend_left": "the side bend to the left",
+    "rotation_left": "the trunk rotation to the left",
+    "rotation_right": "the trunk rotation to the right",
+}
+
+
+def baseline_feedback(run: BaselineRun) -> list[str]:
+    """Plain-language sentences about the baseline tests of a recording."""
+    from halfcircle.coaching.baseline import MDC
+
+    if not run.results:
+        if not run.calibrated:
+            return ["We could not find a baseline test in this clip."]
+        return [
+            "We could not find a baseline test in this clip. Do each test slowly and hold "
+            "a moment at its end, so that it can be measured."
+        ]
+    n = len(run.results)
+    names = [_TEST_PHRASES.get(r.test, r.test.replace("_", " ")) for r in run.results]
+    out = [f"You did {n} baseline test{'s' if n > 1 else ''} in this clip: {join_and(names)}."]
+    peak = {r.test: r.peak_deg for r in run.results}
+    for what, verb, a, b in (("side bends", "bent", "right", "left"),
+                             ("trunk rotations", "turned", "left", "right")):  # fmt: skip
+        key = "side_bend" if what == "side bends" else "rotation"
+        pa, pb = peak.get(f"{key}_{a}"), peak.get(f"{key}_{b}")
+        if pa is None or pb is None:
+            continue
+        if abs(pa - pb) < MDC["deg"]:
+            out.append(f"Your {what} were even: {pa:.0f}° to the {a} and {pb:.0f}° to the {b}.")
+        else:
+            far, near = (a, b) if pa > pb else (b, a)
+            out.append(
+                f"You {verb} further to the {far} ({max(pa, pb):.0f}°) than to the {near} "
+                f"({min(pa, pb):.0f}°); the half circle practises both sides."
+            )
+    tips = f" ({MDC['cm']:g} cm at the fingertips)" if any(map(_fingertips, run.results)) else ""
+    out.append(
+        "Notice how each movement felt: better, the same or worse than last time. Repeat "
+        "these tests filmed the same way in a few weeks; a change of more than about "
+        f"{MDC['deg']:.0f}°{tips} is a real change."
+    )
+    return out
+
+
+def _label(r: BaselineResult) -> str:
+    return r.test.replace("_", " ")
+
+
+def _fingertips(r: BaselineResult) -> str:
+    """The fingertip measure of a test in words, ``""`` when it has none."""
+    if r.fingertip_floor_cm is not None:
+        cm = r.fingertip_floor_cm
+        return f"fingertips {abs(cm):.0f} cm {'above' if cm >= 0 else 'below'} the floor"
+    if r.fingertip_travel_cm is not None:
+        return f"fingertips slid {r.fingertip_travel_cm:.0f} cm down"
+    return ""
+
+
+def _test_table(run: BaselineRun) -> str:
+    """One row per test; the fingertips column only when a test has a fingertip measure."""
+    tips = any(_fingertips(r) for r in run.results)
+    head = (
+        "<table><tr><th>test</th><th>time (s)</th><th>peak</th><th>at (s)</th>"
+        + ("<th>fingertips</th>" if tips else "")
+        + "</tr>"
+    )
+    rows = [
+        f"<tr><td>{html.escape(_label(r))}</td><td>{r.start_s:.1f}–{r.end_s:.1f}</td>"
+        f"<td>{_deg(r.peak_deg)}</td><td>{r.peak_time_s:.1f}</td>"
+        + (f"<td>{html.escape(_fingertips(r)) or '--'}</td>" if tips else "")
+        + "</tr>"
+        for r in run.results
+    ]
+    return _scrolling(head + "".join(rows) + "</table>")
+
+
+def feedback(analysis: Analysis) -> list[str]:
+    """Plain-language sentences about the session (encouraging, specific)."""
+    complete = analysis.complete_reps
+    seen: set[str] = set()
+    advised: set[str] = set()
+    if not complete:
+        return _aborted_feedback(analysis.aborted, seen, also=False)
+    out = [f"You completed {len(complete)} half circle{'s' if len(complete) > 1 else ''}."]
+    scored = [r for r in complete if r.score is not None]
+    if len(scored) >= 2:  # with one, "the best of them" says nothing
+        best = max(scored, key=lambda r: r.score.total if r.score is not None else -1.0)
+        assert best.score is not None
+        out.append(
+            f"Your smoothest, fullest one was rep {best.index} (score {points(best.score.total)})."
+        )
+    right = np.nanmean([r.metrics.peak_lateral_right_deg for r in complete])
+    left = np.nanmean([r.metrics.peak_lateral_left_deg for r in complete])
+    if math.isfinite(right) and math.isfinite(left) and max(right, left) > 0:
+        if abs(right - left) >= 5:
+            weaker = "left" if left < right else "right"
+            out.append(
+                f"You bent a little further to the {'right' if weaker == 'left' else 'left'} "
+                f"({max(right, left):.0f} deg) than to the {weaker} ({min(right, left):.0f} deg); "
+                f"try going a little further to the {weaker}, if it feels fine."
+            )
+            advised.add(f"further_{weaker}")  # the same advice as a rep's cue
+        else:
+            out.append("Your side bends were even on both sides.")
+    from halfcircle.coaching.cues import record_cues
+
+    for r in complete:
+        for cue in record_cues(r):
+            if cue.text not in seen and cue.id not in advised:
+                seen.add(cue.text)
+                out.append(cue.text)
+    return out + _aborted_feedback(analysis.aborted, seen, also=True)
+
+
+def _aborted_feedback(aborted: list[RepRecord], seen: set[str], *, also: bool) -> list[str]:
+    """Attempts that came back before the front: when, then their cues (each text once).
+
+    ``seen`` holds the cue texts already given (updated); ``also`` when complete
+    half circles were mentioned before.
+    """
+    from halfcircle.coaching.cues import record_cues
+
+    if not aborted:
+        return []
+    when = ", ".join(f"{r.start_s:.1f}–{r.end_s:.1f} s" for r in aborted)
+    n = len(aborted)
+    what = "a half circle" if n == 1 else f"{n} half circles"
+    out = [
+        f"You {'also ' if also else ''}began {what} ({when}) and came back up before "
+        "reaching the front."
+    ]
+    for r in aborted:
+        for cue in record_cues(r):
+            if cue.text not in seen:
+                seen.add(cue.text)
+                out.append(cue.text)
+    return out
+
+
+def _card(label: str, value: str, detail: str = "") -> str:
+    more = f"<small>{html.escape(detail)}</small>" if detail else ""
+    return f"<div class='card'><b>{html.escape(value)}</b>{html.escape(label)}{more}</div>"
+
+
+def _deg(v: float | None) -> str:
+    return "--" if v is None else f"{v:.0f}°"
+
+
+#: Where the annotated video goes on a page rendered without one (:func:`with_video`).
+VIDEO_SLOT: Final = "<!-- halfcircle:video -->"
+
+
+def with_video(page: str, video: Path | None, base: Path | None, *, embed: bool = True) -> str:
+    """``page``, rendered without a video, with ``video`` in its place.
+
+    So that the report can be written before the annotated video is made, and
+    the video added once it is complete. ``embed`` False links even a small
+    video instead of embedding it (a page that stays small on a full disk).
+    """
+    return page.replace(VIDEO_SLOT, _video_html(video, base, embed=embed), 1)
+
+
+def _video_html(video: Path | None, base: Path | None, *, embed: bool = True) -> str:
+    if video is None or not video.exists():
+        return VIDEO_SLOT
+    if embed and video.stat().st_size <= EMBED_VIDEO_MAX_BYTES:
+        data = base64.b64encode(video.read_bytes()).decode("ascii")
+        src = f"data:video/mp4;base64,{data}"
+    else:
+        src = html.escape(video.name if base is None or video.parent == base else str(video))
+    return f"<h2>Your video</h2><video controls muted playsinline src='{src}'></video>"
+
+
+def _img(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'>"
+
+
+def _figure_png(fig: object, dpi: int = 110) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")  # type: ignore[attr-defined]
+    return buf.getvalue()
+
+
+@dataclass(frozen=True)
+class FigureLayout:
+    """How a plot of the page is drawn for one kind of screen.
+
+    A figure is scaled down to the width of the page, and its text with it: a
+    plot drawn for a wide screen reads about 5 px tall on a phone. So each plot
+    is drawn twice, for a wide screen and for a phone, and the browser picks
+    (:func:`_picture`).
+
+    Attributes:
+        name: ``"wide"`` or ``"phone"``.
+        width_in: Width of the figure (inches).
+        font_pt: Size of its smallest text (points).
+        dpi: Resolution of the PNG (a phone's screen has 2-3 pixels per CSS pixel).
+        max_cols: Most rep traces side by side.
+    """
+
+    name: str
+    width_in: float
+    font_pt: float
+    dpi: int
+    max_cols: int
+
+
+#: The plots for a screen wider than :data:`PHONE_MAX_WIDTH_PX`.
+WIDE: Final = FigureLayout("wide", width_in=9.0, font_pt=10.0, dpi=110, max_cols=4)
+#: The plots for a phone: narrower, larger type, one rep trace a row.
+PHONE: Final = FigureLayout("phone", width_in=4.4, font_pt=11.0, dpi=220, max_cols=1)
+#: Screens up to this width (CSS px) get the :data:`PHONE` plots.
+PHONE_MAX_WIDTH_PX: Final = 600
+
+
+def _picture(draw: Callable[[FigureLayout], Figure], alt: str) -> str:
+    """A plot as a ``<picture>``: drawn for a phone and for a wide screen, the browser picks."""
+    phone = base64.b64encode(_drawn_png(draw, PHONE)).decode("ascii")
+    return (
+        f"<picture><source media='(max-width: {PHONE_MAX_WIDTH_PX}px)' "
+        f"srcset='data:image/png;base64,{phone}'>"
+        + _img(_drawn_png(draw, WIDE), alt)
+        + "</picture>"
+    )
+
+
+def _drawn_png(draw: Callable[[FigureLayout], Figure], layout: FigureLayout) -> bytes:
+    """The PNG of one figure, whose memory (its pixels above all) is freed at once.
+
+    A figure and its canvas refer to each other, so without a collection its
+    pixel buffer would stay until Python's collector happens to run: a report of
+    many figures would hold them all.
+    """
+    fig = draw(layout)
+    try:
+        return _figure_png(fig, layout.dpi)
+    finally:
+        fig.clear()
+        del fig
+        gc.collect()
+
+
+SpanKind = Literal["complete", "incomplete", "aborted", "test"]
+
+#: How each kind of span is shaded on the angles over time (matplotlib ``axvspan``
+#: keywords), and its legend label ("" for none: complete and incomplete reps carry
+#: their numbers instead).
+_SPAN_STYLE: Final[dict[str, tuple[dict[str, Any], str]]] = {
+    "complete": ({"color": "#1f7a6d", "alpha": 0.1}, ""),
+    "incomplete": ({"color": "#999", "alpha": 0.1}, ""),
+    "aborted": (
+        {"facecolor": "none", "edgecolor": "#b3a8d6", "hatch": "///", "lw": 0},
+        "came back before the front",
+    ),
+    "test": ({"color": "#3b6ea5", "alpha": 0.1}, ""),
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the recording shaded on the angles over time.
+
+    Attributes:
+        start_s: Start (s).
+        end_s: End (s).
+        kind: A complete or incomplete rep, an attempt that came back before the
+            front (``aborted``), or a baseline test.
+        label: Written above it ("" for none).
+    """
+
+    start_s: float
+    end_s: float
+    kind: SpanKind
+    label: str
+
+
+def angle_spans(analysis: Analysis, baseline: BaselineRun | None = None) -> list[Span]:
+    """What the angles over time shade: reps, attempts, and a baseline clip's tests.
+
+    Reps are labelled with their number; attempts that came back before the front
+    are hatched, unlabelled (they have a numbering of their own); tests carry
+    their name. Pass the analysis of :func:`outside_tests` with ``baseline``.
+    """
+    spans = [
+        Span(r.start_s, r.end_s, "complete" if r.complete else "incomplete", str(r.index))
+        for r in analysis.reps
+    ]
+    spans += [Span(r.start_s, r.end_s, "aborted", "") for r in analysis.aborted]
+    if baseline is not None:
+        spans += [Span(r.start_s, r.end_s, "test", _label(r)) for r in baseline.results]
+    return spans
+
+
+def _plot_angles(
+    analysis: Analysis, baseline: BaselineRun | None = None, layout: FigureLayout = WIDE
+) -> Figure:
+    """Side bend, forward (and a baseline clip's rotation) over time, reps and tests shaded."""
+    from matplotlib.figure import Figure
+
+    kin = analysis.kinematics
+    size = layout.font_pt
+    phone = layout.name == "phone"
+    fig = Figure(figsize=(layout.width_in, 3.6 if phone else 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    t = kin.time_s
+    valid = kin.valid
+    lat = np.where(valid, kin.lateral_deg, np.nan)
+    fwd = np.where(valid, kin.forward_deg, np.nan)
+    if kin.view.lateral_observable:
+        ax.plot(t, lat, color="#e0882a", label="side bend (+ right)")
+    ax.plot(t, fwd, color="#1f7a6d", label="forward")
+    if baseline is not None and any(r.test.startswith("rotation") for r in baseline.results):
+        rot = np.where(valid, kin.rotation_deg, np.nan)
+        ax.plot(t, rot, color="#5b4bb5", label="rotation (+ left)")
+    legend_done: set[str] = set()
+    for span in angle_spans(analysis, baseline):
+        style, legend = _SPAN_STYLE[span.kind]
+        label = legend if legend and legend not in legend_done else None
+        if label:
+            legend_done.add(label)
+        ax.axvspan(span.start_s, span.end_s, label=label, **style)
+        if span.label:
+            ax.text((span.start_s + span.end_s) / 2, 1.0, span.label,
+                    transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+                    fontsize=size)  # fmt: skip
+    ax.axhline(0, color="#bbb", lw=0.8)
+    ax.set_xlabel("time (s)", fontsize=size)
+    ax.set_ylabel("degrees", fontsize=size)
+    ax.tick_params(labelsize=size)
+    if phone:  # below the plot, where it covers no line; side by side only if two fit
+        ncol = 2 if len(ax.get_legend_handles_labels()[1]) <= 2 else 1
+        fig.legend(loc="outside lower center", ncol=ncol, frameon=False, fontsize=size)
+    else:
+        ax.legend(loc="upper right", frameon=False, fontsize=size)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+#: Legend labels of the rep traces: the person's path, and the round path it is drawn against.
+TRACE_LABEL: Final = "your path"
+ROUND_PATH_LABEL: Final = "round path at your own peaks"
+
+
+#: Most rep traces in one figure of the report: a long session gets several figures,
+#: so that the memory of drawing one stays that of a short session (a figure of
+#: all 109 reps of a 10-minute recording drawn for a phone is 90,000 px tall).
+REPS_PER_FIGURE: Final = 8
+
+
+def _plot_traces(
+    analysis: Analysis, layout: FigureLayout = WIDE, reps: Sequence[RepRecord] | None = None
+) -> Figure:
+    """Each rep's path in the side bend-forward plane, as the annotated video draws it.
+
+    Seen from the front like the video's trace inset (:mod:`halfcircle.present.overlay`):
+    the person's right on the left, forward downwards, so that the half circle
+    hangs down from upright. Against it, in grey, a round path through the rep's
+    own peaks (not a norm: the shape, at the person's own range). ``reps``: the
+    reps to draw (default: all of them).
+    """
+    from matplotlib.figure import Figure
+
+    reps = analysis.reps if reps is None else reps
+    size = layout.font_pt
+    cols = min(layout.max_cols, len(reps))
+    rows = math.ceil(len(reps) / cols)
+    col_in = layout.width_in / cols if layout.name == "phone" else 3.0
+    fig = Figure(figsize=(col_in * cols, 0.85 * col_in * rows + 0.5), layout="constrained")
+    for k, r in enumerate(reps):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        mt = r.metrics
+        lat_peak = max(_finite(mt.peak_lateral_right_deg), _finite(mt.peak_lateral_left_deg), 10)
+        fwd_peak = max(_finite(mt.peak_forward_deg), 10)
+        phi = np.linspace(0, np.pi, 60)
+        ax.plot(lat_peak * np.cos(phi), fwd_peak * np.sin(phi), color="#ccc", lw=2,
+                label=ROUND_PATH_LABEL)  # fmt: skip
+        tr = r.frames.trace
+        ax.plot(tr[:, 0], tr[:, 1], color="#1f7a6d", lw=1.8, label=TRACE_LABEL)
+        ax.invert_xaxis()  # the person's right on the left, as a camera facing them sees it
+        ax.invert_yaxis()  # forward downwards: the half circle hangs down, as in the video
+        score = f" · score {points(r.score.total)}" if r.score is not None else ""
+        ax.set_title(f"rep {r.index}{score}", fontsize=size)
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.tick_params(labelsize=size)
+        ax.set_xlabel("← right   side bend (deg)   left →", fontsize=size)
+        ax.set_ylabel("forward (deg)", fontsize=size)
+        ax.spines[["top", "right"]].set_visible(False)
+    handles, labels = fig.axes[0].get_legend_handles_labels()
+    order = [labels.index(TRACE_LABEL), labels.index(ROUND_PATH_LABEL)]
+    fig.legend([handles[i] for i in order], [labels[i] for i in order],
+               loc="outside upper center", ncol=2, frameon=False, fontsize=size)  # fmt: skip
+    return fig
+
+
+#: The rep table's columns: header, and for the physio its exact measure ("" for none).
+REP_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    ("rep", ""),
+    ("direction", ""),
+    ("time (s)", ""),
+    ("side bend right", "peak lateral flexion to your right (deg)"),
+    ("side bend left", "peak lateral flexion to your left (deg)"),
+    ("forward", "peak forward flexion (deg)"),
+    ("sweep (deg of 180)", "arc coverage: how much of the 0-180° phase angle the trunk swept"),
+    ("smoothness (closer to 0 is smoother)",
+     "SPARC, spectral arc length of the trunk's angular speed"),
+    ("score (of 100)", ""),
+)  # fmt: skip
+
+
+def _rep_table(analysis: Analysis) -> str:
+    """One row per rep in plain headers; the exact measures in tooltips and a footnote."""
+    head = "<tr>" + "".join(
+        f"<th title='{html.escape(tip)}'>{html.escape(name)}</th>" if tip else
+        f"<th>{html.escape(name)}</th>"
+        for name, tip in REP_COLUMNS
+    ) + "</tr>"  # fmt: skip
+    rows = []
+    for r in analysis.reps:
+        mt = r.metrics
+        score = points(r.score.total) if r.score is not None else html.escape(r.outcome)
+        rows.append(
+            f"<tr><td>{r.index}</td><td>{r.direction.replace('_', ' ')}</td>"
+            f"<td>{r.start_s:.1f}–{r.end_s:.1f}</td><td>{_deg(_opt(mt.peak_lateral_right_deg))}</td>"
+            f"<td>{_deg(_opt(mt.peak_lateral_left_deg))}</td>"
+            f"<td>{_deg(_opt(mt.peak_forward_deg))}</td><td>{_deg(_opt(mt.arc_coverage_deg))}</td>"
+            f"<td>{_opt_fmt(mt.sparc)}</td><td>{score}</td></tr>"
+        )
+    return _scrolling("<table>" + head + "".join(rows) + "</table>") + _rep_table_note(analysis)
+
+
+def _rep_table_note(analysis: Analysis) -> str:
+    """The footnote naming the exact measures, for a physiotherapist."""
+    m = analysis.settings.metrics
+    return (
+        "<p class='foot'>For a physiotherapist: smoothness is SPARC, the spectral arc length "
+        f"of the trunk's angular speed (cut-off {m.sparc_cutoff_hz:g} Hz, amplitude threshold "
+        f"{m.sparc_amplitude_threshold:g}, padding level {m.sparc_pad_level}); sweep is the arc "
+        "coverage, how much of the half circle's 0–180° phase angle the trunk swept; side "
+        "bends and forward are each rep's peak flexion.</p>"
+    )
+
+
+def _scrolling(table: str) -> str:
+    """A table in a wrapper that scrolls sideways on a narrow screen, not the whole page."""
+    return f"<div class='tablewrap'>{table}</div>"
+
+
+def _finite(v: float | None) -> float:
+    return float(v) if v is not None and math.isfinite(v) else 0.0
+
+
+def _opt(v: float | None) -> float | None:
+    return float(v) if v is not None and math.isfinite(v) else None
+
+
+def _opt_fmt(v: float | None) -> str:
+    return "--" if v is None or not math.isfinite(v) else f"{v:.2f}"
