@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,15 +37,13 @@ from halfcircle.kinematics.calibration import calibrate_recording
 from halfcircle.kinematics.measure import KinematicsConfig, KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseSequence
 
-if TYPE_CHECKING:
-    from halfcircle.config import Settings
-
 __all__ = [
     "MDC",
     "TESTS",
     "BaselineConfig",
     "BaselineResult",
     "BaselineRun",
+    "BaselineSettings",
     "TestName",
     "baseline_from_poses",
     "baseline_kinematics_config",
@@ -314,10 +312,25 @@ class BaselineRun:
         return [t for t in TESTS if t not in found]
 
 
+class BaselineSettings(Protocol):
+    """The settings a baseline reads; :class:`halfcircle.config.Settings` has them."""
+
+    @property
+    def baseline(self) -> BaselineConfig:
+        """How the tests are segmented."""
+        ...
+
+    def kinematics_for(
+        self, camera_tilt_deg: float = 0.0, body_height_m: float | None = None
+    ) -> KinematicsConfig:
+        """The kinematics settings for a camera tilt (deg down) and body height (m)."""
+        ...
+
+
 def baseline_kinematics_config(
     height_cm: float | None = None,
     camera_tilt_deg: float = 0.0,
-    settings: Settings | None = None,
+    settings: BaselineSettings | None = None,
 ) -> KinematicsConfig:
     """Kinematics settings: body height (cm) if known, camera tilt (deg down, 0 level).
 
@@ -332,7 +345,7 @@ def baseline_kinematics_config(
 def baseline_from_poses(
     poses: PoseSequence,
     height_cm: float | None = None,
-    settings: Settings | None = None,
+    settings: BaselineSettings | None = None,
     camera_tilt_deg: float = 0.0,
 ) -> BaselineRun:
     """Measure the baseline tests in a recorded pose sequence.

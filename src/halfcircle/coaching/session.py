@@ -8,15 +8,56 @@ The same object in both places is what makes live and offline agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.coaching.cues import CueSelector, live_cue_rules, live_cues, record_cues
-from halfcircle.coaching.reps import RepCounter, RepEvent, RepRecord
-from halfcircle.config import Settings
+from halfcircle.coaching.cues import (
+    CueConfig,
+    CueSelector,
+    live_cue_rules,
+    live_cues,
+    record_cues,
+)
+from halfcircle.coaching.reps import RepCounter, RepEvent, RepRecord, RepThresholds
+from halfcircle.coaching.scoring import MetricConfig, ScoreConfig
 from halfcircle.kinematics.measure import AngleSample, KinematicsSeries
+
+
+class SessionSettings(Protocol):
+    """The stage settings a session reads; :class:`halfcircle.config.Settings` has them."""
+
+    @property
+    def reps(self) -> RepThresholds:
+        """The rep state machine's thresholds."""
+        ...
+
+    @property
+    def metrics(self) -> MetricConfig:
+        """Per-rep metrics."""
+        ...
+
+    @property
+    def score(self) -> ScoreConfig:
+        """The 0-100 score."""
+        ...
+
+    @property
+    def cues(self) -> CueConfig:
+        """Cue pacing."""
+        ...
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """The defaults of every stage a session reads (its part of the settings file)."""
+
+    reps: RepThresholds = field(default_factory=RepThresholds)
+    metrics: MetricConfig = field(default_factory=MetricConfig)
+    score: ScoreConfig = field(default_factory=ScoreConfig)
+    cues: CueConfig = field(default_factory=CueConfig)
 
 
 @dataclass(frozen=True)
@@ -50,9 +91,9 @@ class SessionLoop:
     """
 
     def __init__(
-        self, settings: Settings | None = None, calibrated_from_s: float | None = None
+        self, settings: SessionSettings | None = None, calibrated_from_s: float | None = None
     ) -> None:
-        self.settings = settings or Settings()
+        self.settings: SessionSettings = settings or SessionConfig()
         self.counter = RepCounter(
             self.settings.reps,
             metric_config=self.settings.metrics,
@@ -128,7 +169,7 @@ class SessionLoop:
 
 def replay(
     kin: KinematicsSeries,
-    settings: Settings | None = None,
+    settings: SessionSettings | None = None,
     *,
     count_everywhere: bool = False,
 ) -> tuple[SessionLoop, list[FrameState]]:
