@@ -4,7 +4,7 @@ Prints, for 30 s, 2 min and 10 min of video (the default), the peak resident
 memory of one process that runs what ``analyze`` runs after the pose pass:
 kinematics, reps, scores and cues (:func:`~halfcircle.analyze.video.analyze_poses`) and
 every output file but the annotated video (``frames.csv``, ``reps.json``,
-``summary.json``, ``report.html``: :func:`~halfcircle.analyze.video.write_outputs`).
+``summary.json``, ``report.html``: :func:`~halfcircle.present.outputs.write_outputs`).
 
 The recordings are one clip's real MediaPipe poses played again and again: the
 clip is posed once (about 11 s of ``hc_two_reps`` with the lite model), and its
@@ -96,7 +96,8 @@ def looped(npz: Path, seconds: float):  # type: ignore[no-untyped-def]
 
 def child(npz: Path, seconds: float) -> None:
     """Analyse the looped poses and write the outputs; print the figures as JSON."""
-    from halfcircle.analyze.video import analyze_poses, write_outputs
+    from halfcircle.analyze.video import analyze_poses
+    from halfcircle.present.outputs import write_outputs
 
     seq = looped(npz, seconds)
     import matplotlib.figure  # noqa: F401  (the report's imports, loaded before measuring)

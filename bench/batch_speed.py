@@ -24,8 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from halfcircle.analyze.video import analyze_poses, extract_poses, write_outputs
+from halfcircle.analyze.video import analyze_poses, extract_poses
 from halfcircle.batch.run import plan_batch, run_batch
+from halfcircle.present.outputs import write_outputs
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

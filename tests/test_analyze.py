@@ -17,10 +17,10 @@ from halfcircle.analyze.video import (
     FRAME_COLUMNS,
     analysis_status,
     analyze_poses,
-    write_outputs,
 )
 from halfcircle.io.videowriter import H264Writer, VideoWriteError
 from halfcircle.landmarks import PoseSequence
+from halfcircle.present.outputs import write_outputs
 from halfcircle.synthetic import half_circle, synthetic_clip
 from tests.conftest import cli_on_a_full_disk, without_person
 

@@ -271,8 +271,9 @@ def test_rebuild_keeps_the_sessions_own_settings(
 def test_summary_json_keeps_the_changed_settings_and_the_api_reads_them_back(
     tmp_path: Path,
 ) -> None:
-    from halfcircle.analyze.video import analyze_poses, text_summary, write_outputs
+    from halfcircle.analyze.video import analyze_poses, text_summary
     from halfcircle.api import load_output
+    from halfcircle.present.outputs import write_outputs
     from halfcircle.synthetic import synthetic_clip
 
     lateral, forward = half_circle(n_rest=60, n_rep=150)

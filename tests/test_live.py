@@ -433,7 +433,7 @@ def test_fast_live_gives_analyze_reps_and_files(fast_run: LiveResult, reference:
     assert json.loads((r.out_dir / "session.json").read_text())["camera_tilt_deg"] == TILT
     summary = json.loads((r.out_dir / "summary.json").read_text())
     assert summary["calibration"]["camera_tilt_deg"] == TILT
-    from halfcircle.analyze.video import overlay_infos
+    from halfcircle.present.outputs import overlay_infos
 
     assert overlay_infos(r.analysis)[-1].status == "front view, camera 9 deg down"
     names = {p.name for p in r.out_dir.iterdir()}

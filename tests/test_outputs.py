@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from halfcircle.analyze.video import VIDEO_STOPPED_NOTE
 from halfcircle.errors import OutputFolderError
 from halfcircle.files import atomic_write, check_output_folder, clear_outputs
 from halfcircle.io.videowriter import H264Writer
+from halfcircle.present.outputs import VIDEO_STOPPED_NOTE
 from tests.conftest import FIXTURES, cli_on_a_full_disk
 
 PERSON = Path(__file__).parent / "data" / "person.mp4"  # 30 frames; annotated > 100 kB

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from halfcircle.analyze.video import analyze_video, write_outputs
+from halfcircle.analyze.video import analyze_video
+from halfcircle.present.outputs import write_outputs
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -123,8 +123,9 @@ def replay(clip: str, out_dir: Path) -> None:
     Only the files of :data:`REPLAY_FILES` are kept (the report embeds plots whose bytes
     depend on the plotting library's version).
     """
-    from halfcircle.analyze import analyze_poses, write_outputs
+    from halfcircle.analyze import analyze_poses
     from halfcircle.landmarks import PoseSequence
+    from halfcircle.present.outputs import write_outputs
 
     poses = PoseSequence.load_npz(NET / "replay" / f"{clip}.npz")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -284,7 +284,7 @@ class VideoResult:
         Raises:
             InputError: This result was loaded from a folder (it holds no poses).
         """
-        from halfcircle.analyze.video import write_outputs
+        from halfcircle.present.outputs import write_outputs
 
         if self.analysis is None:
             raise InputError(
@@ -367,7 +367,8 @@ def load_output(folder: str | Path) -> VideoResult:
     """
     import pandas as pd
 
-    from halfcircle.analyze.video import FRAME_COLUMNS, OUTPUT_FILES
+    from halfcircle.analyze.video import FRAME_COLUMNS
+    from halfcircle.present.outputs import OUTPUT_FILES
 
     folder = Path(folder)
     if not folder.is_dir():

@@ -10,7 +10,6 @@ from halfcircle.analyze.video import (
     analyze_video,
     rep_dicts,
     summary_dict,
-    write_outputs,
 )
 
 __all__ = [
@@ -23,5 +22,4 @@ __all__ = [
     "analyze_video",
     "rep_dicts",
     "summary_dict",
-    "write_outputs",
 ]

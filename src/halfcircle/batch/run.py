@@ -582,8 +582,8 @@ def write_video_outputs(
         extra: More facts for ``done.json`` (worker, timings).
     """
     from halfcircle import __version__
-    from halfcircle.analyze.video import write_outputs
     from halfcircle.config import settings_diff
+    from halfcircle.present.outputs import write_outputs
 
     t0 = time.perf_counter()
     token = hashlib.sha1(job.video_id.encode()).hexdigest()[:12]

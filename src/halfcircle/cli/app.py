@@ -234,20 +234,22 @@ def _analyze_one(
     import json
 
     from halfcircle.analyze.video import (
-        OUTPUT_FILES,
-        OUTPUT_NAMES,
-        OutputsUnwrittenError,
         analyze_poses,
         extract_poses,
         frames_announced,
         note_frames_expected,
-        results_stopped,
         summary_dict,
         text_summary,
+    )
+    from halfcircle.io.videowriter import VideoWriteError
+    from halfcircle.present.outputs import (
+        OUTPUT_FILES,
+        OUTPUT_NAMES,
+        OutputsUnwrittenError,
+        results_stopped,
         video_stopped,
         write_outputs,
     )
-    from halfcircle.io.videowriter import VideoWriteError
 
     total = frames_announced(video)
     if bars is None:
@@ -509,7 +511,7 @@ def _refuse_overwriting_inputs(folders: Sequence[tuple[Path, Path]]) -> None:
 
     ``analyze out/annotated.mp4 --out out`` would remove the video it reads.
     """
-    from halfcircle.analyze.video import OUTPUT_NAMES
+    from halfcircle.present.outputs import OUTPUT_NAMES
 
     for video, folder in folders:
         if video.resolve() in {(folder / name).resolve() for name in OUTPUT_NAMES.values()}:

@@ -40,14 +40,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.analyze.video import (
-    OUTPUT_FILES,
-    Analysis,
-    analyze_poses,
-    rep_dicts,
-    view_status,
-    write_outputs,
-)
+from halfcircle.analyze.video import Analysis, analyze_poses, rep_dicts, view_status
 from halfcircle.coaching.painmodel import PainRating, pain_decision
 from halfcircle.coaching.reps import RepEvent, RepRecord
 from halfcircle.coaching.session import FrameState, SessionLoop
@@ -77,6 +70,7 @@ from halfcircle.live.record import (
     read_meta,
 )
 from halfcircle.poseconfig import PoseConfig
+from halfcircle.present.outputs import OUTPUT_FILES, write_outputs
 from halfcircle.present.overlay import OverlayInfo, draw_cue, draw_help, draw_overlay
 
 Stage = Literal["position", "calibrate", "practice"]
@@ -1361,8 +1355,8 @@ def _renumber_frames_csv(path: Path, indices: NDArray[np.int64]) -> None:
 
 def _write_annotated_sparse(analysis: Analysis, indices: NDArray[np.int64], path: Path) -> None:
     """The annotated video when some frames have no pose: each shows the latest one."""
-    from halfcircle.analyze.video import overlay_infos
     from halfcircle.io.videowriter import H264Writer
+    from halfcircle.present.outputs import overlay_infos
 
     infos = overlay_infos(analysis)
     poses = analysis.poses
