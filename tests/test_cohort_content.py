@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 
 import halfcircle.present.report
 from halfcircle.analyze.video import analyze_poses, rep_dicts
+from halfcircle.batch.cohort import cohort_rows
 from halfcircle.batch.run import BatchPlan, VideoEntry, write_video_outputs
 from halfcircle.coaching.cues import REP_CUE_RULES
 from halfcircle.landmarks import PoseSequence
@@ -34,7 +35,6 @@ from halfcircle.present.cohort import (
     HALF_CIRCLE_COLUMNS,
     AxisRange,
     axis_limits,
-    cohort_rows,
     render_cohort,
 )
 from halfcircle.synthetic import synthetic_clip

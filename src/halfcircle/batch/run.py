@@ -753,7 +753,7 @@ def run_batch(
             is writing to the same folder.
         InputError: ``workers`` and ``scheduler`` were both given, or ``workers < 1``.
     """
-    from halfcircle.present.cohort import write_cohort
+    from halfcircle.batch.cohort import write_cohort
 
     if scheduler is not None and workers is not None:
         raise InputError("--workers sets up a local cluster: leave it out with --scheduler.")

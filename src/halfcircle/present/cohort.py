@@ -1,9 +1,9 @@
-"""The cohort table of a batch: one row per video, as CSV and as a self-contained page.
+"""The cohort table's columns and cells, its CSV text and its self-contained page.
 
-:func:`write_cohort` reads each video's output folder (``summary.json``,
-``reps.json``, ``baseline.json``) and writes ``cohort.csv`` and ``cohort.html``
-into the batch folder, each to a temporary file renamed into place, so a reader
-never sees half a table.
+:func:`output_cells` reads one video's output folder (``summary.json``,
+``reps.json``, ``baseline.json``) into a row's cells; :func:`cohort_csv` and
+:func:`render_cohort` make ``cohort.csv`` and ``cohort.html`` of the rows, which
+:func:`halfcircle.batch.cohort.write_cohort` writes into the batch folder.
 
 Columns of ``cohort.csv`` (:data:`COHORT_COLUMNS`; units in the names, empty
 cells where nothing was measured):
@@ -49,12 +49,10 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import quote
 
 from halfcircle.coaching.baseline import MDC, TESTS
-from halfcircle.files import replace_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from halfcircle.batch.run import BatchPlan, VideoOutcome
 
 __all__ = [
     "AXIS_RANGES",
@@ -63,9 +61,9 @@ __all__ = [
     "REP_MEASURES",
     "AxisRange",
     "axis_limits",
-    "cohort_rows",
+    "cohort_csv",
+    "output_cells",
     "render_cohort",
-    "write_cohort",
 ]
 
 #: Per-rep measures whose mean and best over the complete reps are columns.
@@ -112,65 +110,8 @@ COHORT_COLUMNS: Final[tuple[str, ...]] = (
 )  # fmt: skip
 
 
-def cohort_rows(
-    plan: BatchPlan, outcomes: Mapping[str, VideoOutcome], *, interrupted: bool = False
-) -> list[dict[str, Any]]:
-    """One row per video of ``plan`` (keys :data:`COHORT_COLUMNS`, None when empty).
-
-    Args:
-        plan: The batch's plan (its ``done`` videos were finished before this run).
-        outcomes: Videos finished or failed in this run.
-        interrupted: Whether the run was stopped (videos without outcome are
-            ``not done`` rather than ``failed``).
-    """
-    from halfcircle.batch.run import is_done
-    from halfcircle.io.videodate import recorded_at
-
-    rows = []
-    for e in plan.entries:
-        folder = e.out_dir(plan.out_dir)
-        row: dict[str, Any] = dict.fromkeys(COHORT_COLUMNS)
-        row.update(
-            id=e.video_id,
-            person=e.person,
-            kind="baseline" if e.baseline else "half_circle",
-            video=str(e.path),
-            output=folder.relative_to(plan.out_dir).as_posix(),
-            model=plan.model,
-        )
-        try:
-            when, source = recorded_at(e.path)
-            row["recorded_at"] = when.isoformat(timespec="seconds")
-            row["date_source"] = source
-        except OSError:
-            pass
-        outcome = outcomes.get(e.video_id)
-        if outcome is not None and outcome.status == "failed":
-            row.update(status="failed", error=outcome.error)
-        elif (
-            outcome is not None
-            or e.video_id in plan.done
-            # finished as the run was stopped, before its result came back
-            or is_done(folder, e.path, plan.model_sha256, annotate=plan.annotate,
-                       baseline=e.baseline)
-        ):  # fmt: skip
-            try:
-                row.update(_measures(folder, baseline=e.baseline))
-            except (OSError, ValueError, KeyError, TypeError) as err:
-                row.update(
-                    status="failed", error=f"Its outputs in {folder} cannot be read ({err})."
-                )
-        else:
-            row.update(
-                status="not done",
-                error="The run was stopped before this video." if interrupted else None,
-            )
-        rows.append(row)
-    return rows
-
-
-def _measures(folder: Path, *, baseline: bool = False) -> dict[str, Any]:
-    """The cohort cells read from one video's output folder.
+def output_cells(folder: Path, *, baseline: bool = False) -> dict[str, Any]:
+    """The cohort cells read from one video's output folder (keys of :data:`COHORT_COLUMNS`).
 
     ``baseline``: a baseline clip, whose half-circle columns
     (:data:`HALF_CIRCLE_COLUMNS`) stay empty: what the rep counter saw there were
@@ -230,18 +171,8 @@ def _finite(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def write_cohort(
-    plan: BatchPlan, outcomes: Mapping[str, VideoOutcome], *, interrupted: bool = False
-) -> list[dict[str, Any]]:
-    """Write ``cohort.csv`` and ``cohort.html`` into the batch folder; returns the rows."""
-    rows = cohort_rows(plan, outcomes, interrupted=interrupted)
-    out = plan.out_dir
-    replace_text(out / "cohort.csv", _csv_text(rows))
-    replace_text(out / "cohort.html", render_cohort(rows, title=out.name))
-    return rows
-
-
-def _csv_text(rows: list[dict[str, Any]]) -> str:
+def cohort_csv(rows: list[dict[str, Any]]) -> str:
+    """``cohort.csv``'s text: a header of :data:`COHORT_COLUMNS`, empty cells for None."""
     import io
 
     buf = io.StringIO()
