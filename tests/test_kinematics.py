@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from halfcircle.coaching.reps import RepCounter
+from halfcircle.kinematics.angles import inclination_deg
 from halfcircle.kinematics.measure import (
     CHANNELS,
     AngleSample,
@@ -19,7 +20,6 @@ from halfcircle.kinematics.measure import (
     provisional_calibration,
     stream_kinematics,
 )
-from halfcircle.kinematics.smoothness import inclination_deg
 from halfcircle.kinematics.view import NOTE_LATERAL_UNOBSERVABLE, ViewEstimate
 from halfcircle.landmarks import LANDMARK, PoseFrame, PoseSequence
 from halfcircle.synthetic import half_circle, synthetic_clip

@@ -425,16 +425,6 @@ def test_finish_closes_a_rep_in_progress_as_incomplete() -> None:
     assert counter.state is RepState.READY and not counter.rep_in_progress
 
 
-def test_per_frame_geometry_matches_the_array_functions() -> None:
-    from halfcircle.coaching.reps import _phi_scalar, _unit_scalar
-    from halfcircle.kinematics.smoothness import phase_angle_deg, trunk_direction
-
-    rng = np.random.default_rng(0)
-    for lat, fwd in rng.uniform(-80, 80, size=(50, 2)):
-        assert np.allclose(_unit_scalar(lat, fwd), trunk_direction(lat, fwd))
-        assert _phi_scalar(lat, fwd) == pytest.approx(float(phase_angle_deg(lat, fwd)))
-
-
 def test_crossing_then_going_back_is_still_one_complete_rep() -> None:
     there_and_back = knots_profile([(0, 0), (0.4, 0.75), (0.7, 0.25), (1.0, 0.0)])
     m = movement(profile=there_and_back, duration=8.0)

@@ -6,17 +6,15 @@ import numpy as np
 import pytest
 
 from halfcircle.errors import ValidationError
+from halfcircle.kinematics.angles import inclination_deg, phase_angle_deg, trunk_direction
 from halfcircle.kinematics.smoothness import (
     angular_speed_deg_s,
     count_reversals,
     count_speed_peaks,
-    inclination_deg,
     ldlj,
     lowpass,
-    phase_angle_deg,
     resample_uniform,
     sparc,
-    trunk_direction,
 )
 
 FS = 100.0

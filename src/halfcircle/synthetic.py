@@ -4,7 +4,7 @@ For tests and benchmarks of the kinematics. The skeleton lives in the body frame
 ``(r, f, u)`` (person's right, forward, up; metres; origin between the hips; the
 floor at ``u = -floor_depth``). The trunk is turned so that its vector
 ``mid(shoulders) - mid(hips)`` has exactly the asked lateral and forward angles
-(``halfcircle.kinematics.smoothness.trunk_direction``), the shoulders twist about it by the
+(``halfcircle.kinematics.angles.trunk_direction``), the shoulders twist about it by the
 asked rotation (positive towards the person's left), arms hang under gravity.
 
 A pinhole camera stands ``distance_m`` from the hips at ``azimuth_deg`` (0 in

@@ -78,6 +78,7 @@ from halfcircle.coaching.scoring import (
     score_rep,
 )
 from halfcircle.errors import ValidationError, sign_problems
+from halfcircle.kinematics.angles import phase_angle_one, trunk_direction_one
 
 __all__ = [
     "EventKind",
@@ -353,20 +354,6 @@ _NAN = float("nan")
 _FLANK_POWER: Final = 2.5
 
 
-def _unit_scalar(lateral_deg: float, forward_deg: float) -> tuple[float, float, float]:
-    """Scalar twin of :func:`halfcircle.kinematics.smoothness.trunk_direction` (fast per frame)."""
-    a, b = math.radians(lateral_deg), math.radians(forward_deg)
-    x, y, z = math.sin(a) * math.cos(b), math.cos(a) * math.sin(b), math.cos(a) * math.cos(b)
-    n = math.sqrt(x * x + y * y + z * z)
-    return x / n, y / n, z / n
-
-
-def _phi_scalar(lateral_deg: float, forward_deg: float) -> float:
-    """Scalar twin of :func:`halfcircle.kinematics.smoothness.phase_angle_deg`, in [-90, 270)."""
-    phi = math.degrees(math.atan2(forward_deg, lateral_deg))
-    return phi + 360.0 if phi < -90.0 else phi
-
-
 def _flank_zero_time(frames: list[_Frame], rest: float, margin: float) -> float | None:
     """Time where an inclination flank meets ``rest``, extrapolated.
 
@@ -537,7 +524,7 @@ class RepCounter:
             lateral_deg=f.lat if f else _NAN,
             forward_deg=f.fwd if f else _NAN,
             inclination_deg=f.incl if f else _NAN,
-            phi_deg=_phi_scalar(f.lat, f.fwd) if f else _NAN,
+            phi_deg=phase_angle_one(f.lat, f.fwd) if f else _NAN,
             speed_deg_s=speed,
             state_elapsed_s=t - self._state_since if src else 0.0,
             pelvis_shift_cm=src.shift if src else _NAN,
@@ -623,7 +610,7 @@ class RepCounter:
         self._last_t = t
         lat, fwd = float(lateral_deg), float(forward_deg)
         ok = bool(valid) and math.isfinite(lat) and math.isfinite(fwd)
-        unit = _unit_scalar(lat, fwd) if ok else None
+        unit = trunk_direction_one(lat, fwd) if ok else None
         incl = math.degrees(math.acos(max(-1.0, min(1.0, unit[2])))) if unit else _NAN
         frame = _Frame(
             t,
@@ -775,7 +762,7 @@ class RepCounter:
             return
         if incl < th.phi_min_inclination_deg:
             return  # phi is not trusted this close to upright
-        phi = _phi_scalar(frame.lat, frame.fwd)
+        phi = phase_angle_one(frame.lat, frame.fwd)
         if self._side == 0:
             if phi <= th.side_band_deg:
                 self._side = 1

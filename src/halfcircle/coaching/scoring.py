@@ -36,14 +36,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from halfcircle.errors import ValidationError, sign_problems
+from halfcircle.kinematics.angles import inclination_deg, phase_angle_deg
 from halfcircle.kinematics.smoothness import (
     angular_speed_deg_s,
     count_reversals,
     count_speed_peaks,
-    inclination_deg,
     ldlj,
     lowpass,
-    phase_angle_deg,
     resample_uniform,
     sparc,
 )

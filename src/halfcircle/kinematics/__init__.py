@@ -1,5 +1,6 @@
 """Trunk angles from pose landmarks: calibration, filters, geometry, views, smoothness."""
 
+from halfcircle.kinematics.angles import trunk_angles
 from halfcircle.kinematics.measure import (
     CHANNELS,
     AngleSample,
@@ -8,7 +9,6 @@ from halfcircle.kinematics.measure import (
     StreamingKinematics,
     compute_kinematics,
     stream_kinematics,
-    trunk_angles,
 )
 
 __all__ = [

@@ -89,6 +89,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.errors import ValidationError
+from halfcircle.kinematics.angles import (
+    inclination_deg,
+    inclination_phi_one,
+    phase_angle_deg,
+    trunk_angles,
+)
 from halfcircle.kinematics.calibration import (
     CalibrationConfig,
     NeutralCalibration,
@@ -149,7 +155,6 @@ __all__ = [
     "measure_one",
     "provisional_calibration",
     "stream_kinematics",
-    "trunk_angles",
 ]
 
 Smoothing = Literal["butterworth", "none"]
@@ -375,48 +380,6 @@ class KinematicsSeries:
 
 
 # --------------------------------------------------------------------- geometry
-def trunk_angles(trunk_body: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Lateral, forward, inclination and phi (deg) of trunk vectors in body components.
-
-    Args:
-        trunk_body: ``(..., 3)`` trunk vectors as ``(r, f, u)``.
-
-    Returns:
-        ``lateral = atan2(r, |u|)`` (in [-90, 90], positive right, stays near 0 in a
-        toe touch past 90), ``forward = atan2(f, u)`` (positive forward, may exceed
-        90), ``inclination`` in [0, 180] and ``phi = atan2(forward, lateral)`` in
-        [-90, 270). For ``u > 0`` these invert
-        :func:`halfcircle.kinematics.smoothness.trunk_direction`; the fixture renderer
-        (``tools/fixtures/motion.py``) defines its truth the same way.
-    """
-    r, f, u = trunk_body[..., 0], trunk_body[..., 1], trunk_body[..., 2]
-    lateral = np.degrees(np.arctan2(r, np.abs(u)))
-    forward = np.degrees(np.arctan2(f, u))
-    incl = np.degrees(np.arctan2(np.hypot(r, f), u))
-    return lateral, forward, incl, phase_angle(lateral, forward)
-
-
-def phase_angle(lateral_deg: FloatArray, forward_deg: FloatArray) -> FloatArray:
-    """Half-circle phase ``atan2(forward, lateral)`` (deg) in [-90, 270): 0 right, 90 front."""
-    phi = np.degrees(np.arctan2(forward_deg, lateral_deg))
-    return np.asarray(np.where(phi < -90.0, phi + 360.0, phi), dtype=np.float64)
-
-
-def inclination_from(lateral_deg: FloatArray, forward_deg: FloatArray) -> FloatArray:
-    """Total inclination (deg) of the trunk with these lateral and forward angles."""
-    a, b = np.radians(lateral_deg), np.radians(forward_deg)
-    x, y, z = np.sin(a) * np.cos(b), np.cos(a) * np.sin(b), np.cos(a) * np.cos(b)
-    return np.asarray(np.degrees(np.arctan2(np.hypot(x, y), z)), dtype=np.float64)
-
-
-def _incl_phi_one(lateral_deg: float, forward_deg: float) -> tuple[float, float]:
-    """Scalar twin of :func:`inclination_from` and :func:`phase_angle`."""
-    a, b = math.radians(lateral_deg), math.radians(forward_deg)
-    x, y, z = math.sin(a) * math.cos(b), math.cos(a) * math.sin(b), math.cos(a) * math.cos(b)
-    phi = math.degrees(math.atan2(forward_deg, lateral_deg))
-    return math.degrees(math.atan2(math.hypot(x, y), z)), phi + 360.0 if phi < -90.0 else phi
-
-
 def provisional_calibration() -> NeutralCalibration:
     """Axes of a level camera facing the person, used until a neutral stance is found."""
     right, forward = camera_axes_for_azimuth(0.0)
@@ -914,7 +877,7 @@ def guard_jumps(
         bridged |= bridge
         marked |= mark
     if trunk_bad.any():
-        values["phi_deg"] = phase_angle(values["lateral_deg"], values["forward_deg"])
+        values["phi_deg"] = phase_angle_deg(values["lateral_deg"], values["forward_deg"])
         _, mark = bridge_or_mark(time_s, trunk_bad, cfg.max_jump_bridge_s)
         valid[mark] = False
         values["confidence"][mark] = 0.0
@@ -939,9 +902,9 @@ def _derive_trunk(values: dict[str, FloatArray]) -> None:
     inclination stays as it is.
     """
     lat, fwd = values["lateral_deg"], values["forward_deg"]
-    derived = inclination_from(lat, fwd)
+    derived = inclination_deg(lat, fwd)
     values["inclination_deg"] = np.where(np.isfinite(lat), derived, values["inclination_deg"])
-    values["phi_deg"] = phase_angle(lat, fwd)
+    values["phi_deg"] = phase_angle_deg(lat, fwd)
 
 
 def calibrate_sequence(
@@ -1069,7 +1032,7 @@ class StreamingKinematics:
             for name in _SMOOTHED:
                 values[name] = self._filters[name](t, values[name])
             lat, fwd = values["lateral_deg"], values["forward_deg"]
-            incl, values["phi_deg"] = _incl_phi_one(lat, fwd)
+            incl, values["phi_deg"] = inclination_phi_one(lat, fwd)
             if lat == lat:
                 values["inclination_deg"] = incl
         return AngleSample(

@@ -1,16 +1,6 @@
-"""Trunk-direction geometry and movement smoothness metrics.
+"""Movement smoothness metrics over trunk angles.
 
-Pure whole-array functions, no state. Conventions (see ``DOMAIN.md``):
-
-* ``lateral_deg``: lateral flexion, the trunk's angle from vertical in the frontal
-  plane, **positive when the trunk bends to the person's right**.
-* ``forward_deg``: forward flexion, the angle from vertical in the sagittal plane,
-  **positive in flexion**.
-* ``inclination_deg``: total angle of the trunk from vertical, in [0, 180].
-* ``phi_deg``: half-circle phase angle ``atan2(forward, lateral)``: 0 at the
-  person's right side, 90 at the front, 180 at the left side. :func:`phase_angle_deg`
-  maps it into [-90, 270) so that a half circle never crosses the wrap-around
-  (which then lies straight behind the person, where the exercise never goes).
+Pure whole-array functions, no state; angles as in :mod:`halfcircle.kinematics.angles`.
 
 Smoothness follows Balasubramanian et al. (2012, 2015): SPARC, the spectral arc
 length of the speed profile, and LDLJ, the log dimensionless jerk. Both expect a
@@ -24,6 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.signal import butter, filtfilt, find_peaks
 
 from halfcircle.errors import ValidationError
+from halfcircle.kinematics.angles import trunk_direction
 
 FloatArray = NDArray[np.float64]
 
@@ -31,62 +22,11 @@ __all__ = [
     "angular_speed_deg_s",
     "count_reversals",
     "count_speed_peaks",
-    "inclination_deg",
     "ldlj",
     "lowpass",
-    "phase_angle_deg",
     "resample_uniform",
     "sparc",
-    "trunk_direction",
 ]
-
-
-def trunk_direction(lateral_deg: ArrayLike, forward_deg: ArrayLike) -> FloatArray:
-    """Unit vector of the trunk from its lateral and forward flexion angles.
-
-    The vector ``(x, y, z)`` has ``x`` towards the person's right, ``y`` forward
-    and ``z`` up, and satisfies ``atan2(x, z) = lateral`` and ``atan2(y, z) =
-    forward``. It is built as ``(sin a cos b, cos a sin b, cos a cos b)``
-    normalised, which stays defined at 90 deg of flexion.
-
-    Args:
-        lateral_deg: Lateral flexion (deg, positive to the person's right), any shape.
-        forward_deg: Forward flexion (deg, positive forward), same shape.
-
-    Returns:
-        Array of shape ``(*shape, 3)``; NaN where an input is NaN.
-    """
-    a = np.radians(np.asarray(lateral_deg, dtype=np.float64))
-    b = np.radians(np.asarray(forward_deg, dtype=np.float64))
-    v = np.stack([np.sin(a) * np.cos(b), np.cos(a) * np.sin(b), np.cos(a) * np.cos(b)], axis=-1)
-    norm = np.linalg.norm(v, axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(v / norm, dtype=np.float64)
-
-
-def inclination_deg(lateral_deg: ArrayLike, forward_deg: ArrayLike) -> FloatArray:
-    """Total trunk angle from vertical (deg, >= 0) from lateral and forward flexion.
-
-    Close to ``hypot(lateral, forward)`` for small angles; exact for the trunk
-    vector of :func:`trunk_direction`. NaN where an input is NaN.
-    """
-    u = trunk_direction(lateral_deg, forward_deg)
-    return np.asarray(np.degrees(np.arccos(np.clip(u[..., 2], -1.0, 1.0))), dtype=np.float64)
-
-
-def phase_angle_deg(lateral_deg: ArrayLike, forward_deg: ArrayLike) -> FloatArray:
-    """Half-circle phase angle ``phi = atan2(forward, lateral)`` in deg, mapped to [-90, 270).
-
-    0 is the person's right side, 90 the front, 180 the left side; a slightly
-    extended trunk at the left side reads just above 180 instead of near -180.
-    Undefined (noisy) when the trunk is near upright: gate it on inclination.
-    """
-    phi = np.degrees(
-        np.arctan2(
-            np.asarray(forward_deg, dtype=np.float64), np.asarray(lateral_deg, dtype=np.float64)
-        )
-    )
-    return np.asarray(np.where(phi < -90.0, phi + 360.0, phi), dtype=np.float64)
 
 
 def resample_uniform(
