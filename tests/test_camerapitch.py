@@ -1,0 +1,179 @@
+"""The camera's pitch from the room's lines (:mod:`halfcircle.camerapitch`), on synthetic pictures.
+
+A pinhole camera at height ``CAM_H`` looks down by ``pitch`` (deg, positive down);
+room lines are projected exactly, as segments or drawn into an image.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from halfcircle.camerapitch import (
+    FOV_SPREAD,
+    MAX_USABLE_UNCERTAINTY_DEG,
+    NO_ESTIMATE,
+    PitchEstimate,
+    body_box,
+    combine_cues,
+    estimate_pitch,
+    focal_from_fov,
+    outside_box,
+    pitch_from_horizon,
+    pitch_from_verticals,
+    stance_indices,
+)
+
+SIZE = (640, 480)
+CAM_H = 1.4
+
+
+def project(points: np.ndarray, pitch_deg: float, focal: float, size=SIZE) -> np.ndarray:
+    """Pixels ``(n, 2)`` of world points ``(n, 3)``: x right, y forward (away), z up (m)."""
+    p = math.radians(pitch_deg)
+    fwd, up = points[:, 1], points[:, 2] - CAM_H
+    zc = fwd * math.cos(p) - up * math.sin(p)
+    yc = -up * math.cos(p) - fwd * math.sin(p)
+    return np.stack([size[0] / 2 + focal * points[:, 0] / zc, size[1] / 2 + focal * yc / zc], 1)
+
+
+def segments_of(lines: list[tuple[tuple[float, ...], tuple[float, ...]]], pitch: float,
+                focal: float) -> np.ndarray:  # fmt: skip
+    out = []
+    for a, b in lines:
+        pa, pb = project(np.array([a, b], dtype=float), pitch, focal)
+        out.append([*pa, *pb])
+    return np.array(out)
+
+
+#: Door posts and a wall corner 3.5 m away (vertical lines), off the centre column.
+VERTICALS = [((x, 3.5, 0.3), (x, 3.5, 2.0)) for x in (-1.2, -1.1, 0.9, 1.3)]
+#: Floor boards running away from the camera (receding lines).
+FLOOR = [((x, 2.0, 0.0), (x, 3.4, 0.0)) for x in (-1.0, -0.6, -0.2, 0.3, 0.7, 1.1)]
+
+
+@pytest.mark.parametrize("pitch", [-4.0, 0.0, 3.0, 8.0, 12.0])
+def test_vertical_lines_tell_the_pitch_with_the_true_focal_length(pitch: float) -> None:
+    f = focal_from_fov(SIZE, 60.0)
+    got, sigma, n = pitch_from_verticals(segments_of(VERTICALS, pitch, f), SIZE, f)
+    assert n == 4
+    assert got == pytest.approx(pitch, abs=0.05)
+    assert 0 < sigma < 2.0
+
+
+@pytest.mark.parametrize("pitch", [-4.0, 0.0, 3.0, 8.0, 12.0])
+def test_receding_floor_lines_put_the_horizon_where_the_pitch_says(pitch: float) -> None:
+    f = focal_from_fov(SIZE, 60.0)
+    got, sigma, n = pitch_from_horizon(segments_of(FLOOR, pitch, f), SIZE, f)
+    assert n >= 4  # the boards right ahead run near the image vertical: not used
+    assert got == pytest.approx(pitch, abs=0.1)
+    assert 0 < sigma < 1.0
+
+
+def test_a_camera_looking_down_reads_positive() -> None:
+    f = focal_from_fov(SIZE, 60.0)
+    down = segments_of(VERTICALS + FLOOR, 6.0, f)
+    up = segments_of(VERTICALS + FLOOR, -6.0, f)
+    assert pitch_from_verticals(down, SIZE, f)[0] > 5.0
+    assert pitch_from_horizon(down, SIZE, f)[0] > 5.0
+    assert pitch_from_verticals(up, SIZE, f)[0] < -5.0
+    assert pitch_from_horizon(up, SIZE, f)[0] < -5.0
+
+
+def test_one_vertical_line_or_two_receding_ones_tell_nothing() -> None:
+    f = focal_from_fov(SIZE, 60.0)
+    one = segments_of(VERTICALS[:1], 8.0, f)
+    assert math.isnan(pitch_from_verticals(one, SIZE, f)[0])
+    two = segments_of(FLOOR[:2], 8.0, f)
+    assert math.isnan(pitch_from_horizon(two, SIZE, f)[0])
+    assert math.isnan(pitch_from_verticals(np.zeros((0, 4)), SIZE, f)[0])
+
+
+def test_a_leaning_line_among_vertical_ones_is_dropped() -> None:
+    f = focal_from_fov(SIZE, 60.0)
+    seg = segments_of(VERTICALS, 8.0, f)
+    leaning = np.array([[100.0, 100.0, 130.0, 400.0]])  # 5.7 deg off vertical: a limb, a broom
+    got, _, _ = pitch_from_verticals(np.vstack([seg, leaning]), SIZE, f)
+    assert got == pytest.approx(8.0, abs=0.2)
+
+
+def test_both_cues_together_tell_the_pitch_when_the_focal_length_is_wrong() -> None:
+    true_f = focal_from_fov(SIZE, 50.0)
+    assumed = focal_from_fov(SIZE, 60.0)  # 20 % shorter than the true one
+    seg = segments_of(VERTICALS + FLOOR, 10.0, true_f)
+    pv, sv, _ = pitch_from_verticals(seg, SIZE, assumed)
+    ph, sh, _ = pitch_from_horizon(seg, SIZE, assumed)
+    assert pv < 9.0 and ph > 11.0  # each alone is off, in opposite directions
+    pitch, sigma, ratio = combine_cues(ph, sh, pv, sv)
+    assert pitch == pytest.approx(10.0, abs=0.3)
+    assert ratio == pytest.approx(true_f / assumed, rel=0.05)
+    assert sigma < 1.0
+
+
+def test_one_cue_alone_states_the_focal_lengths_share_of_the_uncertainty() -> None:
+    pitch, sigma, _ = combine_cues(10.0, 0.1, math.nan, math.inf)
+    assert pitch == pytest.approx(10.0, abs=0.3)
+    # tan(pitch) scales with the focal length, whose log has sigma FOV_SPREAD
+    assert sigma == pytest.approx(10.0 * FOV_SPREAD, rel=0.25)
+    assert combine_cues(math.nan, math.inf, math.nan, math.inf)[0] != combine_cues(
+        math.nan, math.inf, math.nan, math.inf
+    )[0]  # NaN: nothing told it
+
+
+def test_cues_that_disagree_widen_the_uncertainty() -> None:
+    _, agree, _ = combine_cues(5.0, 0.3, 5.0, 0.3)
+    _, disagree, _ = combine_cues(2.0, 0.3, 14.0, 0.3)
+    assert disagree > 2.0 * agree
+
+
+def test_segments_over_the_person_are_masked() -> None:
+    pixels = np.array([[300.0, 100.0], [340.0, 400.0]])
+    box = body_box(pixels)
+    assert box[0] < 300 and box[2] > 340 and box[1] < 100 and box[3] > 400
+    seg = np.array([[320.0, 150.0, 320.0, 350.0], [100.0, 150.0, 100.0, 350.0],
+                    [250.0, 300.0, 350.0, 300.0]])  # fmt: skip
+    assert outside_box(seg, box).tolist() == [False, True, False]
+    assert outside_box(seg, np.full(4, np.nan)).all()
+
+
+def _drawn(pitch: float, focal: float) -> np.ndarray:
+    import cv2
+
+    img = np.full((SIZE[1], SIZE[0]), 200, np.uint8)
+    for (x0, y0, x1, y1) in segments_of(VERTICALS + FLOOR, pitch, focal):
+        cv2.line(img, (round(x0), round(y0)), (round(x1), round(y1)), 40, 3, cv2.LINE_AA)
+    return img
+
+
+def test_estimate_from_a_drawn_picture() -> None:
+    f = focal_from_fov(SIZE, 60.0)
+    person = np.array([[320.0, 200.0], [330.0, 300.0]])  # away from every line
+    est = estimate_pitch([_drawn(8.0, f)] * 3, person)
+    assert est.source == "room lines"
+    assert est.n_vertical >= 2 and est.n_depth >= 3
+    assert est.pitch_deg == pytest.approx(8.0, abs=1.0)
+    assert est.usable
+    assert abs(est.pitch_deg - 8.0) <= 2.0 * est.uncertainty_deg
+
+
+def test_a_blank_picture_tells_nothing_and_is_not_used() -> None:
+    blank = np.full((SIZE[1], SIZE[0], 3), 128, np.uint8)
+    est = estimate_pitch([blank], np.array([[320.0, 200.0]]))
+    assert est.source == "none"
+    assert not est.usable
+    assert est.to_dict()["pitch_deg"] is None
+    assert not NO_ESTIMATE.usable
+    assert estimate_pitch([], np.zeros((0, 2))) == NO_ESTIMATE
+
+
+def test_usable_up_to_the_stated_limit() -> None:
+    assert PitchEstimate(8.0, MAX_USABLE_UNCERTAINTY_DEG, "room lines").usable
+    assert not PitchEstimate(8.0, MAX_USABLE_UNCERTAINTY_DEG + 0.1, "room lines").usable
+
+
+def test_stance_indices_spread_over_the_stance() -> None:
+    assert stance_indices(10, 40) == [10, 17, 24, 32, 39]
+    assert stance_indices(5, 7) == [5, 6]
+    assert stance_indices(5, 5) == []
