@@ -111,7 +111,6 @@ def evaluate(name: str, fov: float, true_focal: bool, body: bool) -> dict[str, A
     idx = stance_indices(stance.start, stance.stop)
     frames = read_frames(name, idx)
     px = seq.image_px[idx]
-    w, _ = seq.image_size
     if true_focal:
         f = true_focal_px(scene)
         fov_used = math.degrees(2 * math.atan(0.5 * max(seq.image_size) / f))
@@ -135,8 +134,12 @@ def evaluate(name: str, fov: float, true_focal: bool, body: bool) -> dict[str, A
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("clips", nargs="*", help="clip names (default: every fixture with a person)")
-    ap.add_argument("--fov", type=float, default=ASSUMED_FOV_DEG,
-                    help=f"assumed FOV of the long side, deg (default {ASSUMED_FOV_DEG:g})")  # fmt: skip
+    ap.add_argument(
+        "--fov",
+        type=float,
+        default=ASSUMED_FOV_DEG,
+        help=f"assumed FOV of the long side, deg (default {ASSUMED_FOV_DEG:g})",
+    )
     ap.add_argument("--true-focal", action="store_true", help="use the scene's focal length")
     ap.add_argument("--body", action="store_true", help="add the body cue that was tried")
     ap.add_argument("--held-out", action="store_true", help="include the held-out clips")
@@ -158,8 +161,11 @@ def main(argv: list[str] | None = None) -> int:
         err = e.pitch_deg - r["true"]
         line = (
             f"{name:<28}{r['azimuth']:5.0f}{r['true']:7.1f}"
-            + (f"{e.pitch_deg:7.1f}{e.uncertainty_deg:6.1f}{err:+7.1f}" if e.source != "none"
-               else f"{'-':>7}{'-':>6}{'-':>7}")  # fmt: skip
+            + (
+                f"{e.pitch_deg:7.1f}{e.uncertainty_deg:6.1f}{err:+7.1f}"
+                if e.source != "none"
+                else f"{'-':>7}{'-':>6}{'-':>7}"
+            )
             + f"  {'yes ' if e.usable else 'no  '}  {e.n_vertical}/{e.n_depth}"
         )
         if args.body:

@@ -117,9 +117,10 @@ def test_one_cue_alone_states_the_focal_lengths_share_of_the_uncertainty() -> No
     assert pitch == pytest.approx(10.0, abs=0.3)
     # tan(pitch) scales with the focal length, whose log has sigma FOV_SPREAD
     assert sigma == pytest.approx(10.0 * FOV_SPREAD, rel=0.25)
-    assert combine_cues(math.nan, math.inf, math.nan, math.inf)[0] != combine_cues(
-        math.nan, math.inf, math.nan, math.inf
-    )[0]  # NaN: nothing told it
+    assert (
+        combine_cues(math.nan, math.inf, math.nan, math.inf)[0]
+        != combine_cues(math.nan, math.inf, math.nan, math.inf)[0]
+    )  # NaN: nothing told it
 
 
 def test_cues_that_disagree_widen_the_uncertainty() -> None:
@@ -142,7 +143,7 @@ def _drawn(pitch: float, focal: float) -> np.ndarray:
     import cv2
 
     img = np.full((SIZE[1], SIZE[0]), 200, np.uint8)
-    for (x0, y0, x1, y1) in segments_of(VERTICALS + FLOOR, pitch, focal):
+    for x0, y0, x1, y1 in segments_of(VERTICALS + FLOOR, pitch, focal):
         cv2.line(img, (round(x0), round(y0)), (round(x1), round(y1)), 40, 3, cv2.LINE_AA)
     return img
 
@@ -177,3 +178,62 @@ def test_stance_indices_spread_over_the_stance() -> None:
     assert stance_indices(10, 40) == [10, 17, 24, 32, 39]
     assert stance_indices(5, 7) == [5, 6]
     assert stance_indices(5, 5) == []
+
+
+# ------------------------------------------------------------------ wiring
+def test_the_summary_says_how_the_pitch_was_obtained() -> None:
+    from halfcircle.analyze import camera_tilt_phrase
+
+    picture = {"how": "from the picture", "camera_tilt_deg": 8.2, "uncertainty_deg": 1.24}
+    assert camera_tilt_phrase({"camera_pitch": picture}) == (
+        "camera about 8 deg down, from the picture (+-1.2 deg)"
+    )
+    up = {"how": "from the picture", "camera_tilt_deg": -3.4, "uncertainty_deg": 0.9}
+    assert camera_tilt_phrase({"camera_pitch": up}).startswith("camera about 3 deg up")
+    level = {"how": "assumed level", "camera_tilt_deg": 0.0, "uncertainty_deg": None}
+    assert camera_tilt_phrase({"camera_pitch": level}) == "camera assumed level"
+    given = {"camera_pitch": None, "calibration": {"camera_tilt_deg": 9.0}}
+    assert camera_tilt_phrase(given) == "camera 9 deg down (as given)"
+
+
+def _forward_peak_error(analysis, name: str) -> float:  # type: ignore[no-untyped-def]
+    from tests.conftest import fixture_scene
+
+    (rep,) = fixture_scene(name)["reps"]
+    a, b = int(rep["start_frame"]), int(rep["end_frame"])
+    got = float(np.nanmax(analysis.kinematics.forward_deg[a : b + 1]))
+    return got - float(rep["peak_forward_deg"])
+
+
+def test_a_pitched_camera_with_room_lines_is_corrected_from_the_picture() -> None:
+    """Real video: the camera 12 deg down, a shelf and the room's corners in view."""
+    from halfcircle.analyze import analyze_poses, analyze_poses_pitch_from_picture
+    from tests.conftest import FIXTURES, fixture_poses
+
+    name = "pitch_front_shelf_12down"
+    poses = fixture_poses(name)
+    analysis = analyze_poses_pitch_from_picture(poses, FIXTURES / f"{name}.mp4")
+    pitch = analysis.camera_pitch
+    assert pitch is not None and pitch["how"] == "from the picture"
+    assert pitch["uncertainty_deg"] <= MAX_USABLE_UNCERTAINTY_DEG
+    assert abs(pitch["pitch_deg"] - 12.0) <= 2.0 * pitch["uncertainty_deg"]
+    assert analysis.kinematics.calibration is not None
+    assert analysis.kinematics.calibration.camera_tilt_deg == pitch["camera_tilt_deg"]
+    level = analyze_poses(poses)
+    assert abs(_forward_peak_error(analysis, name)) <= 3.0
+    assert abs(_forward_peak_error(analysis, name)) < abs(_forward_peak_error(level, name))
+
+
+def test_with_nothing_straight_in_view_the_camera_is_assumed_level_and_a_note_says_so() -> None:
+    """Real video whose few floor boards lie by the feet (masked): no correction, and the advice."""
+    from halfcircle.analyze import PITCH_UNTOLD_NOTE, analyze_poses_pitch_from_picture
+    from tests.conftest import FIXTURES, fixture_poses
+
+    name = "hc_front_right"
+    analysis = analyze_poses_pitch_from_picture(fixture_poses(name), FIXTURES / f"{name}.mp4")
+    assert analysis.camera_pitch is not None
+    assert analysis.camera_pitch["how"] == "assumed level"
+    assert analysis.camera_pitch["camera_tilt_deg"] == 0.0
+    assert analysis.kinematics.calibration is not None
+    assert analysis.kinematics.calibration.camera_tilt_deg == 0.0
+    assert PITCH_UNTOLD_NOTE in analysis.notes

@@ -98,10 +98,7 @@ class PitchEstimate:
     @property
     def usable(self) -> bool:
         """Sure enough to correct the calibration with (:data:`MAX_USABLE_UNCERTAINTY_DEG`)."""
-        return (
-            math.isfinite(self.pitch_deg)
-            and self.uncertainty_deg <= MAX_USABLE_UNCERTAINTY_DEG
-        )
+        return math.isfinite(self.pitch_deg) and self.uncertainty_deg <= MAX_USABLE_UNCERTAINTY_DEG
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready fields (NaN and inf written as None)."""
@@ -152,7 +149,9 @@ def body_box(
     x0, y0 = pts.min(axis=0)
     x1, y1 = pts.max(axis=0)
     extent = max(y1 - y0, x1 - x0)
-    return np.array([x0 - margin * extent, y0 - top * extent, x1 + margin * extent, y1 + margin * extent])
+    return np.array(
+        [x0 - margin * extent, y0 - top * extent, x1 + margin * extent, y1 + margin * extent]
+    )
 
 
 def outside_box(segments: FloatArray, box: FloatArray) -> NDArray[np.bool_]:
@@ -201,8 +200,8 @@ def pitch_from_verticals(
     through ``(x, y)`` with unit direction ``(dx, dy)`` points at the vertical
     vanishing point ``(cx, cy + 1/q)`` when ``q * ((cx - x) dy + (y - cy) dx) = dx``.
     Weighted least squares with each segment's direction precision, repeated
-    without the segments beyond 3 robust (median-based) sigmas. Lines that lean against that model are
-    not vertical in the room and are dropped; at least two distinct lines at
+    without the segments beyond 3 robust (median-based) sigmas. Lines that lean
+    against that model are not vertical in the room and are dropped; at least two distinct lines at
     least a tenth of the image width off the centre column are needed, else the
     pitch is NaN.
     """
@@ -271,7 +270,7 @@ def pitch_from_horizon(
     three distinct lines must meet there, else the pitch is NaN.
     """
     w, h = image_size
-    cx, cy = w / 2.0, h / 2.0
+    cy = h / 2.0
     if segments.shape[0] < 3:
         return math.nan, math.inf, 0
     mid, d, length = _geometry(segments)
@@ -285,7 +284,9 @@ def pitch_from_horizon(
     # lines as n . p = c, n the unit normal
     normal = np.stack([-d[:, 1], d[:, 0]], axis=1)
     c = np.sum(normal * mid, axis=1)
-    ident = np.round(c / (0.01 * max(w, h)) + 1000 * np.round(np.degrees(np.arctan2(d[:, 1], d[:, 0])))).astype(np.int64)
+    ident = np.round(
+        c / (0.01 * max(w, h)) + 1000 * np.round(np.degrees(np.arctan2(d[:, 1], d[:, 0])))
+    ).astype(np.int64)
     same = ident[:, None] == ident[None, :]
 
     def crossings(row: float) -> tuple[FloatArray, FloatArray]:
@@ -307,7 +308,9 @@ def pitch_from_horizon(
     best_row = float(rows[int(np.argmax(scores))])
     x, s = crossings(best_row)
     # the cluster: lines whose crossing is near the densest crossing
-    dens = np.array([np.sum(np.exp(-0.5 * (x - xi) ** 2 / (s**2 + si**2))) for xi, si in zip(x, s)])
+    dens = np.sum(
+        np.exp(-0.5 * (x[None, :] - x[:, None]) ** 2 / (s[None, :] ** 2 + s[:, None] ** 2)), axis=1
+    )
     x0 = float(x[int(np.argmax(dens))])
     member = np.abs(x - x0) <= 3.0 * np.hypot(s, float(s[int(np.argmax(dens))]))
     n = len(set(ident[member].tolist()))
@@ -364,12 +367,12 @@ def estimate_pitch(
     pv, sv, nv = pitch_from_verticals(seg, (w, h), focal)
     ph, sh, nh = pitch_from_horizon(seg, (w, h), focal)
     if not (math.isfinite(pv) or math.isfinite(ph)):
-        return PitchEstimate(math.nan, math.inf, "none", nv, nh,
-                             ("No straight vertical or receding lines of the room were found.",))  # fmt: skip
+        said = "No straight vertical or receding lines of the room were found."
+        return PitchEstimate(math.nan, math.inf, "none", nv, nh, (said,))
     # the principal point's offset from the centre shifts the horizon row
     sh = math.hypot(sh, math.degrees(PRINCIPAL_POINT_SPREAD * max(w, h) / focal))
     pitch, sigma, ratio = combine_cues(ph, sh, pv, sv, fov_spread)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if math.isfinite(ph) and math.isfinite(pv):
         notes = (f"Vertical and receding lines both seen: focal length about {ratio:.2f} "
                  "times the assumed one.",)  # fmt: skip

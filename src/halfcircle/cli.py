@@ -215,7 +215,7 @@ def _analyze_one(
     annotate: bool,
     as_json: bool,
     history_db: Path | None = None,
-    camera_tilt_deg: float = 0.0,
+    camera_tilt_deg: float | None = 0.0,
     settings: Settings | None = None,
     bars: _Bars | None = None,
     rating: tuple[str | None, int | None] | None = None,
@@ -229,7 +229,9 @@ def _analyze_one(
     worker of several videos at once sends it to the parent, :class:`_QueueBars`).
     With ``history_db`` the reps are added to that progress history as a practice
     session dated by the video's recording time (:func:`halfcircle.videodate.recorded_at`),
-    rated with ``rating`` (feels, pain) if given.
+    rated with ``rating`` (feels, pain) if given. ``camera_tilt_deg`` None: none
+    was given or remembered, and the picture tells it where it can
+    (:func:`halfcircle.analyze.analyze_poses_pitch_from_picture`).
     """
     import json
 
@@ -238,6 +240,7 @@ def _analyze_one(
         OUTPUT_NAMES,
         OutputsUnwrittenError,
         analyze_poses,
+        analyze_poses_pitch_from_picture,
         extract_poses,
         frames_announced,
         note_frames_expected,
@@ -261,7 +264,10 @@ def _analyze_one(
             pose=settings.pose if settings is not None else None,
             mirrored=mirrored,
         )
-        analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
+        if camera_tilt_deg is None:  # not given: from the picture where it can tell
+            analysis = analyze_poses_pitch_from_picture(poses, video, model, interrupted, settings)
+        else:
+            analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
         analysis = note_frames_expected(analysis, total)
         bars.stage(f"results {video.name}", len(OUTPUT_FILES), "file")
         video_started = False
@@ -314,7 +320,8 @@ def _analyze_one(
         from halfcircle.history import HistoryError
 
         try:
-            added = _add_to_history(analysis, video, history_db, camera_tilt_deg, rating, replace)
+            given = camera_tilt_deg if camera_tilt_deg is not None else 0.0
+            added = _add_to_history(analysis, video, history_db, given, rating, replace)
         except (HistoryError, sqlite3.Error) as err:  # the summary and the files still count
             added = [
                 f"Your progress history could not be updated ({str(err).rstrip('.')}); "
@@ -437,7 +444,7 @@ def _worker_sigint(signum: int, frame: Any) -> None:
 
 
 def _analyze_worker(
-    args: tuple[int, Path, Path, str, bool, bool, Path | None, float, Settings, bool, bool],
+    args: tuple[int, Path, Path, str, bool, bool, Path | None, float | None, Settings, bool, bool],
 ) -> tuple[int, str]:
     index, video, out, model, annotate, as_json, history_db, tilt, settings = args[:9]
     replace, mirrored = args[9], args[10]
@@ -569,7 +576,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if len(folders) > 1:
             raise InputError("--feels and --pain rate one session: give one video.")
         rating = (args.feels, args.pain)
+    tilt: float | None
     tilt, note = _camera_tilt_of(args, remembered=args.to_history)
+    if note == LEVEL_CAMERA_HINT:  # none given or remembered: told from the picture
+        tilt, note = None, None
     if note:
         print(note, file=sys.stderr if args.json else sys.stdout)
     if len(folders) == 1:
