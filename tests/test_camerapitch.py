@@ -237,3 +237,18 @@ def test_with_nothing_straight_in_view_the_camera_is_assumed_level_and_a_note_sa
     assert analysis.kinematics.calibration is not None
     assert analysis.kinematics.calibration.camera_tilt_deg == 0.0
     assert PITCH_UNTOLD_NOTE in analysis.notes
+
+
+def test_from_behind_the_pitch_is_not_used_and_a_note_says_so() -> None:
+    """Real video from behind: correcting by the tilt made forward bending read worse there."""
+    from halfcircle.analyze import PITCH_BEHIND_NOTE, analyze_poses_pitch_from_picture
+    from tests.conftest import FIXTURES, fixture_poses
+
+    name = "hc_back"
+    analysis = analyze_poses_pitch_from_picture(fixture_poses(name), FIXTURES / f"{name}.mp4")
+    assert analysis.kinematics.view.kind == "back"
+    assert analysis.camera_pitch is not None
+    assert analysis.camera_pitch["how"] == "assumed level"
+    assert analysis.kinematics.calibration is not None
+    assert analysis.kinematics.calibration.camera_tilt_deg == 0.0
+    assert PITCH_BEHIND_NOTE in analysis.notes

@@ -389,6 +389,11 @@ PITCH_UNTOLD_NOTE: Final = (
     "level app held against it) and give --camera-tilt DEG."
 )
 
+#: The note when filmed from behind, where the picture's pitch is not used.
+PITCH_BEHIND_NOTE: Final = (
+    "Filmed from behind: forward bending is read as from a level camera, whatever its tilt."
+)
+
 
 def analyze_poses_pitch_from_picture(
     poses: PoseSequence,
@@ -427,7 +432,9 @@ def analyze_poses_pitch_from_picture(
     tilt = round(estimate.pitch_deg, 1) if use else 0.0
     analysis = analyze_poses(poses, model, interrupted, tilt, settings)
     notes = analysis.notes
-    if not use and not behind and poses.detected.any():
+    if behind:
+        notes = (*notes, PITCH_BEHIND_NOTE)
+    elif not use and poses.detected.any():
         notes = (*notes, PITCH_UNTOLD_NOTE)
     how = "from the picture" if use else "assumed level"
     return replace(
