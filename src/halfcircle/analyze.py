@@ -520,6 +520,8 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
 
     ``settings`` holds the settings that differ from the defaults
     (:func:`halfcircle.config.settings_diff`; ``{}`` for the defaults).
+    ``camera_pitch`` (:attr:`Analysis.camera_pitch`) is there only when no tilt
+    was given and the picture was asked.
     """
     poses, kin = analysis.poses, analysis.kinematics
     complete = analysis.complete_reps
@@ -555,7 +557,8 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
             },
             "calibration": kin.calibration.to_dict() if kin.calibration is not None else None,
             "calibration_choice": analysis.stance.as_dict() if analysis.stance else None,
-            "camera_pitch": analysis.camera_pitch,
+            # only when the picture was asked (the summary of a given tilt is unchanged)
+            **({"camera_pitch": analysis.camera_pitch} if analysis.camera_pitch else {}),
             "settings": settings_diff(analysis.settings),
             "counts": {
                 "frames_measured": len(poses),
