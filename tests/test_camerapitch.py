@@ -7,6 +7,7 @@ room lines are projected exactly, as segments or drawn into an image.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -252,3 +253,25 @@ def test_from_behind_the_pitch_is_not_used_and_a_note_says_so() -> None:
     assert analysis.kinematics.calibration is not None
     assert analysis.kinematics.calibration.camera_tilt_deg == 0.0
     assert PITCH_BEHIND_NOTE in analysis.notes
+
+
+def test_baseline_from_a_recording_tells_the_pitch_and_reads_the_toe_touch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Real video: a toe touch from 30 deg, the camera 10 deg down, no tilt given."""
+    import json
+
+    from halfcircle.cli import main
+    from tests.conftest import FIXTURES, fixture_scene
+
+    name = "pitch_toe_touch_30_10down"
+    truth = fixture_scene(name)["baseline"][0]["peak_forward_deg"]
+    video = FIXTURES / f"{name}.mp4"
+    assert main(["baseline", "--source", str(video), "--json", "--no-save"]) == 0
+    out = capsys.readouterr()
+    data = json.loads(out.out)
+    (pitch,) = data["camera_pitch"]
+    assert pitch["how"] == "from the picture" and pitch["camera_tilt_deg"] > 5.0
+    assert f"{name}.mp4: camera about" in out.err
+    (toe,) = [r for r in data["results"] if r["test"] == "toe_touch"]
+    assert abs(toe["peak_deg"] - truth) <= 3.0

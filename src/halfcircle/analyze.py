@@ -395,23 +395,22 @@ PITCH_BEHIND_NOTE: Final = (
 )
 
 
-def analyze_poses_pitch_from_picture(
-    poses: PoseSequence,
-    video: str | Path,
-    model: str = "full",
-    interrupted: bool = False,
-    settings: Settings | None = None,
-) -> Analysis:
-    """:func:`analyze_poses` of a video whose camera tilt was not given: told from the picture.
+def picture_tilt(
+    poses: PoseSequence, video: str | Path, settings: Settings | None = None
+) -> tuple[float, dict[str, Any], str | None]:
+    """The camera tilt to use for a recording whose tilt was not given, told from the picture.
 
-    The stance the recording is zeroed on is chosen first; the camera's pitch is
-    estimated from five of its frames in ``video`` (:mod:`halfcircle.camerapitch`)
-    and used as the camera tilt when its uncertainty is at most
-    :data:`~halfcircle.camerapitch.MAX_USABLE_UNCERTAINTY_DEG`; otherwise the
-    camera is taken as level and a note says how to give the tilt. From behind
-    (the ``back`` view) the camera is taken as level too: there the tilt
-    correction of the calibration made forward bending read worse. The result's
-    ``camera_pitch`` says which.
+    The stance the recording is zeroed on is chosen as :func:`analyze_poses`
+    chooses it; the camera's pitch is estimated from five of its frames in
+    ``video`` (:mod:`halfcircle.camerapitch`) and used when its uncertainty is at
+    most :data:`~halfcircle.camerapitch.MAX_USABLE_UNCERTAINTY_DEG`; otherwise the
+    camera is taken as level. From behind (the ``back`` view) it is taken as level
+    too: there the calibration's tilt correction made forward bending read worse.
+
+    Returns:
+        The tilt (deg down, 0 level), how it was obtained (``how``: ``"from the
+        picture"`` or ``"assumed level"``, ``camera_tilt_deg``, and the estimate's
+        fields), and a note for the person when the tilt was not told (or None).
     """
     from halfcircle.camerapitch import NO_ESTIMATE, pitch_from_video, stance_indices
 
@@ -430,18 +429,31 @@ def analyze_poses_pitch_from_picture(
     behind = calib is not None and calib.view.kind == "back"
     use = estimate.usable and not behind
     tilt = round(estimate.pitch_deg, 1) if use else 0.0
-    analysis = analyze_poses(poses, model, interrupted, tilt, settings)
-    notes = analysis.notes
+    note = None
     if behind:
-        notes = (*notes, PITCH_BEHIND_NOTE)
+        note = PITCH_BEHIND_NOTE
     elif not use and poses.detected.any():
-        notes = (*notes, PITCH_UNTOLD_NOTE)
+        note = PITCH_UNTOLD_NOTE
     how = "from the picture" if use else "assumed level"
-    return replace(
-        analysis,
-        notes=notes,
-        camera_pitch={"how": how, "camera_tilt_deg": tilt, **estimate.to_dict()},
-    )
+    return tilt, {"how": how, "camera_tilt_deg": tilt, **estimate.to_dict()}, note
+
+
+def analyze_poses_pitch_from_picture(
+    poses: PoseSequence,
+    video: str | Path,
+    model: str = "full",
+    interrupted: bool = False,
+    settings: Settings | None = None,
+) -> Analysis:
+    """:func:`analyze_poses` of a video whose camera tilt was not given: told from the picture.
+
+    The tilt comes from :func:`picture_tilt`; the result's ``camera_pitch`` says
+    how, and a note says how to give the tilt when the picture could not tell it.
+    """
+    tilt, pitch, note = picture_tilt(poses, video, settings)
+    analysis = analyze_poses(poses, model, interrupted, tilt, settings)
+    notes = analysis.notes if note is None else (*analysis.notes, note)
+    return replace(analysis, notes=notes, camera_pitch=pitch)
 
 
 def analyze_video(

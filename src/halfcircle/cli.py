@@ -1073,8 +1073,11 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     settings = _settings_of(args)
     _require_videos(args.source or [])
     tilt, note = _camera_tilt_of(args, remembered=not args.no_save)
-    if note:
+    # none given or remembered: recordings tell it from the picture where they can
+    from_picture = note == LEVEL_CAMERA_HINT and args.source is not None
+    if note and not from_picture:
         print(note, file=sys.stderr if args.json else sys.stdout)
+    pitches: list[dict[str, Any]] = []
     stopped: GuidedResult | None = None
     ratings: Ratings = {}
     started_at = None  # now
@@ -1124,7 +1127,17 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             if interrupted:
                 print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
                 return EXIT_INTERRUPTED
-            runs.append(baseline_from_poses(poses, args.height_cm, settings, camera_tilt_deg=tilt))
+            used = tilt
+            if from_picture:
+                from halfcircle.analyze import camera_tilt_phrase, picture_tilt
+
+                used, pitch, said = picture_tilt(poses, video, settings)
+                pitches.append({"video": str(video), **pitch})
+                told = camera_tilt_phrase({"camera_pitch": pitch})
+                for line in (f"{Path(video).name}: {told}.", said):
+                    if line:
+                        print(line, file=sys.stderr if args.json else sys.stdout)
+            runs.append(baseline_from_poses(poses, args.height_cm, settings, camera_tilt_deg=used))
         run = merge_runs(runs)
         feels, pain = args.feels, args.pain
         source = ", ".join(str(v) for v in args.source)
@@ -1178,6 +1191,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         "view": run.view,
         "azimuth_deg": round(run.azimuth_deg, 1),
         "camera_tilt_deg": tilt,
+        **({"camera_pitch": pitches} if pitches else {}),
         "results": [r.to_dict() for r in run.results],
         "missing": run.missing(),
         "notes": list(run.notes),
