@@ -275,3 +275,25 @@ def test_baseline_from_a_recording_tells_the_pitch_and_reads_the_toe_touch(
     assert f"{name}.mp4: camera about" in out.err
     (toe,) = [r for r in data["results"] if r["test"] == "toe_touch"]
     assert abs(toe["peak_deg"] - truth) <= 3.0
+
+
+def test_a_pitch_told_by_the_picture_is_not_kept_as_given_for_the_next_session(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Real video, twice into one history: the second run asks the picture again."""
+    import json
+
+    from halfcircle.cli import main
+    from halfcircle.history import History
+    from tests.conftest import FIXTURES
+
+    video, db = FIXTURES / "pitch_front_shelf_12down.mp4", tmp_path / "h.sqlite3"
+    for i, extra in enumerate(([], ["--replace"])):
+        out = tmp_path / f"o{i}"
+        args = ["analyze", str(video), "--out", str(out), "--no-video", "--model", "lite"]
+        main([*args, "--to-history", "--db", str(db), *extra])
+        capsys.readouterr()
+        pitch = json.loads((out / "summary.json").read_text())["camera_pitch"]
+        assert pitch["how"] == "from the picture", i
+    with History(db) as history:
+        assert history.last_camera_tilt() is None

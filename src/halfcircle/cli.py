@@ -320,8 +320,7 @@ def _analyze_one(
         from halfcircle.history import HistoryError
 
         try:
-            given = camera_tilt_deg if camera_tilt_deg is not None else 0.0
-            added = _add_to_history(analysis, video, history_db, given, rating, replace)
+            added = _add_to_history(analysis, video, history_db, camera_tilt_deg, rating, replace)
         except (HistoryError, sqlite3.Error) as err:  # the summary and the files still count
             added = [
                 f"Your progress history could not be updated ({str(err).rstrip('.')}); "
@@ -352,11 +351,14 @@ def _add_to_history(
     analysis: Analysis,
     video: Path,
     history_db: Path,
-    camera_tilt_deg: float,
+    camera_tilt_deg: float | None,
     rating: tuple[str | None, int | None] | None = None,
     replace: bool = False,
 ) -> list[str]:
     """Add an analysis's reps (and its rating: feels, pain) to the history.
+
+    ``camera_tilt_deg`` is the tilt given (or remembered); None when none was and
+    the picture was asked, so that a later session does not take it as given.
 
     A recording already in the history is not added again, unless ``replace``
     (:func:`_same_recording`). Returns the lines to show: progress, the advice to
@@ -578,7 +580,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         rating = (args.feels, args.pain)
     tilt: float | None
     tilt, note = _camera_tilt_of(args, remembered=args.to_history)
-    if note == LEVEL_CAMERA_HINT:  # none given or remembered: told from the picture
+    if args.camera_tilt is None and tilt == 0.0:
+        # none given, none or a level one remembered (a history keeps 0 for sessions
+        # that gave none): the picture tells it where it can
         tilt, note = None, None
     if note:
         print(note, file=sys.stderr if args.json else sys.stdout)
@@ -1073,8 +1077,9 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     settings = _settings_of(args)
     _require_videos(args.source or [])
     tilt, note = _camera_tilt_of(args, remembered=not args.no_save)
-    # none given or remembered: recordings tell it from the picture where they can
-    from_picture = note == LEVEL_CAMERA_HINT and args.source is not None
+    # none given, none or a level one remembered (a history keeps 0 for sessions that
+    # gave none): recordings tell it from the picture where they can
+    from_picture = args.camera_tilt is None and tilt == 0.0 and args.source is not None
     if note and not from_picture:
         print(note, file=sys.stderr if args.json else sys.stdout)
     pitches: list[dict[str, Any]] = []
@@ -1167,7 +1172,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                             source=source,
                             height_cm=args.height_cm,
                             test_ratings=test_ratings,
-                            camera_tilt_deg=tilt,
+                            camera_tilt_deg=None if from_picture else tilt,
                             settings=settings_diff(settings),
                         )
                         if digest is not None:
