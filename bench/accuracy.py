@@ -30,6 +30,11 @@ Two ways of running, both kept in the table:
   ``--camera-tilt``, read off a phone's level app: the scene's true camera pitch
   (its height above the point it looks at, over the distance) rounded to whole
   degrees.
+* ``picture`` (key ``clips_camera_pitch_from_picture``): no tilt given, as
+  ``halfcircle analyze`` now runs then: the pitch told from the stance's frames
+  (:func:`halfcircle.analyze.video.analyze_poses_pitch_from_picture`), used when its
+  uncertainty is at most 3 deg, else level. The estimate, its stated
+  uncertainty and its true error are kept as ``camera_pitch``.
 """
 
 from __future__ import annotations
@@ -64,7 +69,11 @@ TABLE = Path(__file__).resolve().parent / "accuracy_table.json"
 TEXT_TABLE = TABLE.with_suffix(".txt")
 TABLE_SCHEMA_VERSION = 2
 #: Table keys of the two ways of running.
-TABLE_KEYS = {"level": "clips", "measured": "clips_camera_tilt"}
+TABLE_KEYS = {
+    "level": "clips",
+    "measured": "clips_camera_tilt",
+    "picture": "clips_camera_pitch_from_picture",
+}
 ANGLES = ("lateral_deg", "forward_deg", "inclination_deg", "rotation_deg")
 
 
@@ -246,11 +255,35 @@ def measured_tilt_deg(scene: dict[str, Any]) -> float:
     return float(round(math.degrees(math.atan2(drop, float(cam["distance_m"])))))
 
 
+def true_pitch_deg(scene: dict[str, Any]) -> float:
+    """The scene camera's pitch (deg down, unrounded)."""
+    cam = scene["camera"]
+    drop = float(cam["height_m"]) - float(cam["target_height_m"])
+    return math.degrees(math.atan2(drop, float(cam["distance_m"])))
+
+
+def picture_pitch(name: str, seq: PoseSequence) -> dict[str, Any]:
+    """The pitch told from the clip's stance frames, as ``analyze`` tells it with no tilt given."""
+    from halfcircle.analyze.video import analyze_poses_pitch_from_picture
+
+    # only the estimate is wanted here: the analysis it runs is the bench's own below
+    pitch = analyze_poses_pitch_from_picture(seq, FIXTURES / f"{name}.mp4").camera_pitch
+    assert pitch is not None
+    return dict(pitch)
+
+
 def evaluate(name: str, model: str = "full", camera_tilt: str = "level") -> dict[str, Any]:
-    """Offline and streaming figures of one clip (``camera_tilt``: ``level`` or ``measured``)."""
+    """Offline and streaming figures of one clip (``camera_tilt``: a key of :data:`TABLE_KEYS`)."""
     seq = poses(name, model)
     truth, scene = load_truth(name), load_scene(name)
     tilt = measured_tilt_deg(scene) if camera_tilt == "measured" else 0.0
+    pitch = None
+    if camera_tilt == "picture":
+        pitch = picture_pitch(name, seq)
+        tilt = float(pitch["camera_tilt_deg"])
+        est = pitch["pitch_deg"]
+        pitch["true_deg"] = round(true_pitch_deg(scene), 2)
+        pitch["error_deg"] = round(est - pitch["true_deg"], 2) if est is not None else None
     cfg = KinematicsConfig.for_setup(tilt)
     calib, stance = calibrate_recording(seq, cfg.calibration, cfg.min_visibility)
     kin = compute_kinematics(seq, cfg, calibration=calib)
@@ -259,6 +292,8 @@ def evaluate(name: str, model: str = "full", camera_tilt: str = "level") -> dict
     offline["reps"] = score_reps(kin, truth, scene, count_everywhere=stance is not None)
     live = score(name, stream_kinematics(seq, cfg), truth, scene)
     offline["camera_tilt_deg"] = tilt
+    if pitch is not None:
+        offline["camera_pitch"] = pitch
     offline["streaming"] = {
         a: v for a, v in live["angles"].items() if a in ("lateral_deg", "forward_deg")
     }
@@ -278,7 +313,7 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
     head += f"{'live lat/fwd mean':>20}"
     print(head)
     for name, r in results.items():
-        line = f"{name:<26}{r['view']:>8}{r['azimuth_est_deg']:>8.1f}{r['camera_tilt_deg']:>6.0f}"
+        line = f"{name:<26}{r['view']:>8}{r['azimuth_est_deg']:>8.1f}{r['camera_tilt_deg']:>6.1f}"
         for a in ANGLES:
             s = r["angles"].get(a)
             if s is None:
@@ -293,6 +328,17 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
         fwd = live.get("forward_deg", {}).get("mean", float("nan"))
         line += f"{_fmt(lat) + ' /' + _fmt(fwd):>20}"
         print(line)
+    if any("camera_pitch" in r for r in results.values()):
+        print("\ncamera pitch from the picture (deg down; used when +- <= 3):")
+        print(f"  {'clip':<28}{'true':>7}{'est':>7}{'+-':>6}{'error':>7}{'used':>7}")
+        for name, r in results.items():
+            p = r["camera_pitch"]
+            if p["pitch_deg"] is None:
+                print(f"  {name:<28}{p['true_deg']:7.1f}{'-':>7}{'-':>6}{'-':>7}{'level':>7}")
+                continue
+            print(f"  {name:<28}{p['true_deg']:7.1f}{p['pitch_deg']:7.1f}"
+                  f"{p['uncertainty_deg']:6.1f}{p['error_deg']:+7.1f}"
+                  f"{r['camera_tilt_deg']:7.1f}")  # fmt: skip
     print("\nreps (found, direction, start/end error in s; the zero's rule):")
     for name, r in results.items():
         if r.get("reps"):
@@ -322,9 +368,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="full", help="pose model bundle (default: full)")
     ap.add_argument(
         "--camera-tilt",
-        choices=("level", "measured", "both"),
+        choices=("level", "measured", "picture", "both", "all"),
         default="both",
-        help="no tilt given, the tilt a user would measure, or both (default)",
+        help="no tilt given (level), the tilt a user would measure, the pitch told from "
+        "the picture, level and measured (both, the default), or all three",
     )
     ap.add_argument(
         "--write",
@@ -336,7 +383,12 @@ def main(argv: list[str] | None = None) -> int:
     if not names:
         print("No fixture clips found in fixtures/.", file=sys.stderr)
         return 1
-    modes = list(TABLE_KEYS) if args.write or args.camera_tilt == "both" else [args.camera_tilt]
+    if args.write or args.camera_tilt == "all":
+        modes = list(TABLE_KEYS)
+    elif args.camera_tilt == "both":
+        modes = ["level", "measured"]
+    else:
+        modes = [args.camera_tilt]
     tables = {}
     text = io.StringIO()
     for i, mode in enumerate(modes):
@@ -352,7 +404,9 @@ def main(argv: list[str] | None = None) -> int:
             "model": args.model,
             "error_convention": "measured - truth (deg); mean/max of |error| over in-view frames",
             "camera_tilt": "clips: none given (level); clips_camera_tilt: the scene's pitch "
-            "rounded to whole degrees, as a user would give it with --camera-tilt",
+            "rounded to whole degrees, as a user would give it with --camera-tilt; "
+            "clips_camera_pitch_from_picture: none given, the pitch told from the picture "
+            "(used when its uncertainty is at most 3 deg, else level)",
             **tables,
         }
         TABLE.write_text(json.dumps(table, indent=1) + "\n")

@@ -98,6 +98,11 @@ class Analysis:
             session's calibrate-first report, or when none was found.
         frames_skipped: Frames of the recording without a pose because they were
             skipped (a live session's busy model); ``len(poses)`` were measured.
+        camera_pitch: How the camera's pitch was obtained when none was given
+            (:func:`analyze_poses_pitch_from_picture`): ``how`` (``"from the
+            picture"`` or ``"assumed level"``), ``camera_tilt_deg`` used, and the
+            estimate's fields (:meth:`halfcircle.analyze.camerapitch.PitchEstimate.to_dict`);
+            None when a tilt was given (or remembered) or the picture not asked.
     """
 
     source: str
@@ -113,6 +118,7 @@ class Analysis:
     stance: StanceChoice | None = None
     frames_skipped: int = 0
     frames_expected: int | None = None
+    camera_pitch: dict[str, Any] | None = None
 
     @property
     def ends_early(self) -> bool:
@@ -359,15 +365,93 @@ def baseline_hint(
     )
 
 
+#: The note when the picture could not tell the camera's pitch.
+PITCH_UNTOLD_NOTE: Final = (
+    "The picture did not tell how far the camera looks up or down (it needs straight "
+    "lines of the room: a door frame, a corner, floor boards), so forward bending is "
+    "read as from a level camera: if yours is not level, measure its tilt (a phone's "
+    "level app held against it) and give --camera-tilt DEG."
+)
+
+#: The note when filmed from behind, where the picture's pitch is not used.
+PITCH_BEHIND_NOTE: Final = (
+    "Filmed from behind: forward bending is read as from a level camera, whatever its tilt."
+)
+
+
+def picture_tilt(
+    poses: PoseSequence, video: str | Path, settings: Settings | None = None
+) -> tuple[float, dict[str, Any], str | None]:
+    """The camera tilt to use for a recording whose tilt was not given, told from the picture.
+
+    The stance the recording is zeroed on is chosen as :func:`analyze_poses`
+    chooses it; the camera's pitch is estimated from five of its frames in
+    ``video`` (:mod:`halfcircle.analyze.camerapitch`) and used when its uncertainty is at
+    most :data:`~halfcircle.analyze.camerapitch.MAX_USABLE_UNCERTAINTY_DEG`; otherwise the
+    camera is taken as level. From behind (the ``back`` view) it is taken as level
+    too: there the calibration's tilt correction made forward bending read worse.
+
+    Returns:
+        The tilt (deg down, 0 level), how it was obtained (``how``: ``"from the
+        picture"`` or ``"assumed level"``, ``camera_tilt_deg``, and the estimate's
+        fields), and a note for the person when the tilt was not told (or None).
+    """
+    from halfcircle.analyze.camerapitch import NO_ESTIMATE, pitch_from_video, stance_indices
+
+    settings = settings or Settings()
+    kcfg = settings.kinematics_for(0.0)
+    labelled = repair_swaps(poses)[0] if kcfg.repair_swaps else poses
+    calib, stance = calibrate_recording(labelled, kcfg.calibration, kcfg.min_visibility)
+    estimate = NO_ESTIMATE
+    if stance is not None and len(poses):
+        idx = stance_indices(stance.start, stance.stop)
+        estimate = pitch_from_video(
+            str(video), labelled.image_px[idx], idx, mirrored=poses.mirrored
+        )
+    # from behind, turning the axes by the tilt made forward bending read worse (the
+    # hc_back fixture, 6 deg down: +1.6 deg taken as level, +6.9 with the true tilt given)
+    behind = calib is not None and calib.view.kind == "back"
+    use = estimate.usable and not behind
+    tilt = round(estimate.pitch_deg, 1) if use else 0.0
+    note = None
+    if behind:
+        note = PITCH_BEHIND_NOTE
+    elif not use and poses.detected.any():
+        note = PITCH_UNTOLD_NOTE
+    how = "from the picture" if use else "assumed level"
+    return tilt, {"how": how, "camera_tilt_deg": tilt, **estimate.to_dict()}, note
+
+
+def analyze_poses_pitch_from_picture(
+    poses: PoseSequence,
+    video: str | Path,
+    model: str = "full",
+    interrupted: bool = False,
+    settings: Settings | None = None,
+) -> Analysis:
+    """:func:`analyze_poses` of a video whose camera tilt was not given: told from the picture.
+
+    The tilt comes from :func:`picture_tilt`; the result's ``camera_pitch`` says
+    how, and a note says how to give the tilt when the picture could not tell it.
+    """
+    tilt, pitch, note = picture_tilt(poses, video, settings)
+    analysis = analyze_poses(poses, model, interrupted, tilt, settings)
+    notes = analysis.notes if note is None else (*analysis.notes, note)
+    return replace(analysis, notes=notes, camera_pitch=pitch)
+
+
 def analyze_video(
     video: str | Path,
     model: str = "full",
     progress: Progress | None = None,
-    camera_tilt_deg: float = 0.0,
+    camera_tilt_deg: float | None = 0.0,
     settings: Settings | None = None,
     mirrored: bool = False,
 ) -> Analysis:
     """Analyse one recorded video (see the module docstring and :func:`analyze_poses`).
+
+    ``camera_tilt_deg`` None: the tilt was not given, and is told from the
+    picture where it can be (:func:`analyze_poses_pitch_from_picture`).
 
     ``mirrored``: the video is a mirrored recording (a selfie video), see
     :func:`extract_poses`.
@@ -377,7 +461,10 @@ def analyze_video(
     poses, interrupted = extract_poses(
         video, model, progress, pose=settings.pose, mirrored=mirrored
     )
-    analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
+    if camera_tilt_deg is None:
+        analysis = analyze_poses_pitch_from_picture(poses, video, model, interrupted, settings)
+    else:
+        analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
     return note_frames_expected(analysis, expected)
 
 
@@ -429,6 +516,8 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
 
     ``settings`` holds the settings that differ from the defaults
     (:func:`halfcircle.config.settings_diff`; ``{}`` for the defaults).
+    ``camera_pitch`` (:attr:`Analysis.camera_pitch`) is there only when no tilt
+    was given and the picture was asked.
     """
     poses, kin = analysis.poses, analysis.kinematics
     complete = analysis.complete_reps
@@ -464,6 +553,8 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
             },
             "calibration": kin.calibration.to_dict() if kin.calibration is not None else None,
             "calibration_choice": analysis.stance.as_dict() if analysis.stance else None,
+            # only when the picture was asked (the summary of a given tilt is unchanged)
+            **({"camera_pitch": analysis.camera_pitch} if analysis.camera_pitch else {}),
             "settings": settings_diff(analysis.settings),
             "counts": {
                 "frames_measured": len(poses),
@@ -515,7 +606,23 @@ def view_status(
 
 
 def camera_tilt_phrase(summary: dict[str, Any]) -> str:
-    """``"camera 9 deg down (as given)"`` when the calibration used a tilt, else ``""``."""
+    """How the camera's tilt was obtained, ``""`` for a level camera given or assumed untold.
+
+    ``"camera 9 deg down (as given)"`` when the calibration used a given tilt;
+    ``"camera about 8 deg down, from the picture (+-1.2 deg)"`` when told from the
+    picture (:func:`analyze_poses_pitch_from_picture`); ``"camera assumed level"``
+    when the picture was asked and could not tell.
+    """
+    pitch = summary.get("camera_pitch")
+    if pitch:
+        if pitch.get("how") == "from the picture":
+            deg = float(pitch["camera_tilt_deg"])
+            way = (
+                "level" if round(deg) == 0 else f"{abs(deg):.0f} deg {'down' if deg > 0 else 'up'}"
+            )
+            return (f"camera about {way}, from the picture "
+                    f"(+-{float(pitch['uncertainty_deg']):.1f} deg)")  # fmt: skip
+        return "camera assumed level"
     tilt = tilt_words(float((summary.get("calibration") or {}).get("camera_tilt_deg", 0.0)))
     return f"{tilt} (as given)" if tilt else ""
 

@@ -215,7 +215,7 @@ def _analyze_one(
     annotate: bool,
     as_json: bool,
     history_db: Path | None = None,
-    camera_tilt_deg: float = 0.0,
+    camera_tilt_deg: float | None = 0.0,
     settings: Settings | None = None,
     bars: _Bars | None = None,
     rating: tuple[str | None, int | None] | None = None,
@@ -229,12 +229,15 @@ def _analyze_one(
     worker of several videos at once sends it to the parent, :class:`_QueueBars`).
     With ``history_db`` the reps are added to that progress history as a practice
     session dated by the video's recording time (:func:`halfcircle.io.videodate.recorded_at`),
-    rated with ``rating`` (feels, pain) if given.
+    rated with ``rating`` (feels, pain) if given. ``camera_tilt_deg`` None: none
+    was given or remembered, and the picture tells it where it can
+    (:func:`halfcircle.analyze.video.analyze_poses_pitch_from_picture`).
     """
     import json
 
     from halfcircle.analyze.video import (
         analyze_poses,
+        analyze_poses_pitch_from_picture,
         extract_poses,
         frames_announced,
         note_frames_expected,
@@ -263,7 +266,10 @@ def _analyze_one(
             pose=settings.pose if settings is not None else None,
             mirrored=mirrored,
         )
-        analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
+        if camera_tilt_deg is None:  # not given: from the picture where it can tell
+            analysis = analyze_poses_pitch_from_picture(poses, video, model, interrupted, settings)
+        else:
+            analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
         analysis = note_frames_expected(analysis, total)
         bars.stage(f"results {video.name}", len(OUTPUT_FILES), "file")
         video_started = False
@@ -347,11 +353,14 @@ def _add_to_history(
     analysis: Analysis,
     video: Path,
     history_db: Path,
-    camera_tilt_deg: float,
+    camera_tilt_deg: float | None,
     rating: tuple[str | None, int | None] | None = None,
     replace: bool = False,
 ) -> list[str]:
     """Add an analysis's reps (and its rating: feels, pain) to the history.
+
+    ``camera_tilt_deg`` is the tilt given (or remembered); None when none was and
+    the picture was asked, so that a later session does not take it as given.
 
     A recording already in the history is not added again, unless ``replace``
     (:func:`_same_recording`). Returns the lines to show: progress, the advice to
@@ -439,7 +448,7 @@ def _worker_sigint(signum: int, frame: Any) -> None:
 
 
 def _analyze_worker(
-    args: tuple[int, Path, Path, str, bool, bool, Path | None, float, Settings, bool, bool],
+    args: tuple[int, Path, Path, str, bool, bool, Path | None, float | None, Settings, bool, bool],
 ) -> tuple[int, str]:
     index, video, out, model, annotate, as_json, history_db, tilt, settings = args[:9]
     replace, mirrored = args[9], args[10]
@@ -571,7 +580,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if len(folders) > 1:
             raise InputError("--feels and --pain rate one session: give one video.")
         rating = (args.feels, args.pain)
+    tilt: float | None
     tilt, note = _camera_tilt_of(args, remembered=args.to_history)
+    if args.camera_tilt is None and tilt == 0.0:
+        # none given, none or a level one remembered (a history keeps 0 for sessions
+        # that gave none): the picture tells it where it can
+        tilt, note = None, None
     if note:
         print(note, file=sys.stderr if args.json else sys.stdout)
     if len(folders) == 1:
@@ -1065,8 +1079,12 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     settings = _settings_of(args)
     _require_videos(args.source or [])
     tilt, note = _camera_tilt_of(args, remembered=not args.no_save)
-    if note:
+    # none given, none or a level one remembered (a history keeps 0 for sessions that
+    # gave none): recordings tell it from the picture where they can
+    from_picture = args.camera_tilt is None and tilt == 0.0 and args.source is not None
+    if note and not from_picture:
         print(note, file=sys.stderr if args.json else sys.stdout)
+    pitches: list[dict[str, Any]] = []
     stopped: GuidedResult | None = None
     ratings: Ratings = {}
     started_at = None  # now
@@ -1116,7 +1134,17 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             if interrupted:
                 print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
                 return EXIT_INTERRUPTED
-            runs.append(baseline_from_poses(poses, args.height_cm, settings, camera_tilt_deg=tilt))
+            used = tilt
+            if from_picture:
+                from halfcircle.analyze.video import camera_tilt_phrase, picture_tilt
+
+                used, pitch, said = picture_tilt(poses, video, settings)
+                pitches.append({"video": str(video), **pitch})
+                told = camera_tilt_phrase({"camera_pitch": pitch})
+                for line in (f"{Path(video).name}: {told}.", said):
+                    if line:
+                        print(line, file=sys.stderr if args.json else sys.stdout)
+            runs.append(baseline_from_poses(poses, args.height_cm, settings, camera_tilt_deg=used))
         run = merge_runs(runs)
         feels, pain = args.feels, args.pain
         source = ", ".join(str(v) for v in args.source)
@@ -1146,7 +1174,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                             source=source,
                             height_cm=args.height_cm,
                             test_ratings=test_ratings,
-                            camera_tilt_deg=tilt,
+                            camera_tilt_deg=None if from_picture else tilt,
                             settings=settings_diff(settings),
                         )
                         if digest is not None:
@@ -1170,6 +1198,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         "view": run.view,
         "azimuth_deg": round(run.azimuth_deg, 1),
         "camera_tilt_deg": tilt,
+        **({"camera_pitch": pitches} if pitches else {}),
         "results": [r.to_dict() for r in run.results],
         "missing": run.missing(),
         "notes": list(run.notes),
