@@ -152,6 +152,27 @@ KNOWN_MISSES = {
     ("measured", "rotation_right"),
 }
 
+#: The clips made for issue #24 (other bodies and camera distances), their misses
+#: as measured (peak read, of the truth), each clip's own: they were made to check
+#: the fingertip and rotation work, not tuned for these peaks.
+HELD_OUT_MISSES: dict[tuple[str, str, str], str] = {
+    ("base_rotation_far", "level", "rotation_left"): "17.5 of 45 deg, -20 deg view, 3.8 m",
+    ("base_rotation_far", "measured", "rotation_left"): "16.9 of 45 deg",
+    ("base_side_bends_oblique", "level", "side_bend_left"): "28.5 of 32 deg, -35 deg view",
+    ("base_side_bends_oblique", "measured", "side_bend_left"): "28.3 of 32 deg",
+    ("base_toe_touch_front_far", "level", "toe_touch"): "97.6 of 85 deg, camera 7 deg down",
+    ("base_toe_touch_front_far", "measured", "toe_touch"): "90.5 of 85 deg",
+    ("base_toe_touch_oblique_far", "level", "toe_touch"): "113.4 of 100 deg, -40 deg view",
+    ("base_toe_touch_oblique_far", "measured", "toe_touch"): "110.6 of 100 deg",
+}
+HELD_OUT = {name for name, _, _ in HELD_OUT_MISSES}
+
+
+def _known_miss(name: str, tilt: str, test: str) -> str | None:
+    if name in HELD_OUT:
+        return HELD_OUT_MISSES.get((name, tilt, test))
+    return f"{test}: known miss" if (tilt, test) in KNOWN_MISSES else None
+
 
 @pytest.mark.parametrize("tilt", ["level", "measured"])
 @pytest.mark.parametrize(("name", "index"), CASES)
@@ -159,8 +180,9 @@ def test_fixture_peaks_within_tolerance(
     name: str, index: int, tilt: str, request: pytest.FixtureRequest
 ) -> None:
     test, truth = _truth(fixture_scene(name)["baseline"][index])
-    if (tilt, test) in KNOWN_MISSES:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=f"{test}: known miss"))
+    reason = _known_miss(name, tilt, test)
+    if reason is not None:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     camera_tilt = measured_camera_tilt_deg(name) if tilt == "measured" else 0.0
     run = baseline_from_poses(fixture_poses(name), camera_tilt_deg=camera_tilt)
     found = [r for r in run.results if r.test == test]

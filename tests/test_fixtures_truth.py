@@ -279,5 +279,7 @@ def test_mediapipe_finds_the_person_exactly_when_in_view(name: str) -> None:
     missed = np.nonzero(in_view & ~det)[0]
     ghosts = np.nonzero(absent & det)[0]
     allowed = MISSED_FRAMES.get(name, [])
-    assert missed.tolist() == allowed, f"{name}: no person found on in-view frames {missed.tolist()}"
+    assert missed.tolist() == allowed, (
+        f"{name}: no person found on in-view frames {missed.tolist()}"
+    )
     assert len(ghosts) == 0, f"{name}: a person found on empty frames {ghosts.tolist()}"

@@ -19,8 +19,11 @@ the test's direction (a right side bend of 28 deg has ``peak_deg = 28``).
 Fingertip measures are in cm: ``fingertip_floor_cm`` is the lowest fingertip
 height above the floor (toe touch; negative below the feet), and for a side
 bend the fingertip travel down the thigh (neutral height minus lowest height).
-Metric lengths follow MediaPipe's world scale, sharpened when the body height
-is given (:class:`~halfcircle.calibration.CalibrationConfig` ``body_height_m``).
+In a recorded baseline (:func:`baseline_from_poses`) the fingertip heights come
+from :func:`halfcircle.fingertip.fingertip_floor_cm` (image landmarks scaled on
+the calibration stance and the body height when given, MediaPipe's average-body
+scale otherwise); a test whose lowest point the view does not show (feet or
+hands out of sight) gets no fingertip measure and a note instead.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from numpy.typing import NDArray
 
 from halfcircle.calibration import calibrate_recording
 from halfcircle.errors import ValidationError
+from halfcircle.fingertip import REASONS, fingertip_floor_cm, withheld_reason
 from halfcircle.kinematics import KinematicsConfig, KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseSequence
 
@@ -50,6 +54,7 @@ __all__ = [
     "baseline_from_poses",
     "baseline_kinematics_config",
     "excursions",
+    "fingertip_series",
     "format_result",
     "merge_ranges",
     "merge_runs",
@@ -206,7 +211,9 @@ def _peak(x: NDArray[np.float64]) -> tuple[float, int]:
 
 
 def segment_baseline(
-    kin: KinematicsSeries, config: BaselineConfig | None = None
+    kin: KinematicsSeries,
+    config: BaselineConfig | None = None,
+    fingertip_cm: NDArray[np.float64] | None = None,
 ) -> list[BaselineResult]:
     """Find the baseline tests in a recording and measure each one.
 
@@ -214,6 +221,10 @@ def segment_baseline(
         kin: Calibrated per-frame measures of the recording (zero at the neutral
             stance; see :func:`halfcircle.kinematics.compute_kinematics`).
         config: Segmentation thresholds.
+        fingertip_cm: ``(n,)`` lowest fingertip height above the floor per frame
+            (cm, NaN where not seen); ``kin.fingertip_height_cm`` when None. A
+            test gets a fingertip measure only when at least half the frames
+            within ``_TIP_AROUND_PEAK_S`` of its peak have one.
 
     Returns:
         The tests found, in time order. A movement none of whose channels reaches
@@ -234,8 +245,9 @@ def segment_baseline(
         xs = np.where((conf >= cfg.min_confidence) & kin.valid, x, np.nan)
         signals[name] = xs
         ranges += excursions(xs, cfg.enter_deg[i], cfg.leave_deg[i])
+    tips = kin.fingertip_height_cm if fingertip_cm is None else fingertip_cm
     results: list[BaselineResult] = []
-    neutral_tip = _neutral(kin)
+    neutral_tip = _neutral(kin, tips)
     for a, b in merge_ranges(ranges):
         last = min(b, len(t) - 1)
         if t[last] - t[a] < cfg.min_duration_s:
@@ -256,8 +268,10 @@ def segment_baseline(
             test, peak, i_peak, conf = f"rotation_{side}", rot_mag, i_rot, kin.rotation_conf
         else:
             continue
-        tip = kin.fingertip_height_cm[a:b]
-        lowest = float(np.nanmin(tip)) if np.isfinite(tip).any() else math.nan
+        tip = tips[a:b]
+        near = np.abs(t[a:b] - t[a + i_peak]) <= _TIP_AROUND_PEAK_S
+        seen = np.isfinite(tip[near]).mean() >= 0.5 if near.any() else False
+        lowest = float(np.nanmin(tip)) if seen else math.nan
         floor_cm = travel_cm = None
         if test == "toe_touch" and math.isfinite(lowest):
             floor_cm = round(lowest, 1)
@@ -279,10 +293,13 @@ def segment_baseline(
     return results
 
 
-def _neutral(kin: KinematicsSeries) -> float:
+#: A test's fingertip measure needs fingertips seen around its peak, within this (s).
+_TIP_AROUND_PEAK_S: Final = 0.3
+
+
+def _neutral(kin: KinematicsSeries, tip: NDArray[np.float64]) -> float:
     """Fingertip height (cm) at the neutral stance, NaN when unknown."""
     cal = kin.calibration
-    tip = kin.fingertip_height_cm
     if cal is not None and math.isfinite(cal.start_s):
         sel = (kin.time_s >= cal.start_s) & (kin.time_s <= cal.end_s) & np.isfinite(tip)
         if sel.any():
@@ -353,7 +370,11 @@ def baseline_from_poses(
     if not poses.detected.any():
         notes.insert(0, "No person was found in this video: stand so your whole body is in view.")
     config = settings.baseline if settings is not None else None
-    results = segment_baseline(kin, config) if kin.calibration is not None else []
+    results: list[BaselineResult] = []
+    if kin.calibration is not None:
+        tips = fingertip_series(poses, kin, height_cm)
+        results = segment_baseline(kin, config, tips)
+        notes += _fingertip_notes(poses, results, height_cm)
     if stance is not None:
         said = stance.note(sum(r.start_s < stance.start_s for r in results))
         if said is not None:
@@ -376,6 +397,56 @@ def baseline_from_poses(
         calibrated=kin.calibration is not None,
         notes=tuple(notes),
     )
+
+
+def fingertip_series(
+    poses: PoseSequence, kin: KinematicsSeries, height_cm: float | None
+) -> NDArray[np.float64]:
+    """Lowest fingertip above the floor per frame (cm, NaN where not seen).
+
+    :func:`halfcircle.fingertip.fingertip_floor_cm` scaled on ``kin``'s calibration
+    stance (``kin.calibration`` must be set) and ``height_cm`` when given.
+    """
+    cal = kin.calibration
+    if cal is None:
+        raise ValidationError("fingertip_series needs a calibrated KinematicsSeries.")
+    stance = (poses.time_s >= cal.start_s) & (poses.time_s <= cal.end_s) & poses.detected
+    return fingertip_floor_cm(
+        poses.image,
+        poses.world,
+        poses.visibility,
+        poses.image_size,
+        stance,
+        height_cm / 100.0 if height_cm is not None else None,
+    )
+
+
+def _fingertip_notes(
+    poses: PoseSequence,
+    results: list[BaselineResult],
+    height_cm: float | None,
+) -> list[str]:
+    """Notes on fingertip measures withheld, and on their scale without a height."""
+    notes = []
+    for r in results:
+        if r.test != "toe_touch" and not r.test.startswith("side_bend"):
+            continue
+        if r.fingertip_floor_cm is not None or r.fingertip_travel_cm is not None:
+            continue
+        near = np.abs(poses.time_s - r.peak_time_s) <= _TIP_AROUND_PEAK_S
+        why = REASONS[withheld_reason(poses.image, poses.visibility, near)]
+        notes.append(
+            f"No fingertip distance for the {r.test.replace('_', ' ')}: {why} at its "
+            "lowest point. Film the whole body, feet included, to get one."
+        )
+    if height_cm is None and any(
+        r.fingertip_floor_cm is not None or r.fingertip_travel_cm is not None for r in results
+    ):
+        notes.append(
+            "Fingertip distances are scaled to an average body: give your height to "
+            "measure them in your own centimetres."
+        )
+    return notes
 
 
 def format_result(r: BaselineResult) -> str:
