@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MDC",
+    "ROTATION_MARGIN_DEG",
     "TESTS",
     "BaselineConfig",
     "BaselineResult",
@@ -56,6 +57,7 @@ __all__ = [
     "excursions",
     "fingertip_series",
     "format_result",
+    "margin_deg",
     "merge_ranges",
     "merge_runs",
     "segment_baseline",
@@ -82,6 +84,21 @@ TESTS: Final[dict[str, str]] = {
 #: Minimal detectable change per measure: smaller differences are not called real.
 #: Trunk range 5 deg (instrumented trunk ROM 5-15 deg), fingertip-to-floor 4.5 cm.
 MDC: Final[dict[str, float]] = {"deg": 5.0, "cm": 4.5}
+
+#: The smallest change of a trunk rotation peak called real (deg): the largest peak
+#: error measured on the rendered rotation fixtures (``bench/accuracy_table.txt``,
+#: full model, camera tilt given or not), not the 5 deg of :data:`MDC`. MediaPipe
+#: reads the turn low by an amount that varies with the view, the side and the
+#: body: from 1.8 to 28.14 deg low at true turns of 35 to 45 deg (28.14 on the
+#: held-out ``base_rotation_far``, left turn, tilt given), and up to 3.5 deg high
+#: from the side.
+ROTATION_MARGIN_DEG: Final = 28.2  # 28.14 rounded up to the tenth
+
+
+def margin_deg(test: str) -> float:
+    """The smallest change of a test's peak (deg) called real: rotations have their own."""
+    return ROTATION_MARGIN_DEG if test.startswith("rotation") else MDC["deg"]
+
 
 _Channel = Literal["forward", "lateral", "rotation"]
 
@@ -387,8 +404,10 @@ def baseline_from_poses(
         )
     if any(r.test.startswith("rotation") for r in results):
         notes.append(
-            "Trunk rotation usually reads low, often by a quarter of the true turn and at "
-            "times by more: compare it only with your own earlier sessions filmed the same way."
+            "Trunk rotation reads low, by 2 to 28 deg on test videos, and by how much "
+            "depends on the view and the side: it is for comparing with your own sessions "
+            "filmed the same way only, and only a change of more than "
+            f"{ROTATION_MARGIN_DEG:g} deg counts as real."
         )
     return BaselineRun(
         results=results,
