@@ -171,9 +171,7 @@ def test_fingertip_errors_are_no_worse_than_the_table(mode: str, name: str) -> N
 
 @pytest.mark.parametrize(
     ("mode", "name"),
-    [
-        (m, n) for m, n in TIP_CASES if _committed(m, n)["fingertip_cm"]["height_given"]["lowest"]
-    ],
+    [(m, n) for m, n in TIP_CASES if _committed(m, n)["fingertip_cm"]["height_given"]["lowest"]],
 )
 def test_fingertip_to_floor_within_the_clinical_margin_with_the_height_given(
     mode: str, name: str

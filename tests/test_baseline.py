@@ -86,6 +86,30 @@ def test_synthetic_protocol_segmented_with_exact_peaks() -> None:
     assert all(r.start_s < r.peak_time_s < r.end_s for r in run.results)
 
 
+def test_a_given_fingertip_series_is_used_and_withheld_where_the_peak_is_unseen() -> None:
+    from halfcircle.calibration import calibrate_recording
+    from halfcircle.kinematics import KinematicsConfig
+
+    lat, fwd, rot = _protocol()
+    seq = synthetic_clip(lat, fwd, rot, azimuth_deg=30.0, knee_flexion_deg=0.0).seq
+    cfg = KinematicsConfig()
+    calib, _ = calibrate_recording(seq, cfg.calibration, cfg.min_visibility)
+    kin = compute_kinematics(seq, cfg, calibration=calib)
+    tips = np.full(len(kin), 50.0)
+    tips[60:150] = 50.0 - 0.4 * fwd[60:150]  # 26 cm at the toe touch's 60 deg
+    tips[180:270] = 50.0 - 0.3 * lat[180:270]  # 7.5 cm down in the right side bend
+    found = {r.test: r for r in segment_baseline(kin, fingertip_cm=tips)}
+    assert found["toe_touch"].fingertip_floor_cm == pytest.approx(26.0, abs=0.05)
+    assert found["side_bend_right"].fingertip_travel_cm == pytest.approx(7.5, abs=0.05)
+    # unseen within 0.3 s of the peak: no distance rather than the lowest seen elsewhere
+    peak = int(np.argmin(np.abs(kin.time_s - found["toe_touch"].peak_time_s)))
+    hidden = tips.copy()
+    hidden[peak - 12 : peak + 12] = np.nan
+    found = {r.test: r for r in segment_baseline(kin, fingertip_cm=hidden)}
+    assert found["toe_touch"].fingertip_floor_cm is None
+    assert found["side_bend_right"].fingertip_travel_cm == pytest.approx(7.5, abs=0.05)
+
+
 def test_quiet_standing_finds_no_test() -> None:
     z = np.zeros(150)
     clip = synthetic_clip(z, z, z, noise_px=0.3, noise_depth_m=0.002)
