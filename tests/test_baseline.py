@@ -381,7 +381,8 @@ def test_cli_baseline_source_into_history_trend_and_exports(
     )
     out = capsys.readouterr().out
     assert "side bend right:" in out and "Saved as session 1" in out
-    assert "rotation usually reads low" in out  # the rotation caveat is said plainly
+    assert "Trunk rotation reads low" in out  # the rotation caveat is said plainly
+    assert "filmed the same way only" in out
 
     # a re-assessment the same day (other recordings), rated worse with more pain
     again = [str(another_recording(Path(v), tmp_path / "again")) for v in videos]
