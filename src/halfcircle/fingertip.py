@@ -15,9 +15,10 @@ MediaPipe's *image* landmarks, which are precise in the picture, in four steps:
 2. **Floor**: the image row of the heels and toes (landmarks 29-32) at the
    stance (median of their mean row), for every frame where enough of them are
    seen. Not each frame's own: when the trunk folds in front of the legs in a
-   front-view toe touch, MediaPipe's feet points rose by up to 0.13 of the image
-   height (rendered ``base_toe_touch_front_far``), which read the fingertips
-   tens of cm low. The baseline tests ask the feet to stay put.
+   front-view toe touch, MediaPipe's feet points (their mean) rose by up to 0.38
+   of the image height (rendered ``base_toe_touch_front_far``), and a floor taken
+   from each frame read the lowest point there 37 cm low. The baseline tests ask
+   the feet to stay put.
 3. **Fingertip**: MediaPipe's index-finger point (19/20) sits above the tip of
    the hand: on the two rendered baseline clips used to choose the method, at
    the stance (hands and feet at one depth, the person's height given), it read
