@@ -86,6 +86,30 @@ def test_synthetic_protocol_segmented_with_exact_peaks() -> None:
     assert all(r.start_s < r.peak_time_s < r.end_s for r in run.results)
 
 
+def test_a_given_fingertip_series_is_used_and_withheld_where_the_peak_is_unseen() -> None:
+    from halfcircle.kinematics.calibration import calibrate_recording
+    from halfcircle.kinematics.measure import KinematicsConfig
+
+    lat, fwd, rot = _protocol()
+    seq = synthetic_clip(lat, fwd, rot, azimuth_deg=30.0, knee_flexion_deg=0.0).seq
+    cfg = KinematicsConfig()
+    calib, _ = calibrate_recording(seq, cfg.calibration, cfg.min_visibility)
+    kin = compute_kinematics(seq, cfg, calibration=calib)
+    tips = np.full(len(kin), 50.0)
+    tips[60:150] = 50.0 - 0.4 * fwd[60:150]  # 26 cm at the toe touch's 60 deg
+    tips[180:270] = 50.0 - 0.3 * lat[180:270]  # 7.5 cm down in the right side bend
+    found = {r.test: r for r in segment_baseline(kin, fingertip_cm=tips)}
+    assert found["toe_touch"].fingertip_floor_cm == pytest.approx(26.0, abs=0.05)
+    assert found["side_bend_right"].fingertip_travel_cm == pytest.approx(7.5, abs=0.05)
+    # unseen within 0.3 s of the peak: no distance rather than the lowest seen elsewhere
+    peak = int(np.argmin(np.abs(kin.time_s - found["toe_touch"].peak_time_s)))
+    hidden = tips.copy()
+    hidden[peak - 12 : peak + 12] = np.nan
+    found = {r.test: r for r in segment_baseline(kin, fingertip_cm=hidden)}
+    assert found["toe_touch"].fingertip_floor_cm is None
+    assert found["side_bend_right"].fingertip_travel_cm == pytest.approx(7.5, abs=0.05)
+
+
 def test_quiet_standing_finds_no_test() -> None:
     z = np.zeros(150)
     clip = synthetic_clip(z, z, z, noise_px=0.3, noise_depth_m=0.002)
@@ -152,6 +176,27 @@ KNOWN_MISSES = {
     ("measured", "rotation_right"),
 }
 
+#: The clips made for issue #24 (other bodies and camera distances), their misses
+#: as measured (peak read, of the truth), each clip's own: they were made to check
+#: the fingertip and rotation work, not tuned for these peaks.
+HELD_OUT_MISSES: dict[tuple[str, str, str], str] = {
+    ("base_rotation_far", "level", "rotation_left"): "17.5 of 45 deg, -20 deg view, 3.8 m",
+    ("base_rotation_far", "measured", "rotation_left"): "16.9 of 45 deg",
+    ("base_side_bends_oblique", "level", "side_bend_left"): "28.5 of 32 deg, -35 deg view",
+    ("base_side_bends_oblique", "measured", "side_bend_left"): "28.3 of 32 deg",
+    ("base_toe_touch_front_far", "level", "toe_touch"): "97.6 of 85 deg, camera 7 deg down",
+    ("base_toe_touch_front_far", "measured", "toe_touch"): "90.5 of 85 deg",
+    ("base_toe_touch_oblique_far", "level", "toe_touch"): "113.4 of 100 deg, -40 deg view",
+    ("base_toe_touch_oblique_far", "measured", "toe_touch"): "110.6 of 100 deg",
+}
+HELD_OUT = {name for name, _, _ in HELD_OUT_MISSES}
+
+
+def _known_miss(name: str, tilt: str, test: str) -> str | None:
+    if name in HELD_OUT:
+        return HELD_OUT_MISSES.get((name, tilt, test))
+    return f"{test}: known miss" if (tilt, test) in KNOWN_MISSES else None
+
 
 @pytest.mark.parametrize("tilt", ["level", "measured"])
 @pytest.mark.parametrize(("name", "index"), CASES)
@@ -159,8 +204,9 @@ def test_fixture_peaks_within_tolerance(
     name: str, index: int, tilt: str, request: pytest.FixtureRequest
 ) -> None:
     test, truth = _truth(fixture_scene(name)["baseline"][index])
-    if (tilt, test) in KNOWN_MISSES:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=f"{test}: known miss"))
+    reason = _known_miss(name, tilt, test)
+    if reason is not None:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     camera_tilt = measured_camera_tilt_deg(name) if tilt == "measured" else 0.0
     run = baseline_from_poses(fixture_poses(name), camera_tilt_deg=camera_tilt)
     found = [r for r in run.results if r.test == test]
@@ -335,7 +381,8 @@ def test_cli_baseline_source_into_history_trend_and_exports(
     )
     out = capsys.readouterr().out
     assert "side bend right:" in out and "Saved as session 1" in out
-    assert "rotation usually reads low" in out  # the rotation caveat is said plainly
+    assert "Trunk rotation reads low" in out  # the rotation caveat is said plainly
+    assert "filmed the same way only" in out
 
     # a re-assessment the same day (other recordings), rated worse with more pain
     again = [str(another_recording(Path(v), tmp_path / "again")) for v in videos]

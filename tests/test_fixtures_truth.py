@@ -32,6 +32,9 @@ COLUMNS = [
     "segment",
     "rep",
 ]
+#: Appended in the clips with baseline movements (toe touch, side bend, rotation).
+BASELINE_COLUMNS = ["fingertip_floor_cm"]
+BASELINE_TYPES = {"toe_touch", "side_bend", "rotation"}
 CLIPS = sorted(p.name[: -len(".scene.json")] for p in FIXTURES.glob("*.scene.json"))
 PHASES = {
     "calibrate",
@@ -51,7 +54,9 @@ def read_truth(name: str) -> dict[str, np.ndarray]:
         reader = csv.reader(f)
         header = next(reader)
         rows = list(reader)
-    assert header == COLUMNS
+    baseline = any(b["type"] in BASELINE_TYPES for b in scene(name)["baseline"])
+    assert header == COLUMNS + (BASELINE_COLUMNS if baseline else [])
+    assert header == scene(name)["csv_columns"]
     out: dict[str, np.ndarray] = {}
     for i, key in enumerate(header):
         col = [r[i] for r in rows]
@@ -203,6 +208,39 @@ def test_reps_follow_the_sign_conventions(name: str) -> None:
             assert b["peak_rotation_deg"] == round(v.max(), 4) and b["peak_rotation_deg"] > 10
 
 
+BASELINE_CLIPS = [
+    n for n in CLIPS if any(b["type"] in BASELINE_TYPES for b in scene(n)["baseline"])
+]
+
+
+@pytest.mark.parametrize("name", BASELINE_CLIPS)
+def test_fingertip_truth_follows_the_movement(name: str) -> None:
+    """Fingertips hang at a constant height when upright and go down in every bend."""
+    s = scene(name)
+    t = read_truth(name)
+    tip = t["fingertip_floor_cm"]
+    height = s["standing_height_cm"]
+    assert 140.0 < height < 230.0
+    upright = (t["inclination_deg"] == 0) & (t["rotation_deg"] == 0)
+    assert upright.sum() >= 10
+    standing = tip[upright]
+    assert np.ptp(standing) < 0.05
+    if s["stance"].get("arms") == "crossed":  # hands on the shoulders
+        assert 0.6 < standing[0] / height < 0.85
+    else:  # hanging: about a third to a half of the height
+        assert 0.3 < standing[0] / height < 0.5
+    for b in s["baseline"]:
+        w = window(s, b)
+        if b["type"] == "toe_touch":
+            # a toe touch reaches far down; a drill's roll-down along the wall less far
+            least = 10.0 if s["name"].startswith("drill_") else 40.0
+            assert tip[w].min() < standing[0] - least
+        elif b["type"] == "side_bend":
+            assert standing[0] - 15.0 < tip[w].min() < standing[0] - 5.0
+        else:  # a rotation barely moves the fingertips' height
+            assert np.all(np.abs(tip[w] - standing[0]) < 10.0)
+
+
 def test_smooth_and_stop_and_go_share_their_peaks() -> None:
     a, b = scene("hc_smooth")["reps"][0], scene("hc_stopgo")["reps"][0]
     for key in ("peak_lateral_right_deg", "peak_lateral_left_deg", "peak_forward_deg"):
@@ -219,9 +257,16 @@ def test_person_leaves_the_view() -> None:
     assert np.all(t["in_view"][:45] == 1)
 
 
+#: In-view frames where the full model finds nobody, as measured (the clip was made
+#: for issue #24 and is kept as rendered): coming up from an 85 deg toe touch, front
+#: view from 3.7 m, sensor noise and JPEG 70.
+MISSED_FRAMES: dict[str, list[int]] = {"base_toe_touch_front_far": [146]}
+
+
 @pytest.mark.parametrize("name", CLIPS)
 def test_mediapipe_finds_the_person_exactly_when_in_view(name: str) -> None:
-    """The full model (VIDEO mode) finds the person on every in-view frame, nobody else."""
+    """The full model (VIDEO mode) finds the person on every in-view frame (but the
+    measured misses of :data:`MISSED_FRAMES`), and nobody on an empty one."""
     from tests.conftest import fixture_poses
 
     s = scene(name)
@@ -233,5 +278,8 @@ def test_mediapipe_finds_the_person_exactly_when_in_view(name: str) -> None:
     absent = t["visible_fraction"] == 0
     missed = np.nonzero(in_view & ~det)[0]
     ghosts = np.nonzero(absent & det)[0]
-    assert len(missed) == 0, f"{name}: no person found on in-view frames {missed.tolist()}"
+    allowed = MISSED_FRAMES.get(name, [])
+    assert missed.tolist() == allowed, (
+        f"{name}: no person found on in-view frames {missed.tolist()}"
+    )
     assert len(ghosts) == 0, f"{name}: a person found on empty frames {ghosts.tolist()}"

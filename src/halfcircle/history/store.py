@@ -52,7 +52,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
-from halfcircle.coaching.baseline import MDC, BaselineResult
+from halfcircle.coaching.baseline import MDC, ROTATION_MARGIN_DEG, BaselineResult
 from halfcircle.coaching.painmodel import PainDecision, PainRating, pain_decision
 from halfcircle.coaching.plan import TodayStatus, plan_dict, plans, today_status
 from halfcircle.coaching.scoring import PersonalBest, points
@@ -68,6 +68,7 @@ __all__ = [
     "HistoryError",
     "PracticeLog",
     "TrendRow",
+    "change_margin",
     "default_db_path",
     "format_trend",
     "local_datetime",
@@ -781,6 +782,8 @@ class History:
             prev = values[-2] if len(values) > 1 else None
             change = values[-1] - prev if prev is not None else None
             mdc = MDC.get(unit_of(key))  # none known for score and SPARC
+            if mdc is not None:
+                mdc = change_margin(key)  # a rotation's is its measured error
             # how the latest session with this measure felt: the test's own rating, else
             # the whole session's
             latest = series[-1][2]
@@ -857,7 +860,11 @@ class History:
             unit = unit_of(key)
             test, measure = key.split(".", 1)
             label = test.replace("_", " ") + _MEASURE_LABELS.get(measure, f" {measure}")
-            what = f"{d:+.0f} {unit} ({verdict(key, d)})" if _is_real(unit, d) else "about the same"
+            what = (
+                f"{d:+.0f} {unit} ({verdict(key, d)})"
+                if _is_real(unit, d, key)
+                else "about the same"
+            )
             f = feel.get(test) if test not in said else None
             said.add(test)
             lines.append(f"{label} {what}" + (f", feels {f}" if f else ""))
@@ -1237,9 +1244,22 @@ def recording_digest(paths: Sequence[Path | str]) -> str:
     return digest.hexdigest()
 
 
-def _is_real(unit: str, change: float) -> bool:
-    """Whether a change is beyond its unit's margin (:data:`CHANGE_MARGINS`; any without one)."""
-    return abs(change) > CHANGE_MARGINS.get(unit, 0.0)
+def change_margin(key: str) -> float | None:
+    """The margin of a real change of a ``TEST.MEASURE`` (None: any change counts).
+
+    Its unit's (:data:`CHANGE_MARGINS`), but a trunk rotation's peak has its own,
+    its measured error (:data:`halfcircle.coaching.baseline.ROTATION_MARGIN_DEG`).
+    """
+    unit = unit_of(key)
+    if unit == "deg" and key.startswith("rotation"):
+        return ROTATION_MARGIN_DEG
+    return CHANGE_MARGINS.get(unit)
+
+
+def _is_real(unit: str, change: float, key: str = "") -> bool:
+    """Whether a change is beyond its margin (:func:`change_margin`; any without one)."""
+    margin = change_margin(key) if key else CHANGE_MARGINS.get(unit)
+    return abs(change) > (margin or 0.0)
 
 
 def verdict(key: str, change: float) -> str:
@@ -1252,7 +1272,7 @@ def verdict(key: str, change: float) -> str:
     closer to the floor) and "less" in the other. A measure whose unit has no
     margin counts any change.
     """
-    if not _is_real(unit_of(key), change):
+    if not _is_real(unit_of(key), change, key):
         return "about the same"
     lower_is_better = key.rpartition(".")[2] in _LOWER_IS_BETTER
     return "better" if (change < 0) == lower_is_better else "less"
@@ -1263,7 +1283,9 @@ def real_change_words() -> str:
     return (
         f"a change big enough to be real: {CHANGE_MARGINS['deg']:g} deg or "
         f"{CHANGE_MARGINS['cm']:g} cm, {CHANGE_MARGINS['pts']:g} points of score, "
-        f"{CHANGE_MARGINS['sparc']:g} of smoothness"
+        f"{CHANGE_MARGINS['sparc']:g} of smoothness; for trunk rotation "
+        f"{ROTATION_MARGIN_DEG:g} deg, its error on test videos, and only between "
+        "sessions filmed the same way"
     )
 
 

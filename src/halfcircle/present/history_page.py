@@ -14,7 +14,7 @@ ranges of :data:`halfcircle.present.cohort.AXIS_RANGES`,
 :func:`halfcircle.present.cohort.axis_limits`),
 so a change within the measuring noise stays a small step, and a shaded band
 around the first session's value shows where a change is not yet real
-(:data:`halfcircle.history.store.CHANGE_MARGINS`).
+(:func:`halfcircle.history.store.change_margin`).
 
 The x axis is the order of the sessions, one step each, labelled with the
 session's number and, where it changes, its local date: two sessions minutes
@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from halfcircle.history.store import (
-    CHANGE_MARGINS,
     History,
     TrendRow,
+    change_margin,
     local_datetime,
     local_time,
     plain_label,
@@ -241,7 +241,7 @@ def history_figure(history: History) -> Figure:
                 )
                 texts.append((text, float(x), float(v)))
         panels.append((ax, [(float(x), v) for x, v in zip(xs, values, strict=True)], texts))
-        _scale_panel(ax, unit_of(key), values)
+        _scale_panel(ax, unit_of(key), values, change_margin(key))
         ax.set_ylabel(_Y_LABELS.get(unit_of(key), unit_of(key)), fontsize=TEXT_PT)
         ax.set_title(plain_label(key), fontsize=TITLE_PT, loc="left")
         ax.tick_params(labelsize=TEXT_PT, labelbottom=True)
@@ -280,8 +280,10 @@ def history_figure(history: History) -> Figure:
     return fig
 
 
-def _scale_panel(ax: Axes, unit: str, values: Sequence[float]) -> None:
+def _scale_panel(ax: Axes, unit: str, values: Sequence[float], margin: float | None) -> None:
     """Y limits of one measure's panel, and the band of no real change around its first value.
+
+    ``margin`` is the measure's real-change margin (:func:`halfcircle.history.store.change_margin`).
 
     The limits are :func:`halfcircle.present.cohort.axis_limits` of the values with
     :data:`LABEL_ROOM` above and below them (for the pain labels), at least the
@@ -297,7 +299,6 @@ def _scale_panel(ax: Axes, unit: str, values: Sequence[float]) -> None:
         ax.set_ylim(*limits)
     else:
         ax.margins(y=0.35)
-    margin = CHANGE_MARGINS.get(unit)
     if margin is not None and values:
         ax.axhspan(values[0] - margin, values[0] + margin, color=_BAND_COLOUR, alpha=0.12,
                    lw=0, zorder=0)  # fmt: skip

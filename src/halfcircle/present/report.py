@@ -348,7 +348,7 @@ _TEST_PHRASES: Final[dict[str, str]] = {
 
 def baseline_feedback(run: BaselineRun) -> list[str]:
     """Plain-language sentences about the baseline tests of a recording."""
-    from halfcircle.coaching.baseline import MDC
+    from halfcircle.coaching.baseline import MDC, margin_deg
 
     if not run.results:
         if not run.calibrated:
@@ -367,7 +367,12 @@ def baseline_feedback(run: BaselineRun) -> list[str]:
         pa, pb = peak.get(f"{key}_{a}"), peak.get(f"{key}_{b}")
         if pa is None or pb is None:
             continue
-        if abs(pa - pb) < MDC["deg"]:
+        if abs(pa - pb) < margin_deg(key) and key == "rotation":
+            out.append(
+                f"Your {what} read {pa:.0f}° to the {a} and {pb:.0f}° to the {b}: no "
+                "difference beyond what this measure can tell."
+            )
+        elif abs(pa - pb) < margin_deg(key):
             out.append(f"Your {what} were even: {pa:.0f}° to the {a} and {pb:.0f}° to the {b}.")
         else:
             far, near = (a, b) if pa > pb else (b, a)
