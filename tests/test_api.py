@@ -36,6 +36,15 @@ def test_import_stays_light() -> None:
         halfcircle.nope  # type: ignore[attr-defined]  # noqa: B018
 
 
+def test_import_loads_only_the_package_face_errors_and_landmarks() -> None:
+    code = (
+        "import sys; before = set(sys.modules); import halfcircle; "
+        "print(' '.join(sorted(m for m in set(sys.modules) - before if 'halfcircle' in m)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["halfcircle", "halfcircle.errors", "halfcircle.landmarks"]
+
+
 def test_dir_lists_the_api_before_it_is_imported() -> None:
     code = "import halfcircle; print(' '.join(dir(halfcircle)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
