@@ -45,14 +45,14 @@ of the peak) keeps angles that hover on a threshold from inflating counts.
 
 Rep boundaries: the start is backdated to where the trunk left rest. Rest is a low
 percentile of the inclination of the upright frames just before, plus
-``onset_margin_deg`` or ``onset_noise_factor`` robust standard deviations of its
-frame-to-frame changes, whichever is larger; the rising flank above that margin
-is extrapolated back to rest (a ``t ** 2.5`` departure, see ``_flank_zero_time``), at
-most ``onset_max_extrapolation_s``. The end is found the same way on the falling
-flank once the trunk is back at rest, or where the inclination stopped falling
-(``settle_stall_deg`` within ``settle_stall_s``), at most ``settle_timeout_s``
-after dropping below ``enter_upright_deg``. The rep's closing events come when it
-has settled, a few tenths of a second after its end.
+``onset_margin_deg`` or ``onset_noise_factor`` robust standard deviations of its frame-
+to-frame changes, whichever is larger; the rising flank above that margin is
+extrapolated back to rest (a ``t ** 2.5`` departure), at most
+``onset_max_extrapolation_s`` (:mod:`halfcircle.coaching.repbounds`). The end is found
+the same way on the falling flank once the trunk is back at rest, or where the
+inclination stopped falling (``settle_stall_deg`` within ``settle_stall_s``), at most
+``settle_timeout_s`` after dropping below ``enter_upright_deg``. The rep's closing
+events come when it has settled, a few tenths of a second after its end.
 """
 
 from __future__ import annotations
@@ -61,11 +61,19 @@ import math
 from collections import deque
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from halfcircle.coaching.repbounds import (
+    RepFrame,
+    Rest,
+    falling_flank_end,
+    rep_start_index,
+    rest_before,
+    settle_end_index,
+)
 from halfcircle.coaching.scoring import (
     Direction,
     MetricConfig,
@@ -337,42 +345,7 @@ class LiveSnapshot:
     knee_flexion_deg: float
 
 
-class _Frame(NamedTuple):
-    t: float
-    lat: float
-    fwd: float
-    valid: bool
-    shift: float
-    tilt: float
-    knee: float
-    incl: float
-
-
 _NAN = float("nan")
-
-#: Power of the rest-departure model of :func:`_flank_zero_time`.
-_FLANK_POWER: Final = 2.5
-
-
-def _flank_zero_time(frames: list[_Frame], rest: float, margin: float) -> float | None:
-    """Time where an inclination flank meets ``rest``, extrapolated.
-
-    The departure from rest is modelled as ``a |t - t0| ** p`` with ``p =``
-    :data:`_FLANK_POWER`: a line is fitted to ``(incl - rest) ** (1 / p)`` over the
-    flank's frames at least ``margin`` above rest, and its zero is ``t0``. A
-    smooth start from standstill has ``p`` between 2 (constant acceleration) and
-    3 (minimum jerk); a fixed 2.5 is the most robust to noise on synthetic reps of
-    both kinds. None if under three frames or the fit is flat.
-    """
-    pts = [(f.t, f.incl - rest) for f in frames if f.valid and f.incl - rest >= margin]
-    if len(pts) < 3:
-        return None
-    x = np.array([p[0] for p in pts])
-    z = np.array([p[1] for p in pts]) ** (1.0 / _FLANK_POWER)
-    slope, intercept = np.polyfit(x - x[0], z, 1)
-    if slope == 0 or not np.isfinite(slope):
-        return None
-    return float(x[0] - intercept / slope)
 
 
 class RepCounter:
@@ -409,12 +382,12 @@ class RepCounter:
         self._state_since = _NAN
         self._armed = False
         self._last_t: float | None = None
-        self._last_valid: _Frame | None = None
-        self._last_input: _Frame | None = None
+        self._last_valid: RepFrame | None = None
+        self._last_input: RepFrame | None = None
         self._resume_state = RepState.READY
         self._paused_at = _NAN
-        self._pre: deque[_Frame] = deque()
-        self._rep: list[_Frame] = []
+        self._pre: deque[RepFrame] = deque()
+        self._rep: list[RepFrame] = []
         self._trace: list[tuple[float, float]] = []
         self._trace_arr = np.zeros((0, 2))
         self._trace_n = 0
@@ -422,8 +395,7 @@ class RepCounter:
         self._crossed = False
         self._peak_incl = 0.0
         self._peak_b = 0.0
-        self._rest_thr = self.thresholds.onset_margin_deg
-        self._rest_level = 0.0
+        self._rest = Rest(0.0, self.thresholds.onset_margin_deg)
         self._end_target: float | None = None
         self._settling = False
         self._settle_outcome: Outcome = "complete"
@@ -612,7 +584,7 @@ class RepCounter:
         ok = bool(valid) and math.isfinite(lat) and math.isfinite(fwd)
         unit = trunk_direction_one(lat, fwd) if ok else None
         incl = math.degrees(math.acos(max(-1.0, min(1.0, unit[2])))) if unit else _NAN
-        frame = _Frame(
+        frame = RepFrame(
             t,
             lat if ok else _NAN,
             fwd if ok else _NAN,
@@ -650,7 +622,7 @@ class RepCounter:
         return events
 
     # ---------------------------------------------------------------- internals
-    def _last_valid_t_before(self, frame: _Frame) -> float:
+    def _last_valid_t_before(self, frame: RepFrame) -> float:
         for f in reversed(self._rep or self._pre):
             if f.valid and f.t < frame.t:
                 return f.t
@@ -671,7 +643,7 @@ class RepCounter:
         self._state = new
         self._state_since = t
 
-    def _on_invalid(self, frame: _Frame, seen: bool, events: list[RepEvent]) -> None:
+    def _on_invalid(self, frame: RepFrame, seen: bool, events: list[RepEvent]) -> None:
         th = self.thresholds
         if self._state not in _UNSEEN:
             self._paused_at = self._last_valid.t if self._last_valid else frame.t
@@ -689,7 +661,7 @@ class RepCounter:
                 self._resume_state = RepState.READY
                 self._armed = False
 
-    def _idle(self, frame: _Frame, events: list[RepEvent]) -> None:
+    def _idle(self, frame: RepFrame, events: list[RepEvent]) -> None:
         th = self.thresholds
         if self._state is RepState.ABORTED and frame.t - self._state_since >= th.aborted_display_s:
             self._set_state(RepState.READY, frame.t, events)
@@ -701,29 +673,13 @@ class RepCounter:
         if self._armed and frame.incl > th.leave_upright_deg:
             self._start_rep(frame, events)
 
-    def _start_rep(self, frame: _Frame, events: list[RepEvent]) -> None:
+    def _start_rep(self, frame: RepFrame, events: list[RepEvent]) -> None:
         th = self.thresholds
         pre = list(self._pre)
-        # Rest level and noise from the upright frames before: a low percentile and the
-        # spread of frame-to-frame changes, both robust to a slow start of the movement.
-        rest = np.array([f.incl for f in pre if f.valid and f.incl < th.enter_upright_deg])
-        if rest.size >= 2:
-            level = float(np.percentile(rest, 10))
-            noise = 1.4826 * float(np.median(np.abs(np.diff(rest)))) / math.sqrt(2)
-        else:
-            level, noise = 0.0, 0.0
-        self._rest_thr = level + max(th.onset_margin_deg, th.onset_noise_factor * noise)
-        self._rest_level = level
-        start = 0
-        for i in range(len(pre) - 1, -1, -1):
-            if pre[i].valid and pre[i].incl <= self._rest_thr:
-                start = i
-                break
-        t0 = _flank_zero_time(pre[start:], level, self._rest_thr - level)
-        if t0 is not None:
-            t0 = min(pre[start].t, max(t0, pre[start].t - th.onset_max_extrapolation_s))
-            while start > 0 and abs(pre[start - 1].t - t0) < abs(pre[start].t - t0):
-                start -= 1
+        self._rest = rest_before(
+            pre, th.enter_upright_deg, th.onset_margin_deg, th.onset_noise_factor
+        )
+        start = rep_start_index(pre, self._rest, th.onset_max_extrapolation_s)
         self._rep = pre[start:]
         self._trace = [(f.lat, f.fwd) for f in self._rep if f.valid]
         self._pre.clear()
@@ -736,7 +692,7 @@ class RepCounter:
         self._set_state(RepState.SIDE_A, frame.t, events)
         self._in_rep(frame, events)
 
-    def _in_rep(self, frame: _Frame, events: list[RepEvent]) -> None:
+    def _in_rep(self, frame: RepFrame, events: list[RepEvent]) -> None:
         th = self.thresholds
         t, incl = frame.t, frame.incl
         self._peak_incl = max(self._peak_incl, incl)
@@ -790,38 +746,19 @@ class RepCounter:
             self._set_state(RepState.FRONT, t, events)
 
     def _settle_end_index(self) -> int:
-        """Best end of the settling rep so far (index into the rep's frames).
+        """Best end of the settling rep so far (:func:`settle_end_index`)."""
+        falling = None
+        if self._end_target is None:
+            falling = falling_flank_end(self._rep, self.thresholds.leave_upright_deg, self._rest)
+        return settle_end_index(self._rep, self._end_target, self._settle_min_i, falling)
 
-        The frame nearest the extrapolated end once known; otherwise the falling
-        flank is extrapolated to rest now, between the last clear fall of
-        inclination and the latest frame.
-        """
-        valid = [i for i, f in enumerate(self._rep) if f.valid]
-        target = self._end_target
-        if target is None:
-            te = self._falling_flank_end()
-            if te is None:
-                return self._settle_min_i
-            target = min(max(te, self._rep[self._settle_min_i].t), self._rep[valid[-1]].t)
-        return min(valid, key=lambda i: abs(self._rep[i].t - target))
-
-    def _falling_flank_end(self) -> float | None:
-        th = self.thresholds
-        last_out = max(
-            (k for k, f in enumerate(self._rep) if f.valid and f.incl >= th.leave_upright_deg),
-            default=0,
-        )
-        return _flank_zero_time(
-            self._rep[last_out:], self._rest_level, self._rest_thr - self._rest_level
-        )
-
-    def _settle(self, frame: _Frame, events: list[RepEvent]) -> None:
+    def _settle(self, frame: RepFrame, events: list[RepEvent]) -> None:
         th = self.thresholds
         i = len(self._rep) - 1
         moving_on = frame.incl > th.leave_upright_deg
-        if self._end_target is None and frame.incl <= self._rest_thr:
+        if self._end_target is None and frame.incl <= self._rest.threshold:
             # Back at rest: extrapolate the falling flank to where it meets rest.
-            te = self._falling_flank_end()
+            te = falling_flank_end(self._rep, th.leave_upright_deg, self._rest)
             te = frame.t if te is None else te
             self._end_target = max(frame.t, min(te, frame.t + th.onset_max_extrapolation_s))
         if self._end_target is not None:
@@ -882,7 +819,7 @@ class RepCounter:
             new = RepState.ABORTED if record and outcome == "aborted" else RepState.READY
             self._set_state(new, t, events)
 
-    def _make_record(self, frames: list[_Frame], outcome: Outcome) -> RepRecord:
+    def _make_record(self, frames: list[RepFrame], outcome: Outcome) -> RepRecord:
         arr = RepFrames(
             time_s=np.array([f.t for f in frames]),
             lateral_deg=np.array([f.lat for f in frames]),
