@@ -894,6 +894,9 @@ def test_with_half_the_frames_skipped_live_and_report_agree_and_count_them(
     assert summary["status"] == "warning"
     assert "frames_skipped" in [w["code"] for w in summary["warnings"]]
     assert f"{s.posed} of {s.captured} frames measured" in text_summary(analysis)
+    page = (out / "report.html").read_text()
+    said = f"{s.posed} of {s.captured} frames measured, {s.captured - s.posed} skipped"
+    assert said in page
     # live and its report agree, and both agree with every frame analysed
     tol = dict(EVERY_FRAME_TOL)
     _assert_close_to_analyze(result.live_reps, analysis.reps, "half skipped: live vs report", tol)

@@ -663,6 +663,18 @@ def side_view_sentence(analysis: Analysis) -> str | None:
     )
 
 
+def frames_sentence(counts: dict[str, Any]) -> str:
+    """How many frames were measured and skipped, from ``summary.json``'s ``counts``.
+
+    "N of M frames measured, K skipped (the model was busy)." with ``M = N + K``.
+    """
+    measured, skipped = counts["frames_measured"], counts["frames_skipped"]
+    return (
+        f"{measured} of {measured + skipped} frames measured, {skipped} skipped "
+        "(the model was busy)."
+    )
+
+
 def text_summary(analysis: Analysis) -> str:
     """A one-screen plain-text summary for the terminal."""
     s = summary_dict(analysis)
@@ -673,12 +685,7 @@ def text_summary(analysis: Analysis) -> str:
     lines = [
         f"{Path(analysis.source).name}: {v['frames']} frames, {v['duration_s']:.1f} s, "
         f"{view}{', ' + camera if camera else ''}, model {analysis.model}."
-        + (
-            f" {c['frames_measured']} of {c['frames_measured'] + c['frames_skipped']} "
-            f"frames measured, {c['frames_skipped']} skipped (the model was busy)."
-            if c["frames_skipped"]
-            else ""
-        ),
+        + (f" {frames_sentence(c)}" if c["frames_skipped"] else ""),
         f"Half circles: {c['complete_reps']} complete"
         + (f", {c['incomplete_reps']} incomplete" if c["incomplete_reps"] else "")
         + (f", {c['aborted']} stopped before the front" if c["aborted"] else "")

@@ -160,7 +160,12 @@ def _half_circle_body(
     analysis: Analysis, s: dict[str, Any], video: Path | None, base: Path | None
 ) -> list[str]:
     """Cards, video, feedback, plots and rep table of a half-circle recording."""
-    from halfcircle.analyze.video import peak_forward_seen_deg, score_points, side_view_sentence
+    from halfcircle.analyze.video import (
+        frames_sentence,
+        peak_forward_seen_deg,
+        score_points,
+        side_view_sentence,
+    )
 
     c, m = s["counts"], s["means"]
     side = side_view_sentence(analysis)
@@ -188,6 +193,8 @@ def _half_circle_body(
         f"<li>{html.escape(t)}</li>" for t in [*([side] if side else []), *feedback(analysis)]
     ]
     parts += [f"<li class='note'>{html.escape(n)}</li>" for n in analysis.notes]
+    if c["frames_skipped"]:
+        parts.append(f"<li class='note'>{html.escape(frames_sentence(c))}</li>")
     parts.append("</ul>")
     if analysis.kinematics.valid.any():
         parts += [
