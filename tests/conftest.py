@@ -156,7 +156,7 @@ def fixture_clips(kind: str | None = None) -> list[str]:
             from a level camera their forward peaks read 5 to 21 deg off, and
             with the pitch told from the picture four of the eight still miss the
             3-deg peak target (``bench/accuracy.py --camera-tilt picture``);
-            ``tests/test_camerapitch.py`` holds what they already show.
+            ``tests/analyze/test_camerapitch.py`` holds what they already show.
     """
     import json
 

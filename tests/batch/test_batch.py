@@ -574,7 +574,7 @@ def test_unexpected_failures_are_described_in_one_sentence() -> None:
 def test_a_full_disk_fails_each_video_with_a_sentence_naming_its_own_folder(
     tmp_path: Path,
 ) -> None:
-    video = Path(__file__).parent / "data" / "person.mp4"  # its annotated video is > 100 kB
+    video = Path(__file__).resolve().parents[1] / "data" / "person.mp4"  # its annotated video is > 100 kB
     out = tmp_path / "out"
     proc = cli_on_a_full_disk(
         "batch", video, "--out", out, "--model", "lite", "--workers", "1", "--quiet"

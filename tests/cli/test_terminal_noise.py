@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_analyzing_a_clip_with_unmeasured_angles_prints_no_warning(tmp_path: Path) -> None:

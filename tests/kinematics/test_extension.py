@@ -10,7 +10,7 @@ import numpy as np
 from halfcircle.analyze.video import extract_poses
 from halfcircle.kinematics.measure import KinematicsConfig, compute_kinematics
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_a_lean_back_seen_from_40_degrees_reads_as_a_lean_back() -> None:

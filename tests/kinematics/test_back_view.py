@@ -10,7 +10,7 @@ import pytest
 from halfcircle.analyze.video import analyze_poses
 from tests.conftest import fixture_poses
 
-SCENE = Path(__file__).resolve().parents[1] / "fixtures" / "hc_back.scene.json"
+SCENE = Path(__file__).resolve().parents[2] / "fixtures" / "hc_back.scene.json"
 
 
 def test_a_half_circle_filmed_from_behind_is_counted_with_the_persons_left_and_right() -> None:

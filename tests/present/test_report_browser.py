@@ -67,7 +67,7 @@ def test_at_a_phone_width_only_the_rep_table_scrolls_sideways(tmp_path: Path) ->
     from playwright.sync_api import sync_playwright
 
     from halfcircle.present.report import write_report
-    from tests.test_report_content import _two_reps
+    from tests.present.test_report_content import _two_reps
 
     report = tmp_path / "report.html"
     write_report(_two_reps(), report)

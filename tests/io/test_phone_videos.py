@@ -20,7 +20,7 @@ import pytest
 from halfcircle.analyze.video import extract_poses
 from halfcircle.kinematics.measure import KinematicsSeries, compute_kinematics
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 #: A front view whose first 4 s hold the quiet stance and the right side bend.
 FIXTURE = REPO / "fixtures" / "hc_front_right.mp4"
 SECONDS = 4

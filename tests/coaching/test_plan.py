@@ -29,7 +29,7 @@ from halfcircle.coaching.plan import (
 from halfcircle.errors import InputError
 from halfcircle.history.store import SCHEMA_VERSION, History
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 #: A Friday; its week runs from Monday 30 Nov to Sunday 6 Dec 2026.
 FRIDAY = date(2026, 12, 4)
 

@@ -204,7 +204,7 @@ def walk_in_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     from tests.conftest import write_video
 
-    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
 
     def read(name: str) -> list[np.ndarray]:
         cap = cv2.VideoCapture(str(fixtures / f"{name}.mp4"))
@@ -253,7 +253,7 @@ def test_a_second_person_walking_in_is_noticed_within_a_second(
 def test_two_landmarkers_on_alternate_frames_give_the_poses_of_one_bit_for_bit() -> None:
     from halfcircle.pose import VideoPosePool
 
-    clip = Path(__file__).resolve().parents[1] / "fixtures" / "hc_fast.mp4"
+    clip = Path(__file__).resolve().parents[2] / "fixtures" / "hc_fast.mp4"
     with open_source(clip) as source:
         frames = [f for _, f in zip(range(40), source, strict=False)]
     with PoseEstimator("lite", "video") as one:

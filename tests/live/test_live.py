@@ -37,7 +37,7 @@ from halfcircle.live.run import (
 from halfcircle.synthetic import half_circle, synthetic_clip
 from tests.conftest import PacedCamera, cli_on_a_full_disk
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CLIP = REPO / "fixtures" / "hc_two_reps.mp4"
 MODEL = "full"
 #: The clip's camera looks 8.5 deg down: the ``--camera-tilt`` a user would give.

@@ -25,7 +25,7 @@ from halfcircle.io.videowriter import H264Writer
 from halfcircle.present.outputs import VIDEO_STOPPED_NOTE
 from tests.conftest import FIXTURES, cli_on_a_full_disk
 
-PERSON = Path(__file__).parent / "data" / "person.mp4"  # 30 frames; annotated > 100 kB
+PERSON = Path(__file__).resolve().parents[1] / "data" / "person.mp4"  # 30 frames; annotated > 100 kB
 #: A clip whose annotated video takes a second or two to make: time to hit it.
 CLIP = FIXTURES / "hc_fast.mp4"
 TEMPORARY = re.compile(r"^\..+\.\d+\.tmp$")

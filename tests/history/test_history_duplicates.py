@@ -9,7 +9,7 @@ from pathlib import Path
 
 from halfcircle.history.store import History, recording_digest
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def test_the_same_recording_is_found_by_content_or_by_time_and_source(tmp_path: Path) -> None:

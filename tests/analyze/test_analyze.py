@@ -186,7 +186,7 @@ def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
 def test_a_full_disk_loses_the_annotated_video_but_keeps_the_report_and_summary(
     tmp_path: Path,
 ) -> None:
-    video = Path(__file__).parent / "data" / "person.mp4"  # its annotated video is > 100 kB
+    video = Path(__file__).resolve().parents[1] / "data" / "person.mp4"  # its annotated video is > 100 kB
     out = tmp_path / "o"
     proc = cli_on_a_full_disk("analyze", video, "--out", out, "--model", "lite")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
@@ -302,7 +302,7 @@ def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_vid
     import halfcircle.cli.app as cli
     from halfcircle.history.store import History, default_db_path
 
-    clip = Path(__file__).resolve().parents[1] / "fixtures" / "hc_fast.mp4"
+    clip = Path(__file__).resolve().parents[2] / "fixtures" / "hc_fast.mp4"
     db = tmp_path / "h.sqlite3"
     out = tmp_path / "o"
     args = ["analyze", str(clip), "--out", str(out), "--model", "lite", "--no-video"]
@@ -345,7 +345,7 @@ def test_a_recorded_practice_is_rated_into_the_history_and_a_clear_rise_in_pain_
     import halfcircle.cli.app as cli
     from halfcircle.history.store import History
 
-    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
     clip = shutil.copyfile(fixtures / "hc_fast.mp4", tmp_path / "monday.mp4")
     later = shutil.copyfile(fixtures / "hc_smooth.mp4", tmp_path / "tuesday.mp4")
     os.utime(clip, (1_764_000_000, 1_764_000_000))  # recorded a day apart

@@ -18,7 +18,7 @@ from halfcircle.coaching.voice import SAMPLE_RATE
 from halfcircle.live.run import LiveOptions, run_live
 from tests.conftest import has_audio_output
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CLIP = REPO / "fixtures" / "hc_two_reps.mp4"
 
 
