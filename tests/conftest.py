@@ -18,6 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
+DATA = REPO / "tests" / "data"
 
 
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path:

@@ -22,7 +22,7 @@ from halfcircle.io.videowriter import H264Writer, VideoWriteError
 from halfcircle.landmarks import PoseSequence
 from halfcircle.present.outputs import write_outputs
 from halfcircle.synthetic import half_circle, synthetic_clip
-from tests.conftest import cli_on_a_full_disk, without_person
+from tests.conftest import DATA, cli_on_a_full_disk, without_person
 
 FPS = 30.0
 
@@ -186,7 +186,7 @@ def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
 def test_a_full_disk_loses_the_annotated_video_but_keeps_the_report_and_summary(
     tmp_path: Path,
 ) -> None:
-    video = Path(__file__).resolve().parents[1] / "data" / "person.mp4"  # its annotated video is > 100 kB
+    video = DATA / "person.mp4"  # its annotated video is > 100 kB
     out = tmp_path / "o"
     proc = cli_on_a_full_disk("analyze", video, "--out", out, "--model", "lite")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr

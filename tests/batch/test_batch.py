@@ -46,7 +46,7 @@ from halfcircle.batch.run import (
 from halfcircle.io.videodate import recorded_at
 from halfcircle.pose import PoseEstimator
 from halfcircle.present.cohort import COHORT_COLUMNS
-from tests.conftest import FIXTURES, cli_on_a_full_disk, fixture_poses
+from tests.conftest import DATA, FIXTURES, cli_on_a_full_disk, fixture_poses
 
 #: The default model: a single `analyze` of these clips is then the one the other tests
 #: of the session already ran (conftest.fixture_poses), so the comparison costs nothing.
@@ -574,7 +574,7 @@ def test_unexpected_failures_are_described_in_one_sentence() -> None:
 def test_a_full_disk_fails_each_video_with_a_sentence_naming_its_own_folder(
     tmp_path: Path,
 ) -> None:
-    video = Path(__file__).resolve().parents[1] / "data" / "person.mp4"  # its annotated video is > 100 kB
+    video = DATA / "person.mp4"  # its annotated video is > 100 kB
     out = tmp_path / "out"
     proc = cli_on_a_full_disk(
         "batch", video, "--out", out, "--model", "lite", "--workers", "1", "--quiet"

@@ -28,8 +28,9 @@ from halfcircle.coaching.plan import (
 )
 from halfcircle.errors import InputError
 from halfcircle.history.store import SCHEMA_VERSION, History
+from tests.conftest import DATA
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = DATA
 #: A Friday; its week runs from Monday 30 Nov to Sunday 6 Dec 2026.
 FRIDAY = date(2026, 12, 4)
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import numpy as np
 
 from halfcircle.analyze.video import extract_poses
 from halfcircle.kinematics.measure import KinematicsConfig, compute_kinematics
+from tests.conftest import DATA
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = DATA
 
 
 def test_a_lean_back_seen_from_40_degrees_reads_as_a_lean_back() -> None:

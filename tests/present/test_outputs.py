@@ -23,9 +23,9 @@ from halfcircle.errors import OutputFolderError
 from halfcircle.files import atomic_write, check_output_folder, clear_outputs
 from halfcircle.io.videowriter import H264Writer
 from halfcircle.present.outputs import VIDEO_STOPPED_NOTE
-from tests.conftest import FIXTURES, cli_on_a_full_disk
+from tests.conftest import DATA, FIXTURES, cli_on_a_full_disk
 
-PERSON = Path(__file__).resolve().parents[1] / "data" / "person.mp4"  # 30 frames; annotated > 100 kB
+PERSON = DATA / "person.mp4"  # 30 frames; annotated > 100 kB
 #: A clip whose annotated video takes a second or two to make: time to hit it.
 CLIP = FIXTURES / "hc_fast.mp4"
 TEMPORARY = re.compile(r"^\..+\.\d+\.tmp$")
