@@ -42,6 +42,8 @@ from typing import Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from halfcircle.io.capture import open_source
+
 FloatArray = NDArray[np.float64]
 
 #: Field of view (deg) of the image's long side assumed for the focal length.
@@ -444,8 +446,6 @@ def pitch_from_video(
     ``pixels``: ``(m, 33, 2)`` landmarks (px) of the stance; ``mirrored``: the
     poses are of frames flipped back left-right (see :func:`halfcircle.io.capture.open_source`).
     """
-    from halfcircle.io.capture import open_source
-
     wanted = sorted(set(int(i) for i in indices))
     if not wanted:
         return NO_ESTIMATE

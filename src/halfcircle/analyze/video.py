@@ -24,7 +24,10 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from halfcircle.analyze.camerapitch import NO_ESTIMATE, pitch_from_video, stance_indices
 from halfcircle.analyze.posefile import iter_poses
+from halfcircle.coaching.baseline import segment_baseline
+from halfcircle.coaching.cues import record_cues
 from halfcircle.coaching.reps import RepRecord
 from halfcircle.coaching.scoring import points
 from halfcircle.coaching.session import FrameState, rep_of_frames, replay
@@ -348,8 +351,6 @@ def baseline_hint(
     The rep counter reads side bends as attempts that came back before the front,
     a toe touch as an incomplete rep and a rotation as nothing at all.
     """
-    from halfcircle.coaching.baseline import segment_baseline
-
     if kin.calibration is None or any(r.complete for r in reps):
         return None
     seen = np.flatnonzero(detected)
@@ -396,8 +397,6 @@ def picture_tilt(
         picture"`` or ``"assumed level"``, ``camera_tilt_deg``, and the estimate's
         fields), and a note for the person when the tilt was not told (or None).
     """
-    from halfcircle.analyze.camerapitch import NO_ESTIMATE, pitch_from_video, stance_indices
-
     settings = settings or Settings()
     kcfg = settings.kinematics_for(0.0)
     labelled = repair_swaps(poses)[0] if kcfg.repair_swaps else poses
@@ -501,8 +500,6 @@ def note_frames_expected(analysis: Analysis, frames_expected: int | None) -> Ana
 # ----------------------------------------------------------------------------- outputs
 def rep_dicts(analysis: Analysis) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """JSON-ready reps (complete and incomplete) and aborted attempts, with their cues."""
-    from halfcircle.coaching.cues import record_cues
-
     def one(r: RepRecord) -> dict[str, Any]:
         d = json_safe(r.as_dict())
         d["cues"] = [c.text for c in record_cues(r)]

@@ -43,6 +43,7 @@ from halfcircle.history.store import (
 )
 from halfcircle.present.cohort import AXIS_RANGES, AxisRange, axis_limits
 from halfcircle.present.glance import glance_lines
+from halfcircle.present.report import PAGE_CSS
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -405,8 +406,6 @@ def plot_history(history: History, out_dir: Path) -> tuple[Path, Path]:
     with the pain trend), then what the latest pain means when there is something to say
     (:meth:`History.latest_pain_advice`, the pain-monitoring model), in a calm box.
     """
-    from halfcircle.present.report import PAGE_CSS
-
     out_dir.mkdir(parents=True, exist_ok=True)
     fig = history_figure(history)
     png = out_dir / "history.png"

@@ -32,7 +32,9 @@ from halfcircle.analyze.video import (
 from halfcircle.errors import HalfcircleError, error_reason
 from halfcircle.files import clear_outputs, replace_text
 from halfcircle.io.capture import ReadAhead, open_source
+from halfcircle.io.videowriter import H264Writer, VideoWriteError
 from halfcircle.present.overlay import OverlayInfo, draw_overlay
+from halfcircle.present.report import VIDEO_SLOT, render_report, with_video
 from halfcircle.words import join_and
 
 if TYPE_CHECKING:
@@ -138,9 +140,6 @@ def write_outputs(
             ``summary.json`` is written with ``interrupted`` true and
             :data:`RESULTS_STOPPED_NOTE`, and the files not yet written are not.
     """
-    from halfcircle.io.videowriter import VideoWriteError
-    from halfcircle.present.report import VIDEO_SLOT, render_report, with_video
-
     out_dir.mkdir(parents=True, exist_ok=True)
     clear_outputs(out_dir, OUTPUT_NAMES.values())
     paths: dict[str, Path] = {}
@@ -265,8 +264,6 @@ def write_annotated_video(analysis: Analysis, path: Path, progress: Progress | N
     :class:`~halfcircle.io.videowriter.H264Writer`). Decoding runs ahead on a thread and
     encoding in ffmpeg's own process, so the three share the cores.
     """
-    from halfcircle.io.videowriter import H264Writer
-
     infos = overlay_infos(analysis)
     poses = analysis.poses
     with (
