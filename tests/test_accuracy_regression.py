@@ -57,6 +57,7 @@ def _fresh(mode: str, name: str) -> dict[str, Any]:
         bench.poses = bench_poses
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(("mode", "name"), CASES)
 def test_angle_errors_are_no_worse_than_the_table(mode: str, name: str) -> None:
     committed = _committed(mode, name)

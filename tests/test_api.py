@@ -51,6 +51,7 @@ def test_dir_lists_the_api_before_it_is_imported() -> None:
     assert {"analyze_video", "load_output", "load_batch", "load_history"} <= set(out.stdout.split())
 
 
+@pytest.mark.video
 def test_analyze_video_gives_frames_reps_and_summary(result: halfcircle.VideoResult) -> None:
     ref = analyze_poses(fixture_poses(CLIP), "full")
     assert list(result.frames.columns) == list(FRAME_COLUMNS)
@@ -82,6 +83,7 @@ def test_analyze_video_gives_frames_reps_and_summary(result: halfcircle.VideoRes
     assert arrays["forward_deg"].shape == (151,) and arrays["phase"].dtype == object
 
 
+@pytest.mark.video
 def test_saved_outputs_load_back_the_same(result: halfcircle.VideoResult, tmp_path: Path) -> None:
     paths = result.save(tmp_path / "out", annotate=False)
     assert set(paths) == {"frames", "reps", "summary", "report"}

@@ -95,6 +95,7 @@ def test_fixture_set_is_complete() -> None:
     assert baseline == {"toe_touch", "side_bend", "rotation"}
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", CLIPS)
 def test_video_matches_truth(name: str) -> None:
     s = scene(name)

@@ -38,6 +38,7 @@ def test_every_subcommand_keeps_its_help() -> None:
         assert text == expected[name], f"{name} changed"
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("clip", safety_net.REPLAY_CLIPS)
 def test_replayed_poses_give_byte_equal_outputs(clip: str, tmp_path: Path) -> None:
     safety_net.replay(clip, tmp_path)

@@ -53,6 +53,7 @@ def test_two_reps_are_found_with_their_directions_and_boundaries() -> None:
     assert analysis.measured and not analysis.aborted
 
 
+@pytest.mark.video
 def test_outputs_hold_every_frame_and_rep(tmp_path: Path) -> None:
     seq, _ = _two_reps()
     analysis = analyze_poses(seq)
@@ -87,6 +88,7 @@ def test_outputs_hold_every_frame_and_rep(tmp_path: Path) -> None:
     assert page.count("<tr>") == 3  # header and two reps
 
 
+@pytest.mark.video
 def test_the_report_names_the_settings_that_differ_from_the_defaults() -> None:
     from halfcircle.coaching.reps import RepThresholds
     from halfcircle.config import Settings
@@ -183,6 +185,7 @@ def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)  # fmt: skip
 
 
+@pytest.mark.video
 def test_a_full_disk_loses_the_annotated_video_but_keeps_the_report_and_summary(
     tmp_path: Path,
 ) -> None:
@@ -201,6 +204,7 @@ def test_a_full_disk_loses_the_annotated_video_but_keeps_the_report_and_summary(
     assert "<video" not in (out / "report.html").read_text()
 
 
+@pytest.mark.video
 def test_analyze_a_video_without_a_full_body_explains_and_exits_5(
     person_video: Path, tmp_path: Path
 ) -> None:
@@ -212,6 +216,7 @@ def test_analyze_a_video_without_a_full_body_explains_and_exits_5(
         assert (tmp_path / "o" / name).stat().st_size > 0, name
 
 
+@pytest.mark.video
 def test_analyze_an_empty_room_says_nobody_was_found(empty_video: Path, tmp_path: Path) -> None:
     proc = _cli("analyze", empty_video, "--out", tmp_path / "o", "--no-video", "--json")
     assert proc.returncode == 5
@@ -220,12 +225,14 @@ def test_analyze_an_empty_room_says_nobody_was_found(empty_video: Path, tmp_path
     assert summary["notes"][0].startswith("No person was found")
 
 
+@pytest.mark.video
 def test_analyze_a_folder_with_nothing_in_it_is_refused(tmp_path: Path) -> None:
     proc = _cli("analyze", tmp_path, "--out", tmp_path / "o")
     assert proc.returncode == 2
     assert proc.stderr.strip() == "halfcircle: No video files were found in the given folders."
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("tilt", ["50", "level"])
 def test_a_camera_tilt_that_cannot_be_used_is_refused_in_one_line(
     tilt: str, person_video: Path, tmp_path: Path
@@ -236,6 +243,7 @@ def test_a_camera_tilt_that_cannot_be_used_is_refused_in_one_line(
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.video
 def test_a_folder_of_videos_is_analysed_into_one_folder_each(
     person_video: Path, empty_video: Path, tmp_path: Path
 ) -> None:
@@ -256,6 +264,7 @@ def test_a_folder_of_videos_is_analysed_into_one_folder_each(
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["week1"]
 
 
+@pytest.mark.video
 def test_two_videos_of_the_same_name_in_different_folders_keep_their_own_results(
     person_video: Path, empty_video: Path, tmp_path: Path
 ) -> None:
@@ -294,6 +303,7 @@ def test_videos_of_the_same_name_given_directly_get_a_hash_after_the_name(
     }
 
 
+@pytest.mark.video
 def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_video(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -336,6 +346,7 @@ def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_vid
     assert "give --camera-tilt DEG" in capsys.readouterr().out
 
 
+@pytest.mark.video
 def test_a_recorded_practice_is_rated_into_the_history_and_a_clear_rise_in_pain_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

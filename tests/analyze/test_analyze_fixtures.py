@@ -73,6 +73,7 @@ def test_from_the_side_no_rep_is_guessed_and_the_note_says_where_to_put_the_came
     assert any("side view" in note for note in analysis.notes)
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", FRONTAL_CLIPS)
 def test_a_rep_partly_out_of_view_is_kept_incomplete_with_a_note(name: str) -> None:
     hidden = [r for r in fixture_scene(name)["reps"] if not _seen_whole(name, r)]
@@ -165,6 +166,7 @@ def test_from_the_side_the_summary_says_why_no_half_circle_is_counted() -> None:
     assert abs(peak - fixture_scene(name)["reps"][0]["peak_forward_deg"]) <= 3.0
 
 
+@pytest.mark.video
 def test_with_nobody_in_view_the_summary_names_no_view_and_no_calibration() -> None:
     text = text_summary(analyze_poses(fixture_poses("empty_room")))
     assert "nobody in view" in text and "front view" not in text

@@ -75,6 +75,7 @@ def _compare(got: Analysis, ref: Analysis, label: str) -> None:
         )
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", CLIPS)
 def test_the_same_movement_gives_the_same_reps_at_any_frame_rate(name: str) -> None:
     seq = fixture_poses(name)
@@ -85,6 +86,7 @@ def test_the_same_movement_gives_the_same_reps_at_any_frame_rate(name: str) -> N
         _compare(analyze_poses(derived), ref, f"{name} at {fps:g} fps")
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", CLIPS)
 def test_a_third_of_the_frames_missing_at_random_changes_nothing(name: str) -> None:
     seq = fixture_poses(name)

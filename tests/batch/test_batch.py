@@ -188,6 +188,7 @@ def reference(name: str) -> Analysis:
 
 
 # ----------------------------------------------------------------------------- the run
+@pytest.mark.video
 def test_ctrl_c_stops_with_one_sentence_exit_130_and_a_cohort_of_what_finished(
     scenario: Scenario,
 ) -> None:
@@ -331,6 +332,7 @@ def test_cohort_page_is_self_contained_with_plots(scenario: Scenario) -> None:
 
 
 # ----------------------------------------------------------------------------- pieces
+@pytest.mark.video
 def test_a_reused_landmarker_gives_the_poses_of_a_fresh_one(
     person_video: Path, empty_video: Path, gradient_video: Path
 ) -> None:
@@ -571,6 +573,7 @@ def test_unexpected_failures_are_described_in_one_sentence() -> None:
     assert _describe(RuntimeError()).endswith("(RuntimeError: no details).")
 
 
+@pytest.mark.video
 def test_a_full_disk_fails_each_video_with_a_sentence_naming_its_own_folder(
     tmp_path: Path,
 ) -> None:

@@ -64,6 +64,7 @@ def make_history(path: Path) -> Path:
     return path
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("with_history", [True, False], ids=["history", "no-history"])
 def test_the_cohort_notebook_runs_top_to_bottom(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_history: bool

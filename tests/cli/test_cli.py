@@ -31,6 +31,7 @@ def assert_one_plain_error(proc: subprocess.CompletedProcess[str], code: int, te
     assert lines[0].startswith("halfcircle: ") and text in lines[0]
 
 
+@pytest.mark.video
 def test_pose_writes_a_csv_row_per_frame(person_video: Path, tmp_path: Path) -> None:
     out = tmp_path / "pose.csv"
     proc = run_cli("pose", person_video, "--out", out, "--model", "lite", "--quiet")
@@ -46,6 +47,7 @@ def test_pose_writes_a_csv_row_per_frame(person_video: Path, tmp_path: Path) -> 
     assert rows[3]["left_hip_world_y_m"] != ""
 
 
+@pytest.mark.video
 def test_pose_writes_an_npz_that_loads_back(person_video: Path, tmp_path: Path) -> None:
     out = tmp_path / "pose.npz"
     proc = run_cli("pose", person_video, "--out", out, "--quiet")
@@ -56,6 +58,7 @@ def test_pose_writes_an_npz_that_loads_back(person_video: Path, tmp_path: Path) 
     assert np.isfinite(seq.world).all()
 
 
+@pytest.mark.video
 def test_an_empty_room_says_nobody_was_found(empty_video: Path, tmp_path: Path) -> None:
     proc = run_cli("pose", empty_video, "--out", tmp_path / "p.csv", "--quiet")
     assert proc.returncode == 5  # nothing measured, as analyze says it (README's exit codes)
@@ -64,6 +67,7 @@ def test_an_empty_room_says_nobody_was_found(empty_video: Path, tmp_path: Path) 
     assert "No person was found" in proc.stdout
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     ("make", "text"),
     [
@@ -78,17 +82,20 @@ def test_bad_videos_give_one_sentence_and_exit_2(tmp_path: Path, make, text: str
     assert_one_plain_error(proc, 2, text)
 
 
+@pytest.mark.video
 def test_a_bad_output_name_is_refused(person_video: Path, tmp_path: Path) -> None:
     proc = run_cli("pose", person_video, "--out", tmp_path / "out.txt")
     assert_one_plain_error(proc, 2, "must end in .csv or .npz")
 
 
+@pytest.mark.video
 def test_an_unknown_model_is_refused(person_video: Path, tmp_path: Path) -> None:
     proc = run_cli("pose", person_video, "--out", tmp_path / "o.csv", "--model", "tiny")
     assert proc.returncode == 2  # a usage error; 4 says a known model is missing
     assert "Traceback" not in proc.stderr and "halfcircle: " in proc.stderr
 
 
+@pytest.mark.video
 def test_models_lists_the_shipped_bundles() -> None:
     proc = run_cli("models")
     assert proc.returncode == 0
@@ -97,6 +104,7 @@ def test_models_lists_the_shipped_bundles() -> None:
     assert "heavy" in lines
 
 
+@pytest.mark.video
 def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
     from halfcircle.history.store import History
 
@@ -122,6 +130,7 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path
     assert err == ""
 
 
+@pytest.mark.video
 def test_history_without_a_database_says_so_and_creates_none(tmp_path: Path) -> None:
     db = tmp_path / "none.sqlite3"
     proc = run_cli("history", "--db", db)
@@ -142,6 +151,7 @@ def test_python_dash_m_runs_the_same_command_line() -> None:
     assert proc.returncode == 0 and proc.stdout.strip() == f"halfcircle {__version__}"
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(("pains", "rose"), [((4, 7), True), ((7, 4), False)])
 def test_history_says_what_a_clear_rise_in_pain_means_right_after_the_glance(
     tmp_path: Path, pains: tuple[int, int], rose: bool
@@ -169,12 +179,14 @@ def test_history_says_what_a_clear_rise_in_pain_means_right_after_the_glance(
         assert advice is None and "ease off" not in proc.stdout and "class='advice'" not in page
 
 
+@pytest.mark.video
 def test_analyze_of_a_missing_video_says_only_that(tmp_path: Path) -> None:
     proc = run_cli("analyze", tmp_path / "missing.mp4", "--out", tmp_path / "o")
     assert_one_plain_error(proc, 2, "There is no video file at")
     assert proc.stdout == ""  # no camera-tilt hint before the error
 
 
+@pytest.mark.video
 def test_baseline_of_a_missing_video_says_only_that(tmp_path: Path) -> None:
     proc = run_cli("baseline", "--source", tmp_path / "missing.mp4", "--no-save")
     assert_one_plain_error(proc, 2, "There is no video file at")

@@ -268,6 +268,7 @@ def test_rebuild_keeps_the_sessions_own_settings(
 
 
 # ------------------------------------------------------------------ reproducibility
+@pytest.mark.video
 def test_summary_json_keeps_the_changed_settings_and_the_api_reads_them_back(
     tmp_path: Path,
 ) -> None:
@@ -296,6 +297,7 @@ def test_summary_json_keeps_the_changed_settings_and_the_api_reads_them_back(
     assert load_output(tmp_path / "p").settings == Settings()
 
 
+@pytest.mark.video
 def test_analyze_on_the_command_line_runs_with_the_file_and_set_over_it(
     person_video: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

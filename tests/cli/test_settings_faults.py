@@ -40,6 +40,7 @@ def _one_sentence(run: subprocess.CompletedProcess[str], *words: str) -> str:
     return lines[0]
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     ("item", "words"),
     [
@@ -63,6 +64,7 @@ def test_a_bad_set_value_is_one_sentence(item: str, words: tuple[str, ...], tmp_
     _one_sentence(_halfcircle("config", "--set", item, cwd=tmp_path), *words)
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("item", ["reps.leave_upright_deg=inf", "reps.leave_upright_deg=14\n[x]"])
 def test_analyze_refuses_a_bad_set_value_before_reading_the_video(
     item: str, tmp_path: Path
@@ -72,6 +74,7 @@ def test_analyze_refuses_a_bad_set_value_before_reading_the_video(
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.video
 def test_a_settings_file_of_5000_nested_arrays_is_one_sentence(tmp_path: Path) -> None:
     path = tmp_path / "deep.toml"
     path.write_text("[reps]\nleave_upright_deg = " + "[" * 5000 + "]" * 5000 + "\n")

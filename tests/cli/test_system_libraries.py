@@ -38,6 +38,7 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     ("library", "package"), [("libGL.so.1", "libgl1"), ("libgthread-2.0.so.0", "libglib2.0-0")]
 )
@@ -62,6 +63,7 @@ def test_a_video_command_names_the_missing_library_and_its_package(
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     "command",
     [["history"], ["config", "--print-defaults"], ["models"], ["plan"], ["today"]],

@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.video
 def test_analyzing_a_clip_with_unmeasured_angles_prints_no_warning(tmp_path: Path) -> None:
     # Past 75 deg of a toe touch the side bend is not measured (NaN), which the
     # overlay's trace once cast to pixels with a RuntimeWarning on every frame.

@@ -370,6 +370,7 @@ def test_cli_baseline_with_the_camera_tilt_reads_the_toe_touch_within_tolerance_
     assert times == [pytest.approx(t, abs=1.0) for t in recorded]
 
 
+@pytest.mark.video
 def test_cli_baseline_source_into_history_trend_and_exports(
     cached_poses: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -119,6 +119,7 @@ def _reps(name: str) -> list:  # type: ignore[type-arg]
     return segment_drills(compute_kinematics(fixture_poses(name)))
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", DRILL_CLIPS)
 def test_every_drill_rep_of_a_rendered_set_is_found_with_its_side_and_time(name: str) -> None:
     truth, reps = _truth(name), _reps(name)

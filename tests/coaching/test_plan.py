@@ -222,6 +222,7 @@ def test_a_missed_day_is_said_kindly() -> None:
     assert "The last 14 planned days were missed. That happens; starting again gently" in many
 
 
+@pytest.mark.video
 def test_plan_and_today_on_the_command_line(tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite3"
     shown = cli("plan", "--db", db)
@@ -252,6 +253,7 @@ def test_plan_and_today_on_the_command_line(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     ("args", "words"),
     [

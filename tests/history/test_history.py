@@ -366,6 +366,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.video
 def test_killed_writer_leaves_an_intact_database(tmp_path: Path) -> None:
     """SIGKILL mid-session: the database is intact and holds every commit made before."""
     db = tmp_path / "h.sqlite3"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from halfcircle.history.store import History, recording_digest
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -39,6 +41,7 @@ def _analyze(video: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedPr
     )  # fmt: skip
 
 
+@pytest.mark.video
 def test_analyze_to_history_twice_stores_one_session_and_replace_replaces_it(
     tmp_path: Path,
 ) -> None:
@@ -63,6 +66,7 @@ def test_analyze_to_history_twice_stores_one_session_and_replace_replaces_it(
         assert {r["session_id"] for r in h.practice_reps()} == {now["id"]}
 
 
+@pytest.mark.video
 def test_baseline_of_a_recording_already_in_the_history_is_measured_but_not_stored_again(
     tmp_path: Path,
 ) -> None:

@@ -98,6 +98,7 @@ def locked(tmp_path: Path) -> Iterator[Path]:
         holder.wait(timeout=30)
 
 
+@pytest.mark.video
 def test_baseline_with_the_history_locked_by_another_program_keeps_what_it_measured(
     locked: Path, tmp_path: Path
 ) -> None:
@@ -114,6 +115,7 @@ def _damage(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+@pytest.mark.video
 def test_a_damaged_history_is_one_sentence_in_history_and_baseline(tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite3"
     _a_history(db)
@@ -127,6 +129,7 @@ def test_a_damaged_history_is_one_sentence_in_history_and_baseline(tmp_path: Pat
     assert db.read_bytes() == before
 
 
+@pytest.mark.video
 def test_baseline_never_writes_another_programs_database(tmp_path: Path) -> None:
     db = tmp_path / "music.db"
     conn = sqlite3.connect(db)
@@ -143,6 +146,7 @@ def test_baseline_never_writes_another_programs_database(tmp_path: Path) -> None
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".json") == ["music.db"]
 
 
+@pytest.mark.video
 def test_baseline_with_an_unwritable_halfcircle_home_prints_what_it_measured(
     tmp_path: Path,
 ) -> None:
@@ -153,6 +157,7 @@ def test_baseline_with_an_unwritable_halfcircle_home_prints_what_it_measured(
     _assert_measured_and_kept(run, tmp_path, "Cannot open the history database")
 
 
+@pytest.mark.video
 def test_analyze_to_history_into_another_programs_database_keeps_the_summary(
     tmp_path: Path,
 ) -> None:

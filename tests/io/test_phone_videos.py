@@ -78,6 +78,7 @@ def _at_same_times(k: KinematicsSeries, ref: KinematicsSeries, name: str) -> np.
     return np.asarray(getattr(k, name) - getattr(ref, name)[idx])
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     ("clip", "frames_per_original"),
     [("portrait", 1), ("60fps", 2), ("vfr", 2 / 3), ("hevc", 1), ("vp9", 1), ("mov", 1)],
@@ -97,6 +98,7 @@ def test_a_derived_clip_gives_the_originals_angles(
     assert np.nanmax(k.lateral_deg) > 25  # the right side bend, read as right
 
 
+@pytest.mark.video
 def test_a_mirrored_clip_declared_mirrored_keeps_the_persons_left_and_right(
     clips: dict[str, Path], original: KinematicsSeries
 ) -> None:
@@ -116,6 +118,7 @@ def _frames_csv_lateral(path: Path) -> np.ndarray:
     return np.array([float(r["lateral_deg"]) if r["lateral_deg"] else np.nan for r in rows])
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("command", ["analyze", "live"])
 def test_the_mirrored_option_of_the_commands(
     clips: dict[str, Path], tmp_path: Path, command: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import numpy as np
+import pytest
 
 from halfcircle.analyze.video import extract_poses
 from halfcircle.kinematics.measure import KinematicsConfig, compute_kinematics
@@ -13,6 +14,7 @@ from tests.conftest import DATA
 DATA = DATA
 
 
+@pytest.mark.video
 def test_a_lean_back_seen_from_40_degrees_reads_as_a_lean_back() -> None:
     with (DATA / "lean_back_oblique.truth.csv").open(newline="") as f:
         truth = np.array([float(r["forward_deg"]) for r in csv.DictReader(f)])

@@ -445,6 +445,7 @@ def test_no_quiet_stance_leaves_the_series_uncalibrated_with_a_note() -> None:
 
 
 # ------------------------------------------------------------------ streaming
+@pytest.mark.video
 def test_scalar_measure_equals_the_whole_array_measure() -> None:
     rng = np.random.default_rng(3)
     lat, fwd = half_circle(n_rest=REST, n_rep=60)

@@ -238,6 +238,7 @@ def test_the_speed_limit_is_a_checked_setting() -> None:
     assert any("jumped faster" in n for n in got.notes)  # a half circle beats 10 deg/s
 
 
+@pytest.mark.video
 def test_a_swap_in_the_stance_that_zeroes_the_angles_changes_nothing() -> None:
     from halfcircle.analyze.video import analyze_poses
 

@@ -62,6 +62,7 @@ def _truth() -> dict[str, float]:
     }
 
 
+@pytest.mark.video
 @pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
 def test_a_guided_baseline_measures_each_test_and_keeps_each_rating() -> None:
     result, person = _run(unplug_after=10_000)
@@ -79,6 +80,7 @@ def test_a_guided_baseline_measures_each_test_and_keeps_each_rating() -> None:
     }
 
 
+@pytest.mark.video
 @pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
 @pytest.mark.parametrize("interrupt", [False, True], ids=["unplugged", "ctrl-c"])
 def test_a_camera_lost_or_ctrl_c_mid_baseline_keeps_the_tests_done(interrupt: bool) -> None:
@@ -110,6 +112,7 @@ def test_without_a_screen_the_guided_baseline_says_how_to_do_it_from_a_recording
     assert not (tmp_path / "h.sqlite3").exists()
 
 
+@pytest.mark.video
 @pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
 def test_the_cli_saves_the_tests_done_before_the_camera_was_lost_and_exits_3(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -139,6 +142,7 @@ def test_the_cli_saves_the_tests_done_before_the_camera_was_lost_and_exits_3(
         assert {m["test"] for m in h.measures()} == {"side_bend_right"}
 
 
+@pytest.mark.video
 def test_with_nobody_in_view_the_guided_baseline_says_to_step_into_view() -> None:
     flow = GuidedBaseline(tests=TESTS)
     person = _Person(flow)

@@ -202,6 +202,7 @@ def _run_synthetic(seq: PoseSequence, out: Path, fast: bool) -> LiveResult:
     )
 
 
+@pytest.mark.video
 def test_synthetic_reps_live_match_analyze(tmp_path: Path) -> None:
     seq = _two_rep_seq()
     ref = analyze_poses(seq)
@@ -216,6 +217,7 @@ def test_synthetic_reps_live_match_analyze(tmp_path: Path) -> None:
     _assert_close_to_analyze(result.live_reps, ref.reps, "synthetic, every frame")
 
 
+@pytest.mark.video
 def test_synthetic_real_time_keeps_the_clock_and_the_rep(tmp_path: Path) -> None:
     lat, fwd = half_circle(n_rest=40, n_rep=100, right_first=False)
     seq = synthetic_clip(lat, fwd, noise_px=0.5, seed=2).seq
@@ -226,6 +228,7 @@ def test_synthetic_real_time_keeps_the_clock_and_the_rep(tmp_path: Path) -> None
     _assert_close_to_analyze(result.live_reps, ref.reps, "synthetic, real time")
 
 
+@pytest.mark.video
 def test_settings_reach_the_live_reps_the_record_and_a_rebuilt_report(tmp_path: Path) -> None:
     from halfcircle.config import settings_from_dict
 
@@ -373,6 +376,7 @@ print(json.dumps({"failed_at": failed_at, "message": message, "rows": rec.pose_r
 """
 
 
+@pytest.mark.video
 def test_a_full_disk_stops_the_record_once_and_keeps_what_was_written(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-c", _FULL_DISK_SCRIPT, str(tmp_path / "s")],
@@ -412,6 +416,7 @@ def fast_run(tmp_path_factory: pytest.TempPathFactory) -> LiveResult:
     return run_live(opts)
 
 
+@pytest.mark.video
 @needs_clip
 def test_fast_live_gives_analyze_reps_and_files(fast_run: LiveResult, reference: Analysis) -> None:
     r = fast_run
@@ -451,6 +456,7 @@ def test_fast_live_gives_analyze_reps_and_files(fast_run: LiveResult, reference:
     ]
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(("cores", "kind"), [({0}, "PoseEstimator"), ({0, 1, 2}, "LivePosePool")])
 def test_the_live_pose_stage_takes_one_landmarker_per_core_up_to_two(
     cores: set[int], kind: str, monkeypatch: pytest.MonkeyPatch
@@ -461,6 +467,7 @@ def test_the_live_pose_stage_takes_one_landmarker_per_core_up_to_two(
         assert getattr(stage, "workers", 1) == min(len(cores), 2)
 
 
+@pytest.mark.video
 @needs_clip
 def test_real_time_live_gives_analyze_reps(tmp_path: Path, reference: Analysis) -> None:
     opts = LiveOptions(
@@ -485,6 +492,7 @@ def test_real_time_live_gives_analyze_reps(tmp_path: Path, reference: Analysis) 
 
 
 # --------------------------------------------------------- nothing is lost
+@pytest.mark.video
 @needs_clip
 def test_an_unplugged_camera_mid_rep_leaves_a_complete_record_and_exits_3(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -517,6 +525,7 @@ def test_an_unplugged_camera_mid_rep_leaves_a_complete_record_and_exits_3(
     assert (out / "report.html").stat().st_size > 0
 
 
+@pytest.mark.video
 @needs_clip
 def test_ctrl_c_keeps_the_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     camera = PacedCamera(CLIP, unplug_after=40, interrupt=True)
@@ -563,6 +572,7 @@ def _one_line(proc: subprocess.CompletedProcess[str], code: int, text: str) -> N
 PERSON = REPO / "tests" / "data" / "person.mp4"
 
 
+@pytest.mark.video
 def test_headless_cli_runs_a_file_and_prints_the_summary(tmp_path: Path) -> None:
     proc = _cli("--source", PERSON, "--headless", "--fast", "--model", "lite", "--no-video",
                 "--out", tmp_path / "s")  # fmt: skip
@@ -571,6 +581,7 @@ def test_headless_cli_runs_a_file_and_prints_the_summary(tmp_path: Path) -> None
     assert "Session saved in" in proc.stdout and (tmp_path / "s" / "report.html").exists()
 
 
+@pytest.mark.video
 def test_rebuild_finds_a_video_given_by_a_relative_path_and_says_when_it_is_gone(
     tmp_path: Path,
 ) -> None:
@@ -591,6 +602,7 @@ def test_rebuild_finds_a_video_given_by_a_relative_path_and_says_when_it_is_gone
     assert f"The video {tmp_path / 'clip.mp4'} is not there any more" in proc.stdout
 
 
+@pytest.mark.video
 def test_a_full_disk_mid_session_keeps_the_summary_and_says_so_in_one_line(
     tmp_path: Path,
 ) -> None:
@@ -606,6 +618,7 @@ def test_a_full_disk_mid_session_keeps_the_summary_and_says_so_in_one_line(
     assert not list(out.glob(".*.tmp"))
 
 
+@pytest.mark.video
 def test_cli_errors_are_one_plain_line(tmp_path: Path) -> None:
     proc = _cli("--source", tmp_path / "nope.mp4", "--headless", "--out", tmp_path / "a")
     _one_line(proc, 2, "There is no video file")
@@ -711,6 +724,7 @@ def _run_with_ui(
     )
 
 
+@pytest.mark.video
 def test_keys_and_the_questions_after_the_set(tmp_path: Path) -> None:
     ui = _ScriptedUI({120: "o", 130: "o", 150: "c", 300: "r", 420: "q"}, answers=["s", "4"])
     result = _run_with_ui(tmp_path, ui)
@@ -731,6 +745,7 @@ def test_keys_and_the_questions_after_the_set(tmp_path: Path) -> None:
     assert ui2.questions[-1][0] == "About your pain"
 
 
+@pytest.mark.video
 def test_the_pain_question_runs_0_to_10_with_t_for_ten(tmp_path: Path) -> None:
     # the same scale as the baseline's and the history's warning ("out of 10")
     ui = _ScriptedUI({420: "q"}, answers=["b", "t"])
@@ -739,6 +754,7 @@ def test_the_pain_question_runs_0_to_10_with_t_for_ten(tmp_path: Path) -> None:
     assert "0 (none) to 10 (worst)" in ui.questions[1][0]
 
 
+@pytest.mark.video
 def test_a_headless_run_takes_its_rating_from_the_command_line(tmp_path: Path) -> None:
     args = ("--source", PERSON, "--headless", "--fast", "--model", "lite", "--no-video")
     proc = _cli(*args, "--out", tmp_path / "s", "--no-history", "--feels", "same", "--pain", "3")
@@ -750,6 +766,7 @@ def test_a_headless_run_takes_its_rating_from_the_command_line(tmp_path: Path) -
               "--feels and --pain are for --headless runs")  # fmt: skip
 
 
+@pytest.mark.video
 def test_practice_goes_into_the_history_with_the_reports_numbers(tmp_path: Path) -> None:
     db = tmp_path / "history.sqlite3"
     first = _run_with_ui(tmp_path, _ScriptedUI({}, answers=["s", "3"]), "s1", history_db=db)
@@ -775,6 +792,7 @@ def test_practice_goes_into_the_history_with_the_reports_numbers(tmp_path: Path)
         assert [s["settings"] for s in h.sessions()] == [{}, {}]  # the defaults, known
 
 
+@pytest.mark.video
 def test_the_cli_reuses_the_camera_tilt_of_the_last_session_and_says_so(tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite3"
     with History(db) as h:
@@ -792,6 +810,7 @@ def test_the_cli_reuses_the_camera_tilt_of_the_last_session_and_says_so(tmp_path
     assert json.loads((tmp_path / "b" / "session.json").read_text())["camera_tilt_deg"] == 0.0
 
 
+@pytest.mark.video
 def test_the_history_left_out_or_failing_never_stops_practice(tmp_path: Path) -> None:
     blocked = tmp_path / "not_a_folder"
     blocked.write_text("in the way")
@@ -803,6 +822,7 @@ def test_the_history_left_out_or_failing_never_stops_practice(tmp_path: Path) ->
     assert result.progress[-1].startswith("Your progress history could not be updated")
 
 
+@pytest.mark.video
 def test_a_closed_window_ends_the_session_with_its_record(tmp_path: Path) -> None:
     ui = _ScriptedUI({}, answers=[], close_at=200)
     result = _run_with_ui(tmp_path, ui)
@@ -812,6 +832,7 @@ def test_a_closed_window_ends_the_session_with_its_record(tmp_path: Path) -> Non
     assert result.analysis is not None and (tmp_path / "s" / "report.html").exists()
 
 
+@pytest.mark.video
 @needs_clip
 def test_a_killed_process_leaves_a_readable_record(tmp_path: Path) -> None:
     import signal
@@ -841,6 +862,7 @@ def test_a_killed_process_leaves_a_readable_record(tmp_path: Path) -> None:
     assert summary["calibration"]["camera_tilt_deg"] == 9.0  # read back from session.json
 
 
+@pytest.mark.video
 def test_a_pause_holds_a_file_and_its_clock(tmp_path: Path) -> None:
     lat, fwd = half_circle(n_rest=40, n_rep=90)
     seq = synthetic_clip(lat, fwd, noise_px=0.5, seed=3).seq
@@ -867,6 +889,7 @@ class _BusyModel(_ReplayPoses):
             super().submit(image, time_s)
 
 
+@pytest.mark.video
 def test_with_half_the_frames_skipped_live_and_report_agree_and_count_them(
     tmp_path: Path,
 ) -> None:

@@ -74,6 +74,7 @@ def _loud_windows(samples: np.ndarray, window_s: float = 0.05) -> np.ndarray:
     return np.flatnonzero(np.sqrt((windows**2).mean(axis=1)) > 0.01) * window_s
 
 
+@pytest.mark.video
 def test_a_headless_session_writes_what_was_said_on_the_clips_clock(tmp_path: Path) -> None:
     wav_path = tmp_path / "voice.wav"
     opts = LiveOptions(CLIP, tmp_path / "s", headless=True, fast=True, annotate=False,
@@ -104,6 +105,7 @@ def test_a_headless_session_writes_what_was_said_on_the_clips_clock(tmp_path: Pa
     assert any(text in shown for text in texts)  # at least one real cue was spoken
 
 
+@pytest.mark.video
 def test_without_an_audio_device_live_says_once_that_it_coaches_silently(tmp_path: Path) -> None:
     if has_audio_output():
         pytest.skip("this machine has an audio output device")
@@ -122,6 +124,7 @@ def test_without_an_audio_device_live_says_once_that_it_coaches_silently(tmp_pat
     assert "Session saved in" in proc.stdout
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(("option", "words"), [("--volume=2", "--volume"),
                                                ("--audio-out=x.mp3", "WAV")])  # fmt: skip
 def test_voice_options_are_checked_at_the_door(tmp_path: Path, option: str, words: str) -> None:

@@ -75,6 +75,7 @@ def _metadata(tflite: bytes) -> md.ModelMetadata:
 # --- the builder ------------------------------------------------------------------------
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", SHIPPED)
 def test_builder_reproduces_the_committed_bundle_byte_for_byte(
     name: str, built: dict[str, Path]
@@ -91,6 +92,7 @@ def test_registry_states_the_committed_files_size_and_sha256(name: str) -> None:
     assert hashlib.sha256(data).hexdigest() == spec.sha256
 
 
+@pytest.mark.video
 def test_heavy_builds_to_its_registered_sha256(npm_tarball: Path, tmp_path: Path) -> None:
     path = build_bundle("heavy", npm_tarball, tmp_path)
     assert path == tmp_path / "pose_landmarker_heavy.task"
@@ -150,6 +152,7 @@ def test_builder_rejects_a_tarball_whose_networks_differ(tmp_path: Path) -> None
     assert not (tmp_path / "pose_landmarker_lite.task").exists()
 
 
+@pytest.mark.video
 def test_command_line_builds_the_named_variant_into_out(npm_tarball: Path, tmp_path: Path) -> None:
     assert main(["lite", "--tarball", str(npm_tarball), "--out", str(tmp_path)]) == 0
     assert sha256_of(tmp_path / "pose_landmarker_lite.task") == MODELS["lite"].sha256
@@ -285,6 +288,7 @@ def test_a_built_bundle_loads_in_mediapipe_and_finds_nobody_in_a_blank_image(
     assert _detect_blank(built[name]) == 0
 
 
+@pytest.mark.video
 def test_mediapipe_refuses_the_networks_without_metadata(npm_tarball: Path, tmp_path: Path) -> None:
     with tarfile.open(npm_tarball, "r:gz") as tar:
         members = [

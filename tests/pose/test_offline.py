@@ -91,6 +91,7 @@ def _traced(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[str
     return run, log.read_text(errors="replace")
 
 
+@pytest.mark.video
 def test_analyze_connects_to_nothing_outside_this_computer(
     person_video: Path, tmp_path: Path
 ) -> None:
@@ -104,6 +105,7 @@ def test_analyze_connects_to_nothing_outside_this_computer(
     assert outside_connections(trace) == []
 
 
+@pytest.mark.video
 def test_batch_on_a_local_cluster_connects_to_nothing_outside_this_computer(
     person_video: Path, tmp_path: Path
 ) -> None:

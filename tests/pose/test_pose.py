@@ -22,6 +22,7 @@ def _poses(video: Path, model: str = "full") -> PoseSequence:
         return PoseSequence.from_frames(frames, source.size, source.fps, str(video))
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("model", ["lite", "full"])
 def test_a_person_is_found_on_every_frame(person_video: Path, model: str) -> None:
     seq = _poses(person_video, model)
@@ -48,11 +49,13 @@ def test_nobody_is_found_in_an_empty_room(empty_video: Path) -> None:
     assert np.isnan(seq.image).all() and np.isnan(seq.world).all()
 
 
+@pytest.mark.video
 def test_timestamps_come_from_the_file_clock(person_video: Path) -> None:
     seq = _poses(person_video)
     assert np.allclose(seq.time_s, np.arange(15) / 30.0, atol=1e-6)
 
 
+@pytest.mark.video
 def test_live_mode_returns_poses_asynchronously(person_video: Path) -> None:
     with open_source(person_video) as source, PoseEstimator("lite", "live") as est:
         for frame in source:
@@ -77,6 +80,7 @@ def _wait_for(pool: LivePosePool, n: int, timeout_s: float = 10.0) -> list:  # t
     return got
 
 
+@pytest.mark.video
 def test_a_pool_of_landmarkers_gives_the_poses_of_one_in_frame_order(person_video: Path) -> None:
     with open_source(person_video) as source:
         frames = [(f.image, f.time_s) for f in source]
@@ -125,6 +129,7 @@ def test_landmarkers_sharing_a_tracker_stay_on_one_person_across_alternate_frame
     assert late.pick(frames[3]) == 0
 
 
+@pytest.mark.video
 def test_a_pool_drops_a_frame_when_every_landmarker_is_busy(person_video: Path) -> None:
     with open_source(person_video) as source:
         frames = [(f.image, f.time_s) for f in source]
@@ -171,6 +176,7 @@ def test_a_missing_model_file_is_a_model_error(tmp_path: Path) -> None:
         PoseEstimator(tmp_path / "nothing.task")
 
 
+@pytest.mark.video
 def test_a_second_person_is_noticed_and_the_first_stays_tracked(tmp_path: Path) -> None:
     import cv2
 
@@ -231,6 +237,7 @@ def walk_in_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_video(tmp_path_factory.mktemp("walk") / "walk_in.mp4", frames, WALK_FPS)
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("track_one", [False, True], ids=["two slots", "track one"])
 def test_a_second_person_walking_in_is_noticed_within_a_second(
     walk_in_video: Path, track_one: bool
@@ -250,6 +257,7 @@ def test_a_second_person_walking_in_is_noticed_within_a_second(
     assert np.all(seq.image[:, LANDMARK["nose"], 0] < 0.5)
 
 
+@pytest.mark.video
 def test_two_landmarkers_on_alternate_frames_give_the_poses_of_one_bit_for_bit() -> None:
     from halfcircle.pose import VideoPosePool
 
@@ -297,6 +305,7 @@ def test_the_pose_settings_are_checked() -> None:
         settings_from_dict({"pose": {"others_check_s": -1}})
 
 
+@pytest.mark.video
 def test_live_with_one_slot_notices_the_second_person_within_a_second(walk_in_video: Path) -> None:
     from halfcircle.live.run import default_estimator
     from halfcircle.poseconfig import PoseConfig

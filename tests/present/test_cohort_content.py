@@ -94,6 +94,7 @@ def _files(plan: BatchPlan, vid: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 # ----------------------------------------------------------------------------- baseline clips
+@pytest.mark.video
 def test_a_baseline_clips_row_leaves_the_half_circle_columns_empty(batch_out: BatchPlan) -> None:
     row = _rows(batch_out)[BASELINE_ID]
     assert row["kind"] == "baseline" and row["status"] == "ok"
@@ -278,6 +279,7 @@ def _span(ax: Axes, which: str) -> float:
     return abs(hi - lo)
 
 
+@pytest.mark.video
 def test_range_and_smoothness_draws_nearly_equal_videos_close_with_plain_labels(
     nearly_equal: dict[str, list[Plot]],
 ) -> None:
@@ -374,6 +376,7 @@ def _nobody(n: int = 40) -> PoseSequence:
     )  # fmt: skip
 
 
+@pytest.mark.video
 def test_late_calibrated_and_nothing_measured_videos_are_never_plain_ok(
     tmp_path: Path,
 ) -> None:

@@ -229,6 +229,7 @@ def test_two_sessions_seconds_apart_are_drawn_apart_with_readable_labels(
     assert ticks == ["1\n25 Nov 2026", "2"]  # the date once
 
 
+@pytest.mark.video
 def test_the_page_lists_ratings_with_local_times_and_plain_measure_names(
     tmp_path: Path, local_zone: Callable[[str], None]
 ) -> None:
@@ -250,6 +251,7 @@ def _rated(h: History, pains: list[int]) -> None:
         )
 
 
+@pytest.mark.video
 def test_a_clear_rise_in_pain_is_said_calmly_after_the_glance(tmp_path: Path) -> None:
     with History(tmp_path / "h.sqlite3") as h:
         _rated(h, [4, 7])
@@ -263,6 +265,7 @@ def test_a_clear_rise_in_pain_is_said_calmly_after_the_glance(tmp_path: Path) ->
     assert text.index("<h2>Trend") < text.index("history.png")  # verdicts before charts
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("pains", [[7, 4], [4, 4], [4], [7, 3, 3, 3]], ids=str)
 def test_a_history_whose_latest_pain_did_not_rise_gives_no_advice(
     tmp_path: Path, pains: list[int]
@@ -274,6 +277,7 @@ def test_a_history_whose_latest_pain_did_not_rise_gives_no_advice(
     assert "class='advice'" not in page.read_text()
 
 
+@pytest.mark.video
 def test_the_page_reads_on_a_phone_like_the_analysis_report(tmp_path: Path) -> None:
     from halfcircle.present.report import PAGE_CSS
 
@@ -293,6 +297,7 @@ def test_the_page_reads_on_a_phone_like_the_analysis_report(tmp_path: Path) -> N
     assert "minimal detectable change" not in text and "smoothness (SPARC)" not in text
 
 
+@pytest.mark.video
 def test_the_page_s_trend_table_gives_each_change_its_verdict(tmp_path: Path) -> None:
     with History(tmp_path / "h.sqlite3") as h:
         h.record_baseline(_results(80, 25), started_at="2026-11-20T09:00:00+00:00")
@@ -311,6 +316,7 @@ def _panel(fig: object, title: str) -> object:
     return next(ax for ax in fig.axes if ax.get_title(loc="left") == title)  # type: ignore[attr-defined]
 
 
+@pytest.mark.video
 def test_a_tiny_change_is_drawn_on_an_axis_of_at_least_four_real_changes(tmp_path: Path) -> None:
     rep = {"index": 1, "complete": True, "score": 80.0, "sparc": -2.00}
     with History(tmp_path / "h.sqlite3") as h:

@@ -84,6 +84,7 @@ def test_an_atomic_video_appears_only_when_complete(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- --out
+@pytest.mark.video
 @pytest.mark.parametrize(
     ("command", "case"),
     [("analyze", "a file"), ("analyze", "below a file"), ("live", "a file")],
@@ -104,6 +105,7 @@ def test_an_out_that_is_a_file_is_refused_before_the_first_frame(
     assert time.monotonic() - started < 30  # the pose pass alone takes longer
 
 
+@pytest.mark.video
 def test_a_video_that_its_own_results_would_replace_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "o"
     out.mkdir()
@@ -130,6 +132,7 @@ def _read_only_folder(tmp_path: Path, case: str) -> Path:
     return folder
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("case", ["read-only", "sysfs"])
 def test_an_out_that_cannot_be_written_is_refused_before_the_first_frame(
     case: str, tmp_path: Path
@@ -167,6 +170,7 @@ def _an_earlier_run(out: Path) -> None:
     (out / "my notes.txt").write_text("kept")
 
 
+@pytest.mark.video
 def test_kill_9_during_the_video_pass_leaves_no_shortened_video_and_no_stale_file(
     tmp_path: Path,
 ) -> None:
@@ -188,6 +192,7 @@ def test_kill_9_during_the_video_pass_leaves_no_shortened_video_and_no_stale_fil
                            "reps.json", "summary.json"]  # fmt: skip
 
 
+@pytest.mark.video
 def test_ctrl_c_during_the_video_pass_keeps_data_and_report_and_says_interrupted(
     tmp_path: Path,
 ) -> None:
@@ -213,6 +218,7 @@ def test_ctrl_c_during_the_video_pass_keeps_data_and_report_and_says_interrupted
 
 
 # ----------------------------------------------------------------------------- full disk
+@pytest.mark.video
 def test_a_full_disk_never_cuts_frames_csv_and_keeps_what_fits(tmp_path: Path) -> None:
     out = tmp_path / "o"
     # frames.csv of this clip is about 16 kB, its report more: neither fits in 10 kB
@@ -228,6 +234,7 @@ def test_a_full_disk_never_cuts_frames_csv_and_keeps_what_fits(tmp_path: Path) -
     assert json.loads((out / "summary.json").read_text())["counts"]["complete_reps"] == 1
 
 
+@pytest.mark.video
 def test_a_disk_with_room_for_the_video_but_not_for_it_embedded_keeps_the_report(
     tmp_path: Path,
 ) -> None:
@@ -246,6 +253,7 @@ def test_a_disk_with_room_for_the_video_but_not_for_it_embedded_keeps_the_report
 
 
 # ----------------------------------------------------------------------------- truncated
+@pytest.mark.video
 def test_a_file_cut_short_is_analysed_with_a_note_that_it_ends_early(tmp_path: Path) -> None:
     data = CLIP.read_bytes()
     cut = tmp_path / "cut.mp4"
@@ -312,6 +320,7 @@ def _on_a_terminal(*args: str | Path, interrupt_when: str | None = None) -> tupl
     return proc.wait(timeout=300), shown
 
 
+@pytest.mark.video
 def test_several_videos_at_once_show_progress_per_video_and_overall(
     person_video: Path, empty_video: Path, tmp_path: Path
 ) -> None:
@@ -325,6 +334,7 @@ def test_several_videos_at_once_show_progress_per_video_and_overall(
         assert f"results {video.name}:" in shown and "/4 [" in shown
 
 
+@pytest.mark.video
 def test_one_video_shows_progress_of_its_results_and_its_video(tmp_path: Path) -> None:
     code, shown = _on_a_terminal("analyze", PERSON, "--out", tmp_path / "o", "--model", "lite")
     assert code == 5, shown
@@ -333,6 +343,7 @@ def test_one_video_shows_progress_of_its_results_and_its_video(tmp_path: Path) -
     assert "video person.mp4: 100%" in shown and "30/30" in shown
 
 
+@pytest.mark.video
 def test_ctrl_c_during_the_pose_pass_writes_what_was_measured_at_once(tmp_path: Path) -> None:
     out = tmp_path / "o"
     longer = FIXTURES / "hc_two_reps.mp4"  # 331 frames: the bar shows many counts before the end
@@ -351,6 +362,7 @@ def test_ctrl_c_during_the_pose_pass_writes_what_was_measured_at_once(tmp_path: 
     assert "Traceback" not in shown and "video hc_two_reps.mp4" not in shown  # no video pass
 
 
+@pytest.mark.video
 def test_ctrl_c_with_several_videos_stops_the_set_and_keeps_what_was_measured(
     tmp_path: Path,
 ) -> None:

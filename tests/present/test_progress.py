@@ -83,6 +83,7 @@ def test_every_change_names_its_direction(
     assert change_words(MeasureChange(key, 0.0, change, change, verdict)) == words
 
 
+@pytest.mark.video
 def test_history_lists_sessions_by_date_even_when_saved_out_of_order(tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite3"
     with History(db) as h:

@@ -26,6 +26,7 @@ ARGS = [
 ]  # fmt: skip
 
 
+@pytest.mark.video
 def test_the_report_loads_without_errors_and_its_video_plays(
     person_video: Path, tmp_path: Path
 ) -> None:
@@ -63,6 +64,7 @@ def test_the_report_loads_without_errors_and_its_video_plays(
     assert shot.stat().st_size > 10_000
 
 
+@pytest.mark.video
 def test_at_a_phone_width_only_the_rep_table_scrolls_sideways(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 

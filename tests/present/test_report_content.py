@@ -90,6 +90,7 @@ def _text(page: str) -> str:
 
 
 # ----------------------------------------------------------------------------- baseline clips
+@pytest.mark.video
 def test_a_baseline_page_names_each_test_with_its_peak_and_fingertips() -> None:
     seq = _side_bends()
     analysis, run = analyze_poses(seq), baseline_from_poses(seq)
@@ -106,6 +107,7 @@ def test_a_baseline_page_names_each_test_with_its_peak_and_fingertips() -> None:
     assert "Not in this clip: toe touch, rotation left and rotation right." in text
 
 
+@pytest.mark.video
 def test_a_baseline_page_does_not_coach_its_tests_as_unfinished_half_circles() -> None:
     seq = _side_bends()
     analysis, run = analyze_poses(seq), baseline_from_poses(seq)
@@ -121,6 +123,7 @@ def test_a_baseline_page_does_not_coach_its_tests_as_unfinished_half_circles() -
     assert "halfcircle baseline --source" not in baseline_page  # it was measured as such
 
 
+@pytest.mark.video
 def test_a_baseline_page_carries_the_rotation_caveat_once() -> None:
     seq = _rotations()
     run = baseline_from_poses(seq)
@@ -131,6 +134,7 @@ def test_a_baseline_page_carries_the_rotation_caveat_once() -> None:
     assert "fingertips" not in page.split("Each test")[1].split("halfcircle is")[0]
 
 
+@pytest.mark.video
 def test_a_rep_that_was_a_test_loses_its_incomplete_note_on_the_baseline_page() -> None:
     lat, fwd = half_circle(n_rest=60, n_rep=150, right_first=True)
     seq = synthetic_clip(lat, fwd).seq
@@ -143,6 +147,7 @@ def test_a_rep_that_was_a_test_loses_its_incomplete_note_on_the_baseline_page() 
     assert "Each half circle" not in page
 
 
+@pytest.mark.video
 def test_a_baseline_clip_without_a_test_says_so_and_coaches_no_half_circle() -> None:
     z = np.zeros(150)
     seq = _poses(z, z)
@@ -183,6 +188,7 @@ def test_baseline_feedback_compares_the_sides(run: BaselineRun, sentence: str) -
     assert "real change" in said[-1]  # how to read a later session
 
 
+@pytest.mark.video
 def test_batch_writes_a_baseline_page_for_a_baseline_clip_only(tmp_path: Path) -> None:
     seq = _side_bends()
     analysis = analyze_poses(seq)
@@ -209,6 +215,7 @@ def test_batch_writes_a_baseline_page_for_a_baseline_clip_only(tmp_path: Path) -
 
 
 # ----------------------------------------------------------------------------- aborted attempts
+@pytest.mark.video
 def test_an_aborted_attempt_is_mentioned_once_with_its_cue() -> None:
     analysis = _attempts_then_half_circle(1)
     assert len(analysis.complete_reps) == 1 and len(analysis.aborted) == 1
@@ -222,6 +229,7 @@ def test_an_aborted_attempt_is_mentioned_once_with_its_cue() -> None:
     assert text.index("You completed 1 half circle.") < text.index(ABORTED_CUE)
 
 
+@pytest.mark.video
 def test_several_aborted_attempts_share_one_sentence_and_one_cue() -> None:
     analysis = _attempts_then_half_circle(2)
     assert len(analysis.aborted) == 2
@@ -231,6 +239,7 @@ def test_several_aborted_attempts_share_one_sentence_and_one_cue() -> None:
     assert "You also began 2 half circles (" in text
 
 
+@pytest.mark.video
 def test_only_aborted_attempts_are_named_as_such_without_a_complete_one() -> None:
     z, rest = np.zeros, np.zeros(30)
     lat = np.concatenate([z(60), _bump(90, 25.0), rest])
@@ -255,6 +264,7 @@ def test_aborted_attempts_are_shaded_apart_from_reps_on_the_angles_plot() -> Non
     assert "came back before" not in _SPAN_STYLE["complete"][1]
 
 
+@pytest.mark.video
 def test_from_the_side_the_page_says_why_no_half_circle_is_counted_and_shows_the_forward_bend(
 ) -> None:  # fmt: skip
     # Real MediaPipe on the side-view fixture (truth: one rep, 50 deg forward).
@@ -267,6 +277,7 @@ def test_from_the_side_the_page_says_why_no_half_circle_is_counted_and_shows_the
     assert "<b>0</b>complete half circles" not in page
 
 
+@pytest.mark.video
 def test_the_page_and_the_terminal_show_the_same_whole_point_scores() -> None:
     from halfcircle.analyze.video import text_summary
     from halfcircle.coaching.scoring import points
@@ -308,6 +319,7 @@ def test_score_config_has_a_plain_name_for_every_weight_of_the_score() -> None:
     assert set(SCORE_PART_WORDS) == weights
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     "weights",
     [
@@ -332,6 +344,7 @@ def test_the_score_is_explained_under_the_cards_with_the_weights_in_effect(
     assert text.index("score") < text.index(line) < text.index("What we saw")  # under the cards
 
 
+@pytest.mark.video
 def test_no_best_rep_is_named_when_there_is_only_one() -> None:
     one = _text(render_report(_one_rep()))
     assert "You completed 1 half circle." in one
@@ -341,6 +354,7 @@ def test_no_best_rep_is_named_when_there_is_only_one() -> None:
     assert "Your smoothest, fullest one was rep " in _text(render_report(two))
 
 
+@pytest.mark.video
 def test_the_angled_camera_is_named_in_plain_words() -> None:
     from halfcircle.kinematics.view import view_words
 
@@ -352,6 +366,7 @@ def test_the_angled_camera_is_named_in_plain_words() -> None:
     assert "camera at an angle" in text and "oblique" not in text
 
 
+@pytest.mark.video
 def test_the_rep_table_scrolls_in_its_own_wrapper_with_plain_headers() -> None:
     from halfcircle.present.report import PAGE_CSS
 
@@ -371,6 +386,7 @@ def test_the_rep_table_scrolls_in_its_own_wrapper_with_plain_headers() -> None:
     assert "smoothness is SPARC" in note and "sweep is the arc coverage" in note
 
 
+@pytest.mark.video
 def test_range_advice_asks_only_as_far_as_feels_fine() -> None:
     rules = {r.id: r for r in REP_CUE_RULES}
     for cue_id in ("further_left", "further_right", "full_sweep"):
@@ -381,6 +397,7 @@ def test_range_advice_asks_only_as_far_as_feels_fine() -> None:
     assert "Go a little further to the left" not in text  # said once already, above
 
 
+@pytest.mark.video
 def test_the_cards_of_per_rep_peaks_say_they_are_averages() -> None:
     two = _two_reps(second_peak=36.0)
     right = [r.metrics.peak_lateral_right_deg for r in two.complete_reps]
@@ -437,6 +454,7 @@ def _smallest_text_px(fig: Figure, dpi: int, shown_px: int) -> float:
     return smallest_pt / 72 * dpi * min(1.0, shown_px / width)
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("plot", ["angles", "traces"])
 def test_every_plot_is_drawn_readable_for_a_phone_and_for_a_desktop(plot: str) -> None:
     from halfcircle.present.report import PHONE, WIDE, _plot_angles, _plot_traces

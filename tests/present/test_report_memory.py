@@ -47,6 +47,7 @@ def long_session() -> Analysis:
     return _reps(2 * REPS_PER_FIGURE + 3)
 
 
+@pytest.mark.video
 def test_a_long_session_draws_its_rep_traces_in_figures_no_taller_than_a_short_one(
     long_session: Analysis,
 ) -> None:
@@ -59,6 +60,7 @@ def test_a_long_session_draws_its_rep_traces_in_figures_no_taller_than_a_short_o
     assert long_page.count("each half circle&#x27;s path") == 3  # one alt text per figure
 
 
+@pytest.mark.video
 def test_each_figure_is_freed_as_soon_as_it_is_drawn(long_session: Analysis) -> None:
     gc.collect()
     before = sum(isinstance(o, Figure) for o in gc.get_objects())

@@ -68,6 +68,7 @@ def test_the_summary_keeps_to_the_dates_asked(tmp_path: Path) -> None:
     assert "2 Nov 2026" not in page and "30 Nov 2026" not in page
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("args", [["--from", "30/11/2026"], ["--to", "yesterday"]])
 def test_a_date_that_is_not_one_is_one_sentence(tmp_path: Path, args: list[str]) -> None:
     db = _filled(tmp_path / "h.sqlite3")
@@ -80,6 +81,7 @@ def test_a_date_that_is_not_one_is_one_sentence(tmp_path: Path, args: list[str])
     assert not (tmp_path / "s.html").exists()
 
 
+@pytest.mark.video
 @pytest.mark.skipif(
     CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium)"
 )
