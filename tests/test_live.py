@@ -660,16 +660,28 @@ def test_a_folder_that_holds_results_is_not_overwritten(
 
 
 class _ScriptedUI:
-    """A window stand-in: presses ``keys`` on given frames, answers questions, may close."""
+    """A window stand-in: presses ``keys`` on given frames, answers questions, may close.
 
-    def __init__(self, keys: dict[int, str], answers: list[str], close_at: int | None = None):
+    ``size``: the window's size to draw at (None: the camera's, as with no window).
+    """
+
+    def __init__(
+        self,
+        keys: dict[int, str],
+        answers: list[str],
+        close_at: int | None = None,
+        size: tuple[int, int] | None = None,
+    ):
         self.keys, self.answers, self.close_at = keys, list(answers), close_at
         self.closed = False
         self.shown = 0
         self.questions: list[list[str]] = []
+        self.size = size
+        self.last_image: np.ndarray | None = None
 
     def show(self, image: np.ndarray, wait_ms: int = 1) -> int:
         self.shown += 1
+        self.last_image = image
         if wait_ms > 1:  # the pause screen waits for keys
             time.sleep(wait_ms / 1000)
         if self.close_at is not None and self.shown >= self.close_at:
@@ -682,6 +694,9 @@ class _ScriptedUI:
         self.questions.append(lines)
         answer = ord(self.answers.pop(0)) if self.answers else None
         return answer if answer in keys else None
+
+    def canvas_size(self) -> tuple[int, int] | None:
+        return self.size
 
     def close(self) -> None:
         self.closed = True
@@ -728,7 +743,7 @@ def test_keys_and_the_questions_after_the_set(tmp_path: Path) -> None:
     later = _run_with_ui(tmp_path, ui2, name="s2")
     assert later.advice is not None and "Your pain is 7 of 10, above the 5" in later.advice
     assert "ease off" in later.advice and "clinician" not in later.advice
-    assert ui2.questions[-1][0] == "About your pain"
+    assert ui2.questions[-2][0] == "About your pain"  # then the end-of-set screen
 
 
 def test_the_pain_question_runs_0_to_10_with_t_for_ten(tmp_path: Path) -> None:
