@@ -913,3 +913,73 @@ def test_with_half_the_frames_skipped_live_and_report_agree_and_count_them(
     tol = dict(EVERY_FRAME_TOL)
     _assert_close_to_analyze(result.live_reps, analysis.reps, "half skipped: live vs report", tol)
     _assert_close_to_analyze(analysis.reps, ref.reps, "half skipped: report vs all frames", tol)
+
+
+# ------------------------------------------------ the window's size, the end of the set
+def test_the_live_loop_draws_at_the_windows_size_with_text_readable_from_afar(
+    tmp_path: Path,
+) -> None:
+    from halfcircle.present.layout import MIN_CUE_FRACTION, MIN_READOUT_FRACTION
+
+    ui = _ScriptedUI({}, answers=["s", "3"], size=(1280, 720))
+    result = _run_with_ui(tmp_path, ui)
+    assert ui.last_image is not None and ui.last_image.shape == (720, 1280, 3)
+    assert result.window_sizes == ((1280, 720),)  # not the camera's 640x480
+    assert result.text_ratios["cue"] >= MIN_CUE_FRACTION
+    for name in ("side_bend", "forward", "reps"):
+        assert result.text_ratios[name] >= MIN_READOUT_FRACTION
+    # no window size to draw at: the camera's frame, as the annotated video is drawn
+    headless = _run_with_ui(tmp_path, _ScriptedUI({}, answers=["s", "3"]), name="camera")
+    assert headless.window_sizes == () and headless.text_ratios == {}
+
+
+def test_the_end_of_set_screen_gives_the_reports_numbers_and_the_historys_words(
+    tmp_path: Path,
+) -> None:
+    from halfcircle.analyze.video import score_points
+    from halfcircle.present.screens import FIRST_SESSION, NOT_IN_HISTORY
+
+    db = tmp_path / "history.sqlite3"
+    first_ui = _ScriptedUI({}, answers=["s", "3"])
+    first = _run_with_ui(tmp_path, first_ui, "s1", history_db=db)
+    assert first.analysis is not None and first.end_of_set is not None
+    average = score_points(first.analysis)
+    assert average is not None
+    assert first_ui.questions[-1] == [
+        "Set done",
+        f"2 half circles, average score {average[0]}.",
+        FIRST_SESSION,
+        "v open the report     Enter close",
+    ]
+    # the next session is compared with it in the history's own words, said as shown
+    later_ui = _ScriptedUI({}, answers=["s", "3"])
+    later = _run_with_ui(tmp_path, later_ui, "s2", history_db=db)
+    assert later.end_of_set is not None and later.progress
+    title, headline, *comparison, keys = later_ui.questions[-1]
+    assert (title, keys) == ("Set done", "v open the report     Enter close")
+    assert comparison == later.progress[:2] and comparison[0].startswith("Best score this session")
+    assert later.end_of_set.spoken() == " ".join(["Set done.", headline, *comparison])
+    # left out of the history: nothing to compare with, and it says why
+    alone_ui = _ScriptedUI({}, answers=["s", "3"])
+    _run_with_ui(tmp_path, alone_ui, "s3")
+    assert alone_ui.questions[-1][2] == NOT_IN_HISTORY
+    # a closed window has no end-of-set screen
+    closed = _run_with_ui(tmp_path, _ScriptedUI({}, answers=[], close_at=200), "s4")
+    assert closed.end_of_set is None
+
+
+def test_the_rating_given_after_the_set_is_in_the_report_and_survives_a_rebuild(
+    tmp_path: Path,
+) -> None:
+    said = "You said your back felt better than before the set, with pain 2 of 10."
+    _run_with_ui(tmp_path, _ScriptedUI({}, answers=["b", "2"]), "rated")
+    page = (tmp_path / "rated" / "report.html").read_text()
+    assert "<h2>How it felt</h2>" in page and said in page
+    live.rebuild_report(tmp_path / "rated", annotate=False)
+    assert said in (tmp_path / "rated" / "report.html").read_text()
+    # the pain alone, and no rating at all
+    _run_with_ui(tmp_path, _ScriptedUI({}, answers=["x", "t"]), "pain_only")
+    page = (tmp_path / "pain_only" / "report.html").read_text()
+    assert "You rated your pain 10 of 10 after the set." in page
+    _run_with_ui(tmp_path, _ScriptedUI({}, answers=[]), "unrated")
+    assert "How it felt" not in (tmp_path / "unrated" / "report.html").read_text()

@@ -30,7 +30,7 @@ import time
 import webbrowser
 from collections import deque
 from collections.abc import Callable
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import AbstractContextManager, ExitStack, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import partial
@@ -75,6 +75,7 @@ from halfcircle.live.record import (
     SessionRecorder,
     load_poses,
     previous_rating,
+    read_events,
     read_meta,
 )
 from halfcircle.poseconfig import PoseConfig
@@ -623,6 +624,7 @@ class LiveResult:
         text_ratios: Per text of the window (``cue``, ``side_bend``, ``forward``,
             ``reps``), its smallest cap height drawn as a fraction of the window's
             height (empty with no window).
+        window_sizes: Every ``(width, height)`` the window's frames were drawn at.
     """
 
     out_dir: Path
@@ -639,6 +641,7 @@ class LiveResult:
     progress: list[str] = field(default_factory=list)
     end_of_set: EndOfSet | None = None
     text_ratios: dict[str, float] = field(default_factory=dict)
+    window_sizes: tuple[tuple[int, int], ...] = ()
 
 
 class PoseStage(AbstractContextManager["PoseStage"], Protocol):
@@ -735,6 +738,7 @@ class _Run:
         self.speech = SpeechPlanner()
         self.details = False  # frame rate and latency on screen (``d``)
         self.text_ratios: dict[str, float] = {}  # smallest text height / window height
+        self.window_sizes: set[tuple[int, int]] = set()
         self.rating: Rating | None = None
         self.advice: str | None = None
 
@@ -960,6 +964,7 @@ class _Run:
     def _note_text(self, drawn: DrawnText) -> None:
         """Keep the smallest height of each text drawn, relative to the window's height."""
         h = drawn.window[1]
+        self.window_sizes.add(drawn.window)
         for name in ("cue", "side_bend", "forward", "reps"):
             px = getattr(drawn, f"{name}_px")
             if px > 0:
@@ -1381,6 +1386,7 @@ def _finish(
         paths=paths,
         progress=progress,
         text_ratios=dict(run.text_ratios),
+        window_sizes=tuple(sorted(run.window_sizes)),
     )
 
 
@@ -1493,7 +1499,29 @@ def write_session_outputs(
             paths["video"] = folder / "annotated.mp4"
             _write_annotated_sparse(analysis, indices, paths["video"])
             write_report(analysis, paths["report"], video=paths["video"])
+    rating = session_rating(folder)
+    if rating is not None and "report" in paths:  # what the person said, in their report
+        from halfcircle.files import replace_text
+        from halfcircle.present.report import with_rating
+
+        with suppress(OSError):  # a full disk keeps the report as it is, without the rating
+            page = paths["report"].read_text(encoding="utf-8")
+            replace_text(paths["report"], with_rating(page, rating.feeling, rating.pain))
     return paths
+
+
+def session_rating(folder: Path) -> Rating | None:
+    """The rating the person gave at the end of the session in ``folder`` (its last), if any."""
+    try:
+        events = read_events(Path(folder))
+    except OSError:
+        return None
+    ratings = [e for e in events if e.get("type") == "rating"]
+    if not ratings:
+        return None
+    last = ratings[-1]
+    pain = last.get("pain")
+    return Rating(last.get("feeling"), pain if isinstance(pain, int) else None)
 
 
 def rebuild_report(folder: Path, annotate: bool = True) -> tuple[Analysis, dict[str, Path]]:
