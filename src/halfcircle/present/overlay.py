@@ -540,18 +540,20 @@ def draw_message_screen(
     """A darkened copy of ``background`` with ``lines`` centred in large type.
 
     The first line (the question, or the title) at the cue's height, the others at the
-    readouts' height, the last one (the keys) small; each wrapped to the window's width.
+    readouts' height, the last one (the keys) a little smaller; each wrapped to the
+    window's width.
     ``background`` is stretched to the layout's size when it differs.
     """
     w, h = layout.size
     image = background
     if image.shape[:2] != (h, w):
         image = np.asarray(cv2.resize(image, (w, h)), np.uint8)
-    screen: NDArray[np.uint8] = np.asarray(cv2.convertScaleAbs(image, alpha=0.2), np.uint8)
+    screen: NDArray[np.uint8] = np.asarray(cv2.convertScaleAbs(image, alpha=0.15), np.uint8)
     width = w - 4 * layout.pad
     sizes = [layout.cue_px] + [layout.readout_px] * max(0, len(lines) - 2)
     if len(lines) > 1:
-        sizes.append(layout.small_px if len(lines) > 2 else layout.readout_px)
+        keys_px = max(layout.small_px, round(0.75 * layout.readout_px))
+        sizes.append(keys_px if len(lines) > 2 else layout.readout_px)
     y = int(h * 0.18)
     for i, (line, px) in enumerate(zip(lines, sizes, strict=True)):
         colour = WHITE if i == 0 else HELP_GREY
