@@ -22,8 +22,8 @@ from halfcircle.present.layout import (
 from halfcircle.present.overlay import OverlayInfo, draw_message_screen, draw_window
 from halfcircle.present.screens import EndOfSet
 
-#: Window sizes people have: the camera's own, a laptop, a TV.
-WINDOWS = [(640, 480), (1280, 720), (1920, 1080), (1366, 768)]
+#: Window sizes people have: the camera's own, laptops, a 5:4 monitor, a TV.
+WINDOWS = [(640, 480), (1280, 720), (1920, 1080), (1366, 768), (1280, 1024)]
 #: A tall window too: its parts still fit (its text is held to the width, not the height).
 SHAPES = [*WINDOWS, (720, 1280)]
 CAMERA = (640, 480)

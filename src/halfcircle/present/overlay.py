@@ -393,12 +393,10 @@ def draw_window(
     w, h = layout.size
     canvas = np.zeros((h, w, 3), np.uint8)
     pic = layout.picture
-    scaled: NDArray[np.uint8] = np.asarray(
-        cv2.resize(frame, (pic.w, pic.h), interpolation=cv2.INTER_LINEAR), np.uint8
-    )
+    scaled = canvas[pic.y : pic.bottom, pic.x : pic.right]  # a view: drawn in place
+    cv2.resize(frame, (pic.w, pic.h), dst=scaled, interpolation=cv2.INTER_LINEAR)
     if overlay and pose is not None and pose.detected:
         draw_skeleton(scaled, pose, mirrored=mirrored, scale=layout.line_scale)
-    canvas[pic.y : pic.bottom, pic.x : pic.right] = scaled
     drawn = DrawnText(window=layout.size)
     if overlay and panels:
         side, fwd, reps = _draw_readouts(canvas, info, layout)
@@ -489,13 +487,13 @@ def draw_large_text(
 ) -> int:
     """The cue in large type on a dark box, centred above the key help.
 
-    Up to three lines; only a line still too wide gets smaller type. Returns the
+    Up to four lines; only a line still too wide gets smaller type. Returns the
     cap height drawn (px).
     """
     w = layout.size[0]
     width = w - 4 * layout.pad
     px = layout.cue_px
-    lines = wrap_to_width(text, px, width, 3)
+    lines = wrap_to_width(text, px, width, 4)
     scale, thick = font_scale_for(px), thickness_for(px)
     widest = max(text_width(t, scale, thick) for t in lines)
     if widest > width:
