@@ -1,4 +1,4 @@
-"""The real live window, under Xvfb, at three screen sizes (issue #20).
+"""The real live and guided-baseline windows, under Xvfb (issue #20).
 
 Each run plays a rendered fixture clip through the live loop in its own process with
 a real OpenCV (Qt) window on a virtual screen of that size; keys are pressed with
@@ -7,9 +7,9 @@ screen is photographed from the X server itself. The text heights are checked fr
 what the drawing reports it drew (:class:`~halfcircle.present.overlay.DrawnText`), as
 fractions of the window's height.
 
-Screenshots go to ``$HALFCIRCLE_SCREENSHOTS`` when set (``docs/`` holds the committed
-ones: ``HALFCIRCLE_SCREENSHOTS=docs pytest tests/test_window_xvfb.py``), else to the
-test's own folder. Skipped only where Xvfb or xdotool is missing (CI installs both).
+Screenshots go to ``$HALFCIRCLE_SCREENSHOTS`` when set (``docs/window/`` holds the
+committed ones: ``HALFCIRCLE_SCREENSHOTS=docs/window pytest tests/test_window_xvfb.py``),
+else to the test's own folder. Skipped only where Xvfb or xdotool is missing (CI installs both).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from halfcircle.present.layout import MIN_CUE_FRACTION, MIN_READOUT_FRACTION
@@ -159,3 +160,44 @@ def test_the_real_window_is_readable_from_three_metres_and_ends_with_the_set(
 
     for name in (f"live_{w}x{h}.png", f"end_of_set_{w}x{h}.png"):
         assert Image.open(shots / name).size == (w, h)
+
+
+#: The guided baseline in its own window, reading a recording of the tests like a camera.
+BASELINE_DRIVER = """
+import json, sys
+from halfcircle.live.guided_baseline import run_guided_baseline
+
+w, h, clip = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+r = run_guided_baseline(clip, "lite", None, window_size=(w, h))
+print(json.dumps({"stop": r.stop, "message": r.message}))
+"""
+
+
+def test_the_guided_baseline_opens_at_the_size_asked_for(tmp_path: Path, shots: Path) -> None:
+    w, h = 1280, 720
+    clip = REPO / "fixtures" / "base_toe_touch.mp4"
+    with virtual_screen((w, h)) as display:
+        env = {**os.environ, "DISPLAY": display}
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), env.get("PYTHONPATH", "")])
+        proc = subprocess.Popen(
+            [sys.executable, "-c", BASELINE_DRIVER, str(w), str(h), str(clip)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        from PIL import ImageGrab
+
+        last = None  # the last picture of the window while it was open
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            shot = ImageGrab.grab(xdisplay=display)
+            if shot.getextrema() != ((0, 0), (0, 0), (0, 0)):
+                last = shot
+            time.sleep(0.3)
+        stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and stderr == "", stderr
+    assert json.loads(stdout) == {"stop": "end", "message": ""}
+    assert last is not None and last.size == (w, h)
+    last.save(shots / f"baseline_{w}x{h}.png")
+    # the prompt in large type on a dark box, low in the window: its rows are lit there
+    grey = np.asarray(last.convert("L"))
+    lit_rows = np.flatnonzero((grey[h // 2 :] > 240).sum(axis=1) > 20)
+    assert lit_rows.size >= h / 15
