@@ -163,3 +163,14 @@ def test_a_window_size_is_width_x_height(text: str, size: tuple[int, int]) -> No
 def test_a_window_size_that_cannot_be_used_is_one_plain_sentence(text: str, said: str) -> None:
     with pytest.raises(ValueError, match=said):
         parse_window_size(text)
+
+
+def test_a_long_status_line_stays_in_the_readout_panel() -> None:
+    layout = window_layout((640, 480), CAMERA)
+    black = np.zeros((CAMERA[1], CAMERA[0], 3), np.uint8)
+    status = "side view, camera 9 deg down: side bend not seen, turn to the camera"
+    image, _ = draw_window(black, None, OverlayInfo(status=status, fps=29.6), layout)
+    g, t = layout.gauges, layout.trace
+    # nothing lit between the readout panel and the trace panel, below the trace panel's top
+    between = image[g.y : g.bottom, g.right : t.x]
+    assert between.max() < 100

@@ -162,8 +162,8 @@ def window_layout(size: tuple[int, int], frame_size: tuple[int, int]) -> WindowL
         text_width(_WIDEST_SMALL, small, thickness_for(small_px)),
     )
     gap = readout_px // 2
-    # two labelled readouts, the rep count, the phase and the status line (see the drawing)
-    gauges_h = 2 * pad + 2 * label_px + 3 * readout_px + 2 * small_px + 7 * gap + small_px // 2
+    # two labelled readouts, the rep count, the phase and two status lines (see the drawing)
+    gauges_h = 2 * pad + 2 * label_px + 3 * readout_px + 3 * small_px + 8 * gap + small_px // 2
     gauges = Box(pad, pad, min(gauges_w, w - 2 * pad), gauges_h)
     trace_w = round(min(0.32 * w, 0.5 * h))
     beside = w - gauges.right - 2 * pad  # room right of the readouts

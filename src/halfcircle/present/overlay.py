@@ -443,9 +443,12 @@ def _draw_readouts(
         extra.append(f"{_whole(info.fps)} fps")
     if info.latency_ms is not None:
         extra.append(f"{_whole(info.latency_ms)} ms")
-    if extra:
+    width = g.w - 2 * pad
+    scale, thick = font_scale_for(layout.small_px), thickness_for(layout.small_px)
+    for line in wrap_to_width("  ".join(extra), layout.small_px, width, 2) if extra else []:
         y += gap + layout.small_px
-        _put(image, "  ".join(extra), (x, y), layout.small_px, GREY)
+        fit = scale * min(1.0, width / max(1, text_width(line, scale, thick)))
+        cv2.putText(image, line, (x, y), _FONT, fit, GREY, thick, cv2.LINE_AA)
     return side, fwd, reps
 
 
