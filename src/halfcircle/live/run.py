@@ -13,9 +13,15 @@ The guided flow is read off the measurements, it never gates them: a positioning
 check (is the body seen from head to hips, and what to change), calibration (the
 stream calibrates itself on the first quiet upright stance), then practice.
 Keys (window only): ``c`` recalibrate, ``p`` pause, ``r`` reset the count,
-``o`` overlay on/off, ``q`` or Esc quit. After a set the window asks how the back
-feels (better, same, worse) and an optional pain rating 0-10 (``t`` for 10); a
-headless run takes them from :attr:`LiveOptions.rating` instead.
+``o`` overlay on/off, ``m`` mute, ``f`` full screen, ``d`` frame rate and latency,
+``q`` or Esc quit. After a set the window asks how the back feels (better, same,
+worse) and an optional pain rating 0-10 (``t`` for 10); a headless run takes them
+from :attr:`LiveOptions.rating` instead. Once the report is written the window shows
+the end-of-set screen (:mod:`halfcircle.present.screens`), says it, and ``v`` opens
+the report.
+
+The window is drawn at its own size, not the camera's
+(:func:`~halfcircle.present.layout.window_layout`), so that it reads from 3 m.
 
 Only :class:`WindowUI` touches OpenCV's GUI (``imshow``, ``waitKey``); the
 headless path never imports or calls it.
