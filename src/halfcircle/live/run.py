@@ -108,7 +108,7 @@ HELP_TEXT: Final = (
 )
 #: The key that toggles full screen in every window (handled by :class:`WindowUI`).
 FULL_SCREEN_KEY: Final = ord("f")
-#: The window's size before it reports its own (a full-screen window, first frame).
+#: The window's size before it reports its own, and out of full screen without a size.
 DEFAULT_WINDOW_SIZE: Final = (1280, 720)
 
 #: Landmarks that must be seen before calibration: nose, shoulders, hips.
@@ -453,8 +453,9 @@ class WindowUI:
         try:
             flags = cv2.WINDOW_NORMAL | cv2.WINDOW_FREERATIO | cv2.WINDOW_GUI_NORMAL
             cv2.namedWindow(title, flags)
-            if size is not None:
-                cv2.resizeWindow(title, *size)
+            # the size asked for; else a large window, where full screen is not honoured
+            # (a desktop with no window manager)
+            cv2.resizeWindow(title, *(size or DEFAULT_WINDOW_SIZE))
             self.fullscreen = size is None
             if self.fullscreen:
                 cv2.setWindowProperty(title, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
