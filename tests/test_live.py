@@ -678,10 +678,14 @@ class _ScriptedUI:
         self.questions: list[list[str]] = []
         self.size = size
         self.last_image: np.ndarray | None = None
+        self.kept: dict[int, np.ndarray] = {}  # frames to look at, by number (see keep)
+        self.keep: set[int] = set()
 
     def show(self, image: np.ndarray, wait_ms: int = 1) -> int:
         self.shown += 1
         self.last_image = image
+        if self.shown in self.keep:
+            self.kept[self.shown] = image.copy()
         if wait_ms > 1:  # the pause screen waits for keys
             time.sleep(wait_ms / 1000)
         if self.close_at is not None and self.shown >= self.close_at:
@@ -983,3 +987,20 @@ def test_the_rating_given_after_the_set_is_in_the_report_and_survives_a_rebuild(
     assert "You rated your pain 10 of 10 after the set." in page
     _run_with_ui(tmp_path, _ScriptedUI({}, answers=[]), "unrated")
     assert "How it felt" not in (tmp_path / "unrated" / "report.html").read_text()
+
+
+def test_the_frame_rate_and_latency_show_only_after_d(tmp_path: Path) -> None:
+    from halfcircle.present.layout import window_layout
+
+    ui = _ScriptedUI({150: "d", 250: "d"}, answers=[], size=(1280, 720))
+    ui.keep = {140, 160, 260}
+    _run_with_ui(tmp_path, ui)
+    g = window_layout((1280, 720), (640, 480)).gauges
+    # the status line at the bottom of the readout panel: "front view", then with the
+    # frame rate and latency after it
+    rows = slice(g.bottom - g.h // 6, g.bottom)
+
+    def lit(frame: int) -> int:
+        return int((ui.kept[frame][rows, g.x : g.right].max(axis=2) > 120).sum())
+
+    assert lit(160) > 1.5 * lit(140) and lit(260) < 0.7 * lit(160)
