@@ -41,6 +41,9 @@ class _Person:
     def ask(self, image: np.ndarray, lines: list[str], keys: set[int]) -> int | None:
         return None
 
+    def canvas_size(self) -> tuple[int, int] | None:
+        return None
+
     def close(self) -> None:
         self.closed = True
 

@@ -673,16 +673,32 @@ def test_a_folder_that_holds_results_is_not_overwritten(
 
 
 class _ScriptedUI:
-    """A window stand-in: presses ``keys`` on given frames, answers questions, may close."""
+    """A window stand-in: presses ``keys`` on given frames, answers questions, may close.
 
-    def __init__(self, keys: dict[int, str], answers: list[str], close_at: int | None = None):
+    ``size``: the window's size to draw at (None: the camera's, as with no window).
+    """
+
+    def __init__(
+        self,
+        keys: dict[int, str],
+        answers: list[str],
+        close_at: int | None = None,
+        size: tuple[int, int] | None = None,
+    ):
         self.keys, self.answers, self.close_at = keys, list(answers), close_at
         self.closed = False
         self.shown = 0
         self.questions: list[list[str]] = []
+        self.size = size
+        self.last_image: np.ndarray | None = None
+        self.kept: dict[int, np.ndarray] = {}  # frames to look at, by number (see keep)
+        self.keep: set[int] = set()
 
     def show(self, image: np.ndarray, wait_ms: int = 1) -> int:
         self.shown += 1
+        self.last_image = image
+        if self.shown in self.keep:
+            self.kept[self.shown] = image.copy()
         if wait_ms > 1:  # the pause screen waits for keys
             time.sleep(wait_ms / 1000)
         if self.close_at is not None and self.shown >= self.close_at:
@@ -695,6 +711,9 @@ class _ScriptedUI:
         self.questions.append(lines)
         answer = ord(self.answers.pop(0)) if self.answers else None
         return answer if answer in keys else None
+
+    def canvas_size(self) -> tuple[int, int] | None:
+        return self.size
 
     def close(self) -> None:
         self.closed = True
@@ -742,7 +761,7 @@ def test_keys_and_the_questions_after_the_set(tmp_path: Path) -> None:
     later = _run_with_ui(tmp_path, ui2, name="s2")
     assert later.advice is not None and "Your pain is 7 of 10, above the 5" in later.advice
     assert "ease off" in later.advice and "clinician" not in later.advice
-    assert ui2.questions[-1][0] == "About your pain"
+    assert ui2.questions[-2][0] == "About your pain"  # then the end-of-set screen
 
 
 @pytest.mark.video
@@ -924,3 +943,90 @@ def test_with_half_the_frames_skipped_live_and_report_agree_and_count_them(
     tol = dict(EVERY_FRAME_TOL)
     _assert_close_to_analyze(result.live_reps, analysis.reps, "half skipped: live vs report", tol)
     _assert_close_to_analyze(analysis.reps, ref.reps, "half skipped: report vs all frames", tol)
+
+
+# ------------------------------------------------ the window's size, the end of the set
+def test_the_live_loop_draws_at_the_windows_size_with_text_readable_from_afar(
+    tmp_path: Path,
+) -> None:
+    from halfcircle.present.layout import MIN_CUE_FRACTION, MIN_READOUT_FRACTION
+
+    ui = _ScriptedUI({}, answers=["s", "3"], size=(1280, 720))
+    result = _run_with_ui(tmp_path, ui)
+    assert ui.last_image is not None and ui.last_image.shape == (720, 1280, 3)
+    assert result.window_sizes == ((1280, 720),)  # not the camera's 640x480
+    assert result.text_ratios["cue"] >= MIN_CUE_FRACTION
+    for name in ("side_bend", "forward", "reps"):
+        assert result.text_ratios[name] >= MIN_READOUT_FRACTION
+    # no window size to draw at: the camera's frame, as the annotated video is drawn
+    headless = _run_with_ui(tmp_path, _ScriptedUI({}, answers=["s", "3"]), name="camera")
+    assert headless.window_sizes == () and headless.text_ratios == {}
+
+
+def test_the_end_of_set_screen_gives_the_reports_numbers_and_the_historys_words(
+    tmp_path: Path,
+) -> None:
+    from halfcircle.analyze.video import score_points
+    from halfcircle.present.screens import FIRST_SESSION, NOT_IN_HISTORY
+
+    db = tmp_path / "history.sqlite3"
+    first_ui = _ScriptedUI({}, answers=["s", "3"])
+    first = _run_with_ui(tmp_path, first_ui, "s1", history_db=db)
+    assert first.analysis is not None and first.end_of_set is not None
+    average = score_points(first.analysis)
+    assert average is not None
+    assert first_ui.questions[-1] == [
+        "Set done",
+        f"2 half circles, average score {average[0]}.",
+        FIRST_SESSION,
+        "v open the report     Enter close",
+    ]
+    # the next session is compared with it in the history's own words, said as shown
+    later_ui = _ScriptedUI({}, answers=["s", "3"])
+    later = _run_with_ui(tmp_path, later_ui, "s2", history_db=db)
+    assert later.end_of_set is not None and later.progress
+    title, headline, *comparison, keys = later_ui.questions[-1]
+    assert (title, keys) == ("Set done", "v open the report     Enter close")
+    assert comparison == later.progress[:2] and comparison[0].startswith("Best score this session")
+    assert later.end_of_set.spoken() == " ".join(["Set done.", headline, *comparison])
+    # left out of the history: nothing to compare with, and it says why
+    alone_ui = _ScriptedUI({}, answers=["s", "3"])
+    _run_with_ui(tmp_path, alone_ui, "s3")
+    assert alone_ui.questions[-1][2] == NOT_IN_HISTORY
+    # a closed window has no end-of-set screen
+    closed = _run_with_ui(tmp_path, _ScriptedUI({}, answers=[], close_at=200), "s4")
+    assert closed.end_of_set is None
+
+
+def test_the_rating_given_after_the_set_is_in_the_report_and_survives_a_rebuild(
+    tmp_path: Path,
+) -> None:
+    said = "You said your back felt better than before the set, with pain 2 of 10."
+    _run_with_ui(tmp_path, _ScriptedUI({}, answers=["b", "2"]), "rated")
+    page = (tmp_path / "rated" / "report.html").read_text()
+    assert "<h2>How it felt</h2>" in page and said in page
+    live.rebuild_report(tmp_path / "rated", annotate=False)
+    assert said in (tmp_path / "rated" / "report.html").read_text()
+    # the pain alone, and no rating at all
+    _run_with_ui(tmp_path, _ScriptedUI({}, answers=["x", "t"]), "pain_only")
+    page = (tmp_path / "pain_only" / "report.html").read_text()
+    assert "You rated your pain 10 of 10 after the set." in page
+    _run_with_ui(tmp_path, _ScriptedUI({}, answers=[]), "unrated")
+    assert "How it felt" not in (tmp_path / "unrated" / "report.html").read_text()
+
+
+def test_the_frame_rate_and_latency_show_only_after_d(tmp_path: Path) -> None:
+    from halfcircle.present.layout import window_layout
+
+    ui = _ScriptedUI({150: "d", 250: "d"}, answers=[], size=(1280, 720))
+    ui.keep = {140, 160, 260}
+    _run_with_ui(tmp_path, ui)
+    g = window_layout((1280, 720), (640, 480)).gauges
+    # the status line at the bottom of the readout panel: "front view", then with the
+    # frame rate and latency after it
+    rows = slice(g.bottom - g.h // 6, g.bottom)
+
+    def lit(frame: int) -> int:
+        return int((ui.kept[frame][rows, g.x : g.right].max(axis=2) > 120).sum())
+
+    assert lit(160) > 1.5 * lit(140) and lit(260) < 0.7 * lit(160)

@@ -778,6 +778,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
         voice=args.voice if args.voice is not None else not args.headless,
         audio_out=args.audio_out,
         mirrored=args.mirrored,
+        window_size=args.window_size,
     )
     result = run_live(opts)
     st = result.stats
@@ -894,6 +895,28 @@ def _camera_tilt(text: str) -> float:
             f"{MAX_CAMERA_TILT_DEG:g} deg of level"
         )
     return value
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    """``--window-size`` value: ``WIDTHxHEIGHT`` in pixels."""
+    from halfcircle.present.layout import parse_window_size
+
+    try:
+        return parse_window_size(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+
+
+def _add_window_size_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--window-size`` option of the commands with a window (full screen without it)."""
+    parser.add_argument(
+        "--window-size",
+        type=_window_size,
+        default=None,
+        metavar="WxH",
+        help="open the window at this size, such as 1280x720 (default: full screen; "
+        "f toggles full screen)",
+    )
 
 
 def _add_mirrored_option(parser: argparse.ArgumentParser, what: str = "the video") -> None:
@@ -1106,6 +1129,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             camera_tilt_deg=tilt,
             settings=settings,
             pain_before=pain_before,
+            window_size=args.window_size,
         )
         run, ratings = stopped.run, stopped.ratings
         feels, pain = ratings.get(None, (args.feels, args.pain))
@@ -1569,6 +1593,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rating_options(lv, "with --headless; a window asks")
     _add_camera_tilt_option(lv, remembered=True)
     _add_mirrored_option(lv, "the camera's picture (or --source video)")
+    _add_window_size_option(lv)
     _add_settings_options(lv)
     _add_db_option(lv)
     lv.add_argument(
@@ -1626,6 +1651,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_replace_option(b, "with --source")
     _add_camera_tilt_option(b, remembered=True)
     _add_mirrored_option(b, "each --source video")
+    _add_window_size_option(b)
     _add_settings_options(b)
     _add_db_option(b)
     b.add_argument(

@@ -49,6 +49,9 @@ NO_SCREEN: Final = (
     "tests and run `halfcircle baseline --source VIDEO`."
 )
 
+#: Keys shown at the bottom of the guided baseline's window.
+_BASELINE_KEYS: Final = "space start or stop a test   f full screen   q finish"
+
 #: Key -> answer to "how does it feel compared with last time?".
 FEEL_KEYS: Final = {"b": "better", "s": "same", "w": "worse"}
 
@@ -217,6 +220,7 @@ def run_guided_baseline(
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
     pain_before: int | None = None,
+    window_size: tuple[int, int] | None = None,
 ) -> GuidedResult:
     """Run the guided baseline in a window; returns the measures and the ratings.
 
@@ -240,6 +244,7 @@ def run_guided_baseline(
             the defaults when None).
         pain_before: The last session's pain (0-10), if known (see
             :attr:`GuidedBaseline.pain_before`).
+        window_size: ``(width, height)`` of the window; None opens it full screen.
 
     Raises:
         InputError: No screen for the window, or the source cannot be opened.
@@ -249,11 +254,16 @@ def run_guided_baseline(
     from halfcircle.kinematics.measure import StreamingKinematics
     from halfcircle.landmarks import PoseFrame, PoseSequence
     from halfcircle.live.run import WindowUI, default_estimator, positioning_advice
-    from halfcircle.present.overlay import draw_skeleton
+    from halfcircle.present.layout import window_layout
+    from halfcircle.present.overlay import OverlayInfo, draw_skeleton, draw_window
 
     flow = flow if flow is not None else GuidedBaseline(pain_before=pain_before)
     make = estimator_factory or default_estimator
-    the_ui = ui if ui is not None else WindowUI("halfcircle baseline", no_screen=NO_SCREEN)
+    the_ui = (
+        ui
+        if ui is not None
+        else WindowUI("halfcircle baseline", no_screen=NO_SCREEN, size=window_size)
+    )
     frames: list[PoseFrame] = []
     stop, message, error = "end", "", None
     try:
@@ -276,9 +286,18 @@ def run_guided_baseline(
                     if flow.state == "calibrating" and frames:  # once the model has answered
                         flow.positioning = positioning_advice(frames[-1])
                     image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
-                    if poses:
-                        draw_skeleton(image, poses[-1], mirrored=mirror)
-                    _draw_prompt(image, flow.prompt())
+                    window = the_ui.canvas_size()
+                    if window is not None:  # the prompt in large type, laid out for the window
+                        layout = window_layout(window, size)
+                        info = OverlayInfo(cue=flow.prompt(), help_text=_BASELINE_KEYS)
+                        pose = poses[-1] if poses else None
+                        image, _ = draw_window(
+                            image, pose, info, layout, mirrored=mirror, panels=False
+                        )
+                    else:
+                        if poses:
+                            draw_skeleton(image, poses[-1], mirrored=mirror)
+                        _draw_prompt(image, flow.prompt())
                     key = the_ui.show(image)
                     if the_ui.closed:
                         stop = "window_closed"

@@ -13,9 +13,15 @@ The guided flow is read off the measurements, it never gates them: a positioning
 check (is the body seen from head to hips, and what to change), calibration (the
 stream calibrates itself on the first quiet upright stance), then practice.
 Keys (window only): ``c`` recalibrate, ``p`` pause, ``r`` reset the count,
-``o`` overlay on/off, ``q`` or Esc quit. After a set the window asks how the back
-feels (better, same, worse) and an optional pain rating 0-10 (``t`` for 10); a
-headless run takes them from :attr:`LiveOptions.rating` instead.
+``o`` overlay on/off, ``m`` mute, ``f`` full screen, ``d`` frame rate and latency,
+``q`` or Esc quit. After a set the window asks how the back feels (better, same,
+worse) and an optional pain rating 0-10 (``t`` for 10); a headless run takes them
+from :attr:`LiveOptions.rating` instead. Once the report is written the window shows
+the end-of-set screen (:mod:`halfcircle.present.screens`), says it, and ``v`` opens
+the report.
+
+The window is drawn at its own size, not the camera's
+(:func:`~halfcircle.present.layout.window_layout`), so that it reads from 3 m.
 
 Only :class:`WindowUI` touches OpenCV's GUI (``imshow``, ``waitKey``); the
 headless path never imports or calls it.
@@ -27,9 +33,10 @@ import math
 import os
 import sys
 import time
+import webbrowser
 from collections import deque
 from collections.abc import Callable
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import AbstractContextManager, ExitStack, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import partial
@@ -67,11 +74,22 @@ from halfcircle.live.record import (
     SessionRecorder,
     load_poses,
     previous_rating,
+    read_events,
     read_meta,
 )
 from halfcircle.poseconfig import PoseConfig
+from halfcircle.present.layout import window_layout
 from halfcircle.present.outputs import OUTPUT_FILES, write_outputs
-from halfcircle.present.overlay import OverlayInfo, draw_cue, draw_help, draw_overlay
+from halfcircle.present.overlay import (
+    DrawnText,
+    OverlayInfo,
+    draw_cue,
+    draw_help,
+    draw_message_screen,
+    draw_overlay,
+    draw_window,
+)
+from halfcircle.present.screens import OPEN_REPORT_KEY, EndOfSet, end_of_set
 
 Stage = Literal["position", "calibrate", "practice"]
 StopReason = Literal[
@@ -79,7 +97,13 @@ StopReason = Literal[
 ]
 
 #: Keys shown on screen (window mode).
-HELP_TEXT: Final = "c recalibrate   p pause   r reset   o overlay   m mute   q quit"
+HELP_TEXT: Final = (
+    "c recalibrate   p pause   r reset   o overlay   m mute   f full screen   d details   q quit"
+)
+#: The key that toggles full screen in every window (handled by :class:`WindowUI`).
+FULL_SCREEN_KEY: Final = ord("f")
+#: The window's size before it reports its own, and out of full screen without a size.
+DEFAULT_WINDOW_SIZE: Final = (1280, 720)
 
 #: Landmarks that must be seen before calibration: nose, shoulders, hips.
 _NOSE, _SHOULDERS, _HIPS = 0, (11, 12), (23, 24)
@@ -134,6 +158,7 @@ class LiveOptions:
         mirrored: The source's picture is mirrored (a selfie video played as
             ``--source``): every frame is flipped back, so that left and right
             stay the person's (``raw.mkv`` keeps the flipped-back frames).
+        window_size: ``(width, height)`` of the window; None opens it full screen.
     """
 
     source: str | int
@@ -151,6 +176,7 @@ class LiveOptions:
     voice: bool = False
     audio_out: Path | None = None
     mirrored: bool = False
+    window_size: tuple[int, int] | None = None
 
 
 # ------------------------------------------------------------------------ guidance
@@ -353,6 +379,10 @@ class LiveUI(Protocol):
         """Show a question over ``image``; return one of ``keys`` or None (skipped)."""
         ...
 
+    def canvas_size(self) -> tuple[int, int] | None:
+        """``(width, height)`` in pixels to draw the window's picture at; None: no window."""
+        ...
+
     def close(self) -> None:
         """Close the window."""
         ...
@@ -371,6 +401,10 @@ class HeadlessUI:
         """Skip the question."""
         return None
 
+    def canvas_size(self) -> tuple[int, int] | None:
+        """No window: the frames are drawn at the camera's size."""
+        return None
+
     def close(self) -> None:
         """Nothing to close."""
 
@@ -384,49 +418,88 @@ NO_SCREEN: Final = (
 class WindowUI:
     """An OpenCV window (the only user of ``imshow``/``waitKey``).
 
+    It opens full screen, or at ``size``; ``f`` toggles full screen at any time
+    (:data:`FULL_SCREEN_KEY`, never passed on). The picture is drawn at the window's
+    own size (:meth:`canvas_size`), so that the text keeps its height on any screen.
+
     Args:
         title: The window's title.
         no_screen: The sentence of the error raised where there is no screen.
+        size: ``(width, height)`` of the window; None opens it full screen.
 
     Raises:
         InputError: There is no screen to show a window on.
     """
 
-    def __init__(self, title: str = "halfcircle live", no_screen: str = NO_SCREEN) -> None:
+    def __init__(
+        self,
+        title: str = "halfcircle live",
+        no_screen: str = NO_SCREEN,
+        size: tuple[int, int] | None = None,
+    ) -> None:
         if sys.platform.startswith("linux") and not (
             os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
         ):
             raise InputError(no_screen)
         self.title = title
         self.closed = False
+        self.size = size
         try:
-            cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+            flags = cv2.WINDOW_NORMAL | cv2.WINDOW_FREERATIO | cv2.WINDOW_GUI_NORMAL
+            cv2.namedWindow(title, flags)
+            # the size asked for; else a large window, where full screen is not honoured
+            # (a desktop with no window manager)
+            cv2.resizeWindow(title, *(size or DEFAULT_WINDOW_SIZE))
+            self.fullscreen = size is None
+            if self.fullscreen:
+                cv2.setWindowProperty(title, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
+            cv2.waitKey(1)
         except cv2.error as err:
             raise InputError(f"The live window could not be opened ({err}).") from err
-        self._shown = False
+
+    def canvas_size(self) -> tuple[int, int]:
+        """The window's drawing area now (it follows resizing and full screen)."""
+        try:
+            _x, _y, w, h = cv2.getWindowImageRect(self.title)
+        except cv2.error:
+            w = h = 0
+        if w >= 160 and h >= 120:
+            return int(w), int(h)
+        return self.size or DEFAULT_WINDOW_SIZE
+
+    def toggle_fullscreen(self) -> None:
+        """Full screen on or off (off: back to the size asked for, or the default)."""
+        self.fullscreen = not self.fullscreen
+        mode = cv2.WINDOW_FULLSCREEN if self.fullscreen else cv2.WINDOW_NORMAL
+        cv2.setWindowProperty(self.title, cv2.WND_PROP_FULLSCREEN, mode)
+        if not self.fullscreen:
+            cv2.resizeWindow(self.title, *(self.size or DEFAULT_WINDOW_SIZE))
 
     def show(self, image: NDArray[np.uint8], wait_ms: int = 1) -> int:
-        """Show a frame; return the key pressed (-1 for none)."""
+        """Show a frame; return the key pressed (-1 for none; ``f`` is taken here)."""
         if self.closed:
             return -1
         cv2.imshow(self.title, image)
-        if not self._shown:
-            h, w = image.shape[:2]
-            cv2.resizeWindow(self.title, w, h)
-            self._shown = True
         key = int(cv2.waitKey(max(1, wait_ms)))
         if cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
             self.closed = True
             return -1
-        return key & 0xFF if key >= 0 else -1
+        key = key & 0xFF if key >= 0 else -1
+        if key == FULL_SCREEN_KEY:
+            self.toggle_fullscreen()
+            return -1
+        return key
 
     def ask(
         self, image: NDArray[np.uint8], lines: list[str], keys: set[int], timeout_s: float = 120.0
     ) -> int | None:
         """Show a question; wait for one of ``keys`` (Esc, q or Enter skip)."""
-        screen = question_screen(image, lines)
         end = time.monotonic() + timeout_s
+        size = None
         while not self.closed and time.monotonic() < end:
+            if size != self.canvas_size():  # drawn again when the window changes size
+                size = self.canvas_size()
+                screen = question_screen(image, lines, size)
             key = self.show(screen, wait_ms=50)
             if key in keys:
                 return key
@@ -444,24 +517,17 @@ class WindowUI:
         self.closed = True
 
 
-def question_screen(image: NDArray[np.uint8], lines: list[str]) -> NDArray[np.uint8]:
-    """A darkened copy of ``image`` with ``lines`` of text in large type."""
-    screen: NDArray[np.uint8] = np.asarray(cv2.convertScaleAbs(image, alpha=0.3), np.uint8)
-    h, w = screen.shape[:2]
-    scale = max(0.5, min(w, h) / 480.0)
-    y = int(h * 0.3)
-    for i, line in enumerate(lines):
-        fs = (0.9 if i == 0 else 0.7) * scale
-        thick = max(1, round(2 * scale))
-        (tw, th), _ = cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, fs, thick)
-        if tw > w - 20:
-            fs *= (w - 20) / tw
-            (tw, th), _ = cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, fs, thick)
-        colour = (255, 255, 255) if i == 0 else (200, 200, 200)
-        org = ((w - tw) // 2, y)
-        cv2.putText(screen, line, org, cv2.FONT_HERSHEY_SIMPLEX, fs, colour, thick, cv2.LINE_AA)
-        y += int(th * 2.2)
-    return screen
+def question_screen(
+    image: NDArray[np.uint8], lines: list[str], size: tuple[int, int] | None = None
+) -> NDArray[np.uint8]:
+    """A darkened copy of ``image`` with ``lines`` in large type, at ``size`` (its own if None).
+
+    The first line at the cue's height for that window, the others at the readouts'
+    (:func:`~halfcircle.present.layout.window_layout`).
+    """
+    h, w = image.shape[:2]
+    size = size or (w, h)
+    return draw_message_screen(image, lines, window_layout(size, size))
 
 
 # ------------------------------------------------------------------------- results
@@ -554,6 +620,12 @@ class LiveResult:
         progress: Plain lines comparing the session with the person's earlier
             best from the history, and a sentence if the history could not be
             updated (empty without a history).
+        end_of_set: What the window's end-of-set screen said (None: no window, or
+            it was closed).
+        text_ratios: Per text of the window (``cue``, ``side_bend``, ``forward``,
+            ``reps``), its smallest cap height drawn as a fraction of the window's
+            height (empty with no window).
+        window_sizes: Every ``(width, height)`` the window's frames were drawn at.
     """
 
     out_dir: Path
@@ -568,6 +640,9 @@ class LiveResult:
     advice: str | None
     paths: dict[str, Path]
     progress: list[str] = field(default_factory=list)
+    end_of_set: EndOfSet | None = None
+    text_ratios: dict[str, float] = field(default_factory=dict)
+    window_sizes: tuple[tuple[int, int], ...] = ()
 
 
 class PoseStage(AbstractContextManager["PoseStage"], Protocol):
@@ -662,6 +737,11 @@ class _Run:
         self.log: PracticeLog | None = None
         self.voice: Voice | None = None
         self.speech = SpeechPlanner()
+        self.details = False  # frame rate and latency on screen (``d``)
+        self.text_ratios: dict[str, float] = {}  # smallest text height / window height
+        self.window_sizes: set[tuple[int, int]] = set()
+        self.rating: Rating | None = None
+        self.advice: str | None = None
 
     # -- frames in --------------------------------------------------------------------
     def run(self) -> None:
@@ -852,25 +932,45 @@ class _Run:
         lateral_seen = calib is None or calib.view.lateral_observable
         latency = self.stats.latency_ms[-1] if self.stats.latency_ms else None
         help_text = None if self.opts.headless else HELP_TEXT
+        window = self.ui.canvas_size()
         if not self.overlay_on:
             info = OverlayInfo(cue=cf.message, help_text=help_text)
+        else:
+            info = OverlayInfo(
+                lateral_deg=s.lateral_deg if ok and lateral_seen else None,
+                forward_deg=s.forward_deg if ok else None,
+                phase=cf.state.phase if cf.stage == "practice" else cf.stage,
+                reps=cf.state.reps,
+                score=cf.state.score,
+                cue=cf.message,
+                trace=self.coach.loop.counter.current_trace,
+                last_trace=self.coach.loop.counter.last_trace,
+                ideal_deg=self.coach.ideal_deg(),
+                status=self.status,
+                fps=self.fps_ema if self.details or window is None else None,
+                latency_ms=latency if self.details or window is None else None,
+                help_text=help_text,
+            )
+        if window is not None:  # laid out for the window, whatever the camera's size
+            layout = window_layout(window, (display.shape[1], display.shape[0]))
+            shown, drawn = draw_window(
+                display, pose, info, layout, mirrored=self.opts.mirror, overlay=self.overlay_on
+            )
+            self._note_text(drawn)
+            return shown
+        if not self.overlay_on:
             return _draw_minimal(display, info)
-        info = OverlayInfo(
-            lateral_deg=s.lateral_deg if ok and lateral_seen else None,
-            forward_deg=s.forward_deg if ok else None,
-            phase=cf.state.phase if cf.stage == "practice" else cf.stage,
-            reps=cf.state.reps,
-            score=cf.state.score,
-            cue=cf.message,
-            trace=self.coach.loop.counter.current_trace,
-            last_trace=self.coach.loop.counter.last_trace,
-            ideal_deg=self.coach.ideal_deg(),
-            status=self.status,
-            fps=self.fps_ema,
-            latency_ms=latency,
-            help_text=help_text,
-        )
         return draw_overlay(display, pose, info, mirrored=self.opts.mirror)
+
+    def _note_text(self, drawn: DrawnText) -> None:
+        """Keep the smallest height of each text drawn, relative to the window's height."""
+        h = drawn.window[1]
+        self.window_sizes.add(drawn.window)
+        for name in ("cue", "side_bend", "forward", "reps"):
+            px = getattr(drawn, f"{name}_px")
+            if px > 0:
+                ratio = px / h
+                self.text_ratios[name] = min(self.text_ratios.get(name, ratio), ratio)
 
     def _record_events(self, events: list[RepEvent]) -> None:
         from halfcircle.coaching.cues import record_cues
@@ -904,6 +1004,8 @@ class _Run:
             self.rec.event("reset", t)
         elif key == ord("o"):
             self.overlay_on = not self.overlay_on
+        elif key == ord("d"):
+            self.details = not self.details
         elif key == ord("p"):
             self.paused = True
             self.rec.event("pause", t)
@@ -935,7 +1037,12 @@ class _Run:
     # -- the end ----------------------------------------------------------------------
     def ask_rating(self) -> Rating | None:
         """Ask how the back feels and the pain now (window only; else the one given)."""
-        if self.opts.headless or self.ui.closed or self.last_display is None:
+        if (
+            self.opts.rating is not None
+            or self.opts.headless
+            or self.ui.closed
+            or self.last_display is None
+        ):
             return self.opts.rating
         base = self.last_display
         key = self.ui.ask(
@@ -1046,6 +1153,7 @@ def run_live(
         )
     make = estimator_factory or partial(default_estimator, pose=opts.settings.pose)
     the_ui: LiveUI | None = None
+    window_open = False  # kept open for the end-of-set screen
     source.open()
     try:
         size, fps = source.size, source.fps
@@ -1071,7 +1179,11 @@ def run_live(
             "headless": opts.headless,
             "record": raw,
         }
-        the_ui = ui if ui is not None else (HeadlessUI() if opts.headless else WindowUI())
+        the_ui = (
+            ui
+            if ui is not None
+            else (HeadlessUI() if opts.headless else WindowUI(size=opts.window_size))
+        )
         assert the_ui is not None
         with make(opts.model, "video" if opts.fast else "live") as estimator:
             recorder = SessionRecorder(opts.out_dir, meta, raw_video=raw)
@@ -1151,15 +1263,86 @@ def run_live(
                     )
                 recorder.event("end", run.coach.last_time_s, reason=stop, message=message)
                 recorder.finish(stop=stop, message=message, stats=run.stats.as_dict())
-                live_reps, live_aborted = run.coach.records, run.coach.aborted
+                run.rating, run.advice = rating, advice
             if recorder.failed is not None and error is None:  # an ending write failed
                 error, message = recorder.failed, str(recorder.failed)
+        window_open = (
+            crash is None
+            and not opts.headless
+            and not the_ui.closed
+            and run.last_display is not None
+        )
     finally:
         source.close()
-        if the_ui is not None:
+        if the_ui is not None and not window_open:
             the_ui.close()
         if log is not None:
             log.close()
+    if window_open:
+        assert the_ui is not None and run.last_display is not None
+        try:
+            return _finish_in_window(opts, run, the_ui, run.last_display, stop, error, message)
+        finally:
+            the_ui.close()
+    return _finish(opts, run, stop, error, message, crash)
+
+
+def _finish_in_window(
+    opts: LiveOptions,
+    run: _Run,
+    ui: LiveUI,
+    background: NDArray[np.uint8],
+    stop: StopReason,
+    error: HalfcircleError | None,
+    message: str,
+) -> LiveResult:
+    """The report written while the window says so, then the end-of-set screen (said too)."""
+    size = ui.canvas_size()
+    ui.show(question_screen(background, ["Writing your report..."], size), wait_ms=1)
+    result = _finish(opts, run, stop, error, message, None)
+    if result.analysis is None or ui.closed:
+        return result
+    end = end_of_set(
+        result.analysis,
+        result.progress,
+        in_history=opts.history_db is not None,
+        report_ready="report" in result.paths,
+    )
+    voice = _end_voice(opts, run)
+    if voice is not None:
+        voice.say(end.spoken(), 0.0)
+    keys = {ord(OPEN_REPORT_KEY)} if end.report_ready else set()
+    key = ui.ask(background, end.lines(), keys)
+    if key == ord(OPEN_REPORT_KEY):
+        webbrowser.open(result.paths["report"].resolve().as_uri())
+    if voice is not None:
+        voice.close(timeout_s=1.0)
+    return replace(result, end_of_set=end)
+
+
+def _end_voice(opts: LiveOptions, run: _Run) -> Voice | None:
+    """A voice for the end-of-set screen: the speakers, when the session spoke through them.
+
+    None when the session was silent, muted, or written to a WAV file (``--audio-out``:
+    the file ends with the stream).
+    """
+    if run.voice is None or run.voice.muted or opts.audio_out is not None:
+        return None
+    voice, _wav = _open_voice(opts, time.monotonic)
+    return voice
+
+
+def _finish(
+    opts: LiveOptions,
+    run: _Run,
+    stop: StopReason,
+    error: HalfcircleError | None,
+    message: str,
+    crash: Exception | None,
+) -> LiveResult:
+    """The report from the session's record, the history's last word, the result."""
+    log, rating, advice = run.log, run.rating, run.advice
+    live_reps, live_aborted = run.coach.records, run.coach.aborted
     if crash is not None:
         try:
             _build_report(opts, stop)
@@ -1203,6 +1386,8 @@ def run_live(
         advice=advice,
         paths=paths,
         progress=progress,
+        text_ratios=dict(run.text_ratios),
+        window_sizes=tuple(sorted(run.window_sizes)),
     )
 
 
@@ -1315,7 +1500,29 @@ def write_session_outputs(
             paths["video"] = folder / "annotated.mp4"
             _write_annotated_sparse(analysis, indices, paths["video"])
             write_report(analysis, paths["report"], video=paths["video"])
+    rating = session_rating(folder)
+    if rating is not None and "report" in paths:  # what the person said, in their report
+        from halfcircle.files import replace_text
+        from halfcircle.present.report import with_rating
+
+        with suppress(OSError):  # a full disk keeps the report as it is, without the rating
+            page = paths["report"].read_text(encoding="utf-8")
+            replace_text(paths["report"], with_rating(page, rating.feeling, rating.pain))
     return paths
+
+
+def session_rating(folder: Path) -> Rating | None:
+    """The rating the person gave at the end of the session in ``folder`` (its last), if any."""
+    try:
+        events = read_events(Path(folder))
+    except OSError:
+        return None
+    ratings = [e for e in events if e.get("type") == "rating"]
+    if not ratings:
+        return None
+    last = ratings[-1]
+    pain = last.get("pain")
+    return Rating(last.get("feeling"), pain if isinstance(pain, int) else None)
 
 
 def rebuild_report(folder: Path, annotate: bool = True) -> tuple[Analysis, dict[str, Path]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import cv2
@@ -26,6 +26,13 @@ from numpy.typing import NDArray
 
 from halfcircle.coaching.scoring import points
 from halfcircle.landmarks import SKELETON_EDGES, PoseFrame
+from halfcircle.present.layout import (
+    WindowLayout,
+    font_scale_for,
+    text_height,
+    text_width,
+    thickness_for,
+)
 
 BGR = tuple[int, int, int]
 
@@ -197,7 +204,20 @@ def _draw_trace_panel(
     _h, w = image.shape[:2]
     size = int(150 * scale)
     pad = int(10 * scale)
-    x0, y0 = w - size - pad, pad
+    _draw_trace(image, info, w - size - pad, pad, size, mirrored=mirrored, scale=scale)
+
+
+def _draw_trace(
+    image: NDArray[np.uint8],
+    info: OverlayInfo,
+    x0: int,
+    y0: int,
+    size: int,
+    *,
+    mirrored: bool,
+    scale: float,
+) -> None:
+    """The trace panel ``size`` px wide with its top left at ``(x0, y0)``."""
     _shade(image, x0, y0, size, int(size * 0.62))
     lat_peak, fwd_peak = info.ideal_deg
     span = max(lat_peak, fwd_peak, 1.0) * 1.25
@@ -328,3 +348,222 @@ def _side_text(lateral_deg: float | None) -> str:
     n = _whole(abs(lateral_deg))
     side = "right" if lateral_deg > 0 else "left"
     return f"{n} deg {side}" if n else "0 deg"
+
+
+# ---------------------------------------------------------------- the live window
+@dataclass(frozen=True)
+class DrawnText:
+    """Cap heights (px) of the texts one window frame was drawn with (0: not drawn).
+
+    What :func:`draw_window` actually drew, read from the font scales it used, so that
+    a test holds the drawing, not only the plan, to the layout's floors.
+    """
+
+    window: tuple[int, int]
+    cue_px: int = 0
+    side_bend_px: int = 0
+    forward_px: int = 0
+    reps_px: int = 0
+
+
+def draw_window(
+    frame: NDArray[np.uint8],
+    pose: PoseFrame | None,
+    info: OverlayInfo,
+    layout: WindowLayout,
+    *,
+    mirrored: bool = False,
+    overlay: bool = True,
+    panels: bool = True,
+) -> tuple[NDArray[np.uint8], DrawnText]:
+    """The live window's picture: ``frame`` scaled into ``layout`` with the coaching drawn.
+
+    Args:
+        frame: The camera frame (BGR), already mirrored if ``mirrored``.
+        pose: The pose of this frame (normalised coordinates of the unmirrored frame).
+        info: The numbers and texts to show.
+        layout: Where each part goes (:func:`~halfcircle.present.layout.window_layout`).
+        mirrored: Whether ``frame`` is shown mirrored (x flipped).
+        overlay: False shows only the cue and the key help over the picture.
+        panels: False leaves out the readouts and the trace (the skeleton stays).
+
+    Returns:
+        A new image of the window's size, and the text heights it was drawn with.
+    """
+    w, h = layout.size
+    canvas = np.zeros((h, w, 3), np.uint8)
+    pic = layout.picture
+    scaled = canvas[pic.y : pic.bottom, pic.x : pic.right]  # a view: drawn in place
+    cv2.resize(frame, (pic.w, pic.h), dst=scaled, interpolation=cv2.INTER_LINEAR)
+    if overlay and pose is not None and pose.detected:
+        draw_skeleton(scaled, pose, mirrored=mirrored, scale=layout.line_scale)
+    drawn = DrawnText(window=layout.size)
+    if overlay and panels:
+        side, fwd, reps = _draw_readouts(canvas, info, layout)
+        drawn = replace(drawn, side_bend_px=side, forward_px=fwd, reps_px=reps)
+        t = layout.trace
+        _draw_trace(canvas, info, t.x, t.y, t.w, mirrored=mirrored, scale=t.w / 150.0)
+    if info.cue:
+        drawn = replace(drawn, cue_px=draw_large_text(canvas, info.cue, layout))
+    if info.help_text:
+        draw_key_help(canvas, info.help_text, layout)
+    return canvas, drawn
+
+
+def _put(image: NDArray[np.uint8], text: str, org: tuple[int, int], px: int, colour: BGR) -> int:
+    """``text`` with cap height ``px`` at ``org`` (baseline left); returns the height drawn."""
+    scale, thick = font_scale_for(px), thickness_for(px)
+    cv2.putText(image, text, org, _FONT, scale, colour, thick, cv2.LINE_AA)
+    return text_height(scale, thick)
+
+
+def _draw_readouts(
+    image: NDArray[np.uint8], info: OverlayInfo, layout: WindowLayout
+) -> tuple[int, int, int]:
+    """Side bend, forward and the rep count in large type, each under a small label."""
+    g, pad = layout.gauges, layout.pad
+    _shade(image, g.x, g.y, g.w, g.h)
+    x, gap = g.x + pad, layout.readout_px // 2
+    y = g.y + pad + layout.label_px
+    _put(image, "Side bend", (x, y), layout.label_px, GREY)
+    y += gap + layout.readout_px
+    side = _put(image, _side_text(info.lateral_deg), (x, y), layout.readout_px, WHITE)
+    y += gap + layout.label_px + gap
+    _put(image, "Forward", (x, y), layout.label_px, GREY)
+    y += gap + layout.readout_px
+    fwd = _put(image, _deg_text(info.forward_deg), (x, y), layout.readout_px, WHITE)
+    y += gap + layout.readout_px
+    reps = _put(image, f"Reps {info.reps}", (x, y), layout.readout_px, TEAL)
+    y += gap + layout.small_px
+    phase = phase_words(info.phase)
+    score = f"  score {points(info.score)}" if info.score is not None else ""
+    _put(image, f"{phase}{score}", (x, y), layout.small_px, TEAL)
+    extra = [info.status] if info.status else []
+    if info.fps is not None:
+        extra.append(f"{_whole(info.fps)} fps")
+    if info.latency_ms is not None:
+        extra.append(f"{_whole(info.latency_ms)} ms")
+    width = g.w - 2 * pad
+    scale, thick = font_scale_for(layout.small_px), thickness_for(layout.small_px)
+    for line in wrap_to_width("  ".join(extra), layout.small_px, width, 2) if extra else []:
+        y += gap + layout.small_px
+        fit = scale * min(1.0, width / max(1, text_width(line, scale, thick)))
+        cv2.putText(image, line, (x, y), _FONT, fit, GREY, thick, cv2.LINE_AA)
+    return side, fwd, reps
+
+
+def wrap_to_width(text: str, px: int, width: int, max_lines: int, sep: str = " ") -> list[str]:
+    """``text`` in as few lines (at most ``max_lines``) of cap height ``px`` as fit ``width``.
+
+    Split at ``sep`` (between words; the key help splits between keys), the lines
+    about equal in length; a single word wider than ``width`` stays on its line
+    (the caller shrinks it).
+    """
+    scale, thick = font_scale_for(px), thickness_for(px)
+    if text_width(text, scale, thick) <= width:  # as it is, spaces and all
+        return [text]
+    words = [w for w in text.split(sep) if w.strip()] if sep != " " else text.split()
+    words = [w.strip() for w in words]
+    for n in range(1, max(1, min(max_lines, len(words))) + 1):
+        lines = _balanced(words, n, sep)
+        if all(text_width(t, scale, thick) <= width for t in lines):
+            return lines
+    return _balanced(words, max(1, min(max_lines, len(words))), sep)
+
+
+def _balanced(words: list[str], n: int, sep: str = " ") -> list[str]:
+    """``words`` in ``n`` lines joined by ``sep``, cut where the longest line is shortest."""
+    if n <= 1 or len(words) <= 1:
+        return [sep.join(words)]
+    best: list[str] | None = None
+    for i in range(1, len(words) - n + 2):
+        rest = _balanced(words[i:], n - 1, sep)
+        lines = [sep.join(words[:i]), *rest]
+        if best is None or max(map(len, lines)) < max(map(len, best)):
+            best = lines
+    assert best is not None
+    return best
+
+
+def draw_large_text(
+    image: NDArray[np.uint8], text: str, layout: WindowLayout, colour: BGR = WHITE
+) -> int:
+    """The cue in large type on a dark box, centred above the key help.
+
+    Up to four lines; only a line still too wide gets smaller type. Returns the
+    cap height drawn (px).
+    """
+    w = layout.size[0]
+    width = w - 4 * layout.pad
+    px = layout.cue_px
+    lines = wrap_to_width(text, px, width, 4)
+    scale, thick = font_scale_for(px), thickness_for(px)
+    widest = max(text_width(t, scale, thick) for t in lines)
+    if widest > width:
+        scale *= width / widest
+    drawn = text_height(scale, thick)
+    step = round(drawn * 1.45)
+    bottom = layout.cue_bottom
+    top = bottom - step * (len(lines) - 1)
+    widths = [text_width(t, scale, thick) for t in lines]
+    x0 = (w - max(widths)) // 2
+    pad = layout.pad
+    _shade(image, x0 - pad, top - drawn - pad, max(widths) + 2 * pad,
+           bottom - top + drawn + 2 * pad, alpha=0.6)  # fmt: skip
+    for i, (line, lw) in enumerate(zip(lines, widths, strict=True)):
+        org = ((w - lw) // 2, top + i * step)
+        cv2.putText(image, line, org, _FONT, scale, colour, thick, cv2.LINE_AA)
+    return drawn
+
+
+def draw_key_help(image: NDArray[np.uint8], text: str, layout: WindowLayout) -> None:
+    """The key help along the window's bottom edge, on two lines if one is too wide."""
+    w, h = layout.size
+    pad, px = layout.pad, layout.small_px
+    lines = wrap_to_width(text, px, w - 4 * pad, 2, sep="   ")
+    scale, thick = font_scale_for(px), thickness_for(px)
+    widest = max(text_width(t, scale, thick) for t in lines)
+    if widest > w - 4 * pad:
+        scale *= (w - 4 * pad) / widest
+    step = round(text_height(scale, thick) * 1.6)
+    bottom = h - 2 * pad
+    top = bottom - step * (len(lines) - 1)
+    strip_top = top - text_height(scale, thick) - pad
+    _shade(image, 0, strip_top, w, h - strip_top, alpha=0.6)
+    for i, line in enumerate(lines):
+        cv2.putText(image, line, (2 * pad, top + i * step), _FONT, scale, HELP_GREY, thick,
+                    cv2.LINE_AA)  # fmt: skip
+
+
+def draw_message_screen(
+    background: NDArray[np.uint8], lines: list[str], layout: WindowLayout
+) -> NDArray[np.uint8]:
+    """A darkened copy of ``background`` with ``lines`` centred in large type.
+
+    The first line (the question, or the title) at the cue's height, the others at the
+    readouts' height, the last one (the keys) a little smaller; each wrapped to the
+    window's width.
+    ``background`` is stretched to the layout's size when it differs.
+    """
+    w, h = layout.size
+    image = background
+    if image.shape[:2] != (h, w):
+        image = np.asarray(cv2.resize(image, (w, h)), np.uint8)
+    screen: NDArray[np.uint8] = np.asarray(cv2.convertScaleAbs(image, alpha=0.15), np.uint8)
+    width = w - 4 * layout.pad
+    sizes = [layout.cue_px] + [layout.readout_px] * max(0, len(lines) - 2)
+    if len(lines) > 1:
+        keys_px = max(layout.small_px, round(0.75 * layout.readout_px))
+        sizes.append(keys_px if len(lines) > 2 else layout.readout_px)
+    y = int(h * 0.18)
+    for i, (line, px) in enumerate(zip(lines, sizes, strict=True)):
+        colour = WHITE if i == 0 else HELP_GREY
+        scale, thick = font_scale_for(px), thickness_for(px)
+        for part in wrap_to_width(line, px, width, 3):
+            s = scale * min(1.0, width / max(1, text_width(part, scale, thick)))
+            y += text_height(s, thick)
+            x = (w - text_width(part, s, thick)) // 2
+            cv2.putText(screen, part, (x, y), _FONT, s, colour, thick, cv2.LINE_AA)
+            y += round(text_height(s, thick) * 0.6)
+        y += round(px * 0.7)
+    return screen

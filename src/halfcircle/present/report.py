@@ -123,6 +123,7 @@ def render_report(
         f"{html.escape(view_words(s['view']['kind']))}"
         + (f" &middot; {html.escape(camera)}" if camera else "")
         + "</p>",
+        RATING_SLOT,
     ]
     if baseline is None:
         parts += _half_circle_body(analysis, s, video, base)
@@ -502,6 +503,42 @@ def _deg(v: float | None) -> str:
 
 #: Where the annotated video goes on a page rendered without one (:func:`with_video`).
 VIDEO_SLOT: Final = "<!-- halfcircle:video -->"
+#: Where the person's own rating of a live session goes (:func:`with_rating`).
+RATING_SLOT: Final = "<!-- halfcircle:rating -->"
+
+#: How the back felt after the set, as the live window's question put it.
+_FEELING_WORDS: Final = {
+    "better": "better than before the set",
+    "same": "the same as before the set",
+    "worse": "worse than before the set",
+}
+
+
+def rating_sentence(feeling: str | None, pain: int | None) -> str | None:
+    """What the person said after the set, in one sentence; None when they said nothing.
+
+    >>> rating_sentence("better", 3)
+    'You said your back felt better than before the set, with pain 3 of 10.'
+    """
+    felt = _FEELING_WORDS.get(feeling or "")
+    if felt is None and pain is None:
+        return None
+    pain_words = f"pain {pain} of 10" if pain is not None else ""
+    if felt is None:
+        return f"You rated your pain {pain} of 10 after the set."
+    return f"You said your back felt {felt}" + (f", with {pain_words}." if pain_words else ".")
+
+
+def with_rating(page: str, feeling: str | None, pain: int | None) -> str:
+    """``page`` with the person's rating of the session where :data:`RATING_SLOT` is.
+
+    Unchanged when the page has no slot or the person gave no rating.
+    """
+    sentence = rating_sentence(feeling, pain)
+    if sentence is None:
+        return page
+    section = f"<h2>How it felt</h2><p class='rating'>{html.escape(sentence)}</p>"
+    return page.replace(RATING_SLOT, section, 1)
 
 
 def with_video(page: str, video: Path | None, base: Path | None, *, embed: bool = True) -> str:

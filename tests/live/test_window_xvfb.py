@@ -1,0 +1,203 @@
+"""The real live and guided-baseline windows, under Xvfb (issue #20).
+
+Each run plays a rendered fixture clip through the live loop in its own process with
+a real OpenCV (Qt) window on a virtual screen of that size; keys are pressed with
+``xdotool`` (the questions after the set, then ``v`` on the end-of-set screen), and the
+screen is photographed from the X server itself. The text heights are checked from
+what the drawing reports it drew (:class:`~halfcircle.present.overlay.DrawnText`), as
+fractions of the window's height.
+
+Screenshots go to ``$HALFCIRCLE_SCREENSHOTS`` when set (``docs/window/`` holds the
+committed ones: ``HALFCIRCLE_SCREENSHOTS=docs/window pytest tests/live/test_window_xvfb.py``),
+else to the test's own folder. Skipped only where Xvfb or xdotool is missing (CI installs both).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from halfcircle.present.layout import MIN_CUE_FRACTION, MIN_READOUT_FRACTION
+from halfcircle.present.screens import NOT_IN_HISTORY
+
+REPO = Path(__file__).resolve().parents[2]
+CLIP = REPO / "fixtures" / "hc_two_reps.mp4"
+SIZES = [(640, 480), (1280, 720), (1920, 1080)]
+#: Seconds into the clip (played in real time) when the live view is photographed:
+#: the first rep is in the front of its half circle.
+LIVE_SHOT_S = 4.3
+
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("Xvfb") is None or shutil.which("xdotool") is None,
+        reason="needs Xvfb and xdotool (apt-get install xvfb xdotool)",
+    ),
+    pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture not present"),
+]
+
+#: The program under test: the live loop with its own window (run_live makes it from
+#: window_size), the questions asked in the window, the report opened from the end screen.
+DRIVER = """
+import json, sys
+from pathlib import Path
+from halfcircle.live.run import LiveOptions, run_live
+
+w, h, out, clip = int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+opts = LiveOptions(clip, out, model="lite", annotate=False, window_size=(w, h))
+r = run_live(opts)
+print(json.dumps({
+    "stop": r.stop,
+    "text_ratios": r.text_ratios,
+    "window_sizes": r.window_sizes,
+    "rating": [r.rating.feeling, r.rating.pain] if r.rating else None,
+    "end_of_set": r.end_of_set.lines() if r.end_of_set else None,
+}))
+"""
+
+
+@contextmanager
+def virtual_screen(size: tuple[int, int]) -> Iterator[str]:
+    """An Xvfb server with one screen of ``size``; yields its DISPLAY name."""
+    read, write = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{size[0]}x{size[1]}x24",
+         "-nolisten", "tcp"],
+        pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    os.close(write)
+    try:
+        with os.fdopen(read) as f:
+            number = f.readline().strip()
+        assert number, "Xvfb did not start"
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _screenshot(display: str, path: Path) -> None:
+    from PIL import ImageGrab
+
+    ImageGrab.grab(xdisplay=display).save(path)
+
+
+def _key(display: str, key: str) -> None:
+    subprocess.run(["xdotool", "key", key], env={**os.environ, "DISPLAY": display}, check=True)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = os.environ.get("HALFCIRCLE_SCREENSHOTS")
+    return Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_real_window_is_readable_from_three_metres_and_ends_with_the_set(
+    size: tuple[int, int], tmp_path: Path, shots: Path
+) -> None:
+    w, h = size
+    out = tmp_path / "session"
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"  # a browser that notes what it was asked to open
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    browser.chmod(0o755)
+    with virtual_screen(size) as display:
+        env = {**os.environ, "DISPLAY": display, "BROWSER": f"{browser} %s"}
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), env.get("PYTHONPATH", "")])
+        proc = subprocess.Popen(
+            [sys.executable, "-c", DRIVER, str(w), str(h), str(out), str(CLIP)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            poses = out / "poses.csv"
+            deadline = time.monotonic() + 120
+            # the live view, mid-rep: the clip plays in real time from its first pose
+            while time.monotonic() < deadline and not poses.exists():
+                time.sleep(0.05)
+            time.sleep(LIVE_SHOT_S)
+            _screenshot(display, shots / f"live_{w}x{h}.png")
+            # after the set: "same" to the first question, 3 to the pain (each key is
+            # ignored where it is not an answer), until the report is written
+            report = out / "report.html"
+            while time.monotonic() < deadline and not report.exists():
+                for key in ("s", "3"):
+                    _key(display, key)
+                    time.sleep(0.2)
+            time.sleep(1.0)  # the end-of-set screen is drawn once the history has spoken
+            _screenshot(display, shots / f"end_of_set_{w}x{h}.png")
+            _key(display, "v")
+            stdout, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 0, stderr
+    assert stderr == ""  # no warning from Qt, OpenCV or us on the terminal
+    result = json.loads(stdout)
+    assert result["stop"] == "end" and result["rating"] == ["same", 3]
+    # every frame was drawn at the window's own size, not the camera's (640x480)
+    assert result["window_sizes"] == [[w, h]]
+    ratios = result["text_ratios"]
+    assert ratios["cue"] >= MIN_CUE_FRACTION, ratios
+    for name in ("side_bend", "forward", "reps"):
+        assert ratios[name] >= MIN_READOUT_FRACTION, (name, ratios)
+    title, headline, *comparison, keys = result["end_of_set"]
+    assert title == "Set done" and headline.startswith("2 half circles, average score ")
+    assert comparison == [NOT_IN_HISTORY] and keys == "v open the report     Enter close"
+    # v on the end-of-set screen opened the session's report
+    assert opened.read_text().strip() == (out / "report.html").resolve().as_uri()
+    from PIL import Image
+
+    for name in (f"live_{w}x{h}.png", f"end_of_set_{w}x{h}.png"):
+        assert Image.open(shots / name).size == (w, h)
+
+
+#: The guided baseline in its own window, reading a recording of the tests like a camera.
+BASELINE_DRIVER = """
+import json, sys
+from halfcircle.live.guided_baseline import run_guided_baseline
+
+w, h, clip = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+r = run_guided_baseline(clip, "lite", None, window_size=(w, h))
+print(json.dumps({"stop": r.stop, "message": r.message}))
+"""
+
+
+def test_the_guided_baseline_opens_at_the_size_asked_for(tmp_path: Path, shots: Path) -> None:
+    w, h = 1280, 720
+    clip = REPO / "fixtures" / "base_toe_touch.mp4"
+    with virtual_screen((w, h)) as display:
+        env = {**os.environ, "DISPLAY": display}
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), env.get("PYTHONPATH", "")])
+        proc = subprocess.Popen(
+            [sys.executable, "-c", BASELINE_DRIVER, str(w), str(h), str(clip)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        from PIL import ImageGrab
+
+        last = None  # the last picture of the window while it was open
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            shot = ImageGrab.grab(xdisplay=display)
+            if shot.getextrema() != ((0, 0), (0, 0), (0, 0)):
+                last = shot
+            time.sleep(0.3)
+        stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and stderr == "", stderr
+    assert json.loads(stdout) == {"stop": "end", "message": ""}
+    assert last is not None and last.size == (w, h)
+    last.save(shots / f"baseline_{w}x{h}.png")
+    # the prompt in large type on a dark box, low in the window: its rows are lit there
+    grey = np.asarray(last.convert("L"))
+    lit_rows = np.flatnonzero((grey[h // 2 :] > 240).sum(axis=1) > 20)
+    assert lit_rows.size >= h / 15
