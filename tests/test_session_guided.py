@@ -1,0 +1,162 @@
+"""The guided session in front of a camera, and its flow one sample and key at a time.
+
+The camera loop plays the rendered whole-session clip (toe touch, two half circles, a
+deeper toe touch) as a camera through real MediaPipe, with a scripted person answering
+the prompts the way the screen asks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from halfcircle.coaching.redflags import ADVICE, QUESTIONS
+from halfcircle.coaching.stages import STAGES, SetPlan
+from halfcircle.kinematics.measure import AngleSample
+from halfcircle.live.guided_session import (
+    GuidedSessionFlow,
+    GuidedSessionResult,
+    run_guided_session,
+)
+from tests.conftest import FIXTURES, PacedCamera
+
+CLIP = FIXTURES / "session_toe_touch_oblique.mp4"
+
+
+def _sample(t: float, forward: float = 0.0, lateral: float = 0.0) -> AngleSample:
+    values = {f.name: 0.0 for f in dataclasses.fields(AngleSample)}
+    values.update(
+        time_s=t,
+        forward_deg=forward,
+        lateral_deg=lateral,
+        inclination_deg=float(np.hypot(forward, lateral)),
+        valid=True,
+        calibrated=True,
+    )
+    return AngleSample(**values)  # type: ignore[arg-type]
+
+
+def _bend(flow: GuidedSessionFlow, forward: float = 0.0, lateral: float = 0.0) -> None:
+    """One movement out to the given angles and back to upright."""
+    for f in (*np.linspace(0, 1, 10), *np.linspace(1, 0, 10)):
+        flow.update(_sample(0.0, forward * f, lateral * f))
+
+
+def test_a_first_run_welcomes_then_asks_every_red_flag_question_before_coaching() -> None:
+    flow = GuidedSessionFlow(first_run=True)
+    assert flow.state == "welcome" and flow.prompt().startswith("Welcome.")
+    flow.key(" ")
+    asked = []
+    while flow.state == "red_flags":
+        asked.append(flow.prompt())
+        flow.key("n")
+    assert len(asked) == len(QUESTIONS)
+    assert flow.state == "calibrating" and flow.coaching
+
+
+def test_any_yes_to_a_red_flag_advises_a_clinician_and_does_not_coach() -> None:
+    flow = GuidedSessionFlow(first_run=True)
+    flow.key(" ")
+    flow.key("n")
+    flow.key("y")
+    assert flow.state == "see_clinician" and not flow.coaching
+    assert flow.prompt() == f"{ADVICE} Press q to close."
+    for key in " nbs5":  # nothing moves it on
+        flow.key(key)
+    _bend(flow, forward=60.0)
+    assert flow.state == "see_clinician"
+
+
+def test_a_whole_session_flows_assess_practise_reassess_then_the_ratings() -> None:
+    flow = GuidedSessionFlow(test="side_bends", stage="side_bends", plan=SetPlan(reps=3))
+    flow.update(_sample(0.0))  # calibrated
+    for lateral in (25.0, -25.0):  # the assessment: right, then left
+        assert flow.state == "instruct"
+        flow.key(" ")
+        _bend(flow, lateral=lateral)
+    assert flow.state == "rate_pain"
+    flow.key("3")
+    assert flow.state == "practice_intro" and "Back on the wall, knees soft" in flow.prompt()
+    flow.key("n")  # another stage, then back round to side bends
+    assert flow.stage == "roll_downs"
+    for _ in STAGES[1:]:
+        flow.key("n")
+    assert flow.stage == "side_bends"
+    flow.key(" ")
+    for i in range(3):  # the set ends by itself after its reps
+        assert flow.state == "practising" and flow.reps == i
+        _bend(flow, lateral=20.0 if i % 2 else -20.0)
+    assert flow.state == "instruct" and flow.phase == "after"
+    flow.key(" ")
+    _bend(flow, lateral=28.0)
+    flow.key(" ")
+    _bend(flow, lateral=-28.0)
+    assert flow.state == "rate_feels"
+    flow.key("b")
+    flow.key("4")
+    assert flow.state == "done"
+    assert (flow.pain.before, flow.pain.after, flow.feels) == (3, 4, "better")
+
+
+class _Person:
+    """A window stand-in that answers what the flow asks.
+
+    Space to start each assessment and the practice, pain 3 before, ``b`` and pain 3
+    after; it ends the practice with space after the clip's two half circles, and q
+    when done.
+    """
+
+    closed = False
+
+    def __init__(self, flow: GuidedSessionFlow) -> None:
+        self.flow = flow
+        self.prompts: list[str] = []
+        self.result: list[str] = []
+
+    def show(self, image: np.ndarray, wait_ms: int = 1) -> int:
+        self.prompts.append(self.flow.prompt())
+        state = self.flow.state
+        if state == "practising":
+            return ord(" ") if self.flow.reps >= 2 else -1
+        answer = {
+            "welcome": " ",
+            "red_flags": "n",
+            "instruct": " ",
+            "practice_intro": " ",
+            "rate_feels": "b",
+            "rate_pain": "3",
+            "done": "q",
+        }.get(state)
+        return ord(answer) if answer else -1
+
+    def ask(self, image: np.ndarray, lines: list[str], keys: set[int]) -> int | None:
+        self.result = lines
+        return None
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
+def test_a_guided_session_in_front_of_a_camera_assesses_practises_and_reassesses() -> None:
+    flow = GuidedSessionFlow("toe_touch", "half_circle", first_run=True)
+    person = _Person(flow)
+    camera = PacedCamera(CLIP, unplug_after=10_000)
+    result: GuidedSessionResult = run_guided_session(
+        0, "lite", flow, ui=person, capture_factory=lambda _: camera, camera_tilt_deg=5.0
+    )
+    assert result.stop == "quit" and result.message == "" and person.closed
+    assert person.prompts[0].startswith("Welcome.")
+    assert any(p.startswith("Practice: the half circle, 6 reps.") for p in person.prompts)
+    assert flow.reps == 2 and flow.state == "done"
+    session = result.session
+    assert session is not None
+    assert [r.test for r in session.split.before] == ["toe_touch"]
+    assert [r.test for r in session.split.after] == ["toe_touch"]
+    assert session.stage == "half_circle"
+    assert [r["direction"] for r in session.reps] == ["right_first", "left_first"]
+    assert session.verdict == "better"
+    assert (session.pain.before, session.pain.after, session.feels) == (3, 3, "better")
+    assert person.result[0] == "Your session" and person.result[1].startswith("Toe touch")
