@@ -1,0 +1,126 @@
+"""A whole guided session from a recording: assessment, practice, re-assessment, verdict.
+
+The rendered clip ``session_toe_touch_oblique`` holds a toe touch, two half circles and
+a deeper toe touch; real MediaPipe reads it through ``halfcircle session --headless``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import halfcircle.cli.app as cli
+from halfcircle.analyze.guided_session import measure_guided_session
+from halfcircle.history.store import History
+from tests.conftest import FIXTURES, fixture_poses, fixture_scene, measured_camera_tilt_deg
+
+NAME = "session_toe_touch_oblique"
+CLIP = FIXTURES / f"{NAME}.mp4"
+TOLERANCE_DEG = 3.0
+
+pytestmark = pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
+
+
+def _true_toe_touches() -> tuple[float, float]:
+    before, after = (
+        float(b["peak_forward_deg"])
+        for b in fixture_scene(NAME)["baseline"]
+        if b["type"] == "toe_touch"
+    )
+    return before, after
+
+
+def test_a_recorded_session_gives_before_after_practice_and_a_verdict_saved_as_one_session(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, db = tmp_path / "out", tmp_path / "h.sqlite3"
+    tilt = measured_camera_tilt_deg(NAME)
+    code = cli.main(
+        ["session", "--source", str(CLIP), "--headless", "--out", str(out), "--assess",
+         "toe_touch", "--feels", "better", "--pain-before", "3", "--pain-after", "4",
+         "--camera-tilt", f"{tilt:g}", "--no-video", "--db", str(db)]
+    )  # fmt: skip
+    stdout, err = capsys.readouterr()
+    assert code == 0, (stdout, err)
+    data = json.loads((out / "session.json").read_text())
+    assessment = data["assessment"]
+    (before,) = assessment["before"]
+    (after,) = assessment["after"]
+    # the fields of `baseline --json`'s results
+    assert set(before) == {
+        "test", "start_s", "end_s", "peak_time_s", "peak_deg", "fingertip_floor_cm",
+        "fingertip_travel_cm", "confidence", "view",
+    }  # fmt: skip
+    assert before["test"] == after["test"] == "toe_touch"
+    true_before, true_after = _true_toe_touches()
+    change = after["peak_deg"] - before["peak_deg"]
+    assert abs(change - (true_after - true_before)) <= TOLERANCE_DEG, (before, after)
+    assert assessment["verdict"] == "better" and assessment["reassessed"] is True
+    # the practice between: the two half circles, and not the toe touches around them
+    practice = data["practice"]
+    assert practice["stage"] == "half_circle"
+    reps = practice["reps"]
+    assert [(r["movement"], r["direction"], r["complete"]) for r in reps] == [
+        ("half_circle", "right_first", True),
+        ("half_circle", "left_first", True),
+    ]
+    scene_reps = fixture_scene(NAME)["reps"]
+    for rep, truth in zip(reps, scene_reps, strict=True):
+        assert before["end_s"] <= rep["start_s"] and rep["end_s"] <= after["start_s"]
+        assert abs(rep["start_s"] - truth["start_s"]) < 1.0
+    assert data["pain"] == {"before": 3, "after": 4} and data["feels"] == "better"
+    assert data["pain_decision"]["action"] == "carry on"
+    assert "Toe touch" in data["sentences"][0] and "real gain" in data["sentences"][1]
+    for name in ("report.html", "reps.json", "summary.json", "frames.csv"):
+        assert (out / name).exists(), name
+    assert "Saved as session 1" in stdout
+    with History(db) as history:
+        (session,) = history.sessions()
+        assert session["note"] == "guided session: toe_touch, half_circle"
+        assert (session["feels"], session["pain"]) == ("better", 4)
+        values = {(m["test"], m["measure"]): m["value"] for m in history.measures()}
+        assert values[("toe_touch", "peak_deg")] == before["peak_deg"]
+        assert values[("toe_touch", "after_peak_deg")] == after["peak_deg"]
+        assert len(history.practice_reps()) == 2
+        (stage_session,) = history.guided_sessions()
+        assert stage_session.stage == "half_circle"
+        assert stage_session.good_reps == {"right_first": 1, "left_first": 1}
+        assert (stage_session.pain.before, stage_session.pain.after) == (3, 4)
+        assert history.last_assessment() == "toe_touch"
+
+
+def test_a_session_stopped_before_the_reassessment_has_no_verdict_and_says_so() -> None:
+    poses = fixture_poses(NAME)
+    stop_s = 19.0  # after the practice, before the second toe touch
+    keep = poses.time_s < stop_s
+    part = replace(
+        poses,
+        **{
+            name: getattr(poses, name)[keep]
+            for name in ("time_s", "image", "world", "visibility", "presence", "n_people")
+        },
+    )
+    assert np.count_nonzero(keep) < len(poses)
+    session = measure_guided_session(part, "toe_touch", interrupted=True)
+    assert [r.test for r in session.split.before] == ["toe_touch"]
+    assert session.split.after == () and session.verdict is None
+    assert session.stage == "half_circle" and len(session.reps) == 2
+    assert session.sentences()[0] == (
+        "There was no re-assessment this time, so there is no before and after to compare; "
+        "the practice you did is saved."
+    )
+
+
+def test_headless_needs_a_recording_and_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["session", "--headless", "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        "halfcircle: --headless needs --source VIDEO and --out DIR: the recording and where "
+        "its results are written."
+    )
