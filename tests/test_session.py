@@ -124,3 +124,37 @@ def test_headless_needs_a_recording_and_a_folder(
         "halfcircle: --headless needs --source VIDEO and --out DIR: the recording and where "
         "its results are written."
     )
+
+
+def test_ctrl_c_while_reading_a_recording_keeps_and_saves_the_parts_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import halfcircle.analyze.video as video
+
+    poses = fixture_poses(NAME)
+    keep = poses.time_s < 19.0  # Ctrl-C after the practice, before the re-assessment
+    part = replace(
+        poses,
+        **{
+            name: getattr(poses, name)[keep]
+            for name in ("time_s", "image", "world", "visibility", "presence", "n_people")
+        },
+    )
+    monkeypatch.setattr(video, "extract_poses", lambda *a, **k: (part, True))
+    out, db = tmp_path / "out", tmp_path / "h.sqlite3"
+    code = cli.main(
+        ["session", "--source", str(CLIP), "--headless", "--out", str(out), "--camera-tilt",
+         "5", "--db", str(db)]
+    )  # fmt: skip
+    stdout, err = capsys.readouterr()
+    assert code == 130
+    assert err.strip().splitlines()[-1] == (
+        "halfcircle: Stopped with Ctrl-C; the parts of the session done until then are kept."
+    )
+    data = json.loads((out / "session.json").read_text())
+    assert data["interrupted"] is True and data["assessment"]["verdict"] is None
+    assert len(data["assessment"]["before"]) == 1 and data["assessment"]["after"] == []
+    assert len(data["practice"]["reps"]) == 2
+    assert "There was no re-assessment this time" in stdout
+    with History(db) as history:
+        assert len(history.sessions()) == 1 and len(history.practice_reps()) == 2

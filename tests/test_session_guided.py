@@ -8,6 +8,8 @@ the prompts the way the screen asks.
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +25,9 @@ from halfcircle.live.guided_session import (
 from tests.conftest import FIXTURES, PacedCamera
 
 CLIP = FIXTURES / "session_toe_touch_oblique.mp4"
+#: Frames played before the camera is lost: after the half circles (they end at 18 s),
+#: before the re-assessment's toe touch (from 19.2 s).
+AFTER_PRACTICE = 560
 
 
 def _sample(t: float, forward: float = 0.0, lateral: float = 0.0) -> AngleSample:
@@ -103,15 +108,16 @@ def test_a_whole_session_flows_assess_practise_reassess_then_the_ratings() -> No
 class _Person:
     """A window stand-in that answers what the flow asks.
 
-    Space to start each assessment and the practice, pain 3 before, ``b`` and pain 3
-    after; it ends the practice with space after the clip's two half circles, and q
-    when done.
+    Space to start each assessment, pain 3 before, ``n`` until the stage offered is the
+    half circle, space to start it; it ends the practice with space after the clip's two
+    half circles; ``b`` and pain 3 after, and q when done.
     """
 
     closed = False
 
-    def __init__(self, flow: GuidedSessionFlow) -> None:
+    def __init__(self, flow: GuidedSessionFlow, stage: str = "half_circle") -> None:
         self.flow = flow
+        self.stage = stage
         self.prompts: list[str] = []
         self.result: list[str] = []
 
@@ -120,6 +126,8 @@ class _Person:
         state = self.flow.state
         if state == "practising":
             return ord(" ") if self.flow.reps >= 2 else -1
+        if state == "practice_intro" and self.flow.stage != self.stage:
+            return ord("n")
         answer = {
             "welcome": " ",
             "red_flags": "n",
@@ -160,3 +168,41 @@ def test_a_guided_session_in_front_of_a_camera_assesses_practises_and_reassesses
     assert session.verdict == "better"
     assert (session.pain.before, session.pain.after, session.feels) == (3, 3, "better")
     assert person.result[0] == "Your session" and person.result[1].startswith("Toe touch")
+
+
+@pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
+def test_the_cli_saves_the_parts_done_before_the_camera_was_lost_and_exits_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import halfcircle.cli.app as cli
+    import halfcircle.live.guided_session as guided
+    from halfcircle.history.store import History
+
+    real = guided.run_guided_session
+
+    def scripted(camera: object, model: str, flow: GuidedSessionFlow, **kw: object) -> object:
+        kw.update(ui=_Person(flow), voice=None)
+        camera_stand_in = PacedCamera(CLIP, unplug_after=AFTER_PRACTICE)
+        return real(0, model, flow, capture_factory=lambda _: camera_stand_in, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(guided, "run_guided_session", scripted)
+    monkeypatch.setattr(guided, "open_voice", lambda *a: (None, ""))
+    db = tmp_path / "h.sqlite3"
+    code = cli.main(
+        ["session", "--model", "lite", "--camera-tilt", "5", "--out", str(tmp_path / "o"),
+         "--db", str(db)]
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 3, (out, err)
+    (line,) = err.strip().splitlines()
+    assert line.startswith("halfcircle: Camera 0 stopped delivering")
+    assert line.endswith("The parts of the session done until then are kept.")
+    assert "There was no re-assessment this time" in out and "Saved as session 1" in out
+    assert json.loads((tmp_path / "o" / "session.json").read_text())["practice"]["stage"] == (
+        "half_circle"
+    )
+    with History(db) as history:
+        (stage_session,) = history.guided_sessions()
+        assert stage_session.stage == "half_circle"
+        assert stage_session.good_reps == {"right_first": 1, "left_first": 1}
+        assert history.last_assessment() == "toe_touch"

@@ -1398,8 +1398,17 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
     if result.session is None:
         from halfcircle.coaching.redflags import ADVICE
 
-        print(ADVICE if result.stop == "red_flag" else "Nothing was measured.")
-        return 0 if result.stop == "red_flag" else EXIT_NOTHING_MEASURED
+        if result.stop == "red_flag":
+            print(ADVICE)
+            return 0
+        print(
+            "halfcircle: the session ended before the questions were through, so nothing "
+            "was measured or saved.",
+            file=sys.stderr,
+        )
+        if result.error is not None:
+            return result.error.exit_code
+        return EXIT_INTERRUPTED if result.stop == "interrupted" else EXIT_NOTHING_MEASURED
     out = args.out if args.out is not None else default_out_dir()
     return _finish_session(args, result.session, out, settings, tilt, result.message, result.error)
 

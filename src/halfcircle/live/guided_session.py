@@ -279,7 +279,8 @@ class GuidedSessionResult:
 
     Attributes:
         session: The session measured from the recorded poses (up to where it stopped);
-            None when it did not coach (a red flag) or nothing was recorded.
+            None when it did not coach (a red flag), or it ended before the welcome and
+            the red-flag questions were through.
         flow: The flow as it ended (its answers, ratings and stage).
         stop: Why it stopped: ``quit`` (q or Esc), ``window_closed``, ``end`` (the
             source ended), ``camera_lost``, ``interrupted`` (Ctrl-C) or ``red_flag``.
@@ -386,6 +387,8 @@ def run_guided_session(
                 message = "Stopped with Ctrl-C; the parts of the session done until then are kept."
         if not flow.coaching:
             return GuidedSessionResult(None, flow, "red_flag")
+        if flow.state in ("welcome", "red_flags"):  # left before the questions were answered
+            return GuidedSessionResult(None, flow, stop, message, error)
         poses_seen = PoseSequence.from_frames(frames, size, fps, source=source.description)
         session = measure_guided_session(
             poses_seen,
