@@ -90,6 +90,8 @@ def test_a_whole_session_flows_assess_practise_reassess_then_the_ratings() -> No
         flow.key("n")
     assert flow.stage == "side_bends"
     flow.key(" ")
+    # the target: the lesser side of today's assessment, no further
+    assert flow.target_deg == 25.0 and "Your target is 25 deg." in flow.prompt()
     for i in range(3):  # the set ends by itself after its reps
         assert flow.state == "practising" and flow.reps == i
         _bend(flow, lateral=20.0 if i % 2 else -20.0)
@@ -103,6 +105,22 @@ def test_a_whole_session_flows_assess_practise_reassess_then_the_ratings() -> No
     flow.key("4")
     assert flow.state == "done"
     assert (flow.pain.before, flow.pain.after, flow.feels) == (3, 4, "better")
+
+
+def test_reaching_the_target_says_there_is_no_need_to_go_further() -> None:
+    flow = GuidedSessionFlow(test="side_bends", stage="side_bends", target_deg=18.0)
+    flow.state = "practice_intro"
+    flow.key(" ")
+    for lateral in (5.0, 12.0, 17.0):
+        flow.update(_sample(0.0, lateral=lateral))
+        assert not flow.at_target and flow.spoken() is None
+    flow.update(_sample(0.0, lateral=18.5))
+    assert flow.at_target
+    assert flow.spoken() == "That's your target, no need to go further."
+    assert "That's your target, no need to go further." in flow.prompt()
+    for lateral in (10.0, 2.0):  # back to upright: the rep is counted, the next one starts
+        flow.update(_sample(0.0, lateral=lateral))
+    assert flow.reps == 1 and not flow.at_target
 
 
 class _Person:

@@ -112,6 +112,10 @@ class GuidedSessionFlow:
         pain: Pain before and after (0-10).
         feels: How it felt after practice compared with before.
         positioning: What to change so that the camera sees the person (set by the loop).
+        target_deg: The set's target range (deg): given (from earlier sessions,
+            :func:`halfcircle.coaching.stages.next_target`), else for side bends the
+            lesser side of today's assessment; None: no target.
+        assessed: The first assessment's live peaks, by test (deg).
     """
 
     test: str = "toe_touch"
@@ -127,6 +131,8 @@ class GuidedSessionFlow:
     pain: PainRating = field(default_factory=PainRating)
     feels: str | None = None
     positioning: str | None = None
+    target_deg: float | None = None
+    assessed: dict[str, float] = field(default_factory=dict)
     _moved: bool = False
 
     def __post_init__(self) -> None:
@@ -168,8 +174,17 @@ class GuidedSessionFlow:
             "rate_pain": "Pain now, 0 (none) to 10 (worst)? Press 0-9, or t for 10.",
             "practice_intro": f"Practice: {stage}, {self.plan.reps} reps. {KEY_POINTS[self.stage]} "
             "Press space to start, or n for another stage.",
-            "practising": f"{stage}: rep {self.reps} of {self.plan.reps}. Stay in a range that "
-            "feels fine; press space when the set is done.",
+            "practising": f"{stage}: rep {self.reps} of {self.plan.reps}. "
+            + (
+                "That's your target, no need to go further."
+                if self.at_target
+                else (
+                    f"Your target is {self.target_deg:.0f} deg. "
+                    if self.target_deg is not None
+                    else ""
+                )
+                + "Stay in a range that feels fine; press space when the set is done."
+            ),
             "done": "Done. Press q to see your result.",
         }
         if self.state == "red_flags":
@@ -179,6 +194,8 @@ class GuidedSessionFlow:
 
     def spoken(self) -> str | None:
         """What the voice says on entering the current state (None: nothing new)."""
+        if self.at_target:
+            return "That's your target, no need to go further."
         if self.state in ("measuring", "practising", "calibrating"):
             return None
         return self.prompt().replace(" deg", " degrees")
@@ -191,27 +208,49 @@ class GuidedSessionFlow:
             return
         if self.state == "measuring" and self.current is not None:
             name, sign = _CHANNEL[self.current]
-            if self._moved_and_back(name, sign * float(getattr(sample, name))):
+            if self._back(name, sign * float(getattr(sample, name))):
                 self._next_test()
         elif self.state == "practising":
-            if self._moved_and_back("inclination_deg", float(sample.inclination_deg)):
+            if self._back("inclination_deg", float(sample.inclination_deg)):
                 self.reps += 1
+                self._moved, self.peak_deg = False, 0.0
                 if self.reps >= self.plan.reps:
                     self._start_assessment("after")
 
-    def _moved_and_back(self, name: str, value: float) -> bool:
-        """Track one excursion; True once it moved away and came back to neutral."""
+    def _back(self, name: str, value: float) -> bool:
+        """Track one excursion (its peak); True once it moved away and came back to neutral."""
         if math.isnan(value):
             return False
         self.peak_deg = max(self.peak_deg, value)
         if value >= _MOVED[name]:
             self._moved = True
         elif self._moved and abs(value) < _BACK[name]:
-            self._moved, self.peak_deg = False, 0.0
             return True
         return False
 
+    @property
+    def at_target(self) -> bool:
+        """Whether the practice rep in progress has reached the set's target."""
+        return (
+            self.state == "practising"
+            and self.target_deg is not None
+            and self.peak_deg >= self.target_deg
+        )
+
+    def _comfortable_deg(self) -> float | None:
+        """The first target of a side-bend set: the lesser side of today's side bends.
+
+        None for other stages: a toe touch bends at the hips too, so it is no measure of
+        how far a roll-down along the wall goes comfortably.
+        """
+        sides = [self.assessed.get(t) for t in ("side_bend_right", "side_bend_left")]
+        if self.stage == "side_bends" and all(p is not None for p in sides):
+            return min(p for p in sides if p is not None)
+        return None
+
     def _next_test(self) -> None:
+        if self.phase == "before" and self._moved:
+            self.assessed[self.tests[self.index]] = self.peak_deg
         self.index += 1
         self._moved, self.peak_deg = False, 0.0
         if self.index < len(self.tests):
@@ -252,6 +291,8 @@ class GuidedSessionFlow:
             self.stage = STAGES[(STAGES.index(self.stage) + 1) % len(STAGES)]
         elif self.state == "practice_intro" and key == " ":
             self.state, self.reps, self._moved, self.peak_deg = "practising", 0, False, 0.0
+            if self.target_deg is None:
+                self.target_deg = self._comfortable_deg()
         elif self.state == "practising" and key == " ":
             self._start_assessment("after")
 
