@@ -149,9 +149,10 @@ def fixture_clips(kind: str | None = None) -> list[str]:
 
     Args:
         kind: ``"half_circle"`` for clips with half-circle reps, ``"baseline"`` for
-            baseline tests only (one movement each; a whole guided session, ``session_*``,
-            has half circles between its tests), ``"drill"`` for sets of drill reps
-            (``drill_*``: side bends or roll-downs along the wall), None for all.
+            baseline tests only (one movement each; not a whole guided session,
+            ``session_*``, whose tests come twice with practice between), ``"drill"`` for
+            sets of drill reps (``drill_*``: side bends or roll-downs along the wall), None
+            for all.
     """
     import json
 
@@ -162,7 +163,8 @@ def fixture_clips(kind: str | None = None) -> list[str]:
         drill = name.startswith("drill_")
         if kind == "half_circle" and not scene.get("reps"):
             continue
-        if kind == "baseline" and (drill or not scene.get("baseline") or scene.get("reps")):
+        session = name.startswith("session_")
+        if kind == "baseline" and (drill or session or not scene.get("baseline")):
             continue
         if kind == "drill" and not drill:
             continue

@@ -158,3 +158,32 @@ def test_ctrl_c_while_reading_a_recording_keeps_and_saves_the_parts_done(
     assert "There was no re-assessment this time" in stdout
     with History(db) as history:
         assert len(history.sessions()) == 1 and len(history.practice_reps()) == 2
+
+
+STAGE_ONE = "session_side_bends_front"
+
+
+@pytest.mark.skipif(not (FIXTURES / f"{STAGE_ONE}.mp4").exists(), reason="fixture missing")
+def test_a_stage_one_session_tells_the_assessment_side_bends_from_the_practice_ones() -> None:
+    """Side bends assessed, side bends practised: the first pair, the last pair, and between."""
+    truth = [
+        (f"side_bend_{b['side']}", float(b["peak_lateral_deg"]))
+        for b in fixture_scene(STAGE_ONE)["baseline"]
+    ]
+    session = measure_guided_session(
+        fixture_poses(STAGE_ONE),
+        "side_bends",
+        camera_tilt_deg=measured_camera_tilt_deg(STAGE_ONE),
+    )
+    assert [r.test for r in session.split.before] == [t for t, _ in truth[:2]]
+    assert [r.test for r in session.split.after] == [t for t, _ in truth[-2:]]
+    assert session.stage == "side_bends"
+    assert [(r["movement"], r["side"]) for r in session.reps] == [
+        ("side_bend", test.removeprefix("side_bend_")) for test, _ in truth[2:-2]
+    ]
+    true_change = {test: after - before for (test, before), (_, after) in
+                   zip(truth[:2], truth[-2:], strict=True)}  # fmt: skip
+    for c in session.comparisons:
+        assert abs(c.change_deg - true_change[c.test]) <= TOLERANCE_DEG, c
+    # a true gain of 4 deg each side is within the minimal detectable change
+    assert session.verdict == "about the same"

@@ -38,6 +38,7 @@ from halfcircle.coaching.plan import DEFAULT_MINUTES
 from halfcircle.errors import HalfcircleError, InputError, VideoSourceError, error_reason
 
 if TYPE_CHECKING:
+    from halfcircle.analyze.guided_session import GuidedSession
     from halfcircle.analyze.video import Analysis
     from halfcircle.config import Settings
     from halfcircle.history.store import History
@@ -1274,7 +1275,7 @@ def _cmd_session(args: argparse.Namespace) -> int:
 
 def _finish_session(
     args: argparse.Namespace,
-    session: Any,
+    session: GuidedSession,
     out: Path,
     settings: Settings,
     tilt: float,
@@ -1283,8 +1284,7 @@ def _finish_session(
 ) -> int:
     """Write a guided session's files, save it to the history, say the result; the exit code.
 
-    ``session`` is a :class:`halfcircle.analyze.guided_session.GuidedSession`; a run
-    stopped early (``stop_message``, or Ctrl-C while reading a recording) keeps and
+    A run stopped early (``stop_message``, or Ctrl-C while reading a recording) keeps and
     saves the parts done.
     """
     from halfcircle.analyze.guided_session import SESSION_FILE, write_session_json
