@@ -186,6 +186,7 @@ def test_a_guided_session_in_front_of_a_camera_assesses_practises_and_reassesses
     assert session.verdict == "better"
     assert (session.pain.before, session.pain.after, session.feels) == (3, 3, "better")
     assert person.result[0] == "Your session" and person.result[1].startswith("Toe touch")
+    assert max(len(line) for line in person.result) <= 48  # large type, wrapped
 
 
 @pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")

@@ -23,6 +23,7 @@ Two layers, as the guided baseline (:mod:`halfcircle.live.guided_baseline`):
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -59,6 +60,9 @@ NO_SCREEN: Final = (
     "The guided session needs a screen for its prompts; without one, record a whole "
     "session and run `halfcircle session --source VIDEO --headless --out DIR`."
 )
+
+#: Characters a line of the result screen holds before it wraps (large type).
+RESULT_WIDTH: Final = 48
 
 #: The key points of each stage, shown and said before its set.
 KEY_POINTS: Final = {
@@ -448,7 +452,8 @@ def run_guided_session(
                 " ".join(lines).replace(" deg", " degrees"), frames[-1].time_s if frames else 0.0
             )
         if not the_ui.closed and stop not in ("camera_lost", "interrupted"):
-            the_ui.ask(image, ["Your session", *lines], {ord(" ")})
+            wrapped = [part for line in lines for part in textwrap.wrap(line, RESULT_WIDTH)]
+            the_ui.ask(image, ["Your session", *wrapped], {ord(" ")})
     finally:
         the_ui.close()
     return GuidedSessionResult(session, flow, stop, message, error)
