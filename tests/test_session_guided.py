@@ -133,9 +133,12 @@ class _Person:
 
     closed = False
 
-    def __init__(self, flow: GuidedSessionFlow, stage: str = "half_circle") -> None:
+    def __init__(
+        self, flow: GuidedSessionFlow, stage: str = "half_circle", red_flag: bool = False
+    ) -> None:
         self.flow = flow
         self.stage = stage
+        self.red_flag = red_flag
         self.prompts: list[str] = []
         self.result: list[str] = []
 
@@ -148,7 +151,8 @@ class _Person:
             return ord("n")
         answer = {
             "welcome": " ",
-            "red_flags": "n",
+            "red_flags": "y" if self.red_flag else "n",
+            "see_clinician": "q",
             "instruct": " ",
             "practice_intro": " ",
             "rate_feels": "b",
@@ -225,3 +229,49 @@ def test_the_cli_saves_the_parts_done_before_the_camera_was_lost_and_exits_3(
         assert stage_session.stage == "half_circle"
         assert stage_session.good_reps == {"right_first": 1, "left_first": 1}
         assert history.last_assessment() == "toe_touch"
+
+
+def test_plain_halfcircle_in_a_terminal_with_a_screen_opens_the_guided_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+    from types import SimpleNamespace
+
+    import halfcircle.cli.app as cli
+
+    opened: list[str] = []
+    monkeypatch.setattr(cli, "_cmd_session", lambda args: opened.append(args.command) or 0)
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(isatty=lambda: True))
+    monkeypatch.setattr(sys, "argv", ["halfcircle"])
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert cli.main() == 0 and opened == ["session"]
+    # without a screen, plain halfcircle asks for a command, as before
+    monkeypatch.delenv("DISPLAY")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        cli.main()
+    assert stopped.value.code == 2 and opened == ["session"]
+
+
+@pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
+def test_the_cli_after_a_red_flag_advises_a_clinician_and_saves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import halfcircle.cli.app as cli
+    import halfcircle.live.guided_session as guided
+
+    real = guided.run_guided_session
+
+    def scripted(camera: object, model: str, flow: GuidedSessionFlow, **kw: object) -> object:
+        kw.update(ui=_Person(flow, red_flag=True), voice=None)
+        camera_stand_in = PacedCamera(CLIP, unplug_after=10_000)
+        return real(0, model, flow, capture_factory=lambda _: camera_stand_in, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(guided, "run_guided_session", scripted)
+    monkeypatch.setattr(guided, "open_voice", lambda *a: (None, ""))
+    db = tmp_path / "h.sqlite3"
+    code = cli.main(["session", "--model", "lite", "--out", str(tmp_path / "o"), "--db", str(db)])
+    out, err = capsys.readouterr()
+    assert code == 0 and err == ""
+    assert out.strip().endswith(ADVICE)
+    assert not db.exists() and not (tmp_path / "o").exists()
