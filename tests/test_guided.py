@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from halfcircle.coaching.baseline import MDC, BaselineResult
@@ -9,11 +11,14 @@ from halfcircle.coaching.guided import (
     WELCOME,
     Comparison,
     compare_assessments,
+    next_session_target,
     result_sentences,
     session_verdict,
     split_assessment,
     verdict_of,
 )
+from halfcircle.coaching.painmodel import PainRating
+from halfcircle.history.store import History
 from halfcircle.history.store import verdict as history_verdict
 
 
@@ -135,3 +140,57 @@ def test_the_welcome_is_three_to_five_calm_sentences() -> None:
     assert "safe" in text and "not mean you are doing damage" in text
     for alarming in ("stop", "danger", "warning", "must", "!"):
         assert alarming not in text
+
+
+def _drill(side: str, peak: float, controlled: bool = True, **extra: float) -> dict:  # type: ignore[type-arg]
+    return {"movement": "side_bend", "side": side, "peak_deg": peak, "controlled": controlled,
+            **extra}  # fmt: skip
+
+
+TARGETS = [
+    # (last session's reps, its pain before/after, the next target), stage side_bends
+    # first target: what was reached comfortably, the lesser side's best controlled rep
+    ([_drill("right", 22), _drill("left", 19), _drill("left", 20)], (2, 2), 20.0),
+    # a rep that was not controlled does not count as comfortable
+    ([_drill("right", 22), _drill("left", 20), _drill("left", 26, False)], (2, 2), 20.0),
+    # target 20 reached with pain settled: one small step
+    ([_drill("right", 22, target_deg=20), _drill("left", 21, target_deg=20)], (2, 2), 23.0),
+    # ... a rise of 1 is noise, but not settled: the target stays
+    ([_drill("right", 22, target_deg=20), _drill("left", 21, target_deg=20)], (2, 3), 20.0),
+    # ... a rise of 2: ease off by a step
+    ([_drill("right", 22, target_deg=20), _drill("left", 21, target_deg=20)], (2, 4), 17.0),
+    # target not reached on one side: it stays
+    ([_drill("right", 22, target_deg=20), _drill("left", 18, target_deg=20)], (2, 2), 20.0),
+    # never more than a step beyond what was reached
+    ([_drill("right", 30, target_deg=20), _drill("left", 20.5, target_deg=20)], (1, 1), 23.0),
+    # no controlled rep: no target
+    ([_drill("right", 22, False)], (2, 2), None),
+]
+
+
+@pytest.mark.parametrize(("reps", "pain", "expected"), TARGETS)
+def test_a_drill_target_grows_by_a_small_step_only_after_a_settled_session(
+    reps: list[dict], pain: tuple[int, int], expected: float | None  # type: ignore[type-arg]
+) -> None:
+    assert next_session_target("side_bends", reps, PainRating(*pain)) == expected
+
+
+def test_the_half_circle_has_no_target_range() -> None:
+    assert next_session_target("half_circle", [_drill("right", 22)], PainRating(2, 2)) is None
+
+
+def test_the_history_gives_back_the_last_practice_at_a_stage_for_its_target(
+    tmp_path: Path,
+) -> None:
+    reps = [_drill("right", 22, target_deg=20), _drill("left", 21, target_deg=20)]
+    with History(tmp_path / "h.sqlite3") as history:
+        history.record_guided_session(
+            "side_bends", [_r("side_bend_right", 1, 20)], [], reps, "side_bends", pain=(2, 2)
+        )
+        history.record_guided_session("toe_touch", [_r("toe_touch", 1)], [], [], None)
+        assert history.last_guided_practice("roll_downs") is None
+        found = history.last_guided_practice("side_bends")
+    assert found is not None
+    last_reps, pain = found
+    assert last_reps == reps and (pain.before, pain.after) == (2, 2)
+    assert next_session_target("side_bends", *found) == 23.0

@@ -108,7 +108,7 @@ def test_a_whole_session_flows_assess_practise_reassess_then_the_ratings() -> No
 
 
 def test_reaching_the_target_says_there_is_no_need_to_go_further() -> None:
-    flow = GuidedSessionFlow(test="side_bends", stage="side_bends", target_deg=18.0)
+    flow = GuidedSessionFlow(test="side_bends", stage="side_bends", targets={"side_bends": 18.0})
     flow.state = "practice_intro"
     flow.key(" ")
     for lateral in (5.0, 12.0, 17.0):

@@ -131,6 +131,7 @@ def measure_guided_session(
     model: str = "full",
     interrupted: bool = False,
     stage: str | None = None,
+    target_deg: float | None = None,
     feels: str | None = None,
     pain: PainRating | None = None,
     height_cm: float | None = None,
@@ -146,6 +147,8 @@ def measure_guided_session(
         interrupted: The recording was stopped before its end.
         stage: The stage practised; None to take it from the practice movements found
             (the one most of them belong to).
+        target_deg: The practice set's target range (deg), if it had one: kept with each
+            practice rep (``target_deg``), for the next session's target.
         feels: How it felt after practice compared with before (better, same, worse).
         pain: Pain before and after (0-10).
         height_cm: Body height, sharpens the fingertip measures.
@@ -179,6 +182,8 @@ def measure_guided_session(
     if stage is not None and stage != "routine":
         practice = [d for d in practice if _STAGE_OF[d["movement"]] == stage]
     practice.sort(key=lambda d: d["start_s"])
+    if target_deg is not None:
+        practice = [{**d, "target_deg": round(target_deg, 1)} for d in practice]
     comparisons = tuple(compare_assessments(split.before, split.after))
     notes = list(run.notes)
     if not split.before and run.calibrated:

@@ -1365,21 +1365,30 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
     """The guided session in the live window: the test and stage remembered or proposed."""
     import time
 
+    from halfcircle.coaching.guided import TARGETED, next_session_target
     from halfcircle.coaching.stages import STAGES, proposed_stage
     from halfcircle.history.store import History, HistoryError
     from halfcircle.live.guided_session import GuidedSessionFlow, open_voice, run_guided_session
     from halfcircle.live.run import default_out_dir
 
     test, stage, first_run = args.assess, args.stage, True
+    targets: dict[str, float] = {}
     if not args.no_history and _history_db(args).exists():
         try:
             with History(_history_db(args)) as history:
                 first_run = not history.sessions()
                 test = test or history.last_assessment()
                 stage = stage or proposed_stage(history.guided_sessions())
+                for drill in TARGETED:
+                    last = history.last_guided_practice(drill)
+                    target = next_session_target(drill, *last) if last is not None else None
+                    if target is not None:
+                        targets[drill] = target
         except (HistoryError, sqlite3.Error):
             pass  # an unusable history is reported where the session is saved
-    flow = GuidedSessionFlow(test or "toe_touch", stage or STAGES[0], first_run=first_run)
+    flow = GuidedSessionFlow(
+        test or "toe_touch", stage or STAGES[0], first_run=first_run, targets=targets
+    )
     voice, problem = open_voice(settings, time.monotonic)
     if problem:
         print(f"halfcircle: {problem}", file=sys.stderr)

@@ -25,20 +25,24 @@ roll-downs cut short reads its last roll-down as the re-assessment.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from halfcircle.coaching.baseline import MDC, BaselineResult
+from halfcircle.coaching.painmodel import PainRating, pain_decision
+from halfcircle.coaching.stages import TargetRule, next_target
 from halfcircle.words import join_and
 
 __all__ = [
     "ASSESSMENTS",
+    "TARGETED",
     "VERDICTS",
     "WELCOME",
     "AssessmentSplit",
     "Comparison",
     "compare_assessments",
+    "next_session_target",
     "result_sentences",
     "session_verdict",
     "split_assessment",
@@ -251,3 +255,37 @@ def result_sentences(
     if before is not None and after is not None:
         lines.append(f"Pain {before} of 10 before, {after} after.")
     return lines
+
+
+#: The stages whose sets have a target range, and the movement of their reps.
+TARGETED: Final = {"side_bends": "side_bend", "roll_downs": "roll_down"}
+
+
+def next_session_target(
+    stage: str,
+    last_reps: Sequence[Mapping[str, Any]],
+    last_pain: PainRating,
+    rule: TargetRule | None = None,
+) -> float | None:
+    """The target range (deg) of a drill stage's next set, from the last session at it.
+
+    What the person reached comfortably is the lesser side's best controlled rep of that
+    session (``peak_deg`` of the reps ``reps.json`` lists for the stage's movement); the
+    target then moves by :func:`halfcircle.coaching.stages.next_target` from the target
+    that session had (``target_deg`` of its reps, when it had one), with that session's
+    pain decision (before against after). None for the half circle and the routine, and
+    without a controlled rep.
+    """
+    movement = TARGETED.get(stage)
+    if movement is None:
+        return None
+    best: dict[str, float] = {}
+    for r in last_reps:
+        if r.get("movement") == movement and r.get("controlled") and r.get("peak_deg") is not None:
+            side = str(r.get("side"))
+            best[side] = max(best.get(side, 0.0), float(r["peak_deg"]))
+    if not best:
+        return None
+    reached = min(best.values())
+    previous = next((float(r["target_deg"]) for r in last_reps if r.get("target_deg")), None)
+    return next_target(reached, previous, reached, pain_decision([last_pain]), rule)

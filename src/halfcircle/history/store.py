@@ -677,6 +677,20 @@ class History:
             )
         return out
 
+    def last_guided_practice(self, stage: str) -> tuple[list[dict[str, Any]], PainRating] | None:
+        """The practice reps and pain (before, after) of the latest guided session at ``stage``."""
+        ids = []
+        for s in self.sessions():
+            note = s["note"] or ""
+            if note.startswith(GUIDED_NOTE) and note.endswith(f", {stage}"):
+                ids.append((s["id"], note[len(GUIDED_NOTE) :].partition(", ")[0]))
+        if not ids:
+            return None
+        sid, test = ids[-1]
+        reps = [p["metrics"] for p in self.practice_reps() if p["session_id"] == sid]
+        rated = {r["test"]: r["pain"] for r in self.ratings() if r["session_id"] == sid}
+        return reps, PainRating(rated.get(test), rated.get(None))
+
     def last_assessment(self) -> str | None:
         """The assessment test of the latest guided session, if any."""
         notes = [s["note"] for s in self.sessions() if (s["note"] or "").startswith(GUIDED_NOTE)]

@@ -116,9 +116,11 @@ class GuidedSessionFlow:
         pain: Pain before and after (0-10).
         feels: How it felt after practice compared with before.
         positioning: What to change so that the camera sees the person (set by the loop).
-        target_deg: The set's target range (deg): given (from earlier sessions,
-            :func:`halfcircle.coaching.stages.next_target`), else for side bends the
-            lesser side of today's assessment; None: no target.
+        targets: Each stage's target range from earlier sessions (deg,
+            :func:`halfcircle.coaching.guided.next_session_target`).
+        target_deg: The set's target range (deg), set as the practice starts: the
+            stage's in ``targets``, else for side bends the lesser side of today's
+            assessment; None: no target.
         assessed: The first assessment's live peaks, by test (deg).
     """
 
@@ -135,6 +137,7 @@ class GuidedSessionFlow:
     pain: PainRating = field(default_factory=PainRating)
     feels: str | None = None
     positioning: str | None = None
+    targets: dict[str, float] = field(default_factory=dict)
     target_deg: float | None = None
     assessed: dict[str, float] = field(default_factory=dict)
     _moved: bool = False
@@ -295,8 +298,7 @@ class GuidedSessionFlow:
             self.stage = STAGES[(STAGES.index(self.stage) + 1) % len(STAGES)]
         elif self.state == "practice_intro" and key == " ":
             self.state, self.reps, self._moved, self.peak_deg = "practising", 0, False, 0.0
-            if self.target_deg is None:
-                self.target_deg = self._comfortable_deg()
+            self.target_deg = self.targets.get(self.stage, self._comfortable_deg())
         elif self.state == "practising" and key == " ":
             self._start_assessment("after")
 
@@ -441,6 +443,7 @@ def run_guided_session(
             model=model,
             interrupted=stop == "interrupted",
             stage=flow.stage,
+            target_deg=flow.target_deg,
             feels=flow.feels,
             pain=flow.pain,
             camera_tilt_deg=camera_tilt_deg,
