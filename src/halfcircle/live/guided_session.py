@@ -122,6 +122,8 @@ class GuidedSessionFlow:
             stage's in ``targets``, else for side bends the lesser side of today's
             assessment; None: no target.
         assessed: The first assessment's live peaks, by test (deg).
+        demo: Show the stage's demonstration during the set (``d`` toggles it); it is
+            always shown before the set, with the key points.
     """
 
     test: str = "toe_touch"
@@ -140,6 +142,7 @@ class GuidedSessionFlow:
     targets: dict[str, float] = field(default_factory=dict)
     target_deg: float | None = None
     assessed: dict[str, float] = field(default_factory=dict)
+    demo: bool = False
     _moved: bool = False
 
     def __post_init__(self) -> None:
@@ -190,7 +193,8 @@ class GuidedSessionFlow:
                     if self.target_deg is not None
                     else ""
                 )
-                + "Stay in a range that feels fine; press space when the set is done."
+                + "Stay in a range that feels fine; press space when the set is done, "
+                "d to see the movement."
             ),
             "done": "Done. Press q to see your result.",
         }
@@ -234,6 +238,11 @@ class GuidedSessionFlow:
         elif self._moved and abs(value) < _BACK[name]:
             return True
         return False
+
+    @property
+    def showing_demo(self) -> bool:
+        """Whether the stage's demonstration is on screen."""
+        return self.state == "practice_intro" or (self.state == "practising" and self.demo)
 
     @property
     def at_target(self) -> bool:
@@ -301,6 +310,8 @@ class GuidedSessionFlow:
             self.target_deg = self.targets.get(self.stage, self._comfortable_deg())
         elif self.state == "practising" and key == " ":
             self._start_assessment("after")
+        elif self.state == "practising" and key == "d":
+            self.demo = not self.demo
 
 
 def open_voice(settings: Settings | None, clock: Callable[[], float]) -> tuple[Voice | None, str]:
@@ -382,6 +393,7 @@ def run_guided_session(
     from halfcircle.kinematics.measure import StreamingKinematics
     from halfcircle.landmarks import PoseFrame, PoseSequence
     from halfcircle.live.run import WindowUI, default_estimator, positioning_advice
+    from halfcircle.present.demo import draw_demo
     from halfcircle.present.overlay import draw_skeleton
 
     make = estimator_factory or default_estimator
@@ -416,6 +428,8 @@ def run_guided_session(
                     image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
                     if poses:
                         draw_skeleton(image, poses[-1], mirrored=mirror)
+                    if flow.showing_demo:
+                        draw_demo(image, flow.stage, frame.time_s, mirrored=mirror)
                     draw_prompt(image, flow.prompt())
                     key = the_ui.show(image)
                     if the_ui.closed:
