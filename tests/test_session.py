@@ -187,3 +187,15 @@ def test_a_stage_one_session_tells_the_assessment_side_bends_from_the_practice_o
         assert abs(c.change_deg - true_change[c.test]) <= TOLERANCE_DEG, c
     # a true gain of 4 deg each side is within the minimal detectable change
     assert session.verdict == "about the same"
+
+
+def test_ratings_on_the_command_line_are_for_headless_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["session", "--pain-before", "3", "--db", str(tmp_path / "h.sqlite3")])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        "halfcircle: --feels, --pain-before and --pain-after are for --headless runs: the "
+        "window asks."
+    )
+    assert not (tmp_path / "h.sqlite3").exists()

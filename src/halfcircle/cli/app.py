@@ -1238,6 +1238,11 @@ def _cmd_session(args: argparse.Namespace) -> int:
     if args.headless and (args.source is None or args.out is None):
         raise InputError("--headless needs --source VIDEO and --out DIR: the recording and "
                          "where its results are written.")  # fmt: skip
+    rated = (args.feels, args.pain_before, args.pain_after)
+    if not args.headless and any(r is not None for r in rated):
+        raise InputError(
+            "--feels, --pain-before and --pain-after are for --headless runs: the window asks."
+        )
     settings = _settings_of(args)
     _require_videos([args.source] if args.source is not None else [])
     if args.out is not None:
