@@ -194,8 +194,12 @@ def test_a_guided_session_in_front_of_a_camera_assesses_practises_and_reassesses
 
 
 @pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
-def test_the_cli_saves_the_parts_done_before_the_camera_was_lost_and_exits_3(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("interrupt", [False, True], ids=["unplugged", "ctrl-c"])
+def test_the_cli_saves_the_parts_done_before_the_camera_was_lost_or_ctrl_c(
+    interrupt: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import halfcircle.cli.app as cli
     import halfcircle.live.guided_session as guided
@@ -205,7 +209,7 @@ def test_the_cli_saves_the_parts_done_before_the_camera_was_lost_and_exits_3(
 
     def scripted(camera: object, model: str, flow: GuidedSessionFlow, **kw: object) -> object:
         kw.update(ui=_Person(flow), voice=None)
-        camera_stand_in = PacedCamera(CLIP, unplug_after=AFTER_PRACTICE)
+        camera_stand_in = PacedCamera(CLIP, unplug_after=AFTER_PRACTICE, interrupt=interrupt)
         return real(0, model, flow, capture_factory=lambda _: camera_stand_in, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(guided, "run_guided_session", scripted)
@@ -216,10 +220,15 @@ def test_the_cli_saves_the_parts_done_before_the_camera_was_lost_and_exits_3(
          "--db", str(db)]
     )  # fmt: skip
     out, err = capsys.readouterr()
-    assert code == 3, (out, err)
+    assert code == (130 if interrupt else 3), (out, err)
     (line,) = err.strip().splitlines()
-    assert line.startswith("halfcircle: Camera 0 stopped delivering")
-    assert line.endswith("The parts of the session done until then are kept.")
+    if interrupt:
+        assert line == (
+            "halfcircle: Stopped with Ctrl-C; the parts of the session done until then are kept."
+        )
+    else:
+        assert line.startswith("halfcircle: Camera 0 stopped delivering")
+        assert line.endswith("The parts of the session done until then are kept.")
     assert "There was no re-assessment this time" in out and "Saved as session 1" in out
     assert json.loads((tmp_path / "o" / "session.json").read_text())["practice"]["stage"] == (
         "half_circle"
