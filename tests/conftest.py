@@ -150,13 +150,14 @@ def fixture_clips(kind: str | None = None) -> list[str]:
 
     Args:
         kind: ``"half_circle"`` for clips with half-circle reps, ``"baseline"`` for
-            baseline tests (one movement each), ``"drill"`` for sets of drill reps
-            (``drill_*``: side bends or roll-downs along the wall), ``"pitch"`` for
-            the clips of cameras pitched up or down (``pitch_*``, issue #23), None
-            for all. The ``pitch_*`` clips belong to ``"pitch"`` only: analysed as
-            from a level camera their forward peaks read 5 to 21 deg off, and
-            with the pitch told from the picture four of the eight still miss the
-            3-deg peak target (``bench/accuracy.py --camera-tilt picture``);
+            baseline tests only (one movement each; not a whole guided session,
+            ``session_*``, whose tests come twice with practice between), ``"drill"`` for
+            sets of drill reps (``drill_*``: side bends or roll-downs along the wall),
+            ``"pitch"`` for the clips of cameras pitched up or down (``pitch_*``, issue
+            #23), None for all. The ``pitch_*`` clips belong to ``"pitch"`` only: analysed
+            as from a level camera their forward peaks read 5 to 21 deg off, and with the
+            pitch told from the picture four of the eight still miss the 3-deg peak target
+            (``bench/accuracy.py --camera-tilt picture``);
             ``tests/analyze/test_camerapitch.py`` holds what they already show.
     """
     import json
@@ -171,7 +172,8 @@ def fixture_clips(kind: str | None = None) -> list[str]:
                 continue
         if kind == "half_circle" and not scene.get("reps"):
             continue
-        if kind == "baseline" and (drill or not scene.get("baseline")):
+        session = name.startswith("session_")
+        if kind == "baseline" and (drill or session or not scene.get("baseline")):
             continue
         if kind == "drill" and not drill:
             continue

@@ -56,11 +56,13 @@ from halfcircle.coaching.baseline import MDC, ROTATION_MARGIN_DEG, BaselineResul
 from halfcircle.coaching.painmodel import PainDecision, PainRating, pain_decision
 from halfcircle.coaching.plan import TodayStatus, plan_dict, plans, today_status
 from halfcircle.coaching.scoring import PersonalBest, points
+from halfcircle.coaching.stages import STAGES, StageSession
 from halfcircle.errors import HalfcircleError, InputError, error_reason
 
 __all__ = [
     "CHANGE_MARGINS",
     "FEELINGS",
+    "GUIDED_NOTE",
     "MIGRATIONS",
     "PRACTICE_MEASURES",
     "SCHEMA_VERSION",
@@ -155,6 +157,9 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     CREATE INDEX recordings_sha256 ON recordings(sha256);
     """,
 )
+
+#: How the note of a guided session starts (then ``TEST, STAGE``).
+GUIDED_NOTE: Final = "guided session: "
 
 #: Schema version this code writes.
 SCHEMA_VERSION: Final = len(MIGRATIONS)
@@ -530,13 +535,15 @@ class History:
         with self.transaction() as conn:
             self._insert_measures(conn, session_id, result)
 
-    def _insert_measures(self, conn: sqlite3.Connection, sid: int, r: BaselineResult) -> None:
+    def _insert_measures(
+        self, conn: sqlite3.Connection, sid: int, r: BaselineResult, prefix: str = ""
+    ) -> None:
         for key, value in r.measures().items():
             test, measure = key.split(".", 1)
             conn.execute(
                 "INSERT INTO measures (session_id, test, measure, value, confidence, view)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (sid, test, measure, float(value), r.confidence, r.view),
+                (sid, test, prefix + measure, float(value), r.confidence, r.view),
             )
 
     def add_practice_reps(self, session_id: int, reps: Sequence[Mapping[str, Any]]) -> None:
@@ -589,6 +596,106 @@ class History:
             if feels is not None or pain is not None:
                 self._insert_rating(conn, sid, None, feels, pain)
         return sid
+
+    def record_guided_session(
+        self,
+        test: str,
+        before: Sequence[BaselineResult],
+        after: Sequence[BaselineResult],
+        reps: Sequence[Mapping[str, Any]],
+        stage: str | None,
+        feels: str | None = None,
+        pain: tuple[int | None, int | None] = (None, None),
+        started_at: str | None = None,
+        source: str | None = None,
+        camera_tilt_deg: float | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Write a guided session (assess, practise, re-assess) as one session; its id.
+
+        A ``baseline`` session (its assessment compares with earlier baselines, as
+        :meth:`compare` does) whose note reads ``guided session: TEST, STAGE``: the first
+        assessment's measures under their own names (``toe_touch.peak_deg``), the
+        re-assessment's with ``after_`` before the measure (``toe_touch.after_peak_deg``),
+        the practice reps as a practice session's, the pain before as the rating of the
+        test (``test``, feels None) and ``feels`` with the pain after as the session's.
+        """
+        view = before[0].view if before else (after[0].view if after else None)
+        pain_before, pain_after = pain
+        with self.transaction() as conn:
+            sid = self._insert_session(
+                conn, "baseline", started_at, source, view, None, None,
+                f"{GUIDED_NOTE}{test}, {stage or 'no practice'}", camera_tilt_deg, settings,
+            )  # fmt: skip
+            for r in before:
+                self._insert_measures(conn, sid, r)
+            for r in after:
+                self._insert_measures(conn, sid, r, prefix="after_")
+            self._insert_reps(conn, sid, reps)
+            if pain_before is not None:
+                self._insert_rating(conn, sid, test, None, pain_before)
+            if feels is not None or pain_after is not None:
+                self._insert_rating(conn, sid, None, feels, pain_after)
+        return sid
+
+    def guided_sessions(self) -> list[StageSession]:
+        """The guided sessions with practice, as the stage rules read them, oldest first.
+
+        A rep counts towards its stage (:func:`halfcircle.coaching.stages.stage_mastered`)
+        when it is a controlled drill rep (per side) or a complete half circle (per
+        direction); the pain is the one before (the test's rating) and after (the
+        session's).
+        """
+        pains: dict[int, dict[str | None, int | None]] = {}
+        for r in self.ratings():
+            pains.setdefault(r["session_id"], {})[r["test"]] = r["pain"]
+        reps: dict[int, list[dict[str, Any]]] = {}
+        for p in self.practice_reps():
+            reps.setdefault(p["session_id"], []).append(p["metrics"])
+        out = []
+        for s in self.sessions():
+            note = s["note"] or ""
+            if not note.startswith(GUIDED_NOTE):
+                continue
+            test, _, stage = note[len(GUIDED_NOTE) :].partition(", ")
+            if stage not in STAGES:  # no practice that session
+                continue
+            good: dict[str, int] = {}
+            for m in reps.get(s["id"], []):
+                side = m.get("side") if m.get("controlled") else None
+                if m.get("movement", "half_circle") == "half_circle" and m.get("complete"):
+                    side = m.get("direction")
+                if side:
+                    good[side] = good.get(side, 0) + 1
+            rated = pains.get(s["id"], {})
+            out.append(
+                StageSession(
+                    day=local_datetime(s["started_at"]).date(),
+                    stage=stage,
+                    good_reps=good,
+                    pain=PainRating(rated.get(test), rated.get(None)),
+                )
+            )
+        return out
+
+    def last_guided_practice(self, stage: str) -> tuple[list[dict[str, Any]], PainRating] | None:
+        """The practice reps and pain (before, after) of the latest guided session at ``stage``."""
+        ids = []
+        for s in self.sessions():
+            note = s["note"] or ""
+            if note.startswith(GUIDED_NOTE) and note.endswith(f", {stage}"):
+                ids.append((s["id"], note[len(GUIDED_NOTE) :].partition(", ")[0]))
+        if not ids:
+            return None
+        sid, test = ids[-1]
+        reps = [p["metrics"] for p in self.practice_reps() if p["session_id"] == sid]
+        rated = {r["test"]: r["pain"] for r in self.ratings() if r["session_id"] == sid}
+        return reps, PainRating(rated.get(test), rated.get(None))
+
+    def last_assessment(self) -> str | None:
+        """The assessment test of the latest guided session, if any."""
+        notes = [s["note"] for s in self.sessions() if (s["note"] or "").startswith(GUIDED_NOTE)]
+        return notes[-1][len(GUIDED_NOTE) :].partition(", ")[0] if notes else None
 
     def _insert_reps(
         self, conn: sqlite3.Connection, sid: int, reps: Sequence[Mapping[str, Any]]
@@ -1274,7 +1381,7 @@ def verdict(key: str, change: float) -> str:
     """
     if not _is_real(unit_of(key), change, key):
         return "about the same"
-    lower_is_better = key.rpartition(".")[2] in _LOWER_IS_BETTER
+    lower_is_better = key.rpartition(".")[2].removeprefix("after_") in _LOWER_IS_BETTER
     return "better" if (change < 0) == lower_is_better else "less"
 
 
@@ -1351,6 +1458,7 @@ _PLAIN_WORDS: Final = {
     "fingertip floor": "fingertip to floor",
     "lateral": "side bend",
     "forward": "forward bend",
+    "after ": "after practice: ",  # a guided session's re-assessment
 }
 
 #: Plain names of units that are not words already.

@@ -41,7 +41,14 @@ if TYPE_CHECKING:
     from halfcircle.io.capture import CaptureFactory
     from halfcircle.live.run import LiveUI
 
-__all__ = ["FEEL_KEYS", "GuidedBaseline", "GuidedResult", "Ratings", "run_guided_baseline"]
+__all__ = [
+    "FEEL_KEYS",
+    "GuidedBaseline",
+    "GuidedResult",
+    "Ratings",
+    "draw_prompt",
+    "run_guided_baseline",
+]
 
 #: What is said when there is no screen for the guided baseline's window.
 NO_SCREEN: Final = (
@@ -297,7 +304,7 @@ def run_guided_baseline(
                     else:
                         if poses:
                             draw_skeleton(image, poses[-1], mirrored=mirror)
-                        _draw_prompt(image, flow.prompt())
+                        draw_prompt(image, flow.prompt())
                     key = the_ui.show(image)
                     if the_ui.closed:
                         stop = "window_closed"
@@ -322,7 +329,7 @@ def run_guided_baseline(
     return GuidedResult(run, ratings, stop, message, error)
 
 
-def _draw_prompt(image: NDArray[np.uint8], text: str) -> None:
+def draw_prompt(image: NDArray[np.uint8], text: str) -> None:
     """Write the prompt, wrapped to the frame's width, on a dark band at its top (BGR, in place)."""
     import cv2
 

@@ -1,0 +1,252 @@
+"""A whole guided session measured from a recording: assessment, practice, re-assessment.
+
+The recording use case of :mod:`halfcircle.coaching.guided`: the poses of one recording
+(the assessment movement, a set of practice, the assessment again) are measured twice
+over, as ``baseline`` measures its tests (:func:`halfcircle.coaching.baseline.baseline_from_poses`)
+and as ``analyze`` measures half circles (:func:`halfcircle.analyze.video.analyze_poses`),
+and the drills of stages 1 and 2 are found on the same angles
+(:func:`halfcircle.coaching.drills.segment_drills`). The assessment before and after and
+the practice between are then told apart by :func:`halfcircle.coaching.guided.split_assessment`.
+
+``session.json`` (:func:`session_dict`, schema version :data:`SCHEMA_VERSION`) holds
+``assessment.before`` and ``assessment.after`` (results with the fields of ``baseline
+--json``'s ``results``), ``assessment.comparison`` and ``assessment.verdict`` (None
+without a re-assessment), ``practice.stage`` and ``practice.reps`` (as ``reps.json``
+lists reps, each with its ``movement``: ``half_circle``, ``side_bend`` or ``roll_down``),
+the ratings and what they mean, and the sentences said.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from halfcircle.analyze.video import Analysis, analyze_poses, rep_dicts
+from halfcircle.coaching.baseline import BaselineRun, baseline_from_poses
+from halfcircle.coaching.drills import segment_drills
+from halfcircle.coaching.guided import (
+    ASSESSMENTS,
+    AssessmentSplit,
+    Comparison,
+    compare_assessments,
+    result_sentences,
+    session_verdict,
+    split_assessment,
+)
+from halfcircle.coaching.painmodel import PainDecision, PainRating, pain_decision
+from halfcircle.coaching.stages import STAGES
+from halfcircle.errors import InputError
+from halfcircle.files import json_safe, replace_text
+from halfcircle.landmarks import PoseSequence
+
+if TYPE_CHECKING:
+    from halfcircle.config import Settings
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "SESSION_FILE",
+    "GuidedSession",
+    "measure_guided_session",
+    "session_dict",
+    "write_session_json",
+]
+
+#: Schema version of ``session.json``.
+SCHEMA_VERSION: Final = 1
+#: The file the session's result is written to, beside the usual report files.
+SESSION_FILE: Final = "session.json"
+
+#: The stage each practice movement belongs to.
+_STAGE_OF: Final = {
+    "side_bend": "side_bends",
+    "roll_down": "roll_downs",
+    "half_circle": "half_circle",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class GuidedSession:
+    """A guided session measured from one recording.
+
+    Attributes:
+        test: The assessment chosen (a key of :data:`halfcircle.coaching.guided.ASSESSMENTS`).
+        split: Where the assessment before, the practice and the re-assessment lie.
+        comparisons: Each test before against after (empty without a re-assessment).
+        verdict: ``better``, ``about the same`` or ``less``; None without a comparison.
+        stage: The stage practised (:data:`halfcircle.coaching.stages.STAGES`), None when
+            no practice rep was found.
+        reps: The practice reps, as ``reps.json`` lists them, with their ``movement``.
+        analysis: The recording analysed for half circles (the usual report's data).
+        baseline: The recording's baseline movements.
+        feels: How it felt after practice compared with before, if given.
+        pain: Pain 0-10 before and after, if given.
+        interrupted: The recording was not read to its end (Ctrl-C).
+        notes: Plain sentences about what could not be measured.
+    """
+
+    test: str
+    split: AssessmentSplit
+    comparisons: tuple[Comparison, ...]
+    verdict: str | None
+    stage: str | None
+    reps: tuple[dict[str, Any], ...]
+    analysis: Analysis
+    baseline: BaselineRun
+    feels: str | None = None
+    pain: PainRating = field(default_factory=PainRating)
+    interrupted: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def reassessed(self) -> bool:
+        """Whether the re-assessment was found."""
+        return bool(self.split.after)
+
+    @property
+    def pain_decision(self) -> PainDecision | None:
+        """What this session's pain means on its own (before against after)."""
+        return pain_decision([self.pain])
+
+    def sentences(self) -> list[str]:
+        """The result as said to the person (and the pain's meaning when worth saying)."""
+        lines = result_sentences(
+            self.comparisons,
+            self.verdict,
+            self.feels,
+            (self.pain.before, self.pain.after),
+            reassessed=self.reassessed,
+        )
+        decision = self.pain_decision
+        if decision is not None and decision.worth_saying:
+            lines.append(decision.sentence)
+        return lines
+
+
+def measure_guided_session(
+    poses: PoseSequence,
+    test: str,
+    *,
+    model: str = "full",
+    interrupted: bool = False,
+    stage: str | None = None,
+    target_deg: float | None = None,
+    feels: str | None = None,
+    pain: PainRating | None = None,
+    height_cm: float | None = None,
+    camera_tilt_deg: float = 0.0,
+    settings: Settings | None = None,
+) -> GuidedSession:
+    """Measure a recorded guided session.
+
+    Args:
+        poses: The recording's poses (what was read of it, when ``interrupted``).
+        test: The assessment, a key of :data:`~halfcircle.coaching.guided.ASSESSMENTS`.
+        model: The pose model's name (for the report).
+        interrupted: The recording was stopped before its end.
+        stage: The stage practised; None to take it from the practice movements found
+            (the one most of them belong to).
+        target_deg: The practice set's target range (deg), if it had one: kept with each
+            practice rep (``target_deg``), for the next session's target.
+        feels: How it felt after practice compared with before (better, same, worse).
+        pain: Pain before and after (0-10).
+        height_cm: Body height, sharpens the fingertip measures.
+        camera_tilt_deg: How far the camera looked down (deg, 0 level).
+        settings: Every stage's settings (the defaults when None).
+
+    Raises:
+        InputError: ``test`` or ``stage`` is not one of the known names.
+    """
+    if test not in ASSESSMENTS:
+        raise InputError(f"The assessment is one of {', '.join(ASSESSMENTS)}, not {test!r}.")
+    if stage is not None and stage not in STAGES:
+        raise InputError(f"The stage is one of {', '.join(STAGES)}, not {stage!r}.")
+    analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
+    run = baseline_from_poses(poses, height_cm, settings, camera_tilt_deg=camera_tilt_deg)
+    # only a whole half circle is surely not an assessment: a toe touch can read as an
+    # attempt that went back without crossing the front, or as an incomplete rep
+    circles = [(r.start_s, r.end_s) for r in analysis.complete_reps]
+    split = split_assessment(run.results, test, circles)
+    candidates: list[dict[str, Any]] = []
+    for d in rep_dicts(analysis)[0]:
+        candidates.append({"movement": "half_circle", **d})
+    if analysis.kinematics.calibration is not None:
+        for drill in segment_drills(analysis.kinematics):
+            m = drill.metrics
+            if not any(m.start_s < b and a < m.end_s for a, b in circles):
+                candidates.append(json_safe(drill.as_dict()))
+    practice = [d for d in candidates if split.in_practice(d["start_s"], d["end_s"])]
+    if stage is None and practice:
+        stage = _STAGE_OF[Counter(d["movement"] for d in practice).most_common(1)[0][0]]
+    if stage is not None and stage != "routine":
+        practice = [d for d in practice if _STAGE_OF[d["movement"]] == stage]
+    practice.sort(key=lambda d: d["start_s"])
+    if target_deg is not None:
+        practice = [{**d, "target_deg": round(target_deg, 1)} for d in practice]
+    comparisons = tuple(compare_assessments(split.before, split.after))
+    notes = list(run.notes)
+    if not split.before and run.calibrated:
+        notes.append(
+            f"The recording does not start with the {test.replace('_', ' ')} assessment, so "
+            "the session could not be told apart: start with the assessment movement."
+        )
+    elif split.before and not split.after:
+        notes.append(
+            "The re-assessment was not found after the practice, so there is no verdict this time."
+        )
+    return GuidedSession(
+        test=test,
+        split=split,
+        comparisons=comparisons,
+        verdict=session_verdict(comparisons),
+        stage=stage,
+        reps=tuple(practice),
+        analysis=analysis,
+        baseline=run,
+        feels=feels,
+        pain=pain or PainRating(),
+        interrupted=interrupted,
+        notes=tuple(notes),
+    )
+
+
+def session_dict(session: GuidedSession) -> dict[str, Any]:
+    """The facts of ``session.json`` (see the module docstring)."""
+    decision = session.pain_decision
+    return json_safe(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "source": session.analysis.source,
+            "view": session.baseline.view,
+            "assessment": {
+                "test": session.test,
+                "before": [r.to_dict() for r in session.split.before],
+                "after": [r.to_dict() for r in session.split.after],
+                "comparison": [c.to_dict() for c in session.comparisons],
+                "verdict": session.verdict,
+                "reassessed": session.reassessed,
+            },
+            "practice": {
+                "stage": session.stage,
+                "reps": list(session.reps),
+            },
+            "feels": session.feels,
+            "pain": {"before": session.pain.before, "after": session.pain.after},
+            "pain_decision": None
+            if decision is None
+            else {"action": decision.action, "rise": decision.rise, "sentence": decision.sentence},
+            "interrupted": session.interrupted,
+            "sentences": session.sentences(),
+            "notes": list(session.notes),
+        }
+    )
+
+
+def write_session_json(session: GuidedSession, out_dir: Path) -> Path:
+    """Write ``session.json`` into ``out_dir`` (atomically); its path."""
+    import json
+
+    path = out_dir / SESSION_FILE
+    replace_text(path, json.dumps(session_dict(session), indent=2) + "\n")
+    return path

@@ -1,0 +1,201 @@
+"""A whole guided session from a recording: assessment, practice, re-assessment, verdict.
+
+The rendered clip ``session_toe_touch_oblique`` holds a toe touch, two half circles and
+a deeper toe touch; real MediaPipe reads it through ``halfcircle session --headless``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import halfcircle.cli.app as cli
+from halfcircle.analyze.guided_session import measure_guided_session
+from halfcircle.history.store import History
+from tests.conftest import FIXTURES, fixture_poses, fixture_scene, measured_camera_tilt_deg
+
+NAME = "session_toe_touch_oblique"
+CLIP = FIXTURES / f"{NAME}.mp4"
+TOLERANCE_DEG = 3.0
+
+pytestmark = pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
+
+
+def _true_toe_touches() -> tuple[float, float]:
+    before, after = (
+        float(b["peak_forward_deg"])
+        for b in fixture_scene(NAME)["baseline"]
+        if b["type"] == "toe_touch"
+    )
+    return before, after
+
+
+def test_a_recorded_session_gives_before_after_practice_and_a_verdict_saved_as_one_session(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, db = tmp_path / "out", tmp_path / "h.sqlite3"
+    tilt = measured_camera_tilt_deg(NAME)
+    code = cli.main(
+        ["session", "--source", str(CLIP), "--headless", "--out", str(out), "--assess",
+         "toe_touch", "--feels", "better", "--pain-before", "3", "--pain-after", "4",
+         "--camera-tilt", f"{tilt:g}", "--no-video", "--db", str(db)]
+    )  # fmt: skip
+    stdout, err = capsys.readouterr()
+    assert code == 0, (stdout, err)
+    data = json.loads((out / "session.json").read_text())
+    assessment = data["assessment"]
+    (before,) = assessment["before"]
+    (after,) = assessment["after"]
+    # the fields of `baseline --json`'s results
+    assert set(before) == {
+        "test", "start_s", "end_s", "peak_time_s", "peak_deg", "fingertip_floor_cm",
+        "fingertip_travel_cm", "confidence", "view",
+    }  # fmt: skip
+    assert before["test"] == after["test"] == "toe_touch"
+    true_before, true_after = _true_toe_touches()
+    change = after["peak_deg"] - before["peak_deg"]
+    assert abs(change - (true_after - true_before)) <= TOLERANCE_DEG, (before, after)
+    assert assessment["verdict"] == "better" and assessment["reassessed"] is True
+    # the practice between: the two half circles, and not the toe touches around them
+    practice = data["practice"]
+    assert practice["stage"] == "half_circle"
+    reps = practice["reps"]
+    assert [(r["movement"], r["direction"], r["complete"]) for r in reps] == [
+        ("half_circle", "right_first", True),
+        ("half_circle", "left_first", True),
+    ]
+    scene_reps = fixture_scene(NAME)["reps"]
+    for rep, truth in zip(reps, scene_reps, strict=True):
+        assert before["end_s"] <= rep["start_s"] and rep["end_s"] <= after["start_s"]
+        assert abs(rep["start_s"] - truth["start_s"]) < 1.0
+    assert data["pain"] == {"before": 3, "after": 4} and data["feels"] == "better"
+    assert data["pain_decision"]["action"] == "carry on"
+    assert "Toe touch" in data["sentences"][0] and "real gain" in data["sentences"][1]
+    for name in ("report.html", "reps.json", "summary.json", "frames.csv"):
+        assert (out / name).exists(), name
+    assert "Saved as session 1" in stdout
+    with History(db) as history:
+        (session,) = history.sessions()
+        assert session["note"] == "guided session: toe_touch, half_circle"
+        assert (session["feels"], session["pain"]) == ("better", 4)
+        values = {(m["test"], m["measure"]): m["value"] for m in history.measures()}
+        assert values[("toe_touch", "peak_deg")] == before["peak_deg"]
+        assert values[("toe_touch", "after_peak_deg")] == after["peak_deg"]
+        assert len(history.practice_reps()) == 2
+        (stage_session,) = history.guided_sessions()
+        assert stage_session.stage == "half_circle"
+        assert stage_session.good_reps == {"right_first": 1, "left_first": 1}
+        assert (stage_session.pain.before, stage_session.pain.after) == (3, 4)
+        assert history.last_assessment() == "toe_touch"
+
+
+def test_a_session_stopped_before_the_reassessment_has_no_verdict_and_says_so() -> None:
+    poses = fixture_poses(NAME)
+    stop_s = 19.0  # after the practice, before the second toe touch
+    keep = poses.time_s < stop_s
+    part = replace(
+        poses,
+        **{
+            name: getattr(poses, name)[keep]
+            for name in ("time_s", "image", "world", "visibility", "presence", "n_people")
+        },
+    )
+    assert np.count_nonzero(keep) < len(poses)
+    session = measure_guided_session(part, "toe_touch", interrupted=True)
+    assert [r.test for r in session.split.before] == ["toe_touch"]
+    assert session.split.after == () and session.verdict is None
+    assert session.stage == "half_circle" and len(session.reps) == 2
+    assert session.sentences()[0] == (
+        "There was no re-assessment this time, so there is no before and after to compare; "
+        "the practice you did is saved."
+    )
+
+
+def test_headless_needs_a_recording_and_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["session", "--headless", "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        "halfcircle: --headless needs --source VIDEO and --out DIR: the recording and where "
+        "its results are written."
+    )
+
+
+def test_ctrl_c_while_reading_a_recording_keeps_and_saves_the_parts_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import halfcircle.analyze.video as video
+
+    poses = fixture_poses(NAME)
+    keep = poses.time_s < 19.0  # Ctrl-C after the practice, before the re-assessment
+    part = replace(
+        poses,
+        **{
+            name: getattr(poses, name)[keep]
+            for name in ("time_s", "image", "world", "visibility", "presence", "n_people")
+        },
+    )
+    monkeypatch.setattr(video, "extract_poses", lambda *a, **k: (part, True))
+    out, db = tmp_path / "out", tmp_path / "h.sqlite3"
+    code = cli.main(
+        ["session", "--source", str(CLIP), "--headless", "--out", str(out), "--camera-tilt",
+         "5", "--db", str(db)]
+    )  # fmt: skip
+    stdout, err = capsys.readouterr()
+    assert code == 130
+    assert err.strip().splitlines()[-1] == (
+        "halfcircle: Stopped with Ctrl-C; the parts of the session done until then are kept."
+    )
+    data = json.loads((out / "session.json").read_text())
+    assert data["interrupted"] is True and data["assessment"]["verdict"] is None
+    assert len(data["assessment"]["before"]) == 1 and data["assessment"]["after"] == []
+    assert len(data["practice"]["reps"]) == 2
+    assert "There was no re-assessment this time" in stdout
+    with History(db) as history:
+        assert len(history.sessions()) == 1 and len(history.practice_reps()) == 2
+
+
+STAGE_ONE = "session_side_bends_front"
+
+
+@pytest.mark.skipif(not (FIXTURES / f"{STAGE_ONE}.mp4").exists(), reason="fixture missing")
+def test_a_stage_one_session_tells_the_assessment_side_bends_from_the_practice_ones() -> None:
+    """Side bends assessed, side bends practised: the first pair, the last pair, and between."""
+    truth = [
+        (f"side_bend_{b['side']}", float(b["peak_lateral_deg"]))
+        for b in fixture_scene(STAGE_ONE)["baseline"]
+    ]
+    session = measure_guided_session(
+        fixture_poses(STAGE_ONE),
+        "side_bends",
+        camera_tilt_deg=measured_camera_tilt_deg(STAGE_ONE),
+    )
+    assert [r.test for r in session.split.before] == [t for t, _ in truth[:2]]
+    assert [r.test for r in session.split.after] == [t for t, _ in truth[-2:]]
+    assert session.stage == "side_bends"
+    assert [(r["movement"], r["side"]) for r in session.reps] == [
+        ("side_bend", test.removeprefix("side_bend_")) for test, _ in truth[2:-2]
+    ]
+    true_change = {test: after - before for (test, before), (_, after) in
+                   zip(truth[:2], truth[-2:], strict=True)}  # fmt: skip
+    for c in session.comparisons:
+        assert abs(c.change_deg - true_change[c.test]) <= TOLERANCE_DEG, c
+    # a true gain of 4 deg each side is within the minimal detectable change
+    assert session.verdict == "about the same"
+
+
+def test_ratings_on_the_command_line_are_for_headless_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["session", "--pain-before", "3", "--db", str(tmp_path / "h.sqlite3")])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        "halfcircle: --feels, --pain-before and --pain-after are for --headless runs: the "
+        "window asks."
+    )
+    assert not (tmp_path / "h.sqlite3").exists()

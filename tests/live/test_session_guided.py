@@ -1,0 +1,286 @@
+"""The guided session in front of a camera, and its flow one sample and key at a time.
+
+The camera loop plays the rendered whole-session clip (toe touch, two half circles, a
+deeper toe touch) as a camera through real MediaPipe, with a scripted person answering
+the prompts the way the screen asks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from halfcircle.coaching.redflags import ADVICE, QUESTIONS
+from halfcircle.coaching.stages import STAGES, SetPlan
+from halfcircle.kinematics.measure import AngleSample
+from halfcircle.live.guided_session import (
+    GuidedSessionFlow,
+    GuidedSessionResult,
+    run_guided_session,
+)
+from tests.conftest import FIXTURES, PacedCamera
+
+CLIP = FIXTURES / "session_toe_touch_oblique.mp4"
+#: Frames played before the camera is lost: after the half circles (they end at 18 s),
+#: before the re-assessment's toe touch (from 19.2 s).
+AFTER_PRACTICE = 560
+
+
+def _sample(t: float, forward: float = 0.0, lateral: float = 0.0) -> AngleSample:
+    values = {f.name: 0.0 for f in dataclasses.fields(AngleSample)}
+    values.update(
+        time_s=t,
+        forward_deg=forward,
+        lateral_deg=lateral,
+        inclination_deg=float(np.hypot(forward, lateral)),
+        valid=True,
+        calibrated=True,
+    )
+    return AngleSample(**values)  # type: ignore[arg-type]
+
+
+def _bend(flow: GuidedSessionFlow, forward: float = 0.0, lateral: float = 0.0) -> None:
+    """One movement out to the given angles and back to upright."""
+    for f in (*np.linspace(0, 1, 10), *np.linspace(1, 0, 10)):
+        flow.update(_sample(0.0, forward * f, lateral * f))
+
+
+def test_a_first_run_welcomes_then_asks_every_red_flag_question_before_coaching() -> None:
+    flow = GuidedSessionFlow(first_run=True)
+    assert flow.state == "welcome" and flow.prompt().startswith("Welcome.")
+    flow.key(" ")
+    asked = []
+    while flow.state == "red_flags":
+        asked.append(flow.prompt())
+        flow.key("n")
+    assert len(asked) == len(QUESTIONS)
+    assert flow.state == "calibrating" and flow.coaching
+
+
+def test_any_yes_to_a_red_flag_advises_a_clinician_and_does_not_coach() -> None:
+    flow = GuidedSessionFlow(first_run=True)
+    flow.key(" ")
+    flow.key("n")
+    flow.key("y")
+    assert flow.state == "see_clinician" and not flow.coaching
+    assert flow.prompt() == f"{ADVICE} Press q to close."
+    for key in " nbs5":  # nothing moves it on
+        flow.key(key)
+    _bend(flow, forward=60.0)
+    assert flow.state == "see_clinician"
+
+
+def test_a_whole_session_flows_assess_practise_reassess_then_the_ratings() -> None:
+    flow = GuidedSessionFlow(test="side_bends", stage="side_bends", plan=SetPlan(reps=3))
+    flow.update(_sample(0.0))  # calibrated
+    for lateral in (25.0, -25.0):  # the assessment: right, then left
+        assert flow.state == "instruct"
+        flow.key(" ")
+        _bend(flow, lateral=lateral)
+    assert flow.state == "rate_pain"
+    flow.key("3")
+    assert flow.state == "practice_intro" and "Back on the wall, knees soft" in flow.prompt()
+    flow.key("n")  # another stage, then back round to side bends
+    assert flow.stage == "roll_downs"
+    for _ in STAGES[1:]:
+        flow.key("n")
+    assert flow.stage == "side_bends"
+    flow.key(" ")
+    # the target: the lesser side of today's assessment, no further
+    assert flow.target_deg == 25.0 and "Your target is 25 deg." in flow.prompt()
+    for i in range(3):  # the set ends by itself after its reps
+        assert flow.state == "practising" and flow.reps == i
+        _bend(flow, lateral=20.0 if i % 2 else -20.0)
+    assert flow.state == "instruct" and flow.phase == "after"
+    flow.key(" ")
+    _bend(flow, lateral=28.0)
+    flow.key(" ")
+    _bend(flow, lateral=-28.0)
+    assert flow.state == "rate_feels"
+    flow.key("b")
+    flow.key("4")
+    assert flow.state == "done"
+    assert (flow.pain.before, flow.pain.after, flow.feels) == (3, 4, "better")
+
+
+def test_reaching_the_target_says_there_is_no_need_to_go_further() -> None:
+    flow = GuidedSessionFlow(test="side_bends", stage="side_bends", targets={"side_bends": 18.0})
+    flow.state = "practice_intro"
+    flow.key(" ")
+    for lateral in (5.0, 12.0, 17.0):
+        flow.update(_sample(0.0, lateral=lateral))
+        assert not flow.at_target and flow.spoken() is None
+    flow.update(_sample(0.0, lateral=18.5))
+    assert flow.at_target
+    assert flow.spoken() == "That's your target, no need to go further."
+    assert "That's your target, no need to go further." in flow.prompt()
+    for lateral in (10.0, 2.0):  # back to upright: the rep is counted, the next one starts
+        flow.update(_sample(0.0, lateral=lateral))
+    assert flow.reps == 1 and not flow.at_target
+
+
+class _Person:
+    """A window stand-in that answers what the flow asks.
+
+    Space to start each assessment, pain 3 before, ``n`` until the stage offered is the
+    half circle, space to start it; it ends the practice with space after the clip's two
+    half circles; ``b`` and pain 3 after, and q when done.
+    """
+
+    closed = False
+
+    def __init__(
+        self, flow: GuidedSessionFlow, stage: str = "half_circle", red_flag: bool = False
+    ) -> None:
+        self.flow = flow
+        self.stage = stage
+        self.red_flag = red_flag
+        self.prompts: list[str] = []
+        self.result: list[str] = []
+
+    def show(self, image: np.ndarray, wait_ms: int = 1) -> int:
+        self.prompts.append(self.flow.prompt())
+        state = self.flow.state
+        if state == "practising":
+            return ord(" ") if self.flow.reps >= 2 else -1
+        if state == "practice_intro" and self.flow.stage != self.stage:
+            return ord("n")
+        answer = {
+            "welcome": " ",
+            "red_flags": "y" if self.red_flag else "n",
+            "see_clinician": "q",
+            "instruct": " ",
+            "practice_intro": " ",
+            "rate_feels": "b",
+            "rate_pain": "3",
+            "done": "q",
+        }.get(state)
+        return ord(answer) if answer else -1
+
+    def ask(self, image: np.ndarray, lines: list[str], keys: set[int]) -> int | None:
+        self.result = lines
+        return None
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
+def test_a_guided_session_in_front_of_a_camera_assesses_practises_and_reassesses() -> None:
+    flow = GuidedSessionFlow("toe_touch", "half_circle", first_run=True)
+    person = _Person(flow)
+    camera = PacedCamera(CLIP, unplug_after=10_000)
+    result: GuidedSessionResult = run_guided_session(
+        0, "lite", flow, ui=person, capture_factory=lambda _: camera, camera_tilt_deg=5.0
+    )
+    assert result.stop == "quit" and result.message == "" and person.closed
+    assert person.prompts[0].startswith("Welcome.")
+    assert any(p.startswith("Practice: the half circle, 6 reps.") for p in person.prompts)
+    assert flow.reps == 2 and flow.state == "done"
+    session = result.session
+    assert session is not None
+    assert [r.test for r in session.split.before] == ["toe_touch"]
+    assert [r.test for r in session.split.after] == ["toe_touch"]
+    assert session.stage == "half_circle"
+    assert [r["direction"] for r in session.reps] == ["right_first", "left_first"]
+    assert session.verdict == "better"
+    assert (session.pain.before, session.pain.after, session.feels) == (3, 3, "better")
+    assert person.result[0] == "Your session" and person.result[1].startswith("Toe touch")
+    assert max(len(line) for line in person.result) <= 48  # large type, wrapped
+
+
+@pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
+@pytest.mark.parametrize("interrupt", [False, True], ids=["unplugged", "ctrl-c"])
+def test_the_cli_saves_the_parts_done_before_the_camera_was_lost_or_ctrl_c(
+    interrupt: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import halfcircle.cli.app as cli
+    import halfcircle.live.guided_session as guided
+    from halfcircle.history.store import History
+
+    real = guided.run_guided_session
+
+    def scripted(camera: object, model: str, flow: GuidedSessionFlow, **kw: object) -> object:
+        kw.update(ui=_Person(flow), voice=None)
+        camera_stand_in = PacedCamera(CLIP, unplug_after=AFTER_PRACTICE, interrupt=interrupt)
+        return real(0, model, flow, capture_factory=lambda _: camera_stand_in, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(guided, "run_guided_session", scripted)
+    monkeypatch.setattr(guided, "open_voice", lambda *a: (None, ""))
+    db = tmp_path / "h.sqlite3"
+    code = cli.main(
+        ["session", "--model", "lite", "--camera-tilt", "5", "--out", str(tmp_path / "o"),
+         "--db", str(db)]
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == (130 if interrupt else 3), (out, err)
+    (line,) = err.strip().splitlines()
+    if interrupt:
+        assert line == (
+            "halfcircle: Stopped with Ctrl-C; the parts of the session done until then are kept."
+        )
+    else:
+        assert line.startswith("halfcircle: Camera 0 stopped delivering")
+        assert line.endswith("The parts of the session done until then are kept.")
+    assert "There was no re-assessment this time" in out and "Saved as session 1" in out
+    assert json.loads((tmp_path / "o" / "session.json").read_text())["practice"]["stage"] == (
+        "half_circle"
+    )
+    with History(db) as history:
+        (stage_session,) = history.guided_sessions()
+        assert stage_session.stage == "half_circle"
+        assert stage_session.good_reps == {"right_first": 1, "left_first": 1}
+        assert history.last_assessment() == "toe_touch"
+
+
+def test_plain_halfcircle_in_a_terminal_with_a_screen_opens_the_guided_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+    from types import SimpleNamespace
+
+    import halfcircle.cli.app as cli
+
+    opened: list[str] = []
+    monkeypatch.setattr(cli, "_cmd_session", lambda args: opened.append(args.command) or 0)
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(isatty=lambda: True))
+    monkeypatch.setattr(sys, "argv", ["halfcircle"])
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert cli.main() == 0 and opened == ["session"]
+    # without a screen, plain halfcircle asks for a command, as before
+    monkeypatch.delenv("DISPLAY")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        cli.main()
+    assert stopped.value.code == 2 and opened == ["session"]
+
+
+@pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
+def test_the_cli_after_a_red_flag_advises_a_clinician_and_saves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import halfcircle.cli.app as cli
+    import halfcircle.live.guided_session as guided
+
+    real = guided.run_guided_session
+
+    def scripted(camera: object, model: str, flow: GuidedSessionFlow, **kw: object) -> object:
+        kw.update(ui=_Person(flow, red_flag=True), voice=None)
+        camera_stand_in = PacedCamera(CLIP, unplug_after=10_000)
+        return real(0, model, flow, capture_factory=lambda _: camera_stand_in, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(guided, "run_guided_session", scripted)
+    monkeypatch.setattr(guided, "open_voice", lambda *a: (None, ""))
+    db = tmp_path / "h.sqlite3"
+    code = cli.main(["session", "--model", "lite", "--out", str(tmp_path / "o"), "--db", str(db)])
+    out, err = capsys.readouterr()
+    assert code == 0 and err == ""
+    assert out.strip().endswith(ADVICE)
+    assert not db.exists() and not (tmp_path / "o").exists()
