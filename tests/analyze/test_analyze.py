@@ -285,7 +285,7 @@ def test_two_videos_of_the_same_name_in_different_folders_keep_their_own_results
 def test_videos_of_the_same_name_given_directly_get_a_hash_after_the_name(
     tmp_path: Path,
 ) -> None:
-    from halfcircle.cli.app import analysis_folders
+    from halfcircle.cli.analyze import analysis_folders
 
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import halfcircle.cli.app as cli
+import halfcircle.cli.options as options
 from halfcircle.coaching.reps import RepCounter, RepThresholds
 from halfcircle.coaching.session import SessionLoop
 from halfcircle.config import (
@@ -305,7 +306,7 @@ def test_analyze_on_the_command_line_runs_with_the_file_and_set_over_it(
     out = tmp_path / "o"
     args = ["analyze", str(person_video), "--out", str(out), "--no-video", "--json"]
     code = cli.main([*args, "--config", str(path), "--set", "reps.leave_upright_deg=16"])
-    assert code in (0, cli.EXIT_NOTHING_MEASURED)  # a photo: maybe no stance to calibrate on
+    assert code in (0, options.EXIT_NOTHING_MEASURED)  # a photo: maybe no stance to calibrate on
     summary = json.loads((out / "summary.json").read_text())
     assert summary["settings"] == {"reps": {"enter_upright_deg": 9.0, "leave_upright_deg": 16.0}}
     assert json.loads(capsys.readouterr().out)["settings"] == summary["settings"]

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import halfcircle.cli.app as cli
+import halfcircle.cli.options as options
 import halfcircle.live.run as live
 from halfcircle.analyze.video import FRAME_COLUMNS, Analysis, analyze_poses, text_summary
 from halfcircle.coaching.reps import RepRecord
@@ -534,7 +535,7 @@ def test_ctrl_c_keeps_the_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     code = cli.main(
         ["live", "--camera", "0", "--headless", "--record", "--out", str(out), "--model", "lite"]
     )
-    assert code == cli.EXIT_INTERRUPTED
+    assert code == options.EXIT_INTERRUPTED
     meta = json.loads((out / "session.json").read_text())
     assert meta["stop"] == "interrupted"
     poses, indices = load_poses(out)
@@ -576,7 +577,7 @@ PERSON = REPO / "tests" / "data" / "person.mp4"
 def test_headless_cli_runs_a_file_and_prints_the_summary(tmp_path: Path) -> None:
     proc = _cli("--source", PERSON, "--headless", "--fast", "--model", "lite", "--no-video",
                 "--out", tmp_path / "s")  # fmt: skip
-    assert proc.returncode == cli.EXIT_NOTHING_MEASURED, proc.stderr  # head and shoulders only
+    assert proc.returncode == options.EXIT_NOTHING_MEASURED, proc.stderr  # head and shoulders only
     assert proc.stderr == "" and "Half circles: 0 complete" in proc.stdout
     assert "Session saved in" in proc.stdout and (tmp_path / "s" / "report.html").exists()
 
@@ -588,7 +589,7 @@ def test_rebuild_finds_a_video_given_by_a_relative_path_and_says_when_it_is_gone
     (tmp_path / "clip.mp4").write_bytes(PERSON.read_bytes())
     args = ("--source", "clip.mp4", "--headless", "--fast", "--model", "lite", "--no-history")
     proc = _cli(*args, "--out", tmp_path / "s", cwd=tmp_path)  # a path relative to there
-    assert proc.returncode == cli.EXIT_NOTHING_MEASURED, proc.stderr  # head and shoulders only
+    assert proc.returncode == options.EXIT_NOTHING_MEASURED, proc.stderr  # head and shoulders only
     assert json.loads((tmp_path / "s" / "session.json").read_text())["video"] == str(
         tmp_path / "clip.mp4"
     )
@@ -777,7 +778,7 @@ def test_the_pain_question_runs_0_to_10_with_t_for_ten(tmp_path: Path) -> None:
 def test_a_headless_run_takes_its_rating_from_the_command_line(tmp_path: Path) -> None:
     args = ("--source", PERSON, "--headless", "--fast", "--model", "lite", "--no-video")
     proc = _cli(*args, "--out", tmp_path / "s", "--no-history", "--feels", "same", "--pain", "3")
-    assert proc.returncode == cli.EXIT_NOTHING_MEASURED, proc.stderr  # head and shoulders only
+    assert proc.returncode == options.EXIT_NOTHING_MEASURED, proc.stderr  # head and shoulders only
     rating = next(e for e in read_events(tmp_path / "s") if e["type"] == "rating")
     assert (rating["feeling"], rating["pain"]) == ("same", 3)
     # with a window, the window asks
@@ -875,7 +876,7 @@ def test_a_killed_process_leaves_a_readable_record(tmp_path: Path) -> None:
     assert read_events(out)[0]["type"] == "start"
     assert "stop" not in json.loads((out / "session.json").read_text())  # it never ended
     # The report can be built afterwards from what is on disk.
-    assert cli.main(["live", "--rebuild", str(out)]) in (0, cli.EXIT_NOTHING_MEASURED)
+    assert cli.main(["live", "--rebuild", str(out)]) in (0, options.EXIT_NOTHING_MEASURED)
     assert (out / "report.html").exists() and (out / "summary.json").exists()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["calibration"]["camera_tilt_deg"] == 9.0  # read back from session.json

@@ -1,0 +1,242 @@
+"""`halfcircle baseline`: the baseline tests, guided live or from a recording."""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from halfcircle.errors import InputError
+
+if TYPE_CHECKING:
+    from halfcircle.live.guided_baseline import GuidedResult, Ratings
+from halfcircle.cli.analyze import _same_recording
+from halfcircle.cli.options import (
+    EXIT_INTERRUPTED,
+    EXIT_NOTHING_MEASURED,
+    _camera_tilt_of,
+    _require_videos,
+    _settings_of,
+)
+
+
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    import json
+
+    from halfcircle.coaching.baseline import baseline_from_poses, format_result
+    from halfcircle.config import settings_diff
+    from halfcircle.history.store import History, HistoryError, local_time
+
+    if args.source is not None and args.camera is not None:
+        raise InputError("Give either --camera or --source, not both.")
+    settings = _settings_of(args)
+    _require_videos(args.source or [])
+    tilt, note = _camera_tilt_of(args, remembered=not args.no_save)
+    # none given, none or a level one remembered (a history keeps 0 for sessions that
+    # gave none): recordings tell it from the picture where they can
+    from_picture = args.camera_tilt is None and tilt == 0.0 and args.source is not None
+    if note and not from_picture:
+        print(note, file=sys.stderr if args.json else sys.stdout)
+    pitches: list[dict[str, Any]] = []
+    stopped: GuidedResult | None = None
+    ratings: Ratings = {}
+    started_at = None  # now
+    if args.source is None:
+        from halfcircle.live.guided_baseline import run_guided_baseline
+
+        pain_before = None
+        if not args.no_save and History(args.db).path.exists():
+            try:
+                with History(args.db) as history:
+                    pain_before = history.last_pain()
+            except (HistoryError, sqlite3.Error):
+                pain_before = None  # an unusable history is reported where it is written
+        stopped = run_guided_baseline(
+            args.camera or 0,
+            args.model,
+            args.height_cm,
+            mirror=args.mirror,
+            camera_tilt_deg=tilt,
+            settings=settings,
+            pain_before=pain_before,
+            window_size=args.window_size,
+        )
+        run, ratings = stopped.run, stopped.ratings
+        feels, pain = ratings.get(None, (args.feels, args.pain))
+        source = f"camera {args.camera or 0}"
+    else:
+        from tqdm import tqdm
+
+        from halfcircle.analyze.video import extract_poses
+        from halfcircle.coaching.baseline import merge_runs
+        from halfcircle.io.capture import open_source
+        from halfcircle.io.videodate import recorded_at
+
+        runs = []
+        for video in args.source:
+            with open_source(video) as src:
+                total = src.frame_count
+            with tqdm(
+                total=total,
+                unit="frame",
+                desc=f"pose {Path(video).name}",
+                disable=args.json or None,
+            ) as bar:
+                poses, interrupted = extract_poses(
+                    video, args.model, bar.update, pose=settings.pose, mirrored=args.mirrored
+                )
+            if interrupted:
+                print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
+                return EXIT_INTERRUPTED
+            used = tilt
+            if from_picture:
+                from halfcircle.analyze.video import camera_tilt_phrase, picture_tilt
+
+                used, pitch, said = picture_tilt(poses, video, settings)
+                pitches.append({"video": str(video), **pitch})
+                told = camera_tilt_phrase({"camera_pitch": pitch})
+                for line in (f"{Path(video).name}: {told}.", said):
+                    if line:
+                        print(line, file=sys.stderr if args.json else sys.stdout)
+            runs.append(baseline_from_poses(poses, args.height_cm, settings, camera_tilt_deg=used))
+        run = merge_runs(runs)
+        feels, pain = args.feels, args.pain
+        source = ", ".join(str(v) for v in args.source)
+        # dated by when it was recorded, as analyze --to-history dates a practice
+        started_at = min(recorded_at(Path(v))[0] for v in args.source).isoformat(timespec="seconds")
+    session_id = compared_with = None
+    compared_when = ""
+    lines: list[str] = []
+    advice = same = digest = None
+    not_saved: str | None = None  # why the history could not take the results
+    if run.results and not args.no_save:
+        try:
+            if args.source is not None and started_at is not None:
+                from halfcircle.history.store import recording_digest
+
+                digest = recording_digest(args.source)
+                same = _same_recording(args.db, digest, started_at, source, args.replace)
+            if same is None:
+                with History(args.db) as history:
+                    try:
+                        test_ratings = {k: v for k, v in ratings.items() if k is not None}
+                        session_id = history.record_baseline(
+                            run.results,
+                            feels=feels,
+                            pain=pain,
+                            started_at=started_at,
+                            source=source,
+                            height_cm=args.height_cm,
+                            test_ratings=test_ratings,
+                            camera_tilt_deg=None if from_picture else tilt,
+                            settings=settings_diff(settings),
+                        )
+                        if digest is not None:
+                            history.note_recording(session_id, digest)
+                        lines = history.compare(session_id)
+                        compared_with = history.baseline_before(session_id)
+                        if compared_with is not None:
+                            then = next(s for s in history.sessions() if s["id"] == compared_with)
+                            compared_when = (
+                                f"{local_time(then['started_at'])} (session {compared_with})"
+                            )
+                        advice = history.pain_advice(session_id)
+                        where = history.path
+                    except sqlite3.Error as err:
+                        raise history.plain_error(err, "read") from err
+        except HistoryError as err:
+            not_saved = str(err)
+        except sqlite3.Error as err:  # met while looking for the same recording
+            not_saved = History(args.db).plain_error(err, "read").args[0]
+    data = {
+        "view": run.view,
+        "azimuth_deg": round(run.azimuth_deg, 1),
+        "camera_tilt_deg": tilt,
+        **({"camera_pitch": pitches} if pitches else {}),
+        "results": [r.to_dict() for r in run.results],
+        "missing": run.missing(),
+        "notes": list(run.notes),
+        "session_id": session_id,
+        "compared": lines,
+        "compared_with": compared_with,
+        "pain_advice": advice,
+    }
+    kept: Path | None = None
+    if not_saved is not None:
+        kept = _keep_unsaved_baseline(
+            {
+                **data,
+                "started_at": started_at,
+                "source": source,
+                "feels": feels,
+                "pain": pain,
+                "height_cm": args.height_cm,
+                "ratings": {k: list(v) for k, v in ratings.items() if k is not None},
+                "settings": settings_diff(settings),
+                "not_saved": not_saved,
+            }
+        )
+        data["not_saved"] = not_saved
+        data["kept_in"] = str(kept)
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        several = args.source is not None and len(args.source) > 1
+        if several:
+            print("Baseline:")
+        else:
+            print(f"Baseline ({run.view} view, camera at {run.azimuth_deg:.0f} deg):")
+        for r in run.results:
+            print("  " + format_result(r) + (f" [{r.view} view]" if several else ""))
+        if run.missing():
+            print("Not found in this recording: " + ", ".join(run.missing()).replace("_", " "))
+        for note in run.notes:
+            print(note)
+        if lines:
+            print(f"Compared with your baseline of {compared_when}:")
+            for line in lines:
+                print(f"  {line}")
+        if session_id is not None:
+            print(f"Saved as session {session_id} in {where}.")
+    if advice:
+        print(advice, file=sys.stderr if args.json else sys.stdout)
+    if same is not None:
+        print(same, file=sys.stderr if args.json else sys.stdout)
+    if not_saved is not None:
+        print(f"halfcircle: {not_saved} The results are kept in {kept}.", file=sys.stderr)
+    if stopped is not None and stopped.message:
+        print(f"halfcircle: {stopped.message}", file=sys.stderr)
+        return stopped.error.exit_code if stopped.error is not None else EXIT_INTERRUPTED
+    if not_saved is not None:
+        return 1
+    return 0 if run.results else EXIT_NOTHING_MEASURED
+
+
+def _keep_unsaved_baseline(data: dict[str, object]) -> Path:
+    """Write baseline results the history could not take into a JSON file; its path.
+
+    The file goes into the current folder (``halfcircle-baseline-<UTC time>.json``),
+    or the temporary folder when that cannot be written.
+    """
+    import json
+    import tempfile
+    from datetime import datetime, timezone
+
+    from halfcircle.files import json_safe, replace_text
+    from halfcircle.history.store import HistoryError
+
+    name = f"halfcircle-baseline-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    text = json.dumps(json_safe(data), indent=2) + "\n"
+    for folder in (Path.cwd(), Path(tempfile.gettempdir())):
+        path = folder / name
+        try:
+            replace_text(path, text)
+            return path.resolve()
+        except OSError:
+            continue
+    raise HistoryError(
+        "The results could not be saved to the history, nor kept in a file in the current "
+        "or the temporary folder."
+    )

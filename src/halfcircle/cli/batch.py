@@ -1,0 +1,57 @@
+"""`halfcircle batch`: many videos on a Dask cluster."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from halfcircle.cli.options import EXIT_INTERRUPTED, _settings_of
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from halfcircle.batch.run import VideoOutcome, plan_batch, run_batch
+
+    plan = plan_batch(
+        args.inputs,
+        args.out,
+        model=args.model,
+        annotate=not args.no_video,
+        camera_tilt_deg=args.camera_tilt,
+        settings=_settings_of(args),
+        mirrored=args.mirrored,
+    )
+    n, done = len(plan.entries), len(plan.done)
+    if not args.quiet:
+        print(
+            f"{n} video{'s' if n != 1 else ''} found, {done} already done"
+            + (f"; analysing {n - done}." if n > done else ".")
+        )
+    with tqdm(
+        total=n, initial=done, unit="video", desc="videos", disable=args.quiet or None
+    ) as bar:
+
+        def on_result(outcome: VideoOutcome) -> None:
+            if outcome.status == "failed":
+                bar.write(f"{outcome.video_id}: {outcome.error}", file=sys.stderr)
+            bar.update(1)
+
+        result = run_batch(
+            plan, workers=args.workers, scheduler=args.scheduler, on_result=on_result
+        )
+    failed = sum(r["status"] == "failed" for r in result.rows)
+    from halfcircle.present.cohort import READ
+
+    finished = sum(r["status"] in READ for r in result.rows)
+    if not args.quiet:
+        print(f"Analysed {finished - done}, skipped {done} already done, {failed} failed.")
+        print(f"Cohort in {result.cohort_csv} and {result.cohort_html}.")
+    if result.interrupted:
+        print(
+            f"halfcircle: stopped with Ctrl-C after {finished} of {n} videos; the cohort "
+            "covers those, and the same command finishes the rest.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    return 1 if failed else 0

@@ -1,0 +1,136 @@
+"""`halfcircle history`, `plan` and `today`: the progress history and the routine."""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+from datetime import date
+from typing import TYPE_CHECKING
+
+from halfcircle.coaching.plan import DEFAULT_MINUTES
+from halfcircle.errors import InputError
+
+if TYPE_CHECKING:
+    from halfcircle.history.store import History
+from halfcircle.cli.options import _date_option
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from halfcircle.history.store import History
+
+    path = History(args.db).path
+    if not path.exists():  # reading or deleting creates no history
+        if args.delete_session is not None or args.delete_all:
+            raise InputError(f"There is no history at {path}.")
+        print(
+            f"No history yet at {path}: it starts with your first `halfcircle baseline`, "
+            "`halfcircle live` or `halfcircle analyze --to-history`."
+        )
+        return 0
+    with History(path) as history:
+        try:
+            return _history_command(args, history)
+        except sqlite3.Error as err:  # a damaged file reads well up to its first bad page
+            raise history.plain_error(err, "read") from err
+
+
+def _history_command(args: argparse.Namespace, history: History) -> int:
+    """``halfcircle history`` on an open history."""
+    from halfcircle.history.store import format_trend, local_time
+    from halfcircle.present.glance import glance_lines
+
+    if args.delete_all:
+        if not args.yes:
+            raise InputError("--delete-all removes every session: add --yes to confirm.")
+        n = history.delete_all()
+        print(f"Deleted all {n} sessions from {history.path}.")
+        return 0
+    if args.delete_session is not None:
+        if not history.delete_session(args.delete_session):
+            raise InputError(f"There is no session {args.delete_session} in {history.path}.")
+        print(f"Deleted session {args.delete_session}.")
+        return 0
+    if args.summary is not None:
+        from halfcircle.present.summary_page import write_summary
+
+        start, end = _date_option("--from", args.start), _date_option("--to", args.end)
+        write_summary(history, args.summary, start, end)
+        print(f"Summary written to {args.summary}: open it in a browser, or print it.")
+        return 0
+    if args.export is not None:
+        if args.out is None:
+            raise InputError("--export needs --out FILE: where to write it.")
+        if args.export == "csv":
+            history.export_csv(args.out)
+        else:
+            history.export_json(args.out)
+        print(f"Exported the history to {args.out}.")
+        return 0
+    sessions = history.sessions()
+    glance = glance_lines(history.series(), sessions)
+    advice = history.latest_pain_advice()
+    if glance or advice:  # the answer to "did I get better?" and the pain, first
+        print("\n".join([*glance, *([advice] if advice else [])]) + "\n")
+    print(format_trend(history.trend()))
+    print(f"\nSessions in {history.path} (kept on this machine only), by date:")
+    for number, s in enumerate(sessions, 1):
+        rated = ""
+        if s["feels"] or s["pain"] is not None:
+            pain = "-" if s["pain"] is None else s["pain"]
+            rated = f"  feels {s['feels'] or '-'}, pain {pain}"
+        print(f"{number:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}  (id {s['id']})")
+    if args.plot is not None:
+        from halfcircle.present.history_page import plot_history
+
+        png, page = plot_history(history, args.plot)
+        print(f"Plot written to {png} and {page}.")
+    return 0
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from halfcircle.coaching.plan import current_plan, make_plan, plan_lines, save_plan, write_ics
+    from halfcircle.history.store import History
+
+    setting = args.days is not None or args.at is not None or args.use is not None
+    if setting:
+        missing = [o for o, v in (("--days", args.days), ("--at", args.at)) if v is None]
+        if missing:
+            raise InputError(
+                f"A plan needs {' and '.join(missing)} too, like --days mon,wed,fri --at 08:00."
+            )
+        plan = make_plan(args.days, args.at, args.use or "own", args.minutes)
+        with History(args.db) as history, history.transaction() as conn:
+            plan = save_plan(conn, plan)
+        print("Plan saved. " + " ".join(plan_lines(plan)))
+    else:
+        if args.minutes != DEFAULT_MINUTES:
+            raise InputError("--minutes goes with --days and --at, which set a plan.")
+        path = History(args.db).path
+        plan = None
+        if path.exists():  # reading creates no history
+            with History(path) as history:
+                plan = current_plan(history.conn)
+        print(" ".join(plan_lines(plan)))
+    if args.ics is not None:
+        if plan is None:
+            raise InputError("There is no plan to write to a calendar file yet: set one first.")
+        write_ics(plan, args.ics)
+        print(
+            f"Calendar file written to {args.ics}: import it in your calendar app "
+            "for a reminder on each planned day (nothing is sent anywhere)."
+        )
+    return 0
+
+
+def _cmd_today(args: argparse.Namespace) -> int:
+
+    from halfcircle.coaching.plan import current_plan, today_lines, today_status
+    from halfcircle.history.store import History
+
+    path = History(args.db).path
+    if not path.exists():  # reading creates no history
+        print("\n".join(today_lines(None, today_status([], [], date.today()))))
+        return 0
+    with History(path) as history:
+        print("\n".join(today_lines(current_plan(history.conn), history.adherence())))
+    return 0

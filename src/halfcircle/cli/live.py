@@ -1,0 +1,126 @@
+"""`halfcircle live`: live coaching from a camera or a video file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from halfcircle.cli.options import (
+    EXIT_INTERRUPTED,
+    EXIT_NOTHING_MEASURED,
+    _camera_tilt_of,
+    _history_db,
+    _require_videos,
+    _settings_of,
+)
+from halfcircle.errors import InputError
+
+
+def _cmd_live(args: argparse.Namespace) -> int:
+    from halfcircle.analyze.video import text_summary
+    from halfcircle.live.run import LiveOptions, Rating, default_out_dir, rebuild_report, run_live
+
+    if args.rebuild is not None:
+        if args.config is not None or args.set:
+            raise InputError(
+                "--rebuild uses the settings the session was recorded with (in its "
+                "session.json): leave out --config and --set."
+            )
+        analysis, paths = rebuild_report(args.rebuild, annotate=not args.no_video)
+        print(text_summary(analysis))
+        print(f"Report rebuilt in {args.rebuild}/ (open report.html).")
+        video = analysis.poses.source
+        if not args.no_video and "video" not in paths:
+            why = (
+                f"The video {video} is not there any more"
+                if video
+                else "The session kept no video (a camera without --record)"
+            )
+            old = (args.rebuild / "annotated.mp4").exists()
+            print(
+                f"{why}, so the report has no annotated video"
+                + ("; the annotated.mp4 beside it is the one from before." if old else ".")
+            )
+        return 0 if analysis.measured else EXIT_NOTHING_MEASURED
+    if args.camera is not None and args.source is not None:
+        raise InputError("Give either --camera or --source, not both.")
+    if args.headless and args.out is None:
+        raise InputError("--headless needs --out DIR: where the session is written.")
+    settings = _settings_of(args)
+    if args.volume is not None:
+        if not 0.0 <= args.volume <= 1.0:  # nan fails too
+            raise InputError(f"--volume takes 0 (silent) to 1 (full), not {args.volume:g}.")
+        settings = replace(settings, voice=replace(settings.voice, volume=args.volume))
+    if args.audio_out is not None and args.audio_out.suffix.lower() != ".wav":
+        raise InputError(
+            f"--audio-out writes a WAV file: give a name ending in .wav, not {args.audio_out.name}."
+        )
+    source: str | int = args.source if args.source is not None else (args.camera or 0)
+    out: Path = args.out if args.out is not None else default_out_dir()
+    a_file = args.source is not None and "://" not in args.source
+    _require_videos([args.source] if args.source is not None else [])
+    if args.out is not None:  # said before the camera opens, not after the session
+        from halfcircle.files import check_output_folder
+
+        check_output_folder(args.out)
+    if args.record and a_file:
+        print("--record keeps a camera's or a stream's video; a file source is kept as it is.")
+    tilt, note = _camera_tilt_of(args, remembered=not args.no_history)
+    if note:
+        print(note)
+    rating = None
+    if args.feels is not None or args.pain is not None:
+        if not args.headless:
+            raise InputError("--feels and --pain are for --headless runs: the window asks.")
+        rating = Rating(args.feels, args.pain)
+    opts = LiveOptions(
+        source=source,
+        out_dir=out,
+        model=args.model,
+        mirror=args.mirror,
+        record=args.record,
+        headless=args.headless,
+        fast=args.fast,
+        annotate=not args.no_video,
+        history_db=None if args.no_history else _history_db(args),
+        camera_tilt_deg=tilt,
+        settings=settings,
+        rating=rating,
+        voice=args.voice if args.voice is not None else not args.headless,
+        audio_out=args.audio_out,
+        mirrored=args.mirrored,
+        window_size=args.window_size,
+    )
+    result = run_live(opts)
+    st = result.stats
+    if st.captured:
+        print(
+            f"Live: {st.posed} of {st.captured} frames measured"
+            + (
+                f" ({st.dropped_model} skipped while the model was busy)"
+                if st.dropped_model
+                else ""
+            )
+            + f", {st.fps:.0f} fps shown."
+        )
+    if result.analysis is not None:
+        print(text_summary(result.analysis))
+    for line in result.progress:
+        print(line)
+    if result.advice:
+        print(result.advice)
+    if "report" in result.paths:
+        print(f"Session saved in {out}/ (open report.html).")
+    else:
+        print(f"Session record kept in {out}/.")
+    if result.message:
+        print(f"halfcircle: {result.message}", file=sys.stderr)
+    if result.stop == "interrupted":
+        return EXIT_INTERRUPTED
+    if result.error is not None:  # camera lost, or the record or report not written
+        return result.error.exit_code
+    if result.analysis is not None and not result.analysis.measured:
+        return EXIT_NOTHING_MEASURED
+    return 0

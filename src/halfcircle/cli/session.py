@@ -1,0 +1,223 @@
+"""`halfcircle session`: the guided session, in the window or over a recording."""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from halfcircle.errors import HalfcircleError, InputError, error_reason
+
+if TYPE_CHECKING:
+    from halfcircle.analyze.guided_session import GuidedSession
+    from halfcircle.config import Settings
+from halfcircle.cli.analyze import _same_recording
+from halfcircle.cli.options import (
+    EXIT_INTERRUPTED,
+    EXIT_NOTHING_MEASURED,
+    _camera_tilt_of,
+    _history_db,
+    _require_videos,
+    _settings_of,
+)
+
+
+def _cmd_session(args: argparse.Namespace) -> int:
+    """The guided session: live in a window, or ``--headless`` over a recording of one."""
+    from halfcircle.coaching.painmodel import PainRating
+    from halfcircle.files import check_output_folder
+
+    if args.camera is not None and args.source is not None:
+        raise InputError("Give either --camera or --source, not both.")
+    if args.headless and (args.source is None or args.out is None):
+        raise InputError("--headless needs --source VIDEO and --out DIR: the recording and "
+                         "where its results are written.")  # fmt: skip
+    rated = (args.feels, args.pain_before, args.pain_after)
+    if not args.headless and any(r is not None for r in rated):
+        raise InputError(
+            "--feels, --pain-before and --pain-after are for --headless runs: the window asks."
+        )
+    settings = _settings_of(args)
+    _require_videos([args.source] if args.source is not None else [])
+    if args.out is not None:
+        check_output_folder(args.out)
+    tilt, note = _camera_tilt_of(args, remembered=not args.no_history)
+    if note:
+        print(note)
+    if not args.headless:
+        return _session_in_window(args, settings, tilt)
+    from tqdm import tqdm
+
+    from halfcircle.analyze.guided_session import measure_guided_session
+    from halfcircle.analyze.video import extract_poses
+    from halfcircle.io.capture import open_source
+
+    with open_source(args.source) as src:
+        total = src.frame_count
+    with tqdm(total=total, unit="frame", desc=f"pose {Path(args.source).name}") as bar:
+        poses, interrupted = extract_poses(
+            args.source, args.model, bar.update, pose=settings.pose, mirrored=args.mirrored
+        )
+    session = measure_guided_session(
+        poses,
+        args.assess or "toe_touch",
+        model=args.model,
+        interrupted=interrupted,
+        stage=args.stage,
+        feels=args.feels,
+        pain=PainRating(args.pain_before, args.pain_after),
+        camera_tilt_deg=tilt,
+        settings=settings,
+    )
+    return _finish_session(args, session, args.out, settings, tilt, stop_message="")
+
+
+def _finish_session(
+    args: argparse.Namespace,
+    session: GuidedSession,
+    out: Path,
+    settings: Settings,
+    tilt: float,
+    stop_message: str,
+    error: HalfcircleError | None = None,
+) -> int:
+    """Write a guided session's files, save it to the history, say the result; the exit code.
+
+    A run stopped early (``stop_message``, or Ctrl-C while reading a recording) keeps and
+    saves the parts done.
+    """
+    from halfcircle.analyze.guided_session import SESSION_FILE, write_session_json
+    from halfcircle.config import settings_diff
+    from halfcircle.history.store import History, HistoryError, recording_digest
+    from halfcircle.present.outputs import write_outputs
+
+    stopped = stop_message or (
+        "Stopped with Ctrl-C; the parts of the session done until then are kept."
+        if session.interrupted
+        else ""
+    )
+    unwritten = None
+    try:
+        write_outputs(session.analysis, out, annotate=not args.no_video and not stopped)
+    except OSError as err:  # the session's own file and the history still count
+        unwritten = f"Not every report file could be written to {out} ({error_reason(err)})."
+    write_session_json(session, out)
+    print(f"Assessment ({session.test.replace('_', ' ')}), before and after practice:")
+    for line in session.sentences():
+        print(f"  {line}")
+    if session.stage is not None:
+        print(f"Practice: {len(session.reps)} reps of {session.stage.replace('_', ' ')}.")
+    for note in session.notes:
+        print(note)
+    measured = bool(session.split.before or session.reps)
+    if measured and not args.no_history:
+        source = str(args.source) if args.source is not None else f"camera {args.camera or 0}"
+        started_at = None
+        digest = same = None
+        if args.source is not None and "://" not in str(args.source):
+            from halfcircle.io.videodate import recorded_at
+
+            started_at = recorded_at(Path(args.source))[0].isoformat(timespec="seconds")
+            digest = recording_digest([args.source])
+        try:
+            if digest is not None and started_at is not None:
+                same = _same_recording(args.db, digest, started_at, source, args.replace)
+            if same is not None:
+                print(same)
+            else:
+                with History(_history_db(args)) as history:
+                    sid = history.record_guided_session(
+                        session.test,
+                        session.split.before,
+                        session.split.after,
+                        session.reps,
+                        session.stage,
+                        feels=session.feels,
+                        pain=(session.pain.before, session.pain.after),
+                        started_at=started_at,
+                        source=source,
+                        camera_tilt_deg=tilt,
+                        settings=settings_diff(settings),
+                    )
+                    if digest is not None:
+                        history.note_recording(sid, digest)
+                    advice = history.pain_decision(sid)
+                    where = history.path
+                print(f"Saved as session {sid} in {where}.")
+                if advice is not None and advice.action == "see a clinician":
+                    print(advice.sentence)
+        except (HistoryError, sqlite3.Error) as err:
+            unwritten = (f"Your progress history could not be updated ({str(err).rstrip('.')}); "
+                         f"the results are in {out}/.")  # fmt: skip
+    print(f"Results in {out}/ ({SESSION_FILE}; open report.html).")
+    if unwritten is not None:
+        print(f"halfcircle: {unwritten}", file=sys.stderr)
+    if stopped:
+        print(f"halfcircle: {stopped}", file=sys.stderr)
+        return error.exit_code if error is not None else EXIT_INTERRUPTED
+    if unwritten is not None:
+        return 1
+    return 0 if measured else EXIT_NOTHING_MEASURED
+
+
+def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float) -> int:
+    """The guided session in the live window: the test and stage remembered or proposed."""
+    import time
+
+    from halfcircle.coaching.guided import TARGETED, next_session_target
+    from halfcircle.coaching.stages import STAGES, proposed_stage
+    from halfcircle.history.store import History, HistoryError
+    from halfcircle.live.guided_session import GuidedSessionFlow, open_voice, run_guided_session
+    from halfcircle.live.run import default_out_dir
+
+    test, stage, first_run = args.assess, args.stage, True
+    targets: dict[str, float] = {}
+    if not args.no_history and _history_db(args).exists():
+        try:
+            with History(_history_db(args)) as history:
+                first_run = not history.sessions()
+                test = test or history.last_assessment()
+                stage = stage or proposed_stage(history.guided_sessions())
+                for drill in TARGETED:
+                    last = history.last_guided_practice(drill)
+                    target = next_session_target(drill, *last) if last is not None else None
+                    if target is not None:
+                        targets[drill] = target
+        except (HistoryError, sqlite3.Error):
+            pass  # an unusable history is reported where the session is saved
+    flow = GuidedSessionFlow(
+        test or "toe_touch", stage or STAGES[0], first_run=first_run, targets=targets
+    )
+    voice, problem = open_voice(settings, time.monotonic)
+    if problem:
+        print(f"halfcircle: {problem}", file=sys.stderr)
+    try:
+        result = run_guided_session(
+            args.source if args.source is not None else (args.camera or 0),
+            args.model,
+            flow,
+            voice=voice,
+            camera_tilt_deg=tilt,
+            settings=settings,
+        )
+    finally:
+        if voice is not None:
+            voice.close()
+    if result.session is None:
+        from halfcircle.coaching.redflags import ADVICE
+
+        if result.stop == "red_flag":
+            print(ADVICE)
+            return 0
+        print(
+            "halfcircle: the session ended before the questions were through, so nothing "
+            "was measured or saved.",
+            file=sys.stderr,
+        )
+        if result.error is not None:
+            return result.error.exit_code
+        return EXIT_INTERRUPTED if result.stop == "interrupted" else EXIT_NOTHING_MEASURED
+    out = args.out if args.out is not None else default_out_dir()
+    return _finish_session(args, result.session, out, settings, tilt, result.message, result.error)
