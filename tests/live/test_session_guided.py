@@ -247,9 +247,12 @@ def test_plain_halfcircle_in_a_terminal_with_a_screen_opens_the_guided_session(
     from types import SimpleNamespace
 
     import halfcircle.cli.app as cli
+    import halfcircle.cli.session as session_command
 
     opened: list[str] = []
-    monkeypatch.setattr(cli, "_cmd_session", lambda args: opened.append(args.command) or 0)
+    monkeypatch.setattr(
+        session_command, "_cmd_session", lambda args: opened.append(args.command) or 0
+    )
     monkeypatch.setattr(sys, "stdin", SimpleNamespace(isatty=lambda: True))
     monkeypatch.setattr(sys, "argv", ["halfcircle"])
     monkeypatch.setenv("DISPLAY", ":0")

@@ -18,9 +18,17 @@ if TYPE_CHECKING:
 from halfcircle.cli.options import (
     EXIT_INTERRUPTED,
     EXIT_NOTHING_MEASURED,
+    Subparsers,
+    _add_camera_tilt_option,
+    _add_db_option,
+    _add_mirrored_option,
+    _add_rating_options,
+    _add_replace_option,
+    _add_settings_options,
     _Bars,
     _camera_tilt_of,
     _history_db,
+    _jobs,
     _QueueBars,
     _quiet_opencv,
     _require_videos,
@@ -573,3 +581,44 @@ def _result_after_ctrl_c(
     except CancelledError:
         return EXIT_INTERRUPTED, ""
     return result
+
+
+def add_pose_parser(sub: Subparsers) -> None:
+    """The ``pose`` subcommand and its options."""
+    p = sub.add_parser("pose", help="write per-frame pose landmarks of a video to a file")
+    p.add_argument("video", type=str, help="video file to read")
+    p.add_argument("--out", type=Path, required=True, help="output file, .csv or .npz")
+    p.add_argument(
+        "--model",
+        type=str,
+        default="full",
+        help="lite, full, heavy or a .task file",
+    )
+    p.add_argument("--quiet", action="store_true", default=False, help="no progress bar")
+    p.set_defaults(func=_cmd_pose)
+
+
+def add_analyze_parser(sub: Subparsers) -> None:
+    """The ``analyze`` subcommand and its options."""
+    a = sub.add_parser("analyze", help="analyse recorded videos: reps, scores, report")
+    a.add_argument("videos", nargs="+", type=str, help="video files or folders of videos")
+    a.add_argument("--out", type=Path, required=True, help="output folder (one per video inside)")
+    a.add_argument("--model", type=str, default="full", help="lite, full, heavy or a .task file")
+    a.add_argument("--json", action="store_true", default=False, help="print the summary as JSON")
+    a.add_argument(
+        "--no-video", action="store_true", default=False, help="skip the annotated video"
+    )
+    a.add_argument("--jobs", type=_jobs, default=2, help="videos analysed at once (default: 2)")
+    a.add_argument(
+        "--to-history",
+        action="store_true",
+        default=False,
+        help="add the reps to your progress history as a practice session",
+    )
+    _add_camera_tilt_option(a, remembered="with --to-history")
+    _add_mirrored_option(a, "each video")
+    _add_rating_options(a, "stored with --to-history")
+    _add_replace_option(a, "with --to-history")
+    _add_settings_options(a)
+    _add_db_option(a)
+    a.set_defaults(func=_cmd_analyze)

@@ -16,7 +16,16 @@ from halfcircle.cli.analyze import _same_recording
 from halfcircle.cli.options import (
     EXIT_INTERRUPTED,
     EXIT_NOTHING_MEASURED,
+    Subparsers,
+    _add_camera_tilt_option,
+    _add_db_option,
+    _add_mirrored_option,
+    _add_rating_options,
+    _add_replace_option,
+    _add_settings_options,
+    _add_window_size_option,
     _camera_tilt_of,
+    _height_cm,
     _require_videos,
     _settings_of,
 )
@@ -240,3 +249,45 @@ def _keep_unsaved_baseline(data: dict[str, object]) -> Path:
         "The results could not be saved to the history, nor kept in a file in the current "
         "or the temporary folder."
     )
+
+
+def add_baseline_parser(sub: Subparsers) -> None:
+    """The ``baseline`` subcommand and its options."""
+    b = sub.add_parser(
+        "baseline",
+        help="baseline range-of-motion tests (live, or --source VIDEO), saved to history",
+    )
+    b.add_argument(
+        "--source",
+        type=str,
+        nargs="+",
+        default=None,
+        metavar="VIDEO",
+        help="recorded assessment video(s) instead of a camera (one session)",
+    )
+    b.add_argument("--camera", type=int, default=None, help="camera index (default: 0)")
+    b.add_argument("--model", type=str, default="full", help="lite, full, heavy or a .task file")
+    b.add_argument(
+        "--height-cm",
+        type=_height_cm,
+        default=None,
+        help="your height (cm, 50-280): sharpens fingertip cm",
+    )
+    _add_rating_options(b, "with --source")
+    _add_replace_option(b, "with --source")
+    _add_camera_tilt_option(b, remembered=True)
+    _add_mirrored_option(b, "each --source video")
+    _add_window_size_option(b)
+    _add_settings_options(b)
+    _add_db_option(b)
+    b.add_argument(
+        "--no-save", action="store_true", default=False, help="measure only, save nothing"
+    )
+    b.add_argument(
+        "--mirror",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show the live picture mirrored (default)",
+    )
+    b.add_argument("--json", action="store_true", default=False, help="print the results as JSON")
+    b.set_defaults(func=_cmd_baseline)

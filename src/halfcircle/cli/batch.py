@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from halfcircle.cli.options import EXIT_INTERRUPTED, _settings_of
+from halfcircle.cli.options import (
+    EXIT_INTERRUPTED,
+    Subparsers,
+    _add_camera_tilt_option,
+    _add_mirrored_option,
+    _add_settings_options,
+    _settings_of,
+)
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
@@ -55,3 +63,36 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     return 1 if failed else 0
+
+
+def add_batch_parser(sub: Subparsers) -> None:
+    """The ``batch`` subcommand and its options."""
+    bt = sub.add_parser("batch", help="analyse many videos on a Dask cluster into one cohort table")
+    bt.add_argument("inputs", nargs="+", type=str, help="video files or folders of videos")
+    bt.add_argument(
+        "--out", type=Path, required=True, help="output folder: cohort.csv, cohort.html, videos/"
+    )
+    bt.add_argument("--model", type=str, default="full", help="lite, full, heavy or a .task file")
+    bt.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes of the local cluster (default: one per core)",
+    )
+    bt.add_argument(
+        "--scheduler",
+        type=str,
+        default=None,
+        metavar="ADDRESS",
+        help="use an existing Dask scheduler (tcp://host:8786) instead of a local cluster",
+    )
+    bt.add_argument(
+        "--no-video", action="store_true", default=False, help="skip the annotated videos"
+    )
+    _add_camera_tilt_option(bt)
+    _add_mirrored_option(bt, "every video")
+    _add_settings_options(bt)
+    bt.add_argument(
+        "--quiet", action="store_true", default=False, help="no progress bar or summary"
+    )
+    bt.set_defaults(func=_cmd_batch)

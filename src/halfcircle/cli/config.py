@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from halfcircle.cli.options import Subparsers, _add_settings_options
 from halfcircle.errors import InputError
 
 
@@ -25,3 +26,18 @@ def _cmd_config(args: argparse.Namespace) -> int:
     print(f"# The settings in effect: {', then '.join(layers)}.")
     print(settings_toml(settings), end="")
     return 0
+
+
+def add_config_parser(sub: Subparsers) -> None:
+    """The ``config`` subcommand and its options."""
+    c = sub.add_parser(
+        "config", help="check a settings file and print the settings in effect, or the defaults"
+    )
+    c.add_argument(
+        "--print-defaults",
+        action="store_true",
+        default=False,
+        help="print every setting with its default, commented, as a file to start from",
+    )
+    _add_settings_options(c)
+    c.set_defaults(func=_cmd_config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from halfcircle.coaching.plan import DEFAULT_MINUTES
@@ -12,7 +13,7 @@ from halfcircle.errors import InputError
 
 if TYPE_CHECKING:
     from halfcircle.history.store import History
-from halfcircle.cli.options import _date_option
+from halfcircle.cli.options import Subparsers, _add_db_option, _date_option
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
@@ -134,3 +135,65 @@ def _cmd_today(args: argparse.Namespace) -> int:
     with History(path) as history:
         print("\n".join(today_lines(current_plan(history.conn), history.adherence())))
     return 0
+
+
+def add_history_parser(sub: Subparsers) -> None:
+    """The ``history`` subcommand and its options."""
+    h = sub.add_parser("history", help="your progress: trend, plot, export, delete")
+    _add_db_option(h)
+    h.add_argument(
+        "--plot", type=Path, default=None, metavar="DIR", help="write history.png/.html here"
+    )
+    h.add_argument(
+        "--export", type=str, choices=("csv", "json"), default=None, help="export everything"
+    )
+    h.add_argument("--out", type=Path, default=None, help="file to export to")
+    h.add_argument(
+        "--delete-session", type=int, default=None, metavar="ID", help="delete one session (its id)"
+    )
+    h.add_argument("--delete-all", action="store_true", default=False, help="delete every session")
+    h.add_argument("--yes", action="store_true", default=False, help="confirm --delete-all")
+    h.add_argument(
+        "--summary",
+        type=Path,
+        default=None,
+        metavar="FILE.html",
+        help="write one page for your physiotherapist (printable)",
+    )
+    h.add_argument(
+        "--from", dest="start", default=None, metavar="DATE", help="first day, YYYY-MM-DD"
+    )
+    h.add_argument("--to", dest="end", default=None, metavar="DATE", help="last day, YYYY-MM-DD")
+    h.set_defaults(func=_cmd_history)
+
+
+def add_plan_parser(sub: Subparsers) -> None:
+    """The ``plan`` subcommand and its options."""
+    pl = sub.add_parser("plan", help="your routine: which days, what time, how it is used")
+    _add_db_option(pl)
+    pl.add_argument("--days", type=str, default=None, help="mon,wed,fri (or daily, weekdays)")
+    pl.add_argument("--at", type=str, default=None, metavar="HH:MM", help="local time, 24-hour")
+    pl.add_argument(
+        "--use",
+        type=str,
+        choices=("warm-up", "cool-down", "own"),
+        default=None,
+        help="a warm-up, a cool-down, or a routine of its own (default: own)",
+    )
+    pl.add_argument(
+        "--minutes",
+        type=int,
+        default=DEFAULT_MINUTES,
+        help=f"how long a set lasts (default {DEFAULT_MINUTES})",
+    )
+    pl.add_argument(
+        "--ics", type=Path, default=None, metavar="FILE", help="write a calendar file (reminders)"
+    )
+    pl.set_defaults(func=_cmd_plan)
+
+
+def add_today_parser(sub: Subparsers) -> None:
+    """The ``today`` subcommand and its options."""
+    td = sub.add_parser("today", help="what is planned today, your streak and this week")
+    _add_db_option(td)
+    td.set_defaults(func=_cmd_today)

@@ -10,6 +10,13 @@ from pathlib import Path
 from halfcircle.cli.options import (
     EXIT_INTERRUPTED,
     EXIT_NOTHING_MEASURED,
+    Subparsers,
+    _add_camera_tilt_option,
+    _add_db_option,
+    _add_mirrored_option,
+    _add_rating_options,
+    _add_settings_options,
+    _add_window_size_option,
     _camera_tilt_of,
     _history_db,
     _require_videos,
@@ -124,3 +131,76 @@ def _cmd_live(args: argparse.Namespace) -> int:
     if result.analysis is not None and not result.analysis.measured:
         return EXIT_NOTHING_MEASURED
     return 0
+
+
+def add_live_parser(sub: Subparsers) -> None:
+    """The ``live`` subcommand and its options."""
+    lv = sub.add_parser("live", help="coach half circles live from a camera (or a video file)")
+    lv.add_argument("--camera", type=int, default=None, help="camera index (default: 0)")
+    lv.add_argument(
+        "--source", type=str, default=None, help="video file or stream URL instead of a camera"
+    )
+    lv.add_argument("--model", type=str, default="full", help="lite, full, heavy or a .task file")
+    lv.add_argument(
+        "--mirror",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show the picture mirrored (default); measurements are never mirrored",
+    )
+    lv.add_argument(
+        "--record", action="store_true", default=False, help="keep the camera's raw video"
+    )
+    lv.add_argument(
+        "--headless", action="store_true", default=False, help="no window (needs --out)"
+    )
+    lv.add_argument(
+        "--voice",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="speak cues, counts and guidance (default: on in a window, off with --headless)",
+    )
+    lv.add_argument(
+        "--volume", type=float, default=None, metavar="0-1", help="loudness of the voice"
+    )
+    lv.add_argument(
+        "--audio-out",
+        type=Path,
+        default=None,
+        metavar="FILE.wav",
+        help="write the voice into this WAV file on the video's clock instead of the speakers",
+    )
+    lv.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="session folder (default: halfcircle-sessions/DATE-TIME)",
+    )
+    lv.add_argument(
+        "--fast",
+        action="store_true",
+        default=False,
+        help="pose every frame of a video file, as fast as the machine allows (not paced)",
+    )
+    lv.add_argument(
+        "--no-video", action="store_true", default=False, help="skip the annotated video"
+    )
+    lv.add_argument(
+        "--no-history",
+        action="store_true",
+        default=False,
+        help="leave this session out of your progress history",
+    )
+    _add_rating_options(lv, "with --headless; a window asks")
+    _add_camera_tilt_option(lv, remembered=True)
+    _add_mirrored_option(lv, "the camera's picture (or --source video)")
+    _add_window_size_option(lv)
+    _add_settings_options(lv)
+    _add_db_option(lv)
+    lv.add_argument(
+        "--rebuild",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="build the report of a recorded session folder again (after a crash)",
+    )
+    lv.set_defaults(func=_cmd_live)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from halfcircle.cli.options import Subparsers
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -24,3 +27,28 @@ def _cmd_models(args: argparse.Namespace) -> int:
         size = f"{info.size / 1e6:.1f} MB" if info.size is not None else "-"
         print(f"{info.name:6s} {state:14s} {size:>8s}  {info.path}")
     return 0
+
+
+def add_models_parser(sub: Subparsers) -> None:
+    """The ``models`` subcommand and its options."""
+    m = sub.add_parser("models", help="list the installed pose models, or build them")
+    m.add_argument(
+        "action",
+        nargs="?",
+        choices=("list", "build"),
+        default="list",
+        help="what to do",
+    )
+    m.add_argument(
+        "variants", nargs="*", default=["heavy"], help="variants to build: lite, full, heavy"
+    )
+    m.add_argument(
+        "--tarball", type=Path, default=None, help="@mediapipe/pose npm tarball (default: npm pack)"
+    )
+    m.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for built bundles (default: $HALFCIRCLE_MODELS_DIR, else the package's)",
+    )
+    m.set_defaults(func=_cmd_models)

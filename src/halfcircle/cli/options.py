@@ -378,3 +378,7 @@ def _date_option(option: str, text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise InputError(f"{option} takes a date like 2026-11-30, not {text!r}.") from None
+
+
+#: The subcommands' parsers (what ``ArgumentParser.add_subparsers`` returns).
+Subparsers = argparse._SubParsersAction

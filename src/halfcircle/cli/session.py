@@ -17,8 +17,15 @@ from halfcircle.cli.analyze import _same_recording
 from halfcircle.cli.options import (
     EXIT_INTERRUPTED,
     EXIT_NOTHING_MEASURED,
+    Subparsers,
+    _add_camera_tilt_option,
+    _add_db_option,
+    _add_mirrored_option,
+    _add_replace_option,
+    _add_settings_options,
     _camera_tilt_of,
     _history_db,
+    _pain,
     _require_videos,
     _settings_of,
 )
@@ -221,3 +228,68 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
         return EXIT_INTERRUPTED if result.stop == "interrupted" else EXIT_NOTHING_MEASURED
     out = args.out if args.out is not None else default_out_dir()
     return _finish_session(args, result.session, out, settings, tilt, result.message, result.error)
+
+
+def add_session_parser(sub: Subparsers) -> None:
+    """The ``session`` subcommand and its options."""
+    se = sub.add_parser(
+        "session",
+        help="the guided session: assess, practise at your stage, re-assess (live, or a video)",
+    )
+    se.add_argument("--camera", type=int, default=None, help="camera index (default: 0)")
+    se.add_argument(
+        "--source", type=str, default=None, metavar="VIDEO", help="a recorded whole session"
+    )
+    se.add_argument(
+        "--headless", action="store_true", default=False, help="no window (needs --source, --out)"
+    )
+    se.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="session folder (default: halfcircle-sessions/DATE-TIME)",
+    )
+    se.add_argument(
+        "--assess",
+        type=str,
+        choices=("toe_touch", "side_bends", "rotation"),
+        default=None,
+        help="the assessment test (default: your last one, else toe_touch)",
+    )
+    se.add_argument(
+        "--stage",
+        type=str,
+        choices=("side_bends", "roll_downs", "half_circle", "routine"),
+        default=None,
+        help="the stage to practise (default: live, the one proposed; a video, the one seen)",
+    )
+    se.add_argument(
+        "--feels",
+        type=str,
+        choices=("better", "same", "worse"),
+        default=None,
+        help="how it felt after practice compared with before (with --headless)",
+    )
+    se.add_argument(
+        "--pain-before", type=_pain, default=None, metavar="N", help="pain 0-10 before practice"
+    )
+    se.add_argument(
+        "--pain-after", type=_pain, default=None, metavar="N", help="pain 0-10 after practice"
+    )
+    se.add_argument("--model", type=str, default="full", help="lite, full, heavy or a .task file")
+    se.add_argument(
+        "--no-video", action="store_true", default=False, help="skip the annotated video"
+    )
+    se.add_argument(
+        "--no-history",
+        action="store_true",
+        default=False,
+        help="leave this session out of your progress history",
+    )
+    _add_replace_option(se, "with --source")
+    _add_camera_tilt_option(se, remembered=True)
+    _add_mirrored_option(se, "the --source video")
+    _add_settings_options(se)
+    _add_db_option(se)
+    se.set_defaults(func=_cmd_session)
