@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 from halfcircle.analyze.video import analyze_poses, extract_poses
-from halfcircle.batch.run import plan_batch, run_batch
+from halfcircle.batch.plan import plan_batch
+from halfcircle.batch.run import run_batch
 from halfcircle.present.outputs import write_outputs
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

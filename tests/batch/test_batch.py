@@ -32,17 +32,16 @@ from halfcircle.analyze.video import (
     summary_dict,
     write_frames_csv,
 )
-from halfcircle.batch.run import (
+from halfcircle.batch.plan import (
     DONE_NAME,
     BatchError,
     VideoEntry,
-    _locked,
     find_batch_videos,
     is_baseline_clip,
     is_done,
     plan_batch,
-    run_batch,
 )
+from halfcircle.batch.run import _locked, run_batch
 from halfcircle.io.videodate import recorded_at
 from halfcircle.pose import PoseEstimator
 from halfcircle.present.cohort import COHORT_COLUMNS

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from halfcircle.analyze.video import analyze_poses, rep_dicts
-from halfcircle.batch.run import plan_batch, run_batch, write_video_outputs
+from halfcircle.batch.plan import plan_batch
+from halfcircle.batch.run import run_batch, write_video_outputs
 from halfcircle.coaching.baseline import baseline_from_poses
 from halfcircle.history.store import History
 from tests.conftest import FIXTURES, REPO, fixture_poses

@@ -26,7 +26,8 @@ from matplotlib.figure import Figure
 import halfcircle.present.report
 from halfcircle.analyze.video import analyze_poses, rep_dicts
 from halfcircle.batch.cohort import cohort_rows
-from halfcircle.batch.run import BatchPlan, VideoEntry, write_video_outputs
+from halfcircle.batch.plan import BatchPlan, VideoEntry
+from halfcircle.batch.run import write_video_outputs
 from halfcircle.coaching.cues import REP_CUE_RULES
 from halfcircle.landmarks import PoseSequence
 from halfcircle.present.cohort import (

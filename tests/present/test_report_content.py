@@ -19,7 +19,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from halfcircle.analyze.video import Analysis, analyze_poses
-from halfcircle.batch.run import VideoJob, write_video_outputs
+from halfcircle.batch.plan import VideoJob
+from halfcircle.batch.run import write_video_outputs
 from halfcircle.coaching.baseline import BaselineResult, BaselineRun, baseline_from_poses
 from halfcircle.coaching.cues import REP_CUE_RULES
 from halfcircle.coaching.scoring import ScoreConfig

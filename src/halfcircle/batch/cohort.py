@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from halfcircle.batch.run import BatchPlan, VideoOutcome, is_done
+from halfcircle.batch.plan import BatchPlan, VideoOutcome, is_done
 from halfcircle.files import replace_text
 from halfcircle.io.videodate import recorded_at
 from halfcircle.present.cohort import COHORT_COLUMNS, cohort_csv, output_cells, render_cohort

@@ -19,7 +19,8 @@ from halfcircle.cli.options import (
 def _cmd_batch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from halfcircle.batch.run import VideoOutcome, plan_batch, run_batch
+    from halfcircle.batch.plan import VideoOutcome, plan_batch
+    from halfcircle.batch.run import run_batch
 
     plan = plan_batch(
         args.inputs,
