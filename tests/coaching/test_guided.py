@@ -18,8 +18,8 @@ from halfcircle.coaching.guided import (
     verdict_of,
 )
 from halfcircle.coaching.painmodel import PainRating
+from halfcircle.history.progress import verdict as history_verdict
 from halfcircle.history.store import History
-from halfcircle.history.store import verdict as history_verdict
 
 
 def _r(test: str, start_s: float, peak: float = 60.0) -> BaselineResult:

@@ -18,14 +18,14 @@ import pytest
 
 from halfcircle.coaching.baseline import BaselineResult
 from halfcircle.errors import InputError
+from halfcircle.history.practice import PracticeLog
+from halfcircle.history.progress import format_trend
 from halfcircle.history.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
     History,
     HistoryError,
-    PracticeLog,
     default_db_path,
-    format_trend,
 )
 
 DAY = "2026-11-20T"

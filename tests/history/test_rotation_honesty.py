@@ -12,7 +12,8 @@ from halfcircle.coaching.baseline import (
     baseline_from_poses,
     margin_deg,
 )
-from halfcircle.history.store import History, change_margin, real_change_words, verdict
+from halfcircle.history.progress import change_margin, real_change_words, verdict
+from halfcircle.history.store import History
 from halfcircle.present.report import baseline_feedback
 from tests.conftest import bench_accuracy, fixture_poses
 

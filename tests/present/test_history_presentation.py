@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 
 from halfcircle.coaching.baseline import MDC, BaselineResult
-from halfcircle.history.store import (
+from halfcircle.history.progress import (
     CHANGE_MARGINS,
-    History,
     TrendRow,
     format_trend,
     local_time,
     plain_label,
     verdict,
 )
+from halfcircle.history.store import History
 from halfcircle.present.history_page import (
     UNIT_AXES,
     history_figure,

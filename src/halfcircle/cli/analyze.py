@@ -246,7 +246,8 @@ def _add_to_history(
     """
     from halfcircle.analyze.video import rep_dicts
     from halfcircle.config import settings_diff
-    from halfcircle.history.store import PracticeLog, recording_digest
+    from halfcircle.history.practice import PracticeLog
+    from halfcircle.history.store import recording_digest
     from halfcircle.io.videodate import recorded_at
 
     when, _ = recorded_at(video)
@@ -284,7 +285,8 @@ def _same_recording(
     Returns the sentence to show when it does and ``replace`` is False (nothing is
     then to be added); with ``replace`` the earlier session is deleted and None returned.
     """
-    from halfcircle.history.store import History, local_time
+    from halfcircle.history.progress import local_time
+    from halfcircle.history.store import History
 
     path = History(history_db).path
     if not path.exists():

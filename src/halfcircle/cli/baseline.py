@@ -36,7 +36,8 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
     from halfcircle.coaching.baseline import baseline_from_poses, format_result
     from halfcircle.config import settings_diff
-    from halfcircle.history.store import History, HistoryError, local_time
+    from halfcircle.history.progress import local_time
+    from halfcircle.history.store import History, HistoryError
 
     if args.source is not None and args.camera is not None:
         raise InputError("Give either --camera or --source, not both.")

@@ -37,7 +37,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 def _history_command(args: argparse.Namespace, history: History) -> int:
     """``halfcircle history`` on an open history."""
-    from halfcircle.history.store import format_trend, local_time
+    from halfcircle.history.progress import format_trend, local_time
     from halfcircle.present.glance import glance_lines
 
     if args.delete_all:

@@ -56,7 +56,7 @@ ASSESSMENTS: Final[dict[str, tuple[str, ...]]] = {
     "rotation": ("rotation_left", "rotation_right"),
 }
 
-#: The verdict words, the history's (:data:`halfcircle.history.store.VERDICTS`).
+#: The verdict words, the history's (:data:`halfcircle.history.progress.VERDICTS`).
 VERDICTS: Final = ("better", "about the same", "less")
 
 #: The first-run welcome: moving without fear, in four calm sentences.
@@ -153,7 +153,7 @@ def verdict_of(change_deg: float) -> str:
 
     Real only beyond the minimal detectable change (:data:`MDC`, ``deg``): further is
     ``better``, less far ``less``, within it ``about the same`` (the rule of
-    :func:`halfcircle.history.store.verdict` for a peak in degrees).
+    :func:`halfcircle.history.progress.verdict` for a peak in degrees).
     """
     if not abs(change_deg) > MDC["deg"]:
         return VERDICTS[1]

@@ -62,7 +62,7 @@ from halfcircle.coaching.voice import (
 )
 from halfcircle.config import Settings, settings_diff, settings_from_dict
 from halfcircle.errors import CameraLostError, HalfcircleError, InputError, error_reason
-from halfcircle.history.store import PracticeLog
+from halfcircle.history.practice import PracticeLog
 from halfcircle.io.capture import CaptureFactory, Frame, FrameSource, open_source
 from halfcircle.io.videowriter import VideoWriteError
 from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
@@ -143,7 +143,7 @@ class LiveOptions:
             through the live pose stage, like a camera).
         annotate: Write the annotated video at the end (when a video to draw on exists).
         history_db: The progress history the session is added to as it runs
-            (:class:`~halfcircle.history.store.PracticeLog`); None leaves it out.
+            (:class:`~halfcircle.history.practice.PracticeLog`); None leaves it out.
         camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured.
         settings: The thresholds of every stage (:mod:`halfcircle.config`); those
             that differ from the defaults are kept in ``session.json``, and the

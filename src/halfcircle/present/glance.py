@@ -2,11 +2,12 @@
 
 Pure functions over what the history returns (:meth:`History.series` and
 :meth:`History.sessions`), so that the terminal, the page and a voice can say the same.
-Each measure is compared by the one rule of the history (:func:`halfcircle.history.store.verdict`:
-a change counts only beyond its margin, the minimal detectable change for degrees and
-centimetres), since the first session and since the one before the latest; every change
-said names which way it went in plain words ("6 deg further", "4 cm closer to the
-floor"), so a reader never has to know whether a plus is good.
+Each measure is compared by the one rule of the history
+(:func:`halfcircle.history.progress.verdict`: a change counts only beyond its margin,
+the minimal detectable change for degrees and centimetres), since the first session and
+since the one before the latest; every change said names which way it went in plain
+words ("6 deg further", "4 cm closer to the floor"), so a reader never has to know
+whether a plus is good.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from halfcircle.history.store import local_datetime, verdict
+from halfcircle.history.progress import local_datetime, verdict
 from halfcircle.words import join_and
 
 __all__ = ["MeasureChange", "change_words", "changes_between", "glance_lines", "short_date"]

@@ -14,7 +14,7 @@ ranges of :data:`halfcircle.present.cohort.AXIS_RANGES`,
 :func:`halfcircle.present.cohort.axis_limits`),
 so a change within the measuring noise stays a small step, and a shaded band
 around the first session's value shows where a change is not yet real
-(:func:`halfcircle.history.store.change_margin`).
+(:func:`halfcircle.history.progress.change_margin`).
 
 The x axis is the order of the sessions, one step each, labelled with the
 session's number and, where it changes, its local date: two sessions minutes
@@ -31,8 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from halfcircle.history.store import (
-    History,
+from halfcircle.history.progress import (
     TrendRow,
     change_margin,
     local_datetime,
@@ -41,6 +40,7 @@ from halfcircle.history.store import (
     real_change_words,
     unit_of,
 )
+from halfcircle.history.store import History
 from halfcircle.present.cohort import AXIS_RANGES, AxisRange, axis_limits
 from halfcircle.present.glance import glance_lines
 from halfcircle.present.report import PAGE_CSS
@@ -284,7 +284,8 @@ def history_figure(history: History) -> Figure:
 def _scale_panel(ax: Axes, unit: str, values: Sequence[float], margin: float | None) -> None:
     """Y limits of one measure's panel, and the band of no real change around its first value.
 
-    ``margin`` is the measure's real-change margin (:func:`halfcircle.history.store.change_margin`).
+    ``margin`` is the measure's real-change margin
+    (:func:`halfcircle.history.progress.change_margin`).
 
     The limits are :func:`halfcircle.present.cohort.axis_limits` of the values with
     :data:`LABEL_ROOM` above and below them (for the pain labels), at least the

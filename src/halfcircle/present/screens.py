@@ -2,7 +2,7 @@
 
 The numbers are the report's (the analysis of the recorded poses), so that the
 screen, the terminal and ``report.html`` agree; the comparison with earlier sessions
-is the history's own sentences (:meth:`halfcircle.history.store.PracticeLog.finish`).
+is the history's own sentences (:meth:`halfcircle.history.practice.PracticeLog.finish`).
 """
 
 from __future__ import annotations

@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from halfcircle.coaching.plan import plan_lines, plans, today_lines
-from halfcircle.history.store import (
-    History,
+from halfcircle.history.progress import (
     local_datetime,
     local_time,
     plain_label,
     real_change_words,
     verdict,
 )
+from halfcircle.history.store import History
 from halfcircle.present.glance import glance_lines, short_date
 from halfcircle.present.report import PAGE_CSS
 
