@@ -48,7 +48,8 @@ import numpy as np
 
 from halfcircle.config import Settings
 from halfcircle.io.capture import open_source
-from halfcircle.live.run import LiveOptions, run_live
+from halfcircle.live.options import LiveOptions
+from halfcircle.live.run import run_live
 from halfcircle.pose import LivePosePool, PoseEstimator
 from halfcircle.poseconfig import PoseConfig
 

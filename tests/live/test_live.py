@@ -18,23 +18,17 @@ import pytest
 
 import halfcircle.cli.app as cli
 import halfcircle.cli.options as options
+import halfcircle.live.rebuild as rebuild
 import halfcircle.live.run as live
 from halfcircle.analyze.video import FRAME_COLUMNS, Analysis, analyze_poses, text_summary
 from halfcircle.coaching.reps import RepRecord
 from halfcircle.history.store import History
 from halfcircle.io.capture import open_source
 from halfcircle.landmarks import PoseFrame, PoseSequence
+from halfcircle.live.coach import LiveCoach, positioning_advice
+from halfcircle.live.options import LiveOptions, Rating
 from halfcircle.live.record import SessionRecorder, load_poses, read_events, read_pose_csv
-from halfcircle.live.run import (
-    LiveCoach,
-    LiveOptions,
-    LiveResult,
-    Rating,
-    default_estimator,
-    pain_advice,
-    positioning_advice,
-    run_live,
-)
+from halfcircle.live.run import LiveResult, default_estimator, pain_advice, run_live
 from halfcircle.synthetic import half_circle, synthetic_clip
 from tests.conftest import PacedCamera, cli_on_a_full_disk
 
@@ -254,7 +248,7 @@ def test_settings_reach_the_live_reps_the_record_and_a_rebuilt_report(tmp_path: 
     meta = json.loads((out / "session.json").read_text())
     assert meta["schema_version"] == 2 and meta["settings"] == {"score": {"pace_min_s": 8.0}}
     assert json.loads((out / "summary.json").read_text())["settings"] == meta["settings"]
-    rebuilt, _ = live.rebuild_report(out, annotate=False)  # reads the settings back
+    rebuilt, _ = rebuild.rebuild_report(out, annotate=False)  # reads the settings back
     assert rebuilt.settings == strict
     rebuilt_scores = [r.score.total for r in rebuilt.complete_reps if r.score is not None]
     assert rebuilt_scores == pytest.approx(scores, abs=0.1)  # poses.csv keeps 6 digits
@@ -1006,7 +1000,7 @@ def test_the_rating_given_after_the_set_is_in_the_report_and_survives_a_rebuild(
     _run_with_ui(tmp_path, _ScriptedUI({}, answers=["b", "2"]), "rated")
     page = (tmp_path / "rated" / "report.html").read_text()
     assert "<h2>How it felt</h2>" in page and said in page
-    live.rebuild_report(tmp_path / "rated", annotate=False)
+    rebuild.rebuild_report(tmp_path / "rated", annotate=False)
     assert said in (tmp_path / "rated" / "report.html").read_text()
     # the pain alone, and no rating at all
     _run_with_ui(tmp_path, _ScriptedUI({}, answers=["x", "t"]), "pain_only")

@@ -15,7 +15,8 @@ import pytest
 from halfcircle.coaching.reps import RepEvent, RepState
 from halfcircle.coaching.spokencues import COUNTDOWN_SENTENCE, SpeechPlanner, number_word
 from halfcircle.coaching.voice import SAMPLE_RATE
-from halfcircle.live.run import LiveOptions, run_live
+from halfcircle.live.options import LiveOptions
+from halfcircle.live.run import run_live
 from tests.conftest import has_audio_output
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from halfcircle.coaching.cues import LIVE_CUE_RULES, REP_CUE_RULES
-from halfcircle.live.run import COUNTDOWN_S, HELP_TEXT, positioning_advice
+from halfcircle.live.coach import positioning_advice
+from halfcircle.live.options import COUNTDOWN_S, HELP_TEXT
 from halfcircle.present.layout import (
     MIN_CUE_FRACTION,
     MIN_READOUT_FRACTION,

@@ -19,7 +19,7 @@ from typing import Any
 import cv2
 
 from halfcircle.live.guided_baseline import GuidedBaseline, run_guided_baseline
-from halfcircle.live.run import WindowUI
+from halfcircle.live.ui import WindowUI
 
 CLIP = Path(__file__).resolve().parents[2] / "fixtures" / "base_side_bends.mp4"
 

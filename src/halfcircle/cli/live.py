@@ -27,7 +27,9 @@ from halfcircle.errors import InputError
 
 def _cmd_live(args: argparse.Namespace) -> int:
     from halfcircle.analyze.video import text_summary
-    from halfcircle.live.run import LiveOptions, Rating, default_out_dir, rebuild_report, run_live
+    from halfcircle.live.options import LiveOptions, Rating
+    from halfcircle.live.rebuild import rebuild_report
+    from halfcircle.live.run import default_out_dir, run_live
 
     if args.rebuild is not None:
         if args.config is not None or args.set:

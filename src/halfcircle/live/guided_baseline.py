@@ -10,7 +10,7 @@ Two layers:
   felt compared with last time (``b`` better, ``s`` same, ``w`` worse) and pain
   (``0``-``9``, ``t`` for 10).
 * :func:`run_guided_baseline`: the camera loop, shown through the live view's
-  window (:class:`halfcircle.live.run.WindowUI`, the only user of ``imshow``). Every
+  window (:class:`halfcircle.live.ui.WindowUI`, the only user of ``imshow``). Every
   pose is recorded, and the results are measured at the end from the recording
   by :func:`halfcircle.coaching.baseline.baseline_from_poses`, so a live baseline and
   ``--source`` of the same frames give the same numbers.
@@ -39,7 +39,7 @@ from halfcircle.kinematics.measure import AngleSample
 if TYPE_CHECKING:
     from halfcircle.config import Settings
     from halfcircle.io.capture import CaptureFactory
-    from halfcircle.live.run import LiveUI
+    from halfcircle.live.ui import LiveUI
 
 __all__ = [
     "FEEL_KEYS",
@@ -260,7 +260,9 @@ def run_guided_baseline(
     from halfcircle.io.capture import open_source
     from halfcircle.kinematics.measure import StreamingKinematics
     from halfcircle.landmarks import PoseFrame, PoseSequence
-    from halfcircle.live.run import WindowUI, default_estimator, positioning_advice
+    from halfcircle.live.coach import positioning_advice
+    from halfcircle.live.run import default_estimator
+    from halfcircle.live.ui import WindowUI
     from halfcircle.present.layout import window_layout
     from halfcircle.present.overlay import OverlayInfo, draw_skeleton, draw_window
 

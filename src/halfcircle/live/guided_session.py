@@ -13,7 +13,7 @@ Two layers, as the guided baseline (:mod:`halfcircle.live.guided_baseline`):
   ends after its reps or on space), the same assessment again, how it feels compared
   with before (``b``/``s``/``w``) and pain now.
 * :func:`run_guided_session`: the camera loop, shown through the live window
-  (:class:`halfcircle.live.run.WindowUI`) and spoken through the live coach's voice
+  (:class:`halfcircle.live.ui.WindowUI`) and spoken through the live coach's voice
   (:class:`halfcircle.coaching.voice.Voice`). Every pose is recorded, and the session
   is measured at the end from the recording by
   :func:`halfcircle.analyze.guided_session.measure_guided_session`, so a live session
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from halfcircle.coaching.voice import Voice
     from halfcircle.config import Settings
     from halfcircle.io.capture import CaptureFactory
-    from halfcircle.live.run import LiveUI
+    from halfcircle.live.ui import LiveUI
 
 __all__ = [
     "KEY_POINTS",
@@ -392,7 +392,9 @@ def run_guided_session(
     from halfcircle.io.capture import open_source
     from halfcircle.kinematics.measure import StreamingKinematics
     from halfcircle.landmarks import PoseFrame, PoseSequence
-    from halfcircle.live.run import WindowUI, default_estimator, positioning_advice
+    from halfcircle.live.coach import positioning_advice
+    from halfcircle.live.run import default_estimator
+    from halfcircle.live.ui import WindowUI
     from halfcircle.present.demo import draw_demo
     from halfcircle.present.overlay import draw_skeleton
 

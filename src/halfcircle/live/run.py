@@ -36,7 +36,7 @@ import time
 import webbrowser
 from collections import deque
 from collections.abc import Callable
-from contextlib import AbstractContextManager, ExitStack, suppress
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import partial
@@ -47,10 +47,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.analyze.video import Analysis, analyze_poses, rep_dicts, view_status
+from halfcircle.analyze.video import Analysis, rep_dicts, view_status
 from halfcircle.coaching.painmodel import PainRating, pain_decision
 from halfcircle.coaching.reps import RepEvent, RepRecord
-from halfcircle.coaching.session import FrameState, SessionLoop
 from halfcircle.coaching.spokencues import SpeechPlanner
 from halfcircle.coaching.voice import (
     AudioOutput,
@@ -60,474 +59,49 @@ from halfcircle.coaching.voice import (
     WavOutput,
     voice_unavailable,
 )
-from halfcircle.config import Settings, settings_diff, settings_from_dict
-from halfcircle.errors import CameraLostError, HalfcircleError, InputError, error_reason
+from halfcircle.config import settings_diff
+from halfcircle.errors import CameraLostError, HalfcircleError, InputError
 from halfcircle.history.practice import PracticeLog
 from halfcircle.io.capture import CaptureFactory, Frame, FrameSource, open_source
 from halfcircle.io.videowriter import VideoWriteError
-from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame
+from halfcircle.live.coach import CoachFrame, LiveCoach
+from halfcircle.live.options import (
+    DRAIN_S,
+    FEELINGS,
+    HELP_TEXT,
+    MAX_PENDING_S,
+    LiveOptions,
+    Rating,
+    StopReason,
+)
+from halfcircle.live.rebuild import (
+    _build_report,
+    _interrupted,
+    _report_write_error,
+    session_analysis,
+    write_session_outputs,
+)
 from halfcircle.live.record import (
     RAW_VIDEO_FILE,
     SESSION_FILE,
     RecordWriteError,
     SessionRecorder,
-    load_poses,
     previous_rating,
-    read_events,
-    read_meta,
 )
+from halfcircle.live.ui import HeadlessUI, LiveUI, WindowUI, _draw_minimal, _wrap, question_screen
 from halfcircle.poseconfig import PoseConfig
 from halfcircle.present.layout import window_layout
-from halfcircle.present.outputs import OUTPUT_FILES, write_outputs
+from halfcircle.present.outputs import OUTPUT_FILES
 from halfcircle.present.overlay import (
     DrawnText,
     OverlayInfo,
-    draw_cue,
-    draw_help,
-    draw_message_screen,
     draw_overlay,
     draw_window,
 )
 from halfcircle.present.screens import OPEN_REPORT_KEY, EndOfSet, end_of_set
 
-Stage = Literal["position", "calibrate", "practice"]
-StopReason = Literal[
-    "end", "quit", "window_closed", "camera_lost", "write_failed", "interrupted", "crashed"
-]
-
-#: Keys shown on screen (window mode).
-HELP_TEXT: Final = (
-    "c recalibrate   p pause   r reset   o overlay   m mute   f full screen   d details   q quit"
-)
-#: The key that toggles full screen in every window (handled by :class:`WindowUI`).
-FULL_SCREEN_KEY: Final = ord("f")
-#: The window's size before it reports its own, and out of full screen without a size.
-DEFAULT_WINDOW_SIZE: Final = (1280, 720)
-
 #: Landmarks that must be seen before calibration: nose, shoulders, hips.
-_NOSE, _SHOULDERS, _HIPS = 0, (11, 12), (23, 24)
-_MIN_VISIBILITY: Final = 0.5
-#: Fraction of the frame height kept free at the top and bottom edges.
-_EDGE: Final = 0.02
-#: Smallest shoulder-to-hip height, as a fraction of the frame height.
-_MIN_TORSO: Final = 0.12
-#: The torso's centre must lie within this band of the frame width.
-_CENTRE_BAND: Final = (0.15, 0.85)
-#: Seconds the countdown runs once the person is in position.
-COUNTDOWN_S: Final = 3.0
-#: Seconds "calibrated" is shown before the cues take over.
-CALIBRATED_SHOW_S: Final = 2.0
-#: Frames waiting for the model longer than this (s) are given up as dropped.
-MAX_PENDING_S: Final = 2.0
-#: Longest wait for the pose model's last results when the stream ends (s).
-DRAIN_S: Final = 1.0
-
-FEELINGS: Final = {ord("b"): "better", ord("s"): "same", ord("w"): "worse"}
-
-
-# ------------------------------------------------------------------------- options
-@dataclass(frozen=True)
-class LiveOptions:
-    """How one live session runs.
-
-    Attributes:
-        source: Camera index, stream URL or video file path.
-        out_dir: The session folder (created).
-        model: ``"lite"``, ``"full"``, ``"heavy"`` or a ``.task`` path.
-        mirror: Show the picture mirrored (measurements are never mirrored).
-        record: Keep the captured frames of a camera or stream (``raw.mkv``).
-        headless: No window: no keys, no questions at the end.
-        fast: A file source processed as fast as possible, every frame, with the
-            synchronous pose stage (otherwise files play at their own frame rate
-            through the live pose stage, like a camera).
-        annotate: Write the annotated video at the end (when a video to draw on exists).
-        history_db: The progress history the session is added to as it runs
-            (:class:`~halfcircle.history.practice.PracticeLog`); None leaves it out.
-        camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured.
-        settings: The thresholds of every stage (:mod:`halfcircle.config`); those
-            that differ from the defaults are kept in ``session.json``, and the
-            report is built with them.
-        rating: How the back felt and the pain, given beforehand for a run with no
-            window to ask in (``--feels``/``--pain``); None asks (in a window) or
-            leaves it unrated.
-        voice: Speak the cues, counts and guidance, with earcons
-            (:mod:`halfcircle.coaching.voice`; rate, voice and volume from ``settings.voice``).
-        audio_out: Write what is spoken or played into this WAV file on the stream's
-            clock instead of the speakers (implies ``voice``).
-        mirrored: The source's picture is mirrored (a selfie video played as
-            ``--source``): every frame is flipped back, so that left and right
-            stay the person's (``raw.mkv`` keeps the flipped-back frames).
-        window_size: ``(width, height)`` of the window; None opens it full screen.
-    """
-
-    source: str | int
-    out_dir: Path
-    model: str = "full"
-    mirror: bool = True
-    record: bool = False
-    headless: bool = False
-    fast: bool = False
-    annotate: bool = True
-    history_db: Path | None = None
-    camera_tilt_deg: float = 0.0
-    settings: Settings = field(default_factory=Settings)
-    rating: Rating | None = None
-    voice: bool = False
-    audio_out: Path | None = None
-    mirrored: bool = False
-    window_size: tuple[int, int] | None = None
-
-
-# ------------------------------------------------------------------------ guidance
-def positioning_advice(pose: PoseFrame | None) -> str | None:
-    """What the person should change so that head to hips are seen; None when fine.
-
-    Args:
-        pose: The latest pose (normalised image coordinates, y down), or None.
-    """
-    if pose is None or not pose.detected:
-        return "Step into view: the camera should see you from head to hips."
-    vis = np.nan_to_num(pose.visibility, nan=0.0)
-    xy = pose.image[:, :2]
-
-    def seen(i: int) -> bool:
-        return bool(
-            vis[i] >= _MIN_VISIBILITY
-            and np.all(np.isfinite(xy[i]))
-            and _EDGE <= xy[i, 1] <= 1 - _EDGE
-            and 0.0 <= xy[i, 0] <= 1.0
-        )
-
-    if not seen(_NOSE):
-        return "Your head is out of view: step back, or raise the camera and keep it level."
-    if not all(seen(i) for i in _HIPS):
-        return "Your hips are out of view: step back, or lower the camera and keep it level."
-    if not all(seen(i) for i in _SHOULDERS):
-        return "Face the camera so both shoulders are seen."
-    shoulders = xy[list(_SHOULDERS)].mean(axis=0)
-    hips = xy[list(_HIPS)].mean(axis=0)
-    if hips[1] - shoulders[1] < _MIN_TORSO:
-        return "Come a little closer to the camera."
-    centre = float((shoulders[0] + hips[0]) / 2)
-    if not _CENTRE_BAND[0] <= centre <= _CENTRE_BAND[1]:
-        return "Move towards the middle of the picture."
-    if pose.n_people > 1:
-        return "Only one person in view, please."
-    return None
-
-
-@dataclass(frozen=True)
-class CoachFrame:
-    """What the coach made of one pose.
-
-    Attributes:
-        sample: The frame's angles (streaming, One Euro filtered).
-        state: Phase, reps, score and cue from the session loop.
-        events: Rep events of this frame.
-        stage: ``position``, ``calibrate`` or ``practice``.
-        message: The guidance or cue to show in large type, or None.
-        rep: 1-based number of the rep in progress, 0 outside reps.
-    """
-
-    sample: AngleSample
-    state: FrameState
-    events: list[RepEvent]
-    stage: Stage
-    message: str | None
-    rep: int
-
-
-class LiveCoach:
-    """Angles, reps, cues and guidance, one pose at a time (no I/O, no drawing).
-
-    Args:
-        image_size: ``(width, height)`` of the frames in pixels.
-        camera_tilt_deg: How far the camera looks down (deg, 0 level).
-        settings: The thresholds of every stage (defaults when None).
-    """
-
-    def __init__(
-        self,
-        image_size: tuple[int, int],
-        camera_tilt_deg: float = 0.0,
-        settings: Settings | None = None,
-    ) -> None:
-        self.image_size = image_size
-        self.settings = settings or Settings()
-        self.kinematics = StreamingKinematics(
-            image_size, self.settings.kinematics_for(camera_tilt_deg)
-        )
-        self.loop = SessionLoop(self.settings)
-        self.earlier_records: list[RepRecord] = []
-        self.earlier_aborted: list[RepRecord] = []
-        self._positioned_since: float | None = None
-        self._calibrated_at: float | None = None
-        self._n_events = 0
-        self.last_time_s: float | None = None
-
-    @property
-    def calibrated(self) -> bool:
-        """Whether the neutral stance has been found."""
-        return self.kinematics.calibration is not None
-
-    @property
-    def records(self) -> list[RepRecord]:
-        """Complete and incomplete reps of the whole session (across resets)."""
-        return self.earlier_records + self.loop.records
-
-    @property
-    def aborted(self) -> list[RepRecord]:
-        """Aborted attempts of the whole session (across resets)."""
-        return self.earlier_aborted + self.loop.aborted
-
-    def update(self, pose: PoseFrame) -> CoachFrame:
-        """Measure one pose (time order) and decide what to show."""
-        t = float(pose.time_s)
-        was_calibrated = self.calibrated
-        sample = self.kinematics.update(pose)
-        state = self.loop.update(sample)
-        self.last_time_s = t
-        if self.calibrated and not was_calibrated:
-            self._calibrated_at = t
-        advice = positioning_advice(pose)
-        if advice is None:
-            if self._positioned_since is None:
-                self._positioned_since = t
-        else:
-            self._positioned_since = None
-        stage: Stage
-        if self.calibrated:
-            stage = "practice"
-            message = state.cue
-            if (
-                message is None
-                and self._calibrated_at is not None
-                and t - self._calibrated_at < CALIBRATED_SHOW_S
-                and state.reps == 0
-            ):
-                message = "Calibrated. Start your half circles when ready."
-        elif advice is not None:
-            stage, message = "position", advice
-        else:
-            stage = "calibrate"
-            assert self._positioned_since is not None
-            left = COUNTDOWN_S - (t - self._positioned_since)
-            message = (
-                f"Stand still against the wall, knees soft: {math.ceil(left)}"
-                if left > 0
-                else "Hold still against the wall..."
-            )
-        rep = len(self.loop.records) + 1 if state.trace_from_s is not None else 0
-        return CoachFrame(sample, state, self._new_events(), stage, message, rep)
-
-    def finish(self) -> list[RepEvent]:
-        """End of the session: close a rep in progress; return its events."""
-        if self.last_time_s is not None:
-            self.loop.finish(self.last_time_s)
-        return self._new_events()
-
-    def recalibrate(self) -> list[RepEvent]:
-        """Look for a new neutral stance (the camera moved, or the person asked).
-
-        Returns:
-            The events of a rep cut short by it.
-        """
-        self.kinematics.recalibrate()
-        self.loop.recalibrate()
-        self._calibrated_at = None
-        self._positioned_since = None
-        return self._new_events()
-
-    def reset(self) -> list[RepEvent]:
-        """Start the count again (keeps the calibration and the session's reps).
-
-        Returns:
-            The events of closing the rep in progress, if any.
-        """
-        events = self.finish()
-        self.earlier_records += self.loop.records
-        self.earlier_aborted += self.loop.aborted
-        self.loop = SessionLoop(self.settings)
-        self._n_events = 0
-        return events
-
-    def ideal_deg(self) -> tuple[float, float]:
-        """Peaks of the guide half circle: the person's best so far, at least 30/60 deg."""
-        done = [r for r in self.records if r.complete]
-        lat = max([r.metrics.peak_lateral_right_deg for r in done] + [30.0])
-        fwd = max([r.metrics.peak_forward_deg for r in done] + [60.0])
-        return (lat if math.isfinite(lat) else 30.0, fwd if math.isfinite(fwd) else 60.0)
-
-    def _new_events(self) -> list[RepEvent]:
-        events = self.loop.events[self._n_events :]
-        self._n_events = len(self.loop.events)
-        return events
-
-
-# ------------------------------------------------------------------------------ UI
-class LiveUI(Protocol):
-    """Where frames are shown and keys come from."""
-
-    closed: bool
-
-    def show(self, image: NDArray[np.uint8], wait_ms: int = 1) -> int:
-        """Show a frame; return the key pressed (-1 for none)."""
-        ...
-
-    def ask(self, image: NDArray[np.uint8], lines: list[str], keys: set[int]) -> int | None:
-        """Show a question over ``image``; return one of ``keys`` or None (skipped)."""
-        ...
-
-    def canvas_size(self) -> tuple[int, int] | None:
-        """``(width, height)`` in pixels to draw the window's picture at; None: no window."""
-        ...
-
-    def close(self) -> None:
-        """Close the window."""
-        ...
-
-
-class HeadlessUI:
-    """No window: frames are dropped, no key is ever pressed, no question asked."""
-
-    closed = False
-
-    def show(self, image: NDArray[np.uint8], wait_ms: int = 1) -> int:
-        """Discard the frame."""
-        return -1
-
-    def ask(self, image: NDArray[np.uint8], lines: list[str], keys: set[int]) -> int | None:
-        """Skip the question."""
-        return None
-
-    def canvas_size(self) -> tuple[int, int] | None:
-        """No window: the frames are drawn at the camera's size."""
-        return None
-
-    def close(self) -> None:
-        """Nothing to close."""
-
-
-#: What is said when there is no screen for the live window.
-NO_SCREEN: Final = (
-    "There is no screen to show the live view on: run it on a desktop, or use --headless --out DIR."
-)
-
-
-class WindowUI:
-    """An OpenCV window (the only user of ``imshow``/``waitKey``).
-
-    It opens full screen, or at ``size``; ``f`` toggles full screen at any time
-    (:data:`FULL_SCREEN_KEY`, never passed on). The picture is drawn at the window's
-    own size (:meth:`canvas_size`), so that the text keeps its height on any screen.
-
-    Args:
-        title: The window's title.
-        no_screen: The sentence of the error raised where there is no screen.
-        size: ``(width, height)`` of the window; None opens it full screen.
-
-    Raises:
-        InputError: There is no screen to show a window on.
-    """
-
-    def __init__(
-        self,
-        title: str = "halfcircle live",
-        no_screen: str = NO_SCREEN,
-        size: tuple[int, int] | None = None,
-    ) -> None:
-        if sys.platform.startswith("linux") and not (
-            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-        ):
-            raise InputError(no_screen)
-        self.title = title
-        self.closed = False
-        self.size = size
-        try:
-            flags = cv2.WINDOW_NORMAL | cv2.WINDOW_FREERATIO | cv2.WINDOW_GUI_NORMAL
-            cv2.namedWindow(title, flags)
-            # the size asked for; else a large window, where full screen is not honoured
-            # (a desktop with no window manager)
-            cv2.resizeWindow(title, *(size or DEFAULT_WINDOW_SIZE))
-            self.fullscreen = size is None
-            if self.fullscreen:
-                cv2.setWindowProperty(title, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
-            cv2.waitKey(1)
-        except cv2.error as err:
-            raise InputError(f"The live window could not be opened ({err}).") from err
-
-    def canvas_size(self) -> tuple[int, int]:
-        """The window's drawing area now (it follows resizing and full screen)."""
-        try:
-            _x, _y, w, h = cv2.getWindowImageRect(self.title)
-        except cv2.error:
-            w = h = 0
-        if w >= 160 and h >= 120:
-            return int(w), int(h)
-        return self.size or DEFAULT_WINDOW_SIZE
-
-    def toggle_fullscreen(self) -> None:
-        """Full screen on or off (off: back to the size asked for, or the default)."""
-        self.fullscreen = not self.fullscreen
-        mode = cv2.WINDOW_FULLSCREEN if self.fullscreen else cv2.WINDOW_NORMAL
-        cv2.setWindowProperty(self.title, cv2.WND_PROP_FULLSCREEN, mode)
-        if not self.fullscreen:
-            cv2.resizeWindow(self.title, *(self.size or DEFAULT_WINDOW_SIZE))
-
-    def show(self, image: NDArray[np.uint8], wait_ms: int = 1) -> int:
-        """Show a frame; return the key pressed (-1 for none; ``f`` is taken here)."""
-        if self.closed:
-            return -1
-        cv2.imshow(self.title, image)
-        key = int(cv2.waitKey(max(1, wait_ms)))
-        if cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
-            self.closed = True
-            return -1
-        key = key & 0xFF if key >= 0 else -1
-        if key == FULL_SCREEN_KEY:
-            self.toggle_fullscreen()
-            return -1
-        return key
-
-    def ask(
-        self, image: NDArray[np.uint8], lines: list[str], keys: set[int], timeout_s: float = 120.0
-    ) -> int | None:
-        """Show a question; wait for one of ``keys`` (Esc, q or Enter skip)."""
-        end = time.monotonic() + timeout_s
-        size = None
-        while not self.closed and time.monotonic() < end:
-            if size != self.canvas_size():  # drawn again when the window changes size
-                size = self.canvas_size()
-                screen = question_screen(image, lines, size)
-            key = self.show(screen, wait_ms=50)
-            if key in keys:
-                return key
-            if key in (27, ord("q"), 13, 10):
-                return None
-        return None
-
-    def close(self) -> None:
-        """Close the window."""
-        try:
-            cv2.destroyWindow(self.title)
-            cv2.waitKey(1)
-        except cv2.error:
-            pass
-        self.closed = True
-
-
-def question_screen(
-    image: NDArray[np.uint8], lines: list[str], size: tuple[int, int] | None = None
-) -> NDArray[np.uint8]:
-    """A darkened copy of ``image`` with ``lines`` in large type, at ``size`` (its own if None).
-
-    The first line at the cue's height for that window, the others at the readouts'
-    (:func:`~halfcircle.present.layout.window_layout`).
-    """
-    h, w = image.shape[:2]
-    size = size or (w, h)
-    return draw_message_screen(image, lines, window_layout(size, size))
 
 
 # ------------------------------------------------------------------------- results
@@ -587,14 +161,6 @@ class LiveStats:
             "model_ms_p95": pct(self.model_ms, 95),
             "wall_s": round(self.wall_s, 3),
         }
-
-
-@dataclass(frozen=True)
-class Rating:
-    """How the back felt after the set: ``better``/``same``/``worse``, pain 0-10 or None."""
-
-    feeling: str | None
-    pain: int | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -1065,17 +631,6 @@ class _Run:
         return Rating(feeling, pain)
 
 
-def _draw_minimal(image: NDArray[np.uint8], info: OverlayInfo) -> NDArray[np.uint8]:
-    """The picture with only the large message and the key help (overlay off)."""
-    h, w = image.shape[:2]
-    scale = max(0.5, min(w, h) / 480.0)
-    if info.cue:
-        draw_cue(image, info.cue, scale)
-    if info.help_text:
-        draw_help(image, info.help_text, scale)
-    return image
-
-
 def pain_advice(rating: Rating | None, previous: dict[str, Any] | None) -> str | None:
     """What the pain rating means against the last session's (the pain-monitoring model).
 
@@ -1391,202 +946,3 @@ def _finish(
     )
 
 
-#: Stops that may cut the last rep short.
-_EARLY_STOPS: Final = ("camera_lost", "write_failed", "interrupted", "crashed")
-
-
-def _interrupted(stop: str | None) -> bool:
-    return stop is None or stop in _EARLY_STOPS
-
-
-def _build_report(opts: LiveOptions, stop: StopReason) -> tuple[Analysis, dict[str, Path]]:
-    return build_report(
-        opts.out_dir,
-        opts.model,
-        interrupted=_interrupted(stop),
-        annotate=opts.annotate,
-        camera_tilt_deg=opts.camera_tilt_deg,
-        settings=opts.settings,
-    )
-
-
-def _report_write_error(folder: Path, err: BaseException) -> RecordWriteError:
-    if isinstance(err, VideoWriteError):
-        return RecordWriteError(f"{str(err).rstrip('.')}; the report is in {folder} without it.")
-    return RecordWriteError(
-        f"The report could not be written to {folder} ({error_reason(err)}); the session "
-        f"record is kept there: `halfcircle live --rebuild {folder}` builds the report "
-        "once there is room."
-    )
-
-
-def build_report(
-    folder: Path,
-    model: str,
-    *,
-    interrupted: bool,
-    annotate: bool = True,
-    camera_tilt_deg: float = 0.0,
-    settings: Settings | None = None,
-) -> tuple[Analysis, dict[str, Path]]:
-    """The same report as ``analyze``, from the poses recorded in a session folder.
-
-    Frames the pose model dropped have no pose: the analysis runs on the frames
-    that have one (at their own times), ``frames.csv`` names their real frame
-    numbers, and the annotated video shows the latest pose on a dropped frame.
-    The annotated video needs a video to draw on: the file played, or the raw
-    recording of a camera.
-    """
-    analysis, indices = session_analysis(
-        folder, model, interrupted=interrupted, camera_tilt_deg=camera_tilt_deg, settings=settings
-    )
-    return analysis, write_session_outputs(analysis, folder, indices, annotate=annotate)
-
-
-def session_analysis(
-    folder: Path,
-    model: str,
-    *,
-    interrupted: bool,
-    camera_tilt_deg: float = 0.0,
-    settings: Settings | None = None,
-) -> tuple[Analysis, NDArray[np.int64]]:
-    """The analysis of the poses recorded in a session folder, and each pose's frame index.
-
-    Calibrated on the first quiet second and counted from there, as the live view
-    did. Frames without a pose are counted as skipped
-    (:attr:`~halfcircle.analyze.video.Analysis.frames_skipped`): the frames captured less
-    the frames posed, as ``session.json`` records them at the end of a session, or,
-    after a crash, the frames missing before the last posed one. A session whose
-    played video was mirrored (``session.json``'s ``mirrored``) gives poses
-    marked so, for the annotated video to flip its frames back too.
-    """
-    poses, indices = load_poses(Path(folder))
-    if (Path(folder) / SESSION_FILE).exists() and read_meta(Path(folder)).get("mirrored"):
-        poses = replace(poses, mirrored=True)
-    skipped = int(indices[-1]) + 1 - len(indices) if len(indices) else 0
-    try:
-        captured = (read_meta(Path(folder)).get("stats") or {}).get("frames_captured")
-    except InputError:  # no session.json: count the gaps
-        captured = None
-    if isinstance(captured, int) and captured >= len(poses):
-        skipped = captured - len(poses)
-    analysis = analyze_poses(
-        poses,
-        model,
-        interrupted,
-        camera_tilt_deg,
-        settings,
-        calibrate="first",
-        frames_skipped=skipped,
-    )
-    return analysis, indices
-
-
-def write_session_outputs(
-    analysis: Analysis, folder: Path, indices: NDArray[np.int64], *, annotate: bool = True
-) -> dict[str, Path]:
-    """Write ``analyze``'s files for a session's analysis into its folder (see build_report)."""
-    folder = Path(folder)
-    poses = analysis.poses
-    annotate = annotate and bool(poses.source) and Path(poses.source).is_file()
-    gaps = not np.array_equal(indices, np.arange(len(indices)))
-    paths = write_outputs(analysis, folder, annotate=annotate and not gaps)
-    if gaps:
-        _renumber_frames_csv(paths["frames"], indices)
-        if annotate and len(indices):
-            from halfcircle.present.report import write_report
-
-            paths["video"] = folder / "annotated.mp4"
-            _write_annotated_sparse(analysis, indices, paths["video"])
-            write_report(analysis, paths["report"], video=paths["video"])
-    rating = session_rating(folder)
-    if rating is not None and "report" in paths:  # what the person said, in their report
-        from halfcircle.files import replace_text
-        from halfcircle.present.report import with_rating
-
-        with suppress(OSError):  # a full disk keeps the report as it is, without the rating
-            page = paths["report"].read_text(encoding="utf-8")
-            replace_text(paths["report"], with_rating(page, rating.feeling, rating.pain))
-    return paths
-
-
-def session_rating(folder: Path) -> Rating | None:
-    """The rating the person gave at the end of the session in ``folder`` (its last), if any."""
-    try:
-        events = read_events(Path(folder))
-    except OSError:
-        return None
-    ratings = [e for e in events if e.get("type") == "rating"]
-    if not ratings:
-        return None
-    last = ratings[-1]
-    pain = last.get("pain")
-    return Rating(last.get("feeling"), pain if isinstance(pain, int) else None)
-
-
-def rebuild_report(folder: Path, annotate: bool = True) -> tuple[Analysis, dict[str, Path]]:
-    """Build a session's report again from its folder (after a crash, for instance).
-
-    A session that never recorded its end (the program died) counts as stopped early.
-    The session's camera tilt and settings are read from ``session.json`` (a
-    session recorded before settings were kept there ran with the defaults).
-
-    Raises:
-        SettingsError: ``session.json`` names settings this halfcircle does not know.
-    """
-    meta = read_meta(folder)
-    return build_report(
-        folder,
-        str(meta.get("model", "full")),
-        interrupted=_interrupted(meta.get("stop")),
-        annotate=annotate,
-        camera_tilt_deg=float(meta.get("camera_tilt_deg", 0.0)),
-        settings=settings_from_dict(
-            meta.get("settings") or {}, source=str(Path(folder) / SESSION_FILE)
-        ),
-    )
-
-
-def _renumber_frames_csv(path: Path, indices: NDArray[np.int64]) -> None:
-    """Put the video's frame numbers into the ``frame`` column of ``frames.csv``."""
-    import csv
-
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    for row, index in zip(rows[1:], indices, strict=True):
-        row[0] = str(int(index))
-    with path.open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows(rows)
-
-
-def _write_annotated_sparse(analysis: Analysis, indices: NDArray[np.int64], path: Path) -> None:
-    """The annotated video when some frames have no pose: each shows the latest one."""
-    from halfcircle.io.videowriter import H264Writer
-    from halfcircle.present.outputs import overlay_infos
-
-    infos = overlay_infos(analysis)
-    poses = analysis.poses
-    j = -1
-    with (
-        open_source(analysis.source, mirrored=poses.mirrored) as source,
-        H264Writer(path, source.size, source.fps) as writer,
-    ):
-        for frame in source:
-            if frame.index > indices[-1]:
-                break
-            while j + 1 < len(indices) and indices[j + 1] <= frame.index:
-                j += 1
-            if j >= 0:
-                draw_overlay(frame.image, poses.frame(j), infos[j])
-            writer.write(frame.image)
-
-
-def _wrap(text: str, width: int = 48) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines

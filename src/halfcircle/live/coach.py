@@ -1,0 +1,222 @@
+"""The live coach's logic: positioning advice and what to show on each frame (data, no drawing)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+from halfcircle.coaching.reps import RepEvent, RepRecord
+from halfcircle.coaching.session import FrameState, SessionLoop
+from halfcircle.config import Settings
+from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
+from halfcircle.landmarks import PoseFrame
+from halfcircle.live.options import (
+    CALIBRATED_SHOW_S,
+    COUNTDOWN_S,
+    Stage,
+)
+
+_MIN_VISIBILITY: Final = 0.5
+
+
+#: Landmark indices of the nose, the shoulders and the hips.
+_NOSE, _SHOULDERS, _HIPS = 0, (11, 12), (23, 24)
+#: Fraction of the frame height kept free at the top and bottom edges.
+_EDGE: Final = 0.02
+
+
+#: Smallest shoulder-to-hip height, as a fraction of the frame height.
+_MIN_TORSO: Final = 0.12
+
+
+#: The torso's centre must lie within this band of the frame width.
+_CENTRE_BAND: Final = (0.15, 0.85)
+
+
+# ------------------------------------------------------------------------ guidance
+def positioning_advice(pose: PoseFrame | None) -> str | None:
+    """What the person should change so that head to hips are seen; None when fine.
+
+    Args:
+        pose: The latest pose (normalised image coordinates, y down), or None.
+    """
+    if pose is None or not pose.detected:
+        return "Step into view: the camera should see you from head to hips."
+    vis = np.nan_to_num(pose.visibility, nan=0.0)
+    xy = pose.image[:, :2]
+
+    def seen(i: int) -> bool:
+        return bool(
+            vis[i] >= _MIN_VISIBILITY
+            and np.all(np.isfinite(xy[i]))
+            and _EDGE <= xy[i, 1] <= 1 - _EDGE
+            and 0.0 <= xy[i, 0] <= 1.0
+        )
+
+    if not seen(_NOSE):
+        return "Your head is out of view: step back, or raise the camera and keep it level."
+    if not all(seen(i) for i in _HIPS):
+        return "Your hips are out of view: step back, or lower the camera and keep it level."
+    if not all(seen(i) for i in _SHOULDERS):
+        return "Face the camera so both shoulders are seen."
+    shoulders = xy[list(_SHOULDERS)].mean(axis=0)
+    hips = xy[list(_HIPS)].mean(axis=0)
+    if hips[1] - shoulders[1] < _MIN_TORSO:
+        return "Come a little closer to the camera."
+    centre = float((shoulders[0] + hips[0]) / 2)
+    if not _CENTRE_BAND[0] <= centre <= _CENTRE_BAND[1]:
+        return "Move towards the middle of the picture."
+    if pose.n_people > 1:
+        return "Only one person in view, please."
+    return None
+
+
+@dataclass(frozen=True)
+class CoachFrame:
+    """What the coach made of one pose.
+
+    Attributes:
+        sample: The frame's angles (streaming, One Euro filtered).
+        state: Phase, reps, score and cue from the session loop.
+        events: Rep events of this frame.
+        stage: ``position``, ``calibrate`` or ``practice``.
+        message: The guidance or cue to show in large type, or None.
+        rep: 1-based number of the rep in progress, 0 outside reps.
+    """
+
+    sample: AngleSample
+    state: FrameState
+    events: list[RepEvent]
+    stage: Stage
+    message: str | None
+    rep: int
+
+
+class LiveCoach:
+    """Angles, reps, cues and guidance, one pose at a time (no I/O, no drawing).
+
+    Args:
+        image_size: ``(width, height)`` of the frames in pixels.
+        camera_tilt_deg: How far the camera looks down (deg, 0 level).
+        settings: The thresholds of every stage (defaults when None).
+    """
+
+    def __init__(
+        self,
+        image_size: tuple[int, int],
+        camera_tilt_deg: float = 0.0,
+        settings: Settings | None = None,
+    ) -> None:
+        self.image_size = image_size
+        self.settings = settings or Settings()
+        self.kinematics = StreamingKinematics(
+            image_size, self.settings.kinematics_for(camera_tilt_deg)
+        )
+        self.loop = SessionLoop(self.settings)
+        self.earlier_records: list[RepRecord] = []
+        self.earlier_aborted: list[RepRecord] = []
+        self._positioned_since: float | None = None
+        self._calibrated_at: float | None = None
+        self._n_events = 0
+        self.last_time_s: float | None = None
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether the neutral stance has been found."""
+        return self.kinematics.calibration is not None
+
+    @property
+    def records(self) -> list[RepRecord]:
+        """Complete and incomplete reps of the whole session (across resets)."""
+        return self.earlier_records + self.loop.records
+
+    @property
+    def aborted(self) -> list[RepRecord]:
+        """Aborted attempts of the whole session (across resets)."""
+        return self.earlier_aborted + self.loop.aborted
+
+    def update(self, pose: PoseFrame) -> CoachFrame:
+        """Measure one pose (time order) and decide what to show."""
+        t = float(pose.time_s)
+        was_calibrated = self.calibrated
+        sample = self.kinematics.update(pose)
+        state = self.loop.update(sample)
+        self.last_time_s = t
+        if self.calibrated and not was_calibrated:
+            self._calibrated_at = t
+        advice = positioning_advice(pose)
+        if advice is None:
+            if self._positioned_since is None:
+                self._positioned_since = t
+        else:
+            self._positioned_since = None
+        stage: Stage
+        if self.calibrated:
+            stage = "practice"
+            message = state.cue
+            if (
+                message is None
+                and self._calibrated_at is not None
+                and t - self._calibrated_at < CALIBRATED_SHOW_S
+                and state.reps == 0
+            ):
+                message = "Calibrated. Start your half circles when ready."
+        elif advice is not None:
+            stage, message = "position", advice
+        else:
+            stage = "calibrate"
+            assert self._positioned_since is not None
+            left = COUNTDOWN_S - (t - self._positioned_since)
+            message = (
+                f"Stand still against the wall, knees soft: {math.ceil(left)}"
+                if left > 0
+                else "Hold still against the wall..."
+            )
+        rep = len(self.loop.records) + 1 if state.trace_from_s is not None else 0
+        return CoachFrame(sample, state, self._new_events(), stage, message, rep)
+
+    def finish(self) -> list[RepEvent]:
+        """End of the session: close a rep in progress; return its events."""
+        if self.last_time_s is not None:
+            self.loop.finish(self.last_time_s)
+        return self._new_events()
+
+    def recalibrate(self) -> list[RepEvent]:
+        """Look for a new neutral stance (the camera moved, or the person asked).
+
+        Returns:
+            The events of a rep cut short by it.
+        """
+        self.kinematics.recalibrate()
+        self.loop.recalibrate()
+        self._calibrated_at = None
+        self._positioned_since = None
+        return self._new_events()
+
+    def reset(self) -> list[RepEvent]:
+        """Start the count again (keeps the calibration and the session's reps).
+
+        Returns:
+            The events of closing the rep in progress, if any.
+        """
+        events = self.finish()
+        self.earlier_records += self.loop.records
+        self.earlier_aborted += self.loop.aborted
+        self.loop = SessionLoop(self.settings)
+        self._n_events = 0
+        return events
+
+    def ideal_deg(self) -> tuple[float, float]:
+        """Peaks of the guide half circle: the person's best so far, at least 30/60 deg."""
+        done = [r for r in self.records if r.complete]
+        lat = max([r.metrics.peak_lateral_right_deg for r in done] + [30.0])
+        fwd = max([r.metrics.peak_forward_deg for r in done] + [60.0])
+        return (lat if math.isfinite(lat) else 30.0, fwd if math.isfinite(fwd) else 60.0)
+
+    def _new_events(self) -> list[RepEvent]:
+        events = self.loop.events[self._n_events :]
+        self._n_events = len(self.loop.events)
+        return events
