@@ -234,8 +234,9 @@ def test_fingertip_truth_follows_the_movement(name: str) -> None:
     for b in s["baseline"]:
         w = window(s, b)
         if b["type"] == "toe_touch":
-            # a toe touch reaches far down; a drill's roll-down along the wall less far
-            least = 10.0 if s["name"].startswith("drill_") else 40.0
+            # a toe touch reaches far down; a drill's roll-down along the wall, or a
+            # guided session's toe touch against the wall (to 55-65 deg), less far
+            least = 10.0 if s["name"].startswith(("drill_", "session_")) else 40.0
             assert tip[w].min() < standing[0] - least
         elif b["type"] == "side_bend":
             assert standing[0] - 15.0 < tip[w].min() < standing[0] - 5.0
