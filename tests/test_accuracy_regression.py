@@ -78,6 +78,7 @@ def test_angle_errors_are_no_worse_than_the_table(mode: str, name: str) -> None:
     assert not worse, f"{name}: " + "; ".join(worse)
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(("mode", "name"), CASES)
 def test_peak_errors_are_no_worse_than_the_table(mode: str, name: str) -> None:
     committed = {p["what"]: p for p in _committed(mode, name)["peaks"]}
@@ -91,6 +92,7 @@ def test_peak_errors_are_no_worse_than_the_table(mode: str, name: str) -> None:
     assert not worse, f"{name}: " + "; ".join(worse)
 
 
+@pytest.mark.video
 def test_a_measured_camera_tilt_brings_the_pitched_front_views_within_three_degrees() -> None:
     """The front-view forward peaks that a level camera would read 3 to 7 deg high."""
     for name in ("hc_two_reps", "hc_stopgo"):
@@ -152,6 +154,7 @@ MDC_CM = 4.5
 TIP_CASES = [(m, n) for m, n in CASES if "fingertip_cm" in _committed(m, n)]
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(("mode", "name"), TIP_CASES)
 def test_fingertip_errors_are_no_worse_than_the_table(mode: str, name: str) -> None:
     committed = _committed(mode, name)["fingertip_cm"]
@@ -240,6 +243,7 @@ def test_every_complete_rep_is_found_with_its_direction_and_boundaries(
         assert abs(rep["end_error_s"]) <= BOUNDARY_TOL_S, rep
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(("mode", "name"), CASES)
 def test_reps_found_are_no_worse_than_the_table(mode: str, name: str) -> None:
     committed = {r["rep"]: r for r in _committed(mode, name)["reps"]}

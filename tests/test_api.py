@@ -118,6 +118,7 @@ def test_load_output_of_a_folder_that_is_not_one(tmp_path: Path) -> None:
         halfcircle.load_history(tmp_path / "none.sqlite3")
 
 
+@pytest.mark.video
 def test_load_history_gives_tables(tmp_path: Path) -> None:
     from halfcircle.coaching.baseline import BaselineResult
     from halfcircle.history.store import History
@@ -154,6 +155,7 @@ def test_load_history_gives_tables(tmp_path: Path) -> None:
     assert list(tables.ratings["pain"]) == [3, 2]
 
 
+@pytest.mark.video
 def test_a_video_that_failed_in_a_batch_says_why_when_asked_for(tmp_path: Path) -> None:
     (tmp_path / "cohort.csv").write_text(
         "id,person,recorded_at,status,error,output\n"

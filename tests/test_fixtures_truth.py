@@ -72,6 +72,7 @@ def window(s: dict, ent: dict) -> slice:
     return slice(ent["start_frame"], ent["end_frame"] + 1)
 
 
+@pytest.mark.video
 def test_fixture_set_is_complete() -> None:
     assert len(CLIPS) >= 14
     for name in CLIPS:
@@ -121,6 +122,7 @@ def test_video_matches_truth(name: str) -> None:
     assert shape == (s["resolution"][1], s["resolution"][0], 3)
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", CLIPS)
 def test_truth_columns_are_consistent(name: str) -> None:
     s = scene(name)
@@ -156,6 +158,7 @@ def test_truth_columns_are_consistent(name: str) -> None:
     np.testing.assert_allclose(phi[big], p, atol=2e-3)
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", CLIPS)
 def test_reps_follow_the_sign_conventions(name: str) -> None:
     s = scene(name)
@@ -215,6 +218,7 @@ BASELINE_CLIPS = [
 ]
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", BASELINE_CLIPS)
 def test_fingertip_truth_follows_the_movement(name: str) -> None:
     """Fingertips hang at a constant height when upright and go down in every bend."""
@@ -244,6 +248,7 @@ def test_fingertip_truth_follows_the_movement(name: str) -> None:
             assert np.all(np.abs(tip[w] - standing[0]) < 10.0)
 
 
+@pytest.mark.video
 def test_smooth_and_stop_and_go_share_their_peaks() -> None:
     a, b = scene("hc_smooth")["reps"][0], scene("hc_stopgo")["reps"][0]
     for key in ("peak_lateral_right_deg", "peak_lateral_left_deg", "peak_forward_deg"):
@@ -253,6 +258,7 @@ def test_smooth_and_stop_and_go_share_their_peaks() -> None:
     assert np.any(d < -0.5), "the stop-and-go rep has no reversal of phi"
 
 
+@pytest.mark.video
 def test_person_leaves_the_view() -> None:
     t = read_truth("hc_leaves_view")
     gone = t["visible_fraction"] == 0
@@ -266,6 +272,7 @@ def test_person_leaves_the_view() -> None:
 MISSED_FRAMES: dict[str, list[int]] = {"base_toe_touch_front_far": [146]}
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", CLIPS)
 def test_mediapipe_finds_the_person_exactly_when_in_view(name: str) -> None:
     """The full model (VIDEO mode) finds the person on every in-view frame (but the

@@ -156,6 +156,7 @@ def test_a_rep_before_the_only_quiet_second_is_counted_from_it() -> None:
     assert BASELINE_HINT_START not in " ".join(analysis.notes)
 
 
+@pytest.mark.video
 def test_the_annotated_video_is_h264_and_readable(tmp_path: Path) -> None:
     path = tmp_path / "a.mp4"
     with H264Writer(path, (320, 240), 30.0) as writer:
@@ -282,6 +283,7 @@ def test_two_videos_of_the_same_name_in_different_folders_keep_their_own_results
     assert frames == {"anna": 15, "ben": 10}  # each its own video, none overwritten
 
 
+@pytest.mark.video
 def test_videos_of_the_same_name_given_directly_get_a_hash_after_the_name(
     tmp_path: Path,
 ) -> None:

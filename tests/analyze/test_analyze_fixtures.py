@@ -55,6 +55,7 @@ def _side_view(name: str) -> bool:
     return 80 <= abs(float(fixture_scene(name)["camera"]["azimuth_deg"])) <= 100
 
 
+@pytest.mark.video
 def test_there_are_half_circle_fixtures() -> None:
     assert len(CLIPS) >= 5, CLIPS
 
@@ -63,6 +64,7 @@ FRONTAL_CLIPS = [n for n in CLIPS if not _side_view(n)]
 SIDE_CLIPS = [n for n in CLIPS if _side_view(n)]
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", SIDE_CLIPS)
 def test_from_the_side_no_rep_is_guessed_and_the_note_says_where_to_put_the_camera(
     name: str,
@@ -86,6 +88,7 @@ def test_a_rep_partly_out_of_view_is_kept_incomplete_with_a_note(name: str) -> N
         assert any("left the view" in note for note in analysis.notes)
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", FRONTAL_CLIPS)
 def test_every_complete_rep_is_found_with_its_direction(name: str) -> None:
     truth = _true_reps(name, complete=True)
@@ -93,6 +96,7 @@ def test_every_complete_rep_is_found_with_its_direction(name: str) -> None:
     assert [r.direction for r in found] == [t["direction"] for t in truth]
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", FRONTAL_CLIPS)
 def test_aborted_reps_are_not_counted_as_complete(name: str) -> None:
     aborted = _true_reps(name, complete=False)
@@ -105,6 +109,7 @@ def test_aborted_reps_are_not_counted_as_complete(name: str) -> None:
         assert inside == [], f"the aborted attempt at {t['start_s']} s was counted"
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", FRONTAL_CLIPS)
 def test_rep_boundaries_are_within_a_third_of_a_second(name: str) -> None:
     truth = _true_reps(name, complete=True)
@@ -114,6 +119,7 @@ def test_rep_boundaries_are_within_a_third_of_a_second(name: str) -> None:
         assert r.end_s == pytest.approx(t["end_s"], abs=BOUNDARY_TOLERANCE_S)
 
 
+@pytest.mark.video
 @pytest.mark.skipif(
     not {"hc_smooth", "hc_stopgo"} <= set(CLIPS), reason="smooth/stop-and-go pair not rendered"
 )
@@ -138,6 +144,7 @@ PELVIS_MISREAD: dict[str, str] = {
 }
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     "name",
     [
@@ -155,6 +162,7 @@ def test_a_still_pelvis_and_a_smooth_rep_get_no_correction_cues(name: str) -> No
             assert rep.metrics.reversals == 0
 
 
+@pytest.mark.video
 def test_from_the_side_the_summary_says_why_no_half_circle_is_counted() -> None:
     # Side bending is not seen from the side, so a rep's phase cannot be followed;
     # the summary says so and gives the forward bend it did see (truth 50 deg).
@@ -173,6 +181,7 @@ def test_with_nobody_in_view_the_summary_names_no_view_and_no_calibration() -> N
     assert "No person was found" in text and "calibrate" not in text
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     ("name", "tests"),
     [
@@ -190,6 +199,7 @@ def test_a_recording_of_baseline_tests_points_to_the_baseline_command(
     assert f"look like baseline tests ({tests}); halfcircle baseline --source {name}.mp4" in text
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", ["hc_smooth", "hc_aborted", "hc_leaves_view", "hc_side_left"])
 def test_a_half_circle_recording_gets_no_baseline_advice(name: str) -> None:
     # a complete rep, a person who left the view mid-rep, or a side view (where a half
@@ -207,6 +217,7 @@ def _cut(seq, start: int, stop: int):  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     ("start_s", "stop_s", "rule"),
     [

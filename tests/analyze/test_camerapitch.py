@@ -208,6 +208,7 @@ def _forward_peak_error(analysis, name: str) -> float:  # type: ignore[no-untype
     return got - float(rep["peak_forward_deg"])
 
 
+@pytest.mark.video
 def test_a_pitched_camera_with_room_lines_is_corrected_from_the_picture() -> None:
     """Real video: the camera 12 deg down, a shelf and the room's corners in view."""
     from halfcircle.analyze.video import analyze_poses, analyze_poses_pitch_from_picture
@@ -227,6 +228,7 @@ def test_a_pitched_camera_with_room_lines_is_corrected_from_the_picture() -> Non
     assert abs(_forward_peak_error(analysis, name)) < abs(_forward_peak_error(level, name))
 
 
+@pytest.mark.video
 def test_with_nothing_straight_in_view_the_camera_is_assumed_level_and_a_note_says_so() -> None:
     """Real video whose few floor boards lie by the feet (masked): no correction, and the advice."""
     from halfcircle.analyze.video import PITCH_UNTOLD_NOTE, analyze_poses_pitch_from_picture
@@ -242,6 +244,7 @@ def test_with_nothing_straight_in_view_the_camera_is_assumed_level_and_a_note_sa
     assert PITCH_UNTOLD_NOTE in analysis.notes
 
 
+@pytest.mark.video
 def test_from_behind_the_pitch_is_not_used_and_a_note_says_so() -> None:
     """Real video from behind: correcting by the tilt made forward bending read worse there."""
     from halfcircle.analyze.video import PITCH_BEHIND_NOTE, analyze_poses_pitch_from_picture
@@ -257,6 +260,7 @@ def test_from_behind_the_pitch_is_not_used_and_a_note_says_so() -> None:
     assert PITCH_BEHIND_NOTE in analysis.notes
 
 
+@pytest.mark.video
 def test_baseline_from_a_recording_tells_the_pitch_and_reads_the_toe_touch(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -279,6 +283,7 @@ def test_baseline_from_a_recording_tells_the_pitch_and_reads_the_toe_touch(
     assert abs(toe["peak_deg"] - truth) <= 3.0
 
 
+@pytest.mark.video
 def test_a_pitch_told_by_the_picture_is_not_kept_as_given_for_the_next_session(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -34,6 +34,7 @@ def _true_toe_touches() -> tuple[float, float]:
     return before, after
 
 
+@pytest.mark.video
 def test_a_recorded_session_gives_before_after_practice_and_a_verdict_saved_as_one_session(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -93,6 +94,7 @@ def test_a_recorded_session_gives_before_after_practice_and_a_verdict_saved_as_o
         assert history.last_assessment() == "toe_touch"
 
 
+@pytest.mark.video
 def test_a_session_stopped_before_the_reassessment_has_no_verdict_and_says_so() -> None:
     poses = fixture_poses(NAME)
     stop_s = 19.0  # after the practice, before the second toe touch
@@ -126,6 +128,7 @@ def test_headless_needs_a_recording_and_a_folder(
     )
 
 
+@pytest.mark.video
 def test_ctrl_c_while_reading_a_recording_keeps_and_saves_the_parts_done(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -163,6 +166,7 @@ def test_ctrl_c_while_reading_a_recording_keeps_and_saves_the_parts_done(
 STAGE_ONE = "session_side_bends_front"
 
 
+@pytest.mark.video
 @pytest.mark.skipif(not (FIXTURES / f"{STAGE_ONE}.mp4").exists(), reason="fixture missing")
 def test_a_stage_one_session_tells_the_assessment_side_bends_from_the_practice_ones() -> None:
     """Side bends assessed, side bends practised: the first pair, the last pair, and between."""

@@ -209,6 +209,7 @@ def test_ctrl_c_stops_with_one_sentence_exit_130_and_a_cohort_of_what_finished(
     }
 
 
+@pytest.mark.video
 def test_a_stopped_run_leaves_only_complete_outputs(scenario: Scenario) -> None:
     assert scenario.after_kill, "the first run finished nothing"
     assert len(scenario.after_kill) < len(GOOD), "the first run was not stopped midway"
@@ -219,6 +220,7 @@ def test_a_stopped_run_leaves_only_complete_outputs(scenario: Scenario) -> None:
         assert vid in scenario.after_kill, f"{leaf} has no completion marker"
 
 
+@pytest.mark.video
 def test_the_rerun_finishes_the_rest_without_redoing_finished_videos(scenario: Scenario) -> None:
     second = scenario.second
     assert second.returncode == 1, second.stderr  # the corrupt file failed
@@ -242,6 +244,7 @@ def test_the_rerun_finishes_the_rest_without_redoing_finished_videos(scenario: S
         )
 
 
+@pytest.mark.video
 def test_the_corrupt_file_row_states_its_error(
     scenario: Scenario, cohort: dict[str, dict[str, str]]
 ) -> None:
@@ -254,6 +257,7 @@ def test_the_corrupt_file_row_states_its_error(
     assert not (scenario.out / "videos" / BROKEN).exists()
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("vid", sorted(GOOD))
 def test_outputs_match_a_single_analyze_run(scenario: Scenario, vid: str, tmp_path: Path) -> None:
     ref = reference(GOOD[vid])
@@ -280,6 +284,7 @@ def test_outputs_match_a_single_analyze_run(scenario: Scenario, vid: str, tmp_pa
 
 
 # ----------------------------------------------------------------------------- the cohort
+@pytest.mark.video
 def test_cohort_rows_carry_person_date_view_and_per_rep_figures(
     cohort: dict[str, dict[str, str]],
 ) -> None:
@@ -307,6 +312,7 @@ def test_cohort_rows_carry_person_date_view_and_per_rep_figures(
         assert row["toe_touch_peak_deg"] == ""
 
 
+@pytest.mark.video
 def test_baseline_clip_rows_carry_baseline_measures(cohort: dict[str, dict[str, str]]) -> None:
     from halfcircle.coaching.baseline import baseline_from_poses
 
@@ -320,6 +326,7 @@ def test_baseline_clip_rows_carry_baseline_measures(cohort: dict[str, dict[str, 
     assert row["notes"] == " ".join(run.notes)  # about its tests, not about half circles
 
 
+@pytest.mark.video
 def test_cohort_page_is_self_contained_with_plots(scenario: Scenario) -> None:
     page = (scenario.out / "cohort.html").read_text(encoding="utf-8")
     assert page.count("src='data:image/png;base64,") >= 3  # across, over time, baseline
@@ -356,6 +363,7 @@ def _touch(path: Path) -> Path:
     return path
 
 
+@pytest.mark.video
 def test_ids_people_and_baseline_clips_follow_the_conventions(tmp_path: Path) -> None:
     a, b = tmp_path / "site_a", tmp_path / "site_b"
     for p in ("anna/w1/x.mp4", "anna/x.mov", "anna/x.mp4", "ben/base_rotation.MP4", "solo.mp4",
@@ -386,6 +394,7 @@ def test_ids_people_and_baseline_clips_follow_the_conventions(tmp_path: Path) ->
     assert by_id["anna/x.mov"].out_dir(out) == out / "videos" / "anna" / "x.mov"
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     ("rel", "baseline"),
     [
@@ -401,6 +410,7 @@ def test_is_baseline_clip(rel: str, baseline: bool) -> None:
     assert is_baseline_clip(Path(rel)) is baseline
 
 
+@pytest.mark.video
 def test_recorded_at_reads_the_container_else_the_file_time(tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
     shutil.copyfile(FIXTURES / "hc_fast.mp4", clip)
@@ -414,6 +424,7 @@ def test_recorded_at_reads_the_container_else_the_file_time(tmp_path: Path) -> N
     assert recorded_at(junk)[1] == "file time"
 
 
+@pytest.mark.video
 def test_a_marker_is_trusted_only_for_the_same_version_input_model_tilt_settings_and_files(
     scenario: Scenario, tmp_path: Path
 ) -> None:
@@ -458,6 +469,7 @@ def test_a_marker_is_trusted_only_for_the_same_version_input_model_tilt_settings
     assert not done()
 
 
+@pytest.mark.video
 def test_a_marker_records_the_changed_settings_and_an_older_one_means_the_defaults(
     tmp_path: Path,
 ) -> None:
@@ -492,6 +504,7 @@ def test_a_marker_records_the_changed_settings_and_an_older_one_means_the_defaul
     assert done(None) and done(Settings()) and not done(strict)  # version 1: the defaults
 
 
+@pytest.mark.video
 def test_a_second_batch_on_the_same_folder_is_refused(tmp_path: Path) -> None:
     clip = tmp_path / "in" / "x.mp4"
     clip.parent.mkdir()
@@ -502,6 +515,7 @@ def test_a_second_batch_on_the_same_folder_is_refused(tmp_path: Path) -> None:
         run_batch(plan, workers=1)
 
 
+@pytest.mark.video
 def test_an_existing_scheduler_is_used_and_a_bad_video_becomes_a_failed_row(
     tmp_path: Path,
 ) -> None:
@@ -521,6 +535,7 @@ def test_an_existing_scheduler_is_used_and_a_bad_video_becomes_a_failed_row(
     assert not (tmp_path / "out" / ".partial").exists()
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     ("args", "text"),
     [
@@ -555,6 +570,7 @@ def test_no_videos_or_a_missing_input_is_one_sentence(
     assert "There is no file or folder at" in capsys.readouterr().err
 
 
+@pytest.mark.video
 def test_video_entry_out_dir_is_inside_the_batch_folder(tmp_path: Path) -> None:
     e = VideoEntry(tmp_path / "a.mp4", "p/q/a.mp4", "p", False)
     assert e.out_dir(tmp_path / "o") == tmp_path / "o" / "videos" / "p" / "q" / "a.mp4"

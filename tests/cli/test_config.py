@@ -226,6 +226,7 @@ def test_config_shows_the_settings_in_effect(
     assert str(path) in out
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("command", ["analyze", "live", "baseline", "batch", "config"])
 def test_a_bad_settings_file_is_one_line_and_exit_2_before_any_work(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

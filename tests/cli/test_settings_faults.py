@@ -87,6 +87,7 @@ def test_a_settings_file_of_5000_nested_arrays_is_one_sentence(tmp_path: Path) -
         load_settings(shallow)
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("jobs", ["0", "-3", "two"])
 def test_analyze_jobs_below_one_is_one_sentence(jobs: str, tmp_path: Path) -> None:
     run = _halfcircle(
@@ -96,6 +97,7 @@ def test_analyze_jobs_below_one_is_one_sentence(jobs: str, tmp_path: Path) -> No
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("height", ["-5", "0", "1.75", "400", "nan", "tall"])
 def test_baseline_height_out_of_range_is_refused_in_cm_before_the_pose_pass(
     height: str, tmp_path: Path

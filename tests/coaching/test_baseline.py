@@ -198,6 +198,7 @@ def _known_miss(name: str, tilt: str, test: str) -> str | None:
     return f"{test}: known miss" if (tilt, test) in KNOWN_MISSES else None
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("tilt", ["level", "measured"])
 @pytest.mark.parametrize(("name", "index"), CASES)
 def test_fixture_peaks_within_tolerance(
@@ -216,6 +217,7 @@ def test_fixture_peaks_within_tolerance(
     )
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", BASELINE_CLIPS)
 def test_fixture_tests_found_in_order_and_in_time(name: str) -> None:
     scene = fixture_scene(name)
@@ -328,6 +330,7 @@ def cached_poses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(halfcircle.analyze.video, "extract_poses", fake)
 
 
+@pytest.mark.video
 def test_cli_baseline_with_the_camera_tilt_reads_the_toe_touch_within_tolerance_and_keeps_it(
     cached_poses: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -434,6 +437,7 @@ def test_cli_baseline_source_into_history_trend_and_exports(
     assert "No results yet" in capsys.readouterr().out
 
 
+@pytest.mark.video
 def test_cli_baseline_rejects_a_bad_pain_rating(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["baseline", "--source", "x.mp4", "--pain", "11"])
@@ -450,6 +454,7 @@ def test_height_scales_fingertip_measures_only() -> None:
     assert ratio == pytest.approx(200.0 / 150.0, rel=0.02)
 
 
+@pytest.mark.video
 def test_cli_baseline_without_any_test_saves_nothing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

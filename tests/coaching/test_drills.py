@@ -131,6 +131,7 @@ def test_every_drill_rep_of_a_rendered_set_is_found_with_its_side_and_time(name:
         assert rep.metrics.start_s < (true["start_s"] + true["end_s"]) / 2  # before its peak
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     ("name", "i"),
     [
@@ -148,6 +149,7 @@ def test_drill_peaks_are_within_3_deg_of_truth(name: str, i: int) -> None:
     assert _reps(name)[i].peak_deg == pytest.approx(peak, abs=3.0)
 
 
+@pytest.mark.video
 def test_smooth_rendered_drill_reps_are_controlled() -> None:
     reps = [r for name in DRILL_CLIPS for r in _reps(name)]
     assert len(reps) >= 10

@@ -281,6 +281,7 @@ def test_a_practice_log_says_when_its_settings_differ_from_the_last_session(
         assert h.sessions()[-1]["settings"] == {"score": {"pace_min_s": 8.0}}
 
 
+@pytest.mark.video
 def test_each_baseline_measure_keeps_the_view_of_its_own_recording(tmp_path: Path) -> None:
     # `baseline --source a.mp4 b.mp4` joins recordings filmed from different views
     toe, bend = _results(80, 25)
@@ -541,6 +542,7 @@ def test_a_practice_log_says_when_the_camera_filmed_from_another_view(tmp_path: 
     assert not any("filmed" in line for line in same.finish([_rep(1, 72, 48)], view="oblique"))
 
 
+@pytest.mark.video
 def test_a_recorded_practice_is_compared_with_the_sessions_before_its_own_date(
     tmp_path: Path,
 ) -> None:

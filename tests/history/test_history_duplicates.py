@@ -14,6 +14,7 @@ from halfcircle.history.store import History, recording_digest
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
+@pytest.mark.video
 def test_the_same_recording_is_found_by_content_or_by_time_and_source(tmp_path: Path) -> None:
     video = FIXTURES / "hc_two_reps.mp4"
     copy = shutil.copyfile(video, tmp_path / "renamed.mp4")

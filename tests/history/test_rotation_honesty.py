@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from halfcircle.coaching.baseline import (
     MDC,
     ROTATION_MARGIN_DEG,
@@ -91,6 +93,7 @@ def test_the_report_calls_no_rotation_uneven_below_its_error() -> None:
     assert "further to the left" in text and "rotation" not in text.lower()
 
 
+@pytest.mark.video
 def test_a_rotation_baseline_says_its_reading_is_for_the_same_set_up_only() -> None:
     """On the held-out clip whose left turn reads 17.5 of 45 deg."""
     run = baseline_from_poses(fixture_poses("base_rotation_far"))

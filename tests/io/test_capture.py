@@ -36,6 +36,7 @@ def test_the_capture_is_released_even_when_the_loop_stops_early(gradient_video: 
     assert source._cap is None
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -51,6 +52,7 @@ def test_missing_paths_and_folders_are_refused_in_one_sentence(
         open_source(make(tmp_path))
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     "content",
     [b"this is a shopping list, not a video\n", b"\x00" * 4096],
@@ -66,6 +68,7 @@ def test_a_file_that_is_not_a_video_is_refused(tmp_path: Path, content: bytes) -
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.video
 def test_a_truncated_video_is_refused(gradient_video: Path, tmp_path: Path) -> None:
     data = gradient_video.read_bytes()
     broken = tmp_path / "broken.mp4"
@@ -156,6 +159,7 @@ def test_a_camera_that_vanishes_mid_stream_raises_camera_lost_after_its_frames(
     assert camera.released
 
 
+@pytest.mark.video
 def test_find_videos_searches_folders_recursively(tmp_path: Path, gradient_video: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     nested = tmp_path / "a" / "b" / "clip.MOV"
@@ -204,6 +208,7 @@ def test_reading_ahead_raises_an_error_after_the_items_read_before_it() -> None:
     assert got == [1, 2]
 
 
+@pytest.mark.video
 def test_a_phone_video_stored_sideways_is_read_upright(tmp_path: Path) -> None:
     """Phones store portrait video as landscape frames plus a rotation tag."""
     import subprocess

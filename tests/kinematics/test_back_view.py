@@ -13,6 +13,7 @@ from tests.conftest import fixture_poses
 SCENE = Path(__file__).resolve().parents[2] / "fixtures" / "hc_back.scene.json"
 
 
+@pytest.mark.video
 def test_a_half_circle_filmed_from_behind_is_counted_with_the_persons_left_and_right() -> None:
     truth = json.loads(SCENE.read_text())["reps"][0]
     analysis = analyze_poses(fixture_poses("hc_back"))

@@ -163,6 +163,7 @@ TOE_TOUCHES = {
 MDC_CM = 4.5
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", sorted(TOE_TOUCHES))
 def test_toe_touch_fingertips_within_the_clinical_margin_with_the_height_given(
     name: str,
@@ -178,12 +179,14 @@ def test_toe_touch_fingertips_within_the_clinical_margin_with_the_height_given(
     assert not any("average body" in note for note in run.notes)
 
 
+@pytest.mark.video
 def test_without_a_height_the_baseline_says_the_scale_is_an_average_body() -> None:
     run = baseline_from_poses(fixture_poses("base_toe_touch_oblique_far"))
     assert run.results[0].fingertip_floor_cm is not None
     assert any("give your height" in note for note in run.notes)
 
 
+@pytest.mark.video
 def test_feet_hidden_at_the_lowest_point_withholds_the_distance_with_a_note() -> None:
     name = "base_toe_touch_oblique_far"
     poses = fixture_poses(name)

@@ -620,6 +620,7 @@ def test_cli_errors_are_one_plain_line(tmp_path: Path) -> None:
     assert proc.stdout == ""  # no camera-tilt hint before the error
 
 
+@pytest.mark.video
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland check is Linux's")
 def test_no_screen_says_to_use_headless(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -631,6 +632,7 @@ def test_no_screen_says_to_use_headless(
     assert len(lines) == 1 and "no screen" in lines[0] and "--headless" in lines[0]
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     ("args", "text"),
     [
@@ -650,6 +652,7 @@ def test_bad_live_options_are_one_plain_line(
     assert len(lines) == 1 and lines[0].startswith("halfcircle: ") and text in lines[0]
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(
     ("name", "content", "said"),
     [
@@ -941,6 +944,7 @@ def test_with_half_the_frames_skipped_live_and_report_agree_and_count_them(
 
 
 # ------------------------------------------------ the window's size, the end of the set
+@pytest.mark.video
 def test_the_live_loop_draws_at_the_windows_size_with_text_readable_from_afar(
     tmp_path: Path,
 ) -> None:
@@ -958,6 +962,7 @@ def test_the_live_loop_draws_at_the_windows_size_with_text_readable_from_afar(
     assert headless.window_sizes == () and headless.text_ratios == {}
 
 
+@pytest.mark.video
 def test_the_end_of_set_screen_gives_the_reports_numbers_and_the_historys_words(
     tmp_path: Path,
 ) -> None:
@@ -993,6 +998,7 @@ def test_the_end_of_set_screen_gives_the_reports_numbers_and_the_historys_words(
     assert closed.end_of_set is None
 
 
+@pytest.mark.video
 def test_the_rating_given_after_the_set_is_in_the_report_and_survives_a_rebuild(
     tmp_path: Path,
 ) -> None:
@@ -1010,6 +1016,7 @@ def test_the_rating_given_after_the_set_is_in_the_report_and_survives_a_rebuild(
     assert "How it felt" not in (tmp_path / "unrated" / "report.html").read_text()
 
 
+@pytest.mark.video
 def test_the_frame_rate_and_latency_show_only_after_d(tmp_path: Path) -> None:
     from halfcircle.present.layout import window_layout
 

@@ -169,6 +169,7 @@ class _Person:
         self.closed = True
 
 
+@pytest.mark.video
 @pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
 def test_a_guided_session_in_front_of_a_camera_assesses_practises_and_reassesses() -> None:
     flow = GuidedSessionFlow("toe_touch", "half_circle", first_run=True)
@@ -193,6 +194,7 @@ def test_a_guided_session_in_front_of_a_camera_assesses_practises_and_reassesses
     assert max(len(line) for line in person.result) <= 48  # large type, wrapped
 
 
+@pytest.mark.video
 @pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
 @pytest.mark.parametrize("interrupt", [False, True], ids=["unplugged", "ctrl-c"])
 def test_the_cli_saves_the_parts_done_before_the_camera_was_lost_or_ctrl_c(
@@ -265,6 +267,7 @@ def test_plain_halfcircle_in_a_terminal_with_a_screen_opens_the_guided_session(
     assert stopped.value.code == 2 and opened == ["session"]
 
 
+@pytest.mark.video
 @pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
 def test_the_cli_after_a_red_flag_advises_a_clinician_and_saves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

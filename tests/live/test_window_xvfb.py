@@ -38,6 +38,7 @@ SIZES = [(640, 480), (1280, 720), (1920, 1080)]
 LIVE_SHOT_S = 4.3
 
 pytestmark = [
+    pytest.mark.video,
     pytest.mark.skipif(
         shutil.which("Xvfb") is None or shutil.which("xdotool") is None,
         reason="needs Xvfb and xdotool (apt-get install xvfb xdotool)",
@@ -101,6 +102,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_the_real_window_is_readable_from_three_metres_and_ends_with_the_set(
     size: tuple[int, int], tmp_path: Path, shots: Path
@@ -173,6 +175,7 @@ print(json.dumps({"stop": r.stop, "message": r.message}))
 """
 
 
+@pytest.mark.video
 def test_the_guided_baseline_opens_at_the_size_asked_for(tmp_path: Path, shots: Path) -> None:
     w, h = 1280, 720
     clip = REPO / "fixtures" / "base_toe_touch.mp4"

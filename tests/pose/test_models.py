@@ -281,6 +281,7 @@ def _detect_blank(bundle: Path) -> int:
         return len(landmarker.detect(blank).pose_landmarks)
 
 
+@pytest.mark.video
 @pytest.mark.parametrize("name", SHIPPED)
 def test_a_built_bundle_loads_in_mediapipe_and_finds_nobody_in_a_blank_image(
     name: str, built: dict[str, Path]

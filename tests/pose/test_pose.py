@@ -42,6 +42,7 @@ def test_a_person_is_found_on_every_frame(person_video: Path, model: str) -> Non
     assert np.polyfit(np.arange(15), nose[:, 0] * 640, 1)[0] == pytest.approx(4.0, abs=1.0)
 
 
+@pytest.mark.video
 def test_nobody_is_found_in_an_empty_room(empty_video: Path) -> None:
     seq = _poses(empty_video)
     assert len(seq) == 10
@@ -156,6 +157,7 @@ def test_overlapping_stderr_mutes_give_stderr_back_when_the_last_stops(
     assert "shown" in err and "hidden" not in err
 
 
+@pytest.mark.video
 def test_modes_are_not_mixed_up() -> None:
     frame = np.zeros((48, 64, 3), np.uint8)
     with PoseEstimator("lite", "video") as est, pytest.raises(ValidationError):
@@ -166,11 +168,13 @@ def test_modes_are_not_mixed_up() -> None:
         pool.process(frame, 0.0)
 
 
+@pytest.mark.video
 def test_frames_of_the_wrong_type_are_refused() -> None:
     with PoseEstimator("lite", "video") as est, pytest.raises(ValidationError, match="uint8 BGR"):
         est.process(np.zeros((48, 64), np.float32), 0.0)  # type: ignore[arg-type]
 
 
+@pytest.mark.video
 def test_a_missing_model_file_is_a_model_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError):
         PoseEstimator(tmp_path / "nothing.task")
@@ -275,6 +279,7 @@ def test_two_landmarkers_on_alternate_frames_give_the_poses_of_one_bit_for_bit()
         assert np.array_equal(pose.world, ref.world, equal_nan=True)
 
 
+@pytest.mark.video
 def test_the_people_check_looks_once_per_period_and_never_when_off(person_video: Path) -> None:
     with open_source(person_video) as source:
         frames = [(f.image, f.time_s) for f in source]
@@ -343,6 +348,7 @@ def _drain(stage: PoseEstimator, quiet_s: float = 1.0) -> list:  # type: ignore[
     return got
 
 
+@pytest.mark.video
 @pytest.mark.parametrize(("cores", "workers"), [({0}, 1), ({0, 1, 2}, 2)])
 def test_a_file_is_read_by_one_landmarker_per_core_up_to_two(
     cores: set[int], workers: int, monkeypatch: pytest.MonkeyPatch

@@ -106,6 +106,7 @@ def test_a_baseline_clips_row_leaves_the_half_circle_columns_empty(batch_out: Ba
     assert row["view"] == "front" and row["frames"] == 300
 
 
+@pytest.mark.video
 def test_a_half_circle_recordings_row_counts_what_the_rep_counter_saw(
     batch_out: BatchPlan,
 ) -> None:
@@ -121,6 +122,7 @@ def test_the_half_circle_columns_are_every_per_rep_column() -> None:
     assert per_rep | {"reps", "incomplete_reps", "aborted"} == set(HALF_CIRCLE_COLUMNS)
 
 
+@pytest.mark.video
 def test_a_baseline_clips_rep_files_do_not_coach_its_tests_as_half_circles(
     batch_out: BatchPlan,
 ) -> None:
@@ -131,6 +133,7 @@ def test_a_baseline_clips_rep_files_do_not_coach_its_tests_as_half_circles(
     assert ABORTED_CUE not in text
 
 
+@pytest.mark.video
 def test_a_half_circle_recordings_rep_files_are_those_of_analyze(batch_out: BatchPlan) -> None:
     reps, summary = _files(batch_out, PRACTICE_ID)
     analysis = analyze_poses(_side_bends())
@@ -291,6 +294,7 @@ def test_range_and_smoothness_draws_nearly_equal_videos_close_with_plain_labels(
         _assert_plain_and_apart(plot, which)
 
 
+@pytest.mark.video
 def test_symmetry_plot_has_one_scale_on_both_axes(nearly_equal: dict[str, list[Plot]]) -> None:
     (plot,) = nearly_equal["symmetry (on the line: even)"]
     lo, hi = plot.ax.get_xlim()
@@ -325,6 +329,7 @@ def test_plots_over_time_draw_nearly_equal_sessions_level(
         _assert_plain_and_apart(plot, "y")
 
 
+@pytest.mark.video
 def test_real_differences_still_fill_the_plot() -> None:
     rows = [
         _row("anna", 0, mean_peak_forward_deg=35.0, mean_sparc=-4.0),
@@ -338,6 +343,7 @@ def test_real_differences_still_fill_the_plot() -> None:
         assert lo <= 35.0 and 70.0 <= hi and hi - lo < 1.3 * (70.0 - 35.0)
 
 
+@pytest.mark.video
 def test_links_to_reports_work_for_names_holding_a_hash_or_a_question_mark(
     tmp_path: Path,
 ) -> None:

@@ -57,6 +57,7 @@ def test_a_file_written_atomically_appears_whole_or_not_at_all(tmp_path: Path) -
     assert path.read_text() == "new\n" and _names(tmp_path) == ["frames.csv"]
 
 
+@pytest.mark.video
 def test_clearing_an_earlier_run_removes_its_files_and_leftovers_and_nothing_else(
     tmp_path: Path,
 ) -> None:
@@ -68,6 +69,7 @@ def test_clearing_an_earlier_run_removes_its_files_and_leftovers_and_nothing_els
     assert _names(tmp_path) == [".report.html.notapid.tmp", "notes.txt", "poses.csv"]
 
 
+@pytest.mark.video
 def test_an_atomic_video_appears_only_when_complete(tmp_path: Path) -> None:
     path = tmp_path / "annotated.mp4"
     frame = np.zeros((48, 64, 3), np.uint8)
