@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 
-import halfcircle.present.report
+import halfcircle.present.page
 from halfcircle.analyze.video import analyze_poses, rep_dicts
 from halfcircle.batch.cohort import cohort_rows
 from halfcircle.batch.plan import BatchPlan, VideoEntry
@@ -224,14 +224,14 @@ class Plot:
 def _plots(rows: list[dict[str, Any]]) -> dict[str, list[Plot]]:
     """The plots of the page of ``rows``, as it embeds them, by title."""
     drawn: list[Figure] = []
-    real = halfcircle.present.report._figure_png
+    real = halfcircle.present.page.figure_png
 
     def keep(fig: Any) -> bytes:
         drawn.append(fig)
         return real(fig)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(halfcircle.present.report, "_figure_png", keep)
+        mp.setattr(halfcircle.present.page, "figure_png", keep)
         render_cohort(rows)
     plots: dict[str, list[Plot]] = {}
     for fig in drawn:

@@ -446,9 +446,9 @@ def _smallest_text_px(fig: Figure, dpi: int, shown_px: int) -> float:
     """The smallest text of ``fig`` in CSS px, once its PNG is scaled to fit ``shown_px``."""
     from matplotlib.text import Text
 
-    from halfcircle.present.report import _figure_png
+    from halfcircle.present.page import figure_png
 
-    png = _figure_png(fig, dpi)  # draws the figure: every tick label exists now
+    png = figure_png(fig, dpi)  # draws the figure: every tick label exists now
     width = int.from_bytes(png[16:20], "big")  # the PNG header's width
     texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
     smallest_pt = min(float(t.get_fontsize()) for t in texts)

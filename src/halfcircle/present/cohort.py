@@ -49,6 +49,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import quote
 
 from halfcircle.coaching.baseline import MDC, TESTS
+from halfcircle.present import page
+from halfcircle.present.page import PAGE_CSS, img_html
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -286,8 +288,6 @@ def _scale_axis(ax: Axes, which: Literal["x", "y"], values: list[float], col: st
 
 def render_cohort(rows: list[dict[str, Any]], title: str = "cohort") -> str:
     """The cohort page as one self-contained HTML string (plots embedded as PNG)."""
-    from halfcircle.present.report import PAGE_CSS, _img
-
     n = len(rows)
     by_status: dict[str, int] = {}
     for r in rows:
@@ -309,16 +309,16 @@ def render_cohort(rows: list[dict[str, Any]], title: str = "cohort") -> str:
     if practice:
         parts += [
             "<h2>Across videos</h2>",
-            _img(_plot_across(practice), "range and smoothness of each video"),
+            img_html(_plot_across(practice), "range and smoothness of each video"),
         ]
         parts += [
             "<h2>Half circles over time, per person</h2>",
-            _img(_plot_over_time(practice, _OVER_TIME), "half-circle measures over time"),
+            img_html(_plot_over_time(practice, _OVER_TIME), "half-circle measures over time"),
         ]
     if baseline:
         parts += [
             "<h2>Baseline tests over time, per person</h2>",
-            _img(_plot_over_time(baseline, _BASELINE_OVER_TIME), "baseline measures over time"),
+            img_html(_plot_over_time(baseline, _BASELINE_OVER_TIME), "baseline measures over time"),
         ]
     if not practice and not baseline:
         parts.append("<p>No video could be measured, so there is nothing to plot.</p>")
@@ -349,7 +349,6 @@ def _colours(people: list[str]) -> dict[str, Any]:
 def _plot_across(rows: list[dict[str, Any]]) -> bytes:
     from matplotlib.figure import Figure
 
-    from halfcircle.present.report import _figure_png
 
     people = sorted({r["person"] or "(unknown)" for r in rows})
     colours = _colours(people)
@@ -395,14 +394,13 @@ def _plot_across(rows: list[dict[str, Any]]) -> bytes:
     if len(people) <= 12:
         ax2.legend(frameon=False, fontsize=8, loc="best")
     fig.tight_layout()
-    return _figure_png(fig)
+    return page.figure_png(fig)
 
 
 def _plot_over_time(rows: list[dict[str, Any]], measures: tuple[tuple[str, str], ...]) -> bytes:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
     from matplotlib.figure import Figure
 
-    from halfcircle.present.report import _figure_png
 
     shown = [(col, label) for col, label in measures if any(_finite(r[col]) for r in rows)]
     people = sorted({r["person"] or "(unknown)" for r in rows})
@@ -438,7 +436,7 @@ def _plot_over_time(rows: list[dict[str, Any]], measures: tuple[tuple[str, str],
         if k == 0 and len(people) <= 12 and ax.get_legend_handles_labels()[0]:
             ax.legend(frameon=False, fontsize=8, loc="best")
     fig.tight_layout()
-    return _figure_png(fig)
+    return page.figure_png(fig)
 
 
 def _num(v: Any) -> float:

@@ -43,7 +43,7 @@ from halfcircle.history.progress import (
 from halfcircle.history.store import History
 from halfcircle.present.cohort import AXIS_RANGES, AxisRange, axis_limits
 from halfcircle.present.glance import glance_lines
-from halfcircle.present.report import PAGE_CSS
+from halfcircle.present.page import PAGE_CSS
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist

@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import gc
 import html
-import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
@@ -36,6 +35,8 @@ import numpy as np
 from halfcircle.coaching.scoring import ScoreConfig, points
 from halfcircle.files import replace_text
 from halfcircle.kinematics.view import view_words
+from halfcircle.present import page
+from halfcircle.present.page import PAGE_CSS, img_html
 from halfcircle.words import join_and
 
 if TYPE_CHECKING:
@@ -48,30 +49,6 @@ if TYPE_CHECKING:
 #: Largest annotated video embedded into the page (bytes); larger ones are linked.
 EMBED_VIDEO_MAX_BYTES: Final = 25_000_000
 
-#: The style of every page halfcircle writes (report, history, cohort); each may add its own.
-PAGE_CSS: Final = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f7f4;color:#1d2a2a}
-main{max-width:980px;margin:0 auto;padding:24px}
-h1{font-weight:600;margin:0 0 4px}h2{margin-top:32px;font-weight:600}
-.sub{color:#5a6b6b;margin:0 0 20px}
-.cards{display:flex;gap:12px;flex-wrap:wrap}
-.card{background:#fff;border-radius:12px;padding:14px 18px;box-shadow:0 1px 3px #0001;min-width:140px}
-.card b{display:block;font-size:28px;color:#1f7a6d}
-.card small{display:block;color:#5a6b6b;margin-top:2px}
-video,img{max-width:100%;border-radius:12px;background:#000}
-img{background:#fff}
-.tablewrap{overflow-x:auto;background:#fff;border-radius:12px;max-width:100%;margin-top:12px}
-table{border-collapse:collapse;width:100%;background:#fff}
-th,td{padding:8px 10px;text-align:right;border-bottom:1px solid #e6e9e6}
-th:first-child,td:first-child{text-align:left}
-.feedback li{margin:6px 0}.note{color:#8a5a00}
-.explain{color:#3d4d4d;margin:12px 0 0;max-width:72ch}
-.foot{color:#5a6b6b;font-size:13px;margin:8px 0 0}
-th[title]{cursor:help}td{white-space:nowrap}
-h1,.sub,.card,li,p{overflow-wrap:anywhere}
-picture{display:block}
-@media (max-width:600px){main{padding:16px}.card{flex:1 1 calc(50% - 6px);min-width:0;box-sizing:border-box}th,td{padding:8px}}
-footer{color:#7a8a8a;font-size:13px;margin-top:32px}
-"""  # noqa: E501
 
 
 def write_report(
@@ -562,17 +539,6 @@ def _video_html(video: Path | None, base: Path | None, *, embed: bool = True) ->
     return f"<h2>Your video</h2><video controls muted playsinline src='{src}'></video>"
 
 
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'>"
-
-
-def _figure_png(fig: object, dpi: int = 110) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")  # type: ignore[attr-defined]
-    return buf.getvalue()
-
-
 @dataclass(frozen=True)
 class FigureLayout:
     """How a plot of the page is drawn for one kind of screen.
@@ -611,7 +577,7 @@ def _picture(draw: Callable[[FigureLayout], Figure], alt: str) -> str:
     return (
         f"<picture><source media='(max-width: {PHONE_MAX_WIDTH_PX}px)' "
         f"srcset='data:image/png;base64,{phone}'>"
-        + _img(_drawn_png(draw, WIDE), alt)
+        + img_html(_drawn_png(draw, WIDE), alt)
         + "</picture>"
     )
 
@@ -625,7 +591,7 @@ def _drawn_png(draw: Callable[[FigureLayout], Figure], layout: FigureLayout) -> 
     """
     fig = draw(layout)
     try:
-        return _figure_png(fig, layout.dpi)
+        return page.figure_png(fig, layout.dpi)
     finally:
         fig.clear()
         del fig

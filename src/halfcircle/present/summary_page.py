@@ -27,7 +27,7 @@ from halfcircle.history.progress import (
 )
 from halfcircle.history.store import History
 from halfcircle.present.glance import glance_lines, short_date
-from halfcircle.present.report import PAGE_CSS
+from halfcircle.present.page import PAGE_CSS
 
 __all__ = ["in_range", "write_summary"]
 
