@@ -243,6 +243,7 @@ class VideoResult:
         Raises:
             SettingsError: The summary names settings this halfcircle does not know.
         """
+        # lazy: loads scipy
         from halfcircle.config import settings_from_dict
 
         if self.analysis is not None:
@@ -284,6 +285,7 @@ class VideoResult:
         Raises:
             InputError: This result was loaded from a folder (it holds no poses).
         """
+        # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
         from halfcircle.present.outputs import write_outputs
 
         if self.analysis is None:
@@ -322,12 +324,15 @@ def analyze_video(
         VideoSourceError: The file is missing or cannot be read as a video.
         ModelError: The pose model is missing or damaged.
     """
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.video import (
         analyze_poses,
         extract_poses,
         frames_announced,
         note_frames_expected,
     )
+
+    # lazy: loads scipy
     from halfcircle.config import Settings
 
     settings = settings or Settings()
@@ -343,6 +348,7 @@ def from_analysis(analysis: Analysis) -> VideoResult:
     """The :class:`VideoResult` of an in-memory :class:`~halfcircle.analyze.video.Analysis`."""
     import pandas as pd
 
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.video import FRAME_COLUMNS, frame_columns, rep_dicts, summary_dict
 
     reps, aborted = rep_dicts(analysis)
@@ -367,7 +373,10 @@ def load_output(folder: str | Path) -> VideoResult:
     """
     import pandas as pd
 
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.video import FRAME_COLUMNS
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.present.outputs import OUTPUT_FILES
 
     folder = Path(folder)
@@ -433,6 +442,7 @@ class BatchOutput:
         if rows.empty:
             raise InputError(f"There is no video {video_id!r} in the batch at {self.path}.")
         row = rows.iloc[0]
+        # lazy: loads scipy
         from halfcircle.present.cohort import READ
 
         if row["status"] not in READ:
@@ -441,6 +451,7 @@ class BatchOutput:
 
     def videos(self) -> Iterator[tuple[str, VideoResult]]:
         """``(id, result)`` of every video that was read (status ok, warning or not measured)."""
+        # lazy: loads scipy
         from halfcircle.present.cohort import READ
 
         for _, row in self.table.iterrows():
@@ -513,6 +524,7 @@ def load_history(db: str | Path | None = None) -> HistoryTables:
     """
     import pandas as pd
 
+    # lazy: loads scipy
     from halfcircle.history.store import History, default_db_path
 
     path = Path(db) if db is not None else default_db_path()

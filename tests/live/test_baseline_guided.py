@@ -121,6 +121,7 @@ def test_the_cli_saves_the_tests_done_before_the_camera_was_lost_and_exits_3(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import halfcircle.io.capture as capture
+    import halfcircle.live.guided_baseline as guided
     import halfcircle.live.ui as ui
     from halfcircle.history.store import History
 
@@ -131,8 +132,8 @@ def test_the_cli_saves_the_tests_done_before_the_camera_was_lost_and_exits_3(
         stand_in = (lambda _: camera) if str(spec).isdigit() else factory
         return real_open(spec, stand_in)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(capture, "open_source", plug_in)  # the physical camera
-    monkeypatch.setattr(ui, "WindowUI", lambda *a, **k: ui.HeadlessUI())  # the screen
+    monkeypatch.setattr(guided, "open_source", plug_in)  # the physical camera
+    monkeypatch.setattr(guided, "WindowUI", lambda *a, **k: ui.HeadlessUI())  # the screen
     db = tmp_path / "h.sqlite3"
     code = cli.main(["baseline", "--camera", "0", "--model", "lite", "--db", str(db)])
     out, err = capsys.readouterr()

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from halfcircle import __version__
+from halfcircle.config import settings_diff
 from halfcircle.errors import HalfcircleError, InputError
+from halfcircle.models import model_path, sha256_of
 
 if TYPE_CHECKING:
 
@@ -90,6 +93,7 @@ def find_batch_videos(
     Raises:
         InputError: An input does not exist.
     """
+    # lazy: loads cv2
     from halfcircle.io.capture import VIDEO_SUFFIXES
 
     excluded = exclude.resolve() if exclude is not None else None
@@ -152,9 +156,6 @@ def is_done(
     holds the annotated video when one is wanted, and every file it lists is
     there with the size it lists.
     """
-    from halfcircle import __version__
-    from halfcircle.config import settings_diff
-
     try:
         marker = json.loads((out_dir / DONE_NAME).read_text(encoding="utf-8"))
         stamp = _input_stamp(video)
@@ -260,8 +261,6 @@ def plan_batch(
         InputError: An input is missing, or no video was found.
         ModelError: The pose model is missing or damaged.
     """
-    from halfcircle.models import model_path, sha256_of
-
     sha = sha256_of(model_path(model))
     out = Path(out_dir).expanduser().resolve()
     if out.exists() and not out.is_dir():

@@ -83,6 +83,7 @@ if TYPE_CHECKING:
     from halfcircle.coaching.baseline import BaselineRun
     from halfcircle.config import Settings
     from halfcircle.pose import PoseEstimator
+from halfcircle import __version__
 from halfcircle.batch.cohort import write_cohort
 from halfcircle.batch.plan import (
     DONE_NAME,
@@ -99,6 +100,9 @@ from halfcircle.batch.plan import (
     is_done,
     plan_batch,
 )
+from halfcircle.coaching.baseline import baseline_from_poses
+from halfcircle.config import settings_diff
+from halfcircle.present.report import outside_tests
 
 __all__ = [
     "DONE_NAME",
@@ -147,6 +151,7 @@ def _worker_estimator(model: str, track_one: bool = False) -> _CachedEstimator:
 
     ``track_one``: one pose slot (the setting ``pose.track_one``), else two.
     """
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
     from halfcircle.pose import PoseEstimator
 
     slots = 1 if track_one else 2
@@ -208,6 +213,7 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
     ``"failed"`` outcome with the reason; other exceptions (bugs) propagate and
     the caller records them.
     """
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
     from halfcircle.analyze.video import (
         analyze_poses,
         extract_poses,
@@ -297,8 +303,7 @@ def write_video_outputs(
         stamp: The input's ``size`` and ``mtime_ns`` when it was read.
         extra: More facts for ``done.json`` (worker, timings).
     """
-    from halfcircle import __version__
-    from halfcircle.config import settings_diff
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
     from halfcircle.present.outputs import write_outputs
 
     t0 = time.perf_counter()
@@ -308,7 +313,6 @@ def write_video_outputs(
         tmp.mkdir(parents=True)
         run = None
         if job.baseline:
-            from halfcircle.coaching.baseline import baseline_from_poses
 
             run = baseline_from_poses(
                 analysis.poses, settings=job.settings, camera_tilt_deg=job.camera_tilt_deg
@@ -372,8 +376,8 @@ def _write_baseline_reps(folder: Path, analysis: Analysis, run: BaselineRun) -> 
     hold only the half circles outside the tests (usually none), with their cues,
     and the notes of its report. The schemas are those of ``halfcircle analyze``.
     """
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
     from halfcircle.analyze.video import SCHEMA_VERSION, rep_dicts, summary_dict
-    from halfcircle.present.report import outside_tests
 
     rest = outside_tests(analysis, run)
     reps, aborted = rep_dicts(rest)

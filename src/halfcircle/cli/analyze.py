@@ -34,14 +34,22 @@ from halfcircle.cli.options import (
     _require_videos,
     _settings_of,
 )
+from halfcircle.files import check_output_folder
+from halfcircle.io.videodate import recorded_at
+from halfcircle.io.videowriter import VideoWriteError
+from halfcircle.landmarks import PoseFrame, PoseSequence
 
 
 def _cmd_pose(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.posefile import PoseCsvWriter, iter_poses
+
+    # lazy: loads cv2
     from halfcircle.io.capture import open_source
-    from halfcircle.landmarks import PoseFrame, PoseSequence
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
     from halfcircle.pose import video_pose_stage
 
     out: Path = args.out
@@ -113,6 +121,7 @@ def _analyze_one(
     """
     import json
 
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.video import (
         analyze_poses,
         analyze_poses_pitch_from_picture,
@@ -122,7 +131,8 @@ def _analyze_one(
         summary_dict,
         text_summary,
     )
-    from halfcircle.io.videowriter import VideoWriteError
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.present.outputs import (
         OUTPUT_FILES,
         OUTPUT_NAMES,
@@ -197,6 +207,7 @@ def _analyze_one(
         bars.close()
     text = text_summary(analysis)
     if history_db is not None and analysis.measured:
+        # lazy: loads scipy
         from halfcircle.history.store import HistoryError
 
         try:
@@ -244,11 +255,17 @@ def _add_to_history(
     (:func:`_same_recording`). Returns the lines to show: progress, the advice to
     stop when the pain rose, or a problem.
     """
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.video import rep_dicts
+
+    # lazy: loads scipy
     from halfcircle.config import settings_diff
+
+    # lazy: loads scipy
     from halfcircle.history.practice import PracticeLog
+
+    # lazy: loads scipy
     from halfcircle.history.store import recording_digest
-    from halfcircle.io.videodate import recorded_at
 
     when, _ = recorded_at(video)
     started_at = when.isoformat(timespec="seconds")
@@ -285,7 +302,10 @@ def _same_recording(
     Returns the sentence to show when it does and ``replace`` is False (nothing is
     then to be added); with ``replace`` the earlier session is deleted and None returned.
     """
+    # lazy: loads scipy
     from halfcircle.history.progress import local_time
+
+    # lazy: loads scipy
     from halfcircle.history.store import History
 
     path = History(history_db).path
@@ -365,6 +385,7 @@ def analysis_folders(inputs: Sequence[Path], out: Path) -> list[tuple[Path, Path
     """
     import hashlib
 
+    # lazy: loads cv2
     from halfcircle.io.capture import VIDEO_SUFFIXES
 
     excluded = out.resolve()
@@ -400,6 +421,7 @@ def _refuse_overwriting_inputs(folders: Sequence[tuple[Path, Path]]) -> None:
 
     ``analyze out/annotated.mp4 --out out`` would remove the video it reads.
     """
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.present.outputs import OUTPUT_NAMES
 
     for video, folder in folders:
@@ -440,7 +462,6 @@ def _show_progress(queue: Any, n_videos: int, disable: bool | None) -> None:
 def _cmd_analyze(args: argparse.Namespace) -> int:
     import json
 
-    from halfcircle.files import check_output_folder
 
     settings = _settings_of(args)
     inputs = [Path(p) for p in args.videos]

@@ -29,14 +29,23 @@ from halfcircle.cli.options import (
     _require_videos,
     _settings_of,
 )
+from halfcircle.files import json_safe, replace_text
+from halfcircle.io.videodate import recorded_at
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
     import json
 
+    # lazy: loads scipy
     from halfcircle.coaching.baseline import baseline_from_poses, format_result
+
+    # lazy: loads scipy
     from halfcircle.config import settings_diff
+
+    # lazy: loads scipy
     from halfcircle.history.progress import local_time
+
+    # lazy: loads scipy
     from halfcircle.history.store import History, HistoryError
 
     if args.source is not None and args.camera is not None:
@@ -54,6 +63,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     ratings: Ratings = {}
     started_at = None  # now
     if args.source is None:
+        # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
         from halfcircle.live.guided_baseline import run_guided_baseline
 
         pain_before = None
@@ -79,10 +89,14 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     else:
         from tqdm import tqdm
 
+        # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
         from halfcircle.analyze.video import extract_poses
+
+        # lazy: loads scipy
         from halfcircle.coaching.baseline import merge_runs
+
+        # lazy: loads cv2
         from halfcircle.io.capture import open_source
-        from halfcircle.io.videodate import recorded_at
 
         runs = []
         for video in args.source:
@@ -102,6 +116,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 return EXIT_INTERRUPTED
             used = tilt
             if from_picture:
+                # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
                 from halfcircle.analyze.video import camera_tilt_phrase, picture_tilt
 
                 used, pitch, said = picture_tilt(poses, video, settings)
@@ -124,6 +139,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     if run.results and not args.no_save:
         try:
             if args.source is not None and started_at is not None:
+                # lazy: loads scipy
                 from halfcircle.history.store import recording_digest
 
                 digest = recording_digest(args.source)
@@ -234,7 +250,7 @@ def _keep_unsaved_baseline(data: dict[str, object]) -> Path:
     import tempfile
     from datetime import datetime, timezone
 
-    from halfcircle.files import json_safe, replace_text
+    # lazy: loads scipy
     from halfcircle.history.store import HistoryError
 
     name = f"halfcircle-baseline-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"

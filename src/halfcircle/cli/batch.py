@@ -19,7 +19,10 @@ from halfcircle.cli.options import (
 def _cmd_batch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    # lazy: loads dask, distributed, scipy
     from halfcircle.batch.plan import VideoOutcome, plan_batch
+
+    # lazy: loads dask, distributed, scipy
     from halfcircle.batch.run import run_batch
 
     plan = plan_batch(
@@ -50,6 +53,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             plan, workers=args.workers, scheduler=args.scheduler, on_result=on_result
         )
     failed = sum(r["status"] == "failed" for r in result.rows)
+    # lazy: loads scipy
     from halfcircle.present.cohort import READ
 
     finished = sum(r["status"] in READ for r in result.rows)

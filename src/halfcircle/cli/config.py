@@ -9,6 +9,7 @@ from halfcircle.errors import InputError
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
+    # lazy: loads scipy
     from halfcircle.config import CONFIG_ENV, resolve_settings, settings_toml
 
     if args.print_defaults:

@@ -14,9 +14,19 @@ from halfcircle.errors import InputError
 if TYPE_CHECKING:
     from halfcircle.history.store import History
 from halfcircle.cli.options import Subparsers, _add_db_option, _date_option
+from halfcircle.coaching.plan import (
+    current_plan,
+    make_plan,
+    plan_lines,
+    save_plan,
+    today_lines,
+    today_status,
+    write_ics,
+)
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
+    # lazy: loads scipy
     from halfcircle.history.store import History
 
     path = History(args.db).path
@@ -37,7 +47,10 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 def _history_command(args: argparse.Namespace, history: History) -> int:
     """``halfcircle history`` on an open history."""
+    # lazy: loads scipy
     from halfcircle.history.progress import format_trend, local_time
+
+    # lazy: loads scipy
     from halfcircle.present.glance import glance_lines
 
     if args.delete_all:
@@ -52,6 +65,7 @@ def _history_command(args: argparse.Namespace, history: History) -> int:
         print(f"Deleted session {args.delete_session}.")
         return 0
     if args.summary is not None:
+        # lazy: loads scipy
         from halfcircle.present.summary_page import write_summary
 
         start, end = _date_option("--from", args.start), _date_option("--to", args.end)
@@ -81,6 +95,7 @@ def _history_command(args: argparse.Namespace, history: History) -> int:
             rated = f"  feels {s['feels'] or '-'}, pain {pain}"
         print(f"{number:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}  (id {s['id']})")
     if args.plot is not None:
+        # lazy: loads scipy
         from halfcircle.present.history_page import plot_history
 
         png, page = plot_history(history, args.plot)
@@ -89,7 +104,7 @@ def _history_command(args: argparse.Namespace, history: History) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from halfcircle.coaching.plan import current_plan, make_plan, plan_lines, save_plan, write_ics
+    # lazy: loads scipy
     from halfcircle.history.store import History
 
     setting = args.days is not None or args.at is not None or args.use is not None
@@ -125,7 +140,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 def _cmd_today(args: argparse.Namespace) -> int:
 
-    from halfcircle.coaching.plan import current_plan, today_lines, today_status
+    # lazy: loads scipy
     from halfcircle.history.store import History
 
     path = History(args.db).path

@@ -23,12 +23,20 @@ from halfcircle.cli.options import (
     _settings_of,
 )
 from halfcircle.errors import InputError
+from halfcircle.files import check_output_folder
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.video import text_summary
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.live.options import LiveOptions, Rating
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.live.rebuild import rebuild_report
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.live.run import default_out_dir, run_live
 
     if args.rebuild is not None:
@@ -71,7 +79,6 @@ def _cmd_live(args: argparse.Namespace) -> int:
     a_file = args.source is not None and "://" not in args.source
     _require_videos([args.source] if args.source is not None else [])
     if args.out is not None:  # said before the camera opens, not after the session
-        from halfcircle.files import check_output_folder
 
         check_output_folder(args.out)
     if args.record and a_file:

@@ -6,12 +6,13 @@ import argparse
 from pathlib import Path
 
 from halfcircle.cli.options import Subparsers
+from halfcircle.models import list_models
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from halfcircle.models import list_models
 
     if args.action == "build":
+        # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
         from halfcircle.models.build import build_bundle
 
         for variant in args.variants:

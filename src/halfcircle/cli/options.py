@@ -136,6 +136,7 @@ class _QueueBars(_Bars):
 
 def _settings_of(args: argparse.Namespace) -> Settings:
     """A command's settings: defaults, ``--config`` (or ``$HALFCIRCLE_CONFIG``), ``--set``."""
+    # lazy: loads scipy
     from halfcircle.config import resolve_settings
 
     return resolve_settings(args.config, args.set or ())[0]
@@ -177,6 +178,7 @@ def _add_settings_options(parser: argparse.ArgumentParser) -> None:
 
 def _history_db(args: argparse.Namespace) -> Path:
     """The history database named by ``--db``, else the default one."""
+    # lazy: loads scipy
     from halfcircle.history.store import default_db_path
 
     return args.db if args.db is not None else default_db_path()
@@ -184,6 +186,7 @@ def _history_db(args: argparse.Namespace) -> Path:
 
 def _camera_tilt(text: str) -> float:
     """``--camera-tilt`` value: degrees the camera looks down, within the supported range."""
+    # lazy: loads scipy
     from halfcircle.kinematics.calibration import MAX_CAMERA_TILT_DEG
 
     try:
@@ -200,6 +203,7 @@ def _camera_tilt(text: str) -> float:
 
 def _window_size(text: str) -> tuple[int, int]:
     """``--window-size`` value: ``WIDTHxHEIGHT`` in pixels."""
+    # lazy: loads cv2
     from halfcircle.present.layout import parse_window_size
 
     try:
@@ -289,6 +293,7 @@ def _camera_tilt_of(args: argparse.Namespace, remembered: bool) -> tuple[float, 
         return float(args.camera_tilt), None
     last: float | None = None
     if remembered:
+        # lazy: loads scipy
         from halfcircle.history.store import History
 
         path = _history_db(args)

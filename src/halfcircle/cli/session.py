@@ -29,13 +29,15 @@ from halfcircle.cli.options import (
     _require_videos,
     _settings_of,
 )
+from halfcircle.coaching.painmodel import PainRating
+from halfcircle.coaching.redflags import ADVICE
+from halfcircle.coaching.stages import STAGES, proposed_stage
+from halfcircle.files import check_output_folder
+from halfcircle.io.videodate import recorded_at
 
 
 def _cmd_session(args: argparse.Namespace) -> int:
     """The guided session: live in a window, or ``--headless`` over a recording of one."""
-    from halfcircle.coaching.painmodel import PainRating
-    from halfcircle.files import check_output_folder
-
     if args.camera is not None and args.source is not None:
         raise InputError("Give either --camera or --source, not both.")
     if args.headless and (args.source is None or args.out is None):
@@ -57,8 +59,13 @@ def _cmd_session(args: argparse.Namespace) -> int:
         return _session_in_window(args, settings, tilt)
     from tqdm import tqdm
 
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.guided_session import measure_guided_session
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.video import extract_poses
+
+    # lazy: loads cv2
     from halfcircle.io.capture import open_source
 
     with open_source(args.source) as src:
@@ -95,9 +102,16 @@ def _finish_session(
     A run stopped early (``stop_message``, or Ctrl-C while reading a recording) keeps and
     saves the parts done.
     """
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.guided_session import SESSION_FILE, write_session_json
+
+    # lazy: loads scipy
     from halfcircle.config import settings_diff
+
+    # lazy: loads scipy
     from halfcircle.history.store import History, HistoryError, recording_digest
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.present.outputs import write_outputs
 
     stopped = stop_message or (
@@ -124,7 +138,6 @@ def _finish_session(
         started_at = None
         digest = same = None
         if args.source is not None and "://" not in str(args.source):
-            from halfcircle.io.videodate import recorded_at
 
             started_at = recorded_at(Path(args.source))[0].isoformat(timespec="seconds")
             digest = recording_digest([args.source])
@@ -173,10 +186,16 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
     """The guided session in the live window: the test and stage remembered or proposed."""
     import time
 
+    # lazy: loads scipy
     from halfcircle.coaching.guided import TARGETED, next_session_target
-    from halfcircle.coaching.stages import STAGES, proposed_stage
+
+    # lazy: loads scipy
     from halfcircle.history.store import History, HistoryError
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.live.guided_session import GuidedSessionFlow, open_voice, run_guided_session
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.live.run import default_out_dir
 
     test, stage, first_run = args.assess, args.stage, True
@@ -213,7 +232,6 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
         if voice is not None:
             voice.close()
     if result.session is None:
-        from halfcircle.coaching.redflags import ADVICE
 
         if result.stop == "red_flag":
             print(ADVICE)

@@ -34,7 +34,14 @@ from halfcircle.coaching.baseline import (
 )
 from halfcircle.coaching.painmodel import PainRating, PainRules, pain_decision
 from halfcircle.errors import CameraLostError, HalfcircleError
-from halfcircle.kinematics.measure import AngleSample
+from halfcircle.io.capture import open_source
+from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
+from halfcircle.landmarks import PoseFrame, PoseSequence
+from halfcircle.live.coach import positioning_advice
+from halfcircle.live.run import default_estimator
+from halfcircle.live.ui import WindowUI
+from halfcircle.present.layout import window_layout
+from halfcircle.present.overlay import OverlayInfo, draw_skeleton, draw_window
 
 if TYPE_CHECKING:
     from halfcircle.config import Settings
@@ -257,15 +264,6 @@ def run_guided_baseline(
         InputError: No screen for the window, or the source cannot be opened.
         ModelError: The pose model cannot be loaded.
     """
-    from halfcircle.io.capture import open_source
-    from halfcircle.kinematics.measure import StreamingKinematics
-    from halfcircle.landmarks import PoseFrame, PoseSequence
-    from halfcircle.live.coach import positioning_advice
-    from halfcircle.live.run import default_estimator
-    from halfcircle.live.ui import WindowUI
-    from halfcircle.present.layout import window_layout
-    from halfcircle.present.overlay import OverlayInfo, draw_skeleton, draw_window
-
     flow = flow if flow is not None else GuidedBaseline(pain_before=pain_before)
     make = estimator_factory or default_estimator
     the_ui = (

@@ -36,9 +36,18 @@ from halfcircle.coaching.guided import ASSESSMENTS, WELCOME
 from halfcircle.coaching.painmodel import PainRating
 from halfcircle.coaching.redflags import ADVICE, QUESTIONS
 from halfcircle.coaching.stages import STAGE_WORDS, STAGES, SetPlan
+from halfcircle.coaching.voice import SpeakerOutput, Voice, VoiceUnavailable, voice_unavailable
+from halfcircle.config import Settings
 from halfcircle.errors import CameraLostError, HalfcircleError
-from halfcircle.kinematics.measure import AngleSample
+from halfcircle.io.capture import open_source
+from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
+from halfcircle.landmarks import PoseFrame, PoseSequence
+from halfcircle.live.coach import positioning_advice
 from halfcircle.live.guided_baseline import FEEL_KEYS, draw_prompt
+from halfcircle.live.run import default_estimator
+from halfcircle.live.ui import WindowUI
+from halfcircle.present.demo import draw_demo
+from halfcircle.present.overlay import draw_skeleton
 
 if TYPE_CHECKING:
     from halfcircle.coaching.voice import Voice
@@ -319,9 +328,6 @@ def open_voice(settings: Settings | None, clock: Callable[[], float]) -> tuple[V
 
     ``clock`` gives the stream time now (s), as the live coach's does.
     """
-    from halfcircle.coaching.voice import SpeakerOutput, Voice, VoiceUnavailable, voice_unavailable
-    from halfcircle.config import Settings
-
     problem = voice_unavailable()
     if problem is None:
         try:
@@ -389,15 +395,6 @@ def run_guided_session(
         InputError: No screen for the window, or the source cannot be opened.
         ModelError: The pose model cannot be loaded.
     """
-    from halfcircle.io.capture import open_source
-    from halfcircle.kinematics.measure import StreamingKinematics
-    from halfcircle.landmarks import PoseFrame, PoseSequence
-    from halfcircle.live.coach import positioning_advice
-    from halfcircle.live.run import default_estimator
-    from halfcircle.live.ui import WindowUI
-    from halfcircle.present.demo import draw_demo
-    from halfcircle.present.overlay import draw_skeleton
-
     make = estimator_factory or default_estimator
     the_ui = ui if ui is not None else WindowUI("halfcircle session", no_screen=NO_SCREEN)
     frames: list[PoseFrame] = []

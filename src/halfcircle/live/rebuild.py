@@ -16,8 +16,9 @@ from numpy.typing import NDArray
 from halfcircle.analyze.video import Analysis, analyze_poses
 from halfcircle.config import Settings, settings_from_dict
 from halfcircle.errors import InputError, error_reason
+from halfcircle.files import replace_text
 from halfcircle.io.capture import open_source
-from halfcircle.io.videowriter import VideoWriteError
+from halfcircle.io.videowriter import H264Writer, VideoWriteError
 from halfcircle.live.options import (
     LiveOptions,
     Rating,
@@ -30,10 +31,11 @@ from halfcircle.live.record import (
     read_events,
     read_meta,
 )
-from halfcircle.present.outputs import write_outputs
+from halfcircle.present.outputs import overlay_infos, write_outputs
 from halfcircle.present.overlay import (
     draw_overlay,
 )
+from halfcircle.present.report import with_rating, write_report
 
 #: Stops that may cut the last rep short.
 _EARLY_STOPS: Final = ("camera_lost", "write_failed", "interrupted", "crashed")
@@ -139,15 +141,12 @@ def write_session_outputs(
     if gaps:
         _renumber_frames_csv(paths["frames"], indices)
         if annotate and len(indices):
-            from halfcircle.present.report import write_report
 
             paths["video"] = folder / "annotated.mp4"
             _write_annotated_sparse(analysis, indices, paths["video"])
             write_report(analysis, paths["report"], video=paths["video"])
     rating = session_rating(folder)
     if rating is not None and "report" in paths:  # what the person said, in their report
-        from halfcircle.files import replace_text
-        from halfcircle.present.report import with_rating
 
         with suppress(OSError):  # a full disk keeps the report as it is, without the rating
             page = paths["report"].read_text(encoding="utf-8")
@@ -206,9 +205,6 @@ def _renumber_frames_csv(path: Path, indices: NDArray[np.int64]) -> None:
 
 def _write_annotated_sparse(analysis: Analysis, indices: NDArray[np.int64], path: Path) -> None:
     """The annotated video when some frames have no pose: each shows the latest one."""
-    from halfcircle.io.videowriter import H264Writer
-    from halfcircle.present.outputs import overlay_infos
-
     infos = overlay_infos(analysis)
     poses = analysis.poses
     j = -1

@@ -48,6 +48,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.analyze.video import Analysis, rep_dicts, view_status
+from halfcircle.coaching.cues import record_cues
 from halfcircle.coaching.painmodel import PainRating, pain_decision
 from halfcircle.coaching.reps import RepEvent, RepRecord
 from halfcircle.coaching.spokencues import SpeechPlanner
@@ -90,6 +91,7 @@ from halfcircle.live.record import (
     previous_rating,
 )
 from halfcircle.live.ui import HeadlessUI, LiveUI, WindowUI, _draw_minimal, _wrap, question_screen
+from halfcircle.pose import LivePosePool, PoseEstimator, _native_stderr_silenced
 from halfcircle.poseconfig import PoseConfig
 from halfcircle.present.layout import window_layout
 from halfcircle.present.outputs import OUTPUT_FILES
@@ -242,8 +244,6 @@ def default_estimator(
     follow two different people), the full model keeps 30 fps with one pose
     slot, and the second core is left to the people check, decoding and drawing.
     """
-    from halfcircle.pose import LivePosePool, PoseEstimator
-
     pose = pose or PoseConfig()
     slots = 1 if pose.track_one else 2
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -358,7 +358,6 @@ class _Run:
             self._write_missing(self.pending.popleft())
         if not self.stats.submit_ms:
             # The runtime prints a few lines on its first inference, on its own thread.
-            from halfcircle.pose import _native_stderr_silenced
 
             self._quiet = ExitStack()
             self._quiet.enter_context(_native_stderr_silenced())
@@ -539,7 +538,6 @@ class _Run:
                 self.text_ratios[name] = min(self.text_ratios.get(name, ratio), ratio)
 
     def _record_events(self, events: list[RepEvent]) -> None:
-        from halfcircle.coaching.cues import record_cues
 
         for e in events:
             if e.record is None:

@@ -32,7 +32,10 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 
+from halfcircle.coaching.baseline import MDC, margin_deg
+from halfcircle.coaching.cues import record_cues
 from halfcircle.coaching.scoring import ScoreConfig, points
+from halfcircle.config import changed_settings
 from halfcircle.files import replace_text
 from halfcircle.kinematics.view import view_words
 from halfcircle.present import page
@@ -85,8 +88,8 @@ def render_report(
             attempts that were those tests (:func:`outside_tests`). None for a
             half-circle recording.
     """
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
     from halfcircle.analyze.video import camera_tilt_phrase, summary_dict
-    from halfcircle.config import changed_settings
 
     s = summary_dict(analysis)
     camera = camera_tilt_phrase(s)
@@ -138,6 +141,7 @@ def _half_circle_body(
     analysis: Analysis, s: dict[str, Any], video: Path | None, base: Path | None
 ) -> list[str]:
     """Cards, video, feedback, plots and rep table of a half-circle recording."""
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
     from halfcircle.analyze.video import (
         frames_sentence,
         peak_forward_seen_deg,
@@ -290,6 +294,7 @@ def outside_tests(analysis: Analysis, run: BaselineRun) -> Analysis:
     analysis's own that the run does not cover (someone else in view, a stopped
     run, reps outside the tests).
     """
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
     from halfcircle.analyze.video import BASELINE_HINT_START
 
     spans = [(r.start_s, r.end_s) for r in run.results]
@@ -333,8 +338,6 @@ _TEST_PHRASES: Final[dict[str, str]] = {
 
 def baseline_feedback(run: BaselineRun) -> list[str]:
     """Plain-language sentences about the baseline tests of a recording."""
-    from halfcircle.coaching.baseline import MDC, margin_deg
-
     if not run.results:
         if not run.calibrated:
             return ["We could not find a baseline test in this clip."]
@@ -434,7 +437,6 @@ def feedback(analysis: Analysis) -> list[str]:
             advised.add(f"further_{weaker}")  # the same advice as a rep's cue
         else:
             out.append("Your side bends were even on both sides.")
-    from halfcircle.coaching.cues import record_cues
 
     for r in complete:
         for cue in record_cues(r):
@@ -450,8 +452,6 @@ def _aborted_feedback(aborted: list[RepRecord], seen: set[str], *, also: bool) -
     ``seen`` holds the cue texts already given (updated); ``also`` when complete
     half circles were mentioned before.
     """
-    from halfcircle.coaching.cues import record_cues
-
     if not aborted:
         return []
     when = ", ".join(f"{r.start_s:.1f}–{r.end_s:.1f} s" for r in aborted)
