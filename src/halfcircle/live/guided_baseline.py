@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,15 +45,17 @@ from halfcircle.present.overlay import OverlayInfo, draw_skeleton, draw_window
 
 if TYPE_CHECKING:
     from halfcircle.config import Settings
-    from halfcircle.io.capture import CaptureFactory
+    from halfcircle.io.capture import CaptureFactory, Frame
     from halfcircle.live.ui import LiveUI
 
 __all__ = [
     "FEEL_KEYS",
     "GuidedBaseline",
+    "GuidedFlow",
     "GuidedResult",
     "Ratings",
     "draw_prompt",
+    "feed_frame",
     "run_guided_baseline",
 ]
 
@@ -282,16 +284,7 @@ def run_guided_baseline(
             )
             try:
                 for frame in source:
-                    if source.live:
-                        estimator.submit(frame.image, frame.time_s)
-                        poses = estimator.poll()
-                    else:
-                        poses = [estimator.process(frame.image, frame.time_s)]
-                    for pose in poses:
-                        frames.append(pose)
-                        flow.update(kin.update(pose))
-                    if flow.state == "calibrating" and frames:  # once the model has answered
-                        flow.positioning = positioning_advice(frames[-1])
+                    poses = feed_frame(estimator, frame, source.live, kin, flow, frames)
                     image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
                     window = the_ui.canvas_size()
                     if window is not None:  # the prompt in large type, laid out for the window
@@ -327,6 +320,45 @@ def run_guided_baseline(
     ratings[None] = flow.overall()
     run = baseline_from_poses(poses_seen, height_cm, settings, camera_tilt_deg=camera_tilt_deg)
     return GuidedResult(run, ratings, stop, message, error)
+
+
+class GuidedFlow(Protocol):
+    """What a guided flow's camera loop feeds: its state, positioning advice and samples."""
+
+    state: str
+    positioning: str | None
+
+    def update(self, sample: AngleSample) -> None:
+        """Take one frame's angles."""
+        ...
+
+
+def feed_frame(
+    estimator: Any,
+    frame: Frame,
+    live: bool,
+    kin: StreamingKinematics,
+    flow: GuidedFlow,
+    seen: list[PoseFrame],
+) -> list[PoseFrame]:
+    """Pose one frame and feed its poses to the kinematics and the flow; those poses.
+
+    A camera's frame is submitted and the poses ready are collected (none, one or
+    more); a file's frame is posed at once. The poses are appended to ``seen``;
+    while the flow calibrates, it gets positioning advice from the latest pose
+    seen, once the model has answered.
+    """
+    if live:
+        estimator.submit(frame.image, frame.time_s)
+        poses: list[PoseFrame] = estimator.poll()
+    else:
+        poses = [estimator.process(frame.image, frame.time_s)]
+    for pose in poses:
+        seen.append(pose)
+        flow.update(kin.update(pose))
+    if flow.state == "calibrating" and seen:
+        flow.positioning = positioning_advice(seen[-1])
+    return poses
 
 
 def draw_prompt(image: NDArray[np.uint8], text: str) -> None:

@@ -42,8 +42,7 @@ from halfcircle.errors import CameraLostError, HalfcircleError
 from halfcircle.io.capture import open_source
 from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
-from halfcircle.live.coach import positioning_advice
-from halfcircle.live.guided_baseline import FEEL_KEYS, draw_prompt
+from halfcircle.live.guided_baseline import FEEL_KEYS, draw_prompt, feed_frame
 from halfcircle.live.run import default_estimator
 from halfcircle.live.ui import WindowUI
 from halfcircle.present.demo import draw_demo
@@ -410,16 +409,7 @@ def run_guided_session(
             )
             try:
                 for frame in source:
-                    if source.live:
-                        estimator.submit(frame.image, frame.time_s)
-                        poses = estimator.poll()
-                    else:
-                        poses = [estimator.process(frame.image, frame.time_s)]
-                    for pose in poses:
-                        frames.append(pose)
-                        flow.update(kin.update(pose))
-                    if flow.state == "calibrating" and frames:
-                        flow.positioning = positioning_advice(frames[-1])
+                    poses = feed_frame(estimator, frame, source.live, kin, flow, frames)
                     text = flow.spoken()
                     if voice is not None and text is not None and text != said:
                         voice.say(text, frame.time_s)
