@@ -14,6 +14,8 @@ from typing import Any
 from halfcircle.coaching.baseline import MDC
 from halfcircle.coaching.scoring import PersonalBest, points
 from halfcircle.errors import InputError
+from halfcircle.history.database import HistoryError, utc_now
+from halfcircle.history.pain import pain_advice
 from halfcircle.history.progress import (
     _VIEW_WORDS,
     PRACTICE_SETTING_TABLES,
@@ -21,7 +23,8 @@ from halfcircle.history.progress import (
     _settings_differ,
     _tilts_differ,
 )
-from halfcircle.history.store import History, HistoryError, _now
+from halfcircle.history.store import History
+from halfcircle.history.trend import personal_best
 
 
 class PracticeLog:
@@ -57,7 +60,7 @@ class PracticeLog:
         self.history = History(path)
         self.source = source
         self.recording_sha256 = recording_sha256
-        self.started_at = started_at or _now()
+        self.started_at = started_at or utc_now()
         self.video_path = video_path
         self.camera_tilt_deg = camera_tilt_deg
         self.settings = settings
@@ -71,7 +74,7 @@ class PracticeLog:
 
     def _read_best(self) -> None:
         before = self.started_at  # a recorded video may be dated in the past
-        self.best_before = self.history.personal_best(until=before)
+        self.best_before = personal_best(self.history, until=before)
         self.tilt_before = self.history.last_camera_tilt(before)
         self.view_before = self.history.last_view(before)
         self.settings_before = self.history.last_settings(before)
@@ -120,7 +123,7 @@ class PracticeLog:
         def write() -> str | None:
             sid = self._session()
             self.history.add_rating(sid, feels, pain)
-            return self.history.pain_advice(sid)
+            return pain_advice(self.history, sid)
 
         advice = self._write(write)
         return advice if isinstance(advice, str) else None
