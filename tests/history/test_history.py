@@ -588,3 +588,26 @@ def test_a_practice_log_that_cannot_write_says_so_and_never_raises(tmp_path: Pat
         "Your progress history could not be updated"
     )
     assert log.problem.endswith("the session folder keeps everything.")
+
+
+def test_a_practice_session_keeps_how_many_frames_were_measured_and_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from halfcircle.cli import main
+
+    db = tmp_path / "h.sqlite3"
+    log = PracticeLog(db, "camera 0")
+    log.finish([_rep(1, 70, 40)], view="front", frames=(412, 8))
+    with History(db) as h:
+        session = h.sessions()[-1]
+    assert (session["frames_measured"], session["frames_skipped"]) == (412, 8)
+    assert main(["history", "--db", str(db)]) == 0
+    assert "412 of 420 frames measured" in capsys.readouterr().out
+
+
+def test_frame_counts_are_never_negative(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        sid = h.record_practice([_rep(1, 70, 40)])
+        with pytest.raises(InputError, match="never negative"):
+            h.replace_practice_reps(sid, [_rep(1, 70, 40)], frames=(10, -1))
+        assert h.sessions()[-1]["frames_measured"] is None  # nothing half-written

@@ -96,7 +96,14 @@ def _history_command(args: argparse.Namespace, history: History) -> int:
         if s["feels"] or s["pain"] is not None:
             pain = "-" if s["pain"] is None else s["pain"]
             rated = f"  feels {s['feels'] or '-'}, pain {pain}"
-        print(f"{number:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}  (id {s['id']})")
+        frames = ""
+        if s["frames_measured"] is not None:
+            measured, skipped = s["frames_measured"], s["frames_skipped"] or 0
+            frames = f"  {measured} of {measured + skipped} frames measured"
+        print(
+            f"{number:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}{frames}"
+            f"  (id {s['id']})"
+        )
     if args.plot is not None:
         # lazy: loads scipy
         from halfcircle.present.history_page import plot_history

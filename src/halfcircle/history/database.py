@@ -102,6 +102,12 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE INDEX recordings_sha256 ON recordings(sha256);
     """,
+    # 7: how many frames of a practice session were measured, and how many skipped
+    # because the model was busy (NULL where not known)
+    """
+    ALTER TABLE sessions ADD COLUMN frames_measured INTEGER;
+    ALTER TABLE sessions ADD COLUMN frames_skipped INTEGER;
+    """,
 )
 
 #: Schema version this code writes.

@@ -112,10 +112,20 @@ class PracticeLog:
         """Add one rep (:meth:`RepRecord.as_dict` or a ``reps.json`` entry)."""
         self._write(lambda: self.history.add_practice_reps(self._session(), [rep]))
 
-    def replace_reps(self, reps: Sequence[Mapping[str, Any]], view: str | None = None) -> None:
-        """Replace the reps written so far, e.g. by the final report's numbers."""
+    def replace_reps(
+        self,
+        reps: Sequence[Mapping[str, Any]],
+        view: str | None = None,
+        frames: tuple[int, int] | None = None,
+    ) -> None:
+        """Replace the reps written so far, e.g. by the final report's numbers.
+
+        ``frames``: the session's ``(measured, skipped)`` frame counts, when known.
+        """
         if reps or self.session_id is not None:
-            self._write(lambda: self.history.replace_practice_reps(self._session(), reps, view))
+            self._write(
+                lambda: self.history.replace_practice_reps(self._session(), reps, view, frames)
+            )
 
     def rate(self, feels: str | None, pain: int | None) -> str | None:
         """Add how the session felt; returns advice when pain rose since last session."""
@@ -185,13 +195,19 @@ class PracticeLog:
             )
         return lines
 
-    def finish(self, reps: Sequence[Mapping[str, Any]], view: str | None) -> list[str]:
-        """Store the session's final reps and close; returns the lines to show.
+    def finish(
+        self,
+        reps: Sequence[Mapping[str, Any]],
+        view: str | None,
+        frames: tuple[int, int] | None = None,
+    ) -> list[str]:
+        """Store the session's final reps (and frame counts) and close; the lines to show.
 
-        The lines compare the reps with the best before (:meth:`against_best`),
+        ``frames`` is ``(measured, skipped)``: the frames posed, and those the busy model
+        skipped. The lines compare the reps with the best before (:meth:`against_best`),
         followed by :attr:`problem` when the history could not be updated.
         """
-        self.replace_reps(reps, view=view)
+        self.replace_reps(reps, view=view, frames=frames)
         lines = self.against_best(reps, view)
         self.close()
         return lines if self.problem is None else [*lines, self.problem]

@@ -52,6 +52,7 @@ from typing import Any
 
 from halfcircle.coaching.baseline import BaselineResult
 from halfcircle.coaching.plan import TodayStatus, plans, today_status
+from halfcircle.errors import InputError
 from halfcircle.history.database import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -157,14 +158,27 @@ class History(Database):
             insert_reps(conn, session_id, reps)
 
     def replace_practice_reps(
-        self, session_id: int, reps: Sequence[Mapping[str, Any]], view: str | None = None
+        self,
+        session_id: int,
+        reps: Sequence[Mapping[str, Any]],
+        view: str | None = None,
+        frames: tuple[int, int] | None = None,
     ) -> None:
-        """Replace a session's reps (and set its camera view) in one transaction."""
+        """Replace a session's reps in one transaction.
+
+        ``view`` (when given) becomes the session's camera view, and ``frames`` its
+        ``(measured, skipped)`` frame counts.
+        """
         with self.transaction() as conn:
             conn.execute("DELETE FROM practice_reps WHERE session_id = ?", (session_id,))
             insert_reps(conn, session_id, reps)
             if view is not None:
                 conn.execute("UPDATE sessions SET view = ? WHERE id = ?", (view, session_id))
+            if frames is not None:
+                conn.execute(
+                    "UPDATE sessions SET frames_measured = ?, frames_skipped = ? WHERE id = ?",
+                    (*_frame_counts(frames), session_id),
+                )
 
     def record_practice(
         self,
@@ -325,6 +339,13 @@ class History(Database):
         """How the plan has been kept up to ``today`` (local; now when None)."""
         days = {local_datetime(s["started_at"]).date() for s in self.sessions()}
         return today_status(plans(self.conn), days, today or date.today())
+
+
+def _frame_counts(frames: tuple[int, int]) -> tuple[int, int]:
+    measured, skipped = (int(n) for n in frames)
+    if measured < 0 or skipped < 0:
+        raise InputError(f"Frame counts are never negative, got {measured} and {skipped}.")
+    return measured, skipped
 
 
 def recording_digest(paths: Sequence[Path | str]) -> str:
