@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from halfcircle.analyze.video import Analysis, analyze_poses, rep_dicts
+from halfcircle.analyze.video import Analysis, analyze_poses, movement_dicts
 from halfcircle.coaching.baseline import BaselineRun, baseline_from_poses
-from halfcircle.coaching.drills import segment_drills
 from halfcircle.coaching.guided import (
     ASSESSMENTS,
     AssessmentSplit,
@@ -168,14 +167,7 @@ def measure_guided_session(
     # attempt that went back without crossing the front, or as an incomplete rep
     circles = [(r.start_s, r.end_s) for r in analysis.complete_reps]
     split = split_assessment(run.results, test, circles)
-    candidates: list[dict[str, Any]] = []
-    for d in rep_dicts(analysis)[0]:
-        candidates.append({"movement": "half_circle", **d})
-    if analysis.kinematics.calibration is not None:
-        for drill in segment_drills(analysis.kinematics):
-            m = drill.metrics
-            if not any(m.start_s < b and a < m.end_s for a, b in circles):
-                candidates.append(json_safe(drill.as_dict()))
+    candidates = movement_dicts(analysis)  # half circles and drills, as reps.json lists them
     practice = [d for d in candidates if split.in_practice(d["start_s"], d["end_s"])]
     if stage is None and practice:
         stage = _STAGE_OF[Counter(d["movement"] for d in practice).most_common(1)[0][0]]
