@@ -32,6 +32,8 @@ import numpy as np
 
 from halfcircle.analyze.guided_session import GuidedSession, measure_guided_session
 from halfcircle.coaching.baseline import TESTS, baseline_kinematics_config
+from halfcircle.coaching.cues import CueConfig
+from halfcircle.coaching.drillcues import DRILL_MOVEMENT, DrillCoach
 from halfcircle.coaching.guided import ASSESSMENTS, WELCOME
 from halfcircle.coaching.painmodel import PainRating
 from halfcircle.coaching.redflags import ADVICE, QUESTIONS
@@ -132,6 +134,9 @@ class GuidedSessionFlow:
         assessed: The first assessment's live peaks, by test (deg).
         demo: Show the stage's demonstration during the set (``d`` toggles it); it is
             always shown before the set, with the key points.
+        cue_timing: Display time and cooldowns of the drill cues (the ``[cues]`` settings).
+        cue: The movement cue on display during a side-bend or roll-down set
+            (:class:`halfcircle.coaching.drillcues.DrillCoach`), else None.
     """
 
     test: str = "toe_touch"
@@ -151,7 +156,10 @@ class GuidedSessionFlow:
     target_deg: float | None = None
     assessed: dict[str, float] = field(default_factory=dict)
     demo: bool = False
+    cue_timing: CueConfig = field(default_factory=CueConfig)
+    cue: str | None = None
     _moved: bool = False
+    _drill: DrillCoach | None = None
 
     def __post_init__(self) -> None:
         if self.first_run and self.state == "calibrating":
@@ -196,6 +204,8 @@ class GuidedSessionFlow:
             + (
                 "That's your target, no need to go further."
                 if self.at_target
+                else f"{self.cue} Press space when the set is done."
+                if self.cue
                 else (
                     f"Your target is {self.target_deg:.0f} deg. "
                     if self.target_deg is not None
@@ -215,6 +225,8 @@ class GuidedSessionFlow:
         """What the voice says on entering the current state (None: nothing new)."""
         if self.at_target:
             return "That's your target, no need to go further."
+        if self.state == "practising" and self.cue:
+            return self.cue
         if self.state in ("measuring", "practising", "calibrating"):
             return None
         return self.prompt().replace(" deg", " degrees")
@@ -230,6 +242,8 @@ class GuidedSessionFlow:
             if self._back(name, sign * float(getattr(sample, name))):
                 self._next_test()
         elif self.state == "practising":
+            cue = self._drill.update(sample) if self._drill is not None else None
+            self.cue = cue.text if cue is not None else None
             if self._back("inclination_deg", float(sample.inclination_deg)):
                 self.reps += 1
                 self._moved, self.peak_deg = False, 0.0
@@ -284,6 +298,7 @@ class GuidedSessionFlow:
 
     def _start_assessment(self, phase: Phase) -> None:
         self.phase, self.index, self.state = phase, 0, "instruct"
+        self.cue, self._drill = None, None
         self._moved, self.peak_deg = False, 0.0
 
     def key(self, key: str) -> None:
@@ -316,6 +331,8 @@ class GuidedSessionFlow:
         elif self.state == "practice_intro" and key == " ":
             self.state, self.reps, self._moved, self.peak_deg = "practising", 0, False, 0.0
             self.target_deg = self.targets.get(self.stage, self._comfortable_deg())
+            movement = DRILL_MOVEMENT.get(self.stage)
+            self._drill = DrillCoach(movement, timing=self.cue_timing) if movement else None
         elif self.state == "practising" and key == " ":
             self._start_assessment("after")
         elif self.state == "practising" and key == "d":
@@ -395,6 +412,8 @@ def run_guided_session(
         ModelError: The pose model cannot be loaded.
     """
     make = estimator_factory or default_estimator
+    if settings is not None:
+        flow.cue_timing = settings.cues
     the_ui = ui if ui is not None else WindowUI("halfcircle session", no_screen=NO_SCREEN)
     frames: list[PoseFrame] = []
     stop, message, error = "end", "", None
