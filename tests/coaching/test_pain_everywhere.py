@@ -15,6 +15,7 @@ import pytest
 from halfcircle.analyze.guided_session import GuidedSession
 from halfcircle.coaching.guided import AssessmentSplit
 from halfcircle.coaching.painmodel import PainRating, pain_guide
+from halfcircle.history.pain import pain_advice as history_pain_advice
 from halfcircle.history.store import History
 from halfcircle.live.guided_baseline import GuidedBaseline
 from halfcircle.live.options import Rating
@@ -40,7 +41,7 @@ def _history(pains: list[int], db: Path) -> str | None:
                enumerate(pains)]  # fmt: skip
         for sid, pain in zip(ids, pains, strict=True):
             h.add_rating(sid, "same", pain)
-        return h.pain_advice(ids[-1])
+        return history_pain_advice(h, ids[-1])
 
 
 def _guided_baseline(pains: list[int]) -> str:

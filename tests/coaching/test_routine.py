@@ -23,6 +23,7 @@ from halfcircle.coaching.routine import (
 )
 from halfcircle.coaching.stages import STAGE_SIDES, StageSession, proposed_stage
 from halfcircle.errors import InputError
+from halfcircle.history.guided import guided_sessions, record_guided_session
 from halfcircle.history.store import History
 from halfcircle.kinematics.measure import AngleSample
 from halfcircle.live.guided_session import GuidedSessionFlow
@@ -154,8 +155,8 @@ def test_a_routine_session_is_saved_to_the_history_like_other_stages(tmp_path: P
     reps = [{**r, "routine": "cool_down", "controlled": True, "start_s": float(i)}
             for i, r in enumerate([H, H, D, D, R, R, L, L])]  # fmt: skip
     with History(tmp_path / "h.db") as h:
-        sid = h.record_guided_session("toe_touch", [], [], reps, "routine", pain=(2, 2))
-        assert [s.stage for s in h.guided_sessions()] == ["routine"]
+        sid = record_guided_session(h, "toe_touch", [], [], reps, "routine", pain=(2, 2))
+        assert [s.stage for s in guided_sessions(h)] == ["routine"]
         saved = [r for r in h.practice_reps() if r["session_id"] == sid]
     assert len(saved) == 8
 
