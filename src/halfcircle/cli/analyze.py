@@ -252,8 +252,8 @@ def _add_to_history(
     the picture was asked, so that a later session does not take it as given.
 
     A recording already in the history is not added again, unless ``replace``
-    (:func:`_same_recording`). Returns the lines to show: progress, the advice to
-    stop when the pain rose, or a problem.
+    (:func:`_same_recording`). Returns the lines to show: progress, what the pain
+    model makes of the rating (:mod:`halfcircle.coaching.painmodel`), or a problem.
     """
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.video import rep_dicts
