@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from halfcircle.coaching.baseline import BaselineRun
     from halfcircle.config import Settings
     from halfcircle.live.guided_baseline import GuidedResult, Ratings
-from halfcircle.cli.analyze import _same_recording
 from halfcircle.cli.options import (
     EXIT_INTERRUPTED,
     EXIT_NOTHING_MEASURED,
@@ -222,14 +221,14 @@ def _save_baseline(
     from halfcircle.history.progress import local_time
 
     # lazy: loads scipy
-    from halfcircle.history.store import History, HistoryError, recording_digest
+    from halfcircle.history.store import History, HistoryError, recording_digest, same_recording
 
     saved = _Saved()
     digest = None
     try:
         if args.source is not None and measured.started_at is not None:
             digest = recording_digest(args.source)
-            saved.same = _same_recording(
+            saved.same = same_recording(
                 args.db, digest, measured.started_at, measured.source, args.replace
             )
         if saved.same is not None:
