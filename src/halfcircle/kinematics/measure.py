@@ -529,6 +529,7 @@ def measure(
                 cfg.depth_noise,
                 cfg.depth_scale_error,
                 turn_error_log(world),
+                calibration.width_ratio_sd,
             )
         trunk_b = trunk_cam @ calibration.axes.T
     else:  # provisional: fused points as they are
@@ -733,6 +734,7 @@ def measure_one(
                 cfg.depth_noise,
                 cfg.depth_scale_error,
                 turn_error_log_one(wld),
+                calibration.width_ratio_sd,
             )
         tr = ax[0][0] * x + ax[0][1] * y + ax[0][2] * z
         tf = ax[1][0] * x + ax[1][1] * y + ax[1][2] * z

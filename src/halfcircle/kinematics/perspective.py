@@ -152,6 +152,16 @@ def perspective_depth(
     )
 
 
+def ratio_noise(ratio_sd: float) -> float:
+    """Noise of the log width ratio: the neutral stance's own, at least :data:`WIDTH_RATIO_NOISE`.
+
+    MediaPipe's widths shook by 0.001 to 0.006 (log) over the rendered fixtures'
+    stances; a noisier recording (small in the picture, or shaky landmarks: a
+    synthetic 1 px of noise gave 0.04) weighs the perspective less.
+    """
+    return WIDTH_RATIO_NOISE if not ratio_sd > WIDTH_RATIO_NOISE else float(ratio_sd)
+
+
 def depth_evidence(
     z_fore: FloatArray,
     depth: FloatArray,
@@ -160,6 +170,7 @@ def depth_evidence(
     depth_noise: float,
     depth_scale_error: float,
     turn_error: FloatArray | float = 0.0,
+    ratio_noise: float = WIDTH_RATIO_NOISE,
 ) -> FloatArray:
     """Log-likelihood ratio that the trunk went away from the camera rather than towards it.
 
@@ -178,10 +189,11 @@ def depth_evidence(
         depth_noise: As :func:`~halfcircle.kinematics.geometry.fuse_depth`.
         depth_scale_error: As :func:`~halfcircle.kinematics.geometry.fuse_depth`.
         turn_error: ``(...)`` :func:`turn_error_log`, added to the width ratio's noise.
+        ratio_noise: Noise of the log width ratio (:func:`ratio_noise`).
     """
     expected = DEPTH_COMPRESSION * z_fore
     var_depth = depth_noise**2 + (depth_scale_error * expected) ** 2
-    var_persp = (WIDTH_RATIO_NOISE**2 + np.square(turn_error)) * distance**2 + (
+    var_persp = (ratio_noise**2 + np.square(turn_error)) * distance**2 + (
         DISTANCE_ERROR * z_fore
     ) ** 2
     with np.errstate(invalid="ignore"):
@@ -229,6 +241,7 @@ def settle_trunk_depth(
     depth_noise: float,
     depth_scale_error: float,
     turn_error: FloatArray,
+    ratio_sd: float = float("nan"),
 ) -> FloatArray:
     """Fused trunk vectors with their depth sign settled by the perspective where it is clear.
 
@@ -242,6 +255,8 @@ def settle_trunk_depth(
         depth_noise: As :func:`~halfcircle.kinematics.geometry.fuse_depth`.
         depth_scale_error: As :func:`~halfcircle.kinematics.geometry.fuse_depth`.
         turn_error: ``(n,)`` :func:`turn_error_log` of each frame.
+        ratio_sd: The width ratio's standard deviation over the neutral stance (see
+            :func:`ratio_noise`).
 
     Returns:
         ``(n, 3)``: see :func:`settle_depth_sign`, with the foreshortening of
@@ -255,7 +270,14 @@ def settle_trunk_depth(
     sagittal = np.degrees(np.arctan2(across, along)) <= MAX_IMAGE_LATERAL_DEG
     persp = -(ratio_log - neutral_ratio_log) * distance
     evidence = depth_evidence(
-        z_fore, depth, persp, distance, depth_noise, depth_scale_error, turn_error
+        z_fore,
+        depth,
+        persp,
+        distance,
+        depth_noise,
+        depth_scale_error,
+        turn_error,
+        ratio_noise(ratio_sd),
     )
     size = true_foreshortening(inplane, ratio_log - neutral_ratio_log)
     return settle_depth_sign(vectors, size, np.where(sagittal, evidence, 0.0))
@@ -271,6 +293,7 @@ def settle_trunk_depth_one(
     depth_noise: float,
     depth_scale_error: float,
     turn_error: float,
+    ratio_sd: float = float("nan"),
 ) -> tuple[float, float, float]:
     """Scalar twin of :func:`settle_trunk_depth` for one frame (the live path)."""
     x, y, z = vector
@@ -281,7 +304,7 @@ def settle_trunk_depth_one(
         return x, y, z
     expected = DEPTH_COMPRESSION * z_fore
     var_depth = depth_noise**2 + (depth_scale_error * expected) ** 2
-    var_persp = ((WIDTH_RATIO_NOISE**2 + turn_error**2) * distance**2) + (
+    var_persp = ((ratio_noise(ratio_sd) ** 2 + turn_error**2) * distance**2) + (
         DISTANCE_ERROR * z_fore
     ) ** 2
     persp = -(ratio_log - neutral_ratio_log) * distance
