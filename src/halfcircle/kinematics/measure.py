@@ -59,10 +59,14 @@ away from the camera (more than ``extension_min_depth`` trunk lengths, where
 upright would need it nearer) is a real one and is kept, so it reads negative
 (a rendered 20 deg lean back from 40 deg read -17 forward and 4.5 deg of side
 bend; it read 0 and 19 before); a smaller one from an oblique view still reads
-as a side bend towards the camera. From the front the sign of a lean back comes
-from MediaPipe's world depth alone, which can get it wrong: on a rendered 20 deg
-lean back from the front it put the shoulders 2 cm nearer the camera, and the
-lean read +3.5 deg. Every measure comes with a
+as a side bend towards the camera. From the front (or from behind) the sign of a
+lean back came from MediaPipe's world depth alone, which can get it wrong: on a
+rendered 20 deg lean back from the front it put the shoulders 2 cm nearer the
+camera, and the lean read +3.5 deg. Perspective now settles the sign there where
+it clearly contradicts the depth (:mod:`halfcircle.kinematics.perspective`; that
+lean back reads -17.5), and a whole recording whose depth the model read the
+other way round (a view from behind taken for a front view) is read the right
+way round by :func:`compute_kinematics` (offline only). Every measure comes with a
 confidence in [0, 1] (landmark visibility times the view's observability) and is
 NaN where it cannot be measured; lateral flexion (and with it inclination and
 phi) is NaN from a view that cannot observe it, with a note saying so.
@@ -875,7 +879,11 @@ def compute_kinematics(
         calibration: A neutral calibration to use; by default the first quiet
             upright stance of ``seq`` is found and used (the same one the
             streaming path finds). Without one, angles are relative to a level
-            front camera and a note says so.
+            front camera and a note says so. When the recording turns out to be
+            read the other way round (:func:`seen_reversed`), it is measured with
+            its depth reversed and left and right exchanged, calibrated again on
+            the same stance; the series then carries that calibration and
+            :data:`NOTE_REVERSED`.
         smoothing: ``"butterworth"`` (zero-phase low-pass, short gaps bridged) or
             ``"none"`` (raw).
 
