@@ -509,37 +509,7 @@ def measure(
 
     torso_vis = vis[:, TORSO].min(axis=-1)
     base_conf = _confidence(torso_vis, cfg)
-    if math.isfinite(calibration.trunk_length_px):
-        inplane, depth = _trunk_cues(image, world, image_size, calibration, cfg)
-        trunk_cam = fuse_depth(
-            inplane,
-            depth,
-            cfg.length_sigma,
-            cfg.depth_noise,
-            cfg.depth_scale_error,
-        )
-        if view.mixes_depth:
-            trunk_cam = limit_extension(
-                trunk_cam, calibration.axes[1], depth, cfg.extension_min_depth
-            )
-        elif _perspective_settles(calibration):  # front or back: which way along the axis
-            trunk_cam = settle_trunk_depth(
-                trunk_cam,
-                depth,
-                width_ratio_log(image_pixels(image, image_size), world),
-                calibration.width_ratio_log,
-                _up_image(calibration),
-                assumed_focal_px(image_size) / calibration.trunk_length_px,
-                cfg.depth_noise,
-                cfg.depth_scale_error,
-                turn_error_log(world),
-                calibration.width_ratio_sd,
-            )
-        trunk_b = trunk_cam @ calibration.axes.T
-    else:  # provisional: fused points as they are
-        trunk_b = 0.5 * (
-            body[:, L_SHOULDER] + body[:, R_SHOULDER] - body[:, L_HIP] - body[:, R_HIP]
-        )
+    trunk_b = _trunk_body(image, world, image_size, body, calibration, cfg)
     valid = (torso_vis >= lo) & np.isfinite(trunk_b).all(axis=-1)
     trunk_b[~valid] = nan
     lateral, forward, incl, phi = trunk_angles(trunk_b)
@@ -555,61 +525,14 @@ def measure(
         lateral = incl = phi = np.full_like(lateral, nan)
         lateral_conf = np.zeros_like(lateral_conf)
 
-    hip_b = body[:, R_HIP] - body[:, L_HIP]
-    if math.isfinite(calibration.shoulder_metres_per_pixel):
-        pixels = image_pixels(image, image_size)
-        sh_cam = shoulder_line_camera(pixels, world, calibration.shoulder_metres_per_pixel)
-        if math.isfinite(calibration.shoulder_length_m):  # front view
-            sh_cam = shoulder_line_front(
-                sh_cam,
-                calibration.shoulder_length_m,
-                calibration.shoulder_depth_bias_m,
-                cfg.shoulder_length_sigma,
-                cfg.depth_noise,
-                cfg.depth_scale_error,
-            )
-        sh_b = sh_cam @ calibration.axes.T
-    else:  # a calibration saved before the shoulder scale existed
-        sh_b = body[:, R_SHOULDER] - body[:, L_SHOULDER]
+    sh_b = _shoulder_line_body(image, world, image_size, body, calibration, cfg)
     rotation = shoulder_yaw_deg(sh_b) - calibration.rotation_offset_deg
     rotation = np.where(valid, (rotation + 180.0) % 360.0 - 180.0, nan)
+    hip_b = body[:, R_HIP] - body[:, L_HIP]
     tilt = np.where(valid, pelvis_tilt_deg(hip_b) - calibration.pelvis_tilt_offset_deg, nan)
-
-    hip_vis = np.minimum(vis[:, L_HIP], vis[:, R_HIP])
-    w, h = image_size
-    mid = 0.5 * (image[:, L_HIP, :2] + image[:, R_HIP, :2]) * (float(w), float(h))
-    d_px = mid - calibration.pelvis_centre_px
-    metres = calibration.metres_per_pixel * calibration.metric_scale * 100.0
-    d_body = d_px @ calibration.axes[:, :2].T
-    shift = np.where(hip_vis >= lo, np.hypot(d_body[:, 0], d_body[:, 1]) * metres, nan)
-
-    # Knees: thigh and shank of both legs at once.
-    thigh = body[:, _KNEES] - body[:, _LEG_HIPS]
-    shank = body[:, _ANKLES] - body[:, _KNEES]
-    cos = (thigh * shank).sum(axis=-1) / (
-        np.linalg.norm(thigh, axis=-1) * np.linalg.norm(shank, axis=-1)
-    )
-    knee_angle = np.degrees(np.arccos(np.minimum(np.maximum(cos, -1.0), 1.0)))
-    leg_vis = np.minimum(np.minimum(vis[:, _LEG_HIPS], vis[:, _KNEES]), vis[:, _ANKLES])
-    leg_ok = (leg_vis >= lo) & np.isfinite(knee_angle)
-    n_legs = leg_ok.sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        knees = np.where(n_legs > 0, np.where(leg_ok, knee_angle, 0.0).sum(axis=-1) / n_legs, nan)
-    knee_vis = np.where(leg_ok, leg_vis, 0.0).max(axis=-1)
-
-    up = body[..., 2]
-    feet_vis = vis[:, _FEET]
-    feet_ok = feet_vis >= lo
-    n_feet = feet_ok.sum(axis=-1)
-    hands_ok = vis[:, _HANDS] >= lo
-    with np.errstate(invalid="ignore", divide="ignore"):
-        floor = np.where(feet_ok, up[:, _FEET], 0.0).sum(axis=-1) / n_feet
-        tip = np.where(hands_ok, up[:, _HANDS], np.inf).min(axis=-1)
-        fingertip = np.where(np.isfinite(tip), tip - floor, nan) * (
-            100.0 * calibration.metric_scale
-        )
-    hand_vis = np.where(hands_ok, vis[:, _HANDS], 0.0).max(axis=-1)
-    tip_vis = np.minimum(hand_vis, np.where(feet_ok, feet_vis, 1.0).min(axis=-1))
+    shift, hip_vis = _pelvis_shift_cm(image, vis, image_size, calibration, lo)
+    knees, knee_vis = _knee_flexion_deg(body, vis, lo)
+    fingertip, tip_vis = _fingertip_height_cm(body, vis, calibration, lo)
 
     return {
         "lateral_deg": lateral,
@@ -630,6 +553,132 @@ def measure(
         "fingertip_conf": np.where(np.isfinite(fingertip), _confidence(tip_vis, cfg), 0.0),
         "valid": valid.astype(np.float64),
     }
+
+
+def _trunk_body(
+    image: FloatArray,
+    world: FloatArray,
+    image_size: tuple[int, int],
+    body: FloatArray,
+    calibration: NeutralCalibration,
+    cfg: KinematicsConfig,
+) -> FloatArray:
+    """``(n, 3)`` trunk vectors (hips to shoulders) in body axes (r, f, u).
+
+    The in-plane cue and depth fused (:func:`fuse_depth`), then kept from reading as
+    extension where the view mixes depth in, or settled along the camera axis by
+    perspective from the front or back; the fused points as they are for a
+    provisional calibration.
+    """
+    if not math.isfinite(calibration.trunk_length_px):  # provisional: fused points
+        return 0.5 * (body[:, L_SHOULDER] + body[:, R_SHOULDER] - body[:, L_HIP] - body[:, R_HIP])
+    inplane, depth = _trunk_cues(image, world, image_size, calibration, cfg)
+    trunk_cam = fuse_depth(
+        inplane,
+        depth,
+        cfg.length_sigma,
+        cfg.depth_noise,
+        cfg.depth_scale_error,
+    )
+    if calibration.view.mixes_depth:
+        trunk_cam = limit_extension(trunk_cam, calibration.axes[1], depth, cfg.extension_min_depth)
+    elif _perspective_settles(calibration):  # front or back: which way along the axis
+        trunk_cam = settle_trunk_depth(
+            trunk_cam,
+            depth,
+            width_ratio_log(image_pixels(image, image_size), world),
+            calibration.width_ratio_log,
+            _up_image(calibration),
+            assumed_focal_px(image_size) / calibration.trunk_length_px,
+            cfg.depth_noise,
+            cfg.depth_scale_error,
+            turn_error_log(world),
+            calibration.width_ratio_sd,
+        )
+    return np.asarray(trunk_cam @ calibration.axes.T)
+
+
+def _shoulder_line_body(
+    image: FloatArray,
+    world: FloatArray,
+    image_size: tuple[int, int],
+    body: FloatArray,
+    calibration: NeutralCalibration,
+    cfg: KinematicsConfig,
+) -> FloatArray:
+    """``(n, 3)`` left-to-right shoulder lines in body axes, for the trunk's rotation."""
+    if not math.isfinite(calibration.shoulder_metres_per_pixel):
+        # a calibration saved before the shoulder scale existed
+        return np.asarray(body[:, R_SHOULDER] - body[:, L_SHOULDER])
+    pixels = image_pixels(image, image_size)
+    sh_cam = shoulder_line_camera(pixels, world, calibration.shoulder_metres_per_pixel)
+    if math.isfinite(calibration.shoulder_length_m):  # front view
+        sh_cam = shoulder_line_front(
+            sh_cam,
+            calibration.shoulder_length_m,
+            calibration.shoulder_depth_bias_m,
+            cfg.shoulder_length_sigma,
+            cfg.depth_noise,
+            cfg.depth_scale_error,
+        )
+    return np.asarray(sh_cam @ calibration.axes.T)
+
+
+def _pelvis_shift_cm(
+    image: FloatArray,
+    vis: FloatArray,
+    image_size: tuple[int, int],
+    calibration: NeutralCalibration,
+    lo: float,
+) -> tuple[FloatArray, FloatArray]:
+    """The pelvis centre's shift from neutral in the picture plane (cm), and its visibility."""
+    hip_vis = np.minimum(vis[:, L_HIP], vis[:, R_HIP])
+    w, h = image_size
+    mid = 0.5 * (image[:, L_HIP, :2] + image[:, R_HIP, :2]) * (float(w), float(h))
+    d_px = mid - calibration.pelvis_centre_px
+    metres = calibration.metres_per_pixel * calibration.metric_scale * 100.0
+    d_body = d_px @ calibration.axes[:, :2].T
+    shift = np.where(hip_vis >= lo, np.hypot(d_body[:, 0], d_body[:, 1]) * metres, np.nan)
+    return shift, hip_vis
+
+
+def _knee_flexion_deg(
+    body: FloatArray, vis: FloatArray, lo: float
+) -> tuple[FloatArray, FloatArray]:
+    """Knee flexion (deg, 0 straight) averaged over the legs seen, and the best leg's visibility."""
+    thigh = body[:, _KNEES] - body[:, _LEG_HIPS]
+    shank = body[:, _ANKLES] - body[:, _KNEES]
+    cos = (thigh * shank).sum(axis=-1) / (
+        np.linalg.norm(thigh, axis=-1) * np.linalg.norm(shank, axis=-1)
+    )
+    knee_angle = np.degrees(np.arccos(np.minimum(np.maximum(cos, -1.0), 1.0)))
+    leg_vis = np.minimum(np.minimum(vis[:, _LEG_HIPS], vis[:, _KNEES]), vis[:, _ANKLES])
+    leg_ok = (leg_vis >= lo) & np.isfinite(knee_angle)
+    n_legs = leg_ok.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        knees = np.where(
+            n_legs > 0, np.where(leg_ok, knee_angle, 0.0).sum(axis=-1) / n_legs, np.nan
+        )
+    return knees, np.where(leg_ok, leg_vis, 0.0).max(axis=-1)
+
+
+def _fingertip_height_cm(
+    body: FloatArray, vis: FloatArray, calibration: NeutralCalibration, lo: float
+) -> tuple[FloatArray, FloatArray]:
+    """The lowest hand's height above the feet along the body's up axis (cm), and its visibility."""
+    up = body[..., 2]
+    feet_vis = vis[:, _FEET]
+    feet_ok = feet_vis >= lo
+    n_feet = feet_ok.sum(axis=-1)
+    hands_ok = vis[:, _HANDS] >= lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        floor = np.where(feet_ok, up[:, _FEET], 0.0).sum(axis=-1) / n_feet
+        tip = np.where(hands_ok, up[:, _HANDS], np.inf).min(axis=-1)
+        fingertip = np.where(np.isfinite(tip), tip - floor, np.nan) * (
+            100.0 * calibration.metric_scale
+        )
+    hand_vis = np.where(hands_ok, vis[:, _HANDS], 0.0).max(axis=-1)
+    return fingertip, np.minimum(hand_vis, np.where(feet_ok, feet_vis, 1.0).min(axis=-1))
 
 
 def _conf1(vis: float, lo: float, hi: float) -> float:
