@@ -380,7 +380,7 @@ class PrimaryTracker:
         self._lock = threading.Lock()
         self._centre: FloatArray | None = None
         self._seen_s: float | None = None  # time of the last pick (None: not given)
-        self._torso = 0.0  # longest torso of the person picked so far (normalised units)
+        self._torso = 0.0  # longest torso of the person picked so far (frame heights)
 
     def reset(self) -> None:
         """Forget the last pick: the next frame picks the largest person."""
@@ -409,7 +409,7 @@ class PrimaryTracker:
         with self._lock:
             if self._centre is not None and self._seen_s is not None and time_s is not None:
                 if abs(time_s - self._seen_s) > self.hold_s:  # gone too long: start over
-                    self._centre = None
+                    self._centre, self._torso = None, 0.0
             if self._centre is None:
                 sizes = [float(np.ptp(p[:, 0]) * np.ptp(p[:, 1])) for p in people]
                 pick = int(np.argmax(sizes))
@@ -431,7 +431,7 @@ class PrimaryTracker:
 
 
 def _torso_length(person: FloatArray, scale: FloatArray) -> float:
-    """Distance from the mid-shoulders to the mid-hips (normalised units, 0 when unknown)."""
+    """Mid-shoulders to mid-hips in frame heights (``scale``: x by the aspect; 0 when unknown)."""
     xy = person[:, :2] * scale
     length = float(np.linalg.norm(xy[[11, 12]].mean(axis=0) - xy[[23, 24]].mean(axis=0)))
     return length if math.isfinite(length) else 0.0

@@ -149,7 +149,9 @@ def test_someone_else_alone_in_view_is_not_taken_for_the_person_coached() -> Non
     # a step sideways within a body's reach is the same person
     assert tracker.pick([_standing(0.5)], 0.4) == 0
     # gone longer than hold_s: whoever is in view now is the one coached
-    assert tracker.pick([_standing(0.1, 0.15)], 1.5) == 0
+    assert tracker.pick([_standing(0.1, 0.05)], 1.5) == 0
+    # ... measured by their own torso: 0.2 away is four of theirs, too far in 33 ms
+    assert tracker.pick([_standing(0.3, 0.05)], 1.533) is None
     with pytest.raises(ValidationError):
         PrimaryTracker(hold_s=-1.0)
 
