@@ -29,8 +29,10 @@ bit, with two cores at work instead of one.
 Asked for one pose (``max_people=1``, the setting ``pose.track_one``), the
 landmarker follows the person from the box of their last landmarks and runs the
 detector only when it has lost them: less model time, but the
-landmarks are not the same (on the rendered fixtures forward bending reads up to
-a few degrees worse; ``bench/accuracy.py`` is made with two). Other people are
+landmarks are not the same (on the rendered fixtures the angles move both ways by
+up to a few degrees, ``bench/accuracy.py --track-one``; the table is made with
+two), and the person followed is the one the detector ranks first, which the
+:class:`PrimaryTracker` cannot change (it can only refuse someone else). Other people are
 then found by a :class:`PeopleCheck`, which looks for them every
 ``pose.others_check_s`` seconds (0.5 by default) on a thread of its own.
 """
