@@ -1,6 +1,7 @@
 """Accuracy of the kinematics on the rendered fixtures, against their exact truth.
 
-    python bench/accuracy.py [--model full] [--camera-tilt level|measured] [--write] [CLIP ...]
+    python bench/accuracy.py [--model full] [--camera-tilt level|measured] [--write]
+        [--track-one] [CLIP ...]
 
 Runs the whole pipeline on every fixture clip with a person (``fixtures/NAME.mp4``
 with ``NAME.truth.csv`` and ``NAME.scene.json``): MediaPipe poses (cached under
@@ -14,6 +15,11 @@ frames where the person is fully in view (and, streaming, once calibrated), and
 the error of each rep's and movement's peak angles. ``--write`` stores the
 figures as the regression table ``bench/accuracy_table.json`` read by
 ``tests/test_accuracy_regression.py``.
+
+``--track-one`` reads the poses as ``--set pose.track_one=true`` does (one pose
+slot followed from frame to frame) and, after the table, compares it with the
+committed one: the figures worse and better than it by more than the regression
+test's margins, and the mean errors and peak errors over all clips.
 
 Error conventions: error = measured - truth (deg). Angles a view cannot observe
 (lateral flexion from a side view) are not scored; the table records that the
@@ -75,6 +81,10 @@ TABLE_KEYS = {
     "picture": "clips_camera_pitch_from_picture",
 }
 ANGLES = ("lateral_deg", "forward_deg", "inclination_deg", "rotation_deg")
+#: Read the poses with one pose slot (``--track-one``; the setting ``pose.track_one``).
+TRACK_ONE = False
+#: How much worse than the table a figure may get in tests/test_accuracy_regression.py (deg).
+MARGINS = {"mean": 0.25, "max": 1.0, "peak": 0.5}
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -116,12 +126,14 @@ def poses(name: str, model: str = "full") -> PoseSequence:
     """
     video = FIXTURES / f"{name}.mp4"
     digest = hashlib.sha256(video.read_bytes()).hexdigest()[:16]
-    path = CACHE / f"{name}.{model}.analyze.{digest}.npz"
+    how = "analyze-one" if TRACK_ONE else "analyze"
+    path = CACHE / f"{name}.{model}.{how}.{digest}.npz"
     if path.exists():
         return PoseSequence.load_npz(path)
     from halfcircle.analyze.video import extract_poses
+    from halfcircle.poseconfig import PoseConfig
 
-    seq, _ = extract_poses(video, model)
+    seq, _ = extract_poses(video, model, pose=PoseConfig(track_one=TRACK_ONE))
     CACHE.mkdir(parents=True, exist_ok=True)
     seq.save_npz(path)
     return seq
@@ -423,6 +435,44 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
             print(f"  {name}: {cells}")
 
 
+def compare_with_table(tables: dict[str, dict[str, Any]]) -> None:
+    """Print how ``tables`` (by table key) differ from the committed table (see ``--track-one``)."""
+    committed = json.loads(TABLE.read_text())
+    for key, results in tables.items():
+        worse = better = 0
+        means: dict[str, list[tuple[float, float]]] = {a: [] for a in ANGLES}
+        peaks: list[tuple[float, float]] = []
+        for name, now in results.items():
+            ref = committed.get(key, {}).get(name)
+            if ref is None:
+                continue
+            pairs = []
+            for angle, r in ref["angles"].items():
+                g = now["angles"][angle]
+                if r.get("observable", True) and r["n"] and g["n"]:
+                    pairs += [(r[k], g[k], MARGINS[k]) for k in ("mean", "max")]
+                    means[angle].append((r["mean"], g["mean"]))
+            now_peaks = {q["what"]: abs(q["error"]) for q in now["peaks"]}
+            for q in ref["peaks"]:
+                if q["what"] in now_peaks:
+                    pairs.append((abs(q["error"]), now_peaks[q["what"]], MARGINS["peak"]))
+                    peaks.append((abs(q["error"]), now_peaks[q["what"]]))
+            worse += sum(g > r + m for r, g, m in pairs)
+            better += sum(g < r - m for r, g, m in pairs)
+        print(f"\n== {key}: against the committed table ==")
+        print(f"figures worse by more than the test's margins: {worse}; better by more: {better}")
+        for angle, ms in means.items():
+            if ms:
+                a = np.array(ms)
+                print(f"{angle:16s} mean of the clips' mean errors {a[:, 0].mean():5.2f} -> "
+                      f"{a[:, 1].mean():5.2f}")  # fmt: skip
+        if peaks:
+            pk = np.array(peaks)
+            med, mean = np.median(pk, axis=0), pk.mean(axis=0)
+            print(f"|peak error| median {med[0]:.2f} -> {med[1]:.2f}, "
+                  f"mean {mean[0]:.2f} -> {mean[1]:.2f} ({len(pk)} peaks)")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("clips", nargs="*", help="clip names (default: every fixture clip)")
@@ -439,7 +489,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=f"write both tables to {TABLE.name} (and as printed to {TEXT_TABLE.name})",
     )
+    ap.add_argument(
+        "--track-one",
+        action="store_true",
+        help="poses with one pose slot (pose.track_one), compared with the committed table",
+    )
     args = ap.parse_args(argv)
+    if args.track_one and args.write:
+        print("--track-one compares with the table; it does not write it.", file=sys.stderr)
+        return 2
+    global TRACK_ONE
+    TRACK_ONE = args.track_one
     names = args.clips or fixture_clips()
     if not names:
         print("No fixture clips found in fixtures/.", file=sys.stderr)
@@ -458,6 +518,8 @@ def main(argv: list[str] | None = None) -> int:
             print(("\n" if i else "") + f"== camera tilt: {mode} ==")
             print_table(results)
     print(text.getvalue(), end="")
+    if args.track_one:
+        compare_with_table(tables)
     if args.write:
         TEXT_TABLE.write_text(text.getvalue())
         table = {

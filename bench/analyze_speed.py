@@ -10,6 +10,10 @@ alternate them (so that a busy moment of a shared machine hits all alike):
   the earlier figures compared with);
 * ``analyze --no-video`` and ``analyze`` (with the annotated video):
   ``python -m halfcircle analyze``, start-up, model load and report included;
+* ``analyze --no-video (track one)`` and ``analyze (track one)``
+  (``--track-one``): the same with ``--set pose.track_one=true``, one pose slot
+  followed from frame to frame plus the look for other people every
+  ``pose.others_check_s``;
 * the same two with the ``src`` of another checkout (``--before PATH``, e.g.
   the main branch), for before/after figures from one invocation.
 
@@ -20,7 +24,7 @@ process). On a machine shared with other work, wall times follow the load;
 CPU seconds much less so.
 
     python bench/analyze_speed.py [VIDEO] [--model full] [--loop 4] [--repeat 3]
-        [--two-pose] [--before /path/to/other/checkout]
+        [--two-pose] [--track-one] [--before /path/to/other/checkout]
 
 ``--loop N`` analyses the clip played N times in a row (joined without
 re-encoding; 4 makes the 7.5 s default clip 30 s), so that fixed costs (start-up,
@@ -115,6 +119,9 @@ def main() -> None:
     parser.add_argument("--loop", type=int, default=4, help="play the clip N times in a row")
     parser.add_argument("--repeat", type=int, default=3, help="alternating rounds")
     parser.add_argument("--two-pose", action="store_true", help="also time the 2-pose bare loop")
+    parser.add_argument(
+        "--track-one", action="store_true", help="also time analyze with pose.track_one"
+    )
     parser.add_argument("--before", type=Path, default=None, help="another checkout to compare")
     parser.add_argument("--bare-poses", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -137,9 +144,16 @@ def main() -> None:
     }
     if args.two_pose:
         contenders["bare 2 poses"] = ([*me, "--bare-poses", "2"], here)
-    trees = [("", here)] + ([(" (before)", args.before.resolve() / "src")] if args.before else [])
-    for label, src in trees:
-        for extra, name in ((["--no-video"], "analyze --no-video"), ([], "analyze")):
+    trees: list[tuple[str, Path, list[str]]] = [("", here, [])]
+    if args.track_one:
+        trees.append((" (track one)", here, ["--set", "pose.track_one=true"]))
+    if args.before:
+        trees.append((" (before)", args.before.resolve() / "src", []))
+    for label, src, settings in trees:
+        for extra, name in (
+            (["--no-video", *settings], "analyze --no-video"),
+            (settings, "analyze"),
+        ):
             out = tmp / f"out{len(contenders)}"
             cmd = [sys.executable, "-m", "halfcircle", "analyze", str(video), "--out", str(out),
                    "--model", args.model, "--json", *extra]  # fmt: skip

@@ -17,7 +17,10 @@ every frame (looking for a second person) and reads the landmarks in the box the
 detector found, so that a second person in view is noticed on the frame it
 appears (``PoseFrame.n_people == 2``) and each frame's landmarks depend on that
 frame alone. The *primary* person is the one closest to the primary of the
-previous frame, or the largest one when tracking starts (:class:`PrimaryTracker`).
+previous frame, or the largest one when tracking starts, and never someone who
+stands farther away than the primary could have moved: a frame showing only
+someone else reads as nobody found for up to :data:`PRIMARY_HOLD_S` seconds
+(:class:`PrimaryTracker`).
 Because of that, files are read by a :class:`VideoPosePool`: two landmarkers
 reading alternate frames side by side (MediaPipe runs outside the GIL, each on
 a core), which gives the poses of one landmarker reading every frame, bit for
@@ -26,8 +29,10 @@ bit, with two cores at work instead of one.
 Asked for one pose (``max_people=1``, the setting ``pose.track_one``), the
 landmarker follows the person from the box of their last landmarks and runs the
 detector only when it has lost them: less model time, but the
-landmarks are not the same (on the rendered fixtures forward bending reads up to
-a few degrees worse; ``bench/accuracy.py`` is made with two). Other people are
+landmarks are not the same (on the rendered fixtures the angles move both ways by
+up to a few degrees, ``bench/accuracy.py --track-one``; the table is made with
+two), and the person followed is the one the detector ranks first, which the
+:class:`PrimaryTracker` cannot change (it can only refuse someone else). Other people are
 then found by a :class:`PeopleCheck`, which looks for them every
 ``pose.others_check_s`` seconds (0.5 by default) on a thread of its own.
 """
@@ -80,6 +85,17 @@ RESTART_GAP_MS = 1000
 
 #: Landmarks whose mean image position locates a person (shoulders and hips).
 _TORSO = np.array([11, 12, 23, 24])
+
+#: Seconds the person coached is waited for while out of sight before someone
+#: else in view may be taken instead (:class:`PrimaryTracker`).
+PRIMARY_HOLD_S = 1.0
+#: A person is the one coached only within this many of their torso lengths
+#: (mid-shoulders to mid-hips) of the last pick's torso centre, plus
+#: :data:`PRIMARY_SPEED` per second since: a bend moves it about one, a step
+#: sideways about two a second.
+PRIMARY_REACH = 1.0
+#: Torso lengths per second a person coached may move between two picks.
+PRIMARY_SPEED = 3.0
 
 #: Pose slots asked of the model by default (see the module docstring).
 DEFAULT_POSES = 2
@@ -280,6 +296,7 @@ class PoseEstimator:
         if not self._live_started:  # muted until the first result is back (see poll)
             self._live_mute.start()
             self._live_started = True
+        self._last_shape = image_bgr.shape
         landmarker.detect_async(_to_mp_image(image_bgr), self._timestamp_ms(time_s))
         if self._check is not None:
             self._check.begin(image_bgr, time_s)
@@ -317,11 +334,13 @@ class PoseEstimator:
 
     def _convert(self, result: PoseLandmarkerResult, time_s: float) -> PoseFrame:
         n = len(result.pose_landmarks)
-        if n == 0:
-            self._primary.reset()
+        if n == 0:  # the tracker waits for the person coached (PrimaryTracker.hold_s)
             return PoseFrame.empty(time_s)
         people = [_landmarks_array(lms) for lms in result.pose_landmarks]
-        pick = self._primary.pick(people)
+        height, width = self._last_shape[:2]
+        pick = self._primary.pick(people, time_s, aspect=width / height)
+        if pick is None:  # only someone else in view: the person coached is not seen
+            return PoseFrame.empty(time_s)
         image = people[pick]
         world = np.array(
             [(p.x, p.y, p.z) for p in result.pose_world_landmarks[pick]], dtype=np.float64
@@ -340,36 +359,84 @@ class PrimaryTracker:
     """Which of the people in view is the one being coached, frame after frame.
 
     The first frame with people picks the largest; each later frame picks the
-    one whose torso centre is closest to the last pick. A frame with nobody in
-    view starts over. Thread-safe, so that the landmarkers of a
-    :class:`LivePosePool`, whose results come back on their own threads, follow
-    one person together instead of each its own.
+    one whose torso centre is closest to the last pick. A gate keeps the same
+    person when the one being coached is briefly out of sight while someone
+    else is in view (walked past, hidden, missed by the model): given the
+    frames' times, a person is taken as the one coached only if their torso
+    centre lies within :data:`PRIMARY_REACH` torso lengths plus
+    :data:`PRIMARY_SPEED` torso lengths per second since the last pick (no body
+    moves faster); else the frame has nobody to coach. After ``hold_s`` seconds
+    without them, the choice starts over with the largest person in view.
+    Thread-safe, so that the landmarkers of a :class:`LivePosePool`, whose
+    results come back on their own threads, follow one person together instead
+    of each its own.
+
+    Args:
+        hold_s: Seconds the person coached is waited for (>= 0).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, hold_s: float = PRIMARY_HOLD_S) -> None:
+        if not hold_s >= 0:
+            raise ValidationError(f"The primary person's hold must be >= 0 s, got {hold_s}.")
+        self.hold_s = float(hold_s)
         self._lock = threading.Lock()
         self._centre: FloatArray | None = None
+        self._seen_s: float | None = None  # time of the last pick (None: not given)
+        self._torso = 0.0  # longest torso of the person picked so far (frame heights)
 
     def reset(self) -> None:
         """Forget the last pick: the next frame picks the largest person."""
         with self._lock:
             self._centre = None
+            self._seen_s = None
+            self._torso = 0.0
 
-    def pick(self, people: list[FloatArray]) -> int:
-        """Index of the primary person among ``people`` (each ``(33, >=2)`` normalised)."""
+    def pick(
+        self, people: list[FloatArray], time_s: float | None = None, aspect: float = 1.0
+    ) -> int | None:
+        """Index of the primary person among ``people``, or None when none of them is.
+
+        Args:
+            people: Each ``(33, >=2)`` normalised image coordinates.
+            time_s: Time of the frame (s); None: no gate (the nearest is taken).
+            aspect: Width over height of the frames, so that distances are
+                measured in the same units across and down.
+        """
         if not people:
             self.reset()
             raise ValidationError("No people to pick the primary one from.")
-        centres = [p[_TORSO, :2].mean(axis=0) for p in people]
+        scale = np.array([aspect, 1.0])
+        centres = [p[_TORSO, :2].mean(axis=0) * scale for p in people]
+        torsos = [_torso_length(p, scale) for p in people]
         with self._lock:
-            if self._centre is None or len(people) == 1:
+            if self._centre is not None and self._seen_s is not None and time_s is not None:
+                if abs(time_s - self._seen_s) > self.hold_s:  # gone too long: start over
+                    self._centre, self._torso = None, 0.0
+            if self._centre is None:
                 sizes = [float(np.ptp(p[:, 0]) * np.ptp(p[:, 1])) for p in people]
                 pick = int(np.argmax(sizes))
             else:
                 dists = [float(np.linalg.norm(c - self._centre)) for c in centres]
                 pick = int(np.argmin(dists))
+                if not self._within_reach(dists[pick], time_s):
+                    return None
             self._centre = centres[pick]
+            self._seen_s = time_s
+            self._torso = max(self._torso, torsos[pick])
         return pick
+
+    def _within_reach(self, dist: float, time_s: float | None) -> bool:
+        if time_s is None or self._seen_s is None or not self._torso > 0:
+            return True  # no times given, or no size to measure against
+        reach = PRIMARY_REACH + PRIMARY_SPEED * abs(time_s - self._seen_s)
+        return dist <= reach * self._torso
+
+
+def _torso_length(person: FloatArray, scale: FloatArray) -> float:
+    """Mid-shoulders to mid-hips in frame heights (``scale``: x by the aspect; 0 when unknown)."""
+    xy = person[:, :2] * scale
+    length = float(np.linalg.norm(xy[[11, 12]].mean(axis=0) - xy[[23, 24]].mean(axis=0)))
+    return length if math.isfinite(length) else 0.0
 
 
 class VideoPosePool:

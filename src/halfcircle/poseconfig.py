@@ -23,9 +23,10 @@ class PoseConfig:
         track_one: Ask the model for one pose and follow that person from frame
             to frame, instead of two poses with the person detector run on every
             frame: less model time, but the angles differ from those
-            the accuracy table was measured with (up to a few degrees worse on
-            the rendered clips), and other people are noticed only by the looks
-            of others_check_s.
+            the accuracy table was measured with (by up to a few degrees either
+            way on the rendered clips: ``bench/accuracy.py --track-one``), the
+            person followed is the one the model's detector ranks first, and
+            other people are noticed only by the looks of others_check_s.
         others_check_s: With track_one, seconds between two looks for other
             people in view (a second model on a spare core); 0 turns them off.
     """

@@ -130,6 +130,42 @@ def test_landmarkers_sharing_a_tracker_stay_on_one_person_across_alternate_frame
     assert late.pick(frames[3]) == 0
 
 
+def _standing(x: float, torso: float = 0.2) -> np.ndarray:
+    """A (33, 5) normalised pose centred at (x, 0.5) whose torso is ``torso`` long."""
+    pts = _person(x, 2 * torso)
+    pts[[11, 12], :2] = (x - 0.05, 0.5 - torso / 2), (x + 0.05, 0.5 - torso / 2)
+    pts[[23, 24], :2] = (x - 0.04, 0.5 + torso / 2), (x + 0.04, 0.5 + torso / 2)
+    return pts
+
+
+def test_someone_else_alone_in_view_is_not_taken_for_the_person_coached() -> None:
+    tracker = PrimaryTracker(hold_s=1.0)
+    assert tracker.pick([_standing(0.3), _standing(0.8, 0.15)], 0.0) == 0
+    # the person coached is out of sight: the other one, 0.5 away (2.5 torsos), is not them
+    assert tracker.pick([_standing(0.8, 0.15)], 0.1) is None
+    assert tracker.pick([_standing(0.8, 0.15)], 0.3) is None  # 1.9 torsos of reach
+    # they come back where they were and are picked again, with the other in view
+    assert tracker.pick([_standing(0.8, 0.15), _standing(0.32)], 0.35) == 1
+    # a step sideways within a body's reach is the same person
+    assert tracker.pick([_standing(0.5)], 0.4) == 0
+    # gone longer than hold_s: whoever is in view now is the one coached
+    assert tracker.pick([_standing(0.1, 0.05)], 1.5) == 0
+    # ... measured by their own torso: 0.2 away is four of theirs, too far in 33 ms
+    assert tracker.pick([_standing(0.3, 0.05)], 1.533) is None
+    with pytest.raises(ValidationError):
+        PrimaryTracker(hold_s=-1.0)
+
+
+def test_the_reach_is_measured_in_the_same_units_across_and_down() -> None:
+    # 0.2 across a 4:1 frame is 0.8 frame heights: four torso lengths away, not one
+    wide = PrimaryTracker()
+    assert wide.pick([_standing(0.3)], 0.0, aspect=4.0) == 0
+    assert wide.pick([_standing(0.5)], 0.033, aspect=4.0) is None
+    square = PrimaryTracker()
+    assert square.pick([_standing(0.3)], 0.0) == 0
+    assert square.pick([_standing(0.5)], 0.033) == 0
+
+
 @pytest.mark.video
 def test_a_pool_drops_a_frame_when_every_landmarker_is_busy(person_video: Path) -> None:
     with open_source(person_video) as source:
@@ -259,6 +295,44 @@ def test_a_second_person_walking_in_is_noticed_within_a_second(
     assert (n[noticed:] == 2).mean() >= 0.9  # and still seen while they stay
     # the person coached is kept: the one on the left half, on every frame
     assert np.all(seq.image[:, LANDMARK["nose"], 0] < 0.5)
+
+
+#: The hide clip: both people in view, the one coached (left) hidden for HIDE_FRAMES
+#: frames from HIDE_AT on, as when someone walks in front of them.
+HIDE_AT, HIDE_FRAMES, HIDE_CLIP = 20, 8, 50
+
+
+@pytest.mark.video
+def test_the_person_coached_is_kept_when_briefly_hidden_with_someone_else_in_view(
+    tmp_path: Path,
+) -> None:
+    import cv2
+
+    from halfcircle.analyze.video import extract_poses
+    from tests.conftest import write_video
+
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
+
+    def read(name: str) -> list[np.ndarray]:
+        cap = cv2.VideoCapture(str(fixtures / f"{name}.mp4"))
+        out = [cap.read()[1] for _ in range(HIDE_CLIP)]
+        cap.release()
+        return out
+
+    coached, other, room = read("hc_front_right"), read("hc_front_left"), read("empty_room")
+    frames = []
+    for i in range(HIDE_CLIP):
+        hidden = HIDE_AT <= i < HIDE_AT + HIDE_FRAMES
+        frames.append(np.hstack([room[i] if hidden else coached[i], other[i]]))
+    seq, _ = extract_poses(write_video(tmp_path / "hide.mp4", frames, WALK_FPS), "lite")
+    nose_x = seq.image[:, LANDMARK["nose"], 0]
+    back = HIDE_AT + HIDE_FRAMES
+    assert seq.detected[:HIDE_AT].all() and seq.detected[back:].all()
+    assert (seq.n_people[back:] == 2).mean() >= 0.9  # both seen again
+    # the one coached is the person on the left whenever anyone is measured:
+    # never the other one while the first is hidden, and the first again after
+    assert np.all(nose_x[seq.detected] < 0.5)
+    assert not seq.detected[HIDE_AT + 1 : back].any()
 
 
 @pytest.mark.video
