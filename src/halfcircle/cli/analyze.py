@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from halfcircle.errors import HalfcircleError, InputError, error_reason
 
 if TYPE_CHECKING:
+    from halfcircle.analyze.video import Analysis
     from halfcircle.config import Settings
 from halfcircle.api import add_to_history
 from halfcircle.cli.options import (
@@ -113,7 +114,7 @@ def _analyze_one(
     ``bars`` shows the progress of each stage (by default on the terminal; a
     worker of several videos at once sends it to the parent, :class:`_QueueBars`).
     With ``history_db`` the reps are added to that progress history as a practice
-    session dated by the video's recording time (:func:`halfcircle.io.videodate.recorded_at`),
+    session dated by the video's recording time (:func:`halfcircle.api.add_to_history`),
     rated with ``rating`` (feels, pain) if given. ``camera_tilt_deg`` None: none
     was given or remembered, and the picture tells it where it can
     (:func:`halfcircle.analyze.video.analyze_poses_pitch_from_picture`).
@@ -121,109 +122,25 @@ def _analyze_one(
     import json
 
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-    from halfcircle.analyze.video import (
-        analyze_poses,
-        analyze_poses_pitch_from_picture,
-        extract_poses,
-        frames_announced,
-        note_frames_expected,
-        summary_dict,
-        text_summary,
-    )
+    from halfcircle.analyze.video import summary_dict, text_summary
 
-    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-    from halfcircle.present.outputs import (
-        OUTPUT_FILES,
-        OUTPUT_NAMES,
-        OutputsUnwrittenError,
-        results_stopped,
-        video_stopped,
-        write_outputs,
-    )
-
-    total = frames_announced(video)
     if bars is None:
         bars = _Bars(disable=as_json or None)
     try:
-        bars.stage(f"pose {video.name}", total, "frame")
-        poses, interrupted = extract_poses(
-            video,
-            model,
-            bars.update,
-            pose=settings.pose if settings is not None else None,
-            mirrored=mirrored,
+        analysis, interrupted = _measure_video(
+            video, model, bars, camera_tilt_deg, settings, mirrored
         )
-        if camera_tilt_deg is None:  # not given: from the picture where it can tell
-            analysis = analyze_poses_pitch_from_picture(poses, video, model, interrupted, settings)
-        else:
-            analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
-        analysis = note_frames_expected(analysis, total)
-        bars.stage(f"results {video.name}", len(OUTPUT_FILES), "file")
-        video_started = False
-
-        def on_frame(n: int) -> None:
-            nonlocal video_started
-            if not video_started:
-                bars.stage(f"video {video.name}", len(analysis.poses), "frame")
-                video_started = True
-            bars.update(n)
-
-        def on_file(name: str) -> None:
-            if name != OUTPUT_NAMES["video"]:
-                bars.update(1)
-
-        unwritten = None
-        try:
-            # stopped with Ctrl-C: what was measured is written at once, without a video
-            write_outputs(
-                analysis,
-                out,
-                annotate=annotate and not interrupted,
-                progress=on_frame,
-                on_file=on_file,
-            )
-        except VideoWriteError as err:  # disk full: the summary still counts
-            unwritten = f"{str(err).rstrip('.')}; the other results are in {out}/."
-        except OutputsUnwrittenError as err:
-            unwritten = str(err)
-        except OSError as err:
-            unwritten = f"Not every result could be written to {out} ({error_reason(err)})."
-        except KeyboardInterrupt:  # what was written before is kept (write_outputs)
-            bars.close()
-            during_video = (out / OUTPUT_FILES["report"]).exists()
-            print(
-                "halfcircle: stopped with Ctrl-C while the annotated video was made; "
-                f"the data and the report are in {out}/."
-                if during_video
-                else "halfcircle: stopped with Ctrl-C while the results were written; "
-                f"what was written is in {out}/.",
-                file=sys.stderr,
-            )
-            stopped = (video_stopped if during_video else results_stopped)(analysis)
-            text = json.dumps(summary_dict(stopped), indent=2) if as_json else text_summary(stopped)
-            return EXIT_INTERRUPTED, text
+        unwritten, stopped = _write_results(
+            analysis, out, annotate and not interrupted, bars, video.name
+        )
     finally:
         bars.close()
+    if stopped is not None:  # Ctrl-C while the results were written
+        text = json.dumps(summary_dict(stopped), indent=2) if as_json else text_summary(stopped)
+        return EXIT_INTERRUPTED, text
     text = text_summary(analysis)
     if history_db is not None and analysis.measured:
-        # lazy: loads scipy
-        from halfcircle.history.store import HistoryError
-
-        try:
-            feels, pain = rating or (None, None)
-            added = add_to_history(
-                analysis,
-                history_db,
-                camera_tilt_deg=camera_tilt_deg,
-                feels=feels,
-                pain=pain,
-                replace=replace,
-            )
-        except (HistoryError, sqlite3.Error) as err:  # the summary and the files still count
-            added = [
-                f"Your progress history could not be updated ({str(err).rstrip('.')}); "
-                f"the results are in {out}/."
-            ]
+        added = _history_lines(analysis, out, history_db, camera_tilt_deg, rating, replace)
         text += "".join(f"\n{line}" for line in added)
     if unwritten is None:
         text += f"\nResults in {out}/ (open report.html)."
@@ -231,7 +148,7 @@ def _analyze_one(
         print(f"halfcircle: {unwritten}", file=sys.stderr)
     if interrupted:
         print(
-            f"halfcircle: stopped with Ctrl-C after {len(poses)} frames; what they "
+            f"halfcircle: stopped with Ctrl-C after {len(analysis.poses)} frames; what they "
             f"measured is in {out}/, without the annotated video.",
             file=sys.stderr,
         )
@@ -243,6 +160,127 @@ def _analyze_one(
     elif not analysis.measured:
         code = EXIT_NOTHING_MEASURED
     return code, json.dumps(summary_dict(analysis), indent=2) if as_json else text
+
+
+def _measure_video(
+    video: Path,
+    model: str,
+    bars: _Bars,
+    camera_tilt_deg: float | None,
+    settings: Settings | None,
+    mirrored: bool,
+) -> tuple[Analysis, bool]:
+    """Pose every frame and analyse them; the analysis, and whether Ctrl-C stopped it."""
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+    from halfcircle.analyze.video import (
+        analyze_poses,
+        analyze_poses_pitch_from_picture,
+        extract_poses,
+        frames_announced,
+        note_frames_expected,
+    )
+
+    total = frames_announced(video)
+    bars.stage(f"pose {video.name}", total, "frame")
+    poses, interrupted = extract_poses(
+        video,
+        model,
+        bars.update,
+        pose=settings.pose if settings is not None else None,
+        mirrored=mirrored,
+    )
+    if camera_tilt_deg is None:  # not given: from the picture where it can tell
+        analysis = analyze_poses_pitch_from_picture(poses, video, model, interrupted, settings)
+    else:
+        analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
+    return note_frames_expected(analysis, total), interrupted
+
+
+def _write_results(
+    analysis: Analysis, out: Path, annotate: bool, bars: _Bars, name: str
+) -> tuple[str | None, Analysis | None]:
+    """Write the output folder, with the annotated video when ``annotate``.
+
+    ``name`` is the video's, for the progress bars. Returns why some results could not
+    be written (one sentence, None when all were), and, when Ctrl-C stopped the writing,
+    the analysis as far as it was kept (:func:`~halfcircle.present.outputs.video_stopped`
+    or ``results_stopped``).
+    """
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+    from halfcircle.present.outputs import (
+        OUTPUT_FILES,
+        OUTPUT_NAMES,
+        OutputsUnwrittenError,
+        results_stopped,
+        video_stopped,
+        write_outputs,
+    )
+
+    bars.stage(f"results {name}", len(OUTPUT_FILES), "file")
+    video_started = False
+
+    def on_frame(n: int) -> None:
+        nonlocal video_started
+        if not video_started:
+            bars.stage(f"video {name}", len(analysis.poses), "frame")
+            video_started = True
+        bars.update(n)
+
+    def on_file(file_name: str) -> None:
+        if file_name != OUTPUT_NAMES["video"]:
+            bars.update(1)
+
+    try:
+        # stopped with Ctrl-C: what was measured is written at once, without a video
+        write_outputs(analysis, out, annotate=annotate, progress=on_frame, on_file=on_file)
+    except VideoWriteError as err:  # disk full: the summary still counts
+        return f"{str(err).rstrip('.')}; the other results are in {out}/.", None
+    except OutputsUnwrittenError as err:
+        return str(err), None
+    except OSError as err:
+        return f"Not every result could be written to {out} ({error_reason(err)}).", None
+    except KeyboardInterrupt:  # what was written before is kept (write_outputs)
+        bars.close()
+        during_video = (out / OUTPUT_FILES["report"]).exists()
+        print(
+            "halfcircle: stopped with Ctrl-C while the annotated video was made; "
+            f"the data and the report are in {out}/."
+            if during_video
+            else "halfcircle: stopped with Ctrl-C while the results were written; "
+            f"what was written is in {out}/.",
+            file=sys.stderr,
+        )
+        return None, (video_stopped if during_video else results_stopped)(analysis)
+    return None, None
+
+
+def _history_lines(
+    analysis: Analysis,
+    out: Path,
+    history_db: Path,
+    camera_tilt_deg: float | None,
+    rating: tuple[str | None, int | None] | None,
+    replace: bool,
+) -> list[str]:
+    """Add the analysis to the history; the lines to show (or why it could not be)."""
+    # lazy: loads scipy
+    from halfcircle.history.store import HistoryError
+
+    feels, pain = rating or (None, None)
+    try:
+        return add_to_history(
+            analysis,
+            history_db,
+            camera_tilt_deg=camera_tilt_deg,
+            feels=feels,
+            pain=pain,
+            replace=replace,
+        )
+    except (HistoryError, sqlite3.Error) as err:  # the summary and the files still count
+        return [
+            f"Your progress history could not be updated ({str(err).rstrip('.')}); "
+            f"the results are in {out}/."
+        ]
 
 
 #: In a worker process of ``analyze`` with several videos: where its progress
@@ -380,9 +418,6 @@ def _show_progress(queue: Any, n_videos: int, disable: bool | None) -> None:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    import json
-
-
     settings = _settings_of(args)
     inputs = [Path(p) for p in args.videos]
     _require_videos(inputs)
@@ -425,7 +460,23 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         )
         print(text)
         return code
-    # Several videos: one per process, both cores busy (the model uses about one each).
+    return _analyze_many(args, folders, history_db, tilt, settings)
+
+
+def _analyze_many(
+    args: argparse.Namespace,
+    folders: list[tuple[Path, Path]],
+    history_db: Path | None,
+    tilt: float | None,
+    settings: Settings,
+) -> int:
+    """Several videos: one per process, both cores busy (the model uses about one each).
+
+    Each video's summary is printed as it would be for one video, in the order given
+    (a list of summaries with ``--json``); returns the worst exit code, or
+    :data:`EXIT_INTERRUPTED` after Ctrl-C (each video begun keeps what was measured).
+    """
+    import json
     import multiprocessing
     import threading
     from concurrent.futures import CancelledError, ProcessPoolExecutor
