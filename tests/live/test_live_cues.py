@@ -137,8 +137,61 @@ def test_hold_still_leaves_the_screen_when_live_calibration_ends() -> None:
 def test_the_calibration_and_away_cues_are_state_bound() -> None:
     bound = {rule.id for rule in LIVE_CUE_RULES if rule.state_bound}
     assert {"hold_still", "step_into_view"} <= bound
-    # corrections keep their full display time: the person needs time to read them
+    # corrections keep their full display time while their phase lasts: the person
+    # needs time to read them
     assert not bound & {"hips_wall", "soft_knees", "slow_front", "easy_pace"}
+    during = {rule.id: rule.during for rule in LIVE_CUE_RULES}
+    assert during["slow_front"] == ("front",)
+    assert all(during[i] for i in ("hips_wall", "soft_knees", "easy_pace"))
+
+
+# ------------------------------------ corrections come down with their phase
+SLOW_FRONT = TEXT["slow_front"]
+HIPS = TEXT["hips_wall"]
+
+
+def fast_half_circle(t: np.ndarray, t0: float, duration_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """A right-first half circle (30 deg sides, 50 deg front) of ``duration_s`` from ``t0``."""
+    u = np.clip((t - t0) / duration_s, 0.0, 1.0)
+    amp = np.sin(np.pi * u) ** 0.5
+    return 30.0 * np.cos(np.pi * u) * amp, 50.0 * np.sin(np.pi * u) * amp
+
+
+def test_slow_down_through_the_front_comes_down_when_the_front_is_passed() -> None:
+    # A rushed 1.5 s half circle: the cue is true in the front, not on the second side.
+    t = times(11.0)
+    lat, fwd = fast_half_circle(t, 4.0, 1.5)
+    states = run([sample(*v) for v in zip(t, lat, fwd, strict=True)])
+    phases = {s.phase for s in states if s.cue == SLOW_FRONT}
+    assert phases == {"front"}, phases
+
+
+def test_the_rep_feedback_shows_once_the_person_is_back_upright() -> None:
+    # The front cue no longer holds the slot after the rep, so the rep's own feedback
+    # is shown while the person stands ready, and nothing in the rep is still up.
+    t = times(11.0)
+    lat, fwd = fast_half_circle(t, 4.0, 1.5)
+    states = run([sample(*v) for v in zip(t, lat, fwd, strict=True)])
+    after = [(s.phase, s.cue) for ti, s in zip(t, states, strict=True) if ti >= 5.4 and s.cue]
+    assert after and {p for p, _ in after} == {"ready"}, after
+    assert not {c for _, c in after} & set(TEXT.values()), after  # the rep's own feedback
+
+
+def test_a_posture_cue_comes_down_when_the_person_leaves_the_view() -> None:
+    # The hips read shifted mid-rep (a camera that pans away reads the same), then the
+    # person is lost: "keep your hips against the wall" must not stay up while unseen.
+    t = times(11.0)
+    lat, fwd = half_circle(t, 3.0)
+    gone = t >= 4.5
+    frames = []
+    for ti, a, b, g in zip(t, lat, fwd, gone, strict=True):
+        s = sample(ti, NAN if g else a, NAN if g else b, valid=not g)
+        frames.append(replace(s, pelvis_shift_cm=NAN if g else 6.0 * (ti > 3.5)))
+    states = run(frames)
+    hips = [s.phase for s in states if s.cue == HIPS]
+    assert hips and set(hips) <= {"side_a", "front", "side_b", "returning"}, hips
+    asked = [ti for ti, s in zip(t, states, strict=True) if s.cue == STEP_INTO_VIEW]
+    assert asked  # the slot is free for what is true now
 
 
 HOLD = Cue("hold", "Hold.", 90, state_bound=True)

@@ -15,7 +15,10 @@ alarming. Left and right are the person's own.
 repeated within ``repeat_cooldown_s``. Among candidates the highest priority wins.
 A cue tied to a state (``state_bound``: hold still while calibrating, step back
 into view while away) is taken down as soon as its rule stops holding, so it
-never outlives the state it speaks of.
+never outlives the state it speaks of. A correction during the movement names the
+rep states it speaks of (``during``: "slow down through the front" the front, the
+hips and knees the rep): it keeps its display time to be read, but comes down on
+the first frame in another state (past the front, back upright, out of view).
 These timings, and how long a rep's feedback waits for a free slot, are a
 :class:`CueConfig` (the ``[cues]`` table of a settings file, :mod:`halfcircle.config`).
 """
@@ -35,6 +38,7 @@ from halfcircle.errors import ValidationError, sign_problems
 __all__ = [
     "LIVE_CUE_RULES",
     "PRAISE_MAX_PRIORITY",
+    "PRAISE_MIN_SCORE",
     "REP_CUE_RULES",
     "Condition",
     "Cue",
@@ -97,6 +101,8 @@ class CueRule:
         state_bound: The cue speaks of a state ("hold still", "step back into
             view"): it is withdrawn as soon as ``when`` stops holding, instead of
             staying up for the full display time.
+        during: Rep states (``RepState`` values) the cue speaks of; empty for any.
+            It is withdrawn on the first frame in another state.
     """
 
     id: str
@@ -104,21 +110,28 @@ class CueRule:
     when: tuple[Condition, ...]
     priority: int = 0
     state_bound: bool = False
+    during: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Cue:
-    """A cue chosen for display: its rule id, text, priority and whether it is state-bound."""
+    """A cue chosen for display: its rule's id, text, priority, ``state_bound`` and ``during``."""
 
     id: str
     text: str
     priority: int = 0
     state_bound: bool = False
+    during: tuple[str, ...] = ()
 
 
 def _c(field: str, op: Op, value: Any) -> Condition:
     return Condition(field, op, value)
 
+
+#: Lowest score (0-100) a rep is praised at: below it a large part of the score
+#: was lost (e.g. half the smoothness, 40 of the weights), even where no single
+#: correction rule names why, and "good one" would not be true.
+PRAISE_MIN_SCORE: Final = 60.0
 
 #: Feedback after a rep; conditions on :func:`rep_context` keys.
 REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
@@ -195,8 +208,9 @@ REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
         (_c("outcome", "==", "complete"), _c("sparc", "<", -3.0)),
         45,
     ),
-    # Praise (priority <= PRAISE_MAX_PRIORITY): one at most, and "smooth" only for a
-    # rep that needs no correction (``corrections``: see rep_cues).
+    # Praise (priority <= PRAISE_MAX_PRIORITY): one at most, only for a rep that
+    # needs no correction (``corrections``: see rep_context) and scored at least
+    # PRAISE_MIN_SCORE; "smooth" only from 85.
     CueRule(
         "lovely",
         "Lovely, smooth half circle.",
@@ -206,7 +220,11 @@ REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
     CueRule(
         "good",
         "Good one. Keep it easy and steady.",
-        (_c("outcome", "==", "complete"), _c("score", ">=", 0.0)),
+        (
+            _c("outcome", "==", "complete"),
+            _c("score", ">=", PRAISE_MIN_SCORE),
+            _c("corrections", "==", 0),
+        ),
         5,
     ),
 )
@@ -248,24 +266,28 @@ def live_cue_rules(metrics: MetricConfig | None = None) -> tuple[CueRule, ...]:
                 _c("pelvis_shift_cm", "abs>", m.pelvis_shift_limit_cm),
             ),
             80,
+            during=_REP_STATES,
         ),
         CueRule(
             "soft_knees",
             "Keep a soft bend in your knees.",
             (_c("state", "in", _REP_STATES), _c("knee_flexion_deg", "<", m.knee_locked_deg)),
             70,
+            during=_REP_STATES,
         ),
         CueRule(
             "slow_front",
             "Slow down through the front.",
             (_c("state", "==", "front"), _c("speed_deg_s", ">", 90.0)),
             60,
+            during=("front",),
         ),
         CueRule(
             "easy_pace",
             "Nice and easy, no need to hurry.",
             (_c("state", "in", ("side_a", "side_b")), _c("speed_deg_s", ">", 120.0)),
             50,
+            during=_REP_STATES,
         ),
         CueRule(
             "start_gently",
@@ -306,7 +328,7 @@ def live_context(snapshot: LiveSnapshot) -> dict[str, Any]:
 def matching_cues(context: Mapping[str, Any], rules: Iterable[CueRule]) -> list[Cue]:
     """Cues of all rules whose conditions hold, highest priority first (stable)."""
     hits = [
-        Cue(r.id, r.text, r.priority, r.state_bound)
+        Cue(r.id, r.text, r.priority, r.state_bound, r.during)
         for r in rules
         if all(c.holds(context) for c in r.when)
     ]
@@ -432,18 +454,24 @@ class CueSelector:
             return self._current
         return None
 
-    def update(self, time_s: float, candidates: Iterable[Cue]) -> Cue | None:
+    def update(
+        self, time_s: float, candidates: Iterable[Cue], state: str | None = None
+    ) -> Cue | None:
         """Offer candidate cues at ``time_s`` (s); return the one to show now, or None.
 
         A cue on display stays until its time is up, or, if it is ``state_bound``,
-        until it is no longer among the candidates (its state has ended); then the
-        cooldown runs; after that the highest-priority candidate not shown within
-        ``repeat_cooldown_s`` is shown.
+        until it is no longer among the candidates (its state has ended), or, if it
+        names the states it speaks of (``during``), until ``state`` (the rep state
+        now; None when unknown) is another; then the cooldown runs; after that the
+        highest-priority candidate not shown within ``repeat_cooldown_s`` is shown.
         """
         candidates = list(candidates)
         self._queue = [(until, c) for until, c in self._queue if time_s <= until]
         shown = self.current(time_s)
-        if shown is not None and shown.state_bound and shown.id not in {c.id for c in candidates}:
+        if shown is not None and (
+            (shown.state_bound and shown.id not in {c.id for c in candidates})
+            or (shown.during and state is not None and state not in shown.during)
+        ):
             self._shown_for = time_s - self._shown_at  # withdrawn: its state is over
             shown = None
         if shown is not None:

@@ -157,7 +157,8 @@ class SessionLoop:
                 if event.record.score is not None:
                     self._last_score = event.record.score.total
         self.events += events
-        cue = self.cues.update(t, live_cues(self.counter.snapshot(), self._live_rules))
+        snapshot = self.counter.snapshot()
+        cue = self.cues.update(t, live_cues(snapshot, self._live_rules), snapshot.state)
         return FrameState(
             phase=self.counter.phase,
             reps=self.counter.complete_count,
