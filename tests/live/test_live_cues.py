@@ -288,3 +288,20 @@ def test_snapshot_fields_are_unchanged_for_the_rules() -> None:
     names = {f.name for f in fields(LiveSnapshot)}
     for rule in LIVE_CUE_RULES:
         assert {c.field for c in rule.when} <= names, rule.id
+
+
+# ---------------------------------------------- "Calibrated. Start ..." in time
+def test_calibrated_start_comes_down_when_the_first_movement_starts() -> None:
+    from halfcircle.live.coach import CALIBRATED_MESSAGE, LiveCoach
+    from halfcircle.synthetic import half_circle as rest_rep_rest
+    from halfcircle.synthetic import synthetic_clip
+
+    # The person starts bending well within the message's two seconds.
+    lat, fwd = rest_rep_rest(n_rest=45, n_rep=120)
+    seq = synthetic_clip(lat, fwd, noise_px=0.5, seed=1).seq
+    coach = LiveCoach(seq.image_size)
+    frames = [coach.update(seq.frame(i)) for i in range(len(seq))]
+    shown = [f.state.phase for f in frames if f.message == CALIBRATED_MESSAGE]
+    assert shown and set(shown) == {"ready"}, shown
+    moving = [i for i, f in enumerate(frames) if f.state.phase != "ready" and f.stage == "practice"]
+    assert moving and frames[moving[0]].message != CALIBRATED_MESSAGE
