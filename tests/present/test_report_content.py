@@ -469,3 +469,36 @@ def test_every_plot_is_drawn_readable_for_a_phone_and_for_a_desktop(plot: str) -
     page = render_report(analysis)
     assert page.count("<picture><source media='(max-width: 600px)' srcset='data:image/png") == 2
     assert page.count("<img") == 2
+
+
+def _scored_rep(index: int, smoothness: float, fullness: float) -> object:
+    from types import SimpleNamespace
+
+    from halfcircle.coaching.scoring import ScoreBreakdown
+
+    total = 100.0 * (0.5 * smoothness + 0.5 * fullness)
+    score = ScoreBreakdown(total, smoothness, fullness, 1.0, 1.0, 0.0)
+    return SimpleNamespace(index=index, score=score)
+
+
+@pytest.mark.parametrize(
+    ("reps", "expected"),
+    [
+        ([(0.9, 1.0), (0.6, 0.9)], "Your smoothest, fullest one was rep 1 (score 95)."),
+        ([(0.9, 0.8), (0.5, 1.0)], "Your best one was rep 1 (score 85), also your smoothest."),
+        ([(0.6, 1.0), (0.9, 0.65)], "Your best one was rep 1 (score 80), also your fullest."),
+        (
+            [(0.7, 0.9), (0.9, 0.6), (0.5, 1.0)],
+            "Your best one was rep 1 (score 80).",
+        ),
+        ([(0.9, 1.0)], None),
+    ],
+    ids=["both", "smoothest", "fullest", "neither", "one"],
+)
+def test_the_best_rep_is_called_smoothest_and_fullest_only_where_it_is(
+    reps: list[tuple[float, float]], expected: str | None
+) -> None:
+    from halfcircle.present.report import best_rep_sentence
+
+    records = [_scored_rep(i + 1, s, f) for i, (s, f) in enumerate(reps)]
+    assert best_rep_sentence(records) == expected  # type: ignore[arg-type]

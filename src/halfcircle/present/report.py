@@ -409,6 +409,27 @@ def _test_table(run: BaselineRun) -> str:
     return _scrolling(head + "".join(rows) + "</table>")
 
 
+def best_rep_sentence(complete: Sequence[RepRecord]) -> str | None:
+    """The best-scored rep, called the smoothest or fullest only where it is.
+
+    Smoothest: the highest smoothness part of the score (SPARC and reversals);
+    fullest: the highest fullness part (arc coverage), ties included. None with
+    fewer than two scored reps ("the best of them" would say nothing).
+    """
+    scored = [(r, r.score) for r in complete if r.score is not None]
+    if len(scored) < 2:
+        return None
+    best, score = max(scored, key=lambda rs: rs[1].total)
+    smoothest = score.smoothness >= max(s.smoothness for _, s in scored) - 1e-9
+    fullest = score.fullness >= max(s.fullness for _, s in scored) - 1e-9
+    said = f"rep {best.index} (score {points(score.total)})"
+    if smoothest and fullest:
+        return f"Your smoothest, fullest one was {said}."
+    if smoothest or fullest:
+        return f"Your best one was {said}, also your {'smoothest' if smoothest else 'fullest'}."
+    return f"Your best one was {said}."
+
+
 def feedback(analysis: Analysis) -> list[str]:
     """Plain-language sentences about the session (encouraging, specific)."""
     complete = analysis.complete_reps
@@ -417,13 +438,9 @@ def feedback(analysis: Analysis) -> list[str]:
     if not complete:
         return _aborted_feedback(analysis.aborted, seen, also=False)
     out = [f"You completed {len(complete)} half circle{'s' if len(complete) > 1 else ''}."]
-    scored = [r for r in complete if r.score is not None]
-    if len(scored) >= 2:  # with one, "the best of them" says nothing
-        best = max(scored, key=lambda r: r.score.total if r.score is not None else -1.0)
-        assert best.score is not None
-        out.append(
-            f"Your smoothest, fullest one was rep {best.index} (score {points(best.score.total)})."
-        )
+    best_line = best_rep_sentence(complete)
+    if best_line is not None:
+        out.append(best_line)
     right = np.nanmean([r.metrics.peak_lateral_right_deg for r in complete])
     left = np.nanmean([r.metrics.peak_lateral_left_deg for r in complete])
     if math.isfinite(right) and math.isfinite(left) and max(right, left) > 0:
