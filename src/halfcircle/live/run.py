@@ -102,6 +102,7 @@ from halfcircle.present.overlay import (
     draw_window,
 )
 from halfcircle.present.screens import OPEN_REPORT_KEY, EndOfSet, end_of_set
+from halfcircle.words import join_and
 
 #: Landmarks that must be seen before calibration: nose, shoulders, hips.
 
@@ -141,6 +142,25 @@ class LiveStats:
     def fps(self) -> float:
         """Frames shown per second of wall time."""
         return len(self.latency_ms) / self.wall_s if self.wall_s > 0 else 0.0
+
+    def frames_line(self) -> str:
+        """The terminal's line "Live: N of M frames measured (K skipped: ...)", adding up.
+
+        ``K = M - N``: the frames the model dropped while busy and those our loop
+        skipped to catch up with a file played in real time, each said when any.
+        """
+        skipped = self.captured - self.posed
+        why = []
+        if self.dropped_model:
+            why.append(f"{self.dropped_model} while the model was busy")
+        if self.dropped_ours:
+            why.append(f"{self.dropped_ours} to keep up with the video")
+        return (
+            f"Live: {self.posed} of {self.captured} frames measured"
+            + (f" ({skipped} skipped: {join_and(why)})" if skipped and why else "")
+            + (f" ({skipped} skipped)" if skipped and not why else "")
+            + f", {self.fps:.0f} fps shown."
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """Counts and median/p95 figures, JSON-ready."""
