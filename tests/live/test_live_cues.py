@@ -305,3 +305,63 @@ def test_calibrated_start_comes_down_when_the_first_movement_starts() -> None:
     assert shown and set(shown) == {"ready"}, shown
     moving = [i for i, f in enumerate(frames) if f.state.phase != "ready" and f.stage == "practice"]
     assert moving and frames[moving[0]].message != CALIBRATED_MESSAGE
+
+
+# ------------------------------ "I lost sight of you" only when really lost
+def _folded_out_of_reach(seq: Any, frames: slice) -> Any:
+    """``seq`` with the torso unreadable (visibility 0.1) in ``frames``, body in the picture.
+
+    What deep forward flexion does to the pose model facing the camera: the person is
+    found, their landmarks lie inside the picture, the shoulders and hips read as unseen.
+    """
+    from halfcircle.kinematics.geometry import TORSO
+    from halfcircle.landmarks import PoseSequence
+
+    vis = seq.visibility.copy()
+    vis[frames, TORSO] = 0.1
+    return PoseSequence(seq.time_s, seq.image, seq.world, vis, seq.presence, seq.n_people,
+                        seq.image_size, seq.fps)  # fmt: skip
+
+
+def _rep_in_a_gap(kind: str) -> tuple[Any, slice]:
+    from halfcircle.synthetic import half_circle as rest_rep_rest
+    from halfcircle.synthetic import synthetic_clip
+    from tests.conftest import without_person
+
+    lat, fwd = rest_rep_rest(n_rest=60, n_rep=180)
+    seq = synthetic_clip(lat, fwd, noise_px=0.5, seed=2).seq
+    gap = slice(60 + 70, 60 + 118)  # 1.6 s round the front: longer than any bridge
+    change = _folded_out_of_reach if kind == "folded" else without_person
+    return change(seq, gap), gap
+
+
+@pytest.mark.parametrize("path", ["live", "recording"])
+def test_deep_flexion_in_full_view_is_never_called_lost(path: str) -> None:
+    from halfcircle.analyze.video import analyze_poses
+    from halfcircle.live.coach import LiveCoach
+
+    seq, gap = _rep_in_a_gap("folded")
+    if path == "live":
+        coach = LiveCoach(seq.image_size)
+        frames = [coach.update(seq.frame(i)) for i in range(len(seq))]
+        cues, phases = [f.message for f in frames], [f.state.phase for f in frames]
+    else:
+        analysis = analyze_poses(seq)
+        cues, phases = [s.cue for s in analysis.states], [s.phase for s in analysis.states]
+        assert not [n for n in analysis.notes if "left the view" in n], analysis.notes
+        assert [n for n in analysis.notes if "you stayed in view" in n], analysis.notes
+    said = {c for c in cues if c}
+    assert not [c for c in said if "lost sight" in c or "into view" in c], said
+    assert set(phases[gap]) == {"untracked"}  # seen, not measured; not "paused"
+    assert "I couldn't follow that one all the way. Go again when you're ready." in said
+
+
+def test_a_person_who_really_leaves_mid_rep_is_told_so() -> None:
+    from halfcircle.live.coach import LiveCoach
+
+    seq, gap = _rep_in_a_gap("gone")
+    coach = LiveCoach(seq.image_size)
+    frames = [coach.update(seq.frame(i)) for i in range(len(seq))]
+    assert set(f.state.phase for f in frames[gap]) == {"paused"}
+    said = {f.message for f in frames if f.message}
+    assert any("lost sight" in c for c in said), said

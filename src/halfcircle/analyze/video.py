@@ -30,7 +30,7 @@ from halfcircle.coaching.baseline import segment_baseline
 from halfcircle.coaching.cues import record_cues
 from halfcircle.coaching.reps import RepRecord
 from halfcircle.coaching.scoring import points
-from halfcircle.coaching.session import FrameState, rep_of_frames, replay
+from halfcircle.coaching.session import FrameState, rep_of_frames, replay, torso_in_view
 from halfcircle.config import Settings, changed_settings, settings_diff
 from halfcircle.files import atomic_write, json_safe
 from halfcircle.io.capture import open_source
@@ -257,7 +257,8 @@ def analyze_poses(
         kin = compute_kinematics(poses, kcfg, calibration=calib)
     else:
         kin = compute_kinematics(poses, kcfg)
-    loop, states = replay(kin, settings, count_everywhere=stance is not None)
+    in_view = torso_in_view(poses.image, poses.detected)
+    loop, states = replay(kin, settings, count_everywhere=stance is not None, in_view=in_view)
     notes = list(kin.notes)
     if stance is not None:
         before = sum(r.start_s < stance.start_s for r in (*loop.records, *loop.aborted))
@@ -283,10 +284,13 @@ def analyze_poses(
         )
     for r in loop.records:
         if not r.complete:
-            notes.append(
-                f"You left the view or stopped during rep {r.index} "
-                f"({r.start_s:.1f}-{r.end_s:.1f} s); it is kept as incomplete and not scored."
+            what = (
+                f"The pose could not be read for part of rep {r.index}, though you stayed in view"
+                if r.index in loop.followed_in_view
+                else f"You left the view or stopped during rep {r.index}"
             )
+            span = f"({r.start_s:.1f}-{r.end_s:.1f} s)"
+            notes.append(f"{what} {span}; it is kept as incomplete and not scored.")
     hint = baseline_hint(kin, detected, loop.records, settings, poses.source)
     if hint is not None:
         notes.append(hint)

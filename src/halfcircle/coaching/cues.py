@@ -144,7 +144,13 @@ REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
     CueRule(
         "incomplete",
         "I lost sight of you for a moment. Stay in view and go again.",
-        (_c("outcome", "==", "incomplete"),),
+        (_c("outcome", "==", "incomplete"), _c("lost_sight", "==", True)),
+        95,
+    ),
+    CueRule(
+        "incomplete_seen",
+        "I couldn't follow that one all the way. Go again when you're ready.",
+        (_c("outcome", "==", "incomplete"), _c("lost_sight", "==", False)),
         95,
     ),
     # The compensations as the rep's metrics found them, with MetricConfig's limits.
@@ -304,17 +310,24 @@ LIVE_CUE_RULES: Final[tuple[CueRule, ...]] = live_cue_rules()
 
 
 def rep_context(
-    metrics: RepMetrics, score: float | None = None, rules: Sequence[CueRule] = REP_CUE_RULES
+    metrics: RepMetrics,
+    score: float | None = None,
+    rules: Sequence[CueRule] = REP_CUE_RULES,
+    *,
+    lost_sight: bool = True,
 ) -> dict[str, Any]:
     """Values the per-rep rules read.
 
-    Every :class:`RepMetrics` field, ``score``, and ``corrections``: how many of
-    ``rules`` that correct the rep (priority above :data:`PRAISE_MAX_PRIORITY`)
-    hold, so that praise can keep from calling a rep smooth next to "slow down
-    through the front".
+    Every :class:`RepMetrics` field, ``score``, ``lost_sight`` (the person left the
+    view during the rep; False when they stayed in view and only the pose was
+    unreadable, as at deep flexion; True when not known), and ``corrections``: how
+    many of ``rules`` that correct the rep (priority above
+    :data:`PRAISE_MAX_PRIORITY`) hold, so that praise can keep from calling a rep
+    smooth next to "slow down through the front".
     """
     ctx = asdict(metrics)
     ctx["score"] = score
+    ctx["lost_sight"] = lost_sight
     correcting = [r for r in rules if r.priority > PRAISE_MAX_PRIORITY]
     ctx["corrections"] = len(matching_cues(ctx, correcting))
     return ctx
@@ -341,26 +354,32 @@ def rep_cues(
     rules: Sequence[CueRule] = REP_CUE_RULES,
     *,
     limit: int | None = 2,
+    lost_sight: bool = True,
 ) -> list[Cue]:
     """Feedback cues for a finished rep, best first (at most ``limit``; None for all).
 
-    Corrections first, then at most one praise (the highest).
+    Corrections first, then at most one praise (the highest). ``lost_sight``: see
+    :func:`rep_context`.
     """
-    hits = matching_cues(rep_context(metrics, score, rules), rules)
+    hits = matching_cues(rep_context(metrics, score, rules, lost_sight=lost_sight), rules)
     praise = [c for c in hits if c.priority <= PRAISE_MAX_PRIORITY][:1]
     hits = [c for c in hits if c.priority > PRAISE_MAX_PRIORITY] + praise
     return hits if limit is None else hits[:limit]
 
 
 def record_cues(
-    record: RepRecord, rules: Sequence[CueRule] = REP_CUE_RULES, *, limit: int | None = 2
+    record: RepRecord,
+    rules: Sequence[CueRule] = REP_CUE_RULES,
+    *,
+    limit: int | None = 2,
+    lost_sight: bool = True,
 ) -> list[Cue]:
     """Feedback cues for a finished :class:`~halfcircle.coaching.reps.RepRecord`.
 
-    From its metrics and score.
+    From its metrics and score; ``lost_sight``: see :func:`rep_context`.
     """
     score = None if record.score is None else record.score.total
-    return rep_cues(record.metrics, score, rules, limit=limit)
+    return rep_cues(record.metrics, score, rules, limit=limit, lost_sight=lost_sight)
 
 
 def live_cues(snapshot: LiveSnapshot, rules: Sequence[CueRule] = LIVE_CUE_RULES) -> list[Cue]:

@@ -9,7 +9,7 @@ from typing import Final
 import numpy as np
 
 from halfcircle.coaching.reps import RepEvent, RepRecord
-from halfcircle.coaching.session import FrameState, SessionLoop
+from halfcircle.coaching.session import FrameState, SessionLoop, torso_in_view
 from halfcircle.config import Settings
 from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame
@@ -147,7 +147,8 @@ class LiveCoach:
         t = float(pose.time_s)
         was_calibrated = self.calibrated
         sample = self.kinematics.update(pose)
-        state = self.loop.update(sample)
+        in_view = torso_in_view(pose.image[None], np.array([pose.detected]))[0]
+        state = self.loop.update(sample, bool(in_view))
         self.last_time_s = t
         if self.calibrated and not was_calibrated:
             self._calibrated_at = t
