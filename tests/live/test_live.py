@@ -724,6 +724,7 @@ def _run_with_ui(
     seq: PoseSequence | None = None,
     history_db: Path | None = None,
     camera_tilt_deg: float = 0.0,
+    audio_out: Path | None = None,
 ) -> LiveResult:
     seq = seq if seq is not None else _two_rep_seq()
     clip = tmp_path / "clip.mp4"
@@ -731,7 +732,7 @@ def _run_with_ui(
     fast = len(seq) > 300  # the short clip plays in real time
     opts = LiveOptions(
         str(clip), tmp_path / name, fast=fast, annotate=False, history_db=history_db,
-        camera_tilt_deg=camera_tilt_deg,
+        camera_tilt_deg=camera_tilt_deg, audio_out=audio_out,
     )  # fmt: skip
     return run_live(
         opts,

@@ -88,6 +88,7 @@ from halfcircle.live.record import (
     SESSION_FILE,
     RecordWriteError,
     SessionRecorder,
+    append_event,
     previous_rating,
 )
 from halfcircle.live.ui import HeadlessUI, LiveUI, WindowUI, _draw_minimal, _wrap, question_screen
@@ -322,6 +323,10 @@ class _Run:
         self._quiet: ExitStack | None = None
         self.log: PracticeLog | None = None
         self.voice: Voice | None = None
+        self.wav: WavOutput | None = None  # the voice's file (``--audio-out``)
+        self.stream_end_s = 0.0  # the stream's clock just after its last frame (s)
+        self.stream_end_wall = 0.0  # time.monotonic() then
+        self.voice_kept = False  # the WAV voice stays open for the end-of-set summary
         self.speech = SpeechPlanner()
         self.details = False  # frame rate and latency on screen (``d``)
         self.text_ratios: dict[str, float] = {}  # smallest text height / window height
@@ -499,6 +504,12 @@ class _Run:
             elif u.text is not None:
                 self.voice.say(u.text, u.time_s, urgent=u.urgent)
         self.log_spoken(t)
+
+    def close_kept_voice(self) -> None:
+        """Close the WAV voice kept for an end-of-set summary that will not come."""
+        if self.voice is not None and self.voice_kept:
+            self.voice.close()
+            self.voice_kept = False
 
     def log_spoken(self, until_s: float = math.inf) -> None:
         """Write each utterance begun by ``until_s`` into ``events.jsonl`` (type ``spoken``)."""
@@ -727,6 +738,7 @@ def run_live(
     make = estimator_factory or partial(default_estimator, pose=opts.settings.pose)
     the_ui: LiveUI | None = None
     window_open = False  # kept open for the end-of-set screen
+    kept: _Run | None = None
     source.open()
     try:
         size, fps = source.size, source.fps
@@ -762,7 +774,7 @@ def run_live(
             recorder = SessionRecorder(opts.out_dir, meta, raw_video=raw)
             with recorder:
                 recorder.event("start", 0.0, source=source.description, model=opts.model)
-                run = _Run(opts, source, estimator, recorder, the_ui)
+                run = kept = _Run(opts, source, estimator, recorder, the_ui)
                 run.voice, wav = _open_voice(opts, lambda: run.coach.last_time_s or 0.0)
                 if opts.history_db is not None:
                     run.log = log = PracticeLog(
@@ -794,14 +806,19 @@ def run_live(
                 except KeyboardInterrupt:
                     stop = "interrupted"
                 run._record_events(run.coach.finish())
+                last = run.coach.last_time_s
+                run.stream_end_s = (last if last is not None else 0.0) + 1.0 / fps
+                run.stream_end_wall = time.monotonic()
                 if run.voice is not None:
+                    run.wav = wav
                     if wav is not None:  # the file lines up with the stream
-                        last = run.coach.last_time_s
-                        wav.duration_s = (last if last is not None else 0.0) + 1.0 / fps
-                    run.voice.close()
-                    run.log_spoken(
-                        wav.duration_s if wav is not None and wav.duration_s else math.inf
-                    )
+                        wav.duration_s = run.stream_end_s
+                    if wav is not None and not opts.headless:
+                        run.voice.flush()  # kept open: the end-of-set summary follows
+                        run.voice_kept = True
+                    else:
+                        run.voice.close()
+                    run.log_spoken(run.stream_end_s if wav is not None else math.inf)
                 if run.first_capture is not None and run.last_shown is not None:
                     run.stats.wall_s = run.last_shown - run.first_capture
                 rating = None
@@ -851,12 +868,15 @@ def run_live(
             the_ui.close()
         if log is not None:
             log.close()
+        if kept is not None and not window_open:
+            kept.close_kept_voice()  # kept open for a window that did not come
     if window_open:
         assert the_ui is not None and run.last_display is not None
         try:
             return _finish_in_window(opts, run, the_ui, run.last_display, stop, error, message)
         finally:
             the_ui.close()
+            run.close_kept_voice()  # no summary was said (no report, window closed)
     return _finish(opts, run, stop, error, message, crash)
 
 
@@ -883,25 +903,41 @@ def _finish_in_window(
     )
     voice = _end_voice(opts, run)
     if voice is not None:
-        voice.say(end.spoken(), 0.0)
+        voice.say(end.spoken(), run.stream_end_s + END_SPEECH_PAUSE_S)
     keys = {ord(OPEN_REPORT_KEY)} if end.report_ready else set()
     key = ui.ask(background, end.lines(), keys)
     if key == ord(OPEN_REPORT_KEY):
         webbrowser.open(result.paths["report"].resolve().as_uri())
     if voice is not None:
-        voice.close(timeout_s=1.0)
+        if run.wav is not None:
+            run.wav.duration_s = None  # the file goes on past the clip for the summary
+        voice.close(timeout_s=1.0 if run.wav is None else 30.0)
+        run.voice_kept = False
+        for started, text in voice.drain_spoken():
+            append_event(opts.out_dir, "spoken", started, text=text)
     return replace(result, end_of_set=end)
 
 
-def _end_voice(opts: LiveOptions, run: _Run) -> Voice | None:
-    """A voice for the end-of-set screen: the speakers, when the session spoke through them.
+#: Silence between the stream's last frame and the end-of-set summary in a WAV file (s).
+END_SPEECH_PAUSE_S: Final = 0.5
 
-    None when the session was silent, muted, or written to a WAV file (``--audio-out``:
-    the file ends with the stream).
+
+def _end_voice(opts: LiveOptions, run: _Run) -> Voice | None:
+    """The voice that says the end-of-set screen; None when the session was silent or muted.
+
+    With ``--audio-out`` the session's own voice, kept open: the summary is written into
+    the WAV file :data:`END_SPEECH_PAUSE_S` after the clip's end (the time the report
+    took to write is left out). Otherwise the speakers, on the stream's clock run on
+    past its end, so that ``events.jsonl`` says when it was said.
     """
-    if run.voice is None or run.voice.muted or opts.audio_out is not None:
+    if run.voice is None or run.voice.muted:
+        run.close_kept_voice()
         return None
-    voice, _wav = _open_voice(opts, time.monotonic)
+    if run.voice_kept:
+        return run.voice
+    voice, _wav = _open_voice(
+        opts, lambda: run.stream_end_s + time.monotonic() - run.stream_end_wall
+    )
     return voice
 
 
