@@ -56,6 +56,7 @@ from halfcircle.coaching.voice import (
     AudioOutput,
     SpeakerOutput,
     Voice,
+    VoiceConfig,
     VoiceUnavailable,
     WavOutput,
     voice_unavailable,
@@ -675,6 +676,27 @@ def pain_advice(rating: Rating | None, previous: dict[str, Any] | None) -> str |
     return decision.sentence
 
 
+def open_voice_output(
+    config: VoiceConfig, clock: Callable[[], float], audio_out: Path | None = None
+) -> tuple[Voice | None, WavOutput | None, str]:
+    """A coach's voice, into the WAV file ``audio_out`` or to the speakers.
+
+    ``clock`` gives the stream time now (s), to date what the speakers play. Returns
+    the voice, its file (None for the speakers), and "" or, with no voice, the one
+    sentence why (no speech engine, no audio device), for the caller to say once.
+    Every camera flow (live, the guided baseline and session) opens its voice here.
+    """
+    problem = voice_unavailable()
+    if problem is None:
+        try:
+            wav = WavOutput(audio_out) if audio_out is not None else None
+            output: AudioOutput = wav if wav is not None else SpeakerOutput(clock)
+            return Voice(output, config), wav, ""
+        except VoiceUnavailable as err:
+            problem = str(err)
+    return None, None, problem
+
+
 def _open_voice(
     opts: LiveOptions, clock: Callable[[], float]
 ) -> tuple[Voice | None, WavOutput | None]:
@@ -685,16 +707,10 @@ def _open_voice(
     """
     if not (opts.voice or opts.audio_out is not None):
         return None, None
-    problem = voice_unavailable()
-    if problem is None:
-        try:
-            wav = WavOutput(opts.audio_out) if opts.audio_out is not None else None
-            output: AudioOutput = wav if wav is not None else SpeakerOutput(clock)
-            return Voice(output, opts.settings.voice), wav
-        except VoiceUnavailable as err:
-            problem = str(err)
-    print(f"halfcircle: {problem}", file=sys.stderr)
-    return None, None
+    voice, wav, problem = open_voice_output(opts.settings.voice, clock, opts.audio_out)
+    if problem:
+        print(f"halfcircle: {problem}", file=sys.stderr)
+    return voice, wav
 
 
 def run_live(
