@@ -502,3 +502,32 @@ def test_the_best_rep_is_called_smoothest_and_fullest_only_where_it_is(
 
     records = [_scored_rep(i + 1, s, f) for i, (s, f) in enumerate(reps)]
     assert best_rep_sentence(records) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.video
+def test_the_videos_readouts_are_on_the_page_for_a_small_screen() -> None:
+    from halfcircle.present.overlay import phase_words, side_text
+    from halfcircle.present.report import READOUT_CSS
+
+    analysis = _two_reps()
+    page = render_report(analysis)
+    found = re.search(
+        r"<script type='application/json' id='hc-readout-data'>(.*?)</script>", page, re.S
+    )
+    assert found is not None and "id='hc-readouts'" in page
+    data = json.loads(found.group(1))
+    n = len(analysis.states)
+    assert len(data["t"]) == n and all(len(data[k]) == n for k in ("side", "phase", "cue"))
+    said = {k: [data["words"][i] for i in data[k]] for k in ("side", "reps", "phase", "cue")}
+    kin = analysis.kinematics
+    for i, state in enumerate(analysis.states):  # what the video's overlay says, frame by frame
+        assert said["phase"][i] == phase_words(state.phase)
+        assert said["reps"][i] == str(state.reps) and said["cue"][i] == (state.cue or "")
+        lateral = float(kin.lateral_deg[i]) if kin.valid[i] else None
+        assert said["side"][i] == side_text(lateral)
+    assert "through the front" in said["phase"]
+    # hidden on a wide screen; a grid under the video below 600 px
+    assert READOUT_CSS.startswith(".readouts{display:none}")
+    assert re.search(
+        r"@media \(max-width:600px\)\{\.readouts\.beside-video\{display:grid", READOUT_CSS
+    )
