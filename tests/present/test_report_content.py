@@ -85,8 +85,8 @@ def _attempts_then_half_circle(attempts: int) -> Analysis:
 
 
 def _text(page: str) -> str:
-    """The page's visible text (tags and embedded images dropped, entities decoded)."""
-    body = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
+    """The page's visible text (tags, styles, scripts and images dropped, entities decoded)."""
+    body = re.sub(r"<(style|script)\b[^>]*>.*?</\1>", " ", page, flags=re.S)
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 
