@@ -282,7 +282,11 @@ def _add_to_history(
         recording_sha256=digest,
     )
     advice = log.rate(*rating) if rating is not None else None
-    lines = log.finish(rep_dicts(analysis)[0], analysis.kinematics.view.kind)
+    lines = log.finish(
+        rep_dicts(analysis)[0],
+        analysis.kinematics.view.kind,
+        frames=(len(analysis.poses), analysis.frames_skipped),
+    )
     if advice is not None:
         lines.append(advice)
     if log.problem is None and log.session_id is not None:

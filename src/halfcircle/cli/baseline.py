@@ -32,6 +32,8 @@ from halfcircle.cli.options import (
     _settings_of,
 )
 from halfcircle.files import json_safe, replace_text
+from halfcircle.history.compare import baseline_before, compare
+from halfcircle.history.pain import pain_advice
 from halfcircle.io.videodate import recorded_at
 
 
@@ -161,14 +163,14 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                         )
                         if digest is not None:
                             history.note_recording(session_id, digest)
-                        lines = history.compare(session_id)
-                        compared_with = history.baseline_before(session_id)
+                        lines = compare(history, session_id)
+                        compared_with = baseline_before(history, session_id)
                         if compared_with is not None:
                             then = next(s for s in history.sessions() if s["id"] == compared_with)
                             compared_when = (
                                 f"{local_time(then['started_at'])} (session {compared_with})"
                             )
-                        advice = history.pain_advice(session_id)
+                        advice = pain_advice(history, session_id)
                         where = history.path
                     except sqlite3.Error as err:
                         raise history.plain_error(err, "read") from err

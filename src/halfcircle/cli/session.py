@@ -33,6 +33,13 @@ from halfcircle.coaching.painmodel import PainRating
 from halfcircle.coaching.redflags import ADVICE
 from halfcircle.coaching.stages import STAGES, proposed_stage
 from halfcircle.files import check_output_folder
+from halfcircle.history.guided import (
+    guided_sessions,
+    last_assessment,
+    last_guided_practice,
+    record_guided_session,
+)
+from halfcircle.history.pain import session_pain_decision
 from halfcircle.io.videodate import recorded_at
 
 
@@ -138,7 +145,6 @@ def _finish_session(
         started_at = None
         digest = same = None
         if args.source is not None and "://" not in str(args.source):
-
             started_at = recorded_at(Path(args.source))[0].isoformat(timespec="seconds")
             digest = recording_digest([args.source])
         try:
@@ -148,7 +154,8 @@ def _finish_session(
                 print(same)
             else:
                 with History(_history_db(args)) as history:
-                    sid = history.record_guided_session(
+                    sid = record_guided_session(
+                        history,
                         session.test,
                         session.split.before,
                         session.split.after,
@@ -163,7 +170,7 @@ def _finish_session(
                     )
                     if digest is not None:
                         history.note_recording(sid, digest)
-                    advice = history.pain_decision(sid)
+                    advice = session_pain_decision(history, sid)
                     where = history.path
                 print(f"Saved as session {sid} in {where}.")
                 if advice is not None and advice.action == "see a clinician":
@@ -204,10 +211,10 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
         try:
             with History(_history_db(args)) as history:
                 first_run = not history.sessions()
-                test = test or history.last_assessment()
-                stage = stage or proposed_stage(history.guided_sessions())
+                test = test or last_assessment(history)
+                stage = stage or proposed_stage(guided_sessions(history))
                 for drill in TARGETED:
-                    last = history.last_guided_practice(drill)
+                    last = last_guided_practice(history, drill)
                     target = next_session_target(drill, *last) if last is not None else None
                     if target is not None:
                         targets[drill] = target
@@ -232,7 +239,6 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
         if voice is not None:
             voice.close()
     if result.session is None:
-
         if result.stop == "red_flag":
             print(ADVICE)
             return 0
