@@ -11,8 +11,9 @@ Tone: short, specific, encouraging sentences that invite movement; nothing
 alarming. Left and right are the person's own.
 
 :class:`CueSelector` shows at most one cue at a time: a cue stays up for
-``display_s``, then no new cue comes for ``cooldown_s``, and the same cue is not
-repeated within ``repeat_cooldown_s``. Among candidates the highest priority wins.
+``display_s``, then no new cue comes for ``cooldown_s`` (but a state-bound one, below),
+and the same cue is not repeated within ``repeat_cooldown_s``. Among candidates the
+highest priority wins.
 A cue tied to a state (``state_bound``: hold still while calibrating, step back
 into view while away) is taken down as soon as its rule stops holding, so it
 never outlives the state it speaks of. A correction during the movement names the
@@ -483,6 +484,8 @@ class CueSelector:
         names the states it speaks of (``during``), until ``state`` (the rep state
         now; None when unknown) is another; then the cooldown runs; after that the
         highest-priority candidate not shown within ``repeat_cooldown_s`` is shown.
+        A ``state_bound`` candidate (step back into view, hold still) does not wait
+        for the cooldown: it says what to do now.
         """
         candidates = list(candidates)
         self._queue = [(until, c) for until, c in self._queue if time_s <= until]
@@ -495,12 +498,12 @@ class CueSelector:
             shown = None
         if shown is not None:
             return shown
-        if time_s - self._shown_at < self._shown_for + self.cooldown_s:
-            return None
+        cooling = time_s - self._shown_at < self._shown_for + self.cooldown_s
         ready = [
             c
             for c in [*candidates, *(c for _, c in self._queue)]
             if time_s - self._last_shown.get(c.id, -math.inf) >= self.repeat_cooldown_s
+            and (not cooling or c.state_bound)  # what the person must do now waits for none
         ]
         if not ready:
             return None
