@@ -203,16 +203,34 @@ def measured_camera_tilt_deg(name: str) -> float:
     return float(bench_accuracy().measured_tilt_deg(fixture_scene(name)))
 
 
+@functools.cache
+def pose_dumps() -> ModuleType:
+    """``tools/pose_dumps.py`` as a module (the fixture clips' kept MediaPipe poses)."""
+    spec = importlib.util.spec_from_file_location("pose_dumps", REPO / "tools" / "pose_dumps.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 _POSE_CACHE: dict[tuple[str, str], object] = {}
 
 
 def fixture_poses(name: str, model: str = "full"):  # type: ignore[no-untyped-def]
-    """Real MediaPipe poses of a committed clip, computed once per test session."""
+    """Real MediaPipe poses of a committed clip, computed once per change of the pose stage.
+
+    From the clip's kept dump (``tools/pose_dumps.py``) when it was made by today's
+    MediaPipe, model and pose settings from today's video, else posed afresh; once per
+    test session either way. ``tests/test_pose_dumps.py`` holds the dumps to a fresh run.
+    """
     from halfcircle.analyze.video import extract_poses
 
     key = (name, model)
     if key not in _POSE_CACHE:
-        _POSE_CACHE[key], _ = extract_poses(FIXTURES / f"{name}.mp4", model)
+        seq = pose_dumps().load(name, model)
+        if seq is None:
+            seq, _ = extract_poses(FIXTURES / f"{name}.mp4", model)
+        _POSE_CACHE[key] = seq
     return _POSE_CACHE[key]
 
 

@@ -155,6 +155,26 @@ def test_load_history_gives_tables(tmp_path: Path) -> None:
     assert list(tables.ratings["pain"]) == [3, 2]
 
 
+
+@pytest.mark.video
+def test_add_to_history_adds_a_recording_once_as_the_command_does(
+    result: halfcircle.VideoResult, tmp_path: Path
+) -> None:
+    db = tmp_path / "h.sqlite3"
+    lines = halfcircle.add_to_history(result, db, camera_tilt_deg=4.0, feels="better", pain=2)
+    assert lines[-1] == f"Added to your progress history ({db})."
+    tables = halfcircle.load_history(db)
+    (session,) = tables.sessions.to_dict("records")
+    assert (session["kind"], session["camera_tilt_deg"], session["pain"]) == ("practice", 4.0, 2)
+    assert session["source"] == str(FIXTURES / f"{CLIP}.mp4")
+    assert len(tables.practice_reps) == len(result.reps)
+    again = halfcircle.add_to_history(result.analysis, db)  # type: ignore[arg-type]
+    assert len(again) == 1 and again[0].startswith("This recording is already in your history")
+    assert len(halfcircle.load_history(db).sessions) == 1
+    result.save(tmp_path / "out", annotate=False)
+    with pytest.raises(InputError, match="read from an output folder"):
+        halfcircle.add_to_history(halfcircle.load_output(tmp_path / "out"), db)
+
 @pytest.mark.video
 def test_a_video_that_failed_in_a_batch_says_why_when_asked_for(tmp_path: Path) -> None:
     (tmp_path / "cohort.csv").write_text(

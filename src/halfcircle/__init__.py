@@ -2,8 +2,8 @@
 
 Importing the package defines things and does nothing else: no model is loaded,
 no directory is created, no logging is configured. The Python API
-(:mod:`halfcircle.api`: :func:`analyze_video`, :func:`load_output`,
-:func:`load_batch`, :func:`load_history`) and the settings
+(:mod:`halfcircle.api`: :func:`analyze_video`, :func:`add_to_history`,
+:func:`load_output`, :func:`load_batch`, :func:`load_history`) and the settings
 (:mod:`halfcircle.config`: :class:`Settings`, :func:`load_settings`) are
 imported on first use, so ``import halfcircle`` stays light.
 """
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         HistoryTables,
         Rep,
         VideoResult,
+        add_to_history,
         analyze_video,
         load_batch,
         load_history,
@@ -37,6 +38,7 @@ __all__ = [
     "Rep",
     "Settings",
     "VideoResult",
+    "add_to_history",
     "analyze_video",
     "load_batch",
     "load_history",

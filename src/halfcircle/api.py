@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from halfcircle.errors import InputError
+from halfcircle.io.videodate import recorded_at
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,6 +49,7 @@ __all__ = [
     "HistoryTables",
     "Rep",
     "VideoResult",
+    "add_to_history",
     "analyze_video",
     "load_batch",
     "load_history",
@@ -344,6 +346,88 @@ def analyze_video(
     return from_analysis(note_frames_expected(analysis, expected))
 
 
+def add_to_history(
+    result: VideoResult | Analysis,
+    db: str | Path | None = None,
+    *,
+    camera_tilt_deg: float | None = None,
+    feels: str | None = None,
+    pain: int | None = None,
+    replace: bool = False,
+) -> list[str]:
+    """Add an analysed recording to the progress history as a practice session.
+
+    As ``halfcircle analyze --to-history`` does: dated by when the video was recorded
+    and compared with the best before then; a recording already in the history is not
+    added twice (unless ``replace``, which replaces its session).
+
+    Args:
+        result: An analysis (:func:`analyze_video`'s result, or the bare
+            :class:`~halfcircle.analyze.video.Analysis`) of a video file.
+        db: The history database; None for the default one.
+        camera_tilt_deg: The camera tilt the analysis used as given or remembered
+            (deg down); None when none was given, so that a later session does not
+            take it as given.
+        feels: How it felt compared with last time (better, same, worse), or None.
+        pain: Pain 0-10, or None.
+        replace: A recording already in the history replaces its session.
+
+    Returns:
+        The lines to show: how the session compares with the best before it, what
+        the pain model makes of the rating (:mod:`halfcircle.coaching.painmodel`),
+        where it was added, or why not.
+
+    Raises:
+        InputError: ``result`` was read from an output folder (:func:`load_output`),
+            which keeps no analysis to add.
+        HistoryError: The history cannot be read or written.
+    """
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+    from halfcircle.analyze.video import rep_dicts
+
+    # lazy: loads scipy
+    from halfcircle.config import settings_diff
+
+    # lazy: loads scipy
+    from halfcircle.history.practice import PracticeLog
+
+    # lazy: loads scipy
+    from halfcircle.history.store import recording_digest, same_recording
+
+    analysis = result.analysis if isinstance(result, VideoResult) else result
+    if analysis is None:
+        raise InputError(
+            "This result was read from an output folder; add a video to the history from "
+            "its analysis (analyze_video), or with `halfcircle analyze VIDEO --to-history`."
+        )
+    video = Path(analysis.source)
+    when, _ = recorded_at(video)
+    started_at = when.isoformat(timespec="seconds")
+    digest = recording_digest([video])
+    same = same_recording(db, digest, started_at, str(video), replace)
+    if same is not None:
+        return [same]
+    log = PracticeLog(
+        db,
+        str(video),
+        started_at=started_at,
+        camera_tilt_deg=camera_tilt_deg,
+        settings=settings_diff(analysis.settings),
+        recording_sha256=digest,
+    )
+    advice = log.rate(feels, pain) if feels is not None or pain is not None else None
+    lines = log.finish(
+        rep_dicts(analysis)[0],
+        analysis.kinematics.view.kind,
+        frames=(len(analysis.poses), analysis.frames_skipped),
+    )
+    if advice is not None:
+        lines.append(advice)
+    if log.problem is None and log.session_id is not None:
+        lines.append(f"Added to your progress history ({log.history.path}).")
+    return lines
+
+
 def from_analysis(analysis: Analysis) -> VideoResult:
     """The :class:`VideoResult` of an in-memory :class:`~halfcircle.analyze.video.Analysis`."""
     import pandas as pd
@@ -414,7 +498,11 @@ def load_output(folder: str | Path) -> VideoResult:
         model=str(summary["model"]),
         summary=summary,
         frames=frames,
-        reps=[Rep.from_dict(d) for d in reps["reps"]],
+        reps=[
+            Rep.from_dict(d)
+            for d in reps["reps"]
+            if d.get("movement", "half_circle") == "half_circle"  # schema 2 lists drills too
+        ],
         aborted=[Rep.from_dict(d) for d in reps["aborted"]],
         notes=tuple(summary.get("notes", ())),
         baseline=baseline,

@@ -38,6 +38,7 @@ def _sample(t: float, forward: float = 0.0, lateral: float = 0.0) -> AngleSample
         forward_deg=forward,
         lateral_deg=lateral,
         inclination_deg=float(np.hypot(forward, lateral)),
+        knee_flexion_deg=20.0,  # soft knees (0 would be locked: the drill cues would say so)
         valid=True,
         calibrated=True,
     )

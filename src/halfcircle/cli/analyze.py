@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from halfcircle.errors import HalfcircleError, InputError, error_reason
 
 if TYPE_CHECKING:
-    from halfcircle.analyze.video import Analysis
     from halfcircle.config import Settings
+from halfcircle.api import add_to_history
 from halfcircle.cli.options import (
     EXIT_INTERRUPTED,
     EXIT_NOTHING_MEASURED,
@@ -35,7 +35,6 @@ from halfcircle.cli.options import (
     _settings_of,
 )
 from halfcircle.files import check_output_folder
-from halfcircle.io.videodate import recorded_at
 from halfcircle.io.videowriter import VideoWriteError
 from halfcircle.landmarks import PoseFrame, PoseSequence
 
@@ -211,7 +210,15 @@ def _analyze_one(
         from halfcircle.history.store import HistoryError
 
         try:
-            added = _add_to_history(analysis, video, history_db, camera_tilt_deg, rating, replace)
+            feels, pain = rating or (None, None)
+            added = add_to_history(
+                analysis,
+                history_db,
+                camera_tilt_deg=camera_tilt_deg,
+                feels=feels,
+                pain=pain,
+                replace=replace,
+            )
         except (HistoryError, sqlite3.Error) as err:  # the summary and the files still count
             added = [
                 f"Your progress history could not be updated ({str(err).rstrip('.')}); "
@@ -236,97 +243,6 @@ def _analyze_one(
     elif not analysis.measured:
         code = EXIT_NOTHING_MEASURED
     return code, json.dumps(summary_dict(analysis), indent=2) if as_json else text
-
-
-def _add_to_history(
-    analysis: Analysis,
-    video: Path,
-    history_db: Path,
-    camera_tilt_deg: float | None,
-    rating: tuple[str | None, int | None] | None = None,
-    replace: bool = False,
-) -> list[str]:
-    """Add an analysis's reps (and its rating: feels, pain) to the history.
-
-    ``camera_tilt_deg`` is the tilt given (or remembered); None when none was and
-    the picture was asked, so that a later session does not take it as given.
-
-    A recording already in the history is not added again, unless ``replace``
-    (:func:`_same_recording`). Returns the lines to show: progress, the advice to
-    stop when the pain rose, or a problem.
-    """
-    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-    from halfcircle.analyze.video import rep_dicts
-
-    # lazy: loads scipy
-    from halfcircle.config import settings_diff
-
-    # lazy: loads scipy
-    from halfcircle.history.practice import PracticeLog
-
-    # lazy: loads scipy
-    from halfcircle.history.store import recording_digest
-
-    when, _ = recorded_at(video)
-    started_at = when.isoformat(timespec="seconds")
-    digest = recording_digest([video])
-    same = _same_recording(history_db, digest, started_at, str(video), replace)
-    if same is not None:
-        return [same]
-    log = PracticeLog(
-        history_db,
-        str(video),
-        started_at=started_at,
-        camera_tilt_deg=camera_tilt_deg,
-        settings=settings_diff(analysis.settings),
-        recording_sha256=digest,
-    )
-    advice = log.rate(*rating) if rating is not None else None
-    lines = log.finish(
-        rep_dicts(analysis)[0],
-        analysis.kinematics.view.kind,
-        frames=(len(analysis.poses), analysis.frames_skipped),
-    )
-    if advice is not None:
-        lines.append(advice)
-    if log.problem is None and log.session_id is not None:
-        lines.append(f"Added to your progress history ({log.history.path}).")
-    return lines
-
-
-def _same_recording(
-    history_db: Path | None,
-    digest: str,
-    started_at: str,
-    source: str,
-    replace: bool,
-) -> str | None:
-    """Whether the history already holds a session of this recording.
-
-    Returns the sentence to show when it does and ``replace`` is False (nothing is
-    then to be added); with ``replace`` the earlier session is deleted and None returned.
-    """
-    # lazy: loads scipy
-    from halfcircle.history.progress import local_time
-
-    # lazy: loads scipy
-    from halfcircle.history.store import History
-
-    path = History(history_db).path
-    if not path.exists():
-        return None
-    with History(path) as history:
-        earlier = history.find_recording(digest, started_at, source)
-        if earlier is None:
-            return None
-        when = next(s["started_at"] for s in history.sessions() if s["id"] == earlier)
-        if replace:
-            history.delete_session(earlier)
-            return None
-    return (
-        f"This recording is already in your history (the session of {local_time(when)}), "
-        "so it was not added again; --replace replaces that session."
-    )
 
 
 #: In a worker process of ``analyze`` with several videos: where its progress

@@ -6,15 +6,16 @@ import argparse
 import sqlite3
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from halfcircle.errors import InputError
 
 if TYPE_CHECKING:
+    from halfcircle.coaching.baseline import BaselineRun
     from halfcircle.config import Settings
     from halfcircle.live.guided_baseline import GuidedResult, Ratings
-from halfcircle.cli.analyze import _same_recording
 from halfcircle.cli.options import (
     EXIT_INTERRUPTED,
     EXIT_NOTHING_MEASURED,
@@ -37,21 +38,37 @@ from halfcircle.history.pain import pain_advice
 from halfcircle.io.videodate import recorded_at
 
 
+@dataclass
+class _Measured:
+    """What the baseline tests measured, and how the person rated them."""
+
+    run: BaselineRun
+    source: str
+    feels: str | None
+    pain: int | None
+    ratings: Ratings = field(default_factory=dict)
+    started_at: str | None = None  # None: now
+    pitches: list[dict[str, Any]] = field(default_factory=list)
+    stopped: GuidedResult | None = None
+    #: What the guided baseline said into ``--audio-out``: ``{"time_s", "text"}``.
+    spoken: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Saved:
+    """What became of the results in the history."""
+
+    session_id: int | None = None
+    where: Path | None = None
+    compared: list[str] = field(default_factory=list)
+    compared_with: int | None = None
+    compared_when: str = ""
+    advice: str | None = None
+    same: str | None = None  # the sentence when this recording is there already
+    not_saved: str | None = None  # why the history could not take the results
+
+
 def _cmd_baseline(args: argparse.Namespace) -> int:
-    import json
-
-    # lazy: loads scipy
-    from halfcircle.coaching.baseline import baseline_from_poses, format_result
-
-    # lazy: loads scipy
-    from halfcircle.config import settings_diff
-
-    # lazy: loads scipy
-    from halfcircle.history.progress import local_time
-
-    # lazy: loads scipy
-    from halfcircle.history.store import History, HistoryError
-
     if args.source is not None and args.camera is not None:
         raise InputError("Give either --camera or --source, not both.")
     if args.source is not None and (args.voice or args.audio_out is not None):
@@ -71,144 +88,218 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     from_picture = args.camera_tilt is None and tilt == 0.0 and args.source is not None
     if note and not from_picture:
         print(note, file=sys.stderr if args.json else sys.stdout)
-    pitches: list[dict[str, Any]] = []
-    spoken: list[dict[str, Any]] = []  # what the guided baseline said, on the stream's clock
-    stopped: GuidedResult | None = None
-    ratings: Ratings = {}
-    started_at = None  # now
     if args.source is None:
-        pain_before = None
-        if not args.no_save and History(args.db).path.exists():
-            try:
-                with History(args.db) as history:
-                    pain_before = history.last_pain()
-            except (HistoryError, sqlite3.Error):
-                pain_before = None  # an unusable history is reported where it is written
-        stopped, spoken = _guided_with_voice(args, tilt, settings, pain_before)
-        run, ratings = stopped.run, stopped.ratings
-        feels, pain = ratings.get(None, (args.feels, args.pain))
-        source = f"camera {args.camera or 0}"
+        measured = _measure_live(args, tilt, settings)
     else:
-        from tqdm import tqdm
-
-        # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-        from halfcircle.analyze.video import extract_poses
-
-        # lazy: loads scipy
-        from halfcircle.coaching.baseline import merge_runs
-
-        # lazy: loads cv2
-        from halfcircle.io.capture import open_source
-
-        runs = []
-        for video in args.source:
-            with open_source(video) as src:
-                total = src.frame_count
-            with tqdm(
-                total=total,
-                unit="frame",
-                desc=f"pose {Path(video).name}",
-                disable=args.json or None,
-            ) as bar:
-                poses, interrupted = extract_poses(
-                    video, args.model, bar.update, pose=settings.pose, mirrored=args.mirrored
-                )
-            if interrupted:
-                print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
-                return EXIT_INTERRUPTED
-            used = tilt
-            if from_picture:
-                # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-                from halfcircle.analyze.video import camera_tilt_phrase, picture_tilt
-
-                used, pitch, said = picture_tilt(poses, video, settings)
-                pitches.append({"video": str(video), **pitch})
-                told = camera_tilt_phrase({"camera_pitch": pitch})
-                for line in (f"{Path(video).name}: {told}.", said):
-                    if line:
-                        print(line, file=sys.stderr if args.json else sys.stdout)
-            runs.append(baseline_from_poses(poses, args.height_cm, settings, camera_tilt_deg=used))
-        run = merge_runs(runs)
-        feels, pain = args.feels, args.pain
-        source = ", ".join(str(v) for v in args.source)
-        # dated by when it was recorded, as analyze --to-history dates a practice
-        started_at = min(recorded_at(Path(v))[0] for v in args.source).isoformat(timespec="seconds")
-    session_id = compared_with = None
-    compared_when = ""
-    lines: list[str] = []
-    advice = same = digest = None
-    not_saved: str | None = None  # why the history could not take the results
+        got = _measure_recordings(args, tilt, from_picture, settings)
+        if got is None:
+            print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        measured = got
+    run = measured.run
+    saved = _Saved()
     if run.results and not args.no_save:
-        try:
-            if args.source is not None and started_at is not None:
-                # lazy: loads scipy
-                from halfcircle.history.store import recording_digest
-
-                digest = recording_digest(args.source)
-                same = _same_recording(args.db, digest, started_at, source, args.replace)
-            if same is None:
-                with History(args.db) as history:
-                    try:
-                        test_ratings = {k: v for k, v in ratings.items() if k is not None}
-                        session_id = history.record_baseline(
-                            run.results,
-                            feels=feels,
-                            pain=pain,
-                            started_at=started_at,
-                            source=source,
-                            height_cm=args.height_cm,
-                            test_ratings=test_ratings,
-                            camera_tilt_deg=None if from_picture else tilt,
-                            settings=settings_diff(settings),
-                        )
-                        if digest is not None:
-                            history.note_recording(session_id, digest)
-                        lines = compare(history, session_id)
-                        compared_with = baseline_before(history, session_id)
-                        if compared_with is not None:
-                            then = next(s for s in history.sessions() if s["id"] == compared_with)
-                            compared_when = (
-                                f"{local_time(then['started_at'])} (session {compared_with})"
-                            )
-                        advice = pain_advice(history, session_id)
-                        where = history.path
-                    except sqlite3.Error as err:
-                        raise history.plain_error(err, "read") from err
-        except HistoryError as err:
-            not_saved = str(err)
-        except sqlite3.Error as err:  # met while looking for the same recording
-            not_saved = History(args.db).plain_error(err, "read").args[0]
+        saved = _save_baseline(args, measured, None if from_picture else tilt, settings)
     data = {
         "view": run.view,
         "azimuth_deg": round(run.azimuth_deg, 1),
         "camera_tilt_deg": tilt,
-        **({"camera_pitch": pitches} if pitches else {}),
+        **({"camera_pitch": measured.pitches} if measured.pitches else {}),
         "results": [r.to_dict() for r in run.results],
         "missing": run.missing(),
         "notes": list(run.notes),
-        "session_id": session_id,
-        "compared": lines,
-        "compared_with": compared_with,
-        "pain_advice": advice,
-        **({"spoken": spoken} if spoken else {}),
+        "session_id": saved.session_id,
+        "compared": saved.compared,
+        "compared_with": saved.compared_with,
+        "pain_advice": saved.advice,
+        **({"spoken": measured.spoken} if measured.spoken else {}),
     }
     kept: Path | None = None
-    if not_saved is not None:
-        kept = _keep_unsaved_baseline(
-            {
-                **data,
-                "started_at": started_at,
-                "source": source,
-                "feels": feels,
-                "pain": pain,
-                "height_cm": args.height_cm,
-                "ratings": {k: list(v) for k, v in ratings.items() if k is not None},
-                "settings": settings_diff(settings),
-                "not_saved": not_saved,
-            }
-        )
-        data["not_saved"] = not_saved
+    if saved.not_saved is not None:
+        kept = _keep_unsaved_baseline(_unsaved(args, data, measured, saved.not_saved, settings))
+        data["not_saved"] = saved.not_saved
         data["kept_in"] = str(kept)
+    _say_baseline(args, data, run, saved)
+    if saved.not_saved is not None:
+        print(f"halfcircle: {saved.not_saved} The results are kept in {kept}.", file=sys.stderr)
+    stopped = measured.stopped
+    if stopped is not None and stopped.message:
+        print(f"halfcircle: {stopped.message}", file=sys.stderr)
+        return stopped.error.exit_code if stopped.error is not None else EXIT_INTERRUPTED
+    if saved.not_saved is not None:
+        return 1
+    return 0 if run.results else EXIT_NOTHING_MEASURED
+
+
+def _measure_live(args: argparse.Namespace, tilt: float, settings: Settings) -> _Measured:
+    """The guided baseline in the window, with the pain of the last session to start from."""
+    # lazy: loads scipy
+    from halfcircle.history.store import History, HistoryError
+
+    pain_before = None
+    if not args.no_save and History(args.db).path.exists():
+        try:
+            with History(args.db) as history:
+                pain_before = history.last_pain()
+        except (HistoryError, sqlite3.Error):
+            pain_before = None  # an unusable history is reported where it is written
+    stopped, spoken = _guided_with_voice(args, tilt, settings, pain_before)
+    feels, pain = stopped.ratings.get(None, (args.feels, args.pain))
+    return _Measured(
+        stopped.run,
+        f"camera {args.camera or 0}",
+        feels,
+        pain,
+        ratings=stopped.ratings,
+        stopped=stopped,
+        spoken=spoken,
+    )
+
+
+def _measure_recordings(
+    args: argparse.Namespace, tilt: float, from_picture: bool, settings: Settings
+) -> _Measured | None:
+    """The baseline tests in the recordings, joined; None when stopped with Ctrl-C.
+
+    With ``from_picture`` each recording's camera pitch is told from its picture
+    (:func:`halfcircle.analyze.video.picture_tilt`) and said.
+    """
+    from tqdm import tqdm
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+    from halfcircle.analyze.video import camera_tilt_phrase, extract_poses, picture_tilt
+
+    # lazy: loads scipy
+    from halfcircle.coaching.baseline import baseline_from_poses, merge_runs
+
+    # lazy: loads cv2
+    from halfcircle.io.capture import open_source
+
+    runs, pitches = [], []
+    for video in args.source:
+        with open_source(video) as src:
+            total = src.frame_count
+        with tqdm(
+            total=total, unit="frame", desc=f"pose {Path(video).name}", disable=args.json or None
+        ) as bar:
+            poses, interrupted = extract_poses(
+                video, args.model, bar.update, pose=settings.pose, mirrored=args.mirrored
+            )
+        if interrupted:
+            return None
+        used = tilt
+        if from_picture:
+            used, pitch, said = picture_tilt(poses, video, settings)
+            pitches.append({"video": str(video), **pitch})
+            told = camera_tilt_phrase({"camera_pitch": pitch})
+            for line in (f"{Path(video).name}: {told}.", said):
+                if line:
+                    print(line, file=sys.stderr if args.json else sys.stdout)
+        runs.append(baseline_from_poses(poses, args.height_cm, settings, camera_tilt_deg=used))
+    # dated by when it was recorded, as analyze --to-history dates a practice
+    started_at = min(recorded_at(Path(v))[0] for v in args.source)
+    return _Measured(
+        merge_runs(runs),
+        ", ".join(str(v) for v in args.source),
+        args.feels,
+        args.pain,
+        started_at=started_at.isoformat(timespec="seconds"),
+        pitches=pitches,
+    )
+
+
+def _save_baseline(
+    args: argparse.Namespace, measured: _Measured, tilt: float | None, settings: Settings
+) -> _Saved:
+    """Add the results to the history (once per recording) and compare them with before.
+
+    ``tilt``: the camera tilt to keep with the session (None when it was told from the
+    picture, so that a later session asks the picture again).
+    """
+    # lazy: loads scipy
+    from halfcircle.config import settings_diff
+
+    # lazy: loads scipy
+    from halfcircle.history.progress import local_time
+
+    # lazy: loads scipy
+    from halfcircle.history.store import History, HistoryError, recording_digest, same_recording
+
+    saved = _Saved()
+    digest = None
+    try:
+        if args.source is not None and measured.started_at is not None:
+            digest = recording_digest(args.source)
+            saved.same = same_recording(
+                args.db, digest, measured.started_at, measured.source, args.replace
+            )
+        if saved.same is not None:
+            return saved
+        with History(args.db) as history:
+            try:
+                saved.session_id = sid = history.record_baseline(
+                    measured.run.results,
+                    feels=measured.feels,
+                    pain=measured.pain,
+                    started_at=measured.started_at,
+                    source=measured.source,
+                    height_cm=args.height_cm,
+                    test_ratings={k: v for k, v in measured.ratings.items() if k is not None},
+                    camera_tilt_deg=tilt,
+                    settings=settings_diff(settings),
+                )
+                if digest is not None:
+                    history.note_recording(sid, digest)
+                saved.compared = compare(history, sid)
+                saved.compared_with = before = baseline_before(history, sid)
+                if before is not None:
+                    then = next(s for s in history.sessions() if s["id"] == before)
+                    saved.compared_when = f"{local_time(then['started_at'])} (session {before})"
+                saved.advice = pain_advice(history, sid)
+                saved.where = history.path
+            except sqlite3.Error as err:
+                raise history.plain_error(err, "read") from err
+    except HistoryError as err:
+        saved.not_saved = str(err)
+    except sqlite3.Error as err:  # met while looking for the same recording
+        saved.not_saved = History(args.db).plain_error(err, "read").args[0]
+    return saved
+
+
+def _unsaved(
+    args: argparse.Namespace,
+    data: dict[str, Any],
+    measured: _Measured,
+    not_saved: str,
+    settings: Settings,
+) -> dict[str, Any]:
+    """What is kept in a file when the history cannot take the results."""
+    # lazy: loads scipy
+    from halfcircle.config import settings_diff
+
+    return {
+        **data,
+        "started_at": measured.started_at,
+        "source": measured.source,
+        "feels": measured.feels,
+        "pain": measured.pain,
+        "height_cm": args.height_cm,
+        "ratings": {k: list(v) for k, v in measured.ratings.items() if k is not None},
+        "settings": settings_diff(settings),
+        "not_saved": not_saved,
+    }
+
+
+def _say_baseline(
+    args: argparse.Namespace, data: dict[str, Any], run: BaselineRun, saved: _Saved
+) -> None:
+    """Print the results (as JSON with ``--json``), the comparison and the advice."""
+    import json
+
+    # lazy: loads scipy
+    from halfcircle.coaching.baseline import format_result
+
+    aside = sys.stderr if args.json else sys.stdout
     if args.json:
         print(json.dumps(data, indent=2))
     else:
@@ -223,24 +314,16 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             print("Not found in this recording: " + ", ".join(run.missing()).replace("_", " "))
         for note in run.notes:
             print(note)
-        if lines:
-            print(f"Compared with your baseline of {compared_when}:")
-            for line in lines:
+        if saved.compared:
+            print(f"Compared with your baseline of {saved.compared_when}:")
+            for line in saved.compared:
                 print(f"  {line}")
-        if session_id is not None:
-            print(f"Saved as session {session_id} in {where}.")
-    if advice:
-        print(advice, file=sys.stderr if args.json else sys.stdout)
-    if same is not None:
-        print(same, file=sys.stderr if args.json else sys.stdout)
-    if not_saved is not None:
-        print(f"halfcircle: {not_saved} The results are kept in {kept}.", file=sys.stderr)
-    if stopped is not None and stopped.message:
-        print(f"halfcircle: {stopped.message}", file=sys.stderr)
-        return stopped.error.exit_code if stopped.error is not None else EXIT_INTERRUPTED
-    if not_saved is not None:
-        return 1
-    return 0 if run.results else EXIT_NOTHING_MEASURED
+        if saved.session_id is not None:
+            print(f"Saved as session {saved.session_id} in {saved.where}.")
+    if saved.advice:
+        print(saved.advice, file=aside)
+    if saved.same is not None:
+        print(saved.same, file=aside)
 
 
 def _keep_unsaved_baseline(data: dict[str, object]) -> Path:

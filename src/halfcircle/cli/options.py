@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sqlite3
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from halfcircle.errors import HalfcircleError, InputError, VideoSourceError
+from halfcircle.errors import InputError, VideoSourceError
 
 if TYPE_CHECKING:
     from halfcircle.config import Settings
@@ -282,36 +281,23 @@ LEVEL_CAMERA_HINT: Final = (
 def _camera_tilt_of(args: argparse.Namespace, remembered: bool) -> tuple[float, str | None]:
     """The camera tilt to use (deg down), and a line to show about it (or None).
 
-    A tilt given on the command line wins. Otherwise, when ``remembered``, the
-    latest session in the history that recorded one gives it (the same camera
-    set-up is used day after day, and a forgotten option would make forward
-    bending jump by several degrees in the trend), and the line says so. With
-    none given or remembered the camera is taken as level and the line says how
-    to give its tilt (a camera 8 deg down reads forward bending about 7 deg high).
+    The rule is :func:`halfcircle.history.camera.camera_tilt_to_use` (given, else
+    remembered when ``remembered``, else level); the line says a remembered tilt and
+    how to give a tilt when none was given or remembered.
     """
-    if args.camera_tilt is not None:
-        return float(args.camera_tilt), None
-    last: float | None = None
-    if remembered:
-        # lazy: loads scipy
-        from halfcircle.history.store import History
+    # lazy: loads scipy
+    from halfcircle.history.camera import camera_tilt_to_use
 
-        path = _history_db(args)
-        if path.is_file():
-            try:
-                with History(path) as history:
-                    last = history.last_camera_tilt()
-            except (HalfcircleError, sqlite3.Error, OSError):
-                last = None  # an unreadable history is reported where it is written
-    if last is None:
+    tilt = camera_tilt_to_use(args.camera_tilt, args.db, remember=remembered)
+    if tilt.how == "assumed level":
         return 0.0, LEVEL_CAMERA_HINT
-    if last:
-        way = "down" if last > 0 else "up"
-        return last, (
-            f"Camera tilt: {abs(last):g} deg {way}, as in your last session "
+    if tilt.how == "remembered" and tilt.deg:
+        way = "down" if tilt.deg > 0 else "up"
+        return tilt.deg, (
+            f"Camera tilt: {abs(tilt.deg):g} deg {way}, as in your last session "
             "(give --camera-tilt 0 if the camera is level now)."
         )
-    return 0.0, None
+    return tilt.deg, None
 
 
 def _add_replace_option(parser: argparse.ArgumentParser, when: str) -> None:

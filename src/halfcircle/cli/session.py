@@ -13,7 +13,6 @@ from halfcircle.errors import HalfcircleError, InputError, error_reason
 if TYPE_CHECKING:
     from halfcircle.analyze.guided_session import GuidedSession
     from halfcircle.config import Settings
-from halfcircle.cli.analyze import _same_recording
 from halfcircle.cli.options import (
     EXIT_INTERRUPTED,
     EXIT_NOTHING_MEASURED,
@@ -116,7 +115,7 @@ def _finish_session(
     from halfcircle.config import settings_diff
 
     # lazy: loads scipy
-    from halfcircle.history.store import History, HistoryError, recording_digest
+    from halfcircle.history.store import History, HistoryError, recording_digest, same_recording
 
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.present.outputs import write_outputs
@@ -149,7 +148,7 @@ def _finish_session(
             digest = recording_digest([args.source])
         try:
             if digest is not None and started_at is not None:
-                same = _same_recording(args.db, digest, started_at, source, args.replace)
+                same = same_recording(args.db, digest, started_at, source, args.replace)
             if same is not None:
                 print(same)
             else:

@@ -60,7 +60,7 @@ from halfcircle.history.database import (
     HistoryError,
     default_db_path,
 )
-from halfcircle.history.progress import local_datetime
+from halfcircle.history.progress import local_datetime, local_time
 from halfcircle.history.rows import (
     FEELINGS,
     insert_measures,
@@ -77,6 +77,7 @@ __all__ = [
     "HistoryError",
     "default_db_path",
     "recording_digest",
+    "same_recording",
 ]
 
 
@@ -346,6 +347,34 @@ def _frame_counts(frames: tuple[int, int]) -> tuple[int, int]:
     if measured < 0 or skipped < 0:
         raise InputError(f"Frame counts are never negative, got {measured} and {skipped}.")
     return measured, skipped
+
+
+def same_recording(
+    db: Path | str | None, digest: str, started_at: str, source: str, replace: bool = False
+) -> str | None:
+    """Whether the history already holds a session of this recording, in a sentence.
+
+    The same recording is the same content (``digest``, :func:`recording_digest`) or the
+    same recording time and source (:meth:`History.find_recording`). Returns the sentence
+    to show when it is there and ``replace`` is False (nothing is then to be added);
+    with ``replace`` the earlier session is deleted and None returned. A history that
+    does not exist yet is not created.
+    """
+    path = History(db).path
+    if not path.exists():
+        return None
+    with History(path) as history:
+        earlier = history.find_recording(digest, started_at, source)
+        if earlier is None:
+            return None
+        when = next(s["started_at"] for s in history.sessions() if s["id"] == earlier)
+        if replace:
+            history.delete_session(earlier)
+            return None
+    return (
+        f"This recording is already in your history (the session of {local_time(when)}), "
+        "so it was not added again; --replace replaces that session."
+    )
 
 
 def recording_digest(paths: Sequence[Path | str]) -> str:

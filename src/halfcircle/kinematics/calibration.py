@@ -74,6 +74,7 @@ from halfcircle.kinematics.geometry import (
     trunk_vector,
     unit,
 )
+from halfcircle.kinematics.perspective import width_ratio_log
 from halfcircle.kinematics.view import ViewEstimate, azimuth_from_axes
 
 if TYPE_CHECKING:
@@ -82,7 +83,9 @@ if TYPE_CHECKING:
 #: 2: ``rotation_offset_deg`` is the neutral shoulder-line yaw (was the shoulder-to-hip twist).
 #: 3: ``camera_tilt_deg`` (version 2 is read as a level camera).
 #: 4: ``shoulder_length_m`` and ``shoulder_depth_bias_m`` (older versions read without them).
-CALIBRATION_SCHEMA_VERSION: Final = 4
+#: 5: ``width_ratio_log`` and ``width_ratio_sd`` (older versions read without them: no
+#: perspective cue).
+CALIBRATION_SCHEMA_VERSION: Final = 5
 
 #: Share of the neutral shoulder line lying in the image plane (world landmarks) below
 #: which its own image scale is not fitted (see :func:`calibrate_from_points`).
@@ -207,6 +210,13 @@ class NeutralCalibration:
         shoulder_depth_bias_m: From a front view only (NaN otherwise): MediaPipe's
             neutral world depth of the shoulder line (m, right minus left
             shoulder), which a front view takes as its error and subtracts.
+        width_ratio_log: Neutral ``log(shoulder width / hip width)`` in the image,
+            each width turn-corrected (:func:`halfcircle.kinematics.perspective.width_ratio_log`):
+            from a front or back view the perspective tells from it whether the
+            trunk went towards the camera or away; NaN in calibrations saved
+            before it existed (the cue is then not used).
+        width_ratio_sd: Its standard deviation over the stance (the cue's noise
+            is at least this); NaN in older calibrations.
         start_s: Start of the calibration window (s).
         end_s: End of the calibration window (s).
         n_frames: Frames averaged.
@@ -226,6 +236,8 @@ class NeutralCalibration:
     shoulder_metres_per_pixel: float = float("nan")
     shoulder_length_m: float = float("nan")
     shoulder_depth_bias_m: float = float("nan")
+    width_ratio_log: float = float("nan")
+    width_ratio_sd: float = float("nan")
     start_s: float = float("nan")
     end_s: float = float("nan")
     n_frames: int = 0
@@ -267,6 +279,8 @@ class NeutralCalibration:
             "shoulder_metres_per_pixel": self.shoulder_metres_per_pixel,
             "shoulder_length_m": self.shoulder_length_m,
             "shoulder_depth_bias_m": self.shoulder_depth_bias_m,
+            "width_ratio_log": self.width_ratio_log,
+            "width_ratio_sd": self.width_ratio_sd,
             "start_s": self.start_s,
             "end_s": self.end_s,
             "n_frames": self.n_frames,
@@ -298,6 +312,8 @@ class NeutralCalibration:
             shoulder_metres_per_pixel=float(data.get("shoulder_metres_per_pixel", float("nan"))),
             shoulder_length_m=float(data.get("shoulder_length_m", float("nan"))),
             shoulder_depth_bias_m=float(data.get("shoulder_depth_bias_m", float("nan"))),
+            width_ratio_log=float(data.get("width_ratio_log", float("nan"))),
+            width_ratio_sd=float(data.get("width_ratio_sd", float("nan"))),
             start_s=float(data["start_s"]),
             end_s=float(data["end_s"]),
             n_frames=int(data["n_frames"]),
@@ -482,7 +498,10 @@ class StanceChoice:
 
 
 def _rolling_quiet(
-    time_s: FloatArray, ok: NDArray[np.bool_], features: FloatArray, window_s: float,
+    time_s: FloatArray,
+    ok: NDArray[np.bool_],
+    features: FloatArray,
+    window_s: float,
     config: CalibrationConfig,
 ) -> tuple[NDArray[np.int64], FloatArray, FloatArray]:
     """For each end frame, the start of its ``window_s`` window and that window's sway and shift.
@@ -884,6 +903,7 @@ def calibrate_from_points(
         if nose_h > 0:
             metric_scale = cfg.body_height_m * NOSE_HEIGHT_FRACTION / nose_h
     trunk_length_m = float(np.nanmean(np.linalg.norm(trunk_w, axis=-1)))
+    ratio = width_ratio_log(px, wld)
     return NeutralCalibration(
         axes=axes,
         view=view,
@@ -899,6 +919,8 @@ def calibrate_from_points(
         shoulder_metres_per_pixel=k_shoulder,
         shoulder_length_m=sh_length,
         shoulder_depth_bias_m=sh_depth_bias,
+        width_ratio_log=float(np.nanmean(ratio)),
+        width_ratio_sd=float(np.nanstd(ratio)),
         start_s=float(time_s[0]),
         end_s=float(time_s[-1]),
         n_frames=int(np.count_nonzero(ok)),

@@ -59,10 +59,14 @@ away from the camera (more than ``extension_min_depth`` trunk lengths, where
 upright would need it nearer) is a real one and is kept, so it reads negative
 (a rendered 20 deg lean back from 40 deg read -17 forward and 4.5 deg of side
 bend; it read 0 and 19 before); a smaller one from an oblique view still reads
-as a side bend towards the camera. From the front the sign of a lean back comes
-from MediaPipe's world depth alone, which can get it wrong: on a rendered 20 deg
-lean back from the front it put the shoulders 2 cm nearer the camera, and the
-lean read +3.5 deg. Every measure comes with a
+as a side bend towards the camera. From the front (or from behind) the sign of a
+lean back came from MediaPipe's world depth alone, which can get it wrong: on a
+rendered 20 deg lean back from the front it put the shoulders 2 cm nearer the
+camera, and the lean read +3.5 deg. Perspective now settles the sign there where
+it clearly contradicts the depth (:mod:`halfcircle.kinematics.perspective`; that
+lean back reads -17.5), and a whole recording whose depth the model read the
+other way round (a view from behind taken for a front view) is read the right
+way round by :func:`compute_kinematics` (offline only). Every measure comes with a
 confidence in [0, 1] (landmark visibility times the view's observability) and is
 NaN where it cannot be measured; lateral flexion (and with it inclination and
 phi) is NaN from a view that cannot observe it, with a note saying so.
@@ -130,6 +134,17 @@ from halfcircle.kinematics.geometry import (
     shoulder_line_camera,
     shoulder_line_front,
     turn_depth_shift,
+)
+from halfcircle.kinematics.perspective import (
+    assumed_focal_px,
+    depth_reversed,
+    reverse_depth,
+    settle_trunk_depth,
+    settle_trunk_depth_one,
+    turn_error_log,
+    turn_error_log_one,
+    width_ratio_log,
+    width_ratio_log_one,
 )
 from halfcircle.kinematics.tracking import (
     JUMP_NOISE_DEG,
@@ -400,6 +415,68 @@ def _confidence(vis: FloatArray, config: KinematicsConfig) -> FloatArray:
     return np.asarray(np.where(vis >= lo, c, 0.0), dtype=np.float64)
 
 
+def _trunk_cues(
+    image: FloatArray,
+    world: FloatArray,
+    image_size: tuple[int, int],
+    calibration: NeutralCalibration,
+    cfg: KinematicsConfig,
+) -> tuple[FloatArray, FloatArray]:
+    """The trunk's image-plane components and MediaPipe's depth, in neutral trunk lengths.
+
+    Returns ``(n, 2)`` image ``x, y`` (x right, y down) and ``(n,)`` world depth
+    (away from the camera, neutral bias and, from a front view, a shoulder turn's
+    share removed).
+    """
+    w, h = image_size
+    tpx = 0.5 * (image[:, L_SHOULDER, :2] + image[:, R_SHOULDER, :2])
+    tpx = (tpx - 0.5 * (image[:, L_HIP, :2] + image[:, R_HIP, :2])) * (float(w), float(h))
+    tz = 0.5 * (world[:, L_SHOULDER, 2] + world[:, R_SHOULDER, 2])
+    tz = tz - 0.5 * (world[:, L_HIP, 2] + world[:, R_HIP, 2])
+    if math.isfinite(calibration.shoulder_length_m):  # front view: a turn is no lean
+        sh_z = world[:, R_SHOULDER, 2] - world[:, L_SHOULDER, 2]
+        tz = tz - turn_depth_shift(
+            sh_z - calibration.shoulder_depth_bias_m,
+            calibration.shoulder_length_m,
+            cfg.turn_min_deg,
+        )
+    depth = (tz - calibration.trunk_depth_bias_m) / calibration.trunk_length_m
+    return tpx / calibration.trunk_length_px, depth
+
+
+def seen_reversed(
+    seq: PoseSequence, calibration: NeutralCalibration, config: KinematicsConfig | None = None
+) -> bool:
+    """Whether the pose model read a front or back view's depth the wrong way round.
+
+    See :func:`halfcircle.kinematics.perspective.depth_reversed`; False for other views
+    and for calibrations without the perspective cue.
+    """
+    cfg = config or KinematicsConfig()
+    if not (_perspective_settles(calibration) and math.isfinite(calibration.trunk_length_px)):
+        return False
+    ok = seq.detected & (seq.visibility[:, TORSO].min(axis=-1) >= cfg.min_visibility)
+    inplane, depth = _trunk_cues(seq.image[ok], seq.world[ok], seq.image_size, calibration, cfg)
+    z_fore = np.sqrt(np.maximum(1.0 - np.sum(inplane * inplane, axis=-1), 0.0))
+    ratio = width_ratio_log(image_pixels(seq.image[ok], seq.image_size), seq.world[ok])
+    distance = assumed_focal_px(seq.image_size) / calibration.trunk_length_px
+    persp = -(ratio - calibration.width_ratio_log) * distance
+    return depth_reversed(z_fore, depth, persp)
+
+
+def _perspective_settles(calibration: NeutralCalibration) -> bool:
+    """Whether the trunk's depth sign is settled by perspective (a front or back view)."""
+    return calibration.view.snapped_deg % 180.0 == 0.0 and math.isfinite(
+        calibration.width_ratio_log
+    )
+
+
+def _up_image(calibration: NeutralCalibration) -> FloatArray:
+    """Unit image direction (x right, y down) of the neutral trunk."""
+    up = calibration.axes[2, :2]
+    return np.asarray(up / np.linalg.norm(up), dtype=np.float64)
+
+
 def measure(
     image: FloatArray,
     world: FloatArray,
@@ -433,21 +510,9 @@ def measure(
     torso_vis = vis[:, TORSO].min(axis=-1)
     base_conf = _confidence(torso_vis, cfg)
     if math.isfinite(calibration.trunk_length_px):
-        w, h = image_size
-        tpx = 0.5 * (image[:, L_SHOULDER, :2] + image[:, R_SHOULDER, :2])
-        tpx = (tpx - 0.5 * (image[:, L_HIP, :2] + image[:, R_HIP, :2])) * (float(w), float(h))
-        tz = 0.5 * (world[:, L_SHOULDER, 2] + world[:, R_SHOULDER, 2])
-        tz = tz - 0.5 * (world[:, L_HIP, 2] + world[:, R_HIP, 2])
-        if math.isfinite(calibration.shoulder_length_m):  # front view: a turn is no lean
-            sh_z = world[:, R_SHOULDER, 2] - world[:, L_SHOULDER, 2]
-            tz = tz - turn_depth_shift(
-                sh_z - calibration.shoulder_depth_bias_m,
-                calibration.shoulder_length_m,
-                cfg.turn_min_deg,
-            )
-        depth = (tz - calibration.trunk_depth_bias_m) / calibration.trunk_length_m
+        inplane, depth = _trunk_cues(image, world, image_size, calibration, cfg)
         trunk_cam = fuse_depth(
-            tpx / calibration.trunk_length_px,
+            inplane,
             depth,
             cfg.length_sigma,
             cfg.depth_noise,
@@ -456,6 +521,19 @@ def measure(
         if view.mixes_depth:
             trunk_cam = limit_extension(
                 trunk_cam, calibration.axes[1], depth, cfg.extension_min_depth
+            )
+        elif _perspective_settles(calibration):  # front or back: which way along the axis
+            trunk_cam = settle_trunk_depth(
+                trunk_cam,
+                depth,
+                width_ratio_log(image_pixels(image, image_size), world),
+                calibration.width_ratio_log,
+                _up_image(calibration),
+                assumed_focal_px(image_size) / calibration.trunk_length_px,
+                cfg.depth_noise,
+                cfg.depth_scale_error,
+                turn_error_log(world),
+                calibration.width_ratio_sd,
             )
         trunk_b = trunk_cam @ calibration.axes.T
     else:  # provisional: fused points as they are
@@ -648,6 +726,20 @@ def measure_one(
             upright_z = -(ax[1][0] * x + ax[1][1] * y) / ax[1][2]  # geometry.limit_extension
             if not (abs(depth) > cfg.extension_min_depth and depth * upright_z < 0.0):
                 z = upright_z
+        elif not view.mixes_depth and _perspective_settles(calibration):
+            up = _up_image(calibration)
+            x, y, z = settle_trunk_depth_one(
+                (x, y, z),
+                depth,
+                width_ratio_log_one([[p[0] * w, p[1] * h] for p in img], wld),
+                calibration.width_ratio_log,
+                (float(up[0]), float(up[1])),
+                assumed_focal_px(image_size) / calibration.trunk_length_px,
+                cfg.depth_noise,
+                cfg.depth_scale_error,
+                turn_error_log_one(wld),
+                calibration.width_ratio_sd,
+            )
         tr = ax[0][0] * x + ax[0][1] * y + ax[0][2] * z
         tf = ax[1][0] * x + ax[1][1] * y + ax[1][2] * z
         tu = ax[2][0] * x + ax[2][1] * y + ax[2][2] * z
@@ -765,6 +857,14 @@ def measure_one(
 
 
 # ---------------------------------------------------------------------- offline
+#: Said when a recording was read with its depth reversed (:func:`seen_reversed`).
+NOTE_REVERSED: Final = (
+    "The pose model read this recording the other way round (as if you faced the other "
+    "way); how the body grows and shrinks in the picture showed which way you faced, "
+    "and it was measured that way."
+)
+
+
 def compute_kinematics(
     seq: PoseSequence,
     config: KinematicsConfig | None = None,
@@ -779,7 +879,11 @@ def compute_kinematics(
         calibration: A neutral calibration to use; by default the first quiet
             upright stance of ``seq`` is found and used (the same one the
             streaming path finds). Without one, angles are relative to a level
-            front camera and a note says so.
+            front camera and a note says so. When the recording turns out to be
+            read the other way round (:func:`seen_reversed`), it is measured with
+            its depth reversed and left and right exchanged, calibrated again on
+            the same stance; the series then carries that calibration and
+            :data:`NOTE_REVERSED`.
         smoothing: ``"butterworth"`` (zero-phase low-pass, short gaps bridged) or
             ``"none"`` (raw).
 
@@ -801,6 +905,13 @@ def compute_kinematics(
                 "No quiet upright stance was found to calibrate on; "
                 "angles are relative to the camera and may be offset."
             )
+    if calibration is not None and seen_reversed(seq, calibration, cfg):
+        reread = calibrate_sequence(
+            reverse_depth(seq), cfg, window=(calibration.start_s, calibration.end_s)
+        )
+        if reread is not None:
+            seq, calibration = reverse_depth(seq), reread
+            notes.append(NOTE_REVERSED)
     calib = calibration or provisional_calibration()
     raw = measure(seq.image, seq.world, seq.visibility, seq.image_size, calib, cfg)
     valid = (raw.pop("valid") > 0) & seq.detected

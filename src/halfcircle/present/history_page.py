@@ -31,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from halfcircle.coaching.painmodel import pain_guide
 from halfcircle.history.pain import latest_pain_advice
 from halfcircle.history.progress import (
     TrendRow,
@@ -456,8 +457,7 @@ movement's speed: closer to 0 is smoother.</p>
 alt="each measure over the sessions, coloured by how it felt, with the pain rating"></div>
 <h2>Ratings</h2><div class="scroll"><table><tr><th>session (by date)</th><th>time (local)</th>
 <th>test</th><th>feels</th><th>pain (0-10)</th></tr>{rows}</table></div>
-<footer>halfcircle is a coaching tool, not a diagnosis. If a movement hurts more than
-usual, stop and talk to a clinician.</footer>
+<footer>halfcircle is a coaching tool, not a diagnosis. {html.escape(pain_guide())}</footer>
 </main></body></html>
 """
     page_path = out_dir / "history.html"
