@@ -135,7 +135,9 @@ def test_the_cli_saves_the_tests_done_before_the_camera_was_lost_and_exits_3(
     monkeypatch.setattr(guided, "open_source", plug_in)  # the physical camera
     monkeypatch.setattr(guided, "WindowUI", lambda *a, **k: ui.HeadlessUI())  # the screen
     db = tmp_path / "h.sqlite3"
-    code = cli.main(["baseline", "--camera", "0", "--model", "lite", "--db", str(db)])
+    code = cli.main(  # silent: a machine without speakers would say so in a line of its own
+        ["baseline", "--camera", "0", "--model", "lite", "--db", str(db), "--no-voice"]
+    )
     out, err = capsys.readouterr()
     assert code == 3, (out, err)
     lines = err.strip().splitlines()
@@ -154,3 +156,59 @@ def test_with_nobody_in_view_the_guided_baseline_says_to_step_into_view() -> Non
     run_guided_baseline(0, "lite", None, ui=person, capture_factory=lambda _: camera, flow=flow)
     assert person.prompts[-1] == "Step into view: the camera should see you from head to hips."
     assert flow.state == "calibrating"
+
+
+@pytest.mark.video
+@pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
+def test_the_guided_baseline_says_its_prompts_into_a_wav_on_the_clips_clock(
+    tmp_path: Path,
+) -> None:
+    import wave
+
+    from halfcircle.coaching.voice import SAMPLE_RATE, Voice, WavOutput
+    from halfcircle.live.guided_baseline import spoken_words
+
+    flow = GuidedBaseline(tests=TESTS)
+    person = _Person(flow)
+    voice = Voice(WavOutput(tmp_path / "voice.wav"))
+    try:  # the recorded clip read as a guided session: every frame posed, in order
+        result = run_guided_baseline(str(CLIP), "lite", None, ui=person, flow=flow, voice=voice)
+    finally:
+        voice.close()
+    said = voice.drain_spoken()
+    texts = [text for _, text in said]
+    assert result.stop == "quit"
+    # each prompt once, as the screen showed it, in order; never the live peak
+    shown = list(dict.fromkeys(spoken_words(p) for p in person.prompts))
+    assert [t for t in shown if t in texts] == texts
+    assert texts[0].startswith("Stand still") and texts[-1].startswith("Done.")
+    for test in TESTS:
+        name = test.replace("_", " ")
+        assert sum(t.startswith(f"{name}: ") and "Press space" in t for t in texts) == 1
+        assert any(t.startswith(f"{name}: compared with last time") for t in texts)
+        assert any(t.startswith(f"{name}: pain now") for t in texts)
+    assert not [t for t in texts if "Come back to standing" in t]
+    # heard where it was said: within 0.3 s of each utterance's time
+    with wave.open(str(tmp_path / "voice.wav")) as w:
+        samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2") / 32768.0
+    n = int(0.05 * SAMPLE_RATE)
+    rms = np.sqrt((samples[: len(samples) // n * n].reshape(-1, n) ** 2).mean(axis=1))
+    loud = np.flatnonzero(rms > 0.01) * 0.05
+    for start, text in said:
+        assert loud[loud >= start - 0.05].min() - start < 0.3, text
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--source", str(CLIP), "--audio-out", "v.wav"], "they go with the camera"),
+        (["--audio-out", "v.mp3"], "give a name ending in .wav"),
+    ],
+    ids=["with-source", "not-wav"],
+)
+def test_the_baseline_voice_options_are_checked_at_the_door(
+    options: list[str], words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["baseline", *options, "--db", str(tmp_path / "h.sqlite3")]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -724,6 +724,7 @@ def _run_with_ui(
     seq: PoseSequence | None = None,
     history_db: Path | None = None,
     camera_tilt_deg: float = 0.0,
+    audio_out: Path | None = None,
 ) -> LiveResult:
     seq = seq if seq is not None else _two_rep_seq()
     clip = tmp_path / "clip.mp4"
@@ -731,7 +732,7 @@ def _run_with_ui(
     fast = len(seq) > 300  # the short clip plays in real time
     opts = LiveOptions(
         str(clip), tmp_path / name, fast=fast, annotate=False, history_db=history_db,
-        camera_tilt_deg=camera_tilt_deg,
+        camera_tilt_deg=camera_tilt_deg, audio_out=audio_out,
     )  # fmt: skip
     return run_live(
         opts,
@@ -1046,3 +1047,22 @@ def test_the_frame_rate_and_latency_show_only_after_d(tmp_path: Path) -> None:
         return int((ui.kept[frame][rows, g.x : g.right].max(axis=2) > 120).sum())
 
     assert lit(160) > 1.5 * lit(140) and lit(260) < 0.7 * lit(160)
+
+
+@pytest.mark.parametrize(
+    ("ours", "model"), [(0, 0), (0, 7), (12, 0), (12, 7)], ids=["none", "model", "ours", "both"]
+)
+def test_the_terminals_frames_line_adds_up(ours: int, model: int) -> None:
+    import re
+
+    from halfcircle.live.run import LiveStats
+
+    posed = 100 - ours - model
+    stats = LiveStats(captured=100, posed=posed, dropped_ours=ours, dropped_model=model)
+    line = stats.frames_line()
+    found = re.match(r"Live: (\d+) of (\d+) frames measured(?: \((\d+) skipped[:)])?", line)
+    assert found is not None, line
+    measured, captured, skipped = (int(g) if g else 0 for g in found.groups())
+    assert measured + skipped == captured == 100, line
+    assert (f"{model} while the model was busy" in line) == bool(model), line
+    assert (f"{ours} to keep up with the video" in line) == bool(ours), line

@@ -137,8 +137,62 @@ def test_hold_still_leaves_the_screen_when_live_calibration_ends() -> None:
 def test_the_calibration_and_away_cues_are_state_bound() -> None:
     bound = {rule.id for rule in LIVE_CUE_RULES if rule.state_bound}
     assert {"hold_still", "step_into_view"} <= bound
-    # corrections keep their full display time: the person needs time to read them
+    # corrections keep their full display time while their phase lasts: the person
+    # needs time to read them
     assert not bound & {"hips_wall", "soft_knees", "slow_front", "easy_pace"}
+    during = {rule.id: rule.during for rule in LIVE_CUE_RULES}
+    assert during["slow_front"] == ("front",)
+    assert all(during[i] for i in ("hips_wall", "soft_knees", "easy_pace"))
+
+
+# ------------------------------------ corrections come down with their phase
+SLOW_FRONT = TEXT["slow_front"]
+HIPS = TEXT["hips_wall"]
+
+
+def fast_half_circle(t: np.ndarray, t0: float, duration_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """A right-first half circle (30 deg sides, 50 deg front) of ``duration_s`` from ``t0``."""
+    u = np.clip((t - t0) / duration_s, 0.0, 1.0)
+    amp = np.sin(np.pi * u) ** 0.5
+    return 30.0 * np.cos(np.pi * u) * amp, 50.0 * np.sin(np.pi * u) * amp
+
+
+def test_slow_down_through_the_front_comes_down_when_the_front_is_passed() -> None:
+    # A rushed 1.5 s half circle: the cue is true in the front, not on the second side.
+    t = times(11.0)
+    lat, fwd = fast_half_circle(t, 4.0, 1.5)
+    states = run([sample(*v) for v in zip(t, lat, fwd, strict=True)])
+    phases = {s.phase for s in states if s.cue == SLOW_FRONT}
+    assert phases == {"front"}, phases
+
+
+def test_the_rep_feedback_shows_once_the_person_is_back_upright() -> None:
+    # The front cue no longer holds the slot after the rep, so the rep's own feedback
+    # is shown while the person stands ready, and nothing in the rep is still up.
+    t = times(11.0)
+    lat, fwd = fast_half_circle(t, 4.0, 1.5)
+    states = run([sample(*v) for v in zip(t, lat, fwd, strict=True)])
+    after = [(s.phase, s.cue) for ti, s in zip(t, states, strict=True) if ti >= 5.4 and s.cue]
+    assert after and {p for p, _ in after} == {"ready"}, after
+    assert not {c for _, c in after} & set(TEXT.values()), after  # the rep's own feedback
+
+
+def test_a_posture_cue_comes_down_when_the_person_leaves_the_view() -> None:
+    # The hips read shifted mid-rep (a camera that pans away reads the same), then the
+    # person is lost: "keep your hips against the wall" must not stay up while unseen.
+    t = times(11.0)
+    lat, fwd = half_circle(t, 3.0)
+    gone = t >= 4.5
+    frames = []
+    for ti, a, b, g in zip(t, lat, fwd, gone, strict=True):
+        s = sample(ti, NAN if g else a, NAN if g else b, valid=not g)
+        frames.append(replace(s, pelvis_shift_cm=NAN if g else 6.0 * (ti > 3.5)))
+    states = run(frames)
+    hips = [s.phase for s in states if s.cue == HIPS]
+    assert hips and set(hips) <= {"side_a", "front", "side_b", "returning"}, hips
+    asked = [ti for ti, s in zip(t, states, strict=True) if s.cue == STEP_INTO_VIEW]
+    # asked once away for a second, without waiting out the cooldown of the hips cue
+    assert asked and min(asked) <= 4.5 + 1.0 + 0.1, asked
 
 
 HOLD = Cue("hold", "Hold.", 90, state_bound=True)
@@ -235,3 +289,80 @@ def test_snapshot_fields_are_unchanged_for_the_rules() -> None:
     names = {f.name for f in fields(LiveSnapshot)}
     for rule in LIVE_CUE_RULES:
         assert {c.field for c in rule.when} <= names, rule.id
+
+
+# ---------------------------------------------- "Calibrated. Start ..." in time
+def test_calibrated_start_comes_down_when_the_first_movement_starts() -> None:
+    from halfcircle.live.coach import CALIBRATED_MESSAGE, LiveCoach
+    from halfcircle.synthetic import half_circle as rest_rep_rest
+    from halfcircle.synthetic import synthetic_clip
+
+    # The person starts bending well within the message's two seconds.
+    lat, fwd = rest_rep_rest(n_rest=45, n_rep=120)
+    seq = synthetic_clip(lat, fwd, noise_px=0.5, seed=1).seq
+    coach = LiveCoach(seq.image_size)
+    frames = [coach.update(seq.frame(i)) for i in range(len(seq))]
+    shown = [f.state.phase for f in frames if f.message == CALIBRATED_MESSAGE]
+    assert shown and set(shown) == {"ready"}, shown
+    moving = [i for i, f in enumerate(frames) if f.state.phase != "ready" and f.stage == "practice"]
+    assert moving and frames[moving[0]].message != CALIBRATED_MESSAGE
+
+
+# ------------------------------ "I lost sight of you" only when really lost
+def _folded_out_of_reach(seq: Any, frames: slice) -> Any:
+    """``seq`` with the torso unreadable (visibility 0.1) in ``frames``, body in the picture.
+
+    What deep forward flexion does to the pose model facing the camera: the person is
+    found, their landmarks lie inside the picture, the shoulders and hips read as unseen.
+    """
+    from halfcircle.kinematics.geometry import TORSO
+    from halfcircle.landmarks import PoseSequence
+
+    vis = seq.visibility.copy()
+    vis[frames, TORSO] = 0.1
+    return PoseSequence(seq.time_s, seq.image, seq.world, vis, seq.presence, seq.n_people,
+                        seq.image_size, seq.fps)  # fmt: skip
+
+
+def _rep_in_a_gap(kind: str) -> tuple[Any, slice]:
+    from halfcircle.synthetic import half_circle as rest_rep_rest
+    from halfcircle.synthetic import synthetic_clip
+    from tests.conftest import without_person
+
+    lat, fwd = rest_rep_rest(n_rest=60, n_rep=180)
+    seq = synthetic_clip(lat, fwd, noise_px=0.5, seed=2).seq
+    gap = slice(60 + 70, 60 + 118)  # 1.6 s round the front: longer than any bridge
+    change = _folded_out_of_reach if kind == "folded" else without_person
+    return change(seq, gap), gap
+
+
+@pytest.mark.parametrize("path", ["live", "recording"])
+def test_deep_flexion_in_full_view_is_never_called_lost(path: str) -> None:
+    from halfcircle.analyze.video import analyze_poses
+    from halfcircle.live.coach import LiveCoach
+
+    seq, gap = _rep_in_a_gap("folded")
+    if path == "live":
+        coach = LiveCoach(seq.image_size)
+        frames = [coach.update(seq.frame(i)) for i in range(len(seq))]
+        cues, phases = [f.message for f in frames], [f.state.phase for f in frames]
+    else:
+        analysis = analyze_poses(seq)
+        cues, phases = [s.cue for s in analysis.states], [s.phase for s in analysis.states]
+        assert not [n for n in analysis.notes if "left the view" in n], analysis.notes
+        assert [n for n in analysis.notes if "you stayed in view" in n], analysis.notes
+    said = {c for c in cues if c}
+    assert not [c for c in said if "lost sight" in c or "into view" in c], said
+    assert set(phases[gap]) == {"untracked"}  # seen, not measured; not "paused"
+    assert "I couldn't follow that one all the way. Go again when you're ready." in said
+
+
+def test_a_person_who_really_leaves_mid_rep_is_told_so() -> None:
+    from halfcircle.live.coach import LiveCoach
+
+    seq, gap = _rep_in_a_gap("gone")
+    coach = LiveCoach(seq.image_size)
+    frames = [coach.update(seq.frame(i)) for i in range(len(seq))]
+    assert set(f.state.phase for f in frames[gap]) == {"paused"}
+    said = {f.message for f in frames if f.message}
+    assert any("lost sight" in c for c in said), said

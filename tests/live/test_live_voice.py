@@ -107,6 +107,36 @@ def test_a_headless_session_writes_what_was_said_on_the_clips_clock(tmp_path: Pa
 
 
 @pytest.mark.video
+def test_the_end_of_set_summary_goes_into_the_wav_and_the_events_after_the_clip(
+    tmp_path: Path,
+) -> None:
+    from tests.live.test_live import _run_with_ui, _ScriptedUI
+
+    wav_path = tmp_path / "voice.wav"
+    ui = _ScriptedUI({}, answers=["s", "3"])
+    result = _run_with_ui(tmp_path, ui, audio_out=wav_path)
+    assert result.end_of_set is not None
+    clip_s = result.stats.captured / 30.0
+    events = [json.loads(line) for line in (tmp_path / "s" / "events.jsonl").open()]
+    kinds = [e["type"] for e in events]
+    summary = [e for e in events if e["type"] == "spoken" and e["time_s"] >= clip_s]
+    # said once, after the record's end, with the screen's own words, past the clip
+    assert [e["text"] for e in summary] == [result.end_of_set.spoken()]
+    assert kinds.index("end") < events.index(summary[0])
+    with wave.open(str(wav_path)) as w:
+        rate = w.getframerate()
+        samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2") / 32768.0
+    start = summary[0]["time_s"]
+    assert start == pytest.approx(clip_s + 0.5, abs=0.05)
+    loud = _loud_windows(samples)
+    assert loud[loud >= start - 0.05].min() - start < 0.3  # heard where the event says
+    # the file runs on for the summary: longer than the clip by about its speaking time
+    words = len(result.end_of_set.spoken().split())
+    assert len(samples) / rate - start >= 0.15 * words
+    assert loud.max() >= start + 0.15 * words
+
+
+@pytest.mark.video
 def test_without_an_audio_device_live_says_once_that_it_coaches_silently(tmp_path: Path) -> None:
     if has_audio_output():
         pytest.skip("this machine has an audio output device")

@@ -7,6 +7,7 @@ The screenshot is kept in pytest's temporary folder for a person to look at.
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,58 @@ def test_at_a_phone_width_only_the_rep_table_scrolls_sideways(tmp_path: Path) ->
     assert seen["outside"] == []
     assert seen["wrap"] and seen["scrolls"] == "auto"
     assert seen["phone_plots"]  # the plots drawn for a phone, text large enough to read
+
+
+@pytest.mark.video
+def test_at_a_phone_width_the_videos_readouts_are_shown_under_it_in_step(tmp_path: Path) -> None:
+    """At 390 px the video's burned-in text is about 7 px high: the page says it in large type."""
+    from playwright.sync_api import sync_playwright
+
+    from halfcircle.analyze import analyze_poses
+    from halfcircle.landmarks import PoseSequence
+    from halfcircle.present.report import readout_frames
+    from tests.conftest import DATA, REPO
+
+    poses = PoseSequence.load_npz(DATA / "safety_net" / "replay" / "hc_two_reps.npz")
+    poses = replace(poses, source=str(REPO / "fixtures" / "hc_two_reps.mp4"))  # for its video
+    analysis = analyze_poses(poses)
+    paths = write_outputs(analysis, tmp_path / "out")
+    data = readout_frames(analysis)
+    at = 3.5  # in the front of the first rep
+    i = max(k for k, t in enumerate(data["t"]) if t <= at + data["half"])
+    expected = {k: data["words"][data[k][i]] for k in ("side", "forward", "reps", "phase")}
+    errors: list[str] = []
+    seen: dict[int, dict] = {}  # type: ignore[type-arg]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            for width in (390, 1000):
+                page = browser.new_page(viewport={"width": width, "height": 844})
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.goto(paths["report"].resolve().as_uri())
+                page.wait_for_load_state("load")
+                seen[width] = page.evaluate(
+                    """async (at) => {
+                        const v = document.querySelector('video');
+                        v.currentTime = at;
+                        await new Promise(r => setTimeout(r, 500));
+                        const box = document.getElementById('hc-readouts');
+                        const cell = k => box.querySelector(`[data-k=${k}]`);
+                        return {
+                            shown: getComputedStyle(box).display !== 'none',
+                            px: parseFloat(getComputedStyle(cell('forward')).fontSize),
+                            text: Object.fromEntries(['side', 'forward', 'reps', 'phase']
+                                .map(k => [k, cell(k).textContent])),
+                        };
+                    }""",
+                    at,
+                )
+                if width == 390:
+                    page.screenshot(path=str(tmp_path / "readouts-390.png"), full_page=True)
+                page.close()
+        finally:
+            browser.close()
+    assert errors == []
+    assert seen[390]["shown"] and not seen[1000]["shown"]
+    assert seen[390]["text"] == expected and expected["phase"] == "through the front"
+    assert seen[390]["px"] >= 20  # the video's own text is about 7 px at this width

@@ -85,8 +85,8 @@ def _attempts_then_half_circle(attempts: int) -> Analysis:
 
 
 def _text(page: str) -> str:
-    """The page's visible text (tags and embedded images dropped, entities decoded)."""
-    body = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
+    """The page's visible text (tags, styles, scripts and images dropped, entities decoded)."""
+    body = re.sub(r"<(style|script)\b[^>]*>.*?</\1>", " ", page, flags=re.S)
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 
@@ -469,3 +469,65 @@ def test_every_plot_is_drawn_readable_for_a_phone_and_for_a_desktop(plot: str) -
     page = render_report(analysis)
     assert page.count("<picture><source media='(max-width: 600px)' srcset='data:image/png") == 2
     assert page.count("<img") == 2
+
+
+def _scored_rep(index: int, smoothness: float, fullness: float) -> object:
+    from types import SimpleNamespace
+
+    from halfcircle.coaching.scoring import ScoreBreakdown
+
+    total = 100.0 * (0.5 * smoothness + 0.5 * fullness)
+    score = ScoreBreakdown(total, smoothness, fullness, 1.0, 1.0, 0.0)
+    return SimpleNamespace(index=index, score=score)
+
+
+@pytest.mark.parametrize(
+    ("reps", "expected"),
+    [
+        ([(0.9, 1.0), (0.6, 0.9)], "Your smoothest, fullest one was rep 1 (score 95)."),
+        ([(0.9, 0.8), (0.5, 1.0)], "Your best one was rep 1 (score 85), also your smoothest."),
+        ([(0.6, 1.0), (0.9, 0.65)], "Your best one was rep 1 (score 80), also your fullest."),
+        (
+            [(0.7, 0.9), (0.9, 0.6), (0.5, 1.0)],
+            "Your best one was rep 1 (score 80).",
+        ),
+        ([(0.9, 1.0)], None),
+    ],
+    ids=["both", "smoothest", "fullest", "neither", "one"],
+)
+def test_the_best_rep_is_called_smoothest_and_fullest_only_where_it_is(
+    reps: list[tuple[float, float]], expected: str | None
+) -> None:
+    from halfcircle.present.report import best_rep_sentence
+
+    records = [_scored_rep(i + 1, s, f) for i, (s, f) in enumerate(reps)]
+    assert best_rep_sentence(records) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.video
+def test_the_videos_readouts_are_on_the_page_for_a_small_screen() -> None:
+    from halfcircle.present.overlay import phase_words, side_text
+    from halfcircle.present.report import READOUT_CSS
+
+    analysis = _two_reps()
+    page = render_report(analysis)
+    found = re.search(
+        r"<script type='application/json' id='hc-readout-data'>(.*?)</script>", page, re.S
+    )
+    assert found is not None and "id='hc-readouts'" in page
+    data = json.loads(found.group(1))
+    n = len(analysis.states)
+    assert len(data["t"]) == n and all(len(data[k]) == n for k in ("side", "phase", "cue"))
+    said = {k: [data["words"][i] for i in data[k]] for k in ("side", "reps", "phase", "cue")}
+    kin = analysis.kinematics
+    for i, state in enumerate(analysis.states):  # what the video's overlay says, frame by frame
+        assert said["phase"][i] == phase_words(state.phase)
+        assert said["reps"][i] == str(state.reps) and said["cue"][i] == (state.cue or "")
+        lateral = float(kin.lateral_deg[i]) if kin.valid[i] else None
+        assert said["side"][i] == side_text(lateral)
+    assert "through the front" in said["phase"]
+    # hidden on a wide screen; a grid under the video below 600 px
+    assert READOUT_CSS.startswith(".readouts{display:none}")
+    assert re.search(
+        r"@media \(max-width:600px\)\{\.readouts\.beside-video\{display:grid", READOUT_CSS
+    )

@@ -31,7 +31,7 @@ from halfcircle.coaching.cues import record_cues
 from halfcircle.coaching.drills import segment_drills
 from halfcircle.coaching.reps import RepRecord
 from halfcircle.coaching.scoring import points
-from halfcircle.coaching.session import FrameState, rep_of_frames, replay
+from halfcircle.coaching.session import FrameState, rep_of_frames, replay, torso_in_view
 from halfcircle.config import Settings, changed_settings, settings_diff
 from halfcircle.files import atomic_write, json_safe
 from halfcircle.io.capture import open_source
@@ -72,6 +72,25 @@ PHI_MIN_INCLINATION_DEG: Final = 3.0
 
 #: Fewest frames with a second person before the summary mentions them.
 OTHERS_MIN_FRAMES: Final = 5
+#: Shortest stretch (s) a second person must stay to count: a real person walking
+#: through the view stays longer; the pose model's brief ghost (a few frames at deep
+#: forward flexion, where the folded body reads as two) does not.
+OTHERS_MIN_RUN_S: Final = 0.5
+
+
+def frames_with_someone_else(n_people: NDArray[np.int64], fps: float) -> int:
+    """Frames with a second person, counting only stretches of ``OTHERS_MIN_RUN_S`` or more.
+
+    Args:
+        n_people: ``(n,)`` people found per frame.
+        fps: Frame rate (frames per second).
+    """
+    two = np.concatenate([[False], np.asarray(n_people) > 1, [False]])
+    edges = np.flatnonzero(np.diff(two.astype(np.int8)))
+    runs = edges[1::2] - edges[::2]
+    rate = fps if math.isfinite(fps) and fps > 0 else 30.0
+    min_run = max(1, math.ceil(OTHERS_MIN_RUN_S * rate - 1e-9))
+    return int(runs[runs >= min_run].sum())
 
 #: Frames a video may fall short of its header's count, at least, before it ends early.
 ENDS_EARLY_MIN_FRAMES: Final = 2
@@ -242,7 +261,8 @@ def analyze_poses(
         kin = compute_kinematics(poses, kcfg, calibration=calib)
     else:
         kin = compute_kinematics(poses, kcfg)
-    loop, states = replay(kin, settings, count_everywhere=stance is not None)
+    in_view = torso_in_view(poses.image, poses.detected)
+    loop, states = replay(kin, settings, count_everywhere=stance is not None, in_view=in_view)
     notes = list(kin.notes)
     if stance is not None:
         before = sum(r.start_s < stance.start_s for r in (*loop.records, *loop.aborted))
@@ -260,7 +280,7 @@ def analyze_poses(
             "The video never shows a quiet upright stance to calibrate on: "
             "start by standing still against the wall for two seconds.",
         )
-    others = int((poses.n_people > 1).sum())
+    others = frames_with_someone_else(poses.n_people, poses.fps)
     if others >= OTHERS_MIN_FRAMES:
         notes.append(
             f"Someone else was in view in {others} frames; the person tracked from "
@@ -268,10 +288,13 @@ def analyze_poses(
         )
     for r in loop.records:
         if not r.complete:
-            notes.append(
-                f"You left the view or stopped during rep {r.index} "
-                f"({r.start_s:.1f}-{r.end_s:.1f} s); it is kept as incomplete and not scored."
+            what = (
+                f"The pose could not be read for part of rep {r.index}, though you stayed in view"
+                if r.index in loop.followed_in_view
+                else f"You left the view or stopped during rep {r.index}"
             )
+            span = f"({r.start_s:.1f}-{r.end_s:.1f} s)"
+            notes.append(f"{what} {span}; it is kept as incomplete and not scored.")
     hint = baseline_hint(kin, detected, loop.records, settings, poses.source)
     if hint is not None:
         notes.append(hint)
@@ -328,7 +351,8 @@ def analysis_status(analysis: Analysis) -> tuple[str, list[str]]:
             codes.append("late_calibration")
     if analysis.frames_skipped > 0:
         codes.append("frames_skipped")
-    if int((analysis.poses.n_people > 1).sum()) >= OTHERS_MIN_FRAMES:
+    poses = analysis.poses
+    if frames_with_someone_else(poses.n_people, poses.fps) >= OTHERS_MIN_FRAMES:
         codes.append("someone_else_in_view")
     if analysis.interrupted:
         codes.append("interrupted")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,8 @@ class _Measured:
     started_at: str | None = None  # None: now
     pitches: list[dict[str, Any]] = field(default_factory=list)
     stopped: GuidedResult | None = None
+    #: What the guided baseline said into ``--audio-out``: ``{"time_s", "text"}``.
+    spoken: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -68,6 +71,15 @@ class _Saved:
 def _cmd_baseline(args: argparse.Namespace) -> int:
     if args.source is not None and args.camera is not None:
         raise InputError("Give either --camera or --source, not both.")
+    if args.source is not None and (args.voice or args.audio_out is not None):
+        raise InputError(
+            "--voice and --audio-out speak the guided baseline's prompts: "
+            "they go with the camera, not --source."
+        )
+    if args.audio_out is not None and args.audio_out.suffix.lower() != ".wav":
+        raise InputError(
+            f"--audio-out writes a WAV file: give a name ending in .wav, not {args.audio_out.name}."
+        )
     settings = _settings_of(args)
     _require_videos(args.source or [])
     tilt, note = _camera_tilt_of(args, remembered=not args.no_save)
@@ -100,6 +112,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         "compared": saved.compared,
         "compared_with": saved.compared_with,
         "pain_advice": saved.advice,
+        **({"spoken": measured.spoken} if measured.spoken else {}),
     }
     kept: Path | None = None
     if saved.not_saved is not None:
@@ -123,9 +136,6 @@ def _measure_live(args: argparse.Namespace, tilt: float, settings: Settings) -> 
     # lazy: loads scipy
     from halfcircle.history.store import History, HistoryError
 
-    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-    from halfcircle.live.guided_baseline import run_guided_baseline
-
     pain_before = None
     if not args.no_save and History(args.db).path.exists():
         try:
@@ -133,16 +143,7 @@ def _measure_live(args: argparse.Namespace, tilt: float, settings: Settings) -> 
                 pain_before = history.last_pain()
         except (HistoryError, sqlite3.Error):
             pain_before = None  # an unusable history is reported where it is written
-    stopped = run_guided_baseline(
-        args.camera or 0,
-        args.model,
-        args.height_cm,
-        mirror=args.mirror,
-        camera_tilt_deg=tilt,
-        settings=settings,
-        pain_before=pain_before,
-        window_size=args.window_size,
-    )
+    stopped, spoken = _guided_with_voice(args, tilt, settings, pain_before)
     feels, pain = stopped.ratings.get(None, (args.feels, args.pain))
     return _Measured(
         stopped.run,
@@ -151,6 +152,7 @@ def _measure_live(args: argparse.Namespace, tilt: float, settings: Settings) -> 
         pain,
         ratings=stopped.ratings,
         stopped=stopped,
+        spoken=spoken,
     )
 
 
@@ -352,6 +354,42 @@ def _keep_unsaved_baseline(data: dict[str, object]) -> Path:
     )
 
 
+def _guided_with_voice(
+    args: argparse.Namespace, tilt: float, settings: Settings, pain_before: int | None
+) -> tuple[GuidedResult, list[dict[str, Any]]]:
+    """The guided baseline, its prompts spoken (speakers or ``--audio-out``); what was said."""
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+    import halfcircle.live.guided_baseline as guided
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+    from halfcircle.live.run import open_voice_output
+
+    # the screen first: without one, that is the one sentence said, not the voice's
+    ui = guided.WindowUI("halfcircle baseline", no_screen=guided.NO_SCREEN, size=args.window_size)
+    voice = None
+    if args.voice is not False or args.audio_out is not None:
+        voice, _wav, problem = open_voice_output(settings.voice, time.monotonic, args.audio_out)
+        if problem:
+            print(f"halfcircle: {problem}", file=sys.stderr)
+    try:
+        result = guided.run_guided_baseline(
+            args.camera or 0,
+            args.model,
+            args.height_cm,
+            mirror=args.mirror,
+            camera_tilt_deg=tilt,
+            settings=settings,
+            pain_before=pain_before,
+            voice=voice,
+            ui=ui,
+        )
+    finally:
+        if voice is not None:
+            voice.close()
+    said = voice.drain_spoken() if voice is not None and args.audio_out is not None else []
+    return result, [{"time_s": round(t, 3), "text": text} for t, text in said]
+
+
 def add_baseline_parser(sub: Subparsers) -> None:
     """The ``baseline`` subcommand and its options."""
     b = sub.add_parser(
@@ -389,6 +427,19 @@ def add_baseline_parser(sub: Subparsers) -> None:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="show the live picture mirrored (default)",
+    )
+    b.add_argument(
+        "--voice",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="speak the prompts and questions of the guided baseline (default: on)",
+    )
+    b.add_argument(
+        "--audio-out",
+        type=Path,
+        default=None,
+        metavar="FILE.wav",
+        help="write the guided baseline's voice into this WAV file instead of the speakers",
     )
     b.add_argument("--json", action="store_true", default=False, help="print the results as JSON")
     b.set_defaults(func=_cmd_baseline)

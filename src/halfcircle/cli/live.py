@@ -112,15 +112,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
     result = run_live(opts)
     st = result.stats
     if st.captured:
-        print(
-            f"Live: {st.posed} of {st.captured} frames measured"
-            + (
-                f" ({st.dropped_model} skipped while the model was busy)"
-                if st.dropped_model
-                else ""
-            )
-            + f", {st.fps:.0f} fps shown."
-        )
+        print(st.frames_line())
     if result.analysis is not None:
         print(text_summary(result.analysis))
     for line in result.progress:

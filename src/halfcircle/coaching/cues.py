@@ -11,11 +11,15 @@ Tone: short, specific, encouraging sentences that invite movement; nothing
 alarming. Left and right are the person's own.
 
 :class:`CueSelector` shows at most one cue at a time: a cue stays up for
-``display_s``, then no new cue comes for ``cooldown_s``, and the same cue is not
-repeated within ``repeat_cooldown_s``. Among candidates the highest priority wins.
+``display_s``, then no new cue comes for ``cooldown_s`` (but a state-bound one, below),
+and the same cue is not repeated within ``repeat_cooldown_s``. Among candidates the
+highest priority wins.
 A cue tied to a state (``state_bound``: hold still while calibrating, step back
 into view while away) is taken down as soon as its rule stops holding, so it
-never outlives the state it speaks of.
+never outlives the state it speaks of. A correction during the movement names the
+rep states it speaks of (``during``: "slow down through the front" the front, the
+hips and knees the rep): it keeps its display time to be read, but comes down on
+the first frame in another state (past the front, back upright, out of view).
 These timings, and how long a rep's feedback waits for a free slot, are a
 :class:`CueConfig` (the ``[cues]`` table of a settings file, :mod:`halfcircle.config`).
 """
@@ -35,6 +39,7 @@ from halfcircle.errors import ValidationError, sign_problems
 __all__ = [
     "LIVE_CUE_RULES",
     "PRAISE_MAX_PRIORITY",
+    "PRAISE_MIN_SCORE",
     "REP_CUE_RULES",
     "Condition",
     "Cue",
@@ -97,6 +102,8 @@ class CueRule:
         state_bound: The cue speaks of a state ("hold still", "step back into
             view"): it is withdrawn as soon as ``when`` stops holding, instead of
             staying up for the full display time.
+        during: Rep states (``RepState`` values) the cue speaks of; empty for any.
+            It is withdrawn on the first frame in another state.
     """
 
     id: str
@@ -104,21 +111,28 @@ class CueRule:
     when: tuple[Condition, ...]
     priority: int = 0
     state_bound: bool = False
+    during: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Cue:
-    """A cue chosen for display: its rule id, text, priority and whether it is state-bound."""
+    """A cue chosen for display: its rule's id, text, priority, ``state_bound`` and ``during``."""
 
     id: str
     text: str
     priority: int = 0
     state_bound: bool = False
+    during: tuple[str, ...] = ()
 
 
 def _c(field: str, op: Op, value: Any) -> Condition:
     return Condition(field, op, value)
 
+
+#: Lowest score (0-100) a rep is praised at: below it a large part of the score
+#: was lost (e.g. half the smoothness, 40 of the weights), even where no single
+#: correction rule names why, and "good one" would not be true.
+PRAISE_MIN_SCORE: Final = 60.0
 
 #: Feedback after a rep; conditions on :func:`rep_context` keys.
 REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
@@ -131,7 +145,13 @@ REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
     CueRule(
         "incomplete",
         "I lost sight of you for a moment. Stay in view and go again.",
-        (_c("outcome", "==", "incomplete"),),
+        (_c("outcome", "==", "incomplete"), _c("lost_sight", "==", True)),
+        95,
+    ),
+    CueRule(
+        "incomplete_seen",
+        "I couldn't follow that one all the way. Go again when you're ready.",
+        (_c("outcome", "==", "incomplete"), _c("lost_sight", "==", False)),
         95,
     ),
     # The compensations as the rep's metrics found them, with MetricConfig's limits.
@@ -195,8 +215,9 @@ REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
         (_c("outcome", "==", "complete"), _c("sparc", "<", -3.0)),
         45,
     ),
-    # Praise (priority <= PRAISE_MAX_PRIORITY): one at most, and "smooth" only for a
-    # rep that needs no correction (``corrections``: see rep_cues).
+    # Praise (priority <= PRAISE_MAX_PRIORITY): one at most, only for a rep that
+    # needs no correction (``corrections``: see rep_context) and scored at least
+    # PRAISE_MIN_SCORE; "smooth" only from 85.
     CueRule(
         "lovely",
         "Lovely, smooth half circle.",
@@ -206,7 +227,11 @@ REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
     CueRule(
         "good",
         "Good one. Keep it easy and steady.",
-        (_c("outcome", "==", "complete"), _c("score", ">=", 0.0)),
+        (
+            _c("outcome", "==", "complete"),
+            _c("score", ">=", PRAISE_MIN_SCORE),
+            _c("corrections", "==", 0),
+        ),
         5,
     ),
 )
@@ -248,24 +273,28 @@ def live_cue_rules(metrics: MetricConfig | None = None) -> tuple[CueRule, ...]:
                 _c("pelvis_shift_cm", "abs>", m.pelvis_shift_limit_cm),
             ),
             80,
+            during=_REP_STATES,
         ),
         CueRule(
             "soft_knees",
             "Keep a soft bend in your knees.",
             (_c("state", "in", _REP_STATES), _c("knee_flexion_deg", "<", m.knee_locked_deg)),
             70,
+            during=_REP_STATES,
         ),
         CueRule(
             "slow_front",
             "Slow down through the front.",
             (_c("state", "==", "front"), _c("speed_deg_s", ">", 90.0)),
             60,
+            during=("front",),
         ),
         CueRule(
             "easy_pace",
             "Nice and easy, no need to hurry.",
             (_c("state", "in", ("side_a", "side_b")), _c("speed_deg_s", ">", 120.0)),
             50,
+            during=_REP_STATES,
         ),
         CueRule(
             "start_gently",
@@ -282,17 +311,24 @@ LIVE_CUE_RULES: Final[tuple[CueRule, ...]] = live_cue_rules()
 
 
 def rep_context(
-    metrics: RepMetrics, score: float | None = None, rules: Sequence[CueRule] = REP_CUE_RULES
+    metrics: RepMetrics,
+    score: float | None = None,
+    rules: Sequence[CueRule] = REP_CUE_RULES,
+    *,
+    lost_sight: bool = True,
 ) -> dict[str, Any]:
     """Values the per-rep rules read.
 
-    Every :class:`RepMetrics` field, ``score``, and ``corrections``: how many of
-    ``rules`` that correct the rep (priority above :data:`PRAISE_MAX_PRIORITY`)
-    hold, so that praise can keep from calling a rep smooth next to "slow down
-    through the front".
+    Every :class:`RepMetrics` field, ``score``, ``lost_sight`` (the person left the
+    view during the rep; False when they stayed in view and only the pose was
+    unreadable, as at deep flexion; True when not known), and ``corrections``: how
+    many of ``rules`` that correct the rep (priority above
+    :data:`PRAISE_MAX_PRIORITY`) hold, so that praise can keep from calling a rep
+    smooth next to "slow down through the front".
     """
     ctx = asdict(metrics)
     ctx["score"] = score
+    ctx["lost_sight"] = lost_sight
     correcting = [r for r in rules if r.priority > PRAISE_MAX_PRIORITY]
     ctx["corrections"] = len(matching_cues(ctx, correcting))
     return ctx
@@ -306,7 +342,7 @@ def live_context(snapshot: LiveSnapshot) -> dict[str, Any]:
 def matching_cues(context: Mapping[str, Any], rules: Iterable[CueRule]) -> list[Cue]:
     """Cues of all rules whose conditions hold, highest priority first (stable)."""
     hits = [
-        Cue(r.id, r.text, r.priority, r.state_bound)
+        Cue(r.id, r.text, r.priority, r.state_bound, r.during)
         for r in rules
         if all(c.holds(context) for c in r.when)
     ]
@@ -319,26 +355,32 @@ def rep_cues(
     rules: Sequence[CueRule] = REP_CUE_RULES,
     *,
     limit: int | None = 2,
+    lost_sight: bool = True,
 ) -> list[Cue]:
     """Feedback cues for a finished rep, best first (at most ``limit``; None for all).
 
-    Corrections first, then at most one praise (the highest).
+    Corrections first, then at most one praise (the highest). ``lost_sight``: see
+    :func:`rep_context`.
     """
-    hits = matching_cues(rep_context(metrics, score, rules), rules)
+    hits = matching_cues(rep_context(metrics, score, rules, lost_sight=lost_sight), rules)
     praise = [c for c in hits if c.priority <= PRAISE_MAX_PRIORITY][:1]
     hits = [c for c in hits if c.priority > PRAISE_MAX_PRIORITY] + praise
     return hits if limit is None else hits[:limit]
 
 
 def record_cues(
-    record: RepRecord, rules: Sequence[CueRule] = REP_CUE_RULES, *, limit: int | None = 2
+    record: RepRecord,
+    rules: Sequence[CueRule] = REP_CUE_RULES,
+    *,
+    limit: int | None = 2,
+    lost_sight: bool = True,
 ) -> list[Cue]:
     """Feedback cues for a finished :class:`~halfcircle.coaching.reps.RepRecord`.
 
-    From its metrics and score.
+    From its metrics and score; ``lost_sight``: see :func:`rep_context`.
     """
     score = None if record.score is None else record.score.total
-    return rep_cues(record.metrics, score, rules, limit=limit)
+    return rep_cues(record.metrics, score, rules, limit=limit, lost_sight=lost_sight)
 
 
 def live_cues(snapshot: LiveSnapshot, rules: Sequence[CueRule] = LIVE_CUE_RULES) -> list[Cue]:
@@ -432,28 +474,36 @@ class CueSelector:
             return self._current
         return None
 
-    def update(self, time_s: float, candidates: Iterable[Cue]) -> Cue | None:
+    def update(
+        self, time_s: float, candidates: Iterable[Cue], state: str | None = None
+    ) -> Cue | None:
         """Offer candidate cues at ``time_s`` (s); return the one to show now, or None.
 
         A cue on display stays until its time is up, or, if it is ``state_bound``,
-        until it is no longer among the candidates (its state has ended); then the
-        cooldown runs; after that the highest-priority candidate not shown within
-        ``repeat_cooldown_s`` is shown.
+        until it is no longer among the candidates (its state has ended), or, if it
+        names the states it speaks of (``during``), until ``state`` (the rep state
+        now; None when unknown) is another; then the cooldown runs; after that the
+        highest-priority candidate not shown within ``repeat_cooldown_s`` is shown.
+        A ``state_bound`` candidate (step back into view, hold still) does not wait
+        for the cooldown: it says what to do now.
         """
         candidates = list(candidates)
         self._queue = [(until, c) for until, c in self._queue if time_s <= until]
         shown = self.current(time_s)
-        if shown is not None and shown.state_bound and shown.id not in {c.id for c in candidates}:
+        if shown is not None and (
+            (shown.state_bound and shown.id not in {c.id for c in candidates})
+            or (shown.during and state is not None and state not in shown.during)
+        ):
             self._shown_for = time_s - self._shown_at  # withdrawn: its state is over
             shown = None
         if shown is not None:
             return shown
-        if time_s - self._shown_at < self._shown_for + self.cooldown_s:
-            return None
+        cooling = time_s - self._shown_at < self._shown_for + self.cooldown_s
         ready = [
             c
             for c in [*candidates, *(c for _, c in self._queue)]
             if time_s - self._last_shown.get(c.id, -math.inf) >= self.repeat_cooldown_s
+            and (not cooling or c.state_bound)  # what the person must do now waits for none
         ]
         if not ready:
             return None

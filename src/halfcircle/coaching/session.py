@@ -8,6 +8,7 @@ The same object in both places is what makes live and offline agree.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -23,6 +24,7 @@ from halfcircle.coaching.cues import (
 )
 from halfcircle.coaching.reps import RepCounter, RepEvent, RepRecord, RepThresholds
 from halfcircle.coaching.scoring import MetricConfig, ScoreConfig
+from halfcircle.kinematics.geometry import TORSO
 from halfcircle.kinematics.measure import AngleSample, KinematicsSeries
 
 
@@ -103,19 +105,30 @@ class SessionLoop:
         self._live_rules = live_cue_rules(self.settings.metrics)
         self._calibrated_from_s = calibrated_from_s
         self._last_score: float | None = None
+        self._lost_in_rep = False  # the person left the view during the rep in progress
+        #: Indices of incomplete reps whose person stayed in view (unreadable, not lost).
+        self.followed_in_view: set[int] = set()
         self.events: list[RepEvent] = []
 
-    def update(self, sample: AngleSample) -> FrameState:
-        """Feed one frame's angles (time order); return what to show on it."""
+    def update(self, sample: AngleSample, in_view: bool | None = None) -> FrameState:
+        """Feed one frame's angles (time order); return what to show on it.
+
+        ``in_view``: the person's torso is inside the picture (:func:`torso_in_view`),
+        None when not known. A frame whose trunk was not measured with the person
+        in view (deep flexion folds the body out of the model's reach) is then
+        ``untracked``, not ``paused``: nobody is asked to step back into view, nor
+        told they were lost, while in full view.
+        """
         t = sample.time_s
         events: list[RepEvent] = []
         if self.counter.state == "calibrating" and self._may_count(sample):
             events += self.counter.set_calibrated()
+        seen = sample.valid or bool(in_view)
         events += self.counter.update(
             t,
-            sample.lateral_deg,
-            sample.forward_deg,
-            valid=sample.valid,
+            sample.lateral_deg if sample.valid else math.nan,
+            sample.forward_deg if sample.valid else math.nan,
+            valid=seen,
             pelvis_shift_cm=sample.pelvis_shift_cm,
             pelvis_tilt_deg=sample.pelvis_tilt_deg,
             knee_flexion_deg=sample.knee_flexion_deg,
@@ -150,14 +163,19 @@ class SessionLoop:
         for event in events:
             if event.kind == "rep_started":  # the last rep's feedback is over
                 self.cues.drop_feedback(t)
+                self._lost_in_rep = False
             if event.record is not None:
-                self.cues.post(
-                    t, record_cues(event.record), ttl_s=self.settings.cues.feedback_ttl_s
-                )
+                if not event.record.complete and not self._lost_in_rep:
+                    self.followed_in_view.add(event.record.index)
+                cues = record_cues(event.record, lost_sight=self._lost_in_rep)
+                self.cues.post(t, cues, ttl_s=self.settings.cues.feedback_ttl_s)
                 if event.record.score is not None:
                     self._last_score = event.record.score.total
         self.events += events
-        cue = self.cues.update(t, live_cues(self.counter.snapshot(), self._live_rules))
+        if self.counter.state == "paused" and self.counter.rep_in_progress:
+            self._lost_in_rep = True
+        snapshot = self.counter.snapshot()
+        cue = self.cues.update(t, live_cues(snapshot, self._live_rules), snapshot.state)
         return FrameState(
             phase=self.counter.phase,
             reps=self.counter.complete_count,
@@ -167,11 +185,30 @@ class SessionLoop:
         )
 
 
+def torso_in_view(image: NDArray[np.float64], detected: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """``(n,)`` whether the shoulders and hips lie inside the picture, visible or not.
+
+    Args:
+        image: ``(n, 33, >=2)`` landmarks in normalised image coordinates (x right,
+            y down, 0-1 inside the picture).
+        detected: ``(n,)`` a person was found.
+
+    The pose model places landmarks it cannot see where the body must be; outside
+    0-1 when the person left the picture. So a torso inside it is a person in view
+    whose trunk may still be unreadable (low visibility at deep flexion).
+    """
+    xy = np.asarray(image, dtype=np.float64)[:, TORSO, :2]
+    with np.errstate(invalid="ignore"):
+        inside = np.all((xy >= 0.0) & (xy <= 1.0), axis=(1, 2))
+    return np.asarray(detected, dtype=bool) & inside
+
+
 def replay(
     kin: KinematicsSeries,
     settings: SessionSettings | None = None,
     *,
     count_everywhere: bool = False,
+    in_view: NDArray[np.bool_] | None = None,
 ) -> tuple[SessionLoop, list[FrameState]]:
     """Run a whole recording's angles through a :class:`SessionLoop`.
 
@@ -179,13 +216,15 @@ def replay(
     ``count_everywhere`` from the first frame (the recording is zeroed as a whole,
     so a movement before the stance it was zeroed on counts too). Without a
     calibration no rep is counted (the angles have no trustworthy zero).
+    ``in_view``: ``(n,)`` per frame, see :meth:`SessionLoop.update` (None: unknown).
     """
     calib = kin.calibration
     start = calib.end_s if calib is not None else np.inf
     if calib is not None and count_everywhere and len(kin):
         start = float(kin.time_s[0])
     loop = SessionLoop(settings, calibrated_from_s=float(start))
-    states = [loop.update(kin.sample(i)) for i in range(len(kin))]
+    seen = [None] * len(kin) if in_view is None else [bool(v) for v in in_view]
+    states = [loop.update(kin.sample(i), seen[i]) for i in range(len(kin))]
     if len(kin):
         final = loop.finish(float(kin.time_s[-1]))
         states[-1] = final

@@ -433,6 +433,19 @@ class Voice:
         self._thread.join(timeout_s)
         self._output.close()
 
+    def flush(self, timeout_s: float = 30.0) -> bool:
+        """Wait until everything asked so far is placed on the output; False on timeout.
+
+        The voice stays open (the end-of-set summary may follow), and what was placed
+        is reported by :meth:`drain_spoken`.
+        """
+        end = time.monotonic() + timeout_s
+        while self._queue.unfinished_tasks and self._thread.is_alive():
+            if time.monotonic() > end:
+                return False
+            time.sleep(0.005)
+        return True
+
     def _run(self) -> None:
         synth: Synthesizer | None = None
         try:
@@ -441,18 +454,25 @@ class Voice:
             self.problem = str(err)
         volume = float(np.clip(self.config.volume, 0.0, 1.0))
         while (item := self._queue.get()) is not None:
-            if item.sound is not None:
-                tone = earcon(item.sound, volume=0.5 * volume)
-                with self._lock:
-                    self._output.play(tone, item.time_s, False)
-                continue
-            if synth is None or item.text is None:
-                continue
-            samples = synth.speech(item.text) * volume
-            with self._lock:
-                if item.seq < self._cut_seq:
-                    continue  # an urgent sentence came after it was asked for
-                started = self._output.play(samples, item.time_s, True)
-                self._spoken.append((started, item.text))
+            try:
+                self._place(item, synth, volume)
+            finally:
+                self._queue.task_done()
         if synth is not None:
             synth.close()
+
+    def _place(self, item: _Item, synth: Synthesizer | None, volume: float) -> None:
+        """Synthesise one item and put it on the output (on the worker thread)."""
+        if item.sound is not None:
+            tone = earcon(item.sound, volume=0.5 * volume)
+            with self._lock:
+                self._output.play(tone, item.time_s, False)
+            return
+        if synth is None or item.text is None:
+            return
+        samples = synth.speech(item.text) * volume
+        with self._lock:
+            if item.seq < self._cut_seq:
+                return  # an urgent sentence came after it was asked for
+            started = self._output.play(samples, item.time_s, True)
+            self._spoken.append((started, item.text))

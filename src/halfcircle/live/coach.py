@@ -9,7 +9,7 @@ from typing import Final
 import numpy as np
 
 from halfcircle.coaching.reps import RepEvent, RepRecord
-from halfcircle.coaching.session import FrameState, SessionLoop
+from halfcircle.coaching.session import FrameState, SessionLoop, torso_in_view
 from halfcircle.config import Settings
 from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame
@@ -20,6 +20,9 @@ from halfcircle.live.options import (
 )
 
 _MIN_VISIBILITY: Final = 0.5
+
+#: Shown for ``CALIBRATED_SHOW_S`` after the calibration, until the first movement.
+CALIBRATED_MESSAGE: Final = "Calibrated. Start your half circles when ready."
 
 
 #: Landmark indices of the nose, the shoulders and the hips.
@@ -120,6 +123,7 @@ class LiveCoach:
         self.earlier_aborted: list[RepRecord] = []
         self._positioned_since: float | None = None
         self._calibrated_at: float | None = None
+        self._moved = False  # the person left upright since the calibration
         self._n_events = 0
         self.last_time_s: float | None = None
 
@@ -143,7 +147,8 @@ class LiveCoach:
         t = float(pose.time_s)
         was_calibrated = self.calibrated
         sample = self.kinematics.update(pose)
-        state = self.loop.update(sample)
+        in_view = torso_in_view(pose.image[None], np.array([pose.detected]))[0]
+        state = self.loop.update(sample, bool(in_view))
         self.last_time_s = t
         if self.calibrated and not was_calibrated:
             self._calibrated_at = t
@@ -157,13 +162,15 @@ class LiveCoach:
         if self.calibrated:
             stage = "practice"
             message = state.cue
+            # "Start ... when ready" is true until the first movement starts, not after.
+            self._moved = self._moved or state.phase != "ready"
             if (
                 message is None
                 and self._calibrated_at is not None
                 and t - self._calibrated_at < CALIBRATED_SHOW_S
-                and state.reps == 0
+                and not self._moved
             ):
-                message = "Calibrated. Start your half circles when ready."
+                message = CALIBRATED_MESSAGE
         elif advice is not None:
             stage, message = "position", advice
         else:
@@ -193,6 +200,7 @@ class LiveCoach:
         self.kinematics.recalibrate()
         self.loop.recalibrate()
         self._calibrated_at = None
+        self._moved = False
         self._positioned_since = None
         return self._new_events()
 

@@ -19,6 +19,7 @@ Two layers:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
@@ -44,6 +45,7 @@ from halfcircle.present.layout import window_layout
 from halfcircle.present.overlay import OverlayInfo, draw_skeleton, draw_window
 
 if TYPE_CHECKING:
+    from halfcircle.coaching.voice import Voice
     from halfcircle.config import Settings
     from halfcircle.io.capture import CaptureFactory, Frame
     from halfcircle.live.ui import LiveUI
@@ -57,6 +59,8 @@ __all__ = [
     "draw_prompt",
     "feed_frame",
     "run_guided_baseline",
+    "say_new",
+    "spoken_words",
 ]
 
 #: What is said when there is no screen for the guided baseline's window.
@@ -150,6 +154,16 @@ class GuidedBaseline:
             return f"{name}: compared with last time it feels b better, s same, w worse?"
         return f"{name}: pain now, 0 (none) to 10 (worst)? Press 0-9, or t for 10."
 
+    def spoken(self) -> str | None:
+        """What the voice says now (None: nothing): the prompt, as a voice reads it.
+
+        Positioning advice, the calibration, each test's instruction, the questions
+        and the end; not the live peak while measuring (a number a frame).
+        """
+        if self.state == "measuring":
+            return None
+        return spoken_words(self.prompt())
+
     def update(self, sample: AngleSample) -> None:
         """Feed one sample (in time order)."""
         if self.state == "calibrating" and sample.calibrated:
@@ -237,6 +251,7 @@ def run_guided_baseline(
     settings: Settings | None = None,
     pain_before: int | None = None,
     window_size: tuple[int, int] | None = None,
+    voice: Voice | None = None,
 ) -> GuidedResult:
     """Run the guided baseline in a window; returns the measures and the ratings.
 
@@ -261,6 +276,8 @@ def run_guided_baseline(
         pain_before: The last session's pain (0-10), if known (see
             :attr:`GuidedBaseline.pain_before`).
         window_size: ``(width, height)`` of the window; None opens it full screen.
+        voice: Says each new prompt (:meth:`GuidedBaseline.spoken`) on the stream's
+            clock; None: silent. The caller closes it.
 
     Raises:
         InputError: No screen for the window, or the source cannot be opened.
@@ -282,9 +299,11 @@ def run_guided_baseline(
             kin = StreamingKinematics(
                 size, baseline_kinematics_config(height_cm, camera_tilt_deg, settings)
             )
+            said: str | None = None
             try:
                 for frame in source:
                     poses = feed_frame(estimator, frame, source.live, kin, flow, frames)
+                    said = say_new(voice, flow.spoken(), said, frame.time_s)
                     image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
                     window = the_ui.canvas_size()
                     if window is not None:  # the prompt in large type, laid out for the window
@@ -320,6 +339,22 @@ def run_guided_baseline(
     ratings[None] = flow.overall()
     run = baseline_from_poses(poses_seen, height_cm, settings, camera_tilt_deg=camera_tilt_deg)
     return GuidedResult(run, ratings, stop, message, error)
+
+
+def spoken_words(text: str) -> str:
+    """A prompt as a voice should read it: "deg" said in full."""
+    return re.sub(r"\bdeg\b", "degrees", text)
+
+
+def say_new(voice: Voice | None, text: str | None, said: str | None, time_s: float) -> str | None:
+    """Say ``text`` at stream time ``time_s`` (s) when it differs from ``said``; returns it.
+
+    The guided flows call it every frame with what their screen would say, so each
+    prompt is said once when it appears (``voice`` None: silent).
+    """
+    if voice is not None and text is not None and text != said:
+        voice.say(text, time_s)
+    return text
 
 
 class GuidedFlow(Protocol):

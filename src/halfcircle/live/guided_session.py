@@ -45,14 +45,20 @@ from halfcircle.coaching.routine import (
     routine_progress,
 )
 from halfcircle.coaching.stages import STAGE_WORDS, STAGES, SetPlan
-from halfcircle.coaching.voice import SpeakerOutput, Voice, VoiceUnavailable, voice_unavailable
+from halfcircle.coaching.voice import Voice
 from halfcircle.config import Settings
 from halfcircle.errors import CameraLostError, HalfcircleError
 from halfcircle.io.capture import open_source
 from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
-from halfcircle.live.guided_baseline import FEEL_KEYS, draw_prompt, feed_frame
-from halfcircle.live.run import default_estimator
+from halfcircle.live.guided_baseline import (
+    FEEL_KEYS,
+    draw_prompt,
+    feed_frame,
+    say_new,
+    spoken_words,
+)
+from halfcircle.live.run import default_estimator, open_voice_output
 from halfcircle.live.ui import WindowUI
 from halfcircle.present.demo import draw_demo
 from halfcircle.present.overlay import draw_skeleton
@@ -266,7 +272,7 @@ class GuidedSessionFlow:
             return self.cue
         if self.state in ("measuring", "practising", "calibrating"):
             return None
-        return self.prompt().replace(" deg", " degrees")
+        return spoken_words(self.prompt())
 
     def update(self, sample: AngleSample) -> None:
         """Feed one sample (in time order)."""
@@ -394,15 +400,11 @@ class GuidedSessionFlow:
 def open_voice(settings: Settings | None, clock: Callable[[], float]) -> tuple[Voice | None, str]:
     """The live coach's voice on the speakers, or None and the one sentence why not.
 
-    ``clock`` gives the stream time now (s), as the live coach's does.
+    ``clock`` gives the stream time now (s), as the live coach's does
+    (:func:`halfcircle.live.run.open_voice_output`).
     """
-    problem = voice_unavailable()
-    if problem is None:
-        try:
-            return Voice(SpeakerOutput(clock), (settings or Settings()).voice), ""
-        except VoiceUnavailable as err:
-            problem = str(err)
-    return None, problem
+    voice, _wav, problem = open_voice_output((settings or Settings()).voice, clock)
+    return voice, problem
 
 
 @dataclass(frozen=True, eq=False)
@@ -481,10 +483,7 @@ def run_guided_session(
             try:
                 for frame in source:
                     poses = feed_frame(estimator, frame, source.live, kin, flow, frames)
-                    text = flow.spoken()
-                    if voice is not None and text is not None and text != said:
-                        voice.say(text, frame.time_s)
-                    said = text
+                    said = say_new(voice, flow.spoken(), said, frame.time_s)
                     image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
                     if poses:
                         draw_skeleton(image, poses[-1], mirrored=mirror)
@@ -526,9 +525,7 @@ def run_guided_session(
         )
         lines = session.sentences()
         if voice is not None:
-            voice.say(
-                " ".join(lines).replace(" deg", " degrees"), frames[-1].time_s if frames else 0.0
-            )
+            voice.say(spoken_words(" ".join(lines)), frames[-1].time_s if frames else 0.0)
         if not the_ui.closed and stop not in ("camera_lost", "interrupted"):
             wrapped = [part for line in lines for part in textwrap.wrap(line, RESULT_WIDTH)]
             the_ui.ask(image, ["Your session", *wrapped], {ord(" ")})

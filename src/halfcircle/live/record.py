@@ -13,7 +13,10 @@ A session folder holds, while the session runs (every line flushed as written):
   (:data:`~halfcircle.analyze.video.FRAME_COLUMNS`).
 * ``events.jsonl``: one JSON object per line: ``start``, ``calibrated``,
   ``rep`` (a rep as in ``reps.json``), ``aborted``, ``recalibrate``, ``pause``,
-  ``resume``, ``reset``, ``rating`` and ``end``; each with ``time_s``.
+  ``resume``, ``reset``, ``spoken``, ``mute``, ``unmute``, ``rating`` and ``end``;
+  each with ``time_s``. The end-of-set summary, said once the report is written,
+  is a ``spoken`` line after ``end`` (:func:`append_event`), its ``time_s`` past
+  the last frame on the stream's clock.
 * ``raw.mkv`` (``--record`` with a camera): the frames as captured. Matroska
   stays readable up to the last frame written if the program dies.
 
@@ -238,6 +241,21 @@ class SessionRecorder:
     def _write_meta(self) -> None:
         text = json.dumps(json_safe(self.meta), indent=2, allow_nan=False) + "\n"
         replace_text(self.folder / SESSION_FILE, text)
+
+
+def append_event(folder: Path, kind: str, time_s: float, **data: Any) -> bool:
+    """Append one event line to a closed session's ``events.jsonl``; False if it failed.
+
+    For what happens after the recording ends (the end-of-set summary). A failed
+    write (full disk) loses only that line, so it is not raised.
+    """
+    line = {"type": kind, "time_s": round(float(time_s), 4), **data}
+    try:
+        with (Path(folder) / EVENTS_FILE).open("a", encoding="utf-8") as events:
+            events.write(json.dumps(json_safe(line), allow_nan=False) + "\n")
+    except OSError:
+        return False
+    return True
 
 
 # ----------------------------------------------------------------------------- reading

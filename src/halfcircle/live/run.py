@@ -56,6 +56,7 @@ from halfcircle.coaching.voice import (
     AudioOutput,
     SpeakerOutput,
     Voice,
+    VoiceConfig,
     VoiceUnavailable,
     WavOutput,
     voice_unavailable,
@@ -88,6 +89,7 @@ from halfcircle.live.record import (
     SESSION_FILE,
     RecordWriteError,
     SessionRecorder,
+    append_event,
     previous_rating,
 )
 from halfcircle.live.ui import HeadlessUI, LiveUI, WindowUI, _draw_minimal, _wrap, question_screen
@@ -102,6 +104,7 @@ from halfcircle.present.overlay import (
     draw_window,
 )
 from halfcircle.present.screens import OPEN_REPORT_KEY, EndOfSet, end_of_set
+from halfcircle.words import join_and
 
 #: Landmarks that must be seen before calibration: nose, shoulders, hips.
 
@@ -141,6 +144,25 @@ class LiveStats:
     def fps(self) -> float:
         """Frames shown per second of wall time."""
         return len(self.latency_ms) / self.wall_s if self.wall_s > 0 else 0.0
+
+    def frames_line(self) -> str:
+        """The terminal's line "Live: N of M frames measured (K skipped: ...)", adding up.
+
+        ``K = M - N``: the frames the model dropped while busy and those our loop
+        skipped to catch up with a file played in real time, each said when any.
+        """
+        skipped = self.captured - self.posed
+        why = []
+        if self.dropped_model:
+            why.append(f"{self.dropped_model} while the model was busy")
+        if self.dropped_ours:
+            why.append(f"{self.dropped_ours} to keep up with the video")
+        return (
+            f"Live: {self.posed} of {self.captured} frames measured"
+            + (f" ({skipped} skipped: {join_and(why)})" if skipped and why else "")
+            + (f" ({skipped} skipped)" if skipped and not why else "")
+            + f", {self.fps:.0f} fps shown."
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """Counts and median/p95 figures, JSON-ready."""
@@ -302,6 +324,10 @@ class _Run:
         self._quiet: ExitStack | None = None
         self.log: PracticeLog | None = None
         self.voice: Voice | None = None
+        self.wav: WavOutput | None = None  # the voice's file (``--audio-out``)
+        self.stream_end_s = 0.0  # the stream's clock just after its last frame (s)
+        self.stream_end_wall = 0.0  # time.monotonic() then
+        self.voice_kept = False  # the WAV voice stays open for the end-of-set summary
         self.speech = SpeechPlanner()
         self.details = False  # frame rate and latency on screen (``d``)
         self.text_ratios: dict[str, float] = {}  # smallest text height / window height
@@ -480,6 +506,12 @@ class _Run:
                 self.voice.say(u.text, u.time_s, urgent=u.urgent)
         self.log_spoken(t)
 
+    def close_kept_voice(self) -> None:
+        """Close the WAV voice kept for an end-of-set summary that will not come."""
+        if self.voice is not None and self.voice_kept:
+            self.voice.close()
+            self.voice_kept = False
+
     def log_spoken(self, until_s: float = math.inf) -> None:
         """Write each utterance begun by ``until_s`` into ``events.jsonl`` (type ``spoken``)."""
         if self.voice is not None:
@@ -644,6 +676,27 @@ def pain_advice(rating: Rating | None, previous: dict[str, Any] | None) -> str |
     return decision.sentence
 
 
+def open_voice_output(
+    config: VoiceConfig, clock: Callable[[], float], audio_out: Path | None = None
+) -> tuple[Voice | None, WavOutput | None, str]:
+    """A coach's voice, into the WAV file ``audio_out`` or to the speakers.
+
+    ``clock`` gives the stream time now (s), to date what the speakers play. Returns
+    the voice, its file (None for the speakers), and "" or, with no voice, the one
+    sentence why (no speech engine, no audio device), for the caller to say once.
+    Every camera flow (live, the guided baseline and session) opens its voice here.
+    """
+    problem = voice_unavailable()
+    if problem is None:
+        try:
+            wav = WavOutput(audio_out) if audio_out is not None else None
+            output: AudioOutput = wav if wav is not None else SpeakerOutput(clock)
+            return Voice(output, config), wav, ""
+        except VoiceUnavailable as err:
+            problem = str(err)
+    return None, None, problem
+
+
 def _open_voice(
     opts: LiveOptions, clock: Callable[[], float]
 ) -> tuple[Voice | None, WavOutput | None]:
@@ -654,16 +707,10 @@ def _open_voice(
     """
     if not (opts.voice or opts.audio_out is not None):
         return None, None
-    problem = voice_unavailable()
-    if problem is None:
-        try:
-            wav = WavOutput(opts.audio_out) if opts.audio_out is not None else None
-            output: AudioOutput = wav if wav is not None else SpeakerOutput(clock)
-            return Voice(output, opts.settings.voice), wav
-        except VoiceUnavailable as err:
-            problem = str(err)
-    print(f"halfcircle: {problem}", file=sys.stderr)
-    return None, None
+    voice, wav, problem = open_voice_output(opts.settings.voice, clock, opts.audio_out)
+    if problem:
+        print(f"halfcircle: {problem}", file=sys.stderr)
+    return voice, wav
 
 
 def run_live(
@@ -707,6 +754,7 @@ def run_live(
     make = estimator_factory or partial(default_estimator, pose=opts.settings.pose)
     the_ui: LiveUI | None = None
     window_open = False  # kept open for the end-of-set screen
+    kept: _Run | None = None
     source.open()
     try:
         size, fps = source.size, source.fps
@@ -742,7 +790,7 @@ def run_live(
             recorder = SessionRecorder(opts.out_dir, meta, raw_video=raw)
             with recorder:
                 recorder.event("start", 0.0, source=source.description, model=opts.model)
-                run = _Run(opts, source, estimator, recorder, the_ui)
+                run = kept = _Run(opts, source, estimator, recorder, the_ui)
                 run.voice, wav = _open_voice(opts, lambda: run.coach.last_time_s or 0.0)
                 if opts.history_db is not None:
                     run.log = log = PracticeLog(
@@ -774,14 +822,19 @@ def run_live(
                 except KeyboardInterrupt:
                     stop = "interrupted"
                 run._record_events(run.coach.finish())
+                last = run.coach.last_time_s
+                run.stream_end_s = (last if last is not None else 0.0) + 1.0 / fps
+                run.stream_end_wall = time.monotonic()
                 if run.voice is not None:
+                    run.wav = wav
                     if wav is not None:  # the file lines up with the stream
-                        last = run.coach.last_time_s
-                        wav.duration_s = (last if last is not None else 0.0) + 1.0 / fps
-                    run.voice.close()
-                    run.log_spoken(
-                        wav.duration_s if wav is not None and wav.duration_s else math.inf
-                    )
+                        wav.duration_s = run.stream_end_s
+                    if wav is not None and not opts.headless:
+                        run.voice.flush()  # kept open: the end-of-set summary follows
+                        run.voice_kept = True
+                    else:
+                        run.voice.close()
+                    run.log_spoken(run.stream_end_s if wav is not None else math.inf)
                 if run.first_capture is not None and run.last_shown is not None:
                     run.stats.wall_s = run.last_shown - run.first_capture
                 rating = None
@@ -831,12 +884,15 @@ def run_live(
             the_ui.close()
         if log is not None:
             log.close()
+        if kept is not None and not window_open:
+            kept.close_kept_voice()  # kept open for a window that did not come
     if window_open:
         assert the_ui is not None and run.last_display is not None
         try:
             return _finish_in_window(opts, run, the_ui, run.last_display, stop, error, message)
         finally:
             the_ui.close()
+            run.close_kept_voice()  # no summary was said (no report, window closed)
     return _finish(opts, run, stop, error, message, crash)
 
 
@@ -863,25 +919,41 @@ def _finish_in_window(
     )
     voice = _end_voice(opts, run)
     if voice is not None:
-        voice.say(end.spoken(), 0.0)
+        voice.say(end.spoken(), run.stream_end_s + END_SPEECH_PAUSE_S)
     keys = {ord(OPEN_REPORT_KEY)} if end.report_ready else set()
     key = ui.ask(background, end.lines(), keys)
     if key == ord(OPEN_REPORT_KEY):
         webbrowser.open(result.paths["report"].resolve().as_uri())
     if voice is not None:
-        voice.close(timeout_s=1.0)
+        if run.wav is not None:
+            run.wav.duration_s = None  # the file goes on past the clip for the summary
+        voice.close(timeout_s=1.0 if run.wav is None else 30.0)
+        run.voice_kept = False
+        for started, text in voice.drain_spoken():
+            append_event(opts.out_dir, "spoken", started, text=text)
     return replace(result, end_of_set=end)
 
 
-def _end_voice(opts: LiveOptions, run: _Run) -> Voice | None:
-    """A voice for the end-of-set screen: the speakers, when the session spoke through them.
+#: Silence between the stream's last frame and the end-of-set summary in a WAV file (s).
+END_SPEECH_PAUSE_S: Final = 0.5
 
-    None when the session was silent, muted, or written to a WAV file (``--audio-out``:
-    the file ends with the stream).
+
+def _end_voice(opts: LiveOptions, run: _Run) -> Voice | None:
+    """The voice that says the end-of-set screen; None when the session was silent or muted.
+
+    With ``--audio-out`` the session's own voice, kept open: the summary is written into
+    the WAV file :data:`END_SPEECH_PAUSE_S` after the clip's end (the time the report
+    took to write is left out). Otherwise the speakers, on the stream's clock run on
+    past its end, so that ``events.jsonl`` says when it was said.
     """
-    if run.voice is None or run.voice.muted or opts.audio_out is not None:
+    if run.voice is None or run.voice.muted:
+        run.close_kept_voice()
         return None
-    voice, _wav = _open_voice(opts, time.monotonic)
+    if run.voice_kept:
+        return run.voice
+    voice, _wav = _open_voice(
+        opts, lambda: run.stream_end_s + time.monotonic() - run.stream_end_wall
+    )
     return voice
 
 

@@ -181,8 +181,8 @@ def _draw_gauges(image: NDArray[np.uint8], info: OverlayInfo, scale: float) -> N
     _shade(image, pad, pad, panel_w, panel_h)
     x, y = pad + int(8 * scale), pad + int(24 * scale)
     line = int(24 * scale)
-    _text(image, f"Side bend  {_side_text(info.lateral_deg)}", (x, y), 0.55 * scale, WHITE)
-    _text(image, f"Forward    {_deg_text(info.forward_deg)}", (x, y + line), 0.55 * scale, WHITE)
+    _text(image, f"Side bend  {side_text(info.lateral_deg)}", (x, y), 0.55 * scale, WHITE)
+    _text(image, f"Forward    {deg_text(info.forward_deg)}", (x, y + line), 0.55 * scale, WHITE)
     phase = phase_words(info.phase)
     _text(image, f"Reps {info.reps}   {phase}", (x, y + 2 * line), 0.55 * scale, TEAL)
     extra = []
@@ -335,14 +335,16 @@ def _whole(value: float) -> int:
     return -n if value < 0 else n
 
 
-def _deg_text(value: float | None) -> str:
+def deg_text(value: float | None) -> str:
+    """A forward angle as the overlay shows it: "+12 deg", "0 deg", "--" when not measured."""
     if value is None or not np.isfinite(value):
         return "--"
     n = _whole(value)
     return f"{n:+d} deg" if n else "0 deg"
 
 
-def _side_text(lateral_deg: float | None) -> str:
+def side_text(lateral_deg: float | None) -> str:
+    """A side bend as the overlay shows it: "12 deg left" (the person's side), "--"."""
     if lateral_deg is None or not np.isfinite(lateral_deg):
         return "--"
     n = _whole(abs(lateral_deg))
@@ -427,11 +429,11 @@ def _draw_readouts(
     y = g.y + pad + layout.label_px
     _put(image, "Side bend", (x, y), layout.label_px, GREY)
     y += gap + layout.readout_px
-    side = _put(image, _side_text(info.lateral_deg), (x, y), layout.readout_px, WHITE)
+    side = _put(image, side_text(info.lateral_deg), (x, y), layout.readout_px, WHITE)
     y += gap + layout.label_px + gap
     _put(image, "Forward", (x, y), layout.label_px, GREY)
     y += gap + layout.readout_px
-    fwd = _put(image, _deg_text(info.forward_deg), (x, y), layout.readout_px, WHITE)
+    fwd = _put(image, deg_text(info.forward_deg), (x, y), layout.readout_px, WHITE)
     y += gap + layout.readout_px
     reps = _put(image, f"Reps {info.reps}", (x, y), layout.readout_px, TEAL)
     y += gap + layout.small_px

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import gc
 import html
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
@@ -98,7 +99,8 @@ def render_report(
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
-        f"<title>halfcircle: {name}</title><style>{PAGE_CSS}</style></head><body><main>",
+        f"<title>halfcircle: {name}</title><style>{PAGE_CSS}{READOUT_CSS}</style></head>",
+        "<body><main>",
         f"<h1>{'Your baseline tests' if baseline is not None else 'Your half circles'}</h1>",
         f"<p class='sub'>{name} &middot; {s['video']['duration_s']:.1f} s &middot; "
         f"{html.escape(view_words(s['view']['kind']))}"
@@ -171,6 +173,7 @@ def _half_circle_body(
         explain = score_explanation(analysis.settings.score)
         parts.append(f"<p class='explain'>{html.escape(explain)}</p>")
     parts.append(_video_html(video, base))
+    parts.append(readouts_html(analysis))
     parts += ["<h2>What we saw</h2><ul class='feedback'>"]
     parts += [
         f"<li>{html.escape(t)}</li>" for t in [*([side] if side else []), *feedback(analysis)]
@@ -261,6 +264,7 @@ def _baseline_body(
     parts += [_card(_label(r), _deg(r.peak_deg), _fingertips(r)) for r in run.results]
     parts.append("</div>")
     parts.append(_video_html(video, base))
+    parts.append(readouts_html(analysis))
     parts += ["<h2>What we saw</h2><ul class='feedback'>"]
     parts += [f"<li>{html.escape(t)}</li>" for t in baseline_feedback(run)]
     parts += [f"<li>{html.escape(t)}</li>" for t in feedback(rest)]
@@ -410,6 +414,27 @@ def _test_table(run: BaselineRun) -> str:
     return _scrolling(head + "".join(rows) + "</table>")
 
 
+def best_rep_sentence(complete: Sequence[RepRecord]) -> str | None:
+    """The best-scored rep, called the smoothest or fullest only where it is.
+
+    Smoothest: the highest smoothness part of the score (SPARC and reversals);
+    fullest: the highest fullness part (arc coverage), ties included. None with
+    fewer than two scored reps ("the best of them" would say nothing).
+    """
+    scored = [(r, r.score) for r in complete if r.score is not None]
+    if len(scored) < 2:
+        return None
+    best, score = max(scored, key=lambda rs: rs[1].total)
+    smoothest = score.smoothness >= max(s.smoothness for _, s in scored) - 1e-9
+    fullest = score.fullness >= max(s.fullness for _, s in scored) - 1e-9
+    said = f"rep {best.index} (score {points(score.total)})"
+    if smoothest and fullest:
+        return f"Your smoothest, fullest one was {said}."
+    if smoothest or fullest:
+        return f"Your best one was {said}, also your {'smoothest' if smoothest else 'fullest'}."
+    return f"Your best one was {said}."
+
+
 def feedback(analysis: Analysis) -> list[str]:
     """Plain-language sentences about the session (encouraging, specific)."""
     complete = analysis.complete_reps
@@ -418,13 +443,9 @@ def feedback(analysis: Analysis) -> list[str]:
     if not complete:
         return _aborted_feedback(analysis.aborted, seen, also=False)
     out = [f"You completed {len(complete)} half circle{'s' if len(complete) > 1 else ''}."]
-    scored = [r for r in complete if r.score is not None]
-    if len(scored) >= 2:  # with one, "the best of them" says nothing
-        best = max(scored, key=lambda r: r.score.total if r.score is not None else -1.0)
-        assert best.score is not None
-        out.append(
-            f"Your smoothest, fullest one was rep {best.index} (score {points(best.score.total)})."
-        )
+    best_line = best_rep_sentence(complete)
+    if best_line is not None:
+        out.append(best_line)
     right = np.nanmean([r.metrics.peak_lateral_right_deg for r in complete])
     left = np.nanmean([r.metrics.peak_lateral_left_deg for r in complete])
     if math.isfinite(right) and math.isfinite(left) and max(right, left) > 0:
@@ -527,6 +548,87 @@ def with_video(page: str, video: Path | None, base: Path | None, *, embed: bool 
     video instead of embedding it (a page that stays small on a full disk).
     """
     return page.replace(VIDEO_SLOT, _video_html(video, base, embed=embed), 1)
+
+
+#: The readouts under the video on a small screen, where the video's own text is too
+#: small to read (the annotated video is drawn at the camera's size, 640 px wide, and a
+#: phone shows it about 360 px wide): shown only then, and only beside a video.
+READOUT_CSS: Final = """.readouts{display:none}
+@media (max-width:600px){.readouts.beside-video{display:grid;grid-template-columns:1fr 1fr;
+gap:8px;background:#1d2a2a;color:#fff;border-radius:12px;padding:12px;margin-top:8px}
+.readouts small{display:block;color:#b8c4c4;font-size:14px}
+.readouts b{display:block;font-size:22px}.readouts .cue{grid-column:1/3;font-size:20px;margin:0}}
+"""
+
+#: Keeps the readouts in step with the video: the last frame at or before its time.
+_READOUT_JS: Final = """(function(){var d=JSON.parse(document.getElementById('hc-readout-data')
+.textContent),box=document.getElementById('hc-readouts'),v=document.querySelector('video');
+if(!v||!box)return;box.classList.add('beside-video');
+var f=function(k,i){return d.words[d[k][i]]};
+function show(){var t=v.currentTime+d.half,lo=0,hi=d.t.length-1;if(hi<0)return;
+while(lo<hi){var m=(lo+hi+1)>>1;if(d.t[m]<=t)lo=m;else hi=m-1}
+['side','forward','reps','phase','cue'].forEach(function(k){
+box.querySelector('[data-k='+k+']').textContent=f(k,lo)})}
+['timeupdate','seeked','loadeddata'].forEach(function(e){v.addEventListener(e,show)});
+var last=-1;(function tick(){if(v.currentTime!==last){last=v.currentTime;show()}
+requestAnimationFrame(tick)})()})();"""
+
+
+def readout_frames(analysis: Analysis) -> dict[str, Any]:
+    """What the video's burned-in text says on each frame, as data for the page.
+
+    ``t``: frame times (s, the video's clock); ``side``, ``forward``, ``reps``,
+    ``phase``, ``cue``: per frame, an index into ``words`` (the texts, each once),
+    in the overlay's own wording; ``half``: half a frame (s), to land on the frame shown.
+    """
+    # lazy: loads cv2
+    from halfcircle.present.overlay import deg_text, phase_words, side_text
+
+    kin = analysis.kinematics
+    words: dict[str, int] = {}
+
+    def ix(text: str) -> int:
+        return words.setdefault(text, len(words))
+
+    cols: dict[str, list[int]] = {k: [] for k in ("side", "forward", "reps", "phase", "cue")}
+    for i, state in enumerate(analysis.states):
+        ok = bool(kin.valid[i])
+        lateral = float(kin.lateral_deg[i]) if ok and kin.view.lateral_observable else None
+        cols["side"].append(ix(side_text(lateral)))
+        cols["forward"].append(ix(deg_text(float(kin.forward_deg[i]) if ok else None)))
+        cols["reps"].append(ix(str(state.reps)))
+        cols["phase"].append(ix(phase_words(state.phase)))
+        cols["cue"].append(ix(state.cue or ""))
+    fps = analysis.poses.fps if analysis.poses.fps > 0 else 30.0
+    return {
+        "t": [round(float(t), 3) for t in kin.time_s[: len(analysis.states)]],
+        "half": round(0.5 / fps, 4),
+        "words": list(words),
+        **cols,
+    }
+
+
+def readouts_html(analysis: Analysis) -> str:
+    """The video's readouts as page text, shown under the video on a small screen.
+
+    Side bend, forward, the rep count and phase, and the cue of the frame the video
+    is on (:func:`readout_frames`, kept in step by a small script); hidden on a wide
+    screen, where the video's own text reads well, and where there is no video.
+    """
+    if not analysis.states:
+        return ""
+    data = json.dumps(readout_frames(analysis), separators=(",", ":")).replace("</", "<\\/")
+    cells = "".join(
+        f"<div><small>{label}</small><b data-k='{key}'>--</b></div>"
+        for key, label in (("side", "side bend"), ("forward", "forward"), ("reps", "reps"))
+    )
+    return (
+        f"<div class='readouts' id='hc-readouts' aria-live='off'>{cells}"
+        "<div><small>now</small><b data-k='phase'></b></div>"
+        "<p class='cue' data-k='cue'></p></div>"
+        f"<script type='application/json' id='hc-readout-data'>{data}</script>"
+        f"<script>{_READOUT_JS}</script>"
+    )
 
 
 def _video_html(video: Path | None, base: Path | None, *, embed: bool = True) -> str:
