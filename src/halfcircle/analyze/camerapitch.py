@@ -35,14 +35,18 @@ true pitch (``bench/camera_pitch.py --body``).
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.io.capture import open_source
+
+if TYPE_CHECKING:
+    from halfcircle.landmarks import PoseFrame
 
 FloatArray = NDArray[np.float64]
 
@@ -464,3 +468,65 @@ def stance_indices(start: int, stop: int, n: int = STANCE_FRAMES) -> list[int]:
     if stop <= start:
         return []
     return sorted(set(np.linspace(start, stop - 1, n).round().astype(int).tolist()))
+
+
+def pitch_used(estimate: PitchEstimate, view_kind: str | None) -> tuple[float, dict[str, Any]]:
+    """The tilt to calibrate with (deg down, 0 level) and how it was obtained, from an estimate.
+
+    The estimate is used when it is :attr:`~PitchEstimate.usable` and the view is
+    not from behind (``view_kind`` ``"back"``: there the calibration's tilt
+    correction made forward bending read worse); otherwise the camera is taken as
+    level. The record: ``how`` (``"from the picture"`` or ``"assumed level"``),
+    ``camera_tilt_deg`` used, and the estimate's fields (:meth:`PitchEstimate.to_dict`).
+    """
+    use = estimate.usable and view_kind != "back"
+    tilt = round(estimate.pitch_deg, 1) if use else 0.0
+    how = "from the picture" if use else "assumed level"
+    return tilt, {"how": how, "camera_tilt_deg": tilt, **estimate.to_dict()}
+
+
+class StanceFrames:
+    """A few recent frames of a live stream, to tell the pitch once the stance is found.
+
+    A frame is kept (as grey) at most every ``every_s`` seconds, for the last
+    ``keep_s`` seconds: a camera loop feeds each frame (:meth:`add`); once the
+    kinematics has found the calibration stance, :meth:`pitch` estimates the
+    pitch from the frames kept over it (:func:`estimate_pitch`).
+    """
+
+    def __init__(self, every_s: float = 0.2, keep_s: float = 4.0) -> None:
+        self.every_s, self.keep_s = float(every_s), float(keep_s)
+        self._frames: deque[tuple[float, NDArray[np.uint8]]] = deque()
+
+    def add(self, time_s: float, image: NDArray[np.uint8]) -> None:
+        """Keep ``image`` (BGR or grey, the frame the pose model was given) of ``time_s``."""
+        import cv2
+
+        t = float(time_s)
+        if self._frames and t - self._frames[-1][0] < self.every_s:
+            return
+        grey = image if image.ndim == 2 else cv2.cvtColor(image[..., :3], cv2.COLOR_BGR2GRAY)
+        self._frames.append((t, np.array(grey, dtype=np.uint8, copy=True)))
+        while self._frames and t - self._frames[0][0] > self.keep_s:
+            self._frames.popleft()
+
+    def clear(self) -> None:
+        """Forget the frames kept."""
+        self._frames.clear()
+
+    def pitch(self, stance: Sequence[PoseFrame], image_size: tuple[int, int]) -> PitchEstimate:
+        """The pitch from the frames kept over ``stance`` (its poses, in time order).
+
+        The frames from the stance's first to its last time (``every_s`` either
+        side); :data:`NO_ESTIMATE` when fewer than two were kept there.
+        """
+        if not stance:
+            return NO_ESTIMATE
+        t0 = float(stance[0].time_s) - self.every_s
+        t1 = float(stance[-1].time_s) + self.every_s
+        images = [g for t, g in self._frames if t0 <= t <= t1][-STANCE_FRAMES:]
+        if len(images) < 2:
+            return NO_ESTIMATE
+        size = np.array(image_size, dtype=np.float64)
+        pixels = np.stack([np.asarray(f.image)[:, :2] * size for f in stance])
+        return estimate_pitch(images, pixels)

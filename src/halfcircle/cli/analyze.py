@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from halfcircle.errors import HalfcircleError, InputError, error_reason
 
 if TYPE_CHECKING:
-    from halfcircle.analyze.video import Analysis
+    from halfcircle.analyze.video import Analysis, StatedHow
     from halfcircle.config import Settings
 from halfcircle.cli.options import (
     EXIT_INTERRUPTED,
@@ -107,6 +107,7 @@ def _analyze_one(
     rating: tuple[str | None, int | None] | None = None,
     replace: bool = False,
     mirrored: bool = False,
+    tilt_how: StatedHow = "given",
 ) -> tuple[int, str]:
     """Analyse one video into ``out``; returns the exit code and the text to print.
 
@@ -117,14 +118,14 @@ def _analyze_one(
     session dated by the video's recording time (:func:`halfcircle.io.videodate.recorded_at`),
     rated with ``rating`` (feels, pain) if given. ``camera_tilt_deg`` None: none
     was given or remembered, and the picture tells it where it can
-    (:func:`halfcircle.analyze.video.analyze_poses_pitch_from_picture`).
+    (:func:`halfcircle.analyze.video.analyze_poses_pitch_from_picture`); a tilt was
+    ``tilt_how`` (given, or remembered from the last session), as the summary says.
     """
     import json
 
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.video import (
-        analyze_poses,
-        analyze_poses_pitch_from_picture,
+        analyze_poses_with_pitch,
         extract_poses,
         frames_announced,
         note_frames_expected,
@@ -154,10 +155,10 @@ def _analyze_one(
             pose=settings.pose if settings is not None else None,
             mirrored=mirrored,
         )
-        if camera_tilt_deg is None:  # not given: from the picture where it can tell
-            analysis = analyze_poses_pitch_from_picture(poses, video, model, interrupted, settings)
-        else:
-            analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
+        # not given: from the picture where it can tell
+        analysis = analyze_poses_with_pitch(
+            poses, video, camera_tilt_deg, model, interrupted, settings, tilt_how
+        )
         analysis = note_frames_expected(analysis, total)
         bars.stage(f"results {video.name}", len(OUTPUT_FILES), "file")
         video_started = False
@@ -348,10 +349,12 @@ def _worker_sigint(signum: int, frame: Any) -> None:
 
 
 def _analyze_worker(
-    args: tuple[int, Path, Path, str, bool, bool, Path | None, float | None, Settings, bool, bool],
+    args: tuple[
+        int, Path, Path, str, bool, bool, Path | None, float | None, Settings, bool, bool, StatedHow
+    ],
 ) -> tuple[int, str]:
     index, video, out, model, annotate, as_json, history_db, tilt, settings = args[:9]
-    replace, mirrored = args[9], args[10]
+    replace, mirrored, how = args[9], args[10], args[11]
     progress = _worker.get("progress")
     if _worker.get("stop") is not None and _worker["stop"].is_set():
         return EXIT_INTERRUPTED, ""  # queued before the Ctrl-C: not started
@@ -360,7 +363,7 @@ def _analyze_worker(
     try:
         return _analyze_one(
             video, out, model, annotate, as_json, history_db, tilt, settings, bars=bars,
-            replace=replace, mirrored=mirrored,
+            replace=replace, mirrored=mirrored, tilt_how=how,
         )  # fmt: skip
     except HalfcircleError as err:
         return err.exit_code, f"halfcircle: {err}"
@@ -462,7 +465,6 @@ def _show_progress(queue: Any, n_videos: int, disable: bool | None) -> None:
 def _cmd_analyze(args: argparse.Namespace) -> int:
     import json
 
-
     settings = _settings_of(args)
     inputs = [Path(p) for p in args.videos]
     _require_videos(inputs)
@@ -483,6 +485,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         rating = (args.feels, args.pain)
     tilt: float | None
     tilt, note = _camera_tilt_of(args, remembered=args.to_history)
+    how: StatedHow = "given" if args.camera_tilt is not None else "remembered"
     if args.camera_tilt is None and tilt == 0.0:
         # none given, none or a level one remembered (a history keeps 0 for sessions
         # that gave none): the picture tells it where it can
@@ -502,6 +505,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             rating=rating,
             replace=args.replace,
             mirrored=args.mirrored,
+            tilt_how=how,
         )
         print(text)
         return code
@@ -526,6 +530,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             settings,
             args.replace,
             bool(args.mirrored),
+            how,
         )
         for i, (v, folder) in enumerate(folders)
     ]

@@ -28,6 +28,7 @@ from halfcircle.cli.options import (
     _height_cm,
     _require_videos,
     _settings_of,
+    _tilt_how,
 )
 from halfcircle.files import json_safe, replace_text
 from halfcircle.io.videodate import recorded_at
@@ -55,7 +56,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     tilt, note = _camera_tilt_of(args, remembered=not args.no_save)
     # none given, none or a level one remembered (a history keeps 0 for sessions that
     # gave none): recordings tell it from the picture where they can
-    from_picture = args.camera_tilt is None and tilt == 0.0 and args.source is not None
+    from_picture = _tilt_how(args, tilt) == "picture"
     if note and not from_picture:
         print(note, file=sys.stderr if args.json else sys.stdout)
     pitches: list[dict[str, Any]] = []
@@ -78,12 +79,19 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             args.model,
             args.height_cm,
             mirror=args.mirror,
-            camera_tilt_deg=tilt,
+            camera_tilt_deg=None if from_picture else tilt,
             settings=settings,
             pain_before=pain_before,
             window_size=args.window_size,
         )
         run, ratings = stopped.run, stopped.ratings
+        if stopped.camera_pitch is not None:
+            # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+            from halfcircle.analyze.video import camera_tilt_phrase
+
+            pitches.append({"video": f"camera {args.camera or 0}", **stopped.camera_pitch})
+            told = camera_tilt_phrase({"camera_pitch": stopped.camera_pitch})
+            print(f"{told[0].upper()}{told[1:]}.", file=sys.stderr if args.json else sys.stdout)
         feels, pain = ratings.get(None, (args.feels, args.pain))
         source = f"camera {args.camera or 0}"
     else:

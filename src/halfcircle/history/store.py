@@ -1129,5 +1129,3 @@ def recording_digest(paths: Sequence[Path | str]) -> str:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
-
-

@@ -482,7 +482,10 @@ class StanceChoice:
 
 
 def _rolling_quiet(
-    time_s: FloatArray, ok: NDArray[np.bool_], features: FloatArray, window_s: float,
+    time_s: FloatArray,
+    ok: NDArray[np.bool_],
+    features: FloatArray,
+    window_s: float,
     config: CalibrationConfig,
 ) -> tuple[NDArray[np.int64], FloatArray, FloatArray]:
     """For each end frame, the start of its ``window_s`` window and that window's sway and shift.

@@ -80,6 +80,7 @@ Two paths, one set of numbers:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 from dataclasses import dataclass, field, fields
@@ -980,6 +981,7 @@ class StreamingKinematics:
         self.config = config or KinematicsConfig()
         self.smooth = smooth
         self._calibration = calibration
+        self._stance: tuple[PoseFrame, ...] = ()
         self._provisional = provisional_calibration()
         self._detector = NeutralDetector(self.config.calibration)
         self._recent: deque[tuple[float, PoseFrame]] = deque()
@@ -997,8 +999,31 @@ class StreamingKinematics:
         """The calibration in use, None until the neutral stance has been found."""
         return self._calibration
 
+    @property
+    def stance_frames(self) -> tuple[PoseFrame, ...]:
+        """The frames of the stance the calibration was found on (empty before it)."""
+        return self._stance
+
+    def set_camera_tilt(self, camera_tilt_deg: float) -> None:
+        """Use this camera tilt (deg down, 0 level) from now on, e.g. once the picture told it.
+
+        A calibration found on a stance is computed again from the same stance
+        frames with the new tilt (and the filters restart); a calibration given
+        at the start is kept.
+        """
+        cal = dataclasses.replace(self.config.calibration, camera_tilt_deg=float(camera_tilt_deg))
+        self.config = dataclasses.replace(self.config, calibration=cal)
+        self._detector = NeutralDetector(self.config.calibration)
+        if self._stance:
+            self._calibration = self._calibrate_on(list(self._stance))
+            for f in self._filters.values():
+                f.reset()
+            self._trunk_guard.reset()
+            self._rotation_guard.reset()
+
     def recalibrate(self) -> None:
         """Forget the calibration and look for a new quiet stance."""
+        self._stance = ()
         self._calibration = None
         self._detector = NeutralDetector(self.config.calibration)
         self._recent.clear()
@@ -1054,18 +1079,23 @@ class StreamingKinematics:
         start, stop = self._detector.window
         n_window = stop - start
         frames = [f for _, f in list(self._recent)[-n_window:]]
+        self._stance = tuple(frames)
+        self._calibration = self._calibrate_on(frames)
+        return True
+
+    def _calibrate_on(self, frames: list[PoseFrame]) -> NeutralCalibration:
+        """The calibration of these stance frames with the current settings."""
         image = np.stack([f.image for f in frames])
         world = np.stack([f.world for f in frames])
         points, k = fused_points(image, world, self.image_size)
-        self._calibration = calibrate_from_points(
+        return calibrate_from_points(
             points,
             image_pixels(image, self.image_size),
             world,
             k,
             np.array([f.time_s for f in frames]),
-            cfg.calibration,
+            self.config.calibration,
         )
-        return True
 
 
 def stream_kinematics(

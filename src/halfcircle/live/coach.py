@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
+from numpy.typing import NDArray
 
+from halfcircle.analyze.camerapitch import PitchEstimate, StanceFrames, pitch_used
 from halfcircle.coaching.reps import RepEvent, RepRecord
 from halfcircle.coaching.session import FrameState, SessionLoop
 from halfcircle.config import Settings
@@ -74,6 +76,54 @@ def positioning_advice(pose: PoseFrame | None) -> str | None:
     return None
 
 
+class PicturePitch:
+    """The camera's pitch told from the picture during a live calibration stance.
+
+    A camera loop shows it every frame it poses (:meth:`see`) until the stream
+    has calibrated; then :meth:`after` estimates the pitch from a few frames of
+    the stance (:class:`halfcircle.analyze.camerapitch.StanceFrames`) and, when the
+    picture tells it well enough, recalibrates the kinematics with it
+    (:meth:`halfcircle.kinematics.measure.StreamingKinematics.set_camera_tilt`).
+
+    Attributes:
+        record: How the pitch was obtained (``how``: ``"from the picture"`` or
+            ``"assumed level"``, ``camera_tilt_deg``, the estimate's fields), None
+            until the stance was found.
+        estimate: The estimate, None until then.
+    """
+
+    def __init__(self) -> None:
+        self.frames = StanceFrames()
+        self.record: dict[str, Any] | None = None
+        self.estimate: PitchEstimate | None = None
+
+    def see(self, time_s: float, image: NDArray[np.uint8]) -> None:
+        """A frame given to the pose model (kept while the stance is being looked for)."""
+        if self.record is None:
+            self.frames.add(time_s, image)
+
+    def after(self, kinematics: StreamingKinematics) -> dict[str, Any] | None:
+        """Once ``kinematics`` has calibrated on a stance: tell the pitch (once); its record."""
+        if self.record is not None or kinematics.calibration is None:
+            return None
+        stance = kinematics.stance_frames
+        if not stance:
+            return None
+        self.estimate = self.frames.pitch(stance, kinematics.image_size)
+        tilt, self.record = pitch_used(self.estimate, kinematics.calibration.view.kind)
+        if tilt:
+            kinematics.set_camera_tilt(tilt)
+        self.frames.clear()
+        return self.record
+
+    def reset(self, kinematics: StreamingKinematics) -> None:
+        """Ask the picture again at the next stance (the camera may have moved)."""
+        if self.record is not None and self.record["camera_tilt_deg"]:
+            kinematics.set_camera_tilt(0.0)
+        self.record = self.estimate = None
+        self.frames.clear()
+
+
 @dataclass(frozen=True)
 class CoachFrame:
     """What the coach made of one pose.
@@ -102,6 +152,9 @@ class LiveCoach:
         image_size: ``(width, height)`` of the frames in pixels.
         camera_tilt_deg: How far the camera looks down (deg, 0 level).
         settings: The thresholds of every stage (defaults when None).
+        pitch_from_picture: No tilt was given or remembered: tell it from the
+            picture at the calibration stance (:class:`PicturePitch`; the frames
+            come with :meth:`update`).
     """
 
     def __init__(
@@ -109,8 +162,10 @@ class LiveCoach:
         image_size: tuple[int, int],
         camera_tilt_deg: float = 0.0,
         settings: Settings | None = None,
+        pitch_from_picture: bool = False,
     ) -> None:
         self.image_size = image_size
+        self.picture = PicturePitch() if pitch_from_picture else None
         self.settings = settings or Settings()
         self.kinematics = StreamingKinematics(
             image_size, self.settings.kinematics_for(camera_tilt_deg)
@@ -138,15 +193,28 @@ class LiveCoach:
         """Aborted attempts of the whole session (across resets)."""
         return self.earlier_aborted + self.loop.aborted
 
-    def update(self, pose: PoseFrame) -> CoachFrame:
-        """Measure one pose (time order) and decide what to show."""
+    @property
+    def camera_tilt_deg(self) -> float:
+        """The camera tilt the angles are measured with now (deg down, 0 level)."""
+        return float(self.kinematics.config.calibration.camera_tilt_deg)
+
+    def update(self, pose: PoseFrame, image: NDArray[np.uint8] | None = None) -> CoachFrame:
+        """Measure one pose (time order) and decide what to show.
+
+        ``image``: the frame it was posed on, which tells the camera's pitch at the
+        stance when asked (``pitch_from_picture``).
+        """
         t = float(pose.time_s)
         was_calibrated = self.calibrated
+        if self.picture is not None and image is not None:
+            self.picture.see(t, image)
         sample = self.kinematics.update(pose)
         state = self.loop.update(sample)
         self.last_time_s = t
         if self.calibrated and not was_calibrated:
             self._calibrated_at = t
+            if self.picture is not None:
+                self.picture.after(self.kinematics)
         advice = positioning_advice(pose)
         if advice is None:
             if self._positioned_since is None:
@@ -191,6 +259,8 @@ class LiveCoach:
             The events of a rep cut short by it.
         """
         self.kinematics.recalibrate()
+        if self.picture is not None:
+            self.picture.reset(self.kinematics)
         self.loop.recalibrate()
         self._calibrated_at = None
         self._positioned_since = None

@@ -42,7 +42,8 @@ from halfcircle.errors import CameraLostError, HalfcircleError
 from halfcircle.io.capture import open_source
 from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
-from halfcircle.live.guided_baseline import FEEL_KEYS, draw_prompt, feed_frame
+from halfcircle.live.coach import PicturePitch
+from halfcircle.live.guided_baseline import FEEL_KEYS, draw_prompt, feed_frame, picture_record
 from halfcircle.live.run import default_estimator
 from halfcircle.live.ui import WindowUI
 from halfcircle.present.demo import draw_demo
@@ -368,7 +369,7 @@ def run_guided_session(
     voice: Voice | None = None,
     capture_factory: CaptureFactory | None = None,
     estimator_factory: Callable[[str, Literal["video", "live"]], Any] | None = None,
-    camera_tilt_deg: float = 0.0,
+    camera_tilt_deg: float | None = 0.0,
     settings: Settings | None = None,
 ) -> GuidedSessionResult:
     """Run the guided session in a window; returns the session measured and the flow.
@@ -387,7 +388,9 @@ def run_guided_session(
         voice: Says each new prompt and the result (None: silent).
         capture_factory: Stand-in for ``cv2.VideoCapture`` (tests).
         estimator_factory: Builds the pose stage from ``(model, mode)`` (tests).
-        camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured.
+        camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured;
+            None: told from the picture at the calibration stance where it can be,
+            else taken as level (:class:`halfcircle.live.coach.PicturePitch`).
         settings: Every stage's settings (the defaults when None).
 
     Raises:
@@ -400,16 +403,17 @@ def run_guided_session(
     stop, message, error = "end", "", None
     said: str | None = None
     image = np.zeros((480, 640, 3), np.uint8)
+    picture = PicturePitch() if camera_tilt_deg is None else None
     try:
         source = open_source(camera, capture_factory)
         with source, make(model, "live" if source.live else "video") as estimator:
             size, fps = source.size, source.fps
             kin = StreamingKinematics(
-                size, baseline_kinematics_config(None, camera_tilt_deg, settings)
+                size, baseline_kinematics_config(None, camera_tilt_deg or 0.0, settings)
             )
             try:
                 for frame in source:
-                    poses = feed_frame(estimator, frame, source.live, kin, flow, frames)
+                    poses = feed_frame(estimator, frame, source.live, kin, flow, frames, picture)
                     text = flow.spoken()
                     if voice is not None and text is not None and text != said:
                         voice.say(text, frame.time_s)
@@ -451,6 +455,7 @@ def run_guided_session(
             pain=flow.pain,
             camera_tilt_deg=camera_tilt_deg,
             settings=settings,
+            camera_pitch=picture_record(picture),
         )
         lines = session.sentences()
         if voice is not None:
