@@ -118,7 +118,9 @@ def test_before_and_after_are_compared_test_by_test() -> None:
 
 
 def test_the_result_says_before_after_verdict_feeling_and_pain() -> None:
-    lines = result_sentences([Comparison("toe_touch", 68.0, 78.0)], "better", "better", pain=(3, 3))
+    lines = result_sentences(
+        [Comparison("toe_touch", 68.0, 78.0)], "better", "better", pain=(3, 3)
+    )
     assert lines == [
         "Toe touch 68 deg before, 78 after.",
         "That is a real gain: more than the 5 deg a measurement can vary by.",
@@ -168,9 +170,7 @@ TARGETS = [
 
 @pytest.mark.parametrize(("reps", "pain", "expected"), TARGETS)
 def test_a_drill_target_grows_by_a_small_step_only_after_a_settled_session(
-    reps: list[dict],
-    pain: tuple[int, int],
-    expected: float | None,  # type: ignore[type-arg]
+    reps: list[dict], pain: tuple[int, int], expected: float | None  # type: ignore[type-arg]
 ) -> None:
     assert next_session_target("side_bends", reps, PainRating(*pain)) == expected
 
