@@ -163,3 +163,97 @@ def test_a_headless_live_session_tells_the_pitch_and_the_report_says_so(tmp_path
     # the report rebuilt from the record says the same
     again, _ = rebuild_report(r.out_dir, annotate=False)
     assert again.camera_pitch == pitch
+
+
+# ------------------------------------------------------------------ the guided fallback
+def test_the_level_reads_level_tilted_rough_or_unknown_and_offers_the_phone_when_unsure() -> None:
+    from halfcircle.analyze.camerapitch import (
+        LEVEL_TOLERANCE_DEG,
+        MAX_USABLE_UNCERTAINTY_DEG,
+        PHONE_LEVEL_STEP,
+        level_guide,
+    )
+
+    level = level_guide(PitchEstimate(LEVEL_TOLERANCE_DEG - 0.2, 0.5, "room lines", 3, 4))
+    assert level.state == "level" and not level.needs_phone
+    down = level_guide(PitchEstimate(7.6, 0.9, "room lines", 3, 4))
+    assert down.state == "tilted" and down.pitch_deg == 7.6 and not down.needs_phone
+    assert "8 deg down" in down.message and "tilt it up" in down.message
+    up = level_guide(PitchEstimate(-4.2, 0.9, "room lines", 3, 4))
+    assert "4 deg up" in up.message and "tilt it down" in up.message
+    rough = level_guide(PitchEstimate(6.0, MAX_USABLE_UNCERTAINTY_DEG + 0.5, "room lines", 2, 0))
+    assert rough.state == "rough" and rough.needs_phone
+    assert rough.message.endswith(PHONE_LEVEL_STEP)
+    unknown = level_guide(NO_ESTIMATE)
+    assert unknown.state == "unknown" and unknown.needs_phone and unknown.pitch_deg is None
+    assert PHONE_LEVEL_STEP in unknown.message and "--camera-tilt" in unknown.message
+
+
+def test_the_level_meter_reads_the_room_about_once_a_second_with_the_person_masked() -> None:
+    from halfcircle.analyze.camerapitch import LevelMeter
+
+    clip, _ = _stand_then_bend(PITCH)
+    seq = clip.seq
+    room = _room(PITCH, seq.image_size)
+    meter = LevelMeter(every_s=1.0)
+    readings = [meter.update(float(seq.time_s[i]), room, seq.frame(i)) for i in range(60)]
+    told = [(i, g) for i, g in enumerate(readings) if g is not None]
+    assert [i for i, _ in told] == [0, 30]  # at 0 s and 1 s of the 2 s at 30 fps
+    guide = told[-1][1]
+    assert guide.state == "tilted" and guide.pitch_deg is not None
+    assert abs(guide.pitch_deg - PITCH) <= 1.0
+    assert meter.guide is guide
+    # the camera levelled: once the frames kept show it (0.6 s), the next reading says so
+    flat = _room(0.0, seq.image_size)
+    later = [meter.update(2.0 + i / 30.0, flat, seq.frame(0)) for i in range(31)]
+    assert later[0] is not None and later[-1] is not None  # at 2 s and at 3 s
+    assert meter.guide is not None and meter.guide.state == "level"
+
+
+def test_the_live_coach_shows_the_level_while_setting_up_and_the_phone_step_if_unsure() -> None:
+    clip, _ = _stand_then_bend(PITCH)
+    seq = clip.seq
+    coach = LiveCoach(seq.image_size, pitch_from_picture=True)
+    blank = np.full((seq.image_size[1], seq.image_size[0], 3), 128, np.uint8)
+    frames = [coach.update(seq.frame(i), blank) for i in range(len(seq))]
+    before = [f for f in frames if f.stage != "practice"]
+    assert before and all(f.level is not None and f.level.state == "unknown" for f in before)
+    calibrated = next(f for f in frames if f.stage == "practice")
+    assert calibrated.message is not None and "phone's level app" in calibrated.message
+    # a room with lines: no phone step, the reading comes with each frame
+    coach = LiveCoach(seq.image_size, pitch_from_picture=True)
+    room = _room(PITCH, seq.image_size)
+    frames = [coach.update(seq.frame(i), room) for i in range(len(seq))]
+    assert frames[-1].level is not None and frames[-1].level.state == "tilted"
+    assert all("phone" not in (f.message or "") for f in frames)
+
+
+def test_the_guided_set_up_offers_the_phone_step_where_the_picture_cannot_tell() -> None:
+    from halfcircle.io.capture import Frame
+    from halfcircle.kinematics.measure import StreamingKinematics
+    from halfcircle.live.coach import PicturePitch
+    from halfcircle.live.guided_baseline import GuidedBaseline, feed_frame
+
+    clip, _ = _stand_then_bend(PITCH)
+    seq = clip.seq
+
+    class Poser:  # the pose stage of a file: the synthetic poses, frame by frame
+        def process(self, image: np.ndarray, time_s: float):  # type: ignore[no-untyped-def]
+            return seq.frame(round(time_s * seq.fps))
+
+    blank = np.full((seq.image_size[1], seq.image_size[0], 3), 128, np.uint8)
+    flow, kin, picture, seen = (
+        GuidedBaseline(),
+        StreamingKinematics(seq.image_size),
+        PicturePitch(),
+        [],
+    )
+    prompts = []
+    for i in range(60):  # until the stance calibrates the stream
+        frame = Frame(index=i, time_s=float(seq.time_s[i]), image=blank)
+        feed_frame(Poser(), frame, False, kin, flow, seen, picture)
+        if flow.state != "calibrating":
+            break
+        prompts.append(flow.prompt())
+    assert flow.state == "instruct" and prompts
+    assert "phone's level app" in prompts[-1] and "--camera-tilt" in prompts[-1]

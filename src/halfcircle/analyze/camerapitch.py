@@ -514,6 +514,10 @@ class StanceFrames:
         """Forget the frames kept."""
         self._frames.clear()
 
+    def images(self) -> list[NDArray[np.uint8]]:
+        """The frames kept (grey), oldest first."""
+        return [g for _, g in self._frames]
+
     def pitch(self, stance: Sequence[PoseFrame], image_size: tuple[int, int]) -> PitchEstimate:
         """The pitch from the frames kept over ``stance`` (its poses, in time order).
 
@@ -530,3 +534,110 @@ class StanceFrames:
         size = np.array(image_size, dtype=np.float64)
         pixels = np.stack([np.asarray(f.image)[:, :2] * size for f in stance])
         return estimate_pitch(images, pixels)
+
+
+# ------------------------------------------------------------------ the guided fallback
+#: Within this many degrees of level (and sure of it) the camera counts as level.
+LEVEL_TOLERANCE_DEG: Final = 1.5
+
+#: The phone-level step, said when the picture cannot tell the pitch well enough.
+PHONE_LEVEL_STEP: Final = (
+    "Hold a phone's level app against the camera and read its tilt, then start with "
+    "--camera-tilt DEG (down positive): it is remembered for your next sessions."
+)
+
+LevelState = Literal["level", "tilted", "rough", "unknown"]
+
+
+@dataclass(frozen=True)
+class LevelGuide:
+    """What an on-screen level shows while the camera is set up (data; present/ draws it).
+
+    Attributes:
+        state: ``level`` (sure, within :data:`LEVEL_TOLERANCE_DEG`), ``tilted``
+            (sure, further off), ``rough`` (a reading, but unsure beyond
+            :data:`MAX_USABLE_UNCERTAINTY_DEG`) or ``unknown`` (no straight lines).
+        pitch_deg: The reading (deg, positive down); None when unknown.
+        uncertainty_deg: Its one-sigma uncertainty (deg); None when unknown.
+        message: One calm sentence for the person.
+    """
+
+    state: LevelState
+    pitch_deg: float | None
+    uncertainty_deg: float | None
+    message: str
+
+    @property
+    def needs_phone(self) -> bool:
+        """The picture cannot tell the pitch well enough: the phone-level step is offered."""
+        return self.state in ("rough", "unknown")
+
+
+def level_guide(estimate: PitchEstimate) -> LevelGuide:
+    """The level to show for one estimate of the camera's pitch (see :class:`LevelGuide`)."""
+    if not math.isfinite(estimate.pitch_deg):
+        return LevelGuide(
+            "unknown",
+            None,
+            None,
+            "No straight lines of the room are in view to tell the camera's tilt: turn it "
+            "towards a door frame or a corner, or level it with a phone. " + PHONE_LEVEL_STEP,
+        )
+    pitch, sigma = float(estimate.pitch_deg), float(estimate.uncertainty_deg)
+    way = "down" if pitch > 0 else "up"
+    if not estimate.usable:
+        return LevelGuide(
+            "rough",
+            pitch,
+            sigma,
+            f"The camera looks roughly {abs(pitch):.0f} deg {way} (give or take "
+            f"{sigma:.0f}), too rough to correct for. " + PHONE_LEVEL_STEP,
+        )
+    if abs(pitch) <= LEVEL_TOLERANCE_DEG:
+        return LevelGuide("level", pitch, sigma, "The camera is level. Leave it there.")
+    turn = "up" if pitch > 0 else "down"
+    return LevelGuide(
+        "tilted",
+        pitch,
+        sigma,
+        f"The camera looks {abs(pitch):.0f} deg {way}: that is taken into account, or tilt "
+        f"it {turn} a little until it reads level.",
+    )
+
+
+class LevelMeter:
+    """An on-screen level while the camera is set up: the pitch of recent frames, now and then.
+
+    :meth:`update` takes every frame with the person's pose (or None) and, at most
+    every ``every_s`` seconds, estimates the pitch from the last few frames kept
+    (:class:`StanceFrames`, the person masked out) and returns a new
+    :class:`LevelGuide`; in between it returns None (keep showing the last one).
+    The room's lines are what it reads: a moving camera shows them moving, and
+    the frames kept are those of the last ``keep_s`` seconds.
+    """
+
+    def __init__(self, every_s: float = 1.0, keep_s: float = 0.6) -> None:
+        self.every_s = float(every_s)
+        self.frames = StanceFrames(every_s=0.2, keep_s=keep_s)
+        self._last: float | None = None
+        self.guide: LevelGuide | None = None
+        self._pixels: list[FloatArray] = []
+
+    def update(
+        self, time_s: float, image: NDArray[np.uint8], pose: PoseFrame | None
+    ) -> LevelGuide | None:
+        """Feed one frame; a new guide when one was measured now, else None."""
+        t = float(time_s)
+        self.frames.add(t, image)
+        if pose is not None and pose.detected:
+            h, w = image.shape[:2]
+            self._pixels = [*self._pixels[-4:], np.asarray(pose.image)[:, :2] * (w, h)]
+        if self._last is not None and t - self._last < self.every_s:
+            return None
+        self._last = t
+        images = self.frames.images()
+        if not images:
+            return None
+        pixels = np.stack(self._pixels) if self._pixels else np.full((1, 33, 2), np.nan)
+        self.guide = level_guide(estimate_pitch(images, pixels))
+        return self.guide

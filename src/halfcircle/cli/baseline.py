@@ -87,10 +87,12 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         run, ratings = stopped.run, stopped.ratings
         if stopped.camera_pitch is not None:
             # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-            from halfcircle.analyze.video import camera_tilt_phrase
+            from halfcircle.analyze.video import PITCH_UNTOLD_NOTE, camera_tilt_phrase
 
             pitches.append({"video": f"camera {args.camera or 0}", **stopped.camera_pitch})
             told = camera_tilt_phrase({"camera_pitch": stopped.camera_pitch})
+            if stopped.camera_pitch["how"] == "assumed level":
+                told += f". {PITCH_UNTOLD_NOTE.rstrip('.')}"
             print(f"{told[0].upper()}{told[1:]}.", file=sys.stderr if args.json else sys.stdout)
         feels, pain = ratings.get(None, (args.feels, args.pain))
         source = f"camera {args.camera or 0}"

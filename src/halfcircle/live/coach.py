@@ -9,7 +9,14 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.analyze.camerapitch import PitchEstimate, StanceFrames, pitch_used
+from halfcircle.analyze.camerapitch import (
+    LevelGuide,
+    LevelMeter,
+    PitchEstimate,
+    StanceFrames,
+    level_guide,
+    pitch_used,
+)
 from halfcircle.coaching.reps import RepEvent, RepRecord
 from halfcircle.coaching.session import FrameState, SessionLoop
 from halfcircle.config import Settings
@@ -85,22 +92,34 @@ class PicturePitch:
     picture tells it well enough, recalibrates the kinematics with it
     (:meth:`halfcircle.kinematics.measure.StreamingKinematics.set_camera_tilt`).
 
+    Until then, an on-screen level reads the room's lines about once a second
+    (:class:`halfcircle.analyze.camerapitch.LevelMeter`), for a person who adjusts
+    the camera while getting into place.
+
     Attributes:
         record: How the pitch was obtained (``how``: ``"from the picture"`` or
             ``"assumed level"``, ``camera_tilt_deg``, the estimate's fields), None
             until the stance was found.
         estimate: The estimate, None until then.
+        level: What the on-screen level shows now: the meter's latest reading while
+            setting up, then the stance's (its ``needs_phone`` offers the phone-level
+            step); None before the first reading.
     """
 
     def __init__(self) -> None:
         self.frames = StanceFrames()
         self.record: dict[str, Any] | None = None
         self.estimate: PitchEstimate | None = None
+        self.meter = LevelMeter()
+        self.level: LevelGuide | None = None
 
-    def see(self, time_s: float, image: NDArray[np.uint8]) -> None:
+    def see(self, time_s: float, image: NDArray[np.uint8], pose: PoseFrame | None = None) -> None:
         """A frame given to the pose model (kept while the stance is being looked for)."""
         if self.record is None:
             self.frames.add(time_s, image)
+            guide = self.meter.update(time_s, image, pose)
+            if guide is not None:
+                self.level = guide
 
     def after(self, kinematics: StreamingKinematics) -> dict[str, Any] | None:
         """Once ``kinematics`` has calibrated on a stance: tell the pitch (once); its record."""
@@ -110,6 +129,7 @@ class PicturePitch:
         if not stance:
             return None
         self.estimate = self.frames.pitch(stance, kinematics.image_size)
+        self.level = level_guide(self.estimate)
         tilt, self.record = pitch_used(self.estimate, kinematics.calibration.view.kind)
         if tilt:
             kinematics.set_camera_tilt(tilt)
@@ -120,7 +140,8 @@ class PicturePitch:
         """Ask the picture again at the next stance (the camera may have moved)."""
         if self.record is not None and self.record["camera_tilt_deg"]:
             kinematics.set_camera_tilt(0.0)
-        self.record = self.estimate = None
+        self.record = self.estimate = self.level = None
+        self.meter = LevelMeter()
         self.frames.clear()
 
 
@@ -135,6 +156,8 @@ class CoachFrame:
         stage: ``position``, ``calibrate`` or ``practice``.
         message: The guidance or cue to show in large type, or None.
         rep: 1-based number of the rep in progress, 0 outside reps.
+        level: The on-screen level while the camera's pitch is asked of the picture
+            (:attr:`PicturePitch.level`), None otherwise.
     """
 
     sample: AngleSample
@@ -143,6 +166,7 @@ class CoachFrame:
     stage: Stage
     message: str | None
     rep: int
+    level: LevelGuide | None = None
 
 
 class LiveCoach:
@@ -207,7 +231,7 @@ class LiveCoach:
         t = float(pose.time_s)
         was_calibrated = self.calibrated
         if self.picture is not None and image is not None:
-            self.picture.see(t, image)
+            self.picture.see(t, image, pose)
         sample = self.kinematics.update(pose)
         state = self.loop.update(sample)
         self.last_time_s = t
@@ -232,6 +256,9 @@ class LiveCoach:
                 and state.reps == 0
             ):
                 message = "Calibrated. Start your half circles when ready."
+                level = self.picture.level if self.picture is not None else None
+                if level is not None and level.needs_phone:
+                    message = f"Calibrated. {level.message}"
         elif advice is not None:
             stage, message = "position", advice
         else:
@@ -244,7 +271,8 @@ class LiveCoach:
                 else "Hold still against the wall..."
             )
         rep = len(self.loop.records) + 1 if state.trace_from_s is not None else 0
-        return CoachFrame(sample, state, self._new_events(), stage, message, rep)
+        level = self.picture.level if self.picture is not None else None
+        return CoachFrame(sample, state, self._new_events(), stage, message, rep, level)
 
     def finish(self) -> list[RepEvent]:
         """End of the session: close a rep in progress; return its events."""

@@ -366,15 +366,16 @@ def feed_frame(
     while the flow calibrates, it gets positioning advice from the latest pose
     seen, once the model has answered. ``picture``: the camera's pitch is told
     from the frames of the calibration stance, and the kinematics recalibrated
-    with it (:class:`halfcircle.live.coach.PicturePitch`).
+    with it (:class:`halfcircle.live.coach.PicturePitch`); while calibrating, a
+    picture that cannot tell it offers the phone-level step.
     """
-    if picture is not None:
-        picture.see(frame.time_s, frame.image)
     if live:
         estimator.submit(frame.image, frame.time_s)
         poses: list[PoseFrame] = estimator.poll()
     else:
         poses = [estimator.process(frame.image, frame.time_s)]
+    if picture is not None:
+        picture.see(frame.time_s, frame.image, seen[-1] if seen else None)
     for pose in poses:
         seen.append(pose)
         flow.update(kin.update(pose))
@@ -382,6 +383,10 @@ def feed_frame(
             picture.after(kin)
     if flow.state == "calibrating" and seen:
         flow.positioning = positioning_advice(seen[-1])
+        level = picture.level if picture is not None else None
+        if flow.positioning is None and level is not None and level.needs_phone:
+            # the on-screen level: the picture cannot tell the tilt, offer the phone's
+            flow.positioning = f"Stand still, facing the camera, arms relaxed. {level.message}"
     return poses
 
 

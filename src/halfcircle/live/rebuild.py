@@ -13,7 +13,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.analyze.video import Analysis, analyze_poses
+from halfcircle.analyze.video import PITCH_UNTOLD_NOTE, Analysis, analyze_poses
 from halfcircle.config import Settings, settings_from_dict
 from halfcircle.errors import InputError, error_reason
 from halfcircle.files import replace_text
@@ -151,6 +151,8 @@ def session_analysis(
     )
     if camera_pitch is not None:
         analysis = replace(analysis, camera_pitch=camera_pitch)
+        if camera_pitch.get("how") == "assumed level" and analysis.poses.detected.any():
+            analysis = replace(analysis, notes=(*analysis.notes, PITCH_UNTOLD_NOTE))
     return analysis, indices
 
 
