@@ -257,3 +257,67 @@ def test_reps_found_are_no_worse_than_the_table(mode: str, name: str) -> None:
         for key in ("start_error_s", "end_error_s"):
             if key in ref:
                 assert abs(got[key]) <= abs(ref[key]) + 0.1, (i, key, got[key], ref[key])
+
+
+# ----------------------------------------------------------------- camera pitch not given
+#: A camera at least this far down (deg, as a user would measure it) is a pitched one.
+PITCHED_DEG = 3.0
+
+
+def _measured_tilt(name: str) -> float:
+    return float(TABLE[MODES["measured"]][name]["camera_tilt_deg"])
+
+
+def _pitched_cases() -> list[Any]:
+    out = []
+    for mode, n in CASES:
+        if mode != "picture" or _measured_tilt(n) < PITCHED_DEG:
+            continue
+        if _committed(mode, n)["view"] not in ("front", "oblique"):
+            continue
+        reason = KNOWN_MISSES.get((mode, "pitch", n))
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        out.append(pytest.param(mode, n, marks=marks, id=f"{mode}-{n}"))
+    return out
+
+
+@pytest.mark.parametrize(("mode", "name"), _pitched_cases())
+def test_forward_peaks_within_three_degrees_with_the_pitch_told_from_the_picture(
+    mode: str, name: str
+) -> None:
+    """Issue #23: cameras 3 to 12 deg down, no tilt given, front and 30-45 deg views."""
+    for peak in _committed(mode, name)["peaks"]:
+        if "forward" in peak["what"]:
+            assert abs(peak["error"]) <= 3.0, peak
+
+
+def test_telling_the_pitch_costs_level_cameras_at_most_one_degree_on_average() -> None:
+    """Issue #23: level-camera clips no worse than taken as level, by more than 1 deg mean."""
+    level_clips = [n for m, n in CASES if m == "picture" and _measured_tilt(n) == 0.0]
+    assert level_clips
+    worse = []
+    for n in level_clips:
+        told = {p["what"]: abs(p["error"]) for p in _committed("picture", n)["peaks"]}
+        level = {p["what"]: abs(p["error"]) for p in _committed("level", n)["peaks"]}
+        worse += [told[w] - level[w] for w in told if "forward" in w]
+    assert sum(worse) / len(worse) <= 1.0
+
+
+def test_every_pitch_told_from_the_picture_states_its_uncertainty_and_its_true_error() -> None:
+    for mode, n in CASES:
+        if mode != "picture":
+            continue
+        pitch = _committed(mode, n)["camera_pitch"]
+        assert {"pitch_deg", "uncertainty_deg", "true_deg", "error_deg", "how"} <= set(pitch)
+        if pitch["how"] == "from the picture":
+            assert pitch["uncertainty_deg"] <= 3.0
+            assert _committed(mode, n)["camera_tilt_deg"] == pitch["camera_tilt_deg"]
+
+
+def test_the_readme_table_is_the_one_generated_from_the_committed_table() -> None:
+    """The README's "How far to trust the numbers" is written by bench/accuracy.py."""
+    text = (REPO / "README.md").read_text()
+    start, end = bench.README_MARKERS
+    assert text[text.index(start) + len(start) : text.index(end)] == "\n" + bench.readme_table(
+        TABLE
+    )

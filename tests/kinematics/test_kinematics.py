@@ -379,6 +379,14 @@ def test_knee_flexion_and_fingertip_height_match_the_skeleton() -> None:
     assert k.fingertip_conf[-1] > 0.9
     live = stream_kinematics(seq, smooth=False)
     assert live.fingertip_height_cm[-1] == pytest.approx(tip[-1], abs=1e-6)
+    # the stream's scalar twin reads each frame as the arrays do
+    from halfcircle.kinematics.fingertip import fingertip_one, stance_reference
+
+    ref = stance_reference(seq.image, seq.world, seq.visibility, seq.image_size, stance)
+    assert ref is not None
+    one = [fingertip_one(ref, seq.image[i], seq.world[i], seq.visibility[i], seq.image_size)
+           for i in range(len(seq))]  # fmt: skip
+    np.testing.assert_allclose(one, tip, atol=1e-9)
     # the bend lowers the hands (how far is held against rendered truth: the estimator's
     # perspective assumes a webcam's field of view, not this far camera's)
     assert tip[-1] < tip[0] - 15.0

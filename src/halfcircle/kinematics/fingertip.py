@@ -78,6 +78,7 @@ __all__ = [
     "FingertipReference",
     "fingertip_floor_cm",
     "fingertip_from_reference",
+    "fingertip_one",
     "stance_reference",
     "stance_scale_m_per_px",
     "withheld_reason",
@@ -309,6 +310,62 @@ def fingertip_from_reference(
     with np.errstate(invalid="ignore"):
         lowest = np.fmin(heights[0], heights[1])
     return np.asarray(lowest * 100.0, dtype=np.float64)
+
+
+def fingertip_one(
+    ref: FingertipReference,
+    image: FloatArray,
+    world: FloatArray,
+    visibility: FloatArray,
+    image_size: tuple[int, int],
+    config: FingertipConfig | None = None,
+) -> float:
+    """Scalar twin of :func:`fingertip_from_reference` for one frame ``(33, ...)`` (a live stream).
+
+    The same reading (cm, NaN where not seen) without the arrays' overhead.
+    """
+    cfg = config or FingertipConfig()
+    w_px, h_px = float(image_size[0]), float(image_size[1])
+    lo = cfg.min_visibility
+
+    def inside(i: int) -> bool:
+        x, y = float(image[i, 0]), float(image[i, 1])
+        return 0.0 <= x <= 1.0 and 0.0 <= y <= 1.0
+
+    n_seen, depth, n_depth = 0, 0.0, 0
+    for i in FEET.tolist():
+        if visibility[i] >= lo:
+            if not inside(i):
+                return math.nan
+            n_seen += 1 if math.isfinite(float(image[i, 1])) else 0
+        z = float(world[i, 2])
+        if math.isfinite(z):
+            depth += z
+            n_depth += 1
+    if n_seen < cfg.min_feet:
+        return math.nan
+    feet_z = depth / n_depth if n_depth else math.nan
+    floor_slope = (ref.floor_row_px - 0.5 * h_px) / ref.focal_px
+    lowest = math.nan
+    for wrist, index in HANDS:
+        if not (visibility[wrist] >= lo and visibility[index] >= lo):
+            continue
+        if not (inside(wrist) and inside(index)):
+            continue
+        hx = (float(image[index, 0]) - float(image[wrist, 0])) * w_px
+        hy = (float(image[index, 1]) - float(image[wrist, 1])) * h_px
+        length = math.hypot(hx, hy)
+        down = max(hy / length, 0.0) if length > 0 else 0.0
+        tip_row = (
+            float(image[index, 1]) * h_px + cfg.hand_offset * ref.body_m / ref.scale_m_per_px * down
+        )
+        dz = (feet_z - float(world[index, 2])) * ref.world_k
+        h = ref.distance_m * floor_slope - (ref.distance_m - dz) * (
+            (tip_row - 0.5 * h_px) / ref.focal_px
+        )
+        if not math.isnan(h) and not h >= lowest:
+            lowest = h
+    return lowest * 100.0
 
 
 def fingertip_floor_cm(

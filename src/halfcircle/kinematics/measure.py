@@ -115,6 +115,7 @@ from halfcircle.kinematics.filters import OneEuroConfig, OneEuroFilter, lowpass_
 from halfcircle.kinematics.fingertip import (
     FingertipReference,
     fingertip_from_reference,
+    fingertip_one,
     stance_reference,
 )
 from halfcircle.kinematics.geometry import (
@@ -877,7 +878,7 @@ def _fingertip_into(
     if ref is None:
         tip = np.full(1 if scalar else image.shape[0], np.nan)
     elif scalar:
-        tip = fingertip_from_reference(ref, image[None], world[None], visibility[None], image_size)
+        tip = np.array([fingertip_one(ref, image, world, visibility, image_size)])
     else:
         tip = fingertip_from_reference(ref, image, world, visibility, image_size)
     conf = np.where(np.isfinite(tip), values["fingertip_conf"], 0.0)
