@@ -416,7 +416,11 @@ def load_output(folder: str | Path) -> VideoResult:
         model=str(summary["model"]),
         summary=summary,
         frames=frames,
-        reps=[Rep.from_dict(d) for d in reps["reps"]],
+        reps=[
+            Rep.from_dict(d)
+            for d in reps["reps"]
+            if d.get("movement", "half_circle") == "half_circle"  # schema 2 lists drills too
+        ],
         aborted=[Rep.from_dict(d) for d in reps["aborted"]],
         notes=tuple(summary.get("notes", ())),
         baseline=baseline,

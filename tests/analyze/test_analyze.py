@@ -69,10 +69,11 @@ def test_outputs_hold_every_frame_and_rep(tmp_path: Path) -> None:
     assert {r["phase"] for r in rows} >= {"ready", "side_a", "front", "side_b"}
     assert "calibrating" not in {r["phase"] for r in rows}
     reps = json.loads(paths["reps"].read_text())
-    assert reps["schema_version"] == 1 and reps["aborted"] == []
+    assert reps["schema_version"] == 2 and reps["aborted"] == []
     keys = {"index", "direction", "complete", "start_s", "end_s", "peak_lateral_right_deg",
             "peak_lateral_left_deg", "peak_forward_deg", "arc_coverage_deg", "sparc", "ldlj",
-            "reversals", "score", "cues"}  # fmt: skip
+            "reversals", "score", "cues", "movement"}  # fmt: skip
+    assert {r["movement"] for r in reps["reps"]} == {"half_circle"}
     assert all(keys <= set(r) for r in reps["reps"])
     assert all(0 <= r["score"] <= 100 for r in reps["reps"])
     summary = json.loads(paths["summary"].read_text())

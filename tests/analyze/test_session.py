@@ -15,6 +15,7 @@ import pytest
 
 import halfcircle.cli.app as cli
 from halfcircle.analyze.guided_session import measure_guided_session
+from halfcircle.history.guided import guided_sessions, last_assessment
 from halfcircle.history.store import History
 from tests.conftest import FIXTURES, fixture_poses, fixture_scene, measured_camera_tilt_deg
 
@@ -87,11 +88,11 @@ def test_a_recorded_session_gives_before_after_practice_and_a_verdict_saved_as_o
         assert values[("toe_touch", "peak_deg")] == before["peak_deg"]
         assert values[("toe_touch", "after_peak_deg")] == after["peak_deg"]
         assert len(history.practice_reps()) == 2
-        (stage_session,) = history.guided_sessions()
+        (stage_session,) = guided_sessions(history)
         assert stage_session.stage == "half_circle"
         assert stage_session.good_reps == {"right_first": 1, "left_first": 1}
         assert (stage_session.pain.before, stage_session.pain.after) == (3, 4)
-        assert history.last_assessment() == "toe_touch"
+        assert last_assessment(history) == "toe_touch"
 
 
 @pytest.mark.video

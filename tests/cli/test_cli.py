@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from halfcircle.analyze.posefile import CSV_COLUMNS
+from halfcircle.history.pain import latest_pain_advice
 from halfcircle.landmarks import PoseSequence
 
 
@@ -166,7 +167,7 @@ def test_history_says_what_a_clear_rise_in_pain_means_right_after_the_glance(
                 [BaselineResult("toe_touch", 1.0, 5.0, 3.0, 60.0)], feels, pain,
                 started_at=f"2026-11-{day}T09:00:00+00:00",
             )  # fmt: skip
-        advice = h.latest_pain_advice()
+        advice = latest_pain_advice(h)
     proc = run_cli("history", "--db", db, "--plot", tmp_path / "plot")
     assert proc.returncode == 0, proc.stderr
     page = (tmp_path / "plot" / "history.html").read_text()

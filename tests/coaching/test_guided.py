@@ -18,6 +18,7 @@ from halfcircle.coaching.guided import (
     verdict_of,
 )
 from halfcircle.coaching.painmodel import PainRating
+from halfcircle.history.guided import last_guided_practice, record_guided_session
 from halfcircle.history.progress import verdict as history_verdict
 from halfcircle.history.store import History
 
@@ -118,9 +119,7 @@ def test_before_and_after_are_compared_test_by_test() -> None:
 
 
 def test_the_result_says_before_after_verdict_feeling_and_pain() -> None:
-    lines = result_sentences(
-        [Comparison("toe_touch", 68.0, 78.0)], "better", "better", pain=(3, 3)
-    )
+    lines = result_sentences([Comparison("toe_touch", 68.0, 78.0)], "better", "better", pain=(3, 3))
     assert lines == [
         "Toe touch 68 deg before, 78 after.",
         "That is a real gain: more than the 5 deg a measurement can vary by.",
@@ -170,7 +169,9 @@ TARGETS = [
 
 @pytest.mark.parametrize(("reps", "pain", "expected"), TARGETS)
 def test_a_drill_target_grows_by_a_small_step_only_after_a_settled_session(
-    reps: list[dict], pain: tuple[int, int], expected: float | None  # type: ignore[type-arg]
+    reps: list[dict],
+    pain: tuple[int, int],
+    expected: float | None,  # type: ignore[type-arg]
 ) -> None:
     assert next_session_target("side_bends", reps, PainRating(*pain)) == expected
 
@@ -184,12 +185,18 @@ def test_the_history_gives_back_the_last_practice_at_a_stage_for_its_target(
 ) -> None:
     reps = [_drill("right", 22, target_deg=20), _drill("left", 21, target_deg=20)]
     with History(tmp_path / "h.sqlite3") as history:
-        history.record_guided_session(
-            "side_bends", [_r("side_bend_right", 1, 20)], [], reps, "side_bends", pain=(2, 2)
+        record_guided_session(
+            history,
+            "side_bends",
+            [_r("side_bend_right", 1, 20)],
+            [],
+            reps,
+            "side_bends",
+            pain=(2, 2),
         )
-        history.record_guided_session("toe_touch", [_r("toe_touch", 1)], [], [], None)
-        assert history.last_guided_practice("roll_downs") is None
-        found = history.last_guided_practice("side_bends")
+        record_guided_session(history, "toe_touch", [_r("toe_touch", 1)], [], [], None)
+        assert last_guided_practice(history, "roll_downs") is None
+        found = last_guided_practice(history, "side_bends")
     assert found is not None
     last_reps, pain = found
     assert last_reps == reps and (pain.before, pain.after) == (2, 2)

@@ -18,6 +18,9 @@ import pytest
 
 from halfcircle.coaching.baseline import BaselineResult
 from halfcircle.errors import InputError
+from halfcircle.history.compare import baseline_before, compare
+from halfcircle.history.export import export_csv, export_json
+from halfcircle.history.pain import latest_pain_advice, pain_advice, session_pain_decision
 from halfcircle.history.practice import PracticeLog
 from halfcircle.history.progress import format_trend
 from halfcircle.history.store import (
@@ -27,6 +30,7 @@ from halfcircle.history.store import (
     HistoryError,
     default_db_path,
 )
+from halfcircle.history.trend import measure_series, personal_best, trend_rows
 
 DAY = "2026-11-20T"
 
@@ -62,7 +66,7 @@ def test_version_1_database_is_migrated_keeping_its_data(tmp_path: Path) -> None
     conn.close()
     with History(path) as h:
         assert h.schema_version() == SCHEMA_VERSION
-        assert h.series() == {"toe_touch.peak_deg": [("2026-01-01T00:00:00", 70.0, 1)]}
+        assert measure_series(h) == {"toe_touch.peak_deg": [("2026-01-01T00:00:00", 70.0, 1)]}
         assert h.sessions()[0]["height_cm"] is None
         assert h.sessions()[0]["camera_tilt_deg"] is None  # not known for old sessions
         assert h.sessions()[0]["settings"] is None
@@ -142,7 +146,7 @@ def test_trend_compare_and_pain_advice(tmp_path: Path) -> None:
         first = h.record_baseline(
             _results(80, 25, 20.0), feels="same", pain=3, started_at=DAY + "09:00:00+00:00"
         )
-        assert h.compare(first) == [] and h.pain_advice(first) is None
+        assert compare(h, first) == [] and pain_advice(h, first) is None
         second = h.record_baseline(
             _results(86, 27, 14.0),
             feels="better",
@@ -150,32 +154,32 @@ def test_trend_compare_and_pain_advice(tmp_path: Path) -> None:
             started_at=DAY + "10:00:00+00:00",
             test_ratings={"toe_touch": ("better", 2)},
         )
-        rows = {r.key: r for r in h.trend()}
+        rows = {r.key: r for r in trend_rows(h)}
         toe = rows["toe_touch.peak_deg"]
         assert (toe.n, toe.first, toe.previous, toe.latest) == (2, 80.0, 80.0, 86.0)
         assert toe.change == pytest.approx(6.0) and toe.real  # beyond 5 deg
         assert not rows["side_bend_left.peak_deg"].real  # 2 deg: within the MDC
         assert rows["toe_touch.fingertip_floor_cm"].real  # 6 cm > 4.5 cm
         assert toe.latest_feels == "better"
-        lines = h.compare(second)
+        lines = compare(h, second)
         assert "toe touch +6 deg (better), feels better" in lines  # the test's own rating, once
         assert "toe touch fingertip-to-floor -6 cm (better)" in lines
         assert "side bend left about the same" in lines
         assert lines[-1] == "feels better overall"  # the session's rating, once
-        assert h.pain_advice(second) is None  # pain fell
-        table = format_trend(h.trend())
+        assert pain_advice(h, second) is None  # pain fell
+        table = format_trend(trend_rows(h))
         assert "+6.0  better" in table and "a change big enough to be real" in table
 
         # the next day: compared with the previous baseline; pain rose
         third = h.record_baseline(
             _results(84, 26), feels="worse", pain=5, started_at="2026-11-21T09:00:00+00:00"
         )
-        assert h.compare(third)[0] == "toe touch about the same"
-        assert h.compare(third)[-1] == "feels worse overall"
-        advice = h.pain_advice(third)  # a rise of 3: ease off next time, no clinician
+        assert compare(h, third)[0] == "toe touch about the same"
+        assert compare(h, third)[-1] == "feels worse overall"
+        advice = pain_advice(h, third)  # a rise of 3: ease off next time, no clinician
         assert advice is not None and "rose by 3 points (2 -> 5 of 10)" in advice
         assert "ease off" in advice and "clinician" not in advice
-        decision = h.pain_decision(third)
+        decision = session_pain_decision(h, third)
         assert decision is not None and decision.action == "ease off"
 
 
@@ -189,8 +193,8 @@ def test_pain_higher_at_the_start_of_three_sessions_in_a_row_advises_a_clinician
             )
             for d, pain in enumerate((2, 3, 4))
         ]
-        assert "small change" in (h.pain_advice(ids[1]) or "")  # a rise of 1 is noise
-        advice = h.latest_pain_advice()
+        assert "small change" in (pain_advice(h, ids[1]) or "")  # a rise of 1 is noise
+        advice = latest_pain_advice(h)
         assert advice is not None and "checking with a clinician" in advice
         assert "2 -> 3 -> 4" in advice
 
@@ -202,19 +206,19 @@ def test_the_camera_tilt_is_remembered_and_a_change_of_it_is_said(tmp_path: Path
         second = h.record_baseline(
             _results(86, 25), started_at=DAY + "10:00:00+00:00", camera_tilt_deg=9.0
         )
-        assert h.compare(second)[0] == "toe touch +6 deg (better)"  # unknown then: nothing said
+        assert compare(h, second)[0] == "toe touch +6 deg (better)"  # unknown then: nothing said
         assert h.last_camera_tilt() == 9.0
         third = h.record_baseline(
             _results(86, 25), started_at=DAY + "11:00:00+00:00", camera_tilt_deg=0.0
         )
         assert h.last_camera_tilt() == 0.0
-        assert h.compare(third, with_id=second)[0] == (
+        assert compare(h, third, with_id=second)[0] == (
             "camera tilted 0 deg down against 9 then (forward bending may not compare)"
         )
         fourth = h.record_baseline(
             _results(86, 25), started_at=DAY + "12:00:00+00:00", camera_tilt_deg=0.5
         )
-        assert not any("camera" in line for line in h.compare(fourth, with_id=third))
+        assert not any("camera" in line for line in compare(h, fourth, with_id=third))
         assert first < second < third < fourth
 
 
@@ -228,11 +232,11 @@ def test_a_change_of_camera_view_is_said(tmp_path: Path) -> None:
         front = h.record_baseline(filmed("front", 80), started_at=DAY + "09:00:00+00:00")
         side = h.record_baseline(filmed("side", 86), started_at=DAY + "10:00:00+00:00")
         again = h.record_baseline(filmed("front", 86), started_at=DAY + "11:00:00+00:00")
-        assert h.compare(side)[:2] == [
+        assert compare(h, side)[:2] == [
             "toe touch filmed from the side, from the front then (may not compare)",
             "side bend left filmed from the side, from the front then (may not compare)",
         ]
-        assert not any("filmed" in line for line in h.compare(again, with_id=front))
+        assert not any("filmed" in line for line in compare(h, again, with_id=front))
 
 
 def test_each_session_keeps_its_settings_and_a_change_of_them_is_said(tmp_path: Path) -> None:
@@ -245,20 +249,20 @@ def test_each_session_keeps_its_settings_and_a_change_of_them_is_said(tmp_path: 
         )
         assert [s["settings"] for s in h.sessions()] == [None, {}, stricter]
         assert h.last_settings() == stricter
-        assert h.compare(strict, with_id=plain)[0] == (
+        assert compare(h, strict, with_id=plain)[0] == (
             "other settings than then: baseline.min_duration_s, kinematics.lowpass_cutoff_hz "
             "(may not compare)"
         )
-        assert not any("settings" in line for line in h.compare(plain, with_id=unknown))
+        assert not any("settings" in line for line in compare(h, plain, with_id=unknown))
         # a setting that does not bear on the baseline tests (the practice score's) is not said
         scored = h.record_baseline(
             _results(86, 25),
             started_at=DAY + "11:00:00+00:00",
             settings=stricter | {"score": {"pace_min_s": 8.0}},
         )
-        assert not any("settings" in line for line in h.compare(scored, with_id=strict))
-        assert h.baseline_before(scored) == unknown  # the day's first baseline
-        h.export_csv(tmp_path / "all.csv")
+        assert not any("settings" in line for line in compare(h, scored, with_id=strict))
+        assert baseline_before(h, scored) == unknown  # the day's first baseline
+        export_csv(h, tmp_path / "all.csv")
     with (tmp_path / "all.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     by_session = {int(r["session_id"]): r["settings"] for r in rows}
@@ -292,7 +296,7 @@ def test_each_baseline_measure_keeps_the_view_of_its_own_recording(tmp_path: Pat
             "side_bend_left": "front",
         }
         assert h.sessions()[0]["view"] == "side"  # the session's: its first recording's
-        h.export_csv(tmp_path / "all.csv")
+        export_csv(h, tmp_path / "all.csv")
     with (tmp_path / "all.csv").open(newline="") as fh:
         views = {r["test"]: r["view"] for r in csv.DictReader(fh) if r["record"] == "measure"}
     assert views == {"toe_touch": "side", "side_bend_left": "front"}
@@ -306,8 +310,8 @@ def test_exports_hold_everything(tmp_path: Path) -> None:
         sid = h.add_session("practice", source="camera 0")
         h.add_practice_reps(sid, [{"index": 1, "sparc": -1.7, "peak_forward_deg": 41.0}])
         h.add_rating(sid, "better", 1)
-        h.export_json(tmp_path / "h.json")
-        h.export_csv(tmp_path / "h.csv")
+        export_json(h, tmp_path / "h.json")
+        export_csv(h, tmp_path / "h.csv")
     data = json.loads((tmp_path / "h.json").read_text())
     assert data["schema_version"] == SCHEMA_VERSION
     assert [s["kind"] for s in data["sessions"]] == ["baseline", "practice"]
@@ -441,8 +445,8 @@ def test_practice_session_from_an_analysis(tmp_path: Path) -> None:
         assert stored[0]["metrics"]["extra"] is None
         assert stored[1]["metrics"]["direction"] == "left_first"
         assert h.sessions()[0]["kind"] == "practice" and h.sessions()[0]["id"] == sid
-        h.export_json(tmp_path / "h.json")  # strict JSON: no NaN
-        h.export_csv(tmp_path / "h.csv")
+        export_json(h, tmp_path / "h.json")  # strict JSON: no NaN
+        export_csv(h, tmp_path / "h.csv")
     assert json.loads((tmp_path / "h.json").read_text())["practice_reps"][1]["rep_index"] == 2
     assert ",practice,rep,rep 2,score," in (tmp_path / "h.csv").read_text()
 
@@ -465,7 +469,7 @@ def test_practice_sessions_show_in_the_trend_as_their_best_and_mean(tmp_path: Pa
         h.record_practice(
             [_rep(1, 80, 52), _rep(2, 95, 70, complete=False)], started_at=DAY + "18:00:00"
         )
-        rows = {r.key: r for r in h.trend()}
+        rows = {r.key: r for r in trend_rows(h)}
     best = rows["practice.best_score_pts"]
     assert (best.n, best.first, best.latest, best.change) == (2, 70, 80, 10)
     assert not best.real  # no minimal detectable change is known for the score
@@ -477,13 +481,13 @@ def test_practice_sessions_show_in_the_trend_as_their_best_and_mean(tmp_path: Pa
 
 def test_the_personal_best_takes_each_measure_from_its_own_best_rep(tmp_path: Path) -> None:
     with History(tmp_path / "h.sqlite3") as h:
-        assert h.personal_best() is None
+        assert personal_best(h) is None
         first = h.record_practice([_rep(1, 90, 40), _rep(2, 60, 55)])
         second = h.record_practice([_rep(1, 95, 30, complete=False)])
-        best = h.personal_best()
+        best = personal_best(h)
         assert best is not None and (best.score, best.peak_forward_deg) == (90, 55)
-        assert h.personal_best(before_session=first) is None
-        assert h.personal_best(before_session=second) == best
+        assert personal_best(h, before_session=first) is None
+        assert personal_best(h, before_session=second) == best
 
 
 def test_a_practice_log_writes_as_it_goes_and_compares_with_the_best_before(
@@ -584,3 +588,26 @@ def test_a_practice_log_that_cannot_write_says_so_and_never_raises(tmp_path: Pat
         "Your progress history could not be updated"
     )
     assert log.problem.endswith("the session folder keeps everything.")
+
+
+def test_a_practice_session_keeps_how_many_frames_were_measured_and_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from halfcircle.cli import main
+
+    db = tmp_path / "h.sqlite3"
+    log = PracticeLog(db, "camera 0")
+    log.finish([_rep(1, 70, 40)], view="front", frames=(412, 8))
+    with History(db) as h:
+        session = h.sessions()[-1]
+    assert (session["frames_measured"], session["frames_skipped"]) == (412, 8)
+    assert main(["history", "--db", str(db)]) == 0
+    assert "412 of 420 frames measured" in capsys.readouterr().out
+
+
+def test_frame_counts_are_never_negative(tmp_path: Path) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        sid = h.record_practice([_rep(1, 70, 40)])
+        with pytest.raises(InputError, match="never negative"):
+            h.replace_practice_reps(sid, [_rep(1, 70, 40)], frames=(10, -1))
+        assert h.sessions()[-1]["frames_measured"] is None  # nothing half-written

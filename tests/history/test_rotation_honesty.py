@@ -14,8 +14,10 @@ from halfcircle.coaching.baseline import (
     baseline_from_poses,
     margin_deg,
 )
+from halfcircle.history.compare import compare
 from halfcircle.history.progress import change_margin, real_change_words, verdict
 from halfcircle.history.store import History
+from halfcircle.history.trend import trend_rows
 from halfcircle.present.report import baseline_feedback
 from tests.conftest import bench_accuracy, fixture_poses
 
@@ -65,11 +67,11 @@ def test_the_history_never_calls_a_rotation_change_below_its_error_real(tmp_path
             _rotations(40.0, 20.0 + ROTATION_MARGIN_DEG + 2.0),
             started_at="2026-11-27T09:00:00+00:00",
         )
-        rows = {r.key: r for r in h.trend()}
+        rows = {r.key: r for r in trend_rows(h)}
         assert rows["rotation_left.peak_deg"].change == 20.0
         assert not rows["rotation_left.peak_deg"].real  # 20 deg: within its error
         assert rows["rotation_right.peak_deg"].real
-        lines = h.compare(second)
+        lines = compare(h, second)
         assert any(line.startswith("rotation left about the same") for line in lines), lines
         assert any("rotation right +" in line and "(better)" in line for line in lines), lines
 

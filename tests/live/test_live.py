@@ -917,7 +917,14 @@ def test_with_half_the_frames_skipped_live_and_report_agree_and_count_them(
     clip.write_bytes(b"stand-in")
     out = tmp_path / "busy"
     result = run_live(
-        LiveOptions(str(clip), out, headless=True, fast=False, annotate=False),
+        LiveOptions(
+            str(clip),
+            out,
+            headless=True,
+            fast=False,
+            annotate=False,
+            history_db=tmp_path / "history.sqlite3",
+        ),
         capture_factory=lambda _: _BlankVideo(len(seq)),
         estimator_factory=_BusyModel(seq),
     )
@@ -937,6 +944,13 @@ def test_with_half_the_frames_skipped_live_and_report_agree_and_count_them(
     page = (out / "report.html").read_text()
     said = f"{s.posed} of {s.captured} frames measured, {s.captured - s.posed} skipped"
     assert said in page
+    # the history keeps the same counts with the session
+    with History(tmp_path / "history.sqlite3") as history:
+        (session,) = history.sessions()
+    assert (session["frames_measured"], session["frames_skipped"]) == (
+        s.posed,
+        s.captured - s.posed,
+    )
     # live and its report agree, and both agree with every frame analysed
     tol = dict(EVERY_FRAME_TOL)
     _assert_close_to_analyze(result.live_reps, analysis.reps, "half skipped: live vs report", tol)

@@ -24,7 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 
 import halfcircle.present.page
-from halfcircle.analyze.video import analyze_poses, rep_dicts
+from halfcircle.analyze.video import analyze_poses, movement_dicts, rep_dicts
 from halfcircle.batch.cohort import cohort_rows
 from halfcircle.batch.plan import BatchPlan, VideoEntry
 from halfcircle.batch.run import write_video_outputs
@@ -127,7 +127,7 @@ def test_a_baseline_clips_rep_files_do_not_coach_its_tests_as_half_circles(
     batch_out: BatchPlan,
 ) -> None:
     reps, summary = _files(batch_out, BASELINE_ID)
-    assert reps == {"schema_version": 1, "reps": [], "aborted": []}  # the schema kept
+    assert reps == {"schema_version": 2, "reps": [], "aborted": []}  # the schema kept
     assert summary["counts"]["aborted"] == 0 and summary["counts"]["complete_reps"] == 0
     text = json.dumps([reps, summary])
     assert ABORTED_CUE not in text
@@ -137,7 +137,8 @@ def test_a_baseline_clips_rep_files_do_not_coach_its_tests_as_half_circles(
 def test_a_half_circle_recordings_rep_files_are_those_of_analyze(batch_out: BatchPlan) -> None:
     reps, summary = _files(batch_out, PRACTICE_ID)
     analysis = analyze_poses(_side_bends())
-    done, aborted = rep_dicts(analysis)
+    aborted = rep_dicts(analysis)[1]
+    done = json.loads(json.dumps(movement_dicts(analysis)))  # the side bends, as drills
     assert reps["aborted"] == json.loads(json.dumps(aborted)) and reps["reps"] == done
     assert all(a["cues"] == [ABORTED_CUE] for a in reps["aborted"])
     assert summary["counts"]["aborted"] == 2

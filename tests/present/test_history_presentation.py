@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from halfcircle.coaching.baseline import MDC, BaselineResult
+from halfcircle.history.compare import compare
+from halfcircle.history.pain import latest_pain_advice
 from halfcircle.history.progress import (
     CHANGE_MARGINS,
     TrendRow,
@@ -22,6 +24,7 @@ from halfcircle.history.progress import (
     verdict,
 )
 from halfcircle.history.store import History
+from halfcircle.history.trend import trend_rows
 from halfcircle.present.history_page import (
     UNIT_AXES,
     history_figure,
@@ -85,7 +88,7 @@ def test_the_trend_table_names_measures_in_plain_words_not_internal_keys(tmp_pat
             [{"index": 1, "complete": True, "score": 70, "peak_forward_deg": 40, "sparc": -2.0}],
             started_at="2026-11-20T18:00:00+00:00",
         )
-        rows = h.trend()
+        rows = trend_rows(h)
     table = format_trend(rows)
     assert "toe touch, peak (deg)" in table
     assert "practice: best score (pts)" in table
@@ -133,8 +136,8 @@ def test_the_verdict_follows_the_rule_of_the_baseline_comparison(tmp_path: Path)
     with History(tmp_path / "h.sqlite3") as h:
         h.record_baseline(_results(80, 25), started_at="2026-11-20T09:00:00+00:00")
         second = h.record_baseline(_results(86, 28), started_at="2026-11-20T10:00:00+00:00")
-        lines = h.compare(second)
-        rows = {r.key: r for r in h.trend()}
+        lines = compare(h, second)
+        rows = {r.key: r for r in trend_rows(h)}
     assert "toe touch +6 deg (better)" in lines and rows["toe_touch.peak_deg"].verdict == "better"
     assert "side bend left about the same" in lines
     assert rows["side_bend_left.peak_deg"].verdict == "about the same"  # 3 deg
@@ -255,7 +258,7 @@ def _rated(h: History, pains: list[int]) -> None:
 def test_a_clear_rise_in_pain_is_said_calmly_after_the_glance(tmp_path: Path) -> None:
     with History(tmp_path / "h.sqlite3") as h:
         _rated(h, [4, 7])
-        advice = h.latest_pain_advice()
+        advice = latest_pain_advice(h)
         _, page = plot_history(h, tmp_path / "plot")
     text = page.read_text()
     assert advice is not None and "ease off" in advice and "clinician" not in advice
@@ -272,7 +275,7 @@ def test_a_history_whose_latest_pain_did_not_rise_gives_no_advice(
 ) -> None:
     with History(tmp_path / "h.sqlite3") as h:
         _rated(h, pains)
-        assert h.latest_pain_advice() is None
+        assert latest_pain_advice(h) is None
         _, page = plot_history(h, tmp_path / "plot")
     assert "class='advice'" not in page.read_text()
 

@@ -19,13 +19,12 @@ the ratings and what they mean, and the sentences said.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from halfcircle.analyze.video import Analysis, analyze_poses, picture_tilt, rep_dicts
+from halfcircle.analyze.video import Analysis, analyze_poses, movement_dicts, picture_tilt
 from halfcircle.coaching.baseline import BaselineRun, baseline_from_poses
-from halfcircle.coaching.drills import segment_drills
 from halfcircle.coaching.guided import (
     ASSESSMENTS,
     AssessmentSplit,
@@ -36,6 +35,13 @@ from halfcircle.coaching.guided import (
     split_assessment,
 )
 from halfcircle.coaching.painmodel import PainDecision, PainRating, pain_decision
+from halfcircle.coaching.routine import (
+    StepCount,
+    best_routine,
+    routine_done,
+    routine_progress,
+    routine_steps,
+)
 from halfcircle.coaching.stages import STAGES
 from halfcircle.errors import InputError
 from halfcircle.files import json_safe, replace_text
@@ -84,6 +90,7 @@ class GuidedSession:
         pain: Pain 0-10 before and after, if given.
         interrupted: The recording was not read to its end (Ctrl-C).
         notes: Plain sentences about what could not be measured.
+        routine: At the routine stage, which routine (``warm_up`` or ``cool_down``).
     """
 
     test: str
@@ -98,6 +105,12 @@ class GuidedSession:
     pain: PainRating = field(default_factory=PainRating)
     interrupted: bool = False
     notes: tuple[str, ...] = ()
+    routine: str | None = None
+
+    @property
+    def routine_counts(self) -> list[StepCount]:
+        """At the routine stage, each step and the reps counted towards it; else []."""
+        return routine_progress(self.routine, self.reps) if self.routine else []
 
     @property
     def reassessed(self) -> bool:
@@ -134,6 +147,7 @@ def measure_guided_session(
     target_deg: float | None = None,
     feels: str | None = None,
     pain: PainRating | None = None,
+    routine: str | None = None,
     height_cm: float | None = None,
     camera_tilt_deg: float | None = 0.0,
     settings: Settings | None = None,
@@ -158,6 +172,10 @@ def measure_guided_session(
             given, told from ``video``'s picture where it can be
             (:func:`halfcircle.analyze.video.picture_tilt`), else taken as level.
         settings: Every stage's settings (the defaults when None).
+        routine: At the routine stage, the routine chosen
+            (:data:`halfcircle.coaching.routine.ROUTINES`); None: the one the practice
+            follows best. A practice of two kinds of movement or more, two reps each or
+            more, is taken for the routine when no stage is given.
         camera_pitch: How the tilt was obtained, when the caller knows
             (:attr:`halfcircle.analyze.video.Analysis.camera_pitch`; a live
             session's picture): its tilt is used.
@@ -180,19 +198,22 @@ def measure_guided_session(
     # attempt that went back without crossing the front, or as an incomplete rep
     circles = [(r.start_s, r.end_s) for r in analysis.complete_reps]
     split = split_assessment(run.results, test, circles)
-    candidates: list[dict[str, Any]] = []
-    for d in rep_dicts(analysis)[0]:
-        candidates.append({"movement": "half_circle", **d})
-    if analysis.kinematics.calibration is not None:
-        for drill in segment_drills(analysis.kinematics):
-            m = drill.metrics
-            if not any(m.start_s < b and a < m.end_s for a, b in circles):
-                candidates.append(json_safe(drill.as_dict()))
+    candidates = movement_dicts(analysis)  # half circles and drills, as reps.json lists them
     practice = [d for d in candidates if split.in_practice(d["start_s"], d["end_s"])]
+    kinds = Counter(d["movement"] for d in practice)
+    if stage is None and sum(1 for n in kinds.values() if n >= 2) >= 2:
+        stage = "routine"
     if stage is None and practice:
-        stage = _STAGE_OF[Counter(d["movement"] for d in practice).most_common(1)[0][0]]
+        stage = _STAGE_OF[kinds.most_common(1)[0][0]]
     if stage is not None and stage != "routine":
         practice = [d for d in practice if _STAGE_OF[d["movement"]] == stage]
+    if stage == "routine":
+        if routine is not None:
+            routine_steps(routine)  # an unknown name is refused
+        routine = routine or best_routine(practice)
+        practice = [{**d, "routine": routine} for d in practice]
+    else:
+        routine = None
     practice.sort(key=lambda d: d["start_s"])
     if target_deg is not None:
         practice = [{**d, "target_deg": round(target_deg, 1)} for d in practice]
@@ -214,6 +235,7 @@ def measure_guided_session(
         verdict=session_verdict(comparisons),
         stage=stage,
         reps=tuple(practice),
+        routine=routine,
         analysis=analysis,
         baseline=run,
         feels=feels,
@@ -248,7 +270,7 @@ def session_dict(session: GuidedSession) -> dict[str, Any]:
             "schema_version": SCHEMA_VERSION,
             "source": session.analysis.source,
             "view": session.baseline.view,
-            "camera_pitch": session.analysis.camera_pitch,
+            "camera_pitch": getattr(session.analysis, "camera_pitch", None),
             "assessment": {
                 "test": session.test,
                 "before": [r.to_dict() for r in session.split.before],
@@ -260,6 +282,13 @@ def session_dict(session: GuidedSession) -> dict[str, Any]:
             "practice": {
                 "stage": session.stage,
                 "reps": list(session.reps),
+                "routine": None
+                if session.routine is None
+                else {
+                    "name": session.routine,
+                    "steps": [{**asdict(c.step), "done": c.done} for c in session.routine_counts],
+                    "done": routine_done(session.routine_counts),
+                },
             },
             "feels": session.feels,
             "pain": {"before": session.pain.before, "after": session.pain.after},

@@ -33,6 +33,7 @@ from halfcircle.analyze.camerapitch import (
 from halfcircle.analyze.posefile import iter_poses
 from halfcircle.coaching.baseline import segment_baseline
 from halfcircle.coaching.cues import record_cues
+from halfcircle.coaching.drills import segment_drills
 from halfcircle.coaching.reps import RepRecord
 from halfcircle.coaching.scoring import points
 from halfcircle.coaching.session import FrameState, rep_of_frames, replay
@@ -50,8 +51,11 @@ from halfcircle.poseconfig import PoseConfig
 if TYPE_CHECKING:
     pass
 
-#: Schema version of ``reps.json``.
-SCHEMA_VERSION: Final = 1
+#: Schema version of ``reps.json``. 2: each rep has a ``movement`` (``half_circle``,
+#: ``side_bend`` or ``roll_down``, :func:`movement_dicts`); the drills found outside
+#: the half circles are listed too, with their side and peak; a half circle's fields
+#: are unchanged.
+SCHEMA_VERSION: Final = 2
 #: Schema version of ``summary.json``. 2: ``settings``, the settings that differ
 #: from the defaults (a version 1 summary was made with the defaults). 3:
 #: ``status`` and ``warnings`` (:func:`analysis_status`), ``calibration_choice``
@@ -546,6 +550,27 @@ def rep_dicts(analysis: Analysis) -> tuple[list[dict[str, Any]], list[dict[str, 
         return d
 
     return [one(r) for r in analysis.reps], [one(r) for r in analysis.aborted]
+
+
+def movement_dicts(analysis: Analysis, drills: bool = True) -> list[dict[str, Any]]:
+    """Every repetition of ``reps.json`` (schema 2), in time order, each with its ``movement``.
+
+    The half circles (complete and incomplete) are :func:`rep_dicts`' with ``movement``
+    ``half_circle`` added last. With ``drills``, the side bends and roll-downs of stages
+    1 and 2 (:func:`halfcircle.coaching.drills.segment_drills`, as ``session`` finds them)
+    that do not overlap a complete half circle follow in their place in time, as
+    :meth:`~halfcircle.coaching.drills.DrillRep.as_dict` lists them (``movement``,
+    ``side``, ``peak_deg``, ...). A recording without a calibration has no drills.
+    """
+    out = [{**d, "movement": "half_circle"} for d in rep_dicts(analysis)[0]]
+    if drills and analysis.kinematics.calibration is not None:
+        circles = [(r.start_s, r.end_s) for r in analysis.complete_reps]
+        for drill in segment_drills(analysis.kinematics):
+            m = drill.metrics
+            if not any(m.start_s < b and a < m.end_s for a, b in circles):
+                out.append(json_safe(drill.as_dict()))
+    out.sort(key=lambda d: d["start_s"])
+    return out
 
 
 def summary_dict(analysis: Analysis) -> dict[str, Any]:

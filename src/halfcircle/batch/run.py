@@ -380,10 +380,11 @@ def _write_baseline_reps(folder: Path, analysis: Analysis, run: BaselineRun) -> 
     and the notes of its report. The schemas are those of ``halfcircle analyze``.
     """
     # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
-    from halfcircle.analyze.video import SCHEMA_VERSION, rep_dicts, summary_dict
+    from halfcircle.analyze.video import SCHEMA_VERSION, movement_dicts, rep_dicts, summary_dict
 
     rest = outside_tests(analysis, run)
-    reps, aborted = rep_dicts(rest)
+    # the tests' side bends and toe touches are no drills here: half circles only
+    reps, aborted = movement_dicts(rest, drills=False), rep_dicts(rest)[1]
     _write_json(
         folder / "reps.json", {"schema_version": SCHEMA_VERSION, "reps": reps, "aborted": aborted}
     )

@@ -253,8 +253,8 @@ def _add_to_history(
     the picture was asked, so that a later session does not take it as given.
 
     A recording already in the history is not added again, unless ``replace``
-    (:func:`_same_recording`). Returns the lines to show: progress, the advice to
-    stop when the pain rose, or a problem.
+    (:func:`_same_recording`). Returns the lines to show: progress, what the pain
+    model makes of the rating (:mod:`halfcircle.coaching.painmodel`), or a problem.
     """
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.video import rep_dicts
@@ -283,7 +283,11 @@ def _add_to_history(
         recording_sha256=digest,
     )
     advice = log.rate(*rating) if rating is not None else None
-    lines = log.finish(rep_dicts(analysis)[0], analysis.kinematics.view.kind)
+    lines = log.finish(
+        rep_dicts(analysis)[0],
+        analysis.kinematics.view.kind,
+        frames=(len(analysis.poses), analysis.frames_skipped),
+    )
     if advice is not None:
         lines.append(advice)
     if log.problem is None and log.session_id is not None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from halfcircle.errors import InputError
 
 if TYPE_CHECKING:
+    from halfcircle.coaching.baseline import BaselineRun
+    from halfcircle.config import Settings
     from halfcircle.live.guided_baseline import GuidedResult, Ratings
 from halfcircle.cli.analyze import _same_recording
 from halfcircle.cli.options import (
@@ -31,24 +34,40 @@ from halfcircle.cli.options import (
     _tilt_how,
 )
 from halfcircle.files import json_safe, replace_text
+from halfcircle.history.compare import baseline_before, compare
+from halfcircle.history.pain import pain_advice
 from halfcircle.io.videodate import recorded_at
 
 
+@dataclass
+class _Measured:
+    """What the baseline tests measured, and how the person rated them."""
+
+    run: BaselineRun
+    source: str
+    feels: str | None
+    pain: int | None
+    ratings: Ratings = field(default_factory=dict)
+    started_at: str | None = None  # None: now
+    pitches: list[dict[str, Any]] = field(default_factory=list)
+    stopped: GuidedResult | None = None
+
+
+@dataclass
+class _Saved:
+    """What became of the results in the history."""
+
+    session_id: int | None = None
+    where: Path | None = None
+    compared: list[str] = field(default_factory=list)
+    compared_with: int | None = None
+    compared_when: str = ""
+    advice: str | None = None
+    same: str | None = None  # the sentence when this recording is there already
+    not_saved: str | None = None  # why the history could not take the results
+
+
 def _cmd_baseline(args: argparse.Namespace) -> int:
-    import json
-
-    # lazy: loads scipy
-    from halfcircle.coaching.baseline import baseline_from_poses, format_result
-
-    # lazy: loads scipy
-    from halfcircle.config import settings_diff
-
-    # lazy: loads scipy
-    from halfcircle.history.progress import local_time
-
-    # lazy: loads scipy
-    from halfcircle.history.store import History, HistoryError
-
     if args.source is not None and args.camera is not None:
         raise InputError("Give either --camera or --source, not both.")
     settings = _settings_of(args)
@@ -59,163 +78,243 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     from_picture = _tilt_how(args, tilt) == "picture"
     if note and not from_picture:
         print(note, file=sys.stderr if args.json else sys.stdout)
-    pitches: list[dict[str, Any]] = []
-    stopped: GuidedResult | None = None
-    ratings: Ratings = {}
-    started_at = None  # now
     if args.source is None:
-        # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-        from halfcircle.live.guided_baseline import run_guided_baseline
-
-        pain_before = None
-        if not args.no_save and History(args.db).path.exists():
-            try:
-                with History(args.db) as history:
-                    pain_before = history.last_pain()
-            except (HistoryError, sqlite3.Error):
-                pain_before = None  # an unusable history is reported where it is written
-        stopped = run_guided_baseline(
-            args.camera or 0,
-            args.model,
-            args.height_cm,
-            mirror=args.mirror,
-            camera_tilt_deg=None if from_picture else tilt,
-            settings=settings,
-            pain_before=pain_before,
-            window_size=args.window_size,
-        )
-        run, ratings = stopped.run, stopped.ratings
-        if stopped.camera_pitch is not None:
-            # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-            from halfcircle.analyze.video import PITCH_UNTOLD_NOTE, camera_tilt_phrase
-
-            pitches.append({"video": f"camera {args.camera or 0}", **stopped.camera_pitch})
-            told = camera_tilt_phrase({"camera_pitch": stopped.camera_pitch})
-            if stopped.camera_pitch["how"] == "assumed level":
-                told += f". {PITCH_UNTOLD_NOTE.rstrip('.')}"
-            print(f"{told[0].upper()}{told[1:]}.", file=sys.stderr if args.json else sys.stdout)
-        feels, pain = ratings.get(None, (args.feels, args.pain))
-        source = f"camera {args.camera or 0}"
+        measured = _measure_live(args, None if from_picture else tilt, settings)
     else:
-        from tqdm import tqdm
-
-        # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-        from halfcircle.analyze.video import extract_poses
-
-        # lazy: loads scipy
-        from halfcircle.coaching.baseline import merge_runs
-
-        # lazy: loads cv2
-        from halfcircle.io.capture import open_source
-
-        runs = []
-        for video in args.source:
-            with open_source(video) as src:
-                total = src.frame_count
-            with tqdm(
-                total=total,
-                unit="frame",
-                desc=f"pose {Path(video).name}",
-                disable=args.json or None,
-            ) as bar:
-                poses, interrupted = extract_poses(
-                    video, args.model, bar.update, pose=settings.pose, mirrored=args.mirrored
-                )
-            if interrupted:
-                print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
-                return EXIT_INTERRUPTED
-            used = tilt
-            if from_picture:
-                # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-                from halfcircle.analyze.video import camera_tilt_phrase, picture_tilt
-
-                used, pitch, said = picture_tilt(poses, video, settings)
-                pitches.append({"video": str(video), **pitch})
-                told = camera_tilt_phrase({"camera_pitch": pitch})
-                for line in (f"{Path(video).name}: {told}.", said):
-                    if line:
-                        print(line, file=sys.stderr if args.json else sys.stdout)
-            runs.append(baseline_from_poses(poses, args.height_cm, settings, camera_tilt_deg=used))
-        run = merge_runs(runs)
-        feels, pain = args.feels, args.pain
-        source = ", ".join(str(v) for v in args.source)
-        # dated by when it was recorded, as analyze --to-history dates a practice
-        started_at = min(recorded_at(Path(v))[0] for v in args.source).isoformat(timespec="seconds")
-    session_id = compared_with = None
-    compared_when = ""
-    lines: list[str] = []
-    advice = same = digest = None
-    not_saved: str | None = None  # why the history could not take the results
+        got = _measure_recordings(args, tilt, from_picture, settings)
+        if got is None:
+            print("halfcircle: stopped with Ctrl-C; nothing was saved.", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        measured = got
+    run = measured.run
+    saved = _Saved()
     if run.results and not args.no_save:
-        try:
-            if args.source is not None and started_at is not None:
-                # lazy: loads scipy
-                from halfcircle.history.store import recording_digest
-
-                digest = recording_digest(args.source)
-                same = _same_recording(args.db, digest, started_at, source, args.replace)
-            if same is None:
-                with History(args.db) as history:
-                    try:
-                        test_ratings = {k: v for k, v in ratings.items() if k is not None}
-                        session_id = history.record_baseline(
-                            run.results,
-                            feels=feels,
-                            pain=pain,
-                            started_at=started_at,
-                            source=source,
-                            height_cm=args.height_cm,
-                            test_ratings=test_ratings,
-                            camera_tilt_deg=None if from_picture else tilt,
-                            settings=settings_diff(settings),
-                        )
-                        if digest is not None:
-                            history.note_recording(session_id, digest)
-                        lines = history.compare(session_id)
-                        compared_with = history.baseline_before(session_id)
-                        if compared_with is not None:
-                            then = next(s for s in history.sessions() if s["id"] == compared_with)
-                            compared_when = (
-                                f"{local_time(then['started_at'])} (session {compared_with})"
-                            )
-                        advice = history.pain_advice(session_id)
-                        where = history.path
-                    except sqlite3.Error as err:
-                        raise history.plain_error(err, "read") from err
-        except HistoryError as err:
-            not_saved = str(err)
-        except sqlite3.Error as err:  # met while looking for the same recording
-            not_saved = History(args.db).plain_error(err, "read").args[0]
+        saved = _save_baseline(args, measured, None if from_picture else tilt, settings)
     data = {
         "view": run.view,
         "azimuth_deg": round(run.azimuth_deg, 1),
         "camera_tilt_deg": tilt,
-        **({"camera_pitch": pitches} if pitches else {}),
+        **({"camera_pitch": measured.pitches} if measured.pitches else {}),
         "results": [r.to_dict() for r in run.results],
         "missing": run.missing(),
         "notes": list(run.notes),
-        "session_id": session_id,
-        "compared": lines,
-        "compared_with": compared_with,
-        "pain_advice": advice,
+        "session_id": saved.session_id,
+        "compared": saved.compared,
+        "compared_with": saved.compared_with,
+        "pain_advice": saved.advice,
     }
     kept: Path | None = None
-    if not_saved is not None:
-        kept = _keep_unsaved_baseline(
-            {
-                **data,
-                "started_at": started_at,
-                "source": source,
-                "feels": feels,
-                "pain": pain,
-                "height_cm": args.height_cm,
-                "ratings": {k: list(v) for k, v in ratings.items() if k is not None},
-                "settings": settings_diff(settings),
-                "not_saved": not_saved,
-            }
-        )
-        data["not_saved"] = not_saved
+    if saved.not_saved is not None:
+        kept = _keep_unsaved_baseline(_unsaved(args, data, measured, saved.not_saved, settings))
+        data["not_saved"] = saved.not_saved
         data["kept_in"] = str(kept)
+    _say_baseline(args, data, run, saved)
+    if saved.not_saved is not None:
+        print(f"halfcircle: {saved.not_saved} The results are kept in {kept}.", file=sys.stderr)
+    stopped = measured.stopped
+    if stopped is not None and stopped.message:
+        print(f"halfcircle: {stopped.message}", file=sys.stderr)
+        return stopped.error.exit_code if stopped.error is not None else EXIT_INTERRUPTED
+    if saved.not_saved is not None:
+        return 1
+    return 0 if run.results else EXIT_NOTHING_MEASURED
+
+
+def _measure_live(args: argparse.Namespace, tilt: float | None, settings: Settings) -> _Measured:
+    """The guided baseline in the window, with the pain of the last session to start from.
+
+    ``tilt`` None: none was given or remembered, and the picture tells it at the
+    calibration stance (said, and kept as the measure's ``camera_pitch``).
+    """
+    # lazy: loads scipy
+    from halfcircle.history.store import History, HistoryError
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+    from halfcircle.live.guided_baseline import run_guided_baseline
+
+    pain_before = None
+    if not args.no_save and History(args.db).path.exists():
+        try:
+            with History(args.db) as history:
+                pain_before = history.last_pain()
+        except (HistoryError, sqlite3.Error):
+            pain_before = None  # an unusable history is reported where it is written
+    stopped = run_guided_baseline(
+        args.camera or 0,
+        args.model,
+        args.height_cm,
+        mirror=args.mirror,
+        camera_tilt_deg=tilt,
+        settings=settings,
+        pain_before=pain_before,
+        window_size=args.window_size,
+    )
+    if stopped.camera_pitch is not None:
+        # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+        from halfcircle.analyze.video import PITCH_UNTOLD_NOTE, camera_tilt_phrase
+
+        told = camera_tilt_phrase({"camera_pitch": stopped.camera_pitch})
+        if stopped.camera_pitch["how"] == "assumed level":
+            told += f". {PITCH_UNTOLD_NOTE.rstrip('.')}"
+        print(f"{told[0].upper()}{told[1:]}.", file=sys.stderr if args.json else sys.stdout)
+    feels, pain = stopped.ratings.get(None, (args.feels, args.pain))
+    return _Measured(
+        stopped.run,
+        f"camera {args.camera or 0}",
+        feels,
+        pain,
+        ratings=stopped.ratings,
+        pitches=[{"video": f"camera {args.camera or 0}", **stopped.camera_pitch}]
+        if stopped.camera_pitch is not None
+        else [],
+        stopped=stopped,
+    )
+
+
+def _measure_recordings(
+    args: argparse.Namespace, tilt: float, from_picture: bool, settings: Settings
+) -> _Measured | None:
+    """The baseline tests in the recordings, joined; None when stopped with Ctrl-C.
+
+    With ``from_picture`` each recording's camera pitch is told from its picture
+    (:func:`halfcircle.analyze.video.picture_tilt`) and said.
+    """
+    from tqdm import tqdm
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+    from halfcircle.analyze.video import camera_tilt_phrase, extract_poses, picture_tilt
+
+    # lazy: loads scipy
+    from halfcircle.coaching.baseline import baseline_from_poses, merge_runs
+
+    # lazy: loads cv2
+    from halfcircle.io.capture import open_source
+
+    runs, pitches = [], []
+    for video in args.source:
+        with open_source(video) as src:
+            total = src.frame_count
+        with tqdm(
+            total=total, unit="frame", desc=f"pose {Path(video).name}", disable=args.json or None
+        ) as bar:
+            poses, interrupted = extract_poses(
+                video, args.model, bar.update, pose=settings.pose, mirrored=args.mirrored
+            )
+        if interrupted:
+            return None
+        used = tilt
+        if from_picture:
+            used, pitch, said = picture_tilt(poses, video, settings)
+            pitches.append({"video": str(video), **pitch})
+            told = camera_tilt_phrase({"camera_pitch": pitch})
+            for line in (f"{Path(video).name}: {told}.", said):
+                if line:
+                    print(line, file=sys.stderr if args.json else sys.stdout)
+        runs.append(baseline_from_poses(poses, args.height_cm, settings, camera_tilt_deg=used))
+    # dated by when it was recorded, as analyze --to-history dates a practice
+    started_at = min(recorded_at(Path(v))[0] for v in args.source)
+    return _Measured(
+        merge_runs(runs),
+        ", ".join(str(v) for v in args.source),
+        args.feels,
+        args.pain,
+        started_at=started_at.isoformat(timespec="seconds"),
+        pitches=pitches,
+    )
+
+
+def _save_baseline(
+    args: argparse.Namespace, measured: _Measured, tilt: float | None, settings: Settings
+) -> _Saved:
+    """Add the results to the history (once per recording) and compare them with before.
+
+    ``tilt``: the camera tilt to keep with the session (None when it was told from the
+    picture, so that a later session asks the picture again).
+    """
+    # lazy: loads scipy
+    from halfcircle.config import settings_diff
+
+    # lazy: loads scipy
+    from halfcircle.history.progress import local_time
+
+    # lazy: loads scipy
+    from halfcircle.history.store import History, HistoryError, recording_digest
+
+    saved = _Saved()
+    digest = None
+    try:
+        if args.source is not None and measured.started_at is not None:
+            digest = recording_digest(args.source)
+            saved.same = _same_recording(
+                args.db, digest, measured.started_at, measured.source, args.replace
+            )
+        if saved.same is not None:
+            return saved
+        with History(args.db) as history:
+            try:
+                saved.session_id = sid = history.record_baseline(
+                    measured.run.results,
+                    feels=measured.feels,
+                    pain=measured.pain,
+                    started_at=measured.started_at,
+                    source=measured.source,
+                    height_cm=args.height_cm,
+                    test_ratings={k: v for k, v in measured.ratings.items() if k is not None},
+                    camera_tilt_deg=tilt,
+                    settings=settings_diff(settings),
+                )
+                if digest is not None:
+                    history.note_recording(sid, digest)
+                saved.compared = compare(history, sid)
+                saved.compared_with = before = baseline_before(history, sid)
+                if before is not None:
+                    then = next(s for s in history.sessions() if s["id"] == before)
+                    saved.compared_when = f"{local_time(then['started_at'])} (session {before})"
+                saved.advice = pain_advice(history, sid)
+                saved.where = history.path
+            except sqlite3.Error as err:
+                raise history.plain_error(err, "read") from err
+    except HistoryError as err:
+        saved.not_saved = str(err)
+    except sqlite3.Error as err:  # met while looking for the same recording
+        saved.not_saved = History(args.db).plain_error(err, "read").args[0]
+    return saved
+
+
+def _unsaved(
+    args: argparse.Namespace,
+    data: dict[str, Any],
+    measured: _Measured,
+    not_saved: str,
+    settings: Settings,
+) -> dict[str, Any]:
+    """What is kept in a file when the history cannot take the results."""
+    # lazy: loads scipy
+    from halfcircle.config import settings_diff
+
+    return {
+        **data,
+        "started_at": measured.started_at,
+        "source": measured.source,
+        "feels": measured.feels,
+        "pain": measured.pain,
+        "height_cm": args.height_cm,
+        "ratings": {k: list(v) for k, v in measured.ratings.items() if k is not None},
+        "settings": settings_diff(settings),
+        "not_saved": not_saved,
+    }
+
+
+def _say_baseline(
+    args: argparse.Namespace, data: dict[str, Any], run: BaselineRun, saved: _Saved
+) -> None:
+    """Print the results (as JSON with ``--json``), the comparison and the advice."""
+    import json
+
+    # lazy: loads scipy
+    from halfcircle.coaching.baseline import format_result
+
+    aside = sys.stderr if args.json else sys.stdout
     if args.json:
         print(json.dumps(data, indent=2))
     else:
@@ -230,24 +329,16 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
             print("Not found in this recording: " + ", ".join(run.missing()).replace("_", " "))
         for note in run.notes:
             print(note)
-        if lines:
-            print(f"Compared with your baseline of {compared_when}:")
-            for line in lines:
+        if saved.compared:
+            print(f"Compared with your baseline of {saved.compared_when}:")
+            for line in saved.compared:
                 print(f"  {line}")
-        if session_id is not None:
-            print(f"Saved as session {session_id} in {where}.")
-    if advice:
-        print(advice, file=sys.stderr if args.json else sys.stdout)
-    if same is not None:
-        print(same, file=sys.stderr if args.json else sys.stdout)
-    if not_saved is not None:
-        print(f"halfcircle: {not_saved} The results are kept in {kept}.", file=sys.stderr)
-    if stopped is not None and stopped.message:
-        print(f"halfcircle: {stopped.message}", file=sys.stderr)
-        return stopped.error.exit_code if stopped.error is not None else EXIT_INTERRUPTED
-    if not_saved is not None:
-        return 1
-    return 0 if run.results else EXIT_NOTHING_MEASURED
+        if saved.session_id is not None:
+            print(f"Saved as session {saved.session_id} in {saved.where}.")
+    if saved.advice:
+        print(saved.advice, file=aside)
+    if saved.same is not None:
+        print(saved.same, file=aside)
 
 
 def _keep_unsaved_baseline(data: dict[str, object]) -> Path:

@@ -23,6 +23,9 @@ from halfcircle.coaching.plan import (
     today_status,
     write_ics,
 )
+from halfcircle.history.export import export_csv, export_json
+from halfcircle.history.pain import latest_pain_advice
+from halfcircle.history.trend import measure_series, trend_rows
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
@@ -76,24 +79,31 @@ def _history_command(args: argparse.Namespace, history: History) -> int:
         if args.out is None:
             raise InputError("--export needs --out FILE: where to write it.")
         if args.export == "csv":
-            history.export_csv(args.out)
+            export_csv(history, args.out)
         else:
-            history.export_json(args.out)
+            export_json(history, args.out)
         print(f"Exported the history to {args.out}.")
         return 0
     sessions = history.sessions()
-    glance = glance_lines(history.series(), sessions)
-    advice = history.latest_pain_advice()
+    glance = glance_lines(measure_series(history), sessions)
+    advice = latest_pain_advice(history)
     if glance or advice:  # the answer to "did I get better?" and the pain, first
         print("\n".join([*glance, *([advice] if advice else [])]) + "\n")
-    print(format_trend(history.trend()))
+    print(format_trend(trend_rows(history)))
     print(f"\nSessions in {history.path} (kept on this machine only), by date:")
     for number, s in enumerate(sessions, 1):
         rated = ""
         if s["feels"] or s["pain"] is not None:
             pain = "-" if s["pain"] is None else s["pain"]
             rated = f"  feels {s['feels'] or '-'}, pain {pain}"
-        print(f"{number:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}  (id {s['id']})")
+        frames = ""
+        if s["frames_measured"] is not None:
+            measured, skipped = s["frames_measured"], s["frames_skipped"] or 0
+            frames = f"  {measured} of {measured + skipped} frames measured"
+        print(
+            f"{number:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}{frames}"
+            f"  (id {s['id']})"
+        )
     if args.plot is not None:
         # lazy: loads scipy
         from halfcircle.present.history_page import plot_history

@@ -34,6 +34,13 @@ from halfcircle.coaching.painmodel import PainRating
 from halfcircle.coaching.redflags import ADVICE
 from halfcircle.coaching.stages import STAGES, proposed_stage
 from halfcircle.files import check_output_folder
+from halfcircle.history.guided import (
+    guided_sessions,
+    last_assessment,
+    last_guided_practice,
+    record_guided_session,
+)
+from halfcircle.history.pain import session_pain_decision
 from halfcircle.io.videodate import recorded_at
 
 
@@ -158,7 +165,8 @@ def _finish_session(
                 print(same)
             else:
                 with History(_history_db(args)) as history:
-                    sid = history.record_guided_session(
+                    sid = record_guided_session(
+                        history,
                         session.test,
                         session.split.before,
                         session.split.after,
@@ -173,7 +181,7 @@ def _finish_session(
                     )
                     if digest is not None:
                         history.note_recording(sid, digest)
-                    advice = history.pain_decision(sid)
+                    advice = session_pain_decision(history, sid)
                     where = history.path
                 print(f"Saved as session {sid} in {where}.")
                 if advice is not None and advice.action == "see a clinician":
@@ -214,10 +222,10 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
         try:
             with History(_history_db(args)) as history:
                 first_run = not history.sessions()
-                test = test or history.last_assessment()
-                stage = stage or proposed_stage(history.guided_sessions())
+                test = test or last_assessment(history)
+                stage = stage or proposed_stage(guided_sessions(history))
                 for drill in TARGETED:
-                    last = history.last_guided_practice(drill)
+                    last = last_guided_practice(history, drill)
                     target = next_session_target(drill, *last) if last is not None else None
                     if target is not None:
                         targets[drill] = target

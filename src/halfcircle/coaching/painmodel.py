@@ -32,6 +32,7 @@ __all__ = [
     "PainRating",
     "PainRules",
     "pain_decision",
+    "pain_guide",
 ]
 
 #: The decisions, in order of concern.
@@ -151,3 +152,15 @@ def pain_decision(
             "this is normal when you move more. Carry on at this pace.",
         )
     return PainDecision(CARRY_ON, rise, "Your pain stayed settled. Carry on at this pace.")
+
+
+def pain_guide(rules: PainRules | None = None) -> str:
+    """The pain model in two calm sentences, for a page's footer (no decision in it)."""
+    rules = rules or PainRules()
+    return (
+        f"Some discomfort while you move is normal and is not damage: pain up to about "
+        f"{rules.acceptable_max} of 10 that settles by the next morning is fine, and after a "
+        f"rise of {rules.meaningful_rise} points or more, ease off next time (a smaller range, "
+        "slower, fewer reps). A clinician is worth seeing for the warning signs halfcircle "
+        "asks about, or for pain that is higher at the start of several sessions in a row."
+    )

@@ -97,6 +97,8 @@ __all__ = [
     "RepRecord",
     "RepState",
     "RepThresholds",
+    "TrunkSpeed",
+    "rep_record",
 ]
 
 
@@ -348,6 +350,100 @@ class LiveSnapshot:
 _NAN = float("nan")
 
 
+class TrunkSpeed:
+    """How fast the trunk's direction turns: its angle over the last ``window_s`` (deg/s).
+
+    Fed the trunk's unit direction frame by frame (:func:`trunk_direction_one`); a gap
+    longer than ``max_gap_s`` starts afresh. NaN until two frames are known.
+    """
+
+    def __init__(self, window_s: float, max_gap_s: float) -> None:
+        self.window_s = window_s
+        self.max_gap_s = max_gap_s
+        self._hist: deque[tuple[float, tuple[float, float, float]]] = deque()
+
+    def add(self, t: float, unit: tuple[float, float, float]) -> None:
+        """Add the trunk's unit direction at time ``t`` (s)."""
+        hist = self._hist
+        if hist and t - hist[-1][0] > self.max_gap_s:
+            hist.clear()
+        hist.append((t, unit))
+        while len(hist) > 2 and t - hist[1][0] >= self.window_s:
+            hist.popleft()
+
+    @property
+    def deg_s(self) -> float:
+        """The angle between the window's first and last directions over its span (deg/s)."""
+        if len(self._hist) < 2:
+            return _NAN
+        (t0, u0), (t1, u1) = self._hist[0], self._hist[-1]
+        if t1 <= t0:
+            return _NAN
+        dot = u0[0] * u1[0] + u0[1] * u1[1] + u0[2] * u1[2]
+        return math.degrees(math.acos(max(-1.0, min(1.0, dot)))) / (t1 - t0)
+
+
+def rep_record(
+    frames: list[RepFrame],
+    outcome: Outcome,
+    side: int,
+    index: int,
+    metric_config: MetricConfig,
+    score_config: ScoreConfig,
+) -> RepRecord:
+    """One rep's record: its frames as arrays, its metrics and (when complete) its score.
+
+    Args:
+        frames: The rep's frames, start to end (invalid ones included).
+        outcome: How it ended.
+        side: The first side as the counter saw it (+1 right, -1 left), 0 when it never
+            knew (the direction is then inferred from the angles).
+        index: Its number among the records of its kind (from 1).
+        metric_config: Per-rep metric parameters.
+        score_config: Score weights.
+    """
+    arr = RepFrames(
+        time_s=np.array([f.t for f in frames]),
+        lateral_deg=np.array([f.lat for f in frames]),
+        forward_deg=np.array([f.fwd for f in frames]),
+        valid=np.array([f.valid for f in frames], dtype=bool),
+        pelvis_shift_cm=np.array([f.shift for f in frames]),
+        pelvis_tilt_deg=np.array([f.tilt for f in frames]),
+        knee_flexion_deg=np.array([f.knee for f in frames]),
+    )
+    if side:
+        direction: Direction = "right_first" if side > 0 else "left_first"
+    else:
+        direction = infer_direction(arr.lateral_deg, arr.forward_deg)
+
+    def optional(x: NDArray[np.float64]) -> NDArray[np.float64] | None:
+        return x if np.isfinite(x).any() else None
+
+    metrics = compute_rep_metrics(
+        arr.time_s,
+        arr.lateral_deg,
+        arr.forward_deg,
+        direction=direction,
+        outcome=outcome,
+        valid=arr.valid,
+        pelvis_shift_cm=optional(arr.pelvis_shift_cm),
+        pelvis_tilt_deg=optional(arr.pelvis_tilt_deg),
+        knee_flexion_deg=optional(arr.knee_flexion_deg),
+        config=metric_config,
+    )
+    score = score_rep(metrics, score_config) if outcome == "complete" else None
+    return RepRecord(
+        index=index,
+        direction=direction,
+        outcome=outcome,
+        start_s=float(arr.time_s[0]),
+        end_s=float(arr.time_s[-1]),
+        frames=arr,
+        metrics=metrics,
+        score=score,
+    )
+
+
 class RepCounter:
     """Count and measure half circles, one frame at a time.
 
@@ -402,7 +498,7 @@ class RepCounter:
         self._below_since = _NAN
         self._settle_min = math.inf
         self._settle_min_i = 0
-        self._speed_hist: deque[tuple[float, tuple[float, float, float]]] = deque()
+        self._speed = TrunkSpeed(self.thresholds.live_speed_window_s, self.thresholds.max_gap_s)
         self._records: list[RepRecord] = []
         self._aborted: list[RepRecord] = []
 
@@ -480,13 +576,6 @@ class RepCounter:
         f = self._last_valid
         src = self._last_input
         t = src.t if src else _NAN
-        speed = _NAN
-        if len(self._speed_hist) >= 2:
-            (t0, u0), (t1, u1) = self._speed_hist[0], self._speed_hist[-1]
-            if t1 > t0:
-                dot = u0[0] * u1[0] + u0[1] * u1[1] + u0[2] * u1[2]
-                ang = math.degrees(math.acos(max(-1.0, min(1.0, dot))))
-                speed = ang / (t1 - t0)
         return LiveSnapshot(
             time_s=t,
             state=self._state.value,
@@ -497,7 +586,7 @@ class RepCounter:
             forward_deg=f.fwd if f else _NAN,
             inclination_deg=f.incl if f else _NAN,
             phi_deg=phase_angle_one(f.lat, f.fwd) if f else _NAN,
-            speed_deg_s=speed,
+            speed_deg_s=self._speed.deg_s,
             state_elapsed_s=t - self._state_since if src else 0.0,
             pelvis_shift_cm=src.shift if src else _NAN,
             pelvis_tilt_deg=src.tilt if src else _NAN,
@@ -598,7 +687,7 @@ class RepCounter:
         events: list[RepEvent] = []
         if unit is not None:
             self._last_valid = frame
-            self._track_speed(t, unit)
+            self._speed.add(t, unit)
         if self._state is RepState.CALIBRATING:
             return events
         if not ok:
@@ -627,14 +716,6 @@ class RepCounter:
             if f.valid and f.t < frame.t:
                 return f.t
         return self._paused_at
-
-    def _track_speed(self, t: float, unit: tuple[float, float, float]) -> None:
-        hist = self._speed_hist
-        if hist and t - hist[-1][0] > self.thresholds.max_gap_s:
-            hist.clear()
-        hist.append((t, unit))
-        while len(hist) > 2 and t - hist[1][0] >= self.thresholds.live_speed_window_s:
-            hist.popleft()
 
     def _set_state(self, new: RepState, t: float, events: list[RepEvent]) -> None:
         if new is self._state:
@@ -800,7 +881,10 @@ class RepCounter:
         record = None
         n_valid = sum(f.valid for f in frames)
         if n_valid >= 2 and (outcome == "complete" or self._peak_incl >= th.min_attempt_peak_deg):
-            record = self._make_record(frames, outcome)
+            store = self._aborted if outcome == "aborted" else self._records
+            record = rep_record(
+                frames, outcome, self._side, len(store) + 1, self.metric_config, self.score_config
+            )
         if record is not None:
             kind: EventKind = (
                 "rep_completed"
@@ -818,46 +902,3 @@ class RepCounter:
         if set_state:
             new = RepState.ABORTED if record and outcome == "aborted" else RepState.READY
             self._set_state(new, t, events)
-
-    def _make_record(self, frames: list[RepFrame], outcome: Outcome) -> RepRecord:
-        arr = RepFrames(
-            time_s=np.array([f.t for f in frames]),
-            lateral_deg=np.array([f.lat for f in frames]),
-            forward_deg=np.array([f.fwd for f in frames]),
-            valid=np.array([f.valid for f in frames], dtype=bool),
-            pelvis_shift_cm=np.array([f.shift for f in frames]),
-            pelvis_tilt_deg=np.array([f.tilt for f in frames]),
-            knee_flexion_deg=np.array([f.knee for f in frames]),
-        )
-        if self._side:
-            direction: Direction = "right_first" if self._side > 0 else "left_first"
-        else:
-            direction = infer_direction(arr.lateral_deg, arr.forward_deg)
-
-        def optional(x: NDArray[np.float64]) -> NDArray[np.float64] | None:
-            return x if np.isfinite(x).any() else None
-
-        metrics = compute_rep_metrics(
-            arr.time_s,
-            arr.lateral_deg,
-            arr.forward_deg,
-            direction=direction,
-            outcome=outcome,
-            valid=arr.valid,
-            pelvis_shift_cm=optional(arr.pelvis_shift_cm),
-            pelvis_tilt_deg=optional(arr.pelvis_tilt_deg),
-            knee_flexion_deg=optional(arr.knee_flexion_deg),
-            config=self.metric_config,
-        )
-        score = score_rep(metrics, self.score_config) if outcome == "complete" else None
-        store = self._aborted if outcome == "aborted" else self._records
-        return RepRecord(
-            index=len(store) + 1,
-            direction=direction,
-            outcome=outcome,
-            start_s=float(arr.time_s[0]),
-            end_s=float(arr.time_s[-1]),
-            frames=arr,
-            metrics=metrics,
-            score=score,
-        )

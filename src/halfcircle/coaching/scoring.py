@@ -260,6 +260,68 @@ def _optional_min(x: ArrayLike | None) -> float | None:
     return float(np.nanmin(a)) if np.isfinite(a).any() else None
 
 
+def _rep_arrays(
+    time_s: ArrayLike, lateral_deg: ArrayLike, forward_deg: ArrayLike, valid: ArrayLike | None
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """A rep's times and angles checked, with NaN where a frame is not valid (a copy)."""
+    t = np.asarray(time_s, dtype=np.float64)
+    lat = np.array(lateral_deg, dtype=np.float64)
+    fwd = np.array(forward_deg, dtype=np.float64)
+    ok = np.ones(t.shape, bool) if valid is None else np.asarray(valid, dtype=bool).copy()
+    problems = []
+    for name, arr in (("lateral_deg", lat), ("forward_deg", fwd), ("valid", ok)):
+        if arr.shape != t.shape:
+            problems.append(f"{name} has shape {arr.shape}, expected {t.shape}")
+    if t.ndim != 1 or t.size < 2:
+        problems.append(f"time_s must be 1-D with at least 2 frames, got shape {t.shape}")
+    elif not np.all(np.diff(t) > 0):
+        problems.append("time_s must be strictly increasing")
+    if not problems:
+        ok &= np.isfinite(lat) & np.isfinite(fwd)
+        if ok.sum() < 2:
+            problems.append(f"at least 2 valid frames are needed, got {int(ok.sum())}")
+    if problems:
+        raise ValidationError("Cannot measure this rep: " + "; ".join(problems) + ".")
+    lat[~ok] = np.nan
+    fwd[~ok] = np.nan
+    return t, lat, fwd, ok
+
+
+def _arc_metrics(
+    phi_u: NDArray[np.float64],
+    incl_u: NDArray[np.float64],
+    speed: NDArray[np.float64],
+    sign: int,
+    cfg: MetricConfig,
+) -> tuple[float, float, float, int, float]:
+    """The arc of a rep on its uniform grid (phase and inclination in deg, speed in deg/s).
+
+    Returns coverage (deg of phi swept), the mean of each ``arc_bin_deg`` bin's peak
+    inclination (deg), their coefficient of variation (circularity), the phi reversals
+    against the rep's direction (``sign`` +1 right first), and the mean speed through
+    the front (deg/s); NaN and zeros when the trunk never left upright enough.
+    """
+    on_arc = incl_u >= cfg.arc_min_inclination_deg
+    if not on_arc.any():
+        return 0.0, float("nan"), float("nan"), 0, float("nan")
+    phi_arc = np.clip(phi_u[on_arc], 0.0, 180.0)
+    coverage = float(np.max(phi_arc) - np.min(phi_arc))
+    edges = np.arange(0.0, 180.0 + cfg.arc_bin_deg, cfg.arc_bin_deg)
+    idx = np.clip(np.digitize(phi_arc, edges) - 1, 0, edges.size - 2)
+    per_bin = np.array([np.max(incl_u[on_arc][idx == k]) for k in np.unique(idx)])
+    mean_incl = float(np.mean(per_bin))
+    circ = float(np.std(per_bin) / mean_incl) if mean_incl > 0 else float("nan")
+    reversals = count_reversals(
+        phi_u[on_arc],
+        direction=sign,
+        threshold_deg=cfg.reversal_threshold_deg,
+        inclination_deg=incl_u[on_arc],
+    )
+    front = on_arc & (np.abs(phi_u - 90.0) <= cfg.front_half_width_deg)
+    front_speed = float(np.mean(speed[front])) if front.any() else float("nan")
+    return coverage, mean_incl, circ, reversals, front_speed
+
+
 def compute_rep_metrics(
     time_s: ArrayLike,
     lateral_deg: ArrayLike,
@@ -297,26 +359,7 @@ def compute_rep_metrics(
             two valid frames are given.
     """
     cfg = config or MetricConfig()
-    t = np.asarray(time_s, dtype=np.float64)
-    lat = np.array(lateral_deg, dtype=np.float64)
-    fwd = np.array(forward_deg, dtype=np.float64)
-    ok = np.ones(t.shape, bool) if valid is None else np.asarray(valid, dtype=bool).copy()
-    problems = []
-    for name, arr in (("lateral_deg", lat), ("forward_deg", fwd), ("valid", ok)):
-        if arr.shape != t.shape:
-            problems.append(f"{name} has shape {arr.shape}, expected {t.shape}")
-    if t.ndim != 1 or t.size < 2:
-        problems.append(f"time_s must be 1-D with at least 2 frames, got shape {t.shape}")
-    elif not np.all(np.diff(t) > 0):
-        problems.append("time_s must be strictly increasing")
-    if not problems:
-        ok &= np.isfinite(lat) & np.isfinite(fwd)
-        if ok.sum() < 2:
-            problems.append(f"at least 2 valid frames are needed, got {int(ok.sum())}")
-    if problems:
-        raise ValidationError("Cannot measure this rep: " + "; ".join(problems) + ".")
-    lat[~ok] = np.nan
-    fwd[~ok] = np.nan
+    t, lat, fwd, ok = _rep_arrays(time_s, lateral_deg, forward_deg, valid)
     if direction is None:
         direction = infer_direction(lat, fwd)
     sign = 1 if direction == "right_first" else -1
@@ -332,27 +375,9 @@ def compute_rep_metrics(
         speed = np.clip(lowpass(speed, fs, cfg.speed_cutoff_hz), 0.0, None)
     incl_u = inclination_deg(lat_u, fwd_u)
     phi_u = phase_angle_deg(lat_u, fwd_u)
-    on_arc = incl_u >= cfg.arc_min_inclination_deg
-
-    if on_arc.any():
-        phi_arc = np.clip(phi_u[on_arc], 0.0, 180.0)
-        coverage = float(np.max(phi_arc) - np.min(phi_arc))
-        edges = np.arange(0.0, 180.0 + cfg.arc_bin_deg, cfg.arc_bin_deg)
-        idx = np.clip(np.digitize(phi_arc, edges) - 1, 0, edges.size - 2)
-        per_bin = np.array([np.max(incl_u[on_arc][idx == k]) for k in np.unique(idx)])
-        mean_incl = float(np.mean(per_bin))
-        circ = float(np.std(per_bin) / mean_incl) if mean_incl > 0 else float("nan")
-        reversals = count_reversals(
-            phi_u[on_arc],
-            direction=sign,
-            threshold_deg=cfg.reversal_threshold_deg,
-            inclination_deg=incl_u[on_arc],
-        )
-        front = on_arc & (np.abs(phi_u - 90.0) <= cfg.front_half_width_deg)
-        front_speed = float(np.mean(speed[front])) if front.any() else float("nan")
-    else:
-        coverage, mean_incl, circ, reversals = 0.0, float("nan"), float("nan"), 0
-        front_speed = float("nan")
+    coverage, mean_incl, circ, reversals, front_speed = _arc_metrics(
+        phi_u, incl_u, speed, sign, cfg
+    )
 
     right = max(0.0, float(np.nanmax(lat)))
     left = max(0.0, float(-np.nanmin(lat)))
@@ -363,13 +388,15 @@ def compute_rep_metrics(
     tilt = _optional_max_abs(pelvis_tilt_deg)
     knee = _optional_min(knee_flexion_deg)
     locked = None if knee is None else knee < cfg.knee_locked_deg
-    comps = []
-    if shift is not None and shift > cfg.pelvis_shift_limit_cm:
-        comps.append("pelvis_shift")
-    if tilt is not None and tilt > cfg.pelvis_tilt_limit_deg:
-        comps.append("pelvis_tilt")
-    if locked:
-        comps.append("knees_locked")
+    comps = [
+        name
+        for name, seen in (
+            ("pelvis_shift", shift is not None and shift > cfg.pelvis_shift_limit_cm),
+            ("pelvis_tilt", tilt is not None and tilt > cfg.pelvis_tilt_limit_deg),
+            ("knees_locked", bool(locked)),
+        )
+        if seen
+    ]
 
     return RepMetrics(
         direction=direction,

@@ -14,6 +14,8 @@ from typing import Any
 from halfcircle.coaching.baseline import MDC
 from halfcircle.coaching.scoring import PersonalBest, points
 from halfcircle.errors import InputError
+from halfcircle.history.database import HistoryError, utc_now
+from halfcircle.history.pain import pain_advice
 from halfcircle.history.progress import (
     _VIEW_WORDS,
     PRACTICE_SETTING_TABLES,
@@ -21,7 +23,8 @@ from halfcircle.history.progress import (
     _settings_differ,
     _tilts_differ,
 )
-from halfcircle.history.store import History, HistoryError, _now
+from halfcircle.history.store import History
+from halfcircle.history.trend import personal_best
 
 
 class PracticeLog:
@@ -57,7 +60,7 @@ class PracticeLog:
         self.history = History(path)
         self.source = source
         self.recording_sha256 = recording_sha256
-        self.started_at = started_at or _now()
+        self.started_at = started_at or utc_now()
         self.video_path = video_path
         self.camera_tilt_deg = camera_tilt_deg
         self.settings = settings
@@ -71,7 +74,7 @@ class PracticeLog:
 
     def _read_best(self) -> None:
         before = self.started_at  # a recorded video may be dated in the past
-        self.best_before = self.history.personal_best(until=before)
+        self.best_before = personal_best(self.history, until=before)
         self.tilt_before = self.history.last_camera_tilt(before)
         self.view_before = self.history.last_view(before)
         self.settings_before = self.history.last_settings(before)
@@ -109,10 +112,20 @@ class PracticeLog:
         """Add one rep (:meth:`RepRecord.as_dict` or a ``reps.json`` entry)."""
         self._write(lambda: self.history.add_practice_reps(self._session(), [rep]))
 
-    def replace_reps(self, reps: Sequence[Mapping[str, Any]], view: str | None = None) -> None:
-        """Replace the reps written so far, e.g. by the final report's numbers."""
+    def replace_reps(
+        self,
+        reps: Sequence[Mapping[str, Any]],
+        view: str | None = None,
+        frames: tuple[int, int] | None = None,
+    ) -> None:
+        """Replace the reps written so far, e.g. by the final report's numbers.
+
+        ``frames``: the session's ``(measured, skipped)`` frame counts, when known.
+        """
         if reps or self.session_id is not None:
-            self._write(lambda: self.history.replace_practice_reps(self._session(), reps, view))
+            self._write(
+                lambda: self.history.replace_practice_reps(self._session(), reps, view, frames)
+            )
 
     def rate(self, feels: str | None, pain: int | None) -> str | None:
         """Add how the session felt; returns advice when pain rose since last session."""
@@ -120,7 +133,7 @@ class PracticeLog:
         def write() -> str | None:
             sid = self._session()
             self.history.add_rating(sid, feels, pain)
-            return self.history.pain_advice(sid)
+            return pain_advice(self.history, sid)
 
         advice = self._write(write)
         return advice if isinstance(advice, str) else None
@@ -182,13 +195,19 @@ class PracticeLog:
             )
         return lines
 
-    def finish(self, reps: Sequence[Mapping[str, Any]], view: str | None) -> list[str]:
-        """Store the session's final reps and close; returns the lines to show.
+    def finish(
+        self,
+        reps: Sequence[Mapping[str, Any]],
+        view: str | None,
+        frames: tuple[int, int] | None = None,
+    ) -> list[str]:
+        """Store the session's final reps (and frame counts) and close; the lines to show.
 
-        The lines compare the reps with the best before (:meth:`against_best`),
+        ``frames`` is ``(measured, skipped)``: the frames posed, and those the busy model
+        skipped. The lines compare the reps with the best before (:meth:`against_best`),
         followed by :attr:`problem` when the history could not be updated.
         """
-        self.replace_reps(reps, view=view)
+        self.replace_reps(reps, view=view, frames=frames)
         lines = self.against_best(reps, view)
         self.close()
         return lines if self.problem is None else [*lines, self.problem]

@@ -32,7 +32,7 @@ from halfcircle.coaching.baseline import (
     baseline_from_poses,
     baseline_kinematics_config,
 )
-from halfcircle.coaching.painmodel import PainRating, PainRules, pain_decision
+from halfcircle.coaching.painmodel import EASE_OFF, PainRating, pain_decision
 from halfcircle.errors import CameraLostError, HalfcircleError
 from halfcircle.io.capture import open_source
 from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
@@ -95,15 +95,18 @@ class GuidedBaseline:
     Attributes:
         tests: Tests to run, in order.
         state: ``calibrating``, ``instruct``, ``measuring``, ``rate_feels``,
-            ``rate_pain``, ``stopped_for_pain`` or ``done``.
+            ``rate_pain`` or ``done``.
         index: Index of the current test.
         peak_deg: Live peak of the current test (deg, in its direction).
         ratings: Answers so far (per test).
         pain_before: The pain (0-10) of the last session, if known. The pain-monitoring
-            model (:mod:`halfcircle.coaching.painmodel`) decides after each test: a rise of 1
-            is noise and the tests go on; a rise of 2 or more over the lowest pain of
-            this session (or the last session's), or pain above 5, leaves the other
-            tests for today (``stopped_for_pain``) and eases off next time.
+            model (:mod:`halfcircle.coaching.painmodel`) decides after each test against
+            the lowest pain of this session (or the last session's): a rise of 1 is
+            noise; a rise of 2 or more, or pain above 5, means easing off next time,
+            said calmly before the next test (:attr:`pain_note`). The tests are never
+            stopped for pain: the person may go on gently or finish with q.
+        pain_note: The pain model's sentence after a rating that means easing off
+            next time, else None.
         positioning: What to change so that the camera sees the person, while
             calibrating (set by the camera loop; None when fine).
     """
@@ -115,16 +118,13 @@ class GuidedBaseline:
     ratings: Ratings = field(default_factory=dict)
     pain_before: int | None = None
     positioning: str | None = None
+    pain_note: str | None = None
     _moved: bool = False
     _feels: str | None = None
-    _pain_now: int = 0
-    _pain_from: int = 0
 
     @property
     def test(self) -> str | None:
-        """The current test, None when done (or stopped for pain)."""
-        if self.state == "stopped_for_pain":
-            return None
+        """The current test, None when done."""
         return self.tests[self.index] if self.index < len(self.tests) else None
 
     def prompt(self) -> str:
@@ -134,15 +134,17 @@ class GuidedBaseline:
             return (
                 self.positioning or "Stand still, facing the camera, arms relaxed: calibrating..."
             )
-        if self.state == "stopped_for_pain":
-            decision = pain_decision([PainRating(self._pain_from, self._pain_now)])
-            said = decision.sentence if decision is not None else ""
-            return f"{said} Let's leave the other tests for today. Press q to see your results."
+        note = f"{self.pain_note} " if self.pain_note else ""
         if self.state == "done" or test is None:
-            return "Done. Press q to see your results."
+            return f"{note}Done. Press q to see your results."
         name = test.replace("_", " ")
         if self.state == "instruct":
-            return f"{name}: {TESTS[test]} Press space to start."
+            gently = (
+                "Go gently, only as far as feels fine, or press q to finish for today. "
+                if note
+                else ""
+            )
+            return f"{note}{gently}{name}: {TESTS[test]} Press space to start."
         if self.state == "measuring":
             return f"{name}: {self.peak_deg:.0f} deg. Come back to standing, or press space."
         if self.state == "rate_feels":
@@ -172,6 +174,7 @@ class GuidedBaseline:
             return
         if self.state == "instruct" and key == " ":
             self.state, self.peak_deg, self._moved = "measuring", 0.0, False
+            self.pain_note = None  # said once, before this test
         elif self.state == "measuring" and key == " ":
             self.state = "rate_feels"
         elif self.state == "rate_feels" and key in FEEL_KEYS:
@@ -183,13 +186,10 @@ class GuidedBaseline:
                 before.append(self.pain_before)
             self.ratings[test] = (self._feels, pain)
             self.index += 1
-            rules = PainRules()
-            lowest = min(before, default=pain)
-            if pain > rules.acceptable_max or pain - lowest >= rules.meaningful_rise:
-                self._pain_now, self._pain_from = pain, lowest
-                self.state = "stopped_for_pain"
-            else:
-                self.state = "instruct" if self.index < len(self.tests) else "done"
+            decision = pain_decision([PainRating(min(before, default=pain), pain)])
+            if decision is not None and decision.action == EASE_OFF:
+                self.pain_note = decision.sentence
+            self.state = "instruct" if self.index < len(self.tests) else "done"
 
     def overall(self) -> tuple[str | None, int | None]:
         """The session's rating: the highest pain, and worse if any test felt worse.

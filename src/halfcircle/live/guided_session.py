@@ -32,9 +32,18 @@ import numpy as np
 
 from halfcircle.analyze.guided_session import GuidedSession, measure_guided_session
 from halfcircle.coaching.baseline import TESTS, baseline_kinematics_config
+from halfcircle.coaching.cues import CueConfig
+from halfcircle.coaching.drillcues import DRILL_MOVEMENT, DrillCoach
 from halfcircle.coaching.guided import ASSESSMENTS, WELCOME
 from halfcircle.coaching.painmodel import PainRating
 from halfcircle.coaching.redflags import ADVICE, QUESTIONS
+from halfcircle.coaching.routine import (
+    ROUTINE_WORDS,
+    ROUTINES,
+    live_movement,
+    routine_done,
+    routine_progress,
+)
 from halfcircle.coaching.stages import STAGE_WORDS, STAGES, SetPlan
 from halfcircle.coaching.voice import SpeakerOutput, Voice, VoiceUnavailable, voice_unavailable
 from halfcircle.config import Settings
@@ -48,6 +57,7 @@ from halfcircle.live.run import default_estimator
 from halfcircle.live.ui import WindowUI
 from halfcircle.present.demo import draw_demo
 from halfcircle.present.overlay import draw_skeleton
+from halfcircle.words import join_and
 
 if TYPE_CHECKING:
     from halfcircle.coaching.voice import Voice
@@ -81,7 +91,8 @@ KEY_POINTS: Final = {
     "up, slow and smooth.",
     "half_circle": "Back on the wall, knees soft. Side, front, other side, and up, in one "
     "slow and smooth circle.",
-    "routine": "Back on the wall, knees soft. A short set of half circles, slow and smooth.",
+    "routine": "Back on the wall, knees soft. Side bends, roll-downs and half circles, each "
+    "slow and smooth.",
 }
 
 #: Channel (field of AngleSample) and sign of each assessment test.
@@ -133,6 +144,14 @@ class GuidedSessionFlow:
         assessed: The first assessment's live peaks, by test (deg).
         demo: Show the stage's demonstration during the set (``d`` toggles it); it is
             always shown before the set, with the key points.
+        cue_timing: Display time and cooldowns of the drill cues (the ``[cues]`` settings).
+        cue: The movement cue on display during a side-bend or roll-down set
+            (:class:`halfcircle.coaching.drillcues.DrillCoach`), else None.
+        routine: At the routine stage, ``warm_up`` or ``cool_down``
+            (:data:`halfcircle.coaching.routine.ROUTINES`; ``c`` switches it before the set).
+        routine_reps: The routine's reps counted live, each ``movement`` and ``side``
+            (:func:`halfcircle.coaching.routine.live_movement`); the set ends when every
+            step has its reps (the result counts them from the recording).
     """
 
     test: str = "toe_touch"
@@ -152,7 +171,13 @@ class GuidedSessionFlow:
     target_deg: float | None = None
     assessed: dict[str, float] = field(default_factory=dict)
     demo: bool = False
+    cue_timing: CueConfig = field(default_factory=CueConfig)
+    cue: str | None = None
+    routine: str = "warm_up"
+    routine_reps: list[dict[str, Any]] = field(default_factory=list)
     _moved: bool = False
+    _drill: DrillCoach | None = None
+    _path: list[tuple[float, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.first_run and self.state == "calibrating":
@@ -179,7 +204,6 @@ class GuidedSessionFlow:
         """What the screen says now."""
         test = self.current
         name = test.replace("_", " ") if test else ""
-        stage = STAGE_WORDS[self.stage]
         again = " again" if self.phase == "after" else ""
         prompts = {
             "welcome": " ".join(WELCOME) + " Press space to go on.",
@@ -191,12 +215,13 @@ class GuidedSessionFlow:
             "measuring": f"{name}: {self.peak_deg:.0f} deg. Come back to standing, or press space.",
             "rate_feels": "Compared with before the practice, it feels b better, s same, w worse?",
             "rate_pain": "Pain now, 0 (none) to 10 (worst)? Press 0-9, or t for 10.",
-            "practice_intro": f"Practice: {stage}, {self.plan.reps} reps. {KEY_POINTS[self.stage]} "
-            "Press space to start, or n for another stage.",
-            "practising": f"{stage}: rep {self.reps} of {self.plan.reps}. "
+            "practice_intro": self._intro(),
+            "practising": self._count()
             + (
                 "That's your target, no need to go further."
                 if self.at_target
+                else f"{self.cue} Press space when the set is done."
+                if self.cue
                 else (
                     f"Your target is {self.target_deg:.0f} deg. "
                     if self.target_deg is not None
@@ -212,10 +237,34 @@ class GuidedSessionFlow:
             return f"Before we start: {QUESTIONS[key]} Press y for yes, n for no."
         return prompts[self.state]
 
+    def _intro(self) -> str:
+        """What the screen says before the set: the stage, its reps and key points."""
+        if self.stage != "routine":
+            return (
+                f"Practice: {STAGE_WORDS[self.stage]}, {self.plan.reps} reps. "
+                f"{KEY_POINTS[self.stage]} Press space to start, or n for another stage."
+            )
+        other = next(r for r in ROUTINES if r != self.routine)
+        steps = join_and([s.words for s in ROUTINES[self.routine]])
+        return (
+            f"Practice: the {ROUTINE_WORDS[self.routine]}: {steps}. {KEY_POINTS['routine']} "
+            f"Press space to start, c for the {ROUTINE_WORDS[other]}, or n for another stage."
+        )
+
+    def _count(self) -> str:
+        """The count during the set: the rep of the set, or the routine's step now."""
+        if self.stage != "routine":
+            return f"{STAGE_WORDS[self.stage]}: rep {self.reps} of {self.plan.reps}. "
+        progress = routine_progress(self.routine, self.routine_reps)
+        now = next((c for c in progress if not c.complete), progress[-1])
+        return f"The {ROUTINE_WORDS[self.routine]}: {now.step.words}, {now.done} done. "
+
     def spoken(self) -> str | None:
         """What the voice says on entering the current state (None: nothing new)."""
         if self.at_target:
             return "That's your target, no need to go further."
+        if self.state == "practising" and self.cue:
+            return self.cue
         if self.state in ("measuring", "practising", "calibrating"):
             return None
         return self.prompt().replace(" deg", " degrees")
@@ -231,11 +280,25 @@ class GuidedSessionFlow:
             if self._back(name, sign * float(getattr(sample, name))):
                 self._next_test()
         elif self.state == "practising":
+            cue = self._drill.update(sample) if self._drill is not None else None
+            self.cue = cue.text if cue is not None else None
+            self._path.append((float(sample.lateral_deg), float(sample.forward_deg)))
             if self._back("inclination_deg", float(sample.inclination_deg)):
-                self.reps += 1
-                self._moved, self.peak_deg = False, 0.0
-                if self.reps >= self.plan.reps:
-                    self._start_assessment("after")
+                self._rep_done()
+
+    def _rep_done(self) -> None:
+        """A practice rep came back to upright: count it; the set ends when it is full."""
+        self.reps += 1
+        self._moved, self.peak_deg = False, 0.0
+        lat, fwd = zip(*self._path, strict=True) if self._path else ((), ())
+        self._path = []
+        if self.stage == "routine":
+            movement, side = live_movement(lat, fwd)
+            self.routine_reps.append({"movement": movement, "side": side, "complete": True})
+            if routine_done(routine_progress(self.routine, self.routine_reps)):
+                self._start_assessment("after")
+        elif self.reps >= self.plan.reps:
+            self._start_assessment("after")
 
     def _back(self, name: str, value: float) -> bool:
         """Track one excursion (its peak); True once it moved away and came back to neutral."""
@@ -285,6 +348,7 @@ class GuidedSessionFlow:
 
     def _start_assessment(self, phase: Phase) -> None:
         self.phase, self.index, self.state = phase, 0, "instruct"
+        self.cue, self._drill = None, None
         self._moved, self.peak_deg = False, 0.0
 
     def key(self, key: str) -> None:
@@ -312,11 +376,16 @@ class GuidedSessionFlow:
             else:
                 self.pain = PainRating(self.pain.before, pain)
                 self.state = "done"
+        elif self.state == "practice_intro" and key == "c" and self.stage == "routine":
+            self.routine = next(r for r in ROUTINES if r != self.routine)
         elif self.state == "practice_intro" and key == "n":
             self.stage = STAGES[(STAGES.index(self.stage) + 1) % len(STAGES)]
         elif self.state == "practice_intro" and key == " ":
             self.state, self.reps, self._moved, self.peak_deg = "practising", 0, False, 0.0
+            self.routine_reps, self._path = [], []
             self.target_deg = self.targets.get(self.stage, self._comfortable_deg())
+            movement = DRILL_MOVEMENT.get(self.stage)
+            self._drill = DrillCoach(movement, timing=self.cue_timing) if movement else None
         elif self.state == "practising" and key == " ":
             self._start_assessment("after")
         elif self.state == "practising" and key == "d":
@@ -398,6 +467,8 @@ def run_guided_session(
         ModelError: The pose model cannot be loaded.
     """
     make = estimator_factory or default_estimator
+    if settings is not None:
+        flow.cue_timing = settings.cues
     the_ui = ui if ui is not None else WindowUI("halfcircle session", no_screen=NO_SCREEN)
     frames: list[PoseFrame] = []
     stop, message, error = "end", "", None
@@ -453,6 +524,7 @@ def run_guided_session(
             target_deg=flow.target_deg,
             feels=flow.feels,
             pain=flow.pain,
+            routine=flow.routine if flow.stage == "routine" else None,
             camera_tilt_deg=camera_tilt_deg,
             settings=settings,
             camera_pitch=picture_record(picture),

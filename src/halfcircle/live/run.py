@@ -953,7 +953,11 @@ def _finish(
     progress: list[str] = []
     if log is not None:
         # the report's numbers (zero-phase filtered) replace the live ones
-        progress = log.finish(rep_dicts(analysis)[0], analysis.kinematics.view.kind)
+        progress = log.finish(
+            rep_dicts(analysis)[0],
+            analysis.kinematics.view.kind,
+            frames=(len(analysis.poses), analysis.frames_skipped),
+        )
     return LiveResult(
         out_dir=opts.out_dir,
         stop=stop,

@@ -31,6 +31,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from halfcircle.coaching.painmodel import pain_guide
+from halfcircle.history.pain import latest_pain_advice
 from halfcircle.history.progress import (
     TrendRow,
     change_margin,
@@ -41,6 +43,7 @@ from halfcircle.history.progress import (
     unit_of,
 )
 from halfcircle.history.store import History
+from halfcircle.history.trend import measure_series, trend_rows
 from halfcircle.present.cohort import AXIS_RANGES, AxisRange, axis_limits
 from halfcircle.present.glance import glance_lines
 from halfcircle.present.page import PAGE_CSS
@@ -207,7 +210,7 @@ def history_figure(history: History) -> Figure:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    series = history.series()
+    series = measure_series(history)
     ratings: dict[tuple[int, str | None], tuple[str | None, int | None]] = {
         (r["session_id"], r["test"]): (r["feels"], r["pain"]) for r in history.ratings()
     }
@@ -430,10 +433,10 @@ def plot_history(history: History, out_dir: Path) -> tuple[Path, Path]:
         for r in sorted(history.ratings(), key=lambda r: number.get(r["session_id"], 0))
     )
     # pain as a trend (the glance), and what the latest pain means, calmly: no alarm banner
-    advice = history.latest_pain_advice()
+    advice = latest_pain_advice(history)
     warning = f"<p class='advice'>{html.escape(advice)}</p>" if advice else ""
-    trend = history.trend()
-    said = glance_lines(history.series(), sessions)
+    trend = trend_rows(history)
+    said = glance_lines(measure_series(history), sessions)
     glance = "".join(f"<p class='glance'>{html.escape(line)}</p>" for line in said)
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -454,8 +457,7 @@ movement's speed: closer to 0 is smoother.</p>
 alt="each measure over the sessions, coloured by how it felt, with the pain rating"></div>
 <h2>Ratings</h2><div class="scroll"><table><tr><th>session (by date)</th><th>time (local)</th>
 <th>test</th><th>feels</th><th>pain (0-10)</th></tr>{rows}</table></div>
-<footer>halfcircle is a coaching tool, not a diagnosis. If a movement hurts more than
-usual, stop and talk to a clinician.</footer>
+<footer>halfcircle is a coaching tool, not a diagnosis. {html.escape(pain_guide())}</footer>
 </main></body></html>
 """
     page_path = out_dir / "history.html"

@@ -24,6 +24,7 @@ from halfcircle.analyze.video import (
     SCHEMA_VERSION,
     Analysis,
     Progress,
+    movement_dicts,
     rep_dicts,
     summary_dict,
     view_status,
@@ -157,7 +158,8 @@ def write_outputs(
             on_file(path.name)
 
     try:
-        reps, aborted = rep_dicts(analysis)
+        aborted = rep_dicts(analysis)[1]
+        reps = movement_dicts(analysis)
         attempt("summary", lambda p: _write_json(p, summary_dict(analysis)))
         attempt(
             "reps",

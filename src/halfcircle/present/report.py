@@ -34,6 +34,7 @@ import numpy as np
 
 from halfcircle.coaching.baseline import MDC, margin_deg
 from halfcircle.coaching.cues import record_cues
+from halfcircle.coaching.painmodel import pain_guide
 from halfcircle.coaching.scoring import ScoreConfig, points
 from halfcircle.config import changed_settings
 from halfcircle.files import replace_text
@@ -124,15 +125,15 @@ def render_report(
 
 _FOOTER: Final = (
     "<footer>halfcircle is a coaching tool, not a diagnosis. Side bend is positive to "
-    "your right; forward is positive bending forward. If a movement hurts more than "
-    "usual, stop and talk to a clinician.</footer>"
+    "your right; forward is positive bending forward. "
+    f"{html.escape(pain_guide())}</footer>"
 )
 _BASELINE_FOOTER: Final = (
     "<footer>halfcircle is a coaching tool, not a diagnosis. Each test's peak is how far "
     "you moved in that test's direction from your upright stance at the start. In the "
     "plot, side bend is positive to your right, forward is positive bending forward and "
-    "rotation is positive turning to your left. If a movement hurts more than usual, "
-    "stop and talk to a clinician.</footer>"
+    "rotation is positive turning to your left. "
+    f"{html.escape(pain_guide())}</footer>"
 )
 
 

@@ -26,6 +26,7 @@ from halfcircle.history.progress import (
     verdict,
 )
 from halfcircle.history.store import History
+from halfcircle.history.trend import measure_series
 from halfcircle.present.glance import glance_lines, short_date
 from halfcircle.present.page import PAGE_CSS
 
@@ -114,7 +115,9 @@ def write_summary(
     """
     sessions = [s for s in history.sessions() if in_range(s["started_at"], start, end)]
     ids = {s["id"] for s in sessions}
-    series = {key: [p for p in points if p[2] in ids] for key, points in history.series().items()}
+    series = {
+        key: [p for p in points if p[2] in ids] for key, points in measure_series(history).items()
+    }
     series = {k: v for k, v in series.items() if v}
     kinds = {s["id"]: s["kind"] for s in sessions}
     reps = [r for r in history.practice_reps() if r["session_id"] in ids]

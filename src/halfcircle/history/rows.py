@@ -1,0 +1,100 @@
+"""Rows written into the history, one function per table, inside a caller's transaction.
+
+Each takes the connection of an open :meth:`halfcircle.history.database.Database.transaction`
+so that a whole session (its row, measures, reps and ratings) is written at once or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from halfcircle.coaching.baseline import BaselineResult
+from halfcircle.errors import InputError
+from halfcircle.history.database import utc_now
+from halfcircle.history.progress import _finite
+
+__all__ = ["FEELINGS", "KINDS", "insert_measures", "insert_rating", "insert_reps", "insert_session"]
+
+#: Answers to "how does it feel compared with last time?".
+FEELINGS: Final = ("better", "same", "worse")
+
+#: The kinds of session the history keeps.
+KINDS: Final = ("baseline", "practice")
+
+
+def insert_session(
+    conn: sqlite3.Connection,
+    kind: str,
+    started_at: str | None = None,
+    source: str | None = None,
+    view: str | None = None,
+    height_cm: float | None = None,
+    video_path: str | None = None,
+    note: str | None = None,
+    camera_tilt_deg: float | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> int:
+    """Insert a session row (``started_at`` defaults to now, UTC); returns its id.
+
+    Raises:
+        InputError: ``kind`` is not one of :data:`KINDS`.
+    """
+    if kind not in KINDS:
+        raise InputError(f"A session is 'baseline' or 'practice', got {kind!r}.")
+    settings_json = None if settings is None else json.dumps(settings, sort_keys=True)
+    cur = conn.execute(
+        "INSERT INTO sessions (started_at, kind, source, view, height_cm, video_path, note,"
+        " camera_tilt_deg, settings_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (started_at or utc_now(), kind, source, view, height_cm, video_path, note,
+         camera_tilt_deg, settings_json),
+    )  # fmt: skip
+    return int(cur.lastrowid or 0)
+
+
+def insert_measures(
+    conn: sqlite3.Connection, session_id: int, result: BaselineResult, prefix: str = ""
+) -> None:
+    """Insert a baseline test's measures, each named ``prefix + measure`` (unit in the name)."""
+    for key, value in result.measures().items():
+        test, measure = key.split(".", 1)
+        conn.execute(
+            "INSERT INTO measures (session_id, test, measure, value, confidence, view)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (session_id, test, prefix + measure, float(value), result.confidence, result.view),
+        )
+
+
+def insert_reps(
+    conn: sqlite3.Connection, session_id: int, reps: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert practice reps: their metrics as JSON (NaN as null), numbered by ``index``."""
+    for i, rep in enumerate(reps, start=1):
+        conn.execute(
+            "INSERT INTO practice_reps (session_id, rep_index, metrics_json) VALUES (?, ?, ?)",
+            (session_id, int(rep.get("index", i) or i), json.dumps(_finite(dict(rep)))),
+        )
+
+
+def insert_rating(
+    conn: sqlite3.Connection,
+    session_id: int,
+    test: str | None,
+    feels: str | None,
+    pain: int | None,
+) -> None:
+    """Insert how a test (or, ``test`` None, the whole session) felt and the pain 0-10.
+
+    Raises:
+        InputError: ``feels`` is not one of :data:`FEELINGS`, or ``pain`` is outside 0-10.
+    """
+    if feels is not None and feels not in FEELINGS:
+        raise InputError(f"How it feels is one of {', '.join(FEELINGS)}, got {feels!r}.")
+    if pain is not None and not 0 <= pain <= 10:
+        raise InputError(f"Pain is rated 0 to 10, got {pain}.")
+    conn.execute(
+        "INSERT INTO ratings (session_id, test, feels, pain) VALUES (?, ?, ?, ?)",
+        (session_id, test, feels, pain),
+    )

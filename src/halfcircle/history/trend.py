@@ -1,0 +1,137 @@
+"""Each measure of the history over time: the series, the trend and personal bests.
+
+Baseline measures keep their names (``toe_touch.peak_deg``); each practice session
+reads as ``practice.*`` measures (:data:`PRACTICE_MEASURES`) summarised over its
+complete reps. A change is called real only beyond its margin
+(:func:`halfcircle.history.progress.change_margin`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields
+from typing import Any, Final
+
+from halfcircle.coaching.baseline import MDC
+from halfcircle.coaching.scoring import PersonalBest
+from halfcircle.history.progress import TrendRow, _is_number, change_margin, unit_of, verdict
+from halfcircle.history.store import History
+
+__all__ = ["PRACTICE_MEASURES", "measure_series", "personal_best", "trend_rows"]
+
+#: How a practice session reads in the trend: ``measure -> (rep metric, best|mean)``
+#: over its complete reps (units in the names: deg; score 0-100 in pts; SPARC is
+#: dimensionless, closer to 0 is smoother).
+PRACTICE_MEASURES: Final[dict[str, tuple[str, str]]] = {
+    "best_score_pts": ("score", "best"),
+    "peak_lateral_right_deg": ("peak_lateral_right_deg", "best"),
+    "peak_lateral_left_deg": ("peak_lateral_left_deg", "best"),
+    "peak_forward_deg": ("peak_forward_deg", "best"),
+    "smoothness_sparc": ("sparc", "mean"),
+}
+
+
+def measure_series(history: History) -> dict[str, list[tuple[str, float, int]]]:
+    """Each measure over time: ``TEST.MEASURE -> [(started_at, value, session_id)]``.
+
+    Baseline measures first, then the practice sessions' ``practice.*``
+    measures (:data:`PRACTICE_MEASURES`) for sessions with a complete rep.
+    """
+    out: dict[str, list[tuple[str, float, int]]] = {}
+    for m in history.measures():
+        out.setdefault(f"{m['test']}.{m['measure']}", []).append(
+            (m["started_at"], m["value"], m["session_id"])
+        )
+    for started_at, sid, values in _practice_summaries(history):
+        for name, value in values.items():
+            out.setdefault(f"practice.{name}", []).append((started_at, value, sid))
+    return out
+
+
+def _practice_summaries(history: History) -> list[tuple[str, int, dict[str, float]]]:
+    """Per practice session with complete reps: its :data:`PRACTICE_MEASURES`."""
+    by_session: dict[int, tuple[str, list[dict[str, Any]]]] = {}
+    for p in history.practice_reps():
+        if p["metrics"].get("complete", True):
+            entry = by_session.setdefault(p["session_id"], (p["started_at"], []))
+            entry[1].append(p["metrics"])
+    out = []
+    for sid, (started_at, reps) in by_session.items():
+        values = {}
+        for name, (metric, how) in PRACTICE_MEASURES.items():
+            vals = [float(r[metric]) for r in reps if _is_number(r.get(metric))]
+            if vals:
+                values[name] = max(vals) if how == "best" else sum(vals) / len(vals)
+        out.append((started_at, sid, values))
+    return out
+
+
+def personal_best(
+    history: History, before_session: int | None = None, until: str | None = None
+) -> PersonalBest | None:
+    """The best of every complete practice rep so far, each field its own best.
+
+    Args:
+        history: An open history.
+        before_session: Leave out this session and later ones (to compare a
+            session with what came before it).
+        until: Leave out sessions started after this ISO 8601 time (a
+            recorded video is dated by its file, which may be in the past).
+
+    Returns:
+        None when there is no complete scored rep yet.
+    """
+    best: PersonalBest | None = None
+    for p in history.practice_reps():
+        if before_session is not None and p["session_id"] >= before_session:
+            continue
+        if until is not None and p["started_at"] > until:
+            continue
+        m = p["metrics"]
+        if not m.get("complete", True) or not _is_number(m.get("score")):
+            continue
+        rep = PersonalBest(
+            **{
+                f.name: float(m[f.name]) if _is_number(m.get(f.name)) else math.nan
+                for f in fields(PersonalBest)
+            }
+        )
+        best = rep if best is None else best.merged(rep)
+    return best
+
+
+def trend_rows(history: History) -> list[TrendRow]:
+    """Per measure: first, previous and latest value and whether the change is real."""
+    by_test: dict[tuple[int, str | None], tuple[str | None, int | None]] = {
+        (r["session_id"], r["test"]): (r["feels"], r["pain"]) for r in history.ratings()
+    }
+    rows = []
+    for key, points in measure_series(history).items():
+        values = [v for _, v, _ in points]
+        prev = values[-2] if len(values) > 1 else None
+        change = values[-1] - prev if prev is not None else None
+        mdc = MDC.get(unit_of(key))  # none known for score and SPARC
+        if mdc is not None:
+            mdc = change_margin(key)  # a rotation's is its measured error
+        # how the latest session with this measure felt: the test's own rating, else
+        # the whole session's
+        latest = points[-1][2]
+        feels, pain = by_test.get((latest, key.split(".")[0])) or by_test.get(
+            (latest, None), (None, None)
+        )
+        said = verdict(key, change) if change is not None else None
+        rows.append(
+            TrendRow(
+                key=key,
+                n=len(values),
+                first=values[0],
+                previous=prev,
+                latest=values[-1],
+                change=change,
+                real=change is not None and mdc is not None and abs(change) > mdc,
+                latest_feels=feels,
+                latest_pain=pain,
+                verdict=said,
+            )
+        )
+    return rows
