@@ -262,7 +262,13 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
             return result.error.exit_code
         return EXIT_INTERRUPTED if result.stop == "interrupted" else EXIT_NOTHING_MEASURED
     out = args.out if args.out is not None else default_out_dir()
-    return _finish_session(args, result.session, out, settings, tilt, result.message, result.error)
+    session = result.session
+    if tilt is not None and args.camera_tilt is None:  # remembered, not given: said so
+        from dataclasses import replace
+
+        pitch = {"how": "remembered", "camera_tilt_deg": tilt}
+        session = replace(session, analysis=replace(session.analysis, camera_pitch=pitch))
+    return _finish_session(args, session, out, settings, tilt, result.message, result.error)
 
 
 def add_session_parser(sub: Subparsers) -> None:
