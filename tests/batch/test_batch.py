@@ -28,6 +28,7 @@ from halfcircle import __version__
 from halfcircle.analyze.video import (
     Analysis,
     analyze_poses_with_pitch,
+    movement_dicts,
     rep_dicts,
     summary_dict,
     tilt_used,
@@ -272,7 +273,10 @@ def test_outputs_match_a_single_analyze_run(scenario: Scenario, vid: str, tmp_pa
         rep_files = outside_tests(
             ref, baseline_from_poses(ref.poses, camera_tilt_deg=tilt_used(ref))
         )
-    reps, aborted = rep_dicts(rep_files)
+    # reps.json schema 2: every rep with its movement (analyze.video.movement_dicts); a
+    # baseline clip's tests are no drills there
+    drills = not is_baseline_clip(Path(vid))
+    reps, aborted = movement_dicts(rep_files, drills=drills), rep_dicts(rep_files)[1]
     got = json.loads((folder / "reps.json").read_text())
     assert got["reps"] == json.loads(json.dumps(reps))
     assert got["aborted"] == json.loads(json.dumps(aborted))
