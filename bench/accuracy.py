@@ -473,6 +473,170 @@ def compare_with_table(tables: dict[str, dict[str, Any]]) -> None:
                   f"mean {mean[0]:.2f} -> {mean[1]:.2f} ({len(pk)} peaks)")  # fmt: skip
 
 
+# ----------------------------------------------------------------------------- README
+#: The README's "How far to trust the numbers" table lies between these lines.
+README = ROOT / "README.md"
+README_MARKERS = ("<!-- trust-table -->", "<!-- /trust-table -->")
+#: Columns of the README table: the views each holds.
+README_VIEWS = {
+    "front view": ("front",),
+    "30 to 45 deg view": ("oblique",),
+    "side view": ("side",),
+    "from behind": ("back",),
+}
+#: A camera at least this far down (deg, as a user would measure it) counts as pitched.
+PITCHED_DEG = 3.0
+
+
+def _range(values: list[float], unit: str = "") -> str:
+    """``"-1.2 to +3.4"`` (or one value) of signed errors; ``""`` for none."""
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    if round(lo, 1) == round(hi, 1):
+        return f"{lo:+.1f}{unit}"
+    return f"{lo:+.1f} to {hi:+.1f}{unit}"
+
+
+def _within(values: list[float], unit: str = "") -> str:
+    """``"within 2.9"``: the largest |value|; ``""`` for none."""
+    return f"within {max(abs(v) for v in values):.1f}{unit}" if values else ""
+
+
+def _views(clips: dict[str, Any], views: tuple[str, ...]) -> dict[str, Any]:
+    return {n: r for n, r in clips.items() if r["view"] in views}
+
+
+def _pitched(table: dict[str, Any], name: str) -> bool:
+    """The clip's camera looks down by :data:`PITCHED_DEG` or more (as a user would measure)."""
+    r = table.get(TABLE_KEYS["measured"], {}).get(name)
+    return r is not None and r["camera_tilt_deg"] >= PITCHED_DEG
+
+
+def _peaks(clips: dict[str, Any], prefix: str, key: str = "") -> list[float]:
+    return [
+        p["error"]
+        for r in clips.values()
+        for p in r["peaks"]
+        if p["what"].startswith(prefix) and key in p["what"] and p["error"] == p["error"]
+    ]
+
+
+def readme_rows(table: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """The README table's rows from the regression table: what, then a cell per view column."""
+    level = table[TABLE_KEYS["level"]]
+    given = table[TABLE_KEYS["measured"]]
+    picture = table.get(TABLE_KEYS["picture"], {})
+    rows: list[tuple[str, dict[str, str]]] = []
+
+    def row(what: str, cell: Any) -> None:
+        rows.append((what, {col: cell(views) for col, views in README_VIEWS.items()}))
+
+    def means(clips: dict[str, Any], angle: str) -> list[float]:
+        return [
+            r["angles"][angle]["mean"]
+            for r in clips.values()
+            if angle in r["angles"] and r["angles"][angle].get("observable", True)
+        ]
+
+    def mean_range(clips: dict[str, Any], angle: str) -> str:
+        m = means(clips, angle)
+        if not m:
+            return "not seen (said so)" if clips and angle == "lateral_deg" else ""
+        lo, hi = f"{min(m):.1f}", f"{max(m):.1f}"
+        return lo if lo == hi else f"{lo} to {hi}"
+
+    row(
+        "side bend, mean error over a clip, camera tilt given",
+        lambda v: mean_range(_views(given, v), "lateral_deg") or "not seen (said so)",
+    )
+    row(
+        "forward bend, mean error over a clip, camera tilt given",
+        lambda v: mean_range(_views(given, v), "forward_deg"),
+    )
+    row("peaks of a rep, camera tilt given", lambda v: _within(_peaks(_views(given, v), "rep")))
+    row(
+        "rep start and end (s), complete reps found with their direction",
+        lambda v: _reps_cell(_views(given, v)),
+    )
+    pitched = {n: r for n, r in level.items() if _pitched(table, n)}
+    row(
+        f"forward peaks, camera {PITCHED_DEG:g} deg or more down, tilt not given, taken as level",
+        lambda v: _range(_peaks(_views(pitched, v), "", "forward")),
+    )
+    told = {n: r for n, r in picture.items() if _pitched(table, n)}
+    row(
+        f"forward peaks, camera {PITCHED_DEG:g} deg or more down, camera pitch not given "
+        "(told from the picture where it can be)",
+        lambda v: _range(_peaks(_views(told, v), "", "forward")),
+    )
+    row(
+        "camera pitch not given: pitch told from the picture (deg; told on / clips, error range)",
+        lambda v: _pitch_cell(_views(picture, v)),
+    )
+    row(
+        "trunk rotation peaks, tilt not given",
+        lambda v: _range(_peaks(_views(level, v), "rotation")),
+    )
+    for key, words in (("height_given", "height given"), ("no_height", "height not given")):
+        row(
+            f"fingertip-to-floor at the lowest point (cm), {words}",
+            lambda v, key=key: _range(_tips(_views(level, v), key)),
+        )  # type: ignore[misc]
+    return rows
+
+
+def _reps_cell(clips: dict[str, Any]) -> str:
+    reps = [e for r in clips.values() for e in r.get("reps", [])]
+    if not reps:
+        return ""
+    found = [e for e in reps if e["found"] and e.get("direction_ok")]
+    errs = [e[k] for e in found for k in ("start_error_s", "end_error_s")]
+    return f"{len(found)} of {len(reps)}, " + (_within(errs) if errs else "")
+
+
+def _pitch_cell(clips: dict[str, Any]) -> str:
+    pitches = [r["camera_pitch"] for r in clips.values() if "camera_pitch" in r]
+    if not pitches:
+        return ""
+    used = [p for p in pitches if p["how"] == "from the picture"]
+    errors = [p["error_deg"] for p in used]
+    cell = f"{len(used)} of {len(pitches)}"
+    if errors:
+        inside = sum(abs(p["error_deg"]) <= p["uncertainty_deg"] for p in used)
+        cell += f", {_range(errors)}, {inside} within their stated +-"
+    return cell
+
+
+def _tips(clips: dict[str, Any], key: str) -> list[float]:
+    return [
+        p["error"]
+        for r in clips.values()
+        for p in r.get("fingertip_cm", {}).get(key, {}).get("lowest", [])
+        if p["error"] == p["error"]
+    ]
+
+
+def readme_table(table: dict[str, Any]) -> str:
+    """The README's markdown table (between :data:`README_MARKERS`), from the regression table."""
+    cols = list(README_VIEWS)
+    lines = ["| what | " + " | ".join(cols) + " |", "| --- " * (len(cols) + 1) + "|"]
+    for what, cells in readme_rows(table):
+        lines.append(f"| {what} | " + " | ".join(cells[c] for c in cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_readme_table(table: dict[str, Any], readme: Path = README) -> bool:
+    """Put :func:`readme_table` between the README's markers; whether it changed."""
+    text = readme.read_text()
+    start, end = README_MARKERS
+    i, j = text.index(start) + len(start), text.index(end)
+    new = text[:i] + "\n" + readme_table(table) + text[j:]
+    if new != text:
+        readme.write_text(new)
+    return new != text
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("clips", nargs="*", help="clip names (default: every fixture clip)")
@@ -494,7 +658,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="poses with one pose slot (pose.track_one), compared with the committed table",
     )
+    ap.add_argument(
+        "--readme",
+        action="store_true",
+        help=f"only rewrite the README's table from the committed {TABLE.name} (no runs)",
+    )
     args = ap.parse_args(argv)
+    if args.readme:
+        changed = write_readme_table(json.loads(TABLE.read_text()))
+        print(f"{README.name}: {'rewritten' if changed else 'unchanged'}")
+        return 0
     if args.track_one and args.write:
         print("--track-one compares with the table; it does not write it.", file=sys.stderr)
         return 2
@@ -534,7 +707,9 @@ def main(argv: list[str] | None = None) -> int:
             **tables,
         }
         TABLE.write_text(json.dumps(table, indent=1) + "\n")
-        print(f"\nwrote {TABLE.relative_to(ROOT)} and {TEXT_TABLE.relative_to(ROOT)}")
+        write_readme_table(table)
+        print(f"\nwrote {TABLE.relative_to(ROOT)}, {TEXT_TABLE.relative_to(ROOT)} and the "
+              f"table in {README.name}")  # fmt: skip
     return 0
 
 

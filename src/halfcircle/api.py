@@ -303,7 +303,7 @@ def analyze_video(
     *,
     model: str = "full",
     progress: Callable[[int], None] | None = None,
-    camera_tilt_deg: float = 0.0,
+    camera_tilt_deg: float | None = None,
     settings: Settings | None = None,
 ) -> VideoResult:
     """Analyse one recorded video: poses, angles, reps, scores and cues.
@@ -317,8 +317,10 @@ def analyze_video(
         path: The video file.
         model: ``"lite"``, ``"full"`` or ``"heavy"``, or a path to a ``.task`` bundle.
         progress: Called with 1 after each frame (e.g. a tqdm bar's ``update``).
-        camera_tilt_deg: How far the camera looked down (deg; 0, the default,
-            is a level camera), e.g. from a phone's level app.
+        camera_tilt_deg: How far the camera looked down (deg; 0 is a level
+            camera), e.g. from a phone's level app. None (the default): told from
+            the picture where it can be (the room's straight lines), else taken as
+            level; ``summary["camera_pitch"]`` says how it was obtained.
         settings: The thresholds of every stage (:class:`halfcircle.config.Settings`,
             e.g. from :func:`halfcircle.config.load_settings`); the defaults when None.
 
@@ -328,7 +330,7 @@ def analyze_video(
     """
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.video import (
-        analyze_poses,
+        analyze_poses_with_pitch,
         extract_poses,
         frames_announced,
         note_frames_expected,
@@ -342,7 +344,7 @@ def analyze_video(
     poses, interrupted = extract_poses(path, model, progress, pose=settings.pose)
     if interrupted:
         raise KeyboardInterrupt
-    analysis = analyze_poses(poses, model, camera_tilt_deg=camera_tilt_deg, settings=settings)
+    analysis = analyze_poses_with_pitch(poses, path, camera_tilt_deg, model, settings=settings)
     return from_analysis(note_frames_expected(analysis, expected))
 
 

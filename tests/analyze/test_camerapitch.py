@@ -197,6 +197,14 @@ def test_the_summary_says_how_the_pitch_was_obtained() -> None:
     assert camera_tilt_phrase({"camera_pitch": level}) == "camera assumed level"
     given = {"camera_pitch": None, "calibration": {"camera_tilt_deg": 9.0}}
     assert camera_tilt_phrase(given) == "camera 9 deg down (as given)"
+    said = {"how": "given", "camera_tilt_deg": 9.0}
+    assert camera_tilt_phrase({"camera_pitch": said}) == "camera 9 deg down (as given)"
+    level = {"how": "given", "camera_tilt_deg": 0.0}
+    assert camera_tilt_phrase({"camera_pitch": level}) == "camera level (as given)"
+    kept = {"how": "remembered", "camera_tilt_deg": -4.0}
+    assert camera_tilt_phrase({"camera_pitch": kept}) == (
+        "camera 4 deg up (as in your last session)"
+    )
 
 
 def _forward_peak_error(analysis, name: str) -> float:  # type: ignore[no-untyped-def]

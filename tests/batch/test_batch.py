@@ -27,9 +27,11 @@ import pytest
 from halfcircle import __version__
 from halfcircle.analyze.video import (
     Analysis,
-    analyze_poses,
+    analyze_poses_with_pitch,
+    movement_dicts,
     rep_dicts,
     summary_dict,
+    tilt_used,
     write_frames_csv,
 )
 from halfcircle.batch.plan import (
@@ -179,10 +181,11 @@ def cohort(scenario: Scenario) -> dict[str, dict[str, str]]:
 
 
 def reference(name: str) -> Analysis:
-    """A single `analyze` of the fixture clip (fresh landmarker, same model)."""
+    """A single `analyze` of the fixture clip (fresh landmarker, same model, no tilt given)."""
     from halfcircle.analyze.video import frames_announced, note_frames_expected
 
-    analysis = analyze_poses(fixture_poses(name, MODEL), MODEL)
+    video = FIXTURES / f"{name}.mp4"
+    analysis = analyze_poses_with_pitch(fixture_poses(name, MODEL), video, None, MODEL)
     return note_frames_expected(analysis, frames_announced(FIXTURES / f"{name}.mp4"))
 
 
@@ -267,8 +270,13 @@ def test_outputs_match_a_single_analyze_run(scenario: Scenario, vid: str, tmp_pa
         from halfcircle.coaching.baseline import baseline_from_poses
         from halfcircle.present.report import outside_tests
 
-        rep_files = outside_tests(ref, baseline_from_poses(ref.poses))
-    reps, aborted = rep_dicts(rep_files)
+        rep_files = outside_tests(
+            ref, baseline_from_poses(ref.poses, camera_tilt_deg=tilt_used(ref))
+        )
+    # reps.json schema 2: every rep with its movement (analyze.video.movement_dicts); a
+    # baseline clip's tests are no drills there
+    drills = not is_baseline_clip(Path(vid))
+    reps, aborted = movement_dicts(rep_files, drills=drills), rep_dicts(rep_files)[1]
     got = json.loads((folder / "reps.json").read_text())
     assert got["reps"] == json.loads(json.dumps(reps))
     assert got["aborted"] == json.loads(json.dumps(aborted))
@@ -444,8 +452,9 @@ def test_a_marker_is_trusted_only_for_the_same_version_input_model_tilt_settings
     assert done()
     assert not is_done(folder, video, "0" * 64, annotate=False, baseline=False)
     assert not is_done(folder, video, sha, annotate=False, baseline=True)
-    assert marker["camera_tilt_deg"] == 0.0
+    assert marker["camera_tilt_deg"] is None  # none given: each video's picture told it
     assert not is_done(folder, video, sha, annotate=False, baseline=False, camera_tilt_deg=5.0)
+    assert not is_done(folder, video, sha, annotate=False, baseline=False, camera_tilt_deg=0.0)
     assert marker["settings"] == {}  # the batch ran with the defaults
     assert is_done(folder, video, sha, annotate=False, baseline=False, settings=Settings())
     strict = settings_from_dict({"reps": {"leave_upright_deg": 14}})
@@ -489,7 +498,7 @@ def test_a_marker_records_the_changed_settings_and_an_older_one_means_the_defaul
         "model": {"sha256": "f" * 64},
         "annotate": False,
         "baseline": False,
-        "camera_tilt_deg": 0.0,
+        "camera_tilt_deg": None,
         "settings": settings_diff(strict),
         "files": {"summary.json": 2},
     }

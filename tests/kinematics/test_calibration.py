@@ -313,3 +313,30 @@ def test_calibrate_recording_gives_none_without_a_usable_frame() -> None:
 
     seq = _clip(np.full(40, 60.0))  # bent beyond max_tilt_deg throughout
     assert calibrate_recording(seq) == (None, None)
+
+
+def test_a_tilt_told_after_the_stance_recalibrates_the_stream_as_if_given_from_the_start() -> None:
+    """StreamingKinematics.set_camera_tilt: the live picture's pitch comes after the stance."""
+    from halfcircle.kinematics.measure import StreamingKinematics
+
+    keys = [0, 40, 46, 60, 66, 99]
+    fwd = np.interp(np.arange(100), keys, [0, 0, 40, 40, 0, 0])
+    height = FAR["distance_m"] * math.tan(math.radians(12.0))
+    seq = synthetic_clip(np.zeros(100), fwd, pitch_deg=12.0, camera_height_m=height, **FAR).seq
+    given = StreamingKinematics(seq.image_size, _tilted(12.0), smooth=False)
+    later = StreamingKinematics(seq.image_size, _tilted(0.0), smooth=False)
+    a = [given.update(seq.frame(i)) for i in range(100)]
+    b = []
+    for i in range(100):
+        b.append(later.update(seq.frame(i)))
+        if later.calibration is not None and later.config.calibration.camera_tilt_deg == 0.0:
+            assert later.stance_frames  # the frames it calibrated on are kept
+            level_at_40 = later.calibration
+            later.set_camera_tilt(12.0)
+            assert later.calibration is not level_at_40
+    assert later.calibration is not None and given.calibration is not None
+    assert later.calibration.camera_tilt_deg == 12.0
+    assert b[50].forward_deg == pytest.approx(a[50].forward_deg, abs=1e-6)
+    assert b[50].forward_deg == pytest.approx(40.0, abs=0.5)
+    later.recalibrate()
+    assert later.stance_frames == () and later.calibration is None

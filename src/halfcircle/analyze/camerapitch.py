@@ -35,14 +35,18 @@ true pitch (``bench/camera_pitch.py --body``).
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.io.capture import open_source
+
+if TYPE_CHECKING:
+    from halfcircle.landmarks import PoseFrame
 
 FloatArray = NDArray[np.float64]
 
@@ -464,3 +468,176 @@ def stance_indices(start: int, stop: int, n: int = STANCE_FRAMES) -> list[int]:
     if stop <= start:
         return []
     return sorted(set(np.linspace(start, stop - 1, n).round().astype(int).tolist()))
+
+
+def pitch_used(estimate: PitchEstimate, view_kind: str | None) -> tuple[float, dict[str, Any]]:
+    """The tilt to calibrate with (deg down, 0 level) and how it was obtained, from an estimate.
+
+    The estimate is used when it is :attr:`~PitchEstimate.usable` and the view is
+    not from behind (``view_kind`` ``"back"``: there the calibration's tilt
+    correction made forward bending read worse); otherwise the camera is taken as
+    level. The record: ``how`` (``"from the picture"`` or ``"assumed level"``),
+    ``camera_tilt_deg`` used, and the estimate's fields (:meth:`PitchEstimate.to_dict`).
+    """
+    use = estimate.usable and view_kind != "back"
+    tilt = round(estimate.pitch_deg, 1) if use else 0.0
+    how = "from the picture" if use else "assumed level"
+    return tilt, {"how": how, "camera_tilt_deg": tilt, **estimate.to_dict()}
+
+
+class StanceFrames:
+    """A few recent frames of a live stream, to tell the pitch once the stance is found.
+
+    A frame is kept (as grey) at most every ``every_s`` seconds, for the last
+    ``keep_s`` seconds: a camera loop feeds each frame (:meth:`add`); once the
+    kinematics has found the calibration stance, :meth:`pitch` estimates the
+    pitch from the frames kept over it (:func:`estimate_pitch`).
+    """
+
+    def __init__(self, every_s: float = 0.2, keep_s: float = 4.0) -> None:
+        self.every_s, self.keep_s = float(every_s), float(keep_s)
+        self._frames: deque[tuple[float, NDArray[np.uint8]]] = deque()
+
+    def add(self, time_s: float, image: NDArray[np.uint8]) -> None:
+        """Keep ``image`` (BGR or grey, the frame the pose model was given) of ``time_s``."""
+        import cv2
+
+        t = float(time_s)
+        if self._frames and t - self._frames[-1][0] < self.every_s:
+            return
+        grey = image if image.ndim == 2 else cv2.cvtColor(image[..., :3], cv2.COLOR_BGR2GRAY)
+        self._frames.append((t, np.array(grey, dtype=np.uint8, copy=True)))
+        while self._frames and t - self._frames[0][0] > self.keep_s:
+            self._frames.popleft()
+
+    def clear(self) -> None:
+        """Forget the frames kept."""
+        self._frames.clear()
+
+    def images(self) -> list[NDArray[np.uint8]]:
+        """The frames kept (grey), oldest first."""
+        return [g for _, g in self._frames]
+
+    def pitch(self, stance: Sequence[PoseFrame], image_size: tuple[int, int]) -> PitchEstimate:
+        """The pitch from the frames kept over ``stance`` (its poses, in time order).
+
+        The frames from the stance's first to its last time (``every_s`` either
+        side); :data:`NO_ESTIMATE` when fewer than two were kept there.
+        """
+        if not stance:
+            return NO_ESTIMATE
+        t0 = float(stance[0].time_s) - self.every_s
+        t1 = float(stance[-1].time_s) + self.every_s
+        images = [g for t, g in self._frames if t0 <= t <= t1][-STANCE_FRAMES:]
+        if len(images) < 2:
+            return NO_ESTIMATE
+        size = np.array(image_size, dtype=np.float64)
+        pixels = np.stack([np.asarray(f.image)[:, :2] * size for f in stance])
+        return estimate_pitch(images, pixels)
+
+
+# ------------------------------------------------------------------ the guided fallback
+#: Within this many degrees of level (and sure of it) the camera counts as level.
+LEVEL_TOLERANCE_DEG: Final = 1.5
+
+#: The phone-level step, said when the picture cannot tell the pitch well enough.
+PHONE_LEVEL_STEP: Final = (
+    "Hold a phone's level app against the camera and read its tilt, then start with "
+    "--camera-tilt DEG (down positive): it is remembered for your next sessions."
+)
+
+LevelState = Literal["level", "tilted", "rough", "unknown"]
+
+
+@dataclass(frozen=True)
+class LevelGuide:
+    """What an on-screen level shows while the camera is set up (data; present/ draws it).
+
+    Attributes:
+        state: ``level`` (sure, within :data:`LEVEL_TOLERANCE_DEG`), ``tilted``
+            (sure, further off), ``rough`` (a reading, but unsure beyond
+            :data:`MAX_USABLE_UNCERTAINTY_DEG`) or ``unknown`` (no straight lines).
+        pitch_deg: The reading (deg, positive down); None when unknown.
+        uncertainty_deg: Its one-sigma uncertainty (deg); None when unknown.
+        message: One calm sentence for the person.
+    """
+
+    state: LevelState
+    pitch_deg: float | None
+    uncertainty_deg: float | None
+    message: str
+
+    @property
+    def needs_phone(self) -> bool:
+        """The picture cannot tell the pitch well enough: the phone-level step is offered."""
+        return self.state in ("rough", "unknown")
+
+
+def level_guide(estimate: PitchEstimate) -> LevelGuide:
+    """The level to show for one estimate of the camera's pitch (see :class:`LevelGuide`)."""
+    if not math.isfinite(estimate.pitch_deg):
+        return LevelGuide(
+            "unknown",
+            None,
+            None,
+            "No straight lines of the room are in view to tell the camera's tilt: turn it "
+            "towards a door frame or a corner, or level it with a phone. " + PHONE_LEVEL_STEP,
+        )
+    pitch, sigma = float(estimate.pitch_deg), float(estimate.uncertainty_deg)
+    way = "down" if pitch > 0 else "up"
+    if not estimate.usable:
+        return LevelGuide(
+            "rough",
+            pitch,
+            sigma,
+            f"The camera looks roughly {abs(pitch):.0f} deg {way} (give or take "
+            f"{sigma:.0f}), too rough to correct for. " + PHONE_LEVEL_STEP,
+        )
+    if abs(pitch) <= LEVEL_TOLERANCE_DEG:
+        return LevelGuide("level", pitch, sigma, "The camera is level. Leave it there.")
+    turn = "up" if pitch > 0 else "down"
+    return LevelGuide(
+        "tilted",
+        pitch,
+        sigma,
+        f"The camera looks {abs(pitch):.0f} deg {way}: that is taken into account, or tilt "
+        f"it {turn} a little until it reads level.",
+    )
+
+
+class LevelMeter:
+    """An on-screen level while the camera is set up: the pitch of recent frames, now and then.
+
+    :meth:`update` takes every frame with the person's pose (or None) and, at most
+    every ``every_s`` seconds, estimates the pitch from the last few frames kept
+    (:class:`StanceFrames`, the person masked out) and returns a new
+    :class:`LevelGuide`; in between it returns None (keep showing the last one).
+    The room's lines are what it reads: a moving camera shows them moving, and
+    the frames kept are those of the last ``keep_s`` seconds.
+    """
+
+    def __init__(self, every_s: float = 1.0, keep_s: float = 0.6) -> None:
+        self.every_s = float(every_s)
+        self.frames = StanceFrames(every_s=0.2, keep_s=keep_s)
+        self._last: float | None = None
+        self.guide: LevelGuide | None = None
+        self._pixels: list[FloatArray] = []
+
+    def update(
+        self, time_s: float, image: NDArray[np.uint8], pose: PoseFrame | None
+    ) -> LevelGuide | None:
+        """Feed one frame; a new guide when one was measured now, else None."""
+        t = float(time_s)
+        self.frames.add(t, image)
+        if pose is not None and pose.detected:
+            h, w = image.shape[:2]
+            self._pixels = [*self._pixels[-4:], np.asarray(pose.image)[:, :2] * (w, h)]
+        if self._last is not None and t - self._last < self.every_s:
+            return None
+        self._last = t
+        images = self.frames.images()
+        if not images:
+            return None
+        pixels = np.stack(self._pixels) if self._pixels else np.full((1, 33, 2), np.nan)
+        self.guide = level_guide(estimate_pitch(images, pixels))
+        return self.guide

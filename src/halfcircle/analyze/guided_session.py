@@ -19,11 +19,11 @@ the ratings and what they mean, and the sentences said.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from halfcircle.analyze.video import Analysis, analyze_poses, movement_dicts
+from halfcircle.analyze.video import Analysis, analyze_poses, movement_dicts, picture_tilt
 from halfcircle.coaching.baseline import BaselineRun, baseline_from_poses
 from halfcircle.coaching.guided import (
     ASSESSMENTS,
@@ -149,8 +149,10 @@ def measure_guided_session(
     pain: PainRating | None = None,
     routine: str | None = None,
     height_cm: float | None = None,
-    camera_tilt_deg: float = 0.0,
+    camera_tilt_deg: float | None = 0.0,
     settings: Settings | None = None,
+    camera_pitch: dict[str, Any] | None = None,
+    video: str | Path | None = None,
 ) -> GuidedSession:
     """Measure a recorded guided session.
 
@@ -166,12 +168,18 @@ def measure_guided_session(
         feels: How it felt after practice compared with before (better, same, worse).
         pain: Pain before and after (0-10).
         height_cm: Body height, sharpens the fingertip measures.
-        camera_tilt_deg: How far the camera looked down (deg, 0 level).
+        camera_tilt_deg: How far the camera looked down (deg, 0 level); None: not
+            given, told from ``video``'s picture where it can be
+            (:func:`halfcircle.analyze.video.picture_tilt`), else taken as level.
         settings: Every stage's settings (the defaults when None).
         routine: At the routine stage, the routine chosen
             (:data:`halfcircle.coaching.routine.ROUTINES`); None: the one the practice
             follows best. A practice of two kinds of movement or more, two reps each or
             more, is taken for the routine when no stage is given.
+        camera_pitch: How the tilt was obtained, when the caller knows
+            (:attr:`halfcircle.analyze.video.Analysis.camera_pitch`; a live
+            session's picture): its tilt is used.
+        video: The recording, for the picture's pitch.
 
     Raises:
         InputError: ``test`` or ``stage`` is not one of the known names.
@@ -180,8 +188,12 @@ def measure_guided_session(
         raise InputError(f"The assessment is one of {', '.join(ASSESSMENTS)}, not {test!r}.")
     if stage is not None and stage not in STAGES:
         raise InputError(f"The stage is one of {', '.join(STAGES)}, not {stage!r}.")
-    analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
-    run = baseline_from_poses(poses, height_cm, settings, camera_tilt_deg=camera_tilt_deg)
+    tilt, camera_pitch, pitch_note = _pitch_of(
+        poses, camera_tilt_deg, camera_pitch, video, settings
+    )
+    analysis = analyze_poses(poses, model, interrupted, tilt, settings)
+    analysis = replace(analysis, camera_pitch=camera_pitch)
+    run = baseline_from_poses(poses, height_cm, settings, camera_tilt_deg=tilt)
     # only a whole half circle is surely not an assessment: a toe touch can read as an
     # attempt that went back without crossing the front, or as an incomplete rep
     circles = [(r.start_s, r.end_s) for r in analysis.complete_reps]
@@ -206,7 +218,7 @@ def measure_guided_session(
     if target_deg is not None:
         practice = [{**d, "target_deg": round(target_deg, 1)} for d in practice]
     comparisons = tuple(compare_assessments(split.before, split.after))
-    notes = list(run.notes)
+    notes = list(run.notes) + ([pitch_note] if pitch_note else [])
     if not split.before and run.calibrated:
         notes.append(
             f"The recording does not start with the {test.replace('_', ' ')} assessment, so "
@@ -233,6 +245,23 @@ def measure_guided_session(
     )
 
 
+def _pitch_of(
+    poses: PoseSequence,
+    camera_tilt_deg: float | None,
+    camera_pitch: dict[str, Any] | None,
+    video: str | Path | None,
+    settings: Settings | None,
+) -> tuple[float, dict[str, Any], str | None]:
+    """The tilt to measure with, how it was obtained, and a note (see measure_guided_session)."""
+    if camera_pitch is not None:
+        return float(camera_pitch.get("camera_tilt_deg") or 0.0), camera_pitch, None
+    if camera_tilt_deg is not None:
+        return camera_tilt_deg, {"how": "given", "camera_tilt_deg": camera_tilt_deg}, None
+    if video is not None:
+        return picture_tilt(poses, video, settings)
+    return 0.0, {"how": "assumed level", "camera_tilt_deg": 0.0}, None
+
+
 def session_dict(session: GuidedSession) -> dict[str, Any]:
     """The facts of ``session.json`` (see the module docstring)."""
     decision = session.pain_decision
@@ -241,6 +270,7 @@ def session_dict(session: GuidedSession) -> dict[str, Any]:
             "schema_version": SCHEMA_VERSION,
             "source": session.analysis.source,
             "view": session.baseline.view,
+            "camera_pitch": getattr(session.analysis, "camera_pitch", None),
             "assessment": {
                 "test": session.test,
                 "before": [r.to_dict() for r in session.split.before],

@@ -24,7 +24,12 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.analyze.camerapitch import NO_ESTIMATE, pitch_from_video, stance_indices
+from halfcircle.analyze.camerapitch import (
+    NO_ESTIMATE,
+    pitch_from_video,
+    pitch_used,
+    stance_indices,
+)
 from halfcircle.analyze.posefile import iter_poses
 from halfcircle.coaching.baseline import segment_baseline
 from halfcircle.coaching.cues import record_cues
@@ -124,11 +129,12 @@ class Analysis:
             session's calibrate-first report, or when none was found.
         frames_skipped: Frames of the recording without a pose because they were
             skipped (a live session's busy model); ``len(poses)`` were measured.
-        camera_pitch: How the camera's pitch was obtained when none was given
-            (:func:`analyze_poses_pitch_from_picture`): ``how`` (``"from the
-            picture"`` or ``"assumed level"``), ``camera_tilt_deg`` used, and the
-            estimate's fields (:meth:`halfcircle.analyze.camerapitch.PitchEstimate.to_dict`);
-            None when a tilt was given (or remembered) or the picture not asked.
+        camera_pitch: How the camera's pitch was obtained: ``how`` (``"given"``,
+            ``"remembered"``, ``"from the picture"`` or ``"assumed level"``) and
+            ``camera_tilt_deg`` used; told from the picture
+            (:func:`analyze_poses_pitch_from_picture`), also the estimate's fields
+            (:meth:`halfcircle.analyze.camerapitch.PitchEstimate.to_dict`). None when
+            the caller did not say (:func:`analyze_poses` alone).
     """
 
     source: str
@@ -438,15 +444,13 @@ def picture_tilt(
     # from behind, turning the axes by the tilt made forward bending read worse (the
     # hc_back fixture, 6 deg down: +1.6 deg taken as level, +6.9 with the true tilt given)
     behind = calib is not None and calib.view.kind == "back"
-    use = estimate.usable and not behind
-    tilt = round(estimate.pitch_deg, 1) if use else 0.0
+    tilt, pitch = pitch_used(estimate, "back" if behind else None)
     note = None
     if behind:
         note = PITCH_BEHIND_NOTE
-    elif not use and poses.detected.any():
+    elif pitch["how"] != "from the picture" and poses.detected.any():
         note = PITCH_UNTOLD_NOTE
-    how = "from the picture" if use else "assumed level"
-    return tilt, {"how": how, "camera_tilt_deg": tilt, **estimate.to_dict()}, note
+    return tilt, pitch, note
 
 
 def analyze_poses_pitch_from_picture(
@@ -465,6 +469,44 @@ def analyze_poses_pitch_from_picture(
     analysis = analyze_poses(poses, model, interrupted, tilt, settings)
     notes = analysis.notes if note is None else (*analysis.notes, note)
     return replace(analysis, notes=notes, camera_pitch=pitch)
+
+
+#: How a camera's pitch was stated rather than told from the picture.
+StatedHow = Literal["given", "remembered"]
+
+
+def analyze_poses_with_pitch(
+    poses: PoseSequence,
+    video: str | Path,
+    camera_tilt_deg: float | None,
+    model: str = "full",
+    interrupted: bool = False,
+    settings: Settings | None = None,
+    how: StatedHow = "given",
+) -> Analysis:
+    """:func:`analyze_poses` whose result says how the camera's pitch was obtained.
+
+    ``camera_tilt_deg`` None: none was given or remembered, and the picture tells it
+    where it can (:func:`analyze_poses_pitch_from_picture`); otherwise it is used
+    and :attr:`Analysis.camera_pitch` says ``how`` it came (``"given"`` on the
+    command line or by the caller, ``"remembered"`` from the last session).
+    """
+    if camera_tilt_deg is None:
+        return analyze_poses_pitch_from_picture(poses, video, model, interrupted, settings)
+    analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
+    return replace(analysis, camera_pitch={"how": how, "camera_tilt_deg": float(camera_tilt_deg)})
+
+
+def tilt_used(analysis: Analysis) -> float:
+    """The camera tilt (deg down, 0 level) the analysis was measured with.
+
+    The one :attr:`Analysis.camera_pitch` says (given, remembered, or told from
+    the picture), else its calibration's (0 when it found no stance).
+    """
+    if analysis.camera_pitch is not None:
+        return float(analysis.camera_pitch.get("camera_tilt_deg") or 0.0)
+    calib = analysis.kinematics.calibration
+    return float(calib.camera_tilt_deg) if calib is not None else 0.0
 
 
 def analyze_video(
@@ -488,10 +530,7 @@ def analyze_video(
     poses, interrupted = extract_poses(
         video, model, progress, pose=settings.pose, mirrored=mirrored
     )
-    if camera_tilt_deg is None:
-        analysis = analyze_poses_pitch_from_picture(poses, video, model, interrupted, settings)
-    else:
-        analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
+    analysis = analyze_poses_with_pitch(poses, video, camera_tilt_deg, model, interrupted, settings)
     return note_frames_expected(analysis, expected)
 
 
@@ -528,6 +567,7 @@ def note_frames_expected(analysis: Analysis, frames_expected: int | None) -> Ana
 # ----------------------------------------------------------------------------- outputs
 def rep_dicts(analysis: Analysis) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """JSON-ready reps (complete and incomplete) and aborted attempts, with their cues."""
+
     def one(r: RepRecord) -> dict[str, Any]:
         d = json_safe(r.as_dict())
         d["cues"] = [c.text for c in record_cues(r)]
@@ -562,8 +602,9 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
 
     ``settings`` holds the settings that differ from the defaults
     (:func:`halfcircle.config.settings_diff`; ``{}`` for the defaults).
-    ``camera_pitch`` (:attr:`Analysis.camera_pitch`) is there only when no tilt
-    was given and the picture was asked.
+    ``camera_pitch`` (:attr:`Analysis.camera_pitch`) is there when the analysis
+    says how the camera's pitch was obtained (given, remembered, from the picture,
+    assumed level).
     """
     poses, kin = analysis.poses, analysis.kinematics
     complete = analysis.complete_reps
@@ -599,7 +640,7 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
             },
             "calibration": kin.calibration.to_dict() if kin.calibration is not None else None,
             "calibration_choice": analysis.stance.as_dict() if analysis.stance else None,
-            # only when the picture was asked (the summary of a given tilt is unchanged)
+            # when the caller said how (analyze_poses alone leaves it out)
             **({"camera_pitch": analysis.camera_pitch} if analysis.camera_pitch else {}),
             "settings": settings_diff(analysis.settings),
             "counts": {
@@ -652,16 +693,23 @@ def view_status(
 
 
 def camera_tilt_phrase(summary: dict[str, Any]) -> str:
-    """How the camera's tilt was obtained, ``""`` for a level camera given or assumed untold.
+    """How the camera's tilt was obtained, in words.
 
-    ``"camera 9 deg down (as given)"`` when the calibration used a given tilt;
+    ``"camera 9 deg down (as given)"`` (``"camera level (as given)"``) for a given
+    tilt; ``"camera 9 deg down (as in your last session)"`` for a remembered one;
     ``"camera about 8 deg down, from the picture (+-1.2 deg)"`` when told from the
     picture (:func:`analyze_poses_pitch_from_picture`); ``"camera assumed level"``
-    when the picture was asked and could not tell.
+    when the picture was asked and could not tell. Without ``camera_pitch`` (an
+    older summary), from the calibration's tilt: ``""`` for a level camera.
     """
     pitch = summary.get("camera_pitch")
     if pitch:
-        if pitch.get("how") == "from the picture":
+        how = pitch.get("how")
+        if how in ("given", "remembered"):
+            deg = float(pitch.get("camera_tilt_deg") or 0.0)
+            said = "(as given)" if how == "given" else "(as in your last session)"
+            return f"{tilt_words(deg) or 'camera level'} {said}"
+        if how == "from the picture":
             deg = float(pitch["camera_tilt_deg"])
             way = (
                 "level" if round(deg) == 0 else f"{abs(deg):.0f} deg {'down' if deg > 0 else 'up'}"

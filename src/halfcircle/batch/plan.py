@@ -16,7 +16,6 @@ from halfcircle.errors import HalfcircleError, InputError
 from halfcircle.models import model_path, sha256_of
 
 if TYPE_CHECKING:
-
     from halfcircle.config import Settings
 
 
@@ -142,7 +141,7 @@ def is_done(
     *,
     annotate: bool,
     baseline: bool,
-    camera_tilt_deg: float = 0.0,
+    camera_tilt_deg: float | None = None,
     settings: Settings | None = None,
     mirrored: bool = False,
 ) -> bool:
@@ -203,7 +202,8 @@ class BatchPlan:
         model: The pose model (``lite``, ``full``, ``heavy`` or a ``.task`` path).
         model_sha256: sha256 of the model bundle.
         annotate: Whether annotated videos are written.
-        camera_tilt_deg: How far the cameras looked down (deg, 0 level).
+        camera_tilt_deg: How far the cameras looked down (deg, 0 level); None: told
+            from each video's picture where it can be, else taken as level.
         settings: The thresholds of every stage (None: the defaults).
         mirrored: The videos are mirrored recordings (selfie videos), flipped back.
     """
@@ -214,7 +214,7 @@ class BatchPlan:
     model: str
     model_sha256: str
     annotate: bool
-    camera_tilt_deg: float = 0.0
+    camera_tilt_deg: float | None = None
     settings: Settings | None = None
     mirrored: bool = False
 
@@ -246,13 +246,14 @@ def plan_batch(
     *,
     model: str = "full",
     annotate: bool = True,
-    camera_tilt_deg: float = 0.0,
+    camera_tilt_deg: float | None = None,
     settings: Settings | None = None,
     mirrored: bool = False,
 ) -> BatchPlan:
     """Find the videos of a batch and which of them are already done.
 
-    ``camera_tilt_deg`` is how far every camera looked down (deg, 0 level);
+    ``camera_tilt_deg`` is how far every camera looked down (deg, 0 level; None:
+    told from each video's picture where it can be, else level);
     ``settings`` are the thresholds of every stage (None: the defaults);
     ``mirrored``: the videos are mirrored recordings. A video done with another
     tilt, other settings or the other mirroring is done again.
@@ -319,6 +320,6 @@ class VideoJob:
     model_sha256: str
     annotate: bool
     baseline: bool
-    camera_tilt_deg: float = 0.0
+    camera_tilt_deg: float | None = None
     settings: Settings | None = None
     mirrored: bool = False

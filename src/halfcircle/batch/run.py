@@ -215,7 +215,7 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
     """
     # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
     from halfcircle.analyze.video import (
-        analyze_poses,
+        analyze_poses_with_pitch,
         extract_poses,
         frames_announced,
         note_frames_expected,
@@ -246,8 +246,9 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
             raise
         if interrupted:  # a stray Ctrl-C reached the worker: never publish a partial result
             raise BatchError("The analysis of this video was interrupted.")
-        analysis = analyze_poses(
-            poses, job.model, camera_tilt_deg=job.camera_tilt_deg, settings=job.settings
+        # no tilt given: each video's picture tells it where it can
+        analysis = analyze_poses_with_pitch(
+            poses, video, job.camera_tilt_deg, job.model, settings=job.settings
         )
         analysis = note_frames_expected(analysis, expected)
         write_video_outputs(
@@ -304,6 +305,9 @@ def write_video_outputs(
         extra: More facts for ``done.json`` (worker, timings).
     """
     # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
+    from halfcircle.analyze.video import tilt_used
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
     from halfcircle.present.outputs import write_outputs
 
     t0 = time.perf_counter()
@@ -313,9 +317,8 @@ def write_video_outputs(
         tmp.mkdir(parents=True)
         run = None
         if job.baseline:
-
             run = baseline_from_poses(
-                analysis.poses, settings=job.settings, camera_tilt_deg=job.camera_tilt_deg
+                analysis.poses, settings=job.settings, camera_tilt_deg=tilt_used(analysis)
             )
         # a baseline clip's report presents its tests, not half circles
         write_outputs(analysis, tmp, annotate=job.annotate, baseline=run)
@@ -525,7 +528,7 @@ def batch(
     annotate: bool = True,
     workers: int | None = None,
     scheduler: str | None = None,
-    camera_tilt_deg: float = 0.0,
+    camera_tilt_deg: float | None = None,
     settings: Settings | None = None,
     mirrored: bool = False,
 ) -> BatchResult:

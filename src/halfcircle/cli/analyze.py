@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from halfcircle.errors import HalfcircleError, InputError, error_reason
 
 if TYPE_CHECKING:
-    from halfcircle.analyze.video import Analysis
+    from halfcircle.analyze.video import Analysis, StatedHow
     from halfcircle.config import Settings
 from halfcircle.api import add_to_history
 from halfcircle.cli.options import (
@@ -107,6 +107,7 @@ def _analyze_one(
     rating: tuple[str | None, int | None] | None = None,
     replace: bool = False,
     mirrored: bool = False,
+    tilt_how: StatedHow = "given",
 ) -> tuple[int, str]:
     """Analyse one video into ``out``; returns the exit code and the text to print.
 
@@ -117,7 +118,8 @@ def _analyze_one(
     session dated by the video's recording time (:func:`halfcircle.api.add_to_history`),
     rated with ``rating`` (feels, pain) if given. ``camera_tilt_deg`` None: none
     was given or remembered, and the picture tells it where it can
-    (:func:`halfcircle.analyze.video.analyze_poses_pitch_from_picture`).
+    (:func:`halfcircle.analyze.video.analyze_poses_pitch_from_picture`); a tilt was
+    ``tilt_how`` (given, or remembered from the last session), as the summary says.
     """
     import json
 
@@ -128,7 +130,7 @@ def _analyze_one(
         bars = _Bars(disable=as_json or None)
     try:
         analysis, interrupted = _measure_video(
-            video, model, bars, camera_tilt_deg, settings, mirrored
+            video, model, bars, camera_tilt_deg, tilt_how, settings, mirrored
         )
         unwritten, stopped = _write_results(
             analysis, out, annotate and not interrupted, bars, video.name
@@ -167,14 +169,19 @@ def _measure_video(
     model: str,
     bars: _Bars,
     camera_tilt_deg: float | None,
+    tilt_how: StatedHow,
     settings: Settings | None,
     mirrored: bool,
 ) -> tuple[Analysis, bool]:
-    """Pose every frame and analyse them; the analysis, and whether Ctrl-C stopped it."""
+    """Pose every frame and analyse them; the analysis, and whether Ctrl-C stopped it.
+
+    ``camera_tilt_deg`` None: the picture tells the pitch where it can; a tilt was
+    ``tilt_how`` (given, or remembered), as the summary says
+    (:func:`halfcircle.analyze.video.analyze_poses_with_pitch`).
+    """
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.video import (
-        analyze_poses,
-        analyze_poses_pitch_from_picture,
+        analyze_poses_with_pitch,
         extract_poses,
         frames_announced,
         note_frames_expected,
@@ -189,10 +196,9 @@ def _measure_video(
         pose=settings.pose if settings is not None else None,
         mirrored=mirrored,
     )
-    if camera_tilt_deg is None:  # not given: from the picture where it can tell
-        analysis = analyze_poses_pitch_from_picture(poses, video, model, interrupted, settings)
-    else:
-        analysis = analyze_poses(poses, model, interrupted, camera_tilt_deg, settings)
+    analysis = analyze_poses_with_pitch(
+        poses, video, camera_tilt_deg, model, interrupted, settings, tilt_how
+    )
     return note_frames_expected(analysis, total), interrupted
 
 
@@ -306,10 +312,12 @@ def _worker_sigint(signum: int, frame: Any) -> None:
 
 
 def _analyze_worker(
-    args: tuple[int, Path, Path, str, bool, bool, Path | None, float | None, Settings, bool, bool],
+    args: tuple[
+        int, Path, Path, str, bool, bool, Path | None, float | None, Settings, bool, bool, StatedHow
+    ],
 ) -> tuple[int, str]:
     index, video, out, model, annotate, as_json, history_db, tilt, settings = args[:9]
-    replace, mirrored = args[9], args[10]
+    replace, mirrored, how = args[9], args[10], args[11]
     progress = _worker.get("progress")
     if _worker.get("stop") is not None and _worker["stop"].is_set():
         return EXIT_INTERRUPTED, ""  # queued before the Ctrl-C: not started
@@ -318,7 +326,7 @@ def _analyze_worker(
     try:
         return _analyze_one(
             video, out, model, annotate, as_json, history_db, tilt, settings, bars=bars,
-            replace=replace, mirrored=mirrored,
+            replace=replace, mirrored=mirrored, tilt_how=how,
         )  # fmt: skip
     except HalfcircleError as err:
         return err.exit_code, f"halfcircle: {err}"
@@ -438,6 +446,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         rating = (args.feels, args.pain)
     tilt: float | None
     tilt, note = _camera_tilt_of(args, remembered=args.to_history)
+    how: StatedHow = "given" if args.camera_tilt is not None else "remembered"
     if args.camera_tilt is None and tilt == 0.0:
         # none given, none or a level one remembered (a history keeps 0 for sessions
         # that gave none): the picture tells it where it can
@@ -457,10 +466,11 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             rating=rating,
             replace=args.replace,
             mirrored=args.mirrored,
+            tilt_how=how,
         )
         print(text)
         return code
-    return _analyze_many(args, folders, history_db, tilt, settings)
+    return _analyze_many(args, folders, history_db, tilt, how, settings)
 
 
 def _analyze_many(
@@ -468,6 +478,7 @@ def _analyze_many(
     folders: list[tuple[Path, Path]],
     history_db: Path | None,
     tilt: float | None,
+    how: StatedHow,
     settings: Settings,
 ) -> int:
     """Several videos: one per process, both cores busy (the model uses about one each).
@@ -497,6 +508,7 @@ def _analyze_many(
             settings,
             args.replace,
             bool(args.mirrored),
+            how,
         )
         for i, (v, folder) in enumerate(folders)
     ]

@@ -31,6 +31,7 @@ from halfcircle.cli.options import (
     _height_cm,
     _require_videos,
     _settings_of,
+    _tilt_how,
 )
 from halfcircle.files import json_safe, replace_text
 from halfcircle.history.compare import baseline_before, compare
@@ -85,11 +86,11 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     tilt, note = _camera_tilt_of(args, remembered=not args.no_save)
     # none given, none or a level one remembered (a history keeps 0 for sessions that
     # gave none): recordings tell it from the picture where they can
-    from_picture = args.camera_tilt is None and tilt == 0.0 and args.source is not None
+    from_picture = _tilt_how(args, tilt) == "picture"
     if note and not from_picture:
         print(note, file=sys.stderr if args.json else sys.stdout)
     if args.source is None:
-        measured = _measure_live(args, tilt, settings)
+        measured = _measure_live(args, None if from_picture else tilt, settings)
     else:
         got = _measure_recordings(args, tilt, from_picture, settings)
         if got is None:
@@ -131,8 +132,12 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     return 0 if run.results else EXIT_NOTHING_MEASURED
 
 
-def _measure_live(args: argparse.Namespace, tilt: float, settings: Settings) -> _Measured:
-    """The guided baseline in the window, with the pain of the last session to start from."""
+def _measure_live(args: argparse.Namespace, tilt: float | None, settings: Settings) -> _Measured:
+    """The guided baseline in the window, with the pain of the last session to start from.
+
+    ``tilt`` None: none was given or remembered, and the picture tells it at the
+    calibration stance (said, and kept as the measure's ``camera_pitch``).
+    """
     # lazy: loads scipy
     from halfcircle.history.store import History, HistoryError
 
@@ -144,6 +149,14 @@ def _measure_live(args: argparse.Namespace, tilt: float, settings: Settings) -> 
         except (HistoryError, sqlite3.Error):
             pain_before = None  # an unusable history is reported where it is written
     stopped, spoken = _guided_with_voice(args, tilt, settings, pain_before)
+    if stopped.camera_pitch is not None:
+        # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+        from halfcircle.analyze.video import PITCH_UNTOLD_NOTE, camera_tilt_phrase
+
+        told = camera_tilt_phrase({"camera_pitch": stopped.camera_pitch})
+        if stopped.camera_pitch["how"] == "assumed level":
+            told += f". {PITCH_UNTOLD_NOTE.rstrip('.')}"
+        print(f"{told[0].upper()}{told[1:]}.", file=sys.stderr if args.json else sys.stdout)
     feels, pain = stopped.ratings.get(None, (args.feels, args.pain))
     return _Measured(
         stopped.run,
@@ -151,6 +164,9 @@ def _measure_live(args: argparse.Namespace, tilt: float, settings: Settings) -> 
         feels,
         pain,
         ratings=stopped.ratings,
+        pitches=[{"video": f"camera {args.camera or 0}", **stopped.camera_pitch}]
+        if stopped.camera_pitch is not None
+        else [],
         stopped=stopped,
         spoken=spoken,
     )
@@ -355,7 +371,7 @@ def _keep_unsaved_baseline(data: dict[str, object]) -> Path:
 
 
 def _guided_with_voice(
-    args: argparse.Namespace, tilt: float, settings: Settings, pain_before: int | None
+    args: argparse.Namespace, tilt: float | None, settings: Settings, pain_before: int | None
 ) -> tuple[GuidedResult, list[dict[str, Any]]]:
     """The guided baseline, its prompts spoken (speakers or ``--audio-out``); what was said."""
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice

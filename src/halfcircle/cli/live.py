@@ -21,6 +21,7 @@ from halfcircle.cli.options import (
     _history_db,
     _require_videos,
     _settings_of,
+    _tilt_how,
 )
 from halfcircle.errors import InputError
 from halfcircle.files import check_output_folder
@@ -79,12 +80,12 @@ def _cmd_live(args: argparse.Namespace) -> int:
     a_file = args.source is not None and "://" not in args.source
     _require_videos([args.source] if args.source is not None else [])
     if args.out is not None:  # said before the camera opens, not after the session
-
         check_output_folder(args.out)
     if args.record and a_file:
         print("--record keeps a camera's or a stream's video; a file source is kept as it is.")
     tilt, note = _camera_tilt_of(args, remembered=not args.no_history)
-    if note:
+    how = _tilt_how(args, tilt)
+    if note and how != "picture":
         print(note)
     rating = None
     if args.feels is not None or args.pain is not None:
@@ -108,6 +109,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
         audio_out=args.audio_out,
         mirrored=args.mirrored,
         window_size=args.window_size,
+        tilt_how=how,
     )
     result = run_live(opts)
     st = result.stats

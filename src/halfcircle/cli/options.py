@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from halfcircle.errors import InputError, VideoSourceError
 
@@ -241,17 +241,18 @@ def _add_camera_tilt_option(
 
     ``remembered``: the command (live, baseline; analyze with ``--to-history``,
     as the string says) reuses the tilt of the latest session in the history
-    when none is given (see :func:`_camera_tilt_of`); the option is then None
-    when not given.
+    when none is given (see :func:`_camera_tilt_of`). The option is None when not
+    given: the picture tells the tilt where it can
+    (:mod:`halfcircle.analyze.camerapitch`), else the camera is taken as level.
     """
-    default = "0"
+    default = "from the picture where it can tell, else 0"
     if remembered:
         when = f" {remembered}" if isinstance(remembered, str) else ""
-        default = f"the tilt of your last session{when}, else 0"
+        default = f"the tilt of your last session{when}, else {default}"
     parser.add_argument(
         "--camera-tilt",
         type=_camera_tilt,
-        default=None if remembered else 0.0,
+        default=None,
         metavar="DEG",
         help="how far the camera looks down, in degrees (negative: up), e.g. from a phone's "
         f"level app held against it; sharpens forward flexion (default: {default}; "
@@ -298,6 +299,17 @@ def _camera_tilt_of(args: argparse.Namespace, remembered: bool) -> tuple[float, 
             "(give --camera-tilt 0 if the camera is level now)."
         )
     return tilt.deg, None
+
+
+def _tilt_how(args: argparse.Namespace, tilt: float) -> Literal["given", "remembered", "picture"]:
+    """How the tilt of :func:`_camera_tilt_of` came: given, remembered, or none (``picture``).
+
+    ``picture``: none given, and none or a level one remembered (a history keeps 0
+    for sessions that gave none): the picture tells it where it can.
+    """
+    if args.camera_tilt is not None:
+        return "given"
+    return "picture" if tilt == 0.0 else "remembered"
 
 
 def _add_replace_option(parser: argparse.ArgumentParser, when: str) -> None:

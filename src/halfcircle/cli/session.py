@@ -27,6 +27,7 @@ from halfcircle.cli.options import (
     _pain,
     _require_videos,
     _settings_of,
+    _tilt_how,
 )
 from halfcircle.coaching.painmodel import PainRating
 from halfcircle.coaching.redflags import ADVICE
@@ -59,10 +60,12 @@ def _cmd_session(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_output_folder(args.out)
     tilt, note = _camera_tilt_of(args, remembered=not args.no_history)
-    if note:
+    how = _tilt_how(args, tilt)
+    if note and how != "picture":
         print(note)
+    given = None if how == "picture" else tilt  # None: the picture tells it
     if not args.headless:
-        return _session_in_window(args, settings, tilt)
+        return _session_in_window(args, settings, given)
     from tqdm import tqdm
 
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
@@ -88,10 +91,12 @@ def _cmd_session(args: argparse.Namespace) -> int:
         stage=args.stage,
         feels=args.feels,
         pain=PainRating(args.pain_before, args.pain_after),
-        camera_tilt_deg=tilt,
+        camera_tilt_deg=given,
         settings=settings,
+        camera_pitch=None if given is None else {"how": how, "camera_tilt_deg": tilt},
+        video=args.source,
     )
-    return _finish_session(args, session, args.out, settings, tilt, stop_message="")
+    return _finish_session(args, session, args.out, settings, given, stop_message="")
 
 
 def _finish_session(
@@ -99,7 +104,7 @@ def _finish_session(
     session: GuidedSession,
     out: Path,
     settings: Settings,
-    tilt: float,
+    tilt: float | None,
     stop_message: str,
     error: HalfcircleError | None = None,
 ) -> int:
@@ -110,6 +115,9 @@ def _finish_session(
     """
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.analyze.guided_session import SESSION_FILE, write_session_json
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+    from halfcircle.analyze.video import camera_tilt_phrase, summary_dict
 
     # lazy: loads scipy
     from halfcircle.config import settings_diff
@@ -131,6 +139,9 @@ def _finish_session(
     except OSError as err:  # the session's own file and the history still count
         unwritten = f"Not every report file could be written to {out} ({error_reason(err)})."
     write_session_json(session, out)
+    camera = camera_tilt_phrase(summary_dict(session.analysis))
+    if camera:
+        print(f"{camera[0].upper()}{camera[1:]}.")
     print(f"Assessment ({session.test.replace('_', ' ')}), before and after practice:")
     for line in session.sentences():
         print(f"  {line}")
@@ -188,7 +199,7 @@ def _finish_session(
     return 0 if measured else EXIT_NOTHING_MEASURED
 
 
-def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float) -> int:
+def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float | None) -> int:
     """The guided session in the live window: the test and stage remembered or proposed."""
     import time
 
@@ -250,7 +261,13 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
             return result.error.exit_code
         return EXIT_INTERRUPTED if result.stop == "interrupted" else EXIT_NOTHING_MEASURED
     out = args.out if args.out is not None else default_out_dir()
-    return _finish_session(args, result.session, out, settings, tilt, result.message, result.error)
+    session = result.session
+    if tilt is not None and args.camera_tilt is None:  # remembered, not given: said so
+        from dataclasses import replace
+
+        pitch = {"how": "remembered", "camera_tilt_deg": tilt}
+        session = replace(session, analysis=replace(session.analysis, camera_pitch=pitch))
+    return _finish_session(args, session, out, settings, tilt, result.message, result.error)
 
 
 def add_session_parser(sub: Subparsers) -> None:

@@ -75,7 +75,11 @@ from halfcircle.landmarks import LANDMARK
 __all__ = [
     "REASONS",
     "FingertipConfig",
+    "FingertipReference",
     "fingertip_floor_cm",
+    "fingertip_from_reference",
+    "fingertip_one",
+    "stance_reference",
     "stance_scale_m_per_px",
     "withheld_reason",
 ]
@@ -206,7 +210,28 @@ def stance_scale_m_per_px(
     return NOSE_HEIGHT_FRACTION * height_m / nose_px, float(height_m)
 
 
-def fingertip_floor_cm(
+@dataclass(frozen=True)
+class FingertipReference:
+    """What the calibration stance tells :func:`fingertip_from_reference` (steps 1, 2 and 4).
+
+    Attributes:
+        scale_m_per_px: Metres per pixel at the person.
+        body_m: The body height used (m): the person's, or MediaPipe's.
+        floor_row_px: Image row (px) of the floor under the feet.
+        distance_m: The camera's horizontal distance to the person (m).
+        world_k: MediaPipe's world metres to this scale.
+        focal_px: The focal length (px) of the assumed field of view.
+    """
+
+    scale_m_per_px: float
+    body_m: float
+    floor_row_px: float
+    distance_m: float
+    world_k: float
+    focal_px: float
+
+
+def stance_reference(
     image: FloatArray,
     world: FloatArray,
     visibility: FloatArray,
@@ -214,47 +239,54 @@ def fingertip_floor_cm(
     stance: BoolArray,
     height_m: float | None = None,
     config: FingertipConfig | None = None,
-) -> FloatArray:
-    """The lowest fingertip's height above the floor per frame (cm, NaN where not seen).
+) -> FingertipReference | None:
+    """The scale, floor and camera distance from the stance frames; None when it gives none.
 
-    Args:
-        image: ``(n, 33, 3)`` normalised image landmarks (x right, y down).
-        world: ``(n, 33, 3)`` world landmarks (m; x right, y down, z away from the camera).
-        visibility: ``(n, 33)`` in [0, 1].
-        image_size: ``(width, height)`` in pixels.
-        stance: ``(n,)`` frames of the quiet upright stance (the scale's).
-        height_m: The person's height (m); None takes MediaPipe's average-body scale.
-        config: Settings.
-
-    Returns:
-        ``(n,)`` cm above the floor, negative below it; NaN where the feet or
-        both hands are not seen, or the stance gives no scale.
+    Arguments as :func:`fingertip_floor_cm` (``stance`` marks the stance's frames).
     """
     cfg = config or FingertipConfig()
-    n = image.shape[0]
     w_px, h_px = float(image_size[0]), float(image_size[1])
     scale, body_m = stance_scale_m_per_px(
         image, world, visibility, image_size, stance, height_m, cfg
     )
     if not math.isfinite(scale):
-        return np.full(n, np.nan)
+        return None
     floor_rows, floor_ok = _floor_row(image, visibility, h_px, cfg)
-    sel = stance & floor_ok
-    floor = np.where(floor_ok, float(np.median(floor_rows[sel])), np.nan)
+    floor = float(np.median(floor_rows[stance & floor_ok]))
     f_px = 0.5 * max(w_px, h_px) / math.tan(math.radians(0.5 * cfg.long_side_fov_deg))
-
-    def slope(row: FloatArray) -> FloatArray:
-        """The tangent of the angle below the optical axis (taken as level) of image rows (px)."""
-        return np.asarray((row - 0.5 * h_px) / f_px, dtype=np.float64)
-
     # horizontal distance (m) from the camera to the person, from the stance: the
     # nose stands NOSE_HEIGHT_FRACTION of the body height above the floor
     sel = stance & floor_ok & (visibility[:, NOSE] >= cfg.min_visibility)
-    span = slope(floor_rows[sel]) - slope(image[sel, NOSE, 1] * h_px)
+    span = (floor_rows[sel] - 0.5 * h_px) / f_px - (image[sel, NOSE, 1] * h_px - 0.5 * h_px) / f_px
     distance = NOSE_HEIGHT_FRACTION * body_m / float(np.median(span))
     # world metres to this scale: MediaPipe's body height against the one used
     world_nose = _feet_mean(world[..., 1]) - world[:, NOSE, 1]
     world_k = body_m / (float(np.nanmedian(world_nose[stance])) / NOSE_HEIGHT_FRACTION)
+    return FingertipReference(scale, body_m, floor, distance, world_k, f_px)
+
+
+def fingertip_from_reference(
+    ref: FingertipReference,
+    image: FloatArray,
+    world: FloatArray,
+    visibility: FloatArray,
+    image_size: tuple[int, int],
+    config: FingertipConfig | None = None,
+) -> FloatArray:
+    """The lowest fingertip's height above the floor (cm) of each frame, against ``ref``.
+
+    Frames ``(n, 33, ...)`` as :func:`fingertip_floor_cm`'s, any number (one for a
+    live stream). NaN where the feet or both hands are not seen.
+    """
+    cfg = config or FingertipConfig()
+    w_px, h_px = float(image_size[0]), float(image_size[1])
+    _, floor_ok = _floor_row(image, visibility, h_px, cfg)
+    floor = np.where(floor_ok, ref.floor_row_px, np.nan)
+
+    def slope(row: FloatArray) -> FloatArray:
+        """The tangent of the angle below the optical axis (taken as level) of image rows (px)."""
+        return np.asarray((row - 0.5 * h_px) / ref.focal_px, dtype=np.float64)
+
     feet_z = _feet_mean(world[..., 2])
     inside = _inside(image)
     heights = []
@@ -269,13 +301,103 @@ def fingertip_floor_cm(
         length = np.linalg.norm(hand, axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):
             down = np.where(length > 0, np.maximum(hand[:, 1] / length, 0.0), 0.0)
-        tip_row = image[:, index, 1] * h_px + cfg.hand_offset * body_m / scale * down
-        dz = (feet_z - world[:, index, 2]) * world_k  # > 0: the hand nearer the camera
-        h = distance * slope(floor) - (distance - dz) * slope(tip_row)
+        tip_row = (
+            image[:, index, 1] * h_px + cfg.hand_offset * ref.body_m / ref.scale_m_per_px * down
+        )
+        dz = (feet_z - world[:, index, 2]) * ref.world_k  # > 0: the hand nearer the camera
+        h = ref.distance_m * slope(floor) - (ref.distance_m - dz) * slope(tip_row)
         heights.append(np.where(seen, h, np.nan))
     with np.errstate(invalid="ignore"):
         lowest = np.fmin(heights[0], heights[1])
     return np.asarray(lowest * 100.0, dtype=np.float64)
+
+
+def fingertip_one(
+    ref: FingertipReference,
+    image: FloatArray,
+    world: FloatArray,
+    visibility: FloatArray,
+    image_size: tuple[int, int],
+    config: FingertipConfig | None = None,
+) -> float:
+    """Scalar twin of :func:`fingertip_from_reference` for one frame ``(33, ...)`` (a live stream).
+
+    The same reading (cm, NaN where not seen) without the arrays' overhead.
+    """
+    cfg = config or FingertipConfig()
+    w_px, h_px = float(image_size[0]), float(image_size[1])
+    lo = cfg.min_visibility
+
+    def inside(i: int) -> bool:
+        x, y = float(image[i, 0]), float(image[i, 1])
+        return 0.0 <= x <= 1.0 and 0.0 <= y <= 1.0
+
+    n_seen, depth, n_depth = 0, 0.0, 0
+    for i in FEET.tolist():
+        if visibility[i] >= lo:
+            if not inside(i):
+                return math.nan
+            n_seen += 1 if math.isfinite(float(image[i, 1])) else 0
+        z = float(world[i, 2])
+        if math.isfinite(z):
+            depth += z
+            n_depth += 1
+    if n_seen < cfg.min_feet:
+        return math.nan
+    feet_z = depth / n_depth if n_depth else math.nan
+    floor_slope = (ref.floor_row_px - 0.5 * h_px) / ref.focal_px
+    lowest = math.nan
+    for wrist, index in HANDS:
+        if not (visibility[wrist] >= lo and visibility[index] >= lo):
+            continue
+        if not (inside(wrist) and inside(index)):
+            continue
+        hx = (float(image[index, 0]) - float(image[wrist, 0])) * w_px
+        hy = (float(image[index, 1]) - float(image[wrist, 1])) * h_px
+        length = math.hypot(hx, hy)
+        down = max(hy / length, 0.0) if length > 0 else 0.0
+        tip_row = (
+            float(image[index, 1]) * h_px + cfg.hand_offset * ref.body_m / ref.scale_m_per_px * down
+        )
+        dz = (feet_z - float(world[index, 2])) * ref.world_k
+        h = ref.distance_m * floor_slope - (ref.distance_m - dz) * (
+            (tip_row - 0.5 * h_px) / ref.focal_px
+        )
+        if not math.isnan(h) and not h >= lowest:
+            lowest = h
+    return lowest * 100.0
+
+
+def fingertip_floor_cm(
+    image: FloatArray,
+    world: FloatArray,
+    visibility: FloatArray,
+    image_size: tuple[int, int],
+    stance: BoolArray,
+    height_m: float | None = None,
+    config: FingertipConfig | None = None,
+) -> FloatArray:
+    """The lowest fingertip's height above the floor per frame (cm, NaN where not seen).
+
+    :func:`stance_reference`, then :func:`fingertip_from_reference` on every frame.
+
+    Args:
+        image: ``(n, 33, 3)`` normalised image landmarks (x right, y down).
+        world: ``(n, 33, 3)`` world landmarks (m; x right, y down, z away from the camera).
+        visibility: ``(n, 33)`` in [0, 1].
+        image_size: ``(width, height)`` in pixels.
+        stance: ``(n,)`` frames of the quiet upright stance (the scale's).
+        height_m: The person's height (m); None takes MediaPipe's average-body scale.
+        config: Settings.
+
+    Returns:
+        ``(n,)`` cm above the floor, negative below it; NaN where the feet or
+        both hands are not seen, or the stance gives no scale.
+    """
+    ref = stance_reference(image, world, visibility, image_size, stance, height_m, config)
+    if ref is None:
+        return np.full(image.shape[0], np.nan)
+    return fingertip_from_reference(ref, image, world, visibility, image_size, config)
 
 
 def withheld_reason(

@@ -34,8 +34,13 @@ Conventions (the person's left and right, never the image's):
   seen). ``pelvis_tilt_deg``: hip-line tilt from neutral, positive when the
   person's right hip drops.
 * ``knee_flexion_deg``: 0 with straight knees, mean of the visible knees.
-* ``fingertip_height_cm``: lowest index fingertip above the floor under the feet
-  (cm; mean of heels and toes), negative below it.
+* ``fingertip_height_cm``: lowest fingertip above the floor (cm), negative below
+  it: :mod:`halfcircle.kinematics.fingertip`'s estimator, scaled on the calibration
+  stance found in the same recording or stream (NaN without one, e.g. with a
+  calibration given from another session, and where the feet or hands are not
+  seen). :func:`compute_kinematics` and :class:`StreamingKinematics` fill it in;
+  :func:`measure` and :func:`measure_one` alone give MediaPipe's world-landmark
+  height, which issue #24 found reading fingertips 15.4 cm above the floor as -6 cm.
 
 The trunk vector is measured in the body frame of the
 :class:`~halfcircle.kinematics.calibration.NeutralCalibration`: its image-plane components
@@ -84,6 +89,7 @@ Two paths, one set of numbers:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 from dataclasses import dataclass, field, fields
@@ -110,6 +116,12 @@ from halfcircle.kinematics.calibration import (
     stance_features,
 )
 from halfcircle.kinematics.filters import OneEuroConfig, OneEuroFilter, lowpass_zero_phase
+from halfcircle.kinematics.fingertip import (
+    FingertipReference,
+    fingertip_from_reference,
+    fingertip_one,
+    stance_reference,
+)
 from halfcircle.kinematics.geometry import (
     L_ANKLE,
     L_FOOT,
@@ -963,6 +975,11 @@ def compute_kinematics(
             notes.append(NOTE_REVERSED)
     calib = calibration or provisional_calibration()
     raw = measure(seq.image, seq.world, seq.visibility, seq.image_size, calib, cfg)
+    # the fingertip's scale and floor come from the stance this recording was zeroed on
+    stance = (seq.time_s >= calib.start_s) & (seq.time_s <= calib.end_s) & seq.detected
+    stance &= calibration is not None
+    ref = _fingertip_reference(seq.image, seq.world, seq.visibility, seq.image_size, stance, cfg)
+    _fingertip_into(raw, ref, seq.image, seq.world, seq.visibility, seq.image_size)
     valid = (raw.pop("valid") > 0) & seq.detected
     jump_note = guard_jumps(seq.time_s, raw, valid, cfg)
     if jump_note is not None:
@@ -986,6 +1003,47 @@ def compute_kinematics(
         view=calib.view,
         notes=tuple(notes),
     )
+
+
+def _fingertip_reference(
+    image: FloatArray,
+    world: FloatArray,
+    visibility: FloatArray,
+    image_size: tuple[int, int],
+    stance: NDArray[np.bool_],
+    config: KinematicsConfig,
+) -> FingertipReference | None:
+    """The fingertip estimator's reference from the calibration stance (None without one)."""
+    if not stance.any():
+        return None
+    return stance_reference(
+        image, world, visibility, image_size, stance, config.calibration.body_height_m
+    )
+
+
+def _fingertip_into(
+    values: dict[str, Any],
+    ref: FingertipReference | None,
+    image: FloatArray,
+    world: FloatArray,
+    visibility: FloatArray,
+    image_size: tuple[int, int],
+) -> None:
+    """Put :mod:`halfcircle.kinematics.fingertip`'s reading into ``values``, in place.
+
+    Arrays (offline) or scalars (one streamed frame); NaN, with no confidence,
+    where the stance gave no reference or the feet or the hands are not seen.
+    """
+    scalar = np.ndim(values["fingertip_height_cm"]) == 0
+    if ref is None:
+        tip = np.full(1 if scalar else image.shape[0], np.nan)
+    elif scalar:
+        tip = np.array([fingertip_one(ref, image, world, visibility, image_size)])
+    else:
+        tip = fingertip_from_reference(ref, image, world, visibility, image_size)
+    conf = np.where(np.isfinite(tip), values["fingertip_conf"], 0.0)
+    values["fingertip_height_cm"] = float(tip[0]) if scalar else tip
+    values["fingertip_conf"] = float(conf[0]) if scalar else conf
 
 
 def guard_jumps(
@@ -1140,6 +1198,8 @@ class StreamingKinematics:
         self.config = config or KinematicsConfig()
         self.smooth = smooth
         self._calibration = calibration
+        self._stance: tuple[PoseFrame, ...] = ()
+        self._tip_ref: FingertipReference | None = None
         self._provisional = provisional_calibration()
         self._detector = NeutralDetector(self.config.calibration)
         self._recent: deque[tuple[float, PoseFrame]] = deque()
@@ -1157,8 +1217,32 @@ class StreamingKinematics:
         """The calibration in use, None until the neutral stance has been found."""
         return self._calibration
 
+    @property
+    def stance_frames(self) -> tuple[PoseFrame, ...]:
+        """The frames of the stance the calibration was found on (empty before it)."""
+        return self._stance
+
+    def set_camera_tilt(self, camera_tilt_deg: float) -> None:
+        """Use this camera tilt (deg down, 0 level) from now on, e.g. once the picture told it.
+
+        A calibration found on a stance is computed again from the same stance
+        frames with the new tilt (and the filters restart); a calibration given
+        at the start is kept.
+        """
+        cal = dataclasses.replace(self.config.calibration, camera_tilt_deg=float(camera_tilt_deg))
+        self.config = dataclasses.replace(self.config, calibration=cal)
+        self._detector = NeutralDetector(self.config.calibration)
+        if self._stance:
+            self._calibration = self._calibrate_on(list(self._stance))
+            for f in self._filters.values():
+                f.reset()
+            self._trunk_guard.reset()
+            self._rotation_guard.reset()
+
     def recalibrate(self) -> None:
         """Forget the calibration and look for a new quiet stance."""
+        self._stance = ()
+        self._tip_ref = None
         self._calibration = None
         self._detector = NeutralDetector(self.config.calibration)
         self._recent.clear()
@@ -1180,6 +1264,9 @@ class StreamingKinematics:
             self._rotation_guard.reset()
         calib = self._calibration or self._provisional
         values = measure_one(frame, self.image_size, calib, cfg)
+        _fingertip_into(
+            values, self._tip_ref, frame.image, frame.world, frame.visibility, self.image_size
+        )
         valid = bool(values.pop("valid") > 0) and frame.detected
         if not self._trunk_guard.accepts(t, values["lateral_deg"], values["forward_deg"]):
             for name in ("lateral_deg", "forward_deg", "inclination_deg", "phi_deg"):
@@ -1214,18 +1301,31 @@ class StreamingKinematics:
         start, stop = self._detector.window
         n_window = stop - start
         frames = [f for _, f in list(self._recent)[-n_window:]]
+        self._stance = tuple(frames)
+        self._calibration = self._calibrate_on(frames)
+        return True
+
+    def _calibrate_on(self, frames: list[PoseFrame]) -> NeutralCalibration:
+        """The calibration of these stance frames with the current settings.
+
+        Also the fingertip estimator's reference (:mod:`halfcircle.kinematics.fingertip`).
+        """
         image = np.stack([f.image for f in frames])
         world = np.stack([f.world for f in frames])
+        vis = np.stack([f.visibility for f in frames])
+        stance = np.ones(len(frames), dtype=bool)
+        self._tip_ref = _fingertip_reference(
+            image, world, vis, self.image_size, stance, self.config
+        )
         points, k = fused_points(image, world, self.image_size)
-        self._calibration = calibrate_from_points(
+        return calibrate_from_points(
             points,
             image_pixels(image, self.image_size),
             world,
             k,
             np.array([f.time_s for f in frames]),
-            cfg.calibration,
+            self.config.calibration,
         )
-        return True
 
 
 def stream_kinematics(

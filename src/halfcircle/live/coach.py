@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
+from numpy.typing import NDArray
 
+from halfcircle.analyze.camerapitch import (
+    LevelGuide,
+    LevelMeter,
+    PitchEstimate,
+    StanceFrames,
+    level_guide,
+    pitch_used,
+)
 from halfcircle.coaching.reps import RepEvent, RepRecord
 from halfcircle.coaching.session import FrameState, SessionLoop, torso_in_view
 from halfcircle.config import Settings
@@ -77,6 +86,68 @@ def positioning_advice(pose: PoseFrame | None) -> str | None:
     return None
 
 
+class PicturePitch:
+    """The camera's pitch told from the picture during a live calibration stance.
+
+    A camera loop shows it every frame it poses (:meth:`see`) until the stream
+    has calibrated; then :meth:`after` estimates the pitch from a few frames of
+    the stance (:class:`halfcircle.analyze.camerapitch.StanceFrames`) and, when the
+    picture tells it well enough, recalibrates the kinematics with it
+    (:meth:`halfcircle.kinematics.measure.StreamingKinematics.set_camera_tilt`).
+
+    Until then, an on-screen level reads the room's lines about once a second
+    (:class:`halfcircle.analyze.camerapitch.LevelMeter`), for a person who adjusts
+    the camera while getting into place.
+
+    Attributes:
+        record: How the pitch was obtained (``how``: ``"from the picture"`` or
+            ``"assumed level"``, ``camera_tilt_deg``, the estimate's fields), None
+            until the stance was found.
+        estimate: The estimate, None until then.
+        level: What the on-screen level shows now: the meter's latest reading while
+            setting up, then the stance's (its ``needs_phone`` offers the phone-level
+            step); None before the first reading.
+    """
+
+    def __init__(self) -> None:
+        self.frames = StanceFrames()
+        self.record: dict[str, Any] | None = None
+        self.estimate: PitchEstimate | None = None
+        self.meter = LevelMeter()
+        self.level: LevelGuide | None = None
+
+    def see(self, time_s: float, image: NDArray[np.uint8], pose: PoseFrame | None = None) -> None:
+        """A frame given to the pose model (kept while the stance is being looked for)."""
+        if self.record is None:
+            self.frames.add(time_s, image)
+            guide = self.meter.update(time_s, image, pose)
+            if guide is not None:
+                self.level = guide
+
+    def after(self, kinematics: StreamingKinematics) -> dict[str, Any] | None:
+        """Once ``kinematics`` has calibrated on a stance: tell the pitch (once); its record."""
+        if self.record is not None or kinematics.calibration is None:
+            return None
+        stance = kinematics.stance_frames
+        if not stance:
+            return None
+        self.estimate = self.frames.pitch(stance, kinematics.image_size)
+        self.level = level_guide(self.estimate)
+        tilt, self.record = pitch_used(self.estimate, kinematics.calibration.view.kind)
+        if tilt:
+            kinematics.set_camera_tilt(tilt)
+        self.frames.clear()
+        return self.record
+
+    def reset(self, kinematics: StreamingKinematics) -> None:
+        """Ask the picture again at the next stance (the camera may have moved)."""
+        if self.record is not None and self.record["camera_tilt_deg"]:
+            kinematics.set_camera_tilt(0.0)
+        self.record = self.estimate = self.level = None
+        self.meter = LevelMeter()
+        self.frames.clear()
+
+
 @dataclass(frozen=True)
 class CoachFrame:
     """What the coach made of one pose.
@@ -88,6 +159,8 @@ class CoachFrame:
         stage: ``position``, ``calibrate`` or ``practice``.
         message: The guidance or cue to show in large type, or None.
         rep: 1-based number of the rep in progress, 0 outside reps.
+        level: The on-screen level while the camera's pitch is asked of the picture
+            (:attr:`PicturePitch.level`), None otherwise.
     """
 
     sample: AngleSample
@@ -96,6 +169,7 @@ class CoachFrame:
     stage: Stage
     message: str | None
     rep: int
+    level: LevelGuide | None = None
 
 
 class LiveCoach:
@@ -105,6 +179,9 @@ class LiveCoach:
         image_size: ``(width, height)`` of the frames in pixels.
         camera_tilt_deg: How far the camera looks down (deg, 0 level).
         settings: The thresholds of every stage (defaults when None).
+        pitch_from_picture: No tilt was given or remembered: tell it from the
+            picture at the calibration stance (:class:`PicturePitch`; the frames
+            come with :meth:`update`).
     """
 
     def __init__(
@@ -112,8 +189,10 @@ class LiveCoach:
         image_size: tuple[int, int],
         camera_tilt_deg: float = 0.0,
         settings: Settings | None = None,
+        pitch_from_picture: bool = False,
     ) -> None:
         self.image_size = image_size
+        self.picture = PicturePitch() if pitch_from_picture else None
         self.settings = settings or Settings()
         self.kinematics = StreamingKinematics(
             image_size, self.settings.kinematics_for(camera_tilt_deg)
@@ -142,16 +221,29 @@ class LiveCoach:
         """Aborted attempts of the whole session (across resets)."""
         return self.earlier_aborted + self.loop.aborted
 
-    def update(self, pose: PoseFrame) -> CoachFrame:
-        """Measure one pose (time order) and decide what to show."""
+    @property
+    def camera_tilt_deg(self) -> float:
+        """The camera tilt the angles are measured with now (deg down, 0 level)."""
+        return float(self.kinematics.config.calibration.camera_tilt_deg)
+
+    def update(self, pose: PoseFrame, image: NDArray[np.uint8] | None = None) -> CoachFrame:
+        """Measure one pose (time order) and decide what to show.
+
+        ``image``: the frame it was posed on, which tells the camera's pitch at the
+        stance when asked (``pitch_from_picture``).
+        """
         t = float(pose.time_s)
         was_calibrated = self.calibrated
+        if self.picture is not None and image is not None:
+            self.picture.see(t, image, pose)
         sample = self.kinematics.update(pose)
         in_view = torso_in_view(pose.image[None], np.array([pose.detected]))[0]
         state = self.loop.update(sample, bool(in_view))
         self.last_time_s = t
         if self.calibrated and not was_calibrated:
             self._calibrated_at = t
+            if self.picture is not None:
+                self.picture.after(self.kinematics)
         advice = positioning_advice(pose)
         if advice is None:
             if self._positioned_since is None:
@@ -171,6 +263,9 @@ class LiveCoach:
                 and not self._moved
             ):
                 message = CALIBRATED_MESSAGE
+                level = self.picture.level if self.picture is not None else None
+                if level is not None and level.needs_phone:
+                    message = f"Calibrated. {level.message}"
         elif advice is not None:
             stage, message = "position", advice
         else:
@@ -183,7 +278,8 @@ class LiveCoach:
                 else "Hold still against the wall..."
             )
         rep = len(self.loop.records) + 1 if state.trace_from_s is not None else 0
-        return CoachFrame(sample, state, self._new_events(), stage, message, rep)
+        level = self.picture.level if self.picture is not None else None
+        return CoachFrame(sample, state, self._new_events(), stage, message, rep, level)
 
     def finish(self) -> list[RepEvent]:
         """End of the session: close a rep in progress; return its events."""
@@ -198,6 +294,8 @@ class LiveCoach:
             The events of a rep cut short by it.
         """
         self.kinematics.recalibrate()
+        if self.picture is not None:
+            self.picture.reset(self.kinematics)
         self.loop.recalibrate()
         self._calibrated_at = None
         self._moved = False

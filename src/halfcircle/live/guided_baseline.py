@@ -38,7 +38,7 @@ from halfcircle.errors import CameraLostError, HalfcircleError
 from halfcircle.io.capture import open_source
 from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
-from halfcircle.live.coach import positioning_advice
+from halfcircle.live.coach import PicturePitch, positioning_advice
 from halfcircle.live.run import default_estimator
 from halfcircle.live.ui import WindowUI
 from halfcircle.present.layout import window_layout
@@ -58,6 +58,7 @@ __all__ = [
     "Ratings",
     "draw_prompt",
     "feed_frame",
+    "picture_record",
     "run_guided_baseline",
     "say_new",
     "spoken_words",
@@ -228,6 +229,9 @@ class GuidedResult:
             source ended), ``camera_lost`` or ``interrupted`` (Ctrl-C).
         message: One plain sentence when it stopped on an error or Ctrl-C, else "".
         error: The camera error that stopped it, if any.
+        camera_pitch: How the camera's pitch was obtained when none was given: told
+            from the picture at the calibration stance, or assumed level
+            (:class:`halfcircle.live.coach.PicturePitch`); None when a tilt was given.
     """
 
     run: BaselineRun
@@ -235,6 +239,7 @@ class GuidedResult:
     stop: str
     message: str = ""
     error: HalfcircleError | None = None
+    camera_pitch: dict[str, Any] | None = None
 
 
 def run_guided_baseline(
@@ -247,7 +252,7 @@ def run_guided_baseline(
     capture_factory: CaptureFactory | None = None,
     estimator_factory: Callable[[str, Literal["video", "live"]], Any] | None = None,
     flow: GuidedBaseline | None = None,
-    camera_tilt_deg: float = 0.0,
+    camera_tilt_deg: float | None = 0.0,
     settings: Settings | None = None,
     pain_before: int | None = None,
     window_size: tuple[int, int] | None = None,
@@ -270,7 +275,9 @@ def run_guided_baseline(
         capture_factory: Stand-in for ``cv2.VideoCapture`` (tests).
         estimator_factory: Builds the pose stage from ``(model, mode)`` (tests).
         flow: The flow to drive (default: every test of :data:`TESTS`).
-        camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured.
+        camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured;
+            None: told from the picture at the calibration stance where it can be
+            (:class:`halfcircle.live.coach.PicturePitch`), else taken as level.
         settings: Kinematics and baseline settings (:class:`halfcircle.config.Settings`;
             the defaults when None).
         pain_before: The last session's pain (0-10), if known (see
@@ -292,17 +299,18 @@ def run_guided_baseline(
     )
     frames: list[PoseFrame] = []
     stop, message, error = "end", "", None
+    picture = PicturePitch() if camera_tilt_deg is None else None
     try:
         source = open_source(camera, capture_factory)
         with source, make(model, "live" if source.live else "video") as estimator:
             size, fps = source.size, source.fps
             kin = StreamingKinematics(
-                size, baseline_kinematics_config(height_cm, camera_tilt_deg, settings)
+                size, baseline_kinematics_config(height_cm, camera_tilt_deg or 0.0, settings)
             )
             said: str | None = None
             try:
                 for frame in source:
-                    poses = feed_frame(estimator, frame, source.live, kin, flow, frames)
+                    poses = feed_frame(estimator, frame, source.live, kin, flow, frames, picture)
                     said = say_new(voice, flow.spoken(), said, frame.time_s)
                     image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
                     window = the_ui.canvas_size()
@@ -337,8 +345,17 @@ def run_guided_baseline(
     poses_seen = PoseSequence.from_frames(frames, size, fps, source=source.description)
     ratings: Ratings = dict(flow.ratings)
     ratings[None] = flow.overall()
-    run = baseline_from_poses(poses_seen, height_cm, settings, camera_tilt_deg=camera_tilt_deg)
-    return GuidedResult(run, ratings, stop, message, error)
+    pitch = picture_record(picture)
+    tilt = float(pitch["camera_tilt_deg"]) if pitch is not None else camera_tilt_deg or 0.0
+    run = baseline_from_poses(poses_seen, height_cm, settings, camera_tilt_deg=tilt)
+    return GuidedResult(run, ratings, stop, message, error, pitch)
+
+
+def picture_record(picture: PicturePitch | None) -> dict[str, Any] | None:
+    """How a guided flow's pitch was obtained when none was given (None when one was)."""
+    if picture is None:
+        return None
+    return picture.record or {"how": "assumed level", "camera_tilt_deg": 0.0}
 
 
 def spoken_words(text: str) -> str:
@@ -375,24 +392,36 @@ def feed_frame(
     kin: StreamingKinematics,
     flow: GuidedFlow,
     seen: list[PoseFrame],
+    picture: PicturePitch | None = None,
 ) -> list[PoseFrame]:
     """Pose one frame and feed its poses to the kinematics and the flow; those poses.
 
     A camera's frame is submitted and the poses ready are collected (none, one or
     more); a file's frame is posed at once. The poses are appended to ``seen``;
     while the flow calibrates, it gets positioning advice from the latest pose
-    seen, once the model has answered.
+    seen, once the model has answered. ``picture``: the camera's pitch is told
+    from the frames of the calibration stance, and the kinematics recalibrated
+    with it (:class:`halfcircle.live.coach.PicturePitch`); while calibrating, a
+    picture that cannot tell it offers the phone-level step.
     """
     if live:
         estimator.submit(frame.image, frame.time_s)
         poses: list[PoseFrame] = estimator.poll()
     else:
         poses = [estimator.process(frame.image, frame.time_s)]
+    if picture is not None:
+        picture.see(frame.time_s, frame.image, seen[-1] if seen else None)
     for pose in poses:
         seen.append(pose)
         flow.update(kin.update(pose))
+        if picture is not None:
+            picture.after(kin)
     if flow.state == "calibrating" and seen:
         flow.positioning = positioning_advice(seen[-1])
+        level = picture.level if picture is not None else None
+        if flow.positioning is None and level is not None and level.needs_phone:
+            # the on-screen level: the picture cannot tell the tilt, offer the phone's
+            flow.positioning = f"Stand still, facing the camera, arms relaxed. {level.message}"
     return poses
 
 

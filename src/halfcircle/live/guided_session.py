@@ -51,10 +51,12 @@ from halfcircle.errors import CameraLostError, HalfcircleError
 from halfcircle.io.capture import open_source
 from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
+from halfcircle.live.coach import PicturePitch
 from halfcircle.live.guided_baseline import (
     FEEL_KEYS,
     draw_prompt,
     feed_frame,
+    picture_record,
     say_new,
     spoken_words,
 )
@@ -439,7 +441,7 @@ def run_guided_session(
     voice: Voice | None = None,
     capture_factory: CaptureFactory | None = None,
     estimator_factory: Callable[[str, Literal["video", "live"]], Any] | None = None,
-    camera_tilt_deg: float = 0.0,
+    camera_tilt_deg: float | None = 0.0,
     settings: Settings | None = None,
 ) -> GuidedSessionResult:
     """Run the guided session in a window; returns the session measured and the flow.
@@ -458,7 +460,9 @@ def run_guided_session(
         voice: Says each new prompt and the result (None: silent).
         capture_factory: Stand-in for ``cv2.VideoCapture`` (tests).
         estimator_factory: Builds the pose stage from ``(model, mode)`` (tests).
-        camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured.
+        camera_tilt_deg: How far the camera looks down (deg, 0 level), if measured;
+            None: told from the picture at the calibration stance where it can be,
+            else taken as level (:class:`halfcircle.live.coach.PicturePitch`).
         settings: Every stage's settings (the defaults when None).
 
     Raises:
@@ -473,16 +477,17 @@ def run_guided_session(
     stop, message, error = "end", "", None
     said: str | None = None
     image = np.zeros((480, 640, 3), np.uint8)
+    picture = PicturePitch() if camera_tilt_deg is None else None
     try:
         source = open_source(camera, capture_factory)
         with source, make(model, "live" if source.live else "video") as estimator:
             size, fps = source.size, source.fps
             kin = StreamingKinematics(
-                size, baseline_kinematics_config(None, camera_tilt_deg, settings)
+                size, baseline_kinematics_config(None, camera_tilt_deg or 0.0, settings)
             )
             try:
                 for frame in source:
-                    poses = feed_frame(estimator, frame, source.live, kin, flow, frames)
+                    poses = feed_frame(estimator, frame, source.live, kin, flow, frames, picture)
                     said = say_new(voice, flow.spoken(), said, frame.time_s)
                     image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
                     if poses:
@@ -522,6 +527,7 @@ def run_guided_session(
             routine=flow.routine if flow.stage == "routine" else None,
             camera_tilt_deg=camera_tilt_deg,
             settings=settings,
+            camera_pitch=picture_record(picture),
         )
         lines = session.sentences()
         if voice is not None:

@@ -82,6 +82,10 @@ class LiveOptions:
             ``--source``): every frame is flipped back, so that left and right
             stay the person's (``raw.mkv`` keeps the flipped-back frames).
         window_size: ``(width, height)`` of the window; None opens it full screen.
+        tilt_how: How ``camera_tilt_deg`` was obtained: ``"given"``,
+            ``"remembered"`` (from the last session), or ``"picture"``: none was,
+            and the picture tells it at the calibration stance
+            (:class:`halfcircle.live.coach.PicturePitch`).
     """
 
     source: str | int
@@ -100,6 +104,7 @@ class LiveOptions:
     audio_out: Path | None = None
     mirrored: bool = False
     window_size: tuple[int, int] | None = None
+    tilt_how: Literal["given", "remembered", "picture"] = "given"
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.analyze.video import Analysis, analyze_poses
+from halfcircle.analyze.video import PITCH_UNTOLD_NOTE, Analysis, analyze_poses
 from halfcircle.config import Settings, settings_from_dict
 from halfcircle.errors import InputError, error_reason
 from halfcircle.files import replace_text
@@ -53,7 +53,15 @@ def _build_report(opts: LiveOptions, stop: StopReason) -> tuple[Analysis, dict[s
         annotate=opts.annotate,
         camera_tilt_deg=opts.camera_tilt_deg,
         settings=opts.settings,
+        camera_pitch=stated_pitch(opts),
     )
+
+
+def stated_pitch(opts: LiveOptions) -> dict[str, Any] | None:
+    """How a session's tilt was obtained when it was given or remembered; None for the picture's."""
+    if opts.tilt_how == "picture":
+        return None
+    return {"how": opts.tilt_how, "camera_tilt_deg": float(opts.camera_tilt_deg)}
 
 
 def _report_write_error(folder: Path, err: BaseException) -> RecordWriteError:
@@ -74,6 +82,7 @@ def build_report(
     annotate: bool = True,
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
+    camera_pitch: dict[str, Any] | None = None,
 ) -> tuple[Analysis, dict[str, Path]]:
     """The same report as ``analyze``, from the poses recorded in a session folder.
 
@@ -84,7 +93,12 @@ def build_report(
     recording of a camera.
     """
     analysis, indices = session_analysis(
-        folder, model, interrupted=interrupted, camera_tilt_deg=camera_tilt_deg, settings=settings
+        folder,
+        model,
+        interrupted=interrupted,
+        camera_tilt_deg=camera_tilt_deg,
+        settings=settings,
+        camera_pitch=camera_pitch,
     )
     return analysis, write_session_outputs(analysis, folder, indices, annotate=annotate)
 
@@ -96,6 +110,7 @@ def session_analysis(
     interrupted: bool,
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
+    camera_pitch: dict[str, Any] | None = None,
 ) -> tuple[Analysis, NDArray[np.int64]]:
     """The analysis of the poses recorded in a session folder, and each pose's frame index.
 
@@ -106,7 +121,15 @@ def session_analysis(
     after a crash, the frames missing before the last posed one. A session whose
     played video was mirrored (``session.json``'s ``mirrored``) gives poses
     marked so, for the annotated video to flip its frames back too.
+    ``camera_pitch``: how the camera's tilt was obtained
+    (:attr:`~halfcircle.analyze.video.Analysis.camera_pitch`); its tilt is used.
+    When None, the picture's pitch recorded at the live calibration (the
+    ``calibrated`` event's ``camera_pitch``) is, if there is one.
     """
+    if camera_pitch is None:
+        camera_pitch = _recorded_pitch(Path(folder))
+    if camera_pitch is not None:
+        camera_tilt_deg = float(camera_pitch.get("camera_tilt_deg") or 0.0)
     poses, indices = load_poses(Path(folder))
     if (Path(folder) / SESSION_FILE).exists() and read_meta(Path(folder)).get("mirrored"):
         poses = replace(poses, mirrored=True)
@@ -126,7 +149,23 @@ def session_analysis(
         calibrate="first",
         frames_skipped=skipped,
     )
+    if camera_pitch is not None:
+        analysis = replace(analysis, camera_pitch=camera_pitch)
+        if camera_pitch.get("how") == "assumed level" and analysis.poses.detected.any():
+            analysis = replace(analysis, notes=(*analysis.notes, PITCH_UNTOLD_NOTE))
     return analysis, indices
+
+
+def _recorded_pitch(folder: Path) -> dict[str, Any] | None:
+    """The camera pitch a live session recorded when the picture told it (or None)."""
+    try:
+        events = read_events(folder)
+    except (OSError, InputError):
+        return None
+    for e in events:
+        if e.get("type") == "calibrated" and isinstance(e.get("camera_pitch"), dict):
+            return dict(e["camera_pitch"])
+    return None
 
 
 def write_session_outputs(
@@ -141,13 +180,11 @@ def write_session_outputs(
     if gaps:
         _renumber_frames_csv(paths["frames"], indices)
         if annotate and len(indices):
-
             paths["video"] = folder / "annotated.mp4"
             _write_annotated_sparse(analysis, indices, paths["video"])
             write_report(analysis, paths["report"], video=paths["video"])
     rating = session_rating(folder)
     if rating is not None and "report" in paths:  # what the person said, in their report
-
         with suppress(OSError):  # a full disk keeps the report as it is, without the rating
             page = paths["report"].read_text(encoding="utf-8")
             replace_text(paths["report"], with_rating(page, rating.feeling, rating.pain))
@@ -179,6 +216,10 @@ def rebuild_report(folder: Path, annotate: bool = True) -> tuple[Analysis, dict[
         SettingsError: ``session.json`` names settings this halfcircle does not know.
     """
     meta = read_meta(folder)
+    how = meta.get("tilt_how")
+    pitch = None
+    if how in ("given", "remembered"):
+        pitch = {"how": how, "camera_tilt_deg": float(meta.get("camera_tilt_deg", 0.0))}
     return build_report(
         folder,
         str(meta.get("model", "full")),
@@ -188,6 +229,7 @@ def rebuild_report(folder: Path, annotate: bool = True) -> tuple[Analysis, dict[
         settings=settings_from_dict(
             meta.get("settings") or {}, source=str(Path(folder) / SESSION_FILE)
         ),
+        camera_pitch=pitch,
     )
 
 

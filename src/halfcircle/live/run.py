@@ -82,6 +82,7 @@ from halfcircle.live.rebuild import (
     _interrupted,
     _report_write_error,
     session_analysis,
+    stated_pitch,
     write_session_outputs,
 )
 from halfcircle.live.record import (
@@ -306,7 +307,12 @@ class _Run:
         self.estimator = estimator
         self.rec = recorder
         self.ui = ui
-        self.coach = LiveCoach(source.size, opts.camera_tilt_deg, opts.settings)
+        self.coach = LiveCoach(
+            source.size,
+            opts.camera_tilt_deg,
+            opts.settings,
+            pitch_from_picture=opts.tilt_how == "picture",
+        )
         self.stats = LiveStats()
         self.pending: deque[_Pending] = deque()
         self.last_ms = -1
@@ -455,7 +461,7 @@ class _Run:
         self.rec.write_pose(p.index, pose)
         if self.paused:
             return
-        cf = self.coach.update(pose)
+        cf = self.coach.update(pose, p.image)
         calib = self.coach.kinematics.calibration
         view = calib.view if calib is not None else None
         self.rec.write_frame(
@@ -474,7 +480,7 @@ class _Run:
             self.status = view_status(
                 view.kind,
                 view.lateral_observable,
-                self.opts.camera_tilt_deg,
+                self.coach.camera_tilt_deg,
                 ", turn to the camera",
             )
         else:
@@ -582,7 +588,13 @@ class _Run:
                 self.log.add_rep(d)
         calib = self.coach.kinematics.calibration
         if calib is not None and not self.calibration_logged:
-            self.rec.event("calibrated", self.coach.last_time_s, calibration=calib.to_dict())
+            told = self.coach.picture.record if self.coach.picture is not None else None
+            self.rec.event(
+                "calibrated",
+                self.coach.last_time_s,
+                calibration=calib.to_dict(),
+                **({"camera_pitch": told} if told is not None else {}),
+            )
             self.calibration_logged = True
 
     # -- keys -------------------------------------------------------------------------
@@ -775,6 +787,7 @@ def run_live(
             "mirror": opts.mirror,
             "mirrored": opts.mirrored and not raw,
             "camera_tilt_deg": opts.camera_tilt_deg,
+            "tilt_how": opts.tilt_how,
             "settings": settings_diff(opts.settings),
             "fast": opts.fast,
             "headless": opts.headless,
@@ -797,7 +810,10 @@ def run_live(
                         opts.history_db,
                         source.description,
                         video_path=video if raw else None,
-                        camera_tilt_deg=opts.camera_tilt_deg,
+                        # told by the picture: not kept as given for the next session
+                        camera_tilt_deg=None
+                        if opts.tilt_how == "picture"
+                        else opts.camera_tilt_deg,
                         settings=settings_diff(opts.settings),
                     )
                 error: HalfcircleError | None = None
@@ -957,6 +973,17 @@ def _end_voice(opts: LiveOptions, run: _Run) -> Voice | None:
     return voice
 
 
+def _pitch_record(opts: LiveOptions, run: _Run) -> dict[str, Any]:
+    """How the session's camera tilt was obtained (given, remembered, or the picture's)."""
+    told = stated_pitch(opts)
+    if told is not None:
+        return told
+    picture = run.coach.picture
+    if picture is not None and picture.record is not None:
+        return picture.record
+    return {"how": "assumed level", "camera_tilt_deg": 0.0}
+
+
 def _finish(
     opts: LiveOptions,
     run: _Run,
@@ -980,6 +1007,7 @@ def _finish(
         interrupted=_interrupted(stop),
         camera_tilt_deg=opts.camera_tilt_deg,
         settings=opts.settings,
+        camera_pitch=_pitch_record(opts, run),
     )
     try:
         paths = write_session_outputs(analysis, opts.out_dir, indices, annotate=opts.annotate)
@@ -1018,5 +1046,3 @@ def _finish(
         text_ratios=dict(run.text_ratios),
         window_sizes=tuple(sorted(run.window_sizes)),
     )
-
-

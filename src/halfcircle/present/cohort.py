@@ -349,7 +349,6 @@ def _colours(people: list[str]) -> dict[str, Any]:
 def _plot_across(rows: list[dict[str, Any]]) -> bytes:
     from matplotlib.figure import Figure
 
-
     people = sorted({r["person"] or "(unknown)" for r in rows})
     colours = _colours(people)
     fig = Figure(figsize=(9, 3.6))
@@ -400,7 +399,6 @@ def _plot_across(rows: list[dict[str, Any]]) -> bytes:
 def _plot_over_time(rows: list[dict[str, Any]], measures: tuple[tuple[str, str], ...]) -> bytes:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
     from matplotlib.figure import Figure
-
 
     shown = [(col, label) for col, label in measures if any(_finite(r[col]) for r in rows)]
     people = sorted({r["person"] or "(unknown)" for r in rows})

@@ -55,7 +55,6 @@ if TYPE_CHECKING:
 EMBED_VIDEO_MAX_BYTES: Final = 25_000_000
 
 
-
 def write_report(
     analysis: Analysis,
     path: Path,
