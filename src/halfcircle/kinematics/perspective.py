@@ -86,6 +86,12 @@ MIN_SIGN_EVIDENCE: Final = 4.0
 #: turns its shoulders and shortens its image trunk, which the width ratio reads
 #: as the shoulders coming 0.2 to 0.3 trunk lengths nearer (``base_side_bends``).
 MAX_IMAGE_LATERAL_DEG: Final = 10.0
+#: Least foreshortening of the image trunk (depth in neutral trunk lengths, 0.21 =
+#: 12 deg out of the image plane) at which the evidence is used: nearer upright the
+#: frame-to-frame noise of the width ratio alone (a few hundredths of a log unit)
+#: would tip the sign and, through the perspective's size, read 15 to 20 deg of
+#: flexion in a person standing still.
+MIN_SETTLE_DEPTH: Final = 0.21
 #: Foreshortening depth (neutral trunk lengths, 0.5 = 30 deg out of the image
 #: plane) from which a frame counts towards :func:`depth_reversed`.
 REVERSAL_MIN_DEPTH: Final = 0.5
@@ -261,13 +267,15 @@ def settle_trunk_depth(
     Returns:
         ``(n, 3)``: see :func:`settle_depth_sign`, with the foreshortening of
         :func:`true_foreshortening`; only frames whose trunk stays within
-        :data:`MAX_IMAGE_LATERAL_DEG` of its neutral image direction can change.
+        :data:`MAX_IMAGE_LATERAL_DEG` of its neutral image direction, and is
+        foreshortened by at least :data:`MIN_SETTLE_DEPTH`, can change.
     """
     inplane = vectors[..., :2]
     z_fore = np.sqrt(np.maximum(1.0 - np.sum(inplane * inplane, axis=-1), 0.0))
     along = inplane @ up_image
     across = np.abs(inplane[..., 0] * up_image[1] - inplane[..., 1] * up_image[0])
     sagittal = np.degrees(np.arctan2(across, along)) <= MAX_IMAGE_LATERAL_DEG
+    sagittal &= z_fore >= MIN_SETTLE_DEPTH
     persp = -(ratio_log - neutral_ratio_log) * distance
     evidence = depth_evidence(
         z_fore,
@@ -301,6 +309,8 @@ def settle_trunk_depth_one(
     along = x * up_image[0] + y * up_image[1]
     across = abs(x * up_image[1] - y * up_image[0])
     if not math.degrees(math.atan2(across, along)) <= MAX_IMAGE_LATERAL_DEG:
+        return x, y, z
+    if not z_fore >= MIN_SETTLE_DEPTH:
         return x, y, z
     expected = DEPTH_COMPRESSION * z_fore
     var_depth = depth_noise**2 + (depth_scale_error * expected) ** 2
