@@ -103,6 +103,7 @@ from halfcircle.present.overlay import (
     OverlayInfo,
     draw_overlay,
     draw_window,
+    overlay_info,
 )
 from halfcircle.present.screens import OPEN_REPORT_KEY, EndOfSet, end_of_set
 from halfcircle.words import join_and
@@ -539,9 +540,11 @@ class _Run:
         if not self.overlay_on:
             info = OverlayInfo(cue=cf.message, help_text=help_text)
         else:
-            info = OverlayInfo(
-                lateral_deg=s.lateral_deg if ok and lateral_seen else None,
-                forward_deg=s.forward_deg if ok else None,
+            info = overlay_info(
+                s.lateral_deg,
+                s.forward_deg,
+                measured=ok,
+                lateral_observable=lateral_seen,
                 phase=cf.state.phase if cf.stage == "practice" else cf.stage,
                 reps=cf.state.reps,
                 score=cf.state.score,
@@ -642,35 +645,32 @@ class _Run:
         self.paused = False
         self.paused_s += time.perf_counter() - since  # a file's clock waits too
 
-    # -- the end ----------------------------------------------------------------------
-    def ask_rating(self) -> Rating | None:
-        """Ask how the back feels and the pain now (window only; else the one given)."""
-        if (
-            self.opts.rating is not None
-            or self.opts.headless
-            or self.ui.closed
-            or self.last_display is None
-        ):
-            return self.opts.rating
-        base = self.last_display
-        key = self.ui.ask(
-            base,
-            [
-                "How does your back feel now, compared with before?",
-                "b better     s same     w worse",
-                "Esc to skip",
-            ],
-            set(FEELINGS),
-        )
-        feeling = FEELINGS.get(key) if key is not None else None
-        digits = {ord(str(d)) for d in range(10)} | {ord("t")}
-        key = self.ui.ask(
-            base,
-            ["Pain right now, 0 (none) to 10 (worst)?", "press 0-9, or t for 10", "Enter to skip"],
-            digits,
-        )
-        pain = None if key is None else 10 if key == ord("t") else key - ord("0")
-        return Rating(feeling, pain)
+
+def _ask_rating(run: _Run) -> Rating | None:
+    """Ask how the back feels and the pain now (window only; else the one given)."""
+    if run.opts.rating is not None or run.opts.headless or run.ui.closed:
+        return run.opts.rating
+    base = run.last_display
+    if base is None:
+        return run.opts.rating
+    key = run.ui.ask(
+        base,
+        [
+            "How does your back feel now, compared with before?",
+            "b better     s same     w worse",
+            "Esc to skip",
+        ],
+        set(FEELINGS),
+    )
+    feeling = FEELINGS.get(key) if key is not None else None
+    digits = {ord(str(d)) for d in range(10)} | {ord("t")}
+    key = run.ui.ask(
+        base,
+        ["Pain right now, 0 (none) to 10 (worst)?", "press 0-9, or t for 10", "Enter to skip"],
+        digits,
+    )
+    pain = None if key is None else 10 if key == ord("t") else key - ord("0")
+    return Rating(feeling, pain)
 
 
 def pain_advice(rating: Rating | None, previous: dict[str, Any] | None) -> str | None:
@@ -753,16 +753,7 @@ def run_live(
     """
     source = open_source(opts.source, capture_factory, mirrored=opts.mirrored)
     log: PracticeLog | None = None
-    if opts.fast and source.live:
-        raise InputError(
-            "--fast needs a video file as source (--source PATH): a camera runs in real time."
-        )
-    if (Path(opts.out_dir) / SESSION_FILE).exists():
-        raise InputError(f"{opts.out_dir} already holds a session: choose a new folder for --out.")
-    if any((Path(opts.out_dir) / name).exists() for name in OUTPUT_FILES.values()):
-        raise InputError(
-            f"{opts.out_dir} already holds an analysis: choose a new folder for --out."
-        )
+    _refuse_options(opts, source.live)
     make = estimator_factory or partial(default_estimator, pose=opts.settings.pose)
     the_ui: LiveUI | None = None
     window_open = False  # kept open for the end-of-set screen
@@ -777,22 +768,7 @@ def run_live(
         video = os.path.abspath(str(source.target)) if not source.live else None
         if raw:
             video = str(Path(opts.out_dir) / RAW_VIDEO_FILE)
-        meta = {
-            "source": source.description,
-            "video": video,
-            "live": source.live,
-            "model": opts.model,
-            "image_size": list(size),
-            "fps": fps,
-            "mirror": opts.mirror,
-            "mirrored": opts.mirrored and not raw,
-            "camera_tilt_deg": opts.camera_tilt_deg,
-            "tilt_how": opts.tilt_how,
-            "settings": settings_diff(opts.settings),
-            "fast": opts.fast,
-            "headless": opts.headless,
-            "record": raw,
-        }
+        meta = _session_meta(opts, source, video, raw)
         the_ui = (
             ui
             if ui is not None
@@ -832,57 +808,12 @@ def run_live(
                     run.stop = "crashed"
                 run.unsilence()
                 recorder.raise_errors = False  # from here on, a failed write is only noted
-                stop: StopReason = run.stop or "end"
-                try:
-                    run.drain()
-                except KeyboardInterrupt:
-                    stop = "interrupted"
-                run._record_events(run.coach.finish())
-                last = run.coach.last_time_s
-                run.stream_end_s = (last if last is not None else 0.0) + 1.0 / fps
-                run.stream_end_wall = time.monotonic()
-                if run.voice is not None:
-                    run.wav = wav
-                    if wav is not None:  # the file lines up with the stream
-                        wav.duration_s = run.stream_end_s
-                    if wav is not None and not opts.headless:
-                        run.voice.flush()  # kept open: the end-of-set summary follows
-                        run.voice_kept = True
-                    else:
-                        run.voice.close()
-                    run.log_spoken(run.stream_end_s if wav is not None else math.inf)
-                if run.first_capture is not None and run.last_shown is not None:
-                    run.stats.wall_s = run.last_shown - run.first_capture
+                stop = _end_stream(run, wav, fps)
                 rating = None
                 if stop in ("end", "quit", "camera_lost", "write_failed"):
-                    rating = run.ask_rating()
-                advice = None
-                if rating is not None:
-                    # the history's word first; the sibling session folders otherwise
-                    advice = (
-                        log.rate(rating.feeling, rating.pain) if log is not None else None
-                    ) or pain_advice(rating, previous_rating(opts.out_dir))
-                    recorder.event(
-                        "rating",
-                        run.coach.last_time_s,
-                        feeling=rating.feeling,
-                        pain=rating.pain,
-                        at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    )
-                    if advice is not None and not the_ui.closed and run.last_display is not None:
-                        the_ui.ask(
-                            run.last_display,
-                            ["About your pain", *_wrap(advice), "Enter to close"],
-                            {13},
-                        )
-                if isinstance(error, RecordWriteError):
-                    message = str(error)
-                elif error is not None:
-                    message = f"{error} The session up to then is saved in {opts.out_dir}."
-                elif stop == "interrupted":
-                    message = (
-                        f"Stopped with Ctrl-C; the session up to then is saved in {opts.out_dir}."
-                    )
+                    rating = _ask_rating(run)
+                advice = _rating_advice(run, rating, log) if rating is not None else None
+                message = _stop_message(opts, stop, error)
                 recorder.event("end", run.coach.last_time_s, reason=stop, message=message)
                 recorder.finish(stop=stop, message=message, stats=run.stats.as_dict())
                 run.rating, run.advice = rating, advice
@@ -910,6 +841,101 @@ def run_live(
             the_ui.close()
             run.close_kept_voice()  # no summary was said (no report, window closed)
     return _finish(opts, run, stop, error, message, crash)
+
+
+def _refuse_options(opts: LiveOptions, live: bool) -> None:
+    """Refuse ``--fast`` with a camera, and an ``--out`` folder that holds a session already."""
+    if opts.fast and live:
+        raise InputError(
+            "--fast needs a video file as source (--source PATH): a camera runs in real time."
+        )
+    if (Path(opts.out_dir) / SESSION_FILE).exists():
+        raise InputError(f"{opts.out_dir} already holds a session: choose a new folder for --out.")
+    if any((Path(opts.out_dir) / name).exists() for name in OUTPUT_FILES.values()):
+        raise InputError(
+            f"{opts.out_dir} already holds an analysis: choose a new folder for --out."
+        )
+
+
+def _session_meta(
+    opts: LiveOptions, source: FrameSource, video: str | None, raw: bool
+) -> dict[str, Any]:
+    """What ``session.json`` keeps of how the session ran (``--rebuild`` reads it back)."""
+    return {
+        "source": source.description,
+        "video": video,
+        "live": source.live,
+        "model": opts.model,
+        "image_size": list(source.size),
+        "fps": source.fps,
+        "mirror": opts.mirror,
+        "mirrored": opts.mirrored and not raw,
+        "camera_tilt_deg": opts.camera_tilt_deg,
+        "tilt_how": opts.tilt_how,
+        "settings": settings_diff(opts.settings),
+        "fast": opts.fast,
+        "headless": opts.headless,
+        "record": raw,
+    }
+
+
+def _end_stream(run: _Run, wav: Any, fps: float) -> StopReason:
+    """Close the stream: the last poses, the last rep, the voice's file; why it stopped.
+
+    The WAV (``wav``, None without ``--audio-out``) is cut to the stream's length; with
+    a window the voice stays open for the end-of-set summary.
+    """
+    stop: StopReason = run.stop or "end"
+    try:
+        run.drain()
+    except KeyboardInterrupt:
+        stop = "interrupted"
+    run._record_events(run.coach.finish())
+    last = run.coach.last_time_s
+    run.stream_end_s = (last if last is not None else 0.0) + 1.0 / fps
+    run.stream_end_wall = time.monotonic()
+    if run.voice is not None:
+        run.wav = wav
+        if wav is not None:  # the file lines up with the stream
+            wav.duration_s = run.stream_end_s
+        if wav is not None and not run.opts.headless:
+            run.voice.flush()  # kept open: the end-of-set summary follows
+            run.voice_kept = True
+        else:
+            run.voice.close()
+        run.log_spoken(run.stream_end_s if wav is not None else math.inf)
+    if run.first_capture is not None and run.last_shown is not None:
+        run.stats.wall_s = run.last_shown - run.first_capture
+    return stop
+
+
+def _rating_advice(run: _Run, rating: Rating, log: PracticeLog | None) -> str | None:
+    """Keep the person's rating and show what the pain model makes of it (None: nothing)."""
+    # the history's word first; the sibling session folders otherwise
+    advice = (log.rate(rating.feeling, rating.pain) if log is not None else None) or pain_advice(
+        rating, previous_rating(run.opts.out_dir)
+    )
+    run.rec.event(
+        "rating",
+        run.coach.last_time_s,
+        feeling=rating.feeling,
+        pain=rating.pain,
+        at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    if advice is not None and not run.ui.closed and run.last_display is not None:
+        run.ui.ask(run.last_display, ["About your pain", *_wrap(advice), "Enter to close"], {13})
+    return advice
+
+
+def _stop_message(opts: LiveOptions, stop: StopReason, error: HalfcircleError | None) -> str:
+    """The one sentence said when the session stopped early ("" when it ran to its end)."""
+    if isinstance(error, RecordWriteError):
+        return str(error)
+    if error is not None:
+        return f"{error} The session up to then is saved in {opts.out_dir}."
+    if stop == "interrupted":
+        return f"Stopped with Ctrl-C; the session up to then is saved in {opts.out_dir}."
+    return ""
 
 
 def _finish_in_window(

@@ -34,7 +34,7 @@ from halfcircle.errors import HalfcircleError, error_reason
 from halfcircle.files import clear_outputs, replace_text
 from halfcircle.io.capture import ReadAhead, open_source
 from halfcircle.io.videowriter import H264Writer, VideoWriteError
-from halfcircle.present.overlay import OverlayInfo, draw_overlay
+from halfcircle.present.overlay import OverlayInfo, draw_overlay, overlay_info
 from halfcircle.present.report import VIDEO_SLOT, render_report, with_video
 from halfcircle.words import join_and
 
@@ -240,11 +240,11 @@ def overlay_infos(analysis: Analysis) -> list[OverlayInfo]:
         else:
             trace = np.zeros((0, 2))
         infos.append(
-            OverlayInfo(
-                lateral_deg=float(kin.lateral_deg[i])
-                if ok and kin.view.lateral_observable
-                else None,
-                forward_deg=float(kin.forward_deg[i]) if ok else None,
+            overlay_info(
+                kin.lateral_deg[i],
+                kin.forward_deg[i],
+                measured=ok,
+                lateral_observable=kin.view.lateral_observable,
                 phase=state.phase,
                 reps=state.reps,
                 score=state.score,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Final
+from typing import Any, Final
 
 import cv2
 import numpy as np
@@ -118,6 +118,33 @@ class OverlayInfo:
     latency_ms: float | None = None
     help_text: str | None = None
     from_behind: bool = False
+
+
+def overlay_info(
+    lateral_deg: float,
+    forward_deg: float,
+    *,
+    measured: bool,
+    lateral_observable: bool,
+    **shown: Any,
+) -> OverlayInfo:
+    """What the overlay shows for one frame, in the annotated video and the live window alike.
+
+    Args:
+        lateral_deg: The frame's lateral flexion (deg, positive to the person's right).
+        forward_deg: The frame's forward flexion (deg, positive in flexion).
+        measured: The frame was measured (the person seen and the trunk read).
+        lateral_observable: The view can see a side bend (not from the side).
+        **shown: The other fields of :class:`OverlayInfo` (phase, reps, cue, trace ...).
+
+    The side bend is shown only where the frame was measured and the view can see it,
+    forward flexion where the frame was measured; else their readouts are blank.
+    """
+    return OverlayInfo(
+        lateral_deg=float(lateral_deg) if measured and lateral_observable else None,
+        forward_deg=float(forward_deg) if measured else None,
+        **shown,
+    )
 
 
 def draw_overlay(
