@@ -6,6 +6,7 @@ import argparse
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from halfcircle.cli.options import (
     EXIT_INTERRUPTED,
@@ -26,42 +27,19 @@ from halfcircle.cli.options import (
 from halfcircle.errors import InputError
 from halfcircle.files import check_output_folder
 
+if TYPE_CHECKING:
+    from halfcircle.live.run import LiveResult
+
 
 def _cmd_live(args: argparse.Namespace) -> int:
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-    from halfcircle.analyze.video import text_summary
-
-    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.live.options import LiveOptions, Rating
-
-    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-    from halfcircle.live.rebuild import rebuild_report
 
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.live.run import default_out_dir, run_live
 
     if args.rebuild is not None:
-        if args.config is not None or args.set:
-            raise InputError(
-                "--rebuild uses the settings the session was recorded with (in its "
-                "session.json): leave out --config and --set."
-            )
-        analysis, paths = rebuild_report(args.rebuild, annotate=not args.no_video)
-        print(text_summary(analysis))
-        print(f"Report rebuilt in {args.rebuild}/ (open report.html).")
-        video = analysis.poses.source
-        if not args.no_video and "video" not in paths:
-            why = (
-                f"The video {video} is not there any more"
-                if video
-                else "The session kept no video (a camera without --record)"
-            )
-            old = (args.rebuild / "annotated.mp4").exists()
-            print(
-                f"{why}, so the report has no annotated video"
-                + ("; the annotated.mp4 beside it is the one from before." if old else ".")
-            )
-        return 0 if analysis.measured else EXIT_NOTHING_MEASURED
+        return _rebuild(args)
     if args.camera is not None and args.source is not None:
         raise InputError("Give either --camera or --source, not both.")
     if args.headless and args.out is None:
@@ -111,7 +89,45 @@ def _cmd_live(args: argparse.Namespace) -> int:
         window_size=args.window_size,
         tilt_how=how,
     )
-    result = run_live(opts)
+    return _say_result(run_live(opts), out)
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    """``live --rebuild DIR``: the report again from a session's crash-safe record."""
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+    from halfcircle.analyze.video import text_summary
+
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+    from halfcircle.live.rebuild import rebuild_report
+
+    if args.config is not None or args.set:
+        raise InputError(
+            "--rebuild uses the settings the session was recorded with (in its "
+            "session.json): leave out --config and --set."
+        )
+    analysis, paths = rebuild_report(args.rebuild, annotate=not args.no_video)
+    print(text_summary(analysis))
+    print(f"Report rebuilt in {args.rebuild}/ (open report.html).")
+    video = analysis.poses.source
+    if not args.no_video and "video" not in paths:
+        why = (
+            f"The video {video} is not there any more"
+            if video
+            else "The session kept no video (a camera without --record)"
+        )
+        old = (args.rebuild / "annotated.mp4").exists()
+        print(
+            f"{why}, so the report has no annotated video"
+            + ("; the annotated.mp4 beside it is the one from before." if old else ".")
+        )
+    return 0 if analysis.measured else EXIT_NOTHING_MEASURED
+
+
+def _say_result(result: LiveResult, out: Path) -> int:
+    """Print what the session measured and where it is kept; its exit code."""
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+    from halfcircle.analyze.video import text_summary
+
     st = result.stats
     if st.captured:
         print(st.frames_line())
