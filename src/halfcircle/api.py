@@ -422,6 +422,7 @@ def add_to_history(
         rep_dicts(analysis)[0],
         analysis.kinematics.view.kind,
         frames=(len(analysis.poses), analysis.frames_skipped),
+        camera_pitch=analysis.camera_pitch,
     )
     if advice is not None:
         lines.append(advice)

@@ -312,3 +312,7 @@ def test_a_pitch_told_by_the_picture_is_not_kept_as_given_for_the_next_session(
         assert pitch["how"] == "from the picture", i
     with History(db) as history:
         assert history.last_camera_tilt() is None
+        (session,) = history.sessions()  # the second replaced the first
+    # the history says how the pitch was obtained, and how sure the picture was
+    assert session["camera_pitch_how"] == "from the picture"
+    assert session["camera_pitch_uncertainty_deg"] == pitch["uncertainty_deg"]

@@ -611,3 +611,33 @@ def test_frame_counts_are_never_negative(tmp_path: Path) -> None:
         with pytest.raises(InputError, match="never negative"):
             h.replace_practice_reps(sid, [_rep(1, 70, 40)], frames=(10, -1))
         assert h.sessions()[-1]["frames_measured"] is None  # nothing half-written
+
+
+@pytest.mark.parametrize(
+    ("pitch", "kept"),
+    [
+        (
+            {"how": "from the picture", "camera_tilt_deg": 8.4, "uncertainty_deg": 0.6},
+            ("from the picture", 0.6),
+        ),
+        ({"how": "given", "camera_tilt_deg": 5.0}, ("given", None)),
+        (
+            {"how": "assumed level", "camera_tilt_deg": 0.0, "uncertainty_deg": 7.3},
+            ("assumed level", None),
+        ),
+        (None, (None, None)),
+    ],
+)
+def test_a_session_keeps_how_the_camera_pitch_was_obtained(
+    tmp_path: Path, pitch: dict[str, object] | None, kept: tuple[str | None, float | None]
+) -> None:
+    """Given, remembered, from the picture (with its stated uncertainty) or assumed level."""
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        h.record_practice([_rep(1, 70, 40)], camera_pitch=pitch)
+    log = PracticeLog(db, "camera 0")
+    log.add_rep(_rep(1, 72, 41))
+    log.finish([_rep(1, 72, 41)], view="front", camera_pitch=pitch)  # told at the end, live
+    with History(db) as h:
+        rows = [(s["camera_pitch_how"], s["camera_pitch_uncertainty_deg"]) for s in h.sessions()]
+    assert rows == [kept, kept]

@@ -100,7 +100,8 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     run = measured.run
     saved = _Saved()
     if run.results and not args.no_save:
-        saved = _save_baseline(args, measured, None if from_picture else tilt, settings)
+        pitch = _pitch_kept(measured.pitches, _tilt_how(args, tilt))
+        saved = _save_baseline(args, measured, None if from_picture else tilt, pitch, settings)
     data = {
         "view": run.view,
         "azimuth_deg": round(run.azimuth_deg, 1),
@@ -224,13 +225,34 @@ def _measure_recordings(
     )
 
 
+def _pitch_kept(pitches: list[dict[str, Any]], stated: str) -> dict[str, Any]:
+    """How the camera's pitch was obtained, as the history keeps it for the session.
+
+    The recordings' (or the camera's) own, when each was told the same way (with the
+    largest stated uncertainty), ``"several ways"`` when they differ; ``stated``
+    (given or remembered) when the picture was not asked.
+    """
+    if not pitches:  # the picture asked but not kept: the camera was taken as level
+        return {"how": "assumed level" if stated == "picture" else stated}
+    hows = {p.get("how") for p in pitches}
+    if len(hows) > 1:
+        return {"how": "several ways"}
+    told = [p["uncertainty_deg"] for p in pitches if p.get("uncertainty_deg") is not None]
+    return {"how": hows.pop(), **({"uncertainty_deg": max(told)} if told else {})}
+
+
 def _save_baseline(
-    args: argparse.Namespace, measured: _Measured, tilt: float | None, settings: Settings
+    args: argparse.Namespace,
+    measured: _Measured,
+    tilt: float | None,
+    camera_pitch: dict[str, Any],
+    settings: Settings,
 ) -> _Saved:
     """Add the results to the history (once per recording) and compare them with before.
 
     ``tilt``: the camera tilt to keep with the session (None when it was told from the
-    picture, so that a later session asks the picture again).
+    picture, so that a later session asks the picture again); ``camera_pitch``: how it
+    was obtained (:func:`_pitch_kept`).
     """
     # lazy: loads scipy
     from halfcircle.config import settings_diff
@@ -263,6 +285,7 @@ def _save_baseline(
                     test_ratings={k: v for k, v in measured.ratings.items() if k is not None},
                     camera_tilt_deg=tilt,
                     settings=settings_diff(settings),
+                    camera_pitch=camera_pitch,
                 )
                 if digest is not None:
                     history.note_recording(sid, digest)

@@ -177,6 +177,7 @@ def _finish_session(
                         source=source,
                         camera_tilt_deg=tilt,
                         settings=settings_diff(settings),
+                        camera_pitch=session.analysis.camera_pitch,
                     )
                     if digest is not None:
                         history.note_recording(sid, digest)

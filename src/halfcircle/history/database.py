@@ -108,6 +108,12 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     ALTER TABLE sessions ADD COLUMN frames_measured INTEGER;
     ALTER TABLE sessions ADD COLUMN frames_skipped INTEGER;
     """,
+    # 8: how the camera's pitch was obtained (given, remembered, from the picture,
+    # assumed level) and, told from the picture, its stated uncertainty (deg)
+    """
+    ALTER TABLE sessions ADD COLUMN camera_pitch_how TEXT;
+    ALTER TABLE sessions ADD COLUMN camera_pitch_uncertainty_deg REAL;
+    """,
 )
 
 #: Schema version this code writes.

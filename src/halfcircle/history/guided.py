@@ -41,6 +41,7 @@ def record_guided_session(
     source: str | None = None,
     camera_tilt_deg: float | None = None,
     settings: Mapping[str, Any] | None = None,
+    camera_pitch: Mapping[str, Any] | None = None,
 ) -> int:
     """Write a guided session (assess, practise, re-assess) as one session; its id.
 
@@ -58,6 +59,7 @@ def record_guided_session(
         sid = insert_session(
             conn, "baseline", started_at, source, view, None, None,
             f"{GUIDED_NOTE}{test}, {stage or 'no practice'}", camera_tilt_deg, settings,
+            camera_pitch,
         )  # fmt: skip
         for r in before:
             insert_measures(conn, sid, r)

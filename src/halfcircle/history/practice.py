@@ -117,14 +117,18 @@ class PracticeLog:
         reps: Sequence[Mapping[str, Any]],
         view: str | None = None,
         frames: tuple[int, int] | None = None,
+        camera_pitch: Mapping[str, Any] | None = None,
     ) -> None:
         """Replace the reps written so far, e.g. by the final report's numbers.
 
-        ``frames``: the session's ``(measured, skipped)`` frame counts, when known.
+        ``frames``: the session's ``(measured, skipped)`` frame counts, and
+        ``camera_pitch`` how its camera's pitch was obtained, when known.
         """
         if reps or self.session_id is not None:
             self._write(
-                lambda: self.history.replace_practice_reps(self._session(), reps, view, frames)
+                lambda: self.history.replace_practice_reps(
+                    self._session(), reps, view, frames, camera_pitch
+                )
             )
 
     def rate(self, feels: str | None, pain: int | None) -> str | None:
@@ -200,14 +204,16 @@ class PracticeLog:
         reps: Sequence[Mapping[str, Any]],
         view: str | None,
         frames: tuple[int, int] | None = None,
+        camera_pitch: Mapping[str, Any] | None = None,
     ) -> list[str]:
         """Store the session's final reps (and frame counts) and close; the lines to show.
 
         ``frames`` is ``(measured, skipped)``: the frames posed, and those the busy model
-        skipped. The lines compare the reps with the best before (:meth:`against_best`),
+        skipped; ``camera_pitch`` how the camera's pitch was obtained (a summary's
+        ``camera_pitch``). The lines compare the reps with the best before (:meth:`against_best`),
         followed by :attr:`problem` when the history could not be updated.
         """
-        self.replace_reps(reps, view=view, frames=frames)
+        self.replace_reps(reps, view=view, frames=frames, camera_pitch=camera_pitch)
         lines = self.against_best(reps, view)
         self.close()
         return lines if self.problem is None else [*lines, self.problem]

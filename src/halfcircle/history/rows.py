@@ -16,7 +16,15 @@ from halfcircle.errors import InputError
 from halfcircle.history.database import utc_now
 from halfcircle.history.progress import _finite
 
-__all__ = ["FEELINGS", "KINDS", "insert_measures", "insert_rating", "insert_reps", "insert_session"]
+__all__ = [
+    "FEELINGS",
+    "KINDS",
+    "insert_measures",
+    "insert_rating",
+    "insert_reps",
+    "insert_session",
+    "pitch_columns",
+]
 
 #: Answers to "how does it feel compared with last time?".
 FEELINGS: Final = ("better", "same", "worse")
@@ -36,8 +44,13 @@ def insert_session(
     note: str | None = None,
     camera_tilt_deg: float | None = None,
     settings: Mapping[str, Any] | None = None,
+    camera_pitch: Mapping[str, Any] | None = None,
 ) -> int:
     """Insert a session row (``started_at`` defaults to now, UTC); returns its id.
+
+    ``camera_pitch``: how the camera's pitch was obtained, as a summary's
+    ``camera_pitch`` says it (``how``, and ``uncertainty_deg`` when told from the
+    picture); None when not known.
 
     Raises:
         InputError: ``kind`` is not one of :data:`KINDS`.
@@ -45,13 +58,29 @@ def insert_session(
     if kind not in KINDS:
         raise InputError(f"A session is 'baseline' or 'practice', got {kind!r}.")
     settings_json = None if settings is None else json.dumps(settings, sort_keys=True)
+    how, uncertainty = pitch_columns(camera_pitch)
     cur = conn.execute(
         "INSERT INTO sessions (started_at, kind, source, view, height_cm, video_path, note,"
-        " camera_tilt_deg, settings_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " camera_tilt_deg, settings_json, camera_pitch_how, camera_pitch_uncertainty_deg)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (started_at or utc_now(), kind, source, view, height_cm, video_path, note,
-         camera_tilt_deg, settings_json),
+         camera_tilt_deg, settings_json, how, uncertainty),
     )  # fmt: skip
     return int(cur.lastrowid or 0)
+
+
+def pitch_columns(camera_pitch: Mapping[str, Any] | None) -> tuple[str | None, float | None]:
+    """A summary's ``camera_pitch`` as the sessions table keeps it: how, and the uncertainty.
+
+    The uncertainty (deg) is kept only for a pitch told from the picture.
+    """
+    if camera_pitch is None:
+        return None, None
+    how = camera_pitch.get("how")
+    uncertainty = camera_pitch.get("uncertainty_deg")
+    if how != "from the picture" or not isinstance(uncertainty, (int, float)):
+        uncertainty = None
+    return (str(how) if how is not None else None), uncertainty
 
 
 def insert_measures(

@@ -67,6 +67,7 @@ from halfcircle.history.rows import (
     insert_rating,
     insert_reps,
     insert_session,
+    pitch_columns,
 )
 
 __all__ = [
@@ -100,12 +101,13 @@ class History(Database):
         note: str | None = None,
         camera_tilt_deg: float | None = None,
         settings: Mapping[str, Any] | None = None,
+        camera_pitch: Mapping[str, Any] | None = None,
     ) -> int:
         """Add a session (its own transaction); returns its id."""
         with self.transaction() as conn:
             return insert_session(
                 conn, kind, started_at, source, view, height_cm, video_path, note,
-                camera_tilt_deg, settings,
+                camera_tilt_deg, settings, camera_pitch,
             )  # fmt: skip
 
     def record_baseline(
@@ -119,6 +121,7 @@ class History(Database):
         test_ratings: Mapping[str, tuple[str | None, int | None]] | None = None,
         camera_tilt_deg: float | None = None,
         settings: Mapping[str, Any] | None = None,
+        camera_pitch: Mapping[str, Any] | None = None,
     ) -> int:
         """Write a whole baseline session in one transaction; returns its id.
 
@@ -133,12 +136,14 @@ class History(Database):
             camera_tilt_deg: How far the camera looked down (deg), as given.
             settings: The settings that differed from the defaults
                 (:func:`halfcircle.config.settings_diff`), None when not known.
+            camera_pitch: How the camera's pitch was obtained (a summary's
+                ``camera_pitch``: :func:`halfcircle.history.rows.pitch_columns`).
         """
         view = results[0].view if results else None
         with self.transaction() as conn:
             sid = insert_session(
                 conn, "baseline", started_at, source, view, height_cm, None, None,
-                camera_tilt_deg, settings,
+                camera_tilt_deg, settings, camera_pitch,
             )  # fmt: skip
             for r in results:
                 insert_measures(conn, sid, r)
@@ -164,11 +169,13 @@ class History(Database):
         reps: Sequence[Mapping[str, Any]],
         view: str | None = None,
         frames: tuple[int, int] | None = None,
+        camera_pitch: Mapping[str, Any] | None = None,
     ) -> None:
         """Replace a session's reps in one transaction.
 
-        ``view`` (when given) becomes the session's camera view, and ``frames`` its
-        ``(measured, skipped)`` frame counts.
+        ``view`` (when given) becomes the session's camera view, ``frames`` its
+        ``(measured, skipped)`` frame counts, and ``camera_pitch`` how its camera's pitch
+        was obtained (:func:`halfcircle.history.rows.pitch_columns`).
         """
         with self.transaction() as conn:
             conn.execute("DELETE FROM practice_reps WHERE session_id = ?", (session_id,))
@@ -179,6 +186,12 @@ class History(Database):
                 conn.execute(
                     "UPDATE sessions SET frames_measured = ?, frames_skipped = ? WHERE id = ?",
                     (*_frame_counts(frames), session_id),
+                )
+            if camera_pitch is not None:
+                conn.execute(
+                    "UPDATE sessions SET camera_pitch_how = ?, camera_pitch_uncertainty_deg = ?"
+                    " WHERE id = ?",
+                    (*pitch_columns(camera_pitch), session_id),
                 )
 
     def record_practice(
@@ -192,6 +205,7 @@ class History(Database):
         video_path: str | None = None,
         camera_tilt_deg: float | None = None,
         settings: Mapping[str, Any] | None = None,
+        camera_pitch: Mapping[str, Any] | None = None,
     ) -> int:
         """Write a whole practice session (reps and rating) in one transaction.
 
@@ -206,11 +220,13 @@ class History(Database):
             video_path: Where a video kept at the user's request lies.
             camera_tilt_deg: How far the camera looked down (deg), as given.
             settings: The settings that differed from the defaults, None when not known.
+            camera_pitch: How the camera's pitch was obtained
+                (:func:`halfcircle.history.rows.pitch_columns`).
         """
         with self.transaction() as conn:
             sid = insert_session(
                 conn, "practice", started_at, source, view, None, video_path, None,
-                camera_tilt_deg, settings,
+                camera_tilt_deg, settings, camera_pitch,
             )  # fmt: skip
             insert_reps(conn, sid, reps)
             if feels is not None or pain is not None:

@@ -1055,6 +1055,7 @@ def _finish(
             rep_dicts(analysis)[0],
             analysis.kinematics.view.kind,
             frames=(len(analysis.poses), analysis.frames_skipped),
+            camera_pitch=analysis.camera_pitch,
         )
     return LiveResult(
         out_dir=opts.out_dir,
