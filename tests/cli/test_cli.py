@@ -143,6 +143,19 @@ def test_history_without_a_database_says_so_and_creates_none(tmp_path: Path) -> 
     assert not db.exists() and list(tmp_path.iterdir()) == []
 
 
+def test_the_command_line_loads_no_heavy_library_before_a_command_runs() -> None:
+    """``halfcircle --help`` (every subcommand's parser) answers at once: no SciPy, OpenCV,
+    MediaPipe, Dask, Matplotlib or pandas is imported until a command needs it."""
+    heavy = ("scipy", "cv2", "mediapipe", "dask", "matplotlib", "pandas")
+    code = (
+        "import sys, halfcircle.cli.app as app; app.build_parser(); "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
+
+
 def test_python_dash_m_runs_the_same_command_line() -> None:
     from halfcircle import __version__
 

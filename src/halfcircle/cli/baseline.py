@@ -34,8 +34,6 @@ from halfcircle.cli.options import (
     _tilt_how,
 )
 from halfcircle.files import json_safe, replace_text
-from halfcircle.history.compare import baseline_before, compare
-from halfcircle.history.pain import pain_advice
 from halfcircle.io.videodate import recorded_at
 
 
@@ -256,6 +254,12 @@ def _save_baseline(
     """
     # lazy: loads scipy
     from halfcircle.config import settings_diff
+
+    # lazy: loads scipy
+    from halfcircle.history.compare import baseline_before, compare
+
+    # lazy: loads scipy
+    from halfcircle.history.pain import pain_advice
 
     # lazy: loads scipy
     from halfcircle.history.progress import local_time

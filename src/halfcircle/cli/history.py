@@ -23,9 +23,6 @@ from halfcircle.coaching.plan import (
     today_status,
     write_ics,
 )
-from halfcircle.history.export import export_csv, export_json
-from halfcircle.history.pain import latest_pain_advice
-from halfcircle.history.trend import measure_series, trend_rows
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
@@ -51,7 +48,16 @@ def _cmd_history(args: argparse.Namespace) -> int:
 def _history_command(args: argparse.Namespace, history: History) -> int:
     """``halfcircle history`` on an open history."""
     # lazy: loads scipy
+    from halfcircle.history.export import export_csv, export_json
+
+    # lazy: loads scipy
+    from halfcircle.history.pain import latest_pain_advice
+
+    # lazy: loads scipy
     from halfcircle.history.progress import format_trend, local_time
+
+    # lazy: loads scipy
+    from halfcircle.history.trend import measure_series, trend_rows
 
     # lazy: loads scipy
     from halfcircle.present.glance import glance_lines

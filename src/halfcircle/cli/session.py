@@ -33,13 +33,6 @@ from halfcircle.coaching.painmodel import PainRating
 from halfcircle.coaching.redflags import ADVICE
 from halfcircle.coaching.stages import STAGES, proposed_stage
 from halfcircle.files import check_output_folder
-from halfcircle.history.guided import (
-    guided_sessions,
-    last_assessment,
-    last_guided_practice,
-    record_guided_session,
-)
-from halfcircle.history.pain import session_pain_decision
 from halfcircle.io.videodate import recorded_at
 
 
@@ -121,6 +114,12 @@ def _finish_session(
 
     # lazy: loads scipy
     from halfcircle.config import settings_diff
+
+    # lazy: loads scipy
+    from halfcircle.history.guided import record_guided_session
+
+    # lazy: loads scipy
+    from halfcircle.history.pain import session_pain_decision
 
     # lazy: loads scipy
     from halfcircle.history.store import History, HistoryError, recording_digest, same_recording
@@ -206,6 +205,9 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
 
     # lazy: loads scipy
     from halfcircle.coaching.guided import TARGETED, next_session_target
+
+    # lazy: loads scipy
+    from halfcircle.history.guided import guided_sessions, last_assessment, last_guided_practice
 
     # lazy: loads scipy
     from halfcircle.history.store import History, HistoryError
