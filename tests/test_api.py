@@ -12,7 +12,14 @@ import pandas as pd
 import pytest
 
 import halfcircle
-from halfcircle.analyze.video import FRAME_COLUMNS, analyze_poses, frame_columns, rep_dicts
+from halfcircle.analyze.video import (
+    FRAME_COLUMNS,
+    analyze_poses,
+    analyze_poses_with_pitch,
+    frame_columns,
+    rep_dicts,
+)
+from halfcircle.api import from_analysis
 from halfcircle.errors import InputError
 from tests.conftest import FIXTURES, fixture_poses
 
@@ -155,25 +162,36 @@ def test_load_history_gives_tables(tmp_path: Path) -> None:
     assert list(tables.ratings["pain"]) == [3, 2]
 
 
-
 @pytest.mark.video
 def test_add_to_history_adds_a_recording_once_as_the_command_does(
     result: halfcircle.VideoResult, tmp_path: Path
 ) -> None:
     db = tmp_path / "h.sqlite3"
-    lines = halfcircle.add_to_history(result, db, camera_tilt_deg=4.0, feels="better", pain=2)
+    video = FIXTURES / f"{CLIP}.mp4"
+    given = from_analysis(analyze_poses_with_pitch(fixture_poses(CLIP), video, 4.0))
+    lines = halfcircle.add_to_history(given, db, feels="better", pain=2)
     assert lines[-1] == f"Added to your progress history ({db})."
     tables = halfcircle.load_history(db)
     (session,) = tables.sessions.to_dict("records")
-    assert (session["kind"], session["camera_tilt_deg"], session["pain"]) == ("practice", 4.0, 2)
-    assert session["source"] == str(FIXTURES / f"{CLIP}.mp4")
-    assert len(tables.practice_reps) == len(result.reps)
-    again = halfcircle.add_to_history(result.analysis, db)  # type: ignore[arg-type]
+    # the tilt given is kept for the next session, and how it was obtained
+    assert (session["kind"], session["pain"]) == ("practice", 2)
+    assert (session["camera_tilt_deg"], session["camera_pitch_how"]) == (4.0, "given")
+    assert session["source"] == str(video)
+    assert len(tables.practice_reps) == len(given.reps)
+    again = halfcircle.add_to_history(given.analysis, db)  # type: ignore[arg-type]
     assert len(again) == 1 and again[0].startswith("This recording is already in your history")
     assert len(halfcircle.load_history(db).sessions) == 1
+    # told by the picture (or assumed level): kept as none given, asked again next time
+    other = tmp_path / "other.sqlite3"
+    halfcircle.add_to_history(result, other)
+    (session,) = halfcircle.load_history(other).sessions.to_dict("records")
+    assert session["camera_pitch_how"] == result.summary["camera_pitch"]["how"]
+    assert session["camera_pitch_how"] in ("from the picture", "assumed level")
+    assert pd.isna(session["camera_tilt_deg"])
     result.save(tmp_path / "out", annotate=False)
     with pytest.raises(InputError, match="read from an output folder"):
         halfcircle.add_to_history(halfcircle.load_output(tmp_path / "out"), db)
+
 
 @pytest.mark.video
 def test_a_video_that_failed_in_a_batch_says_why_when_asked_for(tmp_path: Path) -> None:

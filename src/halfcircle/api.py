@@ -352,7 +352,6 @@ def add_to_history(
     result: VideoResult | Analysis,
     db: str | Path | None = None,
     *,
-    camera_tilt_deg: float | None = None,
     feels: str | None = None,
     pain: int | None = None,
     replace: bool = False,
@@ -361,15 +360,15 @@ def add_to_history(
 
     As ``halfcircle analyze --to-history`` does: dated by when the video was recorded
     and compared with the best before then; a recording already in the history is not
-    added twice (unless ``replace``, which replaces its session).
+    added twice (unless ``replace``, which replaces its session). The session keeps the
+    camera tilt the analysis was given or remembered, so that the next session reuses
+    it; a pitch told from the picture (or a camera assumed level) is kept as none given,
+    so that the next session asks the picture again. How it was obtained is kept too.
 
     Args:
         result: An analysis (:func:`analyze_video`'s result, or the bare
             :class:`~halfcircle.analyze.video.Analysis`) of a video file.
         db: The history database; None for the default one.
-        camera_tilt_deg: The camera tilt the analysis used as given or remembered
-            (deg down); None when none was given, so that a later session does not
-            take it as given.
         feels: How it felt compared with last time (better, same, worse), or None.
         pain: Pain 0-10, or None.
         replace: A recording already in the history replaces its session.
@@ -385,7 +384,7 @@ def add_to_history(
         HistoryError: The history cannot be read or written.
     """
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-    from halfcircle.analyze.video import rep_dicts
+    from halfcircle.analyze.video import rep_dicts, tilt_used
 
     # lazy: loads scipy
     from halfcircle.config import settings_diff
@@ -402,6 +401,10 @@ def add_to_history(
             "This result was read from an output folder; add a video to the history from "
             "its analysis (analyze_video), or with `halfcircle analyze VIDEO --to-history`."
         )
+    pitch = analysis.camera_pitch
+    tilt: float | None = tilt_used(analysis)
+    if pitch is not None and pitch.get("how") not in ("given", "remembered"):
+        tilt = None  # told by the picture, or assumed level: asked again next time
     video = Path(analysis.source)
     when, _ = recorded_at(video)
     started_at = when.isoformat(timespec="seconds")
@@ -413,7 +416,7 @@ def add_to_history(
         db,
         str(video),
         started_at=started_at,
-        camera_tilt_deg=camera_tilt_deg,
+        camera_tilt_deg=tilt,
         settings=settings_diff(analysis.settings),
         recording_sha256=digest,
     )
@@ -576,8 +579,11 @@ class HistoryTables:
         path: The database file.
         sessions: One row per session: ``id``, ``started_at``, ``kind``
             (baseline|practice), ``source``, ``view``, ``height_cm``,
-            ``camera_tilt_deg``, ``settings`` (those changed from the defaults),
-            overall ``feels`` and ``pain``.
+            ``camera_tilt_deg`` (as given or remembered), ``camera_pitch_how`` (given,
+            remembered, from the picture, assumed level) and
+            ``camera_pitch_uncertainty_deg`` (told from the picture), ``settings``
+            (those changed from the defaults), ``frames_measured`` and
+            ``frames_skipped`` (a practice session's), overall ``feels`` and ``pain``.
         measures: Baseline results: ``session_id``, ``started_at``, ``test``,
             ``measure`` (unit in the name), ``value``, ``confidence``.
         ratings: ``session_id``, ``started_at``, ``test`` (None: whole session),
@@ -625,7 +631,9 @@ def load_history(db: str | Path | None = None) -> HistoryTables:
         sessions = pd.DataFrame(
             h.sessions(),
             columns=["id", "started_at", "kind", "source", "view", "note", "height_cm",
-                     "video_path", "camera_tilt_deg", "feels", "pain"],
+                     "video_path", "camera_tilt_deg", "camera_pitch_how",
+                     "camera_pitch_uncertainty_deg", "settings", "frames_measured",
+                     "frames_skipped", "feels", "pain"],
         )  # fmt: skip
         measures = pd.DataFrame(
             h.measures(),

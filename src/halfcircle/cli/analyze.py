@@ -142,7 +142,7 @@ def _analyze_one(
         return EXIT_INTERRUPTED, text
     text = text_summary(analysis)
     if history_db is not None and analysis.measured:
-        added = _history_lines(analysis, out, history_db, camera_tilt_deg, rating, replace)
+        added = _history_lines(analysis, out, history_db, rating, replace)
         text += "".join(f"\n{line}" for line in added)
     if unwritten is None:
         text += f"\nResults in {out}/ (open report.html)."
@@ -264,7 +264,6 @@ def _history_lines(
     analysis: Analysis,
     out: Path,
     history_db: Path,
-    camera_tilt_deg: float | None,
     rating: tuple[str | None, int | None] | None,
     replace: bool,
 ) -> list[str]:
@@ -274,14 +273,7 @@ def _history_lines(
 
     feels, pain = rating or (None, None)
     try:
-        return add_to_history(
-            analysis,
-            history_db,
-            camera_tilt_deg=camera_tilt_deg,
-            feels=feels,
-            pain=pain,
-            replace=replace,
-        )
+        return add_to_history(analysis, history_db, feels=feels, pain=pain, replace=replace)
     except (HistoryError, sqlite3.Error) as err:  # the summary and the files still count
         return [
             f"Your progress history could not be updated ({str(err).rstrip('.')}); "
