@@ -12,29 +12,32 @@ Two running modes:
   returns at once; finished poses are collected with :meth:`PoseEstimator.poll`.
   The landmarker may drop frames to keep latency low.
 
-The landmarker is asked for two poses: it then runs its person detector on
-every frame (looking for a second person) and reads the landmarks in the box the
-detector found, so that a second person in view is noticed on the frame it
-appears (``PoseFrame.n_people == 2``) and each frame's landmarks depend on that
-frame alone. The *primary* person is the one closest to the primary of the
-previous frame, or the largest one when tracking starts, and never someone who
-stands farther away than the primary could have moved: a frame showing only
-someone else reads as nobody found for up to :data:`~halfcircle.people.PRIMARY_HOLD_S` seconds
-(:class:`~halfcircle.people.PrimaryTracker`).
-Because of that, files are read by a :class:`VideoPosePool`: two landmarkers
-reading alternate frames side by side (MediaPipe runs outside the GIL, each on
-a core), which gives the poses of one landmarker reading every frame, bit for
-bit, with two cores at work instead of one.
+By default (the setting ``pose.track_one``) the landmarker is asked for one
+pose: it follows the person from the box of their landmarks in the frame before
+and runs its person detector only when it has lost them, which is about half the
+model time of two poses. Other people in view are found by a
+:class:`PeopleCheck`, a second, small landmarker that looks at the whole frame
+every ``pose.others_check_s`` seconds (0.5 by default) on a thread of its own,
+so a second person is reported within about a second
+(``PoseFrame.n_people == 2``). One pose follows whoever the detector ranked
+first; when a look shows that this is someone else, the next frames are shown
+to the model with everything but the person coached greyed out until it follows
+them (:class:`~halfcircle.people.Relock`). The *primary* person is the largest
+one when tracking starts, then the one closest to the last pick, and never
+someone who stands farther away than the primary could have moved: a frame
+showing only someone else reads as nobody found for up to
+:data:`~halfcircle.people.PRIMARY_HOLD_S` seconds
+(:class:`~halfcircle.people.PrimaryTracker`). Because a landmarker with one pose
+reads a file's frames in order, a long file is read in consecutive parts side
+by side (:mod:`halfcircle.analyze.parts`).
 
-Asked for one pose (``max_people=1``, the setting ``pose.track_one``), the
-landmarker follows the person from the box of their last landmarks and runs the
-detector only when it has lost them: less model time, but the
-landmarks are not the same (on the rendered fixtures the angles move both ways by
-up to a few degrees, ``bench/accuracy.py --track-one``; the table is made with
-two), and the person followed is the one the detector ranks first, which the
-:class:`PrimaryTracker` cannot change (it can only refuse someone else). Other people are
-then found by a :class:`PeopleCheck`, which looks for them every
-``pose.others_check_s`` seconds (0.5 by default) on a thread of its own.
+Asked for two poses (``pose.track_one = false``), the landmarker runs its
+person detector on every frame (looking for a second person) and reads the
+landmarks in the box the detector found, so that a second person in view is
+noticed on the frame they appear and each frame's landmarks depend on that frame
+alone. Files are then read by a :class:`VideoPosePool`: two landmarkers reading
+alternate frames side by side (MediaPipe runs outside the GIL, each on a core),
+which gives the poses of one landmarker reading every frame, bit for bit.
 """
 
 from __future__ import annotations
@@ -84,7 +87,8 @@ LIVE_MUTE_MAX_S = 3.0
 #: Gap (ms) between two videos read by one landmarker (see PoseEstimator.restart).
 RESTART_GAP_MS = 1000
 
-#: Pose slots asked of the model by default (see the module docstring).
+#: Pose slots of a :class:`PoseEstimator` or pool unless told (see the module
+#: docstring: the pose stage's own default, ``pose.track_one``, asks for one).
 DEFAULT_POSES = 2
 #: Pose slots of a :class:`PeopleCheck`: two tell "someone else is in view".
 CHECK_POSES = 2
@@ -262,6 +266,8 @@ class PoseEstimator:
         pose, followed = self._convert(self._infer(relock.frame(image_bgr, time_s), time_s), time_s)
         aspect = self._aspect()
         relock.followed(followed, aspect)
+        if followed is not None and not pose.detected:  # someone else: look again at once
+            check.look_soon()
         look = check.take(wait_after_frames=CHECK_LAG_FRAMES)
         if look is not None and relock.check(look.people, followed, look.time_s, look.aspect):
             pose = PoseFrame.empty(time_s)  # it follows someone else: relocks from the next frame
@@ -328,8 +334,10 @@ class PoseEstimator:
     ) -> list[PoseFrame]:
         """Live poses with the people a look counted; those of someone else blanked."""
         aspect = self._aspect()
-        for _, followed in done:
+        for pose, followed in done:
             relock.followed(followed, aspect)
+            if followed is not None and not pose.detected:  # someone else: look again at once
+                check.look_soon()
         out = [pose for pose, _ in done]
         look = check.take(wait_after_frames=None)
         if look is not None and relock.check(look.people, done[-1][1], look.time_s, look.aspect):
@@ -493,20 +501,27 @@ VIDEO_POSE_WORKERS = 2
 
 def video_pose_stage(
     model: str | Path = "full",
-    track_one: bool = False,
+    track_one: bool = True,
     others_check_s: float = OTHERS_CHECK_S,
 ) -> PoseEstimator | VideoPosePool:
-    """The pose stage that reads a file (``"video"`` mode).
+    """The pose stage that reads a file (``"video"`` mode) in one pass.
 
-    Two pose slots (the default): a :class:`VideoPosePool` of one landmarker per
-    core, up to :data:`VIDEO_POSE_WORKERS`. ``track_one``: one landmarker with
-    one pose slot (it follows the person, so it reads every frame itself) and a
-    :class:`PeopleCheck` every ``others_check_s`` seconds.
+    ``track_one`` (the default): one landmarker with one pose slot (it follows
+    the person, so it reads every frame itself) and a :class:`PeopleCheck`
+    every ``others_check_s`` seconds (:func:`halfcircle.analyze.parts.poses_in_parts`
+    reads a long file in parts instead, one such landmarker per core). Else two
+    pose slots: a :class:`VideoPosePool` of one landmarker per core, up to
+    :data:`VIDEO_POSE_WORKERS`.
     """
     if track_one:
         return PoseEstimator(model, "video", max_people=1, others_check_s=others_check_s)
+    return VideoPosePool(model, min(VIDEO_POSE_WORKERS, available_cores()))
+
+
+def available_cores() -> int:
+    """Cores this process may run on (at least 1)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return VideoPosePool(model, max(1, min(VIDEO_POSE_WORKERS, cores or 1)))
+    return max(1, cores or 1)
 
 
 @dataclass(frozen=True)
@@ -631,6 +646,11 @@ class PeopleCheck:
         """
         self._collect(wait_after_frames)
         return None if self._latest is None else len(self._latest.people)
+
+    def look_soon(self) -> None:
+        """Start the next look with the next frame instead of waiting for the period."""
+        if self.period_s > 0:
+            self._next_s = -math.inf
 
     def first_look_running(self) -> bool:
         """Whether the first look (of a video or stream) was started and is not back yet."""

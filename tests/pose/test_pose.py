@@ -187,7 +187,7 @@ def test_a_second_person_is_noticed_and_the_first_stays_tracked(
     seq, _ = extract_poses(two_people_video, "lite", pose=PoseConfig(track_one=track_one))
     # one pose slot follows whoever the detector ranks first (here the small one):
     # the first look for others shows that, and two frames later it follows the big one
-    settled = 3 if track_one else 0
+    settled = RELOCKED if track_one else 0
     assert seq.detected[settled:].all()
     assert (seq.n_people[settled:] == 2).mean() >= 0.9
     # whenever anyone is measured it is the person coached: the big one on the left
@@ -279,6 +279,14 @@ def test_a_second_person_walking_in_is_noticed_within_a_second(
     assert np.all(seq.image[:, LANDMARK["nose"], 0] < 0.5)
 
 
+#: Frames after which a model with one pose slot that started on someone else
+#: follows the person coached (the first look, then a greyed-out frame or two).
+RELOCKED = 3
+
+#: Frames a model with one pose slot takes to follow the person coached again once
+#: they are back in view (a look, used CHECK_LAG_FRAMES later, then the relock): 0.27 s.
+BACK_WITHIN = 8
+
 #: The hide clip: both people in view, the one coached (left) hidden for HIDE_FRAMES
 #: frames from HIDE_AT on, as when someone walks in front of them.
 HIDE_AT, HIDE_FRAMES, HIDE_CLIP = 20, 8, 50
@@ -309,8 +317,12 @@ def test_the_person_coached_is_kept_when_briefly_hidden_with_someone_else_in_vie
     seq, _ = extract_poses(write_video(tmp_path / "hide.mp4", frames, WALK_FPS), "lite")
     nose_x = seq.image[:, LANDMARK["nose"], 0]
     back = HIDE_AT + HIDE_FRAMES
-    assert seq.detected[:HIDE_AT].all() and seq.detected[back:].all()
-    assert (seq.n_people[back:] == 2).mean() >= 0.9  # both seen again
+    # one pose slot may start on the other one: the first look brings it back (a frame or
+    # two); while the person coached is hidden it finds the other one, and once they are
+    # back the next look (at once, seeing someone else followed) brings it back to them
+    assert seq.detected[RELOCKED:HIDE_AT].all()
+    assert seq.detected[back + BACK_WITHIN :].all()
+    assert (seq.n_people[back + BACK_WITHIN :] == 2).mean() >= 0.9  # both seen again
     # the one coached is the person on the left whenever anyone is measured:
     # never the other one while the first is hidden, and the first again after
     assert np.all(nose_x[seq.detected] < 0.5)
@@ -412,7 +424,7 @@ def test_a_file_is_read_by_one_landmarker_per_core_up_to_two(
     from halfcircle.pose import VideoPosePool, video_pose_stage
 
     monkeypatch.setattr("os.sched_getaffinity", lambda _pid: cores, raising=False)
-    with video_pose_stage("lite") as stage:
+    with video_pose_stage("lite", track_one=False) as stage:  # two poses: taking turns
         assert isinstance(stage, VideoPosePool) and stage.workers == workers
-    with video_pose_stage("lite", track_one=True) as one:
+    with video_pose_stage("lite") as one:  # the default: one pose, followed in order
         assert isinstance(one, PoseEstimator) and one.max_people == 1

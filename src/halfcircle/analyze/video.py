@@ -30,6 +30,7 @@ from halfcircle.analyze.camerapitch import (
     pitch_used,
     stance_indices,
 )
+from halfcircle.analyze.parts import part_starts, poses_in_parts
 from halfcircle.analyze.posefile import iter_poses
 from halfcircle.coaching.baseline import segment_baseline
 from halfcircle.coaching.cues import record_cues
@@ -45,7 +46,7 @@ from halfcircle.kinematics.measure import KinematicsSeries, compute_kinematics
 from halfcircle.kinematics.tracking import repair_swaps
 from halfcircle.kinematics.view import view_words
 from halfcircle.landmarks import PoseFrame, PoseSequence
-from halfcircle.pose import PoseEstimator, VideoPosePool, video_pose_stage
+from halfcircle.pose import PoseEstimator, VideoPosePool, available_cores, video_pose_stage
 from halfcircle.poseconfig import PoseConfig
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ def frames_with_someone_else(n_people: NDArray[np.int64], fps: float) -> int:
     rate = fps if math.isfinite(fps) and fps > 0 else 30.0
     min_run = max(1, math.ceil(OTHERS_MIN_RUN_S * rate - 1e-9))
     return int(runs[runs >= min_run].sum())
+
 
 #: Frames a video may fall short of its header's count, at least, before it ends early.
 ENDS_EARLY_MIN_FRAMES: Final = 2
@@ -196,8 +198,11 @@ def extract_poses(
             (:meth:`~halfcircle.pose.PoseEstimator.restart`) and left open, so a
             worker can load the model once for many videos.
         pose: How the pose stage runs (:class:`~halfcircle.poseconfig.PoseConfig`;
-            the defaults when None): without ``estimator``, two pose slots are
-            read by one landmarker per core
+            the defaults when None). Without ``estimator``, with one pose slot
+            (the default), a video of at least twice
+            :data:`~halfcircle.analyze.parts.PART_MIN_S` is read in parts side by
+            side, one landmarker per core (:mod:`halfcircle.analyze.parts`);
+            with two, by one landmarker per core taking turns
             (:func:`~halfcircle.pose.video_pose_stage`).
         mirrored: The video is mirrored (a selfie video): its frames are flipped
             back before the pose model sees them, so left and right stay the
@@ -209,9 +214,28 @@ def extract_poses(
     """
     frames: list[PoseFrame] = []
     interrupted = False
+    pose = pose or PoseConfig()
     with ExitStack() as stack:
         source = stack.enter_context(open_source(video, mirrored=mirrored))
-        pose = pose or PoseConfig()
+        size, fps = source.size, source.fps
+        starts = [0]
+        if estimator is None and pose.track_one:
+            starts = part_starts(source.frame_count, fps, available_cores())
+        if len(starts) > 1:
+            source.close()  # each part opens the file itself
+            read = poses_in_parts(
+                video,
+                starts,
+                model,
+                pose.others_check_s,
+                aspect=size[0] / size[1],
+                mirrored=mirrored,
+                progress=progress,
+            )
+            if read is not None:
+                seq = PoseSequence.from_frames(read[0], size, fps, str(video), mirrored=mirrored)
+                return seq, read[1]
+            source = stack.enter_context(open_source(video, mirrored=mirrored))
         stage: PoseEstimator | VideoPosePool
         if estimator is None:
             stage = video_pose_stage(model, pose.track_one, pose.others_check_s)
@@ -220,7 +244,6 @@ def extract_poses(
             estimator.restart()
             estimator.others_check_s = pose.others_check_s
             stage = estimator
-        size, fps = source.size, source.fps
         try:
             for _, found in iter_poses(source, stage):
                 frames.append(found)

@@ -94,7 +94,7 @@ from halfcircle.live.record import (
     previous_rating,
 )
 from halfcircle.live.ui import HeadlessUI, LiveUI, WindowUI, _draw_minimal, _wrap, question_screen
-from halfcircle.pose import LivePosePool, PoseEstimator, _native_stderr_silenced
+from halfcircle.pose import LivePosePool, PoseEstimator, _native_stderr_silenced, available_cores
 from halfcircle.poseconfig import PoseConfig
 from halfcircle.present.layout import window_layout
 from halfcircle.present.outputs import OUTPUT_FILES
@@ -257,21 +257,20 @@ def default_estimator(
 ) -> Any:
     """The real pose stage for ``mode``.
 
-    ``"video"``: one :class:`~halfcircle.pose.PoseEstimator`. ``"live"``: a
-    :class:`~halfcircle.pose.LivePosePool` of up to :data:`LIVE_POSE_WORKERS`
-    landmarkers, one per core, so that a model slower than the camera's frame
-    interval still keeps its rate (one landmarker on a single-core machine).
-    ``pose``: pose slots and looks for other people
-    (:class:`~halfcircle.poseconfig.PoseConfig`; the defaults when None). With
-    ``track_one`` a single landmarker: it follows the person from its own last
-    frame (two taking turns would each follow from two frames back, and could
-    follow two different people), the full model keeps 30 fps with one pose
-    slot, and the second core is left to the people check, decoding and drawing.
+    One :class:`~halfcircle.pose.PoseEstimator`, except ``"live"`` with two pose
+    slots: a :class:`~halfcircle.pose.LivePosePool` of up to
+    :data:`LIVE_POSE_WORKERS` landmarkers, one per core, so that a model slower
+    than the camera's frame interval still keeps its rate. ``pose``: pose slots
+    and looks for other people (:class:`~halfcircle.poseconfig.PoseConfig`; the
+    defaults when None). With
+    ``track_one`` (the default) a single landmarker: it follows the person from
+    its own last frame (two taking turns would each follow from two frames
+    back), the full model keeps 30 fps with one pose slot, and the second core
+    is left to the people check, decoding and drawing.
     """
     pose = pose or PoseConfig()
     slots = 1 if pose.track_one else 2
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    workers = min(LIVE_POSE_WORKERS, cores or 1)
+    workers = min(LIVE_POSE_WORKERS, available_cores())
     if mode == "live" and workers > 1 and not pose.track_one:
         return LivePosePool(model, workers, max_people=slots, others_check_s=pose.others_check_s)
     return PoseEstimator(model, mode, max_people=slots, others_check_s=pose.others_check_s)
