@@ -17,6 +17,15 @@ the true trunk direction from the scene's camera azimuth and pitch):
   (what a perfect trunk would read with this calibration: the azimuth's and the
   tilt's share of the error).
 
+The "true" image components are an orthographic view of a unit trunk. Two things
+that roughly cancel are left out: perspective (at 45-55 deg forward the shoulders
+come 0.4 m nearer a camera 3 m away, which lengthens the image trunk by about 10 %)
+and the rig's trunk curling (its hip-to-shoulder chord shortens by 5-10 % at 45-55
+deg forward, 1 % in a side bend). Against the rig's joints projected exactly (the
+renderer's camera), MediaPipe's image trunk matched within 0.05 trunk lengths on
+the front views, and its shoulders sat 0.06-0.13 trunk lengths too low on the
+oblique views that read high.
+
 The poses are the committed dumps of ``tests/data/poses`` where they are today's,
 else ``bench/accuracy.py``'s (MediaPipe, cached). The camera tilt is the one a user
 would measure unless ``--level``.
