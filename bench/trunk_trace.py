@@ -23,8 +23,8 @@ come 0.4 m nearer a camera 3 m away, which lengthens the image trunk by about 10
 and the rig's trunk curling (its hip-to-shoulder chord shortens by 5-10 % at 45-55
 deg forward, 1 % in a side bend). Against the rig's joints projected exactly (the
 renderer's camera), MediaPipe's image trunk matched within 0.04 trunk lengths on
-the front views at the forward peaks (its shoulders 0.02-0.08 too low, its hips
-0.06-0.10 lower too), and on the oblique views its shoulders sat 0.03-0.13 trunk
+the front views at the forward peaks (its shoulders 0.02-0.08 too low, its hips up to
+0.10 lower too), and on the oblique views its shoulders sat 0.03-0.13 trunk
 lengths too low while its hips stayed, or drifted backwards by up to 0.12.
 
 The poses are the committed dumps of ``tests/data/poses`` where they are today's,
