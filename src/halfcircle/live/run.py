@@ -556,6 +556,7 @@ class _Run:
                 fps=self.fps_ema if self.details or window is None else None,
                 latency_ms=latency if self.details or window is None else None,
                 help_text=help_text,
+                level=cf.setup_level,
             )
         if window is not None:  # laid out for the window, whatever the camera's size
             layout = window_layout(window, (display.shape[1], display.shape[0]))
