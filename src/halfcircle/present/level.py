@@ -47,6 +47,8 @@ LEVEL_SPAN_DEG: Final = 15.0
 #: :func:`~halfcircle.analyze.camerapitch.level_guide` (1.5 deg), kept here as a number
 #: so that drawing never imports the analysis.
 TARGET_DEG: Final = 1.5
+#: Share of the panel's height under the reading that the scale takes (the sentence the rest).
+SCALE_SHARE: Final = 0.55
 #: Colour (BGR) of each state: calm, never an alarm red.
 STATE_COLOURS: Final[Mapping[str, BGR]] = {
     "level": (170, 200, 40),  # teal, as the person's left side and "ready"
@@ -59,6 +61,8 @@ TARGET_COLOUR: Final[BGR] = (170, 200, 40)
 SCALE_COLOUR: Final[BGR] = (215, 215, 215)
 LABEL_COLOUR: Final[BGR] = (170, 170, 170)
 _FONT: Final = cv2.FONT_HERSHEY_SIMPLEX
+#: The widest reading, to size the panel.
+_WIDEST_READING: Final = "88 deg down"
 
 
 @dataclass(frozen=True)
@@ -87,27 +91,33 @@ class DrawnLevel:
     sentence_px: int
 
 
-def level_reading(guide: LevelGuide) -> str:
-    """The reading in a few words: "level", "6 deg down", "about 6 deg up", "tilt not known"."""
+def level_reading(guide: LevelGuide) -> tuple[str, str]:
+    """The label and the reading: ("Camera tilt", "6 deg down"), ("Camera tilt, roughly", ...).
+
+    The reading is "level", "N deg down", "N deg up" or "not known"; a rough reading
+    says so in the label, so that the reading stays short enough for large type.
+    """
     if guide.pitch_deg is None or not math.isfinite(guide.pitch_deg):
-        return "tilt not known"
-    if guide.state == "level":
-        return "level"
+        return "Camera tilt", "not known"
+    label = "Camera tilt, roughly" if guide.state == "rough" else "Camera tilt"
     n = math.floor(abs(guide.pitch_deg) + 0.5)
-    way = "down" if guide.pitch_deg > 0 else "up"
-    said = f"{n} deg {way}" if n else "level"
-    return f"about {said}" if guide.state == "rough" else said
+    if guide.state == "level" or n == 0:
+        return label, "level"
+    return label, f"{n} deg {'down' if guide.pitch_deg > 0 else 'up'}"
 
 
 def level_box(layout: WindowLayout, top: int = 0) -> Box:
     """The level's panel: at the right edge, from the trace panel's top down to the cue.
 
     A little wider than the trace panel (about a third of the window's width, less in
-    a tall window), it leaves room above the cue for two lines of it, and starts no
-    higher than ``top`` (a band drawn above, such as a guided flow's prompt).
+    a tall window; at least as wide as the widest reading in large type), it leaves
+    room above the cue for two lines of it, and starts no higher than ``top`` (a band
+    drawn above, such as a guided flow's prompt).
     """
     (w, h), t, pad = layout.size, layout.trace, layout.pad
-    width = min(max(t.w, round(min(0.34 * w, 0.62 * h))), w - 2 * pad)
+    px = layout.readout_px
+    widest = text_width(_WIDEST_READING, font_scale_for(px), thickness_for(px)) + 2 * pad
+    width = min(max(t.w, round(min(0.34 * w, 0.62 * h)), widest), w - 2 * pad)
     y = max(t.y, top + pad)
     cue_top = layout.cue_bottom - round(1.45 * layout.cue_px) - layout.cue_px - 2 * pad
     height = max(t.h, cue_top - y, 5 * layout.readout_px)
@@ -133,29 +143,26 @@ def draw_level(
     colour = STATE_COLOURS.get(guide.state, STATE_COLOURS["unknown"])
     _shade(image, box)
     x, y = box.x + pad, box.y + pad + layout.label_px
-    _put(image, "Camera tilt", (x, y), layout.label_px, LABEL_COLOUR)
-    reading = level_reading(guide)
-    px = _fit_px(reading, layout.readout_px, box.w - 2 * pad)
-    y += layout.readout_px // 2 + px
-    reading_px = _put(image, reading, (x, y), px, colour)
-    room = box.bottom - pad - y
-    # with no marker to show, the sentence (the phone-level step) gets more of the room
-    share = 0.45 if guide.pitch_deg is not None else 0.7
-    sentence_px, lines = _sentence(guide.message, box.w - 2 * pad, round(share * room),
-                                   layout.small_px)  # fmt: skip
-    step = round(sentence_px * 1.5)
-    text_h = step * len(lines)
+    label, reading = level_reading(guide)
+    width = box.w - 2 * pad
+    _put(image, label, (x, y), _fit_px(label, layout.label_px, width), LABEL_COLOUR, width)
+    y += layout.readout_px // 2 + layout.readout_px  # the reading's baseline, whatever it says
+    px = _fit_px(reading, layout.readout_px, width)
+    reading_px = _put(image, reading, (x, y), px, colour, width)
     scale_top = y + layout.readout_px // 2 + layout.label_px
-    scale_bottom = box.bottom - pad - text_h - layout.label_px
-    least = layout.readout_px * (2 if guide.pitch_deg is not None else 1)
-    if scale_bottom - scale_top < least:  # too little room for both: the scale first
-        lines, text_h = [], 0
-        scale_bottom = box.bottom - pad - layout.label_px // 2
+    room = box.bottom - pad - scale_top
+    # the scale keeps its place whatever the sentence; with no marker the sentence gets more
+    known = guide.pitch_deg is not None and math.isfinite(guide.pitch_deg)
+    scale_h = max(layout.readout_px, round(room * (SCALE_SHARE if known else 0.3)))
+    text_room = room - scale_h - layout.label_px
+    sentence_px, lines = _sentence(guide.message, width, text_room, layout.small_px)
+    scale_bottom = scale_top + scale_h
     scale_x = box.x + pad + layout.readout_px
     drawn = _draw_scale(image, guide, layout, scale_x, scale_top, scale_bottom, colour)
-    ty = box.bottom - pad - text_h + sentence_px
+    step = round(sentence_px * 1.5)
+    ty = scale_bottom + layout.label_px + sentence_px
     for line in lines:
-        _put(image, line, (x, ty), sentence_px, SCALE_COLOUR)
+        _put(image, line, (x, ty), sentence_px, SCALE_COLOUR, width)
         ty += step
     return DrawnLevel(box, scale_top, scale_bottom, scale_x, drawn[0], drawn[1], reading_px,
                       sentence_px if lines else 0)  # fmt: skip
@@ -213,11 +220,20 @@ def _draw_scale(
 
 
 def _sentence(message: str, width: int, room: int, px: int) -> tuple[int, list[str]]:
-    """The sentence's cap height (at most ``px``) and lines: as large as fits ``room`` rows."""
+    """The sentence's cap height (at most ``px``) and lines: as large as fits ``room`` rows.
+
+    Where even the smallest type does not fit, the lines that fit, the last one ending
+    in "...".
+    """
     while True:
         lines = _wrap(message, px, width)
-        if round(px * 1.5) * len(lines) <= room or px <= MIN_TEXT_PX:
+        fits = max(0, (room + round(px * 0.5)) // max(1, round(px * 1.5)))
+        if len(lines) <= fits:
             return px, lines
+        if px <= MIN_TEXT_PX:
+            if fits == 0:
+                return px, []
+            return px, [*lines[: fits - 1], lines[fits - 1] + " ..."]
         px -= 1
 
 
@@ -240,9 +256,21 @@ def _fit_px(text: str, px: int, width: int) -> int:
     return px
 
 
-def _put(image: NDArray[np.uint8], text: str, org: tuple[int, int], px: int, colour: BGR) -> int:
-    """``text`` with cap height ``px`` at ``org`` (baseline left); returns the height drawn."""
+def _put(
+    image: NDArray[np.uint8],
+    text: str,
+    org: tuple[int, int],
+    px: int,
+    colour: BGR,
+    width: int | None = None,
+) -> int:
+    """``text`` with cap height ``px`` at ``org`` (baseline left); returns the height drawn.
+
+    ``width``: the text is made smaller where it would be wider.
+    """
     scale, thick = font_scale_for(px), thickness_for(px)
+    if width is not None:
+        scale *= min(1.0, width / max(1, text_width(text, scale, thick)))
     cv2.putText(image, text, org, _FONT, scale, colour, thick, cv2.LINE_AA)
     return text_height(scale, thick)
 
