@@ -64,6 +64,7 @@ from halfcircle.coaching.voice import (
 from halfcircle.config import settings_diff
 from halfcircle.errors import CameraLostError, HalfcircleError, InputError
 from halfcircle.history.practice import PracticeLog
+from halfcircle.history.rows import tilt_to_keep
 from halfcircle.io.capture import CaptureFactory, Frame, FrameSource, open_source
 from halfcircle.io.videowriter import VideoWriteError
 from halfcircle.landmarks import PoseFrame
@@ -787,10 +788,7 @@ def run_live(
                         opts.history_db,
                         source.description,
                         video_path=video if raw else None,
-                        # told by the picture: not kept as given for the next session
-                        camera_tilt_deg=None
-                        if opts.tilt_how == "picture"
-                        else opts.camera_tilt_deg,
+                        camera_tilt_deg=tilt_to_keep(opts.camera_tilt_deg, opts.tilt_how),
                         settings=settings_diff(opts.settings),
                     )
                 error: HalfcircleError | None = None
