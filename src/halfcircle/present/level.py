@@ -110,14 +110,17 @@ def level_box(layout: WindowLayout, top: int = 0) -> Box:
     """The level's panel: at the right edge, from the trace panel's top down to the cue.
 
     A little wider than the trace panel (about a third of the window's width, less in
-    a tall window; at least as wide as the widest reading in large type), it leaves
-    room above the cue for two lines of it, and starts no higher than ``top`` (a band
-    drawn above, such as a guided flow's prompt).
+    a tall window; as wide as the widest reading in large type where there is room
+    beside the readouts), it leaves room above the cue for two lines of it, and starts
+    no higher than ``top`` (a band drawn above, such as a guided flow's prompt).
     """
     (w, h), t, pad = layout.size, layout.trace, layout.pad
     px = layout.readout_px
     widest = text_width(_WIDEST_READING, font_scale_for(px), thickness_for(px)) + 2 * pad
-    width = min(max(t.w, round(min(0.34 * w, 0.62 * h)), widest), w - 2 * pad)
+    width = max(t.w, round(min(0.34 * w, 0.62 * h)))
+    if width < widest <= w - layout.gauges.right - 2 * pad:  # room beside the readouts
+        width = widest
+    width = min(width, w - 2 * pad)
     y = max(t.y, top + pad)
     cue_top = layout.cue_bottom - round(1.45 * layout.cue_px) - layout.cue_px - 2 * pad
     height = max(t.h, cue_top - y, 5 * layout.readout_px)
@@ -158,7 +161,9 @@ def draw_level(
     sentence_px, lines = _sentence(guide.message, width, text_room, layout.small_px)
     scale_bottom = scale_top + scale_h
     scale_x = box.x + pad + layout.readout_px
-    drawn = _draw_scale(image, guide, layout, scale_x, scale_top, scale_bottom, colour)
+    drawn = _draw_scale(
+        image, guide, layout, scale_x, scale_top, scale_bottom, colour, box.right - pad
+    )
     step = round(sentence_px * 1.5)
     ty = scale_bottom + layout.label_px + sentence_px
     for line in lines:
@@ -182,8 +187,12 @@ def _draw_scale(
     top: int,
     bottom: int,
     colour: BGR,
+    right: int,
 ) -> tuple[tuple[int, int], int | None]:
-    """The scale, its target band and the marker; the band's rows and the marker's row."""
+    """The scale, its target band and the marker; the band's rows and the marker's row.
+
+    The words beside it end before column ``right``.
+    """
     half = max(3, round(0.45 * layout.readout_px))
     thick = max(1, layout.readout_px // 12)
     mid = (top + bottom) // 2
@@ -201,9 +210,11 @@ def _draw_scale(
                   max(2, 2 * thick), cv2.LINE_AA)  # fmt: skip
     lx = x + 3 * half
     sp = layout.label_px
-    _put(image, "up", (lx, top + sp), sp, LABEL_COLOUR)
-    _put(image, "level", (lx, mid + sp // 2), sp, TARGET_COLOUR)
-    _put(image, "down", (lx, bottom), sp, LABEL_COLOUR)
+    room = max(1, right - lx)
+    _put(image, "level", (lx, mid + sp // 2), sp, TARGET_COLOUR, room)
+    if bottom - top >= 4 * sp:  # room for the ends' words apart from "level"
+        _put(image, "up", (lx, top + sp), sp, LABEL_COLOUR, room)
+        _put(image, "down", (lx, bottom), sp, LABEL_COLOUR, room)
     if guide.pitch_deg is None or not math.isfinite(guide.pitch_deg):
         _put(image, "?", (x - sp // 3, mid + sp // 2), sp, colour)
         return band, None
