@@ -16,6 +16,7 @@ rough, grey when nothing tells it (then no marker is drawn).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -230,21 +231,22 @@ def _draw_scale(
     return band, y
 
 
-def _sentence(message: str, width: int, room: int, px: int) -> tuple[int, list[str]]:
+@functools.lru_cache(maxsize=64)
+def _sentence(message: str, width: int, room: int, px: int) -> tuple[int, tuple[str, ...]]:
     """The sentence's cap height (at most ``px``) and lines: as large as fits ``room`` rows.
 
     Where even the smallest type does not fit, the lines that fit, the last one ending
-    in "...".
+    in "...". Kept for the next frame (the same guide on the same window).
     """
     while True:
         lines = _wrap(message, px, width)
         fits = max(0, (room + round(px * 0.5)) // max(1, round(px * 1.5)))
         if len(lines) <= fits:
-            return px, lines
+            return px, tuple(lines)
         if px <= MIN_TEXT_PX:
             if fits == 0:
-                return px, []
-            return px, [*lines[: fits - 1], lines[fits - 1] + " ..."]
+                return px, ()
+            return px, (*lines[: fits - 1], lines[fits - 1] + " ...")
         px -= 1
 
 
@@ -260,6 +262,7 @@ def _wrap(text: str, px: int, width: int) -> list[str]:
     return lines
 
 
+@functools.lru_cache(maxsize=128)
 def _fit_px(text: str, px: int, width: int) -> int:
     """The cap height, at most ``px``, at which ``text`` fits ``width``."""
     while px > MIN_TEXT_PX and text_width(text, font_scale_for(px), thickness_for(px)) > width:
