@@ -393,6 +393,9 @@ def add_to_history(
     from halfcircle.history.practice import PracticeLog
 
     # lazy: loads scipy
+    from halfcircle.history.rows import tilt_to_keep
+
+    # lazy: loads scipy
     from halfcircle.history.store import recording_digest, same_recording
 
     analysis = result.analysis if isinstance(result, VideoResult) else result
@@ -402,9 +405,9 @@ def add_to_history(
             "its analysis (analyze_video), or with `halfcircle analyze VIDEO --to-history`."
         )
     pitch = analysis.camera_pitch
-    tilt: float | None = tilt_used(analysis)
-    if pitch is not None and pitch.get("how") not in ("given", "remembered"):
-        tilt = None  # told by the picture, or assumed level: asked again next time
+    # told by the picture, or assumed level: kept as none given, asked again next time
+    how = None if pitch is None else str(pitch.get("how"))
+    tilt = tilt_to_keep(tilt_used(analysis), how)
     video = Path(analysis.source)
     when, _ = recorded_at(video)
     started_at = when.isoformat(timespec="seconds")

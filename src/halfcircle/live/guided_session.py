@@ -58,6 +58,7 @@ from halfcircle.live.guided_baseline import (
     feed_frame,
     picture_record,
     say_new,
+    setup_level,
     spoken_words,
 )
 from halfcircle.live.run import default_estimator, open_voice_output
@@ -494,7 +495,7 @@ def run_guided_session(
                         draw_skeleton(image, poses[-1], mirrored=mirror)
                     if flow.showing_demo:
                         draw_demo(image, flow.stage, frame.time_s, mirrored=mirror)
-                    draw_prompt(image, flow.prompt())
+                    draw_prompt(image, flow.prompt(), setup_level(flow, picture))
                     key = the_ui.show(image)
                     if the_ui.closed:
                         stop = "window_closed"

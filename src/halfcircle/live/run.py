@@ -64,6 +64,7 @@ from halfcircle.coaching.voice import (
 from halfcircle.config import settings_diff
 from halfcircle.errors import CameraLostError, HalfcircleError, InputError
 from halfcircle.history.practice import PracticeLog
+from halfcircle.history.rows import tilt_to_keep
 from halfcircle.io.capture import CaptureFactory, Frame, FrameSource, open_source
 from halfcircle.io.videowriter import VideoWriteError
 from halfcircle.landmarks import PoseFrame
@@ -555,6 +556,7 @@ class _Run:
                 fps=self.fps_ema if self.details or window is None else None,
                 latency_ms=latency if self.details or window is None else None,
                 help_text=help_text,
+                level=cf.setup_level,
             )
         if window is not None:  # laid out for the window, whatever the camera's size
             layout = window_layout(window, (display.shape[1], display.shape[0]))
@@ -785,10 +787,7 @@ def run_live(
                         opts.history_db,
                         source.description,
                         video_path=video if raw else None,
-                        # told by the picture: not kept as given for the next session
-                        camera_tilt_deg=None
-                        if opts.tilt_how == "picture"
-                        else opts.camera_tilt_deg,
+                        camera_tilt_deg=tilt_to_keep(opts.camera_tilt_deg, opts.tilt_how),
                         settings=settings_diff(opts.settings),
                     )
                 error: HalfcircleError | None = None
