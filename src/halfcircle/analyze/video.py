@@ -616,6 +616,19 @@ def movement_dicts(analysis: Analysis, drills: bool = True) -> list[dict[str, An
     return out
 
 
+def reps_done(analysis: Analysis) -> NDArray[np.int64]:
+    """``(n,)`` per frame, the reps done so far: complete half circles and drill reps.
+
+    What the annotated video's and the page's ``Reps`` counter shows: a half circle
+    counts when the session counted it (:attr:`FrameState.reps`), a side bend or
+    roll-down (:attr:`Analysis.drills`) from its last frame on.
+    """
+    circles = np.array([st.reps for st in analysis.states], dtype=np.int64)
+    t = analysis.kinematics.time_s[: len(circles)]
+    ends = np.sort([d.metrics.end_s for d in analysis.drills])
+    return circles + np.searchsorted(ends, t, side="right").astype(np.int64)
+
+
 def summary_dict(analysis: Analysis) -> dict[str, Any]:
     """The facts of ``summary.json``: video, model, view, calibration, counts, means.
 

@@ -619,6 +619,7 @@ def readout_frames(analysis: Analysis) -> dict[str, Any]:
     in the overlay's own wording; ``half``: half a frame (s), to land on the frame shown.
     """
     # lazy: loads cv2
+    from halfcircle.analyze.video import reps_done
     from halfcircle.present.overlay import deg_text, phase_words, side_text
 
     kin = analysis.kinematics
@@ -628,12 +629,13 @@ def readout_frames(analysis: Analysis) -> dict[str, Any]:
         return words.setdefault(text, len(words))
 
     cols: dict[str, list[int]] = {k: [] for k in ("side", "forward", "reps", "phase", "cue")}
+    done = reps_done(analysis)
     for i, state in enumerate(analysis.states):
         ok = bool(kin.valid[i])
         lateral = float(kin.lateral_deg[i]) if ok and kin.view.lateral_observable else None
         cols["side"].append(ix(side_text(lateral)))
         cols["forward"].append(ix(deg_text(float(kin.forward_deg[i]) if ok else None)))
-        cols["reps"].append(ix(str(state.reps)))
+        cols["reps"].append(ix(str(done[i])))
         cols["phase"].append(ix(phase_words(state.phase)))
         cols["cue"].append(ix(state.cue or ""))
     fps = analysis.poses.fps if analysis.poses.fps > 0 else 30.0
