@@ -37,6 +37,7 @@ __all__ = [
     "DrillConfig",
     "DrillRep",
     "Movements",
+    "attempt_drill",
     "controlled_reps",
     "drill_kind",
     "drill_tally",
@@ -162,6 +163,17 @@ def drill_kind(
     ):
         return "roll_down", "front", forward
     return None
+
+
+def attempt_drill(record: RepRecord) -> tuple[str, str, float] | None:
+    """The drill a half-circle attempt was, by its peaks (:func:`drill_kind`); None for none.
+
+    What a stream can tell as soon as the half-circle counter closes an attempt (live):
+    an attempt brought back before the front that went to one side only is a side bend,
+    forward only a roll-down, not a half circle begun.
+    """
+    m = record.metrics
+    return drill_kind(m.peak_lateral_right_deg, m.peak_lateral_left_deg, m.peak_forward_deg)
 
 
 def segment_drills(

@@ -22,7 +22,7 @@ from halfcircle.coaching.cues import (
     live_cues,
     record_cues,
 )
-from halfcircle.coaching.drills import drill_kind
+from halfcircle.coaching.drills import attempt_drill
 from halfcircle.coaching.reps import RepCounter, RepEvent, RepRecord, RepThresholds
 from halfcircle.coaching.scoring import MetricConfig, ScoreConfig
 from halfcircle.kinematics.geometry import TORSO
@@ -169,8 +169,9 @@ class SessionLoop:
                 if not event.record.complete and not self._lost_in_rep:
                     self.followed_in_view.add(event.record.index)
                 cues = record_cues(event.record, lost_sight=self._lost_in_rep)
-                if event.record.outcome == "aborted" and _drill_shaped(event.record):
-                    # a side bend or roll-down done as such: not a half circle begun
+                if event.record.outcome == "aborted" and attempt_drill(event.record):
+                    # a side bend or roll-down done as such (analyze reports it as that
+                    # drill rep): no "keep rolling through the front", as to a half circle
                     cues = [c for c in cues if c.id != "aborted"]
                 self.cues.post(t, cues, ttl_s=self.settings.cues.feedback_ttl_s)
                 if event.record.score is not None:
@@ -187,20 +188,6 @@ class SessionLoop:
             cue=cue.text if cue is not None else None,
             trace_from_s=self.counter.current_start_s,
         )
-
-
-def _drill_shaped(record: RepRecord) -> bool:
-    """Whether an attempt's peaks make it a drill rep (:func:`.drills.drill_kind`).
-
-    ``analyze`` reports such an attempt as the side bend or roll-down it was
-    (:func:`~halfcircle.coaching.drills.tell_apart`); live, it gets no "keep rolling
-    through the front" cue, which would call it a half circle begun.
-    """
-    m = record.metrics
-    return (
-        drill_kind(m.peak_lateral_right_deg, m.peak_lateral_left_deg, m.peak_forward_deg)
-        is not None
-    )
 
 
 def torso_in_view(image: NDArray[np.float64], detected: NDArray[np.bool_]) -> NDArray[np.bool_]:
