@@ -177,9 +177,11 @@ def test_live_cues_a_half_circle_begun_but_not_a_side_bend_as_one() -> None:
     _, loop, states = _session_of((_bump(120, 24.0), z))
     assert len(loop.aborted) == 1  # the counter's own reading is kept
     assert ABORTED_CUE not in {s.cue for s in states}
+    assert (states[-1].reps, states[-1].drills) == (0, 1)  # the live view counts it
     _, loop, states = _session_of((_bump(120, 25.0), _bump(120, 22.0)))
     assert len(loop.aborted) == 1
     assert ABORTED_CUE in {s.cue for s in states}
+    assert (states[-1].reps, states[-1].drills) == (0, 0)
 
 
 DRILL_CLIPS = fixture_clips("drill")

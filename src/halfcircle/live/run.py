@@ -547,7 +547,7 @@ class _Run:
                 measured=ok,
                 lateral_observable=lateral_seen,
                 phase=cf.state.phase if cf.stage == "practice" else cf.stage,
-                reps=cf.state.reps,
+                reps=cf.state.reps + cf.state.drills,  # as the annotated video counts
                 score=cf.state.score,
                 cue=cf.message,
                 trace=self.coach.loop.counter.current_trace,
