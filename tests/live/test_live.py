@@ -245,6 +245,11 @@ def test_live_tells_a_side_bend_from_a_half_circle_begun_as_analyze_does(tmp_pat
     assert result.analysis is not None  # the report, analyze's: the same two movements
     assert [(d.movement, d.side) for d in result.analysis.drills] == [("side_bend", "right")]
     assert len(result.analysis.aborted) == 1
+    # the end-of-set screen (in a window) says what was done, not "0 half circles"
+    from halfcircle.present.screens import end_of_set
+
+    headline = end_of_set(result.analysis, [], in_history=False).headline
+    assert headline.startswith("1 side bend along the wall: 1 to the right")
 
 
 @pytest.mark.video
