@@ -14,10 +14,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from halfcircle.analyze.video import SCHEMA_VERSION, analyze_poses
+from halfcircle.analyze.video import SCHEMA_VERSION, analyze_poses, summary_dict
+from halfcircle.coaching.session import replay
 from halfcircle.present.outputs import write_outputs
+from halfcircle.synthetic import synthetic_clip
 from tests.coaching.test_drills import _MOVEMENT, DRILL_CLIPS, KNOWN_MISSES
-from tests.conftest import FIXTURES, fixture_poses, fixture_scene
+from tests.conftest import FIXTURES, fixture_poses, fixture_scene, without_person
 
 
 @functools.cache
@@ -155,3 +157,17 @@ def test_analyze_of_a_side_bend_set_agrees_in_reps_summary_report_and_terminal(
     said = "4 side bends along the wall"
     assert said in proc.stdout and f"You did {said}" in page
     assert "stopped before the front" not in proc.stdout and "began a half circle" not in page
+
+
+def test_a_side_bend_cut_by_a_moment_out_of_view_is_one_side_bend() -> None:
+    u = np.linspace(0.0, 1.0, 45)
+    up = 24.0 * u**3 * (10 - 15 * u + 6 * u**2)
+    lat = np.concatenate([np.zeros(60), up, np.full(20, 24.0), up[::-1], np.zeros(45)])
+    seq = without_person(synthetic_clip(lat, np.zeros(len(lat))).seq, slice(110, 150))
+    analysis = analyze_poses(seq)
+    # the half-circle counter alone reads it as an incomplete rep (the person was lost)
+    loop, _ = replay(analysis.kinematics, count_everywhere=True)
+    assert [r.outcome for r in loop.records] == ["incomplete"]
+    assert [(d.movement, d.side) for d in analysis.drills] == [("side_bend", "right")]
+    assert analysis.reps == [] and analysis.aborted == []
+    assert summary_dict(analysis)["counts"]["incomplete_reps"] == 0

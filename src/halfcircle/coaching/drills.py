@@ -282,8 +282,10 @@ def tell_apart(
     ``summary.json``, the report, the terminal, the API, ``batch``):
 
     * a drill rep that overlaps a complete half circle is a part of it, not a drill;
-    * an aborted or incomplete half circle that holds at least half of a remaining drill
-      rep's time is that drill rep, and is not also a half circle.
+    * an aborted or incomplete half circle that shares at least half of the shorter
+      one's time with a remaining drill rep is that drill rep, and is not also a half
+      circle (a side bend cut by a moment out of view is one incomplete half circle to
+      the counter, and one side bend measured across the gap to the drill finder).
 
     A true aborted half circle (to the side and forward, back before the front) is no
     drill (:func:`drill_kind`), so it stays aborted. Half circles and drills left are
@@ -299,7 +301,7 @@ def tell_apart(
     def is_drill(r: RepRecord) -> bool:
         return any(
             _overlap_s(r.start_s, r.end_s, d.metrics.start_s, d.metrics.end_s)
-            >= 0.5 * (d.metrics.end_s - d.metrics.start_s)
+            >= 0.5 * min(r.end_s - r.start_s, d.metrics.end_s - d.metrics.start_s)
             for d in kept
         )
 
