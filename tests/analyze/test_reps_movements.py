@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from halfcircle.analyze.video import SCHEMA_VERSION, analyze_poses, summary_dict
+from halfcircle.analyze.video import SCHEMA_VERSION, analyze_poses, reps_done, summary_dict
 from halfcircle.coaching.session import replay
 from halfcircle.present.outputs import write_outputs
 from halfcircle.synthetic import synthetic_clip
@@ -171,3 +171,7 @@ def test_a_side_bend_cut_by_a_moment_out_of_view_is_one_side_bend() -> None:
     assert [(d.movement, d.side) for d in analysis.drills] == [("side_bend", "right")]
     assert analysis.reps == [] and analysis.aborted == []
     assert summary_dict(analysis)["counts"]["incomplete_reps"] == 0
+    # the annotated video's and the page's Reps: 1 from the side bend's last frame on
+    done = reps_done(analysis)
+    end = analysis.drills[0].metrics.end_s
+    assert done[-1] == 1 and set(done[analysis.kinematics.time_s < end]) == {0}
