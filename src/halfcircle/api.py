@@ -184,13 +184,16 @@ class VideoResult:
     Attributes:
         source: The video analysed.
         model: The pose model used.
-        summary: The facts of ``summary.json`` (view, calibration, counts, means).
+        summary: The facts of ``summary.json`` (view, calibration, counts, means;
+            ``drills``, the side bends and roll-downs done, when there were any).
         frames: One row per frame, the columns of ``frames.csv``
             (:data:`halfcircle.analyze.video.FRAME_COLUMNS`), NaN where not measured.
             From :func:`analyze_video` the values are unrounded; ``frames.csv``
             rounds angles to 0.01.
-        reps: Complete and incomplete reps, in order.
-        aborted: Attempts back to upright without crossing the front.
+        reps: Complete and incomplete half circles, in order.
+        aborted: Half circles begun and brought back upright without crossing the
+            front; a side bend or roll-down is a drill rep (``summary["drills"]``,
+            ``reps.json``), not one of these.
         notes: Plain sentences about what could not be measured and why.
         baseline: The baseline tests found (``baseline.json`` of a batch), or None.
         analysis: The full in-memory analysis (poses, kinematics, states) when it

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from halfcircle.coaching.drills import DrillConfig, controlled_reps, segment_drills
+from halfcircle.coaching.cues import REP_CUE_RULES
+from halfcircle.coaching.drills import (
+    DrillConfig,
+    controlled_reps,
+    drill_kind,
+    drill_tally,
+    segment_drills,
+    tell_apart,
+)
+from halfcircle.coaching.session import replay
 from halfcircle.errors import ValidationError
 from halfcircle.kinematics.measure import compute_kinematics
 from halfcircle.synthetic import half_circle, synthetic_clip
@@ -89,6 +99,89 @@ def test_quiet_standing_has_no_drill() -> None:
 def test_the_thresholds_are_checked() -> None:
     with pytest.raises(ValidationError, match="lateral"):
         DrillConfig(enter_deg=(2.0, 12.0), leave_deg=(3.0, 5.0))
+
+
+@pytest.mark.parametrize(
+    ("right", "left", "forward", "kind"),
+    [
+        (22.0, 0.5, 2.0, ("side_bend", "right")),
+        (0.0, 25.0, 0.0, ("side_bend", "left")),
+        (1.7, 0.6, 46.6, ("roll_down", "front")),
+        (25.0, 0.0, 22.5, None),  # to the side and forward: a half circle begun (hc_aborted)
+        (30.0, 30.0, 55.0, None),  # a whole half circle
+        (20.0, 12.0, 0.0, None),  # both sides: a sway, not one side bend
+        (5.0, 0.0, 0.0, None),  # too small to be a rep
+        (float("nan"), 0.0, 0.0, None),
+        (None, 0.0, 30.0, None),
+    ],
+)
+def test_a_movement_is_a_drill_by_its_peaks(
+    right: float | None, left: float | None, forward: float | None, kind: tuple | None
+) -> None:
+    found = drill_kind(right, left, forward)
+    assert (found[:2] if found else None) == kind
+
+
+def _session_of(*parts: tuple[np.ndarray, np.ndarray]):  # type: ignore[no-untyped-def]
+    lat, fwd = _series(*parts)
+    kin = compute_kinematics(synthetic_clip(lat, fwd).seq)
+    loop, states = replay(kin, count_everywhere=True)
+    return kin, loop, states
+
+
+def test_each_movement_is_told_once_as_a_drill_or_a_half_circle() -> None:
+    z = np.zeros(120)
+    hc_lat, hc_fwd = half_circle(n_rest=10, n_rep=180, lateral_peak_deg=30.0, forward_peak_deg=55.0)
+    kin, loop, _ = _session_of(
+        (_bump(120, 24.0), z),  # a side bend right
+        (_bump(120, 25.0), _bump(120, 22.0)),  # a half circle begun: right and forward, back
+        (hc_lat, hc_fwd),  # a whole half circle
+        (z, _bump(120, 45.0)),  # a roll-down
+        (_bump(120, -22.0), z),  # a side bend left
+    )
+    # the half-circle counter alone reads every excursion but the whole one as begun
+    assert len(loop.aborted) == 4 and [r.complete for r in loop.records] == [True]
+    told = tell_apart(loop.records, loop.aborted, segment_drills(kin))
+    assert [(d.movement, d.side, d.index) for d in told.drills] == [
+        ("side_bend", "right", 1), ("roll_down", "front", 1), ("side_bend", "left", 2)
+    ]  # fmt: skip
+    assert [(r.index, r.complete) for r in told.reps] == [(1, True)]
+    (begun,) = told.aborted
+    assert begun.index == 1 and begun.metrics.peak_forward_deg > 15.0
+    drill_spans = [(d.metrics.start_s, d.metrics.end_s) for d in told.drills]
+    assert not any(a < begun.end_s and begun.start_s < b for a, b in drill_spans)
+    tally = drill_tally(told.drills)
+    assert tally["side_bend"]["reps"] == 2 and set(tally["side_bend"]["sides"]) == {"right", "left"}
+    assert tally["roll_down"]["sides"]["front"]["reps"] == 1
+
+
+def test_a_drill_inside_a_whole_half_circle_is_part_of_it() -> None:
+    hc_lat, hc_fwd = half_circle(n_rest=10, n_rep=180, lateral_peak_deg=30.0, forward_peak_deg=55.0)
+    _, loop, _ = _session_of((hc_lat, hc_fwd))
+    assert [r.complete for r in loop.records] == [True]
+    # a drill span made to lie inside the half circle is dropped, not told twice
+    (rec,) = loop.records
+    lat, fwd = _series((_bump(90, 20.0), np.zeros(90)))
+    (drill,) = segment_drills(compute_kinematics(synthetic_clip(lat, fwd).seq))
+    inside = replace(drill.metrics, start_s=rec.start_s + 0.5, end_s=rec.start_s + 2.0)
+    moved = [replace(drill, metrics=inside)]
+    told = tell_apart(loop.records, loop.aborted, moved)
+    assert told.drills == [] and told.reps == loop.records
+
+
+ABORTED_CUE = next(r.text for r in REP_CUE_RULES if r.id == "aborted")
+
+
+def test_live_cues_a_half_circle_begun_but_not_a_side_bend_as_one() -> None:
+    z = np.zeros(120)
+    _, loop, states = _session_of((_bump(120, 24.0), z))
+    assert len(loop.aborted) == 1  # the counter's own reading is kept
+    assert ABORTED_CUE not in {s.cue for s in states}
+    assert (states[-1].reps, states[-1].drills) == (0, 1)  # the live view counts it
+    _, loop, states = _session_of((_bump(120, 25.0), _bump(120, 22.0)))
+    assert len(loop.aborted) == 1
+    assert ABORTED_CUE in {s.cue for s in states}
+    assert (states[-1].reps, states[-1].drills) == (0, 0)
 
 
 DRILL_CLIPS = fixture_clips("drill")

@@ -91,6 +91,9 @@ NO_SCREEN: Final = (
 #: Characters a line of the result screen holds before it wraps (large type).
 RESULT_WIDTH: Final = 48
 
+#: The movement each stage but the routine practises (as ``reps.json`` names it).
+_STAGE_MOVEMENT: Final = {**DRILL_MOVEMENT, "half_circle": "half_circle"}
+
 #: The key points of each stage, shown and said before its set.
 KEY_POINTS: Final = {
     "side_bends": "Back on the wall, knees soft. Slide to one side and back, then the other, "
@@ -295,13 +298,20 @@ class GuidedSessionFlow:
                 self._rep_done()
 
     def _rep_done(self) -> None:
-        """A practice rep came back to upright: count it; the set ends when it is full."""
-        self.reps += 1
+        """A practice rep came back to upright: count it; the set ends when it is full.
+
+        Outside the routine only the stage's own movement counts (a side bend during the
+        half-circle stage is no half circle, nor a half circle during the side bends),
+        as the session's result counts the practice from the recording.
+        """
         self._moved, self.peak_deg = False, 0.0
         lat, fwd = zip(*self._path, strict=True) if self._path else ((), ())
         self._path = []
+        movement, side = live_movement(lat, fwd)
+        if self.stage != "routine" and movement != _STAGE_MOVEMENT[self.stage]:
+            return
+        self.reps += 1
         if self.stage == "routine":
-            movement, side = live_movement(lat, fwd)
             self.routine_reps.append({"movement": movement, "side": side, "complete": True})
             if routine_done(routine_progress(self.routine, self.routine_reps)):
                 self._start_assessment("after")

@@ -49,6 +49,7 @@ from numpy.typing import NDArray
 
 from halfcircle.analyze.video import Analysis, rep_dicts, view_status
 from halfcircle.coaching.cues import record_cues
+from halfcircle.coaching.drills import attempt_drill
 from halfcircle.coaching.painmodel import PainRating, pain_decision
 from halfcircle.coaching.reps import RepEvent, RepRecord
 from halfcircle.coaching.spokencues import SpeechPlanner
@@ -546,7 +547,7 @@ class _Run:
                 measured=ok,
                 lateral_observable=lateral_seen,
                 phase=cf.state.phase if cf.stage == "practice" else cf.stage,
-                reps=cf.state.reps,
+                reps=cf.state.reps + cf.state.drills,  # as the annotated video counts
                 score=cf.state.score,
                 cue=cf.message,
                 trace=self.coach.loop.counter.current_trace,
@@ -585,8 +586,13 @@ class _Run:
             if e.record is None:
                 continue
             d = e.record.as_dict()
-            d["cues"] = [c.text for c in record_cues(e.record)]
+            cues = record_cues(e.record)
             kind = "aborted" if e.record.outcome == "aborted" else "rep"
+            drill = attempt_drill(e.record) if kind == "aborted" else None
+            if drill is not None:  # a side bend or roll-down, as analyze reports it
+                kind, d["movement"], d["side"] = "drill", drill[0], drill[1]
+                cues = [c for c in cues if c.id != "aborted"]
+            d["cues"] = [c.text for c in cues]
             self.rec.event(kind, e.time_s, rep=d)
             if kind == "rep" and self.log is not None:
                 self.log.add_rep(d)
