@@ -152,7 +152,7 @@ class PoseEstimator:
         self._lock = threading.Lock()
         self._results: deque[tuple[PoseFrame, FloatArray | None]] = deque()
         self._relock: Relock | None = None
-        options = PoseLandmarkerOptions(
+        self._options = options = PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=(
                 VisionTaskRunningMode.VIDEO
@@ -226,27 +226,36 @@ class PoseEstimator:
     def restart(self) -> None:
         """Read the next frame as the first of a new video (``"video"`` mode).
 
-        Lets one landmarker serve many files in turn (a batch worker loads the
-        model once) with the poses a fresh one would give: the model is shown one
-        blank frame, which ends its tracking of the last person, the choice of the
-        primary person starts over, and the next video's timestamps are shifted
-        past everything seen (MediaPipe needs them to increase) while keeping
-        their spacing.
+        Lets one estimator serve many files in turn (a batch worker) with the
+        poses a fresh one would give. The choice of the primary person and the
+        looks for others start over. With one pose slot the landmarker is made
+        anew from the loaded bundle: its landmark smoothing keeps a trace of
+        the last video that no blank frame clears (up to 1e-3 of the frame).
+        With two, the model is shown one blank frame, which ends its tracking of
+        the last person, and the next video's timestamps are shifted past
+        everything seen (MediaPipe needs them to increase) while keeping their
+        spacing.
         """
         if self.mode != "video":
             raise ValidationError("restart() needs a 'video' mode estimator.")
         if self._last_ms < 0:
             return  # nothing seen yet: already fresh
-        blank = np.zeros(self._last_shape, np.uint8)
-        landmarker = self._require()
-        self._last_ms += RESTART_GAP_MS
-        with _native_stderr_silenced():
-            landmarker.detect_for_video(_to_mp_image(blank), self._last_ms)
         self._primary.reset()
         if self._check is not None:
             self._check.reset()
         if self._relock is not None:
             self._relock.reset()
+        if self.max_people == 1:
+            with _native_stderr_silenced():
+                self._require().close()
+                self._landmarker = PoseLandmarker.create_from_options(self._options)
+            self._last_ms, self._offset_ms = -1, 0
+            return
+        blank = np.zeros(self._last_shape, np.uint8)
+        landmarker = self._require()
+        self._last_ms += RESTART_GAP_MS
+        with _native_stderr_silenced():
+            landmarker.detect_for_video(_to_mp_image(blank), self._last_ms)
         self._offset_ms = self._last_ms + RESTART_GAP_MS
 
     # -- frames -----------------------------------------------------------------------

@@ -322,7 +322,9 @@ def test_videos_of_the_same_name_given_directly_get_a_hash_after_the_name(
     assert len(set(names)) == 3 and "x" in names
     assert all(n.startswith("clip-") and len(n) == len("clip-") + 8 for n in names if n != "x")
     assert {video for video, _ in found} == {
-        tmp_path / "a" / "clip.mp4", tmp_path / "b" / "clip.mp4", tmp_path / "x.mov"
+        tmp_path / "a" / "clip.mp4",
+        tmp_path / "b" / "clip.mp4",
+        tmp_path / "x.mov",
     }
 
 

@@ -322,11 +322,16 @@ def test_cohort_rows_carry_person_date_view_and_per_rep_figures(
 
 @pytest.mark.video
 def test_baseline_clip_rows_carry_baseline_measures(cohort: dict[str, dict[str, str]]) -> None:
+    from halfcircle.analyze.video import analyze_poses_with_pitch, tilt_used
     from halfcircle.coaching.baseline import baseline_from_poses
 
     row = cohort["anna/base_toe_touch.mp4"]
     assert row["kind"] == "baseline" and row["status"] == "ok"
-    run = baseline_from_poses(fixture_poses("base_toe_touch", MODEL))
+    # no tilt given: the camera's pitch as the picture tells it, as batch asks it
+    poses = fixture_poses("base_toe_touch", MODEL)
+    video = Path(__file__).resolve().parents[2] / "fixtures" / "base_toe_touch.mp4"
+    tilt = tilt_used(analyze_poses_with_pitch(poses, video, None, MODEL))
+    run = baseline_from_poses(poses, camera_tilt_deg=tilt)
     toe = next(r for r in run.results if r.test == "toe_touch")
     assert float(row["toe_touch_peak_deg"]) == pytest.approx(toe.peak_deg)
     assert float(row["toe_touch_peak_deg"]) > 40  # a real forward bend, not noise
@@ -353,7 +358,7 @@ def test_a_reused_landmarker_gives_the_poses_of_a_fresh_one(
     from halfcircle.analyze.video import extract_poses
 
     fresh, _ = extract_poses(person_video, MODEL)
-    with PoseEstimator(MODEL, "video") as est:
+    with PoseEstimator(MODEL, "video", max_people=1) as est:  # a worker's, as the default
         first, _ = extract_poses(person_video, MODEL, estimator=est)
         extract_poses(empty_video, MODEL, estimator=est)
         extract_poses(gradient_video, MODEL, estimator=est)  # another frame size too

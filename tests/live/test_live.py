@@ -29,6 +29,7 @@ from halfcircle.live.coach import LiveCoach, positioning_advice
 from halfcircle.live.options import LiveOptions, Rating
 from halfcircle.live.record import SessionRecorder, load_poses, read_events, read_pose_csv
 from halfcircle.live.run import LiveResult, default_estimator, pain_advice, run_live
+from halfcircle.poseconfig import PoseConfig
 from halfcircle.synthetic import half_circle, synthetic_clip
 from tests.conftest import PacedCamera, cli_on_a_full_disk
 
@@ -457,15 +458,18 @@ def test_fast_live_gives_analyze_reps_and_files(fast_run: LiveResult, reference:
     r = fast_run
     assert r.stop == "end" and r.stats.dropped_model == 0 and r.stats.dropped_ours == 0
     assert r.analysis is not None
-    # Same frames, same video-mode model: the report is analyze's, to CSV rounding.
+    # Same frames, the same video-mode model with one pose slot: analyze reads this 11 s
+    # clip in two parts side by side and live in one pass, so the landmarks are the same
+    # but for the second part's first frames (tests/analyze/test_parts.py), and the
+    # report is analyze's within that.
     assert len(r.analysis.poses) == len(reference.poses)
-    assert np.allclose(r.analysis.poses.image, reference.poses.image, atol=1e-5, equal_nan=True)
+    torso = [11, 12, 23, 24]  # what the angles are read from
+    live, ref = r.analysis.poses.image[:, torso], reference.poses.image[:, torso]
+    gap = np.nanmax(np.abs(live - ref), axis=(1, 2))
+    assert np.median(gap) < 0.01 and gap.max() < 0.05
     got = [rep.as_dict() for rep in r.analysis.reps]
-    ref = [rep.as_dict() for rep in reference.reps]
     assert [g["direction"] for g in got] == ["right_first", "left_first"]
-    for g, f in zip(got, ref, strict=True):
-        for key in ("start_s", "end_s", "peak_lateral_right_deg", "peak_forward_deg", "score"):
-            assert g[key] == pytest.approx(f[key], abs=0.05), key
+    _assert_close_to_analyze(r.analysis.reps, reference.reps, "hc_two_reps report (fast)")
     # What the person saw live: the same reps, within the filters' differences.
     _assert_close_to_analyze(r.live_reps, reference.reps, "hc_two_reps live (fast)")
     # The camera tilt reaches the report: forward peaks within 3 deg of the truth (50, 58).
@@ -497,8 +501,8 @@ def test_the_live_pose_stage_takes_one_landmarker_per_core_up_to_two(
     cores: set[int], kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("os.sched_getaffinity", lambda _pid: cores, raising=False)
-    with default_estimator("lite", "live") as stage:
-        assert type(stage).__name__ == kind
+    with default_estimator("lite", "live", pose=PoseConfig(track_one=False)) as stage:
+        assert type(stage).__name__ == kind  # two pose slots take turns; one keeps one
         assert getattr(stage, "workers", 1) == min(len(cores), 2)
 
 
