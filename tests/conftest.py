@@ -307,7 +307,7 @@ class ReplayPoses:
         self.seq = seq
         self._out: list[Any] = []
 
-    def __call__(self, model: str, mode: str) -> ReplayPoses:
+    def __call__(self, model: str, mode: str, **settings: object) -> ReplayPoses:
         return self
 
     def __enter__(self) -> ReplayPoses:
@@ -378,3 +378,35 @@ class PacedCamera:
 
     def release(self) -> None:
         self._cap.release()
+
+
+def kept_poses_for_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in this process pose a fixture clip from its kept MediaPipe poses.
+
+    ``halfcircle.analyze.video.extract_poses`` (what ``analyze``, ``baseline`` and
+    ``session --source`` pose a video with) answers a video named like a committed
+    clip (a copy too: :func:`another_recording` keeps the name) with that clip's kept
+    full-model poses (:func:`fixture_poses`); any other video is posed by MediaPipe.
+    For tests of what a command does with its measurements (the history, its
+    messages, its files); tests of the pose stage pose real frames.
+    """
+    import halfcircle.analyze.video as video
+
+    real = video.extract_poses
+    kept = {p.name.split(".")[0] for p in (DATA / "poses").glob("*.npz")}
+
+    def extract_poses(source: str | Path, model: str = "full", progress: Any = None, **kw: Any):  # type: ignore[no-untyped-def]
+        name = Path(source).stem
+        if name not in kept:
+            return real(source, model, progress, **kw)
+        key = (name, "full")
+        if key not in _POSE_CACHE:  # as fixture_poses, with the real pose stage
+            seq = pose_dumps().load(name, "full")
+            _POSE_CACHE[key] = seq if seq is not None else real(FIXTURES / f"{name}.mp4")[0]
+        seq = _POSE_CACHE[key]
+        if progress is not None:
+            for _ in range(len(seq)):  # type: ignore[arg-type]
+                progress(1)
+        return seq, False
+
+    monkeypatch.setattr(video, "extract_poses", extract_poses)
