@@ -386,18 +386,23 @@ def kept_poses_for_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     ``halfcircle.analyze.video.extract_poses`` (what ``analyze``, ``baseline`` and
     ``session --source`` pose a video with) answers a video named like a committed
     clip (a copy too: :func:`another_recording` keeps the name) with that clip's kept
-    full-model poses (:func:`fixture_poses`); any other video is posed by MediaPipe.
-    For tests of what a command does with its measurements (the history, its
-    messages, its files); tests of the pose stage pose real frames.
+    full-model poses (:func:`fixture_poses`); any other video, a mirrored one, another
+    pose setting or a given estimator is posed by MediaPipe. With the full model (the
+    default) that is what a fresh run gives (``tests/test_pose_dumps.py``); with
+    another, the full model's poses stand in. For tests of what a command does with its
+    measurements (the history, its messages, its files); tests of the pose stage pose
+    real frames.
     """
     import halfcircle.analyze.video as video
+    from halfcircle.poseconfig import PoseConfig
 
     real = video.extract_poses
     kept = {p.name.split(".")[0] for p in (DATA / "poses").glob("*.npz")}
 
     def extract_poses(source: str | Path, model: str = "full", progress: Any = None, **kw: Any):  # type: ignore[no-untyped-def]
         name = Path(source).stem
-        if name not in kept:
+        own_stage = kw.get("estimator") is not None or kw.get("mirrored")
+        if name not in kept or own_stage or kw.get("pose") not in (None, PoseConfig()):
             return real(source, model, progress, **kw)
         key = (name, "full")
         if key not in _POSE_CACHE:  # as fixture_poses, with the real pose stage
