@@ -6,14 +6,15 @@ pose, nothing else. Each contender runs as its own process, in rounds that
 alternate them (so that a busy moment of a shared machine hits all alike):
 
 * ``bare 1 pose``: that loop (``--bare-poses 1``);
-* ``bare 2 poses``: the same loop asking for two poses (``--two-pose``: what
-  the earlier figures compared with);
 * ``analyze --no-video`` and ``analyze`` (with the annotated video):
-  ``python -m halfcircle analyze``, start-up, model load and report included;
-* ``analyze --no-video (track one)`` and ``analyze (track one)``
-  (``--track-one``): the same with ``--set pose.track_one=true``, one pose slot
-  followed from frame to frame plus the look for other people every
-  ``pose.others_check_s``;
+  ``python -m halfcircle analyze``, start-up, model load and report included
+  (one pose slot followed from frame to frame, a look for other people every
+  ``pose.others_check_s``, and a video of 10 s or more read in two parts side
+  by side);
+* ``bare 2 poses``, ``analyze --no-video (two poses)`` and ``analyze (two
+  poses)`` (``--two-pose``): the bare loop asking for two poses, and analyze with
+  ``--set pose.track_one=false`` (the person detector on every frame, two
+  landmarkers taking alternate frames);
 * the same two with the ``src`` of another checkout (``--before PATH``, e.g.
   the main branch), for before/after figures from one invocation.
 
@@ -24,7 +25,7 @@ process). On a machine shared with other work, wall times follow the load;
 CPU seconds much less so.
 
     python bench/analyze_speed.py [VIDEO] [--model full] [--loop 4] [--repeat 3]
-        [--two-pose] [--track-one] [--before /path/to/other/checkout]
+        [--two-pose] [--before /path/to/other/checkout]
 
 ``--loop N`` analyses the clip played N times in a row (joined without
 re-encoding; 4 makes the 7.5 s default clip 30 s), so that fixed costs (start-up,
@@ -118,9 +119,8 @@ def main() -> None:
     parser.add_argument("--model", default="full", help="pose model")
     parser.add_argument("--loop", type=int, default=4, help="play the clip N times in a row")
     parser.add_argument("--repeat", type=int, default=3, help="alternating rounds")
-    parser.add_argument("--two-pose", action="store_true", help="also time the 2-pose bare loop")
     parser.add_argument(
-        "--track-one", action="store_true", help="also time analyze with pose.track_one"
+        "--two-pose", action="store_true", help="also time the bare loop and analyze with 2 poses"
     )
     parser.add_argument("--before", type=Path, default=None, help="another checkout to compare")
     parser.add_argument("--bare-poses", type=int, default=0, help=argparse.SUPPRESS)
@@ -145,8 +145,8 @@ def main() -> None:
     if args.two_pose:
         contenders["bare 2 poses"] = ([*me, "--bare-poses", "2"], here)
     trees: list[tuple[str, Path, list[str]]] = [("", here, [])]
-    if args.track_one:
-        trees.append((" (track one)", here, ["--set", "pose.track_one=true"]))
+    if args.two_pose:
+        trees.append((" (two poses)", here, ["--set", "pose.track_one=false"]))
     if args.before:
         trees.append((" (before)", args.before.resolve() / "src", []))
     for label, src, settings in trees:

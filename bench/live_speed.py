@@ -16,10 +16,11 @@ compared it prints, as recorded in ``session.json``'s ``stats``:
 The pose stages compared, in alternating rounds of one invocation (a busy
 moment of a shared machine hits all alike):
 
-* ``2 slots x W``: W landmarkers asking for two poses (the detector on every
-  frame), taking turns (:class:`~halfcircle.pose.LivePosePool`) when W > 1;
-* ``1 slot x W`` (``--track-one``): the same with one pose slot each, plus the
-  people check every 0.5 s (the setting ``pose.track_one``);
+* ``1 slot x W``: W landmarkers asking for one pose each (the default,
+  ``pose.track_one``), plus the people check every 0.5 s; W > 1 takes turns
+  (:class:`~halfcircle.pose.LivePosePool`), whereas ``halfcircle live`` runs one;
+* ``2 slots x W`` (``--two-pose``): the same asking for two poses (the detector
+  on every frame), as ``--set pose.track_one=false`` runs it;
 * ``bare 1 pose``: the anchor, a single LIVE_STREAM landmarker with one pose
   slot and nothing else, fed the same frames at the same pace;
 * ``cli`` and ``cli (before)`` (``--before PATH``): ``halfcircle live`` as a
@@ -27,7 +28,7 @@ moment of a shared machine hits all alike):
   memory, for before/after figures.
 
     python bench/live_speed.py [VIDEO] [--model full] [--loop 3] [--repeat 2]
-        [--workers 1 2] [--track-one] [--before /path/to/other/checkout] [--json]
+        [--workers 1 2] [--two-pose] [--before /path/to/other/checkout] [--json]
 
 To see a 2-core machine on a bigger one: ``taskset -c 0,1 python bench/live_speed.py``.
 """
@@ -154,7 +155,7 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, nargs="+", default=[1, 2], help="landmarker counts to compare"
     )
-    parser.add_argument("--track-one", action="store_true", help="also one pose slot each")
+    parser.add_argument("--two-pose", action="store_true", help="also two pose slots each")
     parser.add_argument("--before", type=Path, default=None, help="another checkout to compare")
     parser.add_argument("--json", action="store_true", default=False, help="print JSON")
     args = parser.parse_args()
@@ -163,7 +164,7 @@ def main() -> None:
     video = looped(args.video, args.loop, tmp) if args.loop > 1 else args.video
 
     runs: dict[str, Any] = {}
-    for slots in [2, 1] if args.track_one else [2]:
+    for slots in [1, 2] if args.two_pose else [1]:
         for w in args.workers:
             runs[f"{slots} slot{'s' if slots > 1 else ''} x {w}"] = lambda s=slots, w=w: in_process(
                 video, args.model, s, w

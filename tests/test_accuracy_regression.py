@@ -108,181 +108,283 @@ def test_a_measured_camera_tilt_brings_the_pitched_front_views_within_three_degr
 # for both ways of running. Known misses are strict xfails: when a change meets the
 # target, the xfail fails and should be removed.
 KNOWN_MISSES: dict[tuple[str, str, str], str] = {
-    ("level", "front", "hc_stopgo"): "stop-and-go rep: lateral 1.3, forward 2.6 deg mean; "
-    "MediaPipe's world depth reads the hold at 27 deg left and 12 forward as 0 forward",
-    ("measured", "front", "hc_stopgo"): "stop-and-go rep: lateral mean 1.03 deg, from the "
-    "right and front of the arc (+2 to +3.4 deg), where MediaPipe's image trunk is short "
-    "vertically at 45-50 deg forward; forward 2.10 meets the target",
-    ("level", "peaks", "hc_two_reps"): "camera 8.5 deg down, not given: forward peaks +7 deg",
-    ("level", "peaks", "hc_stopgo"): "camera 3 deg down, not given: forward peak +3.03 deg",
-    ("level", "peaks", "hc_45_right"): "45 deg view, camera 6.7 deg down: forward +6, left +3.1",
-    ("level", "peaks", "hc_aborted"): "-30 deg view, camera 4.9 deg down: forward +8.3 and -5.2, "
-    "left -3.3",
-    ("measured", "peaks", "hc_45_right"): "45 deg view: left peak +3.2 (forward +2.9); "
-    "MediaPipe's world depth misses most of a bend towards the camera",
-    ("measured", "peaks", "hc_aborted"): "-30 deg view (read as -24): forward peaks -4.7 and "
-    "+4.5, left -3.8",
-    # the clips made for calibrating anywhere (their reps are all found, within 0.3 s):
-    ("level", "front", "hc_bending_at_start"): "starts mid-rep, zeroed between the reps: "
-    "forward mean 2.51 deg (target 2.5), lateral 0.60",
-    ("measured", "front", "hc_bending_at_start"): "level camera: as without a tilt, forward "
-    "mean 2.51 deg",
-    ("level", "oblique", "hc_short_stances_oblique"): "30 deg view, older heavier body: "
-    "forward mean 2.87 deg, from the peaks below",
-    ("measured", "oblique", "hc_short_stances_oblique"): "level camera: as without a tilt",
-    ("level", "peaks", "hc_short_stances_oblique"): "30 deg view, older heavier body: forward "
-    "peaks +16.6 and +13.2 (lateral within 0.2), whichever of its stances zeroes it",
-    ("measured", "peaks", "hc_short_stances_oblique"): "level camera: as without a tilt",
-    ("level", "peaks", "hc_late_oblique"): "-40 deg view, camera 3.8 deg down, not given: "
-    "forward +6.9, right +4.0",
-    ("measured", "peaks", "hc_late_oblique"): "-40 deg view: forward +4.4, right +4.2",
-    # the clips made for issue #24 (other bodies and distances), as measured:
-    ("level", "front", "base_toe_touch_front_far"): "toe touch to 85 deg from 3.7 m, camera "
-    "7 deg down: forward mean 3.74 deg (peak +12.6)",
-    ("measured", "front", "base_toe_touch_front_far"): "forward mean 5.95 deg (peak +5.5)",
-    ("level", "oblique", "base_toe_touch_oblique_far"): "toe touch to 100 deg, -40 deg view: "
-    "lateral mean 2.58, forward 3.88 deg (peak +13.4)",
-    ("measured", "oblique", "base_toe_touch_oblique_far"): "lateral mean 2.81, forward 2.99 deg",
-    # issue #23: the clips of pitched cameras, with no tilt given (taken as level), with
-    # the tilt given, and with the pitch told from the picture; and every clip with the
-    # pitch told from the picture (as measured by bench/accuracy.py --write):
-    ("level", "front", "pitch_front_door_8down"): (
-        "camera 8 deg down, not given, taken as level; lateral mean 0.75, forward 2.54 deg"
+    ("level", "front", "base_toe_touch_front_far"): (
+        "front view, camera 7 deg down, not given, taken as level; lateral mean 0.42, forward"
+        " 3.56 deg"
     ),
-    ("level", "front", "pitch_front_shelf_12down"): (
-        "camera 12 deg down, not given, taken as level; lateral mean 0.81, forward 2.90 deg"
+    ("level", "oblique", "base_toe_touch_oblique_far"): (
+        "-40 deg view, camera 3 deg down, not given, taken as level; lateral mean 2.07, "
+        "forward 2.62 deg"
     ),
-    ("level", "front", "pitch_front_up3"): (
-        "camera 3 deg up, not given, taken as level; lateral mean 0.87, forward 3.87 deg"
+    ("level", "front", "drill_roll_downs_front"): (
+        "front view, camera 7 deg down, not given, taken as level; lateral mean 0.30, forward"
+        " 2.68 deg"
     ),
-    ("measured", "front", "pitch_front_up3"): (
-        "tilt given -3; lateral mean 0.81, forward 3.66 deg"
+    ("level", "oblique", "drill_roll_downs_oblique"): (
+        "-35 deg view, camera 5 deg down, not given, taken as level; lateral mean 3.04, "
+        "forward 2.81 deg"
     ),
-    ("picture", "front", "base_toe_touch_front_far"): (
-        "pitch told 8.7 +-2.1 (true 6.9); lateral mean 0.71, forward 6.51 deg"
+    ("level", "peaks", "hc_45_right"): (
+        "+45 deg view, camera 7 deg down, not given, taken as level; peaks rep0.forward +4.1,"
+        " rep0.left +3.4"
     ),
-    ("picture", "front", "hc_bending_at_start"): (
-        "the picture did not tell the pitch (true 0.0): taken as level; lateral mean 0.60, "
-        "forward 2.51 deg"
+    ("level", "peaks", "hc_aborted"): (
+        "-30 deg view, camera 5 deg down, not given, taken as level; peaks rep1.forward +3.6"
     ),
-    ("picture", "front", "pitch_front_up3"): (
-        "pitch told -3.5 +-1.2 (true -3.0); lateral mean 0.80, forward 3.63 deg"
+    ("level", "front", "hc_bending_at_start"): (
+        "front view, level camera; lateral mean 0.60, forward 3.08 deg"
     ),
-    ("level", "oblique", "pitch_45_door_6down"): (
-        "camera 6 deg down, not given, taken as level; lateral mean 2.53, forward 1.97 deg"
+    ("level", "peaks", "hc_front_right"): (
+        "front view, camera 6 deg down, not given, taken as level; peaks rep0.forward +4.0"
     ),
-    ("level", "oblique", "pitch_oblique_door_10down"): (
-        "camera 10 deg down, not given, taken as level; lateral mean 2.90, forward 2.83 deg"
+    ("level", "front", "hc_late_front"): (
+        "front view, level camera; lateral mean 0.72, forward 2.58 deg"
     ),
-    ("level", "oblique", "pitch_toe_touch_30_10down"): (
-        "camera 10 deg down, not given, taken as level; lateral mean 1.57, forward 4.10 deg"
+    ("level", "peaks", "hc_late_oblique"): (
+        "-40 deg view, camera 4 deg down, not given, taken as level; peaks rep0.forward +6.3"
     ),
-    ("picture", "oblique", "base_toe_touch_oblique_far"): (
-        "the picture did not tell the pitch (true 2.5): taken as level; lateral mean 2.58, "
-        "forward 3.88 deg"
+    ("level", "peaks", "hc_short_stances_oblique"): (
+        "+30 deg view, level camera; peaks rep0.forward +8.7, rep1.forward +7.6"
     ),
-    ("picture", "oblique", "hc_short_stances_oblique"): (
-        "the picture did not tell the pitch (true 0.0): taken as level; lateral mean 1.97, "
-        "forward 2.87 deg"
+    ("level", "peaks", "hc_smooth"): (
+        "front view, camera 3 deg down, not given, taken as level; peaks rep0.forward +5.0"
     ),
-    ("picture", "oblique", "pitch_oblique_door_10down"): (
-        "pitch read 5.4 +-3.1, too unsure (true 10.0): taken as level; lateral mean 2.90, "
-        "forward 2.83 deg"
+    ("level", "front", "hc_stopgo"): (
+        "front view, camera 3 deg down, not given, taken as level; lateral mean 1.08, forward"
+        " 3.41 deg"
+    ),
+    ("level", "peaks", "hc_stopgo"): (
+        "front view, camera 3 deg down, not given, taken as level; peaks rep0.forward +4.6"
+    ),
+    ("level", "peaks", "hc_two_reps"): (
+        "front view, camera 9 deg down, not given, taken as level; peaks rep0.forward +6.9, "
+        "rep1.forward +6.8"
     ),
     ("level", "peaks", "pitch_45_door_6down"): (
-        "camera 6 deg down, not given, taken as level; peaks rep0.forward +13.8, rep0.left +7.0"
+        "+45 deg view, camera 6 deg down, not given, taken as level; peaks rep0.forward +10.5"
     ),
     ("level", "peaks", "pitch_front_door_8down"): (
-        "camera 8 deg down, not given, taken as level; peaks rep0.forward +8.4"
+        "front view, camera 8 deg down, not given, taken as level; peaks rep0.forward +11.7"
+    ),
+    ("level", "front", "pitch_front_plain_5down"): (
+        "front view, camera 5 deg down, not given, taken as level; lateral mean 1.04, forward"
+        " 2.08 deg"
     ),
     ("level", "peaks", "pitch_front_plain_5down"): (
-        "camera 5 deg down, not given, taken as level; peaks rep0.forward +5.0"
+        "front view, camera 5 deg down, not given, taken as level; peaks rep0.forward +7.6"
+    ),
+    ("level", "front", "pitch_front_shelf_12down"): (
+        "front view, camera 12 deg down, not given, taken as level; lateral mean 0.78, "
+        "forward 2.50 deg"
     ),
     ("level", "peaks", "pitch_front_shelf_12down"): (
-        "camera 12 deg down, not given, taken as level; peaks rep0.forward +11.6"
+        "front view, camera 12 deg down, not given, taken as level; peaks rep0.forward +10.3"
+    ),
+    ("level", "front", "pitch_front_up3"): (
+        "front view, camera 3 deg up, not given, taken as level; lateral mean 0.77, forward "
+        "3.39 deg"
     ),
     ("level", "peaks", "pitch_front_up3"): (
-        "camera 3 deg up, not given, taken as level; peaks rep0.forward -10.6"
+        "front view, camera 3 deg up, not given, taken as level; peaks rep0.forward -6.9"
     ),
     ("level", "peaks", "pitch_oblique_door_10down"): (
-        "camera 10 deg down, not given, taken as level; peaks rep0.forward +20.7, rep0.right "
-        "+6.2, rep0.left -3.1"
+        "-35 deg view, camera 10 deg down, not given, taken as level; peaks rep0.forward +13.5"
     ),
-    ("measured", "peaks", "pitch_45_door_6down"): ("tilt given 6; peaks rep0.forward +11.6"),
-    ("measured", "peaks", "pitch_front_up3"): ("tilt given -3; peaks rep0.forward -8.3"),
+    ("level", "peaks", "session_toe_touch_oblique"): (
+        "+40 deg view, camera 5 deg down, not given, taken as level; peaks rep1.forward +3.7"
+    ),
+    ("measured", "front", "base_toe_touch_front_far"): (
+        "front view, tilt given 7; lateral mean 1.18, forward 6.35 deg"
+    ),
+    ("measured", "front", "drill_roll_downs_front"): (
+        "front view, tilt given 7; lateral mean 0.27, forward 4.04 deg"
+    ),
+    ("measured", "oblique", "drill_roll_downs_oblique"): (
+        "-35 deg view, tilt given 5; lateral mean 3.18, forward 1.75 deg"
+    ),
+    ("measured", "peaks", "hc_45_right"): ("+45 deg view, tilt given 7; peaks rep0.left +3.7"),
+    ("measured", "peaks", "hc_aborted"): ("-30 deg view, tilt given 5; peaks rep1.left -3.0"),
+    ("measured", "front", "hc_bending_at_start"): (
+        "front view, level camera; lateral mean 0.60, forward 3.08 deg"
+    ),
+    ("measured", "front", "hc_late_front"): (
+        "front view, level camera; lateral mean 0.72, forward 2.58 deg"
+    ),
+    ("measured", "peaks", "hc_late_oblique"): (
+        "-40 deg view, tilt given 4; peaks rep0.forward +3.4"
+    ),
+    ("measured", "peaks", "hc_short_stances_oblique"): (
+        "+30 deg view, level camera; peaks rep0.forward +8.7, rep1.forward +7.6"
+    ),
+    ("measured", "front", "hc_stopgo"): (
+        "front view, tilt given 3; lateral mean 0.87, forward 2.69 deg"
+    ),
+    ("measured", "peaks", "pitch_45_door_6down"): (
+        "+45 deg view, tilt given 6; peaks rep0.forward +8.5"
+    ),
+    ("measured", "peaks", "pitch_front_door_8down"): (
+        "front view, tilt given 8; peaks rep0.forward +4.0"
+    ),
+    ("measured", "peaks", "pitch_front_plain_5down"): (
+        "front view, tilt given 5; peaks rep0.forward +3.1"
+    ),
+    ("measured", "front", "pitch_front_up3"): (
+        "front view, tilt given -3; lateral mean 0.70, forward 3.17 deg"
+    ),
+    ("measured", "peaks", "pitch_front_up3"): (
+        "front view, tilt given -3; peaks rep0.forward -4.4"
+    ),
     ("measured", "peaks", "pitch_oblique_door_10down"): (
-        "tilt given 10; peaks rep0.forward +12.8, rep0.right +4.5, rep0.left -4.4"
+        "-35 deg view, tilt given 10; peaks rep0.forward +6.2"
     ),
-    ("picture", "peaks", "hc_45_right"): (
-        "the picture did not tell the pitch (true 6.7): taken as level; peaks rep0.forward "
-        "+6.0, rep0.left +3.1"
-    ),
-    ("picture", "peaks", "hc_aborted"): (
-        "the picture did not tell the pitch (true 4.9): taken as level; peaks rep0.forward "
-        "-5.2, rep1.forward +8.3, rep1.left -3.3"
-    ),
-    ("picture", "peaks", "hc_late_oblique"): (
-        "the picture did not tell the pitch (true 3.8): taken as level; peaks rep0.forward "
-        "+6.9, rep0.right +4.0"
-    ),
-    ("picture", "peaks", "hc_short_stances_oblique"): (
-        "the picture did not tell the pitch (true 0.0): taken as level; peaks rep0.forward "
-        "+16.6, rep1.forward +13.2"
-    ),
-    ("picture", "peaks", "hc_two_reps"): (
-        "the picture did not tell the pitch (true 8.5): taken as level; peaks rep0.forward "
-        "+7.0, rep1.forward +7.0"
-    ),
-    ("picture", "peaks", "pitch_45_door_6down"): (
-        "pitch told 5.8 +-0.5 (true 6.0); peaks rep0.forward +11.7"
-    ),
-    ("picture", "peaks", "pitch_front_plain_5down"): (
-        "the picture did not tell the pitch (true 5.0): taken as level; peaks rep0.forward +5.0"
-    ),
-    ("picture", "peaks", "pitch_front_up3"): (
-        "pitch told -3.5 +-1.2 (true -3.0); peaks rep0.forward -8.0"
-    ),
-    ("picture", "peaks", "pitch_oblique_door_10down"): (
-        "pitch read 5.4 +-3.1, too unsure (true 10.0): taken as level; peaks rep0.forward "
-        "+20.7, rep0.right +6.2, rep0.left -3.1"
+    ("measured", "oblique", "pitch_toe_touch_30_10down"): (
+        "+30 deg view, tilt given 10; lateral mean 2.39, forward 2.71 deg"
     ),
     ("picture", "pitch", "base_toe_touch"): (
-        "pitch read 5.4 +-7.3, too unsure (true 5.4): taken as level; forward peaks "
-        "toe_touch0.forward +6.4 (tilt given: +2.0)"
+        "+45 deg view, pitch told 5.6 +-1.5 (true 5.4); forward peaks toe_touch0.forward -4.2"
+        " (tilt given: -3.8)"
+    ),
+    ("picture", "front", "base_toe_touch_front_far"): (
+        "front view, pitch told 8.4 +-2.0 (true 6.9); lateral mean 1.10, forward 6.91 deg"
     ),
     ("picture", "pitch", "base_toe_touch_front_far"): (
-        "pitch told 8.7 +-2.1 (true 6.9); forward peaks toe_touch0.forward +3.8 (tilt given: +5.5)"
+        "front view, pitch told 8.4 +-2.0 (true 6.9); forward peaks toe_touch0.forward -13.8 "
+        "(tilt given: -12.4)"
+    ),
+    ("picture", "oblique", "base_toe_touch_oblique_far"): (
+        "-40 deg view, the picture did not tell the pitch (true 2.5): taken as level; lateral"
+        " mean 2.07, forward 2.62 deg"
     ),
     ("picture", "pitch", "base_toe_touch_oblique_far"): (
-        "the picture did not tell the pitch (true 2.5): taken as level; forward peaks "
-        "toe_touch0.forward +13.4 (tilt given: +10.6)"
+        "-40 deg view, the picture did not tell the pitch (true 2.5): taken as level; forward"
+        " peaks toe_touch0.forward +7.8 (tilt given: +5.4)"
+    ),
+    ("picture", "front", "drill_roll_downs_front"): (
+        "front view, the picture did not tell the pitch (true 6.7): taken as level; lateral "
+        "mean 0.30, forward 2.68 deg"
+    ),
+    ("picture", "pitch", "drill_roll_downs_front"): (
+        "front view, the picture did not tell the pitch (true 6.7): taken as level; forward "
+        "peaks toe_touch1.forward +4.0 (tilt given: -2.2)"
+    ),
+    ("picture", "oblique", "drill_roll_downs_oblique"): (
+        "-35 deg view, the picture did not tell the pitch (true 4.9): taken as level; lateral"
+        " mean 3.04, forward 2.81 deg"
+    ),
+    ("picture", "pitch", "drill_roll_downs_oblique"): (
+        "-35 deg view, the picture did not tell the pitch (true 4.9): taken as level; forward"
+        " peaks toe_touch0.forward +4.6, toe_touch1.forward +7.2, toe_touch2.forward +8.5 "
+        "(tilt given: +2.1, +4.2, +5.3)"
+    ),
+    ("picture", "peaks", "hc_45_right"): (
+        "+45 deg view, the picture did not tell the pitch (true 6.7): taken as level; peaks "
+        "rep0.forward +4.1, rep0.left +3.4"
     ),
     ("picture", "pitch", "hc_45_right"): (
-        "the picture did not tell the pitch (true 6.7): taken as level; forward peaks "
-        "rep0.forward +6.0 (tilt given: +2.9)"
+        "+45 deg view, the picture did not tell the pitch (true 6.7): taken as level; forward"
+        " peaks rep0.forward +4.1 (tilt given: +0.1)"
+    ),
+    ("picture", "peaks", "hc_aborted"): (
+        "-30 deg view, the picture did not tell the pitch (true 4.9): taken as level; peaks "
+        "rep1.forward +3.6"
     ),
     ("picture", "pitch", "hc_aborted"): (
-        "the picture did not tell the pitch (true 4.9): taken as level; forward peaks "
-        "rep0.forward -5.2, rep1.forward +8.3 (tilt given: -4.7, +4.5)"
+        "-30 deg view, the picture did not tell the pitch (true 4.9): taken as level; forward"
+        " peaks rep1.forward +3.6 (tilt given: -0.1)"
+    ),
+    ("picture", "front", "hc_bending_at_start"): (
+        "front view, the picture did not tell the pitch (true 0.0): taken as level; lateral "
+        "mean 0.60, forward 3.08 deg"
+    ),
+    ("picture", "front", "hc_late_front"): (
+        "front view, the picture did not tell the pitch (true 0.0): taken as level; lateral "
+        "mean 0.72, forward 2.58 deg"
+    ),
+    ("picture", "peaks", "hc_late_oblique"): (
+        "-40 deg view, the picture did not tell the pitch (true 3.8): taken as level; peaks "
+        "rep0.forward +6.3"
     ),
     ("picture", "pitch", "hc_late_oblique"): (
-        "the picture did not tell the pitch (true 3.8): taken as level; forward peaks "
-        "rep0.forward +6.9 (tilt given: +4.4)"
+        "-40 deg view, the picture did not tell the pitch (true 3.8): taken as level; forward"
+        " peaks rep0.forward +6.3 (tilt given: +3.4)"
+    ),
+    ("picture", "peaks", "hc_short_stances_oblique"): (
+        "+30 deg view, the picture did not tell the pitch (true 0.0): taken as level; peaks "
+        "rep0.forward +8.7, rep1.forward +7.6"
+    ),
+    ("picture", "peaks", "hc_smooth"): (
+        "front view, the picture did not tell the pitch (true 3.0): taken as level; peaks "
+        "rep0.forward +5.0"
+    ),
+    ("picture", "pitch", "hc_smooth"): (
+        "front view, the picture did not tell the pitch (true 3.0): taken as level; forward "
+        "peaks rep0.forward +5.0 (tilt given: +2.3)"
+    ),
+    ("picture", "front", "hc_stopgo"): (
+        "front view, pitch told 4.5 +-2.1 (true 3.0); lateral mean 0.77, forward 2.60 deg"
+    ),
+    ("picture", "peaks", "hc_two_reps"): (
+        "front view, the picture did not tell the pitch (true 8.5): taken as level; peaks "
+        "rep0.forward +6.9, rep1.forward +6.8"
     ),
     ("picture", "pitch", "hc_two_reps"): (
-        "the picture did not tell the pitch (true 8.5): taken as level; forward peaks "
-        "rep0.forward +7.0, rep1.forward +7.0 (tilt given: -1.1, -1.5)"
+        "front view, the picture did not tell the pitch (true 8.5): taken as level; forward "
+        "peaks rep0.forward +6.9, rep1.forward +6.8 (tilt given: -1.1, -1.7)"
+    ),
+    ("picture", "peaks", "pitch_45_door_6down"): (
+        "+45 deg view, pitch told 5.8 +-0.5 (true 6.0); peaks rep0.forward +8.6"
     ),
     ("picture", "pitch", "pitch_45_door_6down"): (
-        "pitch told 5.8 +-0.5 (true 6.0); forward peaks rep0.forward +11.7 (tilt given: +11.6)"
+        "+45 deg view, pitch told 5.8 +-0.5 (true 6.0); forward peaks rep0.forward +8.6 (tilt"
+        " given: +8.5)"
+    ),
+    ("picture", "peaks", "pitch_front_door_8down"): (
+        "front view, pitch told 6.3 +-1.9 (true 8.0); peaks rep0.forward +5.6"
+    ),
+    ("picture", "pitch", "pitch_front_door_8down"): (
+        "front view, pitch told 6.3 +-1.9 (true 8.0); forward peaks rep0.forward +5.6 (tilt "
+        "given: +4.0)"
+    ),
+    ("picture", "front", "pitch_front_plain_5down"): (
+        "front view, the picture did not tell the pitch (true 5.0): taken as level; lateral "
+        "mean 1.04, forward 2.08 deg"
+    ),
+    ("picture", "peaks", "pitch_front_plain_5down"): (
+        "front view, the picture did not tell the pitch (true 5.0): taken as level; peaks "
+        "rep0.forward +7.6"
     ),
     ("picture", "pitch", "pitch_front_plain_5down"): (
-        "the picture did not tell the pitch (true 5.0): taken as level; forward peaks "
-        "rep0.forward +5.0 (tilt given: +0.6)"
+        "front view, the picture did not tell the pitch (true 5.0): taken as level; forward "
+        "peaks rep0.forward +7.6 (tilt given: +3.1)"
+    ),
+    ("picture", "front", "pitch_front_up3"): (
+        "front view, pitch told -3.5 +-1.2 (true -3.0); lateral mean 0.69, forward 3.13 deg"
+    ),
+    ("picture", "peaks", "pitch_front_up3"): (
+        "front view, pitch told -3.5 +-1.2 (true -3.0); peaks rep0.forward -4.0"
+    ),
+    ("picture", "peaks", "pitch_oblique_door_10down"): (
+        "-35 deg view, pitch read 5.4 +-3.1, too unsure (true 10.0): taken as level; peaks "
+        "rep0.forward +13.5"
     ),
     ("picture", "pitch", "pitch_oblique_door_10down"): (
-        "pitch read 5.4 +-3.1, too unsure (true 10.0): taken as level; forward peaks "
-        "rep0.forward +20.7 (tilt given: +12.8)"
+        "-35 deg view, pitch read 5.4 +-3.1, too unsure (true 10.0): taken as level; forward "
+        "peaks rep0.forward +13.5 (tilt given: +6.2)"
+    ),
+    ("picture", "oblique", "pitch_toe_touch_30_10down"): (
+        "+30 deg view, pitch told 10.6 +-2.4 (true 10.0); lateral mean 2.32, forward 2.87 deg"
+    ),
+    ("picture", "pitch", "pitch_toe_touch_30_10down"): (
+        "+30 deg view, pitch told 10.6 +-2.4 (true 10.0); forward peaks toe_touch0.forward "
+        "-4.6 (tilt given: -4.0)"
+    ),
+    ("picture", "peaks", "session_toe_touch_oblique"): (
+        "+40 deg view, the picture did not tell the pitch (true 5.4): taken as level; peaks "
+        "rep1.forward +3.7"
+    ),
+    ("picture", "pitch", "session_toe_touch_oblique"): (
+        "+40 deg view, the picture did not tell the pitch (true 5.4): taken as level; forward"
+        " peaks rep1.forward +3.7 (tilt given: +1.0)"
     ),
 }
 
@@ -314,10 +416,31 @@ def test_fingertip_errors_are_no_worse_than_the_table(mode: str, name: str) -> N
     assert not worse, f"{name}: " + "; ".join(worse)
 
 
-@pytest.mark.parametrize(
-    ("mode", "name"),
-    [(m, n) for m, n in TIP_CASES if _committed(m, n)["fingertip_cm"]["height_given"]["lowest"]],
-)
+def _baseline_tip_cases() -> list[Any]:
+    """The baseline tests' fingertip cases: not the drills (sets of practice reps) or
+    the guided sessions (their toe touches come with practice between)."""
+    out = []
+    for mode, n in TIP_CASES:
+        if n.startswith(("drill_", "session_")):
+            continue
+        if not _committed(mode, n)["fingertip_cm"]["height_given"]["lowest"]:
+            continue
+        reason = TIP_KNOWN_MISSES.get((mode, n))
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        out.append(pytest.param(mode, n, marks=marks, id=f"{mode}-{n}"))
+    return out
+
+
+#: Fingertip-to-floor misses of the clinical margin, by (mode, clip), as measured.
+TIP_KNOWN_MISSES: dict[tuple[str, str], str] = {
+    (mode, "base_side_bends_oblique"): (
+        "one pose slot: the first side bend's lowest point reads 4.8 cm off (3.3 with two)"
+    )
+    for mode in MODES
+}
+
+
+@pytest.mark.parametrize(("mode", "name"), _baseline_tip_cases())
 def test_fingertip_to_floor_within_the_clinical_margin_with_the_height_given(
     mode: str, name: str
 ) -> None:

@@ -184,13 +184,16 @@ class VideoResult:
     Attributes:
         source: The video analysed.
         model: The pose model used.
-        summary: The facts of ``summary.json`` (view, calibration, counts, means).
+        summary: The facts of ``summary.json`` (view, calibration, counts, means;
+            ``drills``, the side bends and roll-downs done, when there were any).
         frames: One row per frame, the columns of ``frames.csv``
             (:data:`halfcircle.analyze.video.FRAME_COLUMNS`), NaN where not measured.
             From :func:`analyze_video` the values are unrounded; ``frames.csv``
             rounds angles to 0.01.
-        reps: Complete and incomplete reps, in order.
-        aborted: Attempts back to upright without crossing the front.
+        reps: Complete and incomplete half circles, in order.
+        aborted: Half circles begun and brought back upright without crossing the
+            front; a side bend or roll-down is a drill rep (``summary["drills"]``,
+            ``reps.json``), not one of these.
         notes: Plain sentences about what could not be measured and why.
         baseline: The baseline tests found (``baseline.json`` of a batch), or None.
         analysis: The full in-memory analysis (poses, kinematics, states) when it
@@ -393,6 +396,9 @@ def add_to_history(
     from halfcircle.history.practice import PracticeLog
 
     # lazy: loads scipy
+    from halfcircle.history.rows import tilt_to_keep
+
+    # lazy: loads scipy
     from halfcircle.history.store import recording_digest, same_recording
 
     analysis = result.analysis if isinstance(result, VideoResult) else result
@@ -402,9 +408,9 @@ def add_to_history(
             "its analysis (analyze_video), or with `halfcircle analyze VIDEO --to-history`."
         )
     pitch = analysis.camera_pitch
-    tilt: float | None = tilt_used(analysis)
-    if pitch is not None and pitch.get("how") not in ("given", "remembered"):
-        tilt = None  # told by the picture, or assumed level: asked again next time
+    # told by the picture, or assumed level: kept as none given, asked again next time
+    how = None if pitch is None else str(pitch.get("how"))
+    tilt = tilt_to_keep(tilt_used(analysis), how)
     video = Path(analysis.source)
     when, _ = recorded_at(video)
     started_at = when.isoformat(timespec="seconds")

@@ -12,29 +12,32 @@ Two running modes:
   returns at once; finished poses are collected with :meth:`PoseEstimator.poll`.
   The landmarker may drop frames to keep latency low.
 
-The landmarker is asked for two poses: it then runs its person detector on
-every frame (looking for a second person) and reads the landmarks in the box the
-detector found, so that a second person in view is noticed on the frame it
-appears (``PoseFrame.n_people == 2``) and each frame's landmarks depend on that
-frame alone. The *primary* person is the one closest to the primary of the
-previous frame, or the largest one when tracking starts, and never someone who
-stands farther away than the primary could have moved: a frame showing only
-someone else reads as nobody found for up to :data:`PRIMARY_HOLD_S` seconds
-(:class:`PrimaryTracker`).
-Because of that, files are read by a :class:`VideoPosePool`: two landmarkers
-reading alternate frames side by side (MediaPipe runs outside the GIL, each on
-a core), which gives the poses of one landmarker reading every frame, bit for
-bit, with two cores at work instead of one.
+By default (the setting ``pose.track_one``) the landmarker is asked for one
+pose: it follows the person from the box of their landmarks in the frame before
+and runs its person detector only when it has lost them, which is about half the
+model time of two poses. Other people in view are found by a
+:class:`PeopleCheck`, a second, small landmarker that looks at the whole frame
+every ``pose.others_check_s`` seconds (0.5 by default) on a thread of its own,
+so a second person is reported within about a second
+(``PoseFrame.n_people == 2``). One pose follows whoever the detector ranked
+first; when a look shows that this is someone else, the next frames are shown
+to the model with everything but the person coached greyed out until it follows
+them (:class:`~halfcircle.people.Relock`). The *primary* person is the largest
+one when tracking starts, then the one closest to the last pick, and never
+someone who stands farther away than the primary could have moved: a frame
+showing only someone else reads as nobody found for up to
+:data:`~halfcircle.people.PRIMARY_HOLD_S` seconds
+(:class:`~halfcircle.people.PrimaryTracker`). Because a landmarker with one pose
+reads a file's frames in order, a long file is read in consecutive parts side
+by side (:mod:`halfcircle.analyze.parts`).
 
-Asked for one pose (``max_people=1``, the setting ``pose.track_one``), the
-landmarker follows the person from the box of their last landmarks and runs the
-detector only when it has lost them: less model time, but the
-landmarks are not the same (on the rendered fixtures the angles move both ways by
-up to a few degrees, ``bench/accuracy.py --track-one``; the table is made with
-two), and the person followed is the one the detector ranks first, which the
-:class:`PrimaryTracker` cannot change (it can only refuse someone else). Other people are
-then found by a :class:`PeopleCheck`, which looks for them every
-``pose.others_check_s`` seconds (0.5 by default) on a thread of its own.
+Asked for two poses (``pose.track_one = false``), the landmarker runs its
+person detector on every frame (looking for a second person) and reads the
+landmarks in the box the detector found, so that a second person in view is
+noticed on the frame they appear and each frame's landmarks depend on that frame
+alone. Files are then read by a :class:`VideoPosePool`: two landmarkers reading
+alternate frames side by side (MediaPipe runs outside the GIL, each on a core),
+which gives the poses of one landmarker reading every frame, bit for bit.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -72,6 +75,7 @@ from halfcircle.io.capture import Frame
 from halfcircle.landmarks import N_LANDMARKS, FloatArray, PoseFrame
 from halfcircle.models import model_path
 from halfcircle.offline import keep_mediapipe_offline
+from halfcircle.people import PrimaryTracker, Relock
 from halfcircle.poseconfig import OTHERS_CHECK_S
 
 Mode = Literal["video", "live"]
@@ -83,21 +87,8 @@ LIVE_MUTE_MAX_S = 3.0
 #: Gap (ms) between two videos read by one landmarker (see PoseEstimator.restart).
 RESTART_GAP_MS = 1000
 
-#: Landmarks whose mean image position locates a person (shoulders and hips).
-_TORSO = np.array([11, 12, 23, 24])
-
-#: Seconds the person coached is waited for while out of sight before someone
-#: else in view may be taken instead (:class:`PrimaryTracker`).
-PRIMARY_HOLD_S = 1.0
-#: A person is the one coached only within this many of their torso lengths
-#: (mid-shoulders to mid-hips) of the last pick's torso centre, plus
-#: :data:`PRIMARY_SPEED` per second since: a bend moves it about one, a step
-#: sideways about two a second.
-PRIMARY_REACH = 1.0
-#: Torso lengths per second a person coached may move between two picks.
-PRIMARY_SPEED = 3.0
-
-#: Pose slots asked of the model by default (see the module docstring).
+#: Pose slots of a :class:`PoseEstimator` or pool unless told (see the module
+#: docstring: the pose stage's own default, ``pose.track_one``, asks for one).
 DEFAULT_POSES = 2
 #: Pose slots of a :class:`PeopleCheck`: two tell "someone else is in view".
 CHECK_POSES = 2
@@ -159,7 +150,8 @@ class PoseEstimator:
         self._last_shape: tuple[int, ...] = (64, 64, 3)
         self._primary = primary if primary is not None else PrimaryTracker()
         self._lock = threading.Lock()
-        self._results: deque[PoseFrame] = deque()
+        self._results: deque[tuple[PoseFrame, FloatArray | None]] = deque()
+        self._relock: Relock | None = None
         options = PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=(
@@ -205,6 +197,7 @@ class PoseEstimator:
             self._check = PeopleCheck(
                 period_s, min_detection_confidence=self._min_detection_confidence
             )
+            self._relock = Relock(self._primary)
         elif self._check is not None:
             self._check.period_s = _check_period(period_s)
 
@@ -252,6 +245,8 @@ class PoseEstimator:
         self._primary.reset()
         if self._check is not None:
             self._check.reset()
+        if self._relock is not None:
+            self._relock.reset()
         self._offset_ms = self._last_ms + RESTART_GAP_MS
 
     # -- frames -----------------------------------------------------------------------
@@ -264,13 +259,19 @@ class PoseEstimator:
         """
         if self.mode != "video":
             raise ValidationError("process() needs a 'video' mode estimator; use submit().")
-        check = self._check
-        if check is not None:  # looks on its own thread meanwhile, when one is due
-            check.begin(image_bgr, time_s)
-        pose = self._convert(self._infer(image_bgr, time_s), time_s)
-        if check is not None:
-            pose = _with_others(pose, check.people(wait_after_frames=CHECK_LAG_FRAMES))
-        return pose
+        check, relock = self._check, self._relock
+        if check is None or relock is None:
+            return self._convert(self._infer(image_bgr, time_s), time_s)[0]
+        check.begin(image_bgr, time_s)  # looks on its own thread meanwhile, when one is due
+        pose, followed = self._convert(self._infer(relock.frame(image_bgr, time_s), time_s), time_s)
+        aspect = self._aspect()
+        relock.followed(followed, aspect)
+        if followed is not None and not pose.detected:  # someone else: look again at once
+            check.look_soon()
+        look = check.take(wait_after_frames=CHECK_LAG_FRAMES)
+        if look is not None and relock.check(look.people, followed, look.time_s, look.aspect):
+            pose = PoseFrame.empty(time_s)  # it follows someone else: relocks from the next frame
+        return _with_others(pose, check.people(wait_after_frames=CHECK_LAG_FRAMES))
 
     def poses(self, frames: Iterable[Frame]) -> Iterator[tuple[Frame, PoseFrame]]:
         """Each frame of a file with its pose, in order (``"video"`` mode)."""
@@ -297,25 +298,59 @@ class PoseEstimator:
             self._live_mute.start()
             self._live_started = True
         self._last_shape = image_bgr.shape
-        landmarker.detect_async(_to_mp_image(image_bgr), self._timestamp_ms(time_s))
+        shown = self._relock.frame(image_bgr, time_s) if self._relock is not None else image_bgr
+        landmarker.detect_async(_to_mp_image(shown), self._timestamp_ms(time_s))
         if self._check is not None:
             self._check.begin(image_bgr, time_s)
 
     def poll(self) -> list[PoseFrame]:
-        """Poses finished since the last call, oldest first (``"live"`` mode)."""
+        """Poses finished since the last call, oldest first (``"live"`` mode).
+
+        With one pose slot, the poses are held until the stream's first look for
+        other people is back (a few frames), so that someone else the model
+        happened to find first is never given as the person coached.
+        """
+        check = self._check
         with self._lock:
-            out = list(self._results)
-            self._results.clear()
-        if self._check is not None and out:
-            people = self._check.people(wait_after_frames=None)
-            out = [_with_others(pose, people) for pose in out]
+            if check is not None and check.first_look_running():
+                done = []
+            else:
+                done = list(self._results)
+                self._results.clear()
+        out = [pose for pose, _ in done]
+        if self._check is not None and self._relock is not None and done:
+            out = self._relocked(done, self._check, self._relock)
         if self._live_mute.active and (
             out or time.monotonic() - self._live_mute.started_at > LIVE_MUTE_MAX_S
         ):
             self._live_mute.stop()
         return out
 
+    def _relocked(
+        self,
+        done: list[tuple[PoseFrame, FloatArray | None]],
+        check: PeopleCheck,
+        relock: Relock,
+    ) -> list[PoseFrame]:
+        """Live poses with the people a look counted; those of someone else blanked."""
+        aspect = self._aspect()
+        for pose, followed in done:
+            relock.followed(followed, aspect)
+            if followed is not None and not pose.detected:  # someone else: look again at once
+                check.look_soon()
+        out = [pose for pose, _ in done]
+        look = check.take(wait_after_frames=None)
+        if look is not None and relock.check(look.people, done[-1][1], look.time_s, look.aspect):
+            near = self._primary.near
+            out = [p if f is not None and near(f, aspect) else p.empty(p.time_s) for p, f in done]
+        people = check.people(wait_after_frames=None)
+        return [_with_others(pose, people) for pose in out]
+
     # -- internals --------------------------------------------------------------------
+    def _aspect(self) -> float:
+        height, width = self._last_shape[:2]
+        return width / height
+
     def _require(self) -> PoseLandmarker:
         if self._landmarker is None:
             raise ValidationError("This pose estimator is closed.")
@@ -332,20 +367,22 @@ class PoseEstimator:
         with self._lock:
             self._results.append(frame)
 
-    def _convert(self, result: PoseLandmarkerResult, time_s: float) -> PoseFrame:
+    def _convert(
+        self, result: PoseLandmarkerResult, time_s: float
+    ) -> tuple[PoseFrame, FloatArray | None]:
+        """The person coached in ``result``, and the first person the model found (None: nobody)."""
         n = len(result.pose_landmarks)
         if n == 0:  # the tracker waits for the person coached (PrimaryTracker.hold_s)
-            return PoseFrame.empty(time_s)
+            return PoseFrame.empty(time_s), None
         people = [_landmarks_array(lms) for lms in result.pose_landmarks]
-        height, width = self._last_shape[:2]
-        pick = self._primary.pick(people, time_s, aspect=width / height)
+        pick = self._primary.pick(people, time_s, aspect=self._aspect())
         if pick is None:  # only someone else in view: the person coached is not seen
-            return PoseFrame.empty(time_s)
+            return PoseFrame.empty(time_s), people[0]
         image = people[pick]
         world = np.array(
             [(p.x, p.y, p.z) for p in result.pose_world_landmarks[pick]], dtype=np.float64
         )
-        return PoseFrame(
+        pose = PoseFrame(
             time_s=time_s,
             image=image[:, :3],
             world=world,
@@ -353,90 +390,7 @@ class PoseEstimator:
             presence=image[:, 4],
             n_people=n,
         )
-
-
-class PrimaryTracker:
-    """Which of the people in view is the one being coached, frame after frame.
-
-    The first frame with people picks the largest; each later frame picks the
-    one whose torso centre is closest to the last pick. A gate keeps the same
-    person when the one being coached is briefly out of sight while someone
-    else is in view (walked past, hidden, missed by the model): given the
-    frames' times, a person is taken as the one coached only if their torso
-    centre lies within :data:`PRIMARY_REACH` torso lengths plus
-    :data:`PRIMARY_SPEED` torso lengths per second since the last pick (no body
-    moves faster); else the frame has nobody to coach. After ``hold_s`` seconds
-    without them, the choice starts over with the largest person in view.
-    Thread-safe, so that the landmarkers of a :class:`LivePosePool`, whose
-    results come back on their own threads, follow one person together instead
-    of each its own.
-
-    Args:
-        hold_s: Seconds the person coached is waited for (>= 0).
-    """
-
-    def __init__(self, hold_s: float = PRIMARY_HOLD_S) -> None:
-        if not hold_s >= 0:
-            raise ValidationError(f"The primary person's hold must be >= 0 s, got {hold_s}.")
-        self.hold_s = float(hold_s)
-        self._lock = threading.Lock()
-        self._centre: FloatArray | None = None
-        self._seen_s: float | None = None  # time of the last pick (None: not given)
-        self._torso = 0.0  # longest torso of the person picked so far (frame heights)
-
-    def reset(self) -> None:
-        """Forget the last pick: the next frame picks the largest person."""
-        with self._lock:
-            self._centre = None
-            self._seen_s = None
-            self._torso = 0.0
-
-    def pick(
-        self, people: list[FloatArray], time_s: float | None = None, aspect: float = 1.0
-    ) -> int | None:
-        """Index of the primary person among ``people``, or None when none of them is.
-
-        Args:
-            people: Each ``(33, >=2)`` normalised image coordinates.
-            time_s: Time of the frame (s); None: no gate (the nearest is taken).
-            aspect: Width over height of the frames, so that distances are
-                measured in the same units across and down.
-        """
-        if not people:
-            self.reset()
-            raise ValidationError("No people to pick the primary one from.")
-        scale = np.array([aspect, 1.0])
-        centres = [p[_TORSO, :2].mean(axis=0) * scale for p in people]
-        torsos = [_torso_length(p, scale) for p in people]
-        with self._lock:
-            if self._centre is not None and self._seen_s is not None and time_s is not None:
-                if abs(time_s - self._seen_s) > self.hold_s:  # gone too long: start over
-                    self._centre, self._torso = None, 0.0
-            if self._centre is None:
-                sizes = [float(np.ptp(p[:, 0]) * np.ptp(p[:, 1])) for p in people]
-                pick = int(np.argmax(sizes))
-            else:
-                dists = [float(np.linalg.norm(c - self._centre)) for c in centres]
-                pick = int(np.argmin(dists))
-                if not self._within_reach(dists[pick], time_s):
-                    return None
-            self._centre = centres[pick]
-            self._seen_s = time_s
-            self._torso = max(self._torso, torsos[pick])
-        return pick
-
-    def _within_reach(self, dist: float, time_s: float | None) -> bool:
-        if time_s is None or self._seen_s is None or not self._torso > 0:
-            return True  # no times given, or no size to measure against
-        reach = PRIMARY_REACH + PRIMARY_SPEED * abs(time_s - self._seen_s)
-        return dist <= reach * self._torso
-
-
-def _torso_length(person: FloatArray, scale: FloatArray) -> float:
-    """Mid-shoulders to mid-hips in frame heights (``scale``: x by the aspect; 0 when unknown)."""
-    xy = person[:, :2] * scale
-    length = float(np.linalg.norm(xy[[11, 12]].mean(axis=0) - xy[[23, 24]].mean(axis=0)))
-    return length if math.isfinite(length) else 0.0
+        return pose, people[0]
 
 
 class VideoPosePool:
@@ -538,7 +492,7 @@ class VideoPosePool:
     @staticmethod
     def _finish(started: tuple[PoseEstimator, Future[PoseLandmarkerResult], float]) -> PoseFrame:
         est, future, time_s = started
-        return est._convert(future.result(), time_s)
+        return est._convert(future.result(), time_s)[0]
 
 
 #: Landmarkers a file is read with side by side (one core each), at most.
@@ -547,20 +501,43 @@ VIDEO_POSE_WORKERS = 2
 
 def video_pose_stage(
     model: str | Path = "full",
-    track_one: bool = False,
+    track_one: bool = True,
     others_check_s: float = OTHERS_CHECK_S,
 ) -> PoseEstimator | VideoPosePool:
-    """The pose stage that reads a file (``"video"`` mode).
+    """The pose stage that reads a file (``"video"`` mode) in one pass.
 
-    Two pose slots (the default): a :class:`VideoPosePool` of one landmarker per
-    core, up to :data:`VIDEO_POSE_WORKERS`. ``track_one``: one landmarker with
-    one pose slot (it follows the person, so it reads every frame itself) and a
-    :class:`PeopleCheck` every ``others_check_s`` seconds.
+    ``track_one`` (the default): one landmarker with one pose slot (it follows
+    the person, so it reads every frame itself) and a :class:`PeopleCheck`
+    every ``others_check_s`` seconds (:func:`halfcircle.analyze.parts.poses_in_parts`
+    reads a long file in parts instead, one such landmarker per core). Else two
+    pose slots: a :class:`VideoPosePool` of one landmarker per core, up to
+    :data:`VIDEO_POSE_WORKERS`.
     """
     if track_one:
         return PoseEstimator(model, "video", max_people=1, others_check_s=others_check_s)
+    return VideoPosePool(model, min(VIDEO_POSE_WORKERS, available_cores()))
+
+
+def available_cores() -> int:
+    """Cores this process may run on (at least 1)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return VideoPosePool(model, max(1, min(VIDEO_POSE_WORKERS, cores or 1)))
+    return max(1, cores or 1)
+
+
+@dataclass(frozen=True)
+class Look:
+    """What one look of a :class:`PeopleCheck` found.
+
+    Attributes:
+        time_s: Time of the frame looked at (s).
+        aspect: Width over height of that frame.
+        people: Each person's ``(33, 5)`` image landmarks (x, y, z, visibility,
+            presence), as :class:`PoseEstimator` reads them.
+    """
+
+    time_s: float
+    aspect: float
+    people: list[FloatArray]
 
 
 class PeopleCheck:
@@ -600,10 +577,11 @@ class PeopleCheck:
         self._confidence = min_detection_confidence
         self._landmarker: PoseLandmarker | None = None
         self._executor: ThreadPoolExecutor | None = None
-        self._running: Future[int] | None = None
+        self._running: Future[Look] | None = None
         self._frames_since = 0  # frames begun since the running look's frame
         self._next_s = -math.inf
-        self._count: int | None = None
+        self._latest: Look | None = None
+        self._new = False  # the latest look was not taken yet
         if self.period_s > 0:
             self._open()
 
@@ -640,7 +618,7 @@ class PeopleCheck:
         if self._running is not None:
             self._running.exception()  # wait; what it counted belongs to the last video
             self._running = None
-        self._count = None
+        self._latest, self._new = None, False
         self._next_s = -math.inf
 
     def begin(self, image_bgr: NDArray[np.uint8], time_s: float) -> None:
@@ -655,7 +633,7 @@ class PeopleCheck:
         assert self._executor is not None
         self._next_s = time_s + self.period_s
         self._frames_since = 0
-        self._running = self._executor.submit(self._look, _shrunk(image_bgr))
+        self._running = self._executor.submit(self._look, _shrunk(image_bgr), time_s)
         self.looks += 1
 
     def people(self, wait_after_frames: int | None) -> int | None:
@@ -666,25 +644,44 @@ class PeopleCheck:
                 frames were begun after its own (and for the first look of a
                 video at once); None (live): never wait.
         """
+        self._collect(wait_after_frames)
+        return None if self._latest is None else len(self._latest.people)
+
+    def look_soon(self) -> None:
+        """Start the next look with the next frame instead of waiting for the period."""
+        if self.period_s > 0:
+            self._next_s = -math.inf
+
+    def first_look_running(self) -> bool:
+        """Whether the first look (of a video or stream) was started and is not back yet."""
+        return self._latest is None and self._running is not None and not self._running.done()
+
+    def take(self, wait_after_frames: int | None) -> Look | None:
+        """The look finished since the last call, once (None: none new); waits as :meth:`people`."""
+        self._collect(wait_after_frames)
+        look, self._new = (self._latest if self._new else None), False
+        return look
+
+    def _collect(self, wait_after_frames: int | None) -> None:
         running = self._running
         if running is None:
-            return self._count
+            return
         if wait_after_frames is None:
             due = running.done()
         else:  # by frames, not by the clock: the same counts on any machine
-            due = self._count is None or self._frames_since >= wait_after_frames
+            due = self._latest is None or self._frames_since >= wait_after_frames
         if due:
             self._running = None
-            self._count = running.result()
-        return self._count
+            self._latest, self._new = running.result(), True
 
-    def _look(self, image_bgr: NDArray[np.uint8]) -> int:
+    def _look(self, image_bgr: NDArray[np.uint8], time_s: float) -> Look:
         landmarker = self._landmarker
         if landmarker is None:
             raise ValidationError("This people check is closed.")
         with _native_stderr_silenced():
             result = landmarker.detect(_to_mp_image(image_bgr))
-        return len(result.pose_landmarks)
+        aspect = image_bgr.shape[1] / image_bgr.shape[0]
+        return Look(time_s, aspect, [_landmarks_array(lms) for lms in result.pose_landmarks])
 
 
 def _check_period(period_s: float) -> float:

@@ -21,17 +21,19 @@ class PoseConfig:
 
     Attributes:
         track_one: Ask the model for one pose and follow that person from frame
-            to frame, instead of two poses with the person detector run on every
-            frame: less model time, but the angles differ from those
-            the accuracy table was measured with (by up to a few degrees either
-            way on the rendered clips: ``bench/accuracy.py --track-one``), the
-            person followed is the one the model's detector ranks first, and
-            other people are noticed only by the looks of others_check_s.
+            to frame (the default): the person detector runs only when the
+            person is lost, other people are noticed by looks every
+            others_check_s, and a look that shows the model following someone
+            else brings it back to the person coached. False: two poses, with
+            the person detector run on every frame (about twice the model time;
+            a second person is noticed on the frame they appear).
         others_check_s: With track_one, seconds between two looks for other
-            people in view (a second model on a spare core); 0 turns them off.
+            people in view (a second, small model on a spare core); 0 turns them
+            off (then nobody else is noticed, and the model keeps whoever it
+            follows).
     """
 
-    track_one: bool = False
+    track_one: bool = True
     others_check_s: float = OTHERS_CHECK_S
 
     def __post_init__(self) -> None:

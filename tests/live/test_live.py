@@ -182,6 +182,46 @@ def test_synthetic_reps_live_match_analyze(tmp_path: Path) -> None:
     _assert_close_to_analyze(result.live_reps, ref.reps, "synthetic, every frame")
 
 
+def _bump(n: int, peak: float) -> np.ndarray:
+    """A minimum-jerk excursion to ``peak`` (deg) and back over ``n`` frames."""
+    u = np.linspace(0.0, 1.0, n // 2)
+    up = peak * u**3 * (10 - 15 * u + 6 * u**2)
+    return np.concatenate([up, up[::-1]])
+
+
+@pytest.mark.video
+def test_live_tells_a_side_bend_from_a_half_circle_begun_as_analyze_does(tmp_path: Path) -> None:
+    from halfcircle.coaching.cues import REP_CUE_RULES
+
+    aborted_cue = next(r.text for r in REP_CUE_RULES if r.id == "aborted")
+    z, rest = np.zeros(120), np.zeros(45)
+    lat = np.concatenate([np.zeros(60), _bump(120, 24.0), rest, _bump(120, 25.0), rest])
+    fwd = np.concatenate([np.zeros(60), z, rest, _bump(120, 22.0), rest])
+    seq = synthetic_clip(lat, fwd, noise_px=0.5, seed=3).seq
+    result = _run_synthetic(seq, tmp_path / "s", fast=True)
+    events = {
+        e["type"]: e for e in read_events(tmp_path / "s") if e["type"] in ("drill", "aborted")
+    }
+    # the side bend: logged as the drill it was, without "keep rolling through the front"
+    drill = events["drill"]["rep"]
+    assert (drill["movement"], drill["side"]) == ("side_bend", "right")
+    assert aborted_cue not in drill["cues"]
+    # the half circle begun (right and forward, back before the front) stays one
+    assert aborted_cue in events["aborted"]["rep"]["cues"]
+    with (tmp_path / "s" / "live_frames.csv").open() as f:
+        shown = [float(row["time_s"]) for row in csv.DictReader(f) if row["cue"] == aborted_cue]
+    # shown for the half circle begun only, never after the side bend
+    assert shown and min(shown) > events["aborted"]["rep"]["start_s"]
+    assert result.analysis is not None  # the report, analyze's: the same two movements
+    assert [(d.movement, d.side) for d in result.analysis.drills] == [("side_bend", "right")]
+    assert len(result.analysis.aborted) == 1
+    # the end-of-set screen (in a window) says what was done, not "0 half circles"
+    from halfcircle.present.screens import end_of_set
+
+    headline = end_of_set(result.analysis, [], in_history=False).headline
+    assert headline.startswith("1 side bend along the wall: 1 to the right")
+
+
 @pytest.mark.video
 def test_synthetic_real_time_keeps_the_clock_and_the_rep(tmp_path: Path) -> None:
     lat, fwd = half_circle(n_rest=40, n_rep=100, right_first=False)

@@ -262,3 +262,147 @@ def test_the_guided_set_up_offers_the_phone_step_where_the_picture_cannot_tell()
         prompts.append(flow.prompt())
     assert flow.state == "instruct" and prompts
     assert "phone's level app" in prompts[-1] and "--camera-tilt" in prompts[-1]
+
+
+# ------------------------------------------------------------------ the drawn level
+def test_the_level_is_drawn_only_while_setting_up_with_the_pitch_asked_of_the_picture() -> None:
+    clip, _ = _stand_then_bend(PITCH)
+    seq = clip.seq
+    room = _room(PITCH, seq.image_size)
+    coach = LiveCoach(seq.image_size, pitch_from_picture=True)
+    frames = [coach.update(seq.frame(i), room) for i in range(len(seq))]
+    setup = [f for f in frames if f.stage != "practice"]
+    practice = [f for f in frames if f.stage == "practice"]
+    assert setup and practice
+    assert all(f.setup_level is not None and f.setup_level is f.level for f in setup)
+    assert all(f.setup_level is None for f in practice)  # calibrated: the words say the rest
+    assert practice[-1].level is not None  # the stance's reading is still kept, as data
+    # a tilt given or remembered: no level at all
+    given = LiveCoach(seq.image_size, camera_tilt_deg=PITCH)
+    assert all(given.update(seq.frame(i), room).setup_level is None for i in range(len(seq)))
+    # recalibrating sets up again: the level comes back with the meter's next reading
+    from dataclasses import replace
+
+    coach.recalibrate()
+    again = coach.update(replace(seq.frame(0), time_s=float(seq.time_s[-1]) + 0.1), room)
+    assert again.stage != "practice" and again.setup_level is not None
+
+
+def test_the_guided_set_up_draws_the_level_under_its_prompt_until_calibrated() -> None:
+    from halfcircle.io.capture import Frame
+    from halfcircle.kinematics.measure import StreamingKinematics
+    from halfcircle.live.coach import PicturePitch
+    from halfcircle.live.guided_baseline import GuidedBaseline, draw_prompt, feed_frame, setup_level
+
+    clip, _ = _stand_then_bend(PITCH)
+    seq = clip.seq
+
+    class Poser:  # the pose stage of a file: the synthetic poses, frame by frame
+        def process(self, image: np.ndarray, time_s: float):  # type: ignore[no-untyped-def]
+            return seq.frame(round(time_s * seq.fps))
+
+    room = _room(PITCH, seq.image_size)
+    flow, kin, picture = GuidedBaseline(), StreamingKinematics(seq.image_size), PicturePitch()
+    seen: list = []  # type: ignore[type-arg]
+    shown = []
+    for i in range(90):
+        frame = Frame(index=i, time_s=float(seq.time_s[i]), image=room)
+        feed_frame(Poser(), frame, False, kin, flow, seen, picture)
+        shown.append((flow.state, setup_level(flow, picture)))
+    calibrating = [lv for state, lv in shown if state == "calibrating"]
+    after = [lv for state, lv in shown if state != "calibrating"]
+    assert calibrating and after
+    assert all(lv is not None and lv.state == "tilted" for lv in calibrating[1:])
+    assert all(lv is None for lv in after)
+    assert setup_level(GuidedBaseline(), None) is None  # a tilt was given
+    # drawn under the prompt's band, which it leaves as it was
+    level = calibrating[-1]
+    assert level is not None
+    plain = room.copy()
+    band = draw_prompt(plain, "Stand still, facing the camera, arms relaxed: calibrating...")
+    image = room.copy()
+    assert (
+        draw_prompt(image, "Stand still, facing the camera, arms relaxed: calibrating...", level)
+        == band
+    )
+    assert np.array_equal(image[:band], plain[:band]) and not np.array_equal(image, plain)
+
+
+class _KeepingUI:
+    """A window stand-in of ``size`` that keeps every frame shown (no keys, no answers)."""
+
+    closed = False
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.size, self.frames = size, []  # type: ignore[var-annotated]
+
+    def show(self, image: np.ndarray, wait_ms: int = 1) -> int:
+        self.frames.append(image.copy())
+        return -1
+
+    def ask(self, image: np.ndarray, lines: list[str], keys: set[int]) -> int | None:
+        return None
+
+    def canvas_size(self) -> tuple[int, int]:
+        return self.size
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.video
+def test_the_live_window_shows_the_level_while_setting_up_and_not_after(tmp_path: Path) -> None:
+    """The real live loop on a rendered clip (camera 8 deg down, a door frame), its kept poses."""
+    from dataclasses import replace
+
+    from halfcircle.analyze.camerapitch import level_guide
+    from halfcircle.live.options import LiveOptions
+    from halfcircle.live.record import read_events
+    from halfcircle.live.run import run_live
+    from halfcircle.present.layout import window_layout
+    from halfcircle.present.level import STATE_COLOURS, draw_level
+    from tests.conftest import FIXTURES, fixture_poses
+
+    name, size = "pitch_front_door_8down", (1280, 720)
+    seq = fixture_poses(name)
+
+    class Replay:  # the kept MediaPipe poses of the clip, at each frame's time
+        def __call__(self, model: str, mode: str) -> Replay:
+            return self
+
+        def __enter__(self) -> Replay:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def process(self, image: np.ndarray, time_s: float):  # type: ignore[no-untyped-def]
+            return replace(seq.frame(min(round(time_s * seq.fps), len(seq) - 1)), time_s=time_s)
+
+    ui = _KeepingUI(size)
+    opts = LiveOptions(
+        str(FIXTURES / f"{name}.mp4"), tmp_path / "s", fast=True, annotate=False,
+        tilt_how="picture",
+    )  # fmt: skip
+    run_live(opts, estimator_factory=Replay(), ui=ui)
+    (calibrated,) = [e for e in read_events(tmp_path / "s") if e["type"] == "calibrated"]
+    first_practice = math.ceil(calibrated["time_s"] * seq.fps) + 1  # fast: one frame shown each
+    assert 10 < first_practice < len(ui.frames) - 10
+    # where the scale is drawn (its place does not depend on the reading or the sentence)
+    layout = window_layout(size, seq.image_size)
+    blank = np.zeros((size[1], size[0], 3), np.uint8)
+    d = draw_level(blank, level_guide(PitchEstimate(8.0, 1.0, "room lines")), layout)
+    amber = np.array(STATE_COLOURS["tilted"])
+
+    def marker_rows(image: np.ndarray) -> np.ndarray:
+        half = d.box.w // 8
+        col = image[d.scale_top : d.scale_bottom, d.scale_x - half : d.scale_x + half].astype(int)
+        rows, _ = np.nonzero(np.all(np.abs(col - amber) <= 12, axis=-1))
+        return rows + d.scale_top
+
+    mid = (d.scale_top + d.scale_bottom) / 2
+    for image in ui.frames[2 : first_practice - 1 : 4]:  # setting up: the camera reads down
+        rows = marker_rows(image)
+        assert rows.size > 100 and rows.mean() > mid + 0.1 * (d.scale_bottom - d.scale_top)
+    for image in ui.frames[first_practice + 1 :: 10]:  # calibrated: no level
+        assert marker_rows(image).size == 0

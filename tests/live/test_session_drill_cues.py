@@ -57,7 +57,9 @@ def test_a_hurried_drill_set_hears_slow_and_smooth_and_a_half_circle_set_no_dril
     slow = "Slow and smooth, no need to hurry."
     assert (slow in spoken) == cued
     assert any(slow in p for p in prompts) == cued
-    assert flow.reps == 2  # the count goes on beside the cues
+    # the count goes on beside the cues; side bends in the half-circle stage are no half
+    # circles, and the count of that set leaves them out, as the session's result does
+    assert flow.reps == (2 if stage != "half_circle" else 0)
     flow.key(" ")  # the set ends: no cue is left over for the re-assessment
     assert flow.state == "instruct" and flow.cue is None and slow not in flow.prompt()
 

@@ -117,6 +117,37 @@ def test_a_whole_session_flows_assess_practise_reassess_then_the_ratings() -> No
     assert (flow.pain.before, flow.pain.after, flow.feels) == (3, 4, "better")
 
 
+def _half_circle(flow: GuidedSessionFlow) -> None:
+    """Out to the right, round the front (50 deg forward) to the left, and back up."""
+    arc = np.linspace(0.0, np.pi, 20)
+    path = [*((30.0 * f, 0.0) for f in np.linspace(0, 1, 8)),
+            *zip(30.0 * np.cos(arc), 50.0 * np.sin(arc), strict=True),
+            *((-30.0 * f, 0.0) for f in np.linspace(1, 0, 8))]  # fmt: skip
+    for lateral, forward in path:
+        flow.update(_sample(0.0, forward, lateral))
+
+
+@pytest.mark.parametrize(
+    ("stage", "counted"),
+    [("side_bends", "side bend"), ("roll_downs", "roll-down"), ("half_circle", "half circle")],
+)
+def test_a_set_counts_only_its_stages_movement(stage: str, counted: str) -> None:
+    # as the session's result counts its practice from the recording (#21)
+    flow = GuidedSessionFlow(test="side_bends", stage=stage, plan=SetPlan(reps=9))
+    flow.state = "practice_intro"
+    flow.key(" ")
+    moves = {
+        "side bend": lambda: _bend(flow, lateral=22.0),
+        "roll-down": lambda: _bend(flow, forward=45.0),
+        "half circle": lambda: _half_circle(flow),
+    }
+    for name, move in moves.items():
+        before = flow.reps
+        move()
+        assert flow.state == "practising"
+        assert flow.reps - before == (1 if name == counted else 0), name
+
+
 def test_reaching_the_target_says_there_is_no_need_to_go_further() -> None:
     flow = GuidedSessionFlow(test="side_bends", stage="side_bends", targets={"side_bends": 18.0})
     flow.state = "practice_intro"

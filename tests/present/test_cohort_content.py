@@ -64,8 +64,8 @@ def batch_out(tmp_path_factory: pytest.TempPathFactory) -> BatchPlan:
     """The same side bends written as a baseline clip and as a half-circle recording."""
     root = tmp_path_factory.mktemp("cohort")
     analysis = analyze_poses(_side_bends())
-    # what the rep counter makes of them: two half circles brought back early
-    assert not analysis.reps and len(analysis.aborted) == 2
+    # what analyze makes of them: two side bends, not half circles brought back early
+    assert not analysis.reps and not analysis.aborted and len(analysis.drills) == 2
     entries = [
         VideoEntry(root / "in" / vid, vid, "anna", vid == BASELINE_ID)
         for vid in (BASELINE_ID, PRACTICE_ID)
@@ -100,6 +100,7 @@ def test_a_baseline_clips_row_leaves_the_half_circle_columns_empty(batch_out: Ba
     row = _rows(batch_out)[BASELINE_ID]
     assert row["kind"] == "baseline" and row["status"] == "ok"
     assert {col: row[col] for col in HALF_CIRCLE_COLUMNS} == dict.fromkeys(HALF_CIRCLE_COLUMNS)
+    assert (row["side_bends"], row["roll_downs"]) == (None, None)  # tests, not drills
     # its tests are reported as tests
     assert row["side_bend_right_peak_deg"] == pytest.approx(28.0, abs=1.5)
     assert row["side_bend_left_peak_deg"] == pytest.approx(26.0, abs=1.5)
@@ -112,7 +113,9 @@ def test_a_half_circle_recordings_row_counts_what_the_rep_counter_saw(
 ) -> None:
     row = _rows(batch_out)[PRACTICE_ID]
     assert row["kind"] == "half_circle"
-    assert (row["reps"], row["incomplete_reps"], row["aborted"]) == (0, 0, 2)
+    # the two side bends are side bends, not half circles begun (#21)
+    assert (row["reps"], row["incomplete_reps"], row["aborted"]) == (0, 0, 0)
+    assert (row["side_bends"], row["roll_downs"]) == (2, 0)
     assert row["side_bend_right_peak_deg"] is None
 
 
@@ -140,8 +143,9 @@ def test_a_half_circle_recordings_rep_files_are_those_of_analyze(batch_out: Batc
     aborted = rep_dicts(analysis)[1]
     done = json.loads(json.dumps(movement_dicts(analysis)))  # the side bends, as drills
     assert reps["aborted"] == json.loads(json.dumps(aborted)) and reps["reps"] == done
-    assert all(a["cues"] == [ABORTED_CUE] for a in reps["aborted"])
-    assert summary["counts"]["aborted"] == 2
+    # the side bends are listed as drills only, not also as half circles begun (#21)
+    assert reps["aborted"] == [] and [r["movement"] for r in done] == ["side_bend"] * 2
+    assert summary["counts"]["aborted"] == 0 and summary["drills"]["side_bend"]["reps"] == 2
 
 
 # ----------------------------------------------------------------------------- axis scaling

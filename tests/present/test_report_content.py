@@ -73,14 +73,19 @@ def _rotations() -> PoseSequence:
 
 
 def _attempts_then_half_circle(attempts: int) -> Analysis:
-    """Side bends out and back (attempts stopped before the front), then one half circle."""
+    """Half circles begun (to a side and forward, back before the front), then a whole one.
+
+    Each attempt goes 25 deg to a side and 20 deg forward, as hc_aborted's does: a side
+    bend alone (no forward) would be a side bend drill, reported as such.
+    """
     z, rest = np.zeros, np.zeros(30)
     lat_hc, fwd_hc = half_circle(n_rest=45, n_rep=150)
-    lat = [z(60)]
+    lat, fwd = [z(60)], [z(60)]
     for k in range(attempts):
         lat += [_bump(90, 25.0 if k % 2 == 0 else -25.0), rest]
+        fwd += [_bump(90, 20.0), rest]
     lat_all = np.concatenate([*lat, lat_hc])
-    fwd_all = np.concatenate([z(len(lat_all) - len(fwd_hc)), fwd_hc])
+    fwd_all = np.concatenate([*fwd, fwd_hc])
     return analyze_poses(_poses(lat_all, fwd_all))
 
 
@@ -112,13 +117,20 @@ def test_a_baseline_page_names_each_test_with_its_peak_and_fingertips() -> None:
 def test_a_baseline_page_does_not_coach_its_tests_as_unfinished_half_circles() -> None:
     seq = _side_bends()
     analysis, run = analyze_poses(seq), baseline_from_poses(seq)
-    assert len(analysis.aborted) == 2  # the rep counter reads each side bend as an attempt
+    # a side bend out and back is a side bend drill to analyze, not a half circle begun
+    assert [(d.movement, d.side) for d in analysis.drills] == [
+        ("side_bend", "right"),
+        ("side_bend", "left"),
+    ]
+    assert analysis.aborted == []
     baseline_page = _text(render_report(analysis, baseline=run))
     half_circle_page = _text(render_report(analysis))
     for phrase in HALF_CIRCLE_COACHING:
         assert phrase not in baseline_page, phrase
-    assert "Your half circles" in half_circle_page  # analyze's own page is unchanged
+        assert phrase not in half_circle_page, phrase
+    assert "Your side bends" in half_circle_page  # analyze's own page names the drills
     assert outside_tests(analysis, run).aborted == []
+    assert outside_tests(analysis, run).drills == []  # they were tests there
     assert all(s.kind == "test" for s in angle_spans(outside_tests(analysis, run), run))
     assert any("halfcircle baseline --source" in n for n in analysis.notes)
     assert "halfcircle baseline --source" not in baseline_page  # it was measured as such
@@ -212,7 +224,7 @@ def test_batch_writes_a_baseline_page_for_a_baseline_clip_only(tmp_path: Path) -
     for r in saved["results"]:
         assert f"{r['peak_deg']:.0f}° {r['test'].replace('_', ' ')}" in pages[True]
     assert "complete the half circle" not in pages[True] and ABORTED_CUE not in pages[True]
-    assert "Your half circles" in pages[False] and "Your baseline tests" not in pages[False]
+    assert "Your side bends" in pages[False] and "Your baseline tests" not in pages[False]
 
 
 # ----------------------------------------------------------------------------- aborted attempts
@@ -244,7 +256,8 @@ def test_several_aborted_attempts_share_one_sentence_and_one_cue() -> None:
 def test_only_aborted_attempts_are_named_as_such_without_a_complete_one() -> None:
     z, rest = np.zeros, np.zeros(30)
     lat = np.concatenate([z(60), _bump(90, 25.0), rest])
-    analysis = analyze_poses(_poses(lat, z(len(lat))))
+    fwd = np.concatenate([z(60), _bump(90, 20.0), rest])
+    analysis = analyze_poses(_poses(lat, fwd))
     assert not analysis.complete_reps and len(analysis.aborted) == 1
     text = _text(render_report(analysis))
     assert "You began a half circle (" in text and text.count(ABORTED_CUE) == 1

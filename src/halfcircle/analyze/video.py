@@ -30,10 +30,11 @@ from halfcircle.analyze.camerapitch import (
     pitch_used,
     stance_indices,
 )
+from halfcircle.analyze.parts import part_starts, poses_in_parts
 from halfcircle.analyze.posefile import iter_poses
 from halfcircle.coaching.baseline import segment_baseline
 from halfcircle.coaching.cues import record_cues
-from halfcircle.coaching.drills import segment_drills
+from halfcircle.coaching.drills import DrillRep, drill_tally, segment_drills, tell_apart
 from halfcircle.coaching.reps import RepRecord
 from halfcircle.coaching.scoring import points
 from halfcircle.coaching.session import FrameState, rep_of_frames, replay, torso_in_view
@@ -45,7 +46,7 @@ from halfcircle.kinematics.measure import KinematicsSeries, compute_kinematics
 from halfcircle.kinematics.tracking import repair_swaps
 from halfcircle.kinematics.view import view_words
 from halfcircle.landmarks import PoseFrame, PoseSequence
-from halfcircle.pose import PoseEstimator, VideoPosePool, video_pose_stage
+from halfcircle.pose import PoseEstimator, VideoPosePool, available_cores, video_pose_stage
 from halfcircle.poseconfig import PoseConfig
 
 if TYPE_CHECKING:
@@ -54,7 +55,10 @@ if TYPE_CHECKING:
 #: Schema version of ``reps.json``. 2: each rep has a ``movement`` (``half_circle``,
 #: ``side_bend`` or ``roll_down``, :func:`movement_dicts`); the drills found outside
 #: the half circles are listed too, with their side and peak; a half circle's fields
-#: are unchanged.
+#: are unchanged. A movement is in one list only
+#: (:func:`halfcircle.coaching.drills.tell_apart`): a side bend or roll-down is listed
+#: as that drill rep, not also in ``aborted`` or as an incomplete half circle (the
+#: files' shape is the same, so the version is too).
 SCHEMA_VERSION: Final = 2
 #: Schema version of ``summary.json``. 2: ``settings``, the settings that differ
 #: from the defaults (a version 1 summary was made with the defaults). 3:
@@ -62,6 +66,9 @@ SCHEMA_VERSION: Final = 2
 #: (:class:`~halfcircle.kinematics.calibration.StanceChoice`), ``counts.frames_measured``,
 #: ``counts.frames_skipped``, ``video.frames_expected`` (the frames the file
 #: announces, null when unknown) and ``video.ends_early`` (fewer could be read).
+#: Within 3, two optional keys, there only when they apply: ``camera_pitch``, and
+#: ``drills`` (the side bends and roll-downs done,
+#: :func:`halfcircle.coaching.drills.drill_tally`); a reader of 3 without them is unaffected.
 SUMMARY_SCHEMA_VERSION: Final = 3
 
 #: Columns of ``frames.csv`` (units in the names; empty cells where not measured).
@@ -97,6 +104,7 @@ def frames_with_someone_else(n_people: NDArray[np.int64], fps: float) -> int:
     min_run = max(1, math.ceil(OTHERS_MIN_RUN_S * rate - 1e-9))
     return int(runs[runs >= min_run].sum())
 
+
 #: Frames a video may fall short of its header's count, at least, before it ends early.
 ENDS_EARLY_MIN_FRAMES: Final = 2
 #: ... and as a fraction of that count (a container may estimate it from the duration).
@@ -129,6 +137,10 @@ class Analysis:
             session's calibrate-first report, or when none was found.
         frames_skipped: Frames of the recording without a pose because they were
             skipped (a live session's busy model); ``len(poses)`` were measured.
+        drills: The side bends and roll-downs of stages 1 and 2, in order
+            (:func:`halfcircle.coaching.drills.segment_drills`). Each movement is in
+            one list only (:func:`halfcircle.coaching.drills.tell_apart`): a drill rep
+            is not also an aborted or incomplete half circle in ``aborted``/``reps``.
         camera_pitch: How the camera's pitch was obtained: ``how`` (``"given"``,
             ``"remembered"``, ``"from the picture"`` or ``"assumed level"``) and
             ``camera_tilt_deg`` used; told from the picture
@@ -151,6 +163,7 @@ class Analysis:
     frames_skipped: int = 0
     frames_expected: int | None = None
     camera_pitch: dict[str, Any] | None = None
+    drills: list[DrillRep] = field(default_factory=list)
 
     @property
     def ends_early(self) -> bool:
@@ -196,8 +209,11 @@ def extract_poses(
             (:meth:`~halfcircle.pose.PoseEstimator.restart`) and left open, so a
             worker can load the model once for many videos.
         pose: How the pose stage runs (:class:`~halfcircle.poseconfig.PoseConfig`;
-            the defaults when None): without ``estimator``, two pose slots are
-            read by one landmarker per core
+            the defaults when None). Without ``estimator``, with one pose slot
+            (the default), a video of at least twice
+            :data:`~halfcircle.analyze.parts.PART_MIN_S` is read in parts side by
+            side, one landmarker per core (:mod:`halfcircle.analyze.parts`);
+            with two, by one landmarker per core taking turns
             (:func:`~halfcircle.pose.video_pose_stage`).
         mirrored: The video is mirrored (a selfie video): its frames are flipped
             back before the pose model sees them, so left and right stay the
@@ -209,9 +225,28 @@ def extract_poses(
     """
     frames: list[PoseFrame] = []
     interrupted = False
+    pose = pose or PoseConfig()
     with ExitStack() as stack:
         source = stack.enter_context(open_source(video, mirrored=mirrored))
-        pose = pose or PoseConfig()
+        size, fps = source.size, source.fps
+        starts = [0]
+        if estimator is None and pose.track_one:
+            starts = part_starts(source.frame_count, fps, available_cores())
+        if len(starts) > 1:
+            source.close()  # each part opens the file itself
+            read = poses_in_parts(
+                video,
+                starts,
+                model,
+                pose.others_check_s,
+                aspect=size[0] / size[1],
+                mirrored=mirrored,
+                progress=progress,
+            )
+            if read is not None:
+                seq = PoseSequence.from_frames(read[0], size, fps, str(video), mirrored=mirrored)
+                return seq, read[1]
+            source = stack.enter_context(open_source(video, mirrored=mirrored))
         stage: PoseEstimator | VideoPosePool
         if estimator is None:
             stage = video_pose_stage(model, pose.track_one, pose.others_check_s)
@@ -220,7 +255,6 @@ def extract_poses(
             estimator.restart()
             estimator.others_check_s = pose.others_check_s
             stage = estimator
-        size, fps = source.size, source.fps
         try:
             for _, found in iter_poses(source, stage):
                 frames.append(found)
@@ -292,7 +326,9 @@ def analyze_poses(
             f"Someone else was in view in {others} frames; the person tracked from "
             "the start was measured."
         )
-    for r in loop.records:
+    found = segment_drills(kin) if kin.calibration is not None else []
+    told = tell_apart(loop.records, loop.aborted, found)
+    for r in told.reps:
         if not r.complete:
             what = (
                 f"The pose could not be read for part of rep {r.index}, though you stayed in view"
@@ -301,7 +337,7 @@ def analyze_poses(
             )
             span = f"({r.start_s:.1f}-{r.end_s:.1f} s)"
             notes.append(f"{what} {span}; it is kept as incomplete and not scored.")
-    hint = baseline_hint(kin, detected, loop.records, settings, poses.source)
+    hint = baseline_hint(kin, detected, told.reps, settings, poses.source, bool(told.drills))
     if hint is not None:
         notes.append(hint)
     if interrupted:
@@ -314,13 +350,14 @@ def analyze_poses(
         poses=poses,
         kinematics=kin,
         states=states,
-        reps=loop.records,
-        aborted=loop.aborted,
+        reps=told.reps,
+        aborted=told.aborted,
         interrupted=interrupted,
         notes=tuple(notes),
         settings=settings,
         stance=stance,
         frames_skipped=int(frames_skipped),
+        drills=told.drills,
     )
 
 
@@ -353,7 +390,8 @@ def analysis_status(analysis: Analysis) -> tuple[str, list[str]]:
             codes.append("short_calibration")
         elif stance.rule == "steadiest_moment":
             codes.append("fallback_calibration")
-        if any(r.start_s < stance.start_s for r in (*analysis.reps, *analysis.aborted)):
+        starts = [r.start_s for r in (*analysis.reps, *analysis.aborted)]
+        if any(t < stance.start_s for t in starts + [d.metrics.start_s for d in analysis.drills]):
             codes.append("late_calibration")
     if analysis.frames_skipped > 0:
         codes.append("frames_skipped")
@@ -367,6 +405,8 @@ def analysis_status(analysis: Analysis) -> tuple[str, list[str]]:
 
 #: How :func:`baseline_hint` begins (the report of a batch's baseline clip leaves it out).
 BASELINE_HINT_START: Final = "No half circle was done here, but the movements look like"
+#: ... and how it begins where the movements were drills (a side bend is a drill and a test).
+BASELINE_HINT_DRILLS_START: Final = "These drills also look like"
 
 
 def baseline_hint(
@@ -375,8 +415,12 @@ def baseline_hint(
     reps: list[RepRecord],
     settings: Settings,
     source: str,
+    drills: bool = False,
 ) -> str | None:
     """Advice to measure a recording of baseline tests with ``halfcircle baseline``.
+
+    With ``drills`` (side bends or roll-downs were found, and said), it begins with
+    :data:`BASELINE_HINT_DRILLS_START` instead of saying no half circle was done.
 
     None unless the recording was calibrated, holds no complete half circle, sees
     side bending (from the side a half circle looks like a toe touch), keeps the
@@ -394,8 +438,9 @@ def baseline_hint(
     if not found:
         return None
     tests = ", ".join(dict.fromkeys(r.test.replace("_", " ") for r in found))
+    start = BASELINE_HINT_DRILLS_START if drills else BASELINE_HINT_START
     return (
-        f"{BASELINE_HINT_START} baseline tests ({tests}); "
+        f"{start} baseline tests ({tests}); "
         f"halfcircle baseline --source {Path(source).name} measures them."
     )
 
@@ -581,20 +626,29 @@ def movement_dicts(analysis: Analysis, drills: bool = True) -> list[dict[str, An
 
     The half circles (complete and incomplete) are :func:`rep_dicts`' with ``movement``
     ``half_circle`` added last. With ``drills``, the side bends and roll-downs of stages
-    1 and 2 (:func:`halfcircle.coaching.drills.segment_drills`, as ``session`` finds them)
-    that do not overlap a complete half circle follow in their place in time, as
-    :meth:`~halfcircle.coaching.drills.DrillRep.as_dict` lists them (``movement``,
-    ``side``, ``peak_deg``, ...). A recording without a calibration has no drills.
+    1 and 2 (:attr:`Analysis.drills`, as ``session`` finds them) follow in their place
+    in time, as :meth:`~halfcircle.coaching.drills.DrillRep.as_dict` lists them
+    (``movement``, ``side``, ``peak_deg``, ...). A recording without a calibration has
+    no drills.
     """
     out = [{**d, "movement": "half_circle"} for d in rep_dicts(analysis)[0]]
-    if drills and analysis.kinematics.calibration is not None:
-        circles = [(r.start_s, r.end_s) for r in analysis.complete_reps]
-        for drill in segment_drills(analysis.kinematics):
-            m = drill.metrics
-            if not any(m.start_s < b and a < m.end_s for a, b in circles):
-                out.append(json_safe(drill.as_dict()))
+    if drills:
+        out += [json_safe(d.as_dict()) for d in analysis.drills]
     out.sort(key=lambda d: d["start_s"])
     return out
+
+
+def reps_done(analysis: Analysis) -> NDArray[np.int64]:
+    """``(n,)`` per frame, the reps done so far: complete half circles and drill reps.
+
+    What the annotated video's and the page's ``Reps`` counter shows: a half circle
+    counts when the session counted it (:attr:`FrameState.reps`), a side bend or
+    roll-down (:attr:`Analysis.drills`) from its last frame on.
+    """
+    circles = np.array([st.reps for st in analysis.states], dtype=np.int64)
+    t = analysis.kinematics.time_s[: len(circles)]
+    ends = np.sort([d.metrics.end_s for d in analysis.drills])
+    return circles + np.searchsorted(ends, t, side="right").astype(np.int64)
 
 
 def summary_dict(analysis: Analysis) -> dict[str, Any]:
@@ -664,6 +718,8 @@ def summary_dict(analysis: Analysis) -> dict[str, Any]:
                 "sparc": mean_of("sparc"),
                 "duration_s": mean_of("duration_s"),
             },
+            # the drills done, when any (a half-circle recording's summary is unchanged)
+            **({"drills": drill_tally(analysis.drills)} if analysis.drills else {}),
             "interrupted": analysis.interrupted,
             "notes": list(analysis.notes),
         }
@@ -769,6 +825,38 @@ def frames_sentence(counts: dict[str, Any]) -> str:
     )
 
 
+def drill_sentences(drills: dict[str, Any], unit: str = " deg") -> list[str]:
+    """The drills done, one sentence a movement, from ``summary.json``'s ``drills``.
+
+    "4 side bends along the wall: 2 to the right (peak 24 deg on average) and 2 to the
+    left (22 deg); 4 smooth, with the hips still." and "3 roll-downs along the wall,
+    peak 52 deg forward on average; 3 smooth, with the hips still." ``unit`` follows
+    each angle.
+    """
+    out = []
+    for movement, what in (("side_bend", "side bend"), ("roll_down", "roll-down")):
+        done = drills.get(movement)
+        if not done:
+            continue
+        n, sides = done["reps"], done["sides"]
+        if movement == "side_bend":
+            parts = [
+                f"{got['reps']} to the {side} ("
+                + ("peak " if i == 0 else "")
+                + f"{got['mean_peak_deg']:.0f}{unit}"
+                + (" on average)" if i == 0 else ")")
+                for i, (side, got) in enumerate(sides.items())
+            ]
+            body = ": " + " and ".join(parts)
+        else:
+            body = f", peak {sides['front']['mean_peak_deg']:.0f}{unit} forward on average"
+        out.append(
+            f"{n} {what}{'s' if n != 1 else ''} along the wall{body}; "
+            f"{done['controlled']} smooth, with the hips still."
+        )
+    return out
+
+
 def text_summary(analysis: Analysis) -> str:
     """A one-screen plain-text summary for the terminal."""
     s = summary_dict(analysis)
@@ -788,6 +876,9 @@ def text_summary(analysis: Analysis) -> str:
     side = side_view_sentence(analysis)
     if side is not None:
         lines[1] = side
+    drills = drill_sentences(s.get("drills", {}))
+    if drills and side is None and not analysis.reps and not analysis.aborted:
+        del lines[1]  # a recording of drills only: what was done, not "0 half circles"
     for r in analysis.reps:
         mt = r.metrics
         score = f"score {points(r.score.total)}" if r.score is not None else r.outcome
@@ -799,6 +890,7 @@ def text_summary(analysis: Analysis) -> str:
     shown = score_points(analysis)
     if shown is not None:
         lines.append(f"Average score {shown[0]} of 100, best {shown[1]}.")
+    lines += drills
     changed = changed_settings(analysis.settings)
     if changed:
         lines.append("Settings that differ from the defaults: " + ", ".join(changed) + ".")

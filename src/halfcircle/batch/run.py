@@ -102,6 +102,7 @@ from halfcircle.batch.plan import (
 )
 from halfcircle.coaching.baseline import baseline_from_poses
 from halfcircle.config import settings_diff
+from halfcircle.poseconfig import PoseConfig
 from halfcircle.present.report import outside_tests
 
 __all__ = [
@@ -146,7 +147,7 @@ _OPEN: list[_CachedEstimator] = []
 _OPEN_LOCK = threading.Lock()
 
 
-def _worker_estimator(model: str, track_one: bool = False) -> _CachedEstimator:
+def _worker_estimator(model: str, track_one: bool = True) -> _CachedEstimator:
     """The pose landmarker of this worker thread for ``model``, loaded on first use.
 
     ``track_one``: one pose slot (the setting ``pose.track_one``), else two.
@@ -228,9 +229,8 @@ def analyze_job(job: VideoJob) -> VideoOutcome:
     try:
         stamp = _input_stamp(video)  # before reading: a later change gets it redone
         expected = frames_announced(video)  # a file cut short gets a note
-        cached = _worker_estimator(
-            job.model, job.settings is not None and job.settings.pose.track_one
-        )
+        pose = job.settings.pose if job.settings is not None else PoseConfig()
+        cached = _worker_estimator(job.model, pose.track_one)
         uses = cached.uses
         try:
             with cached.busy:

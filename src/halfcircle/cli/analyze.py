@@ -437,11 +437,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             raise InputError("--feels and --pain rate one session: give one video.")
         rating = (args.feels, args.pain)
     tilt: float | None
-    tilt, note = _camera_tilt_of(args, remembered=args.to_history)
-    how: StatedHow = "given" if args.camera_tilt is not None else "remembered"
-    if args.camera_tilt is None and tilt == 0.0:
-        # none given, none or a level one remembered (a history keeps 0 for sessions
-        # that gave none): the picture tells it where it can
+    tilt, stated, note = _camera_tilt_of(args, remembered=args.to_history)
+    how: StatedHow = "given" if stated == "given" else "remembered"
+    if stated == "picture":  # the picture tells it where it can
         tilt, note = None, None
     if note:
         print(note, file=sys.stderr if args.json else sys.stdout)

@@ -31,7 +31,6 @@ from halfcircle.cli.options import (
     _height_cm,
     _require_videos,
     _settings_of,
-    _tilt_how,
 )
 from halfcircle.files import json_safe, replace_text
 from halfcircle.io.videodate import recorded_at
@@ -81,10 +80,8 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         )
     settings = _settings_of(args)
     _require_videos(args.source or [])
-    tilt, note = _camera_tilt_of(args, remembered=not args.no_save)
-    # none given, none or a level one remembered (a history keeps 0 for sessions that
-    # gave none): recordings tell it from the picture where they can
-    from_picture = _tilt_how(args, tilt) == "picture"
+    tilt, how, note = _camera_tilt_of(args, remembered=not args.no_save)
+    from_picture = how == "picture"  # recordings tell it from the picture where they can
     if note and not from_picture:
         print(note, file=sys.stderr if args.json else sys.stdout)
     if args.source is None:
@@ -98,8 +95,11 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     run = measured.run
     saved = _Saved()
     if run.results and not args.no_save:
-        pitch = _pitch_kept(measured.pitches, _tilt_how(args, tilt))
-        saved = _save_baseline(args, measured, None if from_picture else tilt, pitch, settings)
+        # lazy: loads scipy
+        from halfcircle.history.rows import baseline_pitch, tilt_to_keep
+
+        pitch = baseline_pitch(measured.pitches, how)
+        saved = _save_baseline(args, measured, tilt_to_keep(tilt, how), pitch, settings)
     data = {
         "view": run.view,
         "azimuth_deg": round(run.azimuth_deg, 1),
@@ -223,22 +223,6 @@ def _measure_recordings(
     )
 
 
-def _pitch_kept(pitches: list[dict[str, Any]], stated: str) -> dict[str, Any]:
-    """How the camera's pitch was obtained, as the history keeps it for the session.
-
-    The recordings' (or the camera's) own, when each was told the same way (with the
-    largest stated uncertainty), ``"several ways"`` when they differ; ``stated``
-    (given or remembered) when the picture was not asked.
-    """
-    if not pitches:  # the picture asked but not kept: the camera was taken as level
-        return {"how": "assumed level" if stated == "picture" else stated}
-    hows = {p.get("how") for p in pitches}
-    if len(hows) > 1:
-        return {"how": "several ways"}
-    told = [p["uncertainty_deg"] for p in pitches if p.get("uncertainty_deg") is not None]
-    return {"how": hows.pop(), **({"uncertainty_deg": max(told)} if told else {})}
-
-
 def _save_baseline(
     args: argparse.Namespace,
     measured: _Measured,
@@ -250,7 +234,7 @@ def _save_baseline(
 
     ``tilt``: the camera tilt to keep with the session (None when it was told from the
     picture, so that a later session asks the picture again); ``camera_pitch``: how it
-    was obtained (:func:`_pitch_kept`).
+    was obtained (:func:`halfcircle.history.rows.baseline_pitch`).
     """
     # lazy: loads scipy
     from halfcircle.config import settings_diff

@@ -22,7 +22,6 @@ from halfcircle.cli.options import (
     _history_db,
     _require_videos,
     _settings_of,
-    _tilt_how,
 )
 from halfcircle.errors import InputError
 from halfcircle.files import check_output_folder
@@ -61,8 +60,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
         check_output_folder(args.out)
     if args.record and a_file:
         print("--record keeps a camera's or a stream's video; a file source is kept as it is.")
-    tilt, note = _camera_tilt_of(args, remembered=not args.no_history)
-    how = _tilt_how(args, tilt)
+    tilt, how, note = _camera_tilt_of(args, remembered=not args.no_history)
     if note and how != "picture":
         print(note)
     rating = None

@@ -8,12 +8,13 @@ import os
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
 from halfcircle.errors import InputError, VideoSourceError
 
 if TYPE_CHECKING:
     from halfcircle.config import Settings
+    from halfcircle.history.camera import TiltHow
 
 
 EXIT_INTERRUPTED = 130
@@ -279,37 +280,34 @@ LEVEL_CAMERA_HINT: Final = (
 )
 
 
-def _camera_tilt_of(args: argparse.Namespace, remembered: bool) -> tuple[float, str | None]:
-    """The camera tilt to use (deg down), and a line to show about it (or None).
+def _camera_tilt_of(
+    args: argparse.Namespace, remembered: bool
+) -> tuple[float, TiltHow, str | None]:
+    """The camera tilt to use (deg down), how it came, and a line to show about it (or None).
 
     The rule is :func:`halfcircle.history.camera.camera_tilt_to_use` (given, else
-    remembered when ``remembered``, else level); the line says a remembered tilt and
-    how to give a tilt when none was given or remembered.
+    remembered when ``remembered``, else level), and how the session takes it
+    :attr:`~halfcircle.history.camera.CameraTilt.tilt_how` (``picture``: none given, none
+    or a level one remembered); the line says a remembered tilt and how to give a tilt
+    when none was given or remembered.
     """
     # lazy: loads scipy
     from halfcircle.history.camera import camera_tilt_to_use
 
     tilt = camera_tilt_to_use(args.camera_tilt, args.db, remember=remembered)
     if tilt.how == "assumed level":
-        return 0.0, LEVEL_CAMERA_HINT
+        return 0.0, tilt.tilt_how, LEVEL_CAMERA_HINT
     if tilt.how == "remembered" and tilt.deg:
         way = "down" if tilt.deg > 0 else "up"
-        return tilt.deg, (
-            f"Camera tilt: {abs(tilt.deg):g} deg {way}, as in your last session "
-            "(give --camera-tilt 0 if the camera is level now)."
+        return (
+            tilt.deg,
+            tilt.tilt_how,
+            (
+                f"Camera tilt: {abs(tilt.deg):g} deg {way}, as in your last session "
+                "(give --camera-tilt 0 if the camera is level now)."
+            ),
         )
-    return tilt.deg, None
-
-
-def _tilt_how(args: argparse.Namespace, tilt: float) -> Literal["given", "remembered", "picture"]:
-    """How the tilt of :func:`_camera_tilt_of` came: given, remembered, or none (``picture``).
-
-    ``picture``: none given, and none or a level one remembered (a history keeps 0
-    for sessions that gave none): the picture tells it where it can.
-    """
-    if args.camera_tilt is not None:
-        return "given"
-    return "picture" if tilt == 0.0 else "remembered"
+    return tilt.deg, tilt.tilt_how, None
 
 
 def _add_replace_option(parser: argparse.ArgumentParser, when: str) -> None:

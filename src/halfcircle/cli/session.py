@@ -27,7 +27,6 @@ from halfcircle.cli.options import (
     _pain,
     _require_videos,
     _settings_of,
-    _tilt_how,
 )
 from halfcircle.coaching.painmodel import PainRating
 from halfcircle.coaching.redflags import ADVICE
@@ -52,11 +51,13 @@ def _cmd_session(args: argparse.Namespace) -> int:
     _require_videos([args.source] if args.source is not None else [])
     if args.out is not None:
         check_output_folder(args.out)
-    tilt, note = _camera_tilt_of(args, remembered=not args.no_history)
-    how = _tilt_how(args, tilt)
+    tilt, how, note = _camera_tilt_of(args, remembered=not args.no_history)
     if note and how != "picture":
         print(note)
-    given = None if how == "picture" else tilt  # None: the picture tells it
+    # lazy: loads scipy
+    from halfcircle.history.rows import tilt_to_keep
+
+    given = tilt_to_keep(tilt, how)  # None: the picture tells it, and none is kept
     if not args.headless:
         return _session_in_window(args, settings, given)
     from tqdm import tqdm

@@ -21,17 +21,29 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import numpy as np
 
 from halfcircle.coaching.baseline import excursions, merge_ranges
+from halfcircle.coaching.reps import RepRecord
 from halfcircle.coaching.scoring import MetricConfig, RepMetrics, compute_rep_metrics
 from halfcircle.errors import ValidationError
 from halfcircle.kinematics.measure import KinematicsSeries
 
-__all__ = ["MOVEMENTS", "DrillConfig", "DrillRep", "controlled_reps", "segment_drills"]
+__all__ = [
+    "MOVEMENTS",
+    "DrillConfig",
+    "DrillRep",
+    "Movements",
+    "attempt_drill",
+    "controlled_reps",
+    "drill_kind",
+    "drill_tally",
+    "segment_drills",
+    "tell_apart",
+]
 
 #: The movement of a drill rep, as ``reps.json`` names it beside ``half_circle``.
 MOVEMENTS: Final = ("side_bend", "roll_down")
@@ -120,6 +132,50 @@ def _peak(x: np.ndarray, positive_only: bool = False) -> float:
     return float(finite.max()) if positive_only else float(np.abs(finite).max())
 
 
+def drill_kind(
+    right_deg: float | None,
+    left_deg: float | None,
+    forward_deg: float | None,
+    config: DrillConfig | None = None,
+) -> tuple[str, str, float] | None:
+    """Which drill a movement with these peaks is: ``(movement, side, peak_deg)``, or None.
+
+    The peaks are the movement's largest side bend to the person's right and left and
+    its largest forward flexion (deg, each 0 or more). A side bend goes far to one side
+    only, with little forward bending; a roll-down goes forward with little side
+    bending; anything else (a half circle, begun or whole, or a mix) is no drill.
+    """
+    cfg = config or DrillConfig()
+    if right_deg is None or left_deg is None or forward_deg is None:
+        return None
+    right, left, forward = max(right_deg, 0.0), max(left_deg, 0.0), max(forward_deg, 0.0)
+    lateral = max(right, left)
+    if not (math.isfinite(lateral) and math.isfinite(forward)):
+        return None
+    if (
+        lateral >= cfg.min_peak_deg[0]
+        and forward < max(cfg.enter_deg[1], cfg.other_share * lateral)
+        and min(right, left) < cfg.other_share * lateral
+    ):
+        return "side_bend", ("right" if right > left else "left"), lateral
+    if forward >= cfg.min_peak_deg[1] and lateral < max(
+        cfg.enter_deg[0], cfg.other_share * forward
+    ):
+        return "roll_down", "front", forward
+    return None
+
+
+def attempt_drill(record: RepRecord) -> tuple[str, str, float] | None:
+    """The drill a half-circle attempt was, by its peaks (:func:`drill_kind`); None for none.
+
+    What a stream can tell as soon as the half-circle counter closes an attempt (live):
+    an attempt brought back before the front that went to one side only is a side bend,
+    forward only a roll-down, not a half circle begun.
+    """
+    m = record.metrics
+    return drill_kind(m.peak_lateral_right_deg, m.peak_lateral_left_deg, m.peak_forward_deg)
+
+
 def segment_drills(
     kin: KinematicsSeries,
     config: DrillConfig | None = None,
@@ -143,21 +199,10 @@ def segment_drills(
         right = _peak(np.clip(lat[a:b], 0, None), positive_only=True)
         left = _peak(np.clip(-lat[a:b], 0, None), positive_only=True)
         forward = _peak(fwd[a:b], positive_only=True)
-        lateral = max(right, left)
-        if not (math.isfinite(lateral) and math.isfinite(forward)):
+        kind = drill_kind(right, left, forward, cfg)
+        if kind is None:
             continue
-        if (
-            lateral >= cfg.min_peak_deg[0]
-            and forward < max(cfg.enter_deg[1], cfg.other_share * lateral)
-            and min(right, left) < cfg.other_share * lateral
-        ):
-            movement, side, peak = "side_bend", ("right" if right > left else "left"), lateral
-        elif forward >= cfg.min_peak_deg[1] and lateral < max(
-            cfg.enter_deg[0], cfg.other_share * forward
-        ):
-            movement, side, peak = "roll_down", "front", forward
-        else:
-            continue
+        movement, side, peak = kind
         metrics = _metrics(kin, a, b, metric_config)
         own = np.abs(lat[a:b]) if movement == "side_bend" else fwd[a:b]
         i_peak = a + int(np.nanargmax(own))
@@ -204,4 +249,104 @@ def controlled_reps(reps: Sequence[DrillRep]) -> dict[str, int]:
     for r in reps:
         if r.controlled:
             out[r.side] = out.get(r.side, 0) + 1
+    return out
+
+
+@dataclass(frozen=True)
+class Movements:
+    """A recording's repetitions, each reported once: as a half circle or as a drill rep.
+
+    Attributes:
+        reps: Complete and incomplete half circles, numbered 1.. in order.
+        aborted: Half circles begun and brought back before the front, numbered 1..
+        drills: Side bends and roll-downs, each movement numbered 1.. in order.
+    """
+
+    reps: list[RepRecord]
+    aborted: list[RepRecord]
+    drills: list[DrillRep]
+
+
+def _overlap_s(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def tell_apart(
+    reps: Sequence[RepRecord], aborted: Sequence[RepRecord], drills: Sequence[DrillRep]
+) -> Movements:
+    """The half-circle counter's records and the drill reps, with no movement told twice.
+
+    The half-circle counter reads every excursion from upright: a side bend comes back
+    before the front (an *aborted* half circle), a roll-down too, or it ends unseen
+    (*incomplete*). The rule, applied once here for every output (``reps.json``,
+    ``summary.json``, the report, the terminal, the API, ``batch``):
+
+    * a drill rep that overlaps a complete half circle is a part of it, not a drill;
+    * an aborted or incomplete half circle that shares at least half of the shorter
+      one's time with a remaining drill rep is that drill rep, and is not also a half
+      circle (a side bend cut by a moment out of view is one incomplete half circle to
+      the counter, and one side bend measured across the gap to the drill finder).
+
+    A true aborted half circle (to the side and forward, back before the front) is no
+    drill (:func:`drill_kind`), so it stays aborted. Half circles and drills left are
+    numbered afresh (each kind, and each drill movement, from 1).
+    """
+    circles = [(r.start_s, r.end_s) for r in reps if r.complete]
+    kept = [
+        d
+        for d in drills
+        if not any(_overlap_s(d.metrics.start_s, d.metrics.end_s, a, b) > 0 for a, b in circles)
+    ]
+
+    def is_drill(r: RepRecord) -> bool:
+        return any(
+            _overlap_s(r.start_s, r.end_s, d.metrics.start_s, d.metrics.end_s)
+            >= 0.5 * min(r.end_s - r.start_s, d.metrics.end_s - d.metrics.start_s)
+            for d in kept
+        )
+
+    half = [r for r in reps if r.complete or not is_drill(r)]
+    attempts = [r for r in aborted if not is_drill(r)]
+    counts = dict.fromkeys(MOVEMENTS, 0)
+    numbered = []
+    for d in kept:
+        counts[d.movement] += 1
+        numbered.append(
+            d if d.index == counts[d.movement] else replace(d, index=counts[d.movement])
+        )
+    return Movements(_renumber(half), _renumber(attempts), numbered)
+
+
+def _renumber(records: list[RepRecord]) -> list[RepRecord]:
+    return [r if r.index == i else replace(r, index=i) for i, r in enumerate(records, 1)]
+
+
+def drill_tally(reps: Sequence[DrillRep]) -> dict[str, dict[str, Any]]:
+    """Per drill movement done: ``reps``, ``controlled`` and, per side, reps and peaks.
+
+    ``{"side_bend": {"reps": 4, "controlled": 4, "sides": {"right": {"reps": 2,
+    "mean_peak_deg": 23.5, "max_peak_deg": 24.8}, "left": {...}}}, "roll_down": ...}``
+    (deg, rounded to 0.1; sides ``right``/``left`` for side bends, ``front`` for
+    roll-downs). Only movements done appear; ``{}`` for none.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for movement in MOVEMENTS:
+        mine = [r for r in reps if r.movement == movement]
+        if not mine:
+            continue
+        sides: dict[str, dict[str, Any]] = {}
+        for side in dict.fromkeys(r.side for r in mine):
+            peaks = [r.peak_deg for r in mine if r.side == side]
+            sides[side] = {
+                "reps": len(peaks),
+                "mean_peak_deg": round(float(np.mean(peaks)), 1),
+                "max_peak_deg": round(float(max(peaks)), 1),
+            }
+        out[movement] = {
+            "reps": len(mine),
+            "controlled": sum(r.controlled for r in mine),
+            "sides": dict(
+                sorted(sides.items(), key=lambda kv: ("right", "left", "front").index(kv[0]))
+            ),
+        }
     return out

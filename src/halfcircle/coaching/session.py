@@ -22,6 +22,7 @@ from halfcircle.coaching.cues import (
     live_cues,
     record_cues,
 )
+from halfcircle.coaching.drills import attempt_drill
 from halfcircle.coaching.reps import RepCounter, RepEvent, RepRecord, RepThresholds
 from halfcircle.coaching.scoring import MetricConfig, ScoreConfig
 from halfcircle.kinematics.geometry import TORSO
@@ -73,6 +74,9 @@ class FrameState:
         score: Score of the last complete rep (0-100), or None.
         cue: The cue on display, or None.
         trace_from_s: Start time of the rep in progress (s), or None.
+        drills: Side bends and roll-downs so far: attempts that came back before the
+            front with a drill's peaks (:func:`~halfcircle.coaching.drills.attempt_drill`),
+            counted beside ``reps`` on the live view.
     """
 
     phase: str
@@ -80,6 +84,7 @@ class FrameState:
     score: float | None
     cue: str | None
     trace_from_s: float | None
+    drills: int = 0
 
 
 class SessionLoop:
@@ -106,6 +111,7 @@ class SessionLoop:
         self._calibrated_from_s = calibrated_from_s
         self._last_score: float | None = None
         self._lost_in_rep = False  # the person left the view during the rep in progress
+        self._drills = 0  # attempts that were side bends or roll-downs
         #: Indices of incomplete reps whose person stayed in view (unreadable, not lost).
         self.followed_in_view: set[int] = set()
         self.events: list[RepEvent] = []
@@ -168,6 +174,11 @@ class SessionLoop:
                 if not event.record.complete and not self._lost_in_rep:
                     self.followed_in_view.add(event.record.index)
                 cues = record_cues(event.record, lost_sight=self._lost_in_rep)
+                if event.record.outcome == "aborted" and attempt_drill(event.record):
+                    # a side bend or roll-down done as such (analyze reports it as that
+                    # drill rep): no "keep rolling through the front", as to a half circle
+                    cues = [c for c in cues if c.id != "aborted"]
+                    self._drills += 1
                 self.cues.post(t, cues, ttl_s=self.settings.cues.feedback_ttl_s)
                 if event.record.score is not None:
                     self._last_score = event.record.score.total
@@ -182,6 +193,7 @@ class SessionLoop:
             score=self._last_score,
             cue=cue.text if cue is not None else None,
             trace_from_s=self.counter.current_start_s,
+            drills=self._drills,
         )
 
 

@@ -16,7 +16,10 @@ from typing import Literal
 from halfcircle.errors import HalfcircleError
 from halfcircle.history.store import History
 
-__all__ = ["CameraTilt", "camera_tilt_to_use"]
+__all__ = ["CameraTilt", "TiltHow", "camera_tilt_to_use"]
+
+#: How a session takes its camera tilt: as given, as remembered, or from the picture.
+TiltHow = Literal["given", "remembered", "picture"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,18 @@ class CameraTilt:
 
     deg: float
     how: Literal["given", "remembered", "assumed level"]
+
+    @property
+    def tilt_how(self) -> TiltHow:
+        """How the session takes it: ``given``, ``remembered``, or ``picture``.
+
+        ``picture``: none given, and none or a level one remembered (a history keeps
+        0 for sessions that gave none): the picture tells it where it can, else the
+        camera is taken as level.
+        """
+        if self.how == "given":
+            return "given"
+        return "remembered" if self.how == "remembered" and self.deg != 0.0 else "picture"
 
 
 def camera_tilt_to_use(

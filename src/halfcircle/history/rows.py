@@ -19,11 +19,13 @@ from halfcircle.history.progress import _finite
 __all__ = [
     "FEELINGS",
     "KINDS",
+    "baseline_pitch",
     "insert_measures",
     "insert_rating",
     "insert_reps",
     "insert_session",
     "pitch_columns",
+    "tilt_to_keep",
 ]
 
 #: Answers to "how does it feel compared with last time?".
@@ -81,6 +83,38 @@ def pitch_columns(camera_pitch: Mapping[str, Any] | None) -> tuple[str | None, f
     if how != "from the picture" or not isinstance(uncertainty, (int, float)):
         uncertainty = None
     return (str(how) if how is not None else None), uncertainty
+
+
+def tilt_to_keep(camera_tilt_deg: float | None, how: str | None) -> float | None:
+    """The camera tilt (deg down) a history keeps with a session, for the next to reuse.
+
+    The tilt as it was ``given`` or ``remembered``; None (kept as no tilt given) where
+    the pitch was told from the picture, or the camera assumed level (any other ``how``:
+    ``"picture"`` as a command states it, ``"from the picture"``, ``"assumed level"``),
+    so that the next session asks the picture again. ``how`` None (not known, such as
+    an analysis without a ``camera_pitch``) keeps the tilt.
+    """
+    if how is None or how in ("given", "remembered"):
+        return camera_tilt_deg
+    return None
+
+
+def baseline_pitch(pitches: Sequence[Mapping[str, Any]], stated: str) -> dict[str, Any]:
+    """How a baseline's camera pitch was obtained, as the history keeps it for the session.
+
+    ``pitches``: each recording's (or the camera's) ``camera_pitch``; ``stated``: how
+    the command took the tilt (``given``, ``remembered`` or ``picture``). The
+    recordings' own way, when each was told the same way (with the largest stated
+    uncertainty), ``"several ways"`` when they differ; ``stated`` (given or remembered)
+    when the picture was not asked, ``"assumed level"`` when it was and none was kept.
+    """
+    if not pitches:  # the picture asked but not kept: the camera was taken as level
+        return {"how": "assumed level" if stated == "picture" else stated}
+    hows = {p.get("how") for p in pitches}
+    if len(hows) > 1:
+        return {"how": "several ways"}
+    told = [p["uncertainty_deg"] for p in pitches if p.get("uncertainty_deg") is not None]
+    return {"how": hows.pop(), **({"uncertainty_deg": max(told)} if told else {})}
 
 
 def insert_measures(

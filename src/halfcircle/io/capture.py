@@ -65,6 +65,7 @@ class Capture(Protocol):
     def isOpened(self) -> bool: ...  # noqa: D102
     def read(self) -> tuple[bool, Any]: ...  # noqa: D102
     def get(self, prop_id: int) -> float: ...  # noqa: D102
+    def set(self, prop_id: int, value: float) -> bool: ...  # noqa: D102
     def release(self) -> None: ...  # noqa: D102
 
 
@@ -94,6 +95,7 @@ class FrameSource:
         self._factory: CaptureFactory = capture_factory or cv2.VideoCapture
         self._cap: Capture | None = None
         self.frames_read = 0
+        self._first_index = 0
 
     # -- facts about the source -------------------------------------------------------
     @property
@@ -115,6 +117,17 @@ class FrameSource:
             return None
         n = self._require().get(cv2.CAP_PROP_FRAME_COUNT)
         return int(n) if n > 0 else None
+
+    def seek(self, index: int) -> None:
+        """Start the iteration of a file at frame ``index`` (0 the first), before iterating.
+
+        Raises:
+            VideoSourceError: The source is live, or the container cannot seek there.
+        """
+        cap = self._require()
+        if self.live or not cap.set(cv2.CAP_PROP_POS_FRAMES, float(index)):
+            raise VideoSourceError(f"{self.description} cannot be read from frame {index}.")
+        self._first_index = int(index)
 
     # -- lifetime ---------------------------------------------------------------------
     def open(self) -> FrameSource:
@@ -174,7 +187,7 @@ class FrameSource:
     def _iter_file(self, cap: Capture) -> Iterator[Frame]:
         fps = self.fps
         last_t = -np.inf
-        index = 0
+        index = first = self._first_index
         while True:
             ok, image = cap.read()
             if not ok or image is None:
@@ -187,7 +200,7 @@ class FrameSource:
             self.frames_read += 1
             yield Frame(index, float(t), cv2.flip(image, 1) if self.mirrored else image)
             index += 1
-        if index == 0:
+        if index == first:
             raise VideoSourceError(
                 f"{self.description} holds no readable video frames: it is damaged or its "
                 "codec is not supported."

@@ -171,6 +171,16 @@ class CoachFrame:
     rep: int
     level: LevelGuide | None = None
 
+    @property
+    def setup_level(self) -> LevelGuide | None:
+        """The camera level to draw on this frame: :attr:`level` while setting up, else None.
+
+        Drawn while the person gets into place and stands for the calibration (the
+        camera's pitch asked of the picture, read about once a second); once calibrated,
+        the words say the rest ("Calibrated. ..." offers the phone-level step).
+        """
+        return self.level if self.stage != "practice" else None
+
 
 class LiveCoach:
     """Angles, reps, cues and guidance, one pose at a time (no I/O, no drawing).

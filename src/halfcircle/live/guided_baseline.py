@@ -42,9 +42,11 @@ from halfcircle.live.coach import PicturePitch, positioning_advice
 from halfcircle.live.run import default_estimator
 from halfcircle.live.ui import WindowUI
 from halfcircle.present.layout import window_layout
+from halfcircle.present.level import draw_level_on_frame
 from halfcircle.present.overlay import OverlayInfo, draw_skeleton, draw_window
 
 if TYPE_CHECKING:
+    from halfcircle.analyze.camerapitch import LevelGuide
     from halfcircle.coaching.voice import Voice
     from halfcircle.config import Settings
     from halfcircle.io.capture import CaptureFactory, Frame
@@ -61,6 +63,7 @@ __all__ = [
     "picture_record",
     "run_guided_baseline",
     "say_new",
+    "setup_level",
     "spoken_words",
 ]
 
@@ -316,7 +319,11 @@ def run_guided_baseline(
                     window = the_ui.canvas_size()
                     if window is not None:  # the prompt in large type, laid out for the window
                         layout = window_layout(window, size)
-                        info = OverlayInfo(cue=flow.prompt(), help_text=_BASELINE_KEYS)
+                        info = OverlayInfo(
+                            cue=flow.prompt(),
+                            help_text=_BASELINE_KEYS,
+                            level=setup_level(flow, picture),
+                        )
                         pose = poses[-1] if poses else None
                         image, _ = draw_window(
                             image, pose, info, layout, mirrored=mirror, panels=False
@@ -324,7 +331,7 @@ def run_guided_baseline(
                     else:
                         if poses:
                             draw_skeleton(image, poses[-1], mirrored=mirror)
-                        draw_prompt(image, flow.prompt())
+                        draw_prompt(image, flow.prompt(), setup_level(flow, picture))
                     key = the_ui.show(image)
                     if the_ui.closed:
                         stop = "window_closed"
@@ -425,8 +432,23 @@ def feed_frame(
     return poses
 
 
-def draw_prompt(image: NDArray[np.uint8], text: str) -> None:
-    """Write the prompt, wrapped to the frame's width, on a dark band at its top (BGR, in place)."""
+def setup_level(flow: GuidedFlow, picture: PicturePitch | None) -> LevelGuide | None:
+    """The camera level a guided flow draws now (None: none).
+
+    While it calibrates with the pitch asked of the picture and not yet told from the
+    stance: :attr:`halfcircle.live.coach.PicturePitch.level`.
+    """
+    if picture is None or picture.record is not None or flow.state != "calibrating":
+        return None
+    return picture.level
+
+
+def draw_prompt(image: NDArray[np.uint8], text: str, level: LevelGuide | None = None) -> int:
+    """Write the prompt, wrapped to the frame's width, on a dark band at its top (BGR, in place).
+
+    ``level``: the camera level to draw under the band while setting up
+    (:func:`halfcircle.present.level.draw_level_on_frame`). Returns the band's height (px).
+    """
     import cv2
 
     h, w = image.shape[:2]
@@ -448,3 +470,6 @@ def draw_prompt(image: NDArray[np.uint8], text: str) -> None:
     for i, line in enumerate(lines):
         baseline = int(line_h * (i + 1) - line_h * 0.2)
         cv2.putText(image, line, (10, baseline), font, scale, (255, 255, 255), thick, cv2.LINE_AA)
+    if level is not None:
+        draw_level_on_frame(image, level, top=height)
+    return height

@@ -58,6 +58,7 @@ from halfcircle.live.guided_baseline import (
     feed_frame,
     picture_record,
     say_new,
+    setup_level,
     spoken_words,
 )
 from halfcircle.live.run import default_estimator, open_voice_output
@@ -89,6 +90,9 @@ NO_SCREEN: Final = (
 
 #: Characters a line of the result screen holds before it wraps (large type).
 RESULT_WIDTH: Final = 48
+
+#: The movement each stage but the routine practises (as ``reps.json`` names it).
+_STAGE_MOVEMENT: Final = {**DRILL_MOVEMENT, "half_circle": "half_circle"}
 
 #: The key points of each stage, shown and said before its set.
 KEY_POINTS: Final = {
@@ -294,13 +298,20 @@ class GuidedSessionFlow:
                 self._rep_done()
 
     def _rep_done(self) -> None:
-        """A practice rep came back to upright: count it; the set ends when it is full."""
-        self.reps += 1
+        """A practice rep came back to upright: count it; the set ends when it is full.
+
+        Outside the routine only the stage's own movement counts (a side bend during the
+        half-circle stage is no half circle, nor a half circle during the side bends),
+        as the session's result counts the practice from the recording.
+        """
         self._moved, self.peak_deg = False, 0.0
         lat, fwd = zip(*self._path, strict=True) if self._path else ((), ())
         self._path = []
+        movement, side = live_movement(lat, fwd)
+        if self.stage != "routine" and movement != _STAGE_MOVEMENT[self.stage]:
+            return
+        self.reps += 1
         if self.stage == "routine":
-            movement, side = live_movement(lat, fwd)
             self.routine_reps.append({"movement": movement, "side": side, "complete": True})
             if routine_done(routine_progress(self.routine, self.routine_reps)):
                 self._start_assessment("after")
@@ -494,7 +505,7 @@ def run_guided_session(
                         draw_skeleton(image, poses[-1], mirrored=mirror)
                     if flow.showing_demo:
                         draw_demo(image, flow.stage, frame.time_s, mirrored=mirror)
-                    draw_prompt(image, flow.prompt())
+                    draw_prompt(image, flow.prompt(), setup_level(flow, picture))
                     key = the_ui.show(image)
                     if the_ui.closed:
                         stop = "window_closed"

@@ -12,7 +12,9 @@ A session folder holds, while the session runs (every line flushed as written):
   with the columns of ``analyze``'s ``frames.csv``
   (:data:`~halfcircle.analyze.video.FRAME_COLUMNS`).
 * ``events.jsonl``: one JSON object per line: ``start``, ``calibrated``,
-  ``rep`` (a rep as in ``reps.json``), ``aborted``, ``recalibrate``, ``pause``,
+  ``rep`` (a rep as in ``reps.json``), ``aborted`` (a half circle begun), ``drill``
+  (an attempt that was a side bend or roll-down: its ``movement`` and ``side`` added,
+  :func:`halfcircle.coaching.drills.attempt_drill`), ``recalibrate``, ``pause``,
   ``resume``, ``reset``, ``spoken``, ``mute``, ``unmute``, ``rating`` and ``end``;
   each with ``time_s``. The end-of-set summary, said once the report is written,
   is a ``spoken`` line after ``end`` (:func:`append_event`), its ``time_s`` past

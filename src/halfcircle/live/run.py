@@ -49,6 +49,7 @@ from numpy.typing import NDArray
 
 from halfcircle.analyze.video import Analysis, rep_dicts, view_status
 from halfcircle.coaching.cues import record_cues
+from halfcircle.coaching.drills import attempt_drill
 from halfcircle.coaching.painmodel import PainRating, pain_decision
 from halfcircle.coaching.reps import RepEvent, RepRecord
 from halfcircle.coaching.spokencues import SpeechPlanner
@@ -64,6 +65,7 @@ from halfcircle.coaching.voice import (
 from halfcircle.config import settings_diff
 from halfcircle.errors import CameraLostError, HalfcircleError, InputError
 from halfcircle.history.practice import PracticeLog
+from halfcircle.history.rows import tilt_to_keep
 from halfcircle.io.capture import CaptureFactory, Frame, FrameSource, open_source
 from halfcircle.io.videowriter import VideoWriteError
 from halfcircle.landmarks import PoseFrame
@@ -94,7 +96,7 @@ from halfcircle.live.record import (
     previous_rating,
 )
 from halfcircle.live.ui import HeadlessUI, LiveUI, WindowUI, _draw_minimal, _wrap, question_screen
-from halfcircle.pose import LivePosePool, PoseEstimator, _native_stderr_silenced
+from halfcircle.pose import LivePosePool, PoseEstimator, _native_stderr_silenced, available_cores
 from halfcircle.poseconfig import PoseConfig
 from halfcircle.present.layout import window_layout
 from halfcircle.present.outputs import OUTPUT_FILES
@@ -257,21 +259,20 @@ def default_estimator(
 ) -> Any:
     """The real pose stage for ``mode``.
 
-    ``"video"``: one :class:`~halfcircle.pose.PoseEstimator`. ``"live"``: a
-    :class:`~halfcircle.pose.LivePosePool` of up to :data:`LIVE_POSE_WORKERS`
-    landmarkers, one per core, so that a model slower than the camera's frame
-    interval still keeps its rate (one landmarker on a single-core machine).
-    ``pose``: pose slots and looks for other people
-    (:class:`~halfcircle.poseconfig.PoseConfig`; the defaults when None). With
-    ``track_one`` a single landmarker: it follows the person from its own last
-    frame (two taking turns would each follow from two frames back, and could
-    follow two different people), the full model keeps 30 fps with one pose
-    slot, and the second core is left to the people check, decoding and drawing.
+    One :class:`~halfcircle.pose.PoseEstimator`, except ``"live"`` with two pose
+    slots: a :class:`~halfcircle.pose.LivePosePool` of up to
+    :data:`LIVE_POSE_WORKERS` landmarkers, one per core, so that a model slower
+    than the camera's frame interval still keeps its rate. ``pose``: pose slots
+    and looks for other people (:class:`~halfcircle.poseconfig.PoseConfig`; the
+    defaults when None). With
+    ``track_one`` (the default) a single landmarker: it follows the person from
+    its own last frame (two taking turns would each follow from two frames
+    back), the full model keeps 30 fps with one pose slot, and the second core
+    is left to the people check, decoding and drawing.
     """
     pose = pose or PoseConfig()
     slots = 1 if pose.track_one else 2
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    workers = min(LIVE_POSE_WORKERS, cores or 1)
+    workers = min(LIVE_POSE_WORKERS, available_cores())
     if mode == "live" and workers > 1 and not pose.track_one:
         return LivePosePool(model, workers, max_people=slots, others_check_s=pose.others_check_s)
     return PoseEstimator(model, mode, max_people=slots, others_check_s=pose.others_check_s)
@@ -546,7 +547,7 @@ class _Run:
                 measured=ok,
                 lateral_observable=lateral_seen,
                 phase=cf.state.phase if cf.stage == "practice" else cf.stage,
-                reps=cf.state.reps,
+                reps=cf.state.reps + cf.state.drills,  # as the annotated video counts
                 score=cf.state.score,
                 cue=cf.message,
                 trace=self.coach.loop.counter.current_trace,
@@ -556,6 +557,7 @@ class _Run:
                 fps=self.fps_ema if self.details or window is None else None,
                 latency_ms=latency if self.details or window is None else None,
                 help_text=help_text,
+                level=cf.setup_level,
             )
         if window is not None:  # laid out for the window, whatever the camera's size
             layout = window_layout(window, (display.shape[1], display.shape[0]))
@@ -584,8 +586,13 @@ class _Run:
             if e.record is None:
                 continue
             d = e.record.as_dict()
-            d["cues"] = [c.text for c in record_cues(e.record)]
+            cues = record_cues(e.record)
             kind = "aborted" if e.record.outcome == "aborted" else "rep"
+            drill = attempt_drill(e.record) if kind == "aborted" else None
+            if drill is not None:  # a side bend or roll-down, as analyze reports it
+                kind, d["movement"], d["side"] = "drill", drill[0], drill[1]
+                cues = [c for c in cues if c.id != "aborted"]
+            d["cues"] = [c.text for c in cues]
             self.rec.event(kind, e.time_s, rep=d)
             if kind == "rep" and self.log is not None:
                 self.log.add_rep(d)
@@ -786,10 +793,7 @@ def run_live(
                         opts.history_db,
                         source.description,
                         video_path=video if raw else None,
-                        # told by the picture: not kept as given for the next session
-                        camera_tilt_deg=None
-                        if opts.tilt_how == "picture"
-                        else opts.camera_tilt_deg,
+                        camera_tilt_deg=tilt_to_keep(opts.camera_tilt_deg, opts.tilt_how),
                         settings=settings_diff(opts.settings),
                     )
                 error: HalfcircleError | None = None

@@ -28,6 +28,9 @@ cells where nothing was measured):
   ``mean_duration_s``. Empty (not applicable) in a baseline clip's row: the rep
   counter reads a side bend or a toe touch as a half circle begun and brought back,
   but there they were tests, done as asked (their measures are the columns below).
+* Drills (:data:`DRILL_COLUMNS`): ``side_bends`` and ``roll_downs`` done along the wall
+  (``summary.json``'s ``drills``; a drill rep is not also counted in ``aborted``). Empty
+  in a baseline clip's row, as the half-circle columns.
 * Baseline clips: ``TEST_peak_deg`` for each test of
   :data:`halfcircle.coaching.baseline.TESTS`, ``toe_touch_fingertip_floor_cm`` and
   ``side_bend_{right,left}_fingertip_travel_cm``.
@@ -59,6 +62,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AXIS_RANGES",
     "COHORT_COLUMNS",
+    "DRILL_COLUMNS",
     "HALF_CIRCLE_COLUMNS",
     "REP_MEASURES",
     "AxisRange",
@@ -97,6 +101,9 @@ HALF_CIRCLE_COLUMNS: Final[tuple[str, ...]] = (
     "mean_duration_s",
 )  # fmt: skip
 
+#: Columns counting the drill reps done (:func:`halfcircle.coaching.drills.drill_tally`).
+DRILL_COLUMNS: Final[tuple[str, ...]] = ("side_bends", "roll_downs")
+
 #: Statuses of a video whose angles were measured (``warning``: see its ``warnings``).
 MEASURED: Final = ("ok", "warning")
 #: Statuses of a video that was read and has an output folder.
@@ -107,6 +114,7 @@ COHORT_COLUMNS: Final[tuple[str, ...]] = (
     "id", "person", "recorded_at", "date_source", "kind", "status", "warnings", "error",
     "video", "output", "model", "view", "azimuth_deg", "duration_s", "frames",
     *HALF_CIRCLE_COLUMNS,
+    *DRILL_COLUMNS,
     *_BASELINE_COLUMNS,
     "notes",
 )  # fmt: skip
@@ -138,6 +146,9 @@ def output_cells(folder: Path, *, baseline: bool = False) -> dict[str, Any]:
     }
     if not baseline:
         out.update(_half_circle_measures(folder, counts))
+        drills = summary.get("drills") or {}
+        for col, movement in zip(DRILL_COLUMNS, ("side_bend", "roll_down"), strict=True):
+            out[col] = int(drills.get(movement, {}).get("reps", 0))
     path = folder / "baseline.json"
     if path.exists():
         base = json.loads(path.read_text(encoding="utf-8"))

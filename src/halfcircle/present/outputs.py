@@ -26,6 +26,7 @@ from halfcircle.analyze.video import (
     Progress,
     movement_dicts,
     rep_dicts,
+    reps_done,
     summary_dict,
     view_status,
     write_frames_csv,
@@ -228,6 +229,7 @@ def overlay_infos(analysis: Analysis) -> list[OverlayInfo]:
     infos = []
     last_trace: np.ndarray | None = None
     prev_reps = 0
+    done = reps_done(analysis)
     for i, state in enumerate(analysis.states):
         ok = bool(kin.valid[i])
         if state.reps > prev_reps:
@@ -246,7 +248,7 @@ def overlay_infos(analysis: Analysis) -> list[OverlayInfo]:
                 measured=ok,
                 lateral_observable=kin.view.lateral_observable,
                 phase=state.phase,
-                reps=state.reps,
+                reps=int(done[i]),
                 score=state.score,
                 cue=state.cue,
                 trace=trace,

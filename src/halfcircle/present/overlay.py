@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import cv2
 import numpy as np
@@ -33,6 +33,10 @@ from halfcircle.present.layout import (
     text_width,
     thickness_for,
 )
+from halfcircle.present.level import draw_level, draw_level_on_frame
+
+if TYPE_CHECKING:
+    from halfcircle.analyze.camerapitch import LevelGuide
 
 BGR = tuple[int, int, int]
 
@@ -102,6 +106,9 @@ class OverlayInfo:
         help_text: Key help shown at the bottom, or None.
         from_behind: The camera films the person from behind: their right side
             appears on the image's right, and the trace panel puts it there.
+        level: The camera level to draw while the camera is set up
+            (:mod:`halfcircle.present.level`), in place of the (still empty) trace
+            panel; None: no level.
     """
 
     lateral_deg: float | None = None
@@ -118,6 +125,7 @@ class OverlayInfo:
     latency_ms: float | None = None
     help_text: str | None = None
     from_behind: bool = False
+    level: LevelGuide | None = None
 
 
 def overlay_info(
@@ -166,7 +174,10 @@ def draw_overlay(
     if pose is not None and pose.detected:
         draw_skeleton(image, pose, mirrored=mirrored, scale=scale)
     _draw_gauges(image, info, scale)
-    _draw_trace_panel(image, info, mirrored=mirrored, scale=scale)
+    if info.level is not None:
+        draw_level_on_frame(image, info.level)
+    else:
+        _draw_trace_panel(image, info, mirrored=mirrored, scale=scale)
     if info.cue:
         draw_cue(image, info.cue, scale)
     if info.help_text:
@@ -416,6 +427,9 @@ def draw_window(
         overlay: False shows only the cue and the key help over the picture.
         panels: False leaves out the readouts and the trace (the skeleton stays).
 
+    The camera level (``info.level``) is drawn where the trace would be, whether or
+    not the panels are, while the overlay is on.
+
     Returns:
         A new image of the window's size, and the text heights it was drawn with.
     """
@@ -430,8 +444,11 @@ def draw_window(
     if overlay and panels:
         side, fwd, reps = _draw_readouts(canvas, info, layout)
         drawn = replace(drawn, side_bend_px=side, forward_px=fwd, reps_px=reps)
-        t = layout.trace
-        _draw_trace(canvas, info, t.x, t.y, t.w, mirrored=mirrored, scale=t.w / 150.0)
+        if info.level is None:
+            t = layout.trace
+            _draw_trace(canvas, info, t.x, t.y, t.w, mirrored=mirrored, scale=t.w / 150.0)
+    if overlay and info.level is not None:
+        draw_level(canvas, info.level, layout)
     if info.cue:
         drawn = replace(drawn, cue_px=draw_large_text(canvas, info.cue, layout))
     if info.help_text:

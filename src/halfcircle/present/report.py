@@ -35,6 +35,7 @@ import numpy as np
 
 from halfcircle.coaching.baseline import MDC, margin_deg
 from halfcircle.coaching.cues import record_cues
+from halfcircle.coaching.drills import drill_tally
 from halfcircle.coaching.painmodel import pain_guide
 from halfcircle.coaching.scoring import ScoreConfig, points
 from halfcircle.config import changed_settings
@@ -100,7 +101,7 @@ def render_report(
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
         f"<title>halfcircle: {name}</title><style>{PAGE_CSS}{READOUT_CSS}</style></head>",
         "<body><main>",
-        f"<h1>{'Your baseline tests' if baseline is not None else 'Your half circles'}</h1>",
+        f"<h1>{_title(analysis, baseline)}</h1>",
         f"<p class='sub'>{name} &middot; {s['video']['duration_s']:.1f} s &middot; "
         f"{html.escape(view_words(s['view']['kind']))}"
         + (f" &middot; {html.escape(camera)}" if camera else "")
@@ -123,6 +124,21 @@ def render_report(
         "</main></body></html>",
     ]
     return "\n".join(parts)
+
+
+def drills_only(analysis: Analysis) -> bool:
+    """Whether the recording holds drill reps and no half circle, whole or begun."""
+    return bool(analysis.drills) and not analysis.reps and not analysis.aborted
+
+
+def _title(analysis: Analysis, baseline: BaselineRun | None) -> str:
+    if baseline is not None:
+        return "Your baseline tests"
+    if not drills_only(analysis):
+        return "Your half circles"
+    done = dict.fromkeys(d.movement for d in analysis.drills)
+    words = {"side_bend": "side bends", "roll_down": "roll-downs"}
+    return "Your " + " and ".join(words[m] for m in sorted(done, key=list(words).index))
 
 
 _FOOTER: Final = (
@@ -157,17 +173,21 @@ def _half_circle_body(
     forward = peak_forward_seen_deg(analysis) if side is not None else m["peak_forward_deg"]
     peak = average_words(len(analysis.complete_reps))
     n_scored = sum(r.score is not None for r in analysis.complete_reps)
-    parts = [
-        "<div class='cards'>",
-        _card("complete half circles", str(c["complete_reps"]) if side is None else "--"),
-        _card("score" if n_scored == 1 else "average score", shown[0] if shown else "--"),
-        _card("side bend right", _deg(m["peak_lateral_right_deg"]), peak),
-        _card("side bend left", _deg(m["peak_lateral_left_deg"]), peak),
-        _card("forward", _deg(forward), peak)
-        if side is None
-        else _card("forward, highest seen", _deg(forward)),
-        "</div>",
-    ]
+    parts = (
+        _drill_cards(s["drills"])
+        if side is None and drills_only(analysis)
+        else [
+            "<div class='cards'>",
+            _card("complete half circles", str(c["complete_reps"]) if side is None else "--"),
+            _card("score" if n_scored == 1 else "average score", shown[0] if shown else "--"),
+            _card("side bend right", _deg(m["peak_lateral_right_deg"]), peak),
+            _card("side bend left", _deg(m["peak_lateral_left_deg"]), peak),
+            _card("forward", _deg(forward), peak)
+            if side is None
+            else _card("forward, highest seen", _deg(forward)),
+            "</div>",
+        ]
+    )
     if shown is not None:
         explain = score_explanation(analysis.settings.score)
         parts.append(f"<p class='explain'>{html.escape(explain)}</p>")
@@ -240,6 +260,20 @@ def _percent(weight: float) -> str:
     return f"{round(100 * weight, 1):g}%"
 
 
+def _drill_cards(drills: dict[str, Any]) -> list[str]:
+    """The cards of a recording of drills only: how many of each, and each side's peak."""
+    cards = []
+    for movement, what in (("side_bend", "side bends"), ("roll_down", "roll-downs")):
+        done = drills.get(movement)
+        if not done:
+            continue
+        cards.append(_card(what, str(done["reps"]), f"{done['controlled']} smooth, hips still"))
+        for side, got in done["sides"].items():
+            label = "roll-down, forward" if side == "front" else f"side bend {side}"
+            cards.append(_card(label, _deg(got["mean_peak_deg"]), "peak, on average"))
+    return ["<div class='cards'>", *cards, "</div>"]
+
+
 def _rep_section(analysis: Analysis) -> list[str]:
     if not analysis.reps:
         return []
@@ -299,7 +333,7 @@ def outside_tests(analysis: Analysis, run: BaselineRun) -> Analysis:
     run, reps outside the tests).
     """
     # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
-    from halfcircle.analyze.video import BASELINE_HINT_START
+    from halfcircle.analyze.video import BASELINE_HINT_DRILLS_START, BASELINE_HINT_START
 
     spans = [(r.start_s, r.end_s) for r in run.results]
 
@@ -314,13 +348,14 @@ def outside_tests(analysis: Analysis, run: BaselineRun) -> Analysis:
         # the analysis's advice on calibration is for the half circle (against the wall)
         if n in notes or n in kin_notes or "calibrate" in n or any(t in n for t in tags):
             continue
-        if n.startswith(BASELINE_HINT_START):  # the clip was measured as baseline tests
+        if n.startswith((BASELINE_HINT_START, BASELINE_HINT_DRILLS_START)):  # measured as tests
             continue
         notes.append(n)
     return replace(
         analysis,
         reps=[r for r in analysis.reps if not in_a_test(r)],
         aborted=[],
+        drills=[],  # a side bend or toe touch out and back was a test here, not a drill
         notes=tuple(notes),
     )
 
@@ -436,11 +471,14 @@ def best_rep_sentence(complete: Sequence[RepRecord]) -> str | None:
 
 def feedback(analysis: Analysis) -> list[str]:
     """Plain-language sentences about the session (encouraging, specific)."""
+    from halfcircle.analyze.video import drill_sentences
+
     complete = analysis.complete_reps
     seen: set[str] = set()
     advised: set[str] = set()
+    drills = [f"You did {t}" for t in drill_sentences(drill_tally(analysis.drills), "°")]
     if not complete:
-        return _aborted_feedback(analysis.aborted, seen, also=False)
+        return drills + _aborted_feedback(analysis.aborted, seen, also=False)
     out = [f"You completed {len(complete)} half circle{'s' if len(complete) > 1 else ''}."]
     best_line = best_rep_sentence(complete)
     if best_line is not None:
@@ -464,7 +502,7 @@ def feedback(analysis: Analysis) -> list[str]:
             if cue.text not in seen and cue.id not in advised:
                 seen.add(cue.text)
                 out.append(cue.text)
-    return out + _aborted_feedback(analysis.aborted, seen, also=True)
+    return out + _aborted_feedback(analysis.aborted, seen, also=True) + drills
 
 
 def _aborted_feedback(aborted: list[RepRecord], seen: set[str], *, also: bool) -> list[str]:
@@ -581,6 +619,7 @@ def readout_frames(analysis: Analysis) -> dict[str, Any]:
     in the overlay's own wording; ``half``: half a frame (s), to land on the frame shown.
     """
     # lazy: loads cv2
+    from halfcircle.analyze.video import reps_done
     from halfcircle.present.overlay import deg_text, phase_words, side_text
 
     kin = analysis.kinematics
@@ -590,12 +629,13 @@ def readout_frames(analysis: Analysis) -> dict[str, Any]:
         return words.setdefault(text, len(words))
 
     cols: dict[str, list[int]] = {k: [] for k in ("side", "forward", "reps", "phase", "cue")}
+    done = reps_done(analysis)
     for i, state in enumerate(analysis.states):
         ok = bool(kin.valid[i])
         lateral = float(kin.lateral_deg[i]) if ok and kin.view.lateral_observable else None
         cols["side"].append(ix(side_text(lateral)))
         cols["forward"].append(ix(deg_text(float(kin.forward_deg[i]) if ok else None)))
-        cols["reps"].append(ix(str(state.reps)))
+        cols["reps"].append(ix(str(done[i])))
         cols["phase"].append(ix(phase_words(state.phase)))
         cols["cue"].append(ix(state.cue or ""))
     fps = analysis.poses.fps if analysis.poses.fps > 0 else 30.0
@@ -700,7 +740,7 @@ def _drawn_png(draw: Callable[[FigureLayout], Figure], layout: FigureLayout) -> 
         gc.collect()
 
 
-SpanKind = Literal["complete", "incomplete", "aborted", "test"]
+SpanKind = Literal["complete", "incomplete", "aborted", "drill", "test"]
 
 #: How each kind of span is shaded on the angles over time (matplotlib ``axvspan``
 #: keywords), and its legend label ("" for none: complete and incomplete reps carry
@@ -712,6 +752,7 @@ _SPAN_STYLE: Final[dict[str, tuple[dict[str, Any], str]]] = {
         {"facecolor": "none", "edgecolor": "#b3a8d6", "hatch": "///", "lw": 0},
         "came back before the front",
     ),
+    "drill": ({"color": "#c08a2b", "alpha": 0.12}, "side bend or roll-down"),
     "test": ({"color": "#3b6ea5", "alpha": 0.1}, ""),
 }
 
@@ -724,7 +765,7 @@ class Span:
         start_s: Start (s).
         end_s: End (s).
         kind: A complete or incomplete rep, an attempt that came back before the
-            front (``aborted``), or a baseline test.
+            front (``aborted``), a side bend or roll-down (``drill``), or a baseline test.
         label: Written above it ("" for none).
     """
 
@@ -746,6 +787,7 @@ def angle_spans(analysis: Analysis, baseline: BaselineRun | None = None) -> list
         for r in analysis.reps
     ]
     spans += [Span(r.start_s, r.end_s, "aborted", "") for r in analysis.aborted]
+    spans += [Span(d.metrics.start_s, d.metrics.end_s, "drill", "") for d in analysis.drills]
     if baseline is not None:
         spans += [Span(r.start_s, r.end_s, "test", _label(r)) for r in baseline.results]
     return spans

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from halfcircle.analyze.video import Analysis, score_points, side_view_sentence
+from halfcircle.analyze.video import Analysis, drill_sentences, score_points, side_view_sentence
+from halfcircle.coaching.drills import drill_tally
 
 __all__ = ["OPEN_REPORT_KEY", "EndOfSet", "end_of_set"]
 
@@ -34,16 +35,25 @@ class EndOfSet:
         average_score: The complete reps' mean score as shown (whole points), or None.
         comparison: One or two sentences comparing the set with earlier ones.
         report_ready: Whether ``report.html`` was written (the key to open it is offered).
+        drills: The side bends and roll-downs done, a sentence a movement
+            (:func:`halfcircle.analyze.video.drill_sentences`); the headline of a set of
+            drills without a half circle.
     """
 
     reps: int
     average_score: str | None
     comparison: tuple[str, ...]
     report_ready: bool = True
+    drills: tuple[str, ...] = ()
 
     @property
     def headline(self) -> str:
-        """The count and the average score, such as ``2 half circles, average score 78.``."""
+        """The count and the average score, such as ``2 half circles, average score 78.``.
+
+        A set of drills only says what was done instead of "0 half circles".
+        """
+        if self.reps == 0 and self.drills:
+            return " ".join(self.drills)
         reps = f"{self.reps} half circle" + ("" if self.reps == 1 else "s")
         if self.average_score is None:
             return f"{reps}."
@@ -90,4 +100,5 @@ def end_of_set(
         average_score=shown[0] if shown else None,
         comparison=comparison,
         report_ready=report_ready,
+        drills=tuple(drill_sentences(drill_tally(analysis.drills))),
     )
