@@ -136,9 +136,9 @@ def test_a_pitch_is_not_used_from_behind_or_when_unsure() -> None:
 def test_a_headless_live_session_tells_the_pitch_and_the_report_says_so(tmp_path: Path) -> None:
     """Real video: camera 12 deg down, a shelf and the room's corners; no tilt given.
 
-    The loop reads every frame (the picture tells the pitch); each is posed as the full
-    model in video mode poses it, from the clip's kept poses (the same numbers:
-    ``tests/test_pose_dumps.py``, ``test_live.test_fast_live_gives_analyze_reps_and_files``).
+    The loop reads every frame (the picture tells the pitch); each frame's pose is the
+    one the full model gave it, from the clip's kept poses (``tests/test_pose_dumps.py``
+    holds them to a fresh run; ``tests/live/test_live.py`` runs the loop with the model).
     """
     from halfcircle.analyze.video import text_summary
     from halfcircle.live.options import LiveOptions
