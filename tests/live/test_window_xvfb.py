@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -97,10 +98,15 @@ def virtual_screen(size: tuple[int, int]) -> Iterator[str]:
         server.wait(10)
 
 
+#: One screenshot at a time: the live windows play side by side, in threads.
+_GRABBING = threading.Lock()
+
+
 def _screenshot(display: str, path: Path) -> None:
     from PIL import ImageGrab
 
-    ImageGrab.grab(xdisplay=display).save(path)
+    with _GRABBING:
+        ImageGrab.grab(xdisplay=display).save(path)
 
 
 def _key(display: str, key: str) -> None:
@@ -206,7 +212,9 @@ def test_the_real_window_is_readable_from_three_metres_and_ends_with_the_set(
     from PIL import Image
 
     for name in (f"live_{w}x{h}.png", f"end_of_set_{w}x{h}.png"):
-        assert Image.open(shots / name).size == (w, h)
+        shot = Image.open(shots / name)
+        assert shot.size == (w, h)
+        assert shot.convert("L").getextrema() != (0, 0), f"{name} is blank"  # the window drawn
 
 
 #: The guided baseline in its own window, reading a recording of the tests like a camera.
