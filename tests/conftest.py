@@ -266,17 +266,93 @@ def typical_rep_metrics(**changes: object):  # type: ignore[no-untyped-def]
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
+class SteppedClock:
+    """A stand-in for ``time.monotonic`` (s) that a :class:`PacedCamera` moves on.
+
+    With it the camera needs no real waiting: each frame read moves the clock on by
+    one frame interval, so the frames' times are a real camera's at 30 fps.
+    """
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """A wait (a read retry) moves the clock on too, without waiting."""
+        self.now += seconds
+
+
+def stepped_camera_clock(monkeypatch: pytest.MonkeyPatch) -> SteppedClock:
+    """A :class:`SteppedClock` that live frame sources read their frames' times from."""
+    import types
+
+    import halfcircle.io.capture as capture
+
+    clock = SteppedClock()
+    monkeypatch.setattr(capture, "time", types.SimpleNamespace(monotonic=clock, sleep=clock.sleep))
+    return clock
+
+
+class ReplayPoses:
+    """Pose stage stand-in: hands back the poses of a sequence at the frame's time.
+
+    Give it as ``estimator_factory`` to a live loop (it is its own factory): with a
+    fixture clip's kept MediaPipe poses (:func:`fixture_poses`) the loop reads the
+    real video frame by frame and gets the poses the real model gave for each.
+    """
+
+    def __init__(self, seq: Any) -> None:
+        self.seq = seq
+        self._out: list[Any] = []
+
+    def __call__(self, model: str, mode: str, **settings: object) -> ReplayPoses:
+        return self
+
+    def __enter__(self) -> ReplayPoses:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def _at(self, time_s: float) -> Any:
+        from dataclasses import replace
+
+        i = min(round(time_s * self.seq.fps), len(self.seq) - 1)
+        return replace(self.seq.frame(i), time_s=time_s)
+
+    def process(self, image: np.ndarray, time_s: float) -> Any:
+        return self._at(time_s)
+
+    def submit(self, image: np.ndarray, time_s: float) -> None:
+        self._out.append(self._at(time_s))
+
+    def poll(self) -> list[Any]:
+        out, self._out = self._out, []
+        return out
+
+
 class PacedCamera:
     """A camera stand-in playing a real video at its frame rate, then failing.
 
     ``unplug_after`` frames are delivered; then reads fail (camera unplugged) or,
-    with ``interrupt``, raise KeyboardInterrupt (Ctrl-C during a read).
+    with ``interrupt``, raise KeyboardInterrupt (Ctrl-C during a read). With a
+    ``clock`` (:func:`stepped_camera_clock`) it moves that clock on by a frame per
+    read instead of waiting in real time (for loops given replayed poses).
     """
 
-    def __init__(self, path: Path, unplug_after: int, interrupt: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        unplug_after: int,
+        interrupt: bool = False,
+        clock: SteppedClock | None = None,
+    ) -> None:
         self._cap = cv2.VideoCapture(str(path))
         self._left = unplug_after
         self._interrupt = interrupt
+        self._clock = clock
         self._next = time.perf_counter()
 
     def isOpened(self) -> bool:
@@ -288,6 +364,9 @@ class PacedCamera:
                 raise KeyboardInterrupt
             return False, None
         self._left -= 1
+        if self._clock is not None:
+            self._clock.now += 1 / 30.0
+            return self._cap.read()
         delay = self._next - time.perf_counter()
         if delay > 0:
             time.sleep(delay)  # a real camera delivers at its frame rate
@@ -299,3 +378,40 @@ class PacedCamera:
 
     def release(self) -> None:
         self._cap.release()
+
+
+def kept_poses_for_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in this process pose a fixture clip from its kept MediaPipe poses.
+
+    ``halfcircle.analyze.video.extract_poses`` (what ``analyze``, ``baseline`` and
+    ``session --source`` pose a video with) answers a video named like a committed
+    clip (a copy too: :func:`another_recording` keeps the name) with that clip's kept
+    full-model poses (:func:`fixture_poses`); any other video, a mirrored one, another
+    pose setting or a given estimator is posed by MediaPipe. With the full model (the
+    default) that is what a fresh run gives (``tests/test_pose_dumps.py``); with
+    another, the full model's poses stand in. For tests of what a command does with its
+    measurements (the history, its messages, its files); tests of the pose stage pose
+    real frames.
+    """
+    import halfcircle.analyze.video as video
+    from halfcircle.poseconfig import PoseConfig
+
+    real = video.extract_poses
+    kept = {p.name.split(".")[0] for p in (DATA / "poses").glob("*.npz")}
+
+    def extract_poses(source: str | Path, model: str = "full", progress: Any = None, **kw: Any):  # type: ignore[no-untyped-def]
+        name = Path(source).stem
+        own_stage = kw.get("estimator") is not None or kw.get("mirrored")
+        if name not in kept or own_stage or kw.get("pose") not in (None, PoseConfig()):
+            return real(source, model, progress, **kw)
+        key = (name, "full")
+        if key not in _POSE_CACHE:  # as fixture_poses, with the real pose stage
+            seq = pose_dumps().load(name, "full")
+            _POSE_CACHE[key] = seq if seq is not None else real(FIXTURES / f"{name}.mp4")[0]
+        seq = _POSE_CACHE[key]
+        if progress is not None:
+            for _ in range(len(seq)):  # type: ignore[arg-type]
+                progress(1)
+        return seq, False
+
+    monkeypatch.setattr(video, "extract_poses", extract_poses)

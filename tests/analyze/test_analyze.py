@@ -22,7 +22,7 @@ from halfcircle.io.videowriter import H264Writer, VideoWriteError
 from halfcircle.landmarks import PoseSequence
 from halfcircle.present.outputs import write_outputs
 from halfcircle.synthetic import half_circle, synthetic_clip
-from tests.conftest import DATA, cli_on_a_full_disk, without_person
+from tests.conftest import DATA, cli_on_a_full_disk, kept_poses_for_commands, without_person
 
 FPS = 30.0
 
@@ -330,9 +330,11 @@ def test_videos_of_the_same_name_given_directly_get_a_hash_after_the_name(
 
 @pytest.mark.video
 def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_video(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from datetime import datetime
+
+    kept_poses_for_commands(monkeypatch)  # the clip's kept MediaPipe poses: the history's test
 
     import halfcircle.cli.app as cli
     from halfcircle.history.store import History, default_db_path
@@ -373,7 +375,7 @@ def test_analyze_to_history_adds_the_reps_as_a_practice_session_dated_by_the_vid
 
 @pytest.mark.video
 def test_a_recorded_practice_is_rated_into_the_history_and_a_clear_rise_in_pain_is_named(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import os
     import shutil
@@ -381,9 +383,12 @@ def test_a_recorded_practice_is_rated_into_the_history_and_a_clear_rise_in_pain_
     import halfcircle.cli.app as cli
     from halfcircle.history.store import History
 
+    kept_poses_for_commands(monkeypatch)  # the clips' kept MediaPipe poses: the history's test
     fixtures = Path(__file__).resolve().parents[2] / "fixtures"
-    clip = shutil.copyfile(fixtures / "hc_fast.mp4", tmp_path / "monday.mp4")
-    later = shutil.copyfile(fixtures / "hc_smooth.mp4", tmp_path / "tuesday.mp4")
+    (tmp_path / "monday").mkdir()
+    (tmp_path / "tuesday").mkdir()  # copies under the clips' names (their poses are kept)
+    clip = shutil.copyfile(fixtures / "hc_fast.mp4", tmp_path / "monday" / "hc_fast.mp4")
+    later = shutil.copyfile(fixtures / "hc_smooth.mp4", tmp_path / "tuesday" / "hc_smooth.mp4")
     os.utime(clip, (1_764_000_000, 1_764_000_000))  # recorded a day apart
     os.utime(later, (1_764_086_400, 1_764_086_400))
     db = tmp_path / "h.sqlite3"

@@ -298,14 +298,20 @@ def test_baseline_from_a_recording_tells_the_pitch_and_reads_the_toe_touch(
 
 @pytest.mark.video
 def test_a_pitch_told_by_the_picture_is_not_kept_as_given_for_the_next_session(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Real video, twice into one history: the second run asks the picture again."""
+    """Real video, twice into one history: the second run asks the picture again.
+
+    The clip's frames are read (the picture tells the pitch), posed from its kept
+    MediaPipe poses (the history is the point).
+    """
     import json
 
     from halfcircle.cli import main
     from halfcircle.history.store import History
-    from tests.conftest import FIXTURES
+    from tests.conftest import FIXTURES, kept_poses_for_commands
+
+    kept_poses_for_commands(monkeypatch)
 
     video, db = FIXTURES / "pitch_front_shelf_12down.mp4", tmp_path / "h.sqlite3"
     for i, extra in enumerate(([], ["--replace"])):

@@ -1,7 +1,8 @@
 """A whole guided session from a recording: assessment, practice, re-assessment, verdict.
 
 The rendered clip ``session_toe_touch_oblique`` holds a toe touch, two half circles and
-a deeper toe touch; real MediaPipe reads it through ``halfcircle session --headless``.
+a deeper toe touch; ``halfcircle session --headless`` reads it with its kept real
+MediaPipe poses (the full model's; ``tests/test_pose_dumps.py`` holds them to a fresh run).
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ import halfcircle.cli.app as cli
 from halfcircle.analyze.guided_session import measure_guided_session
 from halfcircle.history.guided import guided_sessions, last_assessment
 from halfcircle.history.store import History
-from tests.conftest import FIXTURES, fixture_poses, fixture_scene, measured_camera_tilt_deg
+from tests.conftest import (
+    FIXTURES,
+    fixture_poses,
+    fixture_scene,
+    kept_poses_for_commands,
+    measured_camera_tilt_deg,
+)
 
 NAME = "session_toe_touch_oblique"
 CLIP = FIXTURES / f"{NAME}.mp4"
@@ -37,8 +44,9 @@ def _true_toe_touches() -> tuple[float, float]:
 
 @pytest.mark.video
 def test_a_recorded_session_gives_before_after_practice_and_a_verdict_saved_as_one_session(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    kept_poses_for_commands(monkeypatch)
     out, db = tmp_path / "out", tmp_path / "h.sqlite3"
     tilt = measured_camera_tilt_deg(NAME)
     code = cli.main(

@@ -49,10 +49,15 @@ def test_a_batch_job_tells_the_pitch_from_the_picture_and_measures_the_tests_wit
 
 
 @pytest.mark.video
-def test_the_api_asks_the_picture_unless_a_tilt_is_given() -> None:
-    """Real video through halfcircle.analyze_video: the summary says how the pitch came."""
-    import halfcircle
+def test_the_api_asks_the_picture_unless_a_tilt_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real video through halfcircle.analyze_video: the summary says how the pitch came.
 
+    Its frames are read for the picture; its poses are its kept MediaPipe ones.
+    """
+    import halfcircle
+    from tests.conftest import kept_poses_for_commands
+
+    kept_poses_for_commands(monkeypatch)
     video = FIXTURES / "pitch_front_shelf_12down.mp4"
     told = halfcircle.analyze_video(video, model="lite")
     assert told.summary["camera_pitch"]["how"] == "from the picture"

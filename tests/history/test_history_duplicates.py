@@ -1,4 +1,9 @@
-"""A recording already in the history is not stored twice; --replace replaces its session."""
+"""A recording already in the history is not stored twice; --replace replaces its session.
+
+``analyze --to-history`` is called in this process with the clip's kept MediaPipe poses
+(:func:`tests.conftest.kept_poses_for_commands`: the history's handling is the point);
+``baseline`` runs first in a subprocess, with real MediaPipe, as a shell sees it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from halfcircle.history.store import History, recording_digest
+from tests.conftest import kept_poses_for_commands
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -33,31 +39,39 @@ def test_the_same_recording_is_found_by_content_or_by_time_and_source(tmp_path: 
         assert h.find_recording(digest, "2026-12-01T00:00:00+00:00", "x") is None
 
 
-def _analyze(video: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "halfcircle", "analyze", str(video), "--out",
-         str(tmp_path / "out"), "--no-video", "--model", "lite", "--to-history",
-         "--camera-tilt", "0", "--db", str(tmp_path / "h.sqlite3"), *extra],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+def _analyze(
+    video: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """``halfcircle analyze VIDEO --to-history ...`` called in this process."""
+    import halfcircle.cli.app as cli
+
+    args = ["analyze", str(video), "--out", str(tmp_path / "out"), "--no-video", "--model",
+            "lite", "--to-history", "--camera-tilt", "0", "--db", str(tmp_path / "h.sqlite3"),
+            *extra]  # fmt: skip
+    code = cli.main(args)
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out, err)
 
 
 @pytest.mark.video
 def test_analyze_to_history_twice_stores_one_session_and_replace_replaces_it(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    video = shutil.copyfile(FIXTURES / "hc_two_reps.mp4", tmp_path / "clip.mp4")
-    first = _analyze(video, tmp_path)
+    kept_poses_for_commands(monkeypatch)
+    # a copy under the clip's name (its kept poses are found by name)
+    (tmp_path / "in").mkdir()
+    video = shutil.copyfile(FIXTURES / "hc_two_reps.mp4", tmp_path / "in" / "hc_two_reps.mp4")
+    first = _analyze(video, tmp_path, capsys)
     assert first.returncode == 0, first.stderr
     assert "Added to your progress history" in first.stdout
-    again = _analyze(video, tmp_path)
+    again = _analyze(video, tmp_path, capsys)
     assert again.returncode == 0, again.stderr
     assert "already in your history" in again.stdout and "--replace" in again.stdout
     assert "Added to your progress history" not in again.stdout
     with History(tmp_path / "h.sqlite3") as h:
         (kept,) = h.sessions()
         assert kept["feels"] is None
-    replaced = _analyze(video, tmp_path, "--replace", "--feels", "better")
+    replaced = _analyze(video, tmp_path, capsys, "--replace", "--feels", "better")
     assert replaced.returncode == 0, replaced.stderr
     assert "Added to your progress history" in replaced.stdout
     with History(tmp_path / "h.sqlite3") as h:
@@ -69,16 +83,22 @@ def test_analyze_to_history_twice_stores_one_session_and_replace_replaces_it(
 
 @pytest.mark.video
 def test_baseline_of_a_recording_already_in_the_history_is_measured_but_not_stored_again(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    import halfcircle.cli.app as cli
+
     db = tmp_path / "h.sqlite3"
-    args = [sys.executable, "-m", "halfcircle", "baseline", "--source",
-            str(FIXTURES / "base_toe_touch.mp4"), "--model", "lite", "--camera-tilt", "0",
-            "--db", str(db)]  # fmt: skip
-    first = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    args = ["baseline", "--source", str(FIXTURES / "base_toe_touch.mp4"), "--model", "lite",
+            "--camera-tilt", "0", "--db", str(db)]  # fmt: skip
+    first = subprocess.run(
+        [sys.executable, "-m", "halfcircle", *args], capture_output=True, text=True, timeout=600
+    )
     assert first.returncode == 0, first.stderr
     assert "Saved as session" in first.stdout
-    again = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    kept_poses_for_commands(monkeypatch)  # the same recording again, in this process
+    code = cli.main(args)
+    out, err = capsys.readouterr()
+    again = subprocess.CompletedProcess(args, code, out, err)
     assert again.returncode == 0, again.stderr
     assert "toe touch" in again.stdout.lower()  # still measured and shown
     assert "Saved as session" not in again.stdout and "already in your history" in again.stdout

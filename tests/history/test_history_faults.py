@@ -1,8 +1,14 @@
 """The history under faults: locked, damaged, another program's, an unwritable home.
 
-Each case runs the real command in a subprocess (real MediaPipe on a rendered clip):
-what was measured is printed and kept in a file, one plain sentence says why the
-history could not take it, no traceback, and the database's bytes are unchanged.
+Each case runs the real command on a rendered clip: what was measured is printed and
+kept in a file, one plain sentence says why the history could not take it, no
+traceback, and the database's bytes are unchanged. ``halfcircle history`` on a damaged
+history runs in a subprocess (its whole error stream is one line); the measuring
+commands are called in this process, the clip posed from its kept MediaPipe poses
+(:func:`tests.conftest.kept_poses_for_commands`): what they do with a history that
+cannot take their results is the point here, not the pose stage
+(``tests/history/test_history_duplicates.py`` runs ``baseline`` on the same clip with
+real MediaPipe in a subprocess).
 """
 
 from __future__ import annotations
@@ -13,14 +19,14 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from halfcircle.coaching.baseline import BaselineResult
 from halfcircle.history.store import History
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, kept_poses_for_commands
 
 CLIP = FIXTURES / "base_toe_touch.mp4"
 
@@ -38,14 +44,30 @@ def _halfcircle(
     )
 
 
-def _baseline(
-    db: Path | None, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def _baseline_args(db: Path | None) -> list[str]:
     where = ["--db", str(db)] if db is not None else []
-    return _halfcircle(
-        "baseline", "--source", str(CLIP), "--model", "lite", "--camera-tilt", "0", *where,
-        cwd=cwd, env=env,
-    )  # fmt: skip
+    return ["baseline", "--source", str(CLIP), "--model", "lite", "--camera-tilt", "0", *where]
+
+
+@pytest.fixture
+def halfcircle_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``halfcircle ARGS`` called in this process, in ``tmp_path``: exit code and output.
+
+    Fixture clips are posed from their kept MediaPipe poses.
+    """
+    import halfcircle.cli.app as cli
+
+    kept_poses_for_commands(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    return run
 
 
 def _a_history(path: Path) -> None:
@@ -100,10 +122,10 @@ def locked(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.mark.video
 def test_baseline_with_the_history_locked_by_another_program_keeps_what_it_measured(
-    locked: Path, tmp_path: Path
+    locked: Path, tmp_path: Path, halfcircle_here: Callable[..., subprocess.CompletedProcess[str]]
 ) -> None:
     before = locked.read_bytes()
-    run = _baseline(locked, tmp_path)
+    run = halfcircle_here(*_baseline_args(locked))
     _assert_measured_and_kept(run, tmp_path, "another program holds it locked")
     assert locked.read_bytes() == before
 
@@ -116,7 +138,9 @@ def _damage(path: Path) -> None:
 
 
 @pytest.mark.video
-def test_a_damaged_history_is_one_sentence_in_history_and_baseline(tmp_path: Path) -> None:
+def test_a_damaged_history_is_one_sentence_in_history_and_baseline(
+    tmp_path: Path, halfcircle_here: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
     db = tmp_path / "h.sqlite3"
     _a_history(db)
     _damage(db)
@@ -124,13 +148,15 @@ def test_a_damaged_history_is_one_sentence_in_history_and_baseline(tmp_path: Pat
     run = _halfcircle("history", "--db", str(db), cwd=tmp_path)
     assert "Traceback" not in run.stderr and run.returncode == 1
     assert run.stderr.count("\n") == 1 and "it is damaged" in run.stderr
-    run = _baseline(db, tmp_path)
+    run = halfcircle_here(*_baseline_args(db))
     _assert_measured_and_kept(run, tmp_path, "it is damaged")
     assert db.read_bytes() == before
 
 
 @pytest.mark.video
-def test_baseline_never_writes_another_programs_database(tmp_path: Path) -> None:
+def test_baseline_never_writes_another_programs_database(
+    tmp_path: Path, halfcircle_here: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
     db = tmp_path / "music.db"
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE songs (title TEXT)")
@@ -139,7 +165,7 @@ def test_baseline_never_writes_another_programs_database(tmp_path: Path) -> None
     conn.commit()
     conn.close()
     before = db.read_bytes()
-    run = _baseline(db, tmp_path)
+    run = halfcircle_here(*_baseline_args(db))
     _assert_measured_and_kept(run, tmp_path, "is not a halfcircle history")
     assert "update halfcircle" not in run.stderr
     assert db.read_bytes() == before
@@ -149,17 +175,20 @@ def test_baseline_never_writes_another_programs_database(tmp_path: Path) -> None
 @pytest.mark.video
 def test_baseline_with_an_unwritable_halfcircle_home_prints_what_it_measured(
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    halfcircle_here: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     # a home below a file cannot be created, even by root (who ignores permissions)
-    run = _baseline(None, tmp_path, env={"HALFCIRCLE_HOME": str(blocker / "home")})
+    monkeypatch.setenv("HALFCIRCLE_HOME", str(blocker / "home"))
+    run = halfcircle_here(*_baseline_args(None))
     _assert_measured_and_kept(run, tmp_path, "Cannot open the history database")
 
 
 @pytest.mark.video
 def test_analyze_to_history_into_another_programs_database_keeps_the_summary(
-    tmp_path: Path,
+    tmp_path: Path, halfcircle_here: Callable[..., subprocess.CompletedProcess[str]]
 ) -> None:
     db = tmp_path / "music.db"
     conn = sqlite3.connect(db)
@@ -168,10 +197,9 @@ def test_analyze_to_history_into_another_programs_database_keeps_the_summary(
     conn.commit()
     conn.close()
     before = db.read_bytes()
-    run = _halfcircle(
+    run = halfcircle_here(
         "analyze", str(FIXTURES / "hc_fast.mp4"), "--out", str(tmp_path / "out"),
         "--model", "lite", "--no-video", "--to-history", "--db", str(db), "--camera-tilt", "0",
-        cwd=tmp_path,
     )  # fmt: skip
     assert "Traceback" not in run.stderr
     assert "Average score" in run.stdout  # what was measured is said

@@ -2,7 +2,10 @@
 
 A scripted person answers the prompts the way the screen asks (space to start,
 then better and a pain rating); the camera stand-in plays a rendered baseline
-clip at 30 fps, and can be unplugged or interrupted part-way.
+clip at 30 fps, and can be unplugged or interrupted part-way. One run poses the
+clip with real MediaPipe; the others read the same clip frame by frame through the
+same loop with its kept MediaPipe poses replayed (:class:`~tests.conftest.ReplayPoses`),
+on a camera clock that needs no real waiting.
 """
 
 from __future__ import annotations
@@ -14,7 +17,14 @@ import pytest
 
 import halfcircle.cli.app as cli
 from halfcircle.live.guided_baseline import GuidedBaseline, GuidedResult, run_guided_baseline
-from tests.conftest import FIXTURES, PacedCamera, fixture_scene
+from tests.conftest import (
+    FIXTURES,
+    PacedCamera,
+    ReplayPoses,
+    fixture_poses,
+    fixture_scene,
+    stepped_camera_clock,
+)
 
 CLIP = FIXTURES / "base_side_bends.mp4"
 TESTS = ("side_bend_right", "side_bend_left")
@@ -48,13 +58,22 @@ class _Person:
         self.closed = True
 
 
-def _run(unplug_after: int, interrupt: bool = False) -> tuple[GuidedResult, _Person]:
+def _run(
+    unplug_after: int, interrupt: bool = False, monkeypatch: pytest.MonkeyPatch | None = None
+) -> tuple[GuidedResult, _Person]:
+    """The baseline in front of the clip as a camera; real MediaPipe, in real time.
+
+    With ``monkeypatch``: the clip's kept MediaPipe poses instead, on a stepped clock.
+    """
     flow = GuidedBaseline(tests=TESTS)
     person = _Person(flow)
-    camera = PacedCamera(CLIP, unplug_after=unplug_after, interrupt=interrupt)
+    clock = stepped_camera_clock(monkeypatch) if monkeypatch is not None else None
+    poses = ReplayPoses(fixture_poses(CLIP.stem)) if monkeypatch is not None else None
+    camera = PacedCamera(CLIP, unplug_after=unplug_after, interrupt=interrupt, clock=clock)
     result = run_guided_baseline(
-        0, "lite", None, ui=person, capture_factory=lambda _: camera, flow=flow
-    )
+        0, "lite", None, ui=person, capture_factory=lambda _: camera, flow=flow,
+        estimator_factory=poses,
+    )  # fmt: skip
     return result, person
 
 
@@ -86,8 +105,10 @@ def test_a_guided_baseline_measures_each_test_and_keeps_each_rating() -> None:
 @pytest.mark.video
 @pytest.mark.skipif(not CLIP.exists(), reason="rendered fixture missing")
 @pytest.mark.parametrize("interrupt", [False, True], ids=["unplugged", "ctrl-c"])
-def test_a_camera_lost_or_ctrl_c_mid_baseline_keeps_the_tests_done(interrupt: bool) -> None:
-    result, _ = _run(unplug_after=AFTER_FIRST_TEST, interrupt=interrupt)
+def test_a_camera_lost_or_ctrl_c_mid_baseline_keeps_the_tests_done(
+    interrupt: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, _ = _run(AFTER_FIRST_TEST, interrupt, monkeypatch)
     assert [r.test for r in result.run.results] == ["side_bend_right"]
     assert abs(result.run.results[0].peak_deg - _truth()["side_bend_right"]) <= TOLERANCE_DEG
     assert result.ratings["side_bend_right"] == ("better", 2)
@@ -125,8 +146,9 @@ def test_the_cli_saves_the_tests_done_before_the_camera_was_lost_and_exits_3(
     import halfcircle.live.ui as ui
     from halfcircle.history.store import History
 
-    camera = PacedCamera(CLIP, unplug_after=AFTER_FIRST_TEST)
+    camera = PacedCamera(CLIP, AFTER_FIRST_TEST, clock=stepped_camera_clock(monkeypatch))
     real_open = capture.open_source
+    monkeypatch.setattr(guided, "default_estimator", ReplayPoses(fixture_poses(CLIP.stem)))
 
     def plug_in(spec: object, factory: object = None) -> capture.FrameSource:
         stand_in = (lambda _: camera) if str(spec).isdigit() else factory
@@ -149,11 +171,17 @@ def test_the_cli_saves_the_tests_done_before_the_camera_was_lost_and_exits_3(
 
 
 @pytest.mark.video
-def test_with_nobody_in_view_the_guided_baseline_says_to_step_into_view() -> None:
+def test_with_nobody_in_view_the_guided_baseline_says_to_step_into_view(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     flow = GuidedBaseline(tests=TESTS)
     person = _Person(flow)
-    camera = PacedCamera(FIXTURES / "empty_room.mp4", unplug_after=60)
-    run_guided_baseline(0, "lite", None, ui=person, capture_factory=lambda _: camera, flow=flow)
+    clock = stepped_camera_clock(monkeypatch)
+    camera = PacedCamera(FIXTURES / "empty_room.mp4", unplug_after=60, clock=clock)
+    run_guided_baseline(
+        0, "lite", None, ui=person, capture_factory=lambda _: camera, flow=flow,
+        estimator_factory=ReplayPoses(fixture_poses("empty_room")),
+    )  # fmt: skip
     assert person.prompts[-1] == "Step into view: the camera should see you from head to hips."
     assert flow.state == "calibrating"
 
@@ -171,8 +199,11 @@ def test_the_guided_baseline_says_its_prompts_into_a_wav_on_the_clips_clock(
     flow = GuidedBaseline(tests=TESTS)
     person = _Person(flow)
     voice = Voice(WavOutput(tmp_path / "voice.wav"))
-    try:  # the recorded clip read as a guided session: every frame posed, in order
-        result = run_guided_baseline(str(CLIP), "lite", None, ui=person, flow=flow, voice=voice)
+    try:  # the recorded clip read as a guided session: every frame posed (its kept poses)
+        result = run_guided_baseline(
+            str(CLIP), "lite", None, ui=person, flow=flow, voice=voice,
+            estimator_factory=ReplayPoses(fixture_poses(CLIP.stem)),
+        )  # fmt: skip
     finally:
         voice.close()
     said = voice.drain_spoken()

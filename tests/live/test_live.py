@@ -32,6 +32,7 @@ from halfcircle.live.run import LiveResult, default_estimator, pain_advice, run_
 from halfcircle.poseconfig import PoseConfig
 from halfcircle.synthetic import half_circle, synthetic_clip
 from tests.conftest import PacedCamera, cli_on_a_full_disk
+from tests.conftest import ReplayPoses as _ReplayPoses
 
 REPO = Path(__file__).resolve().parents[2]
 CLIP = REPO / "fixtures" / "hc_two_reps.mp4"
@@ -46,37 +47,6 @@ needs_clip = pytest.mark.skipif(
 
 
 # ------------------------------------------------------------------ stand-ins
-class _ReplayPoses:
-    """Pose stage stand-in: hands back the poses of a sequence at the frame's time."""
-
-    def __init__(self, seq: PoseSequence) -> None:
-        self.seq = seq
-        self._out: list[PoseFrame] = []
-
-    def __call__(self, model: str, mode: str) -> _ReplayPoses:
-        return self
-
-    def __enter__(self) -> _ReplayPoses:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def _at(self, time_s: float) -> PoseFrame:
-        i = min(round(time_s * self.seq.fps), len(self.seq) - 1)
-        return replace(self.seq.frame(i), time_s=time_s)
-
-    def process(self, image: np.ndarray, time_s: float) -> PoseFrame:
-        return self._at(time_s)
-
-    def submit(self, image: np.ndarray, time_s: float) -> None:
-        self._out.append(self._at(time_s))
-
-    def poll(self) -> list[PoseFrame]:
-        out, self._out = self._out, []
-        return out
-
-
 class _BlankVideo:
     """Capture stand-in for a file of ``n`` grey frames (the file clock in POS_MSEC)."""
 
@@ -601,6 +571,23 @@ def _cli(
     )
 
 
+def _in_process(
+    capsys: pytest.CaptureFixture[str], *args: str | Path
+) -> subprocess.CompletedProcess[str]:
+    """``halfcircle live ARGS`` run in this process: its exit code, what it printed.
+
+    For what the command says and writes; the process as a shell sees it (its start,
+    its exit status, nothing else on its error stream) is :func:`_cli`'s.
+    """
+    argv = ["live", *map(str, args)]
+    try:
+        code = cli.main(argv)
+    except SystemExit as stopped:  # the parser's own errors
+        code = int(stopped.code or 0)
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(argv, code, out, err)
+
+
 def _one_line(proc: subprocess.CompletedProcess[str], code: int, text: str) -> None:
     assert proc.returncode == code, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -622,21 +609,23 @@ def test_headless_cli_runs_a_file_and_prints_the_summary(tmp_path: Path) -> None
 
 @pytest.mark.video
 def test_rebuild_finds_a_video_given_by_a_relative_path_and_says_when_it_is_gone(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "clip.mp4").write_bytes(PERSON.read_bytes())
     args = ("--source", "clip.mp4", "--headless", "--fast", "--model", "lite", "--no-history")
-    proc = _cli(*args, "--out", tmp_path / "s", cwd=tmp_path)  # a path relative to there
+    monkeypatch.chdir(tmp_path)
+    proc = _in_process(capsys, *args, "--out", tmp_path / "s")  # a path relative to there
     assert proc.returncode == options.EXIT_NOTHING_MEASURED, proc.stderr  # head and shoulders only
     assert json.loads((tmp_path / "s" / "session.json").read_text())["video"] == str(
         tmp_path / "clip.mp4"
     )
     (tmp_path / "s" / "annotated.mp4").unlink()
-    proc = _cli("--rebuild", tmp_path / "s", cwd=REPO)  # from another folder
+    monkeypatch.chdir(REPO)  # from another folder
+    proc = _in_process(capsys, "--rebuild", tmp_path / "s")
     assert (tmp_path / "s" / "annotated.mp4").stat().st_size > 0
     assert "not there any more" not in proc.stdout
     (tmp_path / "clip.mp4").unlink()
-    proc = _cli("--rebuild", tmp_path / "s", cwd=REPO)
+    proc = _in_process(capsys, "--rebuild", tmp_path / "s")
     assert "Traceback" not in proc.stderr and "Report rebuilt" in proc.stdout
     assert f"The video {tmp_path / 'clip.mp4'} is not there any more" in proc.stdout
 
@@ -817,14 +806,18 @@ def test_the_pain_question_runs_0_to_10_with_t_for_ten(tmp_path: Path) -> None:
 
 
 @pytest.mark.video
-def test_a_headless_run_takes_its_rating_from_the_command_line(tmp_path: Path) -> None:
+def test_a_headless_run_takes_its_rating_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     args = ("--source", PERSON, "--headless", "--fast", "--model", "lite", "--no-video")
-    proc = _cli(*args, "--out", tmp_path / "s", "--no-history", "--feels", "same", "--pain", "3")
+    proc = _in_process(
+        capsys, *args, "--out", tmp_path / "s", "--no-history", "--feels", "same", "--pain", "3"
+    )
     assert proc.returncode == options.EXIT_NOTHING_MEASURED, proc.stderr  # head and shoulders only
     rating = next(e for e in read_events(tmp_path / "s") if e["type"] == "rating")
     assert (rating["feeling"], rating["pain"]) == ("same", 3)
     # with a window, the window asks
-    _one_line(_cli("--source", PERSON, "--out", tmp_path / "w", "--pain", "3"), 2,
+    _one_line(_in_process(capsys, "--source", PERSON, "--out", tmp_path / "w", "--pain", "3"), 2,
               "--feels and --pain are for --headless runs")  # fmt: skip
 
 
@@ -855,19 +848,21 @@ def test_practice_goes_into_the_history_with_the_reports_numbers(tmp_path: Path)
 
 
 @pytest.mark.video
-def test_the_cli_reuses_the_camera_tilt_of_the_last_session_and_says_so(tmp_path: Path) -> None:
+def test_the_cli_reuses_the_camera_tilt_of_the_last_session_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "h.sqlite3"
     with History(db) as h:
         h.record_practice([], camera_tilt_deg=6.0)
     args = ("--source", PERSON, "--headless", "--fast", "--model", "lite", "--no-video")
-    proc = _cli(*args, "--out", tmp_path / "a", "--db", db)
+    proc = _in_process(capsys, *args, "--out", tmp_path / "a", "--db", db)
     assert "Camera tilt: 6 deg down, as in your last session" in proc.stdout
     assert json.loads((tmp_path / "a" / "session.json").read_text())["camera_tilt_deg"] == 6.0
-    proc = _cli(*args, "--out", tmp_path / "b", "--no-history")
+    proc = _in_process(capsys, *args, "--out", tmp_path / "b", "--no-history")
     assert "Camera tilt" not in proc.stdout  # nothing remembered: how to give it
     assert "--camera-tilt DEG" in proc.stdout
     # a first session (nothing in the history yet): how to give the tilt, once
-    proc = _cli(*args, "--out", tmp_path / "c", "--db", tmp_path / "new.sqlite3")
+    proc = _in_process(capsys, *args, "--out", tmp_path / "c", "--db", tmp_path / "new.sqlite3")
     assert "measure its tilt (a phone's level app held against it)" in proc.stdout
     assert json.loads((tmp_path / "b" / "session.json").read_text())["camera_tilt_deg"] == 0.0
 

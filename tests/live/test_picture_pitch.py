@@ -134,19 +134,24 @@ def test_a_pitch_is_not_used_from_behind_or_when_unsure() -> None:
 
 @pytest.mark.video
 def test_a_headless_live_session_tells_the_pitch_and_the_report_says_so(tmp_path: Path) -> None:
-    """Real video: camera 12 deg down, a shelf and the room's corners; no tilt given."""
+    """Real video: camera 12 deg down, a shelf and the room's corners; no tilt given.
+
+    The loop reads every frame (the picture tells the pitch); each frame's pose is the
+    one the full model gave it, from the clip's kept poses (``tests/test_pose_dumps.py``
+    holds them to a fresh run; ``tests/live/test_live.py`` runs the loop with the model).
+    """
     from halfcircle.analyze.video import text_summary
     from halfcircle.live.options import LiveOptions
     from halfcircle.live.rebuild import rebuild_report
     from halfcircle.live.run import run_live
-    from tests.conftest import FIXTURES, fixture_scene
+    from tests.conftest import FIXTURES, ReplayPoses, fixture_poses, fixture_scene
 
     name = "pitch_front_shelf_12down"
     opts = LiveOptions(
         str(FIXTURES / f"{name}.mp4"), tmp_path / "s", headless=True, fast=True,
         annotate=False, tilt_how="picture",
     )  # fmt: skip
-    r = run_live(opts)
+    r = run_live(opts, estimator_factory=ReplayPoses(fixture_poses(name)))
     summary = json.loads((r.out_dir / "summary.json").read_text())
     pitch = summary["camera_pitch"]
     assert pitch["how"] == "from the picture"

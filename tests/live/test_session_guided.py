@@ -2,7 +2,9 @@
 
 The camera loop plays the rendered whole-session clip (toe touch, two half circles, a
 deeper toe touch) as a camera through real MediaPipe, with a scripted person answering
-the prompts the way the screen asks.
+the prompts the way the screen asks. The command's runs (camera lost, Ctrl-C, a red
+flag) read the same clip frame by frame through the same loop with the clip's kept
+MediaPipe poses replayed, on a camera clock that needs no real waiting.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from halfcircle.live.guided_session import (
     GuidedSessionResult,
     run_guided_session,
 )
-from tests.conftest import FIXTURES, PacedCamera
+from tests.conftest import (
+    FIXTURES,
+    PacedCamera,
+    ReplayPoses,
+    fixture_poses,
+    stepped_camera_clock,
+)
 
 CLIP = FIXTURES / "session_toe_touch_oblique.mp4"
 #: Frames played before the camera is lost: after the half circles (they end at 18 s),
@@ -241,10 +249,14 @@ def test_the_cli_saves_the_parts_done_before_the_camera_was_lost_or_ctrl_c(
     from halfcircle.history.store import History
 
     real = guided.run_guided_session
+    clock = stepped_camera_clock(monkeypatch)
+    poses = ReplayPoses(fixture_poses(CLIP.stem))
 
     def scripted(camera: object, model: str, flow: GuidedSessionFlow, **kw: object) -> object:
-        kw.update(ui=_Person(flow), voice=None)
-        camera_stand_in = PacedCamera(CLIP, unplug_after=AFTER_PRACTICE, interrupt=interrupt)
+        kw.update(ui=_Person(flow), voice=None, estimator_factory=poses)
+        camera_stand_in = PacedCamera(
+            CLIP, unplug_after=AFTER_PRACTICE, interrupt=interrupt, clock=clock
+        )
         return real(0, model, flow, capture_factory=lambda _: camera_stand_in, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(guided, "run_guided_session", scripted)
@@ -309,10 +321,12 @@ def test_the_cli_after_a_red_flag_advises_a_clinician_and_saves_nothing(
     import halfcircle.live.guided_session as guided
 
     real = guided.run_guided_session
+    clock = stepped_camera_clock(monkeypatch)
+    poses = ReplayPoses(fixture_poses(CLIP.stem))
 
     def scripted(camera: object, model: str, flow: GuidedSessionFlow, **kw: object) -> object:
-        kw.update(ui=_Person(flow, red_flag=True), voice=None)
-        camera_stand_in = PacedCamera(CLIP, unplug_after=10_000)
+        kw.update(ui=_Person(flow, red_flag=True), voice=None, estimator_factory=poses)
+        camera_stand_in = PacedCamera(CLIP, unplug_after=10_000, clock=clock)
         return real(0, model, flow, capture_factory=lambda _: camera_stand_in, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(guided, "run_guided_session", scripted)

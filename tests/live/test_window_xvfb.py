@@ -7,6 +7,11 @@ screen is photographed from the X server itself. The text heights are checked fr
 what the drawing reports it drew (:class:`~halfcircle.present.overlay.DrawnText`), as
 fractions of the window's height.
 
+The loops are given the clips' kept MediaPipe poses (:class:`tests.conftest.ReplayPoses`;
+the window is the point here, ``tests/live/test_live.py`` runs the loop with real
+MediaPipe), and the three sizes of the live window play side by side, each on its own
+virtual screen.
+
 Screenshots go to ``$HALFCIRCLE_SCREENSHOTS`` when set (``docs/window/`` holds the
 committed ones: ``HALFCIRCLE_SCREENSHOTS=docs/window pytest tests/live/test_window_xvfb.py``),
 else to the test's own folder. Skipped only where Xvfb or xdotool is missing (CI installs both).
@@ -19,9 +24,12 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -54,9 +62,12 @@ import json, sys
 from pathlib import Path
 from halfcircle.live.run import LiveOptions, run_live
 
-w, h, out, clip = int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+w, h, out, clip, repo = int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), *sys.argv[4:6]
+sys.path.insert(0, repo)
+from tests.conftest import ReplayPoses, fixture_poses
+
 opts = LiveOptions(clip, out, model="lite", annotate=False, window_size=(w, h))
-r = run_live(opts)
+r = run_live(opts, estimator_factory=ReplayPoses(fixture_poses(Path(clip).stem)))
 print(json.dumps({
     "stop": r.stop,
     "text_ratios": r.text_ratios,
@@ -87,10 +98,15 @@ def virtual_screen(size: tuple[int, int]) -> Iterator[str]:
         server.wait(10)
 
 
+#: One screenshot at a time: the live windows play side by side, in threads.
+_GRABBING = threading.Lock()
+
+
 def _screenshot(display: str, path: Path) -> None:
     from PIL import ImageGrab
 
-    ImageGrab.grab(xdisplay=display).save(path)
+    with _GRABBING:
+        ImageGrab.grab(xdisplay=display).save(path)
 
 
 def _key(display: str, key: str) -> None:
@@ -103,11 +119,19 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
 
 
-@pytest.mark.video
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_the_real_window_is_readable_from_three_metres_and_ends_with_the_set(
-    size: tuple[int, int], tmp_path: Path, shots: Path
-) -> None:
+@dataclass
+class WindowRun:
+    """One live window's run: the driver's exit status and output, where it wrote."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    out: Path
+    opened: Path
+
+
+def _run_the_live_window(size: tuple[int, int], tmp_path: Path, shots: Path) -> WindowRun:
+    """Play the clip in a live window of ``size`` on its own screen, answer, press v."""
     w, h = size
     out = tmp_path / "session"
     opened = tmp_path / "opened.txt"
@@ -118,7 +142,7 @@ def test_the_real_window_is_readable_from_three_metres_and_ends_with_the_set(
         env = {**os.environ, "DISPLAY": display, "BROWSER": f"{browser} %s"}
         env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), env.get("PYTHONPATH", "")])
         proc = subprocess.Popen(
-            [sys.executable, "-c", DRIVER, str(w), str(h), str(out), str(CLIP)],
+            [sys.executable, "-c", DRIVER, str(w), str(h), str(out), str(CLIP), str(REPO)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         try:
@@ -144,9 +168,35 @@ def test_the_real_window_is_readable_from_three_metres_and_ends_with_the_set(
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
-    assert proc.returncode == 0, stderr
+    return WindowRun(proc.returncode, stdout, stderr, out, opened)
+
+
+@pytest.fixture(scope="module")
+def window_runs(
+    tmp_path_factory: pytest.TempPathFactory, shots: Path
+) -> dict[tuple[int, int], WindowRun]:
+    """The live window at each size, the three played side by side (each in real time)."""
+    with ThreadPoolExecutor(len(SIZES)) as pool:
+        runs = {
+            size: pool.submit(
+                _run_the_live_window, size, tmp_path_factory.mktemp(f"window{size[0]}"), shots
+            )
+            for size in SIZES
+        }
+        return {size: run.result() for size, run in runs.items()}
+
+
+@pytest.mark.video
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_real_window_is_readable_from_three_metres_and_ends_with_the_set(
+    size: tuple[int, int], window_runs: dict[tuple[int, int], WindowRun], shots: Path
+) -> None:
+    w, h = size
+    run = window_runs[size]
+    out, opened, stderr = run.out, run.opened, run.stderr
+    assert run.returncode == 0, stderr
     assert stderr == ""  # no warning from Qt, OpenCV or us on the terminal
-    result = json.loads(stdout)
+    result = json.loads(run.stdout)
     assert result["stop"] == "end" and result["rating"] == ["same", 3]
     # every frame was drawn at the window's own size, not the camera's (640x480)
     assert result["window_sizes"] == [[w, h]]
@@ -162,16 +212,25 @@ def test_the_real_window_is_readable_from_three_metres_and_ends_with_the_set(
     from PIL import Image
 
     for name in (f"live_{w}x{h}.png", f"end_of_set_{w}x{h}.png"):
-        assert Image.open(shots / name).size == (w, h)
+        shot = Image.open(shots / name)
+        assert shot.size == (w, h)
+        assert shot.convert("L").getextrema() != (0, 0), f"{name} is blank"  # the window drawn
 
 
 #: The guided baseline in its own window, reading a recording of the tests like a camera.
 BASELINE_DRIVER = """
 import json, sys
+from pathlib import Path
 from halfcircle.live.guided_baseline import run_guided_baseline
 
-w, h, clip = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-r = run_guided_baseline(clip, "lite", None, window_size=(w, h))
+w, h, clip, repo = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+sys.path.insert(0, repo)
+from tests.conftest import ReplayPoses, fixture_poses
+
+r = run_guided_baseline(
+    clip, "lite", None, window_size=(w, h),
+    estimator_factory=ReplayPoses(fixture_poses(Path(clip).stem)),
+)
 print(json.dumps({"stop": r.stop, "message": r.message}))
 """
 
@@ -184,7 +243,7 @@ def test_the_guided_baseline_opens_at_the_size_asked_for(tmp_path: Path, shots: 
         env = {**os.environ, "DISPLAY": display}
         env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), env.get("PYTHONPATH", "")])
         proc = subprocess.Popen(
-            [sys.executable, "-c", BASELINE_DRIVER, str(w), str(h), str(clip)],
+            [sys.executable, "-c", BASELINE_DRIVER, str(w), str(h), str(clip), str(REPO)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         from PIL import ImageGrab

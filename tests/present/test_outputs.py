@@ -3,6 +3,10 @@
 The command-line cases run ``halfcircle`` in a child process and hurt it for
 real: a disk that fills up (``RLIMIT_FSIZE``), kill -9 and Ctrl-C (SIGINT) while
 the annotated video is made, a file cut short, an ``--out`` that cannot be used.
+Runs that only set the scene or compare (the whole clip next to the cut one, the
+run after a kill, the other refused ``--out`` cases) call the command in this
+process, the clip posed from its kept MediaPipe poses
+(:func:`tests.conftest.kept_poses_for_commands`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +28,7 @@ from halfcircle.errors import OutputFolderError
 from halfcircle.files import atomic_write, check_output_folder, clear_outputs
 from halfcircle.io.videowriter import H264Writer
 from halfcircle.present.outputs import VIDEO_STOPPED_NOTE
-from tests.conftest import DATA, FIXTURES, cli_on_a_full_disk
+from tests.conftest import DATA, FIXTURES, cli_on_a_full_disk, kept_poses_for_commands
 
 PERSON = DATA / "person.mp4"  # 30 frames; annotated > 100 kB
 #: A clip whose annotated video takes a second or two to make: time to hit it.
@@ -38,6 +43,27 @@ def _cli(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess
         text=True,
         timeout=timeout,
     )
+
+
+@pytest.fixture
+def halfcircle_here(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``halfcircle ARGS`` called in this process: its exit code and what it printed.
+
+    Fixture clips are posed from their kept MediaPipe poses.
+    """
+    import halfcircle.cli.app as cli
+
+    kept_poses_for_commands(monkeypatch)
+
+    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        argv = list(map(str, args))
+        code = cli.main(argv)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(argv, code, out, err)
+
+    return run
 
 
 def _names(folder: Path) -> list[str]:
@@ -92,13 +118,18 @@ def test_an_atomic_video_appears_only_when_complete(tmp_path: Path) -> None:
     [("analyze", "a file"), ("analyze", "below a file"), ("live", "a file")],
 )
 def test_an_out_that_is_a_file_is_refused_before_the_first_frame(
-    command: str, case: str, tmp_path: Path
+    command: str,
+    case: str,
+    tmp_path: Path,
+    halfcircle_here: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     (tmp_path / "taken").write_text("someone's notes")
     out = tmp_path / "taken" if case == "a file" else tmp_path / "taken" / "o"
     started = time.monotonic()
     given = [CLIP] if command == "analyze" else ["--source", CLIP, "--headless", "--no-history"]
-    proc = _cli(command, *given, "--out", out)
+    # as a shell sees it once (the whole error stream); in this process otherwise
+    run = _cli if (command, case) == ("analyze", "a file") else halfcircle_here
+    proc = run(command, *given, "--out", out)
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == ""  # no frame was read: nothing measured, nothing printed
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith(f"halfcircle: --out {out} ")
@@ -108,12 +139,14 @@ def test_an_out_that_is_a_file_is_refused_before_the_first_frame(
 
 
 @pytest.mark.video
-def test_a_video_that_its_own_results_would_replace_is_refused(tmp_path: Path) -> None:
+def test_a_video_that_its_own_results_would_replace_is_refused(
+    tmp_path: Path, halfcircle_here: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
     out = tmp_path / "o"
     out.mkdir()
     video = out / "annotated.mp4"  # an earlier run's annotated video, analysed again
     video.write_bytes(CLIP.read_bytes())
-    proc = _cli("analyze", video, "--out", out)
+    proc = halfcircle_here("analyze", video, "--out", out)
     assert proc.returncode == 2 and proc.stdout == "", proc.stderr
     assert proc.stderr == (
         f"halfcircle: {video} is where its own results would be written: choose another --out.\n"
@@ -137,12 +170,12 @@ def _read_only_folder(tmp_path: Path, case: str) -> Path:
 @pytest.mark.video
 @pytest.mark.parametrize("case", ["read-only", "sysfs"])
 def test_an_out_that_cannot_be_written_is_refused_before_the_first_frame(
-    case: str, tmp_path: Path
+    case: str, tmp_path: Path, halfcircle_here: Callable[..., subprocess.CompletedProcess[str]]
 ) -> None:
     out = _read_only_folder(tmp_path, case)
     with pytest.raises(OutputFolderError, match="cannot be written to"):
         check_output_folder(out)
-    proc = _cli("analyze", CLIP, "--out", out, "--no-video")
+    proc = halfcircle_here("analyze", CLIP, "--out", out, "--no-video")
     assert proc.returncode == 2 and proc.stdout == "", proc.stderr
     assert re.fullmatch(r"halfcircle: --out \S+ cannot be written to.*\.\n", proc.stderr)
 
@@ -174,7 +207,7 @@ def _an_earlier_run(out: Path) -> None:
 
 @pytest.mark.video
 def test_kill_9_during_the_video_pass_leaves_no_shortened_video_and_no_stale_file(
-    tmp_path: Path,
+    tmp_path: Path, halfcircle_here: Callable[..., subprocess.CompletedProcess[str]]
 ) -> None:
     out = tmp_path / "o"
     _an_earlier_run(out)
@@ -189,7 +222,7 @@ def test_kill_9_during_the_video_pass_leaves_no_shortened_video_and_no_stale_fil
     report = (out / "report.html").read_text()
     assert "another video" not in report and CLIP.name in report  # the new run's report
     # the next run clears what the killed one left
-    assert _cli("analyze", CLIP, "--out", out, "--model", "lite").returncode == 0
+    assert halfcircle_here("analyze", CLIP, "--out", out, "--model", "lite").returncode == 0
     assert _names(out) == ["annotated.mp4", "frames.csv", "my notes.txt", "report.html",
                            "reps.json", "summary.json"]  # fmt: skip
 
@@ -256,7 +289,9 @@ def test_a_disk_with_room_for_the_video_but_not_for_it_embedded_keeps_the_report
 
 # ----------------------------------------------------------------------------- truncated
 @pytest.mark.video
-def test_a_file_cut_short_is_analysed_with_a_note_that_it_ends_early(tmp_path: Path) -> None:
+def test_a_file_cut_short_is_analysed_with_a_note_that_it_ends_early(
+    tmp_path: Path, halfcircle_here: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
     data = CLIP.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: int(len(data) * 0.6)])
@@ -273,8 +308,8 @@ def test_a_file_cut_short_is_analysed_with_a_note_that_it_ends_early(tmp_path: P
         "announces could be read (it may be cut short or damaged); the results cover "
         f"its first {video['frames'] / 30:.1f} s."
     ]
-    whole = json.loads(_cli("analyze", CLIP, "--out", tmp_path / "w", "--model", "lite",
-                            "--no-video", "--json").stdout)  # fmt: skip
+    whole = json.loads(halfcircle_here("analyze", CLIP, "--out", tmp_path / "w", "--model",
+                                       "lite", "--no-video", "--json").stdout)  # fmt: skip
     assert whole["video"]["ends_early"] is False and whole["video"]["frames"] == 151
     # from Python too
     import halfcircle

@@ -47,12 +47,28 @@ def long_session() -> Analysis:
     return _reps(2 * REPS_PER_FIGURE + 3)
 
 
+@pytest.fixture(scope="module")
+def long_render(long_session: Analysis) -> tuple[str, int, int]:
+    """The long session's report drawn once: the page, and the figures alive before
+    and just after drawing it, with Python's collector held off (nothing freed by chance).
+    """
+    gc.collect()
+    before = sum(isinstance(o, Figure) for o in gc.get_objects())
+    gc.disable()
+    try:
+        page = render_report(long_session)
+        alive = sum(isinstance(o, Figure) for o in gc.get_objects())
+    finally:
+        gc.enable()
+    return page, before, alive
+
+
 @pytest.mark.video
 def test_a_long_session_draws_its_rep_traces_in_figures_no_taller_than_a_short_one(
-    long_session: Analysis,
+    long_render: tuple[str, int, int],
 ) -> None:
     short_page = render_report(_reps(REPS_PER_FIGURE))
-    long_page = render_report(long_session)
+    long_page, _, _ = long_render
     # angles over time, then the traces: 1 picture of 8 reps, 3 pictures of 19
     assert short_page.count("<picture>") == 2
     assert long_page.count("<picture>") == 4
@@ -61,13 +77,6 @@ def test_a_long_session_draws_its_rep_traces_in_figures_no_taller_than_a_short_o
 
 
 @pytest.mark.video
-def test_each_figure_is_freed_as_soon_as_it_is_drawn(long_session: Analysis) -> None:
-    gc.collect()
-    before = sum(isinstance(o, Figure) for o in gc.get_objects())
-    gc.disable()  # as if Python's collector had not run yet: nothing freed by chance
-    try:
-        render_report(long_session)
-        alive = sum(isinstance(o, Figure) for o in gc.get_objects())
-    finally:
-        gc.enable()
+def test_each_figure_is_freed_as_soon_as_it_is_drawn(long_render: tuple[str, int, int]) -> None:
+    _, before, alive = long_render  # drawn as if Python's collector had not run yet
     assert alive == before
