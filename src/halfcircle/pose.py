@@ -44,13 +44,11 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -74,6 +72,7 @@ from halfcircle.errors import ModelError, ValidationError
 from halfcircle.io.capture import Frame
 from halfcircle.landmarks import N_LANDMARKS, FloatArray, PoseFrame
 from halfcircle.models import model_path
+from halfcircle.nativelog import _native_stderr_silenced, _StderrMute
 from halfcircle.offline import keep_mediapipe_offline
 from halfcircle.people import PrimaryTracker, Relock
 from halfcircle.poseconfig import OTHERS_CHECK_S
@@ -869,72 +868,3 @@ def _to_mp_image(image_bgr: NDArray[np.uint8]) -> mp_image.Image:
         )
     rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
     return mp_image.Image(image_format=mp_image.ImageFormat.SRGB, data=rgb)
-
-
-#: Mutes in force (any thread) and the real stderr they saved: the first mute
-#: saves it, the last one to stop puts it back, in whatever order they stop.
-_MUTE_LOCK = threading.Lock()
-#: The file descriptor the native runtime writes its log to.
-_STDERR_FD = 2
-_mute_depth = 0
-_saved_stderr: int | None = None
-
-
-class _StderrMute:
-    """Point file descriptor 2 at /dev/null between :meth:`start` and :meth:`stop`.
-
-    MediaPipe's native runtime prints dozens of INFO and WARNING lines on loading
-    a model and on its first inference that mean nothing to a user; our own
-    errors are raised, not printed, so nothing of ours is lost meanwhile. Mutes
-    may overlap (several landmarkers, the live loop's own): stderr comes back
-    when the last of them stops.
-    """
-
-    def __init__(self) -> None:
-        self._on = False
-        self.started_at = 0.0
-
-    @property
-    def active(self) -> bool:
-        return self._on
-
-    def start(self) -> None:
-        global _mute_depth, _saved_stderr
-        if self._on:
-            return
-        with _MUTE_LOCK:
-            if _mute_depth == 0:
-                try:
-                    sys.stderr.flush()
-                    _saved_stderr = os.dup(_STDERR_FD)
-                except (AttributeError, OSError, ValueError):
-                    return
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, _STDERR_FD)
-                os.close(devnull)
-            _mute_depth += 1
-        self._on = True
-        self.started_at = time.monotonic()
-
-    def stop(self) -> None:
-        global _mute_depth, _saved_stderr
-        if not self._on:
-            return
-        self._on = False
-        with _MUTE_LOCK:
-            _mute_depth -= 1
-            if _mute_depth == 0 and _saved_stderr is not None:
-                os.dup2(_saved_stderr, _STDERR_FD)
-                os.close(_saved_stderr)
-                _saved_stderr = None
-
-
-@contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Hide what MediaPipe's native runtime prints to fd 2 meanwhile (see _StderrMute)."""
-    mute = _StderrMute()
-    mute.start()
-    try:
-        yield
-    finally:
-        mute.stop()

@@ -273,10 +273,15 @@ def test_a_full_disk_never_cuts_frames_csv_and_keeps_what_fits(tmp_path: Path) -
 def test_a_disk_with_room_for_the_video_but_not_for_it_embedded_keeps_the_report(
     tmp_path: Path,
 ) -> None:
+    # files may grow to halfway between the annotated video and the page that embeds it
+    # (120 and 166 kB in session 10, as the overlay draws it)
+    whole = tmp_path / "whole"
+    assert _cli("analyze", PERSON, "--out", whole, "--model", "lite").returncode == 5
+    video, page = ((whole / name).stat().st_size for name in ("annotated.mp4", "report.html"))
+    assert page > video + 20_000
     out = tmp_path / "o"
-    # the annotated video is about 144 kB; embedded in the page about 195 kB
     proc = cli_on_a_full_disk("analyze", PERSON, "--out", out, "--model", "lite",
-                              max_bytes=170_000)  # fmt: skip
+                              max_bytes=(video + page) // 2)  # fmt: skip
     assert "Traceback" not in proc.stderr and proc.stderr == "", proc.stderr
     assert proc.returncode == 5  # a photo of a person: nothing to measure, but every file
     assert _names(out) == ["annotated.mp4", "frames.csv", "report.html", "reps.json",
@@ -389,7 +394,9 @@ def test_ctrl_c_during_the_pose_pass_writes_what_was_measured_at_once(tmp_path: 
                                  interrupt_when=early)  # fmt: skip
     assert code == 130, shown
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["interrupted"] is True and 20 <= summary["video"]["frames"] < 331
+    # what was read from the start on is kept (the first of the two parts read side by
+    # side: about half the frames the bar counted)
+    assert summary["interrupted"] is True and 0 < summary["video"]["frames"] < 331
     assert summary["video"]["ends_early"] is False  # stopped, not cut short
     assert _names(out) == ["frames.csv", "report.html", "reps.json", "summary.json"]
     assert (

@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -92,52 +92,43 @@ def poses_in_parts(
     """
     parts = [_Part(start) for start in starts]
     stop = threading.Event()
-    with ThreadPoolExecutor(len(parts), thread_name_prefix="pose-part") as pool:
+    told = [0]
+
+    def tell() -> None:  # on the main thread, which also reads the first part
+        done = sum(len(p.poses) for p in parts)
+        if progress is not None and done > told[0]:
+            progress(done - told[0])
+        told[0] = done
+
+    with ThreadPoolExecutor(len(parts) - 1, thread_name_prefix="pose-part") as pool:
         futures = [
             pool.submit(_read_part, video, parts, k, model, others_check_s, mirrored, stop)
-            for k in range(len(parts))
+            for k in range(1, len(parts))
         ]
-        interrupted = _wait(futures, parts, progress, stop)
-    if interrupted:
-        return parts[0].poses, True
+        try:  # the main thread reads a part itself: it then gets its turns at the GIL
+            # beside the others, to count the frames and to take a Ctrl-C at once
+            _read_part(video, parts, 0, model, others_check_s, mirrored, stop, tell)
+            while not all(f.done() for f in futures):
+                time.sleep(0.05)
+                tell()
+            tell()
+        except KeyboardInterrupt:
+            stop.set()
+            for f in futures:
+                f.exception()  # each part stops at its next frame
+            return parts[0].poses, True
+        except BaseException:
+            stop.set()
+            raise
     errors = [f.exception() for f in futures]
     failed = next((e for e in errors if e is not None), None)
+    if isinstance(failed, HalfcircleError):
+        return None  # a later part could not be read from its frame: one pass instead
     if failed is not None:
-        if isinstance(failed, HalfcircleError) and errors[0] is None:
-            return None  # a later part could not be read from its frame: one pass instead
         raise failed
     if not all(_same_person(a.poses, b.poses, aspect) for a, b in pairwise(parts)):
         return None
     return [pose for part in parts for pose in part.poses], False
-
-
-def _wait(
-    futures: list[Future[None]],
-    parts: list[_Part],
-    progress: Callable[[int], None] | None,
-    stop: threading.Event,
-) -> bool:
-    """Report progress until every part is read; True when Ctrl-C stopped them."""
-    told = 0
-    try:
-        while not all(f.done() for f in futures):
-            time.sleep(0.05)
-            told = _tell(parts, progress, told)
-        _tell(parts, progress, told)
-    except KeyboardInterrupt:
-        stop.set()
-        for f in futures:
-            f.exception()  # wait for each part to stop at its next frame
-        return True
-    return False
-
-
-def _tell(parts: list[_Part], progress: Callable[[int], None] | None, told: int) -> int:
-    done = sum(len(p.poses) for p in parts)
-    if progress is not None:
-        for _ in range(done - told):
-            progress(1)
-    return done
 
 
 def _read_part(
@@ -148,6 +139,7 @@ def _read_part(
     others_check_s: float,
     mirrored: bool,
     stop: threading.Event,
+    after_frame: Callable[[], None] | None = None,
 ) -> None:
     """Read part ``k`` until the file's clock reaches the next part's first frame."""
     part, after = parts[k], (parts[k + 1] if k + 1 < len(parts) else None)
@@ -170,6 +162,8 @@ def _read_part(
                 if stop.is_set():
                     break
                 part.poses.append(est.process(frame.image, frame.time_s))
+                if after_frame is not None:
+                    after_frame()
     finally:
         part.started.set()  # never leave the part before waiting
 

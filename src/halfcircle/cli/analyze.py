@@ -48,6 +48,7 @@ def _cmd_pose(args: argparse.Namespace) -> int:
 
     # lazy: loads cv2
     from halfcircle.io.capture import open_source
+    from halfcircle.nativelog import TerminalStream
 
     # lazy: loads PIL, cv2, matplotlib, mediapipe, sounddevice
     from halfcircle.pose import video_pose_stage
@@ -68,7 +69,13 @@ def _cmd_pose(args: argparse.Namespace) -> int:
         writer = stack.enter_context(PoseCsvWriter(out)) if suffix == ".csv" else None
         size, fps = source.size, source.fps
         bar = stack.enter_context(
-            tqdm(total=source.frame_count, unit="frame", desc="pose", disable=args.quiet or None)
+            tqdm(
+                total=source.frame_count,
+                unit="frame",
+                desc="pose",
+                disable=args.quiet or None,
+                file=TerminalStream(),
+            )
         )
         try:
             for frame, pose in iter_poses(source, estimator):
@@ -397,7 +404,11 @@ def _show_progress(queue: Any, n_videos: int, disable: bool | None) -> None:
     """
     from tqdm import tqdm
 
-    overall = tqdm(total=n_videos, unit="video", desc="videos", disable=disable)
+    from halfcircle.nativelog import TerminalStream
+
+    overall = tqdm(
+        total=n_videos, unit="video", desc="videos", disable=disable, file=TerminalStream()
+    )
     bars: dict[int, Any] = {}
     while (message := queue.get()) is not None:
         index, kind, value = message
@@ -405,7 +416,14 @@ def _show_progress(queue: Any, n_videos: int, disable: bool | None) -> None:
             if index in bars:
                 bars.pop(index).close()
             name, total, unit = value
-            bars[index] = tqdm(total=total, unit=unit, desc=name, leave=False, disable=disable)
+            bars[index] = tqdm(
+                total=total,
+                unit=unit,
+                desc=name,
+                leave=False,
+                disable=disable,
+                file=TerminalStream(),
+            )
         elif kind == "update" and index in bars:
             bars[index].update(value)
         elif kind == "done" and index in bars:

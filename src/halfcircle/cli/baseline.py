@@ -189,13 +189,18 @@ def _measure_recordings(
 
     # lazy: loads cv2
     from halfcircle.io.capture import open_source
+    from halfcircle.nativelog import TerminalStream
 
     runs, pitches = [], []
     for video in args.source:
         with open_source(video) as src:
             total = src.frame_count
         with tqdm(
-            total=total, unit="frame", desc=f"pose {Path(video).name}", disable=args.json or None
+            total=total,
+            unit="frame",
+            desc=f"pose {Path(video).name}",
+            disable=args.json or None,
+            file=TerminalStream(),
         ) as bar:
             poses, interrupted = extract_poses(
                 video, args.model, bar.update, pose=settings.pose, mirrored=args.mirrored

@@ -24,6 +24,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
     # lazy: loads dask, distributed, scipy
     from halfcircle.batch.run import run_batch
+    from halfcircle.nativelog import TerminalStream
 
     plan = plan_batch(
         args.inputs,
@@ -41,7 +42,12 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             + (f"; analysing {n - done}." if n > done else ".")
         )
     with tqdm(
-        total=n, initial=done, unit="video", desc="videos", disable=args.quiet or None
+        total=n,
+        initial=done,
+        unit="video",
+        desc="videos",
+        disable=args.quiet or None,
+        file=TerminalStream(),
     ) as bar:
 
         def on_result(outcome: VideoOutcome) -> None:

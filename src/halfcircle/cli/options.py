@@ -101,8 +101,12 @@ class _Bars:
         """Close the current bar and start one for stage ``name``."""
         from tqdm import tqdm
 
+        from halfcircle.nativelog import TerminalStream
+
         self.close()
-        self._bar = tqdm(total=total, unit=unit, desc=name, disable=self.disable)
+        self._bar = tqdm(
+            total=total, unit=unit, desc=name, disable=self.disable, file=TerminalStream()
+        )
 
     def update(self, n: int = 1) -> None:
         """Count ``n`` more frames or files of the current stage."""

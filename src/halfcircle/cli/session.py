@@ -70,10 +70,16 @@ def _cmd_session(args: argparse.Namespace) -> int:
 
     # lazy: loads cv2
     from halfcircle.io.capture import open_source
+    from halfcircle.nativelog import TerminalStream
 
     with open_source(args.source) as src:
         total = src.frame_count
-    with tqdm(total=total, unit="frame", desc=f"pose {Path(args.source).name}") as bar:
+    with tqdm(
+        total=total,
+        unit="frame",
+        desc=f"pose {Path(args.source).name}",
+        file=TerminalStream(),
+    ) as bar:
         poses, interrupted = extract_poses(
             args.source, args.model, bar.update, pose=settings.pose, mirrored=args.mirrored
         )
