@@ -70,6 +70,8 @@ class _StderrMute:
             return
         self._on = False
         with _MUTE_LOCK:
+            if _mute_depth <= 0:  # started before this process was forked: not ours
+                return
             _mute_depth -= 1
             if _mute_depth == 0 and _saved_stderr is not None:
                 os.dup2(_saved_stderr, _STDERR_FD)
@@ -86,6 +88,28 @@ def _native_stderr_silenced() -> Iterator[None]:
         yield
     finally:
         mute.stop()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (a worker process) starts unmuted, with a lock no thread holds.
+
+    The lock is held across the fork (:func:`os.register_at_fork`), so no other
+    thread of the parent can hold it then; the parent's mutes are not the child's.
+    """
+    global _mute_depth, _saved_stderr
+    if _saved_stderr is not None:
+        os.dup2(_saved_stderr, _STDERR_FD)
+        os.close(_saved_stderr)
+    _mute_depth, _saved_stderr = 0, None
+    _MUTE_LOCK.release()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(
+        before=_MUTE_LOCK.acquire,
+        after_in_parent=_MUTE_LOCK.release,
+        after_in_child=_after_fork_in_child,
+    )
 
 
 def write_to_terminal(text: str) -> None:
