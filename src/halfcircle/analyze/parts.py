@@ -96,8 +96,9 @@ def poses_in_parts(
 
     def tell() -> None:  # on the main thread, which also reads the first part
         done = sum(len(p.poses) for p in parts)
-        if progress is not None and done > told[0]:
-            progress(done - told[0])
+        if progress is not None:
+            for _ in range(done - told[0]):  # once per frame, as the callers count
+                progress(1)
         told[0] = done
 
     with ThreadPoolExecutor(len(parts) - 1, thread_name_prefix="pose-part") as pool:
