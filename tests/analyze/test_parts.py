@@ -57,6 +57,7 @@ def test_two_parts_read_every_frame_once_with_the_landmarks_of_one_reading() -> 
     assert read is not None and len(starts) == 2
     poses, interrupted = read
     assert not interrupted and sum(counted) == len(poses) == len(whole)
+    assert set(counted) == {1}  # once per frame, as extract_poses' progress is documented
     times = np.array([p.time_s for p in poses])
     assert np.array_equal(times, whole.time_s)  # each frame once, in order
     assert all(p.detected for p in poses)
