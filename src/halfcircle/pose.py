@@ -273,9 +273,7 @@ class PoseEstimator:
         check.begin(image_bgr, time_s)  # looks on its own thread meanwhile, when one is due
         pose, followed = self._convert(self._infer(relock.frame(image_bgr, time_s), time_s), time_s)
         aspect = self._aspect()
-        relock.followed(followed, aspect)
-        if followed is not None and not pose.detected:  # someone else: look again at once
-            check.look_soon()
+        _after_frame(pose, followed, check, relock, aspect)
         look = check.take(wait_after_frames=CHECK_LAG_FRAMES)
         if look is not None and relock.check(look.people, followed, look.time_s, look.aspect):
             pose = PoseFrame.empty(time_s)  # it follows someone else: relocks from the next frame
@@ -343,9 +341,7 @@ class PoseEstimator:
         """Live poses with the people a look counted; those of someone else blanked."""
         aspect = self._aspect()
         for pose, followed in done:
-            relock.followed(followed, aspect)
-            if followed is not None and not pose.detected:  # someone else: look again at once
-                check.look_soon()
+            _after_frame(pose, followed, check, relock, aspect)
         out = [pose for pose, _ in done]
         look = check.take(wait_after_frames=None)
         if look is not None and relock.check(look.people, done[-1][1], look.time_s, look.aspect):
@@ -848,6 +844,22 @@ class LivePosePool:
             flight = self._in_flight[i]
             if flight is not None and now - flight[1] > self.stuck_s:
                 self._in_flight[i] = None
+
+
+def _after_frame(
+    pose: PoseFrame,
+    followed: FloatArray | None,
+    check: PeopleCheck,
+    relock: Relock,
+    aspect: float,
+) -> None:
+    """What follows a one-pose frame: the relock learns whom the model followed.
+
+    When the tracker refused them (someone else), the people check looks again at once.
+    """
+    relock.followed(followed, aspect)
+    if followed is not None and not pose.detected:
+        check.look_soon()
 
 
 def _landmarks_array(landmarks: list[Any]) -> FloatArray:

@@ -28,20 +28,19 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Final
 
-import numpy as np
-
 from halfcircle.errors import HalfcircleError
 from halfcircle.io.capture import open_source
 from halfcircle.landmarks import PoseFrame
-from halfcircle.people import PRIMARY_REACH, PRIMARY_SPEED, torso_centre, torso_length
+from halfcircle.people import PrimaryTracker
 from halfcircle.pose import PoseEstimator
 
 #: Shortest part worth a landmarker of its own (s of video).
 PART_MIN_S: Final = 5.0
 #: Most parts read side by side (one core each).
 MAX_PARTS: Final = 2
-#: Seconds either side of a seam searched for the person measured.
-SEAM_WINDOW_S: Final = 1.0
+#: Seconds between the last person measured before a seam and the first after it
+#: beyond which each side stands on its own (nobody is compared across the seam).
+SEAM_HOLD_S: Final = 2.0
 
 
 def part_starts(
@@ -170,13 +169,15 @@ def _read_part(
 
 
 def _same_person(before: list[PoseFrame], after: list[PoseFrame], aspect: float) -> bool:
-    """Whether the last person measured before a seam is the first one after it."""
+    """Whether the first person measured after a seam is the last one before it.
+
+    By the rule that keeps the person coached from frame to frame
+    (:class:`~halfcircle.people.PrimaryTracker`), waiting :data:`SEAM_HOLD_S`.
+    """
     last = next((p for p in reversed(before) if p.detected), None)
     first = next((p for p in after if p.detected), None)
-    if last is None or first is None or first.time_s - last.time_s > 2 * SEAM_WINDOW_S:
-        return True  # nobody near the seam: each side stands on its own
-    gap = float(
-        np.linalg.norm(torso_centre(first.image, aspect) - torso_centre(last.image, aspect))
-    )
-    torso = max(torso_length(last.image, aspect), torso_length(first.image, aspect))
-    return gap <= (PRIMARY_REACH + PRIMARY_SPEED * (first.time_s - last.time_s)) * torso
+    if last is None or first is None:
+        return True  # nobody on one side: each side stands on its own
+    tracker = PrimaryTracker(hold_s=SEAM_HOLD_S)
+    tracker.pick([last.image], last.time_s, aspect)
+    return tracker.pick([first.image], first.time_s, aspect) is not None
