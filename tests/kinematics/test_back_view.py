@@ -5,13 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from halfcircle.analyze.video import analyze_poses
 from halfcircle.kinematics.calibration import calibrate_recording
-from halfcircle.kinematics.measure import NOTE_REVERSED, seen_reversed
+from halfcircle.kinematics.measure import (
+    NOTE_REVERSED,
+    StreamingKinematics,
+    seen_reversed,
+    stream_kinematics,
+)
 from halfcircle.kinematics.perspective import reverse_depth
 from halfcircle.kinematics.tracking import repair_swaps
+from halfcircle.live.coach import REVERSED_MESSAGES, LiveCoach
 from tests.conftest import fixture_poses
 
 SCENE = Path(__file__).resolve().parents[2] / "fixtures" / "hc_back.scene.json"
@@ -62,3 +69,76 @@ def test_views_read_the_right_way_round_are_not_reversed(clip: str) -> None:
     calib, _ = calibrate_recording(poses)
     assert calib is not None
     assert not seen_reversed(poses, calib)
+
+
+# ------------------------------------------------------------------ live: the first deep bend
+@pytest.mark.video
+@pytest.mark.parametrize("clip", ["hc_back", "hc_front_right"])
+def test_a_live_stream_read_the_wrong_way_round_is_turned_at_the_first_deep_bend(clip: str) -> None:
+    truth = json.loads((SCENE.parent / f"{clip}.scene.json").read_text())["reps"][0]
+    poses = fixture_poses(clip)
+    misread = reverse_depth(poses)
+    stream = StreamingKinematics(misread.image_size)
+    found_at = None
+    for i in range(len(misread)):
+        stream.update(misread.frame(i))
+        if stream.reversed and found_at is None:
+            found_at = float(misread.time_s[i])
+    assert found_at is not None and truth["start_s"] < found_at < truth["end_s"]
+    # every frame since the stance, measured again, reads as the pictures read right
+    as_read, turned = stream_kinematics(poses), stream_kinematics(misread)
+    assert NOTE_REVERSED in turned.notes and NOTE_REVERSED not in as_read.notes
+    assert turned.view.kind == as_read.view.kind
+    both = as_read.calibrated & turned.calibrated
+    assert both.sum() > 0.8 * len(poses)
+    for name in ("lateral_deg", "forward_deg", "rotation_deg"):
+        np.testing.assert_allclose(
+            getattr(turned, name)[both], getattr(as_read, name)[both], atol=1e-6
+        )
+
+
+@pytest.mark.video
+@pytest.mark.parametrize(
+    "clip",
+    [
+        "hc_back",
+        "hc_front_right",
+        "hc_two_reps",
+        "hc_bending_at_start",
+        "base_toe_touch_front_far",
+        "drill_roll_downs_front",
+        "pitch_front_up3",
+        "pitch_front_shelf_12down",
+    ],
+)
+def test_a_live_stream_read_the_right_way_round_is_never_turned(clip: str) -> None:
+    poses = fixture_poses(clip)
+    stream = StreamingKinematics(poses.image_size)
+    for i in range(len(poses)):
+        stream.update(poses.frame(i))
+        assert not stream.reversed, f"turned at {poses.time_s[i]:.2f} s"
+
+
+@pytest.mark.video
+@pytest.mark.parametrize("clip", ["hc_back", "hc_front_right"])
+def test_the_live_coach_counts_a_misread_half_circle_with_the_persons_left_and_right(
+    clip: str,
+) -> None:
+    poses = fixture_poses(clip)
+
+    def coach(seq):  # type: ignore[no-untyped-def]
+        c = LiveCoach(seq.image_size)
+        said = [c.update(seq.frame(i)).message for i in range(len(seq))]
+        c.finish()
+        return c, said
+
+    right, said_right = coach(poses)
+    turned, said_turned = coach(reverse_depth(poses))
+    assert turned.kinematics.reversed and not right.kinematics.reversed
+    (rep,) = [r for r in turned.records if r.complete]
+    (as_read,) = [r for r in right.records if r.complete]
+    assert rep.direction == as_read.direction == "right_first"
+    for name in ("peak_lateral_right_deg", "peak_lateral_left_deg", "peak_forward_deg"):
+        assert getattr(rep.metrics, name) == pytest.approx(getattr(as_read.metrics, name), abs=1e-6)
+    told = REVERSED_MESSAGES["back" if clip == "hc_back" else "other"]
+    assert told in said_turned and told not in said_right

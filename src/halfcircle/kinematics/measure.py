@@ -148,9 +148,12 @@ from halfcircle.kinematics.geometry import (
     turn_depth_shift,
 )
 from halfcircle.kinematics.perspective import (
+    REVERSAL_MIN_DEPTH,
+    REVERSAL_MIN_FRAMES,
     assumed_focal_px,
     depth_reversed,
     reverse_depth,
+    reverse_frame,
     settle_trunk_depth,
     settle_trunk_depth_one,
     turn_error_log,
@@ -212,6 +215,11 @@ _FEET_LIST: Final = (L_HEEL, R_HEEL, L_FOOT, R_FOOT)
 _HANDS_LIST: Final = (L_INDEX, R_INDEX)
 _USED: Final = (*_TORSO_LIST, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE, *_FEET_LIST, *_HANDS_LIST)
 _HANDS: Final = np.array([L_INDEX, R_INDEX])
+#: Deep-bend frames after which a live stream that has not been found reversed is
+#: taken as read (:class:`ReversalWatch`): a second's worth at 30 fps.
+REVERSAL_DECIDE_FRAMES: Final = 3 * REVERSAL_MIN_FRAMES
+#: Seconds of frames before a live stream is found reversed that are measured again.
+REVERSAL_REPLAY_S: Final = 30.0
 
 
 @dataclass(frozen=True)
@@ -465,15 +473,78 @@ def seen_reversed(
     and for calibrations without the perspective cue.
     """
     cfg = config or KinematicsConfig()
-    if not (_perspective_settles(calibration) and math.isfinite(calibration.trunk_length_px)):
+    if not _reversal_checkable(calibration):
         return False
     ok = seq.detected & (seq.visibility[:, TORSO].min(axis=-1) >= cfg.min_visibility)
-    inplane, depth = _trunk_cues(seq.image[ok], seq.world[ok], seq.image_size, calibration, cfg)
+    return depth_reversed(
+        *_reversal_cues(seq.image[ok], seq.world[ok], seq.image_size, calibration, cfg)
+    )
+
+
+def _reversal_checkable(calibration: NeutralCalibration) -> bool:
+    """Whether a calibration's view can be found read the wrong way round (front or back)."""
+    return _perspective_settles(calibration) and math.isfinite(calibration.trunk_length_px)
+
+
+def _reversal_cues(
+    image: FloatArray,
+    world: FloatArray,
+    image_size: tuple[int, int],
+    calibration: NeutralCalibration,
+    cfg: KinematicsConfig,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Foreshortening depth, MediaPipe's depth and the perspective depth of each frame.
+
+    In neutral trunk lengths, as :func:`halfcircle.kinematics.perspective.depth_reversed`
+    takes them.
+    """
+    inplane, depth = _trunk_cues(image, world, image_size, calibration, cfg)
     z_fore = np.sqrt(np.maximum(1.0 - np.sum(inplane * inplane, axis=-1), 0.0))
-    ratio = width_ratio_log(image_pixels(seq.image[ok], seq.image_size), seq.world[ok])
-    distance = assumed_focal_px(seq.image_size) / calibration.trunk_length_px
+    ratio = width_ratio_log(image_pixels(image, image_size), world)
+    distance = assumed_focal_px(image_size) / calibration.trunk_length_px
     persp = -(ratio - calibration.width_ratio_log) * distance
-    return depth_reversed(z_fore, depth, persp)
+    return z_fore, depth, persp
+
+
+class ReversalWatch:
+    """Whether a live stream's front or back view is read the wrong way round, frame by frame.
+
+    The live twin of :func:`seen_reversed`: frames whose trunk leaves the image
+    plane by :data:`~halfcircle.kinematics.perspective.REVERSAL_MIN_DEPTH` or more
+    (the first deep forward bend) are collected; from
+    :data:`~halfcircle.kinematics.perspective.REVERSAL_MIN_FRAMES` of them on, the
+    stream is found reversed as soon as
+    :func:`~halfcircle.kinematics.perspective.depth_reversed` says so, and read as
+    it is once :data:`REVERSAL_DECIDE_FRAMES` have not.
+    """
+
+    def __init__(
+        self, image_size: tuple[int, int], calibration: NeutralCalibration, cfg: KinematicsConfig
+    ) -> None:
+        self.image_size = image_size
+        self.calibration = calibration
+        self.config = cfg
+        self._cues: list[tuple[float, float, float]] = []
+
+    def add(self, frame: PoseFrame) -> bool | None:
+        """Look at one frame: True reversed, False read as it is, None not yet known."""
+        cfg = self.config
+        if not (frame.detected and float(np.min(frame.visibility[TORSO])) >= cfg.min_visibility):
+            return None
+        z_fore, depth, persp = (
+            float(c[0])
+            for c in _reversal_cues(
+                frame.image[None], frame.world[None], self.image_size, self.calibration, cfg
+            )
+        )
+        if not (z_fore >= REVERSAL_MIN_DEPTH and math.isfinite(depth + persp)):
+            return None
+        self._cues.append((z_fore, depth, persp))
+        if len(self._cues) < REVERSAL_MIN_FRAMES:
+            return None
+        if depth_reversed(*np.array(self._cues).T):
+            return True
+        return False if len(self._cues) >= REVERSAL_DECIDE_FRAMES else None
 
 
 def _perspective_settles(calibration: NeutralCalibration) -> bool:
@@ -1173,7 +1244,12 @@ class StreamingKinematics:
     the pose model are put back as they happen
     (:class:`~halfcircle.kinematics.tracking.SwapTracker`), and a trunk angle that jumps
     faster than a body can move is refused
-    (NaN, :class:`~halfcircle.kinematics.tracking.JumpGuard`).
+    (NaN, :class:`~halfcircle.kinematics.tracking.JumpGuard`). When the first deep
+    forward bend after a stance shows that the pose model read a front or back
+    view the wrong way round (:class:`ReversalWatch`), the stream is calibrated
+    again on the same stance read the other way, from then on every frame is
+    read so (:attr:`reversed`), and the frames since the stance are measured
+    again (:meth:`take_remeasured`).
 
     Args:
         image_size: ``(width, height)`` of the frames in pixels.
@@ -1211,6 +1287,10 @@ class StreamingKinematics:
         guard = (cfg.max_trunk_speed_deg_s, cfg.jump_noise_deg, cfg.max_jump_bridge_s)
         self._trunk_guard = JumpGuard(*guard)
         self._rotation_guard = JumpGuard(*guard)
+        self._watch: ReversalWatch | None = None
+        self._since: deque[PoseFrame] = deque()
+        self._reversed = False
+        self._remeasured: list[tuple[PoseFrame, AngleSample]] = []
 
     @property
     def calibration(self) -> NeutralCalibration | None:
@@ -1234,10 +1314,9 @@ class StreamingKinematics:
         self._detector = NeutralDetector(self.config.calibration)
         if self._stance:
             self._calibration = self._calibrate_on(list(self._stance))
-            for f in self._filters.values():
-                f.reset()
-            self._trunk_guard.reset()
-            self._rotation_guard.reset()
+            if self._watch is not None:
+                self._watch = ReversalWatch(self.image_size, self._calibration, self.config)
+            self._restart_filters()
 
     def recalibrate(self) -> None:
         """Forget the calibration and look for a new quiet stance."""
@@ -1246,22 +1325,72 @@ class StreamingKinematics:
         self._calibration = None
         self._detector = NeutralDetector(self.config.calibration)
         self._recent.clear()
+        self._watch, self._reversed, self._remeasured = None, False, []
+        self._since.clear()
+        self._restart_filters()
+
+    @property
+    def reversed(self) -> bool:
+        """Whether the stream is read with left and right exchanged and depth reversed.
+
+        Found once the first deep forward bend shows the pose model read a front or
+        back view the wrong way round (:class:`ReversalWatch`).
+        """
+        return self._reversed
+
+    def take_remeasured(self) -> list[tuple[PoseFrame, AngleSample]]:
+        """The frames since the calibration measured again, once the stream was found reversed.
+
+        Every frame after the calibration and before the one that found it
+        (within :data:`REVERSAL_REPLAY_S`), as read now, with its sample; empty
+        otherwise, and after the first call.
+        """
+        out, self._remeasured = self._remeasured, []
+        return out
+
+    def update(self, frame: PoseFrame) -> AngleSample:
+        """Measure one frame (frames in time order)."""
+        if self._swaps is not None:
+            frame = self._swaps.update(frame)
+        if self._reversed:
+            frame = reverse_frame(frame)
+        if self._calibration is None and self._look_for_stance(frame):
+            self._restart_filters()
+            assert self._calibration is not None
+            if _reversal_checkable(self._calibration):
+                self._watch = ReversalWatch(self.image_size, self._calibration, self.config)
+        sample = self._sample(frame)
+        if self._watch is None:
+            return sample
+        self._since.append(frame)
+        while frame.time_s - self._since[0].time_s > REVERSAL_REPLAY_S:
+            self._since.popleft()
+        verdict = self._watch.add(frame)
+        if verdict is None:
+            return sample
+        self._watch = None
+        frames = [reverse_frame(f) for f in self._since] if verdict else []
+        self._since.clear()
+        if not verdict:
+            return sample
+        self._reversed = True
+        self._stance = tuple(reverse_frame(f) for f in self._stance)
+        self._calibration = self._calibrate_on(list(self._stance))
+        self._restart_filters()
+        samples = [self._sample(f) for f in frames]
+        self._remeasured = list(zip(frames[:-1], samples[:-1], strict=True))
+        return samples[-1]
+
+    def _restart_filters(self) -> None:
         for f in self._filters.values():
             f.reset()
         self._trunk_guard.reset()
         self._rotation_guard.reset()
 
-    def update(self, frame: PoseFrame) -> AngleSample:
-        """Measure one frame (frames in time order)."""
+    def _sample(self, frame: PoseFrame) -> AngleSample:
+        """Measure, guard and filter one frame with the calibration in use."""
         cfg = self.config
         t = float(frame.time_s)
-        if self._swaps is not None:
-            frame = self._swaps.update(frame)
-        if self._calibration is None and self._look_for_stance(frame):
-            for f in self._filters.values():
-                f.reset()
-            self._trunk_guard.reset()
-            self._rotation_guard.reset()
         calib = self._calibration or self._provisional
         values = measure_one(frame, self.image_size, calib, cfg)
         _fingertip_into(
@@ -1334,14 +1463,27 @@ def stream_kinematics(
     calibration: NeutralCalibration | None = None,
     smooth: bool = True,
 ) -> KinematicsSeries:
-    """Run :class:`StreamingKinematics` over a recorded sequence (what the live view shows)."""
+    """Run :class:`StreamingKinematics` over a recorded sequence (what the live view shows).
+
+    Frames measured again once the stream was found reversed
+    (:meth:`StreamingKinematics.take_remeasured`) replace their first samples, as
+    the live coach's count takes them; the series then carries :data:`NOTE_REVERSED`.
+    """
     sk = StreamingKinematics(seq.image_size, config, calibration, smooth)
-    samples = [sk.update(seq.frame(i)) for i in range(len(seq))]
+    samples: list[AngleSample] = []
+    for i in range(len(seq)):
+        sample = sk.update(seq.frame(i))
+        redo = sk.take_remeasured()
+        if redo:
+            del samples[len(samples) - len(redo) :]
+            samples.extend(s for _, s in redo)
+        samples.append(sample)
     calib = sk.calibration
     view = (calib or provisional_calibration()).view
     cols: dict[str, NDArray[np.float64] | NDArray[np.bool_]] = {}
     for f in fields(AngleSample):
         dtype = bool if f.name in ("valid", "calibrated") else np.float64
         cols[f.name] = np.array([getattr(s, f.name) for s in samples], dtype=dtype)
-    notes = calib.notes if calib is not None else ()
+    notes: tuple[str, ...] = (NOTE_REVERSED,) if sk.reversed else ()
+    notes += calib.notes if calib is not None else ()
     return KinematicsSeries(**cols, calibration=calib, view=view, notes=notes)  # type: ignore[arg-type]

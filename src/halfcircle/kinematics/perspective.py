@@ -37,11 +37,12 @@ size, so it only decides where MediaPipe's depth is weak or wrong:
   depth's sign by more than :data:`MIN_SIGN_EVIDENCE`, the trunk's depth takes
   the evidence's sign and the foreshortening's size (MediaPipe's depth having
   been shown wrong).
-* :func:`depth_reversed`, over a whole recording (offline only): MediaPipe's
-  depth explains the trunk's foreshortening (it is not merely missing a lean)
-  but the perspective says the opposite direction throughout. The recording is
-  then read with its depth reversed and left and right exchanged
-  (:func:`reverse_depth`): a view from behind that the model took for a front
+* :func:`depth_reversed`, over a whole recording offline, and live over the
+  first deep forward bend after the stance: MediaPipe's depth explains the
+  trunk's foreshortening (it is not merely missing a lean) but the perspective
+  says the opposite direction throughout. The poses are then read with their
+  depth reversed and left and right exchanged (:func:`reverse_depth`,
+  :func:`reverse_frame`): a view from behind that the model took for a front
   view becomes the back view it is.
 
 Camera frame as :mod:`halfcircle.kinematics.geometry` (``z`` away from the camera).
@@ -64,7 +65,7 @@ from halfcircle.kinematics.geometry import (
     FloatArray,
 )
 from halfcircle.kinematics.tracking import LR_PAIRS
-from halfcircle.landmarks import PoseSequence
+from halfcircle.landmarks import PoseFrame, PoseSequence
 
 #: Diagonal field of view (deg) assumed to turn image sizes into camera distance:
 #: laptop webcams and phone cameras span about 60 to 80 deg (the rendered
@@ -399,18 +400,34 @@ def reverse_depth(seq: PoseSequence) -> PoseSequence:
     the one the model read. Image ``x, y`` positions stay (under their exchanged
     labels); world and image ``z`` are mirrored about the mid-hip depth.
     """
-    idx = np.arange(seq.image.shape[1])
+    image, world, visibility, presence = _reversed(
+        seq.image, seq.world, seq.visibility, seq.presence
+    )
+    return dataclasses.replace(
+        seq, image=image, world=world, visibility=visibility, presence=presence
+    )
+
+
+def reverse_frame(frame: PoseFrame) -> PoseFrame:
+    """One frame's twin of :func:`reverse_depth` (the live path)."""
+    image, world, visibility, presence = _reversed(
+        frame.image, frame.world, frame.visibility, frame.presence
+    )
+    return dataclasses.replace(
+        frame, image=image, world=world, visibility=visibility, presence=presence
+    )
+
+
+def _reversed(
+    image: FloatArray, world: FloatArray, visibility: FloatArray, presence: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`reverse_depth` on landmark arrays ``(..., 33, 3)`` and ``(..., 33)``."""
+    idx = np.arange(image.shape[-2])
     for a, b in LR_PAIRS:
         idx[a], idx[b] = b, a
-    image = seq.image[:, idx].copy()
-    world = seq.world[:, idx].copy()
+    image = image[..., idx, :].copy()
+    world = world[..., idx, :].copy()
     for arr in (image, world):
-        mid = 0.5 * (arr[:, L_HIP, 2] + arr[:, R_HIP, 2])
-        arr[..., 2] = 2.0 * mid[:, None] - arr[..., 2]
-    return dataclasses.replace(
-        seq,
-        image=image,
-        world=world,
-        visibility=seq.visibility[:, idx].copy(),
-        presence=seq.presence[:, idx].copy(),
-    )
+        mid = 0.5 * (arr[..., L_HIP, 2] + arr[..., R_HIP, 2])
+        arr[..., 2] = 2.0 * mid[..., None] - arr[..., 2]
+    return image, world, visibility[..., idx].copy(), presence[..., idx].copy()

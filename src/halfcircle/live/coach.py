@@ -32,6 +32,13 @@ _MIN_VISIBILITY: Final = 0.5
 
 #: Shown for ``CALIBRATED_SHOW_S`` after the calibration, until the first movement.
 CALIBRATED_MESSAGE: Final = "Calibrated. Start your half circles when ready."
+#: Shown for ``CALIBRATED_SHOW_S`` once the first deep bend showed the pose model had
+#: read the view the wrong way round (by the view then named: back, or any other).
+REVERSED_MESSAGES: Final = {
+    "back": "You are filmed from behind: now measured that way. "
+    "A camera in front of you measures more reliably.",
+    "other": "Your left and right are now read the right way round.",
+}
 
 
 #: Landmark indices of the nose, the shoulders and the hips.
@@ -214,6 +221,8 @@ class LiveCoach:
         self._calibrated_at: float | None = None
         self._moved = False  # the person left upright since the calibration
         self._n_events = 0
+        self._loop_from_s = -math.inf
+        self._reversed_at: float | None = None
         self.last_time_s: float | None = None
 
     @property
@@ -247,6 +256,10 @@ class LiveCoach:
         if self.picture is not None and image is not None:
             self.picture.see(t, image, pose)
         sample = self.kinematics.update(pose)
+        redo = self.kinematics.take_remeasured()
+        if redo:
+            self._count_again(redo)
+            self._reversed_at = t
         in_view = torso_in_view(pose.image[None], np.array([pose.detected]))[0]
         state = self.loop.update(sample, bool(in_view))
         self.last_time_s = t
@@ -276,6 +289,14 @@ class LiveCoach:
                 level = self.picture.level if self.picture is not None else None
                 if level is not None and level.needs_phone:
                     message = f"Calibrated. {level.message}"
+            if (
+                message is None
+                and self._reversed_at is not None
+                and t - self._reversed_at < CALIBRATED_SHOW_S
+            ):
+                calib = self.kinematics.calibration
+                back = calib is not None and calib.view.kind == "back"
+                message = REVERSED_MESSAGES["back" if back else "other"]
         elif advice is not None:
             stage, message = "position", advice
         else:
@@ -307,7 +328,7 @@ class LiveCoach:
         if self.picture is not None:
             self.picture.reset(self.kinematics)
         self.loop.recalibrate()
-        self._calibrated_at = None
+        self._calibrated_at = self._reversed_at = None
         self._moved = False
         self._positioned_since = None
         return self._new_events()
@@ -323,7 +344,21 @@ class LiveCoach:
         self.earlier_aborted += self.loop.aborted
         self.loop = SessionLoop(self.settings)
         self._n_events = 0
+        self._loop_from_s = self.last_time_s if self.last_time_s is not None else -math.inf
         return events
+
+    def _count_again(self, redo: list[tuple[PoseFrame, AngleSample]]) -> None:
+        """Count this loop's frames again as the kinematics now read them (found reversed).
+
+        The events the first count gave were already shown; the new count's are
+        not given again.
+        """
+        self.loop = SessionLoop(self.settings)
+        for frame, sample in redo:
+            if frame.time_s > self._loop_from_s:
+                in_view = torso_in_view(frame.image[None], np.array([frame.detected]))[0]
+                self.loop.update(sample, bool(in_view))
+        self._n_events = len(self.loop.events)
 
     def ideal_deg(self) -> tuple[float, float]:
         """Peaks of the guide half circle: the person's best so far, at least 30/60 deg."""
