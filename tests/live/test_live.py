@@ -183,6 +183,25 @@ def test_synthetic_reps_live_match_analyze(tmp_path: Path) -> None:
     _assert_close_to_analyze(result.live_reps, ref.reps, "synthetic, every frame")
 
 
+
+@pytest.mark.video
+def test_set_up_says_where_it_stands_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import halfcircle.live.run as live_run
+    from halfcircle.present.overlay import phase_words
+
+    shown: list[tuple[str, str]] = []
+    real = live_run.overlay_info
+
+    def capture(*args, **kwargs):  # type: ignore[no-untyped-def]
+        shown.append((phase_words(kwargs["phase"]), kwargs["status"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(live_run, "overlay_info", capture)
+    _run_synthetic(_two_rep_seq(), tmp_path / "fast", fast=True)
+    before = [(phase, status) for phase, status in shown if phase == "getting ready"]
+    assert before and all(status == "" for _, status in before)
+    assert any(status.startswith("front view") for _, status in shown)
+
 def _bump(n: int, peak: float) -> np.ndarray:
     """A minimum-jerk excursion to ``peak`` (deg) and back over ``n`` frames."""
     u = np.linspace(0.0, 1.0, n // 2)

@@ -485,8 +485,8 @@ class _Run:
                 self.coach.camera_tilt_deg,
                 ", turn to the camera",
             )
-        else:
-            self.status = "getting ready"
+        else:  # the phase words say where set-up stands
+            self.status = ""
         assert p.image is not None
         display = self._draw(p.image, pose, cf)
         drawn = time.perf_counter()
