@@ -122,8 +122,14 @@ def locked(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.mark.video
 def test_baseline_with_the_history_locked_by_another_program_keeps_what_it_measured(
-    locked: Path, tmp_path: Path, halfcircle_here: Callable[..., subprocess.CompletedProcess[str]]
+    locked: Path,
+    tmp_path: Path,
+    halfcircle_here: Callable[..., subprocess.CompletedProcess[str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import halfcircle.history.database as database
+
+    monkeypatch.setattr(database, "LOCK_TIMEOUT_S", 0.5)  # not the real 10 s wait
     before = locked.read_bytes()
     run = halfcircle_here(*_baseline_args(locked))
     _assert_measured_and_kept(run, tmp_path, "another program holds it locked")

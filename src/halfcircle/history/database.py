@@ -120,6 +120,8 @@ MIGRATIONS: Final[tuple[str, ...]] = (
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 DB_NAME: Final = "history.sqlite3"
+#: Seconds to wait for another program's lock on the history before giving up.
+LOCK_TIMEOUT_S = 10.0
 
 #: The tables every halfcircle history holds (from schema version 1).
 _OUR_TABLES: Final = frozenset({"sessions", "measures", "practice_reps", "ratings"})
@@ -153,16 +155,17 @@ class Database:
     Args:
         path: Database file; None for :func:`default_db_path`. Its folder is
             created when missing.
-        timeout_s: How long to wait for another program's lock before giving up.
+        timeout_s: How long to wait for another program's lock before giving up
+            (s; :data:`LOCK_TIMEOUT_S` when None).
 
     An SQLite error met while reading or writing an open database is raised as
     :class:`sqlite3.Error`; :meth:`plain_error` turns it into one sentence.
     Writes (:meth:`transaction`) raise :class:`HistoryError` themselves.
     """
 
-    def __init__(self, path: Path | str | None = None, timeout_s: float = 10.0) -> None:
+    def __init__(self, path: Path | str | None = None, timeout_s: float | None = None) -> None:
         self.path = Path(path) if path is not None else default_db_path()
-        self.timeout_s = timeout_s
+        self.timeout_s = LOCK_TIMEOUT_S if timeout_s is None else timeout_s
         self._conn: sqlite3.Connection | None = None
 
     def open(self: _Db) -> _Db:
