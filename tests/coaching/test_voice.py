@@ -6,6 +6,7 @@ file, as ``--audio-out`` does; only the speaker itself cannot exist on CI.
 
 from __future__ import annotations
 
+import threading
 import time
 import wave
 from pathlib import Path
@@ -119,6 +120,34 @@ def test_sentences_wait_their_turn_but_an_urgent_one_cuts_in(tmp_path: Path) -> 
     assert first[0][0] == pytest.approx(1.0, abs=0.01)
     assert urgent[0][0] == pytest.approx(2.0, abs=0.01)  # cut in, did not wait
 
+
+
+def test_a_file_played_fast_gets_what_real_time_would_have_said(tmp_path: Path) -> None:
+    # A file analysed faster than real time asks for sentences faster than they can be
+    # synthesised. Held here until all are asked: what real time would have said
+    # before the urgent cue is still said, and the sentence it cuts is cut there.
+    release = threading.Event()
+
+    class Held(Synthesizer):
+        def speech(self, text: str) -> np.ndarray:
+            release.wait(30)
+            return super().speech(text)
+
+    out = WavOutput(tmp_path / "v.wav")
+    voice = Voice(out, VoiceConfig(), synthesizer=Held)
+    long = "Let the wall guide you: side, down and round, slow and smooth."
+    voice.say("One.", 1.0)
+    voice.say("Two.", 3.0)
+    voice.say(long, 4.0)
+    voice.say("Stop there and come back up slowly.", 4.5, urgent=True)
+    release.set()
+    spoken = _wait_spoken(voice, 4)
+    voice.close()
+    assert [(round(t, 2), text) for t, text in spoken] == [
+        (1.0, "One."), (3.0, "Two."), (4.0, long), (4.5, "Stop there and come back up slowly.")
+    ]  # fmt: skip
+    starts = {round(start / SAMPLE_RATE, 2): len(clip) for start, clip, _ in out.timeline.clips}
+    assert starts[4.0] == round(0.5 * SAMPLE_RATE)  # the long one, cut where the urgent came
 
 def test_earcons_play_over_speech_without_waiting(tmp_path: Path) -> None:
     timeline = Timeline()

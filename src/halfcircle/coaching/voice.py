@@ -7,7 +7,9 @@ them, so speech never delays a frame. Rules:
 
 - nothing is said twice in a row within ``cooldown_s`` (a cue that stays up is said once);
 - an urgent sentence (a safety or correction cue) cuts the one playing and drops the
-  queued ones, which are stale by then;
+  queued ones, which are stale by then (on the stream's clock, for a WAV file: a
+  sentence asked for before it is placed where the stream's time put it, and cut
+  there, however far the synthesis lags behind a file played fast);
 - otherwise sentences play in order, each after the one before.
 
 Speech comes from the computer's own voices (:class:`Synthesizer`: eSpeak NG on Linux,
@@ -248,7 +250,13 @@ class Timeline:
 
 
 class AudioOutput(Protocol):
-    """Where the voice's sounds go."""
+    """Where the voice's sounds go.
+
+    ``stream_clock``: sounds are placed at the stream time they were asked for
+    (a file), not when they are played (speakers).
+    """
+
+    stream_clock: bool
 
     def play(self, samples: Samples, time_s: float, speech: bool) -> float:
         """Start ``samples`` at stream time ``time_s`` (speech: once the speech before ends).
@@ -273,6 +281,8 @@ class WavOutput:
     long, padded with silence or cut where the stream ended, so that it lines up with
     the video.
     """
+
+    stream_clock = True
 
     def __init__(self, path: Path, duration_s: float | None = None) -> None:
         self.path = Path(path)
@@ -312,6 +322,8 @@ class SpeakerOutput:
     Raises:
         VoiceUnavailable: No audio output device (or no PortAudio library).
     """
+
+    stream_clock = False
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
@@ -388,7 +400,7 @@ class Voice:
         self._spoken: list[tuple[float, str]] = []
         self._lock = threading.Lock()
         self._seq = 0
-        self._cut_seq = 0  # items numbered below it are stale
+        self._cuts: list[tuple[int, float]] = []  # (first item not cut, stream time)
         self._last: tuple[str, float] | None = None
         self.problem: str | None = None
         self.muted = False
@@ -407,7 +419,7 @@ class Voice:
         with self._lock:
             self._seq += 1
             if urgent:  # what is said or waits is stale now
-                self._cut_seq = self._seq
+                self._cuts.append((self._seq, time_s))
                 self._output.stop(time_s)
                 self._spoken = [(t, said) for t, said in self._spoken if t < time_s]
             self._queue.put(_Item(self._seq, time_s, text=text))
@@ -472,7 +484,13 @@ class Voice:
             return
         samples = synth.speech(item.text) * volume
         with self._lock:
-            if item.seq < self._cut_seq:
+            cuts = [at for first, at in self._cuts if item.seq < first]
+            if cuts and not self._output.stream_clock:
                 return  # an urgent sentence came after it was asked for
             started = self._output.play(samples, item.time_s, True)
+            self._cuts = [c for c in self._cuts if c[0] > item.seq + 1]  # none left to cut
+            if cuts:  # placed late on the stream's clock: cut where the urgent one came
+                self._output.stop(min(cuts))
+                if started >= min(cuts):
+                    return
             self._spoken.append((started, item.text))
