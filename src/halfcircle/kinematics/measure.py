@@ -71,7 +71,8 @@ camera, and the lean read +3.5 deg. Perspective now settles the sign there where
 it clearly contradicts the depth (:mod:`halfcircle.kinematics.perspective`; that
 lean back reads -17.5), and a whole recording whose depth the model read the
 other way round (a view from behind taken for a front view) is read the right
-way round by :func:`compute_kinematics` (offline only). Every measure comes with a
+way round by :func:`compute_kinematics`, and live by :class:`StreamingKinematics`
+from the first deep forward bend on (:class:`ReversalWatch`). Every measure comes with a
 confidence in [0, 1] (landmark visibility times the view's observability) and is
 NaN where it cannot be measured; lateral flexion (and with it inclination and
 phi) is NaN from a view that cannot observe it, with a note saying so.
