@@ -163,6 +163,21 @@ KNOWN_MISSES: dict[tuple[str, str, str], str] = {
     ("level", "peaks", "pitch_45_door_6down"): (
         "+45 deg view, camera 6 deg down, not given, taken as level; peaks rep0.forward +10.5"
     ),
+    ("level", "oblique", "pitch_corner_oblique_8down"): (
+        "-40 deg view, camera 8 deg down, not given, taken as level; lateral mean 2.42, "
+        "forward 3.10 deg"
+    ),
+    ("level", "peaks", "pitch_corner_oblique_8down"): (
+        "-40 deg view, camera 8 deg down, not given, taken as level; peaks rep0.forward +15.1"
+    ),
+    ("level", "peaks", "pitch_corner_oblique_up2"): (
+        "+45 deg view, camera 2 deg up, not given, taken as level; peaks rep0.right -3.2, "
+        "rep0.left +9.4"
+    ),
+    ("level", "oblique", "pitch_corner_toe_touch_4down"): (
+        "+35 deg view, camera 4 deg down, not given, taken as level; lateral mean 2.08, "
+        "forward 3.56 deg"
+    ),
     ("level", "peaks", "pitch_front_door_8down"): (
         "front view, camera 8 deg down, not given, taken as level; peaks rep0.forward +11.7"
     ),
@@ -222,6 +237,15 @@ KNOWN_MISSES: dict[tuple[str, str, str], str] = {
     ("measured", "peaks", "pitch_45_door_6down"): (
         "+45 deg view, tilt given 6; peaks rep0.forward +8.5"
     ),
+    ("measured", "peaks", "pitch_corner_oblique_8down"): (
+        "-40 deg view, tilt given 8; peaks rep0.forward +10.0"
+    ),
+    ("measured", "peaks", "pitch_corner_oblique_up2"): (
+        "+45 deg view, tilt given -2; peaks rep0.right -3.0, rep0.left +9.0"
+    ),
+    ("measured", "oblique", "pitch_corner_toe_touch_4down"): (
+        "+35 deg view, tilt given 4; lateral mean 2.22, forward 3.15 deg"
+    ),
     ("measured", "peaks", "pitch_front_door_8down"): (
         "front view, tilt given 8; peaks rep0.forward +4.0"
     ),
@@ -241,7 +265,7 @@ KNOWN_MISSES: dict[tuple[str, str, str], str] = {
         "+30 deg view, tilt given 10; lateral mean 2.39, forward 2.71 deg"
     ),
     ("picture", "pitch", "base_toe_touch"): (
-        "+45 deg view, pitch told 5.6 +-1.5 (true 5.4); forward peaks toe_touch0.forward -4.2"
+        "+45 deg view, pitch told 5.4 +-0.7 (true 5.4); forward peaks toe_touch0.forward -4.1"
         " (tilt given: -3.8)"
     ),
     ("picture", "front", "base_toe_touch_front_far"): (
@@ -251,13 +275,9 @@ KNOWN_MISSES: dict[tuple[str, str, str], str] = {
         "front view, pitch told 8.4 +-2.0 (true 6.9); forward peaks toe_touch0.forward -13.8 "
         "(tilt given: -12.4)"
     ),
-    ("picture", "oblique", "base_toe_touch_oblique_far"): (
-        "-40 deg view, the picture did not tell the pitch (true 2.5): taken as level; lateral"
-        " mean 2.07, forward 2.62 deg"
-    ),
     ("picture", "pitch", "base_toe_touch_oblique_far"): (
-        "-40 deg view, the picture did not tell the pitch (true 2.5): taken as level; forward"
-        " peaks toe_touch0.forward +7.8 (tilt given: +5.4)"
+        "-40 deg view, pitch told 2.4 +-1.3 (true 2.5); forward peaks toe_touch0.forward +5.9"
+        " (tilt given: +5.4)"
     ),
     ("picture", "front", "drill_roll_downs_front"): (
         "front view, the picture did not tell the pitch (true 6.7): taken as level; lateral "
@@ -277,12 +297,7 @@ KNOWN_MISSES: dict[tuple[str, str, str], str] = {
         "(tilt given: +2.1, +4.2, +5.3)"
     ),
     ("picture", "peaks", "hc_45_right"): (
-        "+45 deg view, the picture did not tell the pitch (true 6.7): taken as level; peaks "
-        "rep0.forward +4.1, rep0.left +3.4"
-    ),
-    ("picture", "pitch", "hc_45_right"): (
-        "+45 deg view, the picture did not tell the pitch (true 6.7): taken as level; forward"
-        " peaks rep0.forward +4.1 (tilt given: +0.1)"
+        "+45 deg view, pitch told 6.3 +-1.6 (true 6.7); peaks rep0.left +3.7"
     ),
     ("picture", "peaks", "hc_aborted"): (
         "-30 deg view, the picture did not tell the pitch (true 4.9): taken as level; peaks "
@@ -338,6 +353,23 @@ KNOWN_MISSES: dict[tuple[str, str, str], str] = {
         "+45 deg view, pitch told 5.8 +-0.5 (true 6.0); forward peaks rep0.forward +8.6 (tilt"
         " given: +8.5)"
     ),
+    ("picture", "peaks", "pitch_corner_oblique_8down"): (
+        "-40 deg view, pitch told 7.5 +-1.8 (true 8.0); peaks rep0.forward +10.3"
+    ),
+    ("picture", "pitch", "pitch_corner_oblique_8down"): (
+        "-40 deg view, pitch told 7.5 +-1.8 (true 8.0); forward peaks rep0.forward +10.3 "
+        "(tilt given: +10.0)"
+    ),
+    ("picture", "peaks", "pitch_corner_oblique_up2"): (
+        "+45 deg view, pitch told -2.1 +-0.9 (true -2.0); peaks rep0.left +9.0"
+    ),
+    ("picture", "oblique", "pitch_corner_toe_touch_4down"): (
+        "+35 deg view, pitch told 4.3 +-1.2 (true 4.0); lateral mean 2.19, forward 3.13 deg"
+    ),
+    ("picture", "pitch", "pitch_corner_toe_touch_4down"): (
+        "+35 deg view, pitch told 4.3 +-1.2 (true 4.0); forward peaks toe_touch0.forward +6.7"
+        " (tilt given: +7.0)"
+    ),
     ("picture", "peaks", "pitch_front_door_8down"): (
         "front view, pitch told 6.3 +-1.9 (true 8.0); peaks rep0.forward +5.6"
     ),
@@ -372,19 +404,11 @@ KNOWN_MISSES: dict[tuple[str, str, str], str] = {
         "peaks rep0.forward +13.5 (tilt given: +6.2)"
     ),
     ("picture", "oblique", "pitch_toe_touch_30_10down"): (
-        "+30 deg view, pitch told 10.6 +-2.4 (true 10.0); lateral mean 2.32, forward 2.87 deg"
+        "+30 deg view, pitch told 10.1 +-0.5 (true 10.0); lateral mean 2.38, forward 2.73 deg"
     ),
     ("picture", "pitch", "pitch_toe_touch_30_10down"): (
-        "+30 deg view, pitch told 10.6 +-2.4 (true 10.0); forward peaks toe_touch0.forward "
-        "-4.6 (tilt given: -4.0)"
-    ),
-    ("picture", "peaks", "session_toe_touch_oblique"): (
-        "+40 deg view, the picture did not tell the pitch (true 5.4): taken as level; peaks "
-        "rep1.forward +3.7"
-    ),
-    ("picture", "pitch", "session_toe_touch_oblique"): (
-        "+40 deg view, the picture did not tell the pitch (true 5.4): taken as level; forward"
-        " peaks rep1.forward +3.7 (tilt given: +1.0)"
+        "+30 deg view, pitch told 10.1 +-0.5 (true 10.0); forward peaks toe_touch0.forward "
+        "-4.1 (tilt given: -4.0)"
     ),
 }
 

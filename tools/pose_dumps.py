@@ -1,7 +1,7 @@
 """MediaPipe's poses of the fixture clips, kept so the test suite poses each clip once per change.
 
 The analysis and accuracy tests read the fixture clips' poses through
-``tests/conftest.py``'s ``fixture_poses``. Posing all 41 clips (11,500 frames) with the
+``tests/conftest.py``'s ``fixture_poses``. Posing all 44 clips (12,200 frames) with the
 full model takes several minutes of the suite on a 2-core machine, and gives the same
 arrays every time for the same video, model, MediaPipe and pose settings. So those
 arrays are kept here, under ``tests/data/poses/NAME.MODEL.npz``, each stamped with

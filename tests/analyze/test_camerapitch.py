@@ -17,6 +17,7 @@ import pytest
 from halfcircle.analyze.camerapitch import (
     FOV_SPREAD,
     MAX_USABLE_UNCERTAINTY_DEG,
+    MIN_SINGLE_LINE_FRACTION,
     NO_ESTIMATE,
     PitchEstimate,
     body_box,
@@ -85,10 +86,23 @@ def test_a_camera_looking_down_reads_positive() -> None:
     assert pitch_from_horizon(up, SIZE, f)[0] < -5.0
 
 
-def test_one_vertical_line_or_two_receding_ones_tell_nothing() -> None:
+@pytest.mark.parametrize("pitch", [-3.0, 4.0, 10.0])
+def test_a_wall_corner_alone_tells_the_pitch(pitch: float) -> None:
+    # A plain room seen from an angle: its corner is the one vertical line in view
     f = focal_from_fov(SIZE, 60.0)
-    one = segments_of(VERTICALS[:1], 8.0, f)
-    assert math.isnan(pitch_from_verticals(one, SIZE, f)[0])
+    corner = segments_of([((1.3, 3.5, 0.3), (1.3, 3.5, 2.0))], pitch, f)
+    assert abs(corner[0, 3] - corner[0, 1]) >= MIN_SINGLE_LINE_FRACTION * SIZE[1]
+    got, sigma, n = pitch_from_verticals(corner, SIZE, f)
+    assert n == 1
+    assert got == pytest.approx(pitch, abs=0.05)
+    assert 0 < sigma < 2.0
+
+
+def test_one_short_vertical_line_or_two_receding_ones_tell_nothing() -> None:
+    f = focal_from_fov(SIZE, 60.0)
+    short = segments_of([((1.3, 3.5, 0.6), (1.3, 3.5, 1.4))], 8.0, f)  # a picture frame's side
+    assert abs(short[0, 3] - short[0, 1]) < MIN_SINGLE_LINE_FRACTION * SIZE[1]
+    assert math.isnan(pitch_from_verticals(short, SIZE, f)[0])
     two = segments_of(FLOOR[:2], 8.0, f)
     assert math.isnan(pitch_from_horizon(two, SIZE, f)[0])
     assert math.isnan(pitch_from_verticals(np.zeros((0, 4)), SIZE, f)[0])

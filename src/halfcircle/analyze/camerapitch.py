@@ -18,7 +18,10 @@ Evidence, from a pinhole camera pitched down by ``p`` with focal length ``f``:
 * **Vertical lines** of the room (door frames, wall corners, furniture edges)
   meet at the vertical vanishing point ``(cx, cy + f / tan p)``: a line at ``dx``
   pixels from the centre column leans by about ``dx * tan(p) / f`` rad.
-  :func:`pitch_from_verticals`.
+  :func:`pitch_from_verticals`. One long line is enough: a plain room filmed from
+  an angle shows its corner, and on the rendered fixtures that corner alone told
+  the pitch within 0.5 deg (three clips rendered to check the rule after it was
+  chosen: ``bench/camera_pitch.py``).
 * **Horizontal lines** that run into the depth of the room (floor boards, the
   wall-floor line and shelves seen obliquely) meet at vanishing points on the
   horizon, the image row ``cy - f tan p``. :func:`pitch_from_horizon`.
@@ -63,6 +66,9 @@ MAX_USABLE_UNCERTAINTY_DEG: Final = 3.0
 PRINCIPAL_POINT_SPREAD: Final = 0.01
 #: Shortest line segment used (fraction of the image's long side).
 MIN_SEGMENT_FRACTION: Final = 0.04
+#: Least length (fraction of the image's height) of a vertical line that tells the pitch
+#: alone, without a second one: a wall corner or a door's frame from floor to ceiling.
+MIN_SINGLE_LINE_FRACTION: Final = 0.3
 #: Largest angle (deg) from the image vertical of a candidate vertical line.
 MAX_VERTICAL_LEAN_DEG: Final = 20.0
 #: Angles (deg) from the image horizontal of candidate depth lines.
@@ -200,7 +206,7 @@ def _segment_sigma_rad(length: FloatArray) -> FloatArray:
 
 
 def pitch_from_verticals(
-    segments: FloatArray, image_size: tuple[int, int], focal_px: float
+    segments: FloatArray, image_size: tuple[int, int], focal_px: float, min_lines: int = 2
 ) -> tuple[float, float, int]:
     """Pitch (deg, positive down), its sigma (deg, focal length known) and the lines used.
 
@@ -209,9 +215,12 @@ def pitch_from_verticals(
     vanishing point ``(cx, cy + 1/q)`` when ``q * ((cx - x) dy + (y - cy) dx) = dx``.
     Weighted least squares with each segment's direction precision, repeated
     without the segments beyond 3 robust (median-based) sigmas. Lines that lean
-    against that model are not vertical in the room and are dropped; at least two distinct lines at
-    least a tenth of the image width off the centre column are needed, else the
-    pitch is NaN.
+    against that model are not vertical in the room and are dropped. At least
+    ``min_lines`` distinct lines at least a tenth of the image width off the
+    centre column are needed, or one such line at least
+    :data:`MIN_SINGLE_LINE_FRACTION` of the image height long (a wall's corner seen
+    from an angle, often the only vertical line of a plain room), else the pitch
+    is NaN.
     """
     w, h = image_size
     cx, cy = w / 2.0, h / 2.0
@@ -253,7 +262,8 @@ def pitch_from_verticals(
     x_centre = mid[keep, 0] + (cy - mid[keep, 1]) * d[keep, 0] / np.maximum(d[keep, 1], 1e-9)
     off = np.abs(x_centre - cx) >= 0.1 * w
     n = _distinct(x_centre[off], 0.01 * w)
-    if n < 2:
+    long_line = n == 1 and float(np.sum(length[keep][off])) >= MIN_SINGLE_LINE_FRACTION * h
+    if n < min_lines and not long_line:
         return math.nan, math.inf, n
     # pieces of one line are not independent: scale the variance by pieces per line
     pieces = max(1.0, float(np.count_nonzero(keep)) / max(_distinct(x_centre, 0.01 * w), 1))
@@ -264,7 +274,7 @@ def pitch_from_verticals(
 
 
 def pitch_from_horizon(
-    segments: FloatArray, image_size: tuple[int, int], focal_px: float
+    segments: FloatArray, image_size: tuple[int, int], focal_px: float, min_lines: int = 3
 ) -> tuple[float, float, int]:
     """Pitch (deg, positive down), its sigma (deg, focal length known) and the lines used.
 
@@ -322,7 +332,7 @@ def pitch_from_horizon(
     x0 = float(x[int(np.argmax(dens))])
     member = np.abs(x - x0) <= 3.0 * np.hypot(s, float(s[int(np.argmax(dens))]))
     n = len(set(ident[member].tolist()))
-    if n < 3:
+    if n < min_lines:
         return math.nan, math.inf, n
     # vanishing point of the cluster: least squares of n . p = c weighted by distance precision
     vp = np.array([x0, best_row])
