@@ -22,6 +22,7 @@ from halfcircle.kinematics.measure import (
     seen_reversed,
 )
 from halfcircle.kinematics.perspective import (
+    depth_evidence,
     depth_reversed,
     reverse_depth,
     settle_depth_sign,
@@ -132,6 +133,28 @@ def test_only_strong_evidence_against_the_depth_turns_its_sign() -> None:
     np.testing.assert_allclose(out[:, 2], [0.43, -0.05, -0.05])
     np.testing.assert_array_equal(out[:, :2], vectors[:, :2])
 
+
+
+def test_where_the_models_depth_missed_the_lean_clear_evidence_gives_its_size_too() -> None:
+    # a lean back the model's depth barely saw: the fused depth agrees in sign but is
+    # far too small; clear evidence then sets the foreshortening's size
+    vectors = np.array([[0.0, -0.9, 0.05]] * 3)
+    z_fore = np.full(3, 0.43)
+    missed = np.array([True, True, False])
+    out = settle_depth_sign(vectors, z_fore, np.array([10.0, 2.0, 10.0]), missed)
+    np.testing.assert_allclose(out[:, 2], [0.43, 0.05, 0.05])
+
+
+def test_a_depth_that_missed_the_lean_gives_no_evidence_of_its_direction() -> None:
+    # MediaPipe read 0.02 of a 0.4 foreshortening (a lean back from the front): only the
+    # perspective speaks; a depth that reads its share speaks as before
+    z_fore, persp = np.full(2, 0.4), np.full(2, 0.18)
+    args = (5.0, 0.03, 0.35)
+    missed = depth_evidence(z_fore, np.array([-0.02, -0.02]), persp, *args)
+    alone = depth_evidence(z_fore, np.zeros(2), persp, *args)
+    np.testing.assert_allclose(missed, alone)
+    seen = depth_evidence(z_fore, np.array([-0.3, -0.3]), persp, *args)
+    assert np.all(seen < alone - 5.0)
 
 def test_reversing_twice_gives_the_poses_back_and_once_exchanges_left_and_right() -> None:
     lat, fwd = half_circle(n_rest=REST, n_rep=60)

@@ -36,7 +36,10 @@ size, so it only decides where MediaPipe's depth is weak or wrong:
   assumes) and from the perspective depth. Where it contradicts the fused
   depth's sign by more than :data:`MIN_SIGN_EVIDENCE`, the trunk's depth takes
   the evidence's sign and the foreshortening's size (MediaPipe's depth having
-  been shown wrong).
+  been shown wrong). MediaPipe's depth that reads less than
+  :data:`MISSED_LEAN_SHARE` of the foreshortening missed the lean (it does so for
+  a lean back from the front): it then gives no evidence, and clear evidence sets
+  the size as well as the sign.
 * :func:`depth_reversed`, over a whole recording offline, and live over the
   first deep forward bend after the stance: MediaPipe's depth explains the
   trunk's foreshortening (it is not merely missing a lean) but the perspective
@@ -80,6 +83,11 @@ WIDTH_RATIO_NOISE: Final = 0.02
 DEPTH_COMPRESSION: Final = 0.7
 #: Share of a true shoulder turn that MediaPipe's world shoulders read (about three quarters).
 TURN_READ_SHARE: Final = 0.75
+#: Share of the foreshortening depth below which MediaPipe's depth is taken to have
+#: missed the lean and gives no evidence of its direction: it reads forward bends at
+#: about DEPTH_COMPRESSION, but a lean back from the front at 0.0 to 0.1 of it (three
+#: rendered bodies), which a camera looking down turned into a lean towards it.
+MISSED_LEAN_SHARE: Final = 0.35
 #: Log-likelihood ratio beyond which the evidence overrules the fused depth's sign.
 MIN_SIGN_EVIDENCE: Final = 4.0
 #: Largest image-plane angle (deg) of the trunk from its neutral direction at which
@@ -204,22 +212,31 @@ def depth_evidence(
         DISTANCE_ERROR * z_fore
     ) ** 2
     with np.errstate(invalid="ignore"):
+        missed = np.abs(depth) < MISSED_LEAN_SHARE * z_fore  # the model did not see it
         return np.asarray(
-            2.0 * expected * depth / var_depth + 2.0 * z_fore * persp / var_persp,
+            np.where(missed, 0.0, 2.0 * expected * depth / var_depth)
+            + 2.0 * z_fore * persp / var_persp,
             dtype=np.float64,
         )
 
 
-def settle_depth_sign(vectors: FloatArray, z_fore: FloatArray, evidence: FloatArray) -> FloatArray:
+def settle_depth_sign(
+    vectors: FloatArray,
+    z_fore: FloatArray,
+    evidence: FloatArray,
+    missed: NDArray[np.bool_] | None = None,
+) -> FloatArray:
     """Trunk vectors whose depth sign the evidence overrules, set to the foreshortening depth.
 
     Where ``evidence`` (:func:`depth_evidence`) points the other way than a
-    vector's depth by more than :data:`MIN_SIGN_EVIDENCE`, its depth becomes
-    ``z_fore`` with the evidence's sign; elsewhere the vector is unchanged.
+    vector's depth by more than :data:`MIN_SIGN_EVIDENCE`, or points either way
+    by that much where MediaPipe's depth ``missed`` the lean (and so made the
+    fused depth too small), its depth becomes ``z_fore`` with the evidence's
+    sign; elsewhere the vector is unchanged.
     """
     z = vectors[..., 2]
     flip = np.abs(evidence) > MIN_SIGN_EVIDENCE
-    flip &= np.sign(evidence) != np.sign(z)
+    flip &= (np.sign(evidence) != np.sign(z)) | (False if missed is None else missed)
     out = np.array(vectors, dtype=np.float64, copy=True)
     out[..., 2] = np.where(flip, np.copysign(z_fore, evidence), z)
     return out
@@ -289,7 +306,8 @@ def settle_trunk_depth(
         ratio_noise(ratio_sd),
     )
     size = true_foreshortening(inplane, ratio_log - neutral_ratio_log)
-    return settle_depth_sign(vectors, size, np.where(sagittal, evidence, 0.0))
+    missed = np.abs(depth) < MISSED_LEAN_SHARE * z_fore
+    return settle_depth_sign(vectors, size, np.where(sagittal, evidence, 0.0), missed)
 
 
 def settle_trunk_depth_one(
@@ -319,8 +337,10 @@ def settle_trunk_depth_one(
         DISTANCE_ERROR * z_fore
     ) ** 2
     persp = -(ratio_log - neutral_ratio_log) * distance
-    evidence = 2.0 * expected * depth / var_depth + 2.0 * z_fore * persp / var_persp
-    if abs(evidence) > MIN_SIGN_EVIDENCE and _sign(evidence) != _sign(z):
+    missed = abs(depth) < MISSED_LEAN_SHARE * z_fore
+    from_depth = 0.0 if missed else 2.0 * expected * depth / var_depth
+    evidence = from_depth + 2.0 * z_fore * persp / var_persp
+    if abs(evidence) > MIN_SIGN_EVIDENCE and (missed or _sign(evidence) != _sign(z)):
         rho2 = (x * x + y * y) * math.exp(-2.0 * (ratio_log - neutral_ratio_log))
         return x, y, math.copysign(math.sqrt(max(1.0 - rho2, 0.0)), evidence)
     return x, y, z
