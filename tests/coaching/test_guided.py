@@ -154,8 +154,10 @@ TARGETS = [
     ([_drill("right", 22), _drill("left", 20), _drill("left", 26, False)], (2, 2), 20.0),
     # target 20 reached with pain settled: one small step
     ([_drill("right", 22, target_deg=20), _drill("left", 21, target_deg=20)], (2, 2), 23.0),
-    # ... a rise of 1 is noise, but not settled: the target stays
-    ([_drill("right", 22, target_deg=20), _drill("left", 21, target_deg=20)], (2, 3), 20.0),
+    # ... a rise of 1 is noise (DOMAIN.md): pain stayed settled, one small step too
+    ([_drill("right", 22, target_deg=20), _drill("left", 21, target_deg=20)], (2, 3), 23.0),
+    # ... pain above 5, even without a rise: ease off by a step
+    ([_drill("right", 22, target_deg=20), _drill("left", 21, target_deg=20)], (6, 6), 17.0),
     # ... a rise of 2: ease off by a step
     ([_drill("right", 22, target_deg=20), _drill("left", 21, target_deg=20)], (2, 4), 17.0),
     # target not reached on one side: it stays

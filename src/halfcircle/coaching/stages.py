@@ -144,7 +144,8 @@ def next_target(
     ``comfortable_deg`` is the furthest the person reached comfortably (the assessment,
     or earlier sessions); the first target is that. Afterwards the target grows by
     ``step_deg`` only when the last session reached it and its pain stayed settled (a
-    :data:`~halfcircle.coaching.painmodel.CARRY_ON` with no rise), never beyond the comfortable
+    :data:`~halfcircle.coaching.painmodel.CARRY_ON`: no rise, or a rise of 1, which is
+    noise, and no pain above 5), never beyond the comfortable
     reach plus one step; it comes down by ``ease_deg`` after an
     :data:`~halfcircle.coaching.painmodel.EASE_OFF`; otherwise it stays.
     """
@@ -157,7 +158,6 @@ def next_target(
     elif (
         decision is not None
         and decision.action == CARRY_ON
-        and (decision.rise or 0) <= 0
         and reached_deg is not None
         and reached_deg >= previous_target_deg
     ):
