@@ -175,3 +175,18 @@ def test_a_long_status_line_stays_in_the_readout_panel() -> None:
     # nothing lit between the readout panel and the trace panel, below the trace panel's top
     between = image[g.y : g.bottom, g.right : t.x]
     assert between.max() < 100
+
+
+def test_a_panel_reads_as_one_box_where_it_leaves_the_picture() -> None:
+    # A portrait camera in a wide window: the readout panel lies half beside the picture.
+    # The surround is dark but not black, so the panel's shading shows there too and
+    # the box lines up with its text.
+    layout = window_layout((1920, 1080), (480, 640))
+    frame = np.full((640, 480, 3), 200, np.uint8)
+    image, _ = draw_window(frame, None, OverlayInfo(12.0, 40.0, reps=1), layout)
+    g, pic = layout.gauges, layout.picture
+    assert g.x < pic.x < g.right
+    in_panel = image[g.bottom - 3, g.x + 3].astype(int)
+    beside_panel = image[g.bottom + 3 * layout.pad, g.x + 3].astype(int)
+    assert beside_panel.min() >= 30  # the surround: not black
+    assert in_panel.max() <= beside_panel.min() - 15  # the panel: darker, a visible box

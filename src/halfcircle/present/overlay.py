@@ -49,6 +49,9 @@ GREY: Final[BGR] = (150, 150, 150)
 #: The key help's grey, lighter: it sits on a dark strip.
 HELP_GREY: Final[BGR] = (215, 215, 215)
 SOFT: Final[BGR] = (120, 120, 120)
+#: Around the camera picture in a window of another shape: dark, but lighter than the
+#: shaded panels, so that a panel reads as one box across the picture's edge.
+SURROUND: Final[BGR] = (44, 44, 44)
 
 #: Landmarks on the person's left (drawn teal) and right (drawn orange).
 _LEFT = frozenset((1, 2, 3, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31))
@@ -434,7 +437,7 @@ def draw_window(
         A new image of the window's size, and the text heights it was drawn with.
     """
     w, h = layout.size
-    canvas = np.zeros((h, w, 3), np.uint8)
+    canvas = np.full((h, w, 3), SURROUND, np.uint8)
     pic = layout.picture
     scaled = canvas[pic.y : pic.bottom, pic.x : pic.right]  # a view: drawn in place
     cv2.resize(frame, (pic.w, pic.h), dst=scaled, interpolation=cv2.INTER_LINEAR)
