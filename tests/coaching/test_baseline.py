@@ -219,6 +219,26 @@ def test_fixture_peaks_within_tolerance(
     )
 
 
+
+@pytest.mark.video
+@pytest.mark.parametrize(
+    ("name", "toe_touches", "circles"),
+    [
+        ("hc_front_right", [], 1),
+        ("hc_two_reps", [], 2),
+        ("pitch_corner_oblique_up2", [], 1),
+        ("session_toe_touch_oblique", [55.0, 65.0], 2),  # toe touch, two half circles, toe touch
+    ],
+)
+def test_a_half_circle_is_no_toe_touch_and_baseline_says_what_measures_it(
+    name: str, toe_touches: list[float], circles: int
+) -> None:
+    run = baseline_from_poses(fixture_poses(name))
+    found = [r.peak_deg for r in run.results if r.test == "toe_touch"]
+    assert found == pytest.approx(toe_touches, abs=TOLERANCE_DEG)
+    (said,) = [n for n in run.notes if "halfcircle analyze" in n]
+    assert said.startswith(f"{circles} half circle")
+
 @pytest.mark.video
 @pytest.mark.parametrize("name", BASELINE_CLIPS)
 def test_fixture_tests_found_in_order_and_in_time(name: str) -> None:

@@ -231,7 +231,23 @@ def segment_baseline(
     config: BaselineConfig | None = None,
     fingertip_cm: NDArray[np.float64] | None = None,
 ) -> list[BaselineResult]:
-    """Find the baseline tests in a recording and measure each one.
+    """The baseline tests of a recording, each measured: :func:`find_movements`' first part."""
+    return find_movements(kin, config, fingertip_cm)[0]
+
+
+#: Side bend (deg) that a movement reaches to both sides, while it also bends forward,
+#: to be a half circle rather than a toe touch. On the rendered fixtures half circles
+#: reached 23 to 35 deg to either side; toe touches at most 4.6 to their lesser side
+#: (a 30-45 deg view reads up to 29 deg of side bend to one side near the floor).
+HALF_CIRCLE_MIN_SIDE_DEG: Final = 12.0
+
+
+def find_movements(
+    kin: KinematicsSeries,
+    config: BaselineConfig | None = None,
+    fingertip_cm: NDArray[np.float64] | None = None,
+) -> tuple[list[BaselineResult], list[tuple[float, float]]]:
+    """Find the baseline tests in a recording and measure each one; and its half circles.
 
     Args:
         kin: Calibrated per-frame measures of the recording (zero at the neutral
@@ -243,13 +259,16 @@ def segment_baseline(
             within ``_TIP_AROUND_PEAK_S`` of its peak have one.
 
     Returns:
-        The tests found, in time order. A movement none of whose channels reaches
-        its ``min_peak_deg`` is left out.
+        The tests found, in time order (a movement none of whose channels reaches
+        its ``min_peak_deg`` is left out), and the start and end (s) of the half
+        circles, which are no test: movements that bend forward and side-bend at
+        least :data:`HALF_CIRCLE_MIN_SIDE_DEG` to both sides (from a side view, where
+        the side bend is not seen, a half circle reads as a toe touch).
     """
     cfg = config or BaselineConfig()
     t = kin.time_s
     if len(kin) == 0:
-        return []
+        return [], []
     chans: dict[_Channel, tuple[NDArray[np.float64], NDArray[np.float64]]] = {
         "forward": (kin.forward_deg, kin.forward_conf),
         "lateral": (kin.lateral_deg, kin.lateral_conf),
@@ -263,6 +282,7 @@ def segment_baseline(
         ranges += excursions(xs, cfg.enter_deg[i], cfg.leave_deg[i])
     tips = kin.fingertip_height_cm if fingertip_cm is None else fingertip_cm
     results: list[BaselineResult] = []
+    circles: list[tuple[float, float]] = []
     neutral_tip = _neutral(kin, tips)
     for a, b in merge_ranges(ranges):
         last = min(b, len(t) - 1)
@@ -274,6 +294,11 @@ def segment_baseline(
         fwd_mag = fwd if fwd > 0 else 0.0  # extension is not a toe touch
         lat_mag = abs(lat) if math.isfinite(lat) else 0.0
         rot_mag = abs(rot) if math.isfinite(rot) else 0.0
+        sides = signals["lateral"][a:b]
+        if fwd_mag >= cfg.min_peak_deg[0] and np.isfinite(sides).any():
+            if min(np.nanmax(sides), -np.nanmin(sides)) >= HALF_CIRCLE_MIN_SIDE_DEG:
+                circles.append((float(t[a]), float(t[last])))
+                continue
         if fwd_mag >= cfg.min_peak_deg[0] and fwd_mag >= lat_mag:
             test, peak, i_peak, conf = "toe_touch", fwd_mag, i_fwd, kin.forward_conf
         elif lat_mag >= cfg.min_peak_deg[1] and lat_mag >= 0.5 * fwd_mag:
@@ -306,7 +331,7 @@ def segment_baseline(
                 view=kin.view.kind,
             )
         )
-    return results
+    return results, circles
 
 
 #: A test's fingertip measure needs fingertips seen around its peak, within this (s).
@@ -404,8 +429,17 @@ def baseline_from_poses(
     results: list[BaselineResult] = []
     if kin.calibration is not None:
         tips = fingertip_series(poses, kin, height_cm)
-        results = segment_baseline(kin, config, tips)
+        results, circles = find_movements(kin, config, tips)
         notes += _fingertip_notes(poses, results, height_cm)
+        if circles:
+            n = len(circles)
+            notes.append(
+                f"{n} half circle{'s' if n > 1 else ''} in this recording "
+                f"{'are' if n > 1 else 'is'} not a baseline test and "
+                f"{'were' if n > 1 else 'was'} left out: halfcircle analyze measures "
+                f"{'them' if n > 1 else 'it'}. The baseline tests are a toe touch, a side "
+                "bend to each side and a rotation, each from upright and back."
+            )
     if stance is not None:
         said = stance.note(sum(r.start_s < stance.start_s for r in results))
         if said is not None:
