@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from halfcircle.analyze.video import SCHEMA_VERSION, analyze_poses, reps_done, summary_dict
+from halfcircle.analyze.video import (
+    SCHEMA_VERSION,
+    analyze_poses,
+    drill_sentences,
+    reps_done,
+    summary_dict,
+)
 from halfcircle.coaching.session import replay
 from halfcircle.present.outputs import write_outputs
 from halfcircle.synthetic import synthetic_clip
@@ -175,3 +181,22 @@ def test_a_side_bend_cut_by_a_moment_out_of_view_is_one_side_bend() -> None:
     done = reps_done(analysis)
     end = analysis.drills[0].metrics.end_s
     assert done[-1] == 1 and set(done[analysis.kinematics.time_s < end]) == {0}
+
+
+@pytest.mark.parametrize(
+    ("reps", "controlled", "ending"),
+    [
+        (3, 3, "; all smooth, with the hips still."),
+        (1, 1, "; smooth, with the hips still."),
+        (3, 2, "; 2 of them smooth, with the hips still."),
+        (3, 0, "; going slower, with the hips resting on the wall, makes them smoother."),
+        (1, 0, "; going slower, with the hips resting on the wall, makes it smoother."),
+    ],
+)
+def test_the_drills_sentence_counts_the_smooth_ones_and_never_says_nought(
+    reps: int, controlled: int, ending: str
+) -> None:
+    front = {"front": {"reps": reps, "mean_peak_deg": 52.0}}
+    tally = {"roll_down": {"reps": reps, "controlled": controlled, "sides": front}}
+    (said,) = drill_sentences(tally)
+    assert said.startswith(f"{reps} roll-down") and said.endswith(ending)

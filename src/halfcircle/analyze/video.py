@@ -829,9 +829,10 @@ def drill_sentences(drills: dict[str, Any], unit: str = " deg") -> list[str]:
     """The drills done, one sentence a movement, from ``summary.json``'s ``drills``.
 
     "4 side bends along the wall: 2 to the right (peak 24 deg on average) and 2 to the
-    left (22 deg); 4 smooth, with the hips still." and "3 roll-downs along the wall,
-    peak 52 deg forward on average; 3 smooth, with the hips still." ``unit`` follows
-    each angle.
+    left (22 deg); all smooth, with the hips still." and "3 roll-downs along the wall,
+    peak 52 deg forward on average; 2 of them smooth, with the hips still." ``unit``
+    follows each angle. With none smooth and still, the sentence says what helps
+    instead of counting nought.
     """
     out = []
     for movement, what in (("side_bend", "side bend"), ("roll_down", "roll-down")):
@@ -850,11 +851,19 @@ def drill_sentences(drills: dict[str, Any], unit: str = " deg") -> list[str]:
             body = ": " + " and ".join(parts)
         else:
             body = f", peak {sides['front']['mean_peak_deg']:.0f}{unit} forward on average"
-        out.append(
-            f"{n} {what}{'s' if n != 1 else ''} along the wall{body}; "
-            f"{done['controlled']} smooth, with the hips still."
-        )
+        smooth = _smooth(n, done["controlled"])
+        out.append(f"{n} {what}{'s' if n != 1 else ''} along the wall{body}; {smooth}")
     return out
+
+
+def _smooth(n: int, controlled: int) -> str:
+    """How many drills were smooth with the hips still, in words that encourage."""
+    if controlled >= n:
+        return "all smooth, with the hips still." if n > 1 else "smooth, with the hips still."
+    if controlled > 0:
+        return f"{controlled} of them smooth, with the hips still."
+    them = "them" if n > 1 else "it"
+    return f"going slower, with the hips resting on the wall, makes {them} smoother."
 
 
 def text_summary(analysis: Analysis) -> str:
