@@ -149,9 +149,11 @@ def test_a_baseline_page_carries_the_rotation_caveat_once() -> None:
 
 @pytest.mark.video
 def test_a_rep_that_was_a_test_loses_its_incomplete_note_on_the_baseline_page() -> None:
+    # a bend to the right and down that the rep counter takes for the start of a half
+    # circle, the person out of view mid-movement (incomplete), and baseline for a toe touch
     lat, fwd = half_circle(n_rest=60, n_rep=150, right_first=True)
-    seq = synthetic_clip(lat, fwd).seq
-    seq = without_person(seq, slice(60 + 60, 60 + 120))  # out mid-movement: incomplete
+    seq = synthetic_clip(np.maximum(lat, 0.0), fwd).seq
+    seq = without_person(seq, slice(60 + 60, 60 + 120))
     analysis, run = analyze_poses(seq), baseline_from_poses(seq)
     rep_notes = [x for x in analysis.notes if "kept as incomplete" in x]
     assert rep_notes and run.results  # the precondition: a rep note, and a test over it
