@@ -92,21 +92,47 @@ def virtual_screen(size: tuple[int, int]) -> Iterator[str]:
         with os.fdopen(read) as f:
             number = f.readline().strip()
         assert number, "Xvfb did not start"
+        _wait_for_display(f":{number}")
         yield f":{number}"
     finally:
         server.terminate()
         server.wait(10)
 
 
+def _wait_for_display(display: str, timeout_s: float = 20.0) -> None:
+    """Until the X server takes connections (it may name its display a moment before)."""
+    from PIL import ImageGrab
+
+    end = time.monotonic() + timeout_s
+    while True:
+        try:
+            ImageGrab.grab(xdisplay=display)
+            return
+        except OSError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.1)
+
+
 #: One screenshot at a time: the live windows play side by side, in threads.
 _GRABBING = threading.Lock()
 
 
-def _screenshot(display: str, path: Path) -> None:
+def _screenshot(display: str, path: Path, wait_s: float = 2.0) -> None:
+    """The screen into ``path``; grabbed again for up to ``wait_s`` while it is all black.
+
+    On a loaded machine the X server may not have the window's first picture yet when
+    the pose record appears; a screen still black after ``wait_s`` is saved as it is.
+    """
     from PIL import ImageGrab
 
+    end = time.monotonic() + wait_s
     with _GRABBING:
-        ImageGrab.grab(xdisplay=display).save(path)
+        shot = ImageGrab.grab(xdisplay=display)
+        while shot.convert("L").getextrema() == (0, 0) and time.monotonic() < end:
+            time.sleep(0.1)
+            shot = ImageGrab.grab(xdisplay=display)
+        shot.save(path)
 
 
 def _key(display: str, key: str) -> None:
@@ -175,7 +201,13 @@ def _run_the_live_window(size: tuple[int, int], tmp_path: Path, shots: Path) -> 
 def window_runs(
     tmp_path_factory: pytest.TempPathFactory, shots: Path
 ) -> dict[tuple[int, int], WindowRun]:
-    """The live window at each size, the three played side by side (each in real time)."""
+    """The live window at each size, the three played side by side (each in real time).
+
+    With three windows and their X servers on two cores, a screen now and then stays
+    black for the whole run while its window plays (about one run in five; never seen
+    with one window at a time): a size whose screenshots came out black is played
+    again, alone.
+    """
     with ThreadPoolExecutor(len(SIZES)) as pool:
         runs = {
             size: pool.submit(
@@ -183,7 +215,19 @@ def window_runs(
             )
             for size in SIZES
         }
-        return {size: run.result() for size, run in runs.items()}
+        done = {size: run.result() for size, run in runs.items()}
+    for w, h in list(done):
+        if any(_blank(shots / f"{kind}_{w}x{h}.png") for kind in ("live", "end_of_set")):
+            done[(w, h)] = _run_the_live_window(
+                (w, h), tmp_path_factory.mktemp(f"window{w}alone"), shots
+            )
+    return done
+
+
+def _blank(path: Path) -> bool:
+    from PIL import Image
+
+    return not path.exists() or Image.open(path).convert("L").getextrema() == (0, 0)
 
 
 @pytest.mark.video
