@@ -206,7 +206,7 @@ def _segment_sigma_rad(length: FloatArray) -> FloatArray:
 
 
 def pitch_from_verticals(
-    segments: FloatArray, image_size: tuple[int, int], focal_px: float, min_lines: int = 2
+    segments: FloatArray, image_size: tuple[int, int], focal_px: float
 ) -> tuple[float, float, int]:
     """Pitch (deg, positive down), its sigma (deg, focal length known) and the lines used.
 
@@ -216,7 +216,7 @@ def pitch_from_verticals(
     Weighted least squares with each segment's direction precision, repeated
     without the segments beyond 3 robust (median-based) sigmas. Lines that lean
     against that model are not vertical in the room and are dropped. At least
-    ``min_lines`` distinct lines at least a tenth of the image width off the
+    two distinct lines at least a tenth of the image width off the
     centre column are needed, or one such line at least
     :data:`MIN_SINGLE_LINE_FRACTION` of the image height long (a wall's corner seen
     from an angle, often the only vertical line of a plain room), else the pitch
@@ -263,7 +263,7 @@ def pitch_from_verticals(
     off = np.abs(x_centre - cx) >= 0.1 * w
     n = _distinct(x_centre[off], 0.01 * w)
     long_line = n == 1 and float(np.sum(length[keep][off])) >= MIN_SINGLE_LINE_FRACTION * h
-    if n < min_lines and not long_line:
+    if n < 2 and not long_line:
         return math.nan, math.inf, n
     # pieces of one line are not independent: scale the variance by pieces per line
     pieces = max(1.0, float(np.count_nonzero(keep)) / max(_distinct(x_centre, 0.01 * w), 1))
@@ -274,7 +274,7 @@ def pitch_from_verticals(
 
 
 def pitch_from_horizon(
-    segments: FloatArray, image_size: tuple[int, int], focal_px: float, min_lines: int = 3
+    segments: FloatArray, image_size: tuple[int, int], focal_px: float
 ) -> tuple[float, float, int]:
     """Pitch (deg, positive down), its sigma (deg, focal length known) and the lines used.
 
@@ -332,7 +332,7 @@ def pitch_from_horizon(
     x0 = float(x[int(np.argmax(dens))])
     member = np.abs(x - x0) <= 3.0 * np.hypot(s, float(s[int(np.argmax(dens))]))
     n = len(set(ident[member].tolist()))
-    if n < min_lines:
+    if n < 3:
         return math.nan, math.inf, n
     # vanishing point of the cluster: least squares of n . p = c weighted by distance precision
     vp = np.array([x0, best_row])

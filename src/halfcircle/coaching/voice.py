@@ -490,7 +490,8 @@ class Voice:
             started = self._output.play(samples, item.time_s, True)
             self._cuts = [c for c in self._cuts if c[0] > item.seq + 1]  # none left to cut
             if cuts:  # placed late on the stream's clock: cut where the urgent one came
-                self._output.stop(min(cuts))
-                if started >= min(cuts):
+                cut_at = min(cuts)
+                self._output.stop(cut_at)
+                if started >= cut_at:
                     return
             self._spoken.append((started, item.text))

@@ -1370,10 +1370,11 @@ class StreamingKinematics:
         if verdict is None:
             return sample
         self._watch = None
-        frames = [reverse_frame(f) for f in self._since] if verdict else []
-        self._since.clear()
-        if not verdict:
+        if not verdict:  # read as it is
+            self._since.clear()
             return sample
+        frames = [reverse_frame(f) for f in self._since]
+        self._since.clear()
         self._reversed = True
         self._stance = tuple(reverse_frame(f) for f in self._stance)
         self._calibration = self._calibrate_on(list(self._stance))

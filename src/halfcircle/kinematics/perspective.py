@@ -212,12 +212,21 @@ def depth_evidence(
         DISTANCE_ERROR * z_fore
     ) ** 2
     with np.errstate(invalid="ignore"):
-        missed = np.abs(depth) < MISSED_LEAN_SHARE * z_fore  # the model did not see it
         return np.asarray(
-            np.where(missed, 0.0, 2.0 * expected * depth / var_depth)
+            np.where(missed_lean(depth, z_fore), 0.0, 2.0 * expected * depth / var_depth)
             + 2.0 * z_fore * persp / var_persp,
             dtype=np.float64,
         )
+
+
+def missed_lean(depth: FloatArray, z_fore: FloatArray) -> NDArray[np.bool_]:
+    """Where MediaPipe's ``depth`` reads under :data:`MISSED_LEAN_SHARE` of ``z_fore``.
+
+    It then missed the lean (as it does a lean back from the front) and tells nothing
+    of its direction. Both in neutral trunk lengths.
+    """
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.abs(depth) < MISSED_LEAN_SHARE * z_fore)
 
 
 def settle_depth_sign(
@@ -306,8 +315,9 @@ def settle_trunk_depth(
         ratio_noise(ratio_sd),
     )
     size = true_foreshortening(inplane, ratio_log - neutral_ratio_log)
-    missed = np.abs(depth) < MISSED_LEAN_SHARE * z_fore
-    return settle_depth_sign(vectors, size, np.where(sagittal, evidence, 0.0), missed)
+    return settle_depth_sign(
+        vectors, size, np.where(sagittal, evidence, 0.0), missed_lean(depth, z_fore)
+    )
 
 
 def settle_trunk_depth_one(

@@ -260,8 +260,7 @@ class LiveCoach:
         if redo:
             self._count_again(redo)
             self._reversed_at = t
-        in_view = torso_in_view(pose.image[None], np.array([pose.detected]))[0]
-        state = self.loop.update(sample, bool(in_view))
+        state = self.loop.update(sample, _in_view(pose))
         self.last_time_s = t
         if self.calibrated and not was_calibrated:
             self._calibrated_at = t
@@ -356,8 +355,7 @@ class LiveCoach:
         self.loop = SessionLoop(self.settings)
         for frame, sample in redo:
             if frame.time_s > self._loop_from_s:
-                in_view = torso_in_view(frame.image[None], np.array([frame.detected]))[0]
-                self.loop.update(sample, bool(in_view))
+                self.loop.update(sample, _in_view(frame))
         self._n_events = len(self.loop.events)
 
     def ideal_deg(self) -> tuple[float, float]:
@@ -371,3 +369,8 @@ class LiveCoach:
         events = self.loop.events[self._n_events :]
         self._n_events = len(self.loop.events)
         return events
+
+
+def _in_view(pose: PoseFrame) -> bool:
+    """Whether the person's torso is in the picture (:func:`torso_in_view` of one pose)."""
+    return bool(torso_in_view(pose.image[None], np.array([pose.detected]))[0])
