@@ -49,11 +49,12 @@ if TYPE_CHECKING:
     from halfcircle.analyze.camerapitch import LevelGuide
     from halfcircle.coaching.voice import Voice
     from halfcircle.config import Settings
-    from halfcircle.io.capture import CaptureFactory, Frame
+    from halfcircle.io.capture import CaptureFactory, Frame, FrameSource
     from halfcircle.live.ui import LiveUI
 
 __all__ = [
     "FEEL_KEYS",
+    "FlowEnd",
     "GuidedBaseline",
     "GuidedFlow",
     "GuidedResult",
@@ -61,6 +62,7 @@ __all__ = [
     "draw_prompt",
     "feed_frame",
     "picture_record",
+    "play_flow",
     "run_guided_baseline",
     "say_new",
     "setup_level",
@@ -301,8 +303,23 @@ def run_guided_baseline(
         else WindowUI("halfcircle baseline", no_screen=NO_SCREEN, size=window_size)
     )
     frames: list[PoseFrame] = []
-    stop, message, error = "end", "", None
     picture = PicturePitch() if camera_tilt_deg is None else None
+
+    def draw(image: NDArray[np.uint8], time_s: float, poses: list[PoseFrame]) -> NDArray[np.uint8]:
+        window = the_ui.canvas_size()
+        pose = poses[-1] if poses else None
+        if window is None:
+            if pose is not None:
+                draw_skeleton(image, pose, mirrored=mirror)
+            draw_prompt(image, flow.prompt(), setup_level(flow, picture))
+            return image
+        # the prompt in large type, laid out for the window
+        info = OverlayInfo(
+            cue=flow.prompt(), help_text=_BASELINE_KEYS, level=setup_level(flow, picture)
+        )
+        layout = window_layout(window, size)
+        return draw_window(image, pose, info, layout, mirrored=mirror, panels=False)[0]
+
     try:
         source = open_source(camera, capture_factory)
         with source, make(model, "live" if source.live else "video") as estimator:
@@ -310,43 +327,19 @@ def run_guided_baseline(
             kin = StreamingKinematics(
                 size, baseline_kinematics_config(height_cm, camera_tilt_deg or 0.0, settings)
             )
-            said: str | None = None
-            try:
-                for frame in source:
-                    poses = feed_frame(estimator, frame, source.live, kin, flow, frames, picture)
-                    said = say_new(voice, flow.spoken(), said, frame.time_s)
-                    image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
-                    window = the_ui.canvas_size()
-                    if window is not None:  # the prompt in large type, laid out for the window
-                        layout = window_layout(window, size)
-                        info = OverlayInfo(
-                            cue=flow.prompt(),
-                            help_text=_BASELINE_KEYS,
-                            level=setup_level(flow, picture),
-                        )
-                        pose = poses[-1] if poses else None
-                        image, _ = draw_window(
-                            image, pose, info, layout, mirrored=mirror, panels=False
-                        )
-                    else:
-                        if poses:
-                            draw_skeleton(image, poses[-1], mirrored=mirror)
-                        draw_prompt(image, flow.prompt(), setup_level(flow, picture))
-                    key = the_ui.show(image)
-                    if the_ui.closed:
-                        stop = "window_closed"
-                        break
-                    if key in (27, ord("q")):
-                        stop = "quit"
-                        break
-                    if key >= 0:
-                        flow.key(chr(key))
-            except CameraLostError as err:
-                stop, error = "camera_lost", err
-                message = f"{err} The tests done until then are kept."
-            except KeyboardInterrupt:
-                stop = "interrupted"
-                message = "Stopped with Ctrl-C; the tests done until then are kept."
+            end = play_flow(
+                source,
+                estimator,
+                kin,
+                flow,
+                frames,
+                picture,
+                the_ui,
+                voice,
+                mirror,
+                draw,
+                kept="the tests done until then are kept.",
+            )
     finally:
         the_ui.close()
     poses_seen = PoseSequence.from_frames(frames, size, fps, source=source.description)
@@ -355,7 +348,7 @@ def run_guided_baseline(
     pitch = picture_record(picture)
     tilt = float(pitch["camera_tilt_deg"]) if pitch is not None else camera_tilt_deg or 0.0
     run = baseline_from_poses(poses_seen, height_cm, settings, camera_tilt_deg=tilt)
-    return GuidedResult(run, ratings, stop, message, error, pitch)
+    return GuidedResult(run, ratings, end.stop, end.message, end.error, pitch)
 
 
 def picture_record(picture: PicturePitch | None) -> dict[str, Any] | None:
@@ -382,7 +375,7 @@ def say_new(voice: Voice | None, text: str | None, said: str | None, time_s: flo
 
 
 class GuidedFlow(Protocol):
-    """What a guided flow's camera loop feeds: its state, positioning advice and samples."""
+    """What a guided flow's camera loop feeds: its state, positioning advice, samples, keys."""
 
     state: str
     positioning: str | None
@@ -390,6 +383,80 @@ class GuidedFlow(Protocol):
     def update(self, sample: AngleSample) -> None:
         """Take one frame's angles."""
         ...
+
+    def key(self, key: str) -> None:
+        """Take one key press."""
+        ...
+
+    def spoken(self) -> str | None:
+        """What the voice should say now (None: nothing)."""
+        ...
+
+
+@dataclass
+class FlowEnd:
+    """How a guided flow's camera loop ended.
+
+    Attributes:
+        stop: ``end`` (the source ended), ``quit`` (q or Esc), ``window_closed``,
+            ``camera_lost`` or ``interrupted`` (Ctrl-C).
+        message: One sentence on a camera lost or Ctrl-C, else empty.
+        error: The camera's error, when it was lost.
+        image: The last frame as shown (None before the first).
+    """
+
+    stop: str = "end"
+    message: str = ""
+    error: CameraLostError | None = None
+    image: NDArray[np.uint8] | None = None
+
+
+def play_flow(
+    source: FrameSource,
+    estimator: Any,
+    kin: StreamingKinematics,
+    flow: GuidedFlow,
+    seen: list[PoseFrame],
+    picture: PicturePitch | None,
+    ui: LiveUI,
+    voice: Voice | None,
+    mirror: bool,
+    draw: Callable[[NDArray[np.uint8], float, list[PoseFrame]], NDArray[np.uint8]],
+    *,
+    kept: str,
+) -> FlowEnd:
+    """The guided flows' camera loop: each frame posed, fed, said, drawn and shown.
+
+    Every frame of ``source`` goes through :func:`feed_frame` (its poses appended to
+    ``seen``); the flow's new prompt is said on the stream's clock; ``draw`` draws on
+    the frame (mirrored when ``mirror``), given its time (s) and poses, and returns what
+    ``ui`` shows; a key goes to the flow. It ends when the source does, on q or Esc,
+    when the window is closed, when the camera is lost or on Ctrl-C; ``kept`` ends the
+    sentence for the last two ("the tests done until then are kept.").
+    """
+    end = FlowEnd()
+    said: str | None = None
+    try:
+        for frame in source:
+            poses = feed_frame(estimator, frame, source.live, kin, flow, seen, picture)
+            said = say_new(voice, flow.spoken(), said, frame.time_s)
+            image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
+            end.image = draw(image, frame.time_s, poses)
+            key = ui.show(end.image)
+            if ui.closed:
+                end.stop = "window_closed"
+                break
+            if key in (27, ord("q")):
+                end.stop = "quit"
+                break
+            if key >= 0:
+                flow.key(chr(key))
+    except CameraLostError as err:
+        end.stop, end.error = "camera_lost", err
+        end.message = f"{err} {kept[:1].upper()}{kept[1:]}"
+    except KeyboardInterrupt:
+        end.stop, end.message = "interrupted", f"Stopped with Ctrl-C; {kept}"
+    return end
 
 
 def feed_frame(

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from halfcircle.analyze.guided_session import GuidedSession, measure_guided_session
 from halfcircle.coaching.baseline import TESTS, baseline_kinematics_config
@@ -47,7 +48,7 @@ from halfcircle.coaching.routine import (
 from halfcircle.coaching.stages import STAGE_WORDS, STAGES, SetPlan
 from halfcircle.coaching.voice import Voice
 from halfcircle.config import Settings
-from halfcircle.errors import CameraLostError, HalfcircleError
+from halfcircle.errors import HalfcircleError
 from halfcircle.io.capture import open_source
 from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
@@ -55,9 +56,8 @@ from halfcircle.live.coach import PicturePitch
 from halfcircle.live.guided_baseline import (
     FEEL_KEYS,
     draw_prompt,
-    feed_frame,
     picture_record,
-    say_new,
+    play_flow,
     setup_level,
     spoken_words,
 )
@@ -485,10 +485,16 @@ def run_guided_session(
         flow.cue_timing = settings.cues
     the_ui = ui if ui is not None else WindowUI("halfcircle session", no_screen=NO_SCREEN)
     frames: list[PoseFrame] = []
-    stop, message, error = "end", "", None
-    said: str | None = None
-    image = np.zeros((480, 640, 3), np.uint8)
     picture = PicturePitch() if camera_tilt_deg is None else None
+
+    def draw(image: NDArray[np.uint8], time_s: float, poses: list[PoseFrame]) -> NDArray[np.uint8]:
+        if poses:
+            draw_skeleton(image, poses[-1], mirrored=mirror)
+        if flow.showing_demo:
+            draw_demo(image, flow.stage, time_s, mirrored=mirror)
+        draw_prompt(image, flow.prompt(), setup_level(flow, picture))
+        return image
+
     try:
         source = open_source(camera, capture_factory)
         with source, make(model, "live" if source.live else "video") as estimator:
@@ -496,41 +502,29 @@ def run_guided_session(
             kin = StreamingKinematics(
                 size, baseline_kinematics_config(None, camera_tilt_deg or 0.0, settings)
             )
-            try:
-                for frame in source:
-                    poses = feed_frame(estimator, frame, source.live, kin, flow, frames, picture)
-                    said = say_new(voice, flow.spoken(), said, frame.time_s)
-                    image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
-                    if poses:
-                        draw_skeleton(image, poses[-1], mirrored=mirror)
-                    if flow.showing_demo:
-                        draw_demo(image, flow.stage, frame.time_s, mirrored=mirror)
-                    draw_prompt(image, flow.prompt(), setup_level(flow, picture))
-                    key = the_ui.show(image)
-                    if the_ui.closed:
-                        stop = "window_closed"
-                        break
-                    if key in (27, ord("q")):
-                        stop = "red_flag" if not flow.coaching else "quit"
-                        break
-                    if key >= 0:
-                        flow.key(chr(key))
-            except CameraLostError as err:
-                stop, error = "camera_lost", err
-                message = f"{err} The parts of the session done until then are kept."
-            except KeyboardInterrupt:
-                stop = "interrupted"
-                message = "Stopped with Ctrl-C; the parts of the session done until then are kept."
+            end = play_flow(
+                source,
+                estimator,
+                kin,
+                flow,
+                frames,
+                picture,
+                the_ui,
+                voice,
+                mirror,
+                draw,
+                kept="the parts of the session done until then are kept.",
+            )
         if not flow.coaching:
             return GuidedSessionResult(None, flow, "red_flag")
         if flow.state in ("welcome", "red_flags"):  # left before the questions were answered
-            return GuidedSessionResult(None, flow, stop, message, error)
+            return GuidedSessionResult(None, flow, end.stop, end.message, end.error)
         poses_seen = PoseSequence.from_frames(frames, size, fps, source=source.description)
         session = measure_guided_session(
             poses_seen,
             flow.test,
             model=model,
-            interrupted=stop == "interrupted",
+            interrupted=end.stop == "interrupted",
             stage=flow.stage,
             target_deg=flow.target_deg,
             feels=flow.feels,
@@ -543,9 +537,10 @@ def run_guided_session(
         lines = session.sentences()
         if voice is not None:
             voice.say(spoken_words(" ".join(lines)), frames[-1].time_s if frames else 0.0)
-        if not the_ui.closed and stop not in ("camera_lost", "interrupted"):
+        if not the_ui.closed and end.stop not in ("camera_lost", "interrupted"):
             wrapped = [part for line in lines for part in textwrap.wrap(line, RESULT_WIDTH)]
+            image = end.image if end.image is not None else np.zeros((480, 640, 3), np.uint8)
             the_ui.ask(image, ["Your session", *wrapped], {ord(" ")})
     finally:
         the_ui.close()
-    return GuidedSessionResult(session, flow, stop, message, error)
+    return GuidedSessionResult(session, flow, end.stop, end.message, end.error)
