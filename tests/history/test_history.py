@@ -20,6 +20,7 @@ from halfcircle.coaching.baseline import BaselineResult
 from halfcircle.errors import InputError
 from halfcircle.history.compare import baseline_before, compare
 from halfcircle.history.export import export_csv, export_json
+from halfcircle.history.guided import record_guided_session
 from halfcircle.history.pain import latest_pain_advice, pain_advice, session_pain_decision
 from halfcircle.history.practice import PracticeLog
 from halfcircle.history.progress import format_trend
@@ -197,6 +198,48 @@ def test_pain_higher_at_the_start_of_three_sessions_in_a_row_advises_a_clinician
         advice = latest_pain_advice(h)
         assert advice is not None and "checking with a clinician" in advice
         assert "2 -> 3 -> 4" in advice
+
+
+def test_guided_sessions_that_start_at_the_same_pain_ease_off_and_never_call_for_a_clinician(
+    tmp_path: Path,
+) -> None:
+    # Each guided session starts at pain 2 and ends higher (3, 4, 5). The start pains
+    # never rose: the model was read the end pains as starts and advised a clinician
+    # ("3 -> 4 -> 5"); the latest session's own rise of 3 means easing off.
+    with History(tmp_path / "h.sqlite3") as h:
+        ids = [
+            record_guided_session(
+                h,
+                "side_bends",
+                [],
+                [],
+                [],
+                "side_bends",
+                pain=(2, after),
+                started_at=f"2026-11-2{d}T09:00:00+00:00",
+            )
+            for d, after in enumerate((3, 4, 5))
+        ]
+        first = session_pain_decision(h, ids[0])
+        assert first is not None and first.action == "carry on" and first.rise == 1
+        second = session_pain_decision(h, ids[1])
+        assert second is not None and second.action == "ease off" and second.rise == 2
+        advice = latest_pain_advice(h)
+        assert advice is not None and "rose by 3 points (2 -> 5 of 10)" in advice
+        assert "clinician" not in advice
+
+
+def test_guided_sessions_whose_start_pain_rises_three_times_advise_a_clinician(
+    tmp_path: Path,
+) -> None:
+    with History(tmp_path / "h.sqlite3") as h:
+        for d, before in enumerate((2, 3, 4)):
+            record_guided_session(
+                h, "side_bends", [], [], [], "side_bends", pain=(before, before),
+                started_at=f"2026-11-2{d}T09:00:00+00:00",
+            )  # fmt: skip
+        advice = latest_pain_advice(h)
+        assert advice is not None and "2 -> 3 -> 4" in advice and "clinician" in advice
 
 
 def test_the_camera_tilt_is_remembered_and_a_change_of_it_is_said(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "last_assessment",
     "last_guided_practice",
     "record_guided_session",
+    "session_pains",
 ]
 
 #: How the note of a guided session starts (then ``TEST, STAGE``).
@@ -81,9 +82,7 @@ def guided_sessions(history: History) -> list[StageSession]:
     direction); the pain is the one before (the test's rating) and after (the
     session's).
     """
-    pains: dict[int, dict[str | None, int | None]] = {}
-    for r in history.ratings():
-        pains.setdefault(r["session_id"], {})[r["test"]] = r["pain"]
+    pains = session_pains(history)
     reps: dict[int, list[dict[str, Any]]] = {}
     for p in history.practice_reps():
         reps.setdefault(p["session_id"], []).append(p["metrics"])
@@ -92,7 +91,7 @@ def guided_sessions(history: History) -> list[StageSession]:
         note = s["note"] or ""
         if not note.startswith(GUIDED_NOTE):
             continue
-        test, _, stage = note[len(GUIDED_NOTE) :].partition(", ")
+        stage = note[len(GUIDED_NOTE) :].partition(", ")[2]
         if stage not in STAGES:  # no practice that session
             continue
         good: dict[str, int] = {}
@@ -102,13 +101,12 @@ def guided_sessions(history: History) -> list[StageSession]:
                 side = m.get("direction")
             if side:
                 good[side] = good.get(side, 0) + 1
-        rated = pains.get(s["id"], {})
         out.append(
             StageSession(
                 day=local_datetime(s["started_at"]).date(),
                 stage=stage,
                 good_reps=good,
-                pain=PainRating(rated.get(test), rated.get(None)),
+                pain=pains[s["id"]],
             )
         )
     return out
@@ -122,16 +120,34 @@ def last_guided_practice(
     for s in history.sessions():
         note = s["note"] or ""
         if note.startswith(GUIDED_NOTE) and note.endswith(f", {stage}"):
-            ids.append((s["id"], note[len(GUIDED_NOTE) :].partition(", ")[0]))
+            ids.append(s["id"])
     if not ids:
         return None
-    sid, test = ids[-1]
+    sid = ids[-1]
     reps = [p["metrics"] for p in history.practice_reps() if p["session_id"] == sid]
-    rated = {r["test"]: r["pain"] for r in history.ratings() if r["session_id"] == sid}
-    return reps, PainRating(rated.get(test), rated.get(None))
+    return reps, session_pains(history)[sid]
 
 
 def last_assessment(history: History) -> str | None:
     """The assessment test of the latest guided session, if any."""
     notes = [s["note"] for s in history.sessions() if (s["note"] or "").startswith(GUIDED_NOTE)]
     return notes[-1][len(GUIDED_NOTE) :].partition(", ")[0] if notes else None
+
+
+def session_pains(history: History) -> dict[int, PainRating]:
+    """Every session's pain, by id: before and after for a guided session, else one reading.
+
+    A guided session keeps the pain asked before its assessment as the rating of its
+    test (see :func:`record_guided_session`) and the pain at its end as the session's;
+    any other session has one overall pain, asked at its end (``after``).
+    """
+    rated: dict[int, dict[str | None, int | None]] = {}
+    for r in history.ratings():
+        rated.setdefault(r["session_id"], {})[r["test"]] = r["pain"]
+    out = {}
+    for s in history.sessions():
+        mine = rated.get(s["id"], {})
+        note = s["note"] or ""
+        test = note[len(GUIDED_NOTE) :].partition(", ")[0] if note.startswith(GUIDED_NOTE) else None
+        out[s["id"]] = PainRating(mine.get(test) if test else None, mine.get(None))
+    return out

@@ -1,12 +1,14 @@
 """The pain model over a person's sessions (``DOMAIN.md``; :mod:`halfcircle.coaching.painmodel`).
 
-Each session's overall pain (0-10, asked at its end) is its one reading; a rise is
-taken against the session rated before it.
+A guided session has two readings, before its assessment and at its end, and its rise
+is taken within it; any other session's overall pain (0-10, asked at its end) is its one
+reading, and its rise is taken against the session rated before it.
 """
 
 from __future__ import annotations
 
-from halfcircle.coaching.painmodel import PainDecision, PainRating, pain_decision
+from halfcircle.coaching.painmodel import PainDecision, pain_decision
+from halfcircle.history.guided import session_pains
 from halfcircle.history.store import History
 
 __all__ = ["latest_pain_advice", "pain_advice", "session_pain_decision"]
@@ -15,15 +17,16 @@ __all__ = ["latest_pain_advice", "pain_advice", "session_pain_decision"]
 def session_pain_decision(history: History, session_id: int) -> PainDecision | None:
     """What a session's pain means (:func:`halfcircle.coaching.painmodel.pain_decision`).
 
-    Each session's overall pain is its one reading (asked at its end), so a rise is
-    taken against the session rated before it. None when the session has no pain.
+    A guided session's rise is taken within it (before its assessment to its end);
+    any other session's against the session rated before it, and the starting pains
+    are each session's first reading (:func:`halfcircle.history.guided.session_pains`).
+    None when the session has no pain.
     """
-    rated = [s for s in history.sessions() if s["pain"] is not None]
-    ids = [s["id"] for s in rated]
-    if session_id not in ids:
+    pains = session_pains(history)
+    rated = [sid for sid, p in pains.items() if p.latest is not None]
+    if session_id not in rated:
         return None
-    upto = rated[: ids.index(session_id) + 1]
-    return pain_decision([PainRating(after=s["pain"]) for s in upto])
+    return pain_decision([pains[sid] for sid in rated[: rated.index(session_id) + 1]])
 
 
 def pain_advice(history: History, session_id: int) -> str | None:
@@ -41,5 +44,5 @@ def pain_advice(history: History, session_id: int) -> str | None:
 
 def latest_pain_advice(history: History) -> str | None:
     """:func:`pain_advice` of the latest session rated with a pain."""
-    rated = [s["id"] for s in history.sessions() if s["pain"] is not None]
+    rated = [sid for sid, p in session_pains(history).items() if p.latest is not None]
     return pain_advice(history, rated[-1]) if rated else None
