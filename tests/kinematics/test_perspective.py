@@ -134,7 +134,6 @@ def test_only_strong_evidence_against_the_depth_turns_its_sign() -> None:
     np.testing.assert_array_equal(out[:, :2], vectors[:, :2])
 
 
-
 def test_where_the_models_depth_missed_the_lean_clear_evidence_gives_its_size_too() -> None:
     # a lean back the model's depth barely saw: the fused depth agrees in sign but is
     # far too small; clear evidence then sets the foreshortening's size
@@ -155,6 +154,7 @@ def test_a_depth_that_missed_the_lean_gives_no_evidence_of_its_direction() -> No
     np.testing.assert_allclose(missed, alone)
     seen = depth_evidence(z_fore, np.array([-0.3, -0.3]), persp, *args)
     assert np.all(seen < alone - 5.0)
+
 
 def test_reversing_twice_gives_the_poses_back_and_once_exchanges_left_and_right() -> None:
     lat, fwd = half_circle(n_rest=REST, n_rep=60)

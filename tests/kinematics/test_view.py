@@ -119,3 +119,13 @@ def test_a_view_from_behind_is_named_and_says_so() -> None:
     assert NOTE_FROM_BEHIND in ViewEstimate.from_azimuth(-130.0).notes
     assert not ViewEstimate.from_azimuth(60.0).from_behind
     assert view_words("back") == "view from behind"
+
+
+@pytest.mark.parametrize("azimuth", [91.0, -95.0, 110.0])
+def test_a_side_view_a_little_past_90_degrees_is_not_called_a_view_from_behind(
+    azimuth: float,
+) -> None:
+    # hc_side_left reads 91 deg: its report said "You were filmed from behind".
+    view = ViewEstimate.from_azimuth(azimuth)
+    assert view.kind == "side"
+    assert view.notes == (NOTE_LATERAL_UNOBSERVABLE,)

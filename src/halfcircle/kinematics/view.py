@@ -148,9 +148,15 @@ class ViewEstimate:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """Plain sentences about what this view cannot measure (empty when all is well)."""
+        """Plain sentences about what this view cannot measure (empty when all is well).
+
+        A side view has the side's note only, whichever way of 90 deg its azimuth lies:
+        the note on being filmed from behind is for views from behind and at an angle
+        behind.
+        """
         notes = () if self.lateral_observable else (NOTE_LATERAL_UNOBSERVABLE,)
-        return (*notes, NOTE_FROM_BEHIND) if self.from_behind else notes
+        behind = self.from_behind and self.kind != "side"
+        return (*notes, NOTE_FROM_BEHIND) if behind else notes
 
     @classmethod
     def from_azimuth(cls, azimuth_deg: float, snap_deg: float = 12.0) -> ViewEstimate:
