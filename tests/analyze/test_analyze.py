@@ -22,7 +22,13 @@ from halfcircle.io.videowriter import H264Writer, VideoWriteError
 from halfcircle.landmarks import PoseSequence
 from halfcircle.present.outputs import write_outputs
 from halfcircle.synthetic import half_circle, synthetic_clip
-from tests.conftest import DATA, cli_on_a_full_disk, kept_poses_for_commands, without_person
+from tests.conftest import (
+    DATA,
+    cli_on_a_full_disk,
+    fixture_poses,
+    kept_poses_for_commands,
+    without_person,
+)
 
 FPS = 30.0
 
@@ -175,6 +181,51 @@ def test_a_rep_before_the_only_quiet_second_is_counted_from_it() -> None:
     assert "the movement before it is measured from the same zero" in analysis.notes[0]
     assert analysis_status(analysis) == ("warning", ["late_calibration"])
     assert BASELINE_HINT_START not in " ".join(analysis.notes)
+
+
+def test_a_recording_that_starts_mid_movement_says_so_and_is_not_ok() -> None:
+    lat, fwd = half_circle(n_rest=45, n_rep=150)
+    start = 40  # well into the first side bend: the rep counter never saw the trunk upright
+    lat = np.concatenate([lat[45 + start :], np.zeros(45)])
+    fwd = np.concatenate([fwd[45 + start :], np.zeros(45)])
+    analysis = analyze_poses(synthetic_clip(lat, fwd).seq)
+    assert analysis.complete_reps == []
+    assert analysis.under_way_at_start is not None
+    begin, end = analysis.under_way_at_start
+    assert begin == 0.0 and 3.0 < end < 4.0  # back upright as the rep's frames end (3.7 s)
+    assert any(n.startswith("A movement was already under way when the recording started")
+               for n in analysis.notes), analysis.notes  # fmt: skip
+    assert analysis_status(analysis) == ("warning", ["started_mid_movement"])
+
+
+def test_a_recording_that_starts_upright_has_no_movement_under_way() -> None:
+    seq, _ = _two_reps()
+    analysis = analyze_poses(seq)
+    assert analysis.under_way_at_start is None
+    assert analysis_status(analysis) == ("ok", [])
+
+
+def _from_frame(seq: PoseSequence, first: int) -> PoseSequence:
+    keep = slice(first, None)
+    return PoseSequence(
+        seq.time_s[keep] - seq.time_s[first], seq.image[keep], seq.world[keep],
+        seq.visibility[keep], seq.presence[keep], seq.n_people[keep], seq.image_size,
+        seq.fps, source=seq.source,
+    )  # fmt: skip
+
+
+@pytest.mark.video
+@pytest.mark.parametrize(("name", "first"), [("hc_bending_at_start", 0), ("hc_front_right", 81)])
+def test_a_real_recording_cut_in_the_middle_of_a_half_circle_warns_of_it(
+    name: str, first: int
+) -> None:
+    # hc_bending_at_start begins mid half circle; hc_front_right from frame 81 (2.7 s) is
+    # cut in its first side bend. Both were "ok" with no word of the movement.
+    analysis = analyze_poses(_from_frame(fixture_poses(name), first))
+    assert analysis.under_way_at_start is not None
+    assert analysis.under_way_at_start[0] == 0.0
+    assert "started_mid_movement" in analysis_status(analysis)[1]
+    assert all(r.start_s >= analysis.under_way_at_start[1] - 0.1 for r in analysis.reps)
 
 
 @pytest.mark.video

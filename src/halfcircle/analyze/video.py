@@ -37,7 +37,13 @@ from halfcircle.coaching.cues import record_cues
 from halfcircle.coaching.drills import DrillRep, drill_tally, segment_drills, tell_apart
 from halfcircle.coaching.reps import RepRecord
 from halfcircle.coaching.scoring import points
-from halfcircle.coaching.session import FrameState, rep_of_frames, replay, torso_in_view
+from halfcircle.coaching.session import (
+    FrameState,
+    rep_of_frames,
+    replay,
+    torso_in_view,
+    under_way_at_start,
+)
 from halfcircle.config import Settings, changed_settings, settings_diff
 from halfcircle.files import atomic_write, json_safe
 from halfcircle.io.capture import open_source
@@ -147,6 +153,10 @@ class Analysis:
             (:func:`analyze_poses_pitch_from_picture`), also the estimate's fields
             (:meth:`halfcircle.analyze.camerapitch.PitchEstimate.to_dict`). None when
             the caller did not say (:func:`analyze_poses` alone).
+        under_way_at_start: ``(start_s, end_s)`` of a movement already under way when
+            the person was first seen, which no rep counts
+            (:func:`halfcircle.coaching.session.under_way_at_start`); None when the
+            recording starts upright, and for a live session's calibrate-first report.
     """
 
     source: str
@@ -164,6 +174,7 @@ class Analysis:
     frames_expected: int | None = None
     camera_pitch: dict[str, Any] | None = None
     drills: list[DrillRep] = field(default_factory=list)
+    under_way_at_start: tuple[float, float] | None = None
 
     @property
     def ends_early(self) -> bool:
@@ -304,11 +315,15 @@ def analyze_poses(
     in_view = torso_in_view(poses.image, poses.detected)
     loop, states = replay(kin, settings, count_everywhere=stance is not None, in_view=in_view)
     notes = list(kin.notes)
+    cut_start = None
     if stance is not None:
         before = sum(r.start_s < stance.start_s for r in (*loop.records, *loop.aborted))
         said = stance.note(before)
         if said is not None:
             notes.insert(0, said)
+        cut_start = under_way_at_start(kin, settings.reps)
+        if cut_start is not None:
+            notes.append(under_way_note(*cut_start, first_frame_s=float(kin.time_s[0])))
     detected = poses.detected
     if len(poses) and not detected.any():
         notes.insert(0, "No person was found in this video: stand so your whole body is in view.")
@@ -358,12 +373,27 @@ def analyze_poses(
         stance=stance,
         frames_skipped=int(frames_skipped),
         drills=told.drills,
+        under_way_at_start=cut_start,
+    )
+
+
+def under_way_note(start_s: float, end_s: float, first_frame_s: float = 0.0) -> str:
+    """The note on a movement under way when the person was first seen (times in s)."""
+    when = (
+        "when the recording started"
+        if start_s - first_frame_s < 0.5
+        else "when you were first in view"
+    )
+    return (
+        f"A movement was already under way {when} ({start_s:.1f}-{end_s:.1f} s); it is "
+        "not counted. Start the recording before you move, standing still for a moment."
     )
 
 
 #: What :func:`analysis_status` can warn of, by code, in the words a table shows.
 WARNING_WORDS: Final = {
     "late_calibration": "zeroed on a stance after movements",
+    "started_mid_movement": "started mid-movement, not counted",
     "short_calibration": "zeroed on a short stance",
     "fallback_calibration": "no quiet stance, zero approximate",
     "frames_skipped": "frames skipped",
@@ -378,7 +408,8 @@ def analysis_status(analysis: Analysis) -> tuple[str, list[str]]:
     ``not measured``: nobody was seen, or nothing could zero the angles. ``warning``:
     measured, but with one of :data:`WARNING_WORDS` (zeroed on a stance after some
     of the movements, on a stance shorter than the calibration window, or on no
-    quiet stance at all; frames skipped; someone else in view; stopped early);
+    quiet stance at all; a movement under way at the start, not counted; frames
+    skipped; someone else in view; stopped early);
     ``ok`` only without any.
     """
     if not analysis.measured:
@@ -393,6 +424,8 @@ def analysis_status(analysis: Analysis) -> tuple[str, list[str]]:
         starts = [r.start_s for r in (*analysis.reps, *analysis.aborted)]
         if any(t < stance.start_s for t in starts + [d.metrics.start_s for d in analysis.drills]):
             codes.append("late_calibration")
+    if analysis.under_way_at_start is not None:
+        codes.append("started_mid_movement")
     if analysis.frames_skipped > 0:
         codes.append("frames_skipped")
     poses = analysis.poses

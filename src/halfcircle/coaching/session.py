@@ -243,6 +243,29 @@ def replay(
     return loop, states
 
 
+def under_way_at_start(
+    kin: KinematicsSeries, thresholds: RepThresholds
+) -> tuple[float, float] | None:
+    """``(start_s, end_s)`` of a movement already under way when the person is first seen.
+
+    The rep counter starts a rep only once it has seen the trunk upright (``armed``,
+    :class:`~halfcircle.coaching.reps.RepCounter`), so a recording that begins in the
+    middle of a movement leaves that movement uncounted. The span runs from the first
+    measured frame to the first upright one (inclination below ``enter_upright_deg``,
+    or the last measured frame when none is) and is returned when its inclination
+    reached ``min_attempt_peak_deg``, as any attempt kept must; else None.
+    """
+    incl = kin.inclination_deg
+    valid = np.flatnonzero(np.isfinite(incl))
+    if valid.size == 0:
+        return None
+    upright = valid[incl[valid] < thresholds.enter_upright_deg]
+    end = int(upright[0]) if upright.size else int(valid[-1])
+    if end == valid[0] or np.nanmax(incl[valid[0] : end + 1]) < thresholds.min_attempt_peak_deg:
+        return None
+    return float(kin.time_s[valid[0]]), float(kin.time_s[end])
+
+
 def rep_of_frames(time_s: NDArray[np.float64], records: list[RepRecord]) -> NDArray[np.int64]:
     """``(n,)`` 1-based index of the rep each frame belongs to, 0 outside reps."""
     rep = np.zeros(time_s.shape[0], dtype=np.int64)
