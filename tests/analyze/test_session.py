@@ -121,8 +121,7 @@ def test_a_session_stopped_before_the_reassessment_has_no_verdict_and_says_so() 
     assert session.split.after == () and session.verdict is None
     assert session.stage == "half_circle" and len(session.reps) == 2
     assert session.sentences()[0] == (
-        "There was no re-assessment this time, so there is no before and after to compare; "
-        "the practice you did is saved."
+        "There was no re-assessment this time, so there is no before and after to compare."
     )
 
 
@@ -200,6 +199,51 @@ def test_a_stage_one_session_tells_the_assessment_side_bends_from_the_practice_o
         assert abs(c.change_deg - true_change[c.test]) <= TOLERANCE_DEG, c
     # a true gain of 4 deg each side is within the minimal detectable change
     assert session.verdict == "about the same"
+
+
+@pytest.mark.video
+@pytest.mark.skipif(not (FIXTURES / f"{STAGE_ONE}.mp4").exists(), reason="fixture missing")
+def test_a_stage_one_session_stopped_during_the_practice_takes_no_practice_rep_for_the_after() -> (
+    None
+):
+    # Ctrl-C at 13.5 s, in the second practice side bend: the first one (9.4-12.2 s) was
+    # taken for the re-assessment ("Side bend right 21 deg before, 19 after")
+    poses = fixture_poses(STAGE_ONE)
+    keep = poses.time_s < 13.5
+    part = replace(
+        poses,
+        **{
+            name: getattr(poses, name)[keep]
+            for name in ("time_s", "image", "world", "visibility", "presence", "n_people")
+        },
+    )
+    session = measure_guided_session(part, "side_bends", interrupted=True)
+    assert [r.test for r in session.split.before] == ["side_bend_right", "side_bend_left"]
+    assert session.split.after == () and session.verdict is None
+    assert session.stage == "side_bends"
+    assert [(r["movement"], r["side"]) for r in session.reps][:1] == [("side_bend", "right")]
+    assert session.sentences()[0].startswith("There was no re-assessment this time")
+
+
+@pytest.mark.video
+@pytest.mark.skipif(not (FIXTURES / f"{STAGE_ONE}.mp4").exists(), reason="fixture missing")
+def test_a_session_measured_as_the_wrong_assessment_names_the_one_it_starts_with() -> None:
+    session = measure_guided_session(fixture_poses(STAGE_ONE), "toe_touch")
+    assert session.split.before == () and session.reps == ()
+    assert session.notes[-1].startswith("The recording does not start with the toe touch")
+    assert "It starts with the side bends assessment instead" in session.notes[-1]
+    assert "--assess side_bends" in session.notes[-1]
+    assert session.sentences()[0] == (
+        "There was no re-assessment this time, so there is no before and after to compare."
+    )
+
+
+@pytest.mark.video
+def test_the_half_circles_of_the_practice_are_not_called_tests_left_out() -> None:
+    session = measure_guided_session(fixture_poses(NAME), "toe_touch")
+    assert session.stage == "half_circle" and len(session.reps) == 2
+    assert not any("not a baseline test" in n for n in session.notes), session.notes
+    assert session.baseline.half_circles == 2
 
 
 def test_ratings_on_the_command_line_are_for_headless_runs(

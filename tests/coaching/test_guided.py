@@ -73,6 +73,19 @@ def test_the_assessments_are_the_leading_and_trailing_runs_of_the_chosen_test(
         assert split.in_practice(start, end) == bool(before and (after or start > before[0]))
 
 
+def test_a_reassessment_is_looked_for_only_from_when_it_began() -> None:
+    # side bends assessed, then practised; the session ended during the practice (a live
+    # session whose re-assessment never began): its last side bends are practice
+    results = [_r("side_bend_right", 1), _r("side_bend_left", 5)] + [
+        _r(side, 10 + 4 * i) for i, side in enumerate(("side_bend_right", "side_bend_left") * 2)
+    ]
+    assert [r.start_s for r in split_assessment(results, "side_bends").after] == [18, 22]
+    never = split_assessment(results, "side_bends", after_from_s=float("inf"))
+    assert never.after == () and never.practice_end_s == float("inf")
+    began = split_assessment(results, "side_bends", after_from_s=21.0)
+    assert [r.start_s for r in began.after] == [22]
+
+
 VERDICTS = [
     # change (deg), verdict: real only beyond the minimal detectable change (5 deg)
     (10.0, "better"),

@@ -117,6 +117,21 @@ def test_a_whole_session_flows_assess_practise_reassess_then_the_ratings() -> No
     assert (flow.pain.before, flow.pain.after, flow.feels) == (3, 4, "better")
 
 
+def test_the_flow_keeps_when_its_reassessment_began() -> None:
+    # what the session's result looks for the re-assessment from: a set stopped before
+    # it (q, a camera lost, Ctrl-C) has none, and its last practice reps stay practice
+    flow = GuidedSessionFlow(test="toe_touch", stage="roll_downs", plan=SetPlan(reps=2))
+    flow.update(_sample(0.0))
+    flow.key(" ")
+    _bend(flow, forward=60.0)
+    flow.key("2")
+    flow.key(" ")
+    assert flow.state == "practising" and flow.after_from_s is None
+    flow.update(_sample(12.5))
+    flow.key(" ")  # the set ends early
+    assert flow.phase == "after" and flow.after_from_s == 12.5
+
+
 def _half_circle(flow: GuidedSessionFlow) -> None:
     """Out to the right, round the front (50 deg forward) to the left, and back up."""
     arc = np.linspace(0.0, np.pi, 20)

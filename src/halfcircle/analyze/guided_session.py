@@ -18,13 +18,14 @@ the ratings and what they mean, and the sentences said.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from halfcircle.analyze.video import Analysis, analyze_poses, movement_dicts, picture_tilt
-from halfcircle.coaching.baseline import BaselineRun, baseline_from_poses
+from halfcircle.coaching.baseline import BaselineRun, baseline_from_poses, half_circles_note
 from halfcircle.coaching.guided import (
     ASSESSMENTS,
     AssessmentSplit,
@@ -153,6 +154,7 @@ def measure_guided_session(
     settings: Settings | None = None,
     camera_pitch: dict[str, Any] | None = None,
     video: str | Path | None = None,
+    reassessment_from_s: float | None = None,
 ) -> GuidedSession:
     """Measure a recorded guided session.
 
@@ -180,6 +182,10 @@ def measure_guided_session(
             (:attr:`halfcircle.analyze.video.Analysis.camera_pitch`; a live
             session's picture): its tilt is used.
         video: The recording, for the picture's pitch.
+        reassessment_from_s: When the re-assessment began (s; inf: it never did), as a
+            live session knows it; None: the re-assessment is the recording's last
+            movements, unless it was ``interrupted`` (then its end was never seen, and
+            its last movements are practice).
 
     Raises:
         InputError: ``test`` or ``stage`` is not one of the known names.
@@ -197,7 +203,9 @@ def measure_guided_session(
     # only a whole half circle is surely not an assessment: a toe touch can read as an
     # attempt that went back without crossing the front, or as an incomplete rep
     circles = [(r.start_s, r.end_s) for r in analysis.complete_reps]
-    split = split_assessment(run.results, test, circles)
+    if reassessment_from_s is None:
+        reassessment_from_s = math.inf if interrupted else -math.inf
+    split = split_assessment(run.results, test, circles, reassessment_from_s)
     candidates = movement_dicts(analysis)  # half circles and drills, as reps.json lists them
     practice = [d for d in candidates if split.in_practice(d["start_s"], d["end_s"])]
     kinds = Counter(d["movement"] for d in practice)
@@ -218,12 +226,11 @@ def measure_guided_session(
     if target_deg is not None:
         practice = [{**d, "target_deg": round(target_deg, 1)} for d in practice]
     comparisons = tuple(compare_assessments(split.before, split.after))
-    notes = list(run.notes) + ([pitch_note] if pitch_note else [])
+    # the half circles are the practice here, not tests left out of a baseline
+    notes = [n for n in run.notes if n != half_circles_note(run.half_circles)]
+    notes += [pitch_note] if pitch_note else []
     if not split.before and run.calibrated:
-        notes.append(
-            f"The recording does not start with the {test.replace('_', ' ')} assessment, so "
-            "the session could not be told apart: start with the assessment movement."
-        )
+        notes.append(_no_assessment_note(test, run, circles))
     elif split.before and not split.after:
         notes.append(
             "The re-assessment was not found after the practice, so there is no verdict this time."
@@ -243,6 +250,23 @@ def measure_guided_session(
         interrupted=interrupted,
         notes=tuple(notes),
     )
+
+
+def _no_assessment_note(
+    test: str, run: BaselineRun, half_circles: list[tuple[float, float]]
+) -> str:
+    """Why the session could not be told apart, and the assessment it starts with if any."""
+    said = (
+        f"The recording does not start with the {test.replace('_', ' ')} assessment, so "
+        "the session could not be told apart: start with the assessment movement"
+    )
+    for other in ASSESSMENTS:
+        if other != test and split_assessment(run.results, other, half_circles).before:
+            return (
+                f"{said}. It starts with the {other.replace('_', ' ')} assessment instead: "
+                f"measure it as that (--assess {other} for a recording)."
+            )
+    return f"{said}."
 
 
 def _pitch_of(

@@ -57,6 +57,7 @@ __all__ = [
     "excursions",
     "fingertip_series",
     "format_result",
+    "half_circles_note",
     "margin_deg",
     "merge_ranges",
     "merge_runs",
@@ -358,6 +359,7 @@ class BaselineRun:
         view: The camera view (front, side, oblique) and its azimuth (deg).
         calibrated: Whether a quiet neutral stance was found to zero the angles on.
         notes: Plain sentences about what could not be measured and why.
+        half_circles: Half circles found and left out (no test; :func:`half_circles_note`).
     """
 
     results: list[BaselineResult]
@@ -365,6 +367,7 @@ class BaselineRun:
     azimuth_deg: float
     calibrated: bool
     notes: tuple[str, ...] = ()
+    half_circles: int = 0
 
     def missing(self) -> list[str]:
         """Tests of the protocol not found in the recording."""
@@ -427,19 +430,13 @@ def baseline_from_poses(
         notes.insert(0, "No person was found in this video: stand so your whole body is in view.")
     config = settings.baseline if settings is not None else None
     results: list[BaselineResult] = []
+    circles: list[Any] = []
     if kin.calibration is not None:
         tips = fingertip_series(poses, kin, height_cm)
         results, circles = find_movements(kin, config, tips)
         notes += _fingertip_notes(poses, results, height_cm)
         if circles:
-            n = len(circles)
-            notes.append(
-                f"{n} half circle{'s' if n > 1 else ''} in this recording "
-                f"{'are' if n > 1 else 'is'} not a baseline test and "
-                f"{'were' if n > 1 else 'was'} left out: halfcircle analyze measures "
-                f"{'them' if n > 1 else 'it'}. The baseline tests are a toe touch, a side "
-                "bend to each side and a rotation, each from upright and back."
-            )
+            notes.append(half_circles_note(len(circles)))
     if stance is not None:
         said = stance.note(sum(r.start_s < stance.start_s for r in results))
         if said is not None:
@@ -463,6 +460,18 @@ def baseline_from_poses(
         azimuth_deg=float(kin.view.azimuth_deg),
         calibrated=kin.calibration is not None,
         notes=tuple(notes),
+        half_circles=len(circles),
+    )
+
+
+def half_circles_note(n: int) -> str:
+    """The note on ``n`` half circles left out of a baseline (they are no test)."""
+    return (
+        f"{n} half circle{'s' if n > 1 else ''} in this recording "
+        f"{'are' if n > 1 else 'is'} not a baseline test and "
+        f"{'were' if n > 1 else 'was'} left out: halfcircle analyze measures "
+        f"{'them' if n > 1 else 'it'}. The baseline tests are a toe touch, a side "
+        "bend to each side and a rotation, each from upright and back."
     )
 
 
@@ -560,4 +569,5 @@ def merge_runs(runs: list[BaselineRun]) -> BaselineRun:
         azimuth_deg=runs[0].azimuth_deg,
         calibrated=all(r.calibrated for r in runs),
         notes=tuple(notes),
+        half_circles=sum(r.half_circles for r in runs),
     )

@@ -119,6 +119,7 @@ def split_assessment(
     results: Sequence[BaselineResult],
     test: str,
     half_circles: Sequence[tuple[float, float]] = (),
+    after_from_s: float = -math.inf,
 ) -> AssessmentSplit:
     """Find the assessment before and after, and the practice between, in one recording.
 
@@ -126,6 +127,9 @@ def split_assessment(
         results: Every baseline movement found in the recording, in any order.
         test: The chosen assessment, a key of :data:`ASSESSMENTS`.
         half_circles: ``(start_s, end_s)`` of the complete half circles found.
+        after_from_s: The re-assessment is looked for among the movements that start
+            at this time (s) or later: a live session's, when its re-assessment began
+            (inf when it never did); by default, the recording's last movements.
 
     Returns:
         The split (see the module docstring). With nothing of the test at the start,
@@ -141,7 +145,7 @@ def split_assessment(
     before = _leading(movements, tests)
     after: list[BaselineResult] = []
     if before:
-        rest = [m for m in movements if m[0] > before[-1].end_s]
+        rest = [m for m in movements if m[0] > before[-1].end_s and m[0] >= after_from_s]
         after = list(reversed(_leading(list(reversed(rest)), tests)))
     start = max((r.end_s for r in before), default=-math.inf)
     end = min((r.start_s for r in after), default=math.inf)
@@ -230,10 +234,10 @@ def result_sentences(
     """
     if not comparisons:
         if not reassessed:
-            return ["There was no re-assessment this time, so there is no before and after to "
-                    "compare; the practice you did is saved."]  # fmt: skip
+            return ["There was no re-assessment this time, so there is no before and after "
+                    "to compare."]  # fmt: skip
         return ["The same test was not measured before and after, so there is no comparison "
-                "this time; the practice you did is saved."]  # fmt: skip
+                "this time."]  # fmt: skip
     parts = [
         f"{c.test.replace('_', ' ')} {c.before_deg:.0f} deg before, {c.after_deg:.0f} after"
         for c in comparisons

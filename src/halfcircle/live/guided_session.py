@@ -163,6 +163,7 @@ class GuidedSessionFlow:
         routine_reps: The routine's reps counted live, each ``movement`` and ``side``
             (:func:`halfcircle.coaching.routine.live_movement`); the set ends when every
             step has its reps (the result counts them from the recording).
+        after_from_s: When the re-assessment began (stream time, s); None before.
     """
 
     test: str = "toe_touch"
@@ -186,6 +187,8 @@ class GuidedSessionFlow:
     cue: str | None = None
     routine: str = "warm_up"
     routine_reps: list[dict[str, Any]] = field(default_factory=list)
+    after_from_s: float | None = None
+    _time_s: float = 0.0
     _moved: bool = False
     _drill: DrillCoach | None = None
     _path: list[tuple[float, float]] = field(default_factory=list)
@@ -282,6 +285,7 @@ class GuidedSessionFlow:
 
     def update(self, sample: AngleSample) -> None:
         """Feed one sample (in time order)."""
+        self._time_s = sample.time_s
         if self.state == "calibrating" and sample.calibrated:
             self.state = "instruct"
         if not sample.valid:
@@ -366,6 +370,8 @@ class GuidedSessionFlow:
 
     def _start_assessment(self, phase: Phase) -> None:
         self.phase, self.index, self.state = phase, 0, "instruct"
+        if phase == "after":
+            self.after_from_s = self._time_s
         self.cue, self._drill = None, None
         self._moved, self.peak_deg = False, 0.0
 
@@ -533,6 +539,7 @@ def run_guided_session(
             camera_tilt_deg=camera_tilt_deg,
             settings=settings,
             camera_pitch=picture_record(picture),
+            reassessment_from_s=math.inf if flow.after_from_s is None else flow.after_from_s,
         )
         lines = session.sentences()
         if voice is not None:
