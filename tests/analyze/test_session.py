@@ -87,6 +87,13 @@ def test_a_recorded_session_gives_before_after_practice_and_a_verdict_saved_as_o
     assert "Toe touch" in data["sentences"][0] and "real gain" in data["sentences"][1]
     for name in ("report.html", "reps.json", "summary.json", "frames.csv"):
         assert (out / name).exists(), name
+    # the files count the practice, and not the toe touches of the assessment as roll-downs
+    listed = json.loads((out / "reps.json").read_text())["reps"]
+    assert [r["movement"] for r in listed] == ["half_circle", "half_circle"]
+    page = (out / "report.html").read_text()
+    assert "roll-down" not in page
+    assert "<h2>Your session</h2>" in page and "real gain" in page
+    assert "Practice: 2 reps of half circle." in page
     assert "Saved as session 1" in stdout
     with History(db) as history:
         (session,) = history.sessions()

@@ -20,12 +20,18 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from halfcircle.analyze.video import Analysis, analyze_poses, movement_dicts, picture_tilt
-from halfcircle.coaching.baseline import BaselineRun, baseline_from_poses, half_circles_note
+from halfcircle.coaching.baseline import (
+    BaselineResult,
+    BaselineRun,
+    baseline_from_poses,
+    half_circles_note,
+)
 from halfcircle.coaching.guided import (
     ASSESSMENTS,
     AssessmentSplit,
@@ -137,6 +143,13 @@ class GuidedSession:
             lines.append(decision.sentence)
         return lines
 
+    @property
+    def practice_sentence(self) -> str | None:
+        """The practice in one sentence ("Practice: 2 reps of half circle."); None without."""
+        if self.stage is None:
+            return None
+        return f"Practice: {len(self.reps)} reps of {self.stage.replace('_', ' ')}."
+
 
 def measure_guided_session(
     poses: PoseSequence,
@@ -206,6 +219,7 @@ def measure_guided_session(
     if reassessment_from_s is None:
         reassessment_from_s = math.inf if interrupted else -math.inf
     split = split_assessment(run.results, test, circles, reassessment_from_s)
+    analysis = _without_assessment(analysis, (*split.before, *split.after))
     candidates = movement_dicts(analysis)  # half circles and drills, as reps.json lists them
     practice = [d for d in candidates if split.in_practice(d["start_s"], d["end_s"])]
     kinds = Counter(d["movement"] for d in practice)
@@ -249,6 +263,25 @@ def measure_guided_session(
         pain=pain or PainRating(),
         interrupted=interrupted,
         notes=tuple(notes),
+    )
+
+
+def _without_assessment(analysis: Analysis, tests: Sequence[BaselineResult]) -> Analysis:
+    """``analysis`` without the drills and attempts that were the assessment's tests.
+
+    A toe touch reads as a roll-down, a side bend as a side-bend drill: in a session they
+    were the assessment, and the report, ``reps.json`` and ``summary.json`` count only
+    the practice (and any half circle).
+    """
+    spans = [(r.start_s, r.end_s) for r in tests]
+
+    def in_a_test(start_s: float, end_s: float) -> bool:
+        return any(start_s < b and a < end_s for a, b in spans)
+
+    return replace(
+        analysis,
+        drills=[d for d in analysis.drills if not in_a_test(d.metrics.start_s, d.metrics.end_s)],
+        aborted=[r for r in analysis.aborted if not in_a_test(r.start_s, r.end_s)],
     )
 
 

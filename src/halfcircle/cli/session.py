@@ -31,7 +31,7 @@ from halfcircle.cli.options import (
 from halfcircle.coaching.painmodel import PainRating
 from halfcircle.coaching.redflags import ADVICE
 from halfcircle.coaching.stages import STAGES, proposed_stage
-from halfcircle.files import check_output_folder
+from halfcircle.files import check_output_folder, replace_text
 from halfcircle.io.videodate import recorded_at
 
 
@@ -134,25 +134,32 @@ def _finish_session(
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
     from halfcircle.present.outputs import write_outputs
 
+    # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
+    from halfcircle.present.report import with_section
+
     stopped = stop_message or (
         "Stopped with Ctrl-C; the parts of the session done until then are kept."
         if session.interrupted
         else ""
     )
+    heading = f"Assessment ({session.test.replace('_', ' ')}), before and after practice:"
+    said = session.sentences() + [s for s in [session.practice_sentence] if s]
     unwritten = None
     try:
-        write_outputs(session.analysis, out, annotate=not args.no_video and not stopped)
+        paths = write_outputs(session.analysis, out, annotate=not args.no_video and not stopped)
+        page = paths["report"].read_text(encoding="utf-8")
+        replace_text(paths["report"], with_section(page, "Your session", [heading, *said]))
     except OSError as err:  # the session's own file and the history still count
         unwritten = f"Not every report file could be written to {out} ({error_reason(err)})."
     write_session_json(session, out)
     camera = camera_tilt_phrase(summary_dict(session.analysis))
     if camera:
         print(f"{camera[0].upper()}{camera[1:]}.")
-    print(f"Assessment ({session.test.replace('_', ' ')}), before and after practice:")
+    print(heading)
     for line in session.sentences():
         print(f"  {line}")
-    if session.stage is not None:
-        print(f"Practice: {len(session.reps)} reps of {session.stage.replace('_', ' ')}.")
+    if session.practice_sentence is not None:
+        print(session.practice_sentence)
     for note in session.notes:
         print(note)
     measured = bool(session.split.before or session.reps)

@@ -571,10 +571,19 @@ def with_rating(page: str, feeling: str | None, pain: int | None) -> str:
     Unchanged when the page has no slot or the person gave no rating.
     """
     sentence = rating_sentence(feeling, pain)
-    if sentence is None:
+    return page if sentence is None else with_section(page, "How it felt", [sentence])
+
+
+def with_section(page: str, title: str, lines: Sequence[str]) -> str:
+    """``page`` with a section of plain sentences where :data:`RATING_SLOT` is.
+
+    A guided session's result (before and after, the verdict, the feeling and pain) or
+    a set's rating. Unchanged when the page has no slot or there is nothing to say.
+    """
+    if not lines:
         return page
-    section = f"<h2>How it felt</h2><p class='rating'>{html.escape(sentence)}</p>"
-    return page.replace(RATING_SLOT, section, 1)
+    body = "".join(f"<p class='rating'>{html.escape(line)}</p>" for line in lines)
+    return page.replace(RATING_SLOT, f"<h2>{html.escape(title)}</h2>{body}", 1)
 
 
 def with_video(page: str, video: Path | None, base: Path | None, *, embed: bool = True) -> str:
