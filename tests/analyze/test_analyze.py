@@ -447,6 +447,8 @@ def test_a_recorded_practice_is_rated_into_the_history_and_a_clear_rise_in_pain_
     # a rating is kept in the history, or nowhere
     assert cli.main([*args, "--out", str(tmp_path / "x"), "--pain", "3"]) == 2
     assert "add --to-history" in capsys.readouterr().err
+    assert cli.main([*args, "--out", str(tmp_path / "x"), "--replace"]) == 2  # was ignored
+    assert "--replace replaces a session" in capsys.readouterr().err
     first = [*args, "--out", str(tmp_path / "a"), "--to-history", "--camera-tilt", "4"]
     assert cli.main([*first, "--feels", "same", "--pain", "3"]) == 0
     capsys.readouterr()

@@ -566,10 +566,12 @@ def test_batch_usage_errors_are_one_sentence(
 
     _touch(tmp_path / "in" / "a.mp4")
     code = main(["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), *args])
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert code == 2, err
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("halfcircle: ") and text in lines[0]
+    if "--workers" in args:  # refused before any work is announced
+        assert "found" not in out, out
 
 
 def test_no_videos_or_a_missing_input_is_one_sentence(

@@ -117,6 +117,7 @@ __all__ = [
     "VideoOutcome",
     "analyze_job",
     "batch",
+    "check_cluster",
     "close_worker_estimators",
     "find_batch_videos",
     "is_baseline_clip",
@@ -452,6 +453,18 @@ class BatchResult:
         return [e.video_id for e in self.plan.todo if e.video_id not in self.outcomes]
 
 
+def check_cluster(workers: int | None, scheduler: str | None) -> None:
+    """Refuse a cluster that cannot be: workers with a scheduler, or fewer than one.
+
+    Raises:
+        InputError: ``workers`` and ``scheduler`` were both given, or ``workers < 1``.
+    """
+    if scheduler is not None and workers is not None:
+        raise InputError("--workers sets up a local cluster: leave it out with --scheduler.")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}.")
+
+
 def run_batch(
     plan: BatchPlan,
     *,
@@ -477,10 +490,7 @@ def run_batch(
             is writing to the same folder.
         InputError: ``workers`` and ``scheduler`` were both given, or ``workers < 1``.
     """
-    if scheduler is not None and workers is not None:
-        raise InputError("--workers sets up a local cluster: leave it out with --scheduler.")
-    if workers is not None and workers < 1:
-        raise InputError(f"--workers must be at least 1, got {workers}.")
+    check_cluster(workers, scheduler)
     t0 = time.perf_counter()
     out = plan.out_dir
     out.mkdir(parents=True, exist_ok=True)

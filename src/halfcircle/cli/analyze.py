@@ -445,6 +445,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     check_output_folder(args.out)
     _refuse_overwriting_inputs(folders if len(folders) > 1 else [(folders[0][0], args.out)])
     history_db = _history_db(args) if args.to_history else None
+    if args.replace and not args.to_history:
+        raise InputError("--replace replaces a session of your progress history: add --to-history.")
     rating = None
     if args.feels is not None or args.pain is not None:
         if not args.to_history:

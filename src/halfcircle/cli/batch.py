@@ -23,9 +23,10 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from halfcircle.batch.plan import VideoOutcome, plan_batch
 
     # lazy: loads dask, distributed, scipy
-    from halfcircle.batch.run import run_batch
+    from halfcircle.batch.run import check_cluster, run_batch
     from halfcircle.nativelog import TerminalStream
 
+    check_cluster(args.workers, args.scheduler)  # before the plan is announced
     plan = plan_batch(
         args.inputs,
         args.out,

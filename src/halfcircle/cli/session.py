@@ -78,6 +78,7 @@ def _cmd_session(args: argparse.Namespace) -> int:
         total=total,
         unit="frame",
         desc=f"pose {Path(args.source).name}",
+        disable=None,  # shown on a terminal only, never into a log
         file=TerminalStream(),
     ) as bar:
         poses, interrupted = extract_poses(
