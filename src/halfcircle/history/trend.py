@@ -17,7 +17,13 @@ from halfcircle.coaching.scoring import PersonalBest
 from halfcircle.history.progress import TrendRow, _is_number, change_margin, unit_of, verdict
 from halfcircle.history.store import History
 
-__all__ = ["PRACTICE_MEASURES", "measure_series", "personal_best", "trend_rows"]
+__all__ = [
+    "PRACTICE_MEASURES",
+    "last_practice",
+    "measure_series",
+    "personal_best",
+    "trend_rows",
+]
 
 #: How a practice session reads in the trend: ``measure -> (rep metric, best|mean)``
 #: over its complete reps (units in the names: deg; score 0-100 in pts; SPARC is
@@ -88,7 +94,7 @@ def personal_best(
         if until is not None and p["started_at"] > until:
             continue
         m = p["metrics"]
-        if not m.get("complete", True) or not _is_number(m.get("score")):
+        if not _counts_for_best(m):
             continue
         rep = PersonalBest(
             **{
@@ -98,6 +104,28 @@ def personal_best(
         )
         best = rep if best is None else best.merged(rep)
     return best
+
+
+def last_practice(history: History, until: str | None = None) -> dict[str, Any] | None:
+    """The latest session with a rep :func:`personal_best` reads, as :meth:`History.sessions`.
+
+    The session a new practice is compared with ("last time"): its camera view, tilt
+    and settings are the ones that bear on the peaks compared, where a baseline
+    session in between (which has no half circles) does not. ``until`` (ISO 8601)
+    leaves out sessions started after it. None when there is none.
+    """
+    ids = {
+        p["session_id"]
+        for p in history.practice_reps()
+        if (until is None or p["started_at"] <= until) and _counts_for_best(p["metrics"])
+    }
+    known = [s for s in history.sessions() if s["id"] in ids]
+    return known[-1] if known else None
+
+
+def _counts_for_best(metrics: dict[str, Any]) -> bool:
+    """Whether a practice rep counts towards the personal best: complete and scored."""
+    return bool(metrics.get("complete", True)) and _is_number(metrics.get("score"))
 
 
 def trend_rows(history: History) -> list[TrendRow]:
