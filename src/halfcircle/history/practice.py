@@ -24,7 +24,7 @@ from halfcircle.history.progress import (
     _tilts_differ,
 )
 from halfcircle.history.store import History
-from halfcircle.history.trend import last_practice, personal_best
+from halfcircle.history.trend import counts_for_best, last_practice, personal_best
 
 
 class PracticeLog:
@@ -146,7 +146,7 @@ class PracticeLog:
         return advice if isinstance(advice, str) else None
 
     def against_best(self, reps: Sequence[Mapping[str, Any]], view: str | None = None) -> list[str]:
-        """Plain lines comparing this session's complete reps with the best before it.
+        """Plain lines comparing this session's complete half circles with the best before it.
 
         A peak counts as further only beyond the minimal detectable change
         (:data:`halfcircle.coaching.baseline.MDC`, 5 deg). Empty without an earlier best
@@ -156,7 +156,7 @@ class PracticeLog:
         (:func:`~halfcircle.history.trend.last_practice`: the one the peaks are
         compared with; a baseline session since has no half circles to compare).
         """
-        done = [r for r in reps if r.get("complete", True) and _is_number(r.get("score"))]
+        done = [r for r in reps if counts_for_best(r)]  # half circles: drills have no score
         best = self.best_before
         if best is None or not done:
             return []
