@@ -387,7 +387,7 @@ def add_to_history(
         HistoryError: The history cannot be read or written.
     """
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
-    from halfcircle.analyze.video import rep_dicts, tilt_used
+    from halfcircle.analyze.video import movement_dicts, tilt_used
 
     # lazy: loads scipy
     from halfcircle.config import settings_diff
@@ -428,7 +428,7 @@ def add_to_history(
     )
     advice = log.rate(feels, pain) if feels is not None or pain is not None else None
     lines = log.finish(
-        rep_dicts(analysis)[0],
+        movement_dicts(analysis),  # drills too, each movement its own trend
         analysis.kinematics.view.kind,
         frames=(len(analysis.poses), analysis.frames_skipped),
         camera_pitch=analysis.camera_pitch,

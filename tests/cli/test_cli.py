@@ -205,3 +205,25 @@ def test_baseline_of_a_missing_video_says_only_that(tmp_path: Path) -> None:
     proc = run_cli("baseline", "--source", tmp_path / "missing.mp4", "--no-save")
     assert_one_plain_error(proc, 2, "There is no video file at")
     assert proc.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("view", "azimuth_deg", "heading"),
+    [("front", 3.0, "Baseline (front view):"), ("oblique", 40.0, "Baseline (camera at an angle):")],
+)
+def test_a_one_file_baseline_names_its_view_as_analyze_does_without_an_angle(
+    capsys: pytest.CaptureFixture[str], view: str, azimuth_deg: float, heading: str
+) -> None:
+    # Found by a new-user trial: "camera about 6 deg down, from the picture" and then
+    # "Baseline (front view, camera at 3 deg):", the azimuth read as another tilt.
+    import argparse
+
+    from halfcircle.cli.baseline import _Saved, _say_baseline
+    from halfcircle.coaching.baseline import BaselineRun
+
+    args = argparse.Namespace(json=False, source=[Path("bends.mp4")])
+    run = BaselineRun(results=[], view=view, azimuth_deg=azimuth_deg, calibrated=True)
+    _say_baseline(args, {}, run, _Saved())
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == heading
+    assert "camera at " not in out.replace("camera at an angle", "")

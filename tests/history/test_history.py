@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -587,6 +588,54 @@ def test_a_practice_log_says_when_the_camera_filmed_from_another_view(tmp_path: 
     )
     same = PracticeLog(db, "camera 0")  # the last session is now the oblique one
     assert not any("filmed" in line for line in same.finish([_rep(1, 72, 48)], view="oblique"))
+
+
+_BETWEEN = dict(camera_tilt_deg=8.0, settings={"kinematics": {"lowpass_cutoff_hz": 4.0}})
+
+
+@pytest.mark.parametrize(
+    ("practice", "baseline", "now", "said"),
+    [
+        # a baseline in between, filmed otherwise, is not what the peaks compare with
+        (dict(view="front", camera_tilt_deg=0.0, settings={}),
+         dict(view="oblique", **_BETWEEN), dict(view="front", camera_tilt_deg=0.0, settings={}),
+         []),
+        # the practice compared with was filmed otherwise, whatever the baseline since
+        (dict(view="oblique", **_BETWEEN),
+         dict(view="front", camera_tilt_deg=0.0, settings={}),
+         dict(view="front", camera_tilt_deg=0.0, settings={}),
+         ["The camera's tilt differs from your last session (0 against 8 deg down): "
+          "forward bending may not compare.",
+          "You filmed from the front this time and at an angle last time: "
+          "the peaks may not compare.",
+          "Other settings than in your last session (kinematics.lowpass_cutoff_hz): "
+          "scores may not compare."]),
+    ],
+)  # fmt: skip
+def test_a_practice_log_compares_the_camera_set_up_with_the_practice_its_peaks_compare_with(
+    tmp_path: Path,
+    practice: dict[str, Any],
+    baseline: dict[str, Any],
+    now: dict[str, Any],
+    said: list[str],
+) -> None:
+    # Found by a new-user trial: a front practice, a baseline filmed at an angle, then a
+    # front practice read "You filmed from the front this time and at an angle last time".
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        h.record_practice([_rep(1, 70, 40)], started_at=DAY + "09:00:00+00:00", **practice)
+        results = [dataclasses.replace(r, view=baseline["view"]) for r in _results(80, 25)]
+        h.record_baseline(
+            results,
+            started_at=DAY + "10:00:00+00:00",
+            camera_tilt_deg=baseline["camera_tilt_deg"],
+            settings=baseline["settings"],
+        )
+    log = PracticeLog(
+        db, "camera 0", camera_tilt_deg=now["camera_tilt_deg"], settings=now["settings"]
+    )
+    lines = log.finish([_rep(1, 72, 41)], view=now["view"])
+    assert lines[1:] == said  # after the best score, only what differs from that practice
 
 
 @pytest.mark.video

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from halfcircle.history.store import History, recording_digest
+from halfcircle.history.store import History, recording_digest, recording_digests, same_recording
 from tests.conftest import kept_poses_for_commands
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -104,3 +104,35 @@ def test_baseline_of_a_recording_already_in_the_history_is_measured_but_not_stor
     assert "Saved as session" not in again.stdout and "already in your history" in again.stdout
     with History(db) as h:
         assert len(h.sessions()) == 1
+
+
+def test_a_file_of_a_multi_file_baseline_is_in_the_history_already(tmp_path: Path) -> None:
+    # Found by a new-user trial: `baseline --source toe.mp4 bends.mp4 turn.mp4`, then
+    # `baseline --source bends.mp4` stored the side bends again as a new session (the
+    # session was known by the digest of its three files together only).
+    files = []
+    for name in ("toe.mp4", "bends.mp4", "turn.mp4", "new.mp4", "a.mp4", "b.mp4"):
+        files.append(tmp_path / name)
+        files[-1].write_bytes(name.encode() * 100)
+    toe, bends, turn, new, a, b = files
+    db = tmp_path / "h.sqlite3"
+    assert recording_digests([bends]) == [recording_digest([bends])]  # one file, one digest
+    with History(db) as h:
+        sid = h.add_session("baseline", "2026-11-20T08:00:00+00:00", source=str(toe))
+        h.note_recording(sid, recording_digests([toe, bends, turn]))
+        # a session of two files written before each file's digest was kept
+        old = h.add_session("baseline", "2026-11-21T08:00:00+00:00", source="old")
+        h.note_recording(old, recording_digest([a, b]))
+    elsewhere = ("2026-12-01T00:00:00+00:00", "elsewhere")
+    for given, found in [
+        ([bends], sid),  # alone
+        ([turn, toe], sid),  # two of them
+        ([toe, bends, turn], sid),  # the same three again
+        ([new, bends], sid),  # with a new one: the side bends are in already
+        ([a, b], old),  # the old session's two again, by their whole digest
+        ([new], None),
+    ]:
+        with History(db) as h:
+            assert h.find_recording(recording_digests(given), *elsewhere) == found, given
+        said = same_recording(db, recording_digests(given), *elsewhere)
+        assert (said is not None) == (found is not None), given

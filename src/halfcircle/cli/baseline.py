@@ -254,15 +254,16 @@ def _save_baseline(
     from halfcircle.history.progress import local_time
 
     # lazy: loads scipy
-    from halfcircle.history.store import History, HistoryError, recording_digest, same_recording
+    from halfcircle.history.store import History, HistoryError, recording_digests, same_recording
 
     saved = _Saved()
-    digest = None
+    digests = None
     try:
         if args.source is not None and measured.started_at is not None:
-            digest = recording_digest(args.source)
+            # each file's too: a file of a multi-file baseline given alone is in already
+            digests = recording_digests(args.source)
             saved.same = same_recording(
-                args.db, digest, measured.started_at, measured.source, args.replace
+                args.db, digests, measured.started_at, measured.source, args.replace
             )
         if saved.same is not None:
             return saved
@@ -280,8 +281,8 @@ def _save_baseline(
                     settings=settings_diff(settings),
                     camera_pitch=camera_pitch,
                 )
-                if digest is not None:
-                    history.note_recording(sid, digest)
+                if digests is not None:
+                    history.note_recording(sid, digests)
                 saved.compared = compare(history, sid)
                 saved.compared_with = before = baseline_before(history, sid)
                 if before is not None:
@@ -331,6 +332,9 @@ def _say_baseline(
     # lazy: loads scipy
     from halfcircle.coaching.baseline import format_result
 
+    # lazy: loads numpy
+    from halfcircle.kinematics.view import view_words
+
     aside = sys.stderr if args.json else sys.stdout
     if args.json:
         print(json.dumps(data, indent=2))
@@ -339,7 +343,9 @@ def _say_baseline(
         if several:
             print("Baseline:")
         else:
-            print(f"Baseline ({run.view} view, camera at {run.azimuth_deg:.0f} deg):")
+            # the view as analyze names it; the azimuth (where the camera stands around the
+            # person) read as "camera at 3 deg" beside "camera about 6 deg down"
+            print(f"Baseline ({view_words(run.view)}):")
         for r in run.results:
             print("  " + format_result(r) + (f" [{r.view} view]" if several else ""))
         if run.missing():

@@ -51,6 +51,9 @@ def _history_command(args: argparse.Namespace, history: History) -> int:
     from halfcircle.history.export import export_csv, export_json
 
     # lazy: loads scipy
+    from halfcircle.history.guided import session_kind
+
+    # lazy: loads scipy
     from halfcircle.history.pain import latest_pain_advice
 
     # lazy: loads scipy
@@ -107,7 +110,7 @@ def _history_command(args: argparse.Namespace, history: History) -> int:
             measured, skipped = s["frames_measured"], s["frames_skipped"] or 0
             frames = f"  {measured} of {measured + skipped} frames measured"
         print(
-            f"{number:3d}  {local_time(s['started_at'])}  {s['kind']:8s}{rated}{frames}"
+            f"{number:3d}  {local_time(s['started_at'])}  {session_kind(s):8s}{rated}{frames}"
             f"  (id {s['id']})"
         )
     if args.plot is not None:

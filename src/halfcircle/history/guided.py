@@ -15,6 +15,7 @@ from halfcircle.coaching.stages import STAGES, StageSession
 from halfcircle.history.progress import local_datetime
 from halfcircle.history.rows import insert_measures, insert_rating, insert_reps, insert_session
 from halfcircle.history.store import History
+from halfcircle.history.trend import rep_movement
 
 __all__ = [
     "GUIDED_NOTE",
@@ -22,6 +23,7 @@ __all__ = [
     "last_assessment",
     "last_guided_practice",
     "record_guided_session",
+    "session_kind",
     "session_pains",
 ]
 
@@ -97,7 +99,7 @@ def guided_sessions(history: History) -> list[StageSession]:
         good: dict[str, int] = {}
         for m in reps.get(s["id"], []):
             side = m.get("side") if m.get("controlled") else None
-            if m.get("movement", "half_circle") == "half_circle" and m.get("complete"):
+            if rep_movement(m) == "half_circle" and m.get("complete"):
                 side = m.get("direction")
             if side:
                 good[side] = good.get(side, 0) + 1
@@ -151,3 +153,12 @@ def session_pains(history: History) -> dict[int, PainRating]:
         test = note[len(GUIDED_NOTE) :].partition(", ")[0] if note.startswith(GUIDED_NOTE) else None
         out[s["id"]] = PainRating(mine.get(test) if test else None, mine.get(None))
     return out
+
+
+def session_kind(session: Mapping[str, Any]) -> str:
+    """How a session is named where sessions are listed: ``guided``, ``baseline`` or ``practice``.
+
+    A guided session is kept as a ``baseline`` one (:func:`record_guided_session`);
+    ``session`` is a row of :meth:`History.sessions`.
+    """
+    return "guided" if (session.get("note") or "").startswith(GUIDED_NOTE) else session["kind"]

@@ -24,7 +24,7 @@ from halfcircle.history.progress import (
     _tilts_differ,
 )
 from halfcircle.history.store import History
-from halfcircle.history.trend import personal_best
+from halfcircle.history.trend import counts_for_best, last_practice, personal_best
 
 
 class PracticeLog:
@@ -75,9 +75,12 @@ class PracticeLog:
     def _read_best(self) -> None:
         before = self.started_at  # a recorded video may be dated in the past
         self.best_before = personal_best(self.history, until=before)
-        self.tilt_before = self.history.last_camera_tilt(before)
-        self.view_before = self.history.last_view(before)
-        self.settings_before = self.history.last_settings(before)
+        # the set-up of the session the peaks are compared with, not of a baseline since
+        last = last_practice(self.history, until=before)
+        if last is not None:
+            self.tilt_before = last["camera_tilt_deg"]
+            self.view_before = last["view"]
+            self.settings_before = last["settings"]
 
     def _session(self) -> int:
         if self.session_id is None:
@@ -143,15 +146,17 @@ class PracticeLog:
         return advice if isinstance(advice, str) else None
 
     def against_best(self, reps: Sequence[Mapping[str, Any]], view: str | None = None) -> list[str]:
-        """Plain lines comparing this session's complete reps with the best before it.
+        """Plain lines comparing this session's complete half circles with the best before it.
 
         A peak counts as further only beyond the minimal detectable change
         (:data:`halfcircle.coaching.baseline.MDC`, 5 deg). Empty without an earlier best
         or without a scored rep now. Last lines say when the camera looked down
         by another angle, filmed from another ``view``, or other settings were
-        used than in the last session.
+        used than in the last practice session
+        (:func:`~halfcircle.history.trend.last_practice`: the one the peaks are
+        compared with; a baseline session since has no half circles to compare).
         """
-        done = [r for r in reps if r.get("complete", True) and _is_number(r.get("score"))]
+        done = [r for r in reps if counts_for_best(r)]  # half circles: drills have no score
         best = self.best_before
         if best is None or not done:
             return []

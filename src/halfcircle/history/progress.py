@@ -202,7 +202,8 @@ def plain_label(key: str) -> str:
     """How a ``TEST.MEASURE`` key reads to a person, unit in brackets.
 
     ``toe_touch.peak_deg`` -> ``toe touch, peak (deg)``;
-    ``practice.best_score_pts`` -> ``practice: best score (pts)``.
+    ``practice.best_score_pts`` -> ``practice: best score (pts)``;
+    ``side_bend_practice.smoothness_sparc`` -> ``side bend practice: smoothness (...)``.
     """
     test, _, measure = key.rpartition(".")
     name, _, unit = measure.rpartition("_")
@@ -215,8 +216,8 @@ def plain_label(key: str) -> str:
         words += f" ({_PLAIN_UNITS.get(unit, unit)})"
     if not test:
         return words
-    if test == "practice":
-        return f"practice: {words}"
+    if test == "practice" or test.endswith("_practice"):  # practice.*, side_bend_practice.*
+        return f"{test.replace('_', ' ')}: {words}"
     return f"{test.replace('_', ' ')}, {words}"
 
 

@@ -78,6 +78,7 @@ __all__ = [
     "HistoryError",
     "default_db_path",
     "recording_digest",
+    "recording_digests",
     "same_recording",
 ]
 
@@ -240,25 +241,33 @@ class History(Database):
         with self.transaction() as conn:
             insert_rating(conn, session_id, test, feels, pain)
 
-    def find_recording(self, digest: str, started_at: str, source: str) -> int | None:
+    def find_recording(
+        self, digest: str | Sequence[str], started_at: str, source: str
+    ) -> int | None:
         """The session already measured from this recording, or None.
 
         The same recording is the same file content (``digest``, of
-        :func:`recording_digest`), or the same recording time and source (a copy
-        re-encoded or trimmed by another program keeps both).
+        :func:`recording_digest`; or any of several, :func:`recording_digests`), or
+        the same recording time and source (a copy re-encoded or trimmed by another
+        program keeps both).
         """
+        digests = [digest] if isinstance(digest, str) else list(digest)
+        marks = ", ".join("?" * len(digests))
         row = self.conn.execute(
             "SELECT s.id FROM sessions s LEFT JOIN recordings r ON r.session_id = s.id"
-            " WHERE r.sha256 = ? OR (s.started_at = ? AND s.source = ?) ORDER BY s.id LIMIT 1",
-            (digest, started_at, source),
+            f" WHERE r.sha256 IN ({marks}) OR (s.started_at = ? AND s.source = ?)"
+            " ORDER BY s.id LIMIT 1",
+            (*digests, started_at, source),
         ).fetchone()
         return None if row is None else int(row[0])
 
-    def note_recording(self, session_id: int, digest: str) -> None:
-        """Keep the content digest of the recording a session was measured from."""
+    def note_recording(self, session_id: int, digest: str | Sequence[str]) -> None:
+        """Keep the content digest(s) of the recording a session was measured from."""
+        digests = [digest] if isinstance(digest, str) else list(digest)
         with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO recordings (session_id, sha256) VALUES (?, ?)", (session_id, digest)
+            conn.executemany(
+                "INSERT INTO recordings (session_id, sha256) VALUES (?, ?)",
+                [(session_id, d) for d in digests],
             )
 
     def delete_session(self, session_id: int) -> bool:
@@ -366,12 +375,17 @@ def _frame_counts(frames: tuple[int, int]) -> tuple[int, int]:
 
 
 def same_recording(
-    db: Path | str | None, digest: str, started_at: str, source: str, replace: bool = False
+    db: Path | str | None,
+    digest: str | Sequence[str],
+    started_at: str,
+    source: str,
+    replace: bool = False,
 ) -> str | None:
     """Whether the history already holds a session of this recording, in a sentence.
 
-    The same recording is the same content (``digest``, :func:`recording_digest`) or the
-    same recording time and source (:meth:`History.find_recording`). Returns the sentence
+    The same recording is the same content (``digest``, :func:`recording_digest`; any of
+    :func:`recording_digests` for several files) or the same recording time and source
+    (:meth:`History.find_recording`). Returns the sentence
     to show when it is there and ``replace`` is False (nothing is then to be added);
     with ``replace`` the earlier session is deleted and None returned. A history that
     does not exist yet is not created.
@@ -391,6 +405,22 @@ def same_recording(
         f"This recording is already in your history (the session of {local_time(when)}), "
         "so it was not added again; --replace replaces that session."
     )
+
+
+def recording_digests(paths: Sequence[Path | str]) -> list[str]:
+    """The digests a session of these video files is known by: the whole set's, then each file's.
+
+    The whole set's (:func:`recording_digest` of all of them, as a history written before
+    each file's was kept knows a multi-file baseline) finds the same files given again;
+    each file's finds one of them given alone or with others, as a file measured once is
+    in the history already. One file has one digest.
+    """
+    out = [recording_digest(paths)]
+    for path in paths:
+        d = recording_digest([path])
+        if d not in out:
+            out.append(d)
+    return out
 
 
 def recording_digest(paths: Sequence[Path | str]) -> str:

@@ -1,14 +1,19 @@
 """Each measure of the history over time: the series, the trend and personal bests.
 
-Baseline measures keep their names (``toe_touch.peak_deg``); each practice session
-reads as ``practice.*`` measures (:data:`PRACTICE_MEASURES`) summarised over its
-complete reps. A change is called real only beyond its margin
+Baseline measures keep their names (``toe_touch.peak_deg``); the practice of a session
+reads per movement practised (:func:`rep_movement`: half circles, side-bend drills,
+roll-down drills), each under its own test name (:data:`PRACTICE_TESTS`: half circles
+as ``practice.*``, :data:`PRACTICE_MEASURES`), summarised over its complete reps, so
+that a trend compares like with like: half circles with half circles, whatever kind of
+session (practice, guided) they were done in. :func:`measure_group` tells an
+assessment measure from a practice one. A change is called real only beyond its margin
 (:func:`halfcircle.history.progress.change_margin`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any, Final
 
@@ -17,7 +22,18 @@ from halfcircle.coaching.scoring import PersonalBest
 from halfcircle.history.progress import TrendRow, _is_number, change_margin, unit_of, verdict
 from halfcircle.history.store import History
 
-__all__ = ["PRACTICE_MEASURES", "measure_series", "personal_best", "trend_rows"]
+__all__ = [
+    "PRACTICE_MEASURES",
+    "PRACTICE_MOVEMENT_MEASURES",
+    "PRACTICE_TESTS",
+    "counts_for_best",
+    "last_practice",
+    "measure_group",
+    "measure_series",
+    "personal_best",
+    "rep_movement",
+    "trend_rows",
+]
 
 #: How a practice session reads in the trend: ``measure -> (rep metric, best|mean)``
 #: over its complete reps (units in the names: deg; score 0-100 in pts; SPARC is
@@ -30,46 +46,93 @@ PRACTICE_MEASURES: Final[dict[str, tuple[str, str]]] = {
     "smoothness_sparc": ("sparc", "mean"),
 }
 
+#: The test name each practised movement reads as in the trend (``TEST.MEASURE``).
+PRACTICE_TESTS: Final[dict[str, str]] = {
+    "half_circle": "practice",
+    "side_bend": "side_bend_practice",
+    "roll_down": "roll_down_practice",
+}
+
+#: Per practised movement, its measures as :data:`PRACTICE_MEASURES` gives a half
+#: circle's: a side bend's peaks to each side, a roll-down's forward, and smoothness
+#: (a drill has no score).
+PRACTICE_MOVEMENT_MEASURES: Final[dict[str, dict[str, tuple[str, str]]]] = {
+    "half_circle": PRACTICE_MEASURES,
+    "side_bend": {
+        "peak_lateral_right_deg": ("peak_lateral_right_deg", "best"),
+        "peak_lateral_left_deg": ("peak_lateral_left_deg", "best"),
+        "smoothness_sparc": ("sparc", "mean"),
+    },
+    "roll_down": {
+        "peak_forward_deg": ("peak_forward_deg", "best"),
+        "smoothness_sparc": ("sparc", "mean"),
+    },
+}
+
+
+def rep_movement(metrics: Mapping[str, Any]) -> str:
+    """A practice rep's movement: its ``movement``, else ``half_circle``.
+
+    ``half_circle``, ``side_bend`` or ``roll_down``; a rep that names none is a half
+    circle (``analyze`` and ``live`` wrote them so before they named it).
+    """
+    movement = metrics.get("movement")
+    return movement if isinstance(movement, str) and movement else "half_circle"
+
+
+def measure_group(key: str) -> str:
+    """What a ``TEST.MEASURE`` of the series compares with: ``assessment`` or a movement.
+
+    A practice measure (:data:`PRACTICE_TESTS`) gives its movement (``half_circle``,
+    ``side_bend``, ``roll_down``); any other is an assessment's (a baseline test, also
+    the one of a guided session).
+    """
+    test = key.partition(".")[0]
+    return next((m for m, t in PRACTICE_TESTS.items() if t == test), "assessment")
+
 
 def measure_series(history: History) -> dict[str, list[tuple[str, float, int]]]:
     """Each measure over time: ``TEST.MEASURE -> [(started_at, value, session_id)]``.
 
-    Baseline measures first, then the practice sessions' ``practice.*``
-    measures (:data:`PRACTICE_MEASURES`) for sessions with a complete rep.
+    Baseline measures first, then each session's practice per movement
+    (:data:`PRACTICE_TESTS`, :data:`PRACTICE_MOVEMENT_MEASURES`: ``practice.*`` for
+    half circles) for sessions with a complete rep of it, of any kind of session.
     """
     out: dict[str, list[tuple[str, float, int]]] = {}
     for m in history.measures():
         out.setdefault(f"{m['test']}.{m['measure']}", []).append(
             (m["started_at"], m["value"], m["session_id"])
         )
-    for started_at, sid, values in _practice_summaries(history):
+    for started_at, sid, movement, values in _practice_summaries(history):
         for name, value in values.items():
-            out.setdefault(f"practice.{name}", []).append((started_at, value, sid))
+            key = f"{PRACTICE_TESTS[movement]}.{name}"
+            out.setdefault(key, []).append((started_at, value, sid))
     return out
 
 
-def _practice_summaries(history: History) -> list[tuple[str, int, dict[str, float]]]:
-    """Per practice session with complete reps: its :data:`PRACTICE_MEASURES`."""
-    by_session: dict[int, tuple[str, list[dict[str, Any]]]] = {}
+def _practice_summaries(history: History) -> list[tuple[str, int, str, dict[str, float]]]:
+    """Per session and movement practised, of its complete reps: its measures."""
+    by_session: dict[tuple[int, str], tuple[str, list[dict[str, Any]]]] = {}
     for p in history.practice_reps():
-        if p["metrics"].get("complete", True):
-            entry = by_session.setdefault(p["session_id"], (p["started_at"], []))
+        movement = rep_movement(p["metrics"])
+        if p["metrics"].get("complete", True) and movement in PRACTICE_TESTS:
+            entry = by_session.setdefault((p["session_id"], movement), (p["started_at"], []))
             entry[1].append(p["metrics"])
     out = []
-    for sid, (started_at, reps) in by_session.items():
+    for (sid, movement), (started_at, reps) in by_session.items():
         values = {}
-        for name, (metric, how) in PRACTICE_MEASURES.items():
+        for name, (metric, how) in PRACTICE_MOVEMENT_MEASURES[movement].items():
             vals = [float(r[metric]) for r in reps if _is_number(r.get(metric))]
             if vals:
                 values[name] = max(vals) if how == "best" else sum(vals) / len(vals)
-        out.append((started_at, sid, values))
+        out.append((started_at, sid, movement, values))
     return out
 
 
 def personal_best(
     history: History, before_session: int | None = None, until: str | None = None
 ) -> PersonalBest | None:
-    """The best of every complete practice rep so far, each field its own best.
+    """The best of every complete half circle practised so far, each field its own best.
 
     Args:
         history: An open history.
@@ -88,7 +151,7 @@ def personal_best(
         if until is not None and p["started_at"] > until:
             continue
         m = p["metrics"]
-        if not m.get("complete", True) or not _is_number(m.get("score")):
+        if not counts_for_best(m):
             continue
         rep = PersonalBest(
             **{
@@ -98,6 +161,32 @@ def personal_best(
         )
         best = rep if best is None else best.merged(rep)
     return best
+
+
+def last_practice(history: History, until: str | None = None) -> dict[str, Any] | None:
+    """The latest session with a rep :func:`personal_best` reads, as :meth:`History.sessions`.
+
+    The session a new practice is compared with ("last time"): its camera view, tilt
+    and settings are the ones that bear on the peaks compared, where a baseline
+    session in between (which has no half circles) does not. ``until`` (ISO 8601)
+    leaves out sessions started after it. None when there is none.
+    """
+    ids = {
+        p["session_id"]
+        for p in history.practice_reps()
+        if (until is None or p["started_at"] <= until) and counts_for_best(p["metrics"])
+    }
+    known = [s for s in history.sessions() if s["id"] in ids]
+    return known[-1] if known else None
+
+
+def counts_for_best(metrics: Mapping[str, Any]) -> bool:
+    """Whether a practice rep counts towards the personal best: a complete, scored half circle."""
+    return (
+        rep_movement(metrics) == "half_circle"
+        and bool(metrics.get("complete", True))
+        and _is_number(metrics.get("score"))
+    )
 
 
 def trend_rows(history: History) -> list[TrendRow]:

@@ -47,7 +47,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from halfcircle.analyze.video import Analysis, rep_dicts, view_status
+from halfcircle.analyze.video import Analysis, movement_dicts, view_status
 from halfcircle.coaching.cues import record_cues
 from halfcircle.coaching.drills import attempt_drill
 from halfcircle.coaching.painmodel import PainRating, pain_decision
@@ -1054,9 +1054,10 @@ def _finish(
             )
     progress: list[str] = []
     if log is not None:
-        # the report's numbers (zero-phase filtered) replace the live ones
+        # the report's numbers (zero-phase filtered) replace the live ones; the side bends
+        # and roll-downs go in too, as a guided session's do (each movement its own trend)
         progress = log.finish(
-            rep_dicts(analysis)[0],
+            movement_dicts(analysis),
             analysis.kinematics.view.kind,
             frames=(len(analysis.poses), analysis.frames_skipped),
             camera_pitch=analysis.camera_pitch,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from halfcircle.history.progress import local_datetime, verdict
+from halfcircle.history.trend import measure_group
 from halfcircle.words import join_and
 
 __all__ = ["MeasureChange", "change_words", "changes_between", "glance_lines", "short_date"]
@@ -40,6 +41,17 @@ _TEST_WORDS: Final = {
     "rotation_left": "turn to the left",
     "rotation_right": "turn to the right",
     "practice": "half circle",
+    "side_bend_practice": "side-bend drill",
+    "roll_down_practice": "roll-down drill",
+}
+
+#: How each group of measures (:func:`halfcircle.history.trend.measure_group`) is named
+#: at the start of its sentence, in the order said.
+_GROUP_WORDS: Final = {
+    "assessment": "assessment",
+    "half_circle": "practice",
+    "side_bend": "side-bend practice",
+    "roll_down": "roll-down practice",
 }
 
 
@@ -107,12 +119,15 @@ def _said(changes: Sequence[MeasureChange]) -> str:
 def _comparable(
     series: Mapping[str, Sequence[tuple[str, float, int]]], sessions: Sequence[Mapping[str, Any]]
 ) -> dict[str, list[int]]:
-    """Per kind of session (baseline, practice), the ids that have measures, by date."""
-    has = {sid for points in series.values() for _, _, sid in points}
+    """Per group of measures (:data:`_GROUP_WORDS`), the ids of the sessions with one, by date."""
+    has: dict[str, set[int]] = {}
+    for key, points in series.items():
+        has.setdefault(measure_group(key), set()).update(sid for _, _, sid in points)
     out: dict[str, list[int]] = {}
-    for s in sessions:  # sessions come oldest first
-        if s["id"] in has:
-            out.setdefault(s["kind"], []).append(s["id"])
+    for group in _GROUP_WORDS:
+        ids = [s["id"] for s in sessions if s["id"] in has.get(group, ())]  # oldest first
+        if ids:
+            out[group] = ids
     return out
 
 
@@ -125,23 +140,27 @@ def glance_lines(
 
     ``series`` and ``sessions`` as :meth:`History.series` and :meth:`History.sessions`
     return them (sessions oldest first); ``date_words`` turns a stored ``started_at``
-    into a short date (``"13 Nov"``; :func:`short_date` when None). Baseline tests
-    compare with the first and with the previous baseline, practice with practice.
+    into a short date (``"13 Nov"``; :func:`short_date` when None). Like compares with
+    like (:func:`halfcircle.history.trend.measure_group`), whatever kind of session it
+    was measured in: assessment tests with the first and the previous assessment
+    (baseline or guided session), half circles with half circles, side-bend drills
+    with side-bend drills, roll-downs with roll-downs.
     """
     words = date_words or short_date
     started = {s["id"]: s["started_at"] for s in sessions}
     lines = []
-    for kind, ids in _comparable(series, sessions).items():
-        label = "assessment" if kind == "baseline" else "practice"
+    for group, ids in _comparable(series, sessions).items():
+        label = _GROUP_WORDS[group]
+        mine = {k: v for k, v in series.items() if measure_group(k) == group}
         if len(ids) == 1:
             lines.append(
                 f"One {label} so far ({words(started[ids[0]])}): the next one will show the change."
             )
             continue
-        first = changes_between(series, ids[0], ids[-1])
-        line = f"{label.capitalize()} since {words(started[ids[0]])}: {_said(first)}."
+        first = changes_between(mine, ids[0], ids[-1])
+        line = f"{label[0].upper()}{label[1:]} since {words(started[ids[0]])}: {_said(first)}."
         if len(ids) > 2:
-            last = changes_between(series, ids[-2], ids[-1])
+            last = changes_between(mine, ids[-2], ids[-1])
             line += f" Since the one before ({words(started[ids[-2]])}): {_said(last)}."
         lines.append(line)
     feeling = _feeling(sessions)

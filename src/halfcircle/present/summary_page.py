@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from halfcircle.coaching.plan import plan_lines, plans, today_lines
+from halfcircle.history.guided import session_kind
 from halfcircle.history.progress import (
     local_datetime,
     local_time,
@@ -26,7 +27,7 @@ from halfcircle.history.progress import (
     verdict,
 )
 from halfcircle.history.store import History
-from halfcircle.history.trend import measure_series
+from halfcircle.history.trend import measure_group, measure_series
 from halfcircle.present.glance import glance_lines, short_date
 from halfcircle.present.page import PAGE_CSS
 
@@ -63,13 +64,10 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def _assessments(
-    series: Mapping[str, Sequence[tuple[str, float, int]]], kinds: Mapping[int, str]
-) -> str:
+def _assessments(series: Mapping[str, Sequence[tuple[str, float, int]]]) -> str:
     parts = []
     for key, points in series.items():
-        points = [p for p in points if kinds.get(p[2]) == "baseline"]
-        if not points:
+        if not points or measure_group(key) != "assessment":  # a guided session's practice
             continue
         first = points[0][1]
         rows = []
@@ -119,7 +117,6 @@ def write_summary(
         key: [p for p in points if p[2] in ids] for key, points in measure_series(history).items()
     }
     series = {k: v for k, v in series.items() if v}
-    kinds = {s["id"]: s["kind"] for s in sessions}
     reps = [r for r in history.practice_reps() if r["session_id"] in ids]
     number = {s["id"]: n for n, s in enumerate(sessions, 1)}
     first = short_date(sessions[0]["started_at"]) if sessions else ""
@@ -139,7 +136,7 @@ def write_summary(
         said = today_lines(all_plans[-1], history.adherence())
         kept = "".join(f"<p>{html.escape(line)}</p>" for line in said)
     ratings = [
-        (number[s["id"]], local_time(s["started_at"]), s["kind"], s["feels"] or "",
+        (number[s["id"]], local_time(s["started_at"]), session_kind(s), s["feels"] or "",
          "" if s["pain"] is None else s["pain"])
         for s in sessions
     ]  # fmt: skip
@@ -170,7 +167,7 @@ halfcircle, a coaching tool, not a diagnosis. A change counts as real only when 
 {kept}
 {_table(("set", "days", "time", "use", "minutes"), plan_rows) if plan_rows else ""}
 <h2>Assessments</h2>
-{_assessments(series, kinds)}
+{_assessments(series)}
 <h2>Practice per week</h2>
 {_practice_weeks(reps, sessions)}
 <h2>How it felt, and pain</h2>
