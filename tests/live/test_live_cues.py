@@ -366,3 +366,25 @@ def test_a_person_who_really_leaves_mid_rep_is_told_so() -> None:
     assert set(f.state.phase for f in frames[gap]) == {"paused"}
     said = {f.message for f in frames if f.message}
     assert any("lost sight" in c for c in said), said
+
+
+@pytest.mark.parametrize(
+    ("interrupted", "ended_by", "words"),
+    [(False, None, "the end of the video"), (True, "closing the window", "closing the window")],
+)
+def test_a_rep_cut_by_the_end_of_the_recording_is_said_to_be_cut_by_it(
+    interrupted: bool, ended_by: str | None, words: str
+) -> None:
+    from halfcircle.analyze.video import analyze_poses, rep_dicts
+    from halfcircle.synthetic import half_circle as rest_rep_rest
+    from halfcircle.synthetic import synthetic_clip
+
+    lat, fwd = rest_rep_rest(n_rest=60, n_rep=180)
+    seq = synthetic_clip(lat[:150], fwd[:150], noise_px=0.5, seed=2).seq  # ends mid-rep
+    analysis = analyze_poses(seq, interrupted=interrupted, ended_by=ended_by)
+    (rep,) = analysis.reps
+    assert rep.outcome == "incomplete" and rep.cut_short
+    (note,) = [n for n in analysis.notes if "rep 1" in n.lower()]
+    assert note.startswith(f"Rep 1 was cut short by {words} (")
+    assert rep_dicts(analysis)[0][0]["cues"] == []  # neither "lost sight" nor "couldn't follow"
+

@@ -85,6 +85,7 @@ from halfcircle.live.rebuild import (
     _report_write_error,
     session_analysis,
     stated_pitch,
+    stop_words,
     write_session_outputs,
 )
 from halfcircle.live.record import (
@@ -813,10 +814,16 @@ def run_live(
                 run.unsilence()
                 recorder.raise_errors = False  # from here on, a failed write is only noted
                 stop = _end_stream(run, wav, fps)
-                rating = None
+                # a rating given up front is kept whatever ended the session; the
+                # window asks only after a set that ended in front of it
+                rating = opts.rating
                 if stop in ("end", "quit", "camera_lost", "write_failed"):
                     rating = _ask_rating(run)
-                advice = _rating_advice(run, rating, log) if rating is not None else None
+                advice = (
+                    _rating_advice(run, rating, log, show=stop != "interrupted")
+                    if rating is not None
+                    else None
+                )
                 message = _stop_message(opts, stop, error)
                 recorder.event("end", run.coach.last_time_s, reason=stop, message=message)
                 recorder.finish(stop=stop, message=message, stats=run.stats.as_dict())
@@ -913,8 +920,14 @@ def _end_stream(run: _Run, wav: Any, fps: float) -> StopReason:
     return stop
 
 
-def _rating_advice(run: _Run, rating: Rating, log: PracticeLog | None) -> str | None:
-    """Keep the person's rating and show what the pain model makes of it (None: nothing)."""
+def _rating_advice(
+    run: _Run, rating: Rating, log: PracticeLog | None, *, show: bool = True
+) -> str | None:
+    """Keep the person's rating and show what the pain model makes of it (None: nothing).
+
+    ``show``: the window shows the advice and waits for Enter (not after Ctrl-C:
+    the result and the terminal say it).
+    """
     # the history's word first; the sibling session folders otherwise
     advice = (log.rate(rating.feeling, rating.pain) if log is not None else None) or pain_advice(
         rating, previous_rating(run.opts.out_dir)
@@ -926,7 +939,7 @@ def _rating_advice(run: _Run, rating: Rating, log: PracticeLog | None) -> str | 
         pain=rating.pain,
         at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
-    if advice is not None and not run.ui.closed and run.last_display is not None:
+    if show and advice is not None and not run.ui.closed and run.last_display is not None:
         run.ui.ask(run.last_display, ["About your pain", *_wrap(advice), "Enter to close"], {13})
     return advice
 
@@ -1035,6 +1048,7 @@ def _finish(
         opts.out_dir,
         opts.model,
         interrupted=_interrupted(stop),
+        ended_by=stop_words(stop),
         camera_tilt_deg=opts.camera_tilt_deg,
         settings=opts.settings,
         camera_pitch=_pitch_record(opts, run),
