@@ -47,6 +47,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from halfcircle.analyze.camerapitch import spoken_level
 from halfcircle.analyze.video import Analysis, rep_dicts, view_status
 from halfcircle.coaching.cues import record_cues
 from halfcircle.coaching.drills import attempt_drill
@@ -508,7 +509,8 @@ class _Run:
     def _speak(self, cf: CoachFrame, t: float) -> None:
         """Hand what the coach now says to the voice (it returns at once); log what began."""
         assert self.voice is not None
-        for u in self.speech.update(t, cf.stage, cf.message, cf.events, cf.state.reps):
+        said = spoken_level(cf.message) if cf.message else cf.message  # the screen has the rest
+        for u in self.speech.update(t, cf.stage, said, cf.events, cf.state.reps):
             if u.sound is not None:
                 self.voice.sound(u.sound, u.time_s)
             elif u.text is not None:
@@ -521,11 +523,15 @@ class _Run:
             self.voice.close()
             self.voice_kept = False
 
-    def log_spoken(self, until_s: float = math.inf) -> None:
-        """Write each utterance begun by ``until_s`` into ``events.jsonl`` (type ``spoken``)."""
+    def log_spoken(self, until_s: float = math.inf, *, final: bool = False) -> None:
+        """Write each utterance begun by ``until_s`` into ``events.jsonl`` (type ``spoken``).
+
+        One cut off by a later, urgent one has ``cut_s``: the stream time it stopped.
+        """
         if self.voice is not None:
-            for started, text in self.voice.drain_spoken(until_s):
-                self.rec.event("spoken", round(started, 3), text=text)
+            for started, text, cut_s in self.voice.drain_said(until_s, final=final):
+                cut = {} if cut_s is None else {"cut_s": round(cut_s, 3)}
+                self.rec.event("spoken", round(started, 3), text=text, **cut)
 
     def _draw(self, image: NDArray[np.uint8], pose: PoseFrame, cf: CoachFrame) -> NDArray[np.uint8]:
         # cv2.flip is ~10x faster than copying a reversed NumPy view.
@@ -914,7 +920,7 @@ def _end_stream(run: _Run, wav: Any, fps: float) -> StopReason:
             run.voice_kept = True
         else:
             run.voice.close()
-        run.log_spoken(run.stream_end_s if wav is not None else math.inf)
+        run.log_spoken(run.stream_end_s if wav is not None else math.inf, final=True)
     if run.first_capture is not None and run.last_shown is not None:
         run.stats.wall_s = run.last_shown - run.first_capture
     return stop
@@ -988,8 +994,9 @@ def _finish_in_window(
             run.wav.duration_s = None  # the file goes on past the clip for the summary
         voice.close(timeout_s=1.0 if run.wav is None else 30.0)
         run.voice_kept = False
-        for started, text in voice.drain_spoken():
-            append_event(opts.out_dir, "spoken", started, text=text)
+        for started, text, cut_s in voice.drain_said():
+            cut = {} if cut_s is None else {"cut_s": round(cut_s, 3)}
+            append_event(opts.out_dir, "spoken", started, text=text, **cut)
     return replace(result, end_of_set=end)
 
 
