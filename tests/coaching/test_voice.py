@@ -121,7 +121,6 @@ def test_sentences_wait_their_turn_but_an_urgent_one_cuts_in(tmp_path: Path) -> 
     assert urgent[0][0] == pytest.approx(2.0, abs=0.01)  # cut in, did not wait
 
 
-
 def test_a_file_played_fast_gets_what_real_time_would_have_said(tmp_path: Path) -> None:
     # A file analysed faster than real time asks for sentences faster than they can be
     # synthesised. Held here until all are asked: what real time would have said
@@ -149,6 +148,7 @@ def test_a_file_played_fast_gets_what_real_time_would_have_said(tmp_path: Path) 
     starts = {round(start / SAMPLE_RATE, 2): len(clip) for start, clip, _ in out.timeline.clips}
     assert starts[4.0] == round(0.5 * SAMPLE_RATE)  # the long one, cut where the urgent came
 
+
 def test_earcons_play_over_speech_without_waiting(tmp_path: Path) -> None:
     timeline = Timeline()
     speech = np.full(SAMPLE_RATE, 0.1, dtype=np.float32)
@@ -174,3 +174,34 @@ def test_without_an_audio_device_the_voice_says_so_in_one_sentence() -> None:
     with pytest.raises(VoiceUnavailable, match=r"^No speaker or audio output was found, so the "
                        r"coach goes on silently\.$"):  # fmt: skip
         SpeakerOutput(clock=lambda: 0.0)
+
+
+def test_a_sentence_cut_off_by_an_urgent_one_is_reported_as_cut_not_said_in_full(
+    tmp_path: Path,
+) -> None:
+    voice = Voice(WavOutput(tmp_path / "v.wav"), VoiceConfig())
+    long = "Let the wall guide you: side, down and round, slow and smooth, all the way."
+    voice.say(long, 1.0)
+    assert voice.flush()
+    assert voice.drain_said(1.5, final=False) == []  # still playing: not yet known in full
+    voice.say("Slow down through the front.", 2.0, urgent=True)
+    assert voice.flush()
+    said = voice.drain_said()
+    voice.close()
+    assert [(round(t, 2), text, cut) for t, text, cut in said] == [
+        (1.0, long, 2.0), (2.0, "Slow down through the front.", None)
+    ]  # fmt: skip
+
+
+def test_the_voice_says_the_camera_level_step_in_one_short_sentence() -> None:
+    import math
+
+    from halfcircle.analyze.camerapitch import SPOKEN_LEVEL, PitchEstimate, level_guide
+    from halfcircle.live.guided_baseline import spoken_words
+
+    for pitch, sigma in [(math.nan, math.nan), (6.0, 9.0)]:  # no lines; too rough
+        guide = level_guide(PitchEstimate(pitch, sigma, "picture", 0, 0, ()))
+        assert guide.needs_phone and "--camera-tilt" in guide.message  # the screen's
+        said = spoken_words(f"Calibrated. {guide.message}")
+        assert said == f"Calibrated. {SPOKEN_LEVEL}" and "--" not in said
+        assert len(said.split()) <= 12

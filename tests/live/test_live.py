@@ -183,7 +183,6 @@ def test_synthetic_reps_live_match_analyze(tmp_path: Path) -> None:
     _assert_close_to_analyze(result.live_reps, ref.reps, "synthetic, every frame")
 
 
-
 @pytest.mark.video
 def test_set_up_says_where_it_stands_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import halfcircle.live.run as live_run
@@ -201,6 +200,7 @@ def test_set_up_says_where_it_stands_once(tmp_path: Path, monkeypatch: pytest.Mo
     before = [(phase, status) for phase, status in shown if phase == "getting ready"]
     assert before and all(status == "" for _, status in before)
     assert any(status.startswith("front view") for _, status in shown)
+
 
 def _bump(n: int, peak: float) -> np.ndarray:
     """A minimum-jerk excursion to ``peak`` (deg) and back over ``n`` frames."""
@@ -574,6 +574,41 @@ def test_ctrl_c_keeps_the_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     cap.release()
     assert n == 40
     assert (out / "annotated.mp4").stat().st_size > 0  # drawn on the raw recording
+
+
+def test_ctrl_c_mid_rep_keeps_the_rating_given_up_front_and_says_what_cut_the_rep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Options given up front hold whatever ends the session; Ctrl-C, not the pose, cut rep 1."""
+    from tests.conftest import fixture_poses, stepped_camera_clock
+
+    clock = stepped_camera_clock(monkeypatch)
+    camera = PacedCamera(CLIP, unplug_after=100, interrupt=True, clock=clock)  # rep 1: 1.7-5.4 s
+    _plug_in(monkeypatch, camera)
+    monkeypatch.setattr(live, "default_estimator", _ReplayPoses(fixture_poses(CLIP.stem)))
+    out, db = tmp_path / "s", tmp_path / "h.sqlite3"
+    code = cli.main(
+        ["live", "--camera", "0", "--headless", "--out", str(out), "--no-video", "--db", str(db),
+         "--feels", "same", "--pain", "3"]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == options.EXIT_INTERRUPTED
+    events = read_events(out)
+    assert events[-1]["reason"] == "interrupted"
+    rating = next(e for e in events if e["type"] == "rating")
+    assert (rating["feeling"], rating["pain"]) == ("same", 3)
+    with History(db) as h:
+        (session,) = h.sessions()
+        assert (session["feels"], session["pain"]) == ("same", 3)
+    (rep,) = json.loads((out / "reps.json").read_text())["reps"]
+    assert rep["outcome"] == "incomplete" and rep["cues"] == []  # nothing to correct
+    (live_rep,) = [e["rep"] for e in events if e["type"] == "rep"]
+    assert live_rep["cues"] == []  # not "I lost sight of you"
+    summary = json.loads((out / "summary.json").read_text())
+    (note,) = [n for n in summary["notes"] if "rep 1" in n.lower()]
+    assert note.startswith("Rep 1 was cut short by Ctrl-C (1.7-3.")
+    assert note.endswith("; it is kept as incomplete and not scored.")
+    assert "could not be read" not in printed and "Rep 1 was cut short by Ctrl-C" in printed
 
 
 # ------------------------------------------------------------------- the CLI

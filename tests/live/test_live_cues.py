@@ -366,3 +366,80 @@ def test_a_person_who_really_leaves_mid_rep_is_told_so() -> None:
     assert set(f.state.phase for f in frames[gap]) == {"paused"}
     said = {f.message for f in frames if f.message}
     assert any("lost sight" in c for c in said), said
+
+
+@pytest.mark.parametrize(
+    ("interrupted", "ended_by", "words"),
+    [(False, None, "the end of the video"), (True, "closing the window", "closing the window")],
+)
+def test_a_rep_cut_by_the_end_of_the_recording_is_said_to_be_cut_by_it(
+    interrupted: bool, ended_by: str | None, words: str
+) -> None:
+    from halfcircle.analyze.video import analyze_poses, rep_dicts
+    from halfcircle.synthetic import half_circle as rest_rep_rest
+    from halfcircle.synthetic import synthetic_clip
+
+    lat, fwd = rest_rep_rest(n_rest=60, n_rep=180)
+    seq = synthetic_clip(lat[:150], fwd[:150], noise_px=0.5, seed=2).seq  # ends mid-rep
+    analysis = analyze_poses(seq, interrupted=interrupted, ended_by=ended_by)
+    (rep,) = analysis.reps
+    assert rep.outcome == "incomplete" and rep.cut_short
+    (note,) = [n for n in analysis.notes if "rep 1" in n.lower()]
+    assert note.startswith(f"Rep 1 was cut short by {words} (")
+    assert rep_dicts(analysis)[0][0]["cues"] == []  # neither "lost sight" nor "couldn't follow"
+
+
+# ------------------------- a recalibration zeroes on an upright stance, not a bend
+def _held(seq: Any, a_s: float, b_s: float, hold_s: float) -> tuple[list[Any], float, float]:
+    """``seq``'s frames with its stretch ``a_s``-``b_s`` held for ``hold_s``, and the hold's span.
+
+    The stretch's real poses played forward and back until ``hold_s`` is filled (the
+    pose model's own jitter, no jump), then the rest of the clip; timed at its rate.
+    """
+    a, b = round(a_s * seq.fps), round(b_s * seq.fps)
+    part, hold = list(range(a, b + 1)), []
+    while len(hold) < hold_s * seq.fps:
+        hold, part = hold + part, part[::-1]
+    order = [*range(a), *hold, *range(b + 1, len(seq))]
+    frames = [replace(seq.frame(j), time_s=k / seq.fps) for k, j in enumerate(order)]
+    return frames, a / seq.fps, (a + len(hold)) / seq.fps
+
+
+#: session_side_bends_front (truth CSV): 20 deg to the right held 10.43-11.17 s;
+#: quiet standing 8.40-9.37 s; each stretched to a hold of 2.5 s.
+HELD = {"side_bend": (10.43, 11.17), "standing": (8.40, 9.37)}
+
+
+@pytest.mark.parametrize("held", ["side_bend", "standing"])
+def test_a_recalibration_asked_during_a_held_bend_waits_for_an_upright_stance(
+    held: str,
+) -> None:
+    from halfcircle.live.coach import UPRIGHT_MESSAGE, LiveCoach
+    from tests.conftest import fixture_poses
+
+    seq = fixture_poses("session_side_bends_front")
+    frames, start, end = _held(seq, *HELD[held], hold_s=2.5)
+    coach = LiveCoach(seq.image_size)
+    shown: list[tuple[float, str | None]] = []
+    calibrated_at: list[float] = []
+    for f in frames:
+        if start + 0.1 <= f.time_s < start + 0.1 + 1 / FPS:
+            coach.recalibrate()  # `c`, a moment into the hold
+        was = coach.calibrated
+        cf = coach.update(f)
+        shown.append((f.time_s, cf.message))
+        if coach.calibrated and not was:
+            calibrated_at.append(f.time_s)
+    first, again = calibrated_at
+    assert first < 1.5
+    peaks = [max(r.metrics.peak_lateral_right_deg, r.metrics.peak_lateral_left_deg)
+             for r in coach.aborted if r.start_s > again]  # fmt: skip
+    if held == "standing":  # quiet standing: zeroed after the calibration's one second
+        assert again < start + 0.1 + 1.2
+        assert {m for t, m in shown if start + 0.1 < t < again} != {UPRIGHT_MESSAGE}
+    else:  # not on the bend (it read "34 deg right" upright, 37-39 deg side bends)
+        assert again > end
+        said = {m for t, m in shown if start + 0.2 < t < end}
+        assert said == {UPRIGHT_MESSAGE}
+    # the side bends after it read as before it: 19-20 deg (truth 20, 26 deg)
+    assert len(peaks) >= 4 and all(15.0 < p < 30.0 for p in peaks), peaks

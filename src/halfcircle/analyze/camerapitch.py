@@ -38,6 +38,7 @@ true pitch (``bench/camera_pitch.py --body``).
 from __future__ import annotations
 
 import math
+import re
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -555,6 +556,23 @@ PHONE_LEVEL_STEP: Final = (
     "Hold a phone's level app against the camera and read its tilt, then start with "
     "--camera-tilt DEG (down positive): it is remembered for your next sessions."
 )
+
+#: What a voice says instead of a level message that offers the phone-level step
+#: (:attr:`LevelGuide.needs_phone`): those run to 17 s of speech and name a
+#: command-line option; the screen and the report hold the details.
+SPOKEN_LEVEL: Final = "Level the camera if you can; the screen says how."
+
+#: The level messages that offer the phone-level step, as :func:`level_guide` words them.
+_PHONE_LEVEL_MESSAGE: Final = re.compile(
+    r"(?:No straight lines of the room are in view|The camera looks roughly)[^.]*\.(?: [^.]*\.)? "
+    + re.escape(PHONE_LEVEL_STEP)
+)
+
+
+def spoken_level(text: str) -> str:
+    """``text`` as a voice should say it: a phone-level message becomes :data:`SPOKEN_LEVEL`."""
+    return _PHONE_LEVEL_MESSAGE.sub(SPOKEN_LEVEL, text)
+
 
 LevelState = Literal["level", "tilted", "rough", "unknown"]
 

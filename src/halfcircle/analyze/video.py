@@ -286,6 +286,7 @@ def analyze_poses(
     *,
     calibrate: Literal["anywhere", "first"] = "anywhere",
     frames_skipped: int = 0,
+    ended_by: str | None = None,
 ) -> Analysis:
     """Angles, reps, scores and cues of a recorded pose sequence.
 
@@ -299,7 +300,9 @@ def analyze_poses(
     session's report) calibrates on the first quiet second and counts from its
     end, as the live view did. ``frames_skipped``: frames of the recording that
     have no pose because they were skipped (a live session's busy model), for the
-    counts and the status.
+    counts and the status. ``ended_by``: what ended the recording, in the words of
+    the note on a rep it cut short ("Rep 2 was cut short by Ctrl-C"); None: "the
+    early stop" when ``interrupted``, else "the end of the video".
     """
     settings = settings or Settings()
     kcfg = settings.kinematics_for(camera_tilt_deg)
@@ -343,13 +346,18 @@ def analyze_poses(
         )
     found = segment_drills(kin) if kin.calibration is not None else []
     told = tell_apart(loop.records, loop.aborted, found)
+    ending = ended_by or ("the early stop" if interrupted else "the end of the video")
     for r in told.reps:
         if not r.complete:
-            what = (
-                f"The pose could not be read for part of rep {r.index}, though you stayed in view"
-                if r.index in loop.followed_in_view
-                else f"You left the view or stopped during rep {r.index}"
-            )
+            if r.cut_short:
+                what = f"Rep {r.index} was cut short by {ending}"
+            elif r.index in loop.followed_in_view:
+                what = (
+                    f"The pose could not be read for part of rep {r.index}, "
+                    "though you stayed in view"
+                )
+            else:
+                what = f"You left the view or stopped during rep {r.index}"
             span = f"({r.start_s:.1f}-{r.end_s:.1f} s)"
             notes.append(f"{what} {span}; it is kept as incomplete and not scored.")
     hint = baseline_hint(kin, detected, told.reps, settings, poses.source, bool(told.drills))

@@ -145,13 +145,21 @@ REP_CUE_RULES: Final[tuple[CueRule, ...]] = (
     CueRule(
         "incomplete",
         "I lost sight of you for a moment. Stay in view and go again.",
-        (_c("outcome", "==", "incomplete"), _c("lost_sight", "==", True)),
+        (
+            _c("outcome", "==", "incomplete"),
+            _c("lost_sight", "==", True),
+            _c("cut_short", "==", False),
+        ),
         95,
     ),
     CueRule(
         "incomplete_seen",
         "I couldn't follow that one all the way. Go again when you're ready.",
-        (_c("outcome", "==", "incomplete"), _c("lost_sight", "==", False)),
+        (
+            _c("outcome", "==", "incomplete"),
+            _c("lost_sight", "==", False),
+            _c("cut_short", "==", False),
+        ),
         95,
     ),
     # The compensations as the rep's metrics found them, with MetricConfig's limits.
@@ -316,12 +324,15 @@ def rep_context(
     rules: Sequence[CueRule] = REP_CUE_RULES,
     *,
     lost_sight: bool = True,
+    cut_short: bool = False,
 ) -> dict[str, Any]:
     """Values the per-rep rules read.
 
     Every :class:`RepMetrics` field, ``score``, ``lost_sight`` (the person left the
     view during the rep; False when they stayed in view and only the pose was
-    unreadable, as at deep flexion; True when not known), and ``corrections``: how
+    unreadable, as at deep flexion; True when not known), ``cut_short`` (the
+    session ended during the rep: :attr:`~halfcircle.coaching.reps.RepRecord.cut_short`;
+    nothing to say of how it was done), and ``corrections``: how
     many of ``rules`` that correct the rep (priority above
     :data:`PRAISE_MAX_PRIORITY`) hold, so that praise can keep from calling a rep
     smooth next to "slow down through the front".
@@ -329,6 +340,7 @@ def rep_context(
     ctx = asdict(metrics)
     ctx["score"] = score
     ctx["lost_sight"] = lost_sight
+    ctx["cut_short"] = cut_short
     correcting = [r for r in rules if r.priority > PRAISE_MAX_PRIORITY]
     ctx["corrections"] = len(matching_cues(ctx, correcting))
     return ctx
@@ -356,13 +368,15 @@ def rep_cues(
     *,
     limit: int | None = 2,
     lost_sight: bool = True,
+    cut_short: bool = False,
 ) -> list[Cue]:
     """Feedback cues for a finished rep, best first (at most ``limit``; None for all).
 
-    Corrections first, then at most one praise (the highest). ``lost_sight``: see
-    :func:`rep_context`.
+    Corrections first, then at most one praise (the highest). ``lost_sight`` and
+    ``cut_short``: see :func:`rep_context`.
     """
-    hits = matching_cues(rep_context(metrics, score, rules, lost_sight=lost_sight), rules)
+    context = rep_context(metrics, score, rules, lost_sight=lost_sight, cut_short=cut_short)
+    hits = matching_cues(context, rules)
     praise = [c for c in hits if c.priority <= PRAISE_MAX_PRIORITY][:1]
     hits = [c for c in hits if c.priority > PRAISE_MAX_PRIORITY] + praise
     return hits if limit is None else hits[:limit]
@@ -377,10 +391,19 @@ def record_cues(
 ) -> list[Cue]:
     """Feedback cues for a finished :class:`~halfcircle.coaching.reps.RepRecord`.
 
-    From its metrics and score; ``lost_sight``: see :func:`rep_context`.
+    From its metrics and score; ``lost_sight``: see :func:`rep_context`. A rep cut
+    short by the end of the input (:attr:`~halfcircle.coaching.reps.RepRecord.cut_short`)
+    gets no cue for being incomplete.
     """
     score = None if record.score is None else record.score.total
-    return rep_cues(record.metrics, score, rules, limit=limit, lost_sight=lost_sight)
+    return rep_cues(
+        record.metrics,
+        score,
+        rules,
+        limit=limit,
+        lost_sight=lost_sight,
+        cut_short=record.cut_short,
+    )
 
 
 def live_cues(snapshot: LiveSnapshot, rules: Sequence[CueRule] = LIVE_CUE_RULES) -> list[Cue]:

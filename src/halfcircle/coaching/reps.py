@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, Literal
 
@@ -251,6 +251,9 @@ class RepRecord:
         frames: The rep's frames, ``start_s`` to ``end_s`` inclusive.
         metrics: Its per-rep metrics.
         score: Its score; None unless complete.
+        cut_short: An ``incomplete`` rep that was still under way when the input
+            ended (:meth:`RepCounter.finish`: the end of the file, Ctrl-C, the camera
+            lost, the window closed), not one the person or the pose model broke off.
     """
 
     index: int
@@ -261,6 +264,7 @@ class RepRecord:
     frames: RepFrames
     metrics: RepMetrics
     score: ScoreBreakdown | None
+    cut_short: bool = False
 
     @property
     def complete(self) -> bool:
@@ -626,7 +630,7 @@ class RepCounter:
             self._end_rep(self._settle_end_index(), self._settle_outcome, t, events)
         else:
             last = max(i for i, f in enumerate(self._rep) if f.valid)
-            self._end_rep(last, "incomplete", t, events)
+            self._end_rep(last, "incomplete", t, events, cut_short=True)
         return events
 
     # --------------------------------------------------------------- per frame
@@ -868,8 +872,12 @@ class RepCounter:
         events: list[RepEvent],
         *,
         set_state: bool = True,
+        cut_short: bool = False,
     ) -> None:
-        """Close the rep at frame index ``last``; later frames go back to the upright buffer."""
+        """Close the rep at frame index ``last``; later frames go back to the upright buffer.
+
+        ``cut_short``: the input ended during the rep (:attr:`RepRecord.cut_short`).
+        """
         th = self.thresholds
         frames, rest = self._rep[: last + 1], self._rep[last + 1 :]
         self._rep = []
@@ -885,6 +893,8 @@ class RepCounter:
             record = rep_record(
                 frames, outcome, self._side, len(store) + 1, self.metric_config, self.score_config
             )
+            if cut_short and outcome == "incomplete":
+                record = replace(record, cut_short=True)
         if record is not None:
             kind: EventKind = (
                 "rep_completed"

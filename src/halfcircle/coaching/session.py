@@ -171,8 +171,9 @@ class SessionLoop:
                 self.cues.drop_feedback(t)
                 self._lost_in_rep = False
             if event.record is not None:
-                if not event.record.complete and not self._lost_in_rep:
-                    self.followed_in_view.add(event.record.index)
+                r = event.record
+                if not r.complete and not r.cut_short and not self._lost_in_rep:
+                    self.followed_in_view.add(r.index)
                 cues = record_cues(event.record, lost_sight=self._lost_in_rep)
                 if event.record.outcome == "aborted" and attempt_drill(event.record):
                     # a side bend or roll-down done as such (analyze reports it as that

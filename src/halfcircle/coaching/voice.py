@@ -397,7 +397,8 @@ class Voice:
         self._output = output
         self._make_synth = synthesizer or (lambda: Synthesizer(self.config))
         self._queue: queue.Queue[_Item | None] = queue.Queue()
-        self._spoken: list[tuple[float, str]] = []
+        #: (start s, text, end s, cut s or None), begun and not yet drained
+        self._spoken: list[tuple[float, str, float, float | None]] = []
         self._lock = threading.Lock()
         self._seq = 0
         self._cuts: list[tuple[int, float]] = []  # (first item not cut, stream time)
@@ -421,7 +422,7 @@ class Voice:
             if urgent:  # what is said or waits is stale now
                 self._cuts.append((self._seq, time_s))
                 self._output.stop(time_s)
-                self._spoken = [(t, said) for t, said in self._spoken if t < time_s]
+                self._cut_spoken(time_s)
             self._queue.put(_Item(self._seq, time_s, text=text))
         return True
 
@@ -432,12 +433,42 @@ class Voice:
                 self._seq += 1
                 self._queue.put(_Item(self._seq, time_s, sound=kind))
 
-    def drain_spoken(self, until_s: float = math.inf) -> list[tuple[float, str]]:
-        """The sentences begun by stream time ``until_s`` not yet returned: ``(start s, text)``."""
+    def _cut_spoken(self, at_s: float) -> None:
+        """An urgent sentence at stream time ``at_s``: what had not begun goes, what played is cut.
+
+        Called with the lock held.
+        """
+        self._spoken = [
+            (t, said, end, at_s if t < at_s < end and cut is None else cut)
+            for t, said, end, cut in self._spoken
+            if t < at_s
+        ]
+
+    def drain_said(
+        self, until_s: float = math.inf, *, final: bool = True
+    ) -> list[tuple[float, str, float | None]]:
+        """The sentences begun by stream time ``until_s`` not yet returned.
+
+        Each as ``(start s, text, cut s)``: ``cut s`` is the stream time a later urgent
+        sentence cut it off at, None when it was said in full. Not ``final`` (a caller
+        that drains every frame), a sentence still playing at ``until_s`` waits until it
+        ended or was cut, so that a cut is never missed.
+        """
         with self._lock:
-            done = [x for x in self._spoken if x[0] <= until_s]
-            self._spoken = [x for x in self._spoken if x[0] > until_s]
-        return done
+            ready = [
+                x
+                for x in self._spoken
+                if x[0] <= until_s and (final or x[2] <= until_s or x[3] is not None)
+            ]
+            self._spoken = [x for x in self._spoken if x not in ready]
+        return [(t, said, cut) for t, said, _end, cut in ready]
+
+    def drain_spoken(self, until_s: float = math.inf) -> list[tuple[float, str]]:
+        """The sentences begun by stream time ``until_s`` not yet returned: ``(start s, text)``.
+
+        As :meth:`drain_said`, without saying which were cut off.
+        """
+        return [(t, said) for t, said, _cut in self.drain_said(until_s)]
 
     def close(self, timeout_s: float = 30.0) -> None:
         """Say what is queued, then stop the thread and close the output."""
@@ -488,10 +519,13 @@ class Voice:
             if cuts and not self._output.stream_clock:
                 return  # an urgent sentence came after it was asked for
             started = self._output.play(samples, item.time_s, True)
+            end = started + len(samples) / SAMPLE_RATE
             self._cuts = [c for c in self._cuts if c[0] > item.seq + 1]  # none left to cut
+            cut: float | None = None
             if cuts:  # placed late on the stream's clock: cut where the urgent one came
                 cut_at = min(cuts)
                 self._output.stop(cut_at)
                 if started >= cut_at:
                     return
-            self._spoken.append((started, item.text))
+                cut = cut_at if cut_at < end else None
+            self._spoken.append((started, item.text, end, cut))

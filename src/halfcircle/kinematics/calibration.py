@@ -124,7 +124,9 @@ class CalibrationConfig:
         lean_margin_deg: Offline, a stance (and the steadiest moment) must have
             its trunk at most this much (deg) further from the image vertical than
             the most upright ``min_stance_s`` of the recording: a pause at the side
-            of a half circle looks still too.
+            of a half circle looks still too. Live, a recalibration's stance must lie
+            as close to the image angle of the stance it replaces
+            (:class:`NeutralDetector`'s ``upright_deg``), for the same reason.
     """
 
     window_s: float = 1.0
@@ -347,13 +349,30 @@ class NeutralDetector:
     Feed every frame to :meth:`update`; it returns True on the frame that
     completes the first qualifying window, after which :attr:`window` holds the
     indices (as counted by :meth:`update` calls) of the window's frames.
+
+    Args:
+        config: What counts as a quiet upright stance.
+        upright_deg: For a recalibration, the trunk's image angle (deg, as
+            :func:`stance_features` gives it) at the stance the stream was last
+            calibrated on, its known upright; None for a first calibration. A
+            frame whose trunk lies more than ``config.lean_margin_deg`` from it is
+            not upright (:attr:`leaning`): a held side bend or forward bend is as
+            still as a stance, and within ``max_tilt_deg`` of the image vertical,
+            but zeroing on it would tilt every angle by the bend. The margin is the
+            one :func:`choose_stance` gives a recording's stance against its most
+            upright second, for the same reason.
     """
 
-    def __init__(self, config: CalibrationConfig | None = None) -> None:
+    def __init__(
+        self, config: CalibrationConfig | None = None, upright_deg: float | None = None
+    ) -> None:
         self.config = config or CalibrationConfig()
+        self.upright_deg = upright_deg
         self._recent: deque[tuple[int, float, FloatArray]] = deque()
         self._count = 0
         self.window: tuple[int, int] | None = None
+        #: The last frame's trunk was more than ``lean_margin_deg`` from :attr:`upright_deg`.
+        self.leaning = False
 
     @property
     def found(self) -> bool:
@@ -373,7 +392,13 @@ class NeutralDetector:
         if self.window is not None:
             return False
         cfg = self.config
-        if not valid or not np.all(np.isfinite(features)) or abs(features[0]) > cfg.max_tilt_deg:
+        finite = bool(np.all(np.isfinite(features)))
+        self.leaning = (
+            finite
+            and self.upright_deg is not None
+            and abs(float(features[0]) - self.upright_deg) > cfg.lean_margin_deg
+        )
+        if not valid or not finite or abs(features[0]) > cfg.max_tilt_deg or self.leaning:
             self._recent.clear()
             return False
         self._recent.append((index, float(time_s), features))

@@ -93,6 +93,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Final, Literal
 
@@ -1278,6 +1279,7 @@ class StreamingKinematics:
         self._stance: tuple[PoseFrame, ...] = ()
         self._tip_ref: FingertipReference | None = None
         self._provisional = provisional_calibration()
+        self._upright_deg: float | None = None  # the last stance's trunk image angle
         self._detector = NeutralDetector(self.config.calibration)
         self._recent: deque[tuple[float, PoseFrame]] = deque()
         self._filters = {
@@ -1312,7 +1314,7 @@ class StreamingKinematics:
         """
         cal = dataclasses.replace(self.config.calibration, camera_tilt_deg=float(camera_tilt_deg))
         self.config = dataclasses.replace(self.config, calibration=cal)
-        self._detector = NeutralDetector(self.config.calibration)
+        self._detector = NeutralDetector(self.config.calibration, self._upright_deg)
         if self._stance:
             self._calibration = self._calibrate_on(list(self._stance))
             if self._watch is not None:
@@ -1320,15 +1322,34 @@ class StreamingKinematics:
             self._restart_filters()
 
     def recalibrate(self) -> None:
-        """Forget the calibration and look for a new quiet stance."""
+        """Forget the calibration and look for a new quiet stance, upright as the last one.
+
+        The new stance must be upright as the stance the stream was calibrated on
+        found it: its trunk within ``lean_margin_deg`` of that stance's image angle
+        (:class:`~halfcircle.kinematics.calibration.NeutralDetector`'s ``upright_deg``;
+        :attr:`leaning` says when a frame is not), so that a recalibration asked for
+        during a held bend waits for the person to stand up instead of zeroing on
+        the bend. Asked again before a new stance was found, the same upright holds.
+        """
+        if self._stance:
+            self._upright_deg = stance_tilt_deg(self._stance, self.image_size)
         self._stance = ()
         self._tip_ref = None
         self._calibration = None
-        self._detector = NeutralDetector(self.config.calibration)
+        self._detector = NeutralDetector(self.config.calibration, self._upright_deg)
         self._recent.clear()
         self._watch, self._reversed, self._remeasured = None, False, []
         self._since.clear()
         self._restart_filters()
+
+    @property
+    def leaning(self) -> bool:
+        """While a recalibration waits: the last frame's trunk was too far from upright.
+
+        Upright is the stance of the calibration it replaces (see :meth:`recalibrate`);
+        False for a first calibration, and once calibrated.
+        """
+        return self._calibration is None and self._detector.leaning
 
     @property
     def reversed(self) -> bool:
@@ -1457,6 +1478,20 @@ class StreamingKinematics:
             np.array([f.time_s for f in frames]),
             self.config.calibration,
         )
+
+
+def stance_tilt_deg(frames: Sequence[PoseFrame], image_size: tuple[int, int]) -> float | None:
+    """Mean trunk angle from the image vertical over a stance's frames (deg; None: unseen).
+
+    As :func:`~halfcircle.kinematics.calibration.stance_features` reads it (positive
+    when the shoulders are to the image right of the hips).
+    """
+    if not frames:
+        return None
+    pixels = image_pixels(np.stack([f.image for f in frames]), image_size)
+    tilt = stance_features(pixels)[:, 0]
+    tilt = tilt[np.isfinite(tilt)]
+    return float(np.mean(tilt)) if tilt.size else None
 
 
 def stream_kinematics(

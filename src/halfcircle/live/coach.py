@@ -32,6 +32,10 @@ _MIN_VISIBILITY: Final = 0.5
 
 #: Shown for ``CALIBRATED_SHOW_S`` after the calibration, until the first movement.
 CALIBRATED_MESSAGE: Final = "Calibrated. Start your half circles when ready."
+#: Shown while a recalibration waits for the person to stand upright again: their
+#: trunk is further from the upright of the calibration it replaces than a stance may
+#: be (:attr:`~halfcircle.kinematics.measure.StreamingKinematics.leaning`).
+UPRIGHT_MESSAGE: Final = "Stand upright against the wall, knees soft."
 #: Shown for ``CALIBRATED_SHOW_S`` once the first deep bend showed the pose model had
 #: read the view the wrong way round (by the view then named: back, or any other).
 REVERSED_MESSAGES: Final = {
@@ -298,6 +302,9 @@ class LiveCoach:
                 message = REVERSED_MESSAGES["back" if back else "other"]
         elif advice is not None:
             stage, message = "position", advice
+        elif self.kinematics.leaning:  # a recalibration, during a bend: not yet
+            stage, message = "calibrate", UPRIGHT_MESSAGE
+            self._positioned_since = t  # the countdown starts once upright
         else:
             stage = "calibrate"
             assert self._positioned_since is not None

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from halfcircle.analyze.camerapitch import spoken_level
 from halfcircle.coaching.baseline import (
     TESTS,
     BaselineRun,
@@ -359,8 +360,13 @@ def picture_record(picture: PicturePitch | None) -> dict[str, Any] | None:
 
 
 def spoken_words(text: str) -> str:
-    """A prompt as a voice should read it: "deg" said in full."""
-    return re.sub(r"\bdeg\b", "degrees", text)
+    """A prompt as a voice should read it: "deg" said in full, no phone-level step.
+
+    The camera-level message that offers the phone-level step (with its command-line
+    option) is said as one short sentence (:func:`~halfcircle.analyze.camerapitch.spoken_level`);
+    the screen shows it in full.
+    """
+    return re.sub(r"\bdeg\b", "degrees", spoken_level(text))
 
 
 def say_new(voice: Voice | None, text: str | None, said: str | None, time_s: float) -> str | None:

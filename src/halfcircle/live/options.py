@@ -15,6 +15,19 @@ StopReason = Literal[
     "end", "quit", "window_closed", "camera_lost", "write_failed", "interrupted", "crashed"
 ]
 
+#: What ended a session, by :data:`StopReason`, in the words of the report's note on
+#: a rep it cut short ("Rep 2 was cut short by Ctrl-C"): the session's end, not the
+#: pose model, cut it.
+STOP_WORDS: Final[dict[str, str]] = {
+    "end": "the end of the video",
+    "quit": "the end of the session (q)",
+    "window_closed": "closing the window",
+    "camera_lost": "the camera being lost",
+    "write_failed": "the session stopping (its record could not be written)",
+    "interrupted": "Ctrl-C",
+    "crashed": "the session stopping on an error",
+}
+
 
 #: Keys shown on screen (window mode).
 HELP_TEXT: Final = (

@@ -20,6 +20,7 @@ from halfcircle.files import replace_text
 from halfcircle.io.capture import open_source
 from halfcircle.io.videowriter import H264Writer, VideoWriteError
 from halfcircle.live.options import (
+    STOP_WORDS,
     LiveOptions,
     Rating,
     StopReason,
@@ -45,11 +46,17 @@ def _interrupted(stop: str | None) -> bool:
     return stop is None or stop in _EARLY_STOPS
 
 
+def stop_words(stop: str | None) -> str:
+    """What ended a session (``session.json``'s ``stop``; None: it never recorded its end)."""
+    return STOP_WORDS.get(stop or "", "the session stopping early")
+
+
 def _build_report(opts: LiveOptions, stop: StopReason) -> tuple[Analysis, dict[str, Path]]:
     return build_report(
         opts.out_dir,
         opts.model,
         interrupted=_interrupted(stop),
+        ended_by=stop_words(stop),
         annotate=opts.annotate,
         camera_tilt_deg=opts.camera_tilt_deg,
         settings=opts.settings,
@@ -79,6 +86,7 @@ def build_report(
     model: str,
     *,
     interrupted: bool,
+    ended_by: str | None = None,
     annotate: bool = True,
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
@@ -96,6 +104,7 @@ def build_report(
         folder,
         model,
         interrupted=interrupted,
+        ended_by=ended_by,
         camera_tilt_deg=camera_tilt_deg,
         settings=settings,
         camera_pitch=camera_pitch,
@@ -108,6 +117,7 @@ def session_analysis(
     model: str,
     *,
     interrupted: bool,
+    ended_by: str | None = None,
     camera_tilt_deg: float = 0.0,
     settings: Settings | None = None,
     camera_pitch: dict[str, Any] | None = None,
@@ -121,7 +131,8 @@ def session_analysis(
     after a crash, the frames missing before the last posed one. A session whose
     played video was mirrored (``session.json``'s ``mirrored``) gives poses
     marked so, for the annotated video to flip its frames back too.
-    ``camera_pitch``: how the camera's tilt was obtained
+    ``ended_by``: what ended the session (:func:`stop_words`), for the note on a
+    rep it cut short. ``camera_pitch``: how the camera's tilt was obtained
     (:attr:`~halfcircle.analyze.video.Analysis.camera_pitch`); its tilt is used.
     When None, the picture's pitch recorded at the live calibration (the
     ``calibrated`` event's ``camera_pitch``) is, if there is one.
@@ -148,6 +159,7 @@ def session_analysis(
         settings,
         calibrate="first",
         frames_skipped=skipped,
+        ended_by=ended_by,
     )
     if camera_pitch is not None:
         analysis = replace(analysis, camera_pitch=camera_pitch)
@@ -224,6 +236,7 @@ def rebuild_report(folder: Path, annotate: bool = True) -> tuple[Analysis, dict[
         folder,
         str(meta.get("model", "full")),
         interrupted=_interrupted(meta.get("stop")),
+        ended_by=stop_words(meta.get("stop")),
         annotate=annotate,
         camera_tilt_deg=float(meta.get("camera_tilt_deg", 0.0)),
         settings=settings_from_dict(

@@ -47,6 +47,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from halfcircle.analyze.camerapitch import spoken_level
 from halfcircle.analyze.video import Analysis, movement_dicts, view_status
 from halfcircle.coaching.cues import record_cues
 from halfcircle.coaching.drills import attempt_drill
@@ -85,6 +86,7 @@ from halfcircle.live.rebuild import (
     _report_write_error,
     session_analysis,
     stated_pitch,
+    stop_words,
     write_session_outputs,
 )
 from halfcircle.live.record import (
@@ -507,7 +509,8 @@ class _Run:
     def _speak(self, cf: CoachFrame, t: float) -> None:
         """Hand what the coach now says to the voice (it returns at once); log what began."""
         assert self.voice is not None
-        for u in self.speech.update(t, cf.stage, cf.message, cf.events, cf.state.reps):
+        said = spoken_level(cf.message) if cf.message else cf.message  # the screen has the rest
+        for u in self.speech.update(t, cf.stage, said, cf.events, cf.state.reps):
             if u.sound is not None:
                 self.voice.sound(u.sound, u.time_s)
             elif u.text is not None:
@@ -520,11 +523,15 @@ class _Run:
             self.voice.close()
             self.voice_kept = False
 
-    def log_spoken(self, until_s: float = math.inf) -> None:
-        """Write each utterance begun by ``until_s`` into ``events.jsonl`` (type ``spoken``)."""
+    def log_spoken(self, until_s: float = math.inf, *, final: bool = False) -> None:
+        """Write each utterance begun by ``until_s`` into ``events.jsonl`` (type ``spoken``).
+
+        One cut off by a later, urgent one has ``cut_s``: the stream time it stopped.
+        """
         if self.voice is not None:
-            for started, text in self.voice.drain_spoken(until_s):
-                self.rec.event("spoken", round(started, 3), text=text)
+            for started, text, cut_s in self.voice.drain_said(until_s, final=final):
+                cut = {} if cut_s is None else {"cut_s": round(cut_s, 3)}
+                self.rec.event("spoken", round(started, 3), text=text, **cut)
 
     def _draw(self, image: NDArray[np.uint8], pose: PoseFrame, cf: CoachFrame) -> NDArray[np.uint8]:
         # cv2.flip is ~10x faster than copying a reversed NumPy view.
@@ -813,10 +820,16 @@ def run_live(
                 run.unsilence()
                 recorder.raise_errors = False  # from here on, a failed write is only noted
                 stop = _end_stream(run, wav, fps)
-                rating = None
+                # a rating given up front is kept whatever ended the session; the
+                # window asks only after a set that ended in front of it
+                rating = opts.rating
                 if stop in ("end", "quit", "camera_lost", "write_failed"):
                     rating = _ask_rating(run)
-                advice = _rating_advice(run, rating, log) if rating is not None else None
+                advice = (
+                    _rating_advice(run, rating, log, show=stop != "interrupted")
+                    if rating is not None
+                    else None
+                )
                 message = _stop_message(opts, stop, error)
                 recorder.event("end", run.coach.last_time_s, reason=stop, message=message)
                 recorder.finish(stop=stop, message=message, stats=run.stats.as_dict())
@@ -907,14 +920,20 @@ def _end_stream(run: _Run, wav: Any, fps: float) -> StopReason:
             run.voice_kept = True
         else:
             run.voice.close()
-        run.log_spoken(run.stream_end_s if wav is not None else math.inf)
+        run.log_spoken(run.stream_end_s if wav is not None else math.inf, final=True)
     if run.first_capture is not None and run.last_shown is not None:
         run.stats.wall_s = run.last_shown - run.first_capture
     return stop
 
 
-def _rating_advice(run: _Run, rating: Rating, log: PracticeLog | None) -> str | None:
-    """Keep the person's rating and show what the pain model makes of it (None: nothing)."""
+def _rating_advice(
+    run: _Run, rating: Rating, log: PracticeLog | None, *, show: bool = True
+) -> str | None:
+    """Keep the person's rating and show what the pain model makes of it (None: nothing).
+
+    ``show``: the window shows the advice and waits for Enter (not after Ctrl-C:
+    the result and the terminal say it).
+    """
     # the history's word first; the sibling session folders otherwise
     advice = (log.rate(rating.feeling, rating.pain) if log is not None else None) or pain_advice(
         rating, previous_rating(run.opts.out_dir)
@@ -926,7 +945,7 @@ def _rating_advice(run: _Run, rating: Rating, log: PracticeLog | None) -> str | 
         pain=rating.pain,
         at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
-    if advice is not None and not run.ui.closed and run.last_display is not None:
+    if show and advice is not None and not run.ui.closed and run.last_display is not None:
         run.ui.ask(run.last_display, ["About your pain", *_wrap(advice), "Enter to close"], {13})
     return advice
 
@@ -975,8 +994,9 @@ def _finish_in_window(
             run.wav.duration_s = None  # the file goes on past the clip for the summary
         voice.close(timeout_s=1.0 if run.wav is None else 30.0)
         run.voice_kept = False
-        for started, text in voice.drain_spoken():
-            append_event(opts.out_dir, "spoken", started, text=text)
+        for started, text, cut_s in voice.drain_said():
+            cut = {} if cut_s is None else {"cut_s": round(cut_s, 3)}
+            append_event(opts.out_dir, "spoken", started, text=text, **cut)
     return replace(result, end_of_set=end)
 
 
@@ -1035,6 +1055,7 @@ def _finish(
         opts.out_dir,
         opts.model,
         interrupted=_interrupted(stop),
+        ended_by=stop_words(stop),
         camera_tilt_deg=opts.camera_tilt_deg,
         settings=opts.settings,
         camera_pitch=_pitch_record(opts, run),
