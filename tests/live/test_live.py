@@ -609,6 +609,8 @@ def test_ctrl_c_mid_rep_keeps_the_rating_given_up_front_and_says_what_cut_the_re
     assert note.startswith("Rep 1 was cut short by Ctrl-C (1.7-3.")
     assert note.endswith("; it is kept as incomplete and not scored.")
     assert "could not be read" not in printed and "Rep 1 was cut short by Ctrl-C" in printed
+    # the half circle stopped at its front is no toe touch to measure with baseline
+    assert not any("baseline tests" in n for n in summary["notes"]), summary["notes"]
 
 
 # ------------------------------------------------------------------- the CLI

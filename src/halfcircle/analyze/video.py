@@ -466,16 +466,23 @@ def baseline_hint(
     None unless the recording was calibrated, holds no complete half circle, sees
     side bending (from the side a half circle looks like a toe touch), keeps the
     person in view from their first frame to their last (one who left mid-rep
-    was doing a half circle), and the baseline segmentation finds tests in it.
-    The rep counter reads side bends as attempts that came back before the front,
-    a toe touch as an incomplete rep and a rotation as nothing at all.
+    was doing a half circle), and the baseline segmentation finds tests in it
+    outside any rep the end of the recording cut short (a half circle stopped at
+    the front reads as a toe touch). The rep counter reads side bends as attempts
+    that came back before the front, a toe touch as an incomplete rep and a
+    rotation as nothing at all.
     """
     if kin.calibration is None or any(r.complete for r in reps):
         return None
     seen = np.flatnonzero(detected)
     if not kin.view.lateral_observable or not detected[seen[0] : seen[-1] + 1].all():
         return None
-    found = segment_baseline(kin, settings.baseline)
+    cut = [(r.start_s, r.end_s) for r in reps if r.cut_short]
+    found = [
+        t
+        for t in segment_baseline(kin, settings.baseline)
+        if not any(t.start_s < b and a < t.end_s for a, b in cut)
+    ]
     if not found:
         return None
     tests = ", ".join(dict.fromkeys(r.test.replace("_", " ") for r in found))
