@@ -58,6 +58,22 @@ def test_the_glance_says_what_changed_and_which_way(
     assert glance_lines(*_history(values))[0] == first_line
 
 
+def test_assessments_of_other_tests_are_not_compared_with_the_latest() -> None:
+    # toe touch, then side bends, then side bends again: the side bends compare with
+    # each other (was: "everything about the same" against the toe touch)
+    series, sessions = _history([(13, 22, 20), (20, 22, 20), (27, 30, 20)])
+    del series["side_bend_left.peak_deg"][0]  # 13 Nov: the toe touch only
+    del series["toe_touch.fingertip_floor_cm"][1:]  # 20 and 27 Nov: side bends only
+    assert glance_lines(series, sessions)[0] == (
+        "Assessment since 20 Nov: your left side bend is 8 deg further."
+    )
+    del series["side_bend_left.peak_deg"][0]  # the side bends of 27 Nov are the first
+    assert glance_lines(series, sessions)[0] == (
+        "Assessment on 27 Nov: the first with these tests, so the next one will show the "
+        "change."
+    )
+
+
 def test_how_it_felt_and_the_pain_trend_follow() -> None:
     series, sessions = _history([(13, 22, 20), (20, 23, 19), (27, 24, 18)], ["same", "better",
                                                                             "better"])  # fmt: skip

@@ -149,9 +149,16 @@ def glance_lines(
     words = date_words or short_date
     started = {s["id"]: s["started_at"] for s in sessions}
     lines = []
-    for group, ids in _comparable(series, sessions).items():
+    for group, every in _comparable(series, sessions).items():
         label = _GROUP_WORDS[group]
         mine = {k: v for k, v in series.items() if measure_group(k) == group}
+        ids = _sharing(mine, every)
+        if len(ids) == 1 and len(every) > 1:  # other tests before: nothing to compare with
+            lines.append(
+                f"{label[0].upper()}{label[1:]} on {words(started[ids[0]])}: the first with "
+                "these tests, so the next one will show the change."
+            )
+            continue
         if len(ids) == 1:
             lines.append(
                 f"One {label} so far ({words(started[ids[0]])}): the next one will show the change."
@@ -167,6 +174,17 @@ def glance_lines(
     if feeling:
         lines.append(feeling)
     return lines
+
+
+def _sharing(series: Mapping[str, Sequence[tuple[str, float, int]]], ids: list[int]) -> list[int]:
+    """Of ``ids`` (by date), those with a measure the latest of them has too.
+
+    A guided session that assesses side bends after one that assessed the toe touch has
+    nothing to compare with it; the toe touch of a week before has.
+    """
+    has = {key: {sid for _, _, sid in points} for key, points in series.items()}
+    latest = [key for key, sids in has.items() if ids[-1] in sids]
+    return [sid for sid in ids if any(sid in has[key] for key in latest)]
 
 
 def _feeling(sessions: Sequence[Mapping[str, Any]]) -> str:
