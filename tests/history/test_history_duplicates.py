@@ -136,3 +136,26 @@ def test_a_file_of_a_multi_file_baseline_is_in_the_history_already(tmp_path: Pat
             assert h.find_recording(recording_digests(given), *elsewhere) == found, given
         said = same_recording(db, recording_digests(given), *elsewhere)
         assert (said is not None) == (found is not None), given
+
+
+def test_replacing_one_file_of_a_multi_file_baseline_deletes_nothing(tmp_path: Path) -> None:
+    # `baseline --source bends.mp4 --replace` after a baseline of three files deleted the
+    # whole session, the toe touch and rotation with it, and kept the side bends only.
+    files = []
+    for name in ("toe.mp4", "bends.mp4", "turn.mp4"):
+        files.append(tmp_path / name)
+        files[-1].write_bytes(name.encode() * 100)
+    toe, bends, turn = files
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        sid = h.add_session("baseline", "2026-11-20T08:00:00+00:00", source=str(toe))
+        h.note_recording(sid, recording_digests([toe, bends, turn]))
+    elsewhere = ("2026-12-01T00:00:00+00:00", "elsewhere")
+    said = same_recording(db, recording_digests([bends]), *elsewhere, replace=True)
+    assert said is not None and "give all of that session's videos" in said
+    with History(db) as h:
+        assert [s["id"] for s in h.sessions()] == [sid]
+    # all three again: replaced
+    assert same_recording(db, recording_digests([toe, bends, turn]), *elsewhere, True) is None
+    with History(db) as h:
+        assert h.sessions() == []

@@ -270,6 +270,13 @@ class History(Database):
                 [(session_id, d) for d in digests],
             )
 
+    def recordings_of(self, session_id: int) -> set[str]:
+        """The content digests kept for a session's recording (:meth:`note_recording`)."""
+        rows = self.conn.execute(
+            "SELECT sha256 FROM recordings WHERE session_id = ?", (session_id,)
+        ).fetchall()
+        return {str(r[0]) for r in rows}
+
     def delete_session(self, session_id: int) -> bool:
         """Delete one session and everything in it; False when there was none."""
         with self.transaction() as conn:
@@ -387,8 +394,10 @@ def same_recording(
     :func:`recording_digests` for several files) or the same recording time and source
     (:meth:`History.find_recording`). Returns the sentence
     to show when it is there and ``replace`` is False (nothing is then to be added);
-    with ``replace`` the earlier session is deleted and None returned. A history that
-    does not exist yet is not created.
+    with ``replace`` the earlier session is deleted and None returned, unless it holds
+    recordings beyond these (one file of a three-file baseline would delete the other
+    two tests with it: a sentence says so and nothing is deleted). A history that does
+    not exist yet is not created.
     """
     path = History(db).path
     if not path.exists():
@@ -398,6 +407,13 @@ def same_recording(
         if earlier is None:
             return None
         when = next(s["started_at"] for s in history.sessions() if s["id"] == earlier)
+        given = {digest} if isinstance(digest, str) else set(digest)
+        if replace and not history.recordings_of(earlier) <= given:
+            return (
+                f"This recording is part of the session of {local_time(when)}, which holds "
+                "other recordings too, so it was not replaced: give all of that session's "
+                "videos with --replace to measure it again."
+            )
         if replace:
             history.delete_session(earlier)
             return None
