@@ -12,6 +12,7 @@ import pytest
 
 from halfcircle.coaching.baseline import BaselineResult
 from halfcircle.coaching.plan import make_plan, save_plan
+from halfcircle.history.guided import record_guided_session
 from halfcircle.history.store import History
 from halfcircle.present.history_page import plot_history
 from halfcircle.present.summary_page import write_summary
@@ -52,10 +53,25 @@ def test_the_summary_holds_plan_assessments_practice_ratings_and_set_up(tmp_path
         "fingertip-to-floor is 11 cm closer to the floor" in page  # fmt: skip
     assert "Monday, Wednesday and Friday at 08:00" in page
     assert "toe touch, peak (deg)" in page and "+10.0" in page
-    assert "<td>02 Nov 2026</td><td>1</td><td>3</td><td>63</td>" in page  # week of 2 Nov
-    assert "<td>09 Nov 2026</td><td>1</td><td>3</td><td>75</td>" in page
+    assert "<td>02 Nov 2026</td><td>1</td><td>3</td><td>0</td><td>63</td>" in page  # week of 2 Nov
+    assert "<td>09 Nov 2026</td><td>1</td><td>3</td><td>0</td><td>75</td>" in page
     assert "4 deg down" in page and "at an angle" in page
     assert "<script" not in page and "src='http" not in page and 'href="http' not in page
+
+
+def test_a_weeks_practice_counts_guided_sessions_and_drill_reps_apart(tmp_path: Path) -> None:
+    # the week of 23 Nov: a guided session of four side bends along the wall (it was
+    # left out: only "practice" sessions counted, and its drill reps as complete reps)
+    db = _filled(tmp_path / "h.sqlite3")
+    with History(db) as h:
+        record_guided_session(
+            h, "side_bends", [], [], [{"movement": "side_bend", "side": s, "controlled": True}
+                                      for s in ("right", "left") * 2],
+            "side_bends", started_at="2026-11-25T09:00:00+00:00",
+        )  # fmt: skip
+        page = write_summary(h, tmp_path / "summary.html").read_text()
+    assert "<th>complete half circles</th><th>drill reps</th>" in page
+    assert "<td>23 Nov 2026</td><td>1</td><td>0</td><td>4</td><td></td>" in page
 
 
 def test_the_summary_keeps_to_the_dates_asked(tmp_path: Path) -> None:

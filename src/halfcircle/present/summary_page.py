@@ -27,7 +27,7 @@ from halfcircle.history.progress import (
     verdict,
 )
 from halfcircle.history.store import History
-from halfcircle.history.trend import measure_group, measure_series
+from halfcircle.history.trend import measure_group, measure_series, rep_movement
 from halfcircle.present.glance import glance_lines, short_date
 from halfcircle.present.page import PAGE_CSS
 
@@ -83,25 +83,42 @@ def _assessments(series: Mapping[str, Sequence[tuple[str, float, int]]]) -> str:
 def _practice_weeks(
     reps: Sequence[Mapping[str, Any]], sessions: Sequence[Mapping[str, Any]]
 ) -> str:
+    """The practice of each week as a table.
+
+    Per week: the sessions with practice (of any kind: practice, guided), the complete
+    half circles and the drill reps done, and the best half-circle score.
+    """
+    week_of = {s["id"]: local_datetime(s["started_at"]).isocalendar()[:2] for s in sessions}
+    practised = {r["session_id"] for r in reps}
     weeks: dict[tuple[int, int], dict[str, Any]] = {}
     for s in sessions:
-        if s["kind"] == "practice":
-            y, w, _ = local_datetime(s["started_at"]).isocalendar()
-            weeks.setdefault((y, w), {"sessions": 0, "reps": 0, "best": None})["sessions"] += 1
+        if s["kind"] == "practice" or s["id"] in practised:
+            counts = {"sessions": 0, "circles": 0, "drills": 0, "best": None}
+            weeks.setdefault(week_of[s["id"]], counts)["sessions"] += 1
     for r in reps:
-        y, w, _ = local_datetime(r["started_at"]).isocalendar()
-        week = weeks.get((y, w))
-        if week is None or not r["metrics"].get("complete", True):
+        key = week_of.get(r["session_id"])
+        if key not in weeks or not r["metrics"].get("complete", True):
             continue
-        week["reps"] += 1
+        week = weeks[key]
+        if rep_movement(r["metrics"]) != "half_circle":
+            week["drills"] += 1
+            continue
+        week["circles"] += 1
         score = r["metrics"].get("score")
         if isinstance(score, (int, float)):
             week["best"] = score if week["best"] is None else max(week["best"], score)
     rows = [
-        (f"{date.fromisocalendar(y, w, 1):%d %b %Y}", v["sessions"], v["reps"], _fmt(v["best"], 0))
+        (
+            f"{date.fromisocalendar(y, w, 1):%d %b %Y}",
+            v["sessions"],
+            v["circles"],
+            v["drills"],
+            _fmt(v["best"], 0),
+        )
         for (y, w), v in sorted(weeks.items())
     ]
-    return _table(("week of", "sessions", "complete reps", "best score"), rows)
+    columns = ("week of", "sessions", "complete half circles", "drill reps", "best score")
+    return _table(columns, rows)
 
 
 def write_summary(
