@@ -179,13 +179,18 @@ TARGETS = [
     ([_drill("right", 30, target_deg=20), _drill("left", 20.5, target_deg=20)], (1, 1), 23.0),
     # no controlled rep: no target
     ([_drill("right", 22, False)], (2, 2), None),
+    # a recorded session (no target) that asks to ease off: a step below its reach
+    ([_drill("right", 22), _drill("left", 20)], (5, 6), 17.0),
+    ([_drill("right", 22), _drill("left", 20)], (2, 4), 17.0),
+    # the closing pain was not given: not known to have settled, the target stays
+    ([_drill("right", 22, target_deg=20), _drill("left", 21, target_deg=20)], (3, None), 20.0),
 ]
 
 
 @pytest.mark.parametrize(("reps", "pain", "expected"), TARGETS)
 def test_a_drill_target_grows_by_a_small_step_only_after_a_settled_session(
     reps: list[dict],
-    pain: tuple[int, int],
+    pain: tuple[int, int | None],
     expected: float | None,  # type: ignore[type-arg]
 ) -> None:
     assert next_session_target("side_bends", reps, PainRating(*pain)) == expected

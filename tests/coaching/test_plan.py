@@ -15,6 +15,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
+from halfcircle.coaching.painmodel import PainRating, pain_decision
 from halfcircle.coaching.plan import (
     Plan,
     current_plan,
@@ -158,6 +159,7 @@ def test_the_calendar_file_repeats_weekly_on_the_planned_days_in_local_time(
     assert rule["FREQ"] == ["WEEKLY"] and rule["BYDAY"] == ["TU", "TH", "SA"]
     assert "UNTIL" not in rule and "COUNT" not in rule
     assert "warm-up" in str(event["summary"])
+    assert "halfcircle session" in str(event["description"])  # the guided program's door
     (alarm,) = event.walk("VALARM")
     assert alarm.decoded("trigger") == timedelta(minutes=-10)
     (zone,) = cal.walk("VTIMEZONE")
@@ -232,13 +234,39 @@ def test_a_missed_day_is_said_kindly() -> None:
     plan = MWF_SINCE_NOV[0]
     lines = today_lines(plan, today_status(MWF_SINCE_NOV, [D(2026, 11, 30)], FRIDAY))
     text = " ".join(lines)
-    assert "Today: your half circles as a routine of its own at 08:00" in text
+    assert "Today: your practice as a routine of its own at 08:00" in text
     assert "The last planned day was missed. That happens" in text
     assert "This week: 1 of 3 planned days done." in text
     for harsh in ("fail", "broke", "lost"):
         assert harsh not in text.lower()
     many = " ".join(today_lines(plan, today_status(MWF_SINCE_NOV, [], FRIDAY)))
     assert "The last 14 planned days were missed. That happens; starting again gently" in many
+
+
+@pytest.mark.parametrize(
+    ("ratings", "said"),
+    [
+        # settled: nothing about pain
+        ([(2, 2)], None),
+        # a clear rise last time: go gently, the session eases the set
+        ([(2, 5)], "go gently today: `halfcircle session` eases the set"),
+        # higher at the start three times in a row: the clinician sentence again
+        ([(2, 2), (3, 3), (4, 4)], "worth checking with a clinician"),
+    ],
+    ids=["settled", "ease off", "clinician"],
+)
+def test_today_repeats_what_the_last_sessions_pain_asks(
+    ratings: list[tuple[int, int]], said: str | None
+) -> None:
+    plan = MWF_SINCE_NOV[0]
+    status = today_status(MWF_SINCE_NOV, [D(2026, 11, 30)], FRIDAY)
+    decision = pain_decision([PainRating(*r) for r in ratings])
+    lines = today_lines(plan, status, decision)
+    assert lines[: len(today_lines(plan, status))] == today_lines(plan, status)
+    if said is None:
+        assert lines == today_lines(plan, status)
+    else:
+        assert said in lines[-1]
 
 
 @pytest.mark.video

@@ -103,3 +103,7 @@ def test_easing_off_means_fewer_reps_and_slower() -> None:
     assert next_set(SetPlan(6, 8.0), eased) == SetPlan(4, 10.0)
     assert next_set(SetPlan(4, 10.0), eased) == SetPlan(3, 12.0)
     assert next_set(SetPlan(6, 8.0), pain_decision([PainRating(2, 2)])) == SetPlan(6, 8.0)
+    # pain higher at the start of three sessions in a row: gently too, until asked
+    rising = pain_decision([PainRating(2, 2), PainRating(3, 3), PainRating(4, 4)])
+    assert rising is not None and rising.action == "see a clinician"
+    assert next_set(SetPlan(6, 8.0), rising) == SetPlan(4, 10.0)

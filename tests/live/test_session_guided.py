@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from halfcircle.coaching.painmodel import PainRating, pain_decision
 from halfcircle.coaching.redflags import ADVICE, QUESTIONS
-from halfcircle.coaching.stages import STAGES, SetPlan
+from halfcircle.coaching.stages import STAGES, SetPlan, next_set
 from halfcircle.history.guided import guided_sessions, last_assessment
 from halfcircle.kinematics.measure import AngleSample
 from halfcircle.live.guided_session import (
@@ -130,6 +131,65 @@ def test_the_flow_keeps_when_its_reassessment_began() -> None:
     flow.update(_sample(12.5))
     flow.key(" ")  # the set ends early
     assert flow.phase == "after" and flow.after_from_s == 12.5
+
+
+def test_a_set_eased_after_last_times_pain_says_so_before_it_starts() -> None:
+    # "next time we will ease off" (a rise of 3 last time): fewer reps, slower, said
+    eased = next_set(SetPlan(), pain_decision([PainRating(2, 5)]))
+    flow = GuidedSessionFlow(test="toe_touch", stage="roll_downs", plan=eased, eased=True)
+    flow.update(_sample(0.0))
+    flow.key(" ")
+    _bend(flow, forward=60.0)
+    flow.key("2")
+    assert flow.state == "practice_intro"
+    assert flow.prompt().startswith(
+        "Practice: roll-downs along the wall, 4 reps. Easing off after last time's pain: "
+        "fewer reps, and slower, about 10 seconds each."
+    )
+    plain = GuidedSessionFlow(test="toe_touch", stage="roll_downs")
+    assert "Easing off" not in plain._intro()
+
+
+@pytest.mark.parametrize(
+    ("pains", "reps", "said"),
+    [
+        ([(2, 2)], 6, None),  # settled last time: the usual set
+        ([(2, 5)], 4, None),  # "next time we will ease off": now it does
+        ([(2, 2), (3, 3), (4, 4)], 4, "worth checking with a clinician"),  # said again
+    ],
+    ids=["settled", "ease off", "clinician"],
+)
+def test_the_window_session_eases_its_set_after_the_last_sessions_pain(
+    pains: list[tuple[int, int]],
+    reps: int,
+    said: str | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import halfcircle.cli.app as cli
+    import halfcircle.live.guided_session as guided
+    from halfcircle.history.guided import record_guided_session
+    from halfcircle.history.store import History
+
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        for day, pain in enumerate(pains, 20):
+            record_guided_session(h, "side_bends", [], [], [], "side_bends", pain=pain,
+                                  started_at=f"2026-11-{day}T09:00:00+00:00")  # fmt: skip
+    seen: list[GuidedSessionFlow] = []
+
+    def window(camera: object, model: str, flow: GuidedSessionFlow, **kw: object) -> object:
+        seen.append(flow)  # the flow as the window would get it; nothing is measured
+        return guided.GuidedSessionResult(None, flow, "quit")
+
+    monkeypatch.setattr(guided, "run_guided_session", window)
+    monkeypatch.setattr(guided, "open_voice", lambda *a: (None, ""))
+    cli.main(["session", "--camera-tilt", "5", "--out", str(tmp_path / "o"), "--db", str(db)])
+    (flow,) = seen
+    assert flow.plan.reps == reps and flow.eased == (reps < 6)
+    out = capsys.readouterr().out
+    assert (said in out) if said else "clinician" not in out
 
 
 def _half_circle(flow: GuidedSessionFlow) -> None:

@@ -160,6 +160,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 def _cmd_today(args: argparse.Namespace) -> int:
 
     # lazy: loads scipy
+    from halfcircle.history.pain import latest_pain_decision
+
+    # lazy: loads scipy
     from halfcircle.history.store import History
 
     path = History(args.db).path
@@ -167,7 +170,8 @@ def _cmd_today(args: argparse.Namespace) -> int:
         print("\n".join(today_lines(None, today_status([], [], date.today()))))
         return 0
     with History(path) as history:
-        print("\n".join(today_lines(current_plan(history.conn), history.adherence())))
+        pain = latest_pain_decision(history)
+        print("\n".join(today_lines(current_plan(history.conn), history.adherence(), pain)))
     return 0
 
 
@@ -205,7 +209,9 @@ def add_plan_parser(sub: Subparsers) -> None:
     """The ``plan`` subcommand and its options."""
     pl = sub.add_parser("plan", help="your routine: which days, what time, how it is used")
     _add_db_option(pl)
-    pl.add_argument("--days", type=str, default=None, help="mon,wed,fri (or daily, weekdays)")
+    pl.add_argument(
+        "--days", type=str, default=None, help="mon,wed,fri (or daily, weekdays, weekends)"
+    )
     pl.add_argument("--at", type=str, default=None, metavar="HH:MM", help="local time, 24-hour")
     pl.add_argument(
         "--use",

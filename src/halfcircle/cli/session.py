@@ -28,9 +28,9 @@ from halfcircle.cli.options import (
     _require_videos,
     _settings_of,
 )
-from halfcircle.coaching.painmodel import PainRating
+from halfcircle.coaching.painmodel import SEE_CLINICIAN, PainRating
 from halfcircle.coaching.redflags import ADVICE
-from halfcircle.coaching.stages import STAGES, proposed_stage
+from halfcircle.coaching.stages import STAGES, SetPlan, next_set, proposed_stage
 from halfcircle.files import check_output_folder, replace_text
 from halfcircle.io.videodate import recorded_at
 
@@ -225,6 +225,9 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
     from halfcircle.history.guided import guided_sessions, last_assessment, last_guided_practice
 
     # lazy: loads scipy
+    from halfcircle.history.pain import latest_pain_decision
+
+    # lazy: loads scipy
     from halfcircle.history.store import History, HistoryError
 
     # lazy: loads PIL, cv2, matplotlib, mediapipe, scipy, sounddevice
@@ -235,6 +238,7 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
 
     test, stage, first_run = args.assess, args.stage, True
     targets: dict[str, float] = {}
+    decision = None
     if not args.no_history and _history_db(args).exists():
         try:
             with History(_history_db(args)) as history:
@@ -246,10 +250,21 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
                     target = next_session_target(drill, *last) if last is not None else None
                     if target is not None:
                         targets[drill] = target
+                decision = latest_pain_decision(history)
         except (HistoryError, sqlite3.Error):
             pass  # an unusable history is reported where the session is saved
+    # the last session's pain asked to ease off (or to see a clinician first, said
+    # here again): this set has fewer, slower reps
+    if decision is not None and decision.action == SEE_CLINICIAN:
+        print(decision.sentence)
+    plan = next_set(SetPlan(), decision)
     flow = GuidedSessionFlow(
-        test or "toe_touch", stage or STAGES[0], first_run=first_run, targets=targets
+        test or "toe_touch",
+        stage or STAGES[0],
+        plan=plan,
+        first_run=first_run,
+        targets=targets,
+        eased=plan != SetPlan(),
     )
     voice, problem = open_voice(settings, time.monotonic)
     if problem:

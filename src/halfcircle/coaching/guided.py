@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from halfcircle.coaching.baseline import MDC, BaselineResult
-from halfcircle.coaching.painmodel import PainRating, pain_decision
+from halfcircle.coaching.painmodel import EASE_OFF, PainRating, pain_decision
 from halfcircle.coaching.stages import TargetRule, next_target
 from halfcircle.words import join_and
 
@@ -276,9 +276,11 @@ def next_session_target(
     What the person reached comfortably is the lesser side's best controlled rep of that
     session (``peak_deg`` of the reps ``reps.json`` lists for the stage's movement); the
     target then moves by :func:`halfcircle.coaching.stages.next_target` from the target
-    that session had (``target_deg`` of its reps, when it had one), with that session's
-    pain decision (before against after). None for the half circle and the routine, and
-    without a controlled rep.
+    that session had (``target_deg`` of its reps, when it had one; else what it reached,
+    so that a recorded session that asks to ease off eases too), with that session's
+    pain decision (before against after). A session whose closing pain was not given
+    is not known to have settled: its target does not grow. None for the half circle
+    and the routine, and without a controlled rep.
     """
     movement = TARGETED.get(stage)
     if movement is None:
@@ -292,4 +294,9 @@ def next_session_target(
         return None
     reached = min(best.values())
     previous = next((float(r["target_deg"]) for r in last_reps if r.get("target_deg")), None)
-    return next_target(reached, previous, reached, pain_decision([last_pain]), rule)
+    decision = pain_decision([last_pain])
+    if decision is not None and decision.action == EASE_OFF:
+        return next_target(reached, previous or reached, reached, decision, rule)
+    if last_pain.after is None:  # not known to have settled: no growth
+        decision = None
+    return next_target(reached, previous, reached, decision, rule)

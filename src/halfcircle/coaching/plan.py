@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final
 
+from halfcircle.coaching.painmodel import CARRY_ON, SEE_CLINICIAN, PainDecision
 from halfcircle.errors import InputError
 from halfcircle.words import join_and
 
@@ -313,8 +314,30 @@ def _day_list(days: Sequence[int]) -> str:
     return join_and([_WEEKDAY_WORDS[d] for d in days])
 
 
-def today_lines(plan: Plan | None, status: TodayStatus) -> list[str]:
-    """Today's status in a few kind sentences, for ``halfcircle today``."""
+def today_lines(
+    plan: Plan | None, status: TodayStatus, pain: PainDecision | None = None
+) -> list[str]:
+    """Today's status in a few kind sentences, for ``halfcircle today``.
+
+    ``pain``: what the latest session's pain means
+    (:func:`halfcircle.history.pain.latest_pain_decision`); after one that asks to ease
+    off, or to check with a clinician, a last sentence says so again.
+    """
+    return _plan_lines(plan, status) + _pain_lines(pain)
+
+
+def _pain_lines(pain: PainDecision | None) -> list[str]:
+    if pain is None or pain.action == CARRY_ON:
+        return []
+    if pain.action == SEE_CLINICIAN:
+        return [pain.sentence]
+    return [
+        "After your last session's pain, go gently today: `halfcircle session` eases the "
+        "set (fewer reps, slower, a smaller range)."
+    ]
+
+
+def _plan_lines(plan: Plan | None, status: TodayStatus) -> list[str]:
     if plan is None:
         lines = [
             "No plan yet: `halfcircle plan --days mon,wed,fri --at 08:00 --use warm-up` "
@@ -329,7 +352,7 @@ def today_lines(plan: Plan | None, status: TodayStatus) -> list[str]:
         lines.append("Today's set is done. Well done.")
     elif status.planned_today:
         lines.append(
-            f"Today: your half circles {_USE_WORDS[plan.use]} at {at}, about "
+            f"Today: your practice {_USE_WORDS[plan.use]} at {at}, about "
             f"{plan.minutes} minute{'s' if plan.minutes != 1 else ''}."
         )
     else:
@@ -395,15 +418,15 @@ def write_ics(
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=plan.minutes))
     event.add("rrule", {"freq": "weekly", "byday": [_ICAL_DAYS[d] for d in plan.days]})
-    event.add("summary", f"Half circles {_USE_WORDS[plan.use]} ({plan.minutes} min)")
+    event.add("summary", f"Back practice {_USE_WORDS[plan.use]} ({plan.minutes} min)")
     event.add(
         "description",
-        "Back against the wall, knees soft: side, down and round, slow and smooth, "
-        "within a range that feels fine. Start with `halfcircle live`.",
+        "Back against the wall, knees soft: slow and smooth, within a range that feels "
+        "fine. Start with `halfcircle session`: it picks up at your stage.",
     )
     alarm = icalendar.Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", "Time for your half circles")
+    alarm.add("description", "Time for your back practice")
     alarm.add("trigger", timedelta(minutes=-REMINDER_MIN))
     event.add_component(alarm)
     cal.add_component(event)

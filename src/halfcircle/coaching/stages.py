@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
-from halfcircle.coaching.painmodel import CARRY_ON, EASE_OFF, PainDecision, PainRating, PainRules
+from halfcircle.coaching.painmodel import (
+    CARRY_ON,
+    EASE_OFF,
+    SEE_CLINICIAN,
+    PainDecision,
+    PainRating,
+    PainRules,
+)
 
 __all__ = [
     "STAGES",
@@ -174,7 +181,12 @@ class SetPlan:
 
 
 def next_set(previous: SetPlan, decision: PainDecision | None) -> SetPlan:
-    """The next set: after an ease-off, two reps fewer (at least 3) and 2 s slower a rep."""
-    if decision is not None and decision.action == EASE_OFF:
+    """The next set: after an ease-off, two reps fewer (at least 3) and 2 s slower a rep.
+
+    So too after pain higher at the start of several sessions in a row
+    (:data:`~halfcircle.coaching.painmodel.SEE_CLINICIAN`): until a clinician has been
+    asked, gently.
+    """
+    if decision is not None and decision.action in (EASE_OFF, SEE_CLINICIAN):
         return SetPlan(max(3, previous.reps - 2), previous.tempo_s + 2.0)
     return previous

@@ -11,7 +11,7 @@ from halfcircle.coaching.painmodel import PainDecision, pain_decision
 from halfcircle.history.guided import session_pains
 from halfcircle.history.store import History
 
-__all__ = ["latest_pain_advice", "pain_advice", "session_pain_decision"]
+__all__ = ["latest_pain_advice", "latest_pain_decision", "pain_advice", "session_pain_decision"]
 
 
 def session_pain_decision(history: History, session_id: int) -> PainDecision | None:
@@ -46,3 +46,9 @@ def latest_pain_advice(history: History) -> str | None:
     """:func:`pain_advice` of the latest session rated with a pain."""
     rated = [sid for sid, p in session_pains(history).items() if p.latest is not None]
     return pain_advice(history, rated[-1]) if rated else None
+
+
+def latest_pain_decision(history: History) -> PainDecision | None:
+    """:func:`session_pain_decision` of the latest session rated with a pain (None: none)."""
+    rated = [sid for sid, p in session_pains(history).items() if p.latest is not None]
+    return session_pain_decision(history, rated[-1]) if rated else None

@@ -164,6 +164,8 @@ class GuidedSessionFlow:
             (:func:`halfcircle.coaching.routine.live_movement`); the set ends when every
             step has its reps (the result counts them from the recording).
         after_from_s: When the re-assessment began (stream time, s); None before.
+        eased: The set is eased after the last session's pain (its ``plan`` from
+            :func:`halfcircle.coaching.stages.next_set`): the intro says so.
     """
 
     test: str = "toe_touch"
@@ -188,6 +190,7 @@ class GuidedSessionFlow:
     routine: str = "warm_up"
     routine_reps: list[dict[str, Any]] = field(default_factory=list)
     after_from_s: float | None = None
+    eased: bool = False
     _time_s: float = 0.0
     _moved: bool = False
     _drill: DrillCoach | None = None
@@ -255,7 +258,7 @@ class GuidedSessionFlow:
         """What the screen says before the set: the stage, its reps and key points."""
         if self.stage != "routine":
             return (
-                f"Practice: {STAGE_WORDS[self.stage]}, {self.plan.reps} reps. "
+                f"Practice: {STAGE_WORDS[self.stage]}, {self.plan.reps} reps. {self._easing()}"
                 f"{KEY_POINTS[self.stage]} Press space to start, or n for another stage."
             )
         other = next(r for r in ROUTINES if r != self.routine)
@@ -263,6 +266,15 @@ class GuidedSessionFlow:
         return (
             f"Practice: the {ROUTINE_WORDS[self.routine]}: {steps}. {KEY_POINTS['routine']} "
             f"Press space to start, c for the {ROUTINE_WORDS[other]}, or n for another stage."
+        )
+
+    def _easing(self) -> str:
+        """The sentence on an eased set ("" when it is not)."""
+        if not self.eased:
+            return ""
+        return (
+            "Easing off after last time's pain: fewer reps, and slower, about "
+            f"{self.plan.tempo_s:.0f} seconds each. "
         )
 
     def _count(self) -> str:
