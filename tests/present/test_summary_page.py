@@ -74,6 +74,26 @@ def test_a_weeks_practice_counts_guided_sessions_and_drill_reps_apart(tmp_path: 
     assert "<td>23 Nov 2026</td><td>1</td><td>0</td><td>4</td><td></td>" in page
 
 
+def test_the_pain_table_shows_before_and_after_and_what_it_meant(tmp_path: Path) -> None:
+    # a rise within a guided session showed as its closing pain alone ("5"), and the
+    # advice the person was given was nowhere on the page
+    db = _filled(tmp_path / "h.sqlite3")
+    with History(db) as h:
+        record_guided_session(h, "side_bends", [], [], [], "side_bends", pain=(2, 5),
+                              started_at="2026-11-25T09:00:00+00:00")  # fmt: skip
+        page = write_summary(h, tmp_path / "summary.html").read_text()
+    assert "<th>pain (0-10)</th><th>what it meant</th>" in page
+    assert "<td>guided</td><td></td><td>2 -&gt; 5</td><td>ease off</td>" in page
+
+
+def test_a_summary_of_past_dates_leaves_out_how_the_plan_stands_today(tmp_path: Path) -> None:
+    with History(_filled(tmp_path / "h.sqlite3")) as h:
+        past = write_summary(h, tmp_path / "s.html", date(2026, 11, 1), date(2026, 11, 20))
+        now = write_summary(h, tmp_path / "now.html")
+    assert "This week:" not in past.read_text() and "Today" not in past.read_text()
+    assert "This week:" in now.read_text() or "Nothing is planned" in now.read_text()
+
+
 def test_the_summary_keeps_to_the_dates_asked(tmp_path: Path) -> None:
     with History(_filled(tmp_path / "h.sqlite3")) as h:
         page = write_summary(h, tmp_path / "s.html", date(2026, 11, 10), date(2026, 11, 20))

@@ -7,11 +7,17 @@ reading, and its rise is taken against the session rated before it.
 
 from __future__ import annotations
 
-from halfcircle.coaching.painmodel import PainDecision, pain_decision
+from halfcircle.coaching.painmodel import PainDecision, PainRating, pain_decision
 from halfcircle.history.guided import session_pains
 from halfcircle.history.store import History
 
-__all__ = ["latest_pain_advice", "latest_pain_decision", "pain_advice", "session_pain_decision"]
+__all__ = [
+    "latest_pain_advice",
+    "latest_pain_decision",
+    "pain_advice",
+    "pain_decisions",
+    "session_pain_decision",
+]
 
 
 def session_pain_decision(history: History, session_id: int) -> PainDecision | None:
@@ -22,11 +28,27 @@ def session_pain_decision(history: History, session_id: int) -> PainDecision | N
     are each session's first reading (:func:`halfcircle.history.guided.session_pains`).
     None when the session has no pain.
     """
-    pains = session_pains(history)
-    rated = [sid for sid, p in pains.items() if p.latest is not None]
-    if session_id not in rated:
+    rated = _rated(history)
+    ids = [sid for sid, _ in rated]
+    if session_id not in ids:
         return None
-    return pain_decision([pains[sid] for sid in rated[: rated.index(session_id) + 1]])
+    return pain_decision([p for _, p in rated[: ids.index(session_id) + 1]])
+
+
+def pain_decisions(history: History) -> dict[int, PainDecision]:
+    """:func:`session_pain_decision` of every session rated with a pain, by id."""
+    rated = _rated(history)
+    out = {}
+    for n, (sid, _) in enumerate(rated, 1):
+        decision = pain_decision([p for _, p in rated[:n]])
+        if decision is not None:
+            out[sid] = decision
+    return out
+
+
+def _rated(history: History) -> list[tuple[int, PainRating]]:
+    """The sessions rated with a pain, oldest first, with their pain."""
+    return [(sid, p) for sid, p in session_pains(history).items() if p.latest is not None]
 
 
 def pain_advice(history: History, session_id: int) -> str | None:
@@ -44,11 +66,11 @@ def pain_advice(history: History, session_id: int) -> str | None:
 
 def latest_pain_advice(history: History) -> str | None:
     """:func:`pain_advice` of the latest session rated with a pain."""
-    rated = [sid for sid, p in session_pains(history).items() if p.latest is not None]
-    return pain_advice(history, rated[-1]) if rated else None
+    rated = _rated(history)
+    return pain_advice(history, rated[-1][0]) if rated else None
 
 
 def latest_pain_decision(history: History) -> PainDecision | None:
     """:func:`session_pain_decision` of the latest session rated with a pain (None: none)."""
-    rated = [sid for sid, p in session_pains(history).items() if p.latest is not None]
-    return session_pain_decision(history, rated[-1]) if rated else None
+    rated = _rated(history)
+    return pain_decision([p for _, p in rated]) if rated else None

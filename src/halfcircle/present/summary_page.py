@@ -17,8 +17,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
+from halfcircle.coaching.painmodel import CARRY_ON, PainDecision, PainRating
 from halfcircle.coaching.plan import plan_lines, plans, today_lines
-from halfcircle.history.guided import session_kind
+from halfcircle.history.guided import session_kind, session_pains
+from halfcircle.history.pain import pain_decisions
 from halfcircle.history.progress import (
     local_datetime,
     local_time,
@@ -121,6 +123,20 @@ def _practice_weeks(
     return _table(columns, rows)
 
 
+def _pain_words(pain: PainRating) -> str:
+    """A session's pain as the table shows it: ``2 -> 5`` (before, after), or one reading."""
+    if pain.before is not None and pain.after is not None:
+        return f"{pain.before} -> {pain.after}"
+    if pain.before is not None:
+        return f"{pain.before} (before)"
+    return "" if pain.after is None else str(pain.after)
+
+
+def _decision_words(decision: PainDecision | None) -> str:
+    """What a session's pain meant by the pain-monitoring model ("" when nothing)."""
+    return "" if decision is None or decision.action == CARRY_ON else decision.action
+
+
 def write_summary(
     history: History, path: Path, start: date | None = None, end: date | None = None
 ) -> Path:
@@ -149,12 +165,13 @@ def write_summary(
         for p in all_plans
     ]
     kept = ""
-    if all_plans:
+    if all_plans and (end is None or end >= date.today()):  # how the plan stands today
         said = today_lines(all_plans[-1], history.adherence())
         kept = "".join(f"<p>{html.escape(line)}</p>" for line in said)
+    pains, meant = session_pains(history), pain_decisions(history)
     ratings = [
         (number[s["id"]], local_time(s["started_at"]), session_kind(s), s["feels"] or "",
-         "" if s["pain"] is None else s["pain"])
+         _pain_words(pains[s["id"]]), _decision_words(meant.get(s["id"])))
         for s in sessions
     ]  # fmt: skip
     setup = [
@@ -188,7 +205,7 @@ halfcircle, a coaching tool, not a diagnosis. A change counts as real only when 
 <h2>Practice per week</h2>
 {_practice_weeks(reps, sessions)}
 <h2>How it felt, and pain</h2>
-{_table(("session", "date (local)", "kind", "feels", "pain (0-10)"), ratings)}
+{_table(("session", "date (local)", "kind", "feels", "pain (0-10)", "what it meant"), ratings)}
 <h2>Camera set-up</h2>
 {
         _table(
