@@ -354,13 +354,14 @@ def test_exports_hold_everything(tmp_path: Path) -> None:
         sid = h.add_session("practice", source="camera 0")
         h.add_practice_reps(sid, [{"index": 1, "sparc": -1.7, "peak_forward_deg": 41.0}])
         h.add_rating(sid, "better", 1)
+        record_guided_session(h, "side_bends", [], [], [], "side_bends", pain=(2, 3))
         export_json(h, tmp_path / "h.json")
         export_csv(h, tmp_path / "h.csv")
     data = json.loads((tmp_path / "h.json").read_text())
     assert data["schema_version"] == SCHEMA_VERSION
-    assert [s["kind"] for s in data["sessions"]] == ["baseline", "practice"]
+    assert [s["kind"] for s in data["sessions"]] == ["baseline", "practice", "baseline"]
     assert data["sessions"][0]["height_cm"] == 172.0
-    assert len(data["measures"]) == 4 and len(data["ratings"]) == 2
+    assert len(data["measures"]) == 4 and len(data["ratings"]) == 4
     assert data["practice_reps"][0]["metrics"]["sparc"] == -1.7
     with (tmp_path / "h.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -371,7 +372,9 @@ def test_exports_hold_everything(tmp_path: Path) -> None:
     assert (sparc["kind"], sparc["test"], sparc["value"]) == ("practice", "rep 1", "-1.7")
     assert sparc["height_cm"] == sparc["camera_tilt_deg"] == ""  # not known: empty
     feels = [r["value"] for r in rows if r["record"] == "rating" and r["name"] == "feels"]
-    assert feels == ["same", "better"]
+    assert feels == ["same", "better"]  # the guided session was not asked
+    # a guided session is named as the history lists it (it was "baseline")
+    assert {r["kind"] for r in rows if r["session_id"] == "3"} == {"guided"}
 
 
 def test_delete_one_session_or_everything(tmp_path: Path) -> None:

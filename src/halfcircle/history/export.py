@@ -10,6 +10,7 @@ from typing import Any
 
 from halfcircle.coaching.plan import plan_dict, plans
 from halfcircle.history.database import utc_now
+from halfcircle.history.guided import session_kind
 from halfcircle.history.progress import _flatten
 from halfcircle.history.store import History
 
@@ -38,11 +39,12 @@ def export_csv(history: History, path: Path) -> None:
     minutes; ``started_at`` is when it was set) and ``adherence`` (today's streak and
     week, as ``halfcircle today`` says them) follow, with no session.
 
-    Each row ends with its session's set-up (view, body height in cm, camera
-    tilt in deg down, and the settings that differed from the defaults as
-    JSON; empty where unknown), so rows of different set-ups can be told
-    apart in a spreadsheet. A baseline measure's view is its own recording's,
-    where known (a session may join recordings filmed from different views).
+    ``kind`` is ``baseline``, ``practice`` or ``guided`` (a guided session,
+    :func:`halfcircle.history.guided.session_kind`). Each row ends with its session's
+    set-up (view, body height in cm, camera tilt in deg down, and the settings that
+    differed from the defaults as JSON; empty where unknown), so rows of different
+    set-ups can be told apart in a spreadsheet. A baseline measure's view is its own
+    recording's, where known (a session may join recordings filmed from different views).
     """
     cols = ("session_id", "started_at", "kind", "record", "test", "name", "value")
     setup_cols = ("view", "height_cm", "camera_tilt_deg", "settings")
@@ -55,7 +57,7 @@ def export_csv(history: History, path: Path) -> None:
             view: str | None = None) -> tuple[Any, ...]:  # fmt: skip
         s = dict(sessions[sid]) | ({"view": view} if view else {})
         setup = tuple("" if s.get(c) is None else s[c] for c in setup_cols)
-        return (sid, started_at, s["kind"], record, test, name, value, *setup)
+        return (sid, started_at, session_kind(s), record, test, name, value, *setup)
 
     rows: list[tuple[Any, ...]] = []
     for m in history.measures():
