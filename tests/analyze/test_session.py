@@ -93,7 +93,7 @@ def test_a_recorded_session_gives_before_after_practice_and_a_verdict_saved_as_o
     page = (out / "report.html").read_text()
     assert "roll-down" not in page
     assert "<h2>Your session</h2>" in page and "real gain" in page
-    assert "Practice: 2 reps of half circle." in page
+    assert "Practice: 2 half circles." in page
     assert "Saved as session 1" in stdout
     with History(db) as history:
         (session,) = history.sessions()

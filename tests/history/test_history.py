@@ -170,7 +170,7 @@ def test_trend_compare_and_pain_advice(tmp_path: Path) -> None:
         assert lines[-1] == "feels better overall"  # the session's rating, once
         assert pain_advice(h, second) is None  # pain fell
         table = format_trend(trend_rows(h))
-        assert "+6.0  better" in table and "a change big enough to be real" in table
+        assert "+6.0  better" in table and "a\nchange of at least 5 deg" in table
 
         # the next day: compared with the previous baseline; pain rose
         third = h.record_baseline(

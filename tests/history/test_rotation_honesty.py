@@ -48,7 +48,7 @@ def test_margins_by_measure() -> None:
     assert verdict("rotation_left.peak_deg", ROTATION_MARGIN_DEG + 1.0) == "better"
     assert verdict("side_bend_left.peak_deg", MDC["deg"] + 1.0) == "better"
     words = real_change_words()
-    assert words.startswith("a change big enough to be real: 5 deg or 4.5 cm")
+    assert words.startswith("at least 5 deg or 4.5 cm")
     assert f"trunk rotation {ROTATION_MARGIN_DEG:g} deg" in words
     assert "filmed the same way" in words
 

@@ -100,12 +100,12 @@ def test_the_trend_table_names_measures_in_plain_words_not_internal_keys(tmp_pat
 def test_the_terminal_trend_says_a_verdict_per_change_and_explains_it_in_plain_words() -> None:
     one = TrendRow("toe_touch.peak_deg", 1, 60.0, None, 60.0, None, False)
     first = format_trend([one])
-    assert "big enough to be real" not in first  # nothing judged: no footnote
+    assert "change of at least" not in first  # nothing judged: no footnote
     table = format_trend([_row("toe_touch.peak_deg", 2.0, False), _row("x.a_deg", -9.0, True)])
     lines = table.splitlines()
     assert lines[0].split()[-1] == "verdict"
     assert lines[2].endswith("+2.0  about the same") and lines[3].endswith("-9.0  less")
-    assert "a change big enough to be real: 5 deg or 4.5 cm" in table
+    assert "change of at least 5 deg or 4.5 cm" in table
     assert "minimal detectable change" not in table and "*" not in table
 
 
@@ -312,7 +312,7 @@ def test_the_page_s_trend_table_gives_each_change_its_verdict(tmp_path: Path) ->
     assert "+6.0" in toe and ">better</td>" in toe
     bend = text.split("side bend left, peak (deg)</td>")[1].split("</tr>")[0]
     assert ">about the same</td>" in bend
-    assert "a change big enough to be real: 5 deg or 4.5 cm" in text
+    assert "counts only when it is at least 5 deg or 4.5 cm" in text
 
 
 def _panel(fig: object, title: str) -> object:

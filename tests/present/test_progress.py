@@ -74,6 +74,21 @@ def test_assessments_of_other_tests_are_not_compared_with_the_latest() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("feels", "said"),
+    [
+        (["same"], "You felt the same in 1 of 1 rated sessions."),  # was "better in 0 of 1"
+        (["same", "worse", "same"], "You felt the same in 2 of 3 rated sessions."),
+        (["worse"], "You felt worse in 1 of 1 rated sessions."),
+        (["same", "better"], "You felt better in 1 of 2 rated sessions."),
+    ],
+)
+def test_how_it_felt_names_the_feeling_said(feels: list[str], said: str) -> None:
+    days = [(13 + 7 * i, 22, 20) for i in range(len(feels))]
+    series, sessions = _history(days, list(feels))
+    assert glance_lines(series, sessions)[-1] == said
+
+
 def test_how_it_felt_and_the_pain_trend_follow() -> None:
     series, sessions = _history([(13, 22, 20), (20, 23, 19), (27, 24, 18)], ["same", "better",
                                                                             "better"])  # fmt: skip

@@ -71,6 +71,14 @@ SCHEMA_VERSION: Final = 1
 #: The file the session's result is written to, beside the usual report files.
 SESSION_FILE: Final = "session.json"
 
+#: A stage's practice reps in words, one and many.
+_PRACTICE_WORDS: Final = {
+    "side_bends": ("side bend along the wall", "side bends along the wall"),
+    "roll_downs": ("roll-down along the wall", "roll-downs along the wall"),
+    "half_circle": ("half circle", "half circles"),
+    "routine": ("rep of the routine", "reps of the routine"),
+}
+
 #: The stage each practice movement belongs to.
 _STAGE_OF: Final = {
     "side_bend": "side_bends",
@@ -145,10 +153,12 @@ class GuidedSession:
 
     @property
     def practice_sentence(self) -> str | None:
-        """The practice in one sentence ("Practice: 2 reps of half circle."); None without."""
+        """The practice in one sentence ("Practice: 2 half circles."); None without."""
         if self.stage is None:
             return None
-        return f"Practice: {len(self.reps)} reps of {self.stage.replace('_', ' ')}."
+        n = len(self.reps)
+        one, many = _PRACTICE_WORDS[self.stage]
+        return f"Practice: {n} {one if n == 1 else many}."
 
 
 def measure_guided_session(

@@ -117,7 +117,7 @@ def verdict(key: str, change: float) -> str:
 def real_change_words() -> str:
     """The margins of a real change in plain words (for the footnotes of the trend)."""
     return (
-        f"a change big enough to be real: {CHANGE_MARGINS['deg']:g} deg or "
+        f"at least {CHANGE_MARGINS['deg']:g} deg or "
         f"{CHANGE_MARGINS['cm']:g} cm, {CHANGE_MARGINS['pts']:g} points of score, "
         f"{CHANGE_MARGINS['sparc']:g} of smoothness; for trunk rotation "
         f"{ROTATION_MARGIN_DEG:g} deg, its error on test videos, and only between "
@@ -268,7 +268,7 @@ def format_trend(rows: Sequence[TrendRow]) -> str:
         lines.append(row.rstrip())
     if any(r.verdict for r in rows):
         lines += [
-            "verdict: the latest session against the one before; better or less only for",
-            f"{real_change_words()}.",
+            "verdict: the latest session against the one before; better or less only for a",
+            f"change of {real_change_words()}.",
         ]
     return "\n".join(lines)

@@ -191,9 +191,11 @@ def _feeling(sessions: Sequence[Mapping[str, Any]]) -> str:
     rated = [s for s in sessions if s.get("feels")]
     pains = [s["pain"] for s in sessions if s.get("pain") is not None]
     parts = []
-    if rated:
-        better = sum(s["feels"] == "better" for s in rated)
-        parts.append(f"You felt better in {better} of {len(rated)} rated sessions")
+    if rated:  # the feeling most said, better first ("better in 0 of 1" says nothing)
+        counts = {f: sum(s["feels"] == f for s in rated) for f in ("better", "same", "worse")}
+        feels = next(f for f in counts if counts[f])
+        words = "the same" if feels == "same" else feels
+        parts.append(f"You felt {words} in {counts[feels]} of {len(rated)} rated sessions")
     if len(pains) > 1:
         parts.append(f"pain {pains[0]} -> {pains[-1]} of 10")
     elif pains:
