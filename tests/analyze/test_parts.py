@@ -41,6 +41,18 @@ def test_a_seam_joins_parts_only_when_both_sides_measured_the_same_person() -> N
     assert parts._same_person([], [_standing(0.70, 15.0)], aspect=1.0)
 
 
+def test_a_seam_where_the_part_after_does_not_find_the_person_is_read_again() -> None:
+    # a person a third of the frame high, followed up to the seam, was not found by the
+    # landmarker starting afresh there for 1.5 s, and a half circle was lost
+    nobody = PoseFrame(15.0, np.full((33, 3), np.nan), np.zeros((33, 3)), np.zeros(33),
+                       np.zeros(33), 0)  # fmt: skip
+    before = [_standing(0.30, 14.933), _standing(0.30, 14.966)]
+    assert not parts._joins(before, [nobody, _standing(0.30, 15.033)], aspect=1.0)
+    assert parts._joins(before, [_standing(0.30, 15.0)], aspect=1.0)
+    assert parts._joins([*before, nobody], [nobody], aspect=1.0)  # gone before the seam
+    assert not parts._joins(before, [_standing(0.70, 15.0)], aspect=1.0)  # someone else
+
+
 @pytest.mark.video
 def test_two_parts_read_every_frame_once_with_the_landmarks_of_one_reading() -> None:
     from halfcircle.analyze.video import extract_poses

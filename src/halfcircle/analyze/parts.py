@@ -13,8 +13,8 @@ on the first frame, fading within about five).
 Each part begins where the file's own clock reaches the next part's first
 frame, so no frame is read twice or missed even where seeking lands off the
 frame asked for. When the person measured on either side of a seam is not the
-same (two people in view, each part following another), the video is read
-again in one pass.
+same (two people in view, each part following another), or the part after a seam
+does not find the person followed up to it, the video is read again in one pass.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def poses_in_parts(
         return None  # a later part could not be read from its frame: one pass instead
     if failed is not None:
         raise failed
-    if not all(_same_person(a.poses, b.poses, aspect) for a, b in pairwise(parts)):
+    if not all(_joins(a.poses, b.poses, aspect) for a, b in pairwise(parts)):
         return None
     return [pose for part in parts for pose in part.poses], False
 
@@ -166,6 +166,20 @@ def _read_part(
                     after_frame()
     finally:
         part.started.set()  # never leave the part before waiting
+
+
+def _joins(before: list[PoseFrame], after: list[PoseFrame], aspect: float) -> bool:
+    """Whether the poses on either side of a seam join as one reading's would.
+
+    Not when the person was measured on the seam's last frame and the part after it
+    does not find anyone on its first: a landmarker starting afresh can miss a person
+    one reading goes on following (small in the picture: a clip of a person a third of
+    the frame's height lost its second half circle so); nor when the person is not
+    the same (:func:`_same_person`).
+    """
+    if before and before[-1].detected and after and not after[0].detected:
+        return False
+    return _same_person(before, after, aspect)
 
 
 def _same_person(before: list[PoseFrame], after: list[PoseFrame], aspect: float) -> bool:
