@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from halfcircle.analyze.camerapitch import (
+    BAR_EDGE_PX,
     FOV_SPREAD,
     MAX_USABLE_UNCERTAINTY_DEG,
     MIN_SINGLE_LINE_FRACTION,
@@ -25,6 +26,7 @@ from halfcircle.analyze.camerapitch import (
     estimate_pitch,
     focal_from_fov,
     outside_box,
+    picture_box,
     pitch_from_horizon,
     pitch_from_verticals,
     stance_indices,
@@ -174,6 +176,38 @@ def test_estimate_from_a_drawn_picture() -> None:
     assert est.pitch_deg == pytest.approx(8.0, abs=1.0)
     assert est.usable
     assert abs(est.pitch_deg - 8.0) <= 2.0 * est.uncertainty_deg
+
+
+@pytest.mark.parametrize(
+    ("pad", "where"),
+    [((60, 60, 0, 0), "letterbox"), ((0, 0, 120, 120), "pillarbox"), ((90, 90, 160, 160), "both")],
+)
+def test_black_bars_around_the_picture_are_no_room_lines(
+    pad: tuple[int, int, int, int], where: str
+) -> None:
+    # hc_two_reps padded to 16:9 read "camera about 2 deg down (+-2.3)" at a true 8, and
+    # shrunk into a black frame "about level (+-0.8)": the bars' edges read as lines
+    import cv2
+
+    f = focal_from_fov(SIZE, 60.0)
+    top, bottom, left, right = pad
+    framed = cv2.copyMakeBorder(_drawn(8.0, f), top, bottom, left, right,
+                                cv2.BORDER_CONSTANT, value=0)  # fmt: skip
+    h, w = framed.shape
+    assert picture_box(framed) == (
+        left + BAR_EDGE_PX if left else 0, top + BAR_EDGE_PX if top else 0,
+        w - right - BAR_EDGE_PX if right else w, h - bottom - BAR_EDGE_PX if bottom else h,
+    )  # fmt: skip
+    person = np.array([[320.0 + left, 200.0 + top], [330.0 + left, 300.0 + top]])
+    est = estimate_pitch([framed] * 3, person)
+    assert est.pitch_deg == pytest.approx(8.0, abs=1.0), where
+
+
+def test_a_dark_band_at_one_edge_is_part_of_the_picture() -> None:
+    picture = np.full((480, 640), 120, np.uint8)
+    picture[:100] = 10  # a ceiling in shadow: no bar below to match it
+    assert picture_box(picture) == (0, 0, 640, 480)
+    assert picture_box(np.zeros((480, 640), np.uint8)) == (0, 0, 640, 480)  # a dark scene
 
 
 def test_a_blank_picture_tells_nothing_and_is_not_used() -> None:

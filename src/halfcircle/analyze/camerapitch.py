@@ -133,9 +133,46 @@ class PitchEstimate:
 NO_ESTIMATE: Final = PitchEstimate(math.nan, math.inf, "none")
 
 
+#: A row or column of a black bar: no pixel brighter than this (0-255).
+BAR_MAX_LEVEL: Final = 24
+#: Pixels left out inside a bar's edge (a compressed video blurs it).
+BAR_EDGE_PX: Final = 3
+#: Bars at opposite edges differ by at most this fraction of the frame's side.
+BAR_SYMMETRY: Final = 0.02
+
+
 def focal_from_fov(image_size: tuple[int, int], fov_deg: float = ASSUMED_FOV_DEG) -> float:
     """Focal length (px) of a pinhole camera whose long side spans ``fov_deg`` degrees."""
     return 0.5 * max(image_size) / math.tan(math.radians(fov_deg) / 2.0)
+
+
+def picture_box(gray: NDArray[np.uint8]) -> tuple[int, int, int, int]:
+    """``x0, y0, x1, y1`` (px, end exclusive) of the picture inside black bars.
+
+    A video letterboxed or pillarboxed (a phone's picture in a wider frame) has black
+    rows or columns (no pixel brighter than :data:`BAR_MAX_LEVEL`) of equal width at
+    two opposite edges, within :data:`BAR_SYMMETRY`; the camera's picture, whose
+    centre and width the pitch is measured with, is what lies between them, less
+    :data:`BAR_EDGE_PX` on each side (a compressed video blurs the bar's edge, which
+    must not read as a line of the room). A dark band at one edge only (a ceiling in
+    shadow) is part of the picture. The whole frame when there are no bars, or when
+    they would leave less than a quarter of its width or height.
+    """
+    h, w = gray.shape
+    dark = gray <= BAR_MAX_LEVEL
+    box = [0, 0, w, h]
+    for axis, size in ((0, w), (1, h)):  # columns (pillarbox), then rows (letterbox)
+        lit = np.flatnonzero(~dark.all(axis=axis))
+        if lit.size == 0:
+            continue
+        first, last = int(lit[0]), size - 1 - int(lit[-1])
+        if min(first, last) > 0 and abs(first - last) <= BAR_SYMMETRY * size:
+            box[axis] = first + BAR_EDGE_PX
+            box[axis + 2] = size - last - BAR_EDGE_PX
+    x0, y0, x1, y1 = box
+    if (x1 - x0) * 4 < w or (y1 - y0) * 4 < h:  # nearly all dark: a dark scene
+        return 0, 0, w, h
+    return x0, y0, x1, y1
 
 
 def detect_segments(gray: NDArray[np.uint8]) -> FloatArray:
@@ -379,10 +416,12 @@ def estimate_pitch(
         return NO_ESTIMATE
     grey = [f if f.ndim == 2 else cv2.cvtColor(f[..., :3], cv2.COLOR_BGR2GRAY) for f in frames]
     img = np.median(np.stack(grey), axis=0).astype(np.uint8)
+    x0, y0, x1, y1 = picture_box(img)  # without black bars: their edges are no room lines
+    img = img[y0:y1, x0:x1]
     h, w = img.shape
     focal = focal_from_fov((w, h), fov_deg)
     seg = detect_segments(img)
-    seg = seg[outside_box(seg, body_box(pixels))]
+    seg = seg[outside_box(seg, body_box(np.asarray(pixels) - (x0, y0)))]
     pv, sv, nv = pitch_from_verticals(seg, (w, h), focal)
     ph, sh, nh = pitch_from_horizon(seg, (w, h), focal)
     if not (math.isfinite(pv) or math.isfinite(ph)):
