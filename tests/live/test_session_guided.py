@@ -192,6 +192,23 @@ def test_the_window_session_eases_its_set_after_the_last_sessions_pain(
     assert (said in out) if said else "clinician" not in out
 
 
+@pytest.mark.parametrize(("flag", "opened"), [([], True), (["--no-voice"], False)])
+def test_the_window_sessions_voice_can_be_turned_off(
+    flag: list[str], opened: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import halfcircle.cli.app as cli
+    import halfcircle.live.guided_session as guided
+
+    voices: list[object] = []
+    monkeypatch.setattr(guided, "open_voice", lambda *a: voices.append(a) or (None, ""))
+    def window(camera: object, model: str, flow: GuidedSessionFlow, **kw: object) -> object:
+        return guided.GuidedSessionResult(None, flow, "quit")
+
+    monkeypatch.setattr(guided, "run_guided_session", window)
+    cli.main(["session", "--camera-tilt", "5", "--no-history", "--out", str(tmp_path), *flag])
+    assert bool(voices) == opened  # `live` and `baseline` took --no-voice; `session` refused it
+
+
 def _half_circle(flow: GuidedSessionFlow) -> None:
     """Out to the right, round the front (50 deg forward) to the left, and back up."""
     arc = np.linspace(0.0, np.pi, 20)

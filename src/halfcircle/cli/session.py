@@ -266,7 +266,7 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
         targets=targets,
         eased=plan != SetPlan(),
     )
-    voice, problem = open_voice(settings, time.monotonic)
+    voice, problem = open_voice(settings, time.monotonic) if args.voice else (None, "")
     if problem:
         print(f"halfcircle: {problem}", file=sys.stderr)
     try:
@@ -349,6 +349,12 @@ def add_session_parser(sub: Subparsers) -> None:
     )
     se.add_argument(
         "--pain-after", type=_pain, default=None, metavar="N", help="pain 0-10 after practice"
+    )
+    se.add_argument(
+        "--voice",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="speak the prompts and the result in the window (default: on)",
     )
     se.add_argument("--model", type=str, default="full", help="lite, full, heavy or a .task file")
     se.add_argument(
