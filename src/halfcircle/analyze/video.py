@@ -54,6 +54,7 @@ from halfcircle.kinematics.view import view_words
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.pose import PoseEstimator, VideoPosePool, available_cores, video_pose_stage
 from halfcircle.poseconfig import PoseConfig
+from halfcircle.words import NO_PERSON
 
 if TYPE_CHECKING:
     pass
@@ -329,7 +330,7 @@ def analyze_poses(
             notes.append(under_way_note(*cut_start, first_frame_s=float(kin.time_s[0])))
     detected = poses.detected
     if len(poses) and not detected.any():
-        notes.insert(0, "No person was found in this video: stand so your whole body is in view.")
+        notes.insert(0, NO_PERSON)
     elif detected.any() and kin.calibration is None:
         # replaces the kinematics' own note on the missing calibration with advice
         notes = [n for n in notes if "calibrate" not in n]

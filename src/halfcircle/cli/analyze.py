@@ -38,6 +38,7 @@ from halfcircle.cli.options import (
 from halfcircle.files import check_output_folder
 from halfcircle.io.videowriter import VideoWriteError
 from halfcircle.landmarks import PoseFrame, PoseSequence
+from halfcircle.words import NO_PERSON
 
 
 def _cmd_pose(args: argparse.Namespace) -> int:
@@ -94,7 +95,7 @@ def _cmd_pose(args: argparse.Namespace) -> int:
     if others:
         print(f"Someone else was in view in {others} frames; the tracked person was kept.")
     if n_detected == 0 and len(seq) > 0:
-        print("No person was found in this video: stand so your whole body is in view.")
+        print(NO_PERSON)
     if interrupted:
         print("Stopped with Ctrl-C; the frames measured so far were kept.", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -42,6 +42,7 @@ from halfcircle.kinematics.calibration import calibrate_recording
 from halfcircle.kinematics.fingertip import REASONS, fingertip_floor_cm, withheld_reason
 from halfcircle.kinematics.measure import KinematicsConfig, KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseSequence
+from halfcircle.words import NO_PERSON
 
 __all__ = [
     "MDC",
@@ -427,7 +428,7 @@ def baseline_from_poses(
     kin = compute_kinematics(poses, kcfg, calibration=calib)
     notes = list(kin.notes)
     if not poses.detected.any():
-        notes.insert(0, "No person was found in this video: stand so your whole body is in view.")
+        notes.insert(0, NO_PERSON)
     config = settings.baseline if settings is not None else None
     results: list[BaselineResult] = []
     circles: list[Any] = []
