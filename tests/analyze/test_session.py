@@ -240,8 +240,9 @@ def test_a_session_measured_as_the_wrong_assessment_names_the_one_it_starts_with
     assert session.notes[-1].startswith("The recording does not start with the toe touch")
     assert "It starts with the side bends assessment instead" in session.notes[-1]
     assert "--assess side_bends" in session.notes[-1]
-    assert session.sentences()[0] == (
-        "There was no re-assessment this time, so there is no before and after to compare."
+    assert session.sentences()[0] == (  # was "There was no re-assessment this time"
+        "The assessment was not found at the start, so there is no before and after to "
+        "compare."
     )
 
 

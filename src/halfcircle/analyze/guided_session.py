@@ -145,6 +145,7 @@ class GuidedSession:
             self.feels,
             (self.pain.before, self.pain.after),
             reassessed=self.reassessed,
+            assessed=bool(self.split.before),
         )
         decision = self.pain_decision
         if decision is not None and decision.worth_saying:

@@ -226,13 +226,17 @@ def result_sentences(
     feels: str | None = None,
     pain: tuple[int | None, int | None] = (None, None),
     reassessed: bool = True,
+    assessed: bool = True,
 ) -> list[str]:
     """The result said to the person: before and after, the verdict, the feeling, the pain.
 
     ``pain`` is ``(before, after)`` on 0-10; ``reassessed`` False when the session ended
-    before the re-assessment.
+    before the re-assessment; ``assessed`` False when the first assessment was not found.
     """
     if not comparisons:
+        if not assessed:
+            return ["The assessment was not found at the start, so there is no before and "
+                    "after to compare."]  # fmt: skip
         if not reassessed:
             return ["There was no re-assessment this time, so there is no before and after "
                     "to compare."]  # fmt: skip
