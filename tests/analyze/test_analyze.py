@@ -229,6 +229,26 @@ def test_a_real_recording_cut_in_the_middle_of_a_half_circle_warns_of_it(
 
 
 @pytest.mark.video
+def test_a_second_recording_the_tracking_loses_is_not_ok() -> None:
+    # a recording of half circles and one of side bends filmed narrower, joined: the
+    # jump to the second body left its 4 side bends unmeasured, and the status was "ok"
+    a, b = fixture_poses("hc_two_reps"), fixture_poses("drill_side_bends_front")
+    image_b = b.image.copy()
+    image_b[..., 0] = image_b[..., 0] * 0.5625 + 0.21875  # a pillarboxed picture
+    joined = PoseSequence(
+        np.concatenate([a.time_s, b.time_s + a.time_s[-1] + 1 / a.fps]),
+        np.concatenate([a.image, image_b]), np.concatenate([a.world, b.world]),
+        np.concatenate([a.visibility, b.visibility]), np.concatenate([a.presence, b.presence]),
+        np.concatenate([a.n_people, b.n_people]), a.image_size, a.fps,
+    )  # fmt: skip
+    analysis = analyze_poses(joined)
+    assert len(analysis.complete_reps) == 2
+    assert "unmeasured" in analysis_status(analysis)[1]
+    (note,) = [n for n in analysis.notes if "jumped" in n]
+    assert "s are left unmeasured" in note
+
+
+@pytest.mark.video
 def test_the_annotated_video_is_h264_and_readable(tmp_path: Path) -> None:
     path = tmp_path / "a.mp4"
     with H264Writer(path, (320, 240), 30.0) as writer:

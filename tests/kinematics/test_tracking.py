@@ -157,6 +157,21 @@ def test_a_short_tracking_jump_is_bridged_and_no_angle_jumps(smoothing: str) -> 
     assert any("jumped faster than a body can move" in n and "bridged" in n for n in got.notes)
 
 
+def test_a_long_rotation_error_alone_says_only_the_rotation_is_unmeasured() -> None:
+    # the shoulder line thrown round in depth for a second: the side and forward bends
+    # stay measured, and the note said "1.0 s are left unmeasured" as if they were not
+    seq = _clip(0.0)
+    sel = (seq.time_s >= 3.0) & (seq.time_s < 4.0)
+    world = seq.world.copy()
+    world[sel, LANDMARK["left_shoulder"], 2] += 0.25
+    world[sel, LANDMARK["right_shoulder"], 2] -= 0.25
+    got = compute_kinematics(dataclasses.replace(seq, world=world), smoothing="none")
+    assert np.isnan(got.rotation_deg[sel]).any() and got.valid[sel].all()
+    (note,) = [n for n in got.notes if "jumped" in n]
+    assert "s of trunk rotation are left unmeasured" in note
+    assert " s are left unmeasured" not in note
+
+
 def test_a_long_tracking_error_is_left_unmeasured_with_a_note() -> None:
     seq = _clip(0.0)
     got = compute_kinematics(_glitch(seq, 3.0, 1.0), smoothing="none")

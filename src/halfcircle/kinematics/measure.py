@@ -1153,7 +1153,7 @@ def guard_jumps(
     if not (trunk_bad.any() or rot_bad.any()):
         return None
     bridged = np.zeros_like(trunk_bad)
-    marked = np.zeros_like(trunk_bad)
+    marked = {}  # trunk, rotation
     for bad, names, confs in (
         (trunk_bad, ("lateral_deg", "forward_deg", "inclination_deg"), ("lateral_conf",
          "forward_conf")),
@@ -1166,7 +1166,7 @@ def guard_jumps(
         for name in confs:
             values[name][mark] = 0.0
         bridged |= bridge
-        marked |= mark
+        marked[names[0]] = mark
     if trunk_bad.any():
         values["phi_deg"] = phase_angle_deg(values["lateral_deg"], values["forward_deg"])
         _, mark = bridge_or_mark(time_s, trunk_bad, cfg.max_jump_bridge_s)
@@ -1177,8 +1177,11 @@ def guard_jumps(
     parts = []
     if bridged.any():
         parts.append(f"{bridged.sum() * step:.1f} s were bridged from the frames around them")
-    if marked.any():
-        parts.append(f"{marked.sum() * step:.1f} s are left unmeasured")
+    trunk, rotation = marked["lateral_deg"], marked["rotation_deg"] & ~marked["lateral_deg"]
+    if trunk.any():
+        parts.append(f"{trunk.sum() * step:.1f} s are left unmeasured")
+    if rotation.any():  # the side bend and forward bend of those frames are measured
+        parts.append(f"{rotation.sum() * step:.1f} s of trunk rotation are left unmeasured")
     return (
         f"The pose tracking jumped faster than a body can move (first at {first:.1f} s); "
         + " and ".join(parts)
