@@ -249,6 +249,23 @@ def test_a_second_recording_the_tracking_loses_is_not_ok() -> None:
 
 
 @pytest.mark.video
+def test_a_picture_turned_on_its_side_says_so_and_not_to_stand_still() -> None:
+    # a phone video turned in its pixels, its rotation not recorded (the person lies across
+    # the picture): "never shows a quiet upright stance ... start by standing still"
+    seq = fixture_poses("hc_two_reps")
+    image, world = seq.image.copy(), seq.world.copy()
+    image[..., 0], image[..., 1] = 1.0 - seq.image[..., 1], seq.image[..., 0]  # 90 deg
+    world[..., 0], world[..., 1] = -seq.world[..., 1], seq.world[..., 0]
+    w, h = seq.image_size
+    turned = PoseSequence(seq.time_s, image, world, seq.visibility, seq.presence,
+                          seq.n_people, (h, w), seq.fps)  # fmt: skip
+    analysis = analyze_poses(turned)
+    assert analysis_status(analysis)[0] == "not measured"
+    assert analysis.notes[0].startswith("The picture is on its side")
+    assert not any("standing still" in n for n in analysis.notes)
+
+
+@pytest.mark.video
 def test_the_annotated_video_is_h264_and_readable(tmp_path: Path) -> None:
     path = tmp_path / "a.mp4"
     with H264Writer(path, (320, 240), 30.0) as writer:

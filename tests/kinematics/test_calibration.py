@@ -340,3 +340,22 @@ def test_a_tilt_told_after_the_stance_recalibrates_the_stream_as_if_given_from_t
     assert b[50].forward_deg == pytest.approx(40.0, abs=0.5)
     later.recalibrate()
     assert later.stance_frames == () and later.calibration is None
+
+
+@pytest.mark.parametrize(
+    ("turn", "said"),
+    [(0, None), (25, None), (90, "on its side"), (-90, "on its side"), (180, "upside down")],
+)
+def test_a_picture_turned_on_its_side_or_upside_down_is_named(turn: int, said: str | None) -> None:
+    # a phone video rotated in its pixels without the rotation recorded: "The video never
+    # shows a quiet upright stance ... start by standing still", to a person who had
+    from halfcircle.kinematics.calibration import turned_picture_note
+
+    pixels = np.full((30, 33, 2), np.nan)
+    a = np.radians(turn)
+    up = np.array([np.sin(a), -np.cos(a)])  # the trunk's direction in the image
+    hip, side = np.array([320.0, 300.0]), np.array([10.0, 0.0])
+    pixels[:, 23], pixels[:, 24] = hip - side, hip + side
+    pixels[:, 11], pixels[:, 12] = hip + 150 * up - side, hip + 150 * up + side
+    note = turned_picture_note(pixels)
+    assert (note is None) if said is None else (note is not None and said in note)

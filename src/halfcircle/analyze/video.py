@@ -331,7 +331,7 @@ def analyze_poses(
     detected = poses.detected
     if len(poses) and not detected.any():
         notes.insert(0, NO_PERSON)
-    elif detected.any() and kin.calibration is None:
+    elif detected.any() and kin.calibration is None and not _turned(notes):
         # replaces the kinematics' own note on the missing calibration with advice
         notes = [n for n in notes if "calibrate" not in n]
         notes.insert(
@@ -384,6 +384,11 @@ def analyze_poses(
         drills=told.drills,
         under_way_at_start=cut_start,
     )
+
+
+def _turned(notes: list[str]) -> bool:
+    """Whether the kinematics found the picture turned (then that is what to fix)."""
+    return any(n.startswith("The picture is ") for n in notes)
 
 
 def under_way_note(start_s: float, end_s: float, first_frame_s: float = 0.0) -> str:

@@ -442,7 +442,11 @@ def baseline_from_poses(
         said = stance.note(sum(r.start_s < stance.start_s for r in results))
         if said is not None:
             notes.insert(0, said.replace("movement", "test"))
-    if kin.calibration is None and poses.detected.any():
+    if (
+        kin.calibration is None
+        and poses.detected.any()
+        and not any(n.startswith("The picture is ") for n in notes)
+    ):
         notes.insert(
             0,
             "The video never shows a quiet upright stance to calibrate on: start each "

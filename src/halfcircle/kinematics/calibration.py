@@ -343,6 +343,31 @@ def stance_features(pixels: FloatArray) -> FloatArray:
     return np.stack([tilt, hip[..., 0], hip[..., 1], length], axis=-1)
 
 
+#: Median trunk angle from the image vertical (deg) beyond which the picture is turned.
+TURNED_MIN_DEG: Final = 60.0
+
+
+def turned_picture_note(pixels: FloatArray) -> str | None:
+    """A sentence when the person lies across the picture: a video turned on its side.
+
+    ``pixels``: ``(n, 33, 2)`` landmarks (px) of the frames a person was found in. The
+    median trunk angle from the image vertical (:func:`stance_features`) beyond
+    :data:`TURNED_MIN_DEG` says the picture is on its side (a phone video whose
+    rotation was not recorded), beyond ``180 - TURNED_MIN_DEG`` upside down: nobody
+    can stand upright in it, so no stance zeroes the angles. None otherwise.
+    """
+    tilt = stance_features(np.asarray(pixels, dtype=np.float64))[..., 0]
+    tilt = np.abs(tilt[np.isfinite(tilt)])
+    if tilt.size == 0 or float(np.median(tilt)) <= TURNED_MIN_DEG:
+        return None
+    upside_down = float(np.median(tilt)) >= 180.0 - TURNED_MIN_DEG
+    how = "upside down" if upside_down else "on its side (the person lies across it)"
+    return (
+        f"The picture is {how}, so no upright stance can be found: turn the video "
+        "upright (a phone's video editor can rotate it) and analyse it again."
+    )
+
+
 class NeutralDetector:
     """Finds the first quiet upright stance in a stream of frames.
 

@@ -116,6 +116,7 @@ from halfcircle.kinematics.calibration import (
     pelvis_tilt_deg,
     shoulder_yaw_deg,
     stance_features,
+    turned_picture_note,
 )
 from halfcircle.kinematics.filters import OneEuroConfig, OneEuroFilter, lowpass_zero_phase
 from halfcircle.kinematics.fingertip import (
@@ -1035,8 +1036,10 @@ def compute_kinematics(
     if calibration is None:
         calibration = calibrate_sequence(seq, cfg)
         if calibration is None and seq.detected.any():  # with nobody, nothing to say
+            seen = image_pixels(seq.image[seq.detected], seq.image_size)
             notes.append(
-                "No quiet upright stance was found to calibrate on; "
+                turned_picture_note(seen)
+                or "No quiet upright stance was found to calibrate on; "
                 "angles are relative to the camera and may be offset."
             )
     if calibration is not None and seen_reversed(seq, calibration, cfg):
