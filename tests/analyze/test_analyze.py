@@ -17,6 +17,7 @@ from halfcircle.analyze.video import (
     FRAME_COLUMNS,
     analysis_status,
     analyze_poses,
+    text_summary,
 )
 from halfcircle.io.videowriter import H264Writer, VideoWriteError
 from halfcircle.landmarks import PoseSequence
@@ -263,6 +264,20 @@ def test_a_picture_turned_on_its_side_says_so_and_not_to_stand_still() -> None:
     assert analysis_status(analysis)[0] == "not measured"
     assert analysis.notes[0].startswith("The picture is on its side")
     assert not any("standing still" in n for n in analysis.notes)
+
+
+@pytest.mark.video
+def test_an_incomplete_rep_names_the_side_it_never_reached() -> None:
+    # hc_two_reps cut at 3.5 s, in the front of its first half circle: the summary read
+    # "right 28 deg, left 0 deg, forward 56 deg, incomplete"
+    seq = fixture_poses("hc_two_reps")
+    keep = seq.time_s < 3.5
+    cut = PoseSequence(seq.time_s[keep], seq.image[keep], seq.world[keep],
+                       seq.visibility[keep], seq.presence[keep], seq.n_people[keep],
+                       seq.image_size, seq.fps)  # fmt: skip
+    (line,) = [x for x in text_summary(analyze_poses(cut)).splitlines() if "rep 1" in x]
+    assert "left not reached" in line and "incomplete" in line
+    assert "right 2" in line  # the side it did reach keeps its peak
 
 
 @pytest.mark.video

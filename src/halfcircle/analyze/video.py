@@ -958,7 +958,8 @@ def text_summary(analysis: Analysis) -> str:
         score = f"score {points(r.score.total)}" if r.score is not None else r.outcome
         lines.append(
             f"  rep {r.index} ({r.direction.replace('_', ' ')}, {r.start_s:.1f}-{r.end_s:.1f} s): "
-            f"right {_fmt(mt.peak_lateral_right_deg)}, left {_fmt(mt.peak_lateral_left_deg)}, "
+            f"right {_side(mt.peak_lateral_right_deg, r.complete)}, "
+            f"left {_side(mt.peak_lateral_left_deg, r.complete)}, "
             f"forward {_fmt(mt.peak_forward_deg)}, {score}"
         )
     shown = score_points(analysis)
@@ -1032,3 +1033,14 @@ def write_frames_csv(analysis: Analysis, path: Path) -> None:
 
 def _fmt(deg: float | None) -> str:
     return "--" if deg is None or not math.isfinite(deg) else f"{deg:.0f} deg"
+
+
+#: A side an incomplete rep bent to less than this (deg) is one it never reached.
+SIDE_REACHED_DEG: Final = 2.0
+
+
+def _side(deg: float | None, complete: bool) -> str:
+    """A rep's peak to one side; "not reached" for an incomplete rep's side it never bent to."""
+    if not complete and deg is not None and deg < SIDE_REACHED_DEG:
+        return "not reached"
+    return _fmt(deg)
