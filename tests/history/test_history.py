@@ -736,3 +736,22 @@ def test_a_session_keeps_how_the_camera_pitch_was_obtained(
     with History(db) as h:
         rows = [(s["camera_pitch_how"], s["camera_pitch_uncertainty_deg"]) for s in h.sessions()]
     assert rows == [kept, kept]
+
+
+def test_the_list_and_the_trend_show_the_same_pain_readings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a guided session left before its closing questions kept only its pain before (3):
+    # the list showed no pain and the trend said "pain 2 -> 5" from the session before
+    import halfcircle.cli.app as cli
+
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        record_guided_session(h, "side_bends", [], [], [], "side_bends", pain=(2, 5),
+                              started_at="2026-11-20T09:00:00+00:00")  # fmt: skip
+        record_guided_session(h, "side_bends", [], [], [], "side_bends", pain=(3, None),
+                              started_at="2026-11-21T09:00:00+00:00")  # fmt: skip
+    assert cli.main(["history", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "pain 2 -> 5" in out and "pain 3 (before)" in out
+    assert "Pain 5 -> 3 of 10." in out  # each session's latest reading: 5, then 3

@@ -48,10 +48,13 @@ def _cmd_history(args: argparse.Namespace) -> int:
 def _history_command(args: argparse.Namespace, history: History) -> int:
     """``halfcircle history`` on an open history."""
     # lazy: loads scipy
+    # lazy: loads scipy
+    from halfcircle.coaching.painmodel import pain_words
     from halfcircle.history.export import export_csv, export_json
 
     # lazy: loads scipy
-    from halfcircle.history.guided import session_kind
+    # lazy: loads scipy
+    from halfcircle.history.guided import session_kind, session_pains
 
     # lazy: loads scipy
     from halfcircle.history.pain import latest_pain_advice
@@ -93,8 +96,8 @@ def _history_command(args: argparse.Namespace, history: History) -> int:
             export_json(history, args.out)
         print(f"Exported the history to {args.out}.")
         return 0
-    sessions = history.sessions()
-    glance = glance_lines(measure_series(history), sessions)
+    sessions, pains = history.sessions(), session_pains(history)
+    glance = glance_lines(measure_series(history), sessions, pains=pains)
     advice = latest_pain_advice(history)
     if glance or advice:  # the answer to "did I get better?" and the pain, first
         print("\n".join([*glance, *([advice] if advice else [])]) + "\n")
@@ -102,9 +105,8 @@ def _history_command(args: argparse.Namespace, history: History) -> int:
     print(f"\nSessions in {history.path} (kept on this machine only), by date:")
     for number, s in enumerate(sessions, 1):
         rated = ""
-        if s["feels"] or s["pain"] is not None:
-            pain = "-" if s["pain"] is None else s["pain"]
-            rated = f"  feels {s['feels'] or '-'}, pain {pain}"
+        if s["feels"] or pains[s["id"]].latest is not None:
+            rated = f"  feels {s['feels'] or '-'}, pain {pain_words(pains[s['id']]) or '-'}"
         frames = ""
         if s["frames_measured"] is not None:
             measured, skipped = s["frames_measured"], s["frames_skipped"] or 0

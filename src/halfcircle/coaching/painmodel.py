@@ -33,6 +33,7 @@ __all__ = [
     "PainRules",
     "pain_decision",
     "pain_guide",
+    "pain_words",
 ]
 
 #: The decisions, in order of concern.
@@ -164,3 +165,16 @@ def pain_guide(rules: PainRules | None = None) -> str:
         "slower, fewer reps). A clinician is worth seeing for the warning signs halfcircle "
         "asks about, or for pain that is higher at the start of several sessions in a row."
     )
+
+
+def pain_words(pain: PainRating) -> str:
+    """A session's pain as a table shows it: ``2 -> 5`` (before, after), or its one reading.
+
+    ``3 (before)`` when only the pain before was given (a session left before its end);
+    "" when none was.
+    """
+    if pain.before is not None and pain.after is not None:
+        return f"{pain.before} -> {pain.after}"
+    if pain.before is not None:
+        return f"{pain.before} (before)"
+    return "" if pain.after is None else str(pain.after)

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from halfcircle.coaching.painmodel import PainRating
 from halfcircle.history.progress import local_datetime, verdict
 from halfcircle.history.trend import measure_group
 from halfcircle.words import join_and
@@ -135,12 +136,15 @@ def glance_lines(
     series: Mapping[str, Sequence[tuple[str, float, int]]],
     sessions: Sequence[Mapping[str, Any]],
     date_words: Any = None,
+    pains: Mapping[int, PainRating] | None = None,
 ) -> list[str]:
     """One to three sentences that answer "did I get better?".
 
     ``series`` and ``sessions`` as :meth:`History.series` and :meth:`History.sessions`
     return them (sessions oldest first); ``date_words`` turns a stored ``started_at``
-    into a short date (``"13 Nov"``; :func:`short_date` when None). Like compares with
+    into a short date (``"13 Nov"``; :func:`short_date` when None); ``pains`` each
+    session's pain readings (:func:`halfcircle.history.guided.session_pains`), whose
+    latest the pain trend follows (None: each session's overall pain). Like compares with
     like (:func:`halfcircle.history.trend.measure_group`), whatever kind of session it
     was measured in: assessment tests with the first and the previous assessment
     (baseline or guided session), half circles with half circles, side-bend drills
@@ -170,7 +174,7 @@ def glance_lines(
             last = changes_between(mine, ids[-2], ids[-1])
             line += f" Since the one before ({words(started[ids[-2]])}): {_said(last)}."
         lines.append(line)
-    feeling = _feeling(sessions)
+    feeling = _feeling(sessions, pains)
     if feeling:
         lines.append(feeling)
     return lines
@@ -187,9 +191,12 @@ def _sharing(series: Mapping[str, Sequence[tuple[str, float, int]]], ids: list[i
     return [sid for sid in ids if any(sid in has[key] for key in latest)]
 
 
-def _feeling(sessions: Sequence[Mapping[str, Any]]) -> str:
+def _feeling(
+    sessions: Sequence[Mapping[str, Any]], readings: Mapping[int, PainRating] | None
+) -> str:
     rated = [s for s in sessions if s.get("feels")]
-    pains = [s["pain"] for s in sessions if s.get("pain") is not None]
+    latest = [readings[s["id"]].latest if readings else s.get("pain") for s in sessions]
+    pains = [p for p in latest if p is not None]
     parts = []
     if rated:  # the feeling most said, better first ("better in 0 of 1" says nothing)
         counts = {f: sum(s["feels"] == f for s in rated) for f in ("better", "same", "worse")}

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from halfcircle.coaching.painmodel import pain_guide
+from halfcircle.history.guided import session_pains
 from halfcircle.history.pain import latest_pain_advice
 from halfcircle.history.progress import (
     TrendRow,
@@ -436,7 +437,7 @@ def plot_history(history: History, out_dir: Path) -> tuple[Path, Path]:
     advice = latest_pain_advice(history)
     warning = f"<p class='advice'>{html.escape(advice)}</p>" if advice else ""
     trend = trend_rows(history)
-    said = glance_lines(measure_series(history), sessions)
+    said = glance_lines(measure_series(history), sessions, pains=session_pains(history))
     glance = "".join(f"<p class='glance'>{html.escape(line)}</p>" for line in said)
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

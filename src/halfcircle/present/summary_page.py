@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from halfcircle.coaching.painmodel import CARRY_ON, PainDecision, PainRating
+from halfcircle.coaching.painmodel import CARRY_ON, PainDecision, pain_words
 from halfcircle.coaching.plan import plan_lines, plans, today_lines
 from halfcircle.history.guided import session_kind, session_pains
 from halfcircle.history.pain import pain_decisions
@@ -123,15 +123,6 @@ def _practice_weeks(
     return _table(columns, rows)
 
 
-def _pain_words(pain: PainRating) -> str:
-    """A session's pain as the table shows it: ``2 -> 5`` (before, after), or one reading."""
-    if pain.before is not None and pain.after is not None:
-        return f"{pain.before} -> {pain.after}"
-    if pain.before is not None:
-        return f"{pain.before} (before)"
-    return "" if pain.after is None else str(pain.after)
-
-
 def _decision_words(decision: PainDecision | None) -> str:
     """What a session's pain meant by the pain-monitoring model ("" when nothing)."""
     return "" if decision is None or decision.action == CARRY_ON else decision.action
@@ -156,9 +147,9 @@ def write_summary(
     last = short_date(sessions[-1]["started_at"]) if sessions else ""
     span = f"{first} to {last}" if sessions else "no sessions in these dates"
 
-    glance = "".join(
-        f"<p class='glance'>{html.escape(x)}</p>" for x in glance_lines(series, sessions)
-    )
+    pains, meant = session_pains(history), pain_decisions(history)
+    said = glance_lines(series, sessions, pains=pains)
+    glance = "".join(f"<p class='glance'>{html.escape(x)}</p>" for x in said)
     all_plans = plans(history.conn)
     plan_rows = [
         (local_time(p.set_at), p.day_names, p.at.strftime("%H:%M"), p.use, p.minutes)
@@ -168,10 +159,9 @@ def write_summary(
     if all_plans and (end is None or end >= date.today()):  # how the plan stands today
         said = today_lines(all_plans[-1], history.adherence())
         kept = "".join(f"<p>{html.escape(line)}</p>" for line in said)
-    pains, meant = session_pains(history), pain_decisions(history)
     ratings = [
         (number[s["id"]], local_time(s["started_at"]), session_kind(s), s["feels"] or "",
-         _pain_words(pains[s["id"]]), _decision_words(meant.get(s["id"])))
+         pain_words(pains[s["id"]]), _decision_words(meant.get(s["id"])))
         for s in sessions
     ]  # fmt: skip
     setup = [
