@@ -64,8 +64,8 @@ def test_assessments_of_other_tests_are_not_compared_with_the_latest() -> None:
     series, sessions = _history([(13, 22, 20), (20, 22, 20), (27, 30, 20)])
     del series["side_bend_left.peak_deg"][0]  # 13 Nov: the toe touch only
     del series["toe_touch.fingertip_floor_cm"][1:]  # 20 and 27 Nov: side bends only
-    assert glance_lines(series, sessions)[0] == (
-        "Assessment since 20 Nov: your left side bend is 8 deg further."
+    assert glance_lines(series, sessions)[0] == (  # the toe touch is not in it: said so
+        "Assessment (side bends) since 20 Nov: your left side bend is 8 deg further."
     )
     del series["side_bend_left.peak_deg"][0]  # the side bends of 27 Nov are the first
     assert glance_lines(series, sessions)[0] == (

@@ -12,7 +12,7 @@ whether a plus is good.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -169,6 +169,7 @@ def glance_lines(
             )
             continue
         first = changes_between(mine, ids[0], ids[-1])
+        label = _with_tests(label, mine, first) if group == "assessment" else label
         line = f"{label[0].upper()}{label[1:]} since {words(started[ids[0]])}: {_said(first)}."
         if len(ids) > 2:
             last = changes_between(mine, ids[-2], ids[-1])
@@ -178,6 +179,33 @@ def glance_lines(
     if feeling:
         lines.append(feeling)
     return lines
+
+
+#: The assessment each baseline test belongs to, as a sentence names it.
+_ASSESSMENT_WORDS: Final = {
+    "toe_touch": "toe touch",
+    "side_bend_left": "side bends",
+    "side_bend_right": "side bends",
+    "rotation_left": "rotations",
+    "rotation_right": "rotations",
+}
+
+
+def _with_tests(
+    label: str, series: Mapping[str, Sequence[object]], compared: Sequence[MeasureChange]
+) -> str:
+    """``label`` naming the tests compared when the history holds others too.
+
+    "assessment (side bends)": the latest assessment of side bends compares with the
+    first that had them, and a toe touch measured in between is not in the sentence.
+    """
+
+    def tests(keys: Iterable[str]) -> list[str]:
+        names = (_ASSESSMENT_WORDS.get(k.partition(".")[0]) for k in keys)
+        return list(dict.fromkeys(n for n in names if n))
+
+    said, held = tests(c.key for c in compared), tests(series)
+    return f"{label} ({join_and(said)})" if said and set(said) != set(held) else label
 
 
 def _sharing(series: Mapping[str, Sequence[tuple[str, float, int]]], ids: list[int]) -> list[int]:
