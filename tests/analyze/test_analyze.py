@@ -281,6 +281,29 @@ def test_an_incomplete_rep_names_the_side_it_never_reached() -> None:
 
 
 @pytest.mark.video
+def test_a_camera_held_in_a_hand_zeroes_where_the_person_stood_still() -> None:
+    # each frame shifted by up to 6 px (a hand-held phone): no second looked still, and
+    # zero was taken between the reps with "start with two seconds of standing still"
+    seq = fixture_poses("hc_two_reps")
+    steady = analyze_poses(seq)
+    w, h = seq.image_size
+    shift = np.random.default_rng(7).uniform(-6.0, 6.0, (len(seq), 1, 2)) / (w, h)
+    image = seq.image.copy()
+    image[..., :2] += shift
+    moved = PoseSequence(seq.time_s, image, seq.world, seq.visibility, seq.presence,
+                         seq.n_people, seq.image_size, seq.fps)  # fmt: skip
+    shaken = analyze_poses(moved)
+    assert shaken.stance is not None and shaken.stance.camera_moved
+    assert shaken.stance.rule == "first_quiet_second" and shaken.stance.end_s < 1.6
+    assert shaken.notes[0].startswith("The camera moved (held in a hand, or panning)")
+    assert "camera_moved" in analysis_status(shaken)[1]
+    assert steady.stance is not None and not steady.stance.camera_moved
+    for a, b in zip(shaken.complete_reps, steady.complete_reps, strict=True):
+        for name in ("peak_lateral_right_deg", "peak_lateral_left_deg", "peak_forward_deg"):
+            assert getattr(a.metrics, name) == pytest.approx(getattr(b.metrics, name), abs=2.0)
+
+
+@pytest.mark.video
 def test_the_annotated_video_is_h264_and_readable(tmp_path: Path) -> None:
     path = tmp_path / "a.mp4"
     with H264Writer(path, (320, 240), 30.0) as writer:

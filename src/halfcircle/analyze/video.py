@@ -416,6 +416,7 @@ WARNING_WORDS: Final = {
     "short_calibration": "zeroed on a short stance",
     "fallback_calibration": "no quiet stance, zero approximate",
     "frames_skipped": "frames skipped",
+    "camera_moved": "camera moved",
     "unmeasured": "part not measured",
     "someone_else_in_view": "someone else in view",
     "interrupted": "stopped early",
@@ -428,10 +429,10 @@ def analysis_status(analysis: Analysis) -> tuple[str, list[str]]:
     ``not measured``: nobody was seen, or nothing could zero the angles. ``warning``:
     measured, but with one of :data:`WARNING_WORDS` (zeroed on a stance after some
     of the movements, on a stance shorter than the calibration window, or on no
-    quiet stance at all; a movement under way at the start, not counted; frames
-    skipped; a person in view whose trunk went unmeasured for :data:`UNMEASURED_MIN_S`
-    or more, as where the tracking jumped to another body; someone else in view;
-    stopped early);
+    quiet stance at all; a camera that moved; a movement under way at the start,
+    not counted; frames skipped; a person in view whose trunk went unmeasured for
+    :data:`UNMEASURED_MIN_S` or more, as where the tracking jumped to another body;
+    someone else in view; stopped early);
     ``ok`` only without any.
     """
     if not analysis.measured:
@@ -443,6 +444,8 @@ def analysis_status(analysis: Analysis) -> tuple[str, list[str]]:
             codes.append("short_calibration")
         elif stance.rule == "steadiest_moment":
             codes.append("fallback_calibration")
+        if stance.camera_moved:
+            codes.append("camera_moved")
         starts = [r.start_s for r in (*analysis.reps, *analysis.aborted)]
         if any(t < stance.start_s for t in starts + [d.metrics.start_s for d in analysis.drills]):
             codes.append("late_calibration")

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
@@ -347,6 +347,19 @@ def stance_features(pixels: FloatArray) -> FloatArray:
 TURNED_MIN_DEG: Final = 60.0
 
 
+def steady_features(pixels: FloatArray) -> FloatArray:
+    """:func:`stance_features` with the mid-hip measured from the mid-heel (px).
+
+    A camera held in a hand or panning moves the whole picture: the hips move with
+    the heels, and a person standing still stays still against their own feet.
+    NaN where a heel is missing (feet out of the picture).
+    """
+    out = stance_features(pixels)
+    heel = 0.5 * (pixels[..., L_HEEL, :] + pixels[..., R_HEEL, :])
+    out[..., 1:3] -= heel
+    return out
+
+
 def turned_picture_note(pixels: FloatArray) -> str | None:
     """A sentence when the person lies across the picture: a video turned on its side.
 
@@ -490,6 +503,11 @@ class StanceChoice:
             without a calibration (deg): its mean angle from the image vertical, or
             the foreshortening of its image length against the recording's longest,
             whichever is larger (a camera that is rolled or looks down adds to it).
+        camera_moved: With no quiet second in the picture, one is found with the
+            hips measured from the heels (:func:`steady_features`): the person stood
+            still and the camera moved (held in a hand, or panning). The rule is then
+            ``first_quiet_second``, that second the window, unless it leans more than
+            the stance the rules chose.
     """
 
     rule: StanceRule
@@ -500,6 +518,7 @@ class StanceChoice:
     quiet_stances: int
     sway_deg: float
     lean_deg: float
+    camera_moved: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -530,20 +549,31 @@ class StanceChoice:
                 if moved_before == 1
                 else f"; the {moved_before} movements before it are measured from the same zero"
             )
+        if self.rule == "first_quiet_second" and self.camera_moved:
+            return (
+                "The camera moved (held in a hand, or panning): zero was taken from the "
+                f"first second you stood still against your feet, at {when}{before}. A "
+                "camera stood on something steady measures more surely."
+            )
         if self.rule == "first_quiet_second":
             if not moved_before:
                 return None
             return f"Zero was taken from the first second of quiet standing, at {when}{before}."
+        advice = (
+            "the camera moved (held in a hand, or panning): stand it on something steady"
+            if self.camera_moved
+            else "start with two seconds of standing still"
+        )
         if self.rule == "short_stance":
             return (
                 f"No second of quiet standing was found; zero was taken from a short "
                 f"still stance ({self.duration_s:.1f} s, at {when}){before}. Angles may be "
-                "off by a few degrees: start with two seconds of standing still."
+                f"off by a few degrees: {advice}."
             )
         return (
             f"No quiet upright stance was found; zero was taken from the most upright, "
             f"steadiest moment ({when}, still moving by {self.sway_deg:.1f} deg){before}. "
-            "Angles may be off by several degrees: start with two seconds of standing still."
+            f"Angles may be off by several degrees: {advice}."
         )
 
 
@@ -806,12 +836,46 @@ def calibrate_recording(
     choice = choose_stance(seq.time_s, ok, stance_features(pixels), cfg)
     if choice is None:
         return None, None
+    if choice.rule != "first_quiet_second":  # a still person, a moving camera?
+        choice = _still_against_the_feet(seq.time_s, ok, pixels, choice, cfg)
     sel = np.zeros(len(seq), dtype=bool)
     sel[choice.start : choice.stop] = True
     sel &= ok
     points, k = fused_points(seq.image[sel], seq.world[sel], seq.image_size)
     calib = calibrate_from_points(points, pixels[sel], seq.world[sel], k, seq.time_s[sel], cfg)
     return calib, choice
+
+
+def _still_against_the_feet(
+    time_s: FloatArray,
+    ok: NDArray[np.bool_],
+    pixels: FloatArray,
+    choice: StanceChoice,
+    cfg: CalibrationConfig,
+) -> StanceChoice:
+    """The stance of a person who stood still while the camera moved, else ``choice``.
+
+    With no quiet second in the picture, the first one with the hips measured from the
+    heels (:func:`steady_features`; the trunk's angle does not move with the camera)
+    is the stance, when it leans no more than ``choice`` by ``lean_margin_deg``.
+    """
+    features = steady_features(pixels)
+    found = find_neutral_window(time_s, ok, features, cfg)
+    if found is None:
+        return choice
+    a, b = found
+    if abs(float(np.mean(features[a:b, 0]))) > choice.lean_deg + cfg.lean_margin_deg:
+        return replace(choice, camera_moved=True)
+    return replace(
+        choice,
+        rule="first_quiet_second",
+        start=a,
+        stop=b,
+        start_s=float(time_s[a]),
+        end_s=float(time_s[b - 1]),
+        sway_deg=float(np.std(features[a:b, 0])),
+        camera_moved=True,
+    )
 
 
 # ------------------------------------------------------------------ calibration
