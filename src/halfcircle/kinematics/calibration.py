@@ -534,6 +534,7 @@ class StanceChoice:
             "duration_s": round(self.duration_s, 3),
             "quiet_stances": self.quiet_stances,
             "sway_deg": round(self.sway_deg, 2),
+            "camera_moved": self.camera_moved,
         }
 
     def note(self, moved_before: int = 0) -> str | None:
