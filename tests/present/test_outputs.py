@@ -307,6 +307,9 @@ def test_a_file_cut_short_is_analysed_with_a_note_that_it_ends_early(
     video = summary["video"]
     assert video["ends_early"] is True and video["frames_expected"] == 151
     assert 0 < video["frames"] < 151 * 0.8
+    # never "ok" without it: a researcher's cohort read this cut file as a whole one
+    assert summary["status"] == "warning"
+    assert {"code": "ends_early", "text": "file ends early"} in summary["warnings"]
     lines = [line for line in proc.stdout.splitlines() if "ends early" in line]
     assert lines == [
         f"Note: The file ends early: {video['frames']} of the 151 frames its header "

@@ -420,6 +420,7 @@ WARNING_WORDS: Final = {
     "unmeasured": "part not measured",
     "someone_else_in_view": "someone else in view",
     "interrupted": "stopped early",
+    "ends_early": "file ends early",
 }
 
 
@@ -432,7 +433,8 @@ def analysis_status(analysis: Analysis) -> tuple[str, list[str]]:
     quiet stance at all; a camera that moved; a movement under way at the start,
     not counted; frames skipped; a person in view whose trunk went unmeasured for
     :data:`UNMEASURED_MIN_S` or more, as where the tracking jumped to another body;
-    someone else in view; stopped early);
+    someone else in view; stopped early; a file that ends before the frames it
+    announces);
     ``ok`` only without any.
     """
     if not analysis.measured:
@@ -461,6 +463,8 @@ def analysis_status(analysis: Analysis) -> tuple[str, list[str]]:
         codes.append("someone_else_in_view")
     if analysis.interrupted:
         codes.append("interrupted")
+    if analysis.ends_early:
+        codes.append("ends_early")
     return ("warning" if codes else "ok"), codes
 
 
