@@ -29,6 +29,12 @@ VIDEOS = {
     "anna/hc_front_right.mp4": ("hc_front_right", datetime(2026, 3, 16, 9, 0, tzinfo=timezone.utc)),
     "ben/base_toe_touch.mp4": ("base_toe_touch", datetime(2026, 3, 3, 11, 0, tzinfo=timezone.utc)),
     "ben/hc_front_left.mp4": ("hc_front_left", datetime(2026, 3, 10, 11, 0, tzinfo=timezone.utc)),
+    # a warning (started mid-movement) with a complete half circle: in the trends
+    "ben/hc_bending_at_start.mp4":
+        ("hc_bending_at_start", datetime(2026, 3, 17, 11, 0, tzinfo=timezone.utc)),
+    # side bends only: no half circle, so in no trend
+    "ben/drill_side_bends_front.mp4":
+        ("drill_side_bends_front", datetime(2026, 3, 18, 11, 0, tzinfo=timezone.utc)),
 }  # fmt: skip
 
 
@@ -50,7 +56,7 @@ def make_batch_output(root: Path) -> Path:
     assert again.done == {e.video_id for e in again.entries}
     result = run_batch(again, workers=1)
     assert result.startup_s == 0.0 and not result.outcomes
-    assert {r["status"] for r in result.rows} == {"ok"}
+    assert {r["status"] for r in result.rows} == {"ok", "warning"}
     return out
 
 
@@ -95,7 +101,12 @@ def test_the_cohort_notebook_runs_top_to_bottom(
         str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outputs
     )
     assert "anna" in text and "ben" in text
-    assert "ok    4" in text  # every video of the batch was read
+    assert "ok         5" in text and "warning    1" in text  # every video of the batch was read
+    # ben's practice: two videos with half circles, the warning one too (it was left out,
+    # and the drills-only one, with nothing to plot, was in)
+    first_and_latest = nb.cells[-1].outputs[0]["data"]["text/plain"]
+    ben = next(line for line in first_and_latest.splitlines() if line.startswith("ben"))
+    assert ben.split()[1] == "2" and "2026-03-17" in ben and "2026-03-18" not in ben, ben
     if with_history:
         assert f"3 sessions in {db}" in text
     else:  # an analyst with no history on this computer still gets the rest
