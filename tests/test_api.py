@@ -68,6 +68,9 @@ def test_analyze_video_gives_frames_reps_and_summary(result: halfcircle.VideoRes
         np.testing.assert_array_equal(result.frames[name].to_numpy(), cols[name])
     assert result.frames["lateral_deg"].dtype == np.float64
     assert result.frames["rep"].max() == 1 and result.frames["detected"].all()
+    # outside reps the rep is missing, not a rep "0" that a grouping would count
+    assert result.frames["rep"].dtype == "Int64" and result.frames["rep"].isna().sum() > 30
+    assert list(result.frames.groupby("rep").size().index) == [1]
     reps, _ = rep_dicts(ref)
     assert [r.data for r in result.reps] == reps
     rep = result.reps[0]

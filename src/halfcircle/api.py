@@ -187,9 +187,10 @@ class VideoResult:
         summary: The facts of ``summary.json`` (view, calibration, counts, means;
             ``drills``, the side bends and roll-downs done, when there were any).
         frames: One row per frame, the columns of ``frames.csv``
-            (:data:`halfcircle.analyze.video.FRAME_COLUMNS`), NaN where not measured.
-            From :func:`analyze_video` the values are unrounded; ``frames.csv``
-            rounds angles to 0.01.
+            (:data:`halfcircle.analyze.video.FRAME_COLUMNS`), NaN where not measured;
+            ``rep`` is a nullable integer (pandas ``Int64``), ``<NA>`` outside reps, so
+            that grouping by it gives the reps alone. From :func:`analyze_video` the
+            values are unrounded; ``frames.csv`` rounds angles to 0.01.
         reps: Complete and incomplete half circles, in order.
         aborted: Half circles begun and brought back upright without crossing the
             front; a side bend or roll-down is a drill rep (``summary["drills"]``,
@@ -277,7 +278,7 @@ class VideoResult:
                 f"{Path(self.source).name} has no rep {index}; its reps are "
                 f"{', '.join(map(str, known)) or 'none'}."
             )
-        sel = self.frames["rep"] == index
+        sel = (self.frames["rep"] == index).fillna(False).astype(bool)
         return self.frames.loc[sel, ["time_s", "lateral_deg", "forward_deg", "phi_deg"]]
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -440,6 +441,19 @@ def add_to_history(
     return lines
 
 
+def _rep_column(values: Any) -> Any:
+    """The frames' ``rep`` column: a nullable integer, ``<NA>`` outside reps (0 or empty)."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(values).astype("Int64")
+    return numbers.mask(numbers == 0)
+
+
+def _with_reps(frames: Any) -> Any:
+    frames["rep"] = _rep_column(frames["rep"])
+    return frames
+
+
 def from_analysis(analysis: Analysis) -> VideoResult:
     """The :class:`VideoResult` of an in-memory :class:`~halfcircle.analyze.video.Analysis`."""
     import pandas as pd
@@ -452,7 +466,7 @@ def from_analysis(analysis: Analysis) -> VideoResult:
         source=analysis.source,
         model=analysis.model,
         summary=summary_dict(analysis),
-        frames=pd.DataFrame(frame_columns(analysis), columns=list(FRAME_COLUMNS)),
+        frames=_with_reps(pd.DataFrame(frame_columns(analysis), columns=list(FRAME_COLUMNS))),
         reps=[Rep.from_dict(d) for d in reps],
         aborted=[Rep.from_dict(d) for d in aborted],
         notes=analysis.notes,
@@ -503,7 +517,7 @@ def load_output(folder: str | Path) -> VideoResult:
         )
     except (OSError, ValueError, KeyError) as err:
         raise InputError(f"The analysis output in {folder} cannot be read ({err}).") from err
-    frames["rep"] = pd.to_numeric(frames["rep"].replace("", "0")).astype("int64")
+    frames["rep"] = _rep_column(frames["rep"].replace("", None))
     frames["detected"] = frames["detected"].astype(bool)
     return VideoResult(
         source=str(summary["video"]["path"]),
