@@ -433,3 +433,7 @@ def test_late_calibrated_and_nothing_measured_videos_are_never_plain_ok(
     assert "<td class='warn'>warning: zeroed on a stance after movements</td>" in page
     assert "<td class='warn'>not measured</td>" in page
     assert page.count("<td>ok</td>") == 1
+    # a drills-only video shows its drill reps, not just "0" reps
+    assert "<th>reps</th><th>side bends</th><th>roll-downs</th>" in page
+    assert rows[clean]["side_bends"] >= 2
+    assert f"<td>0</td><td>{rows[clean]['side_bends']}</td><td>0</td>" in page

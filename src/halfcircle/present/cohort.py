@@ -460,6 +460,8 @@ _TABLE_COLUMNS: Final = (
     ("status", "status"),
     ("view", "view"),
     ("reps", "reps"),
+    ("side_bends", "side bends"),
+    ("roll_downs", "roll-downs"),
     ("mean_score", "score"),
     ("mean_peak_lateral_right_deg", "right"),
     ("mean_peak_lateral_left_deg", "left"),
