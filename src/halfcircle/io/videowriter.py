@@ -177,7 +177,11 @@ class H264Writer:
             except OSError:
                 pass
         rc = self._proc.wait()
-        if exc_type is None and (rc != 0 or self._error is not None):
-            if self._error is None:
-                self._error = OSError(f"encoder exit code {rc}")
-            self._raise()
+        try:
+            if exc_type is None and (rc != 0 or self._error is not None):
+                if self._error is None:
+                    self._error = OSError(f"encoder exit code {rc}")
+                self._raise()
+        finally:
+            if self._proc.stderr is not None:  # read by _raise, else unread: closed here
+                self._proc.stderr.close()
