@@ -335,6 +335,7 @@ def test_baseline_from_a_recording_tells_the_pitch_and_reads_the_toe_touch(
     data = json.loads(out.out)
     (pitch,) = data["camera_pitch"]
     assert pitch["how"] == "from the picture" and pitch["camera_tilt_deg"] > 5.0
+    assert data["camera_tilt_deg"] == pitch["camera_tilt_deg"]  # the one used (it said 0.0)
     assert f"{name}.mp4: camera about" in out.err
     (toe,) = [r for r in data["results"] if r["test"] == "toe_touch"]
     # read as with the camera tilt given (the accuracy table's figure; its distance from

@@ -66,6 +66,18 @@ class _Saved:
     not_saved: str | None = None  # why the history could not take the results
 
 
+def _tilt_used(tilt: float | None, pitches: list[dict[str, Any]]) -> float | None:
+    """The camera tilt the tests were read with (deg down).
+
+    The recordings' own when told from the picture (None when they differ: each is in
+    ``camera_pitch``), else ``tilt``.
+    """
+    if not pitches:
+        return tilt
+    used = {p.get("camera_tilt_deg") for p in pitches}
+    return used.pop() if len(used) == 1 else None
+
+
 def _cmd_baseline(args: argparse.Namespace) -> int:
     if args.source is not None and args.camera is not None:
         raise InputError("Give either --camera or --source, not both.")
@@ -103,7 +115,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     data = {
         "view": run.view,
         "azimuth_deg": round(run.azimuth_deg, 1),
-        "camera_tilt_deg": tilt,
+        "camera_tilt_deg": _tilt_used(tilt, measured.pitches),
         **({"camera_pitch": measured.pitches} if measured.pitches else {}),
         "results": [r.to_dict() for r in run.results],
         "missing": run.missing(),
