@@ -209,6 +209,38 @@ def test_the_window_sessions_voice_can_be_turned_off(
     assert bool(voices) == opened  # `live` and `baseline` took --no-voice; `session` refused it
 
 
+def test_a_mirrored_recording_is_read_mirrored_in_the_window_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `session --source selfie.mp4 --mirrored` in the window read left and right swapped
+    # (headless read them right): the flag never reached the window's source
+    import halfcircle.cli.app as cli
+    import halfcircle.live.guided_session as guided
+    from halfcircle.errors import VideoSourceError
+
+    opened: list[bool] = []
+
+    def source(spec: object, factory: object = None, *, mirrored: bool = False) -> object:
+        opened.append(mirrored)
+        raise VideoSourceError("stop here")  # the flag is all this test needs
+
+    class NoWindow:  # CI has no screen; the window is not what this test is about
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(guided, "open_source", source)
+    monkeypatch.setattr(guided, "WindowUI", NoWindow)
+    monkeypatch.setattr(guided, "open_voice", lambda *a: (None, ""))
+    clip = str(FIXTURES / "session_side_bends_front.mp4")
+    for flag in ([], ["--mirrored"]):
+        cli.main(["session", "--source", clip, "--no-history", "--camera-tilt", "5",
+                  "--out", str(tmp_path / "o"), *flag])  # fmt: skip
+    assert opened == [False, True]
+
+
 def _half_circle(flow: GuidedSessionFlow) -> None:
     """Out to the right, round the front (50 deg forward) to the left, and back up."""
     arc = np.linspace(0.0, np.pi, 20)

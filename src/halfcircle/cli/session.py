@@ -277,6 +277,7 @@ def _session_in_window(args: argparse.Namespace, settings: Settings, tilt: float
             voice=voice,
             camera_tilt_deg=tilt,
             settings=settings,
+            mirrored=args.mirrored,
         )
     finally:
         if voice is not None:

@@ -472,6 +472,7 @@ def run_guided_session(
     estimator_factory: Callable[[str, Literal["video", "live"]], Any] | None = None,
     camera_tilt_deg: float | None = 0.0,
     settings: Settings | None = None,
+    mirrored: bool = False,
 ) -> GuidedSessionResult:
     """Run the guided session in a window; returns the session measured and the flow.
 
@@ -493,6 +494,8 @@ def run_guided_session(
             None: told from the picture at the calibration stance where it can be,
             else taken as level (:class:`halfcircle.live.coach.PicturePitch`).
         settings: Every stage's settings (the defaults when None).
+        mirrored: The source is a mirrored recording (a selfie video): read so that
+            left and right are the person's (:func:`halfcircle.io.capture.open_source`).
 
     Raises:
         InputError: No screen for the window, or the source cannot be opened.
@@ -514,7 +517,7 @@ def run_guided_session(
         return image
 
     try:
-        source = open_source(camera, capture_factory)
+        source = open_source(camera, capture_factory, mirrored=mirrored)
         with source, make(model, "live" if source.live else "video") as estimator:
             size, fps = source.size, source.fps
             kin = StreamingKinematics(
@@ -537,7 +540,9 @@ def run_guided_session(
             return GuidedSessionResult(None, flow, "red_flag")
         if flow.state in ("welcome", "red_flags"):  # left before the questions were answered
             return GuidedSessionResult(None, flow, end.stop, end.message, end.error)
-        poses_seen = PoseSequence.from_frames(frames, size, fps, source=source.description)
+        poses_seen = PoseSequence.from_frames(
+            frames, size, fps, source=source.description, mirrored=mirrored
+        )
         session = measure_guided_session(
             poses_seen,
             flow.test,
