@@ -241,8 +241,7 @@ def test_a_session_measured_as_the_wrong_assessment_names_the_one_it_starts_with
     assert "It starts with the side bends assessment instead" in session.notes[-1]
     assert "--assess side_bends" in session.notes[-1]
     assert session.sentences()[0] == (  # was "There was no re-assessment this time"
-        "The assessment was not found at the start, so there is no before and after to "
-        "compare."
+        "The assessment was not found at the start, so there is no before and after to compare."
     )
 
 
@@ -252,6 +251,28 @@ def test_the_half_circles_of_the_practice_are_not_called_tests_left_out() -> Non
     assert session.stage == "half_circle" and len(session.reps) == 2
     assert not any("not a baseline test" in n for n in session.notes), session.notes
     assert session.baseline.half_circles == 2
+
+
+@pytest.mark.video
+def test_a_live_session_left_before_its_set_began_has_no_practice_and_no_pain_verdict() -> None:
+    # q at the pain question, before the set: the terminal said "Practice: 1 side bend
+    # along the wall", and with no closing pain "Your pain stayed settled"
+    from halfcircle.analyze.guided_session import session_dict
+    from halfcircle.coaching.painmodel import PainRating
+
+    poses = fixture_poses(STAGE_ONE)
+    left = measure_guided_session(
+        poses, "side_bends", practice_from_s=float("inf"), reassessment_from_s=float("inf"),
+        pain=PainRating(3, None),
+    )  # fmt: skip
+    assert left.reps == () and left.stage is None
+    assert left.pain_decision is None and session_dict(left)["pain_decision"] is None
+    assert not any("settled" in line for line in left.sentences())
+    # the set begun at 9 s: its side bends are the practice
+    begun = measure_guided_session(
+        poses, "side_bends", practice_from_s=9.0, reassessment_from_s=float("inf")
+    )
+    assert begun.stage == "side_bends" and len(begun.reps) >= 4
 
 
 def test_ratings_on_the_command_line_are_for_headless_runs(

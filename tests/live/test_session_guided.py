@@ -131,6 +131,7 @@ def test_the_flow_keeps_when_its_reassessment_began() -> None:
     flow.update(_sample(12.5))
     flow.key(" ")  # the set ends early
     assert flow.phase == "after" and flow.after_from_s == 12.5
+    assert flow.practice_from_s == 0.0  # the set began after the first sample
 
 
 def test_a_set_eased_after_last_times_pain_says_so_before_it_starts() -> None:

@@ -134,8 +134,11 @@ class GuidedSession:
 
     @property
     def pain_decision(self) -> PainDecision | None:
-        """What this session's pain means on its own (before against after)."""
-        return pain_decision([self.pain])
+        """What this session's pain means on its own (before against after).
+
+        None without the closing pain: whether the pain stayed settled is not known.
+        """
+        return pain_decision([self.pain]) if self.pain.after is not None else None
 
     def sentences(self) -> list[str]:
         """The result as said to the person (and the pain's meaning when worth saying)."""
@@ -179,6 +182,7 @@ def measure_guided_session(
     camera_pitch: dict[str, Any] | None = None,
     video: str | Path | None = None,
     reassessment_from_s: float | None = None,
+    practice_from_s: float = -math.inf,
 ) -> GuidedSession:
     """Measure a recorded guided session.
 
@@ -210,6 +214,8 @@ def measure_guided_session(
             live session knows it; None: the re-assessment is the recording's last
             movements, unless it was ``interrupted`` (then its end was never seen, and
             its last movements are practice).
+        practice_from_s: When the practice set began (s; inf: it never did), as a live
+            session knows it: a movement mostly before it is no practice.
 
     Raises:
         InputError: ``test`` or ``stage`` is not one of the known names.
@@ -232,7 +238,12 @@ def measure_guided_session(
     split = split_assessment(run.results, test, circles, reassessment_from_s)
     analysis = _without_assessment(analysis, (*split.before, *split.after))
     candidates = movement_dicts(analysis)  # half circles and drills, as reps.json lists them
-    practice = [d for d in candidates if split.in_practice(d["start_s"], d["end_s"])]
+    practice = [
+        d
+        for d in candidates
+        if split.in_practice(d["start_s"], d["end_s"])
+        and (d["start_s"] + d["end_s"]) / 2 >= practice_from_s  # mostly after the set began
+    ]
     kinds = Counter(d["movement"] for d in practice)
     if stage is None and sum(1 for n in kinds.values() if n >= 2) >= 2:
         stage = "routine"

@@ -164,6 +164,7 @@ class GuidedSessionFlow:
             (:func:`halfcircle.coaching.routine.live_movement`); the set ends when every
             step has its reps (the result counts them from the recording).
         after_from_s: When the re-assessment began (stream time, s); None before.
+        practice_from_s: When the practice set began (stream time, s); None before.
         eased: The set is eased after the last session's pain (its ``plan`` from
             :func:`halfcircle.coaching.stages.next_set`): the intro says so.
     """
@@ -190,6 +191,7 @@ class GuidedSessionFlow:
     routine: str = "warm_up"
     routine_reps: list[dict[str, Any]] = field(default_factory=list)
     after_from_s: float | None = None
+    practice_from_s: float | None = None
     eased: bool = False
     _time_s: float = 0.0
     _moved: bool = False
@@ -418,6 +420,7 @@ class GuidedSessionFlow:
             self.stage = STAGES[(STAGES.index(self.stage) + 1) % len(STAGES)]
         elif self.state == "practice_intro" and key == " ":
             self.state, self.reps, self._moved, self.peak_deg = "practising", 0, False, 0.0
+            self.practice_from_s = self._time_s
             self.routine_reps, self._path = [], []
             self.target_deg = self.targets.get(self.stage, self._comfortable_deg())
             movement = DRILL_MOVEMENT.get(self.stage)
@@ -557,6 +560,7 @@ def run_guided_session(
             settings=settings,
             camera_pitch=picture_record(picture),
             reassessment_from_s=math.inf if flow.after_from_s is None else flow.after_from_s,
+            practice_from_s=math.inf if flow.practice_from_s is None else flow.practice_from_s,
         )
         lines = session.sentences()
         if voice is not None:
