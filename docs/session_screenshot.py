@@ -50,6 +50,9 @@ class _Person:
     def ask(self, image: np.ndarray, lines: list[str], keys: set[int]) -> int | None:
         return None
 
+    def canvas_size(self) -> tuple[int, int]:
+        return (1280, 720)  # a laptop's screen, full
+
     def close(self) -> None:
         self.closed = True
 

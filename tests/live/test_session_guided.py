@@ -202,6 +202,7 @@ def test_the_window_sessions_voice_can_be_turned_off(
 
     voices: list[object] = []
     monkeypatch.setattr(guided, "open_voice", lambda *a: voices.append(a) or (None, ""))
+
     def window(camera: object, model: str, flow: GuidedSessionFlow, **kw: object) -> object:
         return guided.GuidedSessionResult(None, flow, "quit")
 
@@ -240,6 +241,26 @@ def test_a_mirrored_recording_is_read_mirrored_in_the_window_too(
         cli.main(["session", "--source", clip, "--no-history", "--camera-tilt", "5",
                   "--out", str(tmp_path / "o"), *flag])  # fmt: skip
     assert opened == [False, True]
+
+
+def test_the_session_window_is_laid_out_for_the_window_in_large_type() -> None:
+    # the prompts were drawn at the camera's size (17 px of a 720 px window, the picture
+    # stretched to fill it); now as the live coach's window: letterboxed, large type
+    from halfcircle.live.guided_baseline import draw_flow_frame
+
+    class Window:
+        def canvas_size(self) -> tuple[int, int]:
+            return (1280, 720)
+
+    frame = np.full((640, 480, 3), 128, np.uint8)  # a portrait camera
+    shown = draw_flow_frame(Window(), frame, [], "Stand still against the wall.", "q finish",  # type: ignore[arg-type]
+                            None, mirror=True)  # fmt: skip
+    assert shown.shape == (720, 1280, 3)
+    # the picture keeps its shape: letterboxed, with the surround at its sides
+    assert (shown[300, :100] != 128).all() and (shown[300, 640] == 128).all()
+    # the prompt's letters: light rows far taller than the camera-sized band's 17 px
+    light = np.flatnonzero((shown[:, 300:980] > 240).all(axis=2).any(axis=1))
+    assert light.size > 0 and light.max() - light.min() > 40
 
 
 def _half_circle(flow: GuidedSessionFlow) -> None:
@@ -330,6 +351,9 @@ class _Person:
     def ask(self, image: np.ndarray, lines: list[str], keys: set[int]) -> int | None:
         self.result = lines
         return None
+
+    def canvas_size(self) -> tuple[int, int] | None:
+        return None  # drawn at the camera's size
 
     def close(self) -> None:
         self.closed = True

@@ -60,6 +60,7 @@ __all__ = [
     "GuidedFlow",
     "GuidedResult",
     "Ratings",
+    "draw_flow_frame",
     "draw_prompt",
     "feed_frame",
     "picture_record",
@@ -307,19 +308,8 @@ def run_guided_baseline(
     picture = PicturePitch() if camera_tilt_deg is None else None
 
     def draw(image: NDArray[np.uint8], time_s: float, poses: list[PoseFrame]) -> NDArray[np.uint8]:
-        window = the_ui.canvas_size()
-        pose = poses[-1] if poses else None
-        if window is None:
-            if pose is not None:
-                draw_skeleton(image, pose, mirrored=mirror)
-            draw_prompt(image, flow.prompt(), setup_level(flow, picture))
-            return image
-        # the prompt in large type, laid out for the window
-        info = OverlayInfo(
-            cue=flow.prompt(), help_text=_BASELINE_KEYS, level=setup_level(flow, picture)
-        )
-        layout = window_layout(window, size)
-        return draw_window(image, pose, info, layout, mirrored=mirror, panels=False)[0]
+        level = setup_level(flow, picture)
+        return draw_flow_frame(the_ui, image, poses, flow.prompt(), _BASELINE_KEYS, level, mirror)
 
     try:
         source = open_source(camera, capture_factory)
@@ -514,6 +504,36 @@ def setup_level(flow: GuidedFlow, picture: PicturePitch | None) -> LevelGuide | 
     if picture is None or picture.record is not None or flow.state != "calibrating":
         return None
     return picture.level
+
+
+def draw_flow_frame(
+    ui: LiveUI,
+    image: NDArray[np.uint8],
+    poses: list[PoseFrame],
+    prompt: str,
+    keys: str,
+    level: LevelGuide | None,
+    mirror: bool,
+) -> NDArray[np.uint8]:
+    """A guided flow's frame as ``ui`` shows it: the prompt in large type, the keys below.
+
+    Laid out for the window's own size (:meth:`~halfcircle.live.ui.LiveUI.canvas_size`),
+    the picture letterboxed in it as the live coach's is
+    (:func:`halfcircle.present.overlay.draw_window`); with no window, the prompt on a
+    band over the camera-sized frame (:func:`draw_prompt`). ``image`` is the camera
+    frame (BGR, mirrored when ``mirror``), drawn on in place when there is no window.
+    """
+    window = ui.canvas_size()
+    pose = poses[-1] if poses else None
+    if window is None:
+        if pose is not None:
+            draw_skeleton(image, pose, mirrored=mirror)
+        draw_prompt(image, prompt, level)
+        return image
+    h, w = image.shape[:2]
+    info = OverlayInfo(cue=prompt, help_text=keys, level=level)
+    layout = window_layout(window, (w, h))
+    return draw_window(image, pose, info, layout, mirrored=mirror, panels=False)[0]
 
 
 def draw_prompt(image: NDArray[np.uint8], text: str, level: LevelGuide | None = None) -> int:

@@ -55,7 +55,7 @@ from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.live.coach import PicturePitch
 from halfcircle.live.guided_baseline import (
     FEEL_KEYS,
-    draw_prompt,
+    draw_flow_frame,
     picture_record,
     play_flow,
     setup_level,
@@ -64,7 +64,6 @@ from halfcircle.live.guided_baseline import (
 from halfcircle.live.run import default_estimator, open_voice_output
 from halfcircle.live.ui import WindowUI
 from halfcircle.present.demo import draw_demo
-from halfcircle.present.overlay import draw_skeleton
 from halfcircle.words import join_and
 
 if TYPE_CHECKING:
@@ -76,11 +75,15 @@ if TYPE_CHECKING:
 __all__ = [
     "KEY_POINTS",
     "NO_SCREEN",
+    "SESSION_KEYS",
     "GuidedSessionFlow",
     "GuidedSessionResult",
     "open_voice",
     "run_guided_session",
 ]
+
+#: Keys shown at the bottom of the guided session's window.
+SESSION_KEYS: Final = "space go on   n another stage   d demonstration   q finish"
 
 #: What is said when there is no screen for the guided session's window.
 NO_SCREEN: Final = (
@@ -512,12 +515,11 @@ def run_guided_session(
     picture = PicturePitch() if camera_tilt_deg is None else None
 
     def draw(image: NDArray[np.uint8], time_s: float, poses: list[PoseFrame]) -> NDArray[np.uint8]:
-        if poses:
-            draw_skeleton(image, poses[-1], mirrored=mirror)
-        if flow.showing_demo:
-            draw_demo(image, flow.stage, time_s, mirrored=mirror)
-        draw_prompt(image, flow.prompt(), setup_level(flow, picture))
-        return image
+        if flow.showing_demo:  # in the picture's corner, clear of the prompt
+            windowed = the_ui.canvas_size() is not None  # the prompt at the bottom
+            draw_demo(image, flow.stage, time_s, mirrored=mirror, at_top=windowed)
+        level = setup_level(flow, picture)
+        return draw_flow_frame(the_ui, image, poses, flow.prompt(), SESSION_KEYS, level, mirror)
 
     try:
         source = open_source(camera, capture_factory, mirrored=mirrored)

@@ -58,17 +58,24 @@ def demo_angles(stage: str, t_s: float) -> tuple[float, float]:
 
 
 def draw_demo(
-    image: NDArray[np.uint8], stage: str, t_s: float, mirrored: bool = True, size: int = 0
+    image: NDArray[np.uint8],
+    stage: str,
+    t_s: float,
+    mirrored: bool = True,
+    size: int = 0,
+    at_top: bool = False,
 ) -> None:
     """Draw the stage's demonstration in an inset at the image's bottom right (BGR, in place).
 
     ``mirrored``: as in a mirror (the live view's default), the figure's right side is on
     the right of the screen, so that the person copies it; else as a camera sees them.
     ``size``: the inset's side in pixels (default a third of the image's shorter side).
+    ``at_top``: at the top right instead (where a window's large prompt, at the bottom,
+    leaves it in view).
     """
     h, w = image.shape[:2]
     side = size or max(80, min(w, h) // 3)
-    x0, y0 = w - side - 8, h - side - 8
+    x0, y0 = w - side - 8, (8 if at_top else h - side - 8)
     inset = image[y0 : y0 + side, x0 : x0 + side]
     inset[:] = (inset * 0.25).astype(np.uint8)
     lateral, forward = demo_angles(stage, t_s)
