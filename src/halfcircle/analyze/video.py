@@ -47,7 +47,7 @@ from halfcircle.coaching.session import (
 from halfcircle.config import Settings, changed_settings, settings_diff
 from halfcircle.files import atomic_write, json_safe
 from halfcircle.io.capture import open_source
-from halfcircle.kinematics.calibration import StanceChoice, calibrate_recording
+from halfcircle.kinematics.calibration import TURNED_PICTURE, StanceChoice, calibrate_recording
 from halfcircle.kinematics.measure import KinematicsSeries, compute_kinematics
 from halfcircle.kinematics.tracking import repair_swaps
 from halfcircle.kinematics.view import view_words
@@ -388,7 +388,7 @@ def analyze_poses(
 
 def _turned(notes: list[str]) -> bool:
     """Whether the kinematics found the picture turned (then that is what to fix)."""
-    return any(n.startswith("The picture is ") for n in notes)
+    return any(n.startswith(TURNED_PICTURE) for n in notes)
 
 
 def under_way_note(start_s: float, end_s: float, first_frame_s: float = 0.0) -> str:

@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from halfcircle.errors import ValidationError
-from halfcircle.kinematics.calibration import calibrate_recording
+from halfcircle.kinematics.calibration import TURNED_PICTURE, calibrate_recording
 from halfcircle.kinematics.fingertip import REASONS, fingertip_floor_cm, withheld_reason
 from halfcircle.kinematics.measure import KinematicsConfig, KinematicsSeries, compute_kinematics
 from halfcircle.landmarks import PoseSequence
@@ -445,7 +445,7 @@ def baseline_from_poses(
     if (
         kin.calibration is None
         and poses.detected.any()
-        and not any(n.startswith("The picture is ") for n in notes)
+        and not any(n.startswith(TURNED_PICTURE) for n in notes)
     ):
         notes.insert(
             0,

@@ -345,6 +345,8 @@ def stance_features(pixels: FloatArray) -> FloatArray:
 
 #: Median trunk angle from the image vertical (deg) beyond which the picture is turned.
 TURNED_MIN_DEG: Final = 60.0
+#: How :func:`turned_picture_note` begins (its callers leave their own advice out then).
+TURNED_PICTURE: Final = "The picture is "
 
 
 def steady_features(pixels: FloatArray) -> FloatArray:
@@ -376,7 +378,7 @@ def turned_picture_note(pixels: FloatArray) -> str | None:
     upside_down = float(np.median(tilt)) >= 180.0 - TURNED_MIN_DEG
     how = "upside down" if upside_down else "on its side (the person lies across it)"
     return (
-        f"The picture is {how}, so no upright stance can be found: turn the video "
+        f"{TURNED_PICTURE}{how}, so no upright stance can be found: turn the video "
         "upright (a phone's video editor can rotate it) and analyse it again."
     )
 
