@@ -150,9 +150,9 @@ def test_the_cli_saves_the_tests_done_before_the_camera_was_lost_and_exits_3(
     real_open = capture.open_source
     monkeypatch.setattr(guided, "default_estimator", ReplayPoses(fixture_poses(CLIP.stem)))
 
-    def plug_in(spec: object, factory: object = None) -> capture.FrameSource:
+    def plug_in(spec: object, factory: object = None, *, mirrored: bool = False) -> object:
         stand_in = (lambda _: camera) if str(spec).isdigit() else factory
-        return real_open(spec, stand_in)  # type: ignore[arg-type]
+        return real_open(spec, stand_in, mirrored=mirrored)  # type: ignore[arg-type]
 
     monkeypatch.setattr(guided, "open_source", plug_in)  # the physical camera
     monkeypatch.setattr(guided, "WindowUI", lambda *a, **k: ui.HeadlessUI())  # the screen

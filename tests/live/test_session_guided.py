@@ -217,6 +217,7 @@ def test_a_mirrored_recording_is_read_mirrored_in_the_window_too(
     # `session --source selfie.mp4 --mirrored` in the window read left and right swapped
     # (headless read them right): the flag never reached the window's source
     import halfcircle.cli.app as cli
+    import halfcircle.live.guided_baseline as guided_baseline
     import halfcircle.live.guided_session as guided
     from halfcircle.errors import VideoSourceError
 
@@ -233,7 +234,7 @@ def test_a_mirrored_recording_is_read_mirrored_in_the_window_too(
         def close(self) -> None:
             pass
 
-    monkeypatch.setattr(guided, "open_source", source)
+    monkeypatch.setattr(guided_baseline, "open_source", source)  # the flows' camera loop
     monkeypatch.setattr(guided, "WindowUI", NoWindow)
     monkeypatch.setattr(guided, "open_voice", lambda *a: (None, ""))
     clip = str(FIXTURES / "session_side_bends_front.mp4")

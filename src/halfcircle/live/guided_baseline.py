@@ -37,7 +37,7 @@ from halfcircle.coaching.baseline import (
 from halfcircle.coaching.painmodel import EASE_OFF, PainRating, pain_decision
 from halfcircle.errors import CameraLostError, HalfcircleError
 from halfcircle.io.capture import open_source
-from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
+from halfcircle.kinematics.measure import AngleSample, KinematicsConfig, StreamingKinematics
 from halfcircle.landmarks import PoseFrame, PoseSequence
 from halfcircle.live.coach import PicturePitch, positioning_advice
 from halfcircle.live.run import default_estimator
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from halfcircle.analyze.camerapitch import LevelGuide
     from halfcircle.coaching.voice import Voice
     from halfcircle.config import Settings
-    from halfcircle.io.capture import CaptureFactory, Frame, FrameSource
+    from halfcircle.io.capture import CaptureFactory, Frame
     from halfcircle.live.ui import LiveUI
 
 __all__ = [
@@ -298,47 +298,31 @@ def run_guided_baseline(
         ModelError: The pose model cannot be loaded.
     """
     flow = flow if flow is not None else GuidedBaseline(pain_before=pain_before)
-    make = estimator_factory or default_estimator
     the_ui = (
         ui
         if ui is not None
         else WindowUI("halfcircle baseline", no_screen=NO_SCREEN, size=window_size)
     )
-    frames: list[PoseFrame] = []
     picture = PicturePitch() if camera_tilt_deg is None else None
 
     def draw(image: NDArray[np.uint8], time_s: float, poses: list[PoseFrame]) -> NDArray[np.uint8]:
         level = setup_level(flow, picture)
         return draw_flow_frame(the_ui, image, poses, flow.prompt(), _BASELINE_KEYS, level, mirror)
 
+    config = baseline_kinematics_config(height_cm, camera_tilt_deg or 0.0, settings)
     try:
-        source = open_source(camera, capture_factory)
-        with source, make(model, "live" if source.live else "video") as estimator:
-            size, fps = source.size, source.fps
-            kin = StreamingKinematics(
-                size, baseline_kinematics_config(height_cm, camera_tilt_deg or 0.0, settings)
-            )
-            end = play_flow(
-                source,
-                estimator,
-                kin,
-                flow,
-                frames,
-                picture,
-                the_ui,
-                voice,
-                mirror,
-                draw,
-                kept="the tests done until then are kept.",
-            )
+        end = play_flow(
+            camera, model, config, flow, picture, the_ui, draw,
+            kept="the tests done until then are kept.", voice=voice, mirror=mirror,
+            capture_factory=capture_factory, estimator_factory=estimator_factory,
+        )  # fmt: skip
     finally:
         the_ui.close()
-    poses_seen = PoseSequence.from_frames(frames, size, fps, source=source.description)
     ratings: Ratings = dict(flow.ratings)
     ratings[None] = flow.overall()
     pitch = picture_record(picture)
     tilt = float(pitch["camera_tilt_deg"]) if pitch is not None else camera_tilt_deg or 0.0
-    run = baseline_from_poses(poses_seen, height_cm, settings, camera_tilt_deg=tilt)
+    run = baseline_from_poses(end.poses, height_cm, settings, camera_tilt_deg=tilt)
     return GuidedResult(run, ratings, end.stop, end.message, end.error, pitch)
 
 
@@ -391,9 +375,10 @@ class GuidedFlow(Protocol):
 
 @dataclass
 class FlowEnd:
-    """How a guided flow's camera loop ended.
+    """How a guided flow's camera loop ended, and what it saw.
 
     Attributes:
+        poses: Every pose read, in order (up to where it stopped).
         stop: ``end`` (the source ended), ``quit`` (q or Esc), ``window_closed``,
             ``camera_lost`` or ``interrupted`` (Ctrl-C).
         message: One sentence on a camera lost or Ctrl-C, else empty.
@@ -401,6 +386,7 @@ class FlowEnd:
         image: The last frame as shown (None before the first).
     """
 
+    poses: PoseSequence
     stop: str = "end"
     message: str = ""
     error: CameraLostError | None = None
@@ -408,51 +394,69 @@ class FlowEnd:
 
 
 def play_flow(
-    source: FrameSource,
-    estimator: Any,
-    kin: StreamingKinematics,
+    camera: int | str,
+    model: str,
+    config: KinematicsConfig,
     flow: GuidedFlow,
-    seen: list[PoseFrame],
     picture: PicturePitch | None,
     ui: LiveUI,
-    voice: Voice | None,
-    mirror: bool,
     draw: Callable[[NDArray[np.uint8], float, list[PoseFrame]], NDArray[np.uint8]],
     *,
     kept: str,
+    voice: Voice | None = None,
+    mirror: bool = True,
+    mirrored: bool = False,
+    capture_factory: CaptureFactory | None = None,
+    estimator_factory: Callable[[str, Literal["video", "live"]], Any] | None = None,
 ) -> FlowEnd:
     """The guided flows' camera loop: each frame posed, fed, said, drawn and shown.
 
-    Every frame of ``source`` goes through :func:`feed_frame` (its poses appended to
-    ``seen``); the flow's new prompt is said on the stream's clock; ``draw`` draws on
-    the frame (mirrored when ``mirror``), given its time (s) and poses, and returns what
-    ``ui`` shows; a key goes to the flow. It ends when the source does, on q or Esc,
-    when the window is closed, when the camera is lost or on Ctrl-C; ``kept`` ends the
-    sentence for the last two ("the tests done until then are kept.").
+    Opens ``camera`` (a mirrored recording read the person's way round when
+    ``mirrored``) and the pose stage (``estimator_factory``, default
+    :func:`halfcircle.live.run.default_estimator`), and streams the kinematics with
+    ``config``. Every frame goes through :func:`feed_frame`; the flow's new prompt is
+    said on the stream's clock; ``draw`` draws on the frame (mirrored when ``mirror``),
+    given its time (s) and poses, and returns what ``ui`` shows; a key goes to the
+    flow. It ends when the source does, on q or Esc, when the window is closed, when
+    the camera is lost or on Ctrl-C; ``kept`` ends the sentence for the last two ("the
+    tests done until then are kept."). The window is left open.
+
+    Raises:
+        InputError: The source cannot be opened.
+        ModelError: The pose model cannot be loaded.
     """
-    end = FlowEnd()
-    said: str | None = None
-    try:
-        for frame in source:
-            poses = feed_frame(estimator, frame, source.live, kin, flow, seen, picture)
-            said = say_new(voice, flow.spoken(), said, frame.time_s)
-            image = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
-            end.image = draw(image, frame.time_s, poses)
-            key = ui.show(end.image)
-            if ui.closed:
-                end.stop = "window_closed"
-                break
-            if key in (27, ord("q")):
-                end.stop = "quit"
-                break
-            if key >= 0:
-                flow.key(chr(key))
-    except CameraLostError as err:
-        end.stop, end.error = "camera_lost", err
-        end.message = f"{err} {kept[:1].upper()}{kept[1:]}"
-    except KeyboardInterrupt:
-        end.stop, end.message = "interrupted", f"Stopped with Ctrl-C; {kept}"
-    return end
+    make = estimator_factory or default_estimator
+    seen: list[PoseFrame] = []
+    stop, message, error, image = "end", "", None, None
+    source = open_source(camera, capture_factory, mirrored=mirrored)
+    with source, make(model, "live" if source.live else "video") as estimator:
+        size, fps = source.size, source.fps  # asked while the camera is there
+        kin = StreamingKinematics(size, config)
+        said: str | None = None
+        try:
+            for frame in source:
+                poses = feed_frame(estimator, frame, source.live, kin, flow, seen, picture)
+                said = say_new(voice, flow.spoken(), said, frame.time_s)
+                shown = np.ascontiguousarray(frame.image[:, ::-1] if mirror else frame.image)
+                image = draw(shown, frame.time_s, poses)
+                key = ui.show(image)
+                if ui.closed:
+                    stop = "window_closed"
+                    break
+                if key in (27, ord("q")):
+                    stop = "quit"
+                    break
+                if key >= 0:
+                    flow.key(chr(key))
+        except CameraLostError as err:
+            stop, error = "camera_lost", err
+            message = f"{err} {kept[:1].upper()}{kept[1:]}"
+        except KeyboardInterrupt:
+            stop, message = "interrupted", f"Stopped with Ctrl-C; {kept}"
+        poses_seen = PoseSequence.from_frames(
+            seen, size, fps, source=source.description, mirrored=mirrored
+        )
+    return FlowEnd(poses_seen, stop, message, error, image)
 
 
 def feed_frame(

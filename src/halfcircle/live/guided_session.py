@@ -49,9 +49,8 @@ from halfcircle.coaching.stages import STAGE_WORDS, STAGES, SetPlan
 from halfcircle.coaching.voice import Voice
 from halfcircle.config import Settings
 from halfcircle.errors import HalfcircleError
-from halfcircle.io.capture import open_source
-from halfcircle.kinematics.measure import AngleSample, StreamingKinematics
-from halfcircle.landmarks import PoseFrame, PoseSequence
+from halfcircle.kinematics.measure import AngleSample
+from halfcircle.landmarks import PoseFrame
 from halfcircle.live.coach import PicturePitch
 from halfcircle.live.guided_baseline import (
     FEEL_KEYS,
@@ -61,7 +60,7 @@ from halfcircle.live.guided_baseline import (
     setup_level,
     spoken_words,
 )
-from halfcircle.live.run import default_estimator, open_voice_output
+from halfcircle.live.run import open_voice_output
 from halfcircle.live.ui import WindowUI
 from halfcircle.present.demo import draw_demo
 from halfcircle.words import join_and
@@ -507,11 +506,9 @@ def run_guided_session(
         InputError: No screen for the window, or the source cannot be opened.
         ModelError: The pose model cannot be loaded.
     """
-    make = estimator_factory or default_estimator
     if settings is not None:
         flow.cue_timing = settings.cues
     the_ui = ui if ui is not None else WindowUI("halfcircle session", no_screen=NO_SCREEN)
-    frames: list[PoseFrame] = []
     picture = PicturePitch() if camera_tilt_deg is None else None
 
     def draw(image: NDArray[np.uint8], time_s: float, poses: list[PoseFrame]) -> NDArray[np.uint8]:
@@ -521,35 +518,20 @@ def run_guided_session(
         level = setup_level(flow, picture)
         return draw_flow_frame(the_ui, image, poses, flow.prompt(), SESSION_KEYS, level, mirror)
 
+    config = baseline_kinematics_config(None, camera_tilt_deg or 0.0, settings)
     try:
-        source = open_source(camera, capture_factory, mirrored=mirrored)
-        with source, make(model, "live" if source.live else "video") as estimator:
-            size, fps = source.size, source.fps
-            kin = StreamingKinematics(
-                size, baseline_kinematics_config(None, camera_tilt_deg or 0.0, settings)
-            )
-            end = play_flow(
-                source,
-                estimator,
-                kin,
-                flow,
-                frames,
-                picture,
-                the_ui,
-                voice,
-                mirror,
-                draw,
-                kept="the parts of the session done until then are kept.",
-            )
+        end = play_flow(
+            camera, model, config, flow, picture, the_ui, draw,
+            kept="the parts of the session done until then are kept.", voice=voice,
+            mirror=mirror, mirrored=mirrored, capture_factory=capture_factory,
+            estimator_factory=estimator_factory,
+        )  # fmt: skip
         if not flow.coaching:
             return GuidedSessionResult(None, flow, "red_flag")
         if flow.state in ("welcome", "red_flags"):  # left before the questions were answered
             return GuidedSessionResult(None, flow, end.stop, end.message, end.error)
-        poses_seen = PoseSequence.from_frames(
-            frames, size, fps, source=source.description, mirrored=mirrored
-        )
         session = measure_guided_session(
-            poses_seen,
+            end.poses,
             flow.test,
             model=model,
             interrupted=end.stop == "interrupted",
@@ -566,7 +548,8 @@ def run_guided_session(
         )
         lines = session.sentences()
         if voice is not None:
-            voice.say(spoken_words(" ".join(lines)), frames[-1].time_s if frames else 0.0)
+            last_s = float(end.poses.time_s[-1]) if len(end.poses) else 0.0
+            voice.say(spoken_words(" ".join(lines)), last_s)
         if not the_ui.closed and end.stop not in ("camera_lost", "interrupted"):
             wrapped = [part for line in lines for part in textwrap.wrap(line, RESULT_WIDTH)]
             image = end.image if end.image is not None else np.zeros((480, 640, 3), np.uint8)
